@@ -1,0 +1,101 @@
+package openapi_test
+
+import (
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/kiraapi/kira/openapi"
+)
+
+func TestDocumentIsValid(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi version = %q, want 3.0.3", doc.OpenAPI)
+	}
+}
+
+// TestExamplesMatchSchemas checks every request and response example against its schema, so the
+// examples that integrators and the mock server rely on never drift from the contract.
+func TestExamplesMatchSchemas(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	check := func(where string, mt *openapi3.MediaType, readOnlyAllowed bool) {
+		t.Helper()
+		if mt == nil || mt.Schema == nil {
+			return
+		}
+		opts := []openapi3.SchemaValidationOption{openapi3.MultiErrors()}
+		if readOnlyAllowed {
+			opts = append(opts, openapi3.VisitAsResponse())
+		} else {
+			opts = append(opts, openapi3.VisitAsRequest())
+		}
+		values := map[string]any{}
+		if mt.Example != nil {
+			values["example"] = mt.Example
+		}
+		for name, ex := range mt.Examples {
+			values[name] = ex.Value.Value
+		}
+		if len(values) == 0 {
+			t.Errorf("%s: no example", where)
+		}
+		for name, v := range values {
+			checked++
+			if err := mt.Schema.Value.VisitJSON(v, opts...); err != nil {
+				t.Errorf("%s example %q: %v", where, name, err)
+			}
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			where := method + " " + path
+			if op.RequestBody != nil {
+				for ct, mt := range op.RequestBody.Value.Content {
+					check(where+" request "+ct, mt, false)
+				}
+			}
+			for status, resp := range op.Responses.Map() {
+				for ct, mt := range resp.Value.Content {
+					check(where+" response "+status+" "+ct, mt, true)
+				}
+			}
+		}
+	}
+	if checked < 40 {
+		t.Errorf("checked only %d examples", checked)
+	}
+}
+
+// TestEverySecuredOperationNeedsBothCredentials pins the security model: every /v1 operation needs a
+// bearer token and an API key together.
+func TestEverySecuredOperationNeedsBothCredentials(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			sec := doc.Security
+			if op.Security != nil {
+				sec = *op.Security
+			}
+			if len(path) < 4 || path[:4] != "/v1/" {
+				continue
+			}
+			if len(sec) != 1 || sec[0]["bearerAuth"] == nil || sec[0]["apiKey"] == nil {
+				t.Errorf("%s %s: security = %v, want bearerAuth AND apiKey", method, path, sec)
+			}
+		}
+	}
+}

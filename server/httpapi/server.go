@@ -1,0 +1,82 @@
+// Package httpapi serves the Kira API over HTTP: Echo, the middleware chain (request id, access
+// log, recovery, body limit, spec validation), the implementation of the generated strict server
+// interface, and the one mapping from domain errors to the error schema.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/kiraapi/kira/gen/apiserver"
+	"github.com/kiraapi/kira/openapi"
+)
+
+// MaxBodyBytes is the largest request body accepted; larger ones get 413.
+const MaxBodyBytes = 1 << 20
+
+// Options configures the HTTP API.
+type Options struct {
+	// Logger receives the access log and internal errors. It never receives request bodies.
+	Logger *slog.Logger
+	// Ready reports whether the service can take traffic (GET /readyz); nil means always ready.
+	Ready func(context.Context) error
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// New builds the API's HTTP handler. The spec, the router and the validator are built once here.
+func New(opts Options) (http.Handler, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	spec, err := apiserver.GetSpec()
+	if err != nil {
+		return nil, fmt.Errorf("load embedded spec: %w", err)
+	}
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("encode spec as JSON: %w", err)
+	}
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = errorHandler(opts.Logger)
+
+	e.Use(withRequestID)
+	e.Use(accessLog(opts.Logger, opts.Now))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			opts.Logger.ErrorContext(c.Request().Context(), "panic", "request_id", requestID(c), "route", c.Path(), "error", err, "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", MaxBodyBytes)))
+	e.Use(validator(spec, isDocumentRoute))
+
+	e.GET("/openapi.yaml", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/yaml", openapi.YAML())
+	})
+	e.GET("/openapi.json", func(c echo.Context) error {
+		return c.JSONBlob(http.StatusOK, specJSON)
+	})
+	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready}, nil))
+	return e, nil
+}
+
+// isDocumentRoute reports the routes that serve the spec itself, which the spec does not describe.
+func isDocumentRoute(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return c.Request().Method == http.MethodGet && (p == "/openapi.yaml" || p == "/openapi.json")
+}

@@ -1,0 +1,61 @@
+package kyc
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. They are part of the API contract: clients switch on them.
+const (
+	EInvalid           = "validation_error"
+	EInvalidJSON       = "invalid_json"
+	EUnauthorized      = "unauthorized"
+	ENotFound          = "not_found"
+	EMethodNotAllowed  = "method_not_allowed"
+	EConflict          = "conflict"
+	EIdempotencyInUse  = "idempotency_key_in_use"
+	EIdempotencyReused = "idempotency_key_reused"
+	EInvalidTransition = "invalid_transition"
+	EAttemptsExhausted = "verification_attempts_exhausted"
+	ETooLarge          = "payload_too_large"
+	EUnsupportedMedia  = "unsupported_media_type"
+	ERateLimited       = "rate_limited"
+	ENotImplemented    = "not_implemented"
+	EInternal          = "internal_error"
+)
+
+// FieldError says what is wrong with one field. Message never repeats the submitted value.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// Error is an error the API reports to its caller: a stable Code, a Message for people and, for
+// validation errors, one FieldError per offending field. Any other error is internal.
+type Error struct {
+	Code    string
+	Message string
+	Fields  []FieldError
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the *Error in err's chain, EInternal for any other error, and ""
+// for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
