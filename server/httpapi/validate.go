@@ -26,8 +26,8 @@ func validator(spec *openapi3.T, skipper func(echo.Context) bool) echo.Middlewar
 	return echomiddleware.OapiRequestValidatorWithOptions(spec, &echomiddleware.Options{
 		Skipper: skipper,
 		Options: openapi3filter.Options{
-			MultiError:         true,
-			AuthenticationFunc: func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
+			MultiError:              true,
+			AuthenticationFunc:      func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
 			SchemaValidationOptions: append(openapi.ValidationOptions(), openapi3.DisableSchemaErrorDetails()),
 		},
 		MultiErrorHandler: func(me openapi3.MultiError) *echo.HTTPError {

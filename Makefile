@@ -1,0 +1,53 @@
+# Kira Users & Verification API. `make help` lists the targets.
+
+GO      ?= go
+OASDIFF := $(GO) run github.com/oasdiff/oasdiff@v1.37.0
+SPEC    := openapi/openapi.yaml
+RELEASED_SPEC := openapi/released/openapi.yaml
+
+.DEFAULT_GOAL := help
+.PHONY: help run test generate check check-generated check-format vet lint-spec breaking check-deps release-spec bench
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: ## Serve the API on 127.0.0.1:8080 with the embedded database (sandbox mode)
+	$(GO) run ./server/cmd/kirad
+
+test: ## Run the test suite (set KIRA_TEST_DATABASE_URL to include PostgreSQL)
+	$(GO) test -count=1 ./...
+
+generate: ## Regenerate the Go bindings in gen/ from the spec
+	$(GO) generate ./gen/...
+
+check: check-generated check-format vet check-deps lint-spec breaking ## Everything CI checks besides the tests
+
+check-generated: generate ## Fail if gen/ is stale
+	@git diff --exit-code --stat -- gen || (echo "gen/ is stale: run 'make generate' and commit the result" && exit 1)
+	@test -z "$$(git status --porcelain -- gen)" || (echo "gen/ has untracked files: run 'make generate' and commit the result" && exit 1)
+
+check-format: ## Fail if any Go file is not gofmt-formatted
+	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || (echo "gofmt would change: $$out" && exit 1)
+
+vet: ## go vet, and go.mod/go.sum tidy
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+check-deps: ## The client and its generated types must not depend on Echo
+	@! $(GO) list -deps ./client/... ./gen/apiclient ./gen/apitypes | grep -q labstack/echo || (echo "the client depends on Echo" && exit 1)
+
+openapi/node_modules: openapi/package.json openapi/package-lock.json
+	npm --prefix openapi ci --no-audit --no-fund
+	@touch $@
+
+lint-spec: openapi/node_modules ## Spectral (OWASP) lint and a TypeScript type-check of types generated from the spec
+	npm --prefix openapi run --silent check
+
+breaking: ## Fail on a breaking change against the released contract
+	$(OASDIFF) breaking $(RELEASED_SPEC) $(SPEC) --fail-on ERR
+
+release-spec: ## Record the current spec as the released contract (deliberately)
+	cp $(SPEC) $(RELEASED_SPEC)
+
+bench: ## Run the benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./...

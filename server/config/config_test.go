@@ -1,0 +1,47 @@
+package config_test
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/kiraapi/kira/server/config"
+)
+
+func TestFromEnv(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    config.Config
+		wantErr bool
+	}{
+		{"defaults", nil, config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox}, false},
+		{"production on postgres", map[string]string{"KIRA_ADDR": ":9000", "KIRA_MODE": "Production", "KIRA_DATABASE_URL": "postgres://u:p@db/kira"},
+			config.Config{Addr: ":9000", Mode: config.Production, DatabaseURL: "postgres://u:p@db/kira"}, false},
+		{"unknown mode", map[string]string{"KIRA_MODE": "live"}, config.Config{}, true},
+		{"unknown database", map[string]string{"KIRA_DATABASE_URL": "mysql://db"}, config.Config{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := config.FromEnv(func(k string) string { return tt.env[k] })
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLogValueHidesPassword(t *testing.T) {
+	t.Parallel()
+	c := config.Config{Addr: ":1", Mode: config.Sandbox, DatabaseURL: "postgres://kira:hunter2@db/kira"}
+	var b strings.Builder
+	slog.New(slog.NewTextHandler(&b, nil)).Info("start", "config", c)
+	if strings.Contains(b.String(), "hunter2") {
+		t.Errorf("log shows the database password: %s", b.String())
+	}
+}
