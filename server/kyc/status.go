@@ -1,0 +1,24 @@
+package kyc
+
+// transitions is the status state machine: from -> the statuses it may move to.
+//
+//	CREATED -> VERIFYING -> VERIFIED | REJECTED
+//	VERIFYING -> REVIEW -> VERIFIED | REJECTED
+//	REJECTED -> VERIFYING (review & retry: corrected data or a new session)
+var transitions = map[Status][]Status{
+	StatusCreated:   {StatusVerifying},
+	StatusVerifying: {StatusVerified, StatusRejected, StatusReview},
+	StatusReview:    {StatusVerified, StatusRejected},
+	StatusRejected:  {StatusVerifying},
+	StatusVerified:  nil,
+}
+
+// CanTransition reports whether a user may move from one status to another.
+func CanTransition(from, to Status) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,97 @@
+package kyc
+
+import (
+	"context"
+	"time"
+)
+
+// Tenant is an API customer. Its credentials are stored hashed: APIKeyHash is the SHA-256 of the
+// API key (a high-entropy random string), PasswordHash a bcrypt hash.
+type Tenant struct {
+	ID           string
+	Name         string
+	ClientID     string
+	APIKeyHash   []byte
+	PasswordHash []byte
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// UserFilter narrows a user listing. Cursor is the opaque NextCursor of the previous page.
+type UserFilter struct {
+	Status Status
+	Type   UserType
+	Email  string
+	Limit  int
+	Cursor string
+}
+
+// VerificationJob asks the verification engine to decide one attempt for a user.
+type VerificationJob struct {
+	TenantID string
+	UserID   string
+	Attempt  int
+}
+
+// Idempotency states.
+const (
+	IdempotencyInFlight  = "in_flight"
+	IdempotencyCompleted = "completed"
+)
+
+// IdempotencyRecord is what is kept for an Idempotency-Key: the request's fingerprint and, once
+// completed, the first response. KeyHash is a hash of the client's key, never the key itself.
+type IdempotencyRecord struct {
+	TenantID    string
+	KeyHash     string
+	Fingerprint string
+	Token       string // identifies the request that holds the claim
+	State       string
+	Status      int
+	Body        []byte // stored encrypted: it may hold personal data
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	LockedUntil time.Time
+}
+
+// Store keeps tenants, users, events and idempotency records. Every user lookup is scoped to a
+// tenant; a user of another tenant is ENotFound, exactly like an unknown id.
+type Store interface {
+	// InTx runs fn in one transaction, committed when fn returns nil.
+	InTx(ctx context.Context, fn func(Tx) error) error
+
+	// GetUser returns ENotFound if the tenant has no such user.
+	GetUser(ctx context.Context, tenantID, id string) (*User, error)
+	// ListUsers returns a page of users, newest first, and the cursor of the next page ("" on the last).
+	ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]*User, string, error)
+
+	// CreateTenant returns EConflict if the client id is taken.
+	CreateTenant(ctx context.Context, t *Tenant) error
+	// UpdateTenant replaces the tenant's name and credential hashes (by ID).
+	UpdateTenant(ctx context.Context, t *Tenant) error
+	// TenantByAPIKeyHash and TenantByClientID return ENotFound when no tenant matches.
+	TenantByAPIKeyHash(ctx context.Context, hash []byte) (*Tenant, error)
+	TenantByClientID(ctx context.Context, clientID string) (*Tenant, error)
+
+	// ClaimIdempotencyKey atomically claims rec's key for rec.Token. It succeeds (claimed) when the
+	// key is new, expired, or held by an in-flight request whose lock has run out; otherwise it
+	// returns the existing record.
+	ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) (existing *IdempotencyRecord, claimed bool, err error)
+	// CompleteIdempotencyKey stores the first response for the claim held by token.
+	CompleteIdempotencyKey(ctx context.Context, tenantID, keyHash, token string, status int, body []byte) error
+	// ReleaseIdempotencyKey drops the claim held by token, so the request can be retried.
+	ReleaseIdempotencyKey(ctx context.Context, tenantID, keyHash, token string) error
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+}
+
+// Tx is a transaction. What it writes, events and queued jobs included, commits or rolls back as one.
+type Tx interface {
+	// GetUserForUpdate reads a user and locks it until the transaction ends; ENotFound if absent.
+	GetUserForUpdate(ctx context.Context, tenantID, id string) (*User, error)
+	InsertUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, u *User) error
+	AppendEvent(ctx context.Context, e *Event) error
+	EnqueueVerification(ctx context.Context, job VerificationJob) error
+}
