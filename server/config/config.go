@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -28,6 +30,15 @@ type Config struct {
 	DatabaseURL string
 	// Mode is sandbox or production (KIRA_MODE, default sandbox).
 	Mode Mode
+	// EncryptionKey is the base64 or hex master key (KIRA_ENCRYPTION_KEY). Production requires it;
+	// sandbox mode keeps a generated one in kira.key beside the database.
+	EncryptionKey string
+	// APIKey, ClientID and Password (KIRA_API_KEY, KIRA_CLIENT_ID, KIRA_PASSWORD), when all set,
+	// are the credentials of a tenant provisioned at start.
+	APIKey, ClientID, Password string
+	// RateLimit is the requests per second allowed per API key (KIRA_RATE_LIMIT, default 50; 0
+	// disables the limit). Bursts of twice as many are allowed.
+	RateLimit float64
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production, a map in tests).
@@ -36,6 +47,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Addr:        getenv("KIRA_ADDR"),
 		DatabaseURL: getenv("KIRA_DATABASE_URL"),
 		Mode:        Mode(strings.ToLower(getenv("KIRA_MODE"))),
+
+		EncryptionKey: getenv("KIRA_ENCRYPTION_KEY"),
+		APIKey:        getenv("KIRA_API_KEY"),
+		ClientID:      getenv("KIRA_CLIENT_ID"),
+		Password:      getenv("KIRA_PASSWORD"),
+		RateLimit:     50,
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
@@ -53,10 +70,46 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, errors.New("KIRA_DATABASE_URL must be a postgres:// URL or a sqlite file path (sqlite:PATH)"))
 		}
 	}
+	if c.Mode == Production && c.EncryptionKey == "" {
+		errs = append(errs, errors.New("KIRA_ENCRYPTION_KEY is required in production mode"))
+	}
+	if set := countSet(c.APIKey, c.ClientID, c.Password); set != 0 && set != 3 {
+		errs = append(errs, errors.New("set all of KIRA_API_KEY, KIRA_CLIENT_ID and KIRA_PASSWORD, or none"))
+	}
+	if v := getenv("KIRA_RATE_LIMIT"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+			errs = append(errs, errors.New("KIRA_RATE_LIMIT must be a number of requests per second, 0 to disable"))
+		}
+		c.RateLimit = r
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+func countSet(vals ...string) int {
+	n := 0
+	for _, v := range vals {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// SQLitePath is the database file when the database is SQLite, "" for PostgreSQL.
+func (c Config) SQLitePath() string {
+	switch {
+	case c.DatabaseURL == "":
+		return "kira.db"
+	case strings.HasPrefix(c.DatabaseURL, "sqlite:"):
+		return strings.TrimPrefix(strings.TrimPrefix(c.DatabaseURL, "sqlite:"), "//")
+	case strings.HasPrefix(c.DatabaseURL, "file:"):
+		return strings.TrimPrefix(c.DatabaseURL, "file:")
+	}
+	return ""
 }
 
 // LogValue implements slog.LogValuer; the database password never reaches the log.
@@ -72,5 +125,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr),
 		slog.String("mode", string(c.Mode)),
 		slog.String("database", db),
+		slog.Bool("encryption_key_set", c.EncryptionKey != ""),
+		slog.Bool("tenant_from_env", c.APIKey != ""),
+		slog.Float64("rate_limit_per_second", c.RateLimit),
 	)
 }

@@ -16,9 +16,12 @@ func TestFromEnv(t *testing.T) {
 		want    config.Config
 		wantErr bool
 	}{
-		{"defaults", nil, config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox}, false},
-		{"production on postgres", map[string]string{"KIRA_ADDR": ":9000", "KIRA_MODE": "Production", "KIRA_DATABASE_URL": "postgres://u:p@db/kira"},
-			config.Config{Addr: ":9000", Mode: config.Production, DatabaseURL: "postgres://u:p@db/kira"}, false},
+		{"defaults", nil, config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, RateLimit: 50}, false},
+		{"production on postgres", map[string]string{"KIRA_ADDR": ":9000", "KIRA_MODE": "Production", "KIRA_DATABASE_URL": "postgres://u:p@db/kira", "KIRA_ENCRYPTION_KEY": "k", "KIRA_RATE_LIMIT": "0"},
+			config.Config{Addr: ":9000", Mode: config.Production, DatabaseURL: "postgres://u:p@db/kira", EncryptionKey: "k"}, false},
+		{"production without a key", map[string]string{"KIRA_MODE": "production"}, config.Config{}, true},
+		{"some tenant credentials", map[string]string{"KIRA_API_KEY": "a", "KIRA_CLIENT_ID": "b"}, config.Config{}, true},
+		{"bad rate limit", map[string]string{"KIRA_RATE_LIMIT": "fast"}, config.Config{}, true},
 		{"unknown mode", map[string]string{"KIRA_MODE": "live"}, config.Config{}, true},
 		{"unknown database", map[string]string{"KIRA_DATABASE_URL": "mysql://db"}, config.Config{}, true},
 	}
@@ -38,10 +41,10 @@ func TestFromEnv(t *testing.T) {
 
 func TestLogValueHidesPassword(t *testing.T) {
 	t.Parallel()
-	c := config.Config{Addr: ":1", Mode: config.Sandbox, DatabaseURL: "postgres://kira:hunter2@db/kira"}
+	c := config.Config{Addr: ":1", Mode: config.Sandbox, DatabaseURL: "postgres://kira:hunter2@db/kira", EncryptionKey: "hunter3", Password: "hunter4"}
 	var b strings.Builder
 	slog.New(slog.NewTextHandler(&b, nil)).Info("start", "config", c)
-	if strings.Contains(b.String(), "hunter2") {
+	if strings.Contains(b.String(), "hunter") {
 		t.Errorf("log shows the database password: %s", b.String())
 	}
 }

@@ -13,6 +13,8 @@ import (
 // error leaves through one place.
 type handler struct {
 	ready func(context.Context) error
+	auth  Authenticator
+	users *kyc.Service
 }
 
 var _ apiserver.StrictServerInterface = (*handler)(nil)
@@ -32,8 +34,83 @@ func (h *handler) GetReadiness(ctx context.Context, _ apiserver.GetReadinessRequ
 	return apiserver.GetReadiness200JSONResponse{Body: apitypes.Health{Status: apitypes.Ok}}, nil
 }
 
-func (h *handler) Authenticate(context.Context, apiserver.AuthenticateRequestObject) (apiserver.AuthenticateResponseObject, error) {
-	return nil, errNotImplemented
+func (h *handler) Authenticate(ctx context.Context, req apiserver.AuthenticateRequestObject) (apiserver.AuthenticateResponseObject, error) {
+	apiKey := apiKeyFrom(ctx)
+	if apiKey == "" {
+		return nil, &kyc.Error{Code: kyc.EUnauthorized, Message: "Send your API key in the x-api-key header."}
+	}
+	token, expiresIn, err := h.auth.Login(ctx, apiKey, req.Body.ClientId, deref(req.Body.Password))
+	if err != nil {
+		return nil, err
+	}
+	return apiserver.Authenticate200JSONResponse{Body: apitypes.AuthResponse{
+		Message: "Auth token",
+		Data:    apitypes.AuthToken{AccessToken: token, ExpiresIn: int32(expiresIn), TokenType: apitypes.Bearer},
+	}}, nil
+}
+
+func (h *handler) CreateUser(ctx context.Context, req apiserver.CreateUserRequestObject) (apiserver.CreateUserResponseObject, error) {
+	fields, err := fieldsFromRequest(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	res, err := h.users.CreateUser(ctx, tenantFrom(ctx).ID, kyc.UserType(req.Body.Type), fields)
+	if err != nil {
+		return nil, err
+	}
+	return apiserver.CreateUser201JSONResponse{
+		Body:    toAPIUser(res.User, res.Triggered),
+		Headers: apiserver.CreateUser201ResponseHeaders{Location: opt("/v1/users/" + res.User.ID)},
+	}, nil
+}
+
+func (h *handler) GetUser(ctx context.Context, req apiserver.GetUserRequestObject) (apiserver.GetUserResponseObject, error) {
+	u, err := h.users.GetUser(ctx, tenantFrom(ctx).ID, req.UserId.String())
+	if err != nil {
+		return nil, err
+	}
+	return apiserver.GetUser200JSONResponse{Body: toAPIUser(u, false)}, nil
+}
+
+func (h *handler) UpdateUser(ctx context.Context, req apiserver.UpdateUserRequestObject) (apiserver.UpdateUserResponseObject, error) {
+	changed, apply, err := patchFromRequest(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	res, err := h.users.UpdateUser(ctx, tenantFrom(ctx).ID, req.UserId.String(), changed, apply)
+	if err != nil {
+		return nil, err
+	}
+	return apiserver.UpdateUser200JSONResponse{Body: toAPIUser(res.User, res.Triggered)}, nil
+}
+
+func (h *handler) ListUsers(ctx context.Context, req apiserver.ListUsersRequestObject) (apiserver.ListUsersResponseObject, error) {
+	p := req.Params
+	f := kyc.UserFilter{Limit: 10}
+	if p.Limit != nil {
+		f.Limit = int(*p.Limit)
+	}
+	if p.Cursor != nil {
+		f.Cursor = *p.Cursor
+	}
+	if p.Status != nil {
+		f.Status = kyc.Status(*p.Status)
+	}
+	if p.Type != nil {
+		f.Type = kyc.UserType(*p.Type)
+	}
+	if p.Email != nil {
+		f.Email = string(*p.Email)
+	}
+	users, next, err := h.users.ListUsers(ctx, tenantFrom(ctx).ID, f)
+	if err != nil {
+		return nil, err
+	}
+	body := apitypes.UserList{Data: make([]apitypes.User, len(users)), Pagination: apitypes.Pagination{Limit: int32(f.Limit), HasMore: next != "", NextCursor: opt(next)}}
+	for i, u := range users {
+		body.Data[i] = toAPIUser(u, false)
+	}
+	return apiserver.ListUsers200JSONResponse{Body: body}, nil
 }
 
 func (h *handler) ListEvents(context.Context, apiserver.ListEventsRequestObject) (apiserver.ListEventsResponseObject, error) {
@@ -49,22 +126,6 @@ func (h *handler) RedeliverEvent(context.Context, apiserver.RedeliverEventReques
 }
 
 func (h *handler) SandboxReviewUser(context.Context, apiserver.SandboxReviewUserRequestObject) (apiserver.SandboxReviewUserResponseObject, error) {
-	return nil, errNotImplemented
-}
-
-func (h *handler) ListUsers(context.Context, apiserver.ListUsersRequestObject) (apiserver.ListUsersResponseObject, error) {
-	return nil, errNotImplemented
-}
-
-func (h *handler) CreateUser(context.Context, apiserver.CreateUserRequestObject) (apiserver.CreateUserResponseObject, error) {
-	return nil, errNotImplemented
-}
-
-func (h *handler) GetUser(context.Context, apiserver.GetUserRequestObject) (apiserver.GetUserResponseObject, error) {
-	return nil, errNotImplemented
-}
-
-func (h *handler) UpdateUser(context.Context, apiserver.UpdateUserRequestObject) (apiserver.UpdateUserResponseObject, error) {
 	return nil, errNotImplemented
 }
 
@@ -94,4 +155,12 @@ func (h *handler) GetWebhook(context.Context, apiserver.GetWebhookRequestObject)
 
 func (h *handler) RotateWebhookSecret(context.Context, apiserver.RotateWebhookSecretRequestObject) (apiserver.RotateWebhookSecretResponseObject, error) {
 	return nil, errNotImplemented
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

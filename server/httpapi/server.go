@@ -16,6 +16,7 @@ import (
 
 	"github.com/kiraapi/kira/gen/apiserver"
 	"github.com/kiraapi/kira/openapi"
+	"github.com/kiraapi/kira/server/kyc"
 )
 
 // MaxBodyBytes is the largest request body accepted; larger ones get 413.
@@ -29,7 +30,20 @@ type Options struct {
 	Ready func(context.Context) error
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Auth checks credentials.
+	Auth Authenticator
+	// Users carries out the user use cases.
+	Users *kyc.Service
+	// Store keeps idempotency records.
+	Store kyc.Store
+	// Hasher hashes idempotency keys before they are stored.
+	Hasher KeyHasher
+	// RateLimit is the per-API-key request budget.
+	RateLimit RateLimit
 }
+
+// idempotentRoutes are the routes (Echo patterns) that take an Idempotency-Key.
+var idempotentRoutes = map[string]bool{"/v1/users": true, "/v1/users/:userId/verifications": true}
 
 // New builds the API's HTTP handler. The spec, the router and the validator are built once here.
 func New(opts Options) (http.Handler, error) {
@@ -63,7 +77,10 @@ func New(opts Options) (http.Handler, error) {
 		},
 	}))
 	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", MaxBodyBytes)))
+	e.Use(rateLimited(opts.RateLimit, opts.Now))
+	e.Use(authenticate(opts.Auth))
 	e.Use(validator(spec, isDocumentRoute))
+	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, opts.Logger, idempotentRoutes))
 
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", openapi.YAML())
@@ -71,7 +88,7 @@ func New(opts Options) (http.Handler, error) {
 	e.GET("/openapi.json", func(c echo.Context) error {
 		return c.JSONBlob(http.StatusOK, specJSON)
 	})
-	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready}, nil))
+	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users}, nil))
 	return e, nil
 }
 

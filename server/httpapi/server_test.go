@@ -12,6 +12,7 @@ import (
 	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/apitest"
 	"github.com/kiraapi/kira/server/httpapi"
+	"github.com/kiraapi/kira/server/kyc"
 )
 
 type errorBody struct {
@@ -24,8 +25,23 @@ type errorBody struct {
 	} `json:"errors"`
 }
 
+// fakeAuth accepts the token "token" with the key "key"; these tests are about the HTTP layer.
+type fakeAuth struct{}
+
+func (fakeAuth) Login(context.Context, string, string, string) (string, int, error) {
+	return "token", 3600, nil
+}
+
+func (fakeAuth) Authenticate(_ context.Context, key, token string) (*kyc.Tenant, error) {
+	if key != "key" || token != "token" {
+		return nil, &kyc.Error{Code: kyc.EUnauthorized, Message: "Invalid access token or API key."}
+	}
+	return &kyc.Tenant{ID: "t1"}, nil
+}
+
 func serve(t *testing.T, opts httpapi.Options) *apitest.Server {
 	t.Helper()
+	opts.Auth = fakeAuth{}
 	h, err := httpapi.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +89,8 @@ func TestErrors(t *testing.T) {
 		{"type cannot change", "PUT", "/v1/users/e9610a11-d514-4587-85dc-e18e2b461e55", creds, map[string]any{"type": "business"}, 400, "validation_error", []string{"type"}},
 		{"webhook url not a url", "POST", "/v1/webhooks", creds, map[string]any{"url": "not a url"}, 400, "validation_error", []string{"url"}},
 		{"not built yet", "GET", "/v1/events", creds, nil, 501, "not_implemented", nil},
+		{"no credentials", "GET", "/v1/events", nil, nil, 401, "unauthorized", nil},
+		{"wrong credentials", "GET", "/v1/events", withHeader(creds, "X-Api-Key", "other"), nil, 401, "unauthorized", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,17 +5,19 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"testing"
 )
 
 func TestRunServesAndStops(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"KIRA_ADDR": "127.0.0.1:0"}
+	dir := t.TempDir()
+	env := map[string]string{"KIRA_ADDR": "127.0.0.1:0", "KIRA_DATABASE_URL": "sqlite:" + filepath.Join(dir, "kira.db")}
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, func(a net.Addr) { addrc <- a })
+		done <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, io.Discard, func(a net.Addr) { addrc <- a })
 	}()
 	var addr net.Addr
 	select {
@@ -40,7 +42,7 @@ func TestRunServesAndStops(t *testing.T) {
 func TestRunRejectsBadConfig(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"KIRA_MODE": "staging"}
-	err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard, nil)
+	err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard, io.Discard, nil)
 	if err == nil {
 		t.Fatal("run accepted KIRA_MODE=staging")
 	}

@@ -1,0 +1,78 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/kiraapi/kira/server/kyc"
+)
+
+// Authenticator checks credentials: Login exchanges a tenant's API key, client id and password
+// for an access token; Authenticate finds the tenant that both an API key and a token belong to.
+// Both fail with kyc.EUnauthorized.
+type Authenticator interface {
+	Login(ctx context.Context, apiKey, clientID, password string) (token string, expiresIn int, err error)
+	Authenticate(ctx context.Context, apiKey, bearerToken string) (*kyc.Tenant, error)
+}
+
+type ctxKey int
+
+const (
+	tenantKey ctxKey = iota
+	apiKeyKey
+)
+
+// tenantFrom returns the tenant the auth middleware authenticated for this request.
+func tenantFrom(ctx context.Context) *kyc.Tenant {
+	t, _ := ctx.Value(tenantKey).(*kyc.Tenant)
+	return t
+}
+
+func apiKeyFrom(ctx context.Context) string {
+	k, _ := ctx.Value(apiKeyKey).(string)
+	return k
+}
+
+const apiKeyHeader = "x-api-key"
+
+var errNoCredentials = &kyc.Error{Code: kyc.EUnauthorized, Message: "Send both Authorization: Bearer <token> and x-api-key."}
+
+// authenticate requires, on every /v1 route, a bearer token and an API key of the same tenant,
+// and puts the tenant in the request context. On POST /auth it only passes the API key on.
+func authenticate(auth Authenticator) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			apiKey := req.Header.Get(apiKeyHeader)
+			switch {
+			case req.URL.Path == "/auth":
+				c.SetRequest(req.WithContext(context.WithValue(req.Context(), apiKeyKey, apiKey)))
+				return next(c)
+			case !strings.HasPrefix(req.URL.Path, "/v1/"):
+				return next(c)
+			}
+			token, ok := bearer(req)
+			if !ok || apiKey == "" {
+				return errNoCredentials
+			}
+			tenant, err := auth.Authenticate(req.Context(), apiKey, token)
+			if err != nil {
+				return err
+			}
+			c.SetRequest(req.WithContext(context.WithValue(req.Context(), tenantKey, tenant)))
+			return next(c)
+		}
+	}
+}
+
+func bearer(req *http.Request) (string, bool) {
+	h := req.Header.Get(echo.HeaderAuthorization)
+	const prefix = "bearer "
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return "", false
+	}
+	return strings.TrimSpace(h[len(prefix):]), true
+}

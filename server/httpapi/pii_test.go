@@ -1,0 +1,57 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestPersonalDataNeverLeaves creates users whose personal data is distinctive, through the API
+// and its idempotent replay cache, sends invalid requests full of it, and then looks for it in the
+// raw database and in the logs.
+func TestPersonalDataNeverLeaves(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, env *testEnv) {
+		a := env.tenant(t, "acme")
+		individual := strings.NewReplacer("123-45-6789", "532-71-9046", "AB1234567", "QZ7384512", "1990-01-15", "1961-07-29").Replace(seedUser)
+		business := `{"type":"business","email":"finance@acme.example","business_legal_name":"Acme","business_type":"corporation",
+			"formation_date":"2015-06-01","ein":"47-9281736","representative_first_name":"Jane","representative_last_name":"Roe",
+			"representative_birth_date":"1958-02-17","representative_ssn":"618-40-2957",
+			"associated_persons":[{"first_name":"Al","last_name":"Bo","email":"al@acme.example","ssn":"704-18-3365","birth_date":"1949-11-23"}]}`
+		for i, body := range []string{individual, business} {
+			resp, raw := env.srv.Do(t, "POST", "/v1/users", a.headers("Idempotency-Key", "pii-"+string(rune('a'+i))), body)
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("create: %d %s", resp.StatusCode, raw)
+			}
+		}
+		// Invalid requests that carry personal data: their errors and logs must not repeat it.
+		env.srv.Do(t, "POST", "/v1/users", a.headers("Idempotency-Key", "pii-bad"),
+			`{"type":"individual","email":"x@example.com","ssn":"532-71-90461","birth_date":"1961-13-29","document_number":"QZ7384512!"}`)
+		env.srv.Do(t, "GET", "/v1/users?email=not-an-email-532-71-9046", a.headers(), nil)
+
+		secrets := []string{
+			"532-71-9046", "532719046", "QZ7384512", "1961-07-29", "47-9281736", "479281736",
+			"1958-02-17", "618-40-2957", "618402957", "704-18-3365", "704183365", "1949-11-23",
+		}
+		logs := env.logs.String()
+		raw, err := env.inspect.RawContents(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) < 1000 || !bytes.Contains(raw, []byte("finance@acme.example")) {
+			t.Fatalf("raw contents look empty (%d bytes): the test would prove nothing", len(raw))
+		}
+		for _, s := range secrets {
+			if bytes.Contains(raw, []byte(s)) {
+				t.Errorf("the database holds %q in plaintext", s)
+			}
+			if strings.Contains(logs, s) {
+				t.Errorf("the logs hold %q", s)
+			}
+		}
+		if !strings.Contains(logs, `"route":"/v1/users"`) {
+			t.Errorf("no access log lines were captured: %.300s", logs)
+		}
+	})
+}

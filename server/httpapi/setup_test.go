@@ -1,0 +1,135 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/kiraapi/kira/server/apitest"
+	"github.com/kiraapi/kira/server/auth"
+	"github.com/kiraapi/kira/server/httpapi"
+	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/secret"
+	"github.com/kiraapi/kira/server/storetest"
+)
+
+// clock is a settable clock for tests.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// testEnv is the whole API over one backend, with a settable clock.
+type testEnv struct {
+	srv     *apitest.Server
+	clock   *clock
+	auth    *auth.Service
+	inspect storetest.Inspector
+	logs    *syncBuffer
+}
+
+// syncBuffer collects the server's log lines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// forEachBackend runs fn against a fresh API on every storage backend.
+func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv)) {
+	t.Helper()
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			clk := &clock{t: time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)}
+			keyring, err := secret.NewKeyring(bytes.Repeat([]byte{7}, secret.KeySize))
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, inspect := b.OpenWithInspector(t, keyring, clk.Now)
+			logs := &syncBuffer{}
+			authSvc := auth.New(st, keyring, auth.WithClock(clk.Now), auth.WithBcryptCost(bcrypt.MinCost))
+			h, err := httpapi.New(httpapi.Options{
+				Logger:    slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+				Now:       clk.Now,
+				Auth:      authSvc,
+				Users:     kyc.NewService(st, kyc.WithClock(clk.Now)),
+				Store:     st,
+				Hasher:    keyring,
+				Ready:     st.Ping,
+				RateLimit: httpapi.RateLimit{PerSecond: 1000, Burst: 2000},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(t, &testEnv{srv: apitest.Serve(t, h), clock: clk, auth: authSvc, inspect: inspect, logs: logs})
+		})
+	}
+}
+
+// testTenant is a provisioned tenant with a fresh access token.
+type testTenant struct {
+	creds auth.Credentials
+	token string
+}
+
+func (env *testEnv) tenant(t *testing.T, name string) *testTenant {
+	t.Helper()
+	_, creds, err := env.auth.CreateTenant(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, raw := env.srv.Do(t, "POST", "/auth", http.Header{"X-Api-Key": {creds.APIKey}},
+		map[string]string{"client_id": creds.ClientID, "password": creds.Password})
+	if resp.StatusCode != 200 {
+		t.Fatalf("login: %d %s", resp.StatusCode, raw)
+	}
+	body := decode[struct {
+		Data struct {
+			AccessToken string `json:"access_token"`
+			ExpiresIn   int    `json:"expires_in"`
+			TokenType   string `json:"token_type"`
+		} `json:"data"`
+	}](t, raw)
+	if body.Data.ExpiresIn != 3600 || body.Data.TokenType != "Bearer" {
+		t.Errorf("token: %s", raw)
+	}
+	return &testTenant{creds: creds, token: body.Data.AccessToken}
+}
+
+// headers returns the tenant's credentials plus the given header pairs.
+func (tt *testTenant) headers(kv ...string) http.Header {
+	h := http.Header{"Authorization": {"Bearer " + tt.token}, "X-Api-Key": {tt.creds.APIKey}}
+	for i := 0; i < len(kv); i += 2 {
+		h.Set(kv[i], kv[i+1])
+	}
+	return h
+}

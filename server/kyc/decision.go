@@ -1,0 +1,97 @@
+package kyc
+
+import (
+	"context"
+	"fmt"
+)
+
+// Decision is a verification provider's verdict on one attempt: VERIFIED with the fields it
+// checked, REJECTED with reasons, or REVIEW when a person must decide.
+type Decision struct {
+	Status         Status
+	VerifiedFields []string
+	Reasons        []Reason
+}
+
+// Provider verifies a user's identity. A real KYC/KYB vendor plugs in here; the sandbox provider
+// decides deterministically.
+type Provider interface {
+	Decide(ctx context.Context, u *User) (Decision, error)
+}
+
+// ApplyDecision records a provider's decision on a user's attempt, with its events, in one
+// transaction. A decision for an attempt that is no longer current (the user moved on, or the job
+// ran twice) changes nothing.
+func (s *Service) ApplyDecision(ctx context.Context, tenantID, userID string, attempt int, d Decision) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		u, err := tx.GetUserForUpdate(ctx, tenantID, userID)
+		if err != nil {
+			return err
+		}
+		if u.Status != StatusVerifying || u.Attempts != attempt {
+			return nil
+		}
+		if err := s.decide(ctx, tx, u, d); err != nil {
+			return err
+		}
+		return tx.UpdateUser(ctx, u)
+	})
+	if err != nil {
+		return fmt.Errorf("apply decision: %w", err)
+	}
+	return nil
+}
+
+// Review resolves a user in REVIEW: approve verifies it, otherwise it is rejected with reason.
+// A user who is not in REVIEW is an EInvalidTransition.
+func (s *Service) Review(ctx context.Context, tenantID, userID string, approve bool, reason string) (*User, error) {
+	var out *User
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		u, err := tx.GetUserForUpdate(ctx, tenantID, userID)
+		if err != nil {
+			return err
+		}
+		if u.Status != StatusReview {
+			return Errorf(EInvalidTransition, "Only a user in REVIEW can be reviewed; this user is %s.", u.Status)
+		}
+		d := Decision{Status: StatusVerified, VerifiedFields: CheckedFields(u.Type, &u.Fields)}
+		if !approve {
+			if reason == "" {
+				reason = "Your information could not be verified"
+			}
+			d = Decision{Status: StatusRejected, Reasons: []Reason{{Reason: reason, DeveloperReason: "Rejected in manual review.", CreatedAt: s.now().UTC()}}}
+		}
+		if err := s.decide(ctx, tx, u, d); err != nil {
+			return err
+		}
+		out = u
+		return tx.UpdateUser(ctx, u)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("review user: %w", err)
+	}
+	return out, nil
+}
+
+// decide moves u to the decision's status and appends the matching events.
+func (s *Service) decide(ctx context.Context, tx Tx, u *User, d Decision) error {
+	if err := s.changeStatus(ctx, tx, u, d.Status); err != nil {
+		return err
+	}
+	switch d.Status {
+	case StatusVerified:
+		fields := d.VerifiedFields
+		if fields == nil {
+			fields = []string{}
+		}
+		return s.appendEvent(ctx, tx, u, EventVerificationAccepted, map[string]any{
+			"user_id": u.ID, "status": StatusVerified, "verified_fields": fields,
+		})
+	case StatusRejected:
+		u.Reasons = d.Reasons
+		return s.appendEvent(ctx, tx, u, EventVerificationFailed, map[string]any{
+			"user_id": u.ID, "status": StatusRejected, "reasons": d.Reasons,
+		})
+	}
+	return nil
+}

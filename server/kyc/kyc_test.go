@@ -1,0 +1,174 @@
+package kyc_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiraapi/kira/server/kyc"
+)
+
+// seedIndividual is the seed's automatic-verification example.
+func seedIndividual() kyc.Fields {
+	return kyc.Fields{
+		Email: "john.doe@example.com", FirstName: "John", LastName: "Doe", BirthDate: "1990-01-15",
+		SSN: "123-45-6789", DocumentType: "passport", DocumentNumber: "AB1234567", DocumentCountry: "USA",
+		AddressStreet: "123 Main St", AddressCity: "San Francisco", AddressState: "CA", AddressZipCode: "94105", AddressCountry: "USA",
+	}
+}
+
+func seedBusiness() kyc.Fields {
+	return kyc.Fields{
+		Email: "finance@acme.example", BusinessLegalName: "Acme Widgets LLC", BusinessType: "limited_liability_company",
+		FormationDate: "2015-06-01", EIN: "12-3456789",
+		AddressStreet: "500 Market St", AddressCity: "San Francisco", AddressState: "CA", AddressZipCode: "94105", AddressCountry: "USA",
+		RepresentativeFirstName: "Jane", RepresentativeLastName: "Roe", RepresentativeBirthDate: "1980-03-02",
+	}
+}
+
+func TestMissingFields(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		typ    kyc.UserType
+		fields func() kyc.Fields
+		want   []string
+	}{
+		{"complete individual", kyc.Individual, seedIndividual, []string{}},
+		{"complete business", kyc.Business, seedBusiness, []string{}},
+		{"minimal individual", kyc.Individual, func() kyc.Fields {
+			return kyc.Fields{Email: "j@example.com", Phone: "+1234567890", FirstName: "John", LastName: "Doe"}
+		}, []string{"birth_date", "document_type", "document_number", "document_country", "address_street", "address_city", "address_state", "address_zip_code", "address_country"}},
+		{"US individual without SSN", kyc.Individual, func() kyc.Fields { f := seedIndividual(); f.SSN = ""; return f }, []string{"ssn"}},
+		{"non-US individual needs no SSN", kyc.Individual, func() kyc.Fields {
+			f := seedIndividual()
+			f.SSN, f.AddressCountry = "", "MEX"
+			return f
+		}, []string{}},
+		{"US business without EIN", kyc.Business, func() kyc.Fields { f := seedBusiness(); f.EIN = ""; return f }, []string{"ein"}},
+		{"non-US business needs no EIN", kyc.Business, func() kyc.Fields {
+			f := seedBusiness()
+			f.EIN, f.AddressCountry = "", "DEU"
+			return f
+		}, []string{}},
+		{"business missing its representative", kyc.Business, func() kyc.Fields {
+			f := seedBusiness()
+			f.RepresentativeBirthDate, f.RepresentativeLastName = "", ""
+			return f
+		}, []string{"representative_last_name", "representative_birth_date"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := tt.fields()
+			if got := kyc.MissingFields(tt.typ, &f); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("MissingFields = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateRefusesTheOtherTypesFields(t *testing.T) {
+	t.Parallel()
+	ind := seedIndividual()
+	ind.EIN = "12-3456789"
+	ind.BusinessLegalName = "Acme"
+	err := ind.Validate(kyc.Individual)
+	var fields []string
+	if e, ok := err.(*kyc.Error); ok {
+		for _, f := range e.Fields {
+			fields = append(fields, f.Field)
+			if strings.Contains(f.Message, "12-3456789") {
+				t.Errorf("message repeats the value: %q", f.Message)
+			}
+		}
+	}
+	if kyc.ErrorCode(err) != kyc.EInvalid || !slices.Equal(fields, []string{"business_legal_name", "ein"}) {
+		t.Errorf("Validate = %v (fields %v)", err, fields)
+	}
+	biz := seedBusiness()
+	biz.SSN = "123-45-6789"
+	if kyc.ErrorCode(biz.Validate(kyc.Business)) != kyc.EInvalid {
+		t.Error("a business with an SSN passed")
+	}
+	ok := seedBusiness()
+	if err := ok.Validate(kyc.Business); err != nil {
+		t.Errorf("a valid business failed: %v", err)
+	}
+}
+
+func TestTransitions(t *testing.T) {
+	t.Parallel()
+	all := []kyc.Status{kyc.StatusCreated, kyc.StatusVerifying, kyc.StatusReview, kyc.StatusVerified, kyc.StatusRejected}
+	allowed := map[[2]kyc.Status]bool{
+		{kyc.StatusCreated, kyc.StatusVerifying}:  true,
+		{kyc.StatusVerifying, kyc.StatusVerified}: true,
+		{kyc.StatusVerifying, kyc.StatusRejected}: true,
+		{kyc.StatusVerifying, kyc.StatusReview}:   true,
+		{kyc.StatusReview, kyc.StatusVerified}:    true,
+		{kyc.StatusReview, kyc.StatusRejected}:    true,
+		{kyc.StatusRejected, kyc.StatusVerifying}: true,
+	}
+	for _, from := range all {
+		for _, to := range all {
+			if got := kyc.CanTransition(from, to); got != allowed[[2]kyc.Status{from, to}] {
+				t.Errorf("CanTransition(%s, %s) = %v", from, to, got)
+			}
+		}
+	}
+}
+
+func TestSplitJoin(t *testing.T) {
+	t.Parallel()
+	f := seedBusiness()
+	f.RepresentativeSSN = "987-65-4321"
+	pct := 60.0
+	f.AssociatedPersons = []kyc.Person{{FirstName: "A", LastName: "B", Email: "a@example.com", SSN: "111-22-3333", BirthDate: "1970-01-01", OwnershipPercentage: &pct}}
+	public, secrets := f.Split()
+	raw, _ := json.Marshal(public)
+	for _, v := range []string{"12-3456789", "987-65-4321", "111-22-3333", "1970-01-01", "1980-03-02"} {
+		if strings.Contains(string(raw), v) {
+			t.Errorf("public part holds %q", v)
+		}
+	}
+	if f.AssociatedPersons[0].SSN == "" {
+		t.Error("Split changed its receiver")
+	}
+	if got := kyc.Join(public, secrets); !reflect.DeepEqual(got, f) {
+		t.Errorf("Join(Split(f)) = %+v, want %+v", got, f)
+	}
+}
+
+func TestLast4AndDigits(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"123-45-6789": "6789", "AB1234567": "4567", "12-3456789": "6789", "12": "", "": ""} {
+		if got := kyc.Last4(in); got != want {
+			t.Errorf("Last4(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := kyc.Digits("111-11-1111"); got != "111111111" {
+		t.Errorf("Digits = %q", got)
+	}
+}
+
+func TestNewEventPayload(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 25, 20, 1, 34, 249e6, time.UTC)
+	e, err := kyc.NewEvent("ev-1", "t-1", kyc.EventStatusChanged, "u-1", at, map[string]any{"user_id": "u-1", "previous_status": kyc.StatusCreated, "new_status": kyc.StatusVerifying})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Event string         `json:"event"`
+		Data  map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(e.Payload, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Event != "user.status_changed" || got.Data["event_id"] != "ev-1" || got.Data["new_status"] != "VERIFYING" {
+		t.Errorf("payload = %s", e.Payload)
+	}
+}

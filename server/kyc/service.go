@@ -1,0 +1,186 @@
+package kyc
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// DefaultMaxAttempts is how many verification attempts a user gets unless configured otherwise.
+const DefaultMaxAttempts = 3
+
+// Service carries out the user use cases over a Store: it applies the requirement rules and the
+// state machine, and writes each change with its events and jobs in one transaction.
+type Service struct {
+	store       Store
+	now         func() time.Time
+	newID       func() string
+	maxAttempts int
+}
+
+// ServiceOption configures a Service.
+type ServiceOption func(*Service)
+
+// WithClock sets the service's clock.
+func WithClock(now func() time.Time) ServiceOption { return func(s *Service) { s.now = now } }
+
+// WithMaxAttempts sets how many verification attempts a user gets.
+func WithMaxAttempts(n int) ServiceOption { return func(s *Service) { s.maxAttempts = n } }
+
+// NewService returns a Service over store.
+func NewService(store Store, opts ...ServiceOption) *Service {
+	s := &Service{store: store, now: time.Now, newID: func() string { return uuid.NewString() }, maxAttempts: DefaultMaxAttempts}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Result is a user after a create or an update, and whether that request started verification.
+type Result struct {
+	User      *User
+	Triggered bool
+}
+
+// CreateUser creates a user. A complete user starts verification at once: it is created, moves
+// to VERIFYING and its verification job is queued, all in one transaction with the events
+// user.created and user.status_changed.
+func (s *Service) CreateUser(ctx context.Context, tenantID string, t UserType, f Fields) (*Result, error) {
+	if err := f.Validate(t); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	u := &User{ID: s.newID(), TenantID: tenantID, Type: t, Status: StatusCreated, Fields: f, CreatedAt: now, UpdatedAt: now}
+	triggered := len(MissingFields(t, &f)) == 0
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertUser(ctx, u); err != nil {
+			return err
+		}
+		data := map[string]any{
+			"user_id": u.ID, "type": u.Type, "email": f.Email, "status": StatusCreated,
+			"created_at": now, "verification_triggered": triggered,
+		}
+		if f.Phone != "" {
+			data["phone"] = f.Phone
+		}
+		if err := s.appendEvent(ctx, tx, u, EventUserCreated, data); err != nil {
+			return err
+		}
+		if triggered {
+			if err := s.startVerification(ctx, tx, u); err != nil {
+				return err
+			}
+			return tx.UpdateUser(ctx, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	return &Result{User: u, Triggered: triggered}, nil
+}
+
+// identityFields may not change once a user is verified: they are what was verified.
+var contactOnly = map[string]bool{"email": true, "phone": true, "metadata": true}
+
+// UpdateUser applies a partial update. changed names the fields the request sets and apply sets
+// them. A CREATED user that becomes complete, or a REJECTED user whose data is corrected, starts a
+// verification attempt. A user being verified cannot change; a verified user may change only its
+// contact fields and metadata.
+func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, changed []string, apply func(*Fields) error) (*Result, error) {
+	var res *Result
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		u, err := tx.GetUserForUpdate(ctx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		switch u.Status {
+		case StatusVerifying, StatusReview:
+			return Errorf(EInvalidTransition, "A user who is %s cannot be changed until the decision.", u.Status)
+		case StatusVerified:
+			for _, name := range changed {
+				if !contactOnly[name] {
+					return &Error{Code: EInvalidTransition, Message: "A verified user's identity fields cannot be changed.",
+						Fields: []FieldError{{Field: name, Message: "cannot change after verification"}}}
+				}
+			}
+		}
+		if err := apply(&u.Fields); err != nil {
+			return err
+		}
+		if err := u.Fields.Validate(u.Type); err != nil {
+			return err
+		}
+		u.UpdatedAt = s.now().UTC()
+		triggered := false
+		if len(changed) > 0 && (u.Status == StatusCreated || u.Status == StatusRejected) && len(MissingFields(u.Type, &u.Fields)) == 0 {
+			if err := s.startVerification(ctx, tx, u); err != nil {
+				return err
+			}
+			triggered = true
+		}
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		res = &Result{User: u, Triggered: triggered}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update user: %w", err)
+	}
+	return res, nil
+}
+
+// GetUser returns the tenant's user, or ENotFound.
+func (s *Service) GetUser(ctx context.Context, tenantID, id string) (*User, error) {
+	u, err := s.store.GetUser(ctx, tenantID, id)
+	if err != nil {
+		return nil, fmt.Errorf("get user: %w", err)
+	}
+	return u, nil
+}
+
+// ListUsers returns a page of the tenant's users, newest first, and the next page's cursor.
+func (s *Service) ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]*User, string, error) {
+	users, next, err := s.store.ListUsers(ctx, tenantID, f)
+	if err != nil {
+		return nil, "", fmt.Errorf("list users: %w", err)
+	}
+	return users, next, nil
+}
+
+// startVerification moves u to VERIFYING as a new attempt, records the change and queues the job.
+func (s *Service) startVerification(ctx context.Context, tx Tx, u *User) error {
+	if u.Attempts >= s.maxAttempts {
+		return Errorf(EAttemptsExhausted, "This user has used all %d verification attempts.", s.maxAttempts)
+	}
+	if err := s.changeStatus(ctx, tx, u, StatusVerifying); err != nil {
+		return err
+	}
+	u.Attempts++
+	u.Reasons = nil
+	return tx.EnqueueVerification(ctx, VerificationJob{TenantID: u.TenantID, UserID: u.ID, Attempt: u.Attempts})
+}
+
+// changeStatus moves u to status if the state machine allows it, recording user.status_changed.
+func (s *Service) changeStatus(ctx context.Context, tx Tx, u *User, to Status) error {
+	if !CanTransition(u.Status, to) {
+		return Errorf(EInvalidTransition, "A user who is %s cannot become %s.", u.Status, to)
+	}
+	from := u.Status
+	u.Status = to
+	u.UpdatedAt = s.now().UTC()
+	return s.appendEvent(ctx, tx, u, EventStatusChanged, map[string]any{
+		"user_id": u.ID, "previous_status": from, "new_status": to,
+	})
+}
+
+func (s *Service) appendEvent(ctx context.Context, tx Tx, u *User, typ EventType, data map[string]any) error {
+	e, err := NewEvent(s.newID(), u.TenantID, typ, u.ID, s.now().UTC(), data)
+	if err != nil {
+		return err
+	}
+	return tx.AppendEvent(ctx, e)
+}

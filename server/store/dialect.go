@@ -1,0 +1,17 @@
+package store
+
+// dialect is what differs in the SQL text itself between SQLite and PostgreSQL. The rest of the
+// seam is in querier.go: placeholders ($n for PostgreSQL) and how times are passed (integer
+// microseconds on SQLite).
+type dialect struct {
+	// Bytes, Time and JSON are the column types of the migrations, which are templates.
+	Bytes, Time, JSON string
+	// forUpdate ends a SELECT whose rows stay locked until the transaction ends. SQLite needs no
+	// row locks: its transactions begin IMMEDIATE and hold the database's write lock throughout.
+	forUpdate string
+}
+
+var (
+	sqliteDialect   = dialect{Bytes: "BLOB", Time: "INTEGER", JSON: "TEXT"}
+	postgresDialect = dialect{Bytes: "BYTEA", Time: "TIMESTAMPTZ", JSON: "JSONB", forUpdate: " FOR UPDATE"}
+)

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+const (
+	// sqliteReaders is the size of the read-only pool.
+	sqliteReaders = 4
+	// sqlitePragmas apply to every connection; busy_timeout (ms) makes a connection wait for
+	// another process's lock instead of failing with SQLITE_BUSY.
+	sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+)
+
+// sqliteBackend is a SQLite file in WAL mode. All writes, transactions and River go through one
+// connection, so they never contend for SQLite's write lock inside the process; its transactions
+// begin IMMEDIATE, taking the lock at once rather than failing to upgrade a read lock later.
+// Reads outside transactions use a separate pool of read-only connections, which WAL lets run
+// beside the writer.
+type sqliteBackend struct {
+	write  *sql.DB
+	read   *sql.DB
+	river  *river.Client[*sql.Tx] // insert-only, for enqueueing in transactions
+	logger *slog.Logger
+}
+
+func openSQLite(ctx context.Context, path string, logger *slog.Logger) (*sqliteBackend, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("resolve the SQLite path: %w", err)
+	}
+	write, err := sql.Open("sqlite", abs+"?"+sqlitePragmas+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite database: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	// Connect the writer first: it creates the file and switches it to WAL, which the read-only
+	// connections cannot do.
+	if err := write.PingContext(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open SQLite database %s: %w", abs, err), write.Close())
+	}
+	readURL := url.URL{Scheme: "file", Path: abs, RawQuery: "mode=ro&" + sqlitePragmas}
+	read, err := sql.Open("sqlite", readURL.String())
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open SQLite database: %w", err), write.Close())
+	}
+	read.SetMaxOpenConns(sqliteReaders)
+	read.SetMaxIdleConns(sqliteReaders)
+	b := &sqliteBackend{write: write, read: read, logger: logger}
+	if b.river, err = river.NewClient(riversqlite.New(write), &river.Config{Logger: logger}); err != nil {
+		return nil, errors.Join(fmt.Errorf("create the River client: %w", err), b.close())
+	}
+	return b, nil
+}
+
+func (b *sqliteBackend) dialect() dialect { return sqliteDialect }
+func (b *sqliteBackend) reader() querier  { return sqliteQuerier{b.read} }
+func (b *sqliteBackend) writer() querier  { return sqliteQuerier{b.write} }
+
+func (b *sqliteBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) error) error {
+	tx, err := b.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	// After Commit this is a no-op; otherwise fn's error is the one that matters.
+	defer tx.Rollback()
+	enqueue := func(ctx context.Context, args river.JobArgs) error {
+		_, err := b.river.InsertTx(ctx, tx, args, nil)
+		return err
+	}
+	if err := fn(sqliteQuerier{tx}, enqueue); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// migrate applies the store's migrations in one IMMEDIATE transaction, which holds the database's
+// write lock, then River's. River's take their own transactions, which the single writer
+// connection cannot open while the first is running, so SQLite relies on one process opening a
+// new database at a time: it is the single-node database.
+func (b *sqliteBackend) migrate(ctx context.Context, apply func(context.Context, querier) error) error {
+	if err := b.inTx(ctx, func(q querier, _ enqueueFunc) error { return apply(ctx, q) }); err != nil {
+		return err
+	}
+	return migrateRiver(ctx, riversqlite.New(b.write), b.logger)
+}
+
+func (b *sqliteBackend) newRiverClient(cfg *river.Config) (RiverClient, error) {
+	client, err := river.NewClient(riversqlite.New(b.write), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return client, nil
+}
+
+func (b *sqliteBackend) ping(ctx context.Context) error {
+	if err := selectOne(ctx, b.writer()); err != nil {
+		return fmt.Errorf("writer: %w", err)
+	}
+	if err := selectOne(ctx, b.reader()); err != nil {
+		return fmt.Errorf("reader: %w", err)
+	}
+	return nil
+}
+
+func (b *sqliteBackend) close() error {
+	// The writer goes last: closing the last connection checkpoints the WAL into the file.
+	return errors.Join(b.read.Close(), b.write.Close())
+}

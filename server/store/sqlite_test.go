@@ -1,0 +1,49 @@
+package store
+
+import (
+	"bytes"
+	"database/sql"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"github.com/kiraapi/kira/server/secret"
+)
+
+// TestSQLiteConnections checks the SQLite settings: WAL, one writer connection with its pragmas,
+// and readers that cannot write.
+func TestSQLiteConnections(t *testing.T) {
+	keyring, err := secret.NewKeyring(bytes.Repeat([]byte{1}, secret.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(t.Context(), Options{URL: "sqlite:" + filepath.Join(t.TempDir(), "kira.db"), Keyring: keyring, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b := st.db.(*sqliteBackend)
+
+	pragma := func(db *sql.DB, name string) string {
+		t.Helper()
+		var v string
+		if err := db.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&v); err != nil {
+			t.Fatalf("PRAGMA %s: %v", name, err)
+		}
+		return v
+	}
+	for name, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "5000", "foreign_keys": "1", "synchronous": "1"} {
+		if got := pragma(b.write, name); got != want {
+			t.Errorf("writer %s = %s, want %s", name, got, want)
+		}
+	}
+	if n := b.write.Stats().MaxOpenConnections; n != 1 {
+		t.Errorf("writer pool of %d connections, want 1", n)
+	}
+	if got := pragma(b.read, "busy_timeout"); got != "5000" {
+		t.Errorf("reader busy_timeout = %s", got)
+	}
+	if _, err := b.read.ExecContext(t.Context(), "DELETE FROM tenants"); err == nil {
+		t.Error("a reader connection could write")
+	}
+}

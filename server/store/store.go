@@ -1,0 +1,136 @@
+// Package store keeps the service's data in SQLite or PostgreSQL. It implements kyc.Store once
+// for both databases: the SQL is shared, and a small seam (dialect.go, querier.go) covers what
+// really differs. It also runs River, the job queue, on the same database, so that a job is
+// queued in the same transaction as the writes that call for it.
+//
+// Personal data never reaches the database in the clear: the secret part of a user's fields
+// (kyc.Secrets) and cached idempotent responses are sealed with the keyring (AES-GCM), bound to
+// their row by the associated data.
+//
+// SQLite (the default, a file) runs in WAL mode with one writer connection, used for every write,
+// transaction and River, beside a small read-only pool for reads outside transactions.
+// PostgreSQL uses one pgx pool for everything.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/secret"
+)
+
+// Options configure Open.
+type Options struct {
+	// URL selects the database: "" for the SQLite file kira.db in the working directory,
+	// "sqlite:PATH" (or "file:PATH") for another SQLite file, "postgres://..." for PostgreSQL.
+	URL string
+	// Keyring seals personal data and cached idempotent responses. Required.
+	Keyring *secret.Keyring
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives the store's and River's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is a kyc.Store over SQLite or PostgreSQL. It is safe for concurrent use.
+type Store struct {
+	db      backend
+	keyring *secret.Keyring
+	now     func() time.Time
+	logger  *slog.Logger
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ kyc.Store = (*Store)(nil)
+
+// Open connects to the database opts.URL names, brings its schema up to date (the store's
+// migrations, then River's) and returns a store ready to use.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Keyring == nil {
+		return nil, errors.New("store: a keyring is required")
+	}
+	s := &Store{keyring: opts.Keyring, now: opts.Now, logger: opts.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	var err error
+	switch url := opts.URL; {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		s.db, err = openPostgres(ctx, url, s.logger)
+	default:
+		var path string
+		if path, err = sqlitePath(url); err == nil {
+			s.db, err = openSQLite(ctx, path, s.logger)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := s.db.migrate(ctx, s.migrateTables); err != nil {
+		return nil, errors.Join(fmt.Errorf("store: migrate: %w", err), s.db.close())
+	}
+	return s, nil
+}
+
+// sqlitePath is the file a SQLite URL names: "" is kira.db, "sqlite:PATH", "sqlite://PATH" and
+// "file:PATH" are PATH.
+func sqlitePath(url string) (string, error) {
+	var path string
+	switch {
+	case url == "":
+		path = "kira.db"
+	case strings.HasPrefix(url, "sqlite:"):
+		path = strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//")
+	case strings.HasPrefix(url, "file:"):
+		path = strings.TrimPrefix(url, "file:")
+	default:
+		return "", errors.New("the database URL must be postgres://... or sqlite:PATH")
+	}
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return "", errors.New("a SQLite URL must be sqlite:PATH, with no query")
+	}
+	return path, nil
+}
+
+// Close closes the database connections. It may be called more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.db.close() })
+	return s.closeErr
+}
+
+// Ping reports whether the database answers, on every pool the store uses.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.ping(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// InTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise;
+// fn's error is returned as it is. Everything fn writes through its Tx, queued jobs included,
+// commits or rolls back together. On SQLite the transaction holds the only writer connection:
+// fn must write through tx alone.
+func (s *Store) InTx(ctx context.Context, fn func(kyc.Tx) error) error {
+	return s.db.inTx(ctx, func(q querier, enqueue enqueueFunc) error {
+		return fn(&tx{s: s, q: q, enqueue: enqueue})
+	})
+}
+
+// timestamp is t as the store keeps it: UTC, to the microsecond, and now when t is zero.
+func (s *Store) timestamp(t time.Time) time.Time {
+	if t.IsZero() {
+		t = s.now()
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}

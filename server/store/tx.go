@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/kiraapi/kira/server/jobs"
+	"github.com/kiraapi/kira/server/kyc"
+)
+
+// tx is a kyc.Tx: the store's SQL on one transaction, and River's inserts in it.
+type tx struct {
+	s       *Store
+	q       querier
+	enqueue enqueueFunc
+}
+
+// GetUserForUpdate reads a user and locks it until the transaction ends (on SQLite the
+// transaction already holds the database's write lock); ENotFound if the tenant has no such user.
+func (t *tx) GetUserForUpdate(ctx context.Context, tenantID, id string) (*kyc.User, error) {
+	return t.s.getUser(ctx, t.q, tenantID, id, t.s.db.dialect().forUpdate)
+}
+
+// InsertUser inserts u (EConflict if its id is taken). It sets u's timestamps to the stored
+// values: UTC, to the microsecond, now where they were zero.
+func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
+	u.CreatedAt, u.UpdatedAt = t.s.timestamp(u.CreatedAt), t.s.timestamp(u.UpdatedAt)
+	rec, err := t.s.encodeUser(u)
+	if err != nil {
+		return err
+	}
+	_, err = t.q.exec(ctx, `INSERT INTO users (id, tenant_id, type, status, email_lower, attempts, public, secrets, reasons, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.TenantID, string(u.Type), string(u.Status), rec.emailLower, u.Attempts, rec.public, rec.secrets, rec.reasons, u.CreatedAt, u.UpdatedAt)
+	if err != nil {
+		return writeError("insert user", "A user with this id already exists.", err)
+	}
+	return nil
+}
+
+// UpdateUser stores u's status, fields, attempts and reasons (its type and creation time do not
+// change); ENotFound if the tenant has no such user. It sets u.UpdatedAt to the stored value.
+func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
+	u.UpdatedAt = t.s.timestamp(u.UpdatedAt)
+	rec, err := t.s.encodeUser(u)
+	if err != nil {
+		return err
+	}
+	n, err := t.q.exec(ctx, `UPDATE users SET status = ?, email_lower = ?, attempts = ?, public = ?, secrets = ?, reasons = ?, updated_at = ?
+		WHERE tenant_id = ? AND id = ?`,
+		string(u.Status), rec.emailLower, u.Attempts, rec.public, rec.secrets, rec.reasons, u.UpdatedAt, u.TenantID, u.ID)
+	if err != nil {
+		return dbError("update user", err)
+	}
+	if n == 0 {
+		return notFound("User")
+	}
+	return nil
+}
+
+// AppendEvent adds e to its tenant's event log (EConflict if its id is taken). It sets
+// e.CreatedAt to the stored value.
+func (t *tx) AppendEvent(ctx context.Context, e *kyc.Event) error {
+	if !json.Valid(e.Payload) {
+		return errors.New("append event: the payload is not JSON")
+	}
+	e.CreatedAt = t.s.timestamp(e.CreatedAt)
+	_, err := t.q.exec(ctx, "INSERT INTO events (id, tenant_id, type, user_id, created_at, payload) VALUES (?, ?, ?, ?, ?, ?)",
+		e.ID, e.TenantID, string(e.Type), e.UserID, e.CreatedAt, string(e.Payload))
+	if err != nil {
+		return writeError("append event", "An event with this id already exists.", err)
+	}
+	return nil
+}
+
+// EnqueueVerification queues a River job jobs.VerifyUserArgs in the transaction. The job is
+// unique by its arguments: an attempt is queued once, however often it is enqueued.
+func (t *tx) EnqueueVerification(ctx context.Context, job kyc.VerificationJob) error {
+	err := t.enqueue(ctx, jobs.VerifyUserArgs{TenantID: job.TenantID, UserID: job.UserID, Attempt: job.Attempt})
+	if err != nil {
+		return dbError("enqueue verification", err)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package storetest
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/kiraapi/kira/server/kyc"
+)
+
+// testNoPlaintextPersonalData writes users and an idempotent response full of distinctive
+// personal data, then reads everything the database holds and finds none of it.
+func testNoPlaintextPersonalData(t *testing.T, st kyc.Store) {
+	in := inspector(t, st)
+	ctx := t.Context()
+	tn := newTenant(t, st)
+
+	person := individual(tn.ID)
+	person.Fields.SSN, person.Fields.BirthDate, person.Fields.DocumentNumber = "731-94-2865", "1957-08-19", "QX7319428"
+	company := business(tn.ID)
+	company.Fields.EIN, company.Fields.RepresentativeSSN, company.Fields.RepresentativeBirthDate = "84-7291635", "642-18-7359", "1963-02-27"
+	company.Fields.AssociatedPersons[0].SSN, company.Fields.AssociatedPersons[0].BirthDate = "519-63-8427", "1948-11-05"
+	secrets := []string{
+		"731-94-2865", "731942865", "1957-08-19", "QX7319428", "84-7291635", "847291635",
+		"642-18-7359", "1963-02-27", "519-63-8427", "1948-11-05",
+	}
+	for _, u := range []*kyc.User{person, company} {
+		insertUser(t, st, u)
+	}
+	// An update writes the data again.
+	err := st.InTx(ctx, func(tx kyc.Tx) error {
+		u, err := tx.GetUserForUpdate(ctx, tn.ID, person.ID)
+		if err != nil {
+			return err
+		}
+		u.Status = kyc.StatusVerifying
+		return tx.UpdateUser(ctx, u)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// So does caching a response that holds it.
+	rec := claim(tn.ID, "pii", time.Hour, time.Minute)
+	mustClaim(t, st, rec, true)
+	body, err := json.Marshal(person.Fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CompleteIdempotencyKey(ctx, tn.ID, "pii", rec.Token, 201, body); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGetUser(t, st, tn.ID, company.ID); got.Fields.EIN != "84-7291635" {
+		t.Fatal("the store does not give the personal data back")
+	}
+
+	raw, err := in.RawContents(ctx)
+	if err != nil {
+		t.Fatalf("RawContents: %v", err)
+	}
+	if !bytes.Contains(raw, []byte(company.Fields.BusinessLegalName)) {
+		t.Fatal("RawContents does not show the public data: the check would prove nothing")
+	}
+	for _, s := range secrets {
+		// PostgreSQL shows bytea as hex: plaintext in a bytea column would appear so.
+		if bytes.Contains(raw, []byte(s)) || bytes.Contains(raw, []byte(hex.EncodeToString([]byte(s)))) {
+			t.Errorf("the database holds %q in the clear", s)
+		}
+	}
+}
