@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Mode selects the service's behaviour: sandbox (the default) makes life easy for integrators;
@@ -39,6 +40,15 @@ type Config struct {
 	// RateLimit is the requests per second allowed per API key (KIRA_RATE_LIMIT, default 50; 0
 	// disables the limit). Bursts of twice as many are allowed.
 	RateLimit float64
+	// SandboxDelay is how long the sandbox provider takes to decide (KIRA_SANDBOX_DELAY, a Go
+	// duration, default 2s, so that VERIFYING can be observed).
+	SandboxDelay time.Duration
+	// MaxAttempts is how many verification attempts a user gets (KIRA_MAX_VERIFICATION_ATTEMPTS,
+	// default 3).
+	MaxAttempts int
+	// PublicURL is the base of the links this server hands out, such as hosted verification pages
+	// (KIRA_PUBLIC_URL, default http://ADDR).
+	PublicURL string
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production, a map in tests).
@@ -53,6 +63,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ClientID:      getenv("KIRA_CLIENT_ID"),
 		Password:      getenv("KIRA_PASSWORD"),
 		RateLimit:     50,
+		SandboxDelay:  2 * time.Second,
+		MaxAttempts:   3,
+		PublicURL:     strings.TrimRight(getenv("KIRA_PUBLIC_URL"), "/"),
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
@@ -82,6 +95,25 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, errors.New("KIRA_RATE_LIMIT must be a number of requests per second, 0 to disable"))
 		}
 		c.RateLimit = r
+	}
+	if v := getenv("KIRA_SANDBOX_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, errors.New("KIRA_SANDBOX_DELAY must be a duration such as 2s or 0"))
+		}
+		c.SandboxDelay = d
+	}
+	if v := getenv("KIRA_MAX_VERIFICATION_ATTEMPTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			errs = append(errs, errors.New("KIRA_MAX_VERIFICATION_ATTEMPTS must be a number from 1 to 100"))
+		}
+		c.MaxAttempts = n
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, errors.New("KIRA_PUBLIC_URL must be an absolute http(s) URL"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
@@ -128,5 +160,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("encryption_key_set", c.EncryptionKey != ""),
 		slog.Bool("tenant_from_env", c.APIKey != ""),
 		slog.Float64("rate_limit_per_second", c.RateLimit),
+		slog.Duration("sandbox_delay", c.SandboxDelay),
+		slog.Int("max_verification_attempts", c.MaxAttempts),
+		slog.String("public_url", c.PublicURL),
 	)
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/kiraapi/kira/gen/apiserver"
 	"github.com/kiraapi/kira/gen/apitypes"
@@ -12,9 +13,10 @@ import (
 // *kyc.Error and written by the error handler; the typed error responses are not used, so every
 // error leaves through one place.
 type handler struct {
-	ready func(context.Context) error
-	auth  Authenticator
-	users *kyc.Service
+	ready   func(context.Context) error
+	auth    Authenticator
+	users   *kyc.Service
+	sandbox bool
 }
 
 var _ apiserver.StrictServerInterface = (*handler)(nil)
@@ -125,8 +127,15 @@ func (h *handler) RedeliverEvent(context.Context, apiserver.RedeliverEventReques
 	return nil, errNotImplemented
 }
 
-func (h *handler) SandboxReviewUser(context.Context, apiserver.SandboxReviewUserRequestObject) (apiserver.SandboxReviewUserResponseObject, error) {
-	return nil, errNotImplemented
+func (h *handler) SandboxReviewUser(ctx context.Context, req apiserver.SandboxReviewUserRequestObject) (apiserver.SandboxReviewUserResponseObject, error) {
+	if !h.sandbox {
+		return nil, errorByStatus[http.StatusNotFound]
+	}
+	u, err := h.users.Review(ctx, tenantFrom(ctx).ID, req.UserId.String(), req.Body.Decision == apitypes.Approve, deref(req.Body.Reason))
+	if err != nil {
+		return nil, err
+	}
+	return apiserver.SandboxReviewUser200JSONResponse{Body: toAPIUser(u, false)}, nil
 }
 
 func (h *handler) ListVerifications(context.Context, apiserver.ListVerificationsRequestObject) (apiserver.ListVerificationsResponseObject, error) {

@@ -34,6 +34,7 @@ func TestPersonalDataNeverLeaves(t *testing.T) {
 			"532-71-9046", "532719046", "QZ7384512", "1961-07-29", "47-9281736", "479281736",
 			"1958-02-17", "618-40-2957", "618402957", "704-18-3365", "704183365", "1949-11-23",
 		}
+		env.stopWorkers()
 		logs := env.logs.String()
 		raw, err := env.inspect.RawContents(t.Context())
 		if err != nil {

@@ -40,6 +40,8 @@ type Options struct {
 	Hasher KeyHasher
 	// RateLimit is the per-API-key request budget.
 	RateLimit RateLimit
+	// Sandbox enables the sandbox helper routes; without it they answer 404.
+	Sandbox bool
 }
 
 // idempotentRoutes are the routes (Echo patterns) that take an Idempotency-Key.
@@ -88,7 +90,7 @@ func New(opts Options) (http.Handler, error) {
 	e.GET("/openapi.json", func(c echo.Context) error {
 		return c.JSONBlob(http.StatusOK, specJSON)
 	})
-	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users}, nil))
+	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox}, nil))
 	return e, nil
 }
 

@@ -2,18 +2,20 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kiraapi/kira/server/apitest"
+	"github.com/kiraapi/kira/server/app"
 	"github.com/kiraapi/kira/server/auth"
 	"github.com/kiraapi/kira/server/httpapi"
-	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/storetest"
 )
@@ -43,6 +45,9 @@ type testEnv struct {
 	auth    *auth.Service
 	inspect storetest.Inspector
 	logs    *syncBuffer
+	jobs    <-chan *river.Event
+	// stopWorkers stops the background work (before the store is closed under it).
+	stopWorkers func()
 }
 
 // syncBuffer collects the server's log lines.
@@ -63,7 +68,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// forEachBackend runs fn against a fresh API on every storage backend.
+// forEachBackend runs fn against a fresh API on every storage backend, with its verification
+// engine running (the sandbox provider, deciding at once).
 func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv)) {
 	t.Helper()
 	for _, b := range storetest.Backends() {
@@ -76,34 +82,62 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv)) {
 			}
 			st, inspect := b.OpenWithInspector(t, keyring, clk.Now)
 			logs := &syncBuffer{}
-			authSvc := auth.New(st, keyring, auth.WithClock(clk.Now), auth.WithBcryptCost(bcrypt.MinCost))
-			h, err := httpapi.New(httpapi.Options{
-				Logger:    slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-				Now:       clk.Now,
-				Auth:      authSvc,
-				Users:     kyc.NewService(st, kyc.WithClock(clk.Now)),
-				Store:     st,
-				Hasher:    keyring,
-				Ready:     st.Ping,
-				RateLimit: httpapi.RateLimit{PerSecond: 1000, Burst: 2000},
+			svc, err := app.New(app.Options{
+				Store:        st,
+				Keyring:      keyring,
+				Logger:       slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+				Now:          clk.Now,
+				Sandbox:      true,
+				RateLimit:    httpapi.RateLimit{PerSecond: 1000, Burst: 2000},
+				AuthOptions:  []auth.Option{auth.WithBcryptCost(bcrypt.MinCost)},
+				PollInterval: 10 * time.Millisecond,
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			fn(t, &testEnv{srv: apitest.Serve(t, h), clock: clk, auth: authSvc, inspect: inspect, logs: logs})
+			jobs, cancel := svc.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled)
+			t.Cleanup(cancel)
+			if err := svc.Start(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			var once sync.Once
+			stop := func() {
+				once.Do(func() {
+					if err := svc.Stop(context.Background()); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			t.Cleanup(stop)
+			fn(t, &testEnv{srv: apitest.Serve(t, svc.Handler), clock: clk, auth: svc.Auth, inspect: inspect, logs: logs, jobs: jobs, stopWorkers: stop})
 		})
+	}
+}
+
+// awaitJobs waits until n background jobs have finished, whatever their outcome.
+func (env *testEnv) awaitJobs(t *testing.T, n int) {
+	t.Helper()
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for range n {
+		select {
+		case <-env.jobs:
+		case <-timeout.C:
+			t.Fatalf("timed out waiting for %d background jobs", n)
+		}
 	}
 }
 
 // testTenant is a provisioned tenant with a fresh access token.
 type testTenant struct {
+	id    string
 	creds auth.Credentials
 	token string
 }
 
 func (env *testEnv) tenant(t *testing.T, name string) *testTenant {
 	t.Helper()
-	_, creds, err := env.auth.CreateTenant(t.Context(), name)
+	tenant, creds, err := env.auth.CreateTenant(t.Context(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +156,7 @@ func (env *testEnv) tenant(t *testing.T, name string) *testTenant {
 	if body.Data.ExpiresIn != 3600 || body.Data.TokenType != "Bearer" {
 		t.Errorf("token: %s", raw)
 	}
-	return &testTenant{creds: creds, token: body.Data.AccessToken}
+	return &testTenant{id: tenant.ID, creds: creds, token: body.Data.AccessToken}
 }
 
 // headers returns the tenant's credentials plus the given header pairs.

@@ -18,10 +18,15 @@ type Service struct {
 	now         func() time.Time
 	newID       func() string
 	maxAttempts int
+	delay       time.Duration
 }
 
 // ServiceOption configures a Service.
 type ServiceOption func(*Service)
+
+// newID returns a UUIDv7: ids sort by creation, so events written in one transaction keep their
+// order even when their timestamps are equal.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // WithClock sets the service's clock.
 func WithClock(now func() time.Time) ServiceOption { return func(s *Service) { s.now = now } }
@@ -29,9 +34,13 @@ func WithClock(now func() time.Time) ServiceOption { return func(s *Service) { s
 // WithMaxAttempts sets how many verification attempts a user gets.
 func WithMaxAttempts(n int) ServiceOption { return func(s *Service) { s.maxAttempts = n } }
 
+// WithVerificationDelay makes each verification wait d before it is decided (the sandbox waits,
+// so that VERIFYING can be observed).
+func WithVerificationDelay(d time.Duration) ServiceOption { return func(s *Service) { s.delay = d } }
+
 // NewService returns a Service over store.
 func NewService(store Store, opts ...ServiceOption) *Service {
-	s := &Service{store: store, now: time.Now, newID: func() string { return uuid.NewString() }, maxAttempts: DefaultMaxAttempts}
+	s := &Service{store: store, now: time.Now, newID: newID, maxAttempts: DefaultMaxAttempts}
 	for _, o := range opts {
 		o(s)
 	}
@@ -161,7 +170,11 @@ func (s *Service) startVerification(ctx context.Context, tx Tx, u *User) error {
 	}
 	u.Attempts++
 	u.Reasons = nil
-	return tx.EnqueueVerification(ctx, VerificationJob{TenantID: u.TenantID, UserID: u.ID, Attempt: u.Attempts})
+	job := VerificationJob{TenantID: u.TenantID, UserID: u.ID, Attempt: u.Attempts}
+	if s.delay > 0 {
+		job.RunAt = s.now().Add(s.delay)
+	}
+	return tx.EnqueueVerification(ctx, job)
 }
 
 // changeStatus moves u to status if the state machine allows it, recording user.status_changed.

@@ -26,11 +26,13 @@ type UserFilter struct {
 	Cursor string
 }
 
-// VerificationJob asks the verification engine to decide one attempt for a user.
+// VerificationJob asks the verification engine to decide one attempt for a user, not before
+// RunAt (zero: at once).
 type VerificationJob struct {
 	TenantID string
 	UserID   string
 	Attempt  int
+	RunAt    time.Time
 }
 
 // Idempotency states.

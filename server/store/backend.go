@@ -24,7 +24,7 @@ type backend interface {
 }
 
 // enqueueFunc inserts a River job in the current transaction.
-type enqueueFunc func(ctx context.Context, args river.JobArgs) error
+type enqueueFunc func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
 
 // selectOne checks that q's database answers.
 func selectOne(ctx context.Context, q querier) error {

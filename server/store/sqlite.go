@@ -74,8 +74,8 @@ func (b *sqliteBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) 
 	}
 	// After Commit this is a no-op; otherwise fn's error is the one that matters.
 	defer tx.Rollback()
-	enqueue := func(ctx context.Context, args river.JobArgs) error {
-		_, err := b.river.InsertTx(ctx, tx, args, nil)
+	enqueue := func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+		_, err := b.river.InsertTx(ctx, tx, args, opts)
 		return err
 	}
 	if err := fn(sqliteQuerier{tx}, enqueue); err != nil {

@@ -77,7 +77,10 @@ func (t *tx) AppendEvent(ctx context.Context, e *kyc.Event) error {
 // EnqueueVerification queues a River job jobs.VerifyUserArgs in the transaction. The job is
 // unique by its arguments: an attempt is queued once, however often it is enqueued.
 func (t *tx) EnqueueVerification(ctx context.Context, job kyc.VerificationJob) error {
-	err := t.enqueue(ctx, jobs.VerifyUserArgs{TenantID: job.TenantID, UserID: job.UserID, Attempt: job.Attempt})
+	args := jobs.VerifyUserArgs{TenantID: job.TenantID, UserID: job.UserID, Attempt: job.Attempt}
+	opts := args.InsertOpts()
+	opts.ScheduledAt = job.RunAt
+	err := t.enqueue(ctx, args, &opts)
 	if err != nil {
 		return dbError("enqueue verification", err)
 	}

@@ -23,10 +23,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kiraapi/kira/server/app"
 	"github.com/kiraapi/kira/server/auth"
 	"github.com/kiraapi/kira/server/config"
 	"github.com/kiraapi/kira/server/httpapi"
-	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
 )
@@ -58,14 +58,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 }
 
-// app is the service's parts, wired once.
-type app struct {
+// database is the opened store and the keys that protect it.
+type database struct {
 	store   *store.Store
 	keyring *secret.Keyring
-	auth    *auth.Service
 }
 
-func open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
+func open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*database, error) {
 	keyring, err := loadKeyring(cfg, logger)
 	if err != nil {
 		return nil, err
@@ -74,7 +73,7 @@ func open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, er
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	return &app{store: st, keyring: keyring, auth: auth.New(st, keyring)}, nil
+	return &database{store: st, keyring: keyring}, nil
 }
 
 // loadKeyring takes the master key from KIRA_ENCRYPTION_KEY or, in sandbox mode, from kira.key
@@ -110,33 +109,46 @@ func loadKeyring(cfg config.Config, logger *slog.Logger) (*secret.Keyring, error
 
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, onListen func(net.Addr)) error {
 	logger.Info("starting kirad", "config", cfg)
-	a, err := open(ctx, cfg, logger)
+	db, err := open(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer a.store.Close()
-	if err := provision(ctx, cfg, a, stdout); err != nil {
-		return err
-	}
+	defer db.store.Close()
 
-	handler, err := httpapi.New(httpapi.Options{
-		Logger:    logger,
-		Ready:     a.store.Ping,
-		Auth:      a.auth,
-		Users:     kyc.NewService(a.store),
-		Store:     a.store,
-		Hasher:    a.keyring,
-		RateLimit: httpapi.RateLimit{PerSecond: cfg.RateLimit, Burst: int(2 * cfg.RateLimit)},
+	if cfg.Mode == config.Production {
+		logger.Warn("no KYC/KYB vendor is configured: the built-in sandbox provider decides verifications")
+	}
+	svc, err := app.New(app.Options{
+		Store:             db.store,
+		Keyring:           db.keyring,
+		Logger:            logger,
+		Sandbox:           cfg.Mode == config.Sandbox,
+		RateLimit:         httpapi.RateLimit{PerSecond: cfg.RateLimit, Burst: int(2 * cfg.RateLimit)},
+		MaxAttempts:       cfg.MaxAttempts,
+		VerificationDelay: cfg.SandboxDelay,
 	})
 	if err != nil {
 		return err
 	}
+	if err := provision(ctx, cfg, svc.Auth, stdout); err != nil {
+		return err
+	}
+	if err := svc.Start(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := svc.Stop(stopCtx); err != nil {
+			logger.Warn("stop background work", "error", err)
+		}
+	}()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           svc.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -169,16 +181,16 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 
 // provision makes sure a tenant can call the API at once: the one configured in the environment,
 // or, in sandbox mode, a development tenant whose credentials are printed on every start.
-func provision(ctx context.Context, cfg config.Config, a *app, stdout io.Writer) error {
+func provision(ctx context.Context, cfg config.Config, a *auth.Service, stdout io.Writer) error {
 	if cfg.APIKey != "" {
-		_, err := a.auth.Provision(ctx, "default", auth.Credentials{APIKey: cfg.APIKey, ClientID: cfg.ClientID, Password: cfg.Password})
+		_, err := a.Provision(ctx, "default", auth.Credentials{APIKey: cfg.APIKey, ClientID: cfg.ClientID, Password: cfg.Password})
 		return err
 	}
 	if cfg.Mode != config.Sandbox {
 		return nil
 	}
-	creds := a.auth.DevCredentials()
-	if _, err := a.auth.Provision(ctx, "sandbox", creds); err != nil {
+	creds := a.DevCredentials()
+	if _, err := a.Provision(ctx, "sandbox", creds); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, `Sandbox tenant (sandbox mode only; set KIRA_API_KEY, KIRA_CLIENT_ID and KIRA_PASSWORD to use your own):
@@ -199,12 +211,12 @@ func createTenant(ctx context.Context, cfg config.Config, logger *slog.Logger, a
 	if *name == "" {
 		return errors.New("tenants create: --name is required")
 	}
-	a, err := open(ctx, cfg, logger)
+	db, err := open(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer a.store.Close()
-	t, creds, err := a.auth.CreateTenant(ctx, *name)
+	defer db.store.Close()
+	t, creds, err := auth.New(db.store, db.keyring).CreateTenant(ctx, *name)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,121 @@
+// Package app wires the service together: storage, credentials, the user use cases, the
+// verification engine on River, and the HTTP API. kirad and the end-to-end tests build the same
+// service through it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/kiraapi/kira/server/auth"
+	"github.com/kiraapi/kira/server/httpapi"
+	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/secret"
+	"github.com/kiraapi/kira/server/store"
+	"github.com/kiraapi/kira/server/verify"
+)
+
+// Options configures the service.
+type Options struct {
+	Store   *store.Store
+	Keyring *secret.Keyring
+	Logger  *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Sandbox enables the sandbox helpers (the review endpoint).
+	Sandbox bool
+	// RateLimit is the per-API-key request budget.
+	RateLimit httpapi.RateLimit
+	// MaxAttempts bounds a user's verification attempts (0: kyc.DefaultMaxAttempts).
+	MaxAttempts int
+	// VerificationDelay is how long the provider takes to decide.
+	VerificationDelay time.Duration
+	// Provider decides verifications; nil means the sandbox provider.
+	Provider kyc.Provider
+	// AuthOptions tune credential checks (tests lower the bcrypt cost).
+	AuthOptions []auth.Option
+	// PollInterval is how often idle workers look for jobs (0: 50ms). PostgreSQL is also notified.
+	PollInterval time.Duration
+}
+
+// App is the wired service.
+type App struct {
+	Handler http.Handler
+	Auth    *auth.Service
+	Users   *kyc.Service
+	river   store.RiverClient
+}
+
+// New wires the service. Start runs its background work.
+func New(opts Options) (*App, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Provider == nil {
+		opts.Provider = verify.Sandbox{Now: opts.Now}
+	}
+	if opts.PollInterval == 0 {
+		opts.PollInterval = 50 * time.Millisecond
+	}
+	svcOpts := []kyc.ServiceOption{kyc.WithClock(opts.Now), kyc.WithVerificationDelay(opts.VerificationDelay)}
+	if opts.MaxAttempts > 0 {
+		svcOpts = append(svcOpts, kyc.WithMaxAttempts(opts.MaxAttempts))
+	}
+	users := kyc.NewService(opts.Store, svcOpts...)
+	authSvc := auth.New(opts.Store, opts.Keyring, append([]auth.Option{auth.WithClock(opts.Now)}, opts.AuthOptions...)...)
+
+	rc, err := opts.Store.NewRiverClient(&river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Workers:           verify.Workers(users, opts.Provider),
+		FetchCooldown:     opts.PollInterval / 2,
+		FetchPollInterval: opts.PollInterval,
+		Logger:            opts.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	handler, err := httpapi.New(httpapi.Options{
+		Logger:    opts.Logger,
+		Ready:     opts.Store.Ping,
+		Now:       opts.Now,
+		Auth:      authSvc,
+		Users:     users,
+		Store:     opts.Store,
+		Hasher:    opts.Keyring,
+		RateLimit: opts.RateLimit,
+		Sandbox:   opts.Sandbox,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &App{Handler: handler, Auth: authSvc, Users: users, river: rc}, nil
+}
+
+// Start starts the background workers.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.river.Start(ctx); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
+	return nil
+}
+
+// Stop stops the background workers, letting running jobs finish until ctx is done.
+func (a *App) Stop(ctx context.Context) error {
+	if err := a.river.Stop(ctx); err != nil {
+		return fmt.Errorf("stop job queue: %w", err)
+	}
+	return nil
+}
+
+// Subscribe reports the background jobs' events (tests wait on them instead of sleeping).
+func (a *App) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func()) {
+	return a.river.Subscribe(kinds...)
+}
