@@ -12,6 +12,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/auth"
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/kyc"
@@ -41,6 +42,8 @@ type Options struct {
 	AuthOptions []auth.Option
 	// PollInterval is how often idle workers look for jobs (0: 50ms). PostgreSQL is also notified.
 	PollInterval time.Duration
+	// PublicURL is the base of the links handed out (hosted verification pages).
+	PublicURL string
 }
 
 // App is the wired service.
@@ -82,7 +85,8 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	handler, err := httpapi.New(httpapi.Options{
+	links := verify.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
+	api, err := httpapi.New(httpapi.Options{
 		Logger:    opts.Logger,
 		Ready:     opts.Store.Ping,
 		Now:       opts.Now,
@@ -92,11 +96,19 @@ func New(opts Options) (*App, error) {
 		Hasher:    opts.Keyring,
 		RateLimit: opts.RateLimit,
 		Sandbox:   opts.Sandbox,
+		LinkFor:   links.URL,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Handler: handler, Auth: authSvc, Users: users, river: rc}, nil
+	spec, err := openapi.Load()
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(verify.Pattern, &verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger})
+	mux.Handle("/", api)
+	return &App{Handler: mux, Auth: authSvc, Users: users, river: rc}, nil
 }
 
 // Start starts the background workers.

@@ -17,6 +17,7 @@ type handler struct {
 	auth    Authenticator
 	users   *kyc.Service
 	sandbox bool
+	linkFor func(sessionID string) string
 }
 
 var _ apiserver.StrictServerInterface = (*handler)(nil)
@@ -136,14 +137,6 @@ func (h *handler) SandboxReviewUser(ctx context.Context, req apiserver.SandboxRe
 		return nil, err
 	}
 	return apiserver.SandboxReviewUser200JSONResponse{Body: toAPIUser(u, false)}, nil
-}
-
-func (h *handler) ListVerifications(context.Context, apiserver.ListVerificationsRequestObject) (apiserver.ListVerificationsResponseObject, error) {
-	return nil, errNotImplemented
-}
-
-func (h *handler) CreateVerification(context.Context, apiserver.CreateVerificationRequestObject) (apiserver.CreateVerificationResponseObject, error) {
-	return nil, errNotImplemented
 }
 
 func (h *handler) ListWebhooks(context.Context, apiserver.ListWebhooksRequestObject) (apiserver.ListWebhooksResponseObject, error) {

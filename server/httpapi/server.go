@@ -42,6 +42,8 @@ type Options struct {
 	RateLimit RateLimit
 	// Sandbox enables the sandbox helper routes; without it they answer 404.
 	Sandbox bool
+	// LinkFor returns the absolute URL of a verification session's hosted page.
+	LinkFor func(sessionID string) string
 }
 
 // idempotentRoutes are the routes (Echo patterns) that take an Idempotency-Key.
@@ -90,7 +92,7 @@ func New(opts Options) (http.Handler, error) {
 	e.GET("/openapi.json", func(c echo.Context) error {
 		return c.JSONBlob(http.StatusOK, specJSON)
 	})
-	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox}, nil))
+	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox, linkFor: opts.LinkFor}, nil))
 	return e, nil
 }
 

@@ -82,7 +82,11 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv)) {
 			}
 			st, inspect := b.OpenWithInspector(t, keyring, clk.Now)
 			logs := &syncBuffer{}
+			// The server's URL is the app's public URL, so the app is built once the server listens.
+			var handler http.Handler
+			srv := apitest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 			svc, err := app.New(app.Options{
+				PublicURL:    srv.URL,
 				Store:        st,
 				Keyring:      keyring,
 				Logger:       slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -95,6 +99,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv)) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			handler = svc.Handler
 			jobs, cancel := svc.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled)
 			t.Cleanup(cancel)
 			if err := svc.Start(t.Context()); err != nil {
@@ -109,7 +114,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv)) {
 				})
 			}
 			t.Cleanup(stop)
-			fn(t, &testEnv{srv: apitest.Serve(t, svc.Handler), clock: clk, auth: svc.Auth, inspect: inspect, logs: logs, jobs: jobs, stopWorkers: stop})
+			fn(t, &testEnv{srv: srv, clock: clk, auth: svc.Auth, inspect: inspect, logs: logs, jobs: jobs, stopWorkers: stop})
 		})
 	}
 }

@@ -105,32 +105,8 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, changed [
 		if err != nil {
 			return err
 		}
-		switch u.Status {
-		case StatusVerifying, StatusReview:
-			return Errorf(EInvalidTransition, "A user who is %s cannot be changed until the decision.", u.Status)
-		case StatusVerified:
-			for _, name := range changed {
-				if !contactOnly[name] {
-					return &Error{Code: EInvalidTransition, Message: "A verified user's identity fields cannot be changed.",
-						Fields: []FieldError{{Field: name, Message: "cannot change after verification"}}}
-				}
-			}
-		}
-		if err := apply(&u.Fields); err != nil {
-			return err
-		}
-		if err := u.Fields.Validate(u.Type); err != nil {
-			return err
-		}
-		u.UpdatedAt = s.now().UTC()
-		triggered := false
-		if len(changed) > 0 && (u.Status == StatusCreated || u.Status == StatusRejected) && len(MissingFields(u.Type, &u.Fields)) == 0 {
-			if err := s.startVerification(ctx, tx, u); err != nil {
-				return err
-			}
-			triggered = true
-		}
-		if err := tx.UpdateUser(ctx, u); err != nil {
+		triggered, err := s.update(ctx, tx, u, changed, apply)
+		if err != nil {
 			return err
 		}
 		res = &Result{User: u, Triggered: triggered}
@@ -140,6 +116,37 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, changed [
 		return nil, fmt.Errorf("update user: %w", err)
 	}
 	return res, nil
+}
+
+// update applies a change to u within tx and stores it, starting verification when the change
+// makes a CREATED or REJECTED user complete. It reports whether verification started.
+func (s *Service) update(ctx context.Context, tx Tx, u *User, changed []string, apply func(*Fields) error) (bool, error) {
+	switch u.Status {
+	case StatusVerifying, StatusReview:
+		return false, Errorf(EInvalidTransition, "A user who is %s cannot be changed until the decision.", u.Status)
+	case StatusVerified:
+		for _, name := range changed {
+			if !contactOnly[name] {
+				return false, &Error{Code: EInvalidTransition, Message: "A verified user's identity fields cannot be changed.",
+					Fields: []FieldError{{Field: name, Message: "cannot change after verification"}}}
+			}
+		}
+	}
+	if err := apply(&u.Fields); err != nil {
+		return false, err
+	}
+	if err := u.Fields.Validate(u.Type); err != nil {
+		return false, err
+	}
+	u.UpdatedAt = s.now().UTC()
+	triggered := false
+	if len(changed) > 0 && (u.Status == StatusCreated || u.Status == StatusRejected) && len(MissingFields(u.Type, &u.Fields)) == 0 {
+		if err := s.startVerification(ctx, tx, u); err != nil {
+			return false, err
+		}
+		triggered = true
+	}
+	return triggered, tx.UpdateUser(ctx, u)
 }
 
 // GetUser returns the tenant's user, or ENotFound.

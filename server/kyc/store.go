@@ -84,6 +84,12 @@ type Store interface {
 	// ReleaseIdempotencyKey drops the claim held by token, so the request can be retried.
 	ReleaseIdempotencyKey(ctx context.Context, tenantID, keyHash, token string) error
 
+	// ListSessions returns a user's verification sessions, newest first (at most 100).
+	ListSessions(ctx context.Context, tenantID, userID string) ([]*Session, error)
+	// GetSession returns a session by id, whatever its tenant (the hosted page knows no tenant);
+	// ENotFound if there is none.
+	GetSession(ctx context.Context, id string) (*Session, error)
+
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 }
@@ -96,4 +102,12 @@ type Tx interface {
 	UpdateUser(ctx context.Context, u *User) error
 	AppendEvent(ctx context.Context, e *Event) error
 	EnqueueVerification(ctx context.Context, job VerificationJob) error
+
+	// GetSessionForUpdate reads a session and locks it until the transaction ends; ENotFound if absent.
+	GetSessionForUpdate(ctx context.Context, id string) (*Session, error)
+	InsertSession(ctx context.Context, s *Session) error
+	// UpdateSession stores a session's status and completion time.
+	UpdateSession(ctx context.Context, s *Session) error
+	// ExpirePendingSessions marks the user's pending sessions expired as of at.
+	ExpirePendingSessions(ctx context.Context, tenantID, userID string, at time.Time) error
 }

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"IdempotencyStaleLock", testIdempotencyStaleLock},
 		{"IdempotencyConcurrentClaims", testIdempotencyConcurrentClaims},
 		{"NoPlaintextPersonalData", testNoPlaintextPersonalData},
+		{"Sessions", testSessions},
 		{"Ping", testPing},
 	}
 	for _, tc := range tests {

@@ -248,15 +248,13 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Val
 		problems["form"] = "could not be read"
 	}
 	apply := func(f *kyc.Fields) error { return json.Unmarshal(raw, f) }
-	if len(problems) == 0 {
-		next := u.Fields
-		if err := apply(&next); err != nil {
-			problems["form"] = "could not be read"
-		}
-		for _, m := range kyc.MissingFields(u.Type, &next) {
-			if slices.ContainsFunc(fields, func(f field) bool { return f.Name == m }) {
-				problems[m] = "is required"
-			}
+	next := u.Fields
+	if err := apply(&next); err != nil {
+		problems["form"] = "could not be read"
+	}
+	for _, m := range kyc.MissingFields(u.Type, &next) {
+		if _, seen := problems[m]; !seen && slices.ContainsFunc(fields, func(f field) bool { return f.Name == m }) {
+			problems[m] = "is required"
 		}
 	}
 	if len(problems) > 0 {

@@ -126,6 +126,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		RateLimit:         httpapi.RateLimit{PerSecond: cfg.RateLimit, Burst: int(2 * cfg.RateLimit)},
 		MaxAttempts:       cfg.MaxAttempts,
 		VerificationDelay: cfg.SandboxDelay,
+		PublicURL:         cfg.PublicURL,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,33 @@
+package verify
+
+import (
+	"crypto/subtle"
+	"net/url"
+)
+
+// KeyHasher hashes values with a secret key (secret.Keyring).
+type KeyHasher interface {
+	Hash(purpose, value string) string
+}
+
+// Links makes and checks the links of hosted verification pages. A link carries the session id and
+// a token derived from it with the server's key: it cannot be guessed, needs no storage, and a
+// listing can show it again. Single use and expiry are the session's.
+type Links struct {
+	// BaseURL is the server's public URL (KIRA_PUBLIC_URL).
+	BaseURL string
+	Hasher  KeyHasher
+}
+
+const linkPurpose = "verification-link"
+
+// URL returns the absolute link of a session's page.
+func (l Links) URL(sessionID string) string {
+	return l.BaseURL + pagePrefix + url.PathEscape(sessionID) + "?token=" + l.Hasher.Hash(linkPurpose, sessionID)
+}
+
+// Valid reports whether token is the session's, in constant time.
+func (l Links) Valid(sessionID, token string) bool {
+	want := l.Hasher.Hash(linkPurpose, sessionID)
+	return subtle.ConstantTimeCompare([]byte(want), []byte(token)) == 1
+}

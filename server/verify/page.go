@@ -1,0 +1,185 @@
+package verify
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/kiraapi/kira/server/kyc"
+)
+
+// pagePrefix is where hosted verification pages are served: /verify/{sessionId}.
+const pagePrefix = "/verify/"
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var (
+	formPage    = template.Must(template.ParseFS(templateFS, "templates/page.html", "templates/form.html"))
+	messagePage = template.Must(template.ParseFS(templateFS, "templates/page.html", "templates/message.html"))
+)
+
+// maxFormBytes bounds a form post.
+const maxFormBytes = 64 << 10
+
+// Page serves the hosted verification pages. It works without JavaScript: the form posts back to
+// the page, which shows errors next to their fields or sends the browser on to the session's
+// redirect_uri with user_id, session_id and status in the query.
+type Page struct {
+	Users  *kyc.Service
+	Links  Links
+	Spec   *openapi3.T
+	Logger *slog.Logger
+}
+
+// Pattern is the route the page handles, for an http.ServeMux.
+const Pattern = pagePrefix + "{sessionId}"
+
+// ServeHTTP implements http.Handler.
+func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	id := r.PathValue("sessionId")
+	var token string
+	switch r.Method {
+	case http.MethodGet:
+		token = r.URL.Query().Get("token")
+	case http.MethodPost:
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			p.message(w, http.StatusBadRequest, "Something went wrong", "The form could not be read. Please open your verification link again.")
+			return
+		}
+		token = r.PostForm.Get("token")
+	default:
+		h.Set("Allow", "GET, POST")
+		p.message(w, http.StatusMethodNotAllowed, "Something went wrong", "This page only takes the verification form.")
+		return
+	}
+	if !p.Links.Valid(id, token) {
+		p.message(w, http.StatusNotFound, "Link not recognised", "This verification link is not valid. Please ask for a new one.")
+		return
+	}
+	se, u, err := p.Users.OpenSession(r.Context(), id)
+	if err != nil {
+		p.failure(w, r, err)
+		return
+	}
+	fields := fieldsToAsk(u)
+	if r.Method == http.MethodGet {
+		p.form(w, http.StatusOK, se, u, token, fields, currentValues(u), nil)
+		return
+	}
+	sub, problems := parseSubmission(p.Spec, u, fields, r.PostForm)
+	if problems != nil {
+		p.form(w, http.StatusUnprocessableEntity, se, u, token, fields, merge(currentValues(u), r.PostForm, fields), problems)
+		return
+	}
+	done, user, err := p.Users.SubmitSession(r.Context(), id, sub.changed, sub.apply)
+	if err != nil {
+		var kerr *kyc.Error
+		if errors.As(err, &kerr) && (kerr.Code == kyc.EInvalid || kerr.Code == kyc.EInvalidTransition || kerr.Code == kyc.EAttemptsExhausted) {
+			problems := map[string]string{}
+			for _, f := range kerr.Fields {
+				problems[f.Field] = f.Message
+			}
+			if len(problems) == 0 {
+				p.message(w, http.StatusConflict, "We could not submit this", kerr.Message)
+				return
+			}
+			p.form(w, http.StatusUnprocessableEntity, se, u, token, fields, merge(currentValues(u), r.PostForm, fields), problems)
+			return
+		}
+		p.failure(w, r, err)
+		return
+	}
+	http.Redirect(w, r, redirectTo(done, user), http.StatusSeeOther)
+}
+
+// redirectTo is the session's redirect_uri with user_id, session_id and status added to its query.
+func redirectTo(se *kyc.Session, u *kyc.User) string {
+	target, err := url.Parse(se.RedirectURI)
+	if err != nil {
+		return se.RedirectURI
+	}
+	q := target.Query()
+	q.Set("user_id", u.ID)
+	q.Set("session_id", se.ID)
+	q.Set("status", string(u.Status))
+	target.RawQuery = q.Encode()
+	return target.String()
+}
+
+// merge returns the values to show again after a failed post: what was typed, except secrets.
+func merge(current map[string]string, post url.Values, fields []field) map[string]string {
+	for _, f := range fields {
+		if v := strings.TrimSpace(post.Get(f.Name)); v != "" && !f.Secret {
+			current[f.Name] = v
+		}
+	}
+	return current
+}
+
+func (p *Page) form(w http.ResponseWriter, status int, se *kyc.Session, u *kyc.User, token string, fields []field, values, problems map[string]string) {
+	lead := "To finish verifying your identity, please fill in the details below."
+	title := "Verify your identity"
+	if u.Type == kyc.Business {
+		title, lead = "Verify your business", "To finish verifying your business, please fill in the details below."
+	}
+	if u.Status == kyc.StatusRejected {
+		lead = "We could not verify the details we have. Please check and correct them below."
+	}
+	// The form posts here and is then redirected to the integrator's site.
+	origin := ""
+	if target, err := url.Parse(se.RedirectURI); err == nil {
+		origin = " " + target.Scheme + "://" + target.Host
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"+origin+"; base-uri 'none'")
+	p.render(w, formPage, status, map[string]any{
+		"Title":  title,
+		"Lead":   lead,
+		"Action": pagePrefix + url.PathEscape(se.ID),
+		"Token":  token,
+		"Form":   buildForm(p.Spec, u, fields, values, problems),
+	})
+}
+
+func (p *Page) failure(w http.ResponseWriter, r *http.Request, err error) {
+	switch kyc.ErrorCode(err) {
+	case kyc.ESessionExpired:
+		p.message(w, http.StatusGone, "This link has expired", "Verification links last 24 hours. Please ask for a new one.")
+	case kyc.ESessionUsed:
+		p.message(w, http.StatusGone, "This link has already been used", "Your information was submitted and is being verified. There is nothing more to do.")
+	case kyc.ENotFound:
+		p.message(w, http.StatusNotFound, "Link not recognised", "This verification link is not valid. Please ask for a new one.")
+	default:
+		p.Logger.ErrorContext(r.Context(), "hosted verification page", "error", err)
+		p.message(w, http.StatusInternalServerError, "Something went wrong", "Please try again in a few minutes.")
+	}
+}
+
+func (p *Page) message(w http.ResponseWriter, status int, title, lead string) {
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'")
+	p.render(w, messagePage, status, map[string]any{"Title": title, "Lead": lead})
+}
+
+func (p *Page) render(w http.ResponseWriter, t *template.Template, status int, data any) {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		p.Logger.Error("render hosted page", "error", err)
+		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
