@@ -79,6 +79,53 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummyHash []byte // compared against when the tenant is unknown, so Login takes as long
+
+	keys keyCache
+}
+
+// keyCacheTTL is how long a known API key's tenant is remembered, sparing the database a lookup
+// on every call. A key replaced on another replica stops working there within this time.
+const keyCacheTTL = 30 * time.Second
+
+// keyCache remembers the tenants of recently seen API keys (by hash; only keys that exist).
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]cachedTenant
+}
+
+type cachedTenant struct {
+	tenant *kyc.Tenant
+	until  time.Time
+}
+
+func (c *keyCache) get(hash []byte, now time.Time) *kyc.Tenant {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[string(hash)]; ok && now.Before(e.until) {
+		return e.tenant
+	}
+	return nil
+}
+
+func (c *keyCache) put(hash []byte, t *kyc.Tenant, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]cachedTenant{}
+	}
+	for k, e := range c.m { // drop what has expired, so the cache holds live tenants only
+		if !now.Before(e.until) {
+			delete(c.m, k)
+		}
+	}
+	c.m[string(hash)] = cachedTenant{tenant: t, until: now.Add(keyCacheTTL)}
+}
+
+// forget drops everything, after credentials change.
+func (c *keyCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
 }
 
 // Option configures a Service.
@@ -200,6 +247,7 @@ func (s *Service) updateCredentials(ctx context.Context, t *kyc.Tenant, c Creden
 	if err := s.store.UpdateTenant(ctx, &u); err != nil {
 		return nil, fmt.Errorf("auth: provision tenant: update credentials: %w", err)
 	}
+	s.keys.forget()
 	return &u, nil
 }
 
@@ -282,13 +330,19 @@ func (s *Service) Authenticate(ctx context.Context, apiKey, bearerToken string) 
 		return nil, unauthorized(msgTokenInvalid)
 	}
 
-	t, err := s.store.TenantByAPIKeyHash(ctx, HashAPIKey(apiKey))
-	switch {
-	case kyc.ErrorCode(err) == kyc.ENotFound:
-		return nil, unauthorized(msgMismatch)
-	case err != nil:
-		return nil, fmt.Errorf("auth: authenticate: look up API key: %w", err)
-	case subtle.ConstantTimeCompare([]byte(t.ID), []byte(claims.Subject)) != 1:
+	hash := HashAPIKey(apiKey)
+	t := s.keys.get(hash, s.now())
+	if t == nil {
+		t, err = s.store.TenantByAPIKeyHash(ctx, hash)
+		switch {
+		case kyc.ErrorCode(err) == kyc.ENotFound:
+			return nil, unauthorized(msgMismatch)
+		case err != nil:
+			return nil, fmt.Errorf("auth: authenticate: look up API key: %w", err)
+		}
+		s.keys.put(hash, t, s.now())
+	}
+	if subtle.ConstantTimeCompare([]byte(t.ID), []byte(claims.Subject)) != 1 {
 		return nil, unauthorized(msgMismatch)
 	}
 	return t, nil

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,11 +45,32 @@ type sqlDB interface {
 }
 
 // sqliteQuerier runs queries through database/sql on SQLite, which keeps times as integer
-// microseconds since the Unix epoch (exact, and ordered as the times are).
-type sqliteQuerier struct{ db sqlDB }
+// microseconds since the Unix epoch (exact, and ordered as the times are). On a pool, its
+// statements are prepared once and reused; in a transaction they run unprepared.
+type sqliteQuerier struct {
+	db    sqlDB
+	stmts *stmtCache
+}
+
+// stmt returns the prepared statement of query, or nil when q prepares nothing.
+func (q sqliteQuerier) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if q.stmts == nil {
+		return nil, nil
+	}
+	return q.stmts.get(ctx, query)
+}
 
 func (q sqliteQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := q.db.ExecContext(ctx, query, sqliteArgs(args)...)
+	s, err := q.stmt(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	var res sql.Result
+	if s == nil {
+		res, err = q.db.ExecContext(ctx, query, sqliteArgs(args)...)
+	} else {
+		res, err = s.ExecContext(ctx, sqliteArgs(args)...)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -55,7 +78,16 @@ func (q sqliteQuerier) exec(ctx context.Context, query string, args ...any) (int
 }
 
 func (q sqliteQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
-	r, err := q.db.QueryContext(ctx, query, sqliteArgs(args)...)
+	s, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	var r *sql.Rows
+	if s == nil {
+		r, err = q.db.QueryContext(ctx, query, sqliteArgs(args)...)
+	} else {
+		r, err = s.QueryContext(ctx, sqliteArgs(args)...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +95,55 @@ func (q sqliteQuerier) query(ctx context.Context, query string, args ...any) (ro
 }
 
 func (q sqliteQuerier) queryRow(ctx context.Context, query string, args ...any) row {
-	return q.db.QueryRowContext(ctx, query, sqliteArgs(args)...)
+	s, err := q.stmt(ctx, query)
+	switch {
+	case err != nil:
+		return errRow{err}
+	case s == nil:
+		return q.db.QueryRowContext(ctx, query, sqliteArgs(args)...)
+	}
+	return s.QueryRowContext(ctx, sqliteArgs(args)...)
+}
+
+// errRow is a row whose query could not even be prepared.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// stmtCache holds one prepared statement per query text for a database/sql pool: SQLite would
+// otherwise parse and plan the query on every call. (pgx caches statements itself.)
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}} }
+
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.m[query]; ok {
+		return s, nil
+	}
+	s, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.m[query] = s
+	return s, nil
+}
+
+// close closes the prepared statements.
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for q, s := range c.m {
+		errs = append(errs, s.Close())
+		delete(c.m, q)
+	}
+	return errors.Join(errs...)
 }
 
 // sqliteArgs returns args with each time.Time replaced by its Unix microseconds.

@@ -28,10 +28,12 @@ const (
 // Reads outside transactions use a separate pool of read-only connections, which WAL lets run
 // beside the writer.
 type sqliteBackend struct {
-	write  *sql.DB
-	read   *sql.DB
-	river  *river.Client[*sql.Tx] // insert-only, for enqueueing in transactions
-	logger *slog.Logger
+	write      *sql.DB
+	read       *sql.DB
+	writeStmts *stmtCache
+	readStmts  *stmtCache
+	river      *river.Client[*sql.Tx] // insert-only, for enqueueing in transactions
+	logger     *slog.Logger
 }
 
 func openSQLite(ctx context.Context, path string, logger *slog.Logger) (*sqliteBackend, error) {
@@ -56,7 +58,7 @@ func openSQLite(ctx context.Context, path string, logger *slog.Logger) (*sqliteB
 	}
 	read.SetMaxOpenConns(sqliteReaders)
 	read.SetMaxIdleConns(sqliteReaders)
-	b := &sqliteBackend{write: write, read: read, logger: logger}
+	b := &sqliteBackend{write: write, read: read, writeStmts: newStmtCache(write), readStmts: newStmtCache(read), logger: logger}
 	if b.river, err = river.NewClient(riversqlite.New(write), &river.Config{Logger: logger}); err != nil {
 		return nil, errors.Join(fmt.Errorf("create the River client: %w", err), b.close())
 	}
@@ -64,21 +66,30 @@ func openSQLite(ctx context.Context, path string, logger *slog.Logger) (*sqliteB
 }
 
 func (b *sqliteBackend) dialect() dialect { return sqliteDialect }
-func (b *sqliteBackend) reader() querier  { return sqliteQuerier{b.read} }
-func (b *sqliteBackend) writer() querier  { return sqliteQuerier{b.write} }
+func (b *sqliteBackend) reader() querier  { return sqliteQuerier{db: b.read, stmts: b.readStmts} }
+func (b *sqliteBackend) writer() querier  { return sqliteQuerier{db: b.write, stmts: b.writeStmts} }
 
 func (b *sqliteBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) error) error {
+	return b.withTx(ctx, func(tx *sql.Tx) error {
+		enqueue := func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+			_, err := b.river.InsertTx(ctx, tx, args, opts)
+			return err
+		}
+		// Statements run unprepared in transactions: preparing one would need the writer pool's
+		// only connection, which the transaction holds.
+		return fn(sqliteQuerier{db: tx}, enqueue)
+	})
+}
+
+// withTx runs fn in a transaction of the writer, committed when fn returns nil.
+func (b *sqliteBackend) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := b.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	// After Commit this is a no-op; otherwise fn's error is the one that matters.
 	defer tx.Rollback()
-	enqueue := func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
-		_, err := b.river.InsertTx(ctx, tx, args, opts)
-		return err
-	}
-	if err := fn(sqliteQuerier{tx}, enqueue); err != nil {
+	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -92,7 +103,8 @@ func (b *sqliteBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) 
 // connection cannot open while the first is running, so SQLite relies on one process opening a
 // new database at a time: it is the single-node database.
 func (b *sqliteBackend) migrate(ctx context.Context, apply func(context.Context, querier) error) error {
-	if err := b.inTx(ctx, func(q querier, _ enqueueFunc) error { return apply(ctx, q) }); err != nil {
+	// Migrations hold several statements each: they run unprepared.
+	if err := b.withTx(ctx, func(tx *sql.Tx) error { return apply(ctx, sqliteQuerier{db: tx}) }); err != nil {
 		return err
 	}
 	return migrateRiver(ctx, riversqlite.New(b.write), b.logger)
@@ -118,5 +130,5 @@ func (b *sqliteBackend) ping(ctx context.Context) error {
 
 func (b *sqliteBackend) close() error {
 	// The writer goes last: closing the last connection checkpoints the WAL into the file.
-	return errors.Join(b.read.Close(), b.write.Close())
+	return errors.Join(b.readStmts.close(), b.writeStmts.close(), b.read.Close(), b.write.Close())
 }
