@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -45,5 +47,55 @@ func TestRunRejectsBadConfig(t *testing.T) {
 	err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard, io.Discard, nil)
 	if err == nil {
 		t.Fatal("run accepted KIRA_MODE=staging")
+	}
+}
+
+func TestTenantsCreate(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"KIRA_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "kira.db")}
+	getenv := func(k string) string { return env[k] }
+	var out strings.Builder
+	if err := run(context.Background(), []string{"tenants", "create", "--name", "Acme", "--json"}, getenv, &out, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	var creds struct {
+		TenantID string `json:"tenant_id"`
+		Name     string `json:"name"`
+		APIKey   string `json:"api_key"`
+		ClientID string `json:"client_id"`
+		Password string `json:"password"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &creds); err != nil {
+		t.Fatalf("output %q: %v", out.String(), err)
+	}
+	if creds.Name != "Acme" || !strings.HasPrefix(creds.APIKey, "kira_sk_") || creds.ClientID == "" || len(creds.Password) < 20 || creds.TenantID == "" {
+		t.Errorf("credentials: %+v", creds)
+	}
+	// The printed credentials work against a server on the same database.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env["KIRA_ADDR"] = "127.0.0.1:0"
+	addrc := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, getenv, io.Discard, io.Discard, func(a net.Addr) { addrc <- a }) }()
+	addr := <-addrc
+	body := strings.NewReader(`{"client_id":"` + creds.ClientID + `","password":"` + creds.Password + `"}`)
+	req, _ := http.NewRequest("POST", "http://"+addr.String()+"/auth", body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-api-key", creds.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("login with the printed credentials: %d", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+	if err := run(context.Background(), []string{"tenants", "create"}, getenv, io.Discard, io.Discard, nil); err == nil {
+		t.Error("tenants create without --name succeeded")
 	}
 }
