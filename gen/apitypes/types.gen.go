@@ -1288,7 +1288,7 @@ type Delivery struct {
 	// Status - `pending`: queued or waiting for a retry.
 	// - `succeeded`: the endpoint answered 2xx.
 	// - `exhausted`: every attempt failed.
-	// - `canceled`: the endpoint was deleted or disabled first.
+	// - `canceled`: the endpoint was deleted or disabled first, or answered `410 Gone` (which disables it).
 	Status DeliveryStatus `json:"status"`
 }
 
@@ -1315,7 +1315,7 @@ type DeliveryAttempt struct {
 // DeliveryStatus - `pending`: queued or waiting for a retry.
 // - `succeeded`: the endpoint answered 2xx.
 // - `exhausted`: every attempt failed.
-// - `canceled`: the endpoint was deleted or disabled first.
+// - `canceled`: the endpoint was deleted or disabled first, or answered `410 Gone` (which disables it).
 type DeliveryStatus string
 
 // DocumentNumber The ID document's number. Stored encrypted; never returned (`document_number_last4` only).

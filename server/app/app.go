@@ -1,6 +1,6 @@
-// Package app wires the service together: storage, credentials, the user use cases, the
-// verification engine on River, and the HTTP API. kirad and the end-to-end tests build the same
-// service through it.
+// Package app wires the service together: storage, credentials, the user and webhook use cases,
+// the background work on River (verification, webhook delivery, pruning old events), and the HTTP
+// API. kirad and the end-to-end tests build the same service through it.
 package app
 
 import (
@@ -15,10 +15,12 @@ import (
 	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/auth"
 	"github.com/kiraapi/kira/server/httpapi"
+	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
 	"github.com/kiraapi/kira/server/verify"
+	"github.com/kiraapi/kira/server/webhook"
 )
 
 // Options configures the service.
@@ -28,7 +30,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Sandbox enables the sandbox helpers (the review endpoint).
+	// Sandbox enables the sandbox helpers (the review endpoint) and lets webhook endpoints be http
+	// URLs and loopback addresses; otherwise they must be https URLs of public addresses.
 	Sandbox bool
 	// RateLimit is the per-API-key request budget.
 	RateLimit httpapi.RateLimit
@@ -44,6 +47,11 @@ type Options struct {
 	PollInterval time.Duration
 	// PublicURL is the base of the links handed out (hosted verification pages).
 	PublicURL string
+	// RetrySchedule is the wait before each retry of a failed webhook delivery (nil:
+	// webhook.DefaultSchedule).
+	RetrySchedule webhook.Schedule
+	// EventRetention is how long events and their deliveries are kept (0: webhook.DefaultRetention).
+	EventRetention time.Duration
 }
 
 // App is the wired service.
@@ -68,16 +76,32 @@ func New(opts Options) (*App, error) {
 	if opts.PollInterval == 0 {
 		opts.PollInterval = 50 * time.Millisecond
 	}
+	if opts.RetrySchedule == nil {
+		opts.RetrySchedule = webhook.DefaultSchedule
+	}
+	if opts.EventRetention == 0 {
+		opts.EventRetention = webhook.DefaultRetention
+	}
 	svcOpts := []kyc.ServiceOption{kyc.WithClock(opts.Now), kyc.WithVerificationDelay(opts.VerificationDelay)}
 	if opts.MaxAttempts > 0 {
 		svcOpts = append(svcOpts, kyc.WithMaxAttempts(opts.MaxAttempts))
 	}
 	users := kyc.NewService(opts.Store, svcOpts...)
 	authSvc := auth.New(opts.Store, opts.Keyring, append([]auth.Option{auth.WithClock(opts.Now)}, opts.AuthOptions...)...)
+	policy := webhook.Policy{Sandbox: opts.Sandbox}
+	webhooks := kyc.NewWebhooks(opts.Store, policy.CheckURL, opts.Now)
 
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &verify.Worker{Users: users, Provider: opts.Provider})
+	river.AddWorker(workers, &webhook.Worker{Store: opts.Store, Client: policy.Client(), Schedule: opts.RetrySchedule, Now: opts.Now, Logger: opts.Logger})
+	river.AddWorker(workers, &webhook.PruneWorker{Store: opts.Store, Retention: opts.EventRetention, Now: opts.Now, Logger: opts.Logger})
 	rc, err := opts.Store.NewRiverClient(&river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
-		Workers:           verify.Workers(users, opts.Provider),
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: 10},
+			jobs.QueueWebhooks: {MaxWorkers: 20},
+		},
+		Workers:           workers,
+		PeriodicJobs:      []*river.PeriodicJob{webhook.PeriodicPrune()},
 		FetchCooldown:     opts.PollInterval / 2,
 		FetchPollInterval: opts.PollInterval,
 		Logger:            opts.Logger,
@@ -97,6 +121,7 @@ func New(opts Options) (*App, error) {
 		RateLimit: opts.RateLimit,
 		Sandbox:   opts.Sandbox,
 		LinkFor:   links.URL,
+		Webhooks:  webhooks,
 	})
 	if err != nil {
 		return nil, err

@@ -49,6 +49,9 @@ type Config struct {
 	// PublicURL is the base of the links this server hands out, such as hosted verification pages
 	// (KIRA_PUBLIC_URL, default http://ADDR).
 	PublicURL string
+	// EventRetention is how long events, and their webhook deliveries, are kept
+	// (KIRA_EVENT_RETENTION, a Go duration, default 720h: 30 days).
+	EventRetention time.Duration
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production, a map in tests).
@@ -66,6 +69,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SandboxDelay:  2 * time.Second,
 		MaxAttempts:   3,
 		PublicURL:     strings.TrimRight(getenv("KIRA_PUBLIC_URL"), "/"),
+
+		EventRetention: 720 * time.Hour,
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
@@ -109,6 +114,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, errors.New("KIRA_MAX_VERIFICATION_ATTEMPTS must be a number from 1 to 100"))
 		}
 		c.MaxAttempts = n
+	}
+	if v := getenv("KIRA_EVENT_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour {
+			errs = append(errs, errors.New("KIRA_EVENT_RETENTION must be a duration of at least 1h, such as 720h"))
+		}
+		c.EventRetention = d
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
@@ -163,5 +175,6 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("sandbox_delay", c.SandboxDelay),
 		slog.Int("max_verification_attempts", c.MaxAttempts),
 		slog.String("public_url", c.PublicURL),
+		slog.Duration("event_retention", c.EventRetention),
 	)
 }

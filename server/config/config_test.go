@@ -17,11 +17,13 @@ func TestFromEnv(t *testing.T) {
 		want    config.Config
 		wantErr bool
 	}{
-		{"defaults", nil, config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080"}, false},
+		{"defaults", nil, config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour}, false},
 		{"production on postgres", map[string]string{"KIRA_ADDR": ":9000", "KIRA_MODE": "Production", "KIRA_DATABASE_URL": "postgres://u:p@db/kira", "KIRA_ENCRYPTION_KEY": "k", "KIRA_RATE_LIMIT": "0",
-			"KIRA_SANDBOX_DELAY": "0", "KIRA_MAX_VERIFICATION_ATTEMPTS": "5", "KIRA_PUBLIC_URL": "https://kyc.example/"},
-			config.Config{Addr: ":9000", Mode: config.Production, DatabaseURL: "postgres://u:p@db/kira", EncryptionKey: "k", MaxAttempts: 5, PublicURL: "https://kyc.example"}, false},
+			"KIRA_SANDBOX_DELAY": "0", "KIRA_MAX_VERIFICATION_ATTEMPTS": "5", "KIRA_PUBLIC_URL": "https://kyc.example/", "KIRA_EVENT_RETENTION": "168h"},
+			config.Config{Addr: ":9000", Mode: config.Production, DatabaseURL: "postgres://u:p@db/kira", EncryptionKey: "k", MaxAttempts: 5, PublicURL: "https://kyc.example", EventRetention: 168 * time.Hour}, false},
 		{"bad delay", map[string]string{"KIRA_SANDBOX_DELAY": "soon"}, config.Config{}, true},
+		{"bad event retention", map[string]string{"KIRA_EVENT_RETENTION": "30d"}, config.Config{}, true},
+		{"event retention too short", map[string]string{"KIRA_EVENT_RETENTION": "10m"}, config.Config{}, true},
 		{"bad attempts", map[string]string{"KIRA_MAX_VERIFICATION_ATTEMPTS": "0"}, config.Config{}, true},
 		{"bad public url", map[string]string{"KIRA_PUBLIC_URL": "ftp://x"}, config.Config{}, true},
 		{"production without a key", map[string]string{"KIRA_MODE": "production"}, config.Config{}, true},

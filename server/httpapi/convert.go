@@ -141,3 +141,67 @@ func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
 	}
 	return out
 }
+
+// apiEventTypes lists the types an endpoint receives: every type when it subscribed to all.
+func apiEventTypes(e *kyc.WebhookEndpoint) []apitypes.EventType {
+	list := e.Events
+	if len(list) == 0 {
+		list = kyc.EventTypes
+	}
+	out := make([]apitypes.EventType, len(list))
+	for i, t := range list {
+		out[i] = apitypes.EventType(t)
+	}
+	return out
+}
+
+// toAPIWebhook renders an endpoint without its secrets.
+func toAPIWebhook(e *kyc.WebhookEndpoint) apitypes.WebhookEndpoint {
+	return apitypes.WebhookEndpoint{
+		Id: opt(uuid.MustParse(e.ID)), Url: e.URL, Events: apiEventTypes(e), Description: opt(e.Description),
+		Status: apitypes.WebhookEndpointStatus(e.Status), CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(),
+	}
+}
+
+// toAPIWebhookWithSecret renders an endpoint with its current secret, for the responses to a
+// create and a rotation only. The previous secret is never shown, only when it stops signing.
+func toAPIWebhookWithSecret(e *kyc.WebhookEndpoint) apitypes.WebhookEndpointWithSecret {
+	out := apitypes.WebhookEndpointWithSecret{
+		Id: opt(uuid.MustParse(e.ID)), Url: e.URL, Events: apiEventTypes(e), Description: opt(e.Description),
+		Status: apitypes.WebhookEndpointStatus(e.Status), Secret: &e.Secret, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(),
+	}
+	if e.PreviousSecret != "" {
+		out.PreviousSecretExpiresAt = opt(e.PreviousSecretExpiresAt.UTC())
+	}
+	return out
+}
+
+// toAPIEvent renders an event; its payload, the bytes delivered, decodes into the event union.
+func toAPIEvent(e *kyc.Event) (apitypes.EventRecord, error) {
+	out := apitypes.EventRecord{Id: uuid.MustParse(e.ID), Type: apitypes.EventType(e.Type), CreatedAt: e.CreatedAt.UTC()}
+	if e.UserID != "" {
+		out.UserId = opt(uuid.MustParse(e.UserID))
+	}
+	if err := json.Unmarshal(e.Payload, &out.Payload); err != nil {
+		return out, fmt.Errorf("decode event payload: %w", err)
+	}
+	return out, nil
+}
+
+// toAPIDelivery renders a delivery with its attempts.
+func toAPIDelivery(d *kyc.Delivery) apitypes.Delivery {
+	out := apitypes.Delivery{
+		Id: uuid.MustParse(d.ID), EndpointId: uuid.MustParse(d.EndpointID), Status: apitypes.DeliveryStatus(d.Status),
+		Attempts: make([]apitypes.DeliveryAttempt, len(d.Attempts)),
+	}
+	if !d.NextAttemptAt.IsZero() {
+		out.NextAttemptAt = opt(d.NextAttemptAt.UTC())
+	}
+	for i, a := range d.Attempts {
+		out.Attempts[i] = apitypes.DeliveryAttempt{
+			Attempt: int32(a.Attempt), AttemptedAt: a.At.UTC(), LatencyMs: a.Latency.Milliseconds(),
+			StatusCode: opt(int32(a.StatusCode)), Error: opt(a.Error), ResponseExcerpt: opt(a.ResponseExcerpt),
+		}
+	}
+	return out
+}

@@ -13,16 +13,15 @@ import (
 // *kyc.Error and written by the error handler; the typed error responses are not used, so every
 // error leaves through one place.
 type handler struct {
-	ready   func(context.Context) error
-	auth    Authenticator
-	users   *kyc.Service
-	sandbox bool
-	linkFor func(sessionID string) string
+	ready    func(context.Context) error
+	auth     Authenticator
+	users    *kyc.Service
+	sandbox  bool
+	linkFor  func(sessionID string) string
+	webhooks *kyc.Webhooks
 }
 
 var _ apiserver.StrictServerInterface = (*handler)(nil)
-
-var errNotImplemented = &kyc.Error{Code: kyc.ENotImplemented, Message: "This operation is not available yet."}
 
 func (h *handler) GetHealth(context.Context, apiserver.GetHealthRequestObject) (apiserver.GetHealthResponseObject, error) {
 	return apiserver.GetHealth200JSONResponse{Body: apitypes.Health{Status: apitypes.Ok}}, nil
@@ -116,18 +115,6 @@ func (h *handler) ListUsers(ctx context.Context, req apiserver.ListUsersRequestO
 	return apiserver.ListUsers200JSONResponse{Body: body}, nil
 }
 
-func (h *handler) ListEvents(context.Context, apiserver.ListEventsRequestObject) (apiserver.ListEventsResponseObject, error) {
-	return nil, errNotImplemented
-}
-
-func (h *handler) GetEvent(context.Context, apiserver.GetEventRequestObject) (apiserver.GetEventResponseObject, error) {
-	return nil, errNotImplemented
-}
-
-func (h *handler) RedeliverEvent(context.Context, apiserver.RedeliverEventRequestObject) (apiserver.RedeliverEventResponseObject, error) {
-	return nil, errNotImplemented
-}
-
 func (h *handler) SandboxReviewUser(ctx context.Context, req apiserver.SandboxReviewUserRequestObject) (apiserver.SandboxReviewUserResponseObject, error) {
 	if !h.sandbox {
 		return nil, errorByStatus[http.StatusNotFound]
@@ -137,26 +124,6 @@ func (h *handler) SandboxReviewUser(ctx context.Context, req apiserver.SandboxRe
 		return nil, err
 	}
 	return apiserver.SandboxReviewUser200JSONResponse{Body: toAPIUser(u, false)}, nil
-}
-
-func (h *handler) ListWebhooks(context.Context, apiserver.ListWebhooksRequestObject) (apiserver.ListWebhooksResponseObject, error) {
-	return nil, errNotImplemented
-}
-
-func (h *handler) CreateWebhook(context.Context, apiserver.CreateWebhookRequestObject) (apiserver.CreateWebhookResponseObject, error) {
-	return nil, errNotImplemented
-}
-
-func (h *handler) DeleteWebhook(context.Context, apiserver.DeleteWebhookRequestObject) (apiserver.DeleteWebhookResponseObject, error) {
-	return nil, errNotImplemented
-}
-
-func (h *handler) GetWebhook(context.Context, apiserver.GetWebhookRequestObject) (apiserver.GetWebhookResponseObject, error) {
-	return nil, errNotImplemented
-}
-
-func (h *handler) RotateWebhookSecret(context.Context, apiserver.RotateWebhookSecretRequestObject) (apiserver.RotateWebhookSecretResponseObject, error) {
-	return nil, errNotImplemented
 }
 
 func deref[T any](p *T) T {

@@ -14,17 +14,19 @@ func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	clk := &clock{t: time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)}
 	srv := serve(t, httpapi.Options{Now: clk.Now, RateLimit: httpapi.RateLimit{PerSecond: 2, Burst: 3}})
+	// An invalid request is counted before it is validated, so no service is needed behind it.
+	const path = "/v1/events?limit=0"
 	statuses := []int{}
 	var last *http.Response
 	for range 4 {
-		resp, raw := srv.Do(t, "GET", "/v1/events", creds, nil)
+		resp, raw := srv.Do(t, "GET", path, creds, nil)
 		statuses = append(statuses, resp.StatusCode)
 		last = resp
 		if resp.StatusCode == http.StatusTooManyRequests && decode[errorBody](t, raw).Code != "rate_limited" {
 			t.Errorf("429 body: %s", raw)
 		}
 	}
-	if want := []int{501, 501, 501, 429}; !slices.Equal(statuses, want) {
+	if want := []int{400, 400, 400, 429}; !slices.Equal(statuses, want) {
 		t.Fatalf("statuses = %v, want %v", statuses, want)
 	}
 	if ra, err := strconv.Atoi(last.Header.Get("Retry-After")); err != nil || ra < 1 {
@@ -34,11 +36,11 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("RateLimit headers: %v", last.Header)
 	}
 	// Other keys have their own budget; time refills this one.
-	if resp, _ := srv.Do(t, "GET", "/v1/events", withHeader(creds, "X-Api-Key", "other"), nil); resp.StatusCode == http.StatusTooManyRequests {
+	if resp, _ := srv.Do(t, "GET", path, withHeader(creds, "X-Api-Key", "other"), nil); resp.StatusCode == http.StatusTooManyRequests {
 		t.Error("another API key was limited too")
 	}
 	clk.Advance(time.Second)
-	if resp, _ := srv.Do(t, "GET", "/v1/events", creds, nil); resp.StatusCode != 501 {
+	if resp, _ := srv.Do(t, "GET", path, creds, nil); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("after a second: %d", resp.StatusCode)
 	}
 	// Health probes carry no key and are never limited.

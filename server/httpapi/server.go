@@ -44,6 +44,8 @@ type Options struct {
 	Sandbox bool
 	// LinkFor returns the absolute URL of a verification session's hosted page.
 	LinkFor func(sessionID string) string
+	// Webhooks carries out the webhook endpoint and events use cases.
+	Webhooks *kyc.Webhooks
 }
 
 // idempotentRoutes are the routes (Echo patterns) that take an Idempotency-Key.
@@ -92,7 +94,7 @@ func New(opts Options) (http.Handler, error) {
 	e.GET("/openapi.json", func(c echo.Context) error {
 		return c.JSONBlob(http.StatusOK, specJSON)
 	})
-	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox, linkFor: opts.LinkFor}, nil))
+	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox, linkFor: opts.LinkFor, webhooks: opts.Webhooks}, nil))
 	return e, nil
 }
 

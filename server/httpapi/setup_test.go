@@ -48,6 +48,10 @@ type testEnv struct {
 	jobs    <-chan *river.Event
 	// stopWorkers stops the background work (before the store is closed under it).
 	stopWorkers func()
+	// app is the running service and options what it was built with (tests that restart it
+	// build another from them).
+	app     *app.App
+	options app.Options
 }
 
 // syncBuffer collects the server's log lines.
@@ -69,8 +73,8 @@ func (s *syncBuffer) String() string {
 }
 
 // forEachBackend runs fn against a fresh API on every storage backend, with its verification
-// engine running (the sandbox provider, deciding at once).
-func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv)) {
+// engine running (the sandbox provider, deciding at once). configure may change the app's options.
+func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv), configure ...func(*app.Options)) {
 	t.Helper()
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
@@ -85,7 +89,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv)) {
 			// The server's URL is the app's public URL, so the app is built once the server listens.
 			var handler http.Handler
 			srv := apitest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
-			svc, err := app.New(app.Options{
+			opts := app.Options{
 				PublicURL:    srv.URL,
 				Store:        st,
 				Keyring:      keyring,
@@ -95,7 +99,11 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv)) {
 				RateLimit:    httpapi.RateLimit{PerSecond: 1000, Burst: 2000},
 				AuthOptions:  []auth.Option{auth.WithBcryptCost(bcrypt.MinCost)},
 				PollInterval: 10 * time.Millisecond,
-			})
+			}
+			for _, c := range configure {
+				c(&opts)
+			}
+			svc, err := app.New(opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +122,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv)) {
 				})
 			}
 			t.Cleanup(stop)
-			fn(t, &testEnv{srv: srv, clock: clk, auth: svc.Auth, inspect: inspect, logs: logs, jobs: jobs, stopWorkers: stop})
+			fn(t, &testEnv{srv: srv, clock: clk, auth: svc.Auth, inspect: inspect, logs: logs, jobs: jobs, stopWorkers: stop, app: svc, options: opts})
 		})
 	}
 }

@@ -59,8 +59,9 @@ func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
 	return nil
 }
 
-// AppendEvent adds e to its tenant's event log (EConflict if its id is taken). It sets
-// e.CreatedAt to the stored value.
+// AppendEvent adds e to its tenant's event log (EConflict if its id is taken) and, in the same
+// transaction, queues its delivery to each enabled webhook endpoint subscribed to its type. It
+// sets e.CreatedAt to the stored value.
 func (t *tx) AppendEvent(ctx context.Context, e *kyc.Event) error {
 	if !json.Valid(e.Payload) {
 		return errors.New("append event: the payload is not JSON")
@@ -71,7 +72,8 @@ func (t *tx) AppendEvent(ctx context.Context, e *kyc.Event) error {
 	if err != nil {
 		return writeError("append event", "An event with this id already exists.", err)
 	}
-	return nil
+	_, err = t.s.fanOut(ctx, t.q, t.enqueue, e)
+	return err
 }
 
 // EnqueueVerification queues a River job jobs.VerifyUserArgs in the transaction. The job is

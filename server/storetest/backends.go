@@ -160,6 +160,26 @@ func (s *inspectable) QueuedVerifications(ctx context.Context, tenantID string) 
 	return out, nil
 }
 
+func (s *inspectable) QueuedDeliveries(ctx context.Context) ([]string, error) {
+	client, err := s.NewRiverClient(&river.Config{})
+	if err != nil {
+		return nil, err
+	}
+	res, err := client.JobList(ctx, river.NewJobListParams().Kinds(jobs.KindDeliverWebhook).First(10000))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(res.Jobs))
+	for i, j := range res.Jobs {
+		var args jobs.DeliverWebhookArgs
+		if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
+			return nil, err
+		}
+		out[i] = args.DeliveryID
+	}
+	return out, nil
+}
+
 func (s *inspectable) Events(ctx context.Context, tenantID string) ([]*kyc.Event, error) {
 	db, placeholder, err := s.sqlDB()
 	if err != nil {

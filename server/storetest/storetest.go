@@ -1,6 +1,7 @@
 // Package storetest is the conformance suite of kyc.Store, and the databases tests run the store
 // on: Run checks a store's behaviour (round trips, tenant scoping, listing, transactions, queued
-// jobs, idempotency under concurrency, and that no personal data is written in the clear);
+// jobs, idempotency under concurrency, webhook endpoints, deliveries and the event log, and that
+// no personal data or webhook secret is written in the clear);
 // Backends opens server/store on SQLite and, when KIRA_TEST_DATABASE_URL is set, PostgreSQL.
 package storetest
 
@@ -23,6 +24,8 @@ import (
 type Inspector interface {
 	// QueuedVerifications returns the verification jobs queued for a tenant, in any state.
 	QueuedVerifications(ctx context.Context, tenantID string) ([]kyc.VerificationJob, error)
+	// QueuedDeliveries returns the ids of the deliveries that webhook jobs are queued for.
+	QueuedDeliveries(ctx context.Context) ([]string, error)
 	// Events returns a tenant's events, oldest first.
 	Events(ctx context.Context, tenantID string) ([]*kyc.Event, error)
 	// RawContents returns everything the store has written, as the database keeps it. It may
@@ -59,6 +62,13 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"IdempotencyConcurrentClaims", testIdempotencyConcurrentClaims},
 		{"NoPlaintextPersonalData", testNoPlaintextPersonalData},
 		{"Sessions", testSessions},
+		{"WebhookEndpoints", testWebhookEndpoints},
+		{"DeliveriesFanOut", testDeliveriesFanOut},
+		{"DeliveryAttempts", testDeliveryAttempts},
+		{"DeleteWebhookCancelsDeliveries", testDeleteWebhookCancelsDeliveries},
+		{"ListEvents", testListEvents},
+		{"PruneEvents", testPruneEvents},
+		{"NoPlaintextWebhookSecrets", testNoPlaintextWebhookSecrets},
 		{"Ping", testPing},
 	}
 	for _, tc := range tests {

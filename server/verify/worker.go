@@ -38,10 +38,3 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.VerifyUserArgs]) 
 	}
 	return w.Users.ApplyDecision(ctx, a.TenantID, a.UserID, a.Attempt, d)
 }
-
-// Workers returns River's worker bundle for the verification engine.
-func Workers(users *kyc.Service, provider kyc.Provider) *river.Workers {
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &Worker{Users: users, Provider: provider})
-	return workers
-}

@@ -4,7 +4,8 @@
 //	kirad tenants create --name NAME [--json]  provision a tenant and print its credentials
 //
 // Configuration comes from the environment (see server/config): KIRA_ADDR, KIRA_DATABASE_URL,
-// KIRA_MODE, KIRA_ENCRYPTION_KEY, KIRA_API_KEY/KIRA_CLIENT_ID/KIRA_PASSWORD, KIRA_RATE_LIMIT.
+// KIRA_MODE, KIRA_ENCRYPTION_KEY, KIRA_API_KEY/KIRA_CLIENT_ID/KIRA_PASSWORD, KIRA_RATE_LIMIT,
+// KIRA_EVENT_RETENTION.
 package main
 
 import (
@@ -127,6 +128,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		MaxAttempts:       cfg.MaxAttempts,
 		VerificationDelay: cfg.SandboxDelay,
 		PublicURL:         cfg.PublicURL,
+		EventRetention:    cfg.EventRetention,
 	})
 	if err != nil {
 		return err

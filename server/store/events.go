@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/kiraapi/kira/server/kyc"
+)
+
+const eventColumns = "id, tenant_id, type, user_id, created_at, payload"
+
+// pruneBatch is how many events one statement of PruneEvents deletes, so that a large backlog is
+// deleted in short transactions.
+const pruneBatch = 1000
+
+// ListEvents returns a page of the tenant's events, newest first (ties by id, descending), and the
+// cursor of the next page, "" on the last. An invalid cursor is an EInvalid error on the field
+// cursor.
+func (s *Store) ListEvents(ctx context.Context, tenantID string, f kyc.EventFilter) ([]*kyc.Event, string, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultListLimit
+	}
+	query := "SELECT " + eventColumns + " FROM events WHERE tenant_id = ?"
+	args := []any{tenantID}
+	if f.Type != "" {
+		query += " AND type = ?"
+		args = append(args, string(f.Type))
+	}
+	if f.UserID != "" {
+		query += " AND user_id = ?"
+		args = append(args, f.UserID)
+	}
+	if f.Cursor != "" {
+		createdAt, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		query += " AND (created_at, id) < (?, ?)"
+		args = append(args, createdAt, id)
+	}
+	query += " ORDER BY created_at DESC, id DESC LIMIT ?"
+	args = append(args, limit+1) // one more tells whether there is a next page
+
+	r, err := s.db.reader().query(ctx, query, args...)
+	if err != nil {
+		return nil, "", dbError("list events", err)
+	}
+	defer r.Close()
+	var events []*kyc.Event
+	for r.Next() {
+		e, err := scanEvent(r)
+		if err != nil {
+			return nil, "", dbError("list events", err)
+		}
+		events = append(events, e)
+	}
+	if err := r.Err(); err != nil {
+		return nil, "", dbError("list events", err)
+	}
+	if len(events) <= limit {
+		return events, "", nil
+	}
+	events = events[:limit]
+	last := events[limit-1]
+	return events, encodeCursor(last.CreatedAt, last.ID), nil
+}
+
+// GetEvent returns the tenant's event, or ENotFound.
+func (s *Store) GetEvent(ctx context.Context, tenantID, id string) (*kyc.Event, error) {
+	return getEvent(ctx, s.db.reader(), tenantID, id)
+}
+
+func getEvent(ctx context.Context, q querier, tenantID, id string) (*kyc.Event, error) {
+	e, err := scanEvent(q.queryRow(ctx, "SELECT "+eventColumns+" FROM events WHERE tenant_id = ? AND id = ?", tenantID, id))
+	if isNoRows(err) {
+		return nil, notFound("Event")
+	}
+	if err != nil {
+		return nil, dbError("get event", err)
+	}
+	return e, nil
+}
+
+// PruneEvents deletes the events created before t, with their deliveries and attempts (the
+// foreign keys cascade), in batches, and returns how many events it deleted.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for {
+		n, err := s.db.writer().exec(ctx, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? LIMIT ?)",
+			before.UTC().Truncate(time.Microsecond), pruneBatch)
+		if err != nil {
+			return total, dbError("prune events", err)
+		}
+		total += int(n)
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}
+
+// scanEvent reads a row of eventColumns. The payload is returned as it was written.
+func scanEvent(r row) (*kyc.Event, error) {
+	var e kyc.Event
+	var typ string
+	var payload []byte
+	if err := r.Scan(&e.ID, &e.TenantID, &typ, &e.UserID, scanTime(&e.CreatedAt), &payload); err != nil {
+		return nil, err
+	}
+	e.Type, e.Payload = kyc.EventType(typ), payload
+	return &e, nil
+}

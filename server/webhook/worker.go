@@ -1,0 +1,98 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/kiraapi/kira/server/jobs"
+	"github.com/kiraapi/kira/server/kyc"
+)
+
+// Worker makes the attempts of a delivery, one per run of its River job, and records each one. A
+// 2xx answer settles the delivery; 410 Gone disables the endpoint and cancels its pending
+// deliveries; any other failure snoozes the job until the next attempt the schedule allows, after
+// which the delivery is exhausted. A crash between the POST and its record makes the attempt
+// again: delivery is at least once.
+type Worker struct {
+	river.WorkerDefaults[jobs.DeliverWebhookArgs]
+	Store kyc.DeliveryStore
+	// Client sends the deliveries: Policy.Client.
+	Client   *http.Client
+	Schedule Schedule
+	Now      func() time.Time
+	// Logger receives a line per attempt, without payloads or URLs.
+	Logger *slog.Logger
+}
+
+// Timeout lets an attempt run its course: River's own timeout is only a backstop.
+func (w *Worker) Timeout(*river.Job[jobs.DeliverWebhookArgs]) time.Duration {
+	return 2 * DeliveryTimeout
+}
+
+// Work implements river.Worker.
+func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.DeliverWebhookArgs]) error {
+	d, endpoint, event, err := w.Store.LoadDelivery(ctx, job.Args.DeliveryID)
+	switch {
+	case kyc.ErrorCode(err) == kyc.ENotFound:
+		return nil // pruned with its event
+	case err != nil:
+		return fmt.Errorf("deliver webhook: %w", err)
+	case d.Status != kyc.DeliveryPending:
+		return nil
+	case endpoint == nil || endpoint.Status != kyc.EndpointEnabled:
+		if err := w.Store.CancelDelivery(ctx, d.ID); err != nil {
+			return fmt.Errorf("deliver webhook: %w", err)
+		}
+		return nil
+	}
+
+	now := w.Now()
+	a, retryAfter := post(ctx, w.Client, endpoint, event, len(d.Attempts)+1, now)
+	if err := ctx.Err(); err != nil {
+		return err // stopping: the attempt is made again when the job runs next
+	}
+	var wait time.Duration
+	disable := false
+	d.NextAttemptAt = time.Time{}
+	switch {
+	case a.Error == "":
+		d.Status = kyc.DeliverySucceeded
+	case a.StatusCode == http.StatusGone:
+		d.Status, disable = kyc.DeliveryCanceled, true
+	default:
+		var retry bool
+		if wait, retry = w.Schedule.Next(a.Attempt, retryAfter); retry {
+			d.NextAttemptAt = now.Add(wait)
+		} else {
+			d.Status = kyc.DeliveryExhausted
+		}
+	}
+	if err := w.Store.RecordDeliveryAttempt(ctx, d, a, disable); err != nil {
+		return fmt.Errorf("deliver webhook: %w", err)
+	}
+	w.log(ctx, d, event, a, disable)
+	if d.Status == kyc.DeliveryPending {
+		return river.JobSnooze(wait)
+	}
+	return nil
+}
+
+func (w *Worker) log(ctx context.Context, d *kyc.Delivery, event *kyc.Event, a kyc.DeliveryAttempt, disabled bool) {
+	attrs := []any{
+		"delivery_id", d.ID, "endpoint_id", d.EndpointID, "event_id", event.ID, "event_type", event.Type,
+		"attempt", a.Attempt, "status_code", a.StatusCode, "latency_ms", a.Latency.Milliseconds(), "delivery_status", d.Status,
+	}
+	switch {
+	case a.Error == "":
+		w.Logger.InfoContext(ctx, "webhook delivered", attrs...)
+	case disabled:
+		w.Logger.WarnContext(ctx, "webhook endpoint answered 410 Gone: disabled", attrs...)
+	default:
+		w.Logger.WarnContext(ctx, "webhook delivery attempt failed", append(attrs, "error", a.Error, "next_attempt_at", d.NextAttemptAt)...)
+	}
+}
