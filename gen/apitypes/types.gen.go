@@ -1184,7 +1184,7 @@ type AssociatedPerson struct {
 	// Example: 6789
 	SsnLast4 *Last4 `json:"ssn_last4,omitempty"`
 
-	// Title Example: CEO
+	// Title Example: President
 	Title *Title `json:"title,omitempty"`
 }
 
@@ -1216,7 +1216,7 @@ type AssociatedPersonInput struct {
 	// Example: 123-45-6789
 	Ssn *SSN `json:"ssn,omitempty"`
 
-	// Title Example: CEO
+	// Title Example: President
 	Title *Title `json:"title,omitempty"`
 }
 
@@ -1476,7 +1476,7 @@ type SandboxReviewRequest struct {
 // SandboxReviewRequestDecision defines model for SandboxReviewRequest.Decision.
 type SandboxReviewRequestDecision string
 
-// Title Example: CEO
+// Title Example: President
 type Title = string
 
 // User A user as returned. Secret identifiers appear as their last four characters only
@@ -1583,7 +1583,7 @@ type User struct {
 	// Example: 6789
 	RepresentativeSsnLast4 *Last4 `json:"representative_ssn_last4,omitempty"`
 
-	// RepresentativeTitle Example: CEO
+	// RepresentativeTitle Example: President
 	RepresentativeTitle *Title `json:"representative_title,omitempty"`
 
 	// SsnLast4 The last four characters of a secret identifier.
@@ -1710,7 +1710,7 @@ type UserCreateRequest struct {
 	// Example: 123-45-6789
 	RepresentativeSsn *SSN `json:"representative_ssn,omitempty"`
 
-	// RepresentativeTitle Example: CEO
+	// RepresentativeTitle Example: President
 	RepresentativeTitle *Title `json:"representative_title,omitempty"`
 
 	// Ssn A US Social Security Number, with or without dashes. Stored encrypted; never returned.
@@ -1898,7 +1898,7 @@ type UserUpdateRequest struct {
 	// Example: 123-45-6789
 	RepresentativeSsn *SSN `json:"representative_ssn,omitempty"`
 
-	// RepresentativeTitle Example: CEO
+	// RepresentativeTitle Example: President
 	RepresentativeTitle *Title `json:"representative_title,omitempty"`
 
 	// Ssn A US Social Security Number, with or without dashes. Stored encrypted; never returned.

@@ -40,10 +40,10 @@ func business(tenantID string) *kyc.User {
 			BusinessLegalName: "Acme Widgets LLC", DoingBusinessAs: "Acme", BusinessType: "llc",
 			BusinessWebsite: "https://acme.test", BusinessDescription: "Widgets", FormationDate: "2011-04-01",
 			EIN: "12-3456789", RepresentativeFirstName: "Grace", RepresentativeLastName: "Hopper",
-			RepresentativeTitle: "CEO", RepresentativeBirthDate: "1970-01-02", RepresentativeSSN: "987-65-4321",
+			RepresentativeTitle: "President", RepresentativeBirthDate: "1970-01-02", RepresentativeSSN: "987-65-4321",
 			AssociatedPersons: []kyc.Person{
 				{FirstName: "Alan", LastName: "Turing", Email: "alan@acme.test", BirthDate: "1972-06-23", SSN: "111-22-3333",
-					Title: "CTO", OwnershipPercentage: ptr(40.5), IsSigner: ptr(true), HasOwnership: ptr(true)},
+					Title: "Treasurer", OwnershipPercentage: ptr(40.5), IsSigner: ptr(true), HasOwnership: ptr(true)},
 				{FirstName: "Joan", LastName: "Clarke", Email: "joan@acme.test", IsSigner: ptr(false)},
 			},
 		},
