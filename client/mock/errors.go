@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-
 	"github.com/kiraapi/kira/gen/apitypes"
 	"github.com/kiraapi/kira/openapi"
 )
