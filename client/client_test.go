@@ -16,16 +16,9 @@ import (
 
 	"github.com/kiraapi/kira/client"
 	"github.com/kiraapi/kira/gen/apitypes"
+	"github.com/kiraapi/kira/server/clocktest"
 	"github.com/kiraapi/kira/server/httpapi"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // sleeps records the waits between attempts instead of sleeping.
 type sleeps struct {
@@ -78,7 +71,7 @@ func minimalUser(email string) apitypes.UserCreateRequest {
 
 func TestClientAuthenticatesAndRefreshes(t *testing.T) {
 	t.Parallel()
-	serverClock := &clock{t: time.Now()}
+	serverClock := clocktest.New(time.Now())
 	logins := &atomic.Int32{}
 	sb := newSandbox(t, sandboxOptions{now: serverClock.Now, wrap: countAuth(logins)})
 	c := newClient(t, sb)
@@ -95,7 +88,7 @@ func TestClientAuthenticatesAndRefreshes(t *testing.T) {
 	}
 	// The server's clock moves past the token's expiry; the client's does not know it: the 401 makes
 	// it log in again and retry once.
-	serverClock.Add(2 * time.Hour)
+	serverClock.Advance(2 * time.Hour)
 	if _, err := c.Users.Get(t.Context(), created.Id.String()); err != nil {
 		t.Fatalf("get after expiry: %v", err)
 	}
@@ -108,19 +101,19 @@ func TestClientRefreshesBeforeExpiry(t *testing.T) {
 	t.Parallel()
 	logins := &atomic.Int32{}
 	sb := newSandbox(t, sandboxOptions{wrap: countAuth(logins)})
-	clientClock := &clock{t: time.Now()}
+	clientClock := clocktest.New(time.Now())
 	c := newClient(t, sb, client.WithClock(clientClock.Now))
 	if _, err := c.Token(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	clientClock.Add(50 * time.Minute)
+	clientClock.Advance(50 * time.Minute)
 	if _, err := c.Token(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if n := logins.Load(); n != 1 {
 		t.Errorf("%d logins at 50 minutes, want 1", n)
 	}
-	clientClock.Add(6 * time.Minute) // within five minutes of expiry
+	clientClock.Advance(6 * time.Minute) // within five minutes of expiry
 	if _, err := c.Token(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -316,10 +309,10 @@ func TestOtherConflictsAreNotRetried(t *testing.T) {
 
 func TestRetriesOn429FromTheRateLimiter(t *testing.T) {
 	t.Parallel()
-	serverClock := &clock{t: time.Now()}
+	serverClock := clocktest.New(time.Now())
 	// One request per second, in bursts of two: the login and one call pass, the next call waits.
 	sb := newSandbox(t, sandboxOptions{now: serverClock.Now, rateLimit: httpapi.RateLimit{PerSecond: 1, Burst: 2}})
-	waits := &sleeps{also: serverClock.Add}
+	waits := &sleeps{also: serverClock.Advance}
 	c := newClient(t, sb, client.WithSleep(waits.sleep))
 	for i := range 2 {
 		if _, err := c.Users.Create(t.Context(), minimalUser(fmt.Sprintf("r%d@example.com", i))); err != nil {

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kiraapi/kira/server/auth"
+	"github.com/kiraapi/kira/server/clocktest"
 	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/secret"
 )
@@ -90,23 +91,6 @@ func (f *fakeStore) fail(err error) {
 	f.err = err
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 var start = time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
 
 func newKeyring(tb testing.TB, b byte) *secret.Keyring {
@@ -122,13 +106,13 @@ func newKeyring(tb testing.TB, b byte) *secret.Keyring {
 type env struct {
 	svc     *auth.Service
 	store   *fakeStore
-	clock   *clock
+	clock   *clocktest.Clock
 	keyring *secret.Keyring
 }
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
-	e := &env{store: newFakeStore(), clock: &clock{t: start}, keyring: newKeyring(tb, 7)}
+	e := &env{store: newFakeStore(), clock: clocktest.New(start), keyring: newKeyring(tb, 7)}
 	e.svc = auth.New(e.store, e.keyring, auth.WithClock(e.clock.Now), auth.WithBcryptCost(bcrypt.MinCost))
 	return e
 }

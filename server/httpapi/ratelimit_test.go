@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiraapi/kira/server/clocktest"
 	"github.com/kiraapi/kira/server/httpapi"
 )
 
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC))
 	srv := serve(t, httpapi.Options{Now: clk.Now, RateLimit: httpapi.RateLimit{PerSecond: 2, Burst: 3}})
 	// An invalid request is counted before it is validated, so no service is needed behind it.
 	const path = "/v1/events?limit=0"

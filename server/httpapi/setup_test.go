@@ -15,33 +15,16 @@ import (
 	"github.com/kiraapi/kira/server/apitest"
 	"github.com/kiraapi/kira/server/app"
 	"github.com/kiraapi/kira/server/auth"
+	"github.com/kiraapi/kira/server/clocktest"
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/storetest"
 )
 
-// clock is a settable clock for tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // testEnv is the whole API over one backend, with a settable clock.
 type testEnv struct {
 	srv     *apitest.Server
-	clock   *clock
+	clock   *clocktest.Clock
 	auth    *auth.Service
 	inspect storetest.Inspector
 	logs    *syncBuffer
@@ -79,7 +62,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv), configure
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			clk := &clock{t: time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)}
+			clk := clocktest.New(time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC))
 			keyring, err := secret.NewKeyring(bytes.Repeat([]byte{7}, secret.KeySize))
 			if err != nil {
 				t.Fatal(err)

@@ -17,10 +17,6 @@ const pruneBatch = 1000
 // cursor of the next page, "" on the last. An invalid cursor is an EInvalid error on the field
 // cursor.
 func (s *Store) ListEvents(ctx context.Context, tenantID string, f kyc.EventFilter) ([]*kyc.Event, string, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = defaultListLimit
-	}
 	query := "SELECT " + eventColumns + " FROM events WHERE tenant_id = ?"
 	args := []any{tenantID}
 	if f.Type != "" {
@@ -31,39 +27,8 @@ func (s *Store) ListEvents(ctx context.Context, tenantID string, f kyc.EventFilt
 		query += " AND user_id = ?"
 		args = append(args, f.UserID)
 	}
-	if f.Cursor != "" {
-		createdAt, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		query += " AND (created_at, id) < (?, ?)"
-		args = append(args, createdAt, id)
-	}
-	query += " ORDER BY created_at DESC, id DESC LIMIT ?"
-	args = append(args, limit+1) // one more tells whether there is a next page
-
-	r, err := s.db.reader().query(ctx, query, args...)
-	if err != nil {
-		return nil, "", dbError("list events", err)
-	}
-	defer r.Close()
-	var events []*kyc.Event
-	for r.Next() {
-		e, err := scanEvent(r)
-		if err != nil {
-			return nil, "", dbError("list events", err)
-		}
-		events = append(events, e)
-	}
-	if err := r.Err(); err != nil {
-		return nil, "", dbError("list events", err)
-	}
-	if len(events) <= limit {
-		return events, "", nil
-	}
-	events = events[:limit]
-	last := events[limit-1]
-	return events, encodeCursor(last.CreatedAt, last.ID), nil
+	return listPage(ctx, s.db.reader(), "list events", query, args, f.Cursor, f.Limit, scanEvent,
+		func(e *kyc.Event) (time.Time, string) { return e.CreatedAt, e.ID })
 }
 
 // GetEvent returns the tenant's event, or ENotFound.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kiraapi/kira/server/kyc"
 )
@@ -35,10 +36,6 @@ func (s *Store) getUser(ctx context.Context, q querier, tenantID, id, suffix str
 // cursor of the next page, "" on the last. The email filter is exact but ignores case; an invalid
 // cursor is an EInvalid error on the field cursor.
 func (s *Store) ListUsers(ctx context.Context, tenantID string, f kyc.UserFilter) ([]*kyc.User, string, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = defaultListLimit
-	}
 	query := "SELECT " + userColumns + " FROM users WHERE tenant_id = ?"
 	args := []any{tenantID}
 	if f.Status != "" {
@@ -53,39 +50,8 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, f kyc.UserFilter
 		query += " AND email_lower = ?"
 		args = append(args, strings.ToLower(f.Email))
 	}
-	if f.Cursor != "" {
-		createdAt, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		query += " AND (created_at, id) < (?, ?)"
-		args = append(args, createdAt, id)
-	}
-	query += " ORDER BY created_at DESC, id DESC LIMIT ?"
-	args = append(args, limit+1) // one more tells whether there is a next page
-
-	r, err := s.db.reader().query(ctx, query, args...)
-	if err != nil {
-		return nil, "", dbError("list users", err)
-	}
-	defer r.Close()
-	var users []*kyc.User
-	for r.Next() {
-		u, err := s.scanUser(r)
-		if err != nil {
-			return nil, "", dbError("list users", err)
-		}
-		users = append(users, u)
-	}
-	if err := r.Err(); err != nil {
-		return nil, "", dbError("list users", err)
-	}
-	if len(users) <= limit {
-		return users, "", nil
-	}
-	users = users[:limit]
-	last := users[limit-1]
-	return users, encodeCursor(last.CreatedAt, last.ID), nil
+	return listPage(ctx, s.db.reader(), "list users", query, args, f.Cursor, f.Limit, s.scanUser,
+		func(u *kyc.User) (time.Time, string) { return u.CreatedAt, u.ID })
 }
 
 // scanUser reads a row of userColumns, opening the sealed personal data. A missing row is an
