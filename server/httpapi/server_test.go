@@ -88,6 +88,7 @@ func TestErrors(t *testing.T) {
 		{"body too large", "POST", "/v1/users", idem, `{"type":"individual","email":"a@example.com","first_name":"` + strings.Repeat("a", httpapi.MaxBodyBytes) + `"}`, 413, "payload_too_large", nil},
 		{"type cannot change", "PUT", "/v1/users/e9610a11-d514-4587-85dc-e18e2b461e55", creds, map[string]any{"type": "business"}, 400, "validation_error", []string{"type"}},
 		{"webhook url not a url", "POST", "/v1/webhooks", creds, map[string]any{"url": "not a url"}, 400, "validation_error", []string{"url"}},
+		{"sandbox route in production mode", "POST", "/v1/sandbox/users/e9610a11-d514-4587-85dc-e18e2b461e55/review", creds, map[string]any{"decision": "approve"}, 404, "not_found", nil},
 		{"no credentials", "GET", "/v1/events", nil, nil, 401, "unauthorized", nil},
 		{"wrong credentials", "GET", "/v1/events", withHeader(creds, "X-Api-Key", "other"), nil, 401, "unauthorized", nil},
 	}
