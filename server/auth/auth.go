@@ -80,7 +80,43 @@ type Service struct {
 	dummyOnce sync.Once
 	dummyHash []byte // compared against when the tenant is unknown, so Login takes as long
 
-	keys keyCache
+	keys   keyCache
+	tokens tokenCache
+}
+
+// maxCachedTokens bounds the token cache; when it is full it starts again empty.
+const maxCachedTokens = 10000
+
+// tokenCache remembers the access tokens already verified, until they expire, so that a client's
+// token is parsed and its signature checked once rather than on every call.
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[string]verifiedToken
+}
+
+type verifiedToken struct {
+	subject string
+	expires time.Time
+}
+
+// subject returns the verified token's subject, if the token is known and unexpired at now.
+func (c *tokenCache) subject(token string, now time.Time) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[token]
+	if !ok || !now.Before(v.expires) {
+		return "", false
+	}
+	return v.subject, true
+}
+
+func (c *tokenCache) put(token, subject string, expires time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedTokens {
+		c.m = make(map[string]verifiedToken)
+	}
+	c.m[token] = verifiedToken{subject: subject, expires: expires}
 }
 
 // keyCacheTTL is how long a known API key's tenant is remembered, sparing the database a lookup
@@ -321,18 +357,24 @@ func (s *Service) Authenticate(ctx context.Context, apiKey, bearerToken string) 
 		return nil, unauthorized(msgMissingCredentials)
 	}
 	// The token is checked first: it costs no database round trip.
-	var claims jwt.RegisteredClaims
-	_, err := s.parser.ParseWithClaims(bearerToken, &claims, s.verificationKey)
-	switch {
-	case errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return nil, unauthorized(msgTokenExpired)
-	case err != nil, claims.Subject == "":
-		return nil, unauthorized(msgTokenInvalid)
+	subject, ok := s.tokens.subject(bearerToken, s.now())
+	if !ok {
+		var claims jwt.RegisteredClaims
+		_, err := s.parser.ParseWithClaims(bearerToken, &claims, s.verificationKey)
+		switch {
+		case errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenSignatureInvalid):
+			return nil, unauthorized(msgTokenExpired)
+		case err != nil, claims.Subject == "":
+			return nil, unauthorized(msgTokenInvalid)
+		}
+		subject = claims.Subject
+		s.tokens.put(bearerToken, subject, claims.ExpiresAt.Time)
 	}
 
 	hash := HashAPIKey(apiKey)
 	t := s.keys.get(hash, s.now())
 	if t == nil {
+		var err error
 		t, err = s.store.TenantByAPIKeyHash(ctx, hash)
 		switch {
 		case kyc.ErrorCode(err) == kyc.ENotFound:
@@ -342,7 +384,7 @@ func (s *Service) Authenticate(ctx context.Context, apiKey, bearerToken string) 
 		}
 		s.keys.put(hash, t, s.now())
 	}
-	if subtle.ConstantTimeCompare([]byte(t.ID), []byte(claims.Subject)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(t.ID), []byte(subject)) != 1 {
 		return nil, unauthorized(msgMismatch)
 	}
 	return t, nil
