@@ -657,3 +657,21 @@ func BenchmarkLogin(b *testing.B) {
 		}
 	}
 }
+
+// TestRememberedTokenStillExpires checks that a token verified once, and remembered, is refused
+// from its expiry on, and that remembering it does not let it pass with another tenant's key.
+func TestRememberedTokenStillExpires(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a, b := e.tenant(t, "A"), e.tenant(t, "B")
+	if _, err := e.svc.Authenticate(t.Context(), a.creds.APIKey, a.token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Authenticate(t.Context(), b.creds.APIKey, a.token); kyc.ErrorCode(err) != kyc.EUnauthorized {
+		t.Errorf("a remembered token with another tenant's key: %v", err)
+	}
+	e.clock.Advance(time.Hour)
+	if _, err := e.svc.Authenticate(t.Context(), a.creds.APIKey, a.token); kyc.ErrorCode(err) != kyc.EUnauthorized {
+		t.Errorf("a remembered token at its expiry: %v", err)
+	}
+}
