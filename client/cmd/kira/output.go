@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/kiraapi/kira/client"
 	"io"
 	"iter"
 	"os"
@@ -115,6 +116,23 @@ func str[T ~string](p *T) string {
 }
 
 func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// readBody reads the JSON document named by the required -f flag, and returns it with a client to
+// send it.
+func (k *cli) readBody(path string) ([]byte, *client.Client, error) {
+	if err := required("f", path); err != nil {
+		return nil, nil, err
+	}
+	raw, err := k.readJSON(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := k.newClient()
+	if err != nil {
+		return nil, nil, err
+	}
+	return raw, c, nil
+}
 
 // readJSON reads a JSON document from a file, or from stdin for "-".
 func (k *cli) readJSON(path string) ([]byte, error) {

@@ -37,14 +37,7 @@ var usersCommands = []*command{
 			file := fs.String("f", "", "the JSON `file` to send (- for stdin)")
 			key := fs.String("idempotency-key", "", "the Idempotency-Key (default: a new UUID), to repeat the call safely")
 			return func(ctx context.Context, k *cli, _ []string) error {
-				if err := required("f", *file); err != nil {
-					return err
-				}
-				raw, err := k.readJSON(*file)
-				if err != nil {
-					return err
-				}
-				c, err := k.newClient()
+				raw, c, err := k.readBody(*file)
 				if err != nil {
 					return err
 				}
@@ -105,14 +98,7 @@ var usersCommands = []*command{
 		setup: func(fs *flag.FlagSet) runFunc {
 			file := fs.String("f", "", "the JSON `file` to send (- for stdin)")
 			return func(ctx context.Context, k *cli, args []string) error {
-				if err := required("f", *file); err != nil {
-					return err
-				}
-				raw, err := k.readJSON(*file)
-				if err != nil {
-					return err
-				}
-				c, err := k.newClient()
+				raw, c, err := k.readBody(*file)
 				if err != nil {
 					return err
 				}
