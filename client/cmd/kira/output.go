@@ -5,13 +5,14 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"github.com/kiraapi/kira/client"
 	"io"
 	"iter"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/kiraapi/kira/client"
 )
 
 // printJSON writes v as indented JSON.
