@@ -109,8 +109,13 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
+	spec, err := openapi.Load()
+	if err != nil {
+		return nil, err
+	}
 	links := verify.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
 	api, err := httpapi.New(httpapi.Options{
+		Spec:      spec,
 		Logger:    opts.Logger,
 		Ready:     opts.Store.Ping,
 		Now:       opts.Now,
@@ -123,10 +128,6 @@ func New(opts Options) (*App, error) {
 		LinkFor:   links.URL,
 		Webhooks:  webhooks,
 	})
-	if err != nil {
-		return nil, err
-	}
-	spec, err := openapi.Load()
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -24,6 +25,9 @@ const MaxBodyBytes = 1 << 20
 
 // Options configures the HTTP API.
 type Options struct {
+	// Spec is the loaded OpenAPI document (openapi.Load), which requests are validated against
+	// and which /openapi.json serves.
+	Spec *openapi3.T
 	// Logger receives the access log and internal errors. It never receives request bodies.
 	Logger *slog.Logger
 	// Ready reports whether the service can take traffic (GET /readyz); nil means always ready.
@@ -59,10 +63,7 @@ func New(opts Options) (http.Handler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	spec, err := apiserver.GetSpec()
-	if err != nil {
-		return nil, fmt.Errorf("load embedded spec: %w", err)
-	}
+	spec := opts.Spec
 	specJSON, err := json.Marshal(spec)
 	if err != nil {
 		return nil, fmt.Errorf("encode spec as JSON: %w", err)

@@ -42,6 +42,11 @@ func (fakeAuth) Authenticate(_ context.Context, key, token string) (*kyc.Tenant,
 func serve(t *testing.T, opts httpapi.Options) *apitest.Server {
 	t.Helper()
 	opts.Auth = fakeAuth{}
+	spec, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Spec = spec
 	h, err := httpapi.New(opts)
 	if err != nil {
 		t.Fatal(err)

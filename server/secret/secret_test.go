@@ -56,7 +56,7 @@ func TestSealOpen(t *testing.T) {
 func TestHashIsKeyedAndScoped(t *testing.T) {
 	t.Parallel()
 	a, b := keyring(t, 1), keyring(t, 2)
-	if a.Hash("idem", "k") != a.Hash("idem", "k") {
+	if first, second := a.Hash("idem", "k"), a.Hash("idem", "k"); first != second {
 		t.Error("hash is not deterministic")
 	}
 	if a.Hash("idem", "k") == b.Hash("idem", "k") || a.Hash("idem", "k") == a.Hash("other", "k") {
