@@ -38,7 +38,7 @@ type Options struct {
 	Auth Authenticator
 	// Users carries out the user use cases.
 	Users *kyc.Service
-	// Store keeps idempotency records.
+	// Store keeps idempotency records, in the transaction of the request they belong to.
 	Store kyc.Store
 	// Hasher hashes idempotency keys before they are stored.
 	Hasher KeyHasher
@@ -72,7 +72,7 @@ func New(opts Options) (http.Handler, error) {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.HTTPErrorHandler = errorHandler(opts.Logger)
+	e.HTTPErrorHandler = errorHandler(opts.Logger, opts.Ready)
 
 	e.Use(withRequestID)
 	e.Use(accessLog(opts.Logger, opts.Now))
@@ -87,7 +87,7 @@ func New(opts Options) (http.Handler, error) {
 	e.Use(rateLimited(opts.RateLimit, opts.Now))
 	e.Use(authenticate(opts.Auth))
 	e.Use(validator(spec, isDocumentRoute))
-	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, opts.Logger, idempotentRoutes))
+	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, idempotentRoutes))
 
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", openapi.YAML())

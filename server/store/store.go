@@ -119,9 +119,13 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // InTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise;
 // fn's error is returned as it is. Everything fn writes through its Tx, queued jobs included,
-// commits or rolls back together. On SQLite the transaction holds the only writer connection:
-// fn must write through tx alone.
+// commits or rolls back together. When ctx carries a transaction (kyc.ContextWithTx), fn runs in
+// it and the transaction's owner commits it. On SQLite the transaction holds the only writer
+// connection: fn must write through tx alone.
 func (s *Store) InTx(ctx context.Context, fn func(kyc.Tx) error) error {
+	if outer, ok := kyc.TxFromContext(ctx); ok {
+		return fn(outer)
+	}
 	return s.db.inTx(ctx, func(q querier, enqueue enqueueFunc) error {
 		return fn(&tx{s: s, q: q, enqueue: enqueue})
 	})
