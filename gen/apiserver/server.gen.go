@@ -567,6 +567,17 @@ type PayloadTooLargeJSONResponse struct {
 	Headers PayloadTooLargeResponseHeaders
 }
 
+type ServiceUnavailableResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RetryAfter               *int32
+	XRequestId               *string
+}
+type ServiceUnavailableJSONResponse struct {
+	Body Error
+
+	Headers ServiceUnavailableResponseHeaders
+}
+
 type TooManyRequestsResponseHeaders struct {
 	AccessControlAllowOrigin *string
 	RateLimitLimit           *int32
@@ -834,6 +845,29 @@ func (response Authenticate500JSONResponse) VisitAuthenticateResponse(w http.Res
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Authenticate503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response Authenticate503JSONResponse) VisitAuthenticateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1190,6 +1224,29 @@ func (response ListEvents500JSONResponse) VisitListEventsResponse(w http.Respons
 	return err
 }
 
+type ListEvents503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListEvents503JSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListEventsdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -1401,6 +1458,29 @@ func (response GetEvent500JSONResponse) VisitGetEventResponse(w http.ResponseWri
 	return err
 }
 
+type GetEvent503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetEvent503JSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEventdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -1608,6 +1688,29 @@ func (response RedeliverEvent500JSONResponse) VisitRedeliverEventResponse(w http
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverEvent503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response RedeliverEvent503JSONResponse) VisitRedeliverEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1913,6 +2016,29 @@ func (response SandboxReviewUser500JSONResponse) VisitSandboxReviewUserResponse(
 	return err
 }
 
+type SandboxReviewUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response SandboxReviewUser503JSONResponse) VisitSandboxReviewUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SandboxReviewUserdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -2091,6 +2217,29 @@ func (response ListUsers500JSONResponse) VisitListUsersResponse(w http.ResponseW
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListUsers503JSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2406,6 +2555,29 @@ func (response CreateUser500JSONResponse) VisitCreateUserResponse(w http.Respons
 	return err
 }
 
+type CreateUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateUser503JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateUserdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -2613,6 +2785,29 @@ func (response GetUser500JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetUser503JSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2918,6 +3113,29 @@ func (response UpdateUser500JSONResponse) VisitUpdateUserResponse(w http.Respons
 	return err
 }
 
+type UpdateUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateUser503JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateUserdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -3125,6 +3343,29 @@ func (response ListVerifications500JSONResponse) VisitListVerificationsResponse(
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVerifications503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListVerifications503JSONResponse) VisitListVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3466,6 +3707,29 @@ func (response CreateVerification500JSONResponse) VisitCreateVerificationRespons
 	return err
 }
 
+type CreateVerification503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateVerification503JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateVerificationdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -3643,6 +3907,29 @@ func (response ListWebhooks500JSONResponse) VisitListWebhooksResponse(w http.Res
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListWebhooks503JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3889,6 +4176,29 @@ func (response CreateWebhook500JSONResponse) VisitCreateWebhookResponse(w http.R
 	return err
 }
 
+type CreateWebhook503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateWebhook503JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateWebhookdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -4088,6 +4398,29 @@ func (response DeleteWebhook500JSONResponse) VisitDeleteWebhookResponse(w http.R
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteWebhook503JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4303,6 +4636,29 @@ func (response GetWebhook500JSONResponse) VisitGetWebhookResponse(w http.Respons
 	return err
 }
 
+type GetWebhook503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetWebhook503JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetWebhookdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -4510,6 +4866,29 @@ func (response RotateWebhookSecret500JSONResponse) VisitRotateWebhookSecretRespo
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response RotateWebhookSecret503JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5192,254 +5571,261 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H0Jc9u2tvBfwfC9mdq9pCzJkmMrc+c9x0vieIlr2UmTKp8IkZCFmgJUgrKsZvzfv8EBQIIUtTlL2/t8",
-	"5w7rUAAIHBycDWf54gR8OOKMsEQ4rS8OecDDUUTg70vCQspu35OY9mmAE8qZfC3GwyGOp07L2UcDLhIS",
-	"onurCRJECPnfCaYJZbeoz2OUDAgiLERjQWLHde5xNCZyrCAmOCFhFydOy6lX6zterebVm9f1aqvabFWr",
-	"nxzXIQ8jGhNRaLOTa0ND+VvQ6O/g3Z5XDWvEa/S3sbfXawbei3CX7PWruNarB47rjGJ+T0MSdyPK7pyW",
-	"M0iSkWhtbeERrdzRGFc0DLZgVdOtVYb9n4TfEfbvT8O9+4/D4+nH4fFO8Ov7huM6MQlpTIKkO46p9bEp",
-	"H8d4NMp/S0PQk1sSkYQ4riMSnIyF03JGajMc10mmI+K0HDLskTAkoQfLcB0J2i7Agezt1Kq4VvPCZq3h",
-	"NZq7L7zdZhh4pLZL6r3GTo00m87jo+tckd9JkJDwRu5KYWdj/RuiLKT3NBzjyEUTmgxgL2OCBWfC3koc",
-	"hjERohvQBEYYi4Qyx83e8zFLYPCb9r71Xq5Qruf619zLmBC53zV0FA1RO7F++5OOugEPZZ8X29vVmuM6",
-	"PRong26oBqrt7Ta96guvKsG/CMFqre1Gpd7YkwgU8mA8JCyZmWb6AxsPexJpsEgaTsvZq9bq9s96V8KY",
-	"3pNYdCMaECbkDpIhppHTcn7HjFTEkCaD/9WbXgn40HGdPo1F0mV4KPu/xYwYfN4Nq81etU68vbDW9Bo7",
-	"4Y7X621ve3vBbi1s7NTw3s6e4zpyRqZ7W47vuM6QJDjECVZnbKjwolF3Hl1nSIWg7LbbpyQKhdP67bNE",
-	"UrWdrd++LIPYTmV3twEQI/ck4iMSd1VvuYUDgtrtCxTSEDGeoCFOAoUvcnoIsxDJPUK8j2DHKo75tNNy",
-	"PvJxjCjr83io6EjAx5Eap0c0hSGh8/jZdYRg6T7UarWafU6ujt4eHVwfHWYHJUNgeUpG4Uqrs89jFycJ",
-	"GY4kgawVfklientLYhI6rSQeE3mo3uuZlh0qswqUm9O8I9TGDB3HmAVUBHyNk3SwX3qS6tvoHFM29zDt",
-	"NWrV5uxh2qt61ZpXa37Pw9Ro7rwoOUwjLMSIx4l9iviAVUJOFp4hPmDmDK1EC/Nn6JCT/Amac2hsLNx5",
-	"sbtnY+H7o6uT45OnY2GjVv8GWDil7LYMDQ1/sdAQTQZckDwjpwLFY8YU13lG0v9MJP14cvH6aViaQvLp",
-	"WPqB9Aac3x2xcMQpS4p4OlE/S8lR/b6C5Fjba1WrWioMiQhiOlKCq3MZ83AcAGbHJCCST8s9u1ei728g",
-	"QFXsGVdwEJBRQkItXeV/7GMakdD5rPfwRbjXrwXbxKv3GthrkN2+t4d3el4tqIfbpNFv4p2eDXzCcC9S",
-	"Q88Bs72ScRwtEB41nMSWFF+dEsB+oMmgTYKYLAWxEvFoIpCgt/LoI6H6/QeAXgPAmQwECbrn/dNf9uLd",
-	"16cf/4ivJ7/fXB7unpxdfjrh9TN8htuTxujN7t02fnXyS+PfP2rjHl1nQHBIYtC/9oOACOEdcJbEPPL2",
-	"o4hPvHcxvaWgh+VBLGUvDr8JhGVLEqKES0E91BK7GHEmJM1HGPViPhEkRhsH767am1IOE8GADEFeHOKH",
-	"M8Juk4HTqlcbuyltEEksWYGc5ElIhiOeEJZ4V2QU4ak81MUZ+fKU+2gyIAwlA8lM0ikIhFEMHaUsKKcH",
-	"tDFrYXRGIeVGP/1cMPVOydTPz5ew8VAikfycxInZ6V7hhJzRIU08eM5O9Yr8MSYiySA3IjGaUBbyiZ4K",
-	"FWj/8gTdkWn+40pcBcqZbEuFYIgf6FBOqFaF/0myzNSbqkVmE3JL4sLkriT/AHY7f4IR6SdyCyVwgnEc",
-	"EziycqLfc16ClACtTQLOQoHGLKERTEhDLJbtxarz2d1prDIbksRTb7+fKGmmfCYJB6MD6pE+jyXKJ7EU",
-	"gb7tTH719GZ4J2H5MYzV7z8JREMX4UhwuWMkjnmMejykRCAskK+bdWnozz2AtXrJ+Xt0nRGO8ZAkmlAc",
-	"jGPB4/LJ+CN8S5mim4w8JN0AGvvm4I1ick/5WKARviVyHpK4OH+MSTx1XEdLG6rPvEk2a3WAWjppOb8k",
-	"IbEc6f/9tu99wt6fVW+v+2/v87/+2yk7oUeSFcyDJ/AJgCba8KW4U4E3EnDmKIzwNOI4BEqmiask1UFz",
-	"e7cXBF5zm2x7jbDW83q93Z5XJbtBP9whOxgHZsUjDIqzXjDR85H66R9jmgotpYg0HtNQ4ZGBwPbOQqoZ",
-	"TE/JdHat+2jM6B9jIqlMRnYifksDHBmsQhsY3dycHKL7hqSjNCQ4eokYuScxGo0TSbkEZziSmjaW4KHJ",
-	"ZqXDrvRZyEw4QFrll6Ra3uPhVFNkUUKPKx2WA2yzX++9CGrE28ON0GsE2z1vl+z0vRqu97aDRtgkO30D",
-	"WMXQMtAWiPlCENusqNlchGSdzkO95nU6Dy+O5uHYHNp/iW8JEvRP4qKapCC1anXeMYhgBHuCIenjcZRI",
-	"quouprkWXamV0hWpqM07AVIEggNQwO/V9IYS/B6rj31T9NYy57w1FCXNkvWsKMiVrGeSfvsbLulRjqUO",
-	"AJDZVzjUpB+kYM6kAAQq8WgUadl063ehrOTpqmRLUF3vcURDpQoBL5BLl/9VZjdQ2pyWrdhK/U4IfCs7",
-	"D8cC7GBYWdA02ZMLQh8/fvzonZ97h4fOo5sNpAVWexCQwXDocRapYx9gpu1rksM/frYbW5wMCA2D+Vc0",
-	"gBXjclpOtfb28PTT9q8713sf6r8c775vnjcuXlzVLvedRxv2/x2TvtNy/msru2/YUr+KrSMABwB8LjeV",
-	"cxjiSK6YhIjH6J7yCCdEkSs10kvkK4j6YHAUiOBggHi/r2znCEAjV7C6kF02bd17a1HXcqlz0WjF5vNF",
-	"w9VGybqUC3OrjgKYMSv2LOqeawvbesBZP6LB0w6ORr1uEmMmKKCGjaj7QB7RZMAljqRGDQu5gwFmtyS0",
-	"JNWQBFRIkegvQ+dAQ0TYlyqCj+OA/CQQWMlayKcZs+zekWmXsu5YEF8KAWYg2b3DQFSQ3JzKzjSKUI9I",
-	"lB/FXCIpCV8qcRiJAY+TaLrpIn8Wrj7aSDJ2oyhIh4WcCLDDg3YkBQp5/vxSs0+XPAzwWCQk9JXQ8HzU",
-	"fvBRU9j3lHPGeNKl8t2QMGV6sbkBFYiPSJyahgEh7jGNcC8iaEqSH3uW9tkU8WRAYq1YbUiBWa8JNapN",
-	"iaLNam3TNbwS5F3VVgzwiPwwPvB123nCpIyLo6dvK9UjpFJHtqtmcAWXH72BaMzIw0jdMsMEXkqkGkiy",
-	"hXt8nCAKXH/KxzECMbuC5qgxMxYiIIO4/0/Z5AueHPMxC598bPvQ295aqU7AGYWffuzWXnAkxsEgZWiZ",
-	"MpsQhlnyLIL9BXzhUplIrjk/w/EteRKqaTNLN+G8G8Eo8zQGMCiA0iJxkDwEhISohs7pqx8vcsFcqEAw",
-	"Y4mImGVTecbDH4yH15yfYzY1Fu0n4WGME9IFa0xRTOEcDTGbGjwURuzF/YSoK4WEDkF/tizKPxgli3Oc",
-	"uWJ4qczYvjVFHwll5H7G2SfhbOH+YGFvq+lXY/sNw+NkwGP6J3kadx/bAxSpLYYtROB8iAZYIOUr+YPZ",
-	"/UFMQsISiiOBcEyQ9kNw0STm8j96Uq4UyXsk4uwWJRyFtN8ncH+lhIJnzP4rqPEN0xYCqcUdsQScep6i",
-	"ZBQMFTEZizIVsiCoowkWSLZUAj22sMKWJH68zDCrUciZ4igmOJyuMGO04ZeDxN98xvO/BM/FeDTicULC",
-	"cxJSfA22/ifR43Sg7lCOpPzAlsvBPYKKX/jrRGEplPvF6fjPmPnDMTPdVgVx5fB4oKlwdjNW9LK0XQT0",
-	"3aJ1MVq4yHLNuG3leznjPiFfuwjiIlhAJJuOya22jmdzAI/Np35Y+XfaS8q7euacjlYYVwgeUJyQ8BLu",
-	"u7VjKhixcXQZ8xGJE0qE0+rjSJAZ2xPqEUb6NKA4QnzCSCwXLegt/NVHGPXGgjIihIuwkCrEOGZKrBpZ",
-	"Y3/JuaEuPpaHss1j6iO65AxDo8e8y+jiLheyzaPrDLDoworEgI5kJw27HucRwXD6qOiqpZb/bLmZrvbJ",
-	"9HPdEYkDwhJ8u7TvO9PnMuvymHNXXdz/DBo9uk5Ck2jp166hkbrQNZfDv9nAtVdt9ihzJeO930mQlOHd",
-	"CRuNk++GfP9IfMsv9sOAgJEenHQAZHLJAo1wnBgXJHu5S7B16eBDPAVQph6Eiwf/i3F9Wc92++IvwPFx",
-	"MrD8HBZidh47g4gqv6xyDxCl5/0kkGqn3T/W5CgjLMSEx8s+YZrJL6RuH2nf9fiN60ximpB3LJpmrus2",
-	"kLN1W/ObD1rlUrImbE001yIUkMNf8zsCqJ3KozbTlS2UuaAE8rMuPfYizXiumsq85anvr7c2ZcboJqZr",
-	"kV6+/XCNEo4EYSF4Tu5riwiIri30iuCYxKgzrla3A3sseEP8ApY1qns7JYhlwkzLnKtnXV2VyUX3yclJ",
-	"2zvVhb5gRS/TEm8w14HhdYRJ5uGsFlru42xvVQ6euZXlRi7bwleaXB7a67cx6BzfEQHOQ4JEkUATGt5q",
-	"b988Pi0/yuZbF5r+WmgaDAn6oEZGZ2cHSw9s5grY6bSdBd+6LoBUG5G7EcU9GtFk2pXnCrOp4zoBj0dc",
-	"XXg7rnNLGIlx1JWcy7A7t6R//nfBI9KV2B5TksDtK+NMvuiDJ2ESj4X87y2/JzGDsCIe32KmcVvSk3Ev",
-	"okE07SYxDkmYTu9zySIPVCTTAWiqX2bvW0/a79B2bWfHqyEcjQbY20Y6+AlJ7dZF49GIxCjAgqAN/6a9",
-	"77vIPz/6Vf7n8OhGmS4M5PZffXBcZ//4tXy+fiefJ1JD2D9Tz1fyeXEon1dH8ISWV+fy2YbnNbS8PoYn",
-	"/HrThue1fH6SvV4dnsjn0Rk8L+Ap27w6ln1fvT6E55V8vlFP+PXkjXyencMT3p99ks/zG/l8B6NdwQhX",
-	"r+AJI1/D8738+qsP8teD/WN4yvcHB6fy+eYInmfwhPcn7+XzXH7l4N0hPF/DE9rDtw7eyZkcXELLK7mi",
-	"g5tX8JQwPPgV+n6ENh8v5RPWfngkZ3v4VrY/PJfzObyQYx7CaIef5JujA9nm6PVH+YSRj9pv4HkJT7mW",
-	"o2v55vhEzvYYRjs+k+McAwSOr+TeHcOOvN6Xs3r9Ss7n9ZF8/xpGfv1Gtnx9Ar/COK/P5Pivz+HNhXr+",
-	"Ip9XB/A8hKdc++trGPnmGJ7qbznmm1MJpTfnsuUbwJM3VxI+b67lDN/cyK+cHMLzHJ7Q5uSdXNEJjHwC",
-	"u3ZyJb970oY3bTnzE8Crt/vyW2+P5LfevpPv317K9qf7EhNOAZdOX8Pfb2TL0xPZ5vRC9j2F9qcf5LfO",
-	"9iUczl5dwPMKnnLMM9CHz07kTp2dwt9taHktd+Ts5lf5fC/fn+8fwPMYnnKE8wPZ8vwQfj18DU+59vMj",
-	"2escsOv8VK73/OwEnnIm54Bj5xdH8IReF3IXzt/JVZxfQRuAwPm1hMk5nKbzDzDCR/j7o2xzAZC5OJBf",
-	"uTiS7S+OJT5cvJbzuTg5gKdcxcWZnMMFQOPiEtpfwftP8u93sC+X+6fwhL8P4AljXsIqLs8khl/CbC/h",
-	"LFwCll5eQS+Y8+WVhOdlW67r8qOE0i/78v0V4P/VO3jCWq7gVLb35Zs24EYb9rH9+hKesk0bTmX7rVxj",
-	"G6hQ++wInhLCbYBhG05Q+xKeQAHabbnS9jWMcwNt3p/CE0b7ACN8kHBu/wq9Ph7AU7a8Bky4PpAjXAMl",
-	"vIbzcv1WjnB9egZP2ev6TM7w+p0c8/oaWgKeX8MXr2/kDK8/wBs43TewIzen8tebcwm3G4CVClS9+SRn",
-	"/h5g9f4AngCN96/hPeDz+wv53fdAUT+cSdh+gJP+8Ug+PwFOfoJT/OnDkWQqtk90jstuz0R1fP6y/fjf",
-	"Zcz2sNTMtI8CHBEW4hh8mF3kZ57Lft7UlAvoTUUp4xRtixl5QaCan2PV2/v8pfHoqT/q2R9zZ31Nh+Ws",
-	"8+r4AG1vb+/B9bFI8HCEKEM31wf5iS+Iks0tw5PDFMXSsjmRiN6TeLqmieEaXFxVV6llc6ajaKQYDf/Q",
-	"TvizFoYsfveLQxMyFEsNDfo7+6ojqB744UR1tfUKHMd4CpK2/rhWFNfzylcxn+v3gtgnvTiI2FxuPgFk",
-	"eMxCP1eDQ1u1LsrkMEl75W7moZ/CvEwiL8J3TdUq6/UV4SnpFHW06+qwI8ZtsWi5mYIapYdFKqIXbchj",
-	"wceJiwLOGDERw/2xIKGLGGde/eFB+yVvFlSOZrXsAEVYXcApPLZBsNOwQbCzQlBkFg7SJQ8BiUdJuRFC",
-	"xU71pgkRxsRlop5/sqJgzcVmLsipDHXVenUGhPKAw3T0N9fXlxpALxHuCYgPHRCGGM++jOOY3pO8bWQG",
-	"KZp7ezZSVMujIXNqp8a1ArbkNmERhrfTc5Zfood8nf3Ib6E/xmSsAkDs/FJYuflUOsxDvhgHASEhCf2W",
-	"STylYtsxExMSkxDVHx5U08xbvSUJZDwtYKRqFWAWkGh2vAkWksySRE0opHCLHioEAHeH9It+o1ZFrzkj",
-	"PtqYDGgwMK2FDtCzNKss1VO6EmAyeqpSM9UTKtUCD3WCigtIX1GOMSeHyOSx+EkgleiigtoJl3MlLIin",
-	"cvdMXKG5/0AbfmlyDB9xFk0LwZf7r2r1bZ0zwybOeZbdmBMr+jn7E3mff7Z+mOXds/a5DAhG358FwR1l",
-	"oTyemeqNRgOecHRyaKu5VnoPFUWLI0W9ZzM9jUg8xJIUdmMiaAgonxJ60uVxV1+xUTPGkEY0wbFuNsRJ",
-	"TIOxPC3qxT0VuHSLj04uyuSrmzY6Go4iPiUxOgGXnDSXi0IGncFLHh6aDPg4UcEwWAyWb35BQqt7sLmQ",
-	"UWS+RLZXIpDVH73/UX+9eFxtM4/MHUb2/XkpVgw5U+btAnFtFAXaWcAadrWmsAUylRVbgHxJrZUbegIB",
-	"EpiFaIiDAWXEiwkO5csW8otBgb7bYWlgDlzKu8i3fcDkv1OPb/mPIUkGPOzKdzp7gXw7J3AIRi/3SykP",
-	"CHKXx/nIMWccg9W0y1wl5C+2/6ZZkBV5ooFghy34FXRBJmCmEnDJ0yMIhyFQ6BkZ1nDKDF1KYi8tzNhp",
-	"lNmDdWxm8Zi9A/E5iaeQJKIQXJjnucAsACtMvAyENaj8PBBkvIqAfSyba6+OpbJ1qdV/fijnUvnJdk+x",
-	"h1zgqeIuTWBQuD2Ru+Va9wvWN8vEBcgVUEb+TISxRka4utdaEAkrCNy6QAvykcaXKUqUERs4MmcQLxJS",
-	"OeyQMpwoWjDEo5H2L4FcNDr/zbz9uhEkPlBN1FR1ChsjxqlgxEW9lSB0oBrmxijPkbNgKDt5575uP39E",
-	"nVhnxfGOobUa7TE9g9MLK4UCXJky8q4PMc6LsHwGao/u8g7zV7du7/xalvct2aLHzwY5D0miGdY6bgFM",
-	"q+hpBiaNu5SUOALYOZhW18ayEddW71egPU9TzPVpXeqiYNDJXIotbQyi36OVGPUJOQ1mNHjt7GeBP1tB",
-	"Dr5zKdcZXfte3dz9rrRh8JErEvA4XGHPsuwwy8a9zFoWIQPzy401d/V6Yk88GjqUM+K33+pElPkqHP0x",
-	"xpFARqip5FPO5LTm/3M4PndjixerOU7pPjHDWznnLNOILCFpvbOl02WU23FIFEr1GA8J2sDobfvdBQLN",
-	"n8ReRO8IGuFkoEIdsUA+Tp3DusobSWxVt0AR8cFIwQgky1binzIPIOUXKv+GXDMoTewEXy2o1PncIIUL",
-	"8RmQWKJg0fiGQQ7U4RlGzRsRDPYUiKod94Y0gdTeOBqT/DRWy0WyVLic8VSSG5FNuwzT3hAcyeHW2uHM",
-	"fGtwk0O+bJZGry/3qNBjlM3pzLgrziJQhAXE38YoGOAYBwmJhfLwU7kIEdVKugpByyA8q1c3VrOafGmA",
-	"Si0VzEyDLsGNcys/dDkovyzXDfILhvzNfMLQHZl6gDVohGks0IbqoTBJbLqZOQkLJJWlCjrkoB6JhMek",
-	"kMFqQOI8+s0mtMYP9sSb1ZJNMi4mi53NlnqRlHnyzToLDXBMir6N4OgZQjIC7TiYW9SO7TIU8rFEyrkG",
-	"+myBygjnQHSvzcfXOB0DLLpDHpP53pWYqTwLI3wrT3kU8ck8b0rjzP9VVw1WlrqybF1CZc8zaewSjm6J",
-	"smPJjjDLVAvnWl6Q59Dktysmrlt88E3KrxRMZSTgcsBZ+bXhUaW200Aj+buxsuYO+r9qjVqz2WxWa/Xt",
-	"guK8k8PO3dyJ73T+9VvN2/uszGg7bq1RfqV5RbRE+lSnw1Se7Sq7+zqbW3qDYsSor5ZU0oHcklmWbVK7",
-	"Pc9m2ubgit0mwTimyXSurTTEYkDE+pbSba/R9EpMpbWlptLt1FSaGU0bKxpN25iFPf5wRe4pmTzNn9dk",
-	"SbJ5Jx6NYn6vzDQA2s+lViOsgzLKc9l5fRxIlqDaoRiUAhLK84p15YmZ8JMV6wPMih0LvRCLmoxZcRkG",
-	"XRs37GxSl9rSn6zvyGwSs68VOQCZruyIFNQuShIC4dGIYGiWDAiN54ghLJp22IafRlz4Lppzu+Min1Cr",
-	"VUxGMZH0FSf0nnSzETZfauG2w9SJECSBiGBFjstMtfls8kvcm63oqMeSTPOLe9vOkY8z+ehX+rKKn3qc",
-	"zVu/Ym9o/FiW137xAJ/oKJ32jI6xsmFgJmaqYB2YNQ6sH21ixJ1umPcfXtS3zOXYHioitzhaKUgj51Bs",
-	"D7GKPp3zELY7T0hP0OUg+KCbPbpPNc7NFCRYC6HnlC1YMYyqUNVgyazty1XoTNltNwUYFutuVEpeVp7v",
-	"9w5rStnMWuhfvCVZMUHrEkFoqTa3dhSTXR5oUftUTSypLjHXYiIQHidcQi8oFAaDvISMkFC8RGQ4SqbZ",
-	"NRkwNirS0iQ53v9b3vIhBPDnlOgtu8nLiFyzzAJqhPeFxk9o9GhVSprn0QTMNrfsCfBrVU3rJdKsU63c",
-	"V3YFuCf2TeUif+WbQfsC40qJXLnl1kuWW2De65P4wgDrH63CAGsj7zzxY2XaURhgnei6p0SoZvYnHEUr",
-	"3oQZJ8LPxdO/onFYjpHahq0yFatzozlFXYpo/4ZPVDKjHMqb9miA7wnqESIPP47B+mlyHYFl11mSNXup",
-	"Pjmvwsw8Y0ZumgMsFk0OvWPIv3zXvvbBe8O/vLn2EU3UnXGHTdLoU5zl/jAjUS3tFo0kC+ztqTto6rti",
-	"qO/cZc7bphlqXbDmWyhRpuhkd7Gr6o1FPYWRiYbhsWYJMUH9CCcVdJKWGAIwW8G7ODIMZMPPyIrUOFIa",
-	"AZ4hGc2SvwnBcqrLz1INMbIIUd/wU9nkZ9W2IK/AsHmWr7WeEn3nZ40Os6K4L9Ux5Q0iVwVmsw67oyz8",
-	"SZilQe2TRrVaQb66GnCRDyxI+/LAjqsvyDF8oyv87KfcNSZIDHAMvi8dtj+P2eI4EYrN4CjS9khw/iSG",
-	"CbU6zLNqgLWsKc2FPyqAPyc4SjiiGTUy10wLt/JdXouy30htMN8CvgaDF5WnXL90cNghiRqa0RZbAMe9",
-	"ae/7LyUMDCrYECjRP3KvjS/TDNqo8gn3JDfbdPtm8SkP6nncUa9+Lvs2a5Y4u2zNgDfXkDwVbESQDjsk",
-	"wthLQ3pLk9R3ud2+QDxGRycXLeTXajUP/l+r+WjD13/Kf20iKjrMCDou8uv1ugf/r9dlU/2n/NcmuuUE",
-	"yrX4V0fvT44+wOSnKvUriVSFIGPRebYafC+rQUl6II3cP4mZHBU65hcyMazuu1aeL+PZ8PCdDA/f1oSw",
-	"qhngIr2F+sutCEstAicXf1/rwQ9R49dVd//ztMUVk658rZa4am6XtbS5gvqgNYf5uVwsr8rDhdf95flc",
-	"nmTHXO9w2ReCeYZ0o4phjUisvL9eZvneOdPROirqBx2ScKxy2cFvNHmSk9ZaJ2O1oEBbl3+C5v5Ur671",
-	"9eI5JrsJFkalrSzXZq07WTN1N4+jlpabU0jnTHcJSqee4Gvopu3U+IYzo6MabtancBXiWjxiBqfnOsN9",
-	"Xulqe1GeHfnJ7+1GCteTfyv/UesslYUIHlwd7V8fHfots50v86isHIyUdWZDq9LaSgL1bOTvU5KgFPtU",
-	"7F9aT8hvzTsklKFRzG+lcK76aKWmlSs1pAzfCKMhZmOo53dPycT6yAlMXt+vh2YkbRNuWSZkQYhUBMEQ",
-	"7b9EAY9jEphQrgQrvwVlrYLQEzEmCINJRhABU4HCsCpe0gp10xCEPAJZZWi1GPNS1TRPi+x/nnOxnXOP",
-	"fwLnebqbiOswMuk+hTqbSphP6vytHHBLSWhxZrk1Lj4quQiFJ1DKlNMq51vlvZirD/V0qjmLJHNp51IP",
-	"4KeQ0PLYUD8ziPlo4/Tjgap2ZfQSePcqlwkpVzTdtJt7NG7A9vpUw+oIx4nUyZUFtwVuHNriBBQN7pZw",
-	"TNAkpklCmJtZIgW6I2SkfUKUM2alw3ywY2l7mb6NmqmcVim1drqKj8pPuqp4aKDL8UVUPHt7/A3tNi/z",
-	"2ySUIxvs1rNF59mi82zRebboPFt0vs6i8zhH2CgLVf3BgvFsIEwq0pcJK19tfSDhKs5CcH0+IbEUNkhw",
-	"p9Twb+Lbs4ponUrUxSl/XmMfv4Ud4idRUCpFpgo+WcKei3RzBe3yEL1vI2/Pxlv/4ANgOW99N/+q2UO2",
-	"UFn+rnpjitxm4avvzHdCaWPE+DYobSHRagitw0q/Hp3tWaxrVNcejuua1Z9ojNe5n58SFf21bqmQ7Sgk",
-	"cTei7K6cBwjKbiPijQVR4WUmy7dOs6UstAnPm/NjWgx/beyWnvaQxiRIurJDbjkrDrCaHchGhVlTv8FF",
-	"MuyRMCShB7D4npSg3PyekoL8phSglMOXHMotOwTruYvlT0Rxo2ZuKGKSQwip5cZ8IlED/EhUbUcdskzZ",
-	"LdoYJMkI8RjJ/4pCEDW8a21tTfk4xqNRRf+yZRMKzxzSFfDOCtqCof+ntbVVFouXlFubcojhtxBWB2HA",
-	"IVa8N80KQ05mAJF6S+cJrW2bWoZ35ReKuR1ZtvXf+yYiR2uX3UiU3SwsW8BVGq323e9GQ3JPIjlMd16I",
-	"3D4acuWhF1BBTIRcn8doyscvUagjpQdQiF/SSxsh8ph+rZ23QqrC5IY4CVTRbMhogFmoAvh5H4EaWJrD",
-	"f+XYvn0z1ykfowAzNcf5s3tyPN9iDNbTW4t4rZR40k43mVuVShFpuHqWI1Id0TSTwss0zuEnkZlaVf4p",
-	"sNGOk4APiclLCSUz/RbAIy03SBmqN9CAj2OVP0KMRyQWJFSUAu54IOoObnnmJZVMp5qS+/KUGh9UOq0j",
-	"ne3yB52PnK1vaQoCENTm6Jc64fF0RKw0YGhDXWfI11aSNjujp555GvaLwUC6ubKFNJeYZbFV9NvIWavJ",
-	"KYXttK6unhQfMI6jJwhVpbJKHDnpTs5zEFjisV5Y3NdII+G8yieXMQ/HJiWxSri7Sga9VVE04QZLX4LD",
-	"NiAnV7TjW+DekDLzrwIius4YXG30zzrMRG9wmTCWBdzDVdPlu/Z1Mep9npSlc/SJrTsa428mXRXQSk59",
-	"BSz53oJLkYB+K9ml/CTPipYmH7FvVT83mJtlJjaJiXNSI4OOKhmi+nMFDvGBJgMVjv435xV/TzKe3fID",
-	"DLtPU91FugFl2vYtkyKMauMifzIQJOj66F+ohwXZaUhRcLuOYsxCPlQZzCuoPeAThqSABtsEcmPME+Vr",
-	"F03LarhZp1Z9IktR9K+tf3/+10o5iv5D2ZreoLX5m7k4nKWxOBgSQ2C/ocJq7qFz39xr1KrNYorXXK6L",
-	"+jfI6P2oEBnSsbTlLmn3gRE9JdMllf+kqnxHAC2p/FFlWIP03ZCX9MHDI+rdkWn2VT3uo+v0oMLa/lgl",
-	"GVP/OjbwfAv1gEpqhdv11nzUj/lQxQ2iLTxOBr6LMJSwg0t4XTf8Tbve3IGjpFMTq3RYV8cHuy/qTciI",
-	"MhwSFgq0gaNbHtNkMHSVL1fsIjwOKWGBOotAJ6bAifUNCsiqgN3gramqxqWrlZuu6kNL7csUwcaBsp2q",
-	"e1RHZ27+X8mmLdzSMDylMQZA62az2cAOMloxxAzfEivODN6mibGkRiRcpfBNtXeKymaSTMH/BjSuEeGj",
-	"iLjo9OOrjtQZkaqDRonYzNzycBRNEahnMR/fDhA2ZpScGTqi7E4FS0UExwxNBjhBAzwaEUbCDjOdzW5p",
-	"gQVipv7rv5DEDTk5NViHHT1ozygp6SA/LQWpXWpMOUiVARAzpHBF1w/ESQ5R0AYYP+VIHeaniOpLqMQE",
-	"JZxvVtAR6C/+1n3NR3LF8kfjXPjzzz2eDH7+eXGJRLs2YofBNLNvKcjIYUzZ8oizW2NoAO9rddQqCEo9",
-	"ChXx7mdFBn3JXzgLRYdtbO9Uq5svUZ8kwUD7IHKmFS8KSQhVSuyE61qKkG9JXSHA4pSYIlCjWjM7cCOM",
-	"V4u9rR2ms+PowMfUH7SCPsjxlNoHl3vqynGOM6cCJBVpoP6GIKTD/HxArW9C5eQnN93S0MveFNFEkKjv",
-	"mhSJPRzc3cZ8zEI3DfCUA3TYkN/rgLjM39RVO5s5h4IfWuoR6qIRF4L2wP9LoaxxPK2g/fSmRX8gwAz8",
-	"uZSvqKFCykl0g8folt4D0OUO5RejjAmbrk6SrRenWuqAY7MzJ1lm+Q7TiH1f24ITbmKocy+3vsj/nISP",
-	"Oeur8JHmpvLA+Nao3imZ+h2mk2ZuYHRzc3KI7huQ1TwkOHopj9SQiwTVm00r3ZFJ0TUaJ4X8gpRBAQ50",
-	"SqagzXSYCPiIhHIz4EgrbIfZ35FRAufYGGHy8b5wOO7IVME2fQM198HvagqWng5TBWJMORYXDXF8l25J",
-	"utzEu4JOJGwhKSL5L0u+glFI+30SS0w1xf1xhzXq9ZfytzQqQqE81H2BdOcR0V6DaiZpbniVo6NH5JpG",
-	"MZe0ioQmaHmvgvY7zLROMaw3RVl+feVUBunuB5TdukhwfdIF7sMFT58+yDcgRpIkLoJL8m6NT5DPVXSY",
-	"InmQSd8Fcg17qTzYpFTlQiS/JCxQfaFlqi9sqNoL7kzhhU1XnmiVaNRHGxmD2XSRrxL/y2OxKNP/psLn",
-	"LFe9Lzm1XCxTm+zbpf59nej1JfpjzBMi1w9UDmylivsaXipJPNQM0PMTuQStamzlvQm9U/uiAZoWiEWH",
-	"XZFbKqTiZ8xbwpx6cwgNc/Mr6AgHA5Nl2baXYdFh/peOEmQ7Tgt1nEql0nFc1AENVb76UqlUHh99Nyfh",
-	"QOhwglmI4zCdFFJSCdrw9ac9qqo9mH+m5dV8qZ7ol3JYnIxj4iuoq1U8ZO89McD15o6PNgbkAb053z/w",
-	"2m/2pYSlYpg7LMYTdT7uyNSeYWr5U2L5ZgXtsymqPzwgHNwxPolIKLcAp+XUKuidzooJjKnDNsxliTKG",
-	"MJ7oJJkk3FRknnHd2thwa00kXGgtDwCVUAYuCK+baEiZi7ar8N8Oq6OBfDlwUa2KBjAg/BHhRIqCUqoA",
-	"7d6/kofJ25f/8I1pUyX6lRxc4p5VhMhUH5LyjlUODpl073DkEykhiQRxFpAWCvNBVvYOquIKOke06DCs",
-	"L6r8n49UvQWtaoE0MYE1yCYRBelszCQ19x+8FB1fIv/1kUJRpUD5OuMdENChlISUddsU32l9MaLp/ggH",
-	"A4LqlarWwTI9aTKZVDD8XOHx7ZbuK7bOTg6OLtpHXr1SrQySYWSVXFeSrpI4pMRU30H2xYGUgZXvkEqT",
-	"6NQq1UoVih6MCMMj6rSc7Uq1sg3RLckAtBiQ9eQfIy5KFHUjUKpbgVStWSZZIiXmK8FSF7uwJEhFfjps",
-	"qUyX1rYGmi/VFqDt8JEyIU/tAx8RVSj5JNRVxrWMbNXzeMXDqdE2jHPJSCEU5Wzrd1EwuObqyTvb/Z2g",
-	"RurY28XNba8R1Ii316v1vXq/gff6VfIirNXs8ustR2wH8XbiXeJmc6KT4Ss0XKWMurEdP+Z1e20bNawb",
-	"9rNera63rDTxcq7suUOmbwe91wF9R9+e3Px5UrugJ+KEXTWDg5Odk7vRr+8P3u5VyPTtn+GHE9mo+ulD",
-	"c9Bjv9D+L5WgHrHe8Lga/vo2ylf81vXI7YLipo64nSPcrgy/JqB0ZlmAVFkeGFvjkYqpQkUA3T785B1w",
-	"lsQ88vYl2fTexfR2vt+v7r21qOuj61zhhJzRIU28M5OUeNFoxea5Ea6kUsx0BZjVRsm6FEYSJFlnFKFC",
-	"CGxRYln3XFvYlIZC0LJOKSJvvcJhivOyS215lxurLBV0qm0v73SpmMQ152c4viWqX3OVj6XFpM5JSLGx",
-	"zDbqe8s7X3N+jtlULxDMg81VgHKia1Cl1ZdC0sfjKFneU/ew7FiQ98tYsH77/PjZdcR4OMTx1Gk5r0lS",
-	"NA44rpPgWwGl1iXD+CwHk7scJYM/5QRuy8y8+1pfrlerlpivJXmg6ZK/V9AFqLmMoyAmYGzBEURy5Qn5",
-	"a5LolPtfS/OMMdfhd6vTF/3tEspyXbaofyZt+SsowtehcQ5zz+g9ATveKOY9YiGt3jyFtlLxmq6KtfpS",
-	"XpD4ngYEfEkSfEdQEuN+nwZoA4oj4QT3sCBGEN90UbO6rSLdJlSsg+JXBIcqZu9vhuVyYtNntF4ZrZvV",
-	"7Sful10M5Bts3AVPUPy8eX8VTUoP9GKilGqXc+nSGRVJQQ9TPVxwtRKJKfUL9gRVkgJlaQzAWM+0YSA1",
-	"Hm5XUYinpYqT/N6RuTFMSwGJuSlDsyZbZh+XNjxQlTVky2Jhy2iql6fMJlSAa0p6kwYVirJLIONZvNJZ",
-	"sW7TF39Z3wfYGULLPm4FOaTfX9Nt+vO30eN+y/svOPVqfcer1bx687pebVVrre1Gpd7Y++QoPwGnulML",
-	"ghcYew28XfMaYWPPwzjEXr/ZazRIv7pLai+cXMkwoy+u+hlzhzenRm4WQbPyXFSEofOvZr3WbOqyzrvZ",
-	"pXbLSh2Rpmi1YuJT1/ZVE2LPy16j1W8d6ZFPq5IF3pWUHlvj6xIv8llNshI52ntF17mpVR8f18J/cDgq",
-	"1ZPB55v39SF41pL/k7Xkv73Casn2IkGpB4vhoZpBFXjo1hf470n4OJebXmUmXDWqSk6hKR0iDzhIommu",
-	"aq8yoKu7W2OBT0v0j6yrjVLB3hS6/Toyv4Ts7lQatfqnfPFPUPXTnNnZP8D3Uv+9cMTtGhByVc/QmXXa",
-	"k8jgOhFWVbzBL62erbNLHgISj3RSbUAIZMpem0wq4NnTrFYlN05nV18+u0at0mhUPxW+vlcYuF6tSjpq",
-	"dkeR3xfhXr8WbBOv3mtgr0F2+94e3ul5taAebpNGv4l3eoZLNnvVfh3vEq8WvAi9Rm+XeHth84VXDeq9",
-	"3X6NbONGw2ZAYhwEhITyiH3WQ5Cgub3bCwKvuU22vUZY63m93m7Pq5LdoB/ukB2Mg3JGa3HIFQdJ52El",
-	"SXoi17Oipn+zExXY2QQgMpF0eV/F7zvFPA2ziR9KMknMJDZx8/lZillTSjKZfC4y4/Lw4QJrXlQGdB1G",
-	"vRbv1TWZ59iSYBHPbPc/me1WG8s7XfDkmI/ZP41Pa+uxur2XDDNfPbyMd6+rXh4p5q6KnJdx/a3Y1BqE",
-	"q80nDu7OuRT9ZUzGxHgdpYKATlCuoyi4lhPSK/1gHMeESZFCjHtytJ5y65HQMYptXmZI6yXOkRzqayqI",
-	"s+UTa+7a3GVlOjdb7bGE2h1msRuQdENN7Jn0PZO+fyTpS3E+JYALNBVd7qDoe6gyca5Ptm6g/wKqdUUE",
-	"j+6BboFr6mTAwVORWSlCfZ3lxUdDfEcEoonl8Qn1IH4nQZL92mGZC6h2hFIhr9oJB7w5SGZ2JLqONxap",
-	"B3Lq+GpSk1bQvnYT1TNkPLFniW5JknoAnkC2UxMJN+QhUda6mI8TgkKufP8QeZDK40aj2ticKTdhchCk",
-	"dSdCCdAhZVSkXtzzKlFsZJYlsanrUnTYRlbwZbNYpQK8ZaxCFdrxqrxOBTS2SlWgW44SDkBfrVBFnqHk",
-	"irBCSt2vcIfJyrGmVVhX5g2l1WC/tXML9DDgMPVNy2Zl2uvYft14dWuabl4qyqsSqWnAW4rjzxzumcNl",
-	"HK66Aoc74KwfURWA9ezbspgPHwIlzxI/5ZJcow1D+TmLppsWh9ZkKWPRwJrXuY/T4UP2dVwFQZV45fii",
-	"YirBwP6TQL51OWfVmfc7bHlNed/cA0AhJbgKmC0wP+dSDzxI/6o7PQCRcXmmdt7mspu1LFBxZVJsgi4X",
-	"fv+bXynaVTFWWjfciyFtxEIbYG9WSVFcFGBBPMoEYYIm9J5szptiWsdg9toxrdtnRVw2G9/z4jGfT1me",
-	"JnQcYxZQEXCnJGeyc9Pen7HrtZyD/VljIBSuR+eYMtROymx/WSyonUPUqe3tVb1qzas18yGuC28sZ7Pc",
-	"6pnOKWrsNJo7L2asni3w/oV4xKWXoHbaUuctHzBjeF7RVmtlLXUOOXFyqVtLquWCg0JWOtTZebG7N2M3",
-	"1hn3S69QrWjmRZCcU7aztuROdcGdp4rOTq88Xceim07LOf99f3pBqw/n7er04v0v0/NDPjm/5n9eHDSm",
-	"F4cR7r++aV78fjT5eH30sKaEt/y6FE74s2T3fFv6t7ktHWtGbwQcxfjB3lpqIlBx0kLq5VaANI/z8dE6",
-	"hlUl8FDRdwGOwYhXjGvtsIWBrRtQPKQYzJpWG52p/GpCdzbdDisLcp2JbG3pWSpIIYGnAvnltEeHNaoQ",
-	"ZLsIuBUEq8OtJlRXik2bmPBepbEXFxRJQbHDJjoAKqs8TsKXadY8RBMVRWUFw6q0WjMpKE0keQEIEWV3",
-	"YN0wVWjLK8ZCHVKYZ7EyqgoZ0/F9yThmEiopmnWY3GUTFA9CZp+P49QqwqJpmcCpNlBbG9aTOK1YW8iI",
-	"8PmJ5gqgxGkpjNYX65jsZ6gNYLcROEPd04+vFMZKnoajMZktH/GNxZ1mtYrOcXxHkqUCT1lZht+y3Am/",
-	"Y0YqMSf/W0zMkZM5MJPvqOiq2gwpo7UEiysQLFQZhwEdyY8FEqluidPagQv20soGzn4wJOgDDcFsd3Z2",
-	"4MzUL1D8nITdiOIejWgy7aqEClOnrFzBvFQjJQn+4eOOTt3v1Oqechbbs0SyPmWYBbPgKaTYd+rVWtOr",
-	"7njVmrMwb71T29utetVtr1p3FuanN0Cfn4Feg7w8U7xzGRMBqSmsUmgGx1U+jVRiy6N8jrgvxPqDH4z1",
-	"30DIX1V4l4B4pZ0Hv7nsPiuPQ8J+uT6v0fQ0Bs5K1o+PusL8zJ4h/draOje19Wq+MZNoRCfVTffum6wk",
-	"db80npd71TlrWUu8zifJW8kWXHuKLXhK2e3qxuC09Te0BltZHX+YslCSxmHZiGVdHl3njGd5xmcXeHN1",
-	"Zq5H0qL7OfPECrmrnhUbrdhIPZfdAWao01HM854XtILZNnmB64uj7hidlpyFOkqVHg+n/7VF1fdek8Sc",
-	"jfzYt/qHdQdU5cXKxxxnv6037I+15f8zTPP1VTrrGEXci8gRZLT6h+m0Jo0X0JUStda22qcX6is5ACu1",
-	"dt9KaKRTmmu9VmmRvxN1zZyWuzRX1VCIkEG0n74L6DCdpabhZmkNMGjWY3bH+IQhWnpH+zo9aV9582nu",
-	"lJcyuivd0NRYTZNd/0XXpc8WtOe70X+u4+M82uR+hTvPuIR6Xa5ZevPl4tKbKKu82WHzS2+qnIA6xdjQ",
-	"ZOKqblomQTUhqxgEzsxjHSahU5qgzkWQNMukdd1YbKXbrKADlTxOzgXn3JDsvHslKeT0NYSLxiOTc8aE",
-	"cIAZAm1AortGda/D/NILjC55GOCx1LDkPDQHMNmNLGuhzpCnnJZSUHaYgeWYJTTKV2XeaFT3kE8ZZLnp",
-	"JjGGC0DO/M0yXnFjS1BPduT5v6fRzyrjazGvfM3c7+e29NeqquqK75kjP3PkZ2+l7ys3KHqyplqTz1G6",
-	"go9SWQ08nU614LGENkza0ppk7aUuRO9zX/8hsevNVhUi/exM9FmbnVwbcJ6oB43+Dt7tedWwRrxGfxt7",
-	"e71m4L0Id8lev4prvXowU4PMul0Y0YqdcFpBfLq1yrD/A0mT/v1puHf/cXg8/Tg83gl+fd8oFrNav/5X",
-	"6qKRVdDR/C1fW+sJgeYrs42ZclsLlLmfRIpkz1zkmYv8I/U6cKXACwmoRbXzlPHrFL/FThqlU0GTARcE",
-	"+Tmq5itNbYRviVtSzM/Nqvl1WOpl0KdRBC4Veb8F7dygCvlDul8IE+nzOF/2D+I/5McRFR1mldZMqwSk",
-	"xRJNAuuX6t8THIeKZ5nCilTrswlHvk1AVcxJh/ma2Pku8jUcstSkRpnVziHgQYnUfQN4S9wIYhZgqaoK",
-	"BhvgT0tucTA1TsT9iE8g1CPhKCYeFEHI7wSMNKOSppqijmrJ5VZP1USpMmYp1q1Il7meFQsM/j/Ow2K2",
-	"cObanK2UjT2JJ/2Aq0TNfYsXMgu1tMuSPo9PWuA8hpuSgH/0DeMz+35WAp/vxZ50L1ZWYEYThQUSitYv",
-	"Tb7zdeJddJ8sp/9CTRKpemxZanox4BNWrmCaHP3fX7es7bWqVa03FmzspTUWTZa+35bnD5lX732dBDSp",
-	"xpeVwZvnfm+vJJ9sfnHhwzV0v7KihfOymBiceFb8nl3i/zZ63AzFsghjSnPme8ibKiZSLL+5OlPXPpo4",
-	"CFNxxKpIqp2hdG0J39SP2MBRZOLiJwPCOiz9iQpTZ3VT6VCp97rtjGCKJ/qqUoj/0pS10eURoykClQ7u",
-	"8yT94gkQIaiAA0VxEE3mhM8rNy5dmwH5QEOULgXvGKSThVwCEIyO0Sim9zghLoo4H/VwcCfVGCm/exEP",
-	"cBrk9jINuYcPQX0aRTCF+kpra6tWf1GpVqqVmj9f49Hb9HXB6z+Ezq9FhJ9Ign+AtjNZVFl1oc4zvybr",
-	"41PXmxtjIePRiXBpIgq1Rp8Z0nPdh/+zt01pHS48wwvLWWFBPdj6ov/SvnUhAQPODFE9JMr9o7Sik2Rj",
-	"ypyoMj6BzYwqh5UAs4BEkbJd5Om/GtOm/zm61phT19yup6+m+5xi6tma8c+8jFBHYOXD666Q/DbHLvk4",
-	"URwz5ZQz/qlzz1/16+SKdaWJp8sQyySHZ+rwTB3+wS6oq5KG9e6KPhi2n6XdLJMJtlQ1fi8r/f/0z8zT",
-	"wk+EyBJwFmR7dGyVxM2n3VEtwPs1Uwl6EEVpQpaksmwXBM2Kfar6x6kOPuEo/U1sglptdEcBRYLEhCbB",
-	"wNDUDgtjPhrBxWlWvbNExb0C6GkgtE11/m9LaP+BChxs9LPy9kyb/8HJQeFkl5DnnwxlmqN/zS/b5zqq",
-	"ziqU5DNl/Eh8b0jtPDPXzP1A0dfNcZ0Hz2Tr15VGZvNa6XxpaCMeM+QP8R1B8ZiZErDK9mdMfjhBRRNf",
-	"a7e6W92cmYvusXw+n1NwzataaxdbSxOOFgqAmiwFEoSzSzzJIuU3Tj8eqIrPacqIjdOPrzazvD96KOW3",
-	"OTvWm/m3c2Kep4mrK5NrPxPlL4OzWLRN67v5e73Z7x+lhbdtq7UxWqu81Znp2ho4RcbZMdN09Sjit66d",
-	"TaBYIMOsJGV+2fg6M24JxEg0IrGer8rhSlneigxpR7KhTAq/2bHS0oBqGrmaXPZiTR21zxLl7DvRXCEf",
-	"q2Bynn9zlkWzh2ubqNeNlw9VavBHbfadFRKKlQ1LqomrABSzKXmatT8Tsg4NABSmxIaKZlkGEZWV70A3",
-	"/n5wyX3nh0DnJ5PD0ARJZSAqvzNYAin7GO9n9wzfC2Bln/tRcMuRQolkOpPwPBDqm5U1AHisevwY8KmP",
-	"/WXASyN+5bf/fwAAAP//",
+	"7H2LU9u41vi/ovH3zSzstUMSEgrp3Lkf5dHSAmUJtNtu+osVWyFaHClrOYRsh//9NzqSbNlxXvS1d5c7",
+	"d7zUkWTp6Oi8dB6fnYAPR5wRlgin9dkh93g4igj8fUFYSNnNOxLTPg1wQjmTr8V4OMTx1Gk5+2jARUJC",
+	"dGc1QYIIIf87wTSh7Ab1eYySAUGEhWgsSOy4zh2OxkSOFcQEJyTs4sRpOfVqfcer1bx686pebVWbrWr1",
+	"o+M65H5EYyIKbXZybWgofwsa/R282/OqYY14jf429vZ6zcB7Fu6SvX4V13r1wHGdUczvaEjibkTZrdNy",
+	"BkkyEq2tLTyilVsa44qGwRasarq1yrD/SfgtYf/+ONy7+zA8nn4YHu8Ev75rOK4Tk5DGJEi645haH5vy",
+	"cYxHo/y3NAQ9uSURSYjjOiLByVg4LWekNsNxnWQ6Ik7LIcMeCUMSerAM15Gg7QIcyN5OrYprNS9s1hpe",
+	"o7n7zNtthoFHaruk3mvs1Eiz6Tw8uM4l+Z0ECQmv5a4UdjbWvyHKQnpHwzGOXDShyQD2MiZYcCbsrcRh",
+	"GBMhugFNYISxSChz3Ow9H7MEBr9u71vv5Qrleq5+zb2MCZH7XUNH0RC1E+u3P+moG/BQ9nm2vV2tOa7T",
+	"o3Ey6IZqoNrebtOrPvOqEvyLEKzW2m5U6o09iUAhD8ZDwpKZaaY/sPGwJ5EGi6ThtJy9aq1u/6x3JYzp",
+	"HYlFN6IBYULuIBliGjkt53fMSEUMaTL4P73plYAPHdfp01gkXYaHsv9rzIjB592w2uxV68TbC2tNr7ET",
+	"7ni93va2txfs1sLGTg3v7ew5riNnZLq35fiO6wxJgkOcYHXGhgovGnXnwXWGVAjKbrp9SqJQOK3fPkkk",
+	"VdvZ+u3zMojtVHZ3GwAxckciPiJxV/WWWzggqN0+RyENEeMJGuIkUPgip4cwC5HcI8T7CHas4phPOy3n",
+	"Ax/HiLI+j4eKjgR8HKlxekRTGBI6D59cRwiW7kOtVqvZ5+Ty6PXRwdXRYXZQMgSWp2QUrrQ6+zx2cZKQ",
+	"4UgSyFrhlySmNzckJqHTSuIxkYfqnZ5p2aEyq0C5Oc07Qm3M0HGMWUBFwNc4SQf7pSepvo3OMGVzD9Ne",
+	"o1Ztzh6mvapXrXm15rc8TI3mzrOSwzTCQox4nNiniA9YJeRk4RniA2bO0Eq0MH+GDjnJn6A5h8bGwp1n",
+	"u3s2Fr47ujw5Pnk8FjZq9a+AhVPKbsrQ0PAXCw3RZMAFyTNyKlA8ZkxxnSck/Xsi6YeT85ePw9IUko/H",
+	"0vekN+D89oiFI05ZUsTTifpZSo7q9xUkx9peq1rVUmFIRBDTkRJcnYuYh+MAMDsmAZF8Wu7ZnRJ9fwMB",
+	"qmLPuIKDgIwSEmrpKv9jH9OIhM4nvYfPwr1+LdgmXr3XwF6D7Pa9PbzT82pBPdwmjX4T7/Rs4BOGe5Ea",
+	"eg6Y7ZWM42iB8KjhJLak+OqUAPY9TQZtEsRkKYiViEcTgQS9kUcfCdXvbwB6DQBnMhAk6J713/yyF+++",
+	"fPPhj/hq8vv1xeHuyenFxxNeP8WnuD1pjF7t3m7jFye/NP79vTbuwXUGBIckBv1rPwiIEN4BZ0nMI28/",
+	"ivjEexvTGwp6WB7EUvbi8JtAWLYkIUq4FNRDLbGLEWdC0nyEUS/mE0FitHHw9rK9KeUwEQzIEOTFIb4/",
+	"JewmGTiterWxm9IGkcSSFchJnoRkOOIJYYl3SUYRnspDXZyRL0+5jyYDwlAykMwknYJAGMXQUcqCcnpA",
+	"G7MWRmcUUm70088FU+8Nmfr5+RI2Hkokkp+TODE73UuckFM6pIkHz9mpXpI/xkQkGeRGJEYTykI+0VOh",
+	"Au1fnKBbMs1/XImrQDmTbakQDPE9HcoJ1arwP0mWmXpTtchsQm5IXJjcpeQfwG7nTzAi/URuoQROMI5j",
+	"AkdWTvRbzkuQEqC1ScBZKNCYJTSCCWmIxbK9WHU+uzuNVWZDknjq7fcTJc2UzyThYHRAPdLnsUT5JJYi",
+	"0Nedya+e3gzvJCw/hrH6/SeBaOgiHAkud4zEMY9Rj4eUCIQF8nWzLg39uQewVi85fw+uM8IxHpJEE4qD",
+	"cSx4XD4Zf4RvKFN0k5H7pBtAY98cvFFM7igfCzTCN0TOQxIX548xiaeO62hpQ/WZN8lmrQ5QSyct55ck",
+	"JJYj/b/f9r2P2Puz6u11/+19+tf/OmUn9EiygnnwBD4B0EQbvhR3KvBGAs4chRGeRhyHQMk0cZWkOmhu",
+	"7/aCwGtuk22vEdZ6Xq+32/OqZDfohztkB+PArHiEQXHWCyZ6PlI//WNMU6GlFJHGYxoqPDIQ2N5ZSDWD",
+	"6RsynV3rPhoz+seYSCqTkZ2I39AARwar0AZG19cnh+iuIekoDQmOniNG7kiMRuNEUi7BGY6kpo0leGiy",
+	"WemwS30WMhMOkFb5JamW93g41RRZlNDj55qFGLye8PhW9uuwZIAtsh3w4ZAmKOE3JBmQ2EWCIwwfURMc",
+	"4lsiUDKRfEnwcRwQgTYEIcgCDcI9fkfknHN72ezXe8+CGvH2cCP0GsF2z9slO32vhuu97aARNslO3+yl",
+	"4qHZbhb4x8Jdtblfs7kIrzud+3rN63Tunx3NQ+s57OYC3xAk6J/ERTVJtGrV6ryTF8EI9gRD0sfjKJGE",
+	"3F1M5i1SVislZVI3nHfopNQFZ65wpFZTVUqO1Fh97KueKC3mzltDUbgtWc+KsmPJeibpt7/ikh7kWOow",
+	"AWV/gUPNbUDw5kzKXKCFj0aRFoe3fhfKMJ+uSrYEbfkORzRU2hewH7l0+V9l6QM90WnZurRUKYXAN7Lz",
+	"cCzA9IaV0U5TWrkg9OHDhw/e2Zl3eOg8uNlAWka2BwGxD4ceZ5GiNAFm2qQnhYqHT3Zji3kCbWMw/4oG",
+	"sOKVTsup1l4fvvm4/evO1d77+i/Hu++aZ43zZ5e1i33nwYb9/8ak77Sc/9nKrji21K9i6wjAAQCfy8Dl",
+	"HIY4kismIeIxuqM8wglRFFKN9Bz5CqI+2DgFIjgYIN7vK3M9AtDIFawu15dNW/feWtS1XNBdNFqx+Xxp",
+	"dLVRsi7l8uOqowBmzEpai7rn2sK2HnDWj2jwuIOjUa+bxJgJCqhhI+o+kEc0GXCJI6kdxULuYIDZDQkt",
+	"4TgkARVSCvth6BxoiAj7Hkex4Z8EAsNcC/k0Y5bdWzLtUtYdC+JLucMMJLtL1k8F8HYqO9MoQj0iUX4U",
+	"c4mkJHyuJHAkBjxOoummi/xZuPpoI8nYjaIgHRZyIsD0DwqZlGHk+fNLLU1dcj/AY5GQ0FdCw9NR+85H",
+	"TWHfY84Z40mXyndDwpS1x+YGVCA+InFqjQaEuMM0wr2IoClJvu9Z2mdTxKVcq3W5DSmj6zWhRrUpUbRZ",
+	"rW26hleCiK3aigEeke/GB75sO0+YlHFx9PhtpXqEVOrIdtUMruDyvTcQjRm5H6mLbZjAc4lUA0m2cI+P",
+	"E0SB60/5OEYgZlfQHM1pxigFZBD3/1s2+Zwnx3zMwkcf2z70trdWqhNwRuGn77u15xyJcTBIGVqmPyeE",
+	"YZY8iWA/gC9cKKvMFeenOL4hj0I1bdnpJpx3IxhlnsYANgxQWiQOkvuAkBDV0Bl98f1FLpgLFQhmLBER",
+	"s2wqT3j4nfGwTeI7GpBrlgoPj0JFoYbpjq1xisio2xhNIAZ1kCYCzHE9LIgRinE/IeqOI6FD0K4tE/f3",
+	"R9il8waCyvgEbfglcPA3K+hcM9IJFijkrLBS31qej4Sy2LvLmOr3Oy75+4WF6Gk1/WLUvOL8DLOpud95",
+	"FF7GOCFdMBQWJWjO0RCzqSGR4q+IfMU5zly4PVeXOqUI9EROH0VOfxS2XzM8TgY8pn+SxwmeY3uAIu3F",
+	"sIUIXHHRAAukPIe/syR6EJOQsITiSCAcE6S9clw0ibn8j56UK7XFHok4u0EJRyHt9wnc5ip59Qmzf4Sg",
+	"cM208UrytCOWgIvbY/Tfgg0tJmNRZt0osDtgnbKlYovYwgpbyP3+0sGssitniqOY4HC6wozRhl8OEn/z",
+	"Cc9/CJ6L8WjE44SEZySk+AquoR5Fj9OBukM5kvKKXK6i9QgqfuHHaWlS4vWL0/GfMPO7Y2a6rQriyv33",
+	"QFPh7NK26HNsO8zoa2/rzr5wx+qacdvKE3nGmUi+dhFECbGASDYdkxt9cZPNAfyXH/th5e1sLynv+Jxz",
+	"wVthXCF4QHFCwgvw/tBu2nC/gqOLmI9InFAinFYfR4LMmEVRjzDSpwHFEeITRmK5aEFv4K8+wqg3FpQR",
+	"IVyEhVQhxjFTYtXIGvtzzil78bE8lG0eUo/pJWcYGj3kHagXdzmXbR5cZ4BFF1YkBnQkO2nY9TiPCIbT",
+	"R0VXLbX8Z8vperVPpp/rjkgcEJbgm6V935o+F1mXh5zz9uL+p9DowXUSmkRLv3YFjZSvgfFb+M0Grr1q",
+	"s0eZYyXv/U6CpAzvTthonHwz5PuvxLf8Yt8PwC9KuawByOSSBRrhODEOefZyl2Dr0sGHeAqgTP1pFw/+",
+	"g3F9Wc92+/wH4Pg4GVguOAsxO4+dQUSVl2K5c5LS834SSLXTnklrcpQRFmLC42WfMM3kF1KPpLTvevzG",
+	"dSYxTchbFk2zQA4byNm6rfnNB63ydloTtia2cREKyOGv+C0B1E7lUZvpyhbKXFAC+VlvM3uRZjxXTWXe",
+	"8tT311ubMmN0E9O1SC9fv79CCUeCsBD8iPe1RQRE1xZ6QXBMYtQZV6vbgT0WvCF+Acsa1b2dEsQyQddl",
+	"oQazjt/K5KL75OSk7Z3qQjfFos91iaOi68DwOt4q8/dXCy33+Le3KgfP3MpyI5dt4QtNLg/t9dsYdAYO",
+	"rZiFSJAoEmhCwxvt+57Hp+VH2XzrXNNfC02DIUHv1cjo9PRg6YHNvFQ7nbaz4FtXBZBqI3I3orhHI5pM",
+	"u/JcYTZ1XCfg8YgrXwzHdW4IIzGOupJzGXbnlvTP/y54RLoS22NKEnAMYJzJF31wck3isZD/veF3JGYQ",
+	"ZMfjG8w0bkt6Mu5FNIim3STGIQnT6X0qWeSBius7AE3186wrwEn7Ldqu7ex4NYSj0QB720iHAiKp3bpo",
+	"PBqRGAVYELThX7f3fRf5Z0e/yv8cHl0r04WB3P6L947r7B+/lM+Xb+XzRGoI+6fq+UI+zw/l8/IIntDy",
+	"8kw+2/C8gpZXx/CEX6/b8LySz4+y14vDE/k8OoXnOTxlmxfHsu+Ll4fwvJTPV+oJv568ks/TM3jC+9OP",
+	"8nl2LZ9vYbRLGOHyBTxh5Ct4vpNff/Fe/nqwfwxP+f7g4I18vjqC5yk84f3JO/k8k185eHsIz5fwhPbw",
+	"rYO3ciYHF9DyUq7o4PoFPCUMD36Fvh+gzYcL+YS1Hx7J2R6+lu0Pz+R8Ds/lmIcw2uFH+eboQLY5evlB",
+	"PmHko/YreF7AU67l6Eq+OT6Rsz2G0Y5P5TjHAIHjS7l3x7AjL/flrF6+kPN5eSTfv4SRX76SLV+ewK8w",
+	"zstTOf7LM3hzrp6/yOflATwP4SnX/vIKRr4+hqf6W4756o2E0qsz2fIV4MmrSwmfV1dyhq+u5VdODuF5",
+	"Bk9oc/JWrugERj6BXTu5lN89acObtpz5CeDV6335rddH8luv38r3ry9k+zf7EhPeAC69eQl/v5It35zI",
+	"Nm/OZd830P7Ne/mt030Jh9MX5/C8hKcc8xT04dMTuVOnb+DvNrS8kjtyev2rfL6T78/2D+B5DE85wtmB",
+	"bHl2CL8evoSnXPvZkex1Bth19kau9+z0BJ5yJmeAY2fnR/CEXudyF87eylWcXUIbgMDZlYTJGZyms/cw",
+	"wgf4+4Nscw6QOT+QXzk/ku3PjyU+nL+U8zk/OYCnXMX5qZzDOUDj/ALaX8L7j/Lvt7AvF/tv4Al/H8AT",
+	"xryAVVycSgy/gNlewFm4ACy9uIReMOeLSwnPi7Zc18UHCaVf9uX7S8D/y7fwhLVcwqls78s3bcCNNuxj",
+	"++UFPGWbNpzK9mu5xjZQofbpETwlhNsAwzacoPYFPIECtNtype0rGOca2rx7A08Y7T2M8F7Cuf0r9Ppw",
+	"AE/Z8gow4epAjnAFlPAKzsvVaznC1ZtTeMpeV6dyhldv5ZhXV9AS8PwKvnh1LWd49R7ewOm+hh25fiN/",
+	"vT6TcLsGWKmw7euPcubvAFbvDuAJ0Hj3Et4DPr87l999BxT1/amE7Xs46R+O5PMj4ORHOMUf3x9JpmK7",
+	"6+e47PZMjNOnz9sP/1vGbA9LzUz7KMARYSGOwb3eRX7mVO/nTU258PZUlDL++raYkRcEqvk5Vr29T58b",
+	"D576o579MXfWV3RYzjovjw/Q9vb2HlwfiwQPR4gydH11kJ/4gpjx3DI8OUxRLC2bE4noHYmna5oYrsD7",
+	"WnWVWjZnOqZMitHwDx0fMmthyKLZPzs0IUOx1NCgv7OvOoLqge9PVFdbr8BxjKcgaeuPa0VxvYARFQG9",
+	"fi+IBNSLg/jl5eYTQIaHLBB6NTi0VeuiTA6TtFfuZsEjKczLJPIifNdUrbJeXxA5lU5Rx36vDjtiPGqL",
+	"lpspqFF6WKTi29GGPBZ8nLgo4IwREz/fHwsSuohx5tXv77XL/GZB5WhWyw5QhNUFnMJjGwQ7DRsEOyuE",
+	"CGeRSl1yH5B4lJQbIVQkYW+aEGFMXCYHwE9WTLi52MzF35WhrlqvzgdSHn6bjv7q6upCA+g5wj0B0dID",
+	"whDj2ZdxHNM7kreNzCBFc2/PRopqeWxwTu3UuFbAltwmLMLwdnrO8kv0kK9zgfkt9MeYjFVskp1tDSs3",
+	"n0qHecgX4yAgJCSh3zJp2FSmB8zEhMQkRPX7e9U0C6RoSQIZTwsYqVoFmAUkmh0P/L5IRBI1oZDCLXqo",
+	"EADcHdIv+o1aFb3kjPhoYzKgwcC0Fjpc1dKsssRn6UqAyeipSs1UT6hUCzzU6VrOIZlLOcacHCKT1eUn",
+	"gVTalwpqJ1zOlbAgnsrdM1G25v4DbfilqWJ8xFk0LYQi77+o1bd1BhmbOOdZdmNO5PSn7E/kffrZ+mGW",
+	"d8/a5zIgGH1/FgS3lIXyeGaqNxoNeMLRyaGt5lrJblRMOY4U9Z7NezYi8RBLUtiNiaAhoHxK6EmXx119",
+	"xUbNGEMa0QTHutkQJzENxvK0qBd3VODSLT46OS+Tr67b6Gg4iviUxOgEXHLSzEYKGbT3oTw8NBnwcaLi",
+	"tLAYLN/8goRW92BzIb/OfIlsr0Qgqz94/1F/PXtYbTOPzB1G9v15CYcMOVPm7QJxbRQF2lnAGna1prAF",
+	"MpUV9oJ8Sa1VhEQCsTuYhWiIgwFlxIsJDuXLFvKL8aq+22FpzBhcyrvIt33A5L/TYAT5jyFJBjzsync6",
+	"l4d8OyemDUYv90spj1Vzl4egyTFnfNbVtMtcJeQvtv+mWZAVFKWBYEfUyFZlXrgVdE4mYL0ScPfTIwiH",
+	"IRDuGdHWMNAMi0qihS2E2WmUmYl1NHHx9L0FqTqJp5BJpRAOm2fFwEMAWUyEFwTiqCRWEBa/itx9LJtr",
+	"Z4+lInfpZcD84OOlYpXttWIPucCBxV2a5aNwqSJ3y7WuHaxvlkkRkFCjjCqamHiNo3Cjr5UjElYQeHuB",
+	"cuQjjS9TlCjbNjBqziDCKaRy2CFlOFEkYohHI+12AgmbdJKoeft1LUh8oJqoqeo8T0a6U+Gzi3or+ehA",
+	"NcyNUZ5IasFQdobbfd1+/og6+9SK4x1DazXaQ3oGp+dWnhG4SWXkbR+i8hdh+QzUHtzlHeavbt3e+bUs",
+	"71uyRQ+fDHIekkTzsXW8BZjW3NM0ZRp3KSnxD7ATla2upGUjrq31r0B7Hqev69O61HPBoJO5K1vaGCTC",
+	"Byt78COycMwo9toH0AJ/toIcfOdSrlO69nW7uRJeacPgI5ck4HG4wp5lKZSWjXuRtSxCBuaXG2vu6vXE",
+	"Hnk0dPBxxG++1okoc2E4+mOMI4GMrFPJ52XKKdP/OByfu7HF+9Ycp3QfmQaxnHOWKUqWkLTe2dIJXsrN",
+	"OyQKpdaMhwRtYPS6/fYcgUGAxF5Ebwka4WSggnOxQD5Ofca6yklJbFW3QD/xVYgZgYzySvxTVgOk3EXl",
+	"35AdCaXZz+CrBU07n82mcE8+AxJLFCza5DDIgTpqw2h/I4LBzAIha+PekCaQ/x5HY5KfxmrZc5YKlzMO",
+	"THIjsmmXYdorgiM53Fo7nFl1DW5ySCpvhToudbTQY5TN6dR4Mc4iUIQFRIzHKBjgGAcJiYVy/FMJOxHV",
+	"uruKTMsgPKtuN1YzpnxugKYt9c5MsS7BjTMriXo5KD8v1w3yC4Yk53zC0C2ZeoA1aIRpLNCG6qEwSWy6",
+	"mZUJCySVpQo65KAeiYTHpJDmbUDiPPrNZn3H9/bEm9WSTTKeJ4t90JY6l5Q5+M36EA1wTIouj+D/GUL6",
+	"DO1PmFvUju1JFPKxjr8tt9tnC1S2OQfi0W0+vsbpGGDRHfKYzHe6xExlBhnhG3nKo4hP5jlZGh//L7qB",
+	"sFI5luWXEyrFpMn1mHB0Q5R5S3aEWaZaONfygjyHJglkMbvj4oNvktSlYCojARcDzspvE48qtZ0GGsnf",
+	"jfE1d9D/VWvUms1ms1qrbxcU550cdu7mTnyn86/fat7eJ2Vd23FrjfKbzkuiJdLH+iKm8mxXmePX2dzS",
+	"ixUjRn2xpJIO5JbMsmyT2u15ptQ2Bw/tNgnGMU2mc02oIRYDItY3oG57jaZXYkGtLbWgbqcW1MyW2ljR",
+	"ltrGLOzx+0tyR8nkcW6+Jq+XzTvxaBTzO2WmAdB+KrUaYR2rUZ590evjQLIE1Q7FoBSQUJ5XrMuzzESl",
+	"rFhEY1bsWOicWNRkzIrLMOjKeGdnk7rQFwDJ+v7NpnrBWgEFkJvNDlRB7aIkIRAejQiGZsmA0HiOGMKi",
+	"aYdt+Gkghu+iOZc+LvIJtVrFZBQTSV9xQu9INxth87kWbjtMnQhBEggUVuS4zFSbL7mwxOvZCpp6KCnH",
+	"sLi37TP5MFO0YaUvq7Cqh9niDiv2hsYPZcUfFg/wkY7Sac/oGCsbBmZCqQrWgVnjwPpBKEbc6YZ5t+JF",
+	"fcs8ke2hInKDo5ViN3J+xvYQq+jTOcdhu/OE9ARdDoL3utmD+1jj3EzVjrUQek5tjxWjqwqlP5bM2r5z",
+	"hc6U3XRTgGGx7kal5GXl+X7raKeUzayF/sVbkhVTCi8RhJZqc2sHN9k1tBa1T9XEkhIscy0mAuFxwiX0",
+	"gkL1PMikyQgJxXNEhqNkml2TAWOjIq3fk+P9v+UtH0IAf06J3rKbvIzINcssoEZ4X2j8hEYPVjmxeY5O",
+	"wGxzy54Av1Yl554jzTrVyn1lV4DrY9+U9/JXvhm0LzAulciVW269ZLkF5r0+iS8MsP7RKgywNvLOEz9W",
+	"ph2FAdYJuntM4Gpmf8JRtOJNmPEt/FQ8/Ssah+UYqW3YquWyOjeaU/moiPav+ETlOMqhvGmPBviOoB4h",
+	"8vDjGKyfJgUSWHadJXnel+qT88owzTNm5KY5wGLR5NBbhvyLt+0rH5w6/IvrKx/RRN0Zd9gkDUrFWUoQ",
+	"MxLV0m7RSLLA3p56iaYuLYb6zl3mvG2aodYFa76FEmWKTnYXu6reWNRTGJloGB5rlhAT1I9wUkEnaR0u",
+	"ALMV04sjw0A2/IysSI0jpRHgMJLRLHAWESynuvws1RAjixD1DT+VTX5WbQvyCgybZ/la6ynRd37W6DAr",
+	"ivtSHVPeIHJVYDbrsFvKwp+EWRoUCGpUqxXkq6sBF/nAgrSLD+y4+oIcwze6ws9+yl1jgsQAx+D70mH7",
+	"85gtjhOh2AyOIm2PBJ9QYphQq8M8q1Bey5rSXPijAvhzgqOEI5pRI3PNtHAr3+W1KPuN1AbzLeBrMHhR",
+	"ecr1SweHHZKooRltsQVw3Ov2vv9cwsCggg2BEv0j99q4OM2gjaoxckdys023bxaf8qCexx316ueyb7Nm",
+	"ibPL1gx4A6kRlY0IEriHRBh7aUhvaJK6NLfb54jH6OjkvIX8Wq3mwf9rNR9t+PpP+a9NREWHGUHHRX69",
+	"Xvfg//W6bKr/lP/aRDecQE0j//Lo3cnRe5j8VOVYJJEqo2UsOk9Wg29lNSjJGqSR+ycxk7pChwJDgobV",
+	"fdfK02g8GR6+keHh65oQVjUDnKe3UD/cirDUInBy/te1HnwXNX5ddffvpy2umIvlS7XEVVO+rKXNFdQH",
+	"rTnMT/FieVUeLrzuL0/z8ig75nqHy74QzDOka1UxbkRi5f31PEumzJkO4lHBQOiQhGOV4g5+o8mjnLTW",
+	"OhmrxQrauvwjNPfHenWtrxfPMdlNsDAqbWW5NmvdyZqpu3kctbTcnEI6Z7pLUDr1BF9DN22nxjecGR3V",
+	"cLM+hasQ1+IRMzg91xnu00pX24vS78hPfms3Urie/Ev5j1pnqSxy8ODyaP/q6NBvme18nkdl5WCkrDMb",
+	"WpXWVhKowCR/n5IEpdinQgLTClh+a94hoQyNYn4jhXPVRys1rVxxLGX4RhgNMRtD0cs7SibWR05g8vp+",
+	"PTQjaZtwyzIhC0KkIgiGaP85Cngck8BEeCVY+S0oaxWEnogxQRhMMoIImApUT1ZhlFYEnIYgpBfIyqer",
+	"xZiXqvC/mVbp5f+Me/wjOM/j3URch5FJ9zHU2ZSLfVTnr+WAW0pCizPLrXHxUclFKDyCUqacVjnfKu/F",
+	"XEWzx1PNWSSZSzuXegA/hoSWh4z6mUHMRxtvPhyo+mxGL4F3L3IJkrIOTqa9zT0a12B7faxhdYTjROrk",
+	"yoLbAjcObXECigZ3SzgmaBLTJCHMzSyRAt0SMtI+IcoZs9JhPtixtL1M30bN1PqrlFo7XcVH5SddVWE3",
+	"0AUkIyqevD3+gnab5/ltEsqRDXbryaLzZNF5sug8WXSeLDpfZtF5mCNslIWqfmfBeDYQJhXpy4SVL7Y+",
+	"kHAVZyG4Pp+QWAobJLhVavhX8e1ZRbROJerilD+tsY9fww7xkygolSJTBR8tYc9FurmCdnmI3teRt2fj",
+	"rb/zAbCct76Zf9XsIVuoLH9TvTFFbrPw1XfmG6G0MWJ8HZS2kGg1hNZhpV+OzvYs1jWqaw/Hdc3qjzTG",
+	"65TQj4mK/lK3VEiCFJK4G1F2W84DBGU3EfHGgqjwMpP8W2ffUhbahOfN+TEthr82dktPe0hjEiRd2SG3",
+	"nBUHWM0OZKPCrKnf4CIZ9kgYktADWHxLSlBufk9JQX5TClDK4UsO5ZYdgvXcxfInorhRMzcUMckhhNRy",
+	"Yz6RqAF+JKrkow5ZpuwGbQySZIR4jOR/RSGIGt61tramfBzj0aiif9myCYVnDukKeGcFbcHQ/2ltbZXF",
+	"4iXl1qYcYvgthNVBGHCIFe9Ns3qRkxlApN7SeUJr26aW4V35hWJuR5Zt/be+icjR2mU3EmU3C8sWcJlG",
+	"q33zu9GQ3JFIDtOdFyK3j4ZceegFVBATIdfnMZry8XMU6kjpAZ+AKyrPIUQe06+081ZIVZjcECeBqkgL",
+	"GQ0wC1UAP+8jUANLU/uvHNu3b+Y65WMUYKbmOH92j47nW4zBenprEa+V8lHaWShzq1KZIw1Xz1JHqiOa",
+	"ZlJ4nsY5/CQyU6vKPwU22nES8CEx6SqhkqbfAnikVQgpQ/UGGvBxrPJHiPGIxIKEilLAHQ9E3cEtz7xc",
+	"k+lUU3JfnlLjvUqndaSTYH6n85Gz9S1NQQCC2hz9UudBno6IlQYMbajrDPnaStJmJ/rUM0/DfjEYSDdX",
+	"tpDmErMstop+HTlrNTmlsJ3W1dWj4gPGcfQIoapUVokjJ93JeQ4CSzzWC4v7EmkknFcQ5SLm4dhkKlZ5",
+	"eFfJoLcqiibcYOlzcNgG5OSKdnwN3BtSZv5VQETXGYOrjf5Zh5noDS4TxrKAe7hqunjbvipGvc+TsnSO",
+	"PrF1S2P81aSrAlrJqa+AJd9acCkS0K8lu5Sf5FnR0qQp9q2i6AZzs4TFJl9xTmpk0FElQ1R/rsAh3tNk",
+	"oMLR/+K84q9JxrNbfoBh93Gqu0g3oEzbvmFShFFtXORPBoIEXR/9C/WwIDsNKQpu11GMWciHKrF5BbUH",
+	"fMKQFNBgm0BujHmifO2iaVlpN+vUqk9kKYr+tfXvT/9aKUfR35St6Q1am7+Zi8NZGouDITEE9isqrOYe",
+	"OvfNvUat2iymeM3luqh/hUTfDwqRIR1LW+6Sdh8Y0TdkuqQgoFSVbwmgJZU/qgxrkNUb8pLee3hEvVsy",
+	"zb6qx31wnR4UXtsfqyRj6l/HBp6voUxQSQlxuwybj/oxH6q4QbSFx8nAdxGGynZwCa/Lib9q15s7cJR0",
+	"amKVDuvy+GD3Wb0JGVGGQ8JCgTZwdMNjmgyGrvLlil2ExyElLFBnEejEFDixvkEBWRWwG7w1VTG5dLVy",
+	"01XZaKl9mdrYOFC2U3WP6uiEzv8n2bSFWxqGb2iMAdC62Ww2sIOMVgwxwzfEijODt2liLKkRCVcpfFPt",
+	"naKymSRT8L8BjWtE+CgiLnrz4UVH6oxIlUejRGxmbnk4iqYI1LOYj28GCBszSs4MHVF2q4KlIoJjhiYD",
+	"nKABHo0II2GHmc5mt7TAAjFT//M/SOKGnJwarMOO7rVnlJR0kJ9WiNQuNaZKpMoAiBlSuKLLCuIkhyho",
+	"A4yfcqQO81NE9SVUYoISzjcr6Aj0F3/rruYjuWL5o3Eu/PnnHk8GP/+8uHKiXTKxw2Ca2bcUZOQwppp5",
+	"xNmNMTSA97U6ahUEFSCFinj3s9qDvuQvnIWiwza2d6rVzeeoT5JgoH0QOdOKF4UkhColdsJ1iUXIt6Su",
+	"EGBxSkwRqFGtmR24Fsarxd7WDtPZcXTgY+oPWkHv5XhK7YPLPXXlOMeZUwGSijRQf0MQ0mF+PqDWN6Fy",
+	"8pObbmnoZW+KaCJI1HdNisQeDm5vYj5moZsGeMoBOmzI73RAXOZv6qqdzZxDwQ8t9Qh10YgLQXvg/6VQ",
+	"1jieVtB+etOiPxBgBv5cylfUUCHlJLrBY3RD7wDocofyi1HGhE1XJ8nWi1MtdcCx2ZmTLOF8h2nEvqtt",
+	"wQk3MdS5l1uf5X9Owoec9VX4SHNTeWB8a1TvDZn6HaaTZm5gdH19cojuGpDVPCQ4ei6P1JCLBNWbTSvd",
+	"kUnRNRonhfyClEFdDvSGTEGb6TAR8BEJ5WbAkVbYDrO/JaMEzrExwuTjfeFw3JKpgm36Bkrxg9/VFCw9",
+	"HabqxqRVWjaUbOCqlvJDuoh8llr0lCvQ+JsuGuL4Vm9gh2XQSbxL+AYJW0hKVP7zkklhFNJ+n8QSseFr",
+	"Khy5Xoct/Pnno3scJJKIsoBUfv4Z8AiU6J8EmvD4Fm0oJULwcRwQF9JUKxFH/Z1hOPqd9yRtVmjeYelq",
+	"UyDK9nJiwLj4UOcbpQwohNwbKZMiKFGAQe3ODk06GFUejx0GfpBGzcGJHrCC2hzoO2y+ovGSo6K0/BBG",
+	"YcxHcr+zQkTybfP+XrlOChLfwQGKsYD41CENPQ0UlcsynsrX+T2HdQEdDaeIUAixsFAgW68FGB67iPYR",
+	"4yoOFkxRppmLQq6d9mAbjBFSYZJcTQvAJr+rMH2Ib4nosGTC0+0Ski5kgTKKCkKFIMiAHxFrSKtcgErb",
+	"Eo8ZU9OS+6b2TzEPsy753izmuVyJNUGoJQuG7WQgmSDqgzc6sAkF52xeUAsWo0Z1r8M25tW3UJglqZoO",
+	"AUoxVa2rj2kkd5pNUeP+XlLO5v39JnjACgNit8ME12xI4D7cPvbpvXyj1pXE09l9NcQOkg2LDlP8GMo8",
+	"uBmuKfdKdawHWMDmQMWQlqkYsqHqhbgzxUI2XcluVBZcH21k0s+mi3xVlULS7EVlKBR0/KyQgi/FSLlY",
+	"pk6j/6unrWPeSehrevMc/THmCZHrBxYMhnwlGhpBT8ofUNBCz0/ksgersZVrMfROjd8GaFpbEx12SW6o",
+	"kMfV2F6FYUmGQxjJy6+gIxwMTApw25iLRYf5nztKy+o4LdRxKpVKx3FRB8wn8tXnSqXy8OC7OfEb4toT",
+	"zEIch+mkkBKZ0YavP+1RVaHE/DMtCehL3Vm/lMPiZBwbnFSruM/ee2KA680dH20MyD16dbZ/4LVf7Uvx",
+	"XwXYd1iMJ4pS3JKpPcPULK10xs0K2mdTVL+/Rzi4ZXwSkVBuAU5LAFbQW52yFaSmDtswN3nKUsd4ojO4",
+	"knBTkVPGdWtzwVBrIuFCa3kAqIQyiGjwuomGlLlouwr/7bA6GsiXAxfVqmgAA8IfEU6kniJFXqDJ/qU8",
+	"TN6+/Idv7O4qC7UULyXuWYWzTMUsKYxbJQyRqUUAXCuR4rtIgFW1UJiPALR3UFX+0AnMRYdhfYvq/3yk",
+	"ioFoOwCIuhNYg2wSUVAdxkyKGv69l6Ljc+S/PFIoqlifr9MxAn0eSjFdXb2YglGtz0Zv2h/hYEBQvVLV",
+	"BoJMiZ9MJhUMP1d4fLOl+4qt05ODo/P2kVevVCuDZAjuq9pzUalhShyW4nx9B9m3WlJBU45tKoenU6tU",
+	"K1WoyDEiDI+o03K2K9XKNoReJQNQsUERkX+MuCixIhltR7GiVOdepvYgpYMqrUdXYrHUG0V+OmypwpHW",
+	"YwexRerUoD3DR8o0ELUPfERUce+TUFfG1wqcVWzmBQ+nRhU2nk8jhVCUs63fReE24LOTLlmCsb8T1Egd",
+	"e7u4ue01ghrx9nq1vlfvN/Bev0qehbUaQFlBRerX20G8nXgXuNmc6EoNCg1XKf1vLjYe8oYnbbg3PBj2",
+	"s16trresNCt4rlS/Q6avB72XAX1LX59c/3lSO6cn4oRdNoODk52T29Gv7w5e71XI9PWf4fsT2aj68X1z",
+	"0GO/0P4vlaAesd7wuBr++jrKV6nXNfTtIvim9r2dwB72TO38uoDSaY8BUmVJimx1vOK42loEoNuHn7wD",
+	"zpKYR96+JJve25jezHdK1723FnV9cJ1LnJBTOqSJd2oyZi8ardg8N8IlGWLKdHmi1UbJuhRGEiRZZxSh",
+	"4ltsUWJZ91xb2JSGQtCyTikib73AYYrzsktteZdrq5QadKptL+90oZjEFeenOL4hql9zlY+lBdDOSEix",
+	"uTZo1PeWd77i/AyzqV4g2K6bqwDlRNdNS0uDNasrLLGtaqtdW9UP4Gj08ThKlnfXH7Pss5DPzlhmf/v0",
+	"8Ml1xHg4xPHUaTkvSVI0ejmuk+Ab4bR+g2PtfJKDSQSJksGfcgI3ZdcX+9oOVK9WLV1lFHMYWLIDKRpU",
+	"0DmYbxhHQUzAiIgjiFDM84CXJNGlJL6UXJpLCoffrk6a9LdLiNJV2aL+O8nSjyAmX4bGOcw9pXcE7NOj",
+	"mPeIhbR68xTaSp1tuirWamcTXd0QlFepGKMkxv0+DdAGFP0yhg8tw2+6qFndVhGcEyrWQfFLgkMVi/oX",
+	"w3I5sekTWq+M1pqwP2K/xnky/6Ubd84TFD9t3o+iSemBXkyUUsV0Ll06pSIpqHDGisvIhIjEVLYGU4Qq",
+	"tYKy9BxwCcW0TSG1525XUYinpTqX/N6RuQlPS1yJualwsyZbZh+XNjxQFWNky2LB1miql6csLlSAy1V6",
+	"QwyVt7LLTeMxv9JZsbxEFn9Z33PZmW/LPm4F76TfXzMc4NPXUQF/y/vlOPVqfcer1bx686pebVVrre1G",
+	"pd7Y++go/xenulMLgmcYew28XfMaYWPPwzjEXr/ZazRIv7pLas+cXCk8o2qu+hlzNz2nJHQWGbbyXFTk",
+	"rPOvZr3WbOoq5ruZs0bLSomSph62cj2kIRurJnqfl5VJa+46gimfLigLKC0pqbfG1yVe5LP1ZKWftFeW",
+	"rt9Uqz48rIX/4EhXqmJDLAPv60PwpGD/nRXsv7Oua6kFIkGpU5dhv5q3Fdjv1mf470n4MJcRX2aGYzWq",
+	"ugzTRBIRfR1rF7JWZnvlzmDs/uYiXiXLM/byMp3A1H7+Mg6xhGLvVBq1+sd8PVywEqRp5LN/gDuy/nvh",
+	"iNs14AGqxKcz68cq8ch1IqyuCsFVs56ts0vuAxKPdJ55wCVkKsGb5ELg7NasViUjT2dXXz67Rq3SaFQ/",
+	"Fr6+Vxi4Xq1KEmx2R1HuZ+FevxZsE6/ea2CvQXb73h7e6Xm1oB5uk0a/iXd6hsE2e9V+He8SrxY8C71G",
+	"b5d4e2HzmVcN6r3dfo1s40bD5l1iHASEhPJ0ftJDkKC5vdsLAq+5Tba9Rljreb3ebs+rkt2gH+6QHYyD",
+	"ch5tMdcVB0nnYeUNeyTDtBIJ/Gbn7rATbECwLunyvkpp4RRTl8zmQilJrjKT68fNpywqJhIqSe7zqcjH",
+	"yyPqC1x9UWXcdXj8WmxblymfY4aCRTxx7L8zx642lnc658kxH7N/EIvXNmvlbiB5bb4WfxnbX1epPVJy",
+	"gfPwaY7AsBWbyp1wF/vIwd05t7i/jMmYGB++VIbQ6f51TBLXIkbqgxCM45gwKY2IcU+O1lNOchI6Rp3O",
+	"ixtp9dE5Qkd9TbV0thhpzV2bMa1MImdrp5YQysMsEgpS2KiJPVHNJ6r5T6Oa6XFJaecC/UjXHSk6AauU",
+	"uOtTvGvov4DgXRLBozsgeeAjPhlwcBlmVq5eX6db8pXrJKKJ5XoNhVl+J0GS/dphmS+2dvpSsefa4Qg8",
+	"V0hmJyXawRWLNBQg9UA3OYIraF/7a+sZMp7Ys7R8IyvoBNIOm5DUIQ+JMi/GfJwQ5S8qu5N7qbJuNKqN",
+	"zZm6LyYZSFoAJpQAHVJGRRpOMa8kzEZmChObukBMh21klZc2i+ViwDPIqhijnczKC8ZAY6tmDLrhKOEA",
+	"9NUqxuR5Ua4aMuS2/gLXn6wucloOeWW2UlqW+Ws78kAPAw5TaLhsVqa9TrKhG69u/tPNSxUIVas4jTxN",
+	"cfyJOT4xx4w5Vldgjgec9SOqIiGf/Hi+GQs/BCaQJW/LJapHG4ZpcBZNNy3mrilaxt2Bq69z96hDAO2r",
+	"xwq6wEJoJx8VFw2XCT8J5FsXkYzcJ111P+l3GBbI1/+QmskNUUnxZSPo/Bz55s4DiqHBtYfhcBDGJlvN",
+	"u8AER9sfdX8JIDKe4dTOvV52i5gFG69MxU3g9MLvf/XrU7uyzUrrhjtApK1uaAMM5CqxkYsCLIhHmSBM",
+	"0ITekc15U0xrkcxesaa1N62o6WbjW16y5nOiy9OEjmPMAioC7pTkPXeu2/szhsiWc7A/a71sObX6NjrD",
+	"lKF2UmaszOK57TzATm1vr+pVa16tmQ9TX3g7O5upWs90TmFyp9HceTZjpm2BkzTEFC+98LVTDzuv+YAZ",
+	"S/mKxmUr87BzyImTS79cUvEanDGy8r/OzrPdvRlDt66aUXpdbGUkWATJOaV3a0vujxfc76oMC+n1rutY",
+	"dNNpOWe/70/PafX+rF2dnr/7ZXp2yCdnV/zP84PG9Pwwwv2X183z348mH66O7tcUDpdfDcMJfxIKn26G",
+	"/w43w2MtIxjZSMkMYCAuNUyoNAkCYWbnR+BxPj2CDmFXka8qyDHAMVgdi2HtHbYwrn0DagcVY9nTYsMz",
+	"hZ9NcNSm22FlMe4zge2tfHyuwFOB/HKypcOUVRCpCYWHGrVZDLwOaJtQXSg6bWKi+5WdoLigSMqYHTbR",
+	"IWYqgpXBZejzNGkmoomKU7Ni4VVWvZkMtCaRRAEIEWW3YFMxRajLC0ZDGWKYZ7EwsgrK0xGUyThmEiop",
+	"mnWY3GWTEwPk0z4fx6kthkXTMllVbaC2cawnrFqh9pAQ5dMjjSRAxNNKOK3P1jHZz1AbwG4jcIa6bz68",
+	"UBgr2SGOxmS2esxXlpSa1So6w/EtSZbKSmVVWX7LUqf8jhmpxJz8XzEvT05cwUy+o6KrSrOkPNqSSS5B",
+	"JlFVXAZ0JD8WSKS6IU5rB5wJSgubOPvBkKD3NARj4enpgTNTvkSJAiTsRhT3aESTaVflU5k6ZdVK5mUa",
+	"KqnvAR93dOUOp1b3lE/dniXN9SnDLJgFT6HChlOv1ppedcer1pyFZSuc2t5u1atue9W6s7A8hQH6/AIU",
+	"GuTlhSKci5gIyExjVUI0OK7S6aTCXh7lc8R9IdYffGes/wr6wapyvwTEC+1j+dXF/llRHup1yPV5jaan",
+	"MXBWKH8AMZ/R4cyeIf3a2jo3tTBrvjGTZ0jn1E737qusJPVSNQ6qe9U5a1lLMs/nyFzJAl17jAV6StnN",
+	"6ibotPVXtEFbSV2/m55RkpZl2YhlXR5cx6R+KU97dn15ai5lGJmkruUZ5FZIXfekE2mdSKrI7BYwQ52O",
+	"YpmHvKAVzLbJC1yfHXWz6bTkLNRRqvR4OP2fLaq+95Ik5mzkx77RP6w7oKouWD7mOPttvWG/7w3Cf8eF",
+	"QH2VzjqUU+qXR5DQ7p+jDpsEgECSSjRi+64g9QBYyU9aacT7Vio0XQxBq8RKAf1d5XLKCuWau3UoYcog",
+	"nlLfQHSYyoJVbbhZzgkMSvmY3TI+YYiWXiq/TA/pF17VmkvwpTzyUjc01ZnTNPk/6H73yW73dJn7j/QP",
+	"nUfW3C9wXRqXEL6LNev9Pl9c7xdl5X47bH69X5WIVOc1HOokgdXqpmWIVBOyKtDgzCjXYRI6pVkxXQTJ",
+	"0Ewu6Y3FtsHNCjpQGSvlXHDO5cpO9lmSt1Lfm7hoPDK5hEyQDBg/IJMhU1nm/NIbly65H+Cx1OvkPDTz",
+	"MFmrLBulTsupHLRSUHaYgeWYJTTKl4LfaFT3kE8ZZC/qQopDqtI7lrGZa1tue7TT0j/PjjBrAliL7+UL",
+	"dX87F60fqyCrO8knZv7EzJ88s/6yIociRWsqU/mcyiv4Y5XV7NTpnwveWWjDpFmuSamg1F3qXe7r3yUn",
+	"QbNVhTBMu3JG1mYn1wYcRepBo7+Dd3teNawRr9Hfxt5erxl4z8Jdstev4lqvHszUTLSuQ0a0YifIVxCf",
+	"bq0y7H8gGda/Pw737j4Mj6cfhsc7wa/vGsXie+vXK0zdUbKKX5o15msBPiKBwMocZ6Y84AIV8ieRItkT",
+	"A3piQP80bRLcRvBC2msR/DxR/TJ1c7FDSulU0GTABUF+jiD6Sj8c4RviltQtdbPCpR2WelT0aRSB+0je",
+	"R0M7coC3hEoeDYE4fR7nK5xChI38OKKiw6wqwmlBlLQurMnV/1z9e4LjULE7U0NW55CH6gs27fVNin1N",
+	"J30X+RoOWaJbo0JrRxhwNEXqbgU8Q64FMQuwFGQFA8ilH5EbHEyNr3U/4hMIpkk4iokH9V7yOwEjzSjC",
+	"qX6q44ZyZSRS5VQqqlk1CSuWaK4XyYLLje/nTTJbI3htpljKAR/Fzr7Dtalm3MXLp4W64UVJn4dHLXAe",
+	"r05JwH/1beoT539SPZ/uAL/3HWBZGS5NTxYIN1qrNYn314ko0n2y4hIL9VekqlZmNRLEgE9YuVprikV8",
+	"e422tteqVrW2WrgUKK1Ea3I+/rY8pUz+xz6musLnOjmJUj0zKxY6L8DBXkm+6sHi8rBraJxlpV3nJbYx",
+	"OPGkbj4FHfwdtMcZYmfR1JRczY9BMJV4pDJwfXmqrrg0XRGmao5V8lm7m+n6KL6pgbKBo8jkO5gMCOuw",
+	"9CcqTCHrTaW5pfEBts+GqU7rq2o3/nNTmknXn42mCBRJuLuUpI8nWJXrEhyJhMdS05qTFkE5yun6IsgH",
+	"8qM0OHjHIK8x5IiAJAMYjWJ6hxPioojzUQ8Ht1J5klqDF/EApxGIz9NUCvAhqLGkaK1QX2ltbdXqzyrV",
+	"SrVS8+frWXqbviwpwXdhEWvR70dS7++gY00Wla5eqGnNL3r98Nj15sZYyLN0RmaaiEIx5yde9lS75Olm",
+	"7TFpi3QZOjzDRsu5aEEp2fqs/9LeiyEBi9MMPT4kykumtKCZ5IDK/qnyh+nyiqoyJmYBiSJlbMmzDjWm",
+	"zTpyJLFR7jGeJnSbqKyyJHlKWPZkfvnnXbyo07PyuXdXSOCcY9J8nCg+nfLnGefhuUe3+mXSzLoyzOMl",
+	"l2XyyhNheSIs/0z/4FWpynpXau+NsJGlji2TRLZANyaeSFWax39mntngRIgsiWxBGUHHVpH0fBIn1UIX",
+	"YjbdehBYa6LYpHZvV+HNKuyqivip0WDCUfqb2AQ7gFF2BZTXEhOaBANDjjsMan3D/XJWMrdEJ78E6Gkg",
+	"aMXsa9Po/0KNk6ma3U/a5hNZ/ycmuAWiUELZfzJEbY7COL9WpuuoushQB9PUziTxnaHS80x6M9coRUdE",
+	"x3XuPVPnQpf3mU2wphP3oY14zJA/xLcExWNmSjYrO6cxb+IEFc2Zrd3qbnVzZi66x/L5fErBNa/KtF3h",
+	"ME2aWyjYa3JeSBDOLvEky7uw8ebDgarQniYg2Xjz4cVmloBKD6WcamfHejX/ElPM8+VRxVpSTx7lkYSz",
+	"8MRN67v568/Z7x+lhfJtC70x0Ku07ZmZ3ho4RcbZMdNCDyjiN66dm6JYWsasJOWb2fg6u3MJxEg0IrGe",
+	"r8pDTFneYg5JbLKhTC7J2bHSepxqGrlCePZiTfHCTxLl7KvjXPUsq8B5nvVzluVGCNc2x6+bfSFUmfEf",
+	"tIl7Vr4olhMtqf6vAovMpuRp1v5MAgRoAKAwxWlUlNIyiKj0kAe68beDS+473wU6P5lkmib4LQNR+f3I",
+	"EkjZx3g/u1P5VgAr+9z3gluOFEok09mw54FQ3yKtAcBj1eP7gE997IcBLw0Cl9/+/wEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1338,7 +1338,7 @@ type Email = openapi_types.Email
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `internal_error`, `service_unavailable`. New codes may be added.
 type Error struct {
 	// Code Example: validation_error
 	Code string `json:"code"`
@@ -2124,63 +2124,70 @@ type WebhookId = openapi_types.UUID
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `internal_error`, `service_unavailable`. New codes may be added.
 type BadRequest = Error
 
 // Conflict The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `internal_error`, `service_unavailable`. New codes may be added.
 type Conflict = Error
 
 // InternalError The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `internal_error`, `service_unavailable`. New codes may be added.
 type InternalError = Error
 
 // NotFound The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `internal_error`, `service_unavailable`. New codes may be added.
 type NotFound = Error
 
 // PayloadTooLarge The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `internal_error`, `service_unavailable`. New codes may be added.
 type PayloadTooLarge = Error
+
+// ServiceUnavailable The one error shape. `code` is stable and machine-readable: `validation_error`,
+// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
+// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
+// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
+// `internal_error`, `service_unavailable`. New codes may be added.
+type ServiceUnavailable = Error
 
 // TooManyRequests The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `internal_error`, `service_unavailable`. New codes may be added.
 type TooManyRequests = Error
 
 // Unauthorized The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `internal_error`, `service_unavailable`. New codes may be added.
 type Unauthorized = Error
 
 // UnprocessableEntity The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `internal_error`, `service_unavailable`. New codes may be added.
 type UnprocessableEntity = Error
 
 // UnsupportedMediaType The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `internal_error`, `service_unavailable`. New codes may be added.
 type UnsupportedMediaType = Error
 
 // ListEventsParams defines parameters for ListEvents.
@@ -2219,14 +2226,16 @@ type ListUsersParams struct {
 // CreateUserParams defines parameters for CreateUser.
 type CreateUserParams struct {
 	// IdempotencyKey A unique key for this logical request (a UUID v4 is ideal; never put personal data in it).
-	// Retrying with the same key and body replays the first response.
+	// Retrying with the same key and body replays the first response; the request's work and
+	// that response commit together, so a key never makes two resources (see Idempotency above).
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
 // CreateVerificationParams defines parameters for CreateVerification.
 type CreateVerificationParams struct {
 	// IdempotencyKey A unique key for this logical request (a UUID v4 is ideal; never put personal data in it).
-	// Retrying with the same key and body replays the first response.
+	// Retrying with the same key and body replays the first response; the request's work and
+	// that response commit together, so a key never makes two resources (see Idempotency above).
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
