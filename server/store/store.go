@@ -52,7 +52,8 @@ type Store struct {
 var _ kyc.Store = (*Store)(nil)
 
 // Open connects to the database opts.URL names, brings its schema up to date (the store's
-// migrations, then River's) and returns a store ready to use.
+// migrations, then River's), checks that opts.Keyring is the one the database's data is sealed
+// with (ErrWrongKey otherwise) and returns a store ready to use.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Keyring == nil {
 		return nil, errors.New("store: a keyring is required")
@@ -79,6 +80,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if err := s.db.migrate(ctx, s.migrateTables); err != nil {
 		return nil, errors.Join(fmt.Errorf("store: migrate: %w", err), s.db.close())
+	}
+	if err := s.checkKeyring(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("store: %w", err), s.db.close())
 	}
 	return s, nil
 }
