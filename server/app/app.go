@@ -102,9 +102,11 @@ func New(opts Options) (*App, error) {
 		},
 		Workers:           workers,
 		PeriodicJobs:      []*river.PeriodicJob{webhook.PeriodicPrune()},
-		FetchCooldown:     opts.PollInterval / 2,
-		FetchPollInterval: opts.PollInterval,
-		Logger:            opts.Logger,
+		FetchCooldown:        opts.PollInterval / 2,
+		FetchPollInterval:    opts.PollInterval,
+		JobTimeout:           jobs.Timeout,
+		RescueStuckJobsAfter: jobs.RescueAfter,
+		Logger:               opts.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)

@@ -52,6 +52,10 @@ type Config struct {
 	// EventRetention is how long events, and their webhook deliveries, are kept
 	// (KIRA_EVENT_RETENTION, a Go duration, default 720h: 30 days).
 	EventRetention time.Duration
+	// DBMaxConns is the size of the database connection pool (KIRA_DB_MAX_CONNS, 2 to 1000; 0,
+	// the default, means 16 for PostgreSQL unless the URL sets pool_max_conns, and 4 readers
+	// beside the one writer for SQLite).
+	DBMaxConns int
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production, a map in tests).
@@ -122,6 +126,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.EventRetention = d
 	}
+	if v := getenv("KIRA_DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 1000 {
+			errs = append(errs, errors.New("KIRA_DB_MAX_CONNS must be a number from 2 to 1000"))
+		}
+		c.DBMaxConns = n
+	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
 	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -176,5 +187,6 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_verification_attempts", c.MaxAttempts),
 		slog.String("public_url", c.PublicURL),
 		slog.Duration("event_retention", c.EventRetention),
+		slog.Int("db_max_conns", c.DBMaxConns),
 	)
 }

@@ -13,6 +13,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +37,18 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives the store's and River's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// MaxConns is the size of the connection pool: PostgreSQL's one pool (0: DefaultPostgresConns,
+	// unless the URL sets pool_max_conns), or SQLite's pool of readers beside its one writer (0:
+	// DefaultSQLiteReaders).
+	MaxConns int
 }
+
+// The default pool sizes. PostgreSQL's pool serves the API and River's workers (30 of them, see
+// server/app), whose jobs each hold a connection only for their short transactions.
+const (
+	DefaultPostgresConns = 16
+	DefaultSQLiteReaders = 4
+)
 
 // Store is a kyc.Store over SQLite or PostgreSQL. It is safe for concurrent use.
 type Store struct {
@@ -68,11 +80,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	var err error
 	switch url := opts.URL; {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		s.db, err = openPostgres(ctx, url, s.logger)
+		s.db, err = openPostgres(ctx, url, opts.MaxConns, s.logger)
 	default:
 		var path string
 		if path, err = sqlitePath(url); err == nil {
-			s.db, err = openSQLite(ctx, path, s.logger)
+			s.db, err = openSQLite(ctx, path, cmp.Or(opts.MaxConns, DefaultSQLiteReaders), s.logger)
 		}
 	}
 	if err != nil {
