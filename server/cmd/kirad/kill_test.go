@@ -59,7 +59,11 @@ func (k *kirads) start() *process {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("login: %d %s", resp.StatusCode, raw)
 	}
-	var token struct{ Data struct{ AccessToken string `json:"access_token"` } }
+	var token struct {
+		Data struct {
+			AccessToken string `json:"access_token"`
+		}
+	}
 	if err := json.Unmarshal(raw, &token); err != nil {
 		t.Fatal(err)
 	}
