@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,12 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/kiraapi/kira/server/app"
-	"github.com/kiraapi/kira/server/auth"
-	"github.com/kiraapi/kira/server/httpapi"
-	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/storetest"
 )
 
@@ -79,16 +73,11 @@ type latencyRig struct {
 
 func newLatencyRig(b *testing.B, be storetest.Backend) *latencyRig {
 	r := &latencyRig{b: b, sent: map[string]time.Time{}, received: map[string]time.Time{}}
-	keyring, err := secret.NewKeyring(bytes.Repeat([]byte{9}, secret.KeySize))
-	if err != nil {
-		b.Fatal(err)
-	}
-	st := be.Open(b, keyring, time.Now)
-	svc, err := app.New(app.Options{Store: st, Keyring: keyring, Sandbox: true, RateLimit: httpapi.RateLimit{}, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-		AuthOptions: []auth.Option{auth.WithBcryptCost(bcrypt.MinCost)}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc, header := benchService(b, be, func(o *app.Options) {
+		o.Sandbox = true
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	})
+	r.header = header
 	if err := svc.Start(b.Context()); err != nil {
 		b.Fatal(err)
 	}
@@ -113,15 +102,6 @@ func newLatencyRig(b *testing.B, be storetest.Backend) *latencyRig {
 	}))
 	b.Cleanup(receiver.Close)
 
-	_, creds, err := svc.Auth.CreateTenant(b.Context(), "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	token, _, err := svc.Auth.Login(b.Context(), creds.APIKey, creds.ClientID, creds.Password)
-	if err != nil {
-		b.Fatal(err)
-	}
-	r.header = http.Header{"Authorization": {"Bearer " + token}, "X-Api-Key": {creds.APIKey}, "Content-Type": {"application/json"}}
 	if status, raw := r.post("/v1/webhooks", `{"url":"`+receiver.URL+`/hook"}`); status != http.StatusCreated {
 		b.Fatalf("register the receiver: %d %s", status, raw)
 	}

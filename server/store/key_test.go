@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"bytes"
 	"database/sql"
 	"errors"
 	"log/slog"
@@ -22,7 +21,7 @@ import (
 func TestWrongKeyRefusesToOpen(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b storetest.Backend) {
 		dbURL := b.NewURL(t)
-		right, other := testKeyring(t), otherKeyring(t)
+		right, other := testKeyring(t), keyringOf(t, 10)
 		open := func(k *secret.Keyring) (*store.Store, error) {
 			return store.Open(t.Context(), store.Options{URL: dbURL, Keyring: k, Logger: slog.New(slog.DiscardHandler)})
 		}
@@ -55,15 +54,6 @@ func TestWrongKeyRefusesToOpen(t *testing.T) {
 			t.Fatalf("the fingerprint was not recorded again: %v", err)
 		}
 	})
-}
-
-func otherKeyring(t testing.TB) *secret.Keyring {
-	t.Helper()
-	k, err := secret.NewKeyring(bytes.Repeat([]byte{10}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
 }
 
 // clearFingerprint removes the recorded key fingerprint, as in a database made before it was kept.

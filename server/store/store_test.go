@@ -42,9 +42,12 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
 	}
 }
 
-func testKeyring(t testing.TB) *secret.Keyring {
+func testKeyring(t testing.TB) *secret.Keyring { return keyringOf(t, 9) }
+
+// keyringOf is the keyring whose master key is b repeated.
+func keyringOf(t testing.TB, b byte) *secret.Keyring {
 	t.Helper()
-	k, err := secret.NewKeyring(bytes.Repeat([]byte{9}, secret.KeySize))
+	k, err := secret.NewKeyring(bytes.Repeat([]byte{b}, secret.KeySize))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,11 +32,12 @@ type kirads struct {
 	login  map[string]string
 }
 
-func newKirads(t *testing.T, b storetest.Backend, extra ...string) *kirads {
+// newKirads prepares kirads on the database at dbURL, with extra settings (NAME=value).
+func newKirads(t *testing.T, dbURL string, extra ...string) *kirads {
 	k := &kirads{t: t, apiKey: "kira_sk_kill_test_key_0123456789ab",
 		login: map[string]string{"client_id": "kill-test-client", "password": "kill-test-password"}}
 	k.env = append([]string{
-		"KIRA_DATABASE_URL=" + b.NewURL(t), "KIRA_ENCRYPTION_KEY=" + secret.NewKey(), "KIRA_RATE_LIMIT=0",
+		"KIRA_DATABASE_URL=" + dbURL, "KIRA_ENCRYPTION_KEY=" + secret.NewKey(), "KIRA_RATE_LIMIT=0",
 		"KIRA_API_KEY=" + k.apiKey, "KIRA_CLIENT_ID=" + k.login["client_id"], "KIRA_PASSWORD=" + k.login["password"],
 	}, extra...)
 	return k
@@ -80,24 +81,29 @@ func (p *process) kill(t *testing.T) {
 	_ = p.cmd.Wait()
 }
 
-// send makes one request, reporting a failure to connect or to read as an error (a process being
-// killed); the answer is checked against the spec.
-func (p *process) send(ctx context.Context, method, path string, body []byte, kv ...string) (int, []byte, error) {
+// send makes one request, with kv as headers to set (to remove, where the value is ""), and
+// reports a failure to connect or to read as an error (a process being killed); the answer is
+// checked against the spec.
+func (p *process) send(ctx context.Context, method, path string, body []byte, kv ...string) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, p.srv.URL+path, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, err
+		return nil, nil, err
 	}
 	req.Header = p.header.Clone()
 	for i := 0; i < len(kv); i += 2 {
-		req.Header.Set(kv[i], kv[i+1])
+		if kv[i+1] == "" {
+			req.Header.Del(kv[i])
+		} else {
+			req.Header.Set(kv[i], kv[i+1])
+		}
 	}
 	resp, err := p.srv.Client.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, raw, err
+	return resp, raw, err
 }
 
 // until polls cond (another process offers no signal to wait on) until it holds or recovery runs out.
@@ -124,7 +130,7 @@ func TestKillUnderConcurrentCreates(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			k := newKirads(t, b, "KIRA_SANDBOX_DELAY=0")
+			k := newKirads(t, b.NewURL(t), "KIRA_SANDBOX_DELAY=0")
 			var (
 				mu       sync.Mutex
 				accepted = map[string]string{} // key -> user id answered 201
@@ -135,12 +141,12 @@ func TestKillUnderConcurrentCreates(t *testing.T) {
 				return raw
 			}
 			create := func(p *process, key string) (string, error) {
-				status, raw, err := p.send(t.Context(), "POST", "/v1/users", body(key), "Idempotency-Key", key)
+				resp, raw, err := p.send(t.Context(), "POST", "/v1/users", body(key), "Idempotency-Key", key)
 				if err != nil {
 					return "", err
 				}
-				if status != http.StatusCreated {
-					return "", fmt.Errorf("create %s: %d %s", key, status, raw)
+				if resp.StatusCode != http.StatusCreated {
+					return "", fmt.Errorf("create %s: %d %s", key, resp.StatusCode, raw)
 				}
 				var u struct{ ID string }
 				return u.ID, json.Unmarshal(raw, &u)
@@ -203,9 +209,9 @@ func TestKillUnderConcurrentCreates(t *testing.T) {
 				accepted[key] = id
 			}
 			for key, id := range accepted {
-				status, raw, err := p.send(t.Context(), "GET", "/v1/users?limit=10&email="+key+"@example.com", nil)
-				if err != nil || status != http.StatusOK {
-					t.Fatalf("list: %d %s %v", status, raw, err)
+				resp, raw, err := p.send(t.Context(), "GET", "/v1/users?limit=10&email="+key+"@example.com", nil)
+				if err != nil || resp.StatusCode != http.StatusOK {
+					t.Fatalf("list: %s %v", raw, err)
 				}
 				var page struct{ Data []struct{ ID string } }
 				if err := json.Unmarshal(raw, &page); err != nil {
@@ -217,8 +223,8 @@ func TestKillUnderConcurrentCreates(t *testing.T) {
 			}
 			t.Logf("%d keys, each with one user", len(accepted))
 			until(t, "every user verified after the restart", func() bool {
-				status, raw, err := p.send(t.Context(), "GET", "/v1/users?limit=1&status=VERIFYING", nil)
-				return err == nil && status == http.StatusOK && strings.Contains(string(raw), `"data":[]`)
+				resp, raw, err := p.send(t.Context(), "GET", "/v1/users?limit=1&status=VERIFYING", nil)
+				return err == nil && resp.StatusCode == http.StatusOK && strings.Contains(string(raw), `"data":[]`)
 			})
 		})
 	}
@@ -249,16 +255,16 @@ func TestDeliveryInFlightAtCrashIsRetried(t *testing.T) {
 			t.Cleanup(receiver.Close)
 			t.Cleanup(func() { close(release) })
 
-			k := newKirads(t, b)
+			k := newKirads(t, b.NewURL(t))
 			p := k.start()
 			hook, _ := json.Marshal(map[string]any{"url": receiver.URL + "/hook", "events": []string{"user.created"}})
-			if status, raw, err := p.send(t.Context(), "POST", "/v1/webhooks", hook); err != nil || status != http.StatusCreated {
-				t.Fatalf("register the receiver: %d %s %v", status, raw, err)
+			if resp, raw, err := p.send(t.Context(), "POST", "/v1/webhooks", hook); err != nil || resp.StatusCode != http.StatusCreated {
+				t.Fatalf("register the receiver: %s %v", raw, err)
 			}
 			minimal := `{"type":"individual","email":"inflight@example.com","first_name":"Jane","last_name":"Doe"}`
-			status, raw, err := p.send(t.Context(), "POST", "/v1/users", []byte(minimal), "Idempotency-Key", "inflight")
-			if err != nil || status != http.StatusCreated {
-				t.Fatalf("create: %d %s %v", status, raw, err)
+			resp, raw, err := p.send(t.Context(), "POST", "/v1/users", []byte(minimal), "Idempotency-Key", "inflight")
+			if err != nil || resp.StatusCode != http.StatusCreated {
+				t.Fatalf("create: %s %v", raw, err)
 			}
 			select {
 			case <-arrived:
@@ -269,16 +275,16 @@ func TestDeliveryInFlightAtCrashIsRetried(t *testing.T) {
 
 			p = k.start()
 			until(t, "the delivery cut off by the crash succeeded", func() bool {
-				status, raw, err := p.send(t.Context(), "GET", "/v1/events?type=user.created", nil)
-				if err != nil || status != http.StatusOK {
+				resp, raw, err := p.send(t.Context(), "GET", "/v1/events?type=user.created", nil)
+				if err != nil || resp.StatusCode != http.StatusOK {
 					return false
 				}
 				var page struct{ Data []struct{ ID string } }
 				if json.Unmarshal(raw, &page) != nil || len(page.Data) != 1 {
 					return false
 				}
-				status, raw, err = p.send(t.Context(), "GET", "/v1/events/"+page.Data[0].ID, nil)
-				return err == nil && status == http.StatusOK && strings.Contains(string(raw), `"status":"succeeded"`)
+				resp, raw, err = p.send(t.Context(), "GET", "/v1/events/"+page.Data[0].ID, nil)
+				return err == nil && resp.StatusCode == http.StatusOK && strings.Contains(string(raw), `"status":"succeeded"`)
 			})
 			if n := calls.Load(); n != 2 {
 				t.Errorf("the receiver was called %d times, want 2 (the cut-off attempt and its retry)", n)

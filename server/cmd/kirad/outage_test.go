@@ -1,60 +1,29 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/kiraapi/kira/server/apitest"
-	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/storetest"
 )
 
 // TestDatabaseOutageAnswers503 stops a PostgreSQL cluster of the test's own under a running kirad:
 // every API call answers 503 service_unavailable with Retry-After (never 500), and once the
-// database is back the same calls succeed with no restart, background work included.
+// database is back the same process serves again, background work included, with no restart.
 func TestDatabaseOutageAnswers503(t *testing.T) {
 	t.Parallel()
 	cluster := storetest.StartCluster(t)
-	creds := struct{ apiKey, clientID, password string }{"kira_sk_outage_test_key_0123456789", "outage-client", "outage-password"}
-	kirad := startChild(t, []string{
-		"KIRA_DATABASE_URL=" + cluster.URL, "KIRA_ENCRYPTION_KEY=" + secret.NewKey(), "KIRA_SANDBOX_DELAY=0",
-		"KIRA_API_KEY=" + creds.apiKey, "KIRA_CLIENT_ID=" + creds.clientID, "KIRA_PASSWORD=" + creds.password,
-	})
-	srv := apitest.Remote(t, "http://"+kirad.addr)
-	login := func() (*http.Response, []byte) {
-		return srv.Do(t, "POST", "/auth", http.Header{"X-Api-Key": {creds.apiKey}},
-			map[string]string{"client_id": creds.clientID, "password": creds.password})
-	}
-	resp, raw := login()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("login: %d %s", resp.StatusCode, raw)
-	}
-	var token struct {
-		Data struct {
-			AccessToken string `json:"access_token"`
-		}
-	}
-	if err := json.Unmarshal(raw, &token); err != nil {
-		t.Fatal(err)
-	}
-	auth := func(kv ...string) http.Header {
-		h := http.Header{"Authorization": {"Bearer " + token.Data.AccessToken}, "X-Api-Key": {creds.apiKey}}
-		for i := 0; i < len(kv); i += 2 {
-			h.Set(kv[i], kv[i+1])
-		}
-		return h
-	}
-	user := func(email string) string {
+	k := newKirads(t, cluster.URL, "KIRA_SANDBOX_DELAY=0")
+	p := k.start()
+	user := func(email string) []byte {
 		b, _ := json.Marshal(completeUser(email))
-		return string(b)
+		return b
 	}
-	resp, raw = srv.Do(t, "POST", "/v1/users", auth("Idempotency-Key", "before"), user("before@example.com"))
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create before the outage: %d %s", resp.StatusCode, raw)
+	resp, raw, err := p.send(t.Context(), "POST", "/v1/users", user("before@example.com"), "Idempotency-Key", "before")
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create before the outage: %s %v", raw, err)
 	}
 	var created struct{ ID string }
 	if err := json.Unmarshal(raw, &created); err != nil {
@@ -62,20 +31,24 @@ func TestDatabaseOutageAnswers503(t *testing.T) {
 	}
 
 	cluster.Stop(t)
+	loginBody, _ := json.Marshal(k.login)
 	calls := []struct {
 		name, method, path string
-		header             http.Header
-		body               any
+		body               []byte
+		kv                 []string
 	}{
-		{"get user", "GET", "/v1/users/" + created.ID, auth(), nil},
-		{"list users", "GET", "/v1/users?limit=5", auth(), nil},
-		{"create user", "POST", "/v1/users", auth("Idempotency-Key", "during"), user("during@example.com")},
-		{"update user", "PUT", "/v1/users/" + created.ID, auth(), `{"phone":"+14155550100"}`},
-		{"list events", "GET", "/v1/events", auth(), nil},
-		{"login", "POST", "/auth", http.Header{"X-Api-Key": {creds.apiKey}}, map[string]string{"client_id": creds.clientID, "password": creds.password}},
+		{"get user", "GET", "/v1/users/" + created.ID, nil, nil},
+		{"list users", "GET", "/v1/users?limit=5", nil, nil},
+		{"create user", "POST", "/v1/users", user("during@example.com"), []string{"Idempotency-Key", "during"}},
+		{"update user", "PUT", "/v1/users/" + created.ID, []byte(`{"phone":"+14155550100"}`), nil},
+		{"list events", "GET", "/v1/events", nil, nil},
+		{"login", "POST", "/auth", loginBody, []string{"Authorization", ""}},
 	}
 	for _, call := range calls {
-		resp, raw := srv.Do(t, call.method, call.path, call.header, call.body)
+		resp, raw, err := p.send(t.Context(), call.method, call.path, call.body, call.kv...)
+		if err != nil {
+			t.Fatalf("%s during the outage: %v", call.name, err)
+		}
 		var body struct{ Code string }
 		_ = json.Unmarshal(raw, &body)
 		if resp.StatusCode != http.StatusServiceUnavailable || body.Code != "service_unavailable" || resp.Header.Get("Retry-After") == "" {
@@ -83,41 +56,25 @@ func TestDatabaseOutageAnswers503(t *testing.T) {
 				call.name, resp.StatusCode, raw, resp.Header.Get("Retry-After"))
 		}
 	}
-	if resp, _ := srv.Do(t, "GET", "/readyz", nil, nil); resp.StatusCode != http.StatusServiceUnavailable {
+	if resp, _ := p.srv.Do(t, "GET", "/readyz", nil, nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("readyz during the outage: %d", resp.StatusCode)
 	}
 
 	cluster.Start(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	for {
-		if resp, _ := srv.Do(t, "GET", "/readyz", nil, nil); resp.StatusCode == http.StatusOK {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("kirad did not become ready after the database came back")
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	// The create refused during the outage did nothing: its retry creates the user once.
-	resp, raw = srv.Do(t, "POST", "/v1/users", auth("Idempotency-Key", "during"), user("during@example.com"))
-	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Idempotent-Replayed") != "" {
-		t.Fatalf("create after the outage: %d %s", resp.StatusCode, raw)
+	until(t, "ready again after the database came back", func() bool {
+		resp, _, err := p.send(t.Context(), "GET", "/readyz", nil)
+		return err == nil && resp.StatusCode == http.StatusOK
+	})
+	// The create refused during the outage did nothing: its retry creates the user, once.
+	resp, raw, err = p.send(t.Context(), "POST", "/v1/users", user("during@example.com"), "Idempotency-Key", "during")
+	if err != nil || resp.StatusCode != http.StatusCreated || resp.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("create after the outage: %s %v, want a first 201", raw, err)
 	}
 	if err := json.Unmarshal(raw, &created); err != nil {
 		t.Fatal(err)
 	}
-	// Background work resumed too: the new user's verification is decided.
-	for {
-		_, raw := srv.Do(t, "GET", "/v1/users/"+created.ID, auth(), nil)
-		if strings.Contains(string(raw), `"status":"VERIFIED"`) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the user created after the outage was not verified: %s", raw)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	until(t, "the user created after the outage verified", func() bool {
+		_, raw, err := p.send(t.Context(), "GET", "/v1/users/"+created.ID, nil)
+		return err == nil && strings.Contains(string(raw), `"status":"VERIFIED"`)
+	})
 }
