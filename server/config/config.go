@@ -52,6 +52,12 @@ type Config struct {
 	// EventRetention is how long events, and their webhook deliveries, are kept
 	// (KIRA_EVENT_RETENTION, a Go duration, default 720h: 30 days).
 	EventRetention time.Duration
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to call the API
+	// (KIRA_CORS_ORIGINS, comma-separated; none by default, and then no CORS header is sent).
+	CORSOrigins []string
+	// FrameAncestors are the origins besides the server's own that may show the hosted pages in a
+	// frame (KIRA_FRAME_ANCESTORS, comma-separated; none by default).
+	FrameAncestors []string
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production, a map in tests).
@@ -122,6 +128,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.EventRetention = d
 	}
+	for _, o := range []struct {
+		name string
+		dst  *[]string
+	}{{"KIRA_CORS_ORIGINS", &c.CORSOrigins}, {"KIRA_FRAME_ANCESTORS", &c.FrameAncestors}} {
+		list, err := origins(o.name, getenv(o.name))
+		errs = append(errs, err)
+		*o.dst = list
+	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
 	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -131,6 +145,23 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+// origins parses a comma-separated list of origins: scheme://host[:port], http or https, nothing
+// else.
+func origins(name, v string) ([]string, error) {
+	var out []string
+	for o := range strings.SplitSeq(v, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("%s must be comma-separated origins such as https://app.example", name)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out, nil
 }
 
 func countSet(vals ...string) int {
@@ -176,5 +207,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_verification_attempts", c.MaxAttempts),
 		slog.String("public_url", c.PublicURL),
 		slog.Duration("event_retention", c.EventRetention),
+		slog.Any("cors_origins", c.CORSOrigins),
+		slog.Any("frame_ancestors", c.FrameAncestors),
 	)
 }

@@ -50,6 +50,11 @@ type Options struct {
 	LinkFor func(sessionID string) string
 	// Webhooks carries out the webhook endpoint and events use cases.
 	Webhooks *kyc.Webhooks
+	// CORSOrigins are the browser origins allowed to call the API; with none, no CORS header is
+	// sent and preflights are refused like any other OPTIONS request.
+	CORSOrigins []string
+	// Mount serves other handlers beside the API (the hosted pages), by http.ServeMux pattern.
+	Mount map[string]http.Handler
 }
 
 // idempotentRoutes are the routes (Echo patterns) that take an Idempotency-Key.
@@ -74,7 +79,7 @@ func New(opts Options) (http.Handler, error) {
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(opts.Logger)
 
-	e.Use(withRequestID)
+	e.Pre(withRequestID, refuseUncleanPath)
 	e.Use(accessLog(opts.Logger, opts.Now))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
@@ -84,6 +89,9 @@ func New(opts Options) (http.Handler, error) {
 		},
 	}))
 	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", MaxBodyBytes)))
+	if len(opts.CORSOrigins) > 0 {
+		e.Use(cors(opts.CORSOrigins))
+	}
 	e.Use(rateLimited(opts.RateLimit, opts.Now))
 	e.Use(authenticate(opts.Auth))
 	e.Use(validator(spec, isDocumentRoute))
@@ -96,7 +104,32 @@ func New(opts Options) (http.Handler, error) {
 		return c.JSONBlob(http.StatusOK, specJSON)
 	})
 	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox, linkFor: opts.LinkFor, webhooks: opts.Webhooks}, nil))
-	return e, nil
+	mux := http.NewServeMux()
+	for pattern, h := range opts.Mount {
+		mux.Handle(pattern, h)
+	}
+	return &front{api: e, mux: mux}, nil
+}
+
+// cors answers preflights from the allowed origins before credentials are asked for, and lets
+// those origins read the API's responses and the headers that matter to a client.
+func cors(origins []string) echo.MiddlewareFunc {
+	return middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins:  origins,
+		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, apiKeyHeader, "Idempotency-Key", echo.HeaderXRequestID},
+		ExposeHeaders: []string{echo.HeaderLocation, echo.HeaderXRequestID, echo.HeaderRetryAfter, "Idempotent-Replayed", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"},
+		MaxAge:        600,
+	})
+}
+
+// refuseUncleanPath answers a path with empty, . or .. segments with 400 instead of routing it.
+func refuseUncleanPath(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !cleanPath(c.Request().URL.Path) {
+			return errUncleanPath
+		}
+		return next(c)
+	}
 }
 
 // isDocumentRoute reports the routes that serve the spec itself, which the spec does not describe.
