@@ -61,7 +61,11 @@ func Serve(tb testing.TB, h http.Handler) *Server {
 	httpapi.ConfigureServer(srv.Config)
 	srv.Start()
 	tb.Cleanup(srv.Close)
-	return &Server{URL: srv.URL, Client: &http.Client{Transport: &checker{tb: tb, next: http.DefaultTransport}}}
+	return &Server{URL: srv.URL, Client: &http.Client{
+		Transport: &checker{tb: tb, next: http.DefaultTransport},
+		// The API never redirects: a redirect comes back to the test as it is.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
 }
 
 // Do sends a request with the given method, path, headers and JSON body (nil for none) and returns

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"time"
 
@@ -79,7 +80,7 @@ func New(opts Options) (http.Handler, error) {
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(opts.Logger)
 
-	e.Pre(withRequestID, refuseUncleanPath)
+	e.Pre(withRequestID, refuseUncleanPath, canonicalMediaType)
 	e.Use(accessLog(opts.Logger, opts.Now))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
@@ -135,5 +136,20 @@ func refuseUncleanPath(next echo.HandlerFunc) echo.HandlerFunc {
 // isDocumentRoute reports the routes that serve the spec itself, which the spec does not describe.
 func isDocumentRoute(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return c.Request().Method == http.MethodGet && (p == "/openapi.yaml" || p == "/openapi.json")
+	return p == "/openapi.yaml" || p == "/openapi.json"
+}
+
+// canonicalMediaType rewrites Content-Type in canonical form (lower-case type and parameter
+// names): media types are case-insensitive (RFC 9110), and the validator and the body binding
+// must agree on any casing.
+func canonicalMediaType(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header
+		if ct := h.Get(echo.HeaderContentType); ct != "" {
+			if mt, params, err := mime.ParseMediaType(ct); err == nil {
+				h.Set(echo.HeaderContentType, mime.FormatMediaType(mt, params))
+			}
+		}
+		return next(c)
+	}
 }

@@ -29,9 +29,12 @@ func page(t *testing.T, method, link string, form url.Values) (*http.Response, s
 	t.Helper()
 	var resp *http.Response
 	var err error
-	if method == http.MethodGet {
+	switch method {
+	case http.MethodGet:
 		resp, err = browser.Get(link)
-	} else {
+	case http.MethodHead:
+		resp, err = browser.Head(link)
+	default:
 		resp, err = browser.PostForm(link, form)
 	}
 	if err != nil {

@@ -24,7 +24,6 @@ func validator(spec *openapi3.T, skipper func(echo.Context) bool) echo.Middlewar
 		Skipper: skipper,
 		Options: openapi3filter.Options{
 			MultiError:              true,
-			KeepValidatedValue:      true, // the handlers bind what was validated, whatever the media type's casing
 			AuthenticationFunc:      func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
 			SchemaValidationOptions: append(openapi.ValidationOptions(), openapi3.DisableSchemaErrorDetails()),
 		},
