@@ -52,13 +52,17 @@ var errInternal = &kyc.Error{Code: kyc.EInternal, Message: "Internal error."}
 
 // toAPIError finds the domain error that err stands for. Errors that are neither domain errors nor
 // Echo's own are internal: they are logged, and the client learns nothing about them.
-func toAPIError(err error) (*kyc.Error, bool) {
+// An error of the generated parameter binding names a parameter of params.
+func toAPIError(err error, params map[string]bool) (*kyc.Error, bool) {
 	var kerr *kyc.Error
 	if errors.As(err, &kerr) {
 		return kerr, false
 	}
 	var herr *echo.HTTPError
 	if errors.As(err, &herr) {
+		if e, ok := binderError(herr, params); ok {
+			return e, false
+		}
 		if e, ok := errorByStatus[herr.Code]; ok {
 			return e, false
 		}
@@ -67,12 +71,12 @@ func toAPIError(err error) (*kyc.Error, bool) {
 }
 
 // errorHandler writes every error, from handlers, middleware and Echo itself, in the one error schema.
-func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
+func errorHandler(logger *slog.Logger, params map[string]bool) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
-		apiErr, internal := toAPIError(err)
+		apiErr, internal := toAPIError(err, params)
 		if internal {
 			logger.ErrorContext(c.Request().Context(), "internal error",
 				"request_id", requestID(c), "route", c.Path(), "error", err)

@@ -78,7 +78,8 @@ func New(opts Options) (http.Handler, error) {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.HTTPErrorHandler = errorHandler(opts.Logger)
+	ops := newOperations(spec)
+	e.HTTPErrorHandler = errorHandler(opts.Logger, ops.parameterNames())
 
 	e.Pre(withRequestID, refuseUncleanPath, canonicalMediaType)
 	e.Use(accessLog(opts.Logger, opts.Now))
@@ -95,6 +96,7 @@ func New(opts Options) (http.Handler, error) {
 	}
 	e.Use(rateLimited(opts.RateLimit, opts.Now))
 	e.Use(authenticate(opts.Auth))
+	e.Use(checkParameters(ops))
 	e.Use(validator(spec, isDocumentRoute))
 	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, opts.Logger, idempotentRoutes))
 

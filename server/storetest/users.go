@@ -305,6 +305,12 @@ func testListUsersInvalidCursor(t *testing.T, st kyc.Store) {
 	for _, cursor := range []string{
 		"not a cursor!", enc([]byte("no separator")), enc([]byte("yesterday|" + uuid.NewString())),
 		enc([]byte(base.Format(time.RFC3339Nano) + "|")),
+		// Well-formed but not a cursor this server made: each would be a page of nothing.
+		enc([]byte(base.Format(time.RFC3339Nano) + "|not-a-uuid")),
+		enc([]byte(base.Format(time.RFC3339Nano) + "|" + strings.ToUpper(uuid.NewString()))),
+		enc([]byte(base.In(time.FixedZone("x", 3600)).Format(time.RFC3339Nano) + "|" + uuid.NewString())),
+		enc([]byte(base.Format(time.RFC3339Nano)+"|"+uuid.NewString())) + "==",
+		enc([]byte(base.Format(time.RFC3339Nano) + "|" + uuid.NewString() + "\x00")),
 	} {
 		_, _, err := st.ListUsers(t.Context(), tn.ID, kyc.UserFilter{Cursor: cursor})
 		e := wantCode(t, err, kyc.EInvalid)
