@@ -1162,7 +1162,11 @@ type AddressStreet = string
 
 // AssociatedPerson A beneficial owner or signer of a business, as returned.
 type AssociatedPerson struct {
-	// BirthDate A calendar date, `YYYY-MM-DD`.
+	// BirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
@@ -1190,7 +1194,11 @@ type AssociatedPerson struct {
 
 // AssociatedPersonInput A beneficial owner or signer of a business.
 type AssociatedPersonInput struct {
-	// BirthDate A calendar date, `YYYY-MM-DD`.
+	// BirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
@@ -1264,7 +1272,10 @@ type BusinessType string
 // CountryCode An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
 type CountryCode string
 
-// Date A calendar date, `YYYY-MM-DD`.
+// Date A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+// `1800-01-01`. The hosted verification page applies the same rule.
 //
 // Example: 1990-01-15
 type Date = openapi_types.Date
@@ -1501,7 +1512,11 @@ type User struct {
 	AddressZipCode    *ZipCode            `json:"address_zip_code,omitempty"`
 	AssociatedPersons *[]AssociatedPerson `json:"associated_persons,omitempty"`
 
-	// BirthDate A calendar date, `YYYY-MM-DD`.
+	// BirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
@@ -1544,7 +1559,11 @@ type User struct {
 	Email     Email `json:"email"`
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// FormationDate A calendar date, `YYYY-MM-DD`.
+	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	FormationDate *Date `json:"formation_date,omitempty"`
@@ -1571,7 +1590,11 @@ type User struct {
 	// Reasons Why the last verification was rejected; present when `status` is `REJECTED`.
 	Reasons *[]VerificationReason `json:"reasons,omitempty"`
 
-	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`.
+	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	RepresentativeBirthDate *Date `json:"representative_birth_date,omitempty"`
@@ -1644,7 +1667,11 @@ type UserCreateRequest struct {
 	// AssociatedPersons The business's beneficial owners and signers.
 	AssociatedPersons *[]AssociatedPersonInput `json:"associated_persons,omitempty"`
 
-	// BirthDate A calendar date, `YYYY-MM-DD`.
+	// BirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
@@ -1682,7 +1709,11 @@ type UserCreateRequest struct {
 	Email     Email `json:"email"`
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// FormationDate A calendar date, `YYYY-MM-DD`.
+	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	FormationDate *Date `json:"formation_date,omitempty"`
@@ -1698,7 +1729,11 @@ type UserCreateRequest struct {
 	// Example: +14155550123
 	Phone *Phone `json:"phone,omitempty"`
 
-	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`.
+	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	RepresentativeBirthDate *Date `json:"representative_birth_date,omitempty"`
@@ -1832,7 +1867,11 @@ type UserUpdateRequest struct {
 	// AssociatedPersons The business's beneficial owners and signers; replaces the stored list.
 	AssociatedPersons *[]AssociatedPersonInput `json:"associated_persons,omitempty"`
 
-	// BirthDate A calendar date, `YYYY-MM-DD`.
+	// BirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
@@ -1870,7 +1909,11 @@ type UserUpdateRequest struct {
 	Email     *Email `json:"email,omitempty"`
 	FirstName *Name  `json:"first_name,omitempty"`
 
-	// FormationDate A calendar date, `YYYY-MM-DD`.
+	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	FormationDate *Date `json:"formation_date,omitempty"`
@@ -1886,7 +1929,11 @@ type UserUpdateRequest struct {
 	// Example: +14155550123
 	Phone *Phone `json:"phone,omitempty"`
 
-	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`.
+	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	RepresentativeBirthDate *Date `json:"representative_birth_date,omitempty"`

@@ -79,6 +79,10 @@ func New(opts Options) (http.Handler, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	ops := newOperations(spec)
+	limits, err := limitsOf(spec)
+	if err != nil {
+		return nil, err
+	}
 	e.HTTPErrorHandler = errorHandler(opts.Logger, ops.parameterNames())
 
 	e.Pre(withRequestID, refuseUncleanPath, canonicalMediaType)
@@ -97,6 +101,7 @@ func New(opts Options) (http.Handler, error) {
 	e.Use(rateLimited(opts.RateLimit, opts.Now))
 	e.Use(authenticate(opts.Auth))
 	e.Use(checkParameters(ops))
+	e.Use(screenBody(limits))
 	e.Use(validator(spec, isDocumentRoute))
 	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, opts.Logger, idempotentRoutes))
 
