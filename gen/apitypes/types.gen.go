@@ -2031,7 +2031,10 @@ type VerificationType string
 
 // VerificationCreateRequest defines model for VerificationCreateRequest.
 type VerificationCreateRequest struct {
-	// RedirectUri Where the end user's browser goes after submitting (http or https).
+	// RedirectUri Where the end user's browser goes after submitting (http or https): this URI exactly as
+	// given, with `user_id`, `session_id` and `status` appended to its query (before any
+	// fragment). Nothing of it is dropped, decoded or reordered.
+	//
 	//
 	// Example: https://yourapp.example/verification-complete
 	RedirectUri string `json:"redirect_uri"`

@@ -111,18 +111,23 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, redirectTo(done, user), http.StatusSeeOther)
 }
 
-// redirectTo is the session's redirect_uri with user_id, session_id and status added to its query.
+// redirectTo is the session's redirect_uri exactly as the integrator gave it, with user_id,
+// session_id and status appended to its query (before any fragment): nothing of the original is
+// dropped, decoded again or reordered.
 func redirectTo(se *kyc.Session, u *kyc.User) string {
-	target, err := url.Parse(se.RedirectURI)
-	if err != nil {
-		return se.RedirectURI
+	uri, fragment, hasFragment := strings.Cut(se.RedirectURI, "#")
+	sep := "?"
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		sep = "&"
+		if i == len(uri)-1 || strings.HasSuffix(uri, "&") {
+			sep = ""
+		}
 	}
-	q := target.Query()
-	q.Set("user_id", u.ID)
-	q.Set("session_id", se.ID)
-	q.Set("status", string(u.Status))
-	target.RawQuery = q.Encode()
-	return target.String()
+	out := uri + sep + "user_id=" + url.QueryEscape(u.ID) + "&session_id=" + url.QueryEscape(se.ID) + "&status=" + url.QueryEscape(string(u.Status))
+	if hasFragment {
+		out += "#" + fragment
+	}
+	return out
 }
 
 // merge returns the values to show again after a failed post: what was typed, except secrets.
