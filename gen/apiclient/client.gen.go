@@ -339,8 +339,14 @@ type ClientInterface interface {
 	// RotateWebhookSecret Rotate a webhook endpoint's secret
 	//
 	// Issues a new signing secret. For 24 hours the previous secret keeps signing beside the new
-	// one (`webhook-signature` then carries two signatures), so receivers can switch without
-	// dropping a delivery.
+	// one: `webhook-signature` and `x-signature-sha256` then each carry two signatures,
+	// space-separated, the new secret's first. A receiver still on the previous secret keeps
+	// verifying, and one that has moved to the new secret verifies at once.
+	//
+	// A receiver that checks `x-signature-sha256` rotates like this: call this operation, then
+	// deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
+	// every space-separated signature in the header (not with the whole header), and accepting
+	// the delivery if any matches.
 	//
 	// Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -824,8 +830,14 @@ func (c *Client) GetWebhook(ctx context.Context, webhookId WebhookId, reqEditors
 // RotateWebhookSecret Rotate a webhook endpoint's secret
 //
 // Issues a new signing secret. For 24 hours the previous secret keeps signing beside the new
-// one (`webhook-signature` then carries two signatures), so receivers can switch without
-// dropping a delivery.
+// one: `webhook-signature` and `x-signature-sha256` then each carry two signatures,
+// space-separated, the new secret's first. A receiver still on the previous secret keeps
+// verifying, and one that has moved to the new secret verifies at once.
+//
+// A receiver that checks `x-signature-sha256` rotates like this: call this operation, then
+// deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
+// every space-separated signature in the header (not with the whole header), and accepting
+// the delivery if any matches.
 //
 // Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 func (c *Client) RotateWebhookSecret(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1952,8 +1964,14 @@ type ClientWithResponsesInterface interface {
 	// RotateWebhookSecretWithResponse Rotate a webhook endpoint's secret
 	//
 	// Issues a new signing secret. For 24 hours the previous secret keeps signing beside the new
-	// one (`webhook-signature` then carries two signatures), so receivers can switch without
-	// dropping a delivery.
+	// one: `webhook-signature` and `x-signature-sha256` then each carry two signatures,
+	// space-separated, the new secret's first. A receiver still on the previous secret keeps
+	// verifying, and one that has moved to the new secret verifies at once.
+	//
+	// A receiver that checks `x-signature-sha256` rotates like this: call this operation, then
+	// deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
+	// every space-separated signature in the header (not with the whole header), and accepting
+	// the delivery if any matches.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5210,8 +5228,14 @@ func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, webhoo
 // RotateWebhookSecretWithResponse Rotate a webhook endpoint's secret
 //
 // Issues a new signing secret. For 24 hours the previous secret keeps signing beside the new
-// one (`webhook-signature` then carries two signatures), so receivers can switch without
-// dropping a delivery.
+// one: `webhook-signature` and `x-signature-sha256` then each carry two signatures,
+// space-separated, the new secret's first. A receiver still on the previous secret keeps
+// verifying, and one that has moved to the new secret verifies at once.
+//
+// A receiver that checks `x-signature-sha256` rotates like this: call this operation, then
+// deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
+// every space-separated signature in the header (not with the whole header), and accepting
+// the delivery if any matches.
 //
 // Returns a wrapper object for the known response body format(s).
 //
