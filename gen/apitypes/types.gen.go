@@ -6,8 +6,8 @@ package apitypes
 import (
 	"encoding/json"
 	"errors"
-	"time"
 
+	"github.com/kiraapi/kira/openapi/timestamp"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -1280,10 +1280,12 @@ type CountryCode string
 // Example: 1990-01-15
 type Date = openapi_types.Date
 
-// DateTime An RFC 3339 timestamp in UTC.
+// DateTime An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+// responses, webhook payloads and verification reasons alike.
 //
 // Example: 2026-11-25T20:01:34.249Z
-type DateTime = time.Time
+type DateTime = timestamp.Time
 
 // Delivery The delivery of one event to one endpoint.
 type Delivery struct {
@@ -1291,7 +1293,10 @@ type Delivery struct {
 	EndpointId openapi_types.UUID `json:"endpoint_id"`
 	Id         openapi_types.UUID `json:"id"`
 
-	// NextAttemptAt An RFC 3339 timestamp in UTC.
+	// NextAttemptAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	NextAttemptAt *DateTime `json:"next_attempt_at,omitempty"`
@@ -1307,7 +1312,10 @@ type Delivery struct {
 type DeliveryAttempt struct {
 	Attempt int32 `json:"attempt"`
 
-	// AttemptedAt An RFC 3339 timestamp in UTC.
+	// AttemptedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	AttemptedAt DateTime `json:"attempted_at"`
@@ -1371,7 +1379,10 @@ type Event struct {
 
 // EventDetail An event with its deliveries.
 type EventDetail struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt  DateTime           `json:"created_at"`
@@ -1392,7 +1403,10 @@ type EventList struct {
 
 // EventRecord An event in the log.
 type EventRecord struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
@@ -1531,7 +1545,10 @@ type User struct {
 	// BusinessWebsite Example: https://acme.example
 	BusinessWebsite *Website `json:"business_website,omitempty"`
 
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
@@ -1618,7 +1635,10 @@ type User struct {
 	// Type `individual` (KYC) or `business` (KYB).
 	Type UserType `json:"type"`
 
-	// UpdatedAt An RFC 3339 timestamp in UTC.
+	// UpdatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	UpdatedAt DateTime `json:"updated_at"`
@@ -1759,7 +1779,10 @@ type UserCreateRequest struct {
 
 // UserCreatedData defines model for UserCreatedData.
 type UserCreatedData struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
@@ -1998,17 +2021,26 @@ type UserVerificationFailedEventEvent string
 
 // Verification defines model for Verification.
 type Verification struct {
-	// CompletedAt An RFC 3339 timestamp in UTC.
+	// CompletedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CompletedAt *DateTime `json:"completed_at,omitempty"`
 
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
 
-	// ExpiresAt An RFC 3339 timestamp in UTC.
+	// ExpiresAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	ExpiresAt DateTime            `json:"expires_at"`
@@ -2053,7 +2085,10 @@ type VerificationList struct {
 
 // VerificationReason defines model for VerificationReason.
 type VerificationReason struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
@@ -2076,7 +2111,10 @@ type VerificationStatus string
 
 // WebhookEndpoint defines model for WebhookEndpoint.
 type WebhookEndpoint struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt   DateTime `json:"created_at"`
@@ -2089,7 +2127,10 @@ type WebhookEndpoint struct {
 	// Status `disabled` after the receiver answered 410 Gone.
 	Status WebhookEndpointStatus `json:"status"`
 
-	// UpdatedAt An RFC 3339 timestamp in UTC.
+	// UpdatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	UpdatedAt DateTime `json:"updated_at"`
@@ -2120,7 +2161,10 @@ type WebhookEndpointStatus string
 
 // WebhookEndpointWithSecret defines model for WebhookEndpointWithSecret.
 type WebhookEndpointWithSecret struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt   DateTime            `json:"created_at"`
@@ -2128,7 +2172,10 @@ type WebhookEndpointWithSecret struct {
 	Events      []EventType         `json:"events"`
 	Id          *openapi_types.UUID `json:"id,omitempty"`
 
-	// PreviousSecretExpiresAt An RFC 3339 timestamp in UTC.
+	// PreviousSecretExpiresAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	PreviousSecretExpiresAt *DateTime `json:"previous_secret_expires_at,omitempty"`
@@ -2139,7 +2186,10 @@ type WebhookEndpointWithSecret struct {
 	// Status `disabled` after the receiver answered 410 Gone.
 	Status WebhookEndpointStatus `json:"status"`
 
-	// UpdatedAt An RFC 3339 timestamp in UTC.
+	// UpdatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	UpdatedAt DateTime `json:"updated_at"`

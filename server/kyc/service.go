@@ -1,6 +1,8 @@
 package kyc
 
 import (
+	"github.com/kiraapi/kira/openapi/timestamp"
+
 	"context"
 	"fmt"
 	"time"
@@ -69,7 +71,7 @@ func (s *Service) CreateUser(ctx context.Context, tenantID string, t UserType, f
 		}
 		data := map[string]any{
 			"user_id": u.ID, "type": u.Type, "email": f.Email, "status": StatusCreated,
-			"created_at": now, "verification_triggered": triggered,
+			"created_at": timestamp.Of(now), "verification_triggered": triggered,
 		}
 		if f.Phone != "" {
 			data["phone"] = f.Phone

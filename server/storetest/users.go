@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kiraapi/kira/openapi/timestamp"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -102,7 +103,7 @@ func testUpdateUser(t *testing.T, st kyc.Store) {
 		}
 		got.Status, got.Attempts = kyc.StatusRejected, 1
 		got.Fields.Email, got.Fields.SSN, got.Fields.Metadata = "new@example.com", "222-33-4444", nil
-		got.Reasons = []kyc.Reason{{Reason: "Mismatch.", CreatedAt: base.Add(time.Minute)}}
+		got.Reasons = []kyc.Reason{{Reason: "Mismatch.", CreatedAt: timestamp.Of(base.Add(time.Minute))}}
 		got.UpdatedAt = base.Add(time.Hour)
 		want = got
 		return tx.UpdateUser(t.Context(), got)
