@@ -94,7 +94,13 @@ type ClientInterface interface {
 	// AuthenticateWithBody Get an access token
 	//
 	// Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+	// whose lifetime is longer than that is refused.
+	//
+	// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+	// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+	// allowed each minute), even with the right password. Failures are never counted for a
+	// `client_id` alone, so no one can lock a tenant out without its API key.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -104,7 +110,13 @@ type ClientInterface interface {
 	// Authenticate Get an access token
 	//
 	// Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+	// whose lifetime is longer than that is refused.
+	//
+	// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+	// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+	// allowed each minute), even with the right password. Failures are never counted for a
+	// `client_id` alone, so no one can lock a tenant out without its API key.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -355,7 +367,13 @@ type ClientInterface interface {
 // AuthenticateWithBody Get an access token
 //
 // Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+// whose lifetime is longer than that is refused.
+//
+// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+// allowed each minute), even with the right password. Failures are never counted for a
+// `client_id` alone, so no one can lock a tenant out without its API key.
 //
 // Takes any type of body and a specified content type.
 //
@@ -375,7 +393,13 @@ func (c *Client) AuthenticateWithBody(ctx context.Context, contentType string, b
 // Authenticate Get an access token
 //
 // Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+// whose lifetime is longer than that is refused.
+//
+// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+// allowed each minute), even with the right password. Failures are never counted for a
+// `client_id` alone, so no one can lock a tenant out without its API key.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1697,7 +1721,13 @@ type ClientWithResponsesInterface interface {
 	// AuthenticateWithBodyWithResponse Get an access token
 	//
 	// Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+	// whose lifetime is longer than that is refused.
+	//
+	// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+	// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+	// allowed each minute), even with the right password. Failures are never counted for a
+	// `client_id` alone, so no one can lock a tenant out without its API key.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1707,7 +1737,13 @@ type ClientWithResponsesInterface interface {
 	// AuthenticateWithResponse Get an access token
 	//
 	// Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+	// whose lifetime is longer than that is refused.
+	//
+	// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+	// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+	// allowed each minute), even with the right password. Failures are never counted for a
+	// `client_id` alone, so no one can lock a tenant out without its API key.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4823,7 +4859,13 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 // AuthenticateWithBodyWithResponse Get an access token
 //
 // Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+// whose lifetime is longer than that is refused.
+//
+// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+// allowed each minute), even with the right password. Failures are never counted for a
+// `client_id` alone, so no one can lock a tenant out without its API key.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4839,7 +4881,13 @@ func (c *ClientWithResponses) AuthenticateWithBodyWithResponse(ctx context.Conte
 // AuthenticateWithResponse Get an access token
 //
 // Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+// whose lifetime is longer than that is refused.
+//
+// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+// allowed each minute), even with the right password. Failures are never counted for a
+// `client_id` alone, so no one can lock a tenant out without its API key.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -103,6 +103,7 @@ func New(opts Options) (http.Handler, error) {
 	e.Use(checkParameters(ops))
 	e.Use(screenBody(limits))
 	e.Use(validator(spec, isDocumentRoute))
+	e.Use(throttleLogins(loginBudget, opts.Now))
 	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, opts.Logger, idempotentRoutes))
 
 	e.GET("/openapi.yaml", func(c echo.Context) error {
