@@ -1356,8 +1356,9 @@ type Email = openapi_types.Email
 // Error The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
+// fields; a field name longer than 200 characters is cut.
 type Error struct {
 	// Code Example: validation_error
 	Code string `json:"code"`
@@ -2223,64 +2224,73 @@ type WebhookId = openapi_types.UUID
 // BadRequest The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
+// fields; a field name longer than 200 characters is cut.
 type BadRequest = Error
 
 // Conflict The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
+// fields; a field name longer than 200 characters is cut.
 type Conflict = Error
 
 // InternalError The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
+// fields; a field name longer than 200 characters is cut.
 type InternalError = Error
 
 // NotFound The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
+// fields; a field name longer than 200 characters is cut.
 type NotFound = Error
 
 // PayloadTooLarge The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
+// fields; a field name longer than 200 characters is cut.
 type PayloadTooLarge = Error
 
 // TooManyRequests The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
+// fields; a field name longer than 200 characters is cut.
 type TooManyRequests = Error
 
 // Unauthorized The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
+// fields; a field name longer than 200 characters is cut.
 type Unauthorized = Error
 
 // UnprocessableEntity The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
+// fields; a field name longer than 200 characters is cut.
 type UnprocessableEntity = Error
 
 // UnsupportedMediaType The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
+// fields; a field name longer than 200 characters is cut.
 type UnsupportedMediaType = Error
 
 // ListEventsParams defines parameters for ListEvents.
