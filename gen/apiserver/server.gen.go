@@ -586,6 +586,7 @@ type UnauthorizedResponseHeaders struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 type UnauthorizedJSONResponse struct {
@@ -717,6 +718,9 @@ func (response Authenticate401JSONResponse) VisitAuthenticateResponse(w http.Res
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -1130,6 +1134,9 @@ func (response ListEvents401JSONResponse) VisitListEventsResponse(w http.Respons
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -1311,6 +1318,9 @@ func (response GetEvent401JSONResponse) VisitGetEventResponse(w http.ResponseWri
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -1523,6 +1533,9 @@ func (response RedeliverEvent401JSONResponse) VisitRedeliverEventResponse(w http
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -1734,6 +1747,9 @@ func (response SandboxReviewUser401JSONResponse) VisitSandboxReviewUserResponse(
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -2035,6 +2051,9 @@ func (response ListUsers401JSONResponse) VisitListUsersResponse(w http.ResponseW
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -2225,6 +2244,9 @@ func (response CreateUser401JSONResponse) VisitCreateUserResponse(w http.Respons
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -2528,6 +2550,9 @@ func (response GetUser401JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -2739,6 +2764,9 @@ func (response UpdateUser401JSONResponse) VisitUpdateUserResponse(w http.Respons
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -3040,6 +3068,9 @@ func (response ListVerifications401JSONResponse) VisitListVerificationsResponse(
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -3256,6 +3287,9 @@ func (response CreateVerification401JSONResponse) VisitCreateVerificationRespons
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -3587,6 +3621,9 @@ func (response ListWebhooks401JSONResponse) VisitListWebhooksResponse(w http.Res
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -3768,6 +3805,9 @@ func (response CreateWebhook401JSONResponse) VisitCreateWebhookResponse(w http.R
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -4003,6 +4043,9 @@ func (response DeleteWebhook401JSONResponse) VisitDeleteWebhookResponse(w http.R
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -4214,6 +4257,9 @@ func (response GetWebhook401JSONResponse) VisitGetWebhookResponse(w http.Respons
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -4424,6 +4470,9 @@ func (response RotateWebhookSecret401JSONResponse) VisitRotateWebhookSecretRespo
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -5217,241 +5266,242 @@ var swaggerSpec = []string{
 	"IzMKyTd6yef8mfOWzLz8eAmbjCQQyc9JmJgf7jWOyTkd0diB6/xQr8kfEyLidOXGJEJTygI+1UOhAh1d",
 	"tdAdmeU/rthVwJzxrhQIRviBjuSAqi78J9EyU3fcDJqNyYBEhcFdS/oB5HbxAEPSj+UWysXxJ1FE4MjK",
 	"gX7PcQlSsmht4nMWCDRhMQ1hQHrFItlerDue/b36OqMhcTRzjvqx4mbKRxJzUDqgHunzSIJ8HEkW6NuO",
-	"5FdHb4bTCsqPYaSe/yQQDWyEQ8HljpEo4hHq8YASgbBAnm7WpYG38ABWayXn79G2xjjCIxJrRHE8iQSP",
-	"ygfjjfGAMoU3GXmIuz409szBG0fknvKJQGM8IHIcErlYf0xINLNsS3Mb6p1Fg2xUa7BqyaDl+OKYRLKn",
-	"//fbkfMJO3+6zkH3387nf/23VXZCTyUpWLSeQCdgNdGWJ9mdCtyRC2eOwhjPQo4DwGQauUpU7Td293u+",
-	"7zR2ya5TD6o9p9fb7zku2ff7wR7Zw9g3Mx5jEJz1hIkej5RP/5jQhGkpBaTJhAYKjswK7O4txZr+7C2Z",
-	"zc/1CE0Y/WNCJJZJ0U7IB9THoYEqtIXR7W3rBN3XJR6lAcHhIWLknkRoPIkl5hKc4VBK2lguD423Kx12",
-	"rc9CqsIB1Cq/JMXyHg9mGiOLEnxc6bDcwjb6td4Lv0qcA1wPnLq/23P2yV7fqeJab9evBw2y1zcLqwha",
-	"urQFZL50ibOkqNFYBmSdzkOt6nQ6Dy9OF8HYAtx/hQcECfonsVFVYpCq6y46BiH0kB1gQPp4EsYSq9rL",
-	"cW4Gr1RL8YoU1BadAMkCwQEowPd6ckMJfE/Ux74peGuec9EcipxmyXzWZORK5jNNvv0Np/Qo+1IHANDs",
-	"Sxxo1A9cMGeSAQKReDwONW+687tQWvJkVrIliK73OKSBEoWAFsipy3+V2g2ENquZFWylfCcEHsiXRxMB",
-	"ejCsNGga7ckJoY8fP350Li6ckxPr0U470gxrthPgwXDgcBaqY+9jpvVrksI/fs42zlAyQDQMxl/RC6wI",
-	"l9W03Oqbk7efdn/duzn4UPvlbP9946J++eK6enVkPWbX/r8j0rea1n/tpPaGHfVU7JzCcsCCL6Smcgwj",
-	"HMoZkwDxCN1THuKYKHSlejpEnlpRDxSOAhHsDxHv95XuHMHSyBmsz2SXDVu/vbPs1XKuc1lvxeaLWcP1",
-	"eklfKWfm1u0FIGOe7Vn2eq4tbOsxZ/2Q+k87OBr0unGEmaAAGllAPQL0iKZDLmEkUWpkgNsfYjYgQYZT",
-	"DYhPhWSJ/jJw9vWKiKxRRfBJ5JOfBAItWRN5NCWW3Tsy61LWnQjiSSbAdCRf7zBgFSQ1p/JlGoaoRyTI",
-	"jyMugZQEh4odRmLIozicbdvIm19XD23FKblRGKTDAk4E6OFBOpIMhTx/Xqnap0sehngiYhJ4iml4Pmo/",
-	"+Kgp6HvKOWM87lJ5b0SYUr1kqQEViI9JlKiGASDuMQ1xLyRoRuIfe5aO2AzxeEgiLVhtSYZZzwnV3YYE",
-	"0YZb3bYNrQR+V7UVQzwmP4wOfN12tpjkcXH49G2luoeE60h31XSu1uVHbyCaMPIwVlZmGMChBKqhRFu4",
-	"xycxokD1Z3wSIWCzK2iBGDOnIQI0iPv/lE2+5PEZn7Dgyce2D29nt1aKE3BG4dGP3dpLjsTEHyYELRVm",
-	"Y8Iwi59ZsL+ALlwpFckN5+c4GpAngZpWs3Rjzrsh9LJIYgCFAggtEgbJg09IgKrogr788SwXjIUKBCOW",
-	"gIhZOpRnOPzBcHjD+QVmM6PRfhIcRjgmXdDGFNkUztEIs5mBQ2HYXtyPiTIpxHQE8nNGo/yDQbI4xjkT",
-	"w6FSY3uZIXpIKCX3M8w+CWYL9oOlb2eafjW03zI8iYc8on+Sp1H3SbaDIrbFsIUInA/REAukfCV/MLk/",
-	"jkhAWExxKBCOCNJ+CDaaRlz+owdlS5a8R0LOBijmKKD9PgH7lWIKniH7r8DGt0xrCKQUd8picOp5ipBR",
-	"UFREZCLKRMgCo46mWCDZUjH0OAMVWU7ix/MM8xKFHCkOI4KD2RojRlte+ZJ4289w/pfAuZiMxzyKSXBB",
-	"AopvQNf/JHycdNQdyZ6UH9hqPrhHUPELfx0rLJlyrzgc7xkyfzhkJtuqVlw5PB5rLJxaxopellkXAW1b",
-	"zBhGC4Ys2/TbVr6Xc+4T8raNIC6C+USS6YgMtHY8HQN4bD71w8q/MzulvKtnzulojX6F4D7FMQmuwN6t",
-	"HVNBiY3Dq4iPSRRTIqxmH4eCzOmeUI8w0qc+xSHiU0YiOWlBB/CrjzDqTQRlRAgbYSFFiEnEFFs1zvT9",
-	"JeeGuvxYnsg2j4mP6IozDI0e8y6jy1+5lG0ebWuIRRdmJIZ0LF/Sa9fjPCQYTh8VXTXV8scZN9P1Ppl8",
-	"rjsmkU9YjAcr331n3rlKX3nMuasuf/8cGj3aVkzjcOXXbqCRMuga4/Bv2cXNztrsUepKxnu/Ez8ug7sW",
-	"G0/i7wZ8/0h4y0/2w5CAkh6cdGDJ5JQFGuMoNi5I2emugNaVnY/wDJYy8SBc3vlfDOur3my3L/8CGJ/E",
-	"w4yfw1LIzkOnH1Lll1XuAaLkvJ8EUu20+8eGFGWMhZjyaNUnTDP5hcTtI3l3M3pjW9OIxuQdC2ep63p2",
-	"kdN5Z8a3eGmVS8mGa2uiuZaBgOz+ht8RAO2EH80SXdlCqQtKVn7epSc7SdOfrYayaHrq+5vNTakxurF5",
-	"tYgv33y4QTFHgrAAPCePtEYEWNcmeklwRCLUmbjurp/tC+4QrwBldfdgrwSwTJhpmXP1vKurUrnod3J8",
-	"0u6eu9QXrOhlWuINZlvQvY4wST2c1UTLfZyzW5Vbz9zMcj2XbeFLjS5PsvPPQtAFviMCnIcECUOBpjQY",
-	"aG/fPDytPsrmW5ca/2bA1B8R9EH1jM7Pj1ce2NQVsNNpW0u+dVNYUq1E7oYU92hI41lXnivMZpZt+Twa",
-	"c2XwtmxrQBiJcNiVlMuQO7vk/fxzwUPSldAeURKD9ZVxJm/0wZMwjiZC/jvg9yRiEFbEowFmGrYlPpn0",
-	"QuqHs24c4YAEyfA+l0zyWEUyHYOk+mXe3tpqv0O71b09p4pwOB5iZxfp4CckpVsbTcZjEiEfC4K2vNv2",
-	"kWcj7+L0V/nPyemtUl2YlTt6+cGyraOzV/L66p28tqSEcHSuri/l9fJEXq9P4Qotry/ktQ3XG2h5cwZX",
-	"eHrbhuuNvH6Sb708acnr6TlcL+Eq27w8k+++fHUC12t5fa2u8LT1Wl7PL+AK988/yevFrby+g96uoYfr",
-	"l3CFnm/g+l5+/eUH+fT46Ayu8v7x8Vt5fX0K13O4wv3We3m9kF85fncC11dwhfbwreN3ciTHV9DyWs7o",
-	"+PYlXOUaHv8K736ENh+v5BXmfnIqR3vyRrY/uZDjObmUfZ5Abyef5J3TY9nm9NVHeYWeT9uv4XoFVzmX",
-	"0xt556wlR3sGvZ2dy37OYAXOruXencGOvDqSo3r1Uo7n1am8/wp6fvVatnzVgqfQz6tz2f+rC7hzqa6/",
-	"yOv1MVxP4Crn/uoGer49g6v6Lft8/Vau0usL2fI1wMnra7k+r2/kCF/fyq+0TuB6AVdo03onZ9SCnluw",
-	"a61r+d1WG+605chbAFdvjuS33pzKb715J++/uZLt3x5JSHgLsPT2Ffx+LVu+bck2by/lu2+h/dsP8lvn",
-	"R3Idzl9ewvUarrLPc5CHz1typ87fwu82tLyRO3J++6u8vpf3L46O4XoGV9nDxbFseXECT09ewVXO/eJU",
-	"vnUB0HXxVs734rwFVzmSC4Cxi8tTuMJbl3IXLt7JWVxcQxtYgYsbuSYXcJouPkAPH+H3R9nmElbm8lh+",
-	"5fJUtr88k/Bw+UqO57J1DFc5i8tzOYZLWI3LK2h/Dfc/yd/vYF+ujt7CFX4fwxX6vIJZXJ1LCL+C0V7B",
-	"WbgCKL26hrdgzFfXcj2v2nJeVx/lKv1yJO9fA/xfv4MrzOUaTmX7SN5pA2y0YR/br67gKtu04VS238g5",
-	"tgELtc9P4SpXuA1r2IYT1L6CK2CAdlvOtH0D/dxCm/dv4Qq9fYAePsh1bv8Kb308hqtseQOQcHMse7gB",
-	"THgD5+Xmjezh5u05XOVbN+dyhDfvZJ83N9AS4PwGvnhzK0d48wHuwOm+hR25fSuf3l7IdbuFtVKBqref",
-	"5Mjfw1q9P4YrrMb7V3Af4Pn9pfzue8CoH87l2n6Ak/7xVF4/AUx+glP86cOpJCpZn+gcld2di+r4/GX3",
-	"8b/LiO1JqZrpCPk4JCzAEfgw28hLPZc9G8VDHCPyQEUs0BbjyFNRvTVn1/W2K+j0nkSzjPOztpZS0WEg",
-	"M4+xiFWkiI0EN37S0GnqCCqZdwhrJv2sCr/uuojhEWUDHftAwqCJcIdBH9p0zAM8Q1u3N8fbthTRpSCu",
-	"vqGjjbzqgQtRyG7VA1MXRmkug0zDDvOq+0nLCpJiS1kalTEeaI2x8XHGI4KiSTgXjZELf04YT+NCnmXK",
-	"8myTm99R1zn4/KX+6KgftfTHwj2+oaNyRuP67Bjt7u4egLFdxHg0lpt2e3OsVpw8YD8OZygeRoSgfoR9",
-	"JSiggA6o3P4RDUOqDd7btnImwqLDvEVRyJ4BkPSDcskkhIDsJsA6ClDDmfKbbyLKOixx8LeTAAXt5KKY",
-	"3NyW6DQZCIf0bm4XlgRI5/bEkUMsSiRlC0xCKqe0oXbpBryb1auI92G6cCykBAV/6PiLeeVSGrr9xaIx",
-	"GYmVOib9nSP1Ikid+KGlXs2KlDiK8AyELP1xrSPYLCBDhftu/haEvenJQbDuas0ZQPZjGvW73jq0Veui",
-	"OAaDzM7cToMzkjUvE8aK67uhVJ2+9RWRSckQdaDz+mtHjMdqUWk3g7Opu0UqmBttyWPBJ7GNfM4YMcHi",
-	"gKdtxDhzag8P2iV9uyBtNtyyAxRiZXtVcJxdgr16dgn21oiHTSOBuuTBJ9E4Ltc/qbC53kxiHK3dNAHv",
-	"P2UCoI1NOxffVga6ar46+UV5rGnS++ubmyu9QIcI9wSEBg8JQ4ynX8ZRRO9JXi02BxSNg4MsULjlgbA5",
-	"jYOGtQK05DZhGYS3k3OWn6KDPJ34ymuiPyZkomJ/sqnFsPLwqnSYgzwx8X1CAhJ4TZNzTKU1wExMSUQC",
-	"VHt4UE3TQIWmRJDRrACRqpWPmU/C+f6mWEg0S2I1oICCA0WgAECRf/NFr1510SvOiIe2pkPqD01roWMz",
-	"M0J1muUrmQkQGT1Uy7bMgEoVACc6N8klZC4ph5jWCTIpTH4SSOU4qaB2zOVYCfOjmdw9E1JqTF9oyyvN",
-	"i+IhzsJZIe726GW1tqvTpWSRc57/qC8IE/6c/kTO558zD+YZkXnVbLoIRtUzvwR3lAXyeKZaFzQe8pij",
-	"1klWw5HJ7KICqHGosPd8kq8xiUZYosJuRAQNAOQTRE+6POpq6yo1fYxoSGMc6WYjHEfUn8jTom7cU4FL",
-	"t/i0dVnGWt+20eloHPIZiVALvLESrkUBg07eJg8PjYd8Eqs4KCyGqzc/v7vVmgObC8lkFrOXByXcZe3R",
-	"+R/168Xjept5asxX6fcXZdcx6ExZNgrItV6UZeYX1pCrDZkt4KkyYSXIk9haRSDEEBsj+cgR9oeUESci",
-	"OJA3m8grxoN6doclMVngj2EjL+v+J/9OnP3lHyMSD3nQlfd04gp5d0HMGPRe7pJUHgtmrw7xkn3O+YTL",
-	"F7W7Q/5mueuMfJL154VOC6FIaoTZMBavgi7JFNSWAox+PYJwEJCgksaAhiBL4hiNuIhR1XU7TKVGOpSy",
-	"mfyl8tKFnCV+4TXXRf4QS5GEREJuoj+JFY4u2Lo0SU7hsiS+NwOCe/Uym4OO/y2e53fAp8fRDBKRFAJY",
-	"88QdqBKAn4nJgtAZNVEIZF+Hkz+TzbXn0EomvtSytDhceCWjlnWByna5xBvKXpkko2Chk7tlZ2xYmW+W",
-	"8SWQj6IMzxaERHAP0eKWhD1wHQRxy0MaXmYoVoYSIP2cQUxSQGW3I8pwrJDOCI/H2ocJ8h3pHEuL9utW",
-	"kOhYNVFD1WmSDL+oAl6Xva04rmPVMNdHeR6mJV1lE8Qe6faLe9TJm9bs7wxaq94ekzM4u8yk6QCzPCPv",
-	"+hBHvwzK51bt0V79wuLZbfp2fi6r3y3ZosfPBjhPSKwp4yauJ0zrApIsXxp2KSlxNsnm+Vpf7Et73FiP",
-	"sAbueZoGQJ/WlW4wBpyM4XVlY+AxHzPJd5+QN2NOVaAdSjPLn84gt74LMdc53dh3w/gXrLVh8JFr4vMo",
-	"WGPP0gxEq/q9SlsWVwbGl+tr4ez1wJ54NHS4cMgH3+pElPnDnP4xwaFAhnuq5NMa5cTz/3MwvnBji8b7",
-	"HKW0n5hFsJxyloleGSZps7OlU7KUK4xIGEg5XDKiWxi9ab+7RKBiIJET0juCxjgeGg048nDigNhVHm9i",
-	"x90BiccDbQgjYElQ7J82QyhmXP6GfEYoSR4GXy3I7vn8MwWni7klybCCRS0fBj5QhwAZeXJMcGzMLGLS",
-	"G9EY7B44nJD8MNbLd7OSuZzzhpMbkQ67DNJeExzK7jba4VRPbGCTQ052lmRIWO21o/soG9O5cYmdB6AQ",
-	"C4jxjrJiC1jEVL5LRLU2QIU5pis8L8DX11PPfKmD7C4l2VRUL4GNi0wO8vKl/LJaNshPGHKE8ylDd2Tm",
-	"ANSgMaaRQFvqDQVJYttO9VZYICksVdAJB/FIxDwihSxpQxLlwW8+aTp+yA684ZZsknFjWu7QuNJTqcxb",
-	"dN4hbYgjUvSfBWfiABJeaOfU3KT2sm5pAZ9IoFxoCUgnqLR9FkSQZ+n4BqdjiEV3xCOy2IMXM5XLA4ye",
-	"fR6GfLrIY9cEjHyVTSOTCbEsI5xQGRpNqsSYowFRCjP5IowykcK55hfkOTQ5FIvJEZcffJNWLlmmMhRw",
-	"NeSs3Nh6Wqnu1dFYPjfq3NxB/1e1Xm00Gg23WtstCM57Oejcz534Tudfv1Wdg89KX7dnV+vlhuBrojnS",
-	"pzq2JvxsVyn4N9ncUlONYaO+mlNJOrJLRlm2Se32IuVsm4O7f5v4k4jGs4VK2QCLIRGbq2R3nXrDKdHJ",
-	"VlfqZHcTnWyqna2vqZ1tYxb0+MM1uadk+jSfcZOJK0s78Xgc8XulpoGl/VyqNcI68Kc8X6LTx74kCaod",
-	"ikAoIIE8r1hXN5kLcVqzBsU827HU07UoyZgZl0HQjXH1Twd1pU0K8ebO8ib5/0bRKZBNLRv1hNpFTkIg",
-	"PB4TDM3iIaHRAjaEhbMO2/KSqB7PRgvMSDbyCM20isg4IhK/4pjek27aw/ahZm47TJ0IQWKIOlfouExV",
-	"m69YsMKFPhOB91hSzWD521kH3Me5mgdrfVnF6D3O10ZY821o/FhWO2F5B5/oOBn2nIyxtmJgLi6voB2Y",
-	"Vw5sHtFk2J1ukPdRX/ZumVt7tquQDHC4ViBQzmk928U68nTOCz378pT0BF29BB90s0f7qcq5uaIXGwH0",
-	"gtIYa4bqFSpnrBh11ooLL1M26CYLhsWmG5Wgl7XH+71D5xIysxH4F60kayYBXsEIrZTmNo6Uy5agWtY+",
-	"ERNLKpgs1JgIhCcxl6vnF4rPQe5LRkggDhEZjeNZaiYDwkZFUv4mR/t/y2s+hAD6nCC9VZa8FMk1yjSg",
-	"hnlfqvyERo+ZalyLXKeA2OamPQV6rSq2HSJNOtXMPaVXAIO0Z6pjeWtbBrMGjGvFcuWmWyuZboF4b47i",
-	"Cx1sfrQKHWwMvIvYj7VxR6GDTSI4nxIFneqfcBiuaQkz3oqfi6d/TeWw7CPRDWdKoaxPjRYUDiqC/Ws+",
-	"VQmzciBv2qMhvieoR4g8/DgC7afJpwWaXWtFZvaV8uSiKkaLlBm5YQ6xWDY49I4h7+pd+8YDNxHv6vbG",
-	"QzRWNuMOmyYRzjjNL2N6oprbLSpJlujbE7/TxEnGYN+F01y0TXPYuqDNz4BEmaCT2mLXlRuLcgojU72G",
-	"Z5okRAT1QxxXUCspYwXLnAkQx6EhIFteilakxJHgCHBASXGWfCYEy4kuP0sxxPAiRH3DS3iTn1XbAr8C",
-	"3eZJvpZ6SuSdnzU4zLPinhTHlDeInBWozTrsjrLgJ2GmBvV16q5bQZ4yDdjIAxKknYZgx9UXZB+ekRV+",
-	"9hLqGhEkhjgCN8gOO1pEbHEUC0VmcBhqfSR4mRJDhJod5mTqzDUzQ1q4/qiw/DnGUa4jmhMjc800cyvv",
-	"5aWo7B0pDeZbwNeg86LwlHsv6Rx2SIKGJrTFFkBxb9tH3qFcAwMK2RUokT9yt41/1BzYqDCVe5IbbbJ9",
-	"8/CUX+pF1FHPfiH5NnOWMLtqzgA3NxC2AjoiSLkeEGH0pTrUQ6uw2+1LxCN02rpsIq9arTrwf7XqoS1P",
-	"/5R/bUO8j2F0bOTVajUH/q/VZFP9U/61jQacQEkg7/r0fev0Awx+ptILk1BVoTIanWetwffSGpSkoNLA",
-	"/ZOYy4Oi48oh28f6vmvlOVmeFQ/fSfHwbVUI66oBLhMr1F+uRVipEWhd/n21Bz9EjN9U3P3PkxbXTOzz",
-	"tVLiuvmDNpLmCuKDlhwW5wvKeFWeLDX3l+cMepIec7PDlTUI5gnSrSq4NiaR8v46TCNtOdNhQSq8CJ2Q",
-	"YKLyJcIzGj/JSWujk7Fe9GFWln+C5P5Ur67N5eIFKrspFkakrayWZjM2WTN0Ow+jGSk3J5AuGO4KkE48",
-	"wTeQTduJ8g2nSkfV3bxP4TrItXjEDEwvdIb7vJZpe1kuJ/nJ7+1GCubJv5X/aOYslcUiHl+fHt2cnnhN",
-	"s52HeVBWDkZKO7OlRWmtJYGaSfL5jMQogT4VZJjUrPKaiw4JZWgc8YFkztU7Wqhp5spZKcU3wmiE2QRq",
-	"Rt5TMs18pAWD1/b1wPSkdcLNjApZECIFQVBEe4fI51FEfBMzFmPlt6C0VRB6IiYEYVDJCCJgKFB8WAVm",
-	"ZmLq9ApCroq0+riajLmp6uabYZUa/+fc459AeZ7uJmJbjEy7T8HOptrqk17+Vg64pSi0OLLcHJcflVyE",
-	"whMwZUJplfOt8l7M1SB7OtacB5KFuHOlB/BTUGh5EKqXKsQ8tPX247GqqGbkErj3MpdtK1eY37RbeDRu",
-	"Qff6VMXqGEexlMmVBrcJbhxpYhTlTwkqvmlE45gwO9VECnRHyFj7hChnzEqHeaDH0voybY2aq85XKdV2",
-	"2oqOCsjrAgVqfZ0OJaTi2dvjb6i3Ocxvk1CObLBbzxqdZ43Os0bnWaPzrNH5Oo3O4wJmoyxU9QczxvOB",
-	"MAlLX8asfLX2gQTrOAuB+XxKIslsEP9OieHfxLdnHdY64aiLQ/68wT5+Cz3ET6IgVIpUFHwyh70Q6BYy",
-	"2uUhet+G356Pt/7BByDjvPXd/KvmD9lSYfm7yo0JcJuJr78z3wmkjRLj24B0BojWA2gdVvr14JwdxaZK",
-	"de3huKla/YnKeJ1f/ClR0V/rlgpplQISdUPK7sppgKBsEBJnIogKLzOZ5HU+L6WhjXlenR/RYvhrfb/0",
-	"tAc0In7clS/kprNmB+vpgbKgMK/qN7BIRj0SBCRwYC2+JyYoV78nqCC/KYVVysFLDuRWHYLN3MXyJ6K4",
-	"UXMWiojkAEJKuRGfStAAPxKVBFaHLFM2QFvDOB4jHiH5r9huKp++2+tWkt0Uiw4b0HvCdJSXpxcMHMqU",
-	"klT+lVeL4PGYsIAEEkppLHTE9pbOMYvZrMP6ER5ICWi7gi51uWze17Wyg4iPxySwUUB8HqjcdBHhUaCV",
-	"zbloJxh5c2dnxicRHo8r+slOFp05BpWscToyoWXQ9f80d3bKIgbjcp1YDny9JuT0HSS5cXuzNOnvdG67",
-	"Ep/uPDnIatBWnY5ys2cOblYB6Pe2l+Qowiq7SZn9Y9UErpOYuu9uwQ3IPQllN91FgXxHaMSVH6FPBTFx",
-	"fH0eoRmfHKJAx3MP+RQcZnkOIPJxfTfaxSygKphvhGNflY+HvAvyBEKaAd5XiZ1Lq1msHYF4ZMY64xPk",
-	"Y6bGuHh0T446XA7Bengbodi18nBms2/mZqUyZhreI02ZqY5oku/hMInG+EmkmE9lyQJN8iT2+YiYNJ1Q",
-	"PNZrwnokWbspQ7U6GvJJpLJciMmYRIIEClOAJQpiAwHNLsqxmQw1IUrliT8+qKRfpzr55w86HzmN5MpE",
-	"CcBOLpCCdf7n2ZhkkpWhLWV0kbczqeSyCU71yJPgZAxq3O219bi59DHLdbffhhtcj5sqbGfGwPakKIZJ",
-	"FD6B9SvlqKLQSnZykRvDCr/6wuS+hmcKFtUAuop4MDEZmlX+4XXy/K0LojE3UHoIbuUAnFzhjm8BeyPK",
-	"zF8FQLStCTgE6cc6GEZvcBnLmKYFAIPY1bv2TTE2fxGXpTMJip07GuFvxl0VwEoOfQ0o+d6MSxGBfive",
-	"pfwkz7OWJj2zZ4o5ZDJnp4maTZ7mHNfI4EWVslH9XINCfKDxUAXN/81pxd8Tjae+CLCG3acpGESyAWU6",
-	"gQGTLIxqYyNvOhTE73roX6iHBdmrS1Zwt4YizAI+UgndK6g95FOGJIMG2wR8Y8Rj5REYzsqqGWZOrfpE",
-	"mkjpXzv//vyvtTIp/YeSNb1BG9M3Y96cx7HYHxGDYL+hwGqs5blvHtSrbqOYiDaXkaP2DRKcPypAhqQx",
-	"bblL2slhTN+S2YoamFJUviMAllQ+VHngIJs5ZE99cPCYOndkln5V9/toWz2oNXg0UanQ1F9nZj3fQGWs",
-	"kqr52cqDHupHfKSiG9EOnsRDz0YYijmCq4Auv/O6XWvsqVorKoGyStp1fXa8/6LWgLwtoxFhgUBbOBzw",
-	"iMbDka08ziIb4UlACfPVWQQ8MQNKrO08wKsCdINPqaqfmMxWbrqqlC6lL1MOHvtKw6usvZbOWf2/kkxn",
-	"YEuv4VsaYVho3Ww+Z9lxiitGmOEByUTDwd0kfZeUiIStBL6Z9qFROVfiGXgJgcQ1JnwcEhu9/fiyI2VG",
-	"pCoCUiK2U+dBHIYzBOJZxCeDIcKlJYZCyu5USFdIcMTQdIhjNAQVFAk6zLxsdkszLBDZ9V//hSRsyMGp",
-	"zjrs9EH7b0lOB3lJUVSt4TKFUVWeQsyQghVdSRPHOUBBW6CilT11mJcAqidXJSIo5jwpCeXt3Fc9JGcs",
-	"HxoXyJ9/7vF4+PPPy4uFZquEdhgMM/2WWhnZjSngH3I2MIoG8BFXR62CoOipUHH5Xlpu00O6hlGHbe3u",
-	"ue72IeqT2B9qT0nOtOCldHcqcXfMdVVRyAqlDB0wOcWmCFR3q2YHboXxvclua4fpHD46PDPxWq2gD7I/",
-	"Jfap/OdgGF3gcqoWkookncCWIKTDvHzYr2cC+uQnt+3SANHeDNFYkLBvm0SOPezfDSI+YYGdhKHKDjps",
-	"xO912F7qFWurnU1dWMFbLvFbtdGYC0F7qqIUgKxxj62go8QepD/gYwZeZ8qj1WAh5cq6xSMEKlu9Q/nJ",
-	"KGXCtq1TeevJqZY6LNrsTCtNtN9hGrDvqztwwk2kd+7mzhf5Tyt4zGlfhYc0NZUHxsv06rwlM6/DdGrP",
-	"LYxub1sn6L4OudcDgsPDJPF9rdHIJGUyicTGk7iQBZEyqEeC3pIZSDMdJnw+VqpoONIK2mH0d2Qcwzk2",
-	"Sph8VDIcjjsyU2ub3OnxYKa8w2ag6ekwVS/HVKex0QhHd8mWJNONnWt4iQRNKOHmHZZ8BaOA9vskkpAK",
-	"H5JHqsPqtdqhfJbEbiiQhzI4kJQ9JNq3UY0kyWCvMon0iJzTOOISV5HAhFYfVNBRh5nWCYT1ZiitAqBc",
-	"3yAp/5CyAZSlUydd4D6Yofr0Qd4BNpLEUXG5JO3W8ARZZ0WHKZQH+f5tQNewl8rPTnJVNuQbkIgFilE0",
-	"TTGKLVWKwp6rQ7FtyxOt0qF6aCslMNt2Wkhhiy+rR7Ct4DnNqO9JSi0ny9Qme786WgHhtAJPp6M9RH9M",
-	"eEzk/AHLga5UUV9DSyWKh8oGenwil0ZW9a18TOHtRL9oFk0zxKLDrsmACin4GfWWMKfeHEJD3LwKOsX+",
-	"0OSCzurLoADdl45iZDtWE3WsSqXSsWzUAQlV3vpSqVQeHz07x+FAgHOMWYCjIBkUUlwJ2vL0px2qSl+Y",
-	"P5NKdp4UT/RN2S2OJxHx1KqrWTyk9x0xxLXGnoe2huQBvb44Onbar48kh6UirTsswlN1Pu7ILDvCRPOn",
-	"2PJDfTaSPLJK0BE2QNcYlKtKdhJj7BNHkDGOJPO2XemwIzZDtYcHhP07xqchCeTm4aQuXQW901k/gaR1",
-	"2JYxsyg1CuOxTgJKgm1FIBjXrY32t9pAwobW8uhQuT9AP+F2A40os9GuC/92WA0N5c2hjaouGkKH8CPE",
-	"sWQiJT8CegHvWh5D50j+4RmlqEpkrIqEHGarOZkyTpJTytTVQyadPSCLWPJWIkac+aSJgnwQWXbvVfEI",
-	"U3yww7A2cXk/n6p6ElpIAz5kCnOQTUIKfN2ESTrgPTgJIB8i79WpAm4lenk6ox+g3pHkoZRe3FQxan4x",
-	"TO3RGPtDgmoVV0tvqYQ1nU4rGB5XeDTY0e+KnfPW8ell+9SpVdzKMB6BB6R2flM8suJVJK9V20NZk4Pk",
-	"npVvlEoDaVUrbsWFog5jwvCYWk1rt+JWdiF6Jx6C/ANcovwx5qJExDesqLInJALRKp4UKQFBsaS6mEeG",
-	"91SIq8NWcoNJfXigFlLgAaoAHyljDyWBUqwomw65kJvaJ/L8p4CnqtMYYNR18QDRKQcVFPIBZer4SCYo",
-	"jkNJLRVYV12oaTaR1IhC+ks+hcHIo6ylRDgFhXuaJc6sWswHEMtno/4kgjOsv2vQyAgy5dZrBxo15Q4U",
-	"0BEw6lEJ4OqAIyLx7YiySSyJjoTVFClFdDCMkdmmCjoz0wA0AdQAnJZ1Xh3cYbk9DjkjQHeZqn0peb+Q",
-	"+3dyvRUzI1GGMW/QOJWZ4WTwMVHl31uBPBWpvJOpIPOSBzMjORp3prE64pSznd9FQXn+xUoGKAG7v+dX",
-	"SQ07+7ix69T9KnEOetW+U+vX8UHfJS+CahXgXi2AFEd3/Wg3dq5wozHV5RcUYljpVD+Jh8YO8JjX02g9",
-	"d1ILVXZVc93NppWk+s6oAKymRWZvhr1XPn1H37Ru/2xVL2lLtNh1wz9u7bXuxr++P35zUCGzN38GH1qy",
-	"kfvpQ2PYY7/Q/i8Vvxay3ujMDX59E2b8RiizmlKcsi34iHYbt5Rkl8tKD3umjtamC6VzGcNKlWUeykqv",
-	"FcvWyhVYuiN45BxzFkc8dI4knDvvIjpY7Gmu395Z9uqjbV3jmJzTEY2dc5MGe1lvxea5Hq7JCFOmaw6t",
-	"10v6SqEnQeJNehEqaCXLFq56PdcWNqWuALTspQSQd17iIIF5+Up19Su3mYpr8FJ1d/VLV4ps33B+jqMB",
-	"Ue811vlYUhLtggQUGy17vXaw+uUbzi8wm+kJgqq3sc6itHQltaTeV0D6eBLGq9/Ub2R0kpBpzmgjf/v8",
-	"+Nm2xGQ0wtHMalqvSFxU9Fi2FeOBsJq/wdm0PsvO5C6H8fBPOYBBmcr+SOs+aq6bEdm0VAZUVnJcFXQJ",
-	"KgvGkR8RUJzhEGIH84j8FYl1kYevxXlGMW/xu/Xxi/52CWa5KZvUPxO3/BUY4evAOAe55/SegE52HPEe",
-	"yQCt3jwFtlKInq0LtdrBQpDonvqKFYnxHUFxhPt96qMtKMeFY9zDghjRaNtGDXdXxVZOqdgExK8JDlSU",
-	"6N8MyuXAZs9gvTZYN9zdJ+5XtvzMN9i4Sx6j6Hnz/iqclBzo5UgpkfcX4qVzqIuak4zVGza4zYnYVLEG",
-	"MUwVQUFp4gwwvDCtqkkUwbsuCvBMlAlO8nunxvqbFJ8SC5PUpk12zD6ubHisarnIlsVSquFMT0+pwKgA",
-	"N6PEKgoe1qlBz/iyr3VWMp4Ry7+sbTvZnLRlH8+E1STf39BR//O3keN+y/uiWDW3tudUq06tcVNzm261",
-	"uVuv1OoHnyzl82G5e1Xff4GxU8e7Vace1A8cjAPs9Bu9ep303X1SfWHlitQZeXHdzxh77ILyz2nM1tpj",
-	"UTGt1r8atWqjoSuW76cOCs1MspIkKXAmC0MSTLFuCvZF+ZK0+K1ji/KJfNJQz5Jidxt8XcJFPo9OWpRJ",
-	"eyLpykpV9/FxI/gH57FSORn893lfH4JnKfk/WUr+2wusGd5exCjxRjI0VBOoAg3d+QL/toLHhdT0OlWq",
-	"q15VOhSN6TLRQKkpSZk0lB3e2ESMBVnlojO2hDLG3pRW/jo0vwLt7lXq1dqnfLlZEPWTLO3pH+BHq38v",
-	"7XG3CohcVdC05h0wJTDYVohVgXrwMayl8+ySB59EY53GHQACmULrJncPeGk1XFdS42R0tdWjq1cr9br7",
-	"qfD1g0LHNdeVeNTsjkK/L4KDftXfJU6tV8dOnez3nQO813Oqfi3YJfV+A+/1DJVs9Nx+De8Tp+q/CJx6",
-	"b584B0HjheP6td5+v0p2cb2eJUBi4vuEBPKIfdZdEL+xu9/zfaexS3adelDtOb3efs9xyb7fD/bIHsZ+",
-	"OaHNUMg1O0nGkUnL9USql4nT/y2bGiObvwJiYUmX91XGCKuYGWQ+1UhJ7pK5VDp2PiNQMU9PSe6cz0Vi",
-	"XB6wXiDNywrPbkKoN6K9ugr4Al0STOKZ7P4nk123vvqlSx6f8Qn7p9FprT1WnhiSYObr1ZfR7k3Fy1NF",
-	"3FVZ/TKqvxOZ6pZgbH5i5/YCM/UvEzIhxoMsYQR0SnwdEcM1n5C4Z/iTKCJMshRi0pO99dJoYSPY5nmG",
-	"pELnAs6htqGAOF+ws2pvTF3WxnPz9UVLsN1JGocDaV7UwJ5R3zPq+0eivgTmEwS4RFLRBTaKfqQq9+vm",
-	"aOsW3l+Cta6J4OE94C1wM54OOXidskxSWk/nFfLQCN8RgWic8d6FCiS/Ez9On3ZY6s6rPUdU+LJ2iwL/",
-	"GpKqHYmuHI9F4k2eODGbZLgVdKRdfvUIGY+zo0QDEifenC3Ir2uiGkc8IEpbF/FJTFDAlR8nIg9SeNyq",
-	"u/XtuQInJutFUukkkAs6ooyKxCN/Ue2TrVSzJLZ1JZQO20pLDG0X66KAZ06mNIp2hSuvjAKNM8VR0ICj",
-	"mMOir1caJU9QcmV/IYnzV7jDpAWAk7q/a9OG0vrD39q5Bd4wy2Eq6paNyrTXeRp04/W1abp5KSuvivIm",
-	"wYsJjD9TuGcKl1I4dw0Kd8xZP6QqmO7Zt2U5HT4BTJ6mGsulVUdbBvNzFs62MxRao6WURANp3sQep0PB",
-	"sua4CrrCQmjHFxUfCwr2nwTyMsY5Rh7irrLZeR2GBfL0H1JGGBCVwl02gpcPkWfsAFC6C0wBhkxBOJNs",
-	"tcioBz69f5VND5bIeIrSbKbwMstaGnS6Nio2AbRLv//NTYrZOixrzRvsYkgrsdAW6JtVghsb+VgQhzJB",
-	"mKAxvSfbi4aYVM6YNzsmlSIz0bON+vc0POYzeMvThM4izHwqfG6VZOm2bttHc3q9pnV8NK8MbFrV2i66",
-	"wJShdlym+0vjerNZa63qwYHruFWn2siHKy+1WM7nVdYjXVBG26o39l7MaT2b4P0LsaUrjaDZRLnWGz5k",
-	"RvG8pq42kyfXOuHEyiULLqnPDA4KabFaa+/F/sGc3ljXeCg1oWYi05et5IJCsdUVNtUlNk8VaZ+YPG0r",
-	"gzetpnXx+9HskroPF213dvn+l9nFCZ9e3PA/L4/rs8uTEPdf3TYufz+dfrw5fdiQw1ttLoUT/szZPVtL",
-	"/zbW0okm9IbBUYQf9K2lKgIV8y6kXJ4JdudRPtZdxyOrZCwqktLHESjxijHKHbY0SHkLytUUA5OT+rZz",
-	"tYZNMNW23WFlActzUcpNPUq1UkjgmUBeOe7RIaoqdiZbdj4T0KwD4KZU1yZOmphQbSWxFycUSkaxw6Y6",
-	"CiitdU+CwyQDIqKximvLBDarFGlzSU9NVoDCIoSU3YF2w9Q9Lq9RDJVvYZzFWryZ6BwVciZXJQGzDpO7",
-	"bBIcAJPZ55Mo0YqwsDT8Rm2g1jZsxnFm4qYhu8XnJ6orABMnxVeaXzLH5CgFbVj2LACnoPv240sFsZKm",
-	"4XBC5guWfGN2p+G66AJHdyReyfCUFQL5Lc2D8TtmpBJx8r/FJCs5ngMzeY+KrqoGkhDaDGNxDYyFKhwy",
-	"pGP5MV8C1YBYzT0wsJfW0rCO/BFBH2gAarvz82NrrmKGouck6IYU92hI41lXJceYWWUFMhaljSkpKQEf",
-	"t3SxCKtac5Sz2EGGJetThpk/vzyFog5Wza02HHfPcavW0koJVvVg33XcXcetWUsrIphFX1zzQC95eW0C",
-	"6yoiAtKMZIrvGRhXuVESji0P8jnkvhTqj38w1H8DJn9d5l0uxEvtPPjNefd5fhxKRMj5OfWGoyFwnrN+",
-	"BF6d0dHcniF9O7N1dqLr1XRjLmmMTuOc7N03mUnifmk8Lw/cBXPZiL3OJzxcSxdcfYoueEbZYH1lcNL6",
-	"G2qDMxk6f5iwUJKSY1WPZa882tY5TzPbz0/w9vrcmEcYmSY+0+nKrZGH7Fmw0YKNlHPZHUCGOh3FygJ5",
-	"Rsufb5NnuL5YysZoNeUo1FGq9Hgw+68dqr73isTmbOT7HugHm3aoCtqV9zlJn23W7Y/V5f8zVPO1dV7W",
-	"MYq4F5JTyE72D5NpTUo2wCslYm1Wa58Y1NdyAFZi7VEmOZVOT6/lWiVF/k6UmTkpsGpM1VD6kkG0n7YF",
-	"dJjOOFS300QTGCTrCbtjfMoQLbXRvkpO2ldaPo1NeSWhu9YNTVXfJHH5X2QufdagPdtG/7mOj4twk/0V",
-	"7jyTEux1tWGx18PlxV5RWuu1wxYXe1X5HXW6uJHJquZuZ1SCakCZwh44VY91mFyd0mSDNoIEaCZF79Zy",
-	"Ld12BR2rRIByLDjnhpTNoViSDlCbIWw0GZssQCaEA9QQaAuSFtbdgw7zSg0YXfIwxBMpYclxaApgUvxk",
-	"tIU626FyWkqWssPMWk5YTMN8HfCtunuAPMog71A3jjAYADnztstoxW2Wg3qyI8//PYl+XhjfiHjlqzR/",
-	"P7elv1ZUVSa+Z4r8TJGfvZW+L9+g8MmGYk0+3+waPkplVRd1atyCxxLaMiloq5K0l7oQvc99/YfErjea",
-	"LkT6ZasKpG32cm3AeaLm1/t7eL/nuEGVOPX+LnYOeg3feRHsk4O+i6u9mj9X9S5jXRjTSjZ5uFrx2c46",
-	"3f4PJE3696fRwf3H0dns4+hsz//1fb1YmGzzWm6Ji0ZaDUnTt3ydtCcEmq9NNuZKpy0R5n4SCZA9U5Fn",
-	"KvKPlOvAlQIvRaAZrJ3HjF8n+C130igdClKZSL0cVvOUpDbGA2KXFGa008qMHZZ4GfRpGIJLRd5vQTs3",
-	"gAeBSt0MYSJ9HuVLOEL8h/w4JA3NFHNNKj4k5TlNMvJD9fcUR4GiWaaUJ9XybMyRl0WgKuakw9Yq0amd",
-	"Q1RlTmVvAG+JW0HMBDKiqlqDLfCnJQPsz4wTcT/kUwj1iDmKiAMFLfI7YTKa5kXSRFLUUS25PPmJmChF",
-	"xjRdfibSZaFnxRKF/4/zsJgv1boxZSslY0+iST/AlKipb9Egs1RKuyp55/FJE1xEcBMU8I+2MD6T72ch",
-	"8Nku9iS7WFmxII0UlnAoWr40Geg3iXfR76T1GZZKkkjV1kuLBYghn7JyAdPUW/j+smX1oOm6Wm4s6NhL",
-	"62WaLH2/rc4fkn/Yh4zvlskIs2YCmkTiS0saLnK/z84kn/5/eRHLDWS/sgKUi7KYGJh4FvyeXeL/NnLc",
-	"HMbKIMYE5yz2kDcVaSRbfnt9rsw+GjkIUz0mU11WO0Ppah+eqeixhcPQxMVPh4R1WPKIClMzd1vJUIn3",
-	"etYZwRTC9FQ1F+/QlCjSpS7DGQKRDux5En/xGJAQVFWAAkeIxgvC55Ubl66WgTzAIUqWgnsM0slCLgEI",
-	"RsdoHNF7HBMbhZyPe9i/k2KM5N+dkPs4CXI7TELu4UNQa0ghTKG+0tzZqdZeVNyKW6l6iyUevU1fF7z+",
-	"Q/D8Rkj4iSj4B0g702VVcpfKPIvr6z4+db65PpYSHp0Il8aiUDf2mSA91334P2ttSmqq4TlaWE4KC+LB",
-	"zhf9S/vWBQQUOHNI9YQo94/SGluSjCl1osr4BDozqhxWfMx8EoZKd5HH/6rPLP7P4bX6ghr1JgXXVCXz",
-	"JPFziqlnbcY/1BihjsDah9deI/ltjlyagloppZzzT114/tyv4ys25SaezkOs4hyescMzdvgHu6Cuixo2",
-	"sxV9MGQ/TbtZxhPsqIKjjkgkhKd/ZpEU3hIiTcBZ4O3RWaa8cT7tjq6IekfIOBUJehBFaUKWpLBMmmWF",
-	"W5EuMz5fshX8RaEaog6QnnKUtBJ2hxUqrdpJfJQa0E/CZAo6SuRPzR3pjD6lM9DR3zOoUSwHx5mukjzE",
-	"Ao34vcovmv+WiRmECqec+QRMoJnvQgdQhV+Uz1bXk0UhvVO59pqmiDsVKKEVqvR3hwVkHPJZcRA90ue6",
-	"TGqyU5L14/ckslVh/MjUpH59cXQsWUN5dyI/rEy+KmS1sLLpshtrrym0zXicVqecDnloHuk6tUqgp2yg",
-	"isImSV1pH2E2U3l5SGmVlGtYDw21WjD91pTxHyhxp7v9TEyfiek/M5srnOwSevqTQcQLBObFdRZtS5Uq",
-	"hhqKpu4iie4NbVykl5wz6BSdEy3benBMeQVdGmY+EZlOcIe2oglD3gjfERRNmKmirJS1Rkcr6UhBJ9vc",
-	"d/fd7bmx6DdWj+dzslyLCj9nq+MlGWILFVtNWgm5hPNTbKWpDbbefjxW5daTHB9bbz++3E4TNemulKPt",
-	"fF+vF5tTxSLXIEVOEscg5eCE0+DB7cx384bY+e+fJlXvs2YGY2VQicZTW0Om4wQY5/tM6gugkA/sbPqH",
-	"YkUTM5Ok+nvav05lXLJiJByTSI9XJd2lLK/2hzwxaVcm5+J8X0ktRzWMXBG17GRN4bvPEuSyRuxc5aVM",
-	"zfE8/eYsTT8QbGxT2DTBQaByuT9qPf08k1AsRVlSkD/LoFQKOOtoLscANIClMDVRVPjRqhVRaRSPdePv",
-	"ty657/yQ1fnJJJ00UW3pEpUbeVasVPYYH6WGoe+1YGWf+1HrlkOFEsh06udFS6hNYRssoCqL/4OWT33s",
-	"L1u8JERbfvv/BwAA//8=",
+	"5MOHD87RJB4SFkt8ROaH85pP5VBwplETeS8JjkgkD2Q4+nfHkie+Y3mIM+Tt3Fc9JEUpQG/CRt7RmL4l",
+	"s0JjGynk8O+O9eDgMXXuyMx0cfWufYN25Ce9JafZLTsdvzoaupxWUI5XIvX8J4FoYCMcCi5BkEQRj1CP",
+	"B5QIhAXydLMuDRaPoVorQSiPtjXGER6RWGO+40kkeFQ+GG+MB5QpQsDIQ9z1obFnMMk4IveUTwQa4wGR",
+	"45DY0vpjQqKZZVuafVLvLBpko1oDMEgGLccXxySSPf2/346cT9j503UOuv92Pv/rv62yRT2VtG3RegLh",
+	"g9VEW57k3ypwRy6cOdtjPAs5DgA1a2ohaY/f2N3v+b7T2CW7Tj2o9pxeb7/nuGTf7wd7ZA9j38x4jEET",
+	"oCdM9HikwP3HhCZcWOnJmExooA6GWYHdvaVkwJ+9JbP5uR6hCaN/TIhEmykeDfmA+jg0UIW2MLq9bZ2g",
+	"+7okDDQgODxEjNyTCI0nsUTFgjMcIrlQcnlovF3psGt9uFOdFNAK+SXMAgmWM01iRAmBqXRYbmEb/Vrv",
+	"hV8lzgGuB07d3+05+2Sv71Rxrbfr14MG2eubhVWHMF3aAnVausTZ09hoLAOyTuehVnU6nYcXp4tgbAEx",
+	"u8IDggT9k9ioKvFQ1XUXHYMQesgOMCB9PAljSSbs5UQkgyirpYhSSp6LToDk6eAAFOB7PUGoBL4n6mPf",
+	"FLw1E71oDkXWuWQ+a3KmJfOZJt/+hlN6lH2pAwBo9iUONOoHtp4zydGBjD8eh5rZ3vldKLV/MivZEmTx",
+	"exzSQMl2QAvk1OW/So8IUqjVzErqUmAVAg/ky6OJAMUeVipBjfbkhNDHjx8/OhcXzsmJ9WinHWkOPNsJ",
+	"MJU4cDgL1bH3MdMKQ8myPH7ONs5QMkA0DMZf0QusCJfVtNzqm5O3n3Z/3bs5+FD75Wz/feOifvniunp1",
+	"ZD1m1/6/I9K3mtZ/7aQGlB31VOycwnLAgi+kpnIMIxzKGZMA8QjdUx7imCh0pXo6RJ5aUQ80qAIR7A8R",
+	"7/eVMQDB0sgZrC81lA1bv72z7NVyNnpZb8Xmi3nd9XpJXynnTtftBSBjnu1Z9nquLWzrMWf9kPpPOzga",
+	"9LpxhJmgABpZQD0C9IimQy5hJNHSZIDbH2I2IEGG9Q6IT4Vkif4ycPb1ioislUjwSeSTnwQCtV8TeTQl",
+	"lt07MutS1p0I4kkmwHQkX+8wYBUkNafyZRqGqEckyI8jLoGUBIeKv0diyKM4nG3byJtfVw9txSm5URik",
+	"wwJOBBgWQNyTDIU8f16pHqtLHoZ4ImISeIppeD5qP/ioKeh7yjljPO5SeW9EmNIlZakBFanMJaEMAOIe",
+	"0xD3QoJmJP6xZ+mIzRCPhyTSgtWWZJj1nFDdbUgQbbjVbdvQSuB3VVsxxGPyw+jA121ni0keF4dP31aq",
+	"e0i4jnRXTedqXX70BqIJIw9jZTaHARxKoBpKtIV7fBIjClR/xicRAja7ghaIMXMqL0CDuP9P2eRLHp/x",
+	"CQuefGz78HZ2a6U4AWcUHv3Yrb3kSEz8YULQUmE2Jgyz+JkF+wvowpVSkdxwfo6jAXkSqGk1SzfmvBtC",
+	"L4skBlAogNAiYZA8+IQEqIou6Msfz3LBWKhAMGIJiJilQ3mGwx8MhzecX2A2Myr6J8FhhGPSBW1MkU3h",
+	"HI0wmxk4FIbtxf2YKBtJTEcgP2dU5D8YJItjnLOZHCq9vJcZooeE0to/w+yTYLZgEFn6dqbpV0P7LcOT",
+	"eMgj+id5GnWfZDsoYlsMW4jAmxINsUDK+fMHk/vjiASExRSHAuGIIO1YYaNpxOU/elC2ZMl7JORsgGKO",
+	"AtrvEzDIKabgGbKfBtllBrZlXcy1/wYwrrUMUhI8ZTF4Oj1FUCkoOyIyEWViaIHZR1MskGyphAKcgaws",
+	"N/Lj+Y55qUSOFIcRwcFsjRGjLa98Sbzt57PyF3Aut0xMxmMexSS4IAHFN2AveBJOTzrqjmRPyjluNS/d",
+	"I6j4hb+OnZaMvVccjvcMmT8cMpNtVSuuvECPNRZOrWtF19Osm4G2T2aMqwVjmG36bcelThxw20YQLMJ8",
+	"Ikl9RAZaw56OAdxYn/ph5fSanVLe/7Xou7GqXyG4T3FMgiuwmWtvXVCE4/Aq4mMSxZQIq9nHoSBz+ivU",
+	"I4z0qU9xiPiUkUhOWtAB/OojjHoTQRkRwkZYSDFkEjHFmo0zfX/J+eYuP5Ynmlxrx9kVZxgaPeb9aJe/",
+	"cinbPNrWEIsuzEgM6Vi+pNeux3lIMJw+KrpqquWPM763630y+Vx3TCKfsBgPVr77zrxzlb7ymPPhXf7+",
+	"OTR6tK2YxuHKr91AI2UUNgbm37KLm5212aPUv473fid+XAZ3LTaexN8N+P6R8Jaf7IchAUU/OPrAkskp",
+	"CzTGUWzcmLLTXQGtKzsf4RksZeJWubzzvxjWV73Zbl/+BTA+iYcZX4mlkJ2HTj+kyrer3ItEyYo/CaTa",
+	"aReSDSnKGAsx5dGqT5hm8guJ60jy7mb0xramEY3JOxbOUn/+7CKn886Mb/HSKreUDdfWhLgtAwHZ/Q2/",
+	"IwDaCT+aJbqyhVI5lKz8vFtQdpKmP1sNZdH01Pc3m5tShXRj82oRX775cINijgRhAXhfHmmtCrCuTaTd",
+	"TTsT1931s33BHeIVoKzuHuyVAJaJvS3zOJ/3/1VqG/1Ojk/a3XOX+pMVXW9LPMpsC7rXYTep27eaaLnj",
+	"d3arcuuZm1mu57ItfKnR5Ul2/lkIusB3RIADkiBhKNCUBgPtAp2Hp9VH2XzrUuPfDJj6I4I+qJ7R+fnx",
+	"ygObuhN2Om1rybduCkuqFdHdkOIeDWk868pzhdnMsi2fR2OujOaWbQ0IIxEOu5JyGXJnl7yffy54SLoS",
+	"2iNKYrDgMs7kjT54I8bRRMh/B/yeRAxirXg0wEzDtsQnk15I/XDWjSMckCAZ3ueSSR6r8K5jkFS/zNts",
+	"W+13aLe6t+dUEQ7HQ+zsIh0RhqR0a6PJeEwi5GNB0JZ32z7ybORdnP4q/zk5vVWqC7NyRy8/WLZ1dPZK",
+	"Xl+9k9eWlBCOztX1pbxensjr9SlcoeX1hby24XoDLW/O4ApPb9twvZHXT/KtlycteT09h+slXGWbl2fy",
+	"3ZevTuB6La+v1RWetl7L6/kFXOH++Sd5vbiV13fQ2zX0cP0SrtDzDVzfy6+//CCfHh+dwVXePz5+K6+v",
+	"T+F6Dle433ovrxfyK8fvTuD6Cq7QHr51/E6O5PgKWl7LGR3fvoSrXMPjX+Hdj9Dm45W8wtxPTuVoT97I",
+	"9icXcjwnl7LPE+jt5JO8c3os25y++iiv0PNp+zVcr+Aq53J6I++cteRoz6C3s3PZzxmswNm13Lsz2JFX",
+	"R3JUr17K8bw6lfdfQc+vXsuWr1rwFPp5dS77f3UBdy7V9Rd5vT6G6wlc5dxf3UDPt2dwVb9ln6/fylV6",
+	"fSFbvgY4eX0t1+f1jRzh61v5ldYJXC/gCm1a7+SMWtBzC3atdS2/22rDnbYceQvg6s2R/NabU/mtN+/k",
+	"/TdXsv3bIwkJbwGW3r6C369ly7ct2ebtpXz3LbR/+0F+6/xIrsP5y0u4XsNV9nkO8vB5S+7U+Vv43YaW",
+	"N3JHzm9/ldf38v7F0TFcz+Aqe7g4li0vTuDpySu4yrlfnMq3LgC6Lt7K+V6ct+AqR3IBMHZxeQpXeOtS",
+	"7sLFOzmLi2toAytwcSPX5AJO08UH6OEj/P4o21zCylwey69cnsr2l2cSHi5fyfFcto7hKmdxeS7HcAmr",
+	"cXkF7a/h/if5+x3sy9XRW7jC72O4Qp9XMIurcwnhVzDaKzgLVwClV9fwFoz56lqu51Vbzuvqo1ylX47k",
+	"/WuA/+t3cIW5XMOpbB/JO22AjTbsY/vVFVxlmzacyvYbOcc2YKH2+Slc5Qq3YQ3bcILaV3AFDNBuy5m2",
+	"b6CfW2jz/i1cobcP0MMHuc7tX+Gtj8dwlS1vABJujmUPN4AJb+C83LyRPdy8PYerfOvmXI7w5p3s8+YG",
+	"WgKc38AXb27lCG8+wB043bewI7dv5dPbC7lut7BWKnr39pMc+XtYq/fHcIXVeP8K7gM8v7+U330PGPXD",
+	"uVzbD3DSP57K6yeAyU9wij99OJVEJetXnaOyu3ORIZ+/7D7+dxmxPSlVMx0hH4eEBTgCP2gbean3s2ej",
+	"eIhjRB6oiAXaYhx5KtS55uy63nYFnd6TaJZxoNYWVyo6DGTmMRaxijaxkeDG1xo6TZ1JJfMOsd6kn1Xh",
+	"110XMTyibKDjJ0gYNBHuMOhDm595gGdo6/bmeNuWIroUxNU3dAiWVz1wITTbrXpgLsMoTfCQadhhXnU/",
+	"aVlBUmwpyy0zxgOtMTZ+0nhEUDQJ5yI6cjHhCeNp3NCzTFmebXLzO+o6B5+/1B8d9aOW/li4xzd0VM5o",
+	"XJ8do93d3QMw2IsYj8Zy025vjtWKkwfsx+EMxcOIENSPsK8EBRTQAZXbP6JhSLXRfNtWDklYdJi3KDTb",
+	"MwCSflAumYQQkN0EWFgBajhTvvdNRFmHJUECdhLkoB1lFJOb2xKdOwThkN7N7cKSqPHcnjhyiEWJpGyB",
+	"SUjllDbULt2Ah7R6FfE+TBeOhZSg4A8dwzGvXErj2b9YNCYjsVLHpL9zpF4EqRM/tNSrWZESRxGegZCl",
+	"P651BJsFdagY6M3fgtA5PTmIYF6tOQPIfkxDoddbh7ZqXRTHYJDZmdtpgEey5mXCWHF9N5Sq07e+Irop",
+	"GaKO/l5/7Yjxei0q7WZwNnW3SEW4oy15LPgktpHPGSMmgh7wtI0YZ07t4UG7tW8XpM2GW3aAQqxsrwqO",
+	"s0uwV88uwd4aQcJpNFGXPPgkGsfl+icVetebSYyjtZsmC8BPmahwY9POxciVga6ar84IUh6vmvT++ubm",
+	"Si/QIcI9AfHSQ8IQ4+mXcRTRe5JXi80BRePgIAsUbnl0cE7joGGtAC25TVgG4e3knOWn6CBPZwPzmuiP",
+	"CZmo+KFsvjWsvMQqHeYgT0x8n5CABF7TJGJTuR4wE1MSkQDVHh5U0zTYoSkRZDQrQKRq5WPmk3C+vykW",
+	"Es2SWA0ooOBAESgAUOTffNGrV130ijPioa3pkPpD01ro+M6MUJ2mPktmAkRGD9WyLTOgUgXAiU7Ycgnp",
+	"XMohpnWCTF6XnwRSiV8qqB1zOVbC/Ggmd8+EpRrTF9rySpPFeIizcFaI3T16Wa3t6hwyWeSc5z/qC0KN",
+	"P6c/kfP558yDeUZkXjWbLoJR9cwvwR1lgTyeqdYFjYc85qh1ktVwZNLdqCBsHCrsPZ/5bEyiEZaosBsR",
+	"QQMA+QTRky6Putq6Sk0fIxrSGEe62QjHEfUn8rSoG/dU4NItPm1dlrHWt210OhqHfEYi1AKProRrUcCg",
+	"M9rJw0PjIZ/EKpYKi+Hqzc/vbrXmwOZChp3F7OVBCXdZe3T+R/168bjeZp4a81X6/UUphww6U5aNAnKt",
+	"F2WZ+YU15GpDZgt4qkxoCvIktlZRDDHE10g+coT9IWXEiQgO5M0m8ooxpZ7dYUlcF/hj2MjLuhDKv5OA",
+	"AfnHiMRDHnTlPZ3NQ95dEHcGvZe7JJXHk9mrw8Rkn3N+5fJF7e6Qv1nuOiOfZH2CodNCOJMaYTYUxqug",
+	"SzIFtaUAo1+PIBwEJKikcaQhyJI4RiMuYlR13Q5T+aIOpWwmf6lkfSFniW95zXWRP8RSJCGRkJvoT2KF",
+	"owu2Lk2SU7gsiRHOgOBevczmoGOIi+f5HfDpcTSD7CyFINg8cQeqBOBn4rog/EZNFILh1+Hkz2Rz7Tm0",
+	"kokvtSwtDjleyahlXaCyXS7xhrJXJtooWOjkbtkZG1bmm2V8CeS0KMOzBSER3EO0uCVhD1wHQdzykIaX",
+	"GYqVoQRIP2cQ1xRQ2e2IMhwrpDPC47H2YYIkUDrx1KL9uhUkOlZN1FB17ijDL6qg2WVvK47rWDXM9VGe",
+	"nGpJV9msuUe6/eIedUarNfs7g9aqt8fkDM4uM6k+wCzPyLs+xOIvg/K5VXu0V7+weHabvp2fy+p3S7bo",
+	"8bMBzhMSa8q4iesJ07qAJPWZhl1KSpxNssnP1hf70h431iOsgXuepgHQp3WlG4wBJ2N4XdkYeMzHTEbi",
+	"J+TemFMVaIfSzPKnM8it70LMdU439t0w/gVrbRh85Jr4PArW2LM0i9Gqfq/SlsWVgfHl+lo4ez2wJx4N",
+	"HXIc8sG3OhFl/jCnf0xwKJDhnir51Eg58fz/HIwv3Nii8T5HKe0nplYsp5xloleGSdrsbOm0LuUKIxIG",
+	"Ug6XjOgWRm/a7y4RqBhI5IT0jqAxjodGA448nDggdpXHm9hxd0Di8UAbwghYEhT7p80QihmXvyEnEkoS",
+	"kMFXC7J7PofN8oxqOVawqOXDwAfqMCIjT44Jjo2ZRUx6IxqD3QOHE5Ifxno5c1Yyl3PecHIj0mGXQdpr",
+	"gkPZ3UY7nOqJDWxySFTPkiwLq712dB9lYzo3LrHzABRiAXHiUVZsAYuYSgKKqNYGqFDJdIXnBfj6euqZ",
+	"L3WQ3aUkm4rqJbBxkUnMXr6UX1bLBvkJQ+J0PmXojswcgBo0xjQSaEu9oSBJbNup3goLJIWlCjrhIB6J",
+	"mEekkGltSKI8+M1nkscP2YE33JJNMm5Myx0aV3oqlXmLzjukDXFEiv6z4EwcQNIM7Zyam9Re1i0t4BMJ",
+	"lAstAekElbbPgij0LB3f4HQMseiOeEQWe/BipvKBgNGzz8OQTxd57JqAka+yaWSyKZZllRMqy6NJtxhz",
+	"NCBKYSZfhFEmUjjX/II8hyYPYzHB4vKDb1LTJctUhgKuhpyVG1tPK9W9OhrL50admzvo/6rWq41Go+FW",
+	"a7sFwXkvB537uRPf6fzrt6pz8Fnp6/bsar3cEHxNNEf6VMfWhJ/tKgX/JptbaqoxbNRXcypJR3bJKMs2",
+	"qd1epJxtc3D3bxN/EtF4tlApG2AxJGJzleyuU284JTrZ6kqd7G6ik021s/U1tbNtzIIef7gm95RMn+Yz",
+	"brJ5ZWknHo8jfq/UNLC0n0u1RlgH/pTnXHT62JckQbVDEQgFJJDnFeuSL3MhTmsW5phnO5Z6uhYlGTPj",
+	"Mgi6Ma7+6aCutEkh3txZ3lRE2Cg6BTKyZaOeULvISQiEx2OCoVk8JDRawIawcNZhW14S1ePZaIEZyUYe",
+	"oZlWERlHROJXHNN70k172D7UzG2HqRMhSAyR6wodl6lq82UcVrjQZyLwHktKPCx/O+uA+zhXCGKtL6sY",
+	"vcf5ghFrvg2NH8sKSizv4BMdJ8OekzHWVgzMxeUVtAPzyoHNI5oMu9MN8j7qy94tc2vPdhWSAQ7XCgTK",
+	"Oa1nu1hHns55oWdfnpKeoKuX4INu9mg/VTk3VwlkI4BeUC9kzVC9QjmRFaPOWnHhZcoG3WTBsNh0oxL0",
+	"svZ4v3foXEJmNgL/opVkzUTCKxihldLcxpFy2bpcy9onYmJJWZeFGhOB8CTmcvX8QkU+yJ/JCAnEISKj",
+	"cTxLzWRA2KhIagLlaP9vec2HEECfE6S3ypKXIrlGmQbUMO9LlZ/Q6DFTomyR6xQQ29y0p0CvVRm7Q6RJ",
+	"p5q5p/QKYJD2TMkwb23LYNaAca1Yrtx0ayXTLRDvzVF8oYPNj1ahg42BdxH7sTbuKHSwSQTnU6KgU/0T",
+	"DsM1LWHGW/Fz8fSvqRyWfSS64Ux9mPWp0YJqSmVFJiDpVg7kTXs0xPcE9QiRhx9HoP00OblAs2utyO6+",
+	"Up5cVNppkTIjN8whFssGh97pihYeuIl4V7c3HqKxshl32DSJcMZpfhnTE9XcblFJskTfnvidJk4yBvsu",
+	"nOaibZrD1gVtfgYkygSd1Ba7rtxYlFMYmeo1PNMkISKoH+K4glpJbS9Y5kyAOA4NAdnyUrQiJY4ER4AD",
+	"Soqz5DMhWE50+VmKIYYXIeobXsKb/KzaFvgV6DZP8rXUUyLv/KzBYZ4V96Q4prxB5KxAbdZhd5QFPwkz",
+	"NSg6VHfdCvKUacBGHpAg7TQEO66+IPvwjKzws5dQ14ggMcQRuEF22NEiYoujWCgyg8NQ6yPBy5QYItTs",
+	"MCdTfK+ZGdLC9UeF5c8xjnId0ZwYmWummVt5Ly9FZe9IaTDfAr4GnReFp9x7SeewQxI0NKEttgCKe9s+",
+	"8g7lGhhQyK5AifyRu238o+bARoWp3JPcaJPtm4en/FIvoo569gvJt5mzhNlVcwa4uYGwFdARQdr2gAij",
+	"L9WhHlqF3W5fIh6h09ZlE3nVatWB/6tVD215+qf8axvifQyjYyOvVqs58H+tJpvqn/KvbTTgBOokeden",
+	"71unH2DwM5WimISqNJfR6DxrDb6X1qAkBZUG7p/EXB4UHVcO2T7W910rz8nyrHj4ToqHb6tCWFcNcJlY",
+	"of5yLcJKjUDr8u+rPfghYvym4u5/nrS4ZmKfr5US180ftJE0VxAftOSwOF9QxqvyZKm5vzxn0JP0mJsd",
+	"rqxBME+QblXRtjGJlPfXYRppy5kOC1LhReiEBBOVLxGe0fhJTlobnYz1og+zsvwTJPenenVtLhcvUNlN",
+	"sTAibWW1NJuxyZqh23kYzUi5OYF0wXBXgHTiCb6BbNpOlG84VTqq7uZ9CtdBrsUjZmB6oTPc57VM28ty",
+	"OclPfm83UjBP/q38RzNnqSwW8fj69Ojm9MRrmu08zIOycjBS2pktLUprLQnUXZLPZyRGCfSpIMOk7pXX",
+	"XHRIKEPjiA8kc67e0UJNM1cSSym+EUYjzCZQd/KekmnmIy0YvLavB6YnrRNuZlTIghApCIIi2jtEPo8i",
+	"4puYsRgrvwWlrYLQEzEhCINKRhABQ4GKzCowMxNTp1cQclWkJdnVZMzNFjw3wyo1/s+5xz+B8jzdTcS2",
+	"GJl2n4KdTcXWJ738rRxwS1FocWS5OS4/KrkIhSdgyoTSKudb5b2Yq2P2dKw5DyQLcedKD+CnoNDyIFQv",
+	"VYh5aOvtx2NVlc3IJXDvZS7bVvqClUpvC4/GLehen6pYHeMoljK50uA2wY0jTYyi/ClBxTeNaBwTZqea",
+	"SIHuCBlrnxDljFnpMA/0WFpfpq1RcxX+KqXaTlvRUQF5XaDIra/ToYRUPHt7/A31Nof5bRLKkQ1261mj",
+	"86zRedboPGt0njU6X6fReVzAbJSFqv5gxng+ECZh6cuYla/WPpBgHWchMJ9PSSSZDeLfKTH8m/j2rMNa",
+	"Jxx1ccifN9jHb6GH+EkUhEqRioJP5rAXAt1CRrs8RO/b8Nvz8dY/+ABknLe+m3/V/CFbKix/V7kxAW4z",
+	"8fV35juBtFFifBuQzgDRegCtw0q/Hpyzo9hUqa49HDdVqz9RGa/ziz8lKvpr3VIhrVJAom5I2V05DRCU",
+	"DULiTARR4WUmk7zO56U0tDHPq/MjWgx/re+XnvaARsSPu/KF3HTW7GA9PVAWFOZV/QYWyahHgoAEDqzF",
+	"98QE5er3BBXkN6WwSjl4yYHcqkOwmbtY/kQUN2rOQhGRHEBIKTfiUwka4EeiksDqkGXKBmhrGMdjxCMk",
+	"/xXbTeXTd3vdSrKbYtFhA3pPmI7y8vSCgUOZUpLKv/JqETweExaQQEIpjYWO2N7SOWYxm3VYP8IDKQFt",
+	"V9ClLrnN+7redhDx8ZgENgqIzwOVmy4iPAq0sjkX7QQjb+7szPgkwuNxRT/ZyaIzx6CSNU5HJrQMuv6f",
+	"5s5OWcRgXK4Ty4Gv14ScvoMkN25vlib9nc5tV+LTnScHWQ3aqtNRbvbMwc0qAP3e9pIcRVhlNymzf6ya",
+	"wHUSU/fdLbgBuSeh7Ka7KJDvCI248iP0qSAmjq/PIzTjk0MU6HjuIZ+CwyzPAUQ+ru9Gu5gFVAXzjXDs",
+	"qxL0kHdBnkBIM8D7KrFzaTWLtSMQj8xYZ3yCfMzUGBeP7slRh8shWA9vIxS7Vh7ObPbN3KxUxkzDe6Qp",
+	"M9URTfI9HCbRGD+JFPOpLFmgSZ7EPh8Rk6YTCtB6TViPJGs3ZahWR0M+iVSWCzEZk0iQQGEKsERBbCCg",
+	"2UU5NpOhJkSpPPHHB5X061Qn//xB5yOnkVyZKAHYyQVSsM7/PBuTTLIytKWMLvJ2JpVcNsGpHnkSnIxB",
+	"jbu9th43lz5mue7223CD63FThe3MGNieFMUwicInsH6lHFUUWslOLnJjWOFXX5jc1/BMwaIaQFcRDyYm",
+	"Q7PKP7xOnr91QTTmBkoPwa0cgJMr3PEtYG9EmfmrAIi2NQGHIP1YB8PoDS5jGdO0AGAQu3rXvinG5i/i",
+	"snQmQbFzRyP8zbirAljJoa8BJd+bcSki0G/Fu5Sf5HnW0qRn9kwxh0zm7DRRs8nTnOMaGbyoUjaqn2tQ",
+	"iA80Hqqg+b85rfh7ovHUFwHWsPs0BYNINqBMJzBgkoVRbWzkTYeC+F0P/Qv1sCB7dckK7tZQhFnARyqh",
+	"ewW1h3zKkGTQYJuAb4x4rDwCw1lZNcPMqVWfSBMp/Wvn35//tVYmpf9QsqY3aGP6Zsyb8zgW+yNiEOw3",
+	"FFiNtTz3zYN61W0UE9HmMnLUvkGC80cFyJA0pi13STs5jOlbMltRA1OKyncEwJLKhyoPHGQzh+ypDw4e",
+	"U+eOzNKv6n4fbasHtQaPJioVmvrrzKznG6iMVVI1P1t50EP9iI9UdCPawZN46NkIQzFHcBXQ5Xdet2uN",
+	"PVVrRSVQVkm7rs+O91/UGpC3ZTQiLBBoC4cDHtF4OLKVx1lkIzwJKGG+OouAJ2ZAibWdB3hVgG7wKVX1",
+	"E5PZyk1XldKl9GXKwWNfaXiVtdfSOav/V5LpDGzpNXxLIwwLrZvN5yw7TnHFCDM8IJloOLibpO+SEpGw",
+	"lcA30z40KudKPAMvIZC4xoSPQ2Kjtx9fdqTMiFRFQErEduo8iMNwhkA8i/hkMES4tMRQSNmdCukKCY4Y",
+	"mg5xjIaggiJBh5mXzW5phgUiu/7rv5CEDTk41VmHnT5o/y3J6SAvKYqqNVymMKrKU4gZUrCiK2niOAco",
+	"aAtUtLKnDvMSQPXkqkQExZwnJaG8nfuqh+SM5UPjAvnzzz0eD3/+eXmx0GyV0A6DYabfUisjuzEF/EPO",
+	"BkbRAD7i6qhVEBQ9FSou30vLbXpI1zDqsK3dPdfdPkR9EvtD7SnJmRa8lO5OJe6Oua4qClmhlKEDJqfY",
+	"FIHqbtXswK0wvjfZbe0wncNHh2cmXqsV9EH2p8Q+lf8cDKMLXE7VQlKRpBPYEoR0mJcP+/VMQJ/85LZd",
+	"GiDamyEaCxL2bZPIsYf9u0HEJyywkzBU2UGHjfi9DttLvWJttbOpCyt4yyV+qzYacyFoT1WUApA17rEV",
+	"dJTYg/QHfMzA60x5tBospFxZt3iEQGWrdyg/GaVM2LZ1Km89OdVSh0WbnWmlifY7TAP2fXUHTriJ9M7d",
+	"3Pki/2kFjzntq/CQpqbywHiZXp23ZOZ1mE7tuYXR7W3rBN3XIfd6QHB4mCS+rzUamaRMJpHYeBIXsiBS",
+	"BvVI0FsyA2mmw4TPx0oVDUdaQTuM/o6MYzjHRgmTj0qGw3FHZmptkzs9HsyUd9gMND0dpurlmOo0Nhrh",
+	"6C7ZkmS6sXMNL5GgCSXcvMOSr2AU0H6fRBJS4UPySHVYvVY7lM+S2A0F8lAGB5Kyh0T7NqqRJBnsVSaR",
+	"HpFzGkdc4ioSmNDqgwo66jDTOoGw3gylVQCU6xsk5R9SNoCydOqkC9wHM1SfPsg7wEaSOCoul6TdGp4g",
+	"66zoMIXyIN+/Dega9lL52UmuyoZ8AxKxQDGKpilGsaVKUdhzdSi2bXmiVTpUD22lBGbbTgspbPFl9Qi2",
+	"FTynGfU9SanlZJnaZO9XRysgnFbg6XS0h+iPCY+JnD9gOdCVKupraKlE8VDZQI9P5NLIqr6Vjym8negX",
+	"zaJphlh02DUZUCEFP6PeEubUm0NoiJtXQafYH5pc0Fl9GRSg+9JRjGzHaqKOValUOpaNOiChyltfKpXK",
+	"46Nn5zgcCHCOMQtwFCSDQoorQVue/rRDVekL82dSyc6T4om+KbvF8SQinlp1NYuH9L4jhrjW2PPQ1pA8",
+	"oNcXR8dO+/WR5LBUpHWHRXiqzscdmWVHmGj+FFt+qM9GkkdWCTrCBugag3JVyU5ijH3iCDLGkWTetisd",
+	"dsRmqPbwgLB/x/g0JIHcPJzUpaugdzrrJ5C0DtsyZhalRmE81klASbCtCATjurXR/lYbSNjQWh4dKvcH",
+	"6CfcbqARZTbadeHfDquhobw5tFHVRUPoEH6EOJZMpORHQC/gXctj6BzJPzyjFFWJjFWRkMNsNSdTxkly",
+	"Spm6esikswdkEUveSsSIM580UZAPIsvuvSoeYYoPdhjWJi7v51NVT0ILacCHTGEOsklIga+bMEkHvAcn",
+	"AeRD5L06VcCtRC9PZ/QD1DuSPJTSi5sqRs0vhqk9GmN/SFCt4mrpLZWwptNpBcPjCo8GO/pdsXPeOj69",
+	"bJ86tYpbGcYj8IDUzm+KR1a8iuS1ansoa3KQ3LPyjVJpIK1qxa24UNRhTBgeU6tp7Vbcyi5E78RDkH+A",
+	"S5Q/xlyUiPiGFVX2hEQgWsWTIiUgKJZUF/PI8J4KcXXYSm4wqQ8P1EIKPEAV4CNl7KEkUIoVZdMhF3JT",
+	"+0Se/xTwVHUaA4y6Lh4gOuWggkI+oEwdH8kExXEoqaUC66oLNc0mkhpRSH/JpzAYeZS1lAinoHBPs8SZ",
+	"VYv5AGL5bNSfRHCG9XcNGhlBptx67UCjptyBAjoCRj0qAVwdcEQkvh1RNokl0ZGwmiKliA6GMTLbVEFn",
+	"ZhqAJoAagNOyzquDOyy3xyFnBOguU7UvJe8Xcv9OrrdiZiTKMOYNGqcyM5wMPiaq/HsrkKcilXcyFWRe",
+	"8mBmJEfjzjRWR5xytvO7KCjPv1jJACVg9/f8KqlhZx83dp26XyXOQa/ad2r9Oj7ou+RFUK0C3KsFkOLo",
+	"rh/txs4VbjSmuvyCQgwrneon8dDYAR7zehqt505qocquaq672bSSVN8ZFYDVtMjszbD3yqfv6JvW7Z+t",
+	"6iVtiRa7bvjHrb3W3fjX98dvDipk9ubP4ENLNnI/fWgMe+wX2v+l4tdC1huducGvb8KM3whlVlOKU7YF",
+	"H9Fu45aS7HJZ6WHP1NHadKF0LmNYqbLMQ1nptWLZWrkCS3cEj5xjzuKIh86RhHPnXUQHiz3N9ds7y159",
+	"tK1rHJNzOqKxc27SYC/rrdg818M1GWHKdM2h9XpJXyn0JEi8SS9CBa1k2cJVr+fawqbUFYCWvZQA8s5L",
+	"HCQwL1+prn7lNlNxDV6q7q5+6UqR7RvOz3E0IOq9xjofS0qiXZCAYqNlr9cOVr98w/kFZjM9QVD1NtZZ",
+	"lJaupJbU+wpIH0/CePWb+o2MThIyzRlt5G+fHz/blpiMRjiaWU3rFYmLih7LtmI8EFbzNzib1mfZmdzl",
+	"MB7+KQcwKFPZH2ndR811MyKblsqAykqOq4IuQWXBOPIjAoozHELsYB6RvyKxLvLwtTjPKOYtfrc+ftHf",
+	"LsEsN2WT+mfilr8CI3wdGOcg95zeE9DJjiPeIxmg1ZunwFYK0bN1oVY7WAgS3VNfsSIxviMojnC/T320",
+	"BeW4cIx7WBAjGm3bqOHuqtjKKRWbgPg1wYGKEv2bQbkc2OwZrNcG64a7+8T9ypaf+QYbd8ljFD1v3l+F",
+	"k5IDvRwpJfL+Qrx0DnVRc5KxesMGtzkRmyrWIIapIigoTZwBhhemVTWJInjXRQGeiTLBSX7v1Fh/k+JT",
+	"YmGS2rTJjtnHlQ2PVS0X2bJYSjWc6ekpFRgV4GaUWEXBwzo16Blf9rXOSsYzYvmXtW0nm5O27OOZsJrk",
+	"+xs66n/+NnLcb3lfFKvm1vacatWpNW5qbtOtNnfrlVr94JOlfD4sd6/q+y8wdup4t+rUg/qBg3GAnX6j",
+	"V6+TvrtPqi+sXJE6Iy+u+xljj11Q/jmN2Vp7LCqm1fpXo1ZtNHTF8v3UQaGZSVaSJAXOZGFIginWTcG+",
+	"KF+SFr91bFE+kU8a6llS7G6Dr0u4yOfRSYsyaU8kXVmp6j4+bgT/4DxWKieD/z7v60PwLCX/J0vJf3uB",
+	"NcPbixgl3kiGhmoCVaChO1/g31bwuJCaXqdKddWrSoeiMV0mGig1JSmThrLDG5uIsSCrXHTGllDG2JvS",
+	"yl+H5leg3b1KvVr7lC83C6J+kqU9/QP8aPXvpT3uVgGRqwqa1rwDpgQG2wqxKlAPPoa1dJ5d8uCTaKzT",
+	"uANAIFNo3eTuAS+thutKapyMrrZ6dPVqpV53PxW+flDouOa6Eo+a3VHo90Vw0K/6u8Sp9erYqZP9vnOA",
+	"93pO1a8Fu6Teb+C9nqGSjZ7br+F94lT9F4FT7+0T5yBovHBcv9bb71fJLq7XswRITHyfkEAesc+6C+I3",
+	"dvd7vu80dsmuUw+qPafX2+85Ltn3+8Ee2cPYLye0GQq5ZifJODJpuZ5I9TJx+r9lU2Nk81dALCzp8r7K",
+	"GGEVM4PMpxopyV0yl0rHzmcEKubpKcmd87lIjMsD1gukeVnh2U0I9Ua0V1cBX6BLgkk8k93/ZLLr1le/",
+	"dMnjMz5h/zQ6rbXHyhNDEsx8vfoy2r2peHmqiLsqq19G9XciU90SjM1P7NxeYKb+ZUImxHiQJYyATomv",
+	"I2K45hMS9wx/EkWESZZCTHqyt14aLWwE2zzPkFToXMA51DYUEOcLdlbtjanL2nhuvr5oCbY7SeNwIM2L",
+	"Gtgz6ntGff9I1JfAfIIAl0gqusBG0Y9U5X7dHG3dwvtLsNY1ETy8B7wFbsbTIQevU5ZJSuvpvEIeGuE7",
+	"IhCNM967UIHkd+LH6dMOS915teeICl/WblHgX0NStSPRleOxSLzJEydmkwy3go60y68eIeNxdpRoQOLE",
+	"m7MF+XVNVOOIB0Rp6yI+iQkKuPLjRORBCo9bdbe+PVfgxGS9SCqdBHJBR5RRkXjkL6p9spVqlsS2roTS",
+	"YVtpiaHtYl0U8MzJlEbRrnDllVGgcaY4ChpwFHNY9PVKo+QJSq7sLyRx/gp3mLQAcFL3d23aUFp/+Fs7",
+	"t8AbZjlMRd2yUZn2Ok+Dbry+Nk03L2XlVVHeJHgxgfFnCvdM4VIK565B4Y4564dUBdM9+7Ysp8MngMnT",
+	"VGO5tOpoy2B+zsLZdoZCa7SUkmggzZvY43QoWNYcV0FXWAjt+KLiY0HB/pNAXsY4x8hD3FU2O6/DsECe",
+	"/kPKCAOiUrjLRvDyIfKMHQBKd4EpwJApCGeSrRYZ9cCn96+y6cESGU9Rms0UXmZZS4NO10bFJoB26fe/",
+	"uUkxW4dlrXmDXQxpJRbaAn2zSnBjIx8L4lAmCBM0pvdke9EQk8oZ82bHpFJkJnq2Uf+ehsd8Bm95mtBZ",
+	"hJlPhc+tkizd1m37aE6v17SOj+aVgU2rWttFF5gy1I7LdH9pXG82a61VPThwHbfqVBv5cOWlFsv5vMp6",
+	"pAvKaFv1xt6LOa1nE7x/IbZ0pRE0myjXesOHzCie19TVZvLkWiecWLlkwSX1mcFBIS1Wa+292D+Y0xvr",
+	"Gg+lJtRMZPqylVxQKLa6wqa6xOapIu0Tk6dtZfCm1bQufj+aXVL34aLtzi7f/zK7OOHTixv+5+VxfXZ5",
+	"EuL+q9vG5e+n0483pw8bcnirzaVwwp85u2dr6d/GWjrRhN4wOIrwg761VEWgYt6FlMszwe48yse663hk",
+	"lYxFRVL6OAIlXjFGucOWBilvQbmaYmByUt92rtawCabatjusLGB5Lkq5qUepVgoJPBPIK8c9OkRVxc5k",
+	"y85nApp1ANyU6trESRMTqq0k9uKEQskodthURwGlte5JcJhkQEQ0VnFtmcBmlSJtLumpyQpQWISQsjvQ",
+	"bpi6x+U1iqHyLYyzWIs3E52jQs7kqiRg1mFyl02CA2Ay+3wSJVoRFpaG36gN1NqGzTjOTNw0ZLf4/ER1",
+	"BWDipPhK80vmmByloA3LngXgFHTffnypIFbSNBxOyHzBkm/M7jRcF13g6I7EKxmeskIgv6V5MH7HjFQi",
+	"Tv63mGQlx3NgJu9R0VXVQBJCm2EsroGxUIVDhnQsP+ZLoBoQq7kHBvbSWhrWkT8i6AMNQG13fn5szVXM",
+	"UPScBN2Q4h4NaTzrquQYM6usQMaitDElJSXg45YuFmFVa45yFjvIsGR9yjDz55enUNTBqrnVhuPuOW7V",
+	"Wlopwaoe7LuOu+u4NWtpRQSz6ItrHuglL69NYF1FRECakUzxPQPjKjdKwrHlQT6H3JdC/fEPhvpvwOSv",
+	"y7zLhXipnQe/Oe8+z49DiQg5P6fecDQEznPWj8CrMzqa2zOkb2e2zk50vZpuzCWN0Wmck737JjNJ3C+N",
+	"5+WBu2AuG7HX+YSHa+mCq0/RBc8oG6yvDE5af0NtcCZD5w8TFkpScqzqseyVR9s652lm+/kJ3l6fG/MI",
+	"I9PEZzpduTXykD0LNlqwkXIuuwPIUKejWFkgz2j5823yDNcXS9kYraYchTpKlR4PZv+1Q9X3XpHYnI18",
+	"3wP9YNMOVUG78j4n6bPNuv2xuvx/hmq+ts7LOkYR90JyCtnJ/mEyrUnJBnilRKzNau0Tg/paDsBKrD3K",
+	"JKfS6em1XKukyN+JMjMnBVaNqRpKXzKI9tO2gA7TGYfqdppoAoNkPWF3jE8ZoqU22lfJSftKy6exKa8k",
+	"dNe6oanqmyQu/4vMpc8atGfb6D/X8XERbrK/wp1nUoK9rjYs9nq4vNgrSmu9dtjiYq8qv6NOFzcyWdXc",
+	"7YxKUA0oU9gDp+qxDpOrU5ps0EaQAM2k6N1arqXbrqBjlQhQjgXn3JCyORRL0gFqM4SNJmOTBciEcIAa",
+	"Am1B0sK6e9BhXqkBo0sehngiJSw5Dk0BTIqfjLZQZztUTkvJUnaYWcsJi2mYrwO+VXcPkEcZ5B3qxhEG",
+	"AyBn3nYZrbjNclBPduT5vyfRzwvjGxGvfJXm7+e29NeKqsrE90yRnynys7fS9+UbFD7ZUKzJ55tdw0ep",
+	"rOqiTo1b8FhCWyYFbVWS9lIXove5r/+Q2PVG04VIv2xVgbTNXq4NOE/U/Hp/D+/3HDeoEqfe38XOQa/h",
+	"Oy+CfXLQd3G1V/Pnqt5lrAtjWskmD1crPttZp9v/gaRJ//40Orj/ODqbfRyd7fm/vq8XC5NtXsstcdFI",
+	"qyFp+pavk/aEQPO1ycZc6bQlwtxPIgGyZyryTEX+kXIduFLgpQg0g7XzmPHrBL/lThqlQ0EqE6mXw2qe",
+	"ktTGeEDsksKMdlqZscMSL4M+DUNwqcj7LWjnBvAgUKmbIUykz6N8CUeI/5Afh6ShmWKuScWHpDynSUZ+",
+	"qP6e4ihQNMuU8qRano058rIIVMWcdNhaJTq1c4iqzKnsDeAtcSuImUBGVFVrsAX+tGSA/ZlxIu6HfAqh",
+	"HjFHEXGgoEV+J0xG07xImkiKOqollyc/EROlyJimy89Euiz0rFii8P9xHhbzpVo3pmylZOxJNOkHmBI1",
+	"9S0aZJZKaVcl7zw+aYKLCG6CAv7RFsZn8v0sBD7bxZ5kFysrFqSRwhIORcuXJgP9JvEu+p20PsNSSRKp",
+	"2nppsQAx5FNWLmCaegvfX7asHjRdV8uNBR17ab1Mk6Xvt9X5Q/IP+5Dx3TIZYdZMQJNIfGlJw0Xu99mZ",
+	"5NP/Ly9iuYHsV1aAclEWEwMTz4Lfs0v830aOm8NYGcSY4JzFHvKmIo1ky2+vz5XZRyMHYarHZKrLamco",
+	"Xe3DMxU9tnAYmrj46ZCwDkseUWFq5m4rGSrxXs86I5hCmJ6q5uIdmhJFutRlOEMg0oE9T+IvHgMSgqoK",
+	"UOAI0XhB+Lxy49LVMpAHOETJUnCPQTpZyCUAwegYjSN6j2Nio5DzcQ/7d1KMkfy7E3IfJ0Fuh0nIPXwI",
+	"ag0phCnUV5o7O9Xai4pbcStVb7HEo7fp64LXfwie3wgJPxEF/wBpZ7qsSu5SmWdxfd3Hp84318dSwqMT",
+	"4dJYFOrGPhOk57oP/2etTUlNNTxHC8tJYUE82Pmif2nfuoCAAmcOqZ4Q5f5RWmNLkjGlTlQZn0BnRpXD",
+	"io+ZT8JQ6S7y+F/1mcX/ObxWX1Cj3qTgmqpkniR+TjH1rM34hxoj1BFY+/DaayS/zZFLU1ArpZRz/qkL",
+	"z5/7dXzFptzE03mIVZzDM3Z4xg7/YBfUdVHDZraiD4bsp2k3y3iCHVVw1BGJhPD0zyySwltCpAk4C7w9",
+	"OsuUN86n3dEVUe8IGaciQQ+iKE3IkhSWSbOscCvSZcbnS7aCvyhUQ9QB0lOOklbC7rBCpVU7iY9SA/pJ",
+	"mExBR4n8qbkjndGndAY6+nsGNYrl4DjTVZKHWKARv1f5RfPfMjGDUOGUM5+ACTTzXegAqvCL8tnqerIo",
+	"pHcq117TFHGnAiW0QpX+7rCAjEM+Kw6iR/pcl0lNdkqyfvyeRLYqjB+ZmtSvL46OJWso707kh5XJV4Ws",
+	"FlY2XXZj7TWFthmP0+qU0yEPzSNdp1YJ9JQNVFHYJKkr7SPMZiovDymtknIN66GhVgum35oy/gMl7nS3",
+	"n4npMzH9Z2ZzhZNdQk9/Moh4gcC8uM6ibalSxVBD0dRdJNG9oY2L9JJzBp2ic6JlWw+OKa+gS8PMJyLT",
+	"Ce7QVjRhyBvhO4KiCTNVlJWy1uhoJR0p6GSb++6+uz03Fv3G6vF8TpZrUeHnbHW8JENsoWKrSSshl3B+",
+	"iq00tcHW24/Hqtx6kuNj6+3Hl9tpoibdlXK0ne/r9WJzqljkGqTISeIYpByccBo8uJ35bt4QO//906Tq",
+	"fdbMYKwMKtF4amvIdJwA43yfSX0BFPKBnU3/UKxoYmaSVH9P+9epjEtWjIRjEunxqqS7lOXV/pAnJu3K",
+	"5Fyc7yup5aiGkSuilp2sKXz3WYJc1oidq7yUqTmep9+cpekHgo1tCpsmOAhULvdHraefZxKKpShLCvJn",
+	"GZRKAWcdzeUYgAawFKYmigo/WrUiKo3isW78/dYl950fsjo/maSTJqotXaJyI8+Klcoe46PUMPS9Fqzs",
+	"cz9q3XKoUAKZTv28aAm1KWyDBVRl8X/Q8qmP/WWLl4Roy2///wAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
