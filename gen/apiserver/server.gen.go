@@ -567,6 +567,17 @@ type PayloadTooLargeJSONResponse struct {
 	Headers PayloadTooLargeResponseHeaders
 }
 
+type ServiceUnavailableResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RetryAfter               *int32
+	XRequestId               *string
+}
+type ServiceUnavailableJSONResponse struct {
+	Body Error
+
+	Headers ServiceUnavailableResponseHeaders
+}
+
 type TooManyRequestsResponseHeaders struct {
 	AccessControlAllowOrigin *string
 	RateLimitLimit           *int32
@@ -838,6 +849,29 @@ func (response Authenticate500JSONResponse) VisitAuthenticateResponse(w http.Res
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Authenticate503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response Authenticate503JSONResponse) VisitAuthenticateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1197,6 +1231,29 @@ func (response ListEvents500JSONResponse) VisitListEventsResponse(w http.Respons
 	return err
 }
 
+type ListEvents503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListEvents503JSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListEventsdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -1411,6 +1468,29 @@ func (response GetEvent500JSONResponse) VisitGetEventResponse(w http.ResponseWri
 	return err
 }
 
+type GetEvent503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetEvent503JSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEventdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -1621,6 +1701,29 @@ func (response RedeliverEvent500JSONResponse) VisitRedeliverEventResponse(w http
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverEvent503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response RedeliverEvent503JSONResponse) VisitRedeliverEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1929,6 +2032,29 @@ func (response SandboxReviewUser500JSONResponse) VisitSandboxReviewUserResponse(
 	return err
 }
 
+type SandboxReviewUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response SandboxReviewUser503JSONResponse) VisitSandboxReviewUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SandboxReviewUserdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -2110,6 +2236,29 @@ func (response ListUsers500JSONResponse) VisitListUsersResponse(w http.ResponseW
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListUsers503JSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2428,6 +2577,29 @@ func (response CreateUser500JSONResponse) VisitCreateUserResponse(w http.Respons
 	return err
 }
 
+type CreateUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateUser503JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateUserdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -2638,6 +2810,29 @@ func (response GetUser500JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetUser503JSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2946,6 +3141,29 @@ func (response UpdateUser500JSONResponse) VisitUpdateUserResponse(w http.Respons
 	return err
 }
 
+type UpdateUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateUser503JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateUserdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -3156,6 +3374,29 @@ func (response ListVerifications500JSONResponse) VisitListVerificationsResponse(
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVerifications503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListVerifications503JSONResponse) VisitListVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3500,6 +3741,29 @@ func (response CreateVerification500JSONResponse) VisitCreateVerificationRespons
 	return err
 }
 
+type CreateVerification503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateVerification503JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateVerificationdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -3680,6 +3944,29 @@ func (response ListWebhooks500JSONResponse) VisitListWebhooksResponse(w http.Res
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListWebhooks503JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3929,6 +4216,29 @@ func (response CreateWebhook500JSONResponse) VisitCreateWebhookResponse(w http.R
 	return err
 }
 
+type CreateWebhook503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateWebhook503JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateWebhookdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -4131,6 +4441,29 @@ func (response DeleteWebhook500JSONResponse) VisitDeleteWebhookResponse(w http.R
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteWebhook503JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4349,6 +4682,29 @@ func (response GetWebhook500JSONResponse) VisitGetWebhookResponse(w http.Respons
 	return err
 }
 
+type GetWebhook503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetWebhook503JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetWebhookdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -4559,6 +4915,29 @@ func (response RotateWebhookSecret500JSONResponse) VisitRotateWebhookSecretRespo
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response RotateWebhookSecret503JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5241,267 +5620,274 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H0Jc9u2tvBfwfC9mdq9pEzJkmPLc+c9x0uixHZcy06aVPlEiIQk1BSgEpRlNeP//g0OAG6iNmdpe587",
-	"HUYmQRDLwdmXL5bPR2POCIuF1fxikQc8GocEfl8RFlA2eE8i2qc+jiln8raYjEY4mllN6wgNuYhJgO4z",
-	"TZAgQsh/p5jGlA1Qn0coHhJEWIAmgkSWbd3jcEJkX35EcEyCLo6tplVza3tOterUGjc1t+k2mq77ybIt",
-	"8jCmERGFNnu5NjSQz/x6fw/v9xw3qBKn3t/FzkGv4Tsvgn1y0HdxtVfzLdsaR/yeBiTqhpTdWU1rGMdj",
-	"0dzZwWNauaMRrug12IFZzXbW6fZ/Yn5H2L8/jQ7uP47OZh9HZ3v+r+/rlm1FJKAR8ePuJKKZj834JMLj",
-	"cf5begUduSUhiYllWyLG8URYTWusNsOyrXg2JlbTIqMeCQISODAN25JL24V1IAd7VRdXq07QqNademP/",
-	"hbPfCHyHVPdJrVffq5JGw3p8tK1r8jvxYxLcyl0p7GyknyHKAnpPgwkObTSl8RD2MiJYcCayW4mDICJC",
-	"dH0aQw8TEVNm2el9PmExdH7bPsrclzOU87n5NXczIkTudxWdhiPUjjPP/qTjrs8D+c6L3V23atlWj0bx",
-	"sBuojqoH+w3HfeG4cvmXAVi1uVuv1OoHEoAC7k9GhMVzw0wesMmoJ4EGi7huNa0Dt1rLPta7EkT0nkSi",
-	"G1KfMCF3kIwwDa2m9TtmpCJGNB7+r970is9Hlm31aSTiLsMj+f4bzIiB5/3AbfTcGnEOgmrDqe8Fe06v",
-	"t7vrHPj71aC+V8UHeweWbckRmdfbsn/LtkYkxgGOsTpjIwUX9Zr1aFsjKgRlg26fkjAQVvO3zxJI1XY2",
-	"f/uyasX2Kvv7dVgxck9CPiZRV70tt3BIULt9iQIaIMZjNMKxr+BFDg9hFiC5R4j3EexYxTKftprWRz6J",
-	"EGV9Ho0UHvH5JFT99IjGMCSwHj/blhAs2YdqtVrNnpPr0zenxzenJ+lBSQFYnpJxsNbssuexi+OYjMYS",
-	"QVYLT+KIDgYkIoHVjKMJkYfqvR5p2aEys0C5MS06Qm3M0FmEmU+Fzzc4ScdHpSeptosuMGULD9NBveo2",
-	"5g/Tgeu4Vafa+J6Hqd7Ye1FymMZYiDGP4uwp4kNWCThZeob4kJkztBYuzJ+hE07yJ2jBoclC4d6L/YMs",
-	"FL4/vW6dtZ4OhfVq7RtA4YyyQRkYGvqSAUM0HXJB8oScChRNGFNU5xlI/zOB9GPr8tXToDRZyadD6QfS",
-	"G3J+d8qCMacsLsLpVD2WnKN6vgbnWD1ouq7mCgMi/IiOFeNqXUU8mPgA2RHxiaTTcs/uFev7GzBQleyI",
-	"K9j3yTgmgeau8g/7mIYksD7rPXwRHPSr/i5xar06dupkv+8c4L2eU/VrwS6p9xt4r5ddfMJwL1RdL1jm",
-	"7EwmUbiEedTrJHYk+2qVLOwHGg/bxI/IyiVWLB6NBRJ0II8+Euq9/4Cl1wtgTYeC+N2L/ttfDqL9V28/",
-	"/hHdTH+/vTrZb51ffWrx2jk+x+1pffx6/24Xv2z9Uv/3j9q4R9saEhyQCOSvI98nQjjHnMURD52jMORT",
-	"511EBxTksPwSS96LwzOBsGxJAhRzyagHmmMXY86ExPkIo17Ep4JEaOv43XV7W/Jhwh+SEfCLI/xwTtgg",
-	"HlrNmlvfT3CDiCNJCuQgWwEZjXlMWOxck3GIZ/JQF0fkyVPuoemQMBQPJTFJhiAQRhG8KHlBOTzAjWkL",
-	"IzMKyTd6yef8mfOWzLz8eAmbjCQQyc9JmJgf7jWOyTkd0diB6/xQr8kfEyLidOXGJEJTygI+1UOhAh1d",
-	"tdAdmeU/rthVwJzxrhQIRviBjuSAqi78J9EyU3fcDJqNyYBEhcFdS/oB5HbxAEPSj+UWysXxJ1FE4MjK",
-	"gX7PcQlSsmht4nMWCDRhMQ1hQHrFItlerDue/b36OqMhcTRzjvqx4mbKRxJzUDqgHunzSIJ8HEkW6NuO",
-	"5MOHD87RJB4SFkt8ROaH85pP5VBwplETeS8JjkgkD2Q4+nfHkie+Y3mIM+Tt3Fc9JEUpQG/CRt7RmL4l",
-	"s0JjGynk8O+O9eDgMXXuyMx0cfWufYN25Ce9JafZLTsdvzoaupxWUI5XIvX8J4FoYCMcCi5BkEQRj1CP",
-	"B5QIhAXydLMuDRaPoVorQSiPtjXGER6RWGO+40kkeFQ+GG+MB5QpQsDIQ9z1obFnMMk4IveUTwQa4wGR",
-	"45DY0vpjQqKZZVuafVLvLBpko1oDMEgGLccXxySSPf2/346cT9j503UOuv92Pv/rv62yRT2VtG3RegLh",
-	"g9VEW57k3ypwRy6cOdtjPAs5DgA1a2ohaY/f2N3v+b7T2CW7Tj2o9pxeb7/nuGTf7wd7ZA9j38x4jEET",
-	"oCdM9HikwP3HhCZcWOnJmExooA6GWYHdvaVkwJ+9JbP5uR6hCaN/TIhEmykeDfmA+jg0UIW2MLq9bZ2g",
-	"+7okDDQgODxEjNyTCI0nsUTFgjMcIrlQcnlovF3psGt9uFOdFNAK+SXMAgmWM01iRAmBqXRYbmEb/Vrv",
-	"hV8lzgGuB07d3+05+2Sv71Rxrbfr14MG2eubhVWHMF3aAnVausTZ09hoLAOyTuehVnU6nYcXp4tgbAEx",
-	"u8IDggT9k9ioKvFQ1XUXHYMQesgOMCB9PAljSSbs5UQkgyirpYhSSp6LToDk6eAAFOB7PUGoBL4n6mPf",
-	"FLw1E71oDkXWuWQ+a3KmJfOZJt/+hlN6lH2pAwBo9iUONOoHtp4zydGBjD8eh5rZ3vldKLV/MivZEmTx",
-	"exzSQMl2QAvk1OW/So8IUqjVzErqUmAVAg/ky6OJAMUeVipBjfbkhNDHjx8/OhcXzsmJ9WinHWkOPNsJ",
-	"MJU4cDgL1bH3MdMKQ8myPH7ONs5QMkA0DMZf0QusCJfVtNzqm5O3n3Z/3bs5+FD75Wz/feOifvniunp1",
-	"ZD1m1/6/I9K3mtZ/7aQGlB31VOycwnLAgi+kpnIMIxzKGZMA8QjdUx7imCh0pXo6RJ5aUQ80qAIR7A8R",
-	"7/eVMQDB0sgZrC81lA1bv72z7NVyNnpZb8Xmi3nd9XpJXynnTtftBSBjnu1Z9nquLWzrMWf9kPpPOzga",
-	"9LpxhJmgABpZQD0C9IimQy5hJNHSZIDbH2I2IEGG9Q6IT4Vkif4ycPb1ioislUjwSeSTnwQCtV8TeTQl",
-	"lt07MutS1p0I4kkmwHQkX+8wYBUkNafyZRqGqEckyI8jLoGUBIeKv0diyKM4nG3byJtfVw9txSm5URik",
-	"wwJOBBgWQNyTDIU8f16pHqtLHoZ4ImISeIppeD5qP/ioKeh7yjljPO5SeW9EmNIlZakBFanMJaEMAOIe",
-	"0xD3QoJmJP6xZ+mIzRCPhyTSgtWWZJj1nFDdbUgQbbjVbdvQSuB3VVsxxGPyw+jA121ni0keF4dP31aq",
-	"e0i4jnRXTedqXX70BqIJIw9jZTaHARxKoBpKtIV7fBIjClR/xicRAja7ghaIMXMqL0CDuP9P2eRLHp/x",
-	"CQuefGz78HZ2a6U4AWcUHv3Yrb3kSEz8YULQUmE2Jgyz+JkF+wvowpVSkdxwfo6jAXkSqGk1SzfmvBtC",
-	"L4skBlAogNAiYZA8+IQEqIou6Msfz3LBWKhAMGIJiJilQ3mGwx8MhzecX2A2Myr6J8FhhGPSBW1MkU3h",
-	"HI0wmxk4FIbtxf2YKBtJTEcgP2dU5D8YJItjnLOZHCq9vJcZooeE0to/w+yTYLZgEFn6dqbpV0P7LcOT",
-	"eMgj+id5GnWfZDsoYlsMW4jAmxINsUDK+fMHk/vjiASExRSHAuGIIO1YYaNpxOU/elC2ZMl7JORsgGKO",
-	"AtrvEzDIKabgGbKfBtllBrZlXcy1/wYwrrUMUhI8ZTF4Oj1FUCkoOyIyEWViaIHZR1MskGyphAKcgaws",
-	"N/Lj+Y55qUSOFIcRwcFsjRGjLa98Sbzt57PyF3Aut0xMxmMexSS4IAHFN2AveBJOTzrqjmRPyjluNS/d",
-	"I6j4hb+OnZaMvVccjvcMmT8cMpNtVSuuvECPNRZOrWtF19Osm4G2T2aMqwVjmG36bcelThxw20YQLMJ8",
-	"Ikl9RAZaw56OAdxYn/ph5fSanVLe/7Xou7GqXyG4T3FMgiuwmWtvXVCE4/Aq4mMSxZQIq9nHoSBz+ivU",
-	"I4z0qU9xiPiUkUhOWtAB/OojjHoTQRkRwkZYSDFkEjHFmo0zfX/J+eYuP5Ynmlxrx9kVZxgaPeb9aJe/",
-	"cinbPNrWEIsuzEgM6Vi+pNeux3lIMJw+KrpqquWPM763630y+Vx3TCKfsBgPVr77zrxzlb7ymPPhXf7+",
-	"OTR6tK2YxuHKr91AI2UUNgbm37KLm5212aPUv473fid+XAZ3LTaexN8N+P6R8Jaf7IchAUU/OPrAkskp",
-	"CzTGUWzcmLLTXQGtKzsf4RksZeJWubzzvxjWV73Zbl/+BTA+iYcZX4mlkJ2HTj+kyrer3ItEyYo/CaTa",
-	"aReSDSnKGAsx5dGqT5hm8guJ60jy7mb0xramEY3JOxbOUn/+7CKn886Mb/HSKreUDdfWhLgtAwHZ/Q2/",
-	"IwDaCT+aJbqyhVI5lKz8vFtQdpKmP1sNZdH01Pc3m5tShXRj82oRX775cINijgRhAXhfHmmtCrCuTaTd",
-	"TTsT1931s33BHeIVoKzuHuyVAJaJvS3zOJ/3/1VqG/1Ojk/a3XOX+pMVXW9LPMpsC7rXYTep27eaaLnj",
-	"d3arcuuZm1mu57ItfKnR5Ul2/lkIusB3RIADkiBhKNCUBgPtAp2Hp9VH2XzrUuPfDJj6I4I+qJ7R+fnx",
-	"ygObuhN2Om1rybduCkuqFdHdkOIeDWk868pzhdnMsi2fR2OujOaWbQ0IIxEOu5JyGXJnl7yffy54SLoS",
-	"2iNKYrDgMs7kjT54I8bRRMh/B/yeRAxirXg0wEzDtsQnk15I/XDWjSMckCAZ3ueSSR6r8K5jkFS/zNts",
-	"W+13aLe6t+dUEQ7HQ+zsIh0RhqR0a6PJeEwi5GNB0JZ32z7ybORdnP4q/zk5vVWqC7NyRy8/WLZ1dPZK",
-	"Xl+9k9eWlBCOztX1pbxensjr9SlcoeX1hby24XoDLW/O4ApPb9twvZHXT/KtlycteT09h+slXGWbl2fy",
-	"3ZevTuB6La+v1RWetl7L6/kFXOH++Sd5vbiV13fQ2zX0cP0SrtDzDVzfy6+//CCfHh+dwVXePz5+K6+v",
-	"T+F6Dle433ovrxfyK8fvTuD6Cq7QHr51/E6O5PgKWl7LGR3fvoSrXMPjX+Hdj9Dm45W8wtxPTuVoT97I",
-	"9icXcjwnl7LPE+jt5JO8c3os25y++iiv0PNp+zVcr+Aq53J6I++cteRoz6C3s3PZzxmswNm13Lsz2JFX",
-	"R3JUr17K8bw6lfdfQc+vXsuWr1rwFPp5dS77f3UBdy7V9Rd5vT6G6wlc5dxf3UDPt2dwVb9ln6/fylV6",
-	"fSFbvgY4eX0t1+f1jRzh61v5ldYJXC/gCm1a7+SMWtBzC3atdS2/22rDnbYceQvg6s2R/NabU/mtN+/k",
-	"/TdXsv3bIwkJbwGW3r6C369ly7ct2ebtpXz3LbR/+0F+6/xIrsP5y0u4XsNV9nkO8vB5S+7U+Vv43YaW",
-	"N3JHzm9/ldf38v7F0TFcz+Aqe7g4li0vTuDpySu4yrlfnMq3LgC6Lt7K+V6ct+AqR3IBMHZxeQpXeOtS",
-	"7sLFOzmLi2toAytwcSPX5AJO08UH6OEj/P4o21zCylwey69cnsr2l2cSHi5fyfFcto7hKmdxeS7HcAmr",
-	"cXkF7a/h/if5+x3sy9XRW7jC72O4Qp9XMIurcwnhVzDaKzgLVwClV9fwFoz56lqu51Vbzuvqo1ylX47k",
-	"/WuA/+t3cIW5XMOpbB/JO22AjTbsY/vVFVxlmzacyvYbOcc2YKH2+Slc5Qq3YQ3bcILaV3AFDNBuy5m2",
-	"b6CfW2jz/i1cobcP0MMHuc7tX+Gtj8dwlS1vABJujmUPN4AJb+C83LyRPdy8PYerfOvmXI7w5p3s8+YG",
-	"WgKc38AXb27lCG8+wB043bewI7dv5dPbC7lut7BWKnr39pMc+XtYq/fHcIXVeP8K7gM8v7+U330PGPXD",
-	"uVzbD3DSP57K6yeAyU9wij99OJVEJetXnaOyu3ORIZ+/7D7+dxmxPSlVMx0hH4eEBTgCP2gbean3s2ej",
-	"eIhjRB6oiAXaYhx5KtS55uy63nYFnd6TaJZxoNYWVyo6DGTmMRaxijaxkeDG1xo6TZ1JJfMOsd6kn1Xh",
-	"110XMTyibKDjJ0gYNBHuMOhDm595gGdo6/bmeNuWIroUxNU3dAiWVz1wITTbrXpgLsMoTfCQadhhXnU/",
-	"aVlBUmwpyy0zxgOtMTZ+0nhEUDQJ5yI6cjHhCeNp3NCzTFmebXLzO+o6B5+/1B8d9aOW/li4xzd0VM5o",
-	"XJ8do93d3QMw2IsYj8Zy025vjtWKkwfsx+EMxcOIENSPsK8EBRTQAZXbP6JhSLXRfNtWDklYdJi3KDTb",
-	"MwCSflAumYQQkN0EWFgBajhTvvdNRFmHJUECdhLkoB1lFJOb2xKdOwThkN7N7cKSqPHcnjhyiEWJpGyB",
-	"SUjllDbULt2Ah7R6FfE+TBeOhZSg4A8dwzGvXErj2b9YNCYjsVLHpL9zpF4EqRM/tNSrWZESRxGegZCl",
-	"P651BJsFdagY6M3fgtA5PTmIYF6tOQPIfkxDoddbh7ZqXRTHYJDZmdtpgEey5mXCWHF9N5Sq07e+Irop",
-	"GaKO/l5/7Yjxei0q7WZwNnW3SEW4oy15LPgktpHPGSMmgh7wtI0YZ07t4UG7tW8XpM2GW3aAQqxsrwqO",
-	"s0uwV88uwd4aQcJpNFGXPPgkGsfl+icVetebSYyjtZsmC8BPmahwY9POxciVga6ar84IUh6vmvT++ubm",
-	"Si/QIcI9AfHSQ8IQ4+mXcRTRe5JXi80BRePgIAsUbnl0cE7joGGtAC25TVgG4e3knOWn6CBPZwPzmuiP",
-	"CZmo+KFsvjWsvMQqHeYgT0x8n5CABF7TJGJTuR4wE1MSkQDVHh5U0zTYoSkRZDQrQKRq5WPmk3C+vykW",
-	"Es2SWA0ooOBAESgAUOTffNGrV130ijPioa3pkPpD01ro+M6MUJ2mPktmAkRGD9WyLTOgUgXAiU7Ycgnp",
-	"XMohpnWCTF6XnwRSiV8qqB1zOVbC/Ggmd8+EpRrTF9rySpPFeIizcFaI3T16Wa3t6hwyWeSc5z/qC0KN",
-	"P6c/kfP558yDeUZkXjWbLoJR9cwvwR1lgTyeqdYFjYc85qh1ktVwZNLdqCBsHCrsPZ/5bEyiEZaosBsR",
-	"QQMA+QTRky6Putq6Sk0fIxrSGEe62QjHEfUn8rSoG/dU4NItPm1dlrHWt210OhqHfEYi1AKProRrUcCg",
-	"M9rJw0PjIZ/EKpYKi+Hqzc/vbrXmwOZChp3F7OVBCXdZe3T+R/168bjeZp4a81X6/UUphww6U5aNAnKt",
-	"F2WZ+YU15GpDZgt4qkxoCvIktlZRDDHE10g+coT9IWXEiQgO5M0m8ooxpZ7dYUlcF/hj2MjLuhDKv5OA",
-	"AfnHiMRDHnTlPZ3NQ95dEHcGvZe7JJXHk9mrw8Rkn3N+5fJF7e6Qv1nuOiOfZH2CodNCOJMaYTYUxqug",
-	"SzIFtaUAo1+PIBwEJKikcaQhyJI4RiMuYlR13Q5T+aIOpWwmf6lkfSFniW95zXWRP8RSJCGRkJvoT2KF",
-	"owu2Lk2SU7gsiRHOgOBevczmoGOIi+f5HfDpcTSD7CyFINg8cQeqBOBn4rog/EZNFILh1+Hkz2Rz7Tm0",
-	"kokvtSwtDjleyahlXaCyXS7xhrJXJtooWOjkbtkZG1bmm2V8CeS0KMOzBSER3EO0uCVhD1wHQdzykIaX",
-	"GYqVoQRIP2cQ1xRQ2e2IMhwrpDPC47H2YYIkUDrx1KL9uhUkOlZN1FB17ijDL6qg2WVvK47rWDXM9VGe",
-	"nGpJV9msuUe6/eIedUarNfs7g9aqt8fkDM4uM6k+wCzPyLs+xOIvg/K5VXu0V7+weHabvp2fy+p3S7bo",
-	"8bMBzhMSa8q4iesJ07qAJPWZhl1KSpxNssnP1hf70h431iOsgXuepgHQp3WlG4wBJ2N4XdkYeMzHTEbi",
-	"J+TemFMVaIfSzPKnM8it70LMdU439t0w/gVrbRh85Jr4PArW2LM0i9Gqfq/SlsWVgfHl+lo4ez2wJx4N",
-	"HXIc8sG3OhFl/jCnf0xwKJDhnir51Eg58fz/HIwv3Nii8T5HKe0nplYsp5xloleGSdrsbOm0LuUKIxIG",
-	"Ug6XjOgWRm/a7y4RqBhI5IT0jqAxjodGA448nDggdpXHm9hxd0Di8UAbwghYEhT7p80QihmXvyEnEkoS",
-	"kMFXC7J7PofN8oxqOVawqOXDwAfqMCIjT44Jjo2ZRUx6IxqD3QOHE5Ifxno5c1Yyl3PecHIj0mGXQdpr",
-	"gkPZ3UY7nOqJDWxySFTPkiwLq712dB9lYzo3LrHzABRiAXHiUVZsAYuYSgKKqNYGqFDJdIXnBfj6euqZ",
-	"L3WQ3aUkm4rqJbBxkUnMXr6UX1bLBvkJQ+J0PmXojswcgBo0xjQSaEu9oSBJbNup3goLJIWlCjrhIB6J",
-	"mEekkGltSKI8+M1nkscP2YE33JJNMm5Myx0aV3oqlXmLzjukDXFEiv6z4EwcQNIM7Zyam9Re1i0t4BMJ",
-	"lAstAekElbbPgij0LB3f4HQMseiOeEQWe/BipvKBgNGzz8OQTxd57JqAka+yaWSyKZZllRMqy6NJtxhz",
-	"NCBKYSZfhFEmUjjX/II8hyYPYzHB4vKDb1LTJctUhgKuhpyVG1tPK9W9OhrL50admzvo/6rWq41Go+FW",
-	"a7sFwXkvB537uRPf6fzrt6pz8Fnp6/bsar3cEHxNNEf6VMfWhJ/tKgX/JptbaqoxbNRXcypJR3bJKMs2",
-	"qd1epJxtc3D3bxN/EtF4tlApG2AxJGJzleyuU284JTrZ6kqd7G6ik021s/U1tbNtzIIef7gm95RMn+Yz",
-	"brJ5ZWknHo8jfq/UNLC0n0u1RlgH/pTnXHT62JckQbVDEQgFJJDnFeuSL3MhTmsW5phnO5Z6uhYlGTPj",
-	"Mgi6Ma7+6aCutEkh3txZ3lRE2Cg6BTKyZaOeULvISQiEx2OCoVk8JDRawIawcNZhW14S1ePZaIEZyUYe",
-	"oZlWERlHROJXHNN70k172D7UzG2HqRMhSAyR6wodl6lq82UcVrjQZyLwHktKPCx/O+uA+zhXCGKtL6sY",
-	"vcf5ghFrvg2NH8sKSizv4BMdJ8OekzHWVgzMxeUVtAPzyoHNI5oMu9MN8j7qy94tc2vPdhWSAQ7XCgTK",
-	"Oa1nu1hHns55oWdfnpKeoKuX4INu9mg/VTk3VwlkI4BeUC9kzVC9QjmRFaPOWnHhZcoG3WTBsNh0oxL0",
-	"svZ4v3foXEJmNgL/opVkzUTCKxihldLcxpFy2bpcy9onYmJJWZeFGhOB8CTmcvX8QkU+yJ/JCAnEISKj",
-	"cTxLzWRA2KhIagLlaP9vec2HEECfE6S3ypKXIrlGmQbUMO9LlZ/Q6DFTomyR6xQQ29y0p0CvVRm7Q6RJ",
-	"p5q5p/QKYJD2TMkwb23LYNaAca1Yrtx0ayXTLRDvzVF8oYPNj1ahg42BdxH7sTbuKHSwSQTnU6KgU/0T",
-	"DsM1LWHGW/Fz8fSvqRyWfSS64Ux9mPWp0YJqSmVFJiDpVg7kTXs0xPcE9QiRhx9HoP00OblAs2utyO6+",
-	"Up5cVNppkTIjN8whFssGh97pihYeuIl4V7c3HqKxshl32DSJcMZpfhnTE9XcblFJskTfnvidJk4yBvsu",
-	"nOaibZrD1gVtfgYkygSd1Ba7rtxYlFMYmeo1PNMkISKoH+K4glpJbS9Y5kyAOA4NAdnyUrQiJY4ER4AD",
-	"Soqz5DMhWE50+VmKIYYXIeobXsKb/KzaFvgV6DZP8rXUUyLv/KzBYZ4V96Q4prxB5KxAbdZhd5QFPwkz",
-	"NSg6VHfdCvKUacBGHpAg7TQEO66+IPvwjKzws5dQ14ggMcQRuEF22NEiYoujWCgyg8NQ6yPBy5QYItTs",
-	"MCdTfK+ZGdLC9UeF5c8xjnId0ZwYmWummVt5Ly9FZe9IaTDfAr4GnReFp9x7SeewQxI0NKEttgCKe9s+",
-	"8g7lGhhQyK5AifyRu238o+bARoWp3JPcaJPtm4en/FIvoo569gvJt5mzhNlVcwa4uYGwFdARQdr2gAij",
-	"L9WhHlqF3W5fIh6h09ZlE3nVatWB/6tVD215+qf8axvifQyjYyOvVqs58H+tJpvqn/KvbTTgBOokeden",
-	"71unH2DwM5WimISqNJfR6DxrDb6X1qAkBZUG7p/EXB4UHVcO2T7W910rz8nyrHj4ToqHb6tCWFcNcJlY",
-	"of5yLcJKjUDr8u+rPfghYvym4u5/nrS4ZmKfr5US180ftJE0VxAftOSwOF9QxqvyZKm5vzxn0JP0mJsd",
-	"rqxBME+QblXRtjGJlPfXYRppy5kOC1LhReiEBBOVLxGe0fhJTlobnYz1og+zsvwTJPenenVtLhcvUNlN",
-	"sTAibWW1NJuxyZqh23kYzUi5OYF0wXBXgHTiCb6BbNpOlG84VTqq7uZ9CtdBrsUjZmB6oTPc57VM28ty",
-	"OclPfm83UjBP/q38RzNnqSwW8fj69Ojm9MRrmu08zIOycjBS2pktLUprLQnUXZLPZyRGCfSpIMOk7pXX",
-	"XHRIKEPjiA8kc67e0UJNM1cSSym+EUYjzCZQd/KekmnmIy0YvLavB6YnrRNuZlTIghApCIIi2jtEPo8i",
-	"4puYsRgrvwWlrYLQEzEhCINKRhABQ4GKzCowMxNTp1cQclWkJdnVZMzNFjw3wyo1/s+5xz+B8jzdTcS2",
-	"GJl2n4KdTcXWJ738rRxwS1FocWS5OS4/KrkIhSdgyoTSKudb5b2Yq2P2dKw5DyQLcedKD+CnoNDyIFQv",
-	"VYh5aOvtx2NVlc3IJXDvZS7bVvqClUpvC4/GLehen6pYHeMoljK50uA2wY0jTYyi/ClBxTeNaBwTZqea",
-	"SIHuCBlrnxDljFnpMA/0WFpfpq1RcxX+KqXaTlvRUQF5XaDIra/ToYRUPHt7/A31Nof5bRLKkQ1261mj",
-	"86zRedboPGt0njU6X6fReVzAbJSFqv5gxng+ECZh6cuYla/WPpBgHWchMJ9PSSSZDeLfKTH8m/j2rMNa",
-	"Jxx1ccifN9jHb6GH+EkUhEqRioJP5rAXAt1CRrs8RO/b8Nvz8dY/+ABknLe+m3/V/CFbKix/V7kxAW4z",
-	"8fV35juBtFFifBuQzgDRegCtw0q/Hpyzo9hUqa49HDdVqz9RGa/ziz8lKvpr3VIhrVJAom5I2V05DRCU",
-	"DULiTARR4WUmk7zO56U0tDHPq/MjWgx/re+XnvaARsSPu/KF3HTW7GA9PVAWFOZV/QYWyahHgoAEDqzF",
-	"98QE5er3BBXkN6WwSjl4yYHcqkOwmbtY/kQUN2rOQhGRHEBIKTfiUwka4EeiksDqkGXKBmhrGMdjxCMk",
-	"/xXbTeXTd3vdSrKbYtFhA3pPmI7y8vSCgUOZUpLKv/JqETweExaQQEIpjYWO2N7SOWYxm3VYP8IDKQFt",
-	"V9ClLrnN+7redhDx8ZgENgqIzwOVmy4iPAq0sjkX7QQjb+7szPgkwuNxRT/ZyaIzx6CSNU5HJrQMuv6f",
-	"5s5OWcRgXK4Ty4Gv14ScvoMkN25vlib9nc5tV+LTnScHWQ3aqtNRbvbMwc0qAP3e9pIcRVhlNymzf6ya",
-	"wHUSU/fdLbgBuSeh7Ka7KJDvCI248iP0qSAmjq/PIzTjk0MU6HjuIZ+CwyzPAUQ+ru9Gu5gFVAXzjXDs",
-	"qxL0kHdBnkBIM8D7KrFzaTWLtSMQj8xYZ3yCfMzUGBeP7slRh8shWA9vIxS7Vh7ObPbN3KxUxkzDe6Qp",
-	"M9URTfI9HCbRGD+JFPOpLFmgSZ7EPh8Rk6YTCtB6TViPJGs3ZahWR0M+iVSWCzEZk0iQQGEKsERBbCCg",
-	"2UU5NpOhJkSpPPHHB5X061Qn//xB5yOnkVyZKAHYyQVSsM7/PBuTTLIytKWMLvJ2JpVcNsGpHnkSnIxB",
-	"jbu9th43lz5mue7223CD63FThe3MGNieFMUwicInsH6lHFUUWslOLnJjWOFXX5jc1/BMwaIaQFcRDyYm",
-	"Q7PKP7xOnr91QTTmBkoPwa0cgJMr3PEtYG9EmfmrAIi2NQGHIP1YB8PoDS5jGdO0AGAQu3rXvinG5i/i",
-	"snQmQbFzRyP8zbirAljJoa8BJd+bcSki0G/Fu5Sf5HnW0qRn9kwxh0zm7DRRs8nTnOMaGbyoUjaqn2tQ",
-	"iA80Hqqg+b85rfh7ovHUFwHWsPs0BYNINqBMJzBgkoVRbWzkTYeC+F0P/Qv1sCB7dckK7tZQhFnARyqh",
-	"ewW1h3zKkGTQYJuAb4x4rDwCw1lZNcPMqVWfSBMp/Wvn35//tVYmpf9QsqY3aGP6Zsyb8zgW+yNiEOw3",
-	"FFiNtTz3zYN61W0UE9HmMnLUvkGC80cFyJA0pi13STs5jOlbMltRA1OKyncEwJLKhyoPHGQzh+ypDw4e",
-	"U+eOzNKv6n4fbasHtQaPJioVmvrrzKznG6iMVVI1P1t50EP9iI9UdCPawZN46NkIQzFHcBXQ5Xdet2uN",
-	"PVVrRSVQVkm7rs+O91/UGpC3ZTQiLBBoC4cDHtF4OLKVx1lkIzwJKGG+OouAJ2ZAibWdB3hVgG7wKVX1",
-	"E5PZyk1XldKl9GXKwWNfaXiVtdfSOav/V5LpDGzpNXxLIwwLrZvN5yw7TnHFCDM8IJloOLibpO+SEpGw",
-	"lcA30z40KudKPAMvIZC4xoSPQ2Kjtx9fdqTMiFRFQErEduo8iMNwhkA8i/hkMES4tMRQSNmdCukKCY4Y",
-	"mg5xjIaggiJBh5mXzW5phgUiu/7rv5CEDTk41VmHnT5o/y3J6SAvKYqqNVymMKrKU4gZUrCiK2niOAco",
-	"aAtUtLKnDvMSQPXkqkQExZwnJaG8nfuqh+SM5UPjAvnzzz0eD3/+eXmx0GyV0A6DYabfUisjuzEF/EPO",
-	"BkbRAD7i6qhVEBQ9FSou30vLbXpI1zDqsK3dPdfdPkR9EvtD7SnJmRa8lO5OJe6Oua4qClmhlKEDJqfY",
-	"FIHqbtXswK0wvjfZbe0wncNHh2cmXqsV9EH2p8Q+lf8cDKMLXE7VQlKRpBPYEoR0mJcP+/VMQJ/85LZd",
-	"GiDamyEaCxL2bZPIsYf9u0HEJyywkzBU2UGHjfi9DttLvWJttbOpCyt4yyV+qzYacyFoT1WUApA17rEV",
-	"dJTYg/QHfMzA60x5tBospFxZt3iEQGWrdyg/GaVM2LZ1Km89OdVSh0WbnWmlifY7TAP2fXUHTriJ9M7d",
-	"3Pki/2kFjzntq/CQpqbywHiZXp23ZOZ1mE7tuYXR7W3rBN3XIfd6QHB4mCS+rzUamaRMJpHYeBIXsiBS",
-	"BvVI0FsyA2mmw4TPx0oVDUdaQTuM/o6MYzjHRgmTj0qGw3FHZmptkzs9HsyUd9gMND0dpurlmOo0Nhrh",
-	"6C7ZkmS6sXMNL5GgCSXcvMOSr2AU0H6fRBJS4UPySHVYvVY7lM+S2A0F8lAGB5Kyh0T7NqqRJBnsVSaR",
-	"HpFzGkdc4ioSmNDqgwo66jDTOoGw3gylVQCU6xsk5R9SNoCydOqkC9wHM1SfPsg7wEaSOCoul6TdGp4g",
-	"66zoMIXyIN+/Dega9lL52UmuyoZ8AxKxQDGKpilGsaVKUdhzdSi2bXmiVTpUD22lBGbbTgspbPFl9Qi2",
-	"FTynGfU9SanlZJnaZO9XRysgnFbg6XS0h+iPCY+JnD9gOdCVKupraKlE8VDZQI9P5NLIqr6Vjym8negX",
-	"zaJphlh02DUZUCEFP6PeEubUm0NoiJtXQafYH5pc0Fl9GRSg+9JRjGzHaqKOValUOpaNOiChyltfKpXK",
-	"46Nn5zgcCHCOMQtwFCSDQoorQVue/rRDVekL82dSyc6T4om+KbvF8SQinlp1NYuH9L4jhrjW2PPQ1pA8",
-	"oNcXR8dO+/WR5LBUpHWHRXiqzscdmWVHmGj+FFt+qM9GkkdWCTrCBugag3JVyU5ijH3iCDLGkWTetisd",
-	"dsRmqPbwgLB/x/g0JIHcPJzUpaugdzrrJ5C0DtsyZhalRmE81klASbCtCATjurXR/lYbSNjQWh4dKvcH",
-	"6CfcbqARZTbadeHfDquhobw5tFHVRUPoEH6EOJZMpORHQC/gXctj6BzJPzyjFFWJjFWRkMNsNSdTxkly",
-	"Spm6esikswdkEUveSsSIM580UZAPIsvuvSoeYYoPdhjWJi7v51NVT0ILacCHTGEOsklIga+bMEkHvAcn",
-	"AeRD5L06VcCtRC9PZ/QD1DuSPJTSi5sqRs0vhqk9GmN/SFCt4mrpLZWwptNpBcPjCo8GO/pdsXPeOj69",
-	"bJ86tYpbGcYj8IDUzm+KR1a8iuS1ansoa3KQ3LPyjVJpIK1qxa24UNRhTBgeU6tp7Vbcyi5E78RDkH+A",
-	"S5Q/xlyUiPiGFVX2hEQgWsWTIiUgKJZUF/PI8J4KcXXYSm4wqQ8P1EIKPEAV4CNl7KEkUIoVZdMhF3JT",
-	"+0Se/xTwVHUaA4y6Lh4gOuWggkI+oEwdH8kExXEoqaUC66oLNc0mkhpRSH/JpzAYeZS1lAinoHBPs8SZ",
-	"VYv5AGL5bNSfRHCG9XcNGhlBptx67UCjptyBAjoCRj0qAVwdcEQkvh1RNokl0ZGwmiKliA6GMTLbVEFn",
-	"ZhqAJoAagNOyzquDOyy3xyFnBOguU7UvJe8Xcv9OrrdiZiTKMOYNGqcyM5wMPiaq/HsrkKcilXcyFWRe",
-	"8mBmJEfjzjRWR5xytvO7KCjPv1jJACVg9/f8KqlhZx83dp26XyXOQa/ad2r9Oj7ou+RFUK0C3KsFkOLo",
-	"rh/txs4VbjSmuvyCQgwrneon8dDYAR7zehqt505qocquaq672bSSVN8ZFYDVtMjszbD3yqfv6JvW7Z+t",
-	"6iVtiRa7bvjHrb3W3fjX98dvDipk9ubP4ENLNnI/fWgMe+wX2v+l4tdC1huducGvb8KM3whlVlOKU7YF",
-	"H9Fu45aS7HJZ6WHP1NHadKF0LmNYqbLMQ1nptWLZWrkCS3cEj5xjzuKIh86RhHPnXUQHiz3N9ds7y159",
-	"tK1rHJNzOqKxc27SYC/rrdg818M1GWHKdM2h9XpJXyn0JEi8SS9CBa1k2cJVr+fawqbUFYCWvZQA8s5L",
-	"HCQwL1+prn7lNlNxDV6q7q5+6UqR7RvOz3E0IOq9xjofS0qiXZCAYqNlr9cOVr98w/kFZjM9QVD1NtZZ",
-	"lJaupJbU+wpIH0/CePWb+o2MThIyzRlt5G+fHz/blpiMRjiaWU3rFYmLih7LtmI8EFbzNzib1mfZmdzl",
-	"MB7+KQcwKFPZH2ndR811MyKblsqAykqOq4IuQWXBOPIjAoozHELsYB6RvyKxLvLwtTjPKOYtfrc+ftHf",
-	"LsEsN2WT+mfilr8CI3wdGOcg95zeE9DJjiPeIxmg1ZunwFYK0bN1oVY7WAgS3VNfsSIxviMojnC/T320",
-	"BeW4cIx7WBAjGm3bqOHuqtjKKRWbgPg1wYGKEv2bQbkc2OwZrNcG64a7+8T9ypaf+QYbd8ljFD1v3l+F",
-	"k5IDvRwpJfL+Qrx0DnVRc5KxesMGtzkRmyrWIIapIigoTZwBhhemVTWJInjXRQGeiTLBSX7v1Fh/k+JT",
-	"YmGS2rTJjtnHlQ2PVS0X2bJYSjWc6ekpFRgV4GaUWEXBwzo16Blf9rXOSsYzYvmXtW0nm5O27OOZsJrk",
-	"+xs66n/+NnLcb3lfFKvm1vacatWpNW5qbtOtNnfrlVr94JOlfD4sd6/q+y8wdup4t+rUg/qBg3GAnX6j",
-	"V6+TvrtPqi+sXJE6Iy+u+xljj11Q/jmN2Vp7LCqm1fpXo1ZtNHTF8v3UQaGZSVaSJAXOZGFIginWTcG+",
-	"KF+SFr91bFE+kU8a6llS7G6Dr0u4yOfRSYsyaU8kXVmp6j4+bgT/4DxWKieD/z7v60PwLCX/J0vJf3uB",
-	"NcPbixgl3kiGhmoCVaChO1/g31bwuJCaXqdKddWrSoeiMV0mGig1JSmThrLDG5uIsSCrXHTGllDG2JvS",
-	"yl+H5leg3b1KvVr7lC83C6J+kqU9/QP8aPXvpT3uVgGRqwqa1rwDpgQG2wqxKlAPPoa1dJ5d8uCTaKzT",
-	"uANAIFNo3eTuAS+thutKapyMrrZ6dPVqpV53PxW+flDouOa6Eo+a3VHo90Vw0K/6u8Sp9erYqZP9vnOA",
-	"93pO1a8Fu6Teb+C9nqGSjZ7br+F94lT9F4FT7+0T5yBovHBcv9bb71fJLq7XswRITHyfkEAesc+6C+I3",
-	"dvd7vu80dsmuUw+qPafX2+85Ltn3+8Ee2cPYLye0GQq5ZifJODJpuZ5I9TJx+r9lU2Nk81dALCzp8r7K",
-	"GGEVM4PMpxopyV0yl0rHzmcEKubpKcmd87lIjMsD1gukeVnh2U0I9Ua0V1cBX6BLgkk8k93/ZLLr1le/",
-	"dMnjMz5h/zQ6rbXHyhNDEsx8vfoy2r2peHmqiLsqq19G9XciU90SjM1P7NxeYKb+ZUImxHiQJYyATomv",
-	"I2K45hMS9wx/EkWESZZCTHqyt14aLWwE2zzPkFToXMA51DYUEOcLdlbtjanL2nhuvr5oCbY7SeNwIM2L",
-	"Gtgz6ntGff9I1JfAfIIAl0gqusBG0Y9U5X7dHG3dwvtLsNY1ETy8B7wFbsbTIQevU5ZJSuvpvEIeGuE7",
-	"IhCNM967UIHkd+LH6dMOS915teeICl/WblHgX0NStSPRleOxSLzJEydmkwy3go60y68eIeNxdpRoQOLE",
-	"m7MF+XVNVOOIB0Rp6yI+iQkKuPLjRORBCo9bdbe+PVfgxGS9SCqdBHJBR5RRkXjkL6p9spVqlsS2roTS",
-	"YVtpiaHtYl0U8MzJlEbRrnDllVGgcaY4ChpwFHNY9PVKo+QJSq7sLyRx/gp3mLQAcFL3d23aUFp/+Fs7",
-	"t8AbZjlMRd2yUZn2Ok+Dbry+Nk03L2XlVVHeJHgxgfFnCvdM4VIK565B4Y4564dUBdM9+7Ysp8MngMnT",
-	"VGO5tOpoy2B+zsLZdoZCa7SUkmggzZvY43QoWNYcV0FXWAjt+KLiY0HB/pNAXsY4x8hD3FU2O6/DsECe",
-	"/kPKCAOiUrjLRvDyIfKMHQBKd4EpwJApCGeSrRYZ9cCn96+y6cESGU9Rms0UXmZZS4NO10bFJoB26fe/",
-	"uUkxW4dlrXmDXQxpJRbaAn2zSnBjIx8L4lAmCBM0pvdke9EQk8oZ82bHpFJkJnq2Uf+ehsd8Bm95mtBZ",
-	"hJlPhc+tkizd1m37aE6v17SOj+aVgU2rWttFF5gy1I7LdH9pXG82a61VPThwHbfqVBv5cOWlFsv5vMp6",
-	"pAvKaFv1xt6LOa1nE7x/IbZ0pRE0myjXesOHzCie19TVZvLkWiecWLlkwSX1mcFBIS1Wa+292D+Y0xvr",
-	"Gg+lJtRMZPqylVxQKLa6wqa6xOapIu0Tk6dtZfCm1bQufj+aXVL34aLtzi7f/zK7OOHTixv+5+VxfXZ5",
-	"EuL+q9vG5e+n0483pw8bcnirzaVwwp85u2dr6d/GWjrRhN4wOIrwg761VEWgYt6FlMszwe48yse663hk",
-	"lYxFRVL6OAIlXjFGucOWBilvQbmaYmByUt92rtawCabatjusLGB5Lkq5qUepVgoJPBPIK8c9OkRVxc5k",
-	"y85nApp1ANyU6trESRMTqq0k9uKEQskodthURwGlte5JcJhkQEQ0VnFtmcBmlSJtLumpyQpQWISQsjvQ",
-	"bpi6x+U1iqHyLYyzWIs3E52jQs7kqiRg1mFyl02CA2Ay+3wSJVoRFpaG36gN1NqGzTjOTNw0ZLf4/ER1",
-	"BWDipPhK80vmmByloA3LngXgFHTffnypIFbSNBxOyHzBkm/M7jRcF13g6I7EKxmeskIgv6V5MH7HjFQi",
-	"Tv63mGQlx3NgJu9R0VXVQBJCm2EsroGxUIVDhnQsP+ZLoBoQq7kHBvbSWhrWkT8i6AMNQG13fn5szVXM",
-	"UPScBN2Q4h4NaTzrquQYM6usQMaitDElJSXg45YuFmFVa45yFjvIsGR9yjDz55enUNTBqrnVhuPuOW7V",
-	"Wlopwaoe7LuOu+u4NWtpRQSz6ItrHuglL69NYF1FRECakUzxPQPjKjdKwrHlQT6H3JdC/fEPhvpvwOSv",
-	"y7zLhXipnQe/Oe8+z49DiQg5P6fecDQEznPWj8CrMzqa2zOkb2e2zk50vZpuzCWN0Wmck737JjNJ3C+N",
-	"5+WBu2AuG7HX+YSHa+mCq0/RBc8oG6yvDE5af0NtcCZD5w8TFkpScqzqseyVR9s652lm+/kJ3l6fG/MI",
-	"I9PEZzpduTXykD0LNlqwkXIuuwPIUKejWFkgz2j5823yDNcXS9kYraYchTpKlR4PZv+1Q9X3XpHYnI18",
-	"3wP9YNMOVUG78j4n6bPNuv2xuvx/hmq+ts7LOkYR90JyCtnJ/mEyrUnJBnilRKzNau0Tg/paDsBKrD3K",
-	"JKfS6em1XKukyN+JMjMnBVaNqRpKXzKI9tO2gA7TGYfqdppoAoNkPWF3jE8ZoqU22lfJSftKy6exKa8k",
-	"dNe6oanqmyQu/4vMpc8atGfb6D/X8XERbrK/wp1nUoK9rjYs9nq4vNgrSmu9dtjiYq8qv6NOFzcyWdXc",
-	"7YxKUA0oU9gDp+qxDpOrU5ps0EaQAM2k6N1arqXbrqBjlQhQjgXn3JCyORRL0gFqM4SNJmOTBciEcIAa",
-	"Am1B0sK6e9BhXqkBo0sehngiJSw5Dk0BTIqfjLZQZztUTkvJUnaYWcsJi2mYrwO+VXcPkEcZ5B3qxhEG",
-	"AyBn3nYZrbjNclBPduT5vyfRzwvjGxGvfJXm7+e29NeKqsrE90yRnynys7fS9+UbFD7ZUKzJ55tdw0ep",
-	"rOqiTo1b8FhCWyYFbVWS9lIXove5r/+Q2PVG04VIv2xVgbTNXq4NOE/U/Hp/D+/3HDeoEqfe38XOQa/h",
-	"Oy+CfXLQd3G1V/Pnqt5lrAtjWskmD1crPttZp9v/gaRJ//40Orj/ODqbfRyd7fm/vq8XC5NtXsstcdFI",
-	"qyFp+pavk/aEQPO1ycZc6bQlwtxPIgGyZyryTEX+kXIduFLgpQg0g7XzmPHrBL/lThqlQ0EqE6mXw2qe",
-	"ktTGeEDsksKMdlqZscMSL4M+DUNwqcj7LWjnBvAgUKmbIUykz6N8CUeI/5Afh6ShmWKuScWHpDynSUZ+",
-	"qP6e4ihQNMuU8qRano058rIIVMWcdNhaJTq1c4iqzKnsDeAtcSuImUBGVFVrsAX+tGSA/ZlxIu6HfAqh",
-	"HjFHEXGgoEV+J0xG07xImkiKOqollyc/EROlyJimy89Euiz0rFii8P9xHhbzpVo3pmylZOxJNOkHmBI1",
-	"9S0aZJZKaVcl7zw+aYKLCG6CAv7RFsZn8v0sBD7bxZ5kFysrFqSRwhIORcuXJgP9JvEu+p20PsNSSRKp",
-	"2nppsQAx5FNWLmCaegvfX7asHjRdV8uNBR17ab1Mk6Xvt9X5Q/IP+5Dx3TIZYdZMQJNIfGlJw0Xu99mZ",
-	"5NP/Ly9iuYHsV1aAclEWEwMTz4Lfs0v830aOm8NYGcSY4JzFHvKmIo1ky2+vz5XZRyMHYarHZKrLamco",
-	"Xe3DMxU9tnAYmrj46ZCwDkseUWFq5m4rGSrxXs86I5hCmJ6q5uIdmhJFutRlOEMg0oE9T+IvHgMSgqoK",
-	"UOAI0XhB+Lxy49LVMpAHOETJUnCPQTpZyCUAwegYjSN6j2Nio5DzcQ/7d1KMkfy7E3IfJ0Fuh0nIPXwI",
-	"ag0phCnUV5o7O9Xai4pbcStVb7HEo7fp64LXfwie3wgJPxEF/wBpZ7qsSu5SmWdxfd3Hp84318dSwqMT",
-	"4dJYFOrGPhOk57oP/2etTUlNNTxHC8tJYUE82Pmif2nfuoCAAmcOqZ4Q5f5RWmNLkjGlTlQZn0BnRpXD",
-	"io+ZT8JQ6S7y+F/1mcX/ObxWX1Cj3qTgmqpkniR+TjH1rM34hxoj1BFY+/DaayS/zZFLU1ArpZRz/qkL",
-	"z5/7dXzFptzE03mIVZzDM3Z4xg7/YBfUdVHDZraiD4bsp2k3y3iCHVVw1BGJhPD0zyySwltCpAk4C7w9",
-	"OsuUN86n3dEVUe8IGaciQQ+iKE3IkhSWSbOscCvSZcbnS7aCvyhUQ9QB0lOOklbC7rBCpVU7iY9SA/pJ",
-	"mExBR4n8qbkjndGndAY6+nsGNYrl4DjTVZKHWKARv1f5RfPfMjGDUOGUM5+ACTTzXegAqvCL8tnqerIo",
-	"pHcq117TFHGnAiW0QpX+7rCAjEM+Kw6iR/pcl0lNdkqyfvyeRLYqjB+ZmtSvL46OJWso707kh5XJV4Ws",
-	"FlY2XXZj7TWFthmP0+qU0yEPzSNdp1YJ9JQNVFHYJKkr7SPMZiovDymtknIN66GhVgum35oy/gMl7nS3",
-	"n4npMzH9Z2ZzhZNdQk9/Moh4gcC8uM6ibalSxVBD0dRdJNG9oY2L9JJzBp2ic6JlWw+OKa+gS8PMJyLT",
-	"Ce7QVjRhyBvhO4KiCTNVlJWy1uhoJR0p6GSb++6+uz03Fv3G6vF8TpZrUeHnbHW8JENsoWKrSSshl3B+",
-	"iq00tcHW24/Hqtx6kuNj6+3Hl9tpoibdlXK0ne/r9WJzqljkGqTISeIYpByccBo8uJ35bt4QO//906Tq",
-	"fdbMYKwMKtF4amvIdJwA43yfSX0BFPKBnU3/UKxoYmaSVH9P+9epjEtWjIRjEunxqqS7lOXV/pAnJu3K",
-	"5Fyc7yup5aiGkSuilp2sKXz3WYJc1oidq7yUqTmep9+cpekHgo1tCpsmOAhULvdHraefZxKKpShLCvJn",
-	"GZRKAWcdzeUYgAawFKYmigo/WrUiKo3isW78/dYl950fsjo/maSTJqotXaJyI8+Klcoe46PUMPS9Fqzs",
-	"cz9q3XKoUAKZTv28aAm1KWyDBVRl8X/Q8qmP/WWLl4Roy2///wAAAP//",
+	"7H0LU9u42vBf0fh9Zxb22CEJCYUwZ85LubS0QFkC7babflixlUSLI+VYDiGnw3//Ro8kW3acG73snl3O",
+	"nPFSR9b10XO/fHECPhxxRlginNYXhzzg4Sgi8PclYSFl/fckpj0a4IRyJl+L8XCI46nTcg7QgIuEhOje",
+	"aoIEEUL+d4JpQlkf9XiMkgFBhIVoLEjsuM49jsZE9hXEBCckvMWJ03Lq1fqOV6t59eZ1vdqqNlvV6ifH",
+	"dcjDiMZEFNrs5NrQUP4WNHo7eLfrVcMa8Rq9beztdZuB9yLcJXu9Kq5164HjOqOY39OQxLcRZXdOyxkk",
+	"yUi0trbwiFbuaIwreg+2YFXTrVW6/VfC7wj756fh3v3H4cn04/BkJ/j1fcNxnZiENCZBcjuOqTXYlI9j",
+	"PBrlx9I76MkjiUhCHNcRCU7Gwmk5I3UYjusk0xFxWg4ZdkkYktCDZbiO3Npb2Aeyt1Or4lrNC5u1htdo",
+	"7r7wdpth4JHaLql3Gzs10mw6j4+uc0V+J0FCwht5KoWTjfVviLKQ3tNwjCMXTWgygLOMCRacCfsocRjG",
+	"RIjbgCbQw1gklDlu9p6PWQKd37QPrPdyhXI917/mXsaEyPOuoeNoiNqJ9dt/6Og24KH85sX2drXmuE6X",
+	"xsngNlQd1fZ2m171hVeV278IwGqt7Ual3tiTABTyYDwkLJmZZvoDGw+7EmiwSBpOy9mr1ur2z/pUwpje",
+	"k1jcRjQgTMgTJENMI6fl/I4ZqYghTQb/pw+9EvCh4zo9GovkluGh/P4NZsTA825YbXardeLthbWm19gJ",
+	"d7xud3vb2wt2a2Fjp4b3dvYc15EzMp+3Zf+O6wxJgkOcYHXHhgouGnXn0XWGVAjK+rc9SqJQOK3fPksg",
+	"VcfZ+u3Lsh3bqezuNmDHyD2J+IjEt+preYQDgtrtCxTSEDGeoCFOAgUvcnoIsxDJM0K8h+DEKo4Z2mk5",
+	"H/k4RpT1eDxUeCTg40j10yUaw5DQefzsOkKw9BxqtVrNvidXx2+OD6+Pj7KLkgGwvCWjcKXV2ffxFicJ",
+	"GY4kgqwVfkli2u+TmIROK4nHRF6q93qmZZfKrALl5jTvCrUxQycxZgEVAV/jJh0elN6k+jY6x5TNvUx7",
+	"jVq1OXuZ9qpetebVmt/zMjWaOy9KLtMICzHicWLfIj5glZCThXeID5i5QyvhwvwdOuIkf4PmXBobCnde",
+	"7O7ZUPj++Or05PTpUNio1b8BFE4p65eBoaEvFhiiyYALkifkVKB4zJiiOs9A+tcE0o+nF6+eBqXpTj4d",
+	"Sj+Q7oDzu2MWjjhlSRFOJ+pnyTmq31fgHGt7rWpVc4UhEUFMR4pxdS5jHo4DgOyYBETSaXlm94r1/Q0Y",
+	"qIo94woOAjJKSKi5q/yPPUwjEjqf9Rm+CPd6tWCbePVuA3sNstvz9vBO16sF9XCbNHpNvNO1N58w3I1U",
+	"13O22V7JOI4WMI96n8SWZF+dko39QJNBmwQxWbrFisWjiUCC9uXVR0J99xfYer0BzmQgSHB73nv7y168",
+	"++rtx3/H15Pfby6Pdk/PLj+d8voZPsPtSWP0evduG788/aXxzx91cI+uMyA4JDHIXwdBQITwDjlLYh55",
+	"B1HEJ967mPYpyGH5LZa8F4ffBMKyJQlRwiWjHmqOXYw4ExLnI4y6MZ8IEqONw3dX7U3Jh4lgQIbALw7x",
+	"wxlh/WTgtOrVxm6KG0QSS1IgJ3kakuGIJ4Ql3hUZRXgqL3VxRr685T6aDAhDyUASk3QKAmEUw4eSF5TT",
+	"A9yYtTAyo5B8o58OF0y9t2Tq5+dL2HgogUgOJ2FidrpXOCFndEgTD56zU70i/x4TkWQ7NyIxmlAW8ome",
+	"ChXo4PIU3ZFpfnDFrgLmTLalQDDED3QoJ1Srwv8kWmbqTdVCswnpk7gwuStJP4Dczp9gRHqJPEK5OcE4",
+	"jglcWTnR7zkvQUo2rU0CzkKBxiyhEUxI71gs24tV57O701hlNiSJp95BL1HcTPlMEg5KB9QlPR5LkE9i",
+	"yQJ925l8+PDBOxgnA8ISiY/I7HRe84mcCrYatZD/kuCYxPJCRsN/dhx54zuOjzhD/tZ9zUdSlAL0Jlzk",
+	"H4zoWzItNHaRQg7/7DgPHh5R745MTReX79rXaEsO6S+4zdWy2/Grp6HLOw3L8Uqsfv9JIBq6CEeCSxAk",
+	"ccxj1OUhJQJhgXzd7JaG8+dQq5cglEfXGeEYD0miMd/hOBY8Lp+MP8J9yhQhYOQhuQ2gsW8wySgm95SP",
+	"BRrhPpHzkNjS+feYxFPHdTT7pL6ZN8lmrQ5gkE5azi9JSCx7+n+/HXifsPefqrd3+0/v8z/+1ynb1GNJ",
+	"2+btJxA+2E204Uv+rQJv5MaZuz3C04jjEFCzphaS9gTN7d1uEHjNbbLtNcJa1+t2d7telewGvXCH7GAc",
+	"mBWPMGgC9IKJno8UuP89pikXVnozxmMaqothdmB7ZyEZCKZvyXR2rQdozOi/x0SizQyPRrxPAxwZqEIb",
+	"GN3cnB6h+4YkDDQkONpHjNyTGI3GiUTFgjMcIblRcntoslnpsCt9uTOdFNAKORJmoQTLqSYxooTA7Gua",
+	"aOB6wuM7+V2HJQNs0aGAD4c0QQnvk2RAYhcJjjAMoiY4xHdEoGQiCa3g4zggAm0IQpC1NQh3+T2Rc86d",
+	"ZbNX774IasTbw43QawTbXW+X7PS8Gq53t4NG2CQ7PXOW6t5np1kgiAtP1UYAzeYiuO50Huo1r9N5eHE8",
+	"D6zn0M9L3CdI0P8QF9Uk6qtVq/NuXgQ92BMMSQ+Po0RSJncx3bJwc60UN0thd96lk2wk3LnClVpN9iq5",
+	"UmM12De9UZpvn7eGIrdesp4VmeGS9UzSsb/hkh5lX+oyAWZ/iUNNbUCS4EwykaBWGI0izd9v/S6UpSFd",
+	"lWwJ4v89jmioxEkgP3Lp8r9KdQmCr9OylQNSRhYC9+XHw7EAXSJWWkiNaeWC0MePHz965+fe0ZHz6GYd",
+	"aabf7gT4WBx6nEUK0wSYaR2l5JIeP9uNLeIJuI3B/Ct6gxWtdFpOtfbm6O2n7V93rvc+1H852X3fPG9c",
+	"vLiqXR44j/be/29Mek7L+Z+tzGazpX4VW8ewHbDhcwm4nMMQR3LFJEQ8RveURzghCkOqnvaRr3bUB6Wt",
+	"QAQHA8R7PWV/QLA1cgWrCypl09Zfby36tJxzX9Rbsfl89nq1XrJPyhniVXsByJjltBZ9nmsLx3rIWS+i",
+	"wdMujga92yTGTFAADRtQDwA9osmASxhJFUMWcAcDzPoktLj9kARUSC7sDwPnQO+IsA1Tigz/JBBoGlvI",
+	"pxmxvL0j01vKbseC+JLvMB3JzyXppwJoO5Uf0yhCXSJBfhRzCaQk3FciBRIDHifRdNNF/uy++mgjyciN",
+	"wiAdFnIiwJYBEqbkYeT980tVZ7fkYYDHIiGhr5iG56v2g6+agr6n3DPGk1sq3w0JU+ormxpQkYl5EsoA",
+	"IO4xjXA3ImhKkh97lw7YFHHJ12pZbkPy6HpNqFFtShBtVmubrqGVwGKrtmKAR+SH0YGvO85TJnlcHD39",
+	"WKnuIeU6slM1nat9+dEHiMaMPIyUpR4msC+BaiDRFu7ycYIoUP0pH8cI2OwKmiM5zWjZAA3i3n/LIV/w",
+	"5ISPWfjka9uDr+2jleIE3FH46cce7QVHYhwMUoKWyc8JYZglzyzYH0AXLpVW5przMxz3yZNATWt2bhPO",
+	"byPoZZ7EADoMEFokDJKHgJAQ1dA5ffnjWS6YCxUIZiwBEbNsKs9w+IPhsE3iexqQG5YyD08CRaG6uR1b",
+	"/RSBUbcxkkAM4iBNBKjjulgQwxTjXkKU0SahQ5CuLZ39jwfYpfMGhMr4BG34Jfvgb1bQhSakEyxQyFlh",
+	"pb61PB8JZYJwlxHVH3dd8gaTheBpNf1q0Lzm/ByzqTFYPQkuY5yQW1AUFjloztEQs6lBkeLPCHzFOc5Y",
+	"EPeVlaoUgJ7R6ZPQ6R8F7TcMj5MBj+l/yNMYz7HdQRH3YjhCBL7FaIAFUq7QP5gTPYxJSFhCcSQQjgnS",
+	"bkYumsRc/kdPypXSYpdEnPVRwlFIez0C5mnFrz5D9tMgu8zcvKiLmfbfAMa1AkzSxWOWgN/fU2Togh4u",
+	"JmNRpiEpkEwgv7KlIq3YgiybUf7xHMaswCxniqOY4HC6wozRhl++Jf7m8135A5jqGybGoxGPExKek5Di",
+	"azBlPQmnpx3dDmVPylV0uZjXJag4wh8n6Umu2S9Ox3+GzB8Omemxqh1XPtGHGgtnht+iI7btdKNN55bd",
+	"v2CndU2/7aTUpQleuwhCp1hAJKmPSV8bf7I5gFP3UwdWLuD2kvLe4EVPpmX9CsEDihMSXoIHifZdBxsN",
+	"ji5jPiJxQolwWj0cCTKjWkVdwkiPBhRHiE8YieWiBe3DXz2EUXcsKCNCuAgLKYaMY6ZYs5HV95ecp/ri",
+	"a3mkybV2I19yh6HRY96rfPEnF7LNo+sMsLiFFYkBHcmP9N51OY8IhttHxa1aavnPlif6akOmw92OSBwQ",
+	"luD+0m/fmW8us08ecx7ti78/g0aPrpPQJFo62jU0Uv4KxvfhN3tz7VWbM8q8TXn3dxIkZXB3ykbj5LsB",
+	"338lvOUX+2EAvlXK7Q22TC5ZoBGOE+PUZy93CbQu7XyIp7CVqZPx4s7/YFhf9mW7ffEHwPg4GVhuPAsh",
+	"Ow+dQUSVp2O5g5OSFX8SSLXT3k1rUpQRFmLC42VDmGZyhNSrKf12PXrjOpOYJuQdi6ZZdIu9ydm6rfnN",
+	"31rlMbXm3pqAz0UgILu/5ncEQDvlR22iK1solUPJzs96rNmLNP25airzlqfGX29tShVym5hPi/jyzYdr",
+	"lHAkCAvBF/lAa1WAdW0h7XzdGVer24HdF7whfgHKGtW9nRLAMpHoZfEXs97wSm2jv8nxSds71YWujkVH",
+	"9BJnR9eB7nUQWhYEoRZaHgZhH1VuP3Mry/VcdoQvNbo8stdvQ9A5OMViFiJBokigCQ37OiAgD0/Lr7IZ",
+	"60LjXwtMgyFBH1TP6OzscOmFzTxdO522s2Cs68KWakX0bURxl0Y0md7Ke4XZ1HGdgMcjrvw5HNfpE0Zi",
+	"HN1KymXInVvyff53wSNyK6E9piQB5wLGmXzRA0fZJB4L+d8+vycxg8hDHvcx07At8cm4G9Egmt4mMQ5J",
+	"mE7vc8kiD1Ww4yFIql9m3QlO2+/Qdm1nx6shHI0G2NtGOj4SSenWRePRiMQowIKgDf+mfeC7yD8//lX+",
+	"5+j4RqkuzM4dvPzguM7BySv5fPVOPk+lhHBwpp4v5fPiSD6vjuEJLa/O5bMNz2toeX0CT/j1pg3Pa/n8",
+	"JL96eXQqn8dn8LyAp2zz8kR++/LVETyv5PO1esKvp6/l8+wcnvD+7JN8nt/I5zvo7Qp6uHoJT+j5Gp7v",
+	"5egvP8hfDw9O4CnfHx6+lc/Xx/A8gye8P30vn+dylMN3R/B8BU9oD2MdvpMzObyElldyRYc3L+Ep9/Dw",
+	"V/j2I7T5eCmfsPajYznbozey/dG5nM/RhezzCHo7+iTfHB/KNsevPson9Hzcfg3PS3jKtRxfyzcnp3K2",
+	"J9DbyZns5wR24ORKnt0JnMirAzmrVy/lfF4dy/evoOdXr2XLV6fwK/Tz6kz2/+oc3lyo5y/yeXUIzyN4",
+	"yrW/uoaeb07gqf6Wfb5+K3fp9bls+Rrg5PWV3J/X13KGr2/kKKdH8DyHJ7Q5fSdXdAo9n8KpnV7JcU/b",
+	"8KYtZ34KcPXmQI715liO9eadfP/mUrZ/eyAh4S3A0ttX8Pdr2fLtqWzz9kJ++xbav/0gxzo7kPtw9vIC",
+	"nlfwlH2egTx8dipP6uwt/N2GltfyRM5ufpXP9/L9+cEhPE/gKXs4P5Qtz4/g16NX8JRrPz+WX50DdJ2/",
+	"les9PzuFp5zJOcDY+cUxPOGrC3kK5+/kKs6voA3swPm13JNzuE3nH6CHj/D3R9nmAnbm4lCOcnEs21+c",
+	"SHi4eCXnc3F6CE+5ioszOYcL2I2LS2h/Be8/yb/fwblcHryFJ/x9CE/o8xJWcXkmIfwSZnsJd+ESoPTy",
+	"Cr6COV9eyf28bMt1XX6Uu/TLgXx/BfB/9Q6esJYruJXtA/mmDbDRhnNsv7qEp2zThlvZfiPX2AYs1D47",
+	"hqfc4TbsYRtuUPsSnoAB2m250vY19HMDbd6/hSf09gF6+CD3uf0rfPXxEJ6y5TVAwvWh7OEaMOE13Jfr",
+	"N7KH67dn8JRfXZ/JGV6/k31eX0NLgPNrGPH6Rs7w+gO8gdt9Aydy81b+enMu9+0G9krFst98kjN/D3v1",
+	"/hCesBvvX8F7gOf3F3Lc94BRP5zJvf0AN/3jsXx+Apj8BLf404djSVRsl/8cld2eiZP6/GX78X/LiO1R",
+	"qZrpAAU4IizEMbjou8jPHPN9F0FsDnmgIhFog3Hkq8D/urdd9Tcr6PiexFPLt19bXKnoMJCZR1gkKvZK",
+	"x/FAU+g083OWzDtkPiA9W4XfqFYRw0PK+jqaiERhC+EOgz60+ZmHeIo2bq4PN10poktBXI2hAxL92l4V",
+	"EhVUaz6YyzDK0p1YDTvMr+2mLStIii1lmZZGuK81xsaFHw8JiscRKQYb5TIkpIyniZCwmbI821TNn2jV",
+	"2/v8pfHoqT/q2R9zz/iaDssZjauTQ7S9vb0HBnuR4OFIHtrN9aHacfKAgySaomQQE4J6MQ6UoIBC2qfy",
+	"+Ic0iqg2mm+6ylcOiw7z5yUq8A2AZAPKLZMQArKbAAsrQA1nKiykhSjrsDR+xU3jb7QPl2Jyc0eiM+kg",
+	"HNG7mVNYkEMhdyaenGJRIinbYBJRuaQ1tUvX4LyvPkW8B8uFayElKPiHDi+aVS5l2R2+ODQhQ7FUx6TH",
+	"OVAfgtSJH07Vp7ZIieMYT0HI0oNrHcF68UYqI8D6X0EgqV4cxPMv15wBZD9miQFW24e2al0Ux2CS9srd",
+	"LPYo3fMyYay4v2tK1dlXXxF4l05R50JYfe+IccguKu2mcDd1t0jle0Ab8lrwceKigDNGTD4JwNMuYpx5",
+	"9YcHHXGxWZA2m9WyCxRhZXtVcGxvwU7D3oKdFULms0C3W/IQkHiUlOufVCBqdyoxjtZumpwYP1k5EoxN",
+	"Oxe+WQa6ar06P0559Hba++vr60u9QfsIdwVkDxgQhhjPRsZxTO9JXi02AxTNvT0bKKrlsfI5jYOGtQK0",
+	"5A5hEYS303uWX6KHfJ0bz2+hf4/JWIW22dkHsfISq3SYh3wxDgJCQhL6LZOWUGU+wUxMSExCVH94UE2z",
+	"OJyWRJDxtACRqlWAWUCi2f7AbZBEJFETCik4UIQKABT5NyP6jVoVveKM+GhjMqDBwLQWOtrZEqqzRIDp",
+	"SoDI6Kk6rmMmVKoAONLpiy4guVE5xJweIZPl6CeBVBqkCmonXM6VsCCeytMzQdrG9IU2/NLUST7iLJoW",
+	"ItkPXtbq2zqjko2c8/xHY07g/efsT+R9/tn6YZYRmVXNZptgVD2zW3BHWSivZ6Z1QaMBTzg6PbI1HFby",
+	"J5WSAEcKe8/mARyReIglKryNiaAhgHyK6Mktj2+1dZWaPoY0ogmOdbMhTmIajOVtUS/uqcClR3x8elHG",
+	"Wt+00fFwFPEpidEpeHSlXIsCBu28Ki8PTQZ8nKgwPywGyw8/f7q1ugeHC/mm5rOXeyXcZf3R+5f668Xj",
+	"aod5bMxX2fjzEnAZdKYsGwXk2ijKMrMba8jVmswW8FRW1BTyJbZWATYJhH5JPnKIgwFlxIsJDuXLFvKL",
+	"4c6+22FpyCH4Y7jIt10I5b/TWBb5jyFJBjy8le90bhv5dk5IJPRe7pJUHuroLo9glH3OhDzID7W7Q/5l",
+	"ueuM/MX2CYZOC5F2aoZ2lJZ8U+bZXUEXZALaTAG2wC5BOAwBm6ehzxHImDhBQy4SVKtWlcQnqab6S2W0",
+	"jDhLoyHq1SoKBlhKKiQW8myDcaJQd8EEpil1Bq4lUe0WZO40ykwROuq9eM3fAfuexFNIYVQI287TfCBW",
+	"AJUmEhECxtRCIX3DKgz+iWyuHYqW8valBqf5QfJL+TfbM8rucoGTlLs0G03BcCdPy7VMW9aYZewKJH4p",
+	"Q78F2RG8RrQURkIl4/sghflIw8sUJcp+AhwBZxCJF1LZ7ZAynChcNMSjkXZtgkxpOjvbvPO6ESQ+VE3U",
+	"VHWCNcNGqjDvRV8rRuxQNcz1UZ7BbUFXdmrpA91+fo867duK/Z1Aa9XbY3oHpxdWPhyw1jPyrgfZIxZB",
+	"+cyuPbrLP5i/unW/zq9l+bclR/T42QDnEUk0wVzHI4VpFUGaH1DDLiUlPih2hsDVpcGsx7XVCyvgnqcp",
+	"BvRtXeodY8DJ2GOXNgbW89FK2/2EbDEzGgTtZ2ptf7aC3P7OxVxndG2XDuN2sNKBwSBXJOBxuMKZZam+",
+	"lvV7mbUs7gzML9fX3NXriT3xaugg+Yj3v9WNKHOTOf73GEcCGaaqks8flpPa/3YwPvdgizb9HKV0n5h/",
+	"tJxylklkFpO03t3SiYjK9UgkCqV4LhnRDYzetN9dINA8kNiL6B1BI5wMjGIc+Tj1S7xVjnBiq7oFgpCv",
+	"QiEJGBgU+6etE4pHl39DFi+UZumDUQsifT7r0uK0gzlWsKj8w8AH6ugiI2aOCE6M9UWMu0OagDkER2OS",
+	"n8ZqWZ6WMpczTnLyILJpl0Haa4Ij2d1aJ5ypjw1scqjmYIXkLnXm0X2UzenMeMrOAlCEBWQ2iG2xBQxl",
+	"KlMuolpJoCIosx2elesbq2ltvjRApJcCbibBl8DGuVW9oHwrvyyXDfILhuoCfMLQHZl6ADVohGks0Ib6",
+	"QkGS2HQzdRYWSApLFXTEQTwSCY9JIR3hgMR58Jstt4Af7Ik3qyWHZLybFvs5LnVgKnMinfVTG+CYFN1q",
+	"wcc4hDQv2mc1t6gd21st5GMdJ15uIMgWqJSADuRNsOn4GrdjgMXtkMdkvmMvZiqDDdhCezyK+GSeI6+J",
+	"I/kqU4eVcrQsD6JQqVBNTtKEoz5RejT5IcwylcK55hfkPTTJSotZSBdffJNMMd2mMhRwOeCs3AZ7XKnt",
+	"NNBI/m60vLmL/o9ao9ZsNpvVWn27IDjv5KBzN3fjO51//Fbz9j4rNd6OW2uU24eviOZIn+rvmvKzt0rv",
+	"v87hllpwDBv11ZxK2pFbMsuyQ2q35+ls2xyiANokGMc0mc7V1YZYDIhYX1O77TWaXomqtrZUVbudqmoz",
+	"pW1jRaVtG7Owyx+uyD0lk6e5kpv8czbtxKNRzO+Vmga29nOp1gjreKDyLKFeDweSJKh2KAahgITyvmJd",
+	"F2km8mnF6jWzbMdCB9iiJGNWXAZB1yYCIJvUpbY0JOv70JuyIWsFrUAOQTsYCrWLnIRAeDQiGJolA0Lj",
+	"OWwIi6YdtuGnwT6+i+ZYl1zkE2q1iskoJhK/4oTek9ush819zdx2mLoRgiQQ0K7QcZmqNl/rZIlnvRWY",
+	"91hSB2Xx17Zf7uNMtZSVRlahe4+zVVVW/BoaP5ZVXVncwSc6Sqc9I2OsrBiYCdcraAdmlQPrBzoZduc2",
+	"zLuuL/q2zNvd7ioifRytFB+U82W3u1hFns45p9sfT0hX0OVb8EE3e3SfqpybKZezFkDPKaqzYgRfoebO",
+	"klnbxl34mLL+bbphWKx7UCl6WXm+3zuiLiUza4F/0UqyYurrJYzQUmlu7QA6u3jdovapmFhS+2iuxkQg",
+	"PE643L2gULYSMr4yQkKxj8hwlEwzMxkQNirSwlk52v9bXvMhBNDnFOkts+RlSK5ZpgE1zPtC5Sc0erTq",
+	"+M3zqAJim1v2BOi1qvW4jzTpVCv3lV4B7NS+qavnr2wZtA0YV4rlyi23XrLcAvFeH8UXOlj/ahU6WBt4",
+	"57EfK+OOQgfrBHY+JTg60z/hKFrREmacGD8Xb/+KymHZR6obtooorU6N5pQcK6vEArm4ciBv2qMBvieo",
+	"S4i8/DgG7adJ1QWaXWdJPYKl8uS8+mfzlBm5aQ6wWDQ59E6XffHBe8S/vLn2EU2UzbjDJmngM87Szpie",
+	"qOZ2i0qSBfr21B019Z0x2HfuMucd0wy2LmjzLZAoE3QyW+yqcmNRTmFkovfwRJOEmKBehJMKOk0L4ME2",
+	"W3HjODIEZMPP0IqUOFIcAX4pGc4CBxTBcqLLz1IMMbwIUWP4KW/ys2pb4Feg2zzJ11JPibzzswaHWVbc",
+	"l+KY8gaRqwK1WYfdURb+JMzSoDJXo1qtIF+ZBlzkAwnSvkRw4moE2YdvZIWf/ZS6xgSJAY7Bn6bDDuYR",
+	"WxwnQpEZHEVaHwnOp8QQoVaHeVaFypY1pbn7jwrbn2Mc5T6iGTEy10wzt/JdXoqy30hpMN8CRoPOi8JT",
+	"7ru0czghCRqa0BZbAMW9aR/4+3IPDCjYO1Aif+ReG7epGbBR0Sv3JDfb9Phm4Sm/1fOoo179XPJt1ixh",
+	"dtmaAW4ghafSEUGhgZAIoy/VESBahd1uXyAeo+PTixbya7WaB/+v1Xy04es/5b82IQzIMDou8uv1ugf/",
+	"r9dlU/2n/Ncm6nMCxcT8q+P3p8cfYPJTlQuURKp+ndHoPGsNvpfWoCQzlQbun8RMehQdbg5JQFb3XStP",
+	"1fKsePhOiodvq0JYVQ1wkVqh/nAtwlKNwOnFn1d78EPE+HXF3b+etLhivp+vlRJXTSu0ljRXEB+05DA/",
+	"jZDlVXm00NxfnkroSXrM9S6XbRDME6QbVdlwRGLl/bWfBeBypqOFVNQROiLhWKVRhN9o8iQnrbVuxmpB",
+	"ibYs/wTJ/aleXevLxXNUdhMsjEhbWS7NWjZZM3U3D6OWlJsTSOdMdwlIp57ga8im7VT5hjOlo+pu1qdw",
+	"FeRavGIGpuc6w31eybS9KMWTHPJ7u5GCefJP5T9q3aWyEMXDq+OD6+Mjv2WOcz8PysrBSGlnNrQorbUk",
+	"UClM/j4lCUqhT8UeppXa/Na8S0IZGsW8L5lz9Y0Walq5Im5K8Y0wGmI2huKs95RMrEFOYfLavh6anrRO",
+	"uGWpkAUhUhAERbS/jwIexyQwoWQJVn4LSlsFoSdiTBAGlYwgAqYCZctVvKYVaqd3EFJY6EVDAhC5GPPy",
+	"FH430yo1/s+4xz+B8jzdTcR1GJncPgU7m7LGT/r4WznglqLQ4sxya1x8VXIRCk/AlCmlVc63ynsxV3nv",
+	"6VhzFkjm4s6lHsBPQaHlsal+phDz0cbbj4eqjqCRS+Ddy1wSruwDJ5Pe5l6NG9C9PlWxOsJxImVypcFt",
+	"gRtHli9F+VOCim8S0yQhzM00kQLdETLSPiHKGbPSYT7osbS+TFujZmpSVkq1na6iowLSvUAl6EBnSYmo",
+	"ePb2+BPqbfbzxySUIxuc1rNG51mj86zRedboPGt0vk6j8ziH2SgLVf3BjPFsIEzK0pcxK1+tfSDhKs5C",
+	"YD6fkFgyGyS4U2L4N/HtWYW1Tjnq4pQ/r3GO30IP8ZMoCJUiEwWfzGHPBbq5jHZ5iN634bdn461/8AWw",
+	"nLe+m3/V7CVbKCx/V7kxBW6z8NVP5juBtFFifBuQtoBoNYDWYaVfD872LNZVqmsPx3XV6k9Uxuu040+J",
+	"iv5at1TIthSS+Dai7K6cBgjK+hHxxoKo8DKTYF6n+VIa2oTn1fkxLYa/NnZLb3tIYxIkt/KD3HJW7GA1",
+	"PZANCrOqfgOLZNglYUhCD/bie2KCcvV7igryh1LYpRy85EBu2SVYz10sfyOKBzVjoYhJDiCklBvziQQN",
+	"8CNRuWF1yDJlfbQxSJIR4jGS/xWbLeXTd3N1miY9xaLD+vSeMB3l5esNUxmNQEkq/5VXi+DRiLCQhBJK",
+	"aSJ0xPaGTj2L2bTDejHuSwnIqm3Le7pCfBjz0YiELgpJwEOVsi4mPA61sjkX7QQzb21tTfk4xqNRRf+y",
+	"ZaMzz6CSFW6HFVoGXf+rtbVVFjGYlOvEcuDrtyDVbz9NmdudZrmAJzPHlfp058mBrUFbdjvKzZ45uFkG",
+	"oN/bXpKjCMvsJmX2j2ULuEpj6r67BTck9ySS3dzOC+Q7QEOu/AgDKoiJ4+vxGE35eB+FOp57wCfgMMtz",
+	"AJGP67vWLmYhVcF8Q5wEqr4z5F2QNxDSDPCeyvdcWuRi5QjEAzPXKR+jADM1x/mze3LU4WII1tNbC8Wu",
+	"lJ7TTsqZW5VKpGl4jyyTprqiab6H/TQa4yeRYT6VJQs0yeMk4ENisndCXVq/BfuRJvOmDNUbaMDHscpy",
+	"IcYjEgsSKkwBliiIDQQ0Oy/1ZjrVlCiVJ/74oJJ+HeucoD/ofuQ0kksTJQA7OUcK1mmhpyNiJStDG8ro",
+	"Il9bqeTsvKd65mlwMgY17ubKetxc+pjFuttvww2uxk0VjtMysD0pimEcR09g/Uo5qjhy0pOc58awxK++",
+	"sLiv4ZnCeaWBLmMejk3iZpWWeJU8f6uCaMINlO6DWzkAJ1e441vA3pAy868CILrOGByC9M86GEYfcBnL",
+	"mKUFAIPY5bv2dTE2fx6XpTMJiq07GuNvxl0VwEpOfQUo+d6MSxGBfivepfwmz7KWJmuzb2o8WAm1s/zN",
+	"Jn1zjmtk8KFK2aj+XIFCfKDJQAXN/8lpxZ8TjWe+CLCHt09TMIj0AMp0An0mWRjVxkX+ZCBIcOujf6Au",
+	"FmSnIVnB7TqKMQv5UOV5r6D2gE8YkgwaHBPwjTFPlEdgNC0rcmjdWjVElkjpH1v//PyPlTIp/UXJmj6g",
+	"tembMW/O4lgcDIlBsN9QYDXW8tyYe41atVlMRJvLyFH/BnnPHxUgQ9KYtjwl7eQwom/JdElpTCkq3xEA",
+	"Syp/VHngIMk5ZE998PCIendkmo2q+310nS6UIDwYq1Ro6l8nZj/fQMGskmL6dkFCH/ViPlTRjWgLj5OB",
+	"7yIMNR7BVUBX5Xndrjd3VAkWlUBZJe26OjncfVFvQt6W4ZCwUKANHPV5TJPB0FUeZ7GL8DikhAXqLgKe",
+	"mAIl1nYe4FUBusGnVJVVTFcrD10VUJfSl6kSjwOl4VXWXkensv4/SaYt2NJ7+JbGGDZaN5vNWXaY4Yoh",
+	"ZrhPrGg4eJum75ISkXCVwDfVPjQq50oyBS8hkLhGhI8i4qK3H192pMyIVKFASsRm5jyIo2iKQDyL+bg/",
+	"QLi08lBE2Z0K6YoIjhmaDHCCBqCCImGHmY/NaWmGBSK7/ud/kIQNOTnVWYcdP2j/LcnpID+tlao1XKZe",
+	"qspTiBlSsKILbOIkByhoA1S0sqcO81NA9eWuxAQlnKeVovyt+5qP5Irlj8YF8uefuzwZ/Pzz4hqidvHQ",
+	"DoNpZmOpnZHdmLr+EWd9o2gAH3F11SoIaqEKFZfvZ1U4faRLG3XYxvZOtbq5j3okCQbaU5IzLXgp3Z1K",
+	"3J1wXWwUskIpQwcsTrEpAjWqNXMCN8L43tjH2mE6h48Oz0y9Vivog+xPiX0q/zkYRue4nKqNpCJNJ7Ah",
+	"COkwPx/265uAPjnkplsaINqdIpoIEvVck8ixi4O7fszHLHTTMFTZQYcN+b0O28u8Yl11spkLK3jLpX6r",
+	"LhpxIWhXFZoCkDXusRV0kNqD9AABZuB1pjxaDRZSrqwbPEagstUnlF+MUiZsujqVt16caqnDos3JnGb5",
+	"9ztMA/Z9bQtuuIn0zr3c+iL/cxo+5rSvwkeamsoL41u9em/J1O8wndpzA6Obm9MjdN+A3OshwdF+mve+",
+	"3mxaSZlMIrHROClkQaQMypSgt2QK0kyHiYCPlCoarrSCdpj9HRklcI+NEiYflQyX445M1d6mb7o8nCrv",
+	"sCloejpMldFJi9ZsKN7AVS3lQLq+QJYA9YyrrfE3XTTE8Z0+wA7LdifxrmAMEragEJy/XzIpjELa65FY",
+	"AjaMpoKm63U4wp9/PtZafM4CUvn5Z4AjEKJ/EmjC4zu0oYQIwcdxQFxQ1isWR/2dQTj6nXclblZgnlUi",
+	"yzZRtpcTA8LFhzorKmWAIeTZSJ4UQcUGVUEtuzRpZ1T5ZXYYeGsaMQcnusMKanPA73D4CsdLiorSakzY",
+	"GA+sukzybfPhQTl4ChLfwwWKsQCrw5CGnt4UlXEznsrX+TOHdQEeDaeIUAgEsUAgW6+1MTx2Ee0hpq0b",
+	"oIoyzVwUcu1aCMdglJAKkuRqWrBtclwF6UN8R0SHJROeHpeQeCEL51FYEAomQZ7+iFhdWkUNVHKZeMyY",
+	"mpY8N3V+iniYdcn3ZjH7ciXWBKGqMii2od4ERj3wmQcyofY5mxdURcaoUd3rsI155T4UZEmspgOVUkhV",
+	"6+phGsmTZlPUeHiQmLP58LAJfrrCbLHbYYJrMiRwD2ykPfog36h1JfF09lwNsoOUyKLDFD2GYhRuBmvK",
+	"CVRd6wFWZfmggErLFFDZUOVT3JnaKZuuJDcqV6+PNjLuZ9NFaZGPDb6oWIbaHT8r9+BLNlIulqnb6P/q",
+	"ae2Ydxr6Gt/so3+PeULk+oEEgyJfsYaG0ZP8B5Td0PMTuRzHqm/lAA1fp8pvs2laWhMddkX6VMjranSv",
+	"wpAkQyEM5+VX0DEOBiZRua3MhaKJXzpKyuo4LdRxKpVKx3FRB9Qn8tWXSqXy+Oi7OfYbou8TzEIch+mk",
+	"kGKZ0Yavh/aoKtdi/plWX/Sl7Kxfym5xMo4NTKpVPGTvPTHA9eaOjzYG5AG9Pj849NqvDyT7r9IAdFiM",
+	"JwpT3JGpPcNULa1kxn19S9Mkx0oKFy5A1wg0/0qwFyMcEE+QEY6lZLFZ6bADNkX1hweEgzvGJxEJ5eHh",
+	"tJZiBb3TKWmB3+qwDWMDVDo+xhOdoZaEmwoRM65bG9NErYmEC63l1aHyfIC5g9dNNKTMRdtV+G+H1dFA",
+	"vhy4qFZFA+gQ/ohwIiUcySwDNvev5DX0DuQ/fKOxV1m2VQWbfbsCmSk9Jtl4qxYkMrUWgN4lkvEXCRC5",
+	"FgrzEY722avKJqZgZodhbX/1fz5WxU60BgGY5AmsQTaJKAgdYyaZFP/BSwF5H/mvjhVwK6Lp63STgNmH",
+	"ksFXRhtTeav1xUhcByMcDAiqV6patZCJ/5PJpILh5wqP+1v6W7F1dnp4fNE+9uqVamWQDME9V3tmKgFO",
+	"MdJSEKjvINseJkU75bincpQ6tUq1UoWKIyPC8Ig6LWe7Uq1sQ2hZMgDhHEQY+ceIixL9k5GTFBFLpfVl",
+	"AhNS0quSl3SlGUswUoirw5aKKnJMELmA4ZHSOMjdMEiZ7LKPsPqgwyYDLuSh9oi8/xngKVJmgFHXcgRE",
+	"p7ynUMT7lKnrIzn0JIkkb6bAulYFEjWOiZBIGaOYT2Ay8iprFQbcgsI7La9Zu5bwPgSauqg3juEO63EN",
+	"GhlCGudGfU+jptyFAjoChJlKAFcXHBGJb4eUjRNJdCSsZkgppv1BgswxVdCJWQagCaAG4FGvkz7hDsud",
+	"ccQZgRLGTNVrlSQ84sGd3G/FaUuUYWxvkqcwCh24GXxEYoDR01DeikwYt8obveTh1Kg1jK/dSF1xytnW",
+	"76Jg2fnipBOUgN3bCWqkjr1d3Nz2GkGNeHvdWs+r9xp4r1clL8JaDeBebYDTcsR2EG8n3iVuNie6NohC",
+	"DEsjPsbJwBipHvNKRG2ESev3yq7q1ep6y0rz0Fv6KaflkOmbQfdVQN/RN6c3/zmtXdBTccqumsHh6c7p",
+	"3ejX94dv9ipk+uY/4YdT2aj66UNz0GW/0N4vlaAese7wpBr++iaynJooc1pS1ncdGETHNDhK7ZArmQBn",
+	"pq7WuhulE23DTpWlxbJVKxXH1Zo/2LoD+Mk75CyJeeQdSDj33sW0Pz8MQn+9tejTR9e5wgk5o0OaeGcm",
+	"R/ui3orNcz1ckSGmTBfEWq2X7JNCT4Ik6/QiVESVzRYu+zzXFg6loQC07KMUkLde4jCFeflJbfknN1aV",
+	"QPiotr38o0tFtq85P8Nxn6jvmqsMlpbxOychxcYE1KjvLf/4mvNzzKZ6gWCHaK6yKae6+l9ajK5ZXWGJ",
+	"bVUh8MaqtwFXo4fHUbL8cz2YpWuHDIpGy/7b58fPriPGwyGOp07LeUWSogLTcZ0E94XT+g2utfNZdiYB",
+	"JEoG/5ET6JeZog60Tq9erVpy5yjm0DGFAuT3pIIuQBXHOApiAgphHEFMbJ4GvCKJLl7ytejSGJwcfrc6",
+	"atJjlyCl67JF/XeipT8CmXwdGOcg94zeE7A1jGLeJRbQ6sNTYCvl7+mqUKsdh3SNTuBiEnwH6qpejwZo",
+	"A8rMGSWWlqo2XdSsbquY4QkV64D4FcGhin7+k0G5nNj0GaxXBmuN2J9wXuM8mv/ag7vgCYqfD++Pwknp",
+	"hV6MlFJVwVy8dAblfnNCtdHIMzIhIjFF20GCU8V9UJYQBgyKTGt5Ut38dhWFeCrKZC453rHxakiLqom5",
+	"yZezJlvmHJc2PFQ1imTLYongaKqXp7RnVID7XGrth8iBzFBtYjRWuiuWx8/ikbXN0s61XDa4FS6Wjr9m",
+	"AMrnbyMC/pb3sXLq1fqOV6t59eZ1vdqq1lrbjUq9sffJUb5MTnWnFgQvMPYaeLvmNcLGnodxiL1es9to",
+	"kF51l9ReOLnii0bUXHUY42cwp9p5Fou48lxUrLbzj2a91mzqAv27meNNy0rCkya7trKLpEFCq5YWmJcH",
+	"TEvuOmYun6AqC2EuKeK4xugSLvL5obJiY9rDTlcMq1UfH9eCf3CKLBWxIS6F9/QleBaw/8oC9l9Z1rXE",
+	"ApGg1EHPkF9N2wrkd+sL/Pc0fJxLiK8yVb7qVRk2NZK0AuQyA5YypCjXFGOJMU4VKj2jsWCUyQSm2vjX",
+	"UYglGHun0qjVP+UrMIOWIC1ckP0DXMv13wt73K4BDVBFZZ1Zn2QJR64TYWX2BbfberbOW/IQkHikKxsA",
+	"LCn7a4rtdTagZrUqCXk6u/ry2TVqlUaj+qkw+l6h43q1KlGwOR2FuV+Ee71asE28ereBvQbZ7Xl7eKfr",
+	"1YJ6uE0avSbe6RoC2+xWe3W8S7xa8CL0Gt1d4u2FzRdeNah3d3s1so0bDZt2iXEQEBLK2/lZd0GC5vZu",
+	"Nwi85jbZ9hphret1u7tdr0p2g164Q3YwDspptEVcV+wknYeVqe6JBNNKXfGbnS3GTukC4eHklvdUEhWn",
+	"mCxnNvtOSTqfmexSbj5JVjF1VUk6qc9FOl6ew6FA1RfVYl6Hxq9FtnVh/DlqKFjEM8X+K1PsamP5Rxc8",
+	"OeFj9jci8VpnrVxHJK0FtVxGyUrI/rpC7bHiC5zHz3MYhq3Y1IoF6/gTO3fn2NV/GZMxMf6YKQ+hC0zo",
+	"+DKuWYzUnyQYxzFhkhsR467srZvF3htxOs9upPVu5zAd9TXF0tnytzV3bcK0MoqcrdZbgiiPsqg2SJqk",
+	"JvaMNZ+x5t8Na6bXJcWdC+QjXemm6NCtkjCvj/Fu4PsFCO+KCB7dA8oDf//JgIP7N7OyQ/s6wZev3GAR",
+	"TSw3eigF9DsJkuzXDsv86rWXjMojoF3AwJeIZHpSop2VsUjDOtJoApOVuoIOtO+9niHjiT1Ly8+1gk4h",
+	"0bUJLx7ykCj1YszHCVG+v/Jz8iBF1o1GtbE5U2nIpJ9JSw6FckOHlFGRhsbMK0K0kanCxKYuSdRhG1mt",
+	"r81igSLwQrJqFGm3v/ISRdDYqlKE+hwlHDZ9tRpFeVqUq78N2dS/wvUnq8SdFuBemayUFgL/1o488IXZ",
+	"DlPaumxWpr1OmKIbr67+081LBQhVHTuNIk5h/Jk4PhPHjDhWVyCOh5z1IqqiWp/9eL4bCT8CIpClC8yV",
+	"RkAbhmhwFk03LeKuMVpG3YGqr2N71OGctumxgi6xENrJR8W4gzHhJ4F8yxDJyENyq+yTfodhgXz9DymZ",
+	"9IkqwyAbwcf7yDc2Dyi/B2YPQ+EgJFG2mmfABNfnP8p+CVtkHGqpne2/zIqYBY6vjMVNEPzC8b+5+dSu",
+	"pbTSusEGiLTWDW2AglwlqXJRgAXxKBOECZrQe7I5b4pp9ZtZE2ta7dWKgG82vqeRNZ+FX94mdBJjFlAR",
+	"cKck075z0z6YUUS2nMODWe1ly6nVt9E5pgy1kzJlZRabb2eedmp7e1WvWvNqzXzKgYXW2dnc6Hqmc0rh",
+	"O43mzosZNW0LnKQhPnypwddOdu284QNmNOUrKpetXNfOESdOLuF3SY11cMbICk47Oy9292YU3bpOS6m5",
+	"2MousWgn5xR7ri2xHy+w76psGal513UsvOm0nPPfD6YXtPpw3q5OL97/Mj0/4pPza/6fi8PG9OIowr1X",
+	"N82L348nH6+PH9ZkDpebhuGGPzOFz5bhv4JleKx5BMMbKZ4BFMSligmV8kIgzOxcFzzOp7rQ6QhUFLMK",
+	"WA1wDFrHYoqCDluYo2ADqlUV8xKk5a1nSo2bcLVNt8PK8hXMJClo5WOtBZ4K5JejLR1yrqKTTFoDqIqc",
+	"5TPQIYYTqkuTp01MpgalJyguKJI8ZodNdJyVikZmYAzdTxOgIpqoyEErr4HKkDiT89gkBSlsQkTZHehU",
+	"TNnz8hLlUPga5lksxW3FP6mgPrkrKZh1mDxlk98E+NMeH8epLoZFpQFO6gC1jmM9ZtVKmwDJbT4/UUkC",
+	"SDytvdT6Yl2Tgwy0YdttAM5A9+3HlwpiJTnE0ZjM1iv6xpxSs1pF5zi+I8lSXqmsDtBvWRqc3zEjlZiT",
+	"/yvmWMqxK5jJd1TcqmJAKY22eJIr4ElU3aABHcnBAglUfeK0dsCZoLSUjnMQDAn6QENQFp6dHTozBXMU",
+	"K0DC24jiLo1oMr1VuXGmTll9nHlZo0oqysDgjq4V49TqnvKp27O4uR5lmAWz21Oo6eLUq7WmV93xqjVn",
+	"YaEUp7a3W/Wq21617iwsiGI2fX7JE73l5aVJnMuYCMgyZNXeNDCuUiOlzF4e5HPIfSHUH/5gqP8G8sGq",
+	"fL/ciJfax/Kbs/2zrDxUiJHr8xpNT0PgLFP+CGw+o8OZM0P6tXV0bqph1nRjJmeUzuKent03WUnqpWoc",
+	"VPeqc9ayFmeez3e6kga69hQN9JSy/uoq6LT1N9RBWwl6f5icUZJiZ1mPZZ88uo5J41Oewu7m6swYZRiZ",
+	"pK7l2c6tkIbwWSbSMpEUkdkdQIa6HcXCInlGK5htk2e4vjjKsum05CzUVap0eTj9ny2qxntFEnM38n33",
+	"9Q/rdqjqWZb3Oc5+W6/bH2tB+O8wCNRX+ViHckr58hiSE/59xGGTzBFQUolEbNsKUg+AlfyklUR8YKW1",
+	"04UttEisBNDfVV6urDSzsa1D0VwG8ZTaAtFhKqNZteFmWUAwCOVjdsf4hCFaalR+lV7SrzTVGiP4Uhp5",
+	"pRuaeuBpyYM/yL77rLd7Nub+Lf1D56E19ytcl8YliO9yzQrT+4srTKOswHSHza8wrZLK6hyVQ53wsVrd",
+	"tBSRakJWNSGcKeU6TO5OaYZTF0FiO5MXfGOxbnCzgg5V9lE5F5xzubITt5bkINV2ExeNRya7kwmSAeUH",
+	"ZKVkKmOgX2pxuSUPAzyWcp2chyYeJnWTpaPUKVaVg1a6lR1m9nLMEhrlXGDQRqO6h3zKIJ/ULaSrpCpV",
+	"ZxmZubH5tic7Lf399AizKoC16F6+NPz3c9H6YwVkZZN8JubPxPzZM+tPy3IoVLSmMJXPj72CP1ZZlVid",
+	"yrvgnYU2TMrsmuQKSt2l3udG/yE5CZqtKoRh2lVQsjY7uTbgKFIPGr0dvNv1qmGNeI3eNvb2us3AexHu",
+	"kr1eFde69WCmSqdlDhnRil3sQO34dGuVbv8FybD++Wm4d/9xeDL9ODzZCX593ygWUly/9mTqjpJVb9Ok",
+	"MV/X8QkJBFamODOlHheIkD+JFMieCdAzAfq7SZPgNoIX4l4L4eeR6teJm4sdUkqnglReWz+HEH0lH45w",
+	"n7glNWjdrAhth6UeFT0aReA+kvfR0I4c4C2hEoFDIE6Px/lqtRBhIweHFLRW3eq0uE1aidjUXdhX/57g",
+	"OFTkzlQt1vUAoJKGjXt9Uy5hlWrE2hFGFSFWthXwDLkRxCzAEpDVHkBdhIj0cTA1vta9iE8gmCbhKCYe",
+	"1O7Jn4TJj5sXhFP5VMcN5UqCpMKpFFSzyiBWLNFcL5IFxo0f500yW5V6baJYSgGfRM5+gNlUE+6i8Wmh",
+	"bHhZ8s3jkxY4j1anKOC/2pr6TPmfRc9nG+CPtgGWlVTT+GQBc6OlWlMKYZ2IIv1NVihkofyKVAXSrGqF",
+	"GPAJKxdrTeGP7y/R1vZa1aqWVgtGgdKqwibn42/LU8rkf+xB6QHHJAlaMSdRKmdmhV/nBTjYK8nXoVhc",
+	"6ncNibOsTO+8xDYGJp7Fzeegg7+C9DiD7CycmqKr+TEIpqqSFAZurs6UiUvjFWEqIFnlu7W7ma5Y45uq",
+	"NBs4iky+g8mAsA5Lf6LCFCXfVJJbGh9g+2yYSsO+qkjk75syW7qWcDRFIEiC7VKiPp5gVXpNcCQSqEeS",
+	"zEmLoBzldMUX5AP6URIcvGOQ1xhyRECSAYxGMb3HCXFRxPmoi4M7KTxJqcGLeIDTCMT9NJUCDAT1shSu",
+	"FWqU1tZWrf6iUq1UKzV/vpylj+nrkhL8EBKxFv5+Ivb+ATLWZFEZ8oWS1vwC5o9PXW+uj4U0S2dkpoko",
+	"FOZ+pmXPtUueLWtPSVukSwriGTJaTkULQsnWF/2X9l4MCWicZvDxEVFeMqUl5iQFVPpPlT9Ml8pUVU4x",
+	"C0gUKWVLnnSoPm3SkUOJjXKP8TSh20RllSXJc8KyZ/XL38/wom7PyvfeXSGBc45Im1J0GX2ecR6ee3Wr",
+	"X8fNrMvDPJ1zWcavPCOWZ8Ty9/QPXhWrrGdS+2CYjSx1bBknsqWq/HoiFWmePsw8tcGpEFkS2YIwgk6s",
+	"gvf5JE66DLEqqm0+60JgrYlik9I9aZVVS1Y217I6yeDMCyVIdcz8hKO0lXA7rFDe2E1D5tSEfhIm79RB",
+	"KjBrnkznhypdgU4IMKWsr/Lyc6aLpA+wQEN+r3Lk5scyYaRQVhiq5ndYh1njqmr0AxLcifLV6iLOKKJ3",
+	"KuljCwU4ipTNPSUzsEbWYSEZRXxanESX9LiuTZyelGQ4+T2JXfDrxrH2AIcC1JIhlW/HcmBlGVdRzIWd",
+	"zbbdGMUVpkIbjCdZSdjJgEfmJ10cWmkgKOurSsxpYmLaQ5hNVZYnUlpf6Ar2Q0OtlqS/NVH9L1QRZKf9",
+	"TIef6fDfLiMxIIUSUvyTweFzJPz5xU1dR5UWh8Klptgpie8NWZ2ng52xexU9Rx3XefBMYRJdj2k2I57O",
+	"tIg24jFD/hDfERSPmal6rhTTRh8tSVBB/9zare5WN2fmor9YPp/P6XbNK9Rul6RMsxwXKiybJCVyC2eX",
+	"eJolyth4+/FwEwhDmjFm4+3Hl5tZxjDdlfKCnu3r9Xyrs5jnfKUoUep6pVzIcBZPummNm7dXz45vcLfI",
+	"mVSMRUXl2c/sKlbHKTDO9plW5kAR77t2MpFiLSCzEvPe6l+n4y7ZMRKNSKznqxJHU5Y3cUDWoawrk/xz",
+	"tq+0gKqaRq5yob1YU23yswQ529afK3cmWVjNhuZJP2dZMotwbfvJuukyQlXK4FHbJGb5i2L91ymqPzwg",
+	"HNwxPolI2NcqwOxQ8jjrYCZjBTSArTDVhFRY2bIdUfk8D3Xj77cvuXF+yO78ZLKfmmjFbIvKDVpLdsq+",
+	"xgeZEex7bVjZcD9q33KoUAKZTl8+bwu12W+NDTxRX/yY7VOD/WGbl0bty7H/fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1357,8 +1357,8 @@ type Email = openapi_types.Email
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
-// fields; a field name longer than 200 characters is cut.
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type Error struct {
 	// Code Example: validation_error
 	Code string `json:"code"`
@@ -2225,72 +2225,80 @@ type WebhookId = openapi_types.UUID
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
-// fields; a field name longer than 200 characters is cut.
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type BadRequest = Error
 
 // Conflict The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
-// fields; a field name longer than 200 characters is cut.
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type Conflict = Error
 
 // InternalError The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
-// fields; a field name longer than 200 characters is cut.
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type InternalError = Error
 
 // NotFound The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
-// fields; a field name longer than 200 characters is cut.
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type NotFound = Error
 
 // PayloadTooLarge The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
-// fields; a field name longer than 200 characters is cut.
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type PayloadTooLarge = Error
+
+// ServiceUnavailable The one error shape. `code` is stable and machine-readable: `validation_error`,
+// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
+// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+type ServiceUnavailable = Error
 
 // TooManyRequests The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
-// fields; a field name longer than 200 characters is cut.
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type TooManyRequests = Error
 
 // Unauthorized The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
-// fields; a field name longer than 200 characters is cut.
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type Unauthorized = Error
 
 // UnprocessableEntity The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
-// fields; a field name longer than 200 characters is cut.
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type UnprocessableEntity = Error
 
 // UnsupportedMediaType The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
 // `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`. New codes may be added. `errors` lists at most 100
-// fields; a field name longer than 200 characters is cut.
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type UnsupportedMediaType = Error
 
 // ListEventsParams defines parameters for ListEvents.
@@ -2329,14 +2337,16 @@ type ListUsersParams struct {
 // CreateUserParams defines parameters for CreateUser.
 type CreateUserParams struct {
 	// IdempotencyKey A unique key for this logical request (a UUID v4 is ideal; never put personal data in it).
-	// Retrying with the same key and body replays the first response.
+	// Retrying with the same key and body replays the first response; the request's work and
+	// that response commit together, so a key never makes two resources (see Idempotency above).
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
 // CreateVerificationParams defines parameters for CreateVerification.
 type CreateVerificationParams struct {
 	// IdempotencyKey A unique key for this logical request (a UUID v4 is ideal; never put personal data in it).
-	// Retrying with the same key and body replays the first response.
+	// Retrying with the same key and body replays the first response; the request's work and
+	// that response commit together, so a key never makes two resources (see Idempotency above).
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 

@@ -61,11 +61,32 @@ func Serve(tb testing.TB, h http.Handler) *Server {
 	httpapi.ConfigureServer(srv.Config)
 	srv.Start()
 	tb.Cleanup(srv.Close)
-	return &Server{URL: srv.URL, Client: &http.Client{
-		Transport: &checker{tb: tb, next: http.DefaultTransport},
-		// The API never redirects: a redirect comes back to the test as it is.
+	return &Server{URL: srv.URL, Client: client(tb)}
+}
+
+// Remote is a server already running at url (another process, say), whose responses are checked
+// like Serve's.
+func Remote(tb testing.TB, url string) *Server {
+	tb.Helper()
+	if _, _, err := loadSpec(); err != nil {
+		tb.Fatal(err)
+	}
+	return &Server{URL: url, Client: client(tb)}
+}
+
+// client checks every response against the spec. The API never redirects: a redirect comes back
+// to the test as it is.
+func client(tb testing.TB) *http.Client {
+	return &http.Client{
+		Transport:     Transport(tb, http.DefaultTransport),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	}
+}
+
+// Transport returns a RoundTripper that sends requests through next and checks every response
+// against the spec, for clients (the SDK's, say) that tests give their own HTTP client.
+func Transport(tb testing.TB, next http.RoundTripper) http.RoundTripper {
+	return &checker{tb: tb, next: next}
 }
 
 // Do sends a request with the given method, path, headers and JSON body (nil for none) and returns

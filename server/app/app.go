@@ -104,11 +104,13 @@ func New(opts Options) (*App, error) {
 			river.QueueDefault: {MaxWorkers: 10},
 			jobs.QueueWebhooks: {MaxWorkers: 20},
 		},
-		Workers:           workers,
-		PeriodicJobs:      []*river.PeriodicJob{webhook.PeriodicPrune()},
-		FetchCooldown:     opts.PollInterval / 2,
-		FetchPollInterval: opts.PollInterval,
-		Logger:            opts.Logger,
+		Workers:              workers,
+		PeriodicJobs:         []*river.PeriodicJob{webhook.PeriodicPrune()},
+		FetchCooldown:        opts.PollInterval / 2,
+		FetchPollInterval:    opts.PollInterval,
+		JobTimeout:           jobs.Timeout,
+		RescueStuckJobsAfter: jobs.RescueAfter,
+		Logger:               opts.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)

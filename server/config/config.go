@@ -58,6 +58,10 @@ type Config struct {
 	// FrameAncestors are the origins besides the server's own that may show the hosted pages in a
 	// frame (KIRA_FRAME_ANCESTORS, comma-separated; none by default).
 	FrameAncestors []string
+	// DBMaxConns is the size of the database connection pool (KIRA_DB_MAX_CONNS, 2 to 1000; 0,
+	// the default, means 16 for PostgreSQL unless the URL sets pool_max_conns, and 4 readers
+	// beside the one writer for SQLite).
+	DBMaxConns int
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production, a map in tests).
@@ -136,6 +140,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 		*o.dst = list
 	}
+	if v := getenv("KIRA_DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 1000 {
+			errs = append(errs, errors.New("KIRA_DB_MAX_CONNS must be a number from 2 to 1000"))
+		}
+		c.DBMaxConns = n
+	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
 	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -209,5 +220,6 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("event_retention", c.EventRetention),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Any("frame_ancestors", c.FrameAncestors),
+		slog.Int("db_max_conns", c.DBMaxConns),
 	)
 }

@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -31,6 +33,7 @@ var statusByCode = map[string]int{
 	kyc.EUnsupportedMedia:  http.StatusUnsupportedMediaType,
 	kyc.ERateLimited:       http.StatusTooManyRequests,
 	kyc.ENotImplemented:    http.StatusNotImplemented,
+	kyc.EUnavailable:       http.StatusServiceUnavailable,
 	kyc.EInternal:          http.StatusInternalServerError,
 }
 
@@ -48,7 +51,16 @@ var errorByStatus = map[int]*kyc.Error{
 	http.StatusNotImplemented:              {Code: kyc.ENotImplemented, Message: "This request is not supported."},
 }
 
-var errInternal = &kyc.Error{Code: kyc.EInternal, Message: "Internal error."}
+var (
+	errInternal    = &kyc.Error{Code: kyc.EInternal, Message: "Internal error."}
+	errUnavailable = &kyc.Error{Code: kyc.EUnavailable, Message: "The service cannot reach its database; retry after the time in Retry-After."}
+)
+
+// unavailableRetryAfter is the Retry-After, in seconds, of a 503.
+const unavailableRetryAfter = "5"
+
+// readyTimeout bounds the readiness check that tells an outage from another internal error.
+const readyTimeout = time.Second
 
 // toAPIError finds the domain error that err stands for. Errors that are neither domain errors nor
 // Echo's own are internal: they are logged, and the client learns nothing about them.
@@ -70,16 +82,25 @@ func toAPIError(err error, params map[string]bool) (*kyc.Error, bool) {
 	return errInternal, true
 }
 
-// errorHandler writes every error, from handlers, middleware and Echo itself, in the one error schema.
-func errorHandler(logger *slog.Logger, params map[string]bool) echo.HTTPErrorHandler {
+// errorHandler writes every error, from handlers, middleware and Echo itself, in the one error
+// schema. An internal error while ready (the database check) fails is an outage: 503 with
+// Retry-After, which clients retry, rather than 500. An error of the generated parameter binding
+// names one of params.
+func errorHandler(logger *slog.Logger, ready func(context.Context) error, params map[string]bool) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
 		apiErr, internal := toAPIError(err, params)
 		if internal {
+			if ready != nil && unready(c.Request().Context(), ready) {
+				apiErr = errUnavailable
+			}
 			logger.ErrorContext(c.Request().Context(), "internal error",
-				"request_id", requestID(c), "route", c.Path(), "error", err)
+				"request_id", requestID(c), "route", c.Path(), "code", apiErr.Code, "error", err)
+		}
+		if apiErr.Code == kyc.EUnavailable {
+			c.Response().Header().Set("Retry-After", unavailableRetryAfter)
 		}
 		status, ok := statusByCode[apiErr.Code]
 		if !ok {
@@ -149,4 +170,11 @@ func challenge(r *http.Request) string {
 		return `ApiKey realm="kira", header="x-api-key"`
 	}
 	return `Bearer realm="kira"`
+}
+
+// unready reports whether the readiness check fails within readyTimeout.
+func unready(ctx context.Context, ready func(context.Context) error) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
+	defer cancel()
+	return ready(ctx) != nil
 }

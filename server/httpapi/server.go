@@ -39,7 +39,7 @@ type Options struct {
 	Auth Authenticator
 	// Users carries out the user use cases.
 	Users *kyc.Service
-	// Store keeps idempotency records.
+	// Store keeps idempotency records, in the transaction of the request they belong to.
 	Store kyc.Store
 	// Hasher hashes idempotency keys before they are stored.
 	Hasher KeyHasher
@@ -83,7 +83,7 @@ func New(opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.HTTPErrorHandler = errorHandler(opts.Logger, ops.parameterNames())
+	e.HTTPErrorHandler = errorHandler(opts.Logger, opts.Ready, ops.parameterNames())
 
 	e.Pre(withRequestID, refuseUncleanPath, canonicalMediaType)
 	e.Use(accessLog(opts.Logger, opts.Now))
@@ -104,7 +104,7 @@ func New(opts Options) (http.Handler, error) {
 	e.Use(screenBody(limits))
 	e.Use(validator(spec, isDocumentRoute))
 	e.Use(throttleLogins(loginBudget, opts.Now))
-	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, opts.Logger, idempotentRoutes))
+	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, idempotentRoutes))
 
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", openapi.YAML())

@@ -22,6 +22,7 @@ const (
 	EUnsupportedMedia  = "unsupported_media_type"
 	ERateLimited       = "rate_limited"
 	ENotImplemented    = "not_implemented"
+	EUnavailable       = "service_unavailable"
 	EInternal          = "internal_error"
 )
 

@@ -70,7 +70,7 @@ func open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*databas
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, Keyring: keyring, Logger: logger})
+	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, Keyring: keyring, Logger: logger, MaxConns: cfg.DBMaxConns})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
