@@ -94,7 +94,13 @@ type ClientInterface interface {
 	// AuthenticateWithBody Get an access token
 	//
 	// Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+	// whose lifetime is longer than that is refused.
+	//
+	// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+	// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+	// allowed each minute), even with the right password. Failures are never counted for a
+	// `client_id` alone, so no one can lock a tenant out without its API key.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -104,7 +110,13 @@ type ClientInterface interface {
 	// Authenticate Get an access token
 	//
 	// Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+	// whose lifetime is longer than that is refused.
+	//
+	// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+	// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+	// allowed each minute), even with the right password. Failures are never counted for a
+	// `client_id` alone, so no one can lock a tenant out without its API key.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -339,8 +351,14 @@ type ClientInterface interface {
 	// RotateWebhookSecret Rotate a webhook endpoint's secret
 	//
 	// Issues a new signing secret. For 24 hours the previous secret keeps signing beside the new
-	// one (`webhook-signature` then carries two signatures), so receivers can switch without
-	// dropping a delivery.
+	// one: `webhook-signature` and `x-signature-sha256` then each carry two signatures,
+	// space-separated, the new secret's first. A receiver still on the previous secret keeps
+	// verifying, and one that has moved to the new secret verifies at once.
+	//
+	// A receiver that checks `x-signature-sha256` rotates like this: call this operation, then
+	// deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
+	// every space-separated signature in the header (not with the whole header), and accepting
+	// the delivery if any matches.
 	//
 	// Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -349,7 +367,13 @@ type ClientInterface interface {
 // AuthenticateWithBody Get an access token
 //
 // Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+// whose lifetime is longer than that is refused.
+//
+// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+// allowed each minute), even with the right password. Failures are never counted for a
+// `client_id` alone, so no one can lock a tenant out without its API key.
 //
 // Takes any type of body and a specified content type.
 //
@@ -369,7 +393,13 @@ func (c *Client) AuthenticateWithBody(ctx context.Context, contentType string, b
 // Authenticate Get an access token
 //
 // Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+// whose lifetime is longer than that is refused.
+//
+// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+// allowed each minute), even with the right password. Failures are never counted for a
+// `client_id` alone, so no one can lock a tenant out without its API key.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -824,8 +854,14 @@ func (c *Client) GetWebhook(ctx context.Context, webhookId WebhookId, reqEditors
 // RotateWebhookSecret Rotate a webhook endpoint's secret
 //
 // Issues a new signing secret. For 24 hours the previous secret keeps signing beside the new
-// one (`webhook-signature` then carries two signatures), so receivers can switch without
-// dropping a delivery.
+// one: `webhook-signature` and `x-signature-sha256` then each carry two signatures,
+// space-separated, the new secret's first. A receiver still on the previous secret keeps
+// verifying, and one that has moved to the new secret verifies at once.
+//
+// A receiver that checks `x-signature-sha256` rotates like this: call this operation, then
+// deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
+// every space-separated signature in the header (not with the whole header), and accepting
+// the delivery if any matches.
 //
 // Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 func (c *Client) RotateWebhookSecret(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1685,7 +1721,13 @@ type ClientWithResponsesInterface interface {
 	// AuthenticateWithBodyWithResponse Get an access token
 	//
 	// Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+	// whose lifetime is longer than that is refused.
+	//
+	// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+	// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+	// allowed each minute), even with the right password. Failures are never counted for a
+	// `client_id` alone, so no one can lock a tenant out without its API key.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1695,7 +1737,13 @@ type ClientWithResponsesInterface interface {
 	// AuthenticateWithResponse Get an access token
 	//
 	// Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+	// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+	// whose lifetime is longer than that is refused.
+	//
+	// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+	// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+	// allowed each minute), even with the right password. Failures are never counted for a
+	// `client_id` alone, so no one can lock a tenant out without its API key.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1952,8 +2000,14 @@ type ClientWithResponsesInterface interface {
 	// RotateWebhookSecretWithResponse Rotate a webhook endpoint's secret
 	//
 	// Issues a new signing secret. For 24 hours the previous secret keeps signing beside the new
-	// one (`webhook-signature` then carries two signatures), so receivers can switch without
-	// dropping a delivery.
+	// one: `webhook-signature` and `x-signature-sha256` then each carry two signatures,
+	// space-separated, the new secret's first. A receiver still on the previous secret keeps
+	// verifying, and one that has moved to the new secret verifies at once.
+	//
+	// A receiver that checks `x-signature-sha256` rotates like this: call this operation, then
+	// deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
+	// every space-separated signature in the header (not with the whole header), and accepting
+	// the delivery if any matches.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1985,6 +2039,7 @@ type AuthenticateResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -2323,6 +2378,7 @@ type ListEventsResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -2476,6 +2532,7 @@ type GetEventResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -2647,6 +2704,7 @@ type RedeliverEventResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -2818,6 +2876,7 @@ type SandboxReviewUserResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -3043,6 +3102,7 @@ type ListUsersResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -3198,6 +3258,7 @@ type CreateUserResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -3423,6 +3484,7 @@ type GetUserResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -3594,6 +3656,7 @@ type UpdateUserResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -3819,6 +3882,7 @@ type ListVerificationsResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -3991,6 +4055,7 @@ type CreateVerificationResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -4234,6 +4299,7 @@ type ListWebhooksResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -4387,6 +4453,7 @@ type CreateWebhookResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -4576,6 +4643,7 @@ type DeleteWebhookResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -4740,6 +4808,7 @@ type GetWebhookResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -4911,6 +4980,7 @@ type RotateWebhookSecretResponse401Headers struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 
@@ -5061,7 +5131,13 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 // AuthenticateWithBodyWithResponse Get an access token
 //
 // Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+// whose lifetime is longer than that is refused.
+//
+// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+// allowed each minute), even with the right password. Failures are never counted for a
+// `client_id` alone, so no one can lock a tenant out without its API key.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5077,7 +5153,13 @@ func (c *ClientWithResponses) AuthenticateWithBodyWithResponse(ctx context.Conte
 // AuthenticateWithResponse Get an access token
 //
 // Exchanges the tenant's `client_id` and `password` for a bearer token. The `x-api-key` header
-// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds.
+// must belong to the same tenant. The token is a JWT valid for `expires_in` seconds; a token
+// whose lifetime is longer than that is refused.
+//
+// Failed logins are throttled: after 10 failures in a row for one API key, or for one API key
+// and `client_id` together, further logins with them get 429 with `Retry-After` (one more is
+// allowed each minute), even with the right password. Failures are never counted for a
+// `client_id` alone, so no one can lock a tenant out without its API key.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5466,8 +5548,14 @@ func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, webhoo
 // RotateWebhookSecretWithResponse Rotate a webhook endpoint's secret
 //
 // Issues a new signing secret. For 24 hours the previous secret keeps signing beside the new
-// one (`webhook-signature` then carries two signatures), so receivers can switch without
-// dropping a delivery.
+// one: `webhook-signature` and `x-signature-sha256` then each carry two signatures,
+// space-separated, the new secret's first. A receiver still on the previous secret keeps
+// verifying, and one that has moved to the new secret verifies at once.
+//
+// A receiver that checks `x-signature-sha256` rotates like this: call this operation, then
+// deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
+// every space-separated signature in the header (not with the whole header), and accepting
+// the delivery if any matches.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -5665,6 +5753,13 @@ func ParseAuthenticateResponse(rsp *http.Response) (*AuthenticateResponse, error
 				return nil, err
 			}
 			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -6236,6 +6331,13 @@ func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
 			}
 			headers.RateLimitReset = &value
 		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -6530,6 +6632,13 @@ func ParseGetEventResponse(rsp *http.Response) (*GetEventResponse, error) {
 				return nil, err
 			}
 			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -6863,6 +6972,13 @@ func ParseRedeliverEventResponse(rsp *http.Response) (*RedeliverEventResponse, e
 				return nil, err
 			}
 			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -7217,6 +7333,13 @@ func ParseSandboxReviewUserResponse(rsp *http.Response) (*SandboxReviewUserRespo
 				return nil, err
 			}
 			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -7658,6 +7781,13 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			}
 			headers.RateLimitReset = &value
 		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -7987,6 +8117,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 				return nil, err
 			}
 			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -8435,6 +8572,13 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			}
 			headers.RateLimitReset = &value
 		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8788,6 +8932,13 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 				return nil, err
 			}
 			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -9236,6 +9387,13 @@ func ParseListVerificationsResponse(rsp *http.Response) (*ListVerificationsRespo
 			}
 			headers.RateLimitReset = &value
 		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9603,6 +9761,13 @@ func ParseCreateVerificationResponse(rsp *http.Response) (*CreateVerificationRes
 				return nil, err
 			}
 			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -10082,6 +10247,13 @@ func ParseListWebhooksResponse(rsp *http.Response) (*ListWebhooksResponse, error
 			}
 			headers.RateLimitReset = &value
 		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10383,6 +10555,13 @@ func ParseCreateWebhookResponse(rsp *http.Response) (*CreateWebhookResponse, err
 				return nil, err
 			}
 			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -10751,6 +10930,13 @@ func ParseDeleteWebhookResponse(rsp *http.Response) (*DeleteWebhookResponse, err
 			}
 			headers.RateLimitReset = &value
 		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -11084,6 +11270,13 @@ func ParseGetWebhookResponse(rsp *http.Response) (*GetWebhookResponse, error) {
 			}
 			headers.RateLimitReset = &value
 		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -11416,6 +11609,13 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 				return nil, err
 			}
 			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string

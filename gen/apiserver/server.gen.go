@@ -597,6 +597,7 @@ type UnauthorizedResponseHeaders struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 type UnauthorizedJSONResponse struct {
@@ -728,6 +729,9 @@ func (response Authenticate401JSONResponse) VisitAuthenticateResponse(w http.Res
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -1164,6 +1168,9 @@ func (response ListEvents401JSONResponse) VisitListEventsResponse(w http.Respons
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -1368,6 +1375,9 @@ func (response GetEvent401JSONResponse) VisitGetEventResponse(w http.ResponseWri
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -1603,6 +1613,9 @@ func (response RedeliverEvent401JSONResponse) VisitRedeliverEventResponse(w http
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -1837,6 +1850,9 @@ func (response SandboxReviewUser401JSONResponse) VisitSandboxReviewUserResponse(
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -2161,6 +2177,9 @@ func (response ListUsers401JSONResponse) VisitListUsersResponse(w http.ResponseW
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -2374,6 +2393,9 @@ func (response CreateUser401JSONResponse) VisitCreateUserResponse(w http.Respons
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -2700,6 +2722,9 @@ func (response GetUser401JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -2934,6 +2959,9 @@ func (response UpdateUser401JSONResponse) VisitUpdateUserResponse(w http.Respons
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -3258,6 +3286,9 @@ func (response ListVerifications401JSONResponse) VisitListVerificationsResponse(
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -3497,6 +3528,9 @@ func (response CreateVerification401JSONResponse) VisitCreateVerificationRespons
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -3851,6 +3885,9 @@ func (response ListWebhooks401JSONResponse) VisitListWebhooksResponse(w http.Res
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -4055,6 +4092,9 @@ func (response CreateWebhook401JSONResponse) VisitCreateWebhookResponse(w http.R
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -4313,6 +4353,9 @@ func (response DeleteWebhook401JSONResponse) VisitDeleteWebhookResponse(w http.R
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -4547,6 +4590,9 @@ func (response GetWebhook401JSONResponse) VisitGetWebhookResponse(w http.Respons
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -4780,6 +4826,9 @@ func (response RotateWebhookSecret401JSONResponse) VisitRotateWebhookSecretRespo
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -5571,261 +5620,274 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H2LU9u41vi/ovH3zSzstUMSEgrp3Lkf5dHSAmUJtNtu+osVWyFaHClrOYRsh//9NzqSbNlxXvS1d5c7",
-	"d7zUkWTp6Oi8dB6fnYAPR5wRlgin9dkh93g4igj8fUFYSNnNOxLTPg1wQjmTr8V4OMTx1Gk5+2jARUJC",
-	"dGc1QYIIIf87wTSh7Ab1eYySAUGEhWgsSOy4zh2OxkSOFcQEJyTs4sRpOfVqfcer1bx686pebVWbrWr1",
-	"o+M65H5EYyIKbXZybWgofwsa/R282/OqYY14jf429vZ6zcB7Fu6SvX4V13r1wHGdUczvaEjibkTZrdNy",
-	"BkkyEq2tLTyilVsa44qGwRasarq1yrD/SfgtYf/+ONy7+zA8nn4YHu8Ev75rOK4Tk5DGJEi645haH5vy",
-	"cYxHo/y3NAQ9uSURSYjjOiLByVg4LWekNsNxnWQ6Ik7LIcMeCUMSerAM15Gg7QIcyN5OrYprNS9s1hpe",
-	"o7n7zNtthoFHaruk3mvs1Eiz6Tw8uM4l+Z0ECQmv5a4UdjbWvyHKQnpHwzGOXDShyQD2MiZYcCbsrcRh",
-	"GBMhugFNYISxSChz3Ow9H7MEBr9u71vv5Qrleq5+zb2MCZH7XUNH0RC1E+u3P+moG/BQ9nm2vV2tOa7T",
-	"o3Ey6IZqoNrebtOrPvOqEvyLEKzW2m5U6o09iUAhD8ZDwpKZaaY/sPGwJ5EGi6ThtJy9aq1u/6x3JYzp",
-	"HYlFN6IBYULuIBliGjkt53fMSEUMaTL4P73plYAPHdfp01gkXYaHsv9rzIjB592w2uxV68TbC2tNr7ET",
-	"7ni93va2txfs1sLGTg3v7ew5riNnZLq35fiO6wxJgkOcYHXGhgovGnXnwXWGVAjKbrp9SqJQOK3fPkkk",
-	"VdvZ+u3zMojtVHZ3GwAxckciPiJxV/WWWzggqN0+RyENEeMJGuIkUPgip4cwC5HcI8T7CHas4phPOy3n",
-	"Ax/HiLI+j4eKjgR8HKlxekRTGBI6D59cRwiW7kOtVqvZ5+Ty6PXRwdXRYXZQMgSWp2QUrrQ6+zx2cZKQ",
-	"4UgSyFrhlySmNzckJqHTSuIxkYfqnZ5p2aEyq0C5Oc07Qm3M0HGMWUBFwNc4SQf7pSepvo3OMGVzD9Ne",
-	"o1Ztzh6mvapXrXm15rc8TI3mzrOSwzTCQox4nNiniA9YJeRk4RniA2bO0Eq0MH+GDjnJn6A5h8bGwp1n",
-	"u3s2Fr47ujw5Pnk8FjZq9a+AhVPKbsrQ0PAXCw3RZMAFyTNyKlA8ZkxxnSck/Xsi6YeT85ePw9IUko/H",
-	"0vekN+D89oiFI05ZUsTTifpZSo7q9xUkx9peq1rVUmFIRBDTkRJcnYuYh+MAMDsmAZF8Wu7ZnRJ9fwMB",
-	"qmLPuIKDgIwSEmrpKv9jH9OIhM4nvYfPwr1+LdgmXr3XwF6D7Pa9PbzT82pBPdwmjX4T7/Rs4BOGe5Ea",
-	"eg6Y7ZWM42iB8KjhJLak+OqUAPY9TQZtEsRkKYiViEcTgQS9kUcfCdXvbwB6DQBnMhAk6J713/yyF+++",
-	"fPPhj/hq8vv1xeHuyenFxxNeP8WnuD1pjF7t3m7jFye/NP79vTbuwXUGBIckBv1rPwiIEN4BZ0nMI28/",
-	"ivjEexvTGwp6WB7EUvbi8JtAWLYkIUq4FNRDLbGLEWdC0nyEUS/mE0FitHHw9rK9KeUwEQzIEOTFIb4/",
-	"JewmGTiterWxm9IGkcSSFchJnoRkOOIJYYl3SUYRnspDXZyRL0+5jyYDwlAykMwknYJAGMXQUcqCcnpA",
-	"G7MWRmcUUm70088FU+8Nmfr5+RI2Hkokkp+TODE73UuckFM6pIkHz9mpXpI/xkQkGeRGJEYTykI+0VOh",
-	"Au1fnKBbMs1/XImrQDmTbakQDPE9HcoJ1arwP0mWmXpTtchsQm5IXJjcpeQfwG7nTzAi/URuoQROMI5j",
-	"AkdWTvRbzkuQEqC1ScBZKNCYJTSCCWmIxbK9WHU+uzuNVWZDknjq7fcTJc2UzyThYHRAPdLnsUT5JJYi",
-	"0Nedya+e3gzvJCw/hrH6/SeBaOgiHAkud4zEMY9Rj4eUCIQF8nWzLg39uQewVi85fw+uM8IxHpJEE4qD",
-	"cSx4XD4Zf4RvKFN0k5H7pBtAY98cvFFM7igfCzTCN0TOQxIX548xiaeO62hpQ/WZN8lmrQ5QSyct55ck",
-	"JJYj/b/f9r2P2Puz6u11/+19+tf/OmUn9EiygnnwBD4B0EQbvhR3KvBGAs4chRGeRhyHQMk0cZWkOmhu",
-	"7/aCwGtuk22vEdZ6Xq+32/OqZDfohztkB+PArHiEQXHWCyZ6PlI//WNMU6GlFJHGYxoqPDIQ2N5ZSDWD",
-	"6RsynV3rPhoz+seYSCqTkZ2I39AARwar0AZG19cnh+iuIekoDQmOniNG7kiMRuNEUi7BGY6kpo0leGiy",
-	"WemwS30WMhMOkFb5JamW93g41RRZlNDj55qFGLye8PhW9uuwZIAtsh3w4ZAmKOE3JBmQ2EWCIwwfURMc",
-	"4lsiUDKRfEnwcRwQgTYEIcgCDcI9fkfknHN72ezXe8+CGvH2cCP0GsF2z9slO32vhuu97aARNslO3+yl",
-	"4qHZbhb4x8Jdtblfs7kIrzud+3rN63Tunx3NQ+s57OYC3xAk6J/ERTVJtGrV6ryTF8EI9gRD0sfjKJGE",
-	"3F1M5i1SVislZVI3nHfopNQFZ65wpFZTVUqO1Fh97KueKC3mzltDUbgtWc+KsmPJeibpt7/ikh7kWOow",
-	"AWV/gUPNbUDw5kzKXKCFj0aRFoe3fhfKMJ+uSrYEbfkORzRU2hewH7l0+V9l6QM90WnZurRUKYXAN7Lz",
-	"cCzA9IaV0U5TWrkg9OHDhw/e2Zl3eOg8uNlAWka2BwGxD4ceZ5GiNAFm2qQnhYqHT3Zji3kCbWMw/4oG",
-	"sOKVTsup1l4fvvm4/evO1d77+i/Hu++aZ43zZ5e1i33nwYb9/8ak77Sc/9nKrji21K9i6wjAAQCfy8Dl",
-	"HIY4kismIeIxuqM8wglRFFKN9Bz5CqI+2DgFIjgYIN7vK3M9AtDIFawu15dNW/feWtS1XNBdNFqx+Xxp",
-	"dLVRsi7l8uOqowBmzEpai7rn2sK2HnDWj2jwuIOjUa+bxJgJCqhhI+o+kEc0GXCJI6kdxULuYIDZDQkt",
-	"4TgkARVSCvth6BxoiAj7Hkex4Z8EAsNcC/k0Y5bdWzLtUtYdC+JLucMMJLtL1k8F8HYqO9MoQj0iUX4U",
-	"c4mkJHyuJHAkBjxOoummi/xZuPpoI8nYjaIgHRZyIsD0DwqZlGHk+fNLLU1dcj/AY5GQ0FdCw9NR+85H",
-	"TWHfY84Z40mXyndDwpS1x+YGVCA+InFqjQaEuMM0wr2IoClJvu9Z2mdTxKVcq3W5DSmj6zWhRrUpUbRZ",
-	"rW26hleCiK3aigEeke/GB75sO0+YlHFx9PhtpXqEVOrIdtUMruDyvTcQjRm5H6mLbZjAc4lUA0m2cI+P",
-	"E0SB60/5OEYgZlfQHM1pxigFZBD3/1s2+Zwnx3zMwkcf2z70trdWqhNwRuGn77u15xyJcTBIGVqmPyeE",
-	"YZY8iWA/gC9cKKvMFeenOL4hj0I1bdnpJpx3IxhlnsYANgxQWiQOkvuAkBDV0Bl98f1FLpgLFQhmLBER",
-	"s2wqT3j4nfGwTeI7GpBrlgoPj0JFoYbpjq1xisio2xhNIAZ1kCYCzHE9LIgRinE/IeqOI6FD0K4tE/f3",
-	"R9il8waCyvgEbfglcPA3K+hcM9IJFijkrLBS31qej4Sy2LvLmOr3Oy75+4WF6Gk1/WLUvOL8DLOpud95",
-	"FF7GOCFdMBQWJWjO0RCzqSGR4q+IfMU5zly4PVeXOqUI9EROH0VOfxS2XzM8TgY8pn+SxwmeY3uAIu3F",
-	"sIUIXHHRAAukPIe/syR6EJOQsITiSCAcE6S9clw0ibn8j56UK7XFHok4u0EJRyHt9wnc5ip59Qmzf4Sg",
-	"cM208UrytCOWgIvbY/Tfgg0tJmNRZt0osDtgnbKlYovYwgpbyP3+0sGssitniqOY4HC6wozRhl8OEn/z",
-	"Cc9/CJ6L8WjE44SEZySk+AquoR5Fj9OBukM5kvKKXK6i9QgqfuHHaWlS4vWL0/GfMPO7Y2a6rQriyv33",
-	"QFPh7NK26HNsO8zoa2/rzr5wx+qacdvKE3nGmUi+dhFECbGASDYdkxt9cZPNAfyXH/th5e1sLynv+Jxz",
-	"wVthXCF4QHFCwgvw/tBu2nC/gqOLmI9InFAinFYfR4LMmEVRjzDSpwHFEeITRmK5aEFv4K8+wqg3FpQR",
-	"IVyEhVQhxjFTYtXIGvtzzil78bE8lG0eUo/pJWcYGj3kHagXdzmXbR5cZ4BFF1YkBnQkO2nY9TiPCIbT",
-	"R0VXLbX8Z8vperVPpp/rjkgcEJbgm6V935o+F1mXh5zz9uL+p9DowXUSmkRLv3YFjZSvgfFb+M0Grr1q",
-	"s0eZYyXv/U6CpAzvTthonHwz5PuvxLf8Yt8PwC9KuawByOSSBRrhODEOefZyl2Dr0sGHeAqgTP1pFw/+",
-	"g3F9Wc92+/wH4Pg4GVguOAsxO4+dQUSVl2K5c5LS834SSLXTnklrcpQRFmLC42WfMM3kF1KPpLTvevzG",
-	"dSYxTchbFk2zQA4byNm6rfnNB63ydloTtia2cREKyOGv+C0B1E7lUZvpyhbKXFAC+VlvM3uRZjxXTWXe",
-	"8tT311ubMmN0E9O1SC9fv79CCUeCsBD8iPe1RQRE1xZ6QXBMYtQZV6vbgT0WvCF+Acsa1b2dEsQyQddl",
-	"oQazjt/K5KL75OSk7Z3qQjfFos91iaOi68DwOt4q8/dXCy33+Le3KgfP3MpyI5dt4QtNLg/t9dsYdAYO",
-	"rZiFSJAoEmhCwxvt+57Hp+VH2XzrXNNfC02DIUHv1cjo9PRg6YHNvFQ7nbaz4FtXBZBqI3I3orhHI5pM",
-	"u/JcYTZ1XCfg8YgrXwzHdW4IIzGOupJzGXbnlvTP/y54RLoS22NKEnAMYJzJF31wck3isZD/veF3JGYQ",
-	"ZMfjG8w0bkt6Mu5FNIim3STGIQnT6X0qWeSBius7AE3186wrwEn7Ldqu7ex4NYSj0QB720iHAiKp3bpo",
-	"PBqRGAVYELThX7f3fRf5Z0e/yv8cHl0r04WB3P6L947r7B+/lM+Xb+XzRGoI+6fq+UI+zw/l8/IIntDy",
-	"8kw+2/C8gpZXx/CEX6/b8LySz4+y14vDE/k8OoXnOTxlmxfHsu+Ll4fwvJTPV+oJv568ks/TM3jC+9OP",
-	"8nl2LZ9vYbRLGOHyBTxh5Ct4vpNff/Fe/nqwfwxP+f7g4I18vjqC5yk84f3JO/k8k185eHsIz5fwhPbw",
-	"rYO3ciYHF9DyUq7o4PoFPCUMD36Fvh+gzYcL+YS1Hx7J2R6+lu0Pz+R8Ds/lmIcw2uFH+eboQLY5evlB",
-	"PmHko/YreF7AU67l6Eq+OT6Rsz2G0Y5P5TjHAIHjS7l3x7AjL/flrF6+kPN5eSTfv4SRX76SLV+ewK8w",
-	"zstTOf7LM3hzrp6/yOflATwP4SnX/vIKRr4+hqf6W4756o2E0qsz2fIV4MmrSwmfV1dyhq+u5VdODuF5",
-	"Bk9oc/JWrugERj6BXTu5lN89acObtpz5CeDV6335rddH8luv38r3ry9k+zf7EhPeAC69eQl/v5It35zI",
-	"Nm/OZd830P7Ne/mt030Jh9MX5/C8hKcc8xT04dMTuVOnb+DvNrS8kjtyev2rfL6T78/2D+B5DE85wtmB",
-	"bHl2CL8evoSnXPvZkex1Bth19kau9+z0BJ5yJmeAY2fnR/CEXudyF87eylWcXUIbgMDZlYTJGZyms/cw",
-	"wgf4+4Nscw6QOT+QXzk/ku3PjyU+nL+U8zk/OYCnXMX5qZzDOUDj/ALaX8L7j/Lvt7AvF/tv4Al/H8AT",
-	"xryAVVycSgy/gNlewFm4ACy9uIReMOeLSwnPi7Zc18UHCaVf9uX7S8D/y7fwhLVcwqls78s3bcCNNuxj",
-	"++UFPGWbNpzK9mu5xjZQofbpETwlhNsAwzacoPYFPIECtNtype0rGOca2rx7A08Y7T2M8F7Cuf0r9Ppw",
-	"AE/Z8gow4epAjnAFlPAKzsvVaznC1ZtTeMpeV6dyhldv5ZhXV9AS8PwKvnh1LWd49R7ewOm+hh25fiN/",
-	"vT6TcLsGWKmw7euPcubvAFbvDuAJ0Hj3Et4DPr87l999BxT1/amE7Xs46R+O5PMj4ORHOMUf3x9JpmK7",
-	"6+e47PZMjNOnz9sP/1vGbA9LzUz7KMARYSGOwb3eRX7mVO/nTU258PZUlDL++raYkRcEqvk5Vr29T58b",
-	"D576o579MXfWV3RYzjovjw/Q9vb2HlwfiwQPR4gydH11kJ/4gpjx3DI8OUxRLC2bE4noHYmna5oYrsD7",
-	"WnWVWjZnOqZMitHwDx0fMmthyKLZPzs0IUOx1NCgv7OvOoLqge9PVFdbr8BxjKcgaeuPa0VxvYARFQG9",
-	"fi+IBNSLg/jl5eYTQIaHLBB6NTi0VeuiTA6TtFfuZsEjKczLJPIifNdUrbJeXxA5lU5Rx36vDjtiPGqL",
-	"lpspqFF6WKTi29GGPBZ8nLgo4IwREz/fHwsSuohx5tXv77XL/GZB5WhWyw5QhNUFnMJjGwQ7DRsEOyuE",
-	"CGeRSl1yH5B4lJQbIVQkYW+aEGFMXCYHwE9WTLi52MzF35WhrlqvzgdSHn6bjv7q6upCA+g5wj0B0dID",
-	"whDj2ZdxHNM7kreNzCBFc2/PRopqeWxwTu3UuFbAltwmLMLwdnrO8kv0kK9zgfkt9MeYjFVskp1tDSs3",
-	"n0qHecgX4yAgJCSh3zJp2FSmB8zEhMQkRPX7e9U0C6RoSQIZTwsYqVoFmAUkmh0P/L5IRBI1oZDCLXqo",
-	"EADcHdIv+o1aFb3kjPhoYzKgwcC0Fjpc1dKsssRn6UqAyeipSs1UT6hUCzzU6VrOIZlLOcacHCKT1eUn",
-	"gVTalwpqJ1zOlbAgnsrdM1G25v4DbfilqWJ8xFk0LYQi77+o1bd1BhmbOOdZdmNO5PSn7E/kffrZ+mGW",
-	"d8/a5zIgGH1/FgS3lIXyeGaqNxoNeMLRyaGt5lrJblRMOY4U9Z7NezYi8RBLUtiNiaAhoHxK6EmXx119",
-	"xUbNGEMa0QTHutkQJzENxvK0qBd3VODSLT46OS+Tr67b6Gg4iviUxOgEXHLSzEYKGbT3oTw8NBnwcaLi",
-	"tLAYLN/8goRW92BzIb/OfIlsr0Qgqz94/1F/PXtYbTOPzB1G9v15CYcMOVPm7QJxbRQF2lnAGna1prAF",
-	"MpUV9oJ8Sa1VhEQCsTuYhWiIgwFlxIsJDuXLFvKL8aq+22FpzBhcyrvIt33A5L/TYAT5jyFJBjzsync6",
-	"l4d8OyemDUYv90spj1Vzl4egyTFnfNbVtMtcJeQvtv+mWZAVFKWBYEfUyFZlXrgVdE4mYL0ScPfTIwiH",
-	"IRDuGdHWMNAMi0qihS2E2WmUmYl1NHHx9L0FqTqJp5BJpRAOm2fFwEMAWUyEFwTiqCRWEBa/itx9LJtr",
-	"Z4+lInfpZcD84OOlYpXttWIPucCBxV2a5aNwqSJ3y7WuHaxvlkkRkFCjjCqamHiNo3Cjr5UjElYQeHuB",
-	"cuQjjS9TlCjbNjBqziDCKaRy2CFlOFEkYohHI+12AgmbdJKoeft1LUh8oJqoqeo8T0a6U+Gzi3or+ehA",
-	"NcyNUZ5IasFQdobbfd1+/og6+9SK4x1DazXaQ3oGp+dWnhG4SWXkbR+i8hdh+QzUHtzlHeavbt3e+bUs",
-	"71uyRQ+fDHIekkTzsXW8BZjW3NM0ZRp3KSnxD7ATla2upGUjrq31r0B7Hqev69O61HPBoJO5K1vaGCTC",
-	"Byt78COycMwo9toH0AJ/toIcfOdSrlO69nW7uRJeacPgI5ck4HG4wp5lKZSWjXuRtSxCBuaXG2vu6vXE",
-	"Hnk0dPBxxG++1okoc2E4+mOMI4GMrFPJ52XKKdP/OByfu7HF+9Ycp3QfmQaxnHOWKUqWkLTe2dIJXsrN",
-	"OyQKpdaMhwRtYPS6/fYcgUGAxF5Ebwka4WSggnOxQD5Ofca6yklJbFW3QD/xVYgZgYzySvxTVgOk3EXl",
-	"35AdCaXZz+CrBU07n82mcE8+AxJLFCza5DDIgTpqw2h/I4LBzAIha+PekCaQ/x5HY5KfxmrZc5YKlzMO",
-	"THIjsmmXYdorgiM53Fo7nFl1DW5ySCpvhToudbTQY5TN6dR4Mc4iUIQFRIzHKBjgGAcJiYVy/FMJOxHV",
-	"uruKTMsgPKtuN1YzpnxugKYt9c5MsS7BjTMriXo5KD8v1w3yC4Yk53zC0C2ZeoA1aIRpLNCG6qEwSWy6",
-	"mZUJCySVpQo65KAeiYTHpJDmbUDiPPrNZn3H9/bEm9WSTTKeJ4t90JY6l5Q5+M36EA1wTIouj+D/GUL6",
-	"DO1PmFvUju1JFPKxjr8tt9tnC1S2OQfi0W0+vsbpGGDRHfKYzHe6xExlBhnhG3nKo4hP5jlZGh//L7qB",
-	"sFI5luWXEyrFpMn1mHB0Q5R5S3aEWaZaONfygjyHJglkMbvj4oNvktSlYCojARcDzspvE48qtZ0GGsnf",
-	"jfE1d9D/VWvUms1ms1qrbxcU550cdu7mTnyn86/fat7eJ2Vd23FrjfKbzkuiJdLH+iKm8mxXmePX2dzS",
-	"ixUjRn2xpJIO5JbMsmyT2u15ptQ2Bw/tNgnGMU2mc02oIRYDItY3oG57jaZXYkGtLbWgbqcW1MyW2ljR",
-	"ltrGLOzx+0tyR8nkcW6+Jq+XzTvxaBTzO2WmAdB+KrUaYR2rUZ590evjQLIE1Q7FoBSQUJ5XrMuzzESl",
-	"rFhEY1bsWOicWNRkzIrLMOjKeGdnk7rQFwDJ+v7NpnrBWgEFkJvNDlRB7aIkIRAejQiGZsmA0HiOGMKi",
-	"aYdt+Gkghu+iOZc+LvIJtVrFZBQTSV9xQu9INxth87kWbjtMnQhBEggUVuS4zFSbL7mwxOvZCpp6KCnH",
-	"sLi37TP5MFO0YaUvq7Cqh9niDiv2hsYPZcUfFg/wkY7Sac/oGCsbBmZCqQrWgVnjwPpBKEbc6YZ5t+JF",
-	"fcs8ke2hInKDo5ViN3J+xvYQq+jTOcdhu/OE9ARdDoL3utmD+1jj3EzVjrUQek5tjxWjqwqlP5bM2r5z",
-	"hc6U3XRTgGGx7kal5GXl+X7raKeUzayF/sVbkhVTCi8RhJZqc2sHN9k1tBa1T9XEkhIscy0mAuFxwiX0",
-	"gkL1PMikyQgJxXNEhqNkml2TAWOjIq3fk+P9v+UtH0IAf06J3rKbvIzINcssoEZ4X2j8hEYPVjmxeY5O",
-	"wGxzy54Av1Yl554jzTrVyn1lV4DrY9+U9/JXvhm0LzAulciVW269ZLkF5r0+iS8MsP7RKgywNvLOEz9W",
-	"ph2FAdYJuntM4Gpmf8JRtOJNmPEt/FQ8/Ssah+UYqW3YquWyOjeaU/moiPav+ETlOMqhvGmPBviOoB4h",
-	"8vDjGKyfJgUSWHadJXnel+qT88owzTNm5KY5wGLR5NBbhvyLt+0rH5w6/IvrKx/RRN0Zd9gkDUrFWUoQ",
-	"MxLV0m7RSLLA3p56iaYuLYb6zl3mvG2aodYFa76FEmWKTnYXu6reWNRTGJloGB5rlhAT1I9wUkEnaR0u",
-	"ALMV04sjw0A2/IysSI0jpRHgMJLRLHAWESynuvws1RAjixD1DT+VTX5WbQvyCgybZ/la6ynRd37W6DAr",
-	"ivtSHVPeIHJVYDbrsFvKwp+EWRoUCGpUqxXkq6sBF/nAgrSLD+y4+oIcwze6ws9+yl1jgsQAx+D70mH7",
-	"85gtjhOh2AyOIm2PBJ9QYphQq8M8q1Bey5rSXPijAvhzgqOEI5pRI3PNtHAr3+W1KPuN1AbzLeBrMHhR",
-	"ecr1SweHHZKooRltsQVw3Ov2vv9cwsCggg2BEv0j99q4OM2gjaoxckdys023bxaf8qCexx316ueyb7Nm",
-	"ibPL1gx4A6kRlY0IEriHRBh7aUhvaJK6NLfb54jH6OjkvIX8Wq3mwf9rNR9t+PpP+a9NREWHGUHHRX69",
-	"Xvfg//W6bKr/lP/aRDecQE0j//Lo3cnRe5j8VOVYJJEqo2UsOk9Wg29lNSjJGqSR+ycxk7pChwJDgobV",
-	"fdfK02g8GR6+keHh65oQVjUDnKe3UD/cirDUInBy/te1HnwXNX5ddffvpy2umIvlS7XEVVO+rKXNFdQH",
-	"rTnMT/FieVUeLrzuL0/z8ig75nqHy74QzDOka1UxbkRi5f31PEumzJkO4lHBQOiQhGOV4g5+o8mjnLTW",
-	"OhmrxQrauvwjNPfHenWtrxfPMdlNsDAqbWW5NmvdyZqpu3kctbTcnEI6Z7pLUDr1BF9DN22nxjecGR3V",
-	"cLM+hasQ1+IRMzg91xnu00pX24vS78hPfms3Urie/Ev5j1pnqSxy8ODyaP/q6NBvme18nkdl5WCkrDMb",
-	"WpXWVhKowCR/n5IEpdinQgLTClh+a94hoQyNYn4jhXPVRys1rVxxLGX4RhgNMRtD0cs7SibWR05g8vp+",
-	"PTQjaZtwyzIhC0KkIgiGaP85Cngck8BEeCVY+S0oaxWEnogxQRhMMoIImApUT1ZhlFYEnIYgpBfIyqer",
-	"xZiXqvC/mVbp5f+Me/wjOM/j3URch5FJ9zHU2ZSLfVTnr+WAW0pCizPLrXHxUclFKDyCUqacVjnfKu/F",
-	"XEWzx1PNWSSZSzuXegA/hoSWh4z6mUHMRxtvPhyo+mxGL4F3L3IJkrIOTqa9zT0a12B7faxhdYTjROrk",
-	"yoLbAjcObXECigZ3SzgmaBLTJCHMzSyRAt0SMtI+IcoZs9JhPtixtL1M30bN1PqrlFo7XcVH5SddVWE3",
-	"0AUkIyqevD3+gnab5/ltEsqRDXbryaLzZNF5sug8WXSeLDpfZtF5mCNslIWqfmfBeDYQJhXpy4SVL7Y+",
-	"kHAVZyG4Pp+QWAobJLhVavhX8e1ZRbROJerilD+tsY9fww7xkygolSJTBR8tYc9FurmCdnmI3teRt2fj",
-	"rb/zAbCct76Zf9XsIVuoLH9TvTFFbrPw1XfmG6G0MWJ8HZS2kGg1hNZhpV+OzvYs1jWqaw/Hdc3qjzTG",
-	"65TQj4mK/lK3VEiCFJK4G1F2W84DBGU3EfHGgqjwMpP8W2ffUhbahOfN+TEthr82dktPe0hjEiRd2SG3",
-	"nBUHWM0OZKPCrKnf4CIZ9kgYktADWHxLSlBufk9JQX5TClDK4UsO5ZYdgvXcxfInorhRMzcUMckhhNRy",
-	"Yz6RqAF+JKrkow5ZpuwGbQySZIR4jOR/RSGIGt61tramfBzj0aiif9myCYVnDukKeGcFbcHQ/2ltbZXF",
-	"4iXl1qYcYvgthNVBGHCIFe9Ns3qRkxlApN7SeUJr26aW4V35hWJuR5Zt/be+icjR2mU3EmU3C8sWcJlG",
-	"q33zu9GQ3JFIDtOdFyK3j4ZceegFVBATIdfnMZry8XMU6kjpAZ+AKyrPIUQe06+081ZIVZjcECeBqkgL",
-	"GQ0wC1UAP+8jUANLU/uvHNu3b+Y65WMUYKbmOH92j47nW4zBenprEa+V8lHaWShzq1KZIw1Xz1JHqiOa",
-	"ZlJ4nsY5/CQyU6vKPwU22nES8CEx6SqhkqbfAnikVQgpQ/UGGvBxrPJHiPGIxIKEilLAHQ9E3cEtz7xc",
-	"k+lUU3JfnlLjvUqndaSTYH6n85Gz9S1NQQCC2hz9UudBno6IlQYMbajrDPnaStJmJ/rUM0/DfjEYSDdX",
-	"tpDmErMstop+HTlrNTmlsJ3W1dWj4gPGcfQIoapUVokjJ93JeQ4CSzzWC4v7EmkknFcQ5SLm4dhkKlZ5",
-	"eFfJoLcqiibcYOlzcNgG5OSKdnwN3BtSZv5VQETXGYOrjf5Zh5noDS4TxrKAe7hqunjbvipGvc+TsnSO",
-	"PrF1S2P81aSrAlrJqa+AJd9acCkS0K8lu5Sf5FnR0qQp9q2i6AZzs4TFJl9xTmpk0FElQ1R/rsAh3tNk",
-	"oMLR/+K84q9JxrNbfoBh93Gqu0g3oEzbvmFShFFtXORPBoIEXR/9C/WwIDsNKQpu11GMWciHKrF5BbUH",
-	"fMKQFNBgm0BujHmifO2iaVlpN+vUqk9kKYr+tfXvT/9aKUfR35St6Q1am7+Zi8NZGouDITEE9isqrOYe",
-	"OvfNvUat2iymeM3luqh/hUTfDwqRIR1LW+6Sdh8Y0TdkuqQgoFSVbwmgJZU/qgxrkNUb8pLee3hEvVsy",
-	"zb6qx31wnR4UXtsfqyRj6l/HBp6voUxQSQlxuwybj/oxH6q4QbSFx8nAdxGGynZwCa/Lib9q15s7cJR0",
-	"amKVDuvy+GD3Wb0JGVGGQ8JCgTZwdMNjmgyGrvLlil2ExyElLFBnEejEFDixvkEBWRWwG7w1VTG5dLVy",
-	"01XZaKl9mdrYOFC2U3WP6uiEzv8n2bSFWxqGb2iMAdC62Ww2sIOMVgwxwzfEijODt2liLKkRCVcpfFPt",
-	"naKymSRT8L8BjWtE+CgiLnrz4UVH6oxIlUejRGxmbnk4iqYI1LOYj28GCBszSs4MHVF2q4KlIoJjhiYD",
-	"nKABHo0II2GHmc5mt7TAAjFT//M/SOKGnJwarMOO7rVnlJR0kJ9WiNQuNaZKpMoAiBlSuKLLCuIkhyho",
-	"A4yfcqQO81NE9SVUYoISzjcr6Aj0F3/rruYjuWL5o3Eu/PnnHk8GP/+8uHKiXTKxw2Ca2bcUZOQwppp5",
-	"xNmNMTSA97U6ahUEFSCFinj3s9qDvuQvnIWiwza2d6rVzeeoT5JgoH0QOdOKF4UkhColdsJ1iUXIt6Su",
-	"EGBxSkwRqFGtmR24Fsarxd7WDtPZcXTgY+oPWkHv5XhK7YPLPXXlOMeZUwGSijRQf0MQ0mF+PqDWN6Fy",
-	"8pObbmnoZW+KaCJI1HdNisQeDm5vYj5moZsGeMoBOmzI73RAXOZv6qqdzZxDwQ8t9Qh10YgLQXvg/6VQ",
-	"1jieVtB+etOiPxBgBv5cylfUUCHlJLrBY3RD7wDocofyi1HGhE1XJ8nWi1MtdcCx2ZmTLOF8h2nEvqtt",
-	"wQk3MdS5l1uf5X9Owoec9VX4SHNTeWB8a1TvDZn6HaaTZm5gdH19cojuGpDVPCQ4ei6P1JCLBNWbTSvd",
-	"kUnRNRonhfyClEFdDvSGTEGb6TAR8BEJ5WbAkVbYDrO/JaMEzrExwuTjfeFw3JKpgm36Bkrxg9/VFCw9",
-	"HabqxqRVWjaUbOCqlvJDuoh8llr0lCvQ+JsuGuL4Vm9gh2XQSbxL+AYJW0hKVP7zkklhFNJ+n8QSseFr",
-	"Khy5Xoct/Pnno3scJJKIsoBUfv4Z8AiU6J8EmvD4Fm0oJULwcRwQF9JUKxFH/Z1hOPqd9yRtVmjeYelq",
-	"UyDK9nJiwLj4UOcbpQwohNwbKZMiKFGAQe3ODk06GFUejx0GfpBGzcGJHrCC2hzoO2y+ovGSo6K0/BBG",
-	"YcxHcr+zQkTybfP+XrlOChLfwQGKsYD41CENPQ0UlcsynsrX+T2HdQEdDaeIUAixsFAgW68FGB67iPYR",
-	"4yoOFkxRppmLQq6d9mAbjBFSYZJcTQvAJr+rMH2Ib4nosGTC0+0Ski5kgTKKCkKFIMiAHxFrSKtcgErb",
-	"Eo8ZU9OS+6b2TzEPsy753izmuVyJNUGoJQuG7WQgmSDqgzc6sAkF52xeUAsWo0Z1r8M25tW3UJglqZoO",
-	"AUoxVa2rj2kkd5pNUeP+XlLO5v39JnjACgNit8ME12xI4D7cPvbpvXyj1pXE09l9NcQOkg2LDlP8GMo8",
-	"uBmuKfdKdawHWMDmQMWQlqkYsqHqhbgzxUI2XcluVBZcH21k0s+mi3xVlULS7EVlKBR0/KyQgi/FSLlY",
-	"pk6j/6unrWPeSehrevMc/THmCZHrBxYMhnwlGhpBT8ofUNBCz0/ksgersZVrMfROjd8GaFpbEx12SW6o",
-	"kMfV2F6FYUmGQxjJy6+gIxwMTApw25iLRYf5nztKy+o4LdRxKpVKx3FRB8wn8tXnSqXy8OC7OfEb4toT",
-	"zEIch+mkkBKZ0YavP+1RVaHE/DMtCehL3Vm/lMPiZBwbnFSruM/ee2KA680dH20MyD16dbZ/4LVf7Uvx",
-	"XwXYd1iMJ4pS3JKpPcPULK10xs0K2mdTVL+/Rzi4ZXwSkVBuAU5LAFbQW52yFaSmDtswN3nKUsd4ojO4",
-	"knBTkVPGdWtzwVBrIuFCa3kAqIQyiGjwuomGlLlouwr/7bA6GsiXAxfVqmgAA8IfEU6kniJFXqDJ/qU8",
-	"TN6+/Idv7O4qC7UULyXuWYWzTMUsKYxbJQyRqUUAXCuR4rtIgFW1UJiPALR3UFX+0AnMRYdhfYvq/3yk",
-	"ioFoOwCIuhNYg2wSUVAdxkyKGv69l6Ljc+S/PFIoqlifr9MxAn0eSjFdXb2YglGtz0Zv2h/hYEBQvVLV",
-	"BoJMiZ9MJhUMP1d4fLOl+4qt05ODo/P2kVevVCuDZAjuq9pzUalhShyW4nx9B9m3WlJBU45tKoenU6tU",
-	"K1WoyDEiDI+o03K2K9XKNoReJQNQsUERkX+MuCixIhltR7GiVOdepvYgpYMqrUdXYrHUG0V+OmypwpHW",
-	"YwexRerUoD3DR8o0ELUPfERUce+TUFfG1wqcVWzmBQ+nRhU2nk8jhVCUs63fReE24LOTLlmCsb8T1Egd",
-	"e7u4ue01ghrx9nq1vlfvN/Bev0qehbUaQFlBRerX20G8nXgXuNmc6EoNCg1XKf1vLjYe8oYnbbg3PBj2",
-	"s16trresNCt4rlS/Q6avB72XAX1LX59c/3lSO6cn4oRdNoODk52T29Gv7w5e71XI9PWf4fsT2aj68X1z",
-	"0GO/0P4vlaAesd7wuBr++jrKV6nXNfTtIvim9r2dwB72TO38uoDSaY8BUmVJimx1vOK42loEoNuHn7wD",
-	"zpKYR96+JJve25jezHdK1723FnV9cJ1LnJBTOqSJd2oyZi8ardg8N8IlGWLKdHmi1UbJuhRGEiRZZxSh",
-	"4ltsUWJZ91xb2JSGQtCyTikib73AYYrzsktteZdrq5QadKptL+90oZjEFeenOL4hql9zlY+lBdDOSEix",
-	"uTZo1PeWd77i/AyzqV4g2K6bqwDlRNdNS0uDNasrLLGtaqtdW9UP4Gj08ThKlnfXH7Pss5DPzlhmf/v0",
-	"8Ml1xHg4xPHUaTkvSVI0ejmuk+Ab4bR+g2PtfJKDSQSJksGfcgI3ZdcX+9oOVK9WLV1lFHMYWLIDKRpU",
-	"0DmYbxhHQUzAiIgjiFDM84CXJNGlJL6UXJpLCoffrk6a9LdLiNJV2aL+O8nSjyAmX4bGOcw9pXcE7NOj",
-	"mPeIhbR68xTaSp1tuirWamcTXd0QlFepGKMkxv0+DdAGFP0yhg8tw2+6qFndVhGcEyrWQfFLgkMVi/oX",
-	"w3I5sekTWq+M1pqwP2K/xnky/6Ubd84TFD9t3o+iSemBXkyUUsV0Ll06pSIpqHDGisvIhIjEVLYGU4Qq",
-	"tYKy9BxwCcW0TSG1525XUYinpTqX/N6RuQlPS1yJualwsyZbZh+XNjxQFWNky2LB1miql6csLlSAy1V6",
-	"QwyVt7LLTeMxv9JZsbxEFn9Z33PZmW/LPm4F76TfXzMc4NPXUQF/y/vlOPVqfcer1bx686pebVVrre1G",
-	"pd7Y++go/xenulMLgmcYew28XfMaYWPPwzjEXr/ZazRIv7pLas+cXCk8o2qu+hlzNz2nJHQWGbbyXFTk",
-	"rPOvZr3WbOoq5ruZs0bLSomSph62cj2kIRurJnqfl5VJa+46gimfLigLKC0pqbfG1yVe5LP1ZKWftFeW",
-	"rt9Uqz48rIX/4EhXqmJDLAPv60PwpGD/nRXsv7Oua6kFIkGpU5dhv5q3Fdjv1mf470n4MJcRX2aGYzWq",
-	"ugzTRBIRfR1rF7JWZnvlzmDs/uYiXiXLM/byMp3A1H7+Mg6xhGLvVBq1+sd8PVywEqRp5LN/gDuy/nvh",
-	"iNs14AGqxKcz68cq8ch1IqyuCsFVs56ts0vuAxKPdJ55wCVkKsGb5ELg7NasViUjT2dXXz67Rq3SaFQ/",
-	"Fr6+Vxi4Xq1KEmx2R1HuZ+FevxZsE6/ea2CvQXb73h7e6Xm1oB5uk0a/iXd6hsE2e9V+He8SrxY8C71G",
-	"b5d4e2HzmVcN6r3dfo1s40bD5l1iHASEhPJ0ftJDkKC5vdsLAq+5Tba9Rljreb3ebs+rkt2gH+6QHYyD",
-	"ch5tMdcVB0nnYeUNeyTDtBIJ/Gbn7rATbECwLunyvkpp4RRTl8zmQilJrjKT68fNpywqJhIqSe7zqcjH",
-	"yyPqC1x9UWXcdXj8WmxblymfY4aCRTxx7L8zx642lnc658kxH7N/EIvXNmvlbiB5bb4WfxnbX1epPVJy",
-	"gfPwaY7AsBWbyp1wF/vIwd05t7i/jMmYGB++VIbQ6f51TBLXIkbqgxCM45gwKY2IcU+O1lNOchI6Rp3O",
-	"ixtp9dE5Qkd9TbV0thhpzV2bMa1MImdrp5YQysMsEgpS2KiJPVHNJ6r5T6Oa6XFJaecC/UjXHSk6AauU",
-	"uOtTvGvov4DgXRLBozsgeeAjPhlwcBlmVq5eX6db8pXrJKKJ5XoNhVl+J0GS/dphmS+2dvpSsefa4Qg8",
-	"V0hmJyXawRWLNBQg9UA3OYIraF/7a+sZMp7Ys7R8IyvoBNIOm5DUIQ+JMi/GfJwQ5S8qu5N7qbJuNKqN",
-	"zZm6LyYZSFoAJpQAHVJGRRpOMa8kzEZmChObukBMh21klZc2i+ViwDPIqhijnczKC8ZAY6tmDLrhKOEA",
-	"9NUqxuR5Ua4aMuS2/gLXn6wucloOeWW2UlqW+Ws78kAPAw5TaLhsVqa9TrKhG69u/tPNSxUIVas4jTxN",
-	"cfyJOT4xx4w5Vldgjgec9SOqIiGf/Hi+GQs/BCaQJW/LJapHG4ZpcBZNNy3mrilaxt2Bq69z96hDAO2r",
-	"xwq6wEJoJx8VFw2XCT8J5FsXkYzcJ111P+l3GBbI1/+QmskNUUnxZSPo/Bz55s4DiqHBtYfhcBDGJlvN",
-	"u8AER9sfdX8JIDKe4dTOvV52i5gFG69MxU3g9MLvf/XrU7uyzUrrhjtApK1uaAMM5CqxkYsCLIhHmSBM",
-	"0ITekc15U0xrkcxesaa1N62o6WbjW16y5nOiy9OEjmPMAioC7pTkPXeu2/szhsiWc7A/a71sObX6NjrD",
-	"lKF2UmaszOK57TzATm1vr+pVa16tmQ9TX3g7O5upWs90TmFyp9HceTZjpm2BkzTEFC+98LVTDzuv+YAZ",
-	"S/mKxmUr87BzyImTS79cUvEanDGy8r/OzrPdvRlDt66aUXpdbGUkWATJOaV3a0vujxfc76oMC+n1rutY",
-	"dNNpOWe/70/PafX+rF2dnr/7ZXp2yCdnV/zP84PG9Pwwwv2X183z348mH66O7tcUDpdfDcMJfxIKn26G",
-	"/w43w2MtIxjZSMkMYCAuNUyoNAkCYWbnR+BxPj2CDmFXka8qyDHAMVgdi2HtHbYwrn0DagcVY9nTYsMz",
-	"hZ9NcNSm22FlMe4zge2tfHyuwFOB/HKypcOUVRCpCYWHGrVZDLwOaJtQXSg6bWKi+5WdoLigSMqYHTbR",
-	"IWYqgpXBZejzNGkmoomKU7Ni4VVWvZkMtCaRRAEIEWW3YFMxRajLC0ZDGWKYZ7EwsgrK0xGUyThmEiop",
-	"mnWY3GWTEwPk0z4fx6kthkXTMllVbaC2cawnrFqh9pAQ5dMjjSRAxNNKOK3P1jHZz1AbwG4jcIa6bz68",
-	"UBgr2SGOxmS2esxXlpSa1So6w/EtSZbKSmVVWX7LUqf8jhmpxJz8XzEvT05cwUy+o6KrSrOkPNqSSS5B",
-	"JlFVXAZ0JD8WSKS6IU5rB5wJSgubOPvBkKD3NARj4enpgTNTvkSJAiTsRhT3aESTaVflU5k6ZdVK5mUa",
-	"KqnvAR93dOUOp1b3lE/dniXN9SnDLJgFT6HChlOv1ppedcer1pyFZSuc2t5u1atue9W6s7A8hQH6/AIU",
-	"GuTlhSKci5gIyExjVUI0OK7S6aTCXh7lc8R9IdYffGes/wr6wapyvwTEC+1j+dXF/llRHup1yPV5jaan",
-	"MXBWKH8AMZ/R4cyeIf3a2jo3tTBrvjGTZ0jn1E737qusJPVSNQ6qe9U5a1lLMs/nyFzJAl17jAV6StnN",
-	"6ibotPVXtEFbSV2/m55RkpZl2YhlXR5cx6R+KU97dn15ai5lGJmkruUZ5FZIXfekE2mdSKrI7BYwQ52O",
-	"YpmHvKAVzLbJC1yfHXWz6bTkLNRRqvR4OP2fLaq+95Ik5mzkx77RP6w7oKouWD7mOPttvWG/7w3Cf8eF",
-	"QH2VzjqUU+qXR5DQ7p+jDpsEgECSSjRi+64g9QBYyU9aacT7Vio0XQxBq8RKAf1d5XLKCuWau3UoYcog",
-	"nlLfQHSYyoJVbbhZzgkMSvmY3TI+YYiWXiq/TA/pF17VmkvwpTzyUjc01ZnTNPk/6H73yW73dJn7j/QP",
-	"nUfW3C9wXRqXEL6LNev9Pl9c7xdl5X47bH69X5WIVOc1HOokgdXqpmWIVBOyKtDgzCjXYRI6pVkxXQTJ",
-	"0Ewu6Y3FtsHNCjpQGSvlXHDO5cpO9lmSt1Lfm7hoPDK5hEyQDBg/IJMhU1nm/NIbly65H+Cx1OvkPDTz",
-	"MFmrLBulTsupHLRSUHaYgeWYJTTKl4LfaFT3kE8ZZC/qQopDqtI7lrGZa1tue7TT0j/PjjBrAliL7+UL",
-	"dX87F60fqyCrO8knZv7EzJ88s/6yIociRWsqU/mcyiv4Y5XV7NTpnwveWWjDpFmuSamg1F3qXe7r3yUn",
-	"QbNVhTBMu3JG1mYn1wYcRepBo7+Dd3teNawRr9Hfxt5erxl4z8Jdstev4lqvHszUTLSuQ0a0YifIVxCf",
-	"bq0y7H8gGda/Pw737j4Mj6cfhsc7wa/vGsXie+vXK0zdUbKKX5o15msBPiKBwMocZ6Y84AIV8ieRItkT",
-	"A3piQP80bRLcRvBC2msR/DxR/TJ1c7FDSulU0GTABUF+jiD6Sj8c4RviltQtdbPCpR2WelT0aRSB+0je",
-	"R0M7coC3hEoeDYE4fR7nK5xChI38OKKiw6wqwmlBlLQurMnV/1z9e4LjULE7U0NW55CH6gs27fVNin1N",
-	"J30X+RoOWaJbo0JrRxhwNEXqbgU8Q64FMQuwFGQFA8ilH5EbHEyNr3U/4hMIpkk4iokH9V7yOwEjzSjC",
-	"qX6q44ZyZSRS5VQqqlk1CSuWaK4XyYLLje/nTTJbI3htpljKAR/Fzr7Dtalm3MXLp4W64UVJn4dHLXAe",
-	"r05JwH/1beoT539SPZ/uAL/3HWBZGS5NTxYIN1qrNYn314ko0n2y4hIL9VekqlZmNRLEgE9YuVprikV8",
-	"e422tteqVrW2WrgUKK1Ea3I+/rY8pUz+xz6musLnOjmJUj0zKxY6L8DBXkm+6sHi8rBraJxlpV3nJbYx",
-	"OPGkbj4FHfwdtMcZYmfR1JRczY9BMJV4pDJwfXmqrrg0XRGmao5V8lm7m+n6KL6pgbKBo8jkO5gMCOuw",
-	"9CcqTCHrTaW5pfEBts+GqU7rq2o3/nNTmknXn42mCBRJuLuUpI8nWJXrEhyJhMdS05qTFkE5yun6IsgH",
-	"8qM0OHjHIK8x5IiAJAMYjWJ6hxPioojzUQ8Ht1J5klqDF/EApxGIz9NUCvAhqLGkaK1QX2ltbdXqzyrV",
-	"SrVS8+frWXqbviwpwXdhEWvR70dS7++gY00Wla5eqGnNL3r98Nj15sZYyLN0RmaaiEIx5yde9lS75Olm",
-	"7TFpi3QZOjzDRsu5aEEp2fqs/9LeiyEBi9MMPT4kykumtKCZ5IDK/qnyh+nyiqoyJmYBiSJlbMmzDjWm",
-	"zTpyJLFR7jGeJnSbqKyyJHlKWPZkfvnnXbyo07PyuXdXSOCcY9J8nCg+nfLnGefhuUe3+mXSzLoyzOMl",
-	"l2XyyhNheSIs/0z/4FWpynpXau+NsJGlji2TRLZANyaeSFWax39mntngRIgsiWxBGUHHVpH0fBIn1UIX",
-	"YjbdehBYa6LYpHZvV+HNKuyqivip0WDCUfqb2AQ7gFF2BZTXEhOaBANDjjsMan3D/XJWMrdEJ78E6Gkg",
-	"aMXsa9Po/0KNk6ma3U/a5hNZ/ycmuAWiUELZfzJEbY7COL9WpuuoushQB9PUziTxnaHS80x6M9coRUdE",
-	"x3XuPVPnQpf3mU2wphP3oY14zJA/xLcExWNmSjYrO6cxb+IEFc2Zrd3qbnVzZi66x/L5fErBNa/KtF3h",
-	"ME2aWyjYa3JeSBDOLvEky7uw8ebDgarQniYg2Xjz4cVmloBKD6WcamfHejX/ElPM8+VRxVpSTx7lkYSz",
-	"8MRN67v568/Z7x+lhfJtC70x0Ku07ZmZ3ho4RcbZMdNCDyjiN66dm6JYWsasJOWb2fg6u3MJxEg0IrGe",
-	"r8pDTFneYg5JbLKhTC7J2bHSepxqGrlCePZiTfHCTxLl7KvjXPUsq8B5nvVzluVGCNc2x6+bfSFUmfEf",
-	"tIl7Vr4olhMtqf6vAovMpuRp1v5MAgRoAKAwxWlUlNIyiKj0kAe68beDS+473wU6P5lkmib4LQNR+f3I",
-	"EkjZx3g/u1P5VgAr+9z3gluOFEok09mw54FQ3yKtAcBj1eP7gE997IcBLw0Cl9/+/wEAAP//",
+	"7H0LU9u42vBf0fh9Zxb22CEJCYUwZ85LubS0QFkC7babflixlUSLI+VYDiGnw3//Ro8kW3acG73snl3O",
+	"nPFSR9b10XO/fHECPhxxRlginNYXhzzg4Sgi8PclYSFl/fckpj0a4IRyJl+L8XCI46nTcg7QgIuEhOje",
+	"aoIEEUL+d4JpQlkf9XiMkgFBhIVoLEjsuM49jsZE9hXEBCckvMWJ03Lq1fqOV6t59eZ1vdqqNlvV6ifH",
+	"dcjDiMZEFNrs5NrQUP4WNHo7eLfrVcMa8Rq9beztdZuB9yLcJXu9Kq5164HjOqOY39OQxLcRZXdOyxkk",
+	"yUi0trbwiFbuaIwreg+2YFXTrVW6/VfC7wj756fh3v3H4cn04/BkJ/j1fcNxnZiENCZBcjuOqTXYlI9j",
+	"PBrlx9I76MkjiUhCHNcRCU7Gwmk5I3UYjusk0xFxWg4ZdkkYktCDZbiO3Npb2Aeyt1Or4lrNC5u1htdo",
+	"7r7wdpth4JHaLql3Gzs10mw6j4+uc0V+J0FCwht5KoWTjfVviLKQ3tNwjCMXTWgygLOMCRacCfsocRjG",
+	"RIjbgCbQw1gklDlu9p6PWQKd37QPrPdyhXI917/mXsaEyPOuoeNoiNqJ9dt/6Og24KH85sX2drXmuE6X",
+	"xsngNlQd1fZ2m171hVeV278IwGqt7Ual3tiTABTyYDwkLJmZZvoDGw+7EmiwSBpOy9mr1ur2z/pUwpje",
+	"k1jcRjQgTMgTJENMI6fl/I4ZqYghTQb/pw+9EvCh4zo9GovkluGh/P4NZsTA825YbXardeLthbWm19gJ",
+	"d7xud3vb2wt2a2Fjp4b3dvYc15EzMp+3Zf+O6wxJgkOcYHXHhgouGnXn0XWGVAjK+rc9SqJQOK3fPksg",
+	"VcfZ+u3Lsh3bqezuNmDHyD2J+IjEt+preYQDgtrtCxTSEDGeoCFOAgUvcnoIsxDJM0K8h+DEKo4Z2mk5",
+	"H/k4RpT1eDxUeCTg40j10yUaw5DQefzsOkKw9BxqtVrNvidXx2+OD6+Pj7KLkgGwvCWjcKXV2ffxFicJ",
+	"GY4kgqwVfkli2u+TmIROK4nHRF6q93qmZZfKrALl5jTvCrUxQycxZgEVAV/jJh0elN6k+jY6x5TNvUx7",
+	"jVq1OXuZ9qpetebVmt/zMjWaOy9KLtMICzHicWLfIj5glZCThXeID5i5QyvhwvwdOuIkf4PmXBobCnde",
+	"7O7ZUPj++Or05PTpUNio1b8BFE4p65eBoaEvFhiiyYALkifkVKB4zJiiOs9A+tcE0o+nF6+eBqXpTj4d",
+	"Sj+Q7oDzu2MWjjhlSRFOJ+pnyTmq31fgHGt7rWpVc4UhEUFMR4pxdS5jHo4DgOyYBETSaXlm94r1/Q0Y",
+	"qIo94woOAjJKSKi5q/yPPUwjEjqf9Rm+CPd6tWCbePVuA3sNstvz9vBO16sF9XCbNHpNvNO1N58w3I1U",
+	"13O22V7JOI4WMI96n8SWZF+dko39QJNBmwQxWbrFisWjiUCC9uXVR0J99xfYer0BzmQgSHB73nv7y168",
+	"++rtx3/H15Pfby6Pdk/PLj+d8voZPsPtSWP0evduG788/aXxzx91cI+uMyA4JDHIXwdBQITwDjlLYh55",
+	"B1HEJ967mPYpyGH5LZa8F4ffBMKyJQlRwiWjHmqOXYw4ExLnI4y6MZ8IEqONw3dX7U3Jh4lgQIbALw7x",
+	"wxlh/WTgtOrVxm6KG0QSS1IgJ3kakuGIJ4Ql3hUZRXgqL3VxRr685T6aDAhDyUASk3QKAmEUw4eSF5TT",
+	"A9yYtTAyo5B8o58OF0y9t2Tq5+dL2HgogUgOJ2FidrpXOCFndEgTD56zU70i/x4TkWQ7NyIxmlAW8ome",
+	"ChXo4PIU3ZFpfnDFrgLmTLalQDDED3QoJ1Srwv8kWmbqTdVCswnpk7gwuStJP4Dczp9gRHqJPEK5OcE4",
+	"jglcWTnR7zkvQUo2rU0CzkKBxiyhEUxI71gs24tV57O701hlNiSJp95BL1HcTPlMEg5KB9QlPR5LkE9i",
+	"yQJ925l8+PDBOxgnA8ISiY/I7HRe84mcCrYatZD/kuCYxPJCRsN/dhx54zuOjzhD/tZ9zUdSlAL0Jlzk",
+	"H4zoWzItNHaRQg7/7DgPHh5R745MTReX79rXaEsO6S+4zdWy2/Grp6HLOw3L8Uqsfv9JIBq6CEeCSxAk",
+	"ccxj1OUhJQJhgXzd7JaG8+dQq5cglEfXGeEYD0miMd/hOBY8Lp+MP8J9yhQhYOQhuQ2gsW8wySgm95SP",
+	"BRrhPpHzkNjS+feYxFPHdTT7pL6ZN8lmrQ5gkE5azi9JSCx7+n+/HXifsPefqrd3+0/v8z/+1ynb1GNJ",
+	"2+btJxA+2E204Uv+rQJv5MaZuz3C04jjEFCzphaS9gTN7d1uEHjNbbLtNcJa1+t2d7telewGvXCH7GAc",
+	"mBWPMGgC9IKJno8UuP89pikXVnozxmMaqothdmB7ZyEZCKZvyXR2rQdozOi/x0SizQyPRrxPAxwZqEIb",
+	"GN3cnB6h+4YkDDQkONpHjNyTGI3GiUTFgjMcIblRcntoslnpsCt9uTOdFNAKORJmoQTLqSYxooTA7Gua",
+	"aOB6wuM7+V2HJQNs0aGAD4c0QQnvk2RAYhcJjjAMoiY4xHdEoGQiCa3g4zggAm0IQpC1NQh3+T2Rc86d",
+	"ZbNX774IasTbw43QawTbXW+X7PS8Gq53t4NG2CQ7PXOW6t5np1kgiAtP1UYAzeYiuO50Huo1r9N5eHE8",
+	"D6zn0M9L3CdI0P8QF9Uk6qtVq/NuXgQ92BMMSQ+Po0RSJncx3bJwc60UN0thd96lk2wk3LnClVpN9iq5",
+	"UmM12De9UZpvn7eGIrdesp4VmeGS9UzSsb/hkh5lX+oyAWZ/iUNNbUCS4EwykaBWGI0izd9v/S6UpSFd",
+	"lWwJ4v89jmioxEkgP3Lp8r9KdQmCr9OylQNSRhYC9+XHw7EAXSJWWkiNaeWC0MePHz965+fe0ZHz6GYd",
+	"aabf7gT4WBx6nEUK0wSYaR2l5JIeP9uNLeIJuI3B/Ct6gxWtdFpOtfbm6O2n7V93rvc+1H852X3fPG9c",
+	"vLiqXR44j/be/29Mek7L+Z+tzGazpX4VW8ewHbDhcwm4nMMQR3LFJEQ8RveURzghCkOqnvaRr3bUB6Wt",
+	"QAQHA8R7PWV/QLA1cgWrCypl09Zfby36tJxzX9Rbsfl89nq1XrJPyhniVXsByJjltBZ9nmsLx3rIWS+i",
+	"wdMujga92yTGTFAADRtQDwA9osmASxhJFUMWcAcDzPoktLj9kARUSC7sDwPnQO+IsA1Tigz/JBBoGlvI",
+	"pxmxvL0j01vKbseC+JLvMB3JzyXppwJoO5Uf0yhCXSJBfhRzCaQk3FciBRIDHifRdNNF/uy++mgjyciN",
+	"wiAdFnIiwJYBEqbkYeT980tVZ7fkYYDHIiGhr5iG56v2g6+agr6n3DPGk1sq3w0JU+ormxpQkYl5EsoA",
+	"IO4xjXA3ImhKkh97lw7YFHHJ12pZbkPy6HpNqFFtShBtVmubrqGVwGKrtmKAR+SH0YGvO85TJnlcHD39",
+	"WKnuIeU6slM1nat9+dEHiMaMPIyUpR4msC+BaiDRFu7ycYIoUP0pH8cI2OwKmiM5zWjZAA3i3n/LIV/w",
+	"5ISPWfjka9uDr+2jleIE3FH46cce7QVHYhwMUoKWyc8JYZglzyzYH0AXLpVW5przMxz3yZNATWt2bhPO",
+	"byPoZZ7EADoMEFokDJKHgJAQ1dA5ffnjWS6YCxUIZiwBEbNsKs9w+IPhsE3iexqQG5YyD08CRaG6uR1b",
+	"/RSBUbcxkkAM4iBNBKjjulgQwxTjXkKU0SahQ5CuLZ39jwfYpfMGhMr4BG34Jfvgb1bQhSakEyxQyFlh",
+	"pb61PB8JZYJwlxHVH3dd8gaTheBpNf1q0Lzm/ByzqTFYPQkuY5yQW1AUFjloztEQs6lBkeLPCHzFOc5Y",
+	"EPeVlaoUgJ7R6ZPQ6R8F7TcMj5MBj+l/yNMYz7HdQRH3YjhCBL7FaIAFUq7QP5gTPYxJSFhCcSQQjgnS",
+	"bkYumsRc/kdPypXSYpdEnPVRwlFIez0C5mnFrz5D9tMgu8zcvKiLmfbfAMa1AkzSxWOWgN/fU2Togh4u",
+	"JmNRpiEpkEwgv7KlIq3YgiybUf7xHMaswCxniqOY4HC6wozRhl++Jf7m8135A5jqGybGoxGPExKek5Di",
+	"azBlPQmnpx3dDmVPylV0uZjXJag4wh8n6Umu2S9Ox3+GzB8Omemxqh1XPtGHGgtnht+iI7btdKNN55bd",
+	"v2CndU2/7aTUpQleuwhCp1hAJKmPSV8bf7I5gFP3UwdWLuD2kvLe4EVPpmX9CsEDihMSXoIHifZdBxsN",
+	"ji5jPiJxQolwWj0cCTKjWkVdwkiPBhRHiE8YieWiBe3DXz2EUXcsKCNCuAgLKYaMY6ZYs5HV95ecp/ri",
+	"a3mkybV2I19yh6HRY96rfPEnF7LNo+sMsLiFFYkBHcmP9N51OY8IhttHxa1aavnPlif6akOmw92OSBwQ",
+	"luD+0m/fmW8us08ecx7ti78/g0aPrpPQJFo62jU0Uv4KxvfhN3tz7VWbM8q8TXn3dxIkZXB3ykbj5LsB",
+	"338lvOUX+2EAvlXK7Q22TC5ZoBGOE+PUZy93CbQu7XyIp7CVqZPx4s7/YFhf9mW7ffEHwPg4GVhuPAsh",
+	"Ow+dQUSVp2O5g5OSFX8SSLXT3k1rUpQRFmLC42VDmGZyhNSrKf12PXrjOpOYJuQdi6ZZdIu9ydm6rfnN",
+	"31rlMbXm3pqAz0UgILu/5ncEQDvlR22iK1solUPJzs96rNmLNP25airzlqfGX29tShVym5hPi/jyzYdr",
+	"lHAkCAvBF/lAa1WAdW0h7XzdGVer24HdF7whfgHKGtW9nRLAMpHoZfEXs97wSm2jv8nxSds71YWujkVH",
+	"9BJnR9eB7nUQWhYEoRZaHgZhH1VuP3Mry/VcdoQvNbo8stdvQ9A5OMViFiJBokigCQ37OiAgD0/Lr7IZ",
+	"60LjXwtMgyFBH1TP6OzscOmFzTxdO522s2Cs68KWakX0bURxl0Y0md7Ke4XZ1HGdgMcjrvw5HNfpE0Zi",
+	"HN1KymXInVvyff53wSNyK6E9piQB5wLGmXzRA0fZJB4L+d8+vycxg8hDHvcx07At8cm4G9Egmt4mMQ5J",
+	"mE7vc8kiD1Ww4yFIql9m3QlO2+/Qdm1nx6shHI0G2NtGOj4SSenWRePRiMQowIKgDf+mfeC7yD8//lX+",
+	"5+j4RqkuzM4dvPzguM7BySv5fPVOPk+lhHBwpp4v5fPiSD6vjuEJLa/O5bMNz2toeX0CT/j1pg3Pa/n8",
+	"JL96eXQqn8dn8LyAp2zz8kR++/LVETyv5PO1esKvp6/l8+wcnvD+7JN8nt/I5zvo7Qp6uHoJT+j5Gp7v",
+	"5egvP8hfDw9O4CnfHx6+lc/Xx/A8gye8P30vn+dylMN3R/B8BU9oD2MdvpMzObyElldyRYc3L+Ep9/Dw",
+	"V/j2I7T5eCmfsPajYznbozey/dG5nM/RhezzCHo7+iTfHB/KNsevPson9Hzcfg3PS3jKtRxfyzcnp3K2",
+	"J9DbyZns5wR24ORKnt0JnMirAzmrVy/lfF4dy/evoOdXr2XLV6fwK/Tz6kz2/+oc3lyo5y/yeXUIzyN4",
+	"yrW/uoaeb07gqf6Wfb5+K3fp9bls+Rrg5PWV3J/X13KGr2/kKKdH8DyHJ7Q5fSdXdAo9n8KpnV7JcU/b",
+	"8KYtZ34KcPXmQI715liO9eadfP/mUrZ/eyAh4S3A0ttX8Pdr2fLtqWzz9kJ++xbav/0gxzo7kPtw9vIC",
+	"nlfwlH2egTx8dipP6uwt/N2GltfyRM5ufpXP9/L9+cEhPE/gKXs4P5Qtz4/g16NX8JRrPz+WX50DdJ2/",
+	"les9PzuFp5zJOcDY+cUxPOGrC3kK5+/kKs6voA3swPm13JNzuE3nH6CHj/D3R9nmAnbm4lCOcnEs21+c",
+	"SHi4eCXnc3F6CE+5ioszOYcL2I2LS2h/Be8/yb/fwblcHryFJ/x9CE/o8xJWcXkmIfwSZnsJd+ESoPTy",
+	"Cr6COV9eyf28bMt1XX6Uu/TLgXx/BfB/9Q6esJYruJXtA/mmDbDRhnNsv7qEp2zThlvZfiPX2AYs1D47",
+	"hqfc4TbsYRtuUPsSnoAB2m250vY19HMDbd6/hSf09gF6+CD3uf0rfPXxEJ6y5TVAwvWh7OEaMOE13Jfr",
+	"N7KH67dn8JRfXZ/JGV6/k31eX0NLgPNrGPH6Rs7w+gO8gdt9Aydy81b+enMu9+0G9krFst98kjN/D3v1",
+	"/hCesBvvX8F7gOf3F3Lc94BRP5zJvf0AN/3jsXx+Apj8BLf404djSVRsl/8cld2eiZP6/GX78X/LiO1R",
+	"qZrpAAU4IizEMbjou8jPHPN9F0FsDnmgIhFog3Hkq8D/urdd9Tcr6PiexFPLt19bXKnoMJCZR1gkKvZK",
+	"x/FAU+g083OWzDtkPiA9W4XfqFYRw0PK+jqaiERhC+EOgz60+ZmHeIo2bq4PN10poktBXI2hAxL92l4V",
+	"EhVUaz6YyzDK0p1YDTvMr+2mLStIii1lmZZGuK81xsaFHw8JiscRKQYb5TIkpIyniZCwmbI821TNn2jV",
+	"2/v8pfHoqT/q2R9zz/iaDssZjauTQ7S9vb0HBnuR4OFIHtrN9aHacfKAgySaomQQE4J6MQ6UoIBC2qfy",
+	"+Ic0iqg2mm+6ylcOiw7z5yUq8A2AZAPKLZMQArKbAAsrQA1nKiykhSjrsDR+xU3jb7QPl2Jyc0eiM+kg",
+	"HNG7mVNYkEMhdyaenGJRIinbYBJRuaQ1tUvX4LyvPkW8B8uFayElKPiHDi+aVS5l2R2+ODQhQ7FUx6TH",
+	"OVAfgtSJH07Vp7ZIieMYT0HI0oNrHcF68UYqI8D6X0EgqV4cxPMv15wBZD9miQFW24e2al0Ux2CS9srd",
+	"LPYo3fMyYay4v2tK1dlXXxF4l05R50JYfe+IccguKu2mcDd1t0jle0Ab8lrwceKigDNGTD4JwNMuYpx5",
+	"9YcHHXGxWZA2m9WyCxRhZXtVcGxvwU7D3oKdFULms0C3W/IQkHiUlOufVCBqdyoxjtZumpwYP1k5EoxN",
+	"Oxe+WQa6ar06P0559Hba++vr60u9QfsIdwVkDxgQhhjPRsZxTO9JXi02AxTNvT0bKKrlsfI5jYOGtQK0",
+	"5A5hEYS303uWX6KHfJ0bz2+hf4/JWIW22dkHsfISq3SYh3wxDgJCQhL6LZOWUGU+wUxMSExCVH94UE2z",
+	"OJyWRJDxtACRqlWAWUCi2f7AbZBEJFETCik4UIQKABT5NyP6jVoVveKM+GhjMqDBwLQWOtrZEqqzRIDp",
+	"SoDI6Kk6rmMmVKoAONLpiy4guVE5xJweIZPl6CeBVBqkCmonXM6VsCCeytMzQdrG9IU2/NLUST7iLJoW",
+	"ItkPXtbq2zqjko2c8/xHY07g/efsT+R9/tn6YZYRmVXNZptgVD2zW3BHWSivZ6Z1QaMBTzg6PbI1HFby",
+	"J5WSAEcKe8/mARyReIglKryNiaAhgHyK6Mktj2+1dZWaPoY0ogmOdbMhTmIajOVtUS/uqcClR3x8elHG",
+	"Wt+00fFwFPEpidEpeHSlXIsCBu28Ki8PTQZ8nKgwPywGyw8/f7q1ugeHC/mm5rOXeyXcZf3R+5f668Xj",
+	"aod5bMxX2fjzEnAZdKYsGwXk2ijKMrMba8jVmswW8FRW1BTyJbZWATYJhH5JPnKIgwFlxIsJDuXLFvKL",
+	"4c6+22FpyCH4Y7jIt10I5b/TWBb5jyFJBjy8le90bhv5dk5IJPRe7pJUHuroLo9glH3OhDzID7W7Q/5l",
+	"ueuM/MX2CYZOC5F2aoZ2lJZ8U+bZXUEXZALaTAG2wC5BOAwBm6ehzxHImDhBQy4SVKtWlcQnqab6S2W0",
+	"jDhLoyHq1SoKBlhKKiQW8myDcaJQd8EEpil1Bq4lUe0WZO40ykwROuq9eM3fAfuexFNIYVQI287TfCBW",
+	"AJUmEhECxtRCIX3DKgz+iWyuHYqW8valBqf5QfJL+TfbM8rucoGTlLs0G03BcCdPy7VMW9aYZewKJH4p",
+	"Q78F2RG8RrQURkIl4/sghflIw8sUJcp+AhwBZxCJF1LZ7ZAynChcNMSjkXZtgkxpOjvbvPO6ESQ+VE3U",
+	"VHWCNcNGqjDvRV8rRuxQNcz1UZ7BbUFXdmrpA91+fo867duK/Z1Aa9XbY3oHpxdWPhyw1jPyrgfZIxZB",
+	"+cyuPbrLP5i/unW/zq9l+bclR/T42QDnEUk0wVzHI4VpFUGaH1DDLiUlPih2hsDVpcGsx7XVCyvgnqcp",
+	"BvRtXeodY8DJ2GOXNgbW89FK2/2EbDEzGgTtZ2ptf7aC3P7OxVxndG2XDuN2sNKBwSBXJOBxuMKZZam+",
+	"lvV7mbUs7gzML9fX3NXriT3xaugg+Yj3v9WNKHOTOf73GEcCGaaqks8flpPa/3YwPvdgizb9HKV0n5h/",
+	"tJxylklkFpO03t3SiYjK9UgkCqV4LhnRDYzetN9dINA8kNiL6B1BI5wMjGIc+Tj1S7xVjnBiq7oFgpCv",
+	"QiEJGBgU+6etE4pHl39DFi+UZumDUQsifT7r0uK0gzlWsKj8w8AH6ugiI2aOCE6M9UWMu0OagDkER2OS",
+	"n8ZqWZ6WMpczTnLyILJpl0Haa4Ij2d1aJ5ypjw1scqjmYIXkLnXm0X2UzenMeMrOAlCEBWQ2iG2xBQxl",
+	"KlMuolpJoCIosx2elesbq2ltvjRApJcCbibBl8DGuVW9oHwrvyyXDfILhuoCfMLQHZl6ADVohGks0Ib6",
+	"QkGS2HQzdRYWSApLFXTEQTwSCY9JIR3hgMR58Jstt4Af7Ik3qyWHZLybFvs5LnVgKnMinfVTG+CYFN1q",
+	"wcc4hDQv2mc1t6gd21st5GMdJ15uIMgWqJSADuRNsOn4GrdjgMXtkMdkvmMvZiqDDdhCezyK+GSeI6+J",
+	"I/kqU4eVcrQsD6JQqVBNTtKEoz5RejT5IcwylcK55hfkPTTJSotZSBdffJNMMd2mMhRwOeCs3AZ7XKnt",
+	"NNBI/m60vLmL/o9ao9ZsNpvVWn27IDjv5KBzN3fjO51//Fbz9j4rNd6OW2uU24eviOZIn+rvmvKzt0rv",
+	"v87hllpwDBv11ZxK2pFbMsuyQ2q35+ls2xyiANokGMc0mc7V1YZYDIhYX1O77TWaXomqtrZUVbudqmoz",
+	"pW1jRaVtG7Owyx+uyD0lk6e5kpv8czbtxKNRzO+Vmga29nOp1gjreKDyLKFeDweSJKh2KAahgITyvmJd",
+	"F2km8mnF6jWzbMdCB9iiJGNWXAZB1yYCIJvUpbY0JOv70JuyIWsFrUAOQTsYCrWLnIRAeDQiGJolA0Lj",
+	"OWwIi6YdtuGnwT6+i+ZYl1zkE2q1iskoJhK/4oTek9ush819zdx2mLoRgiQQ0K7QcZmqNl/rZIlnvRWY",
+	"91hSB2Xx17Zf7uNMtZSVRlahe4+zVVVW/BoaP5ZVXVncwSc6Sqc9I2OsrBiYCdcraAdmlQPrBzoZduc2",
+	"zLuuL/q2zNvd7ioifRytFB+U82W3u1hFns45p9sfT0hX0OVb8EE3e3SfqpybKZezFkDPKaqzYgRfoebO",
+	"klnbxl34mLL+bbphWKx7UCl6WXm+3zuiLiUza4F/0UqyYurrJYzQUmlu7QA6u3jdovapmFhS+2iuxkQg",
+	"PE643L2gULYSMr4yQkKxj8hwlEwzMxkQNirSwlk52v9bXvMhBNDnFOkts+RlSK5ZpgE1zPtC5Sc0erTq",
+	"+M3zqAJim1v2BOi1qvW4jzTpVCv3lV4B7NS+qavnr2wZtA0YV4rlyi23XrLcAvFeH8UXOlj/ahU6WBt4",
+	"57EfK+OOQgfrBHY+JTg60z/hKFrREmacGD8Xb/+KymHZR6obtooorU6N5pQcK6vEArm4ciBv2qMBvieo",
+	"S4i8/DgG7adJ1QWaXWdJPYKl8uS8+mfzlBm5aQ6wWDQ59E6XffHBe8S/vLn2EU2UzbjDJmngM87Szpie",
+	"qOZ2i0qSBfr21B019Z0x2HfuMucd0wy2LmjzLZAoE3QyW+yqcmNRTmFkovfwRJOEmKBehJMKOk0L4ME2",
+	"W3HjODIEZMPP0IqUOFIcAX4pGc4CBxTBcqLLz1IMMbwIUWP4KW/ys2pb4Feg2zzJ11JPibzzswaHWVbc",
+	"l+KY8gaRqwK1WYfdURb+JMzSoDJXo1qtIF+ZBlzkAwnSvkRw4moE2YdvZIWf/ZS6xgSJAY7Bn6bDDuYR",
+	"WxwnQpEZHEVaHwnOp8QQoVaHeVaFypY1pbn7jwrbn2Mc5T6iGTEy10wzt/JdXoqy30hpMN8CRoPOi8JT",
+	"7ru0czghCRqa0BZbAMW9aR/4+3IPDCjYO1Aif+ReG7epGbBR0Sv3JDfb9Phm4Sm/1fOoo179XPJt1ixh",
+	"dtmaAW4ghafSEUGhgZAIoy/VESBahd1uXyAeo+PTixbya7WaB/+v1Xy04es/5b82IQzIMDou8uv1ugf/",
+	"r9dlU/2n/Ncm6nMCxcT8q+P3p8cfYPJTlQuURKp+ndHoPGsNvpfWoCQzlQbun8RMehQdbg5JQFb3XStP",
+	"1fKsePhOiodvq0JYVQ1wkVqh/nAtwlKNwOnFn1d78EPE+HXF3b+etLhivp+vlRJXTSu0ljRXEB+05DA/",
+	"jZDlVXm00NxfnkroSXrM9S6XbRDME6QbVdlwRGLl/bWfBeBypqOFVNQROiLhWKVRhN9o8iQnrbVuxmpB",
+	"ibYs/wTJ/aleXevLxXNUdhMsjEhbWS7NWjZZM3U3D6OWlJsTSOdMdwlIp57ga8im7VT5hjOlo+pu1qdw",
+	"FeRavGIGpuc6w31eybS9KMWTHPJ7u5GCefJP5T9q3aWyEMXDq+OD6+Mjv2WOcz8PysrBSGlnNrQorbUk",
+	"UClM/j4lCUqhT8UeppXa/Na8S0IZGsW8L5lz9Y0Walq5Im5K8Y0wGmI2huKs95RMrEFOYfLavh6anrRO",
+	"uGWpkAUhUhAERbS/jwIexyQwoWQJVn4LSlsFoSdiTBAGlYwgAqYCZctVvKYVaqd3EFJY6EVDAhC5GPPy",
+	"FH430yo1/s+4xz+B8jzdTcR1GJncPgU7m7LGT/r4WznglqLQ4sxya1x8VXIRCk/AlCmlVc63ynsxV3nv",
+	"6VhzFkjm4s6lHsBPQaHlsal+phDz0cbbj4eqjqCRS+Ddy1wSruwDJ5Pe5l6NG9C9PlWxOsJxImVypcFt",
+	"gRtHli9F+VOCim8S0yQhzM00kQLdETLSPiHKGbPSYT7osbS+TFujZmpSVkq1na6iowLSvUAl6EBnSYmo",
+	"ePb2+BPqbfbzxySUIxuc1rNG51mj86zRedboPGt0vk6j8ziH2SgLVf3BjPFsIEzK0pcxK1+tfSDhKs5C",
+	"YD6fkFgyGyS4U2L4N/HtWYW1Tjnq4pQ/r3GO30IP8ZMoCJUiEwWfzGHPBbq5jHZ5iN634bdn461/8AWw",
+	"nLe+m3/V7CVbKCx/V7kxBW6z8NVP5juBtFFifBuQtoBoNYDWYaVfD872LNZVqmsPx3XV6k9Uxuu040+J",
+	"iv5at1TIthSS+Dai7K6cBgjK+hHxxoKo8DKTYF6n+VIa2oTn1fkxLYa/NnZLb3tIYxIkt/KD3HJW7GA1",
+	"PZANCrOqfgOLZNglYUhCD/bie2KCcvV7igryh1LYpRy85EBu2SVYz10sfyOKBzVjoYhJDiCklBvziQQN",
+	"8CNRuWF1yDJlfbQxSJIR4jGS/xWbLeXTd3N1miY9xaLD+vSeMB3l5esNUxmNQEkq/5VXi+DRiLCQhBJK",
+	"aSJ0xPaGTj2L2bTDejHuSwnIqm3Le7pCfBjz0YiELgpJwEOVsi4mPA61sjkX7QQzb21tTfk4xqNRRf+y",
+	"ZaMzz6CSFW6HFVoGXf+rtbVVFjGYlOvEcuDrtyDVbz9NmdudZrmAJzPHlfp058mBrUFbdjvKzZ45uFkG",
+	"oN/bXpKjCMvsJmX2j2ULuEpj6r67BTck9ySS3dzOC+Q7QEOu/AgDKoiJ4+vxGE35eB+FOp57wCfgMMtz",
+	"AJGP67vWLmYhVcF8Q5wEqr4z5F2QNxDSDPCeyvdcWuRi5QjEAzPXKR+jADM1x/mze3LU4WII1tNbC8Wu",
+	"lJ7TTsqZW5VKpGl4jyyTprqiab6H/TQa4yeRYT6VJQs0yeMk4ENisndCXVq/BfuRJvOmDNUbaMDHscpy",
+	"IcYjEgsSKkwBliiIDQQ0Oy/1ZjrVlCiVJ/74oJJ+HeucoD/ofuQ0kksTJQA7OUcK1mmhpyNiJStDG8ro",
+	"Il9bqeTsvKd65mlwMgY17ubKetxc+pjFuttvww2uxk0VjtMysD0pimEcR09g/Uo5qjhy0pOc58awxK++",
+	"sLiv4ZnCeaWBLmMejk3iZpWWeJU8f6uCaMINlO6DWzkAJ1e441vA3pAy868CILrOGByC9M86GEYfcBnL",
+	"mKUFAIPY5bv2dTE2fx6XpTMJiq07GuNvxl0VwEpOfQUo+d6MSxGBfivepfwmz7KWJmuzb2o8WAm1s/zN",
+	"Jn1zjmtk8KFK2aj+XIFCfKDJQAXN/8lpxZ8TjWe+CLCHt09TMIj0AMp0An0mWRjVxkX+ZCBIcOujf6Au",
+	"FmSnIVnB7TqKMQv5UOV5r6D2gE8YkgwaHBPwjTFPlEdgNC0rcmjdWjVElkjpH1v//PyPlTIp/UXJmj6g",
+	"tembMW/O4lgcDIlBsN9QYDXW8tyYe41atVlMRJvLyFH/BnnPHxUgQ9KYtjwl7eQwom/JdElpTCkq3xEA",
+	"Syp/VHngIMk5ZE998PCIendkmo2q+310nS6UIDwYq1Ro6l8nZj/fQMGskmL6dkFCH/ViPlTRjWgLj5OB",
+	"7yIMNR7BVUBX5Xndrjd3VAkWlUBZJe26OjncfVFvQt6W4ZCwUKANHPV5TJPB0FUeZ7GL8DikhAXqLgKe",
+	"mAIl1nYe4FUBusGnVJVVTFcrD10VUJfSl6kSjwOl4VXWXkensv4/SaYt2NJ7+JbGGDZaN5vNWXaY4Yoh",
+	"ZrhPrGg4eJum75ISkXCVwDfVPjQq50oyBS8hkLhGhI8i4qK3H192pMyIVKFASsRm5jyIo2iKQDyL+bg/",
+	"QLi08lBE2Z0K6YoIjhmaDHCCBqCCImGHmY/NaWmGBSK7/ud/kIQNOTnVWYcdP2j/LcnpID+tlao1XKZe",
+	"qspTiBlSsKILbOIkByhoA1S0sqcO81NA9eWuxAQlnKeVovyt+5qP5Irlj8YF8uefuzwZ/Pzz4hqidvHQ",
+	"DoNpZmOpnZHdmLr+EWd9o2gAH3F11SoIaqEKFZfvZ1U4faRLG3XYxvZOtbq5j3okCQbaU5IzLXgp3Z1K",
+	"3J1wXWwUskIpQwcsTrEpAjWqNXMCN8L43tjH2mE6h48Oz0y9Vivog+xPiX0q/zkYRue4nKqNpCJNJ7Ah",
+	"COkwPx/265uAPjnkplsaINqdIpoIEvVck8ixi4O7fszHLHTTMFTZQYcN+b0O28u8Yl11spkLK3jLpX6r",
+	"LhpxIWhXFZoCkDXusRV0kNqD9AABZuB1pjxaDRZSrqwbPEagstUnlF+MUiZsujqVt16caqnDos3JnGb5",
+	"9ztMA/Z9bQtuuIn0zr3c+iL/cxo+5rSvwkeamsoL41u9em/J1O8wndpzA6Obm9MjdN+A3OshwdF+mve+",
+	"3mxaSZlMIrHROClkQaQMypSgt2QK0kyHiYCPlCoarrSCdpj9HRklcI+NEiYflQyX445M1d6mb7o8nCrv",
+	"sCloejpMldFJi9ZsKN7AVS3lQLq+QJYA9YyrrfE3XTTE8Z0+wA7LdifxrmAMEragEJy/XzIpjELa65FY",
+	"AjaMpoKm63U4wp9/PtZafM4CUvn5Z4AjEKJ/EmjC4zu0oYQIwcdxQFxQ1isWR/2dQTj6nXclblZgnlUi",
+	"yzZRtpcTA8LFhzorKmWAIeTZSJ4UQcUGVUEtuzRpZ1T5ZXYYeGsaMQcnusMKanPA73D4CsdLiorSakzY",
+	"GA+sukzybfPhQTl4ChLfwwWKsQCrw5CGnt4UlXEznsrX+TOHdQEeDaeIUAgEsUAgW6+1MTx2Ee0hpq0b",
+	"oIoyzVwUcu1aCMdglJAKkuRqWrBtclwF6UN8R0SHJROeHpeQeCEL51FYEAomQZ7+iFhdWkUNVHKZeMyY",
+	"mpY8N3V+iniYdcn3ZjH7ciXWBKGqMii2od4ERj3wmQcyofY5mxdURcaoUd3rsI155T4UZEmspgOVUkhV",
+	"6+phGsmTZlPUeHiQmLP58LAJfrrCbLHbYYJrMiRwD2ykPfog36h1JfF09lwNsoOUyKLDFD2GYhRuBmvK",
+	"CVRd6wFWZfmggErLFFDZUOVT3JnaKZuuJDcqV6+PNjLuZ9NFaZGPDb6oWIbaHT8r9+BLNlIulqnb6P/q",
+	"ae2Ydxr6Gt/so3+PeULk+oEEgyJfsYaG0ZP8B5Td0PMTuRzHqm/lAA1fp8pvs2laWhMddkX6VMjranSv",
+	"wpAkQyEM5+VX0DEOBiZRua3MhaKJXzpKyuo4LdRxKpVKx3FRB9Qn8tWXSqXy+Oi7OfYbou8TzEIch+mk",
+	"kGKZ0Yavh/aoKtdi/plWX/Sl7Kxfym5xMo4NTKpVPGTvPTHA9eaOjzYG5AG9Pj849NqvDyT7r9IAdFiM",
+	"JwpT3JGpPcNULa1kxn19S9Mkx0oKFy5A1wg0/0qwFyMcEE+QEY6lZLFZ6bADNkX1hweEgzvGJxEJ5eHh",
+	"tJZiBb3TKWmB3+qwDWMDVDo+xhOdoZaEmwoRM65bG9NErYmEC63l1aHyfIC5g9dNNKTMRdtV+G+H1dFA",
+	"vhy4qFZFA+gQ/ohwIiUcySwDNvev5DX0DuQ/fKOxV1m2VQWbfbsCmSk9Jtl4qxYkMrUWgN4lkvEXCRC5",
+	"FgrzEY722avKJqZgZodhbX/1fz5WxU60BgGY5AmsQTaJKAgdYyaZFP/BSwF5H/mvjhVwK6Lp63STgNmH",
+	"ksFXRhtTeav1xUhcByMcDAiqV6patZCJ/5PJpILh5wqP+1v6W7F1dnp4fNE+9uqVamWQDME9V3tmKgFO",
+	"MdJSEKjvINseJkU75bincpQ6tUq1UoWKIyPC8Ig6LWe7Uq1sQ2hZMgDhHEQY+ceIixL9k5GTFBFLpfVl",
+	"AhNS0quSl3SlGUswUoirw5aKKnJMELmA4ZHSOMjdMEiZ7LKPsPqgwyYDLuSh9oi8/xngKVJmgFHXcgRE",
+	"p7ynUMT7lKnrIzn0JIkkb6bAulYFEjWOiZBIGaOYT2Ay8iprFQbcgsI7La9Zu5bwPgSauqg3juEO63EN",
+	"GhlCGudGfU+jptyFAjoChJlKAFcXHBGJb4eUjRNJdCSsZkgppv1BgswxVdCJWQagCaAG4FGvkz7hDsud",
+	"ccQZgRLGTNVrlSQ84sGd3G/FaUuUYWxvkqcwCh24GXxEYoDR01DeikwYt8obveTh1Kg1jK/dSF1xytnW",
+	"76Jg2fnipBOUgN3bCWqkjr1d3Nz2GkGNeHvdWs+r9xp4r1clL8JaDeBebYDTcsR2EG8n3iVuNie6NohC",
+	"DEsjPsbJwBipHvNKRG2ESev3yq7q1ep6y0rz0Fv6KaflkOmbQfdVQN/RN6c3/zmtXdBTccqumsHh6c7p",
+	"3ejX94dv9ipk+uY/4YdT2aj66UNz0GW/0N4vlaAese7wpBr++iaynJooc1pS1ncdGETHNDhK7ZArmQBn",
+	"pq7WuhulE23DTpWlxbJVKxXH1Zo/2LoD+Mk75CyJeeQdSDj33sW0Pz8MQn+9tejTR9e5wgk5o0OaeGcm",
+	"R/ui3orNcz1ckSGmTBfEWq2X7JNCT4Ik6/QiVESVzRYu+zzXFg6loQC07KMUkLde4jCFeflJbfknN1aV",
+	"QPiotr38o0tFtq85P8Nxn6jvmqsMlpbxOychxcYE1KjvLf/4mvNzzKZ6gWCHaK6yKae6+l9ajK5ZXWGJ",
+	"bVUh8MaqtwFXo4fHUbL8cz2YpWuHDIpGy/7b58fPriPGwyGOp07LeUWSogLTcZ0E94XT+g2utfNZdiYB",
+	"JEoG/5ET6JeZog60Tq9erVpy5yjm0DGFAuT3pIIuQBXHOApiAgphHEFMbJ4GvCKJLl7ytejSGJwcfrc6",
+	"atJjlyCl67JF/XeipT8CmXwdGOcg94zeE7A1jGLeJRbQ6sNTYCvl7+mqUKsdh3SNTuBiEnwH6qpejwZo",
+	"A8rMGSWWlqo2XdSsbquY4QkV64D4FcGhin7+k0G5nNj0GaxXBmuN2J9wXuM8mv/ag7vgCYqfD++Pwknp",
+	"hV6MlFJVwVy8dAblfnNCtdHIMzIhIjFF20GCU8V9UJYQBgyKTGt5Ut38dhWFeCrKZC453rHxakiLqom5",
+	"yZezJlvmHJc2PFQ1imTLYongaKqXp7RnVID7XGrth8iBzFBtYjRWuiuWx8/ikbXN0s61XDa4FS6Wjr9m",
+	"AMrnbyMC/pb3sXLq1fqOV6t59eZ1vdqq1lrbjUq9sffJUb5MTnWnFgQvMPYaeLvmNcLGnodxiL1es9to",
+	"kF51l9ReOLnii0bUXHUY42cwp9p5Fou48lxUrLbzj2a91mzqAv27meNNy0rCkya7trKLpEFCq5YWmJcH",
+	"TEvuOmYun6AqC2EuKeK4xugSLvL5obJiY9rDTlcMq1UfH9eCf3CKLBWxIS6F9/QleBaw/8oC9l9Z1rXE",
+	"ApGg1EHPkF9N2wrkd+sL/Pc0fJxLiK8yVb7qVRk2NZK0AuQyA5YypCjXFGOJMU4VKj2jsWCUyQSm2vjX",
+	"UYglGHun0qjVP+UrMIOWIC1ckP0DXMv13wt73K4BDVBFZZ1Zn2QJR64TYWX2BbfberbOW/IQkHikKxsA",
+	"LCn7a4rtdTagZrUqCXk6u/ry2TVqlUaj+qkw+l6h43q1KlGwOR2FuV+Ee71asE28ereBvQbZ7Xl7eKfr",
+	"1YJ6uE0avSbe6RoC2+xWe3W8S7xa8CL0Gt1d4u2FzRdeNah3d3s1so0bDZt2iXEQEBLK2/lZd0GC5vZu",
+	"Nwi85jbZ9hphret1u7tdr0p2g164Q3YwDspptEVcV+wknYeVqe6JBNNKXfGbnS3GTukC4eHklvdUEhWn",
+	"mCxnNvtOSTqfmexSbj5JVjF1VUk6qc9FOl6ew6FA1RfVYl6Hxq9FtnVh/DlqKFjEM8X+K1PsamP5Rxc8",
+	"OeFj9jci8VpnrVxHJK0FtVxGyUrI/rpC7bHiC5zHz3MYhq3Y1IoF6/gTO3fn2NV/GZMxMf6YKQ+hC0zo",
+	"+DKuWYzUnyQYxzFhkhsR467srZvF3htxOs9upPVu5zAd9TXF0tnytzV3bcK0MoqcrdZbgiiPsqg2SJqk",
+	"JvaMNZ+x5t8Na6bXJcWdC+QjXemm6NCtkjCvj/Fu4PsFCO+KCB7dA8oDf//JgIP7N7OyQ/s6wZev3GAR",
+	"TSw3eigF9DsJkuzXDsv86rWXjMojoF3AwJeIZHpSop2VsUjDOtJoApOVuoIOtO+9niHjiT1Ly8+1gk4h",
+	"0bUJLx7ykCj1YszHCVG+v/Jz8iBF1o1GtbE5U2nIpJ9JSw6FckOHlFGRhsbMK0K0kanCxKYuSdRhG1mt",
+	"r81igSLwQrJqFGm3v/ISRdDYqlKE+hwlHDZ9tRpFeVqUq78N2dS/wvUnq8SdFuBemayUFgL/1o488IXZ",
+	"DlPaumxWpr1OmKIbr67+081LBQhVHTuNIk5h/Jk4PhPHjDhWVyCOh5z1IqqiWp/9eL4bCT8CIpClC8yV",
+	"RkAbhmhwFk03LeKuMVpG3YGqr2N71OGctumxgi6xENrJR8W4gzHhJ4F8yxDJyENyq+yTfodhgXz9DymZ",
+	"9IkqwyAbwcf7yDc2Dyi/B2YPQ+EgJFG2mmfABNfnP8p+CVtkHGqpne2/zIqYBY6vjMVNEPzC8b+5+dSu",
+	"pbTSusEGiLTWDW2AglwlqXJRgAXxKBOECZrQe7I5b4pp9ZtZE2ta7dWKgG82vqeRNZ+FX94mdBJjFlAR",
+	"cKck075z0z6YUUS2nMODWe1ly6nVt9E5pgy1kzJlZRabb2eedmp7e1WvWvNqzXzKgYXW2dnc6Hqmc0rh",
+	"O43mzosZNW0LnKQhPnypwddOdu284QNmNOUrKpetXNfOESdOLuF3SY11cMbICk47Oy9292YU3bpOS6m5",
+	"2MousWgn5xR7ri2xHy+w76psGal513UsvOm0nPPfD6YXtPpw3q5OL97/Mj0/4pPza/6fi8PG9OIowr1X",
+	"N82L348nH6+PH9ZkDpebhuGGPzOFz5bhv4JleKx5BMMbKZ4BFMSligmV8kIgzOxcFzzOp7rQ6QhUFLMK",
+	"WA1wDFrHYoqCDluYo2ADqlUV8xKk5a1nSo2bcLVNt8PK8hXMJClo5WOtBZ4K5JejLR1yrqKTTFoDqIqc",
+	"5TPQIYYTqkuTp01MpgalJyguKJI8ZodNdJyVikZmYAzdTxOgIpqoyEErr4HKkDiT89gkBSlsQkTZHehU",
+	"TNnz8hLlUPga5lksxW3FP6mgPrkrKZh1mDxlk98E+NMeH8epLoZFpQFO6gC1jmM9ZtVKmwDJbT4/UUkC",
+	"SDytvdT6Yl2Tgwy0YdttAM5A9+3HlwpiJTnE0ZjM1iv6xpxSs1pF5zi+I8lSXqmsDtBvWRqc3zEjlZiT",
+	"/yvmWMqxK5jJd1TcqmJAKY22eJIr4ElU3aABHcnBAglUfeK0dsCZoLSUjnMQDAn6QENQFp6dHTozBXMU",
+	"K0DC24jiLo1oMr1VuXGmTll9nHlZo0oqysDgjq4V49TqnvKp27O4uR5lmAWz21Oo6eLUq7WmV93xqjVn",
+	"YaEUp7a3W/Wq21617iwsiGI2fX7JE73l5aVJnMuYCMgyZNXeNDCuUiOlzF4e5HPIfSHUH/5gqP8G8sGq",
+	"fL/ciJfax/Kbs/2zrDxUiJHr8xpNT0PgLFP+CGw+o8OZM0P6tXV0bqph1nRjJmeUzuKent03WUnqpWoc",
+	"VPeqc9ayFmeez3e6kga69hQN9JSy/uoq6LT1N9RBWwl6f5icUZJiZ1mPZZ88uo5J41Oewu7m6swYZRiZ",
+	"pK7l2c6tkIbwWSbSMpEUkdkdQIa6HcXCInlGK5htk2e4vjjKsum05CzUVap0eTj9ny2qxntFEnM38n33",
+	"9Q/rdqjqWZb3Oc5+W6/bH2tB+O8wCNRX+ViHckr58hiSE/59xGGTzBFQUolEbNsKUg+AlfyklUR8YKW1",
+	"04UttEisBNDfVV6urDSzsa1D0VwG8ZTaAtFhKqNZteFmWUAwCOVjdsf4hCFaalR+lV7SrzTVGiP4Uhp5",
+	"pRuaeuBpyYM/yL77rLd7Nub+Lf1D56E19ytcl8YliO9yzQrT+4srTKOswHSHza8wrZLK6hyVQ53wsVrd",
+	"tBSRakJWNSGcKeU6TO5OaYZTF0FiO5MXfGOxbnCzgg5V9lE5F5xzubITt5bkINV2ExeNRya7kwmSAeUH",
+	"ZKVkKmOgX2pxuSUPAzyWcp2chyYeJnWTpaPUKVaVg1a6lR1m9nLMEhrlXGDQRqO6h3zKIJ/ULaSrpCpV",
+	"ZxmZubH5tic7Lf399AizKoC16F6+NPz3c9H6YwVkZZN8JubPxPzZM+tPy3IoVLSmMJXPj72CP1ZZlVid",
+	"yrvgnYU2TMrsmuQKSt2l3udG/yE5CZqtKoRh2lVQsjY7uTbgKFIPGr0dvNv1qmGNeI3eNvb2us3AexHu",
+	"kr1eFde69WCmSqdlDhnRil3sQO34dGuVbv8FybD++Wm4d/9xeDL9ODzZCX593ygWUly/9mTqjpJVb9Ok",
+	"MV/X8QkJBFamODOlHheIkD+JFMieCdAzAfq7SZPgNoIX4l4L4eeR6teJm4sdUkqnglReWz+HEH0lH45w",
+	"n7glNWjdrAhth6UeFT0aReA+kvfR0I4c4C2hEoFDIE6Px/lqtRBhIweHFLRW3eq0uE1aidjUXdhX/57g",
+	"OFTkzlQt1vUAoJKGjXt9Uy5hlWrE2hFGFSFWthXwDLkRxCzAEpDVHkBdhIj0cTA1vta9iE8gmCbhKCYe",
+	"1O7Jn4TJj5sXhFP5VMcN5UqCpMKpFFSzyiBWLNFcL5IFxo0f500yW5V6baJYSgGfRM5+gNlUE+6i8Wmh",
+	"bHhZ8s3jkxY4j1anKOC/2pr6TPmfRc9nG+CPtgGWlVTT+GQBc6OlWlMKYZ2IIv1NVihkofyKVAXSrGqF",
+	"GPAJKxdrTeGP7y/R1vZa1aqWVgtGgdKqwibn42/LU8rkf+xB6QHHJAlaMSdRKmdmhV/nBTjYK8nXoVhc",
+	"6ncNibOsTO+8xDYGJp7Fzeegg7+C9DiD7CycmqKr+TEIpqqSFAZurs6UiUvjFWEqIFnlu7W7ma5Y45uq",
+	"NBs4iky+g8mAsA5Lf6LCFCXfVJJbGh9g+2yYSsO+qkjk75syW7qWcDRFIEiC7VKiPp5gVXpNcCQSqEeS",
+	"zEmLoBzldMUX5AP6URIcvGOQ1xhyRECSAYxGMb3HCXFRxPmoi4M7KTxJqcGLeIDTCMT9NJUCDAT1shSu",
+	"FWqU1tZWrf6iUq1UKzV/vpylj+nrkhL8EBKxFv5+Ivb+ATLWZFEZ8oWS1vwC5o9PXW+uj4U0S2dkpoko",
+	"FOZ+pmXPtUueLWtPSVukSwriGTJaTkULQsnWF/2X9l4MCWicZvDxEVFeMqUl5iQFVPpPlT9Ml8pUVU4x",
+	"C0gUKWVLnnSoPm3SkUOJjXKP8TSh20RllSXJc8KyZ/XL38/wom7PyvfeXSGBc45Im1J0GX2ecR6ee3Wr",
+	"X8fNrMvDPJ1zWcavPCOWZ8Ty9/QPXhWrrGdS+2CYjSx1bBknsqWq/HoiFWmePsw8tcGpEFkS2YIwgk6s",
+	"gvf5JE66DLEqqm0+60JgrYlik9I9aZVVS1Y217I6yeDMCyVIdcz8hKO0lXA7rFDe2E1D5tSEfhIm79RB",
+	"KjBrnkznhypdgU4IMKWsr/Lyc6aLpA+wQEN+r3Lk5scyYaRQVhiq5ndYh1njqmr0AxLcifLV6iLOKKJ3",
+	"KuljCwU4ipTNPSUzsEbWYSEZRXxanESX9LiuTZyelGQ4+T2JXfDrxrH2AIcC1JIhlW/HcmBlGVdRzIWd",
+	"zbbdGMUVpkIbjCdZSdjJgEfmJ10cWmkgKOurSsxpYmLaQ5hNVZYnUlpf6Ar2Q0OtlqS/NVH9L1QRZKf9",
+	"TIef6fDfLiMxIIUSUvyTweFzJPz5xU1dR5UWh8Klptgpie8NWZ2ng52xexU9Rx3XefBMYRJdj2k2I57O",
+	"tIg24jFD/hDfERSPmal6rhTTRh8tSVBB/9zare5WN2fmor9YPp/P6XbNK9Rul6RMsxwXKiybJCVyC2eX",
+	"eJolyth4+/FwEwhDmjFm4+3Hl5tZxjDdlfKCnu3r9Xyrs5jnfKUoUep6pVzIcBZPummNm7dXz45vcLfI",
+	"mVSMRUXl2c/sKlbHKTDO9plW5kAR77t2MpFiLSCzEvPe6l+n4y7ZMRKNSKznqxJHU5Y3cUDWoawrk/xz",
+	"tq+0gKqaRq5yob1YU23yswQ529afK3cmWVjNhuZJP2dZMotwbfvJuukyQlXK4FHbJGb5i2L91ymqPzwg",
+	"HNwxPolI2NcqwOxQ8jjrYCZjBTSArTDVhFRY2bIdUfk8D3Xj77cvuXF+yO78ZLKfmmjFbIvKDVpLdsq+",
+	"xgeZEex7bVjZcD9q33KoUAKZTl8+bwu12W+NDTxRX/yY7VOD/WGbl0bty7H/fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

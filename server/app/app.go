@@ -52,6 +52,10 @@ type Options struct {
 	RetrySchedule webhook.Schedule
 	// EventRetention is how long events and their deliveries are kept (0: webhook.DefaultRetention).
 	EventRetention time.Duration
+	// CORSOrigins are the browser origins allowed to call the API (none: no CORS).
+	CORSOrigins []string
+	// FrameAncestors are the origins besides the server's own that may frame the hosted pages.
+	FrameAncestors []string
 }
 
 // App is the wired service.
@@ -117,26 +121,27 @@ func New(opts Options) (*App, error) {
 	}
 	links := verify.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
 	api, err := httpapi.New(httpapi.Options{
-		Spec:      spec,
-		Logger:    opts.Logger,
-		Ready:     opts.Store.Ping,
-		Now:       opts.Now,
-		Auth:      authSvc,
-		Users:     users,
-		Store:     opts.Store,
-		Hasher:    opts.Keyring,
-		RateLimit: opts.RateLimit,
-		Sandbox:   opts.Sandbox,
-		LinkFor:   links.URL,
-		Webhooks:  webhooks,
+		Spec:        spec,
+		Logger:      opts.Logger,
+		Ready:       opts.Store.Ping,
+		Now:         opts.Now,
+		Auth:        authSvc,
+		Users:       users,
+		Store:       opts.Store,
+		Hasher:      opts.Keyring,
+		RateLimit:   opts.RateLimit,
+		Sandbox:     opts.Sandbox,
+		LinkFor:     links.URL,
+		Webhooks:    webhooks,
+		CORSOrigins: opts.CORSOrigins,
+		Mount: map[string]http.Handler{
+			verify.Pattern: &verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors},
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle(verify.Pattern, &verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger})
-	mux.Handle("/", api)
-	return &App{Handler: mux, Auth: authSvc, Users: users, river: rc}, nil
+	return &App{Handler: api, Auth: authSvc, Users: users, river: rc}, nil
 }
 
 // Start starts the background workers.

@@ -52,6 +52,12 @@ type Config struct {
 	// EventRetention is how long events, and their webhook deliveries, are kept
 	// (KIRA_EVENT_RETENTION, a Go duration, default 720h: 30 days).
 	EventRetention time.Duration
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to call the API
+	// (KIRA_CORS_ORIGINS, comma-separated; none by default, and then no CORS header is sent).
+	CORSOrigins []string
+	// FrameAncestors are the origins besides the server's own that may show the hosted pages in a
+	// frame (KIRA_FRAME_ANCESTORS, comma-separated; none by default).
+	FrameAncestors []string
 	// DBMaxConns is the size of the database connection pool (KIRA_DB_MAX_CONNS, 2 to 1000; 0,
 	// the default, means 16 for PostgreSQL unless the URL sets pool_max_conns, and 4 readers
 	// beside the one writer for SQLite).
@@ -126,6 +132,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.EventRetention = d
 	}
+	for _, o := range []struct {
+		name string
+		dst  *[]string
+	}{{"KIRA_CORS_ORIGINS", &c.CORSOrigins}, {"KIRA_FRAME_ANCESTORS", &c.FrameAncestors}} {
+		list, err := origins(o.name, getenv(o.name))
+		errs = append(errs, err)
+		*o.dst = list
+	}
 	if v := getenv("KIRA_DB_MAX_CONNS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 2 || n > 1000 {
@@ -142,6 +156,23 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+// origins parses a comma-separated list of origins: scheme://host[:port], http or https, nothing
+// else.
+func origins(name, v string) ([]string, error) {
+	var out []string
+	for o := range strings.SplitSeq(v, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("%s must be comma-separated origins such as https://app.example", name)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out, nil
 }
 
 func countSet(vals ...string) int {
@@ -187,6 +218,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_verification_attempts", c.MaxAttempts),
 		slog.String("public_url", c.PublicURL),
 		slog.Duration("event_retention", c.EventRetention),
+		slog.Any("cors_origins", c.CORSOrigins),
+		slog.Any("frame_ancestors", c.FrameAncestors),
 		slog.Int("db_max_conns", c.DBMaxConns),
 	)
 }

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,8 +20,10 @@ func TestFromEnv(t *testing.T) {
 	}{
 		{"defaults", nil, config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour}, false},
 		{"production on postgres", map[string]string{"KIRA_ADDR": ":9000", "KIRA_MODE": "Production", "KIRA_DATABASE_URL": "postgres://u:p@db/kira", "KIRA_ENCRYPTION_KEY": "k", "KIRA_RATE_LIMIT": "0",
-			"KIRA_SANDBOX_DELAY": "0", "KIRA_MAX_VERIFICATION_ATTEMPTS": "5", "KIRA_PUBLIC_URL": "https://kyc.example/", "KIRA_EVENT_RETENTION": "168h", "KIRA_DB_MAX_CONNS": "40"},
-			config.Config{Addr: ":9000", Mode: config.Production, DatabaseURL: "postgres://u:p@db/kira", EncryptionKey: "k", MaxAttempts: 5, PublicURL: "https://kyc.example", EventRetention: 168 * time.Hour, DBMaxConns: 40}, false},
+			"KIRA_SANDBOX_DELAY": "0", "KIRA_MAX_VERIFICATION_ATTEMPTS": "5", "KIRA_PUBLIC_URL": "https://kyc.example/", "KIRA_EVENT_RETENTION": "168h", "KIRA_DB_MAX_CONNS": "40",
+			"KIRA_CORS_ORIGINS": "https://app.example, http://localhost:3000/", "KIRA_FRAME_ANCESTORS": "https://portal.example"},
+			config.Config{Addr: ":9000", Mode: config.Production, DatabaseURL: "postgres://u:p@db/kira", EncryptionKey: "k", MaxAttempts: 5, PublicURL: "https://kyc.example", EventRetention: 168 * time.Hour, DBMaxConns: 40,
+				CORSOrigins: []string{"https://app.example", "http://localhost:3000"}, FrameAncestors: []string{"https://portal.example"}}, false},
 		{"bad delay", map[string]string{"KIRA_SANDBOX_DELAY": "soon"}, config.Config{}, true},
 		{"bad event retention", map[string]string{"KIRA_EVENT_RETENTION": "30d"}, config.Config{}, true},
 		{"event retention too short", map[string]string{"KIRA_EVENT_RETENTION": "10m"}, config.Config{}, true},
@@ -33,6 +36,8 @@ func TestFromEnv(t *testing.T) {
 		{"bad rate limit", map[string]string{"KIRA_RATE_LIMIT": "fast"}, config.Config{}, true},
 		{"unknown mode", map[string]string{"KIRA_MODE": "live"}, config.Config{}, true},
 		{"unknown database", map[string]string{"KIRA_DATABASE_URL": "mysql://db"}, config.Config{}, true},
+		{"cors origin with a path", map[string]string{"KIRA_CORS_ORIGINS": "https://app.example/x"}, config.Config{}, true},
+		{"frame ancestor wildcard", map[string]string{"KIRA_FRAME_ANCESTORS": "*"}, config.Config{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,7 +46,7 @@ func TestFromEnv(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})

@@ -14,7 +14,15 @@ const requestIDKey = "kira.request_id"
 // A client may choose its own request id, if it is short and plain; otherwise one is made up.
 var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,128}$`)
 
-// withRequestID gives every request an id, returned in X-Request-Id and in error bodies.
+// securityHeaders go on every API response: they carry personal data, which no cache may keep
+// and no browser may sniff into something else.
+var securityHeaders = map[string]string{
+	"Cache-Control":          "no-store",
+	"X-Content-Type-Options": "nosniff",
+}
+
+// withRequestID gives every request an id, returned in X-Request-Id and in error bodies, and sets
+// the security headers.
 func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Request().Header.Get(echo.HeaderXRequestID)
@@ -22,7 +30,11 @@ func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 			id = uuid.Must(uuid.NewV7()).String()
 		}
 		c.Set(requestIDKey, id)
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		h := c.Response().Header()
+		h.Set(echo.HeaderXRequestID, id)
+		for k, v := range securityHeaders {
+			h.Set(k, v)
+		}
 		return next(c)
 	}
 }

@@ -18,6 +18,7 @@ const (
 	EInvalidTransition = "invalid_transition"
 	EAttemptsExhausted = "verification_attempts_exhausted"
 	ETooLarge          = "payload_too_large"
+	EHeadersTooLarge   = "headers_too_large"
 	EUnsupportedMedia  = "unsupported_media_type"
 	ERateLimited       = "rate_limited"
 	ENotImplemented    = "not_implemented"

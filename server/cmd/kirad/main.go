@@ -129,6 +129,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		VerificationDelay: cfg.SandboxDelay,
 		PublicURL:         cfg.PublicURL,
 		EventRetention:    cfg.EventRetention,
+		CORSOrigins:       cfg.CORSOrigins,
+		FrameAncestors:    cfg.FrameAncestors,
 	})
 	if err != nil {
 		return err
@@ -151,20 +153,17 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           svc.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		Handler:  svc.Handler,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	httpapi.ConfigureServer(srv)
 	logger.Info("listening", "addr", ln.Addr().String())
 	if onListen != nil {
 		onListen(ln.Addr())
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(httpapi.Listen(ln)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
