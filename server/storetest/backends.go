@@ -80,7 +80,7 @@ func (b Backend) OpenWithInspector(t testing.TB, keyring *secret.Keyring, now fu
 func open(t testing.TB, dbURL string, keyring *secret.Keyring, now func() time.Time) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Options{
-		URL: dbURL, Keyring: keyring, Now: now, Logger: slog.New(slog.DiscardHandler),
+		URL: dbURL, Keyring: keyring, Now: now, Logger: slog.New(slog.DiscardHandler), MaxConns: testConns,
 	})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -92,6 +92,10 @@ func open(t testing.TB, dbURL string, keyring *secret.Keyring, now func() time.T
 	})
 	return st
 }
+
+// testConns is the pool size of the stores tests open: many tests run at once against one
+// PostgreSQL server, whose connections (100 by default) they share.
+const testConns = 4
 
 // newPostgresSchema creates a schema in the test database and returns a URL that uses it
 // (search_path); the schema is dropped when the test ends.
