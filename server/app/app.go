@@ -14,6 +14,7 @@ import (
 
 	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/auth"
+	"github.com/kiraapi/kira/server/hosted"
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
@@ -119,7 +120,7 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	links := verify.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
+	links := hosted.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
 	api, err := httpapi.New(httpapi.Options{
 		Spec:        spec,
 		Logger:      opts.Logger,
@@ -135,7 +136,7 @@ func New(opts Options) (*App, error) {
 		Webhooks:    webhooks,
 		CORSOrigins: opts.CORSOrigins,
 		Mount: map[string]http.Handler{
-			verify.Pattern: &verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors},
+			hosted.Pattern: &hosted.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors},
 		},
 	})
 	if err != nil {

@@ -15,8 +15,14 @@ import (
 // is decided after the restart. A provider error is retried by River with backoff.
 type Worker struct {
 	river.WorkerDefaults[jobs.VerifyUserArgs]
-	Users    *kyc.Service
+	Users    Decisions
 	Provider kyc.Provider
+}
+
+// Decisions is what the worker needs of the user use cases: kyc.Service, or a fake in tests.
+type Decisions interface {
+	GetUser(ctx context.Context, tenantID, id string) (*kyc.User, error)
+	ApplyDecision(ctx context.Context, tenantID, userID string, attempt int, d kyc.Decision) error
 }
 
 // Work implements river.Worker.
