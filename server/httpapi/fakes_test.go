@@ -64,10 +64,10 @@ func (f *fakeUsers) ListSessions(context.Context, string, string) ([]*kyc.Sessio
 	return nil, f.unexpected("ListSessions")
 }
 
-// memoryKeys is a kyc.Store that keeps idempotency records in memory and nothing else (calling
-// any other method panics): enough for the idempotency middleware in front of a fake UserService.
+// memoryKeys is a kyc.Transactor whose transactions keep idempotency records in memory and do
+// nothing else (any other method panics): enough for the idempotency middleware in front of a fake
+// UserService.
 type memoryKeys struct {
-	kyc.Store
 	records map[string]*kyc.IdempotencyRecord
 }
 

@@ -35,7 +35,7 @@ var errNotKept = errors.New("the response is not a success: nothing is kept")
 // never make a second resource. The same key with another body is a 422; a duplicate that arrives
 // while the first is running waits for it and replays its response (on PostgreSQL, for at most a
 // few seconds, then 409). Requests rejected by validation never reach this middleware.
-func idempotent(store kyc.Store, hasher kyc.KeyHasher, now func() time.Time, routes map[string]bool) echo.MiddlewareFunc {
+func idempotent(store kyc.Transactor, hasher kyc.KeyHasher, now func() time.Time, routes map[string]bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()

@@ -40,7 +40,7 @@ type Options struct {
 	// Users carries out the user use cases.
 	Users UserService
 	// Store keeps idempotency records, in the transaction of the request they belong to.
-	Store kyc.Store
+	Store kyc.Transactor
 	// Hasher hashes idempotency keys before they are stored.
 	Hasher kyc.KeyHasher
 	// RateLimit is the per-API-key request budget.
