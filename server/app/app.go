@@ -17,6 +17,7 @@ import (
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/metrics"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
 	"github.com/kiraapi/kira/server/verify"
@@ -52,6 +53,9 @@ type Options struct {
 	RetrySchedule webhook.Schedule
 	// EventRetention is how long events and their deliveries are kept (0: webhook.DefaultRetention).
 	EventRetention time.Duration
+	// MetricsElsewhere keeps GET /metrics off the API's handler: the caller serves App.Metrics on
+	// an address of its own (KIRA_METRICS_ADDR).
+	MetricsElsewhere bool
 }
 
 // App is the wired service.
@@ -59,6 +63,8 @@ type App struct {
 	Handler http.Handler
 	Auth    *auth.Service
 	Users   *kyc.Service
+	// Metrics records the service's metrics; Metrics.Handler serves them.
+	Metrics *metrics.Metrics
 	river   store.RiverClient
 }
 
@@ -91,9 +97,11 @@ func New(opts Options) (*App, error) {
 	policy := webhook.Policy{Sandbox: opts.Sandbox}
 	webhooks := kyc.NewWebhooks(opts.Store, policy.CheckURL, opts.Now)
 
+	m := metrics.New(metrics.Options{Database: opts.Store, Logger: opts.Logger,
+		JobKinds: []string{jobs.KindVerifyUser, jobs.KindDeliverWebhook, jobs.KindPruneEvents}})
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &verify.Worker{Users: users, Provider: opts.Provider})
-	river.AddWorker(workers, &webhook.Worker{Store: opts.Store, Client: policy.Client(), Schedule: opts.RetrySchedule, Now: opts.Now, Logger: opts.Logger})
+	river.AddWorker(workers, &verify.Worker{Users: users, Provider: opts.Provider, Now: opts.Now, Logger: opts.Logger, Metrics: m})
+	river.AddWorker(workers, &webhook.Worker{Store: opts.Store, Client: policy.Client(), Schedule: opts.RetrySchedule, Now: opts.Now, Logger: opts.Logger, Metrics: m})
 	river.AddWorker(workers, &webhook.PruneWorker{Store: opts.Store, Retention: opts.EventRetention, Now: opts.Now, Logger: opts.Logger})
 	rc, err := opts.Store.NewRiverClient(&river.Config{
 		Queues: map[string]river.QueueConfig{
@@ -104,7 +112,7 @@ func New(opts Options) (*App, error) {
 		PeriodicJobs:      []*river.PeriodicJob{webhook.PeriodicPrune()},
 		FetchCooldown:     opts.PollInterval / 2,
 		FetchPollInterval: opts.PollInterval,
-		Logger:            opts.Logger,
+		Logger:            slog.New(quiet{opts.Logger.Handler()}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
@@ -127,6 +135,7 @@ func New(opts Options) (*App, error) {
 		Sandbox:   opts.Sandbox,
 		LinkFor:   links.URL,
 		Webhooks:  webhooks,
+		Metrics:   m,
 	})
 	if err != nil {
 		return nil, err
@@ -134,7 +143,10 @@ func New(opts Options) (*App, error) {
 	mux := http.NewServeMux()
 	mux.Handle(verify.Pattern, &verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger})
 	mux.Handle("/", api)
-	return &App{Handler: mux, Auth: authSvc, Users: users, river: rc}, nil
+	if !opts.MetricsElsewhere {
+		mux.Handle("GET /metrics", m.Handler())
+	}
+	return &App{Handler: mux, Auth: authSvc, Users: users, Metrics: m, river: rc}, nil
 }
 
 // Start starts the background workers.

@@ -2,11 +2,16 @@ package httpapi
 
 import (
 	"log/slog"
+	"net/http"
 	"regexp"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+
+	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/metrics"
 )
 
 const requestIDKey = "kira.request_id"
@@ -32,24 +37,82 @@ func requestID(c echo.Context) string {
 	return id
 }
 
+// Observer records each answered request (metrics.Metrics): operation is the spec's operationId
+// of the route. IdempotencyOutcome counts idempotent requests answered from the stored response
+// (metrics.IdempotentReplay), refused for reusing a key with another request
+// (metrics.IdempotencyConflict) or while the first is running (metrics.IdempotencyInProgress).
+type Observer interface {
+	ObserveRequest(operation, method string, status int, elapsed time.Duration)
+	IdempotencyOutcome(outcome string)
+}
+
+// unmatchedOperation names the requests of no route in the spec.
+const unmatchedOperation = "unmatched"
+
+// operationIDs maps "METHOD /echo/:pattern" to the operationId of each operation of spec, and the
+// document routes to their own names.
+func operationIDs(spec *openapi3.T) map[string]string {
+	ops := map[string]string{
+		http.MethodGet + " /openapi.yaml": "openapi.yaml",
+		http.MethodGet + " /openapi.json": "openapi.json",
+	}
+	for path, item := range spec.Paths.Map() {
+		pattern := pathParam.ReplaceAllString(path, ":$1")
+		for method, op := range item.Operations() {
+			ops[method+" "+pattern] = op.OperationID
+		}
+	}
+	return ops
+}
+
+// idempotencyOutcome tells from an answered request, and the error its handler returned, whether
+// the idempotency middleware replayed it or refused its key; "" when neither.
+func idempotencyOutcome(res *echo.Response, err error) string {
+	switch {
+	case res.Header().Get(replayedHeader) == "true":
+		return metrics.IdempotentReplay
+	case kyc.ErrorCode(err) == kyc.EIdempotencyReused:
+		return metrics.IdempotencyConflict
+	case kyc.ErrorCode(err) == kyc.EIdempotencyInUse:
+		return metrics.IdempotencyInProgress
+	}
+	return ""
+}
+
+var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
+
 // accessLog logs one line per request: the route pattern (never the raw path or query, which can
-// carry an email address), the status and the latency.
-func accessLog(logger *slog.Logger, now func() time.Time) echo.MiddlewareFunc {
+// carry an email address), the status and the latency; and reports the request to observer,
+// labelled with its operation id (ops, from operationIDs).
+func accessLog(logger *slog.Logger, now func() time.Time, observer Observer, ops map[string]string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := now()
-			if err := next(c); err != nil {
+			err := next(c)
+			if err != nil {
 				c.Error(err)
 			}
 			res := c.Response()
+			elapsed := now().Sub(start)
+			method := c.Request().Method
 			logger.InfoContext(c.Request().Context(), "request",
 				"request_id", requestID(c),
-				"method", c.Request().Method,
+				"method", method,
 				"route", c.Path(),
 				"status", res.Status,
 				"bytes", res.Size,
-				"duration_ms", float64(now().Sub(start).Microseconds())/1000,
+				"duration_ms", float64(elapsed.Microseconds())/1000,
 			)
+			if observer != nil {
+				op, ok := ops[method+" "+c.Path()]
+				if !ok {
+					op = unmatchedOperation
+				}
+				observer.ObserveRequest(op, method, res.Status, elapsed)
+				if outcome := idempotencyOutcome(res, err); outcome != "" {
+					observer.IdempotencyOutcome(outcome)
+				}
+			}
 			return nil
 		}
 	}

@@ -50,6 +50,8 @@ type Options struct {
 	LinkFor func(sessionID string) string
 	// Webhooks carries out the webhook endpoint and events use cases.
 	Webhooks *kyc.Webhooks
+	// Metrics, when set, records every answered request.
+	Metrics Observer
 }
 
 // idempotentRoutes are the routes (Echo patterns) that take an Idempotency-Key.
@@ -75,7 +77,7 @@ func New(opts Options) (http.Handler, error) {
 	e.HTTPErrorHandler = errorHandler(opts.Logger)
 
 	e.Use(withRequestID)
-	e.Use(accessLog(opts.Logger, opts.Now))
+	e.Use(accessLog(opts.Logger, opts.Now, opts.Metrics, operationIDs(spec)))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

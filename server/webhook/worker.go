@@ -27,6 +27,16 @@ type Worker struct {
 	Now      func() time.Time
 	// Logger receives a line per attempt, without payloads or URLs.
 	Logger *slog.Logger
+	// Metrics, when set, records each attempt and each finished delivery.
+	Metrics DeliveryObserver
+}
+
+// DeliveryObserver records webhook deliveries (metrics.Metrics): each attempt's result (success,
+// failure, gone) and time, and each finished delivery's outcome (succeeded, exhausted, canceled)
+// and number of attempts.
+type DeliveryObserver interface {
+	ObserveAttempt(result string, elapsed time.Duration)
+	ObserveDelivery(outcome string, attempts int)
 }
 
 // Timeout lets an attempt run its course: River's own timeout is only a backstop.
@@ -47,6 +57,10 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.DeliverWebhookArg
 	case endpoint == nil || endpoint.Status != kyc.EndpointEnabled:
 		if err := w.Store.CancelDelivery(ctx, d.ID); err != nil {
 			return fmt.Errorf("deliver webhook: %w", err)
+		}
+		w.Logger.InfoContext(ctx, "webhook delivery canceled: the endpoint is disabled or deleted", "delivery_id", d.ID, "endpoint_id", d.EndpointID)
+		if w.Metrics != nil {
+			w.Metrics.ObserveDelivery(string(kyc.DeliveryCanceled), len(d.Attempts))
 		}
 		return nil
 	}
@@ -76,6 +90,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.DeliverWebhookArg
 		return fmt.Errorf("deliver webhook: %w", err)
 	}
 	w.log(ctx, d, event, a, disable)
+	w.observe(d, a, disable)
 	if d.Status == kyc.DeliveryPending {
 		return river.JobSnooze(wait)
 	}
@@ -92,7 +107,27 @@ func (w *Worker) log(ctx context.Context, d *kyc.Delivery, event *kyc.Event, a k
 		w.Logger.InfoContext(ctx, "webhook delivered", attrs...)
 	case disabled:
 		w.Logger.WarnContext(ctx, "webhook endpoint answered 410 Gone: disabled", attrs...)
+	case d.Status == kyc.DeliveryExhausted:
+		w.Logger.WarnContext(ctx, "webhook delivery exhausted: no attempt left", append(attrs, "error", a.Error)...)
 	default:
 		w.Logger.WarnContext(ctx, "webhook delivery attempt failed", append(attrs, "error", a.Error, "next_attempt_at", d.NextAttemptAt)...)
+	}
+}
+
+// observe reports an attempt, and the delivery when it is finished, to w.Metrics.
+func (w *Worker) observe(d *kyc.Delivery, a kyc.DeliveryAttempt, disabled bool) {
+	if w.Metrics == nil {
+		return
+	}
+	result := "failure"
+	switch {
+	case a.Error == "":
+		result = "success"
+	case disabled:
+		result = "gone"
+	}
+	w.Metrics.ObserveAttempt(result, a.Latency)
+	if d.Status != kyc.DeliveryPending {
+		w.Metrics.ObserveDelivery(string(d.Status), a.Attempt)
 	}
 }

@@ -5,7 +5,10 @@
 //
 // Configuration comes from the environment (see server/config): KIRA_ADDR, KIRA_DATABASE_URL,
 // KIRA_MODE, KIRA_ENCRYPTION_KEY, KIRA_API_KEY/KIRA_CLIENT_ID/KIRA_PASSWORD, KIRA_RATE_LIMIT,
-// KIRA_EVENT_RETENTION.
+// KIRA_EVENT_RETENTION, KIRA_METRICS_ADDR, KIRA_LOG_FORMAT, KIRA_LOG_LEVEL.
+//
+// Serving checks the configuration, then takes its ports, then opens (and migrates) the
+// database: a mistyped address or a busy port fails before anything else happens.
 package main
 
 import (
@@ -41,14 +44,20 @@ func main() {
 	}
 }
 
+// listeners is what serving has bound: the API's address, and the metrics' when
+// KIRA_METRICS_ADDR is set (nil otherwise).
+type listeners struct {
+	api, metrics net.Addr
+}
+
 // run carries out one command. Serving lasts until ctx is done; onListen, when set, learns the
-// bound address (tests bind 127.0.0.1:0).
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, onListen func(net.Addr)) error {
-	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+// bound addresses (tests bind 127.0.0.1:0).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, onListen func(listeners)) error {
 	cfg, err := config.FromEnv(getenv)
 	if err != nil {
 		return err
 	}
+	logger := newLogger(cfg, stderr)
 	switch {
 	case len(args) == 0:
 		return serve(ctx, cfg, logger, stdout, onListen)
@@ -57,6 +66,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	default:
 		return fmt.Errorf("unknown command %q (commands: none to serve, \"tenants create --name NAME [--json]\")", args)
 	}
+}
+
+// newLogger logs to w in cfg's format, from cfg's level up.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == config.LogText {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
 // database is the opened store and the keys that protect it.
@@ -108,8 +126,23 @@ func loadKeyring(cfg config.Config, logger *slog.Logger) (*secret.Keyring, error
 	return secret.NewKeyring(key)
 }
 
-func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, onListen func(net.Addr)) error {
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, onListen func(listeners)) error {
 	logger.Info("starting kirad", "config", cfg)
+	apiLn, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on KIRA_ADDR: %w", err)
+	}
+	defer apiLn.Close()
+	bound := listeners{api: apiLn.Addr()}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("listen on KIRA_METRICS_ADDR: %w", err)
+		}
+		defer metricsLn.Close()
+		bound.metrics = metricsLn.Addr()
+	}
+
 	db, err := open(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -129,11 +162,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		VerificationDelay: cfg.SandboxDelay,
 		PublicURL:         cfg.PublicURL,
 		EventRetention:    cfg.EventRetention,
+		MetricsElsewhere:  metricsLn != nil,
 	})
 	if err != nil {
 		return err
 	}
-	if err := provision(ctx, cfg, svc.Auth, stdout); err != nil {
+	if err := provision(ctx, cfg, svc.Auth, "http://"+config.Reachable(bound.api.String()), stdout); err != nil {
 		return err
 	}
 	if err := svc.Start(ctx); err != nil {
@@ -146,25 +180,26 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 			logger.Warn("stop background work", "error", err)
 		}
 	}()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+
+	servers := []*http.Server{newServer(svc.Handler, logger)}
+	lns := []net.Listener{apiLn}
+	if metricsLn != nil {
+		servers = append(servers, newServer(svc.Metrics.Handler(), logger))
+		lns = append(lns, metricsLn)
 	}
-	srv := &http.Server{
-		Handler:           svc.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(lns[i]) }()
 	}
-	logger.Info("listening", "addr", ln.Addr().String())
+	if bound.metrics != nil {
+		logger.Info("listening", "addr", bound.api.String(), "metrics_addr", bound.metrics.String())
+	} else {
+		logger.Info("listening", "addr", bound.api.String())
+	}
 	if onListen != nil {
-		onListen(ln.Addr())
+		onListen(bound)
 	}
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -172,19 +207,36 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	for range servers {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	logger.Info("stopped")
 	return nil
 }
 
+// newServer serves h with the service's timeouts.
+func newServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
 // provision makes sure a tenant can call the API at once: the one configured in the environment,
-// or, in sandbox mode, a development tenant whose credentials are printed on every start.
-func provision(ctx context.Context, cfg config.Config, a *auth.Service, stdout io.Writer) error {
+// or, in sandbox mode, a development tenant whose credentials are printed on every start, with the
+// API's baseURL for the kira command line.
+func provision(ctx context.Context, cfg config.Config, a *auth.Service, baseURL string, stdout io.Writer) error {
 	if cfg.APIKey != "" {
 		_, err := a.Provision(ctx, "default", auth.Credentials{APIKey: cfg.APIKey, ClientID: cfg.ClientID, Password: cfg.Password})
 		return err
@@ -197,10 +249,11 @@ func provision(ctx context.Context, cfg config.Config, a *auth.Service, stdout i
 		return err
 	}
 	fmt.Fprintf(stdout, `Sandbox tenant (sandbox mode only; set KIRA_API_KEY, KIRA_CLIENT_ID and KIRA_PASSWORD to use your own):
+  export KIRA_BASE_URL=%s
   export KIRA_API_KEY=%s
   export KIRA_CLIENT_ID=%s
   export KIRA_PASSWORD=%s
-`, creds.APIKey, creds.ClientID, creds.Password)
+`, baseURL, creds.APIKey, creds.ClientID, creds.Password)
 	return nil
 }
 
