@@ -11,10 +11,13 @@ RELEASED_SPEC := openapi/released/openapi.yaml
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: ## Serve the API on 127.0.0.1:8080 with the embedded database (sandbox mode)
-	$(GO) run ./server/cmd/kirad
+run: ## Serve the API on 127.0.0.1:8080 with the embedded database (sandbox mode), logging text
+	KIRA_LOG_FORMAT=$${KIRA_LOG_FORMAT:-text} $(GO) run ./server/cmd/kirad
 
-test: ## Run the test suite (set KIRA_TEST_DATABASE_URL to include PostgreSQL)
+test: ## Run the test suite (set KIRA_TEST_DATABASE_URL to include PostgreSQL; the browser tests need Chromium)
+	@test -n "$$KIRA_TEST_DATABASE_URL" || echo "make test: skipping the PostgreSQL tests; to include them, create a database and set KIRA_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/DB?sslmode=disable"
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || \
+		echo "make test: skipping the browser tests; to include them, apt-get install chromium"
 	$(GO) test -count=1 ./...
 
 generate: ## Regenerate the Go bindings in gen/ from the spec

@@ -112,7 +112,7 @@ func New(opts Options) (*App, error) {
 		PeriodicJobs:      []*river.PeriodicJob{webhook.PeriodicPrune()},
 		FetchCooldown:     opts.PollInterval / 2,
 		FetchPollInterval: opts.PollInterval,
-		Logger:            slog.New(quiet{opts.Logger.Handler()}),
+		Logger:            store.RiverLogger(opts.Logger),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)

@@ -18,8 +18,8 @@ var (
 		apitypes.EventTypeUserVerificationAccepted, apitypes.EventTypeUserVerificationFailed}
 )
 
-// enumValue is a flag whose value must be one of a list, checked as the command line is parsed,
-// before anything is sent.
+// enumValue is a flag whose value must be one of a list (in any case: verified is VERIFIED),
+// checked as the command line is parsed, before anything is sent.
 type enumValue[T ~string] struct {
 	p     *T
 	valid []T
@@ -40,10 +40,11 @@ func (e *enumValue[T]) String() string {
 }
 
 func (e *enumValue[T]) Set(s string) error {
-	if !slices.Contains(e.valid, T(s)) {
+	i := slices.IndexFunc(e.valid, func(v T) bool { return strings.EqualFold(string(v), s) })
+	if i < 0 {
 		return fmt.Errorf("must be one of %s", joinValues(e.valid))
 	}
-	*e.p = T(s)
+	*e.p = e.valid[i]
 	return nil
 }
 

@@ -1,13 +1,18 @@
-package app
+package store
 
 import (
 	"context"
 	"log/slog"
 )
 
-// quiet passes a handler's warnings and errors on as they are and lowers everything else to
-// debug: the job queue's routine messages (started, elected leader, stopped) show only at
-// KIRA_LOG_LEVEL=debug.
+// RiverLogger is logger for River, the job queue: its warnings and errors pass as they are and
+// everything else is lowered to debug, so that its routine messages (migrations applied, client
+// started, leader elected, stopped) show only at KIRA_LOG_LEVEL=debug.
+func RiverLogger(logger *slog.Logger) *slog.Logger {
+	return slog.New(quiet{logger.Handler()})
+}
+
+// quiet is the handler of RiverLogger.
 type quiet struct{ next slog.Handler }
 
 func (q quiet) level(l slog.Level) slog.Level {

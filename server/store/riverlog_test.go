@@ -1,4 +1,4 @@
-package app
+package store
 
 import (
 	"log/slog"
@@ -19,13 +19,13 @@ func TestQuietLowersRoutineMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var b strings.Builder
-		slog.New(quiet{slog.NewTextHandler(&b, nil)}).With("component", "river").Log(t.Context(), tt.level, "message")
+		RiverLogger(slog.New(slog.NewTextHandler(&b, nil))).With("component", "river").Log(t.Context(), tt.level, "message")
 		if tt.want == "" && b.Len() != 0 || tt.want != "" && !strings.Contains(b.String(), tt.want) {
 			t.Errorf("%v at info: %q, want %q", tt.level, b.String(), tt.want)
 		}
 	}
 	var b strings.Builder
-	slog.New(quiet{slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug})}).Info("River client started")
+	RiverLogger(slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug}))).Info("River client started")
 	if !strings.Contains(b.String(), "level=DEBUG") {
 		t.Errorf("at debug: %q", b.String())
 	}
