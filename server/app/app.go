@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/kiraapi/kira/openapi"
+	"github.com/kiraapi/kira/server/apidocs"
 	"github.com/kiraapi/kira/server/auth"
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/jobs"
@@ -143,6 +144,9 @@ func New(opts Options) (*App, error) {
 	mux := http.NewServeMux()
 	mux.Handle(verify.Pattern, &verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger})
 	mux.Handle("/", api)
+	for _, p := range apidocs.Patterns {
+		mux.Handle(p, apidocs.Handler())
+	}
 	if !opts.MetricsElsewhere {
 		mux.Handle("GET /metrics", m.Handler())
 	}
