@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/apidocs"
@@ -21,6 +24,7 @@ import (
 	"github.com/kiraapi/kira/server/metrics"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
+	"github.com/kiraapi/kira/server/tracing"
 	"github.com/kiraapi/kira/server/verify"
 	"github.com/kiraapi/kira/server/webhook"
 )
@@ -54,6 +58,9 @@ type Options struct {
 	RetrySchedule webhook.Schedule
 	// EventRetention is how long events and their deliveries are kept (0: webhook.DefaultRetention).
 	EventRetention time.Duration
+	// TracerProvider makes the spans of requests, jobs and webhook sends (tracing.FromEnv); nil
+	// makes none.
+	TracerProvider trace.TracerProvider
 	// MetricsElsewhere keeps GET /metrics off the API's handler: the caller serves App.Metrics on
 	// an address of its own (KIRA_METRICS_ADDR).
 	MetricsElsewhere bool
@@ -89,6 +96,14 @@ func New(opts Options) (*App, error) {
 	if opts.EventRetention == 0 {
 		opts.EventRetention = webhook.DefaultRetention
 	}
+	if opts.TracerProvider == nil {
+		opts.TracerProvider = noop.NewTracerProvider()
+	}
+	tracer := opts.TracerProvider.Tracer(tracing.Name)
+	jobTracing := tracing.NewJobMiddleware(opts.TracerProvider)
+	if err := opts.Store.UseJobMiddleware(jobTracing); err != nil {
+		return nil, err
+	}
 	svcOpts := []kyc.ServiceOption{kyc.WithClock(opts.Now), kyc.WithVerificationDelay(opts.VerificationDelay)}
 	if opts.MaxAttempts > 0 {
 		svcOpts = append(svcOpts, kyc.WithMaxAttempts(opts.MaxAttempts))
@@ -102,7 +117,7 @@ func New(opts Options) (*App, error) {
 		JobKinds: []string{jobs.KindVerifyUser, jobs.KindDeliverWebhook, jobs.KindPruneEvents}})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &verify.Worker{Users: users, Provider: opts.Provider, Now: opts.Now, Logger: opts.Logger, Metrics: m})
-	river.AddWorker(workers, &webhook.Worker{Store: opts.Store, Client: policy.Client(), Schedule: opts.RetrySchedule, Now: opts.Now, Logger: opts.Logger, Metrics: m})
+	river.AddWorker(workers, &webhook.Worker{Store: opts.Store, Client: policy.Client(), Schedule: opts.RetrySchedule, Now: opts.Now, Logger: opts.Logger, Metrics: m, Tracer: tracer})
 	river.AddWorker(workers, &webhook.PruneWorker{Store: opts.Store, Retention: opts.EventRetention, Now: opts.Now, Logger: opts.Logger})
 	rc, err := opts.Store.NewRiverClient(&river.Config{
 		Queues: map[string]river.QueueConfig{
@@ -114,6 +129,7 @@ func New(opts Options) (*App, error) {
 		FetchCooldown:     opts.PollInterval / 2,
 		FetchPollInterval: opts.PollInterval,
 		Logger:            store.RiverLogger(opts.Logger),
+		Middleware:        []rivertype.Middleware{jobTracing},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
@@ -137,6 +153,7 @@ func New(opts Options) (*App, error) {
 		LinkFor:   links.URL,
 		Webhooks:  webhooks,
 		Metrics:   m,
+		Tracer:    tracer,
 	})
 	if err != nil {
 		return nil, err

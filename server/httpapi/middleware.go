@@ -9,6 +9,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/metrics"
@@ -65,6 +66,15 @@ func operationIDs(spec *openapi3.T) map[string]string {
 	return ops
 }
 
+// operationOf is the operation id of the request's route (ops: operationIDs), or
+// unmatchedOperation.
+func operationOf(ops map[string]string, c echo.Context) string {
+	if op, ok := ops[c.Request().Method+" "+c.Path()]; ok {
+		return op
+	}
+	return unmatchedOperation
+}
+
 // idempotencyOutcome tells from an answered request, and the error its handler returned, whether
 // the idempotency middleware replayed it or refused its key; "" when neither.
 func idempotencyOutcome(res *echo.Response, err error) string {
@@ -81,8 +91,9 @@ func idempotencyOutcome(res *echo.Response, err error) string {
 
 var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
 
-// accessLog logs one line per request: the route pattern (never the raw path or query, which can
-// carry an email address), the status and the latency; and reports the request to observer,
+// accessLog logs one line per request: the request id, the trace id when the request is traced,
+// the route pattern (never the raw path or query, which can carry an email address), the status
+// and the latency; and reports the request to observer,
 // labelled with its operation id (ops, from operationIDs).
 func accessLog(logger *slog.Logger, now func() time.Time, observer Observer, ops map[string]string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -95,20 +106,19 @@ func accessLog(logger *slog.Logger, now func() time.Time, observer Observer, ops
 			res := c.Response()
 			elapsed := now().Sub(start)
 			method := c.Request().Method
-			logger.InfoContext(c.Request().Context(), "request",
-				"request_id", requestID(c),
+			attrs := []any{"request_id", requestID(c)}
+			if sc := trace.SpanContextFromContext(c.Request().Context()); sc.HasTraceID() {
+				attrs = append(attrs, "trace_id", sc.TraceID().String())
+			}
+			logger.InfoContext(c.Request().Context(), "request", append(attrs,
 				"method", method,
 				"route", c.Path(),
 				"status", res.Status,
 				"bytes", res.Size,
 				"duration_ms", float64(elapsed.Microseconds())/1000,
-			)
+			)...)
 			if observer != nil {
-				op, ok := ops[method+" "+c.Path()]
-				if !ok {
-					op = unmatchedOperation
-				}
-				observer.ObserveRequest(op, method, res.Status, elapsed)
+				observer.ObserveRequest(operationOf(ops, c), method, res.Status, elapsed)
 				if outcome := idempotencyOutcome(res, err); outcome != "" {
 					observer.IdempotencyOutcome(outcome)
 				}

@@ -14,10 +14,13 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/kiraapi/kira/gen/apiserver"
 	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/tracing"
 )
 
 // MaxBodyBytes is the largest request body accepted; larger ones get 413.
@@ -52,6 +55,8 @@ type Options struct {
 	Webhooks *kyc.Webhooks
 	// Metrics, when set, records every answered request.
 	Metrics Observer
+	// Tracer makes a span per request; nil makes none.
+	Tracer trace.Tracer
 }
 
 // idempotentRoutes are the routes (Echo patterns) that take an Idempotency-Key.
@@ -65,7 +70,11 @@ func New(opts Options) (http.Handler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Tracer == nil {
+		opts.Tracer = noop.NewTracerProvider().Tracer(tracing.Name)
+	}
 	spec := opts.Spec
+	ops := operationIDs(spec)
 	specJSON, err := json.Marshal(spec)
 	if err != nil {
 		return nil, fmt.Errorf("encode spec as JSON: %w", err)
@@ -77,7 +86,8 @@ func New(opts Options) (http.Handler, error) {
 	e.HTTPErrorHandler = errorHandler(opts.Logger)
 
 	e.Use(withRequestID)
-	e.Use(accessLog(opts.Logger, opts.Now, opts.Metrics, operationIDs(spec)))
+	e.Use(traced(opts.Tracer, ops))
+	e.Use(accessLog(opts.Logger, opts.Now, opts.Metrics, ops))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

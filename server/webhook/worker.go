@@ -8,6 +8,10 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
@@ -29,6 +33,8 @@ type Worker struct {
 	Logger *slog.Logger
 	// Metrics, when set, records each attempt and each finished delivery.
 	Metrics DeliveryObserver
+	// Tracer, when set, makes a span per attempt ("webhook send"), with ids only.
+	Tracer trace.Tracer
 }
 
 // DeliveryObserver records webhook deliveries (metrics.Metrics): each attempt's result (success,
@@ -66,7 +72,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.DeliverWebhookArg
 	}
 
 	now := w.Now()
-	a, retryAfter := post(ctx, w.Client, endpoint, event, len(d.Attempts)+1, now)
+	a, retryAfter := w.send(ctx, d, endpoint, event, now)
 	if err := ctx.Err(); err != nil {
 		return err // stopping: the attempt is made again when the job runs next
 	}
@@ -95,6 +101,29 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.DeliverWebhookArg
 		return river.JobSnooze(wait)
 	}
 	return nil
+}
+
+// send makes one attempt, in a span when w.Tracer is set. The span records the answer's status
+// code, not the error text, which can name the endpoint's address.
+func (w *Worker) send(ctx context.Context, d *kyc.Delivery, endpoint *kyc.WebhookEndpoint, event *kyc.Event, now time.Time) (kyc.DeliveryAttempt, time.Duration) {
+	attempt := len(d.Attempts) + 1
+	if w.Tracer == nil {
+		return post(ctx, w.Client, endpoint, event, attempt, now)
+	}
+	ctx, span := w.Tracer.Start(ctx, "webhook send", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("kira.delivery_id", d.ID), attribute.String("kira.endpoint_id", d.EndpointID),
+		attribute.String("kira.event_id", event.ID), attribute.String("kira.event_type", string(event.Type)),
+		attribute.Int("kira.attempt", attempt),
+	))
+	defer span.End()
+	a, retryAfter := post(ctx, w.Client, endpoint, event, attempt, now)
+	if a.StatusCode != 0 {
+		span.SetAttributes(semconv.HTTPResponseStatusCode(a.StatusCode))
+	}
+	if a.Error != "" {
+		span.SetStatus(codes.Error, "delivery attempt failed")
+	}
+	return a, retryAfter
 }
 
 func (w *Worker) log(ctx context.Context, d *kyc.Delivery, event *kyc.Event, a kyc.DeliveryAttempt, disabled bool) {

@@ -5,7 +5,8 @@
 //
 // Configuration comes from the environment (see server/config): KIRA_ADDR, KIRA_DATABASE_URL,
 // KIRA_MODE, KIRA_ENCRYPTION_KEY, KIRA_API_KEY/KIRA_CLIENT_ID/KIRA_PASSWORD, KIRA_RATE_LIMIT,
-// KIRA_EVENT_RETENTION, KIRA_METRICS_ADDR, KIRA_LOG_FORMAT, KIRA_LOG_LEVEL.
+// KIRA_EVENT_RETENTION, KIRA_METRICS_ADDR, KIRA_LOG_FORMAT, KIRA_LOG_LEVEL; tracing from the
+// standard OTEL_EXPORTER_OTLP_* variables (see server/tracing).
 //
 // Serving checks the configuration, then takes its ports, then opens (and migrates) the
 // database: a mistyped address or a busy port fails before anything else happens.
@@ -33,6 +34,7 @@ import (
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
+	"github.com/kiraapi/kira/server/tracing"
 )
 
 func main() {
@@ -60,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger := newLogger(cfg, stderr)
 	switch {
 	case len(args) == 0:
-		return serve(ctx, cfg, logger, stdout, onListen)
+		return serve(ctx, cfg, getenv, logger, stdout, onListen)
 	case len(args) >= 2 && args[0] == "tenants" && args[1] == "create":
 		return createTenant(ctx, cfg, logger, args[2:], stdout)
 	default:
@@ -126,7 +128,7 @@ func loadKeyring(cfg config.Config, logger *slog.Logger) (*secret.Keyring, error
 	return secret.NewKeyring(key)
 }
 
-func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, onListen func(listeners)) error {
+func serve(ctx context.Context, cfg config.Config, getenv func(string) string, logger *slog.Logger, stdout io.Writer, onListen func(listeners)) error {
 	logger.Info("starting kirad", "config", cfg)
 	apiLn, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -141,6 +143,21 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		}
 		defer metricsLn.Close()
 		bound.metrics = metricsLn.Addr()
+	}
+
+	tp, stopTracing, err := tracing.FromEnv(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(stopCtx); err != nil {
+			logger.Warn("flush traces", "error", err)
+		}
+	}()
+	if tracing.Enabled(getenv) {
+		logger.Info("exporting traces over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)")
 	}
 
 	db, err := open(ctx, cfg, logger)
@@ -163,6 +180,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		PublicURL:         cfg.PublicURL,
 		EventRetention:    cfg.EventRetention,
 		MetricsElsewhere:  metricsLn != nil,
+		TracerProvider:    tp,
 	})
 	if err != nil {
 		return err
