@@ -1,14 +1,11 @@
 package httpapi_test
 
 import (
-	"context"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -21,26 +18,14 @@ import (
 func TestDocsPageFiles(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
-		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		get := func(path string) (*http.Response, string) {
-			resp, err := noRedirect.Get(env.srv.URL + path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return resp, string(body)
-		}
-		resp, page := get("/docs")
+		get := func(path string) (*http.Response, string) { return page(t, http.MethodGet, env.srv.URL+path, nil) }
+		resp, html := get("/docs")
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
 			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
 			t.Fatalf("GET /docs: %d %v", resp.StatusCode, resp.Header)
 		}
-		if strings.Contains(page, "http://") || strings.Contains(page, "https://") {
-			t.Errorf("the page loads something from elsewhere: %s", page)
+		if strings.Contains(html, "http://") || strings.Contains(html, "https://") {
+			t.Errorf("the page loads something from elsewhere: %s", html)
 		}
 		resp, bundle := get("/docs/redoc.standalone.js")
 		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") || len(bundle) < 500_000 ||
@@ -72,27 +57,8 @@ func TestDocsPageInChromium(t *testing.T) {
 		}
 	}
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
-		opts := append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(browserPath),
-			chromedp.NoSandbox,
-			chromedp.DisableGPU,
-			chromedp.Flag("disable-background-networking", true),
-			chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true),
-			chromedp.Flag("disable-quic", true),
-			// Offline: every host name but the loopback address fails to resolve.
-			chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-			chromedp.UserDataDir(t.TempDir()),
-		)
-		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		defer cancelAlloc()
-		browserCtx, cancel := chromedp.NewContext(allocCtx)
-		defer cancel()
-		if err := chromedp.Do(browserCtx); err != nil {
-			t.Fatalf("start Chromium: %v", err)
-		}
-		ctx, cancelTimeout := context.WithTimeout(browserCtx, 60*time.Second)
-		defer cancelTimeout()
+		// Offline: every host name but the loopback address fails to resolve.
+		ctx := startChromium(t, browserPath, chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"))
 		// Redoc shows its menu of operations beside the content in a wide window.
 		err := chromedp.Do(ctx,
 			chromedp.EmulateViewport(1280, 900),
