@@ -168,6 +168,9 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 
 	if cfg.Mode == config.Production {
 		logger.Warn("no KYC/KYB vendor is configured: the built-in sandbox provider decides verifications")
+		if metricsLn == nil {
+			logger.Warn("GET /metrics is served on KIRA_ADDR, without credentials; set KIRA_METRICS_ADDR to serve it on a private address")
+		}
 	}
 	svc, err := app.New(app.Options{
 		Store:             db.store,
@@ -271,7 +274,8 @@ func provision(ctx context.Context, cfg config.Config, a *auth.Service, baseURL 
   export KIRA_API_KEY=%s
   export KIRA_CLIENT_ID=%s
   export KIRA_PASSWORD=%s
-`, baseURL, creds.APIKey, creds.ClientID, creds.Password)
+API reference: %s/docs
+`, baseURL, creds.APIKey, creds.ClientID, creds.Password, baseURL)
 	return nil
 }
 

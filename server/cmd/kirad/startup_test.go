@@ -71,8 +71,10 @@ func TestStartPrintsBaseURLAndServesMetricsApart(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("run: %v", err)
 	}
-	if want := "export KIRA_BASE_URL=http://" + l.api.String() + "\n"; !strings.Contains(stdout.String(), want) {
-		t.Errorf("stdout %q lacks %q", stdout.String(), want)
+	for _, want := range []string{"export KIRA_BASE_URL=http://" + l.api.String() + "\n", "API reference: http://" + l.api.String() + "/docs\n"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout %q lacks %q", stdout.String(), want)
+		}
 	}
 	get := func(addr net.Addr) int {
 		resp, err := http.Get("http://" + addr.String() + "/metrics")
