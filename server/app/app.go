@@ -159,7 +159,8 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle(verify.Pattern, &verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger})
+	mux.Handle(verify.Pattern, httpapi.Instrument(&verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger},
+		verify.Pattern, "hostedVerificationPage", m, tracer))
 	mux.Handle("/", api)
 	for _, p := range apidocs.Patterns {
 		mux.Handle(p, apidocs.Handler())

@@ -34,6 +34,9 @@ func TestMetrics(t *testing.T) {
 		r.next(t)
 		r.next(t)
 		awaitSettled(t, settled, 2)
+		if resp, _ := page(t, http.MethodGet, env.srv.URL+"/verify/"+uuid.NewString()+"?token=nope", nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("hosted page of no session: %d", resp.StatusCode)
+		}
 
 		resp, err := http.Get(env.srv.URL + "/metrics")
 		if err != nil {
@@ -49,6 +52,7 @@ func TestMetrics(t *testing.T) {
 			`kira_http_request_duration_seconds_count{method="POST",operation="createUser",status_class="2xx"} 2`,
 			`kira_http_request_duration_seconds_count{method="POST",operation="createUser",status_class="4xx"} 1`,
 			`kira_http_request_duration_seconds_count{method="POST",operation="authenticate",status_class="2xx"} 1`,
+			`kira_http_request_duration_seconds_count{method="GET",operation="hostedVerificationPage",status_class="4xx"} 1`,
 			`kira_verification_duration_seconds_count{outcome="VERIFIED"} 1`,
 			`kira_webhook_attempt_duration_seconds_count{result="success"} 2`,
 			`kira_webhook_delivery_attempts_count{outcome="succeeded"} 2`,

@@ -1,6 +1,10 @@
 package httpapi
 
 import (
+	"context"
+	"net/http"
+	"time"
+
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -19,22 +23,60 @@ func traced(tracer trace.Tracer, ops map[string]string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			ctx := tracing.Propagator.Extract(req.Context(), propagation.HeaderCarrier(req.Header))
-			ctx, span := tracer.Start(ctx, req.Method+" "+c.Path(), trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
-				semconv.HTTPRequestMethodKey.String(req.Method),
-				semconv.HTTPRoute(c.Path()),
-				attribute.String("kira.operation_id", operationOf(ops, c)),
-				attribute.String("kira.request_id", requestID(c)),
-			))
+			ctx, span := startSpan(tracer, req, c.Path(), operationOf(ops, c), attribute.String("kira.request_id", requestID(c)))
 			defer span.End()
 			c.SetRequest(req.WithContext(ctx))
 			err := next(c)
-			status := c.Response().Status
-			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
-			if status >= 500 {
-				span.SetStatus(codes.Error, "")
-			}
+			endSpan(span, c.Response().Status)
 			return err
 		}
 	}
 }
+
+func startSpan(tracer trace.Tracer, req *http.Request, route, operation string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
+	ctx := tracing.Propagator.Extract(req.Context(), propagation.HeaderCarrier(req.Header))
+	return tracer.Start(ctx, req.Method+" "+route, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(append(attrs,
+		semconv.HTTPRequestMethodKey.String(req.Method),
+		semconv.HTTPRoute(route),
+		attribute.String("kira.operation_id", operation),
+	)...))
+}
+
+func endSpan(span trace.Span, status int) {
+	span.SetAttributes(semconv.HTTPResponseStatusCode(status))
+	if status >= 500 {
+		span.SetStatus(codes.Error, "")
+	}
+}
+
+// Instrument serves a handler outside the API, such as the hosted verification page, with the
+// API's span per request (named by route, a pattern) and request metrics (under operation).
+// observer and tracer may be nil.
+func Instrument(h http.Handler, route, operation string, observer Observer, tracer trace.Tracer) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		if tracer != nil {
+			ctx, span := startSpan(tracer, r, route, operation)
+			defer func() { endSpan(span, rec.status); span.End() }()
+			r = r.WithContext(ctx)
+		}
+		h.ServeHTTP(rec, r)
+		if observer != nil {
+			observer.ObserveRequest(operation, r.Method, rec.status, time.Since(start))
+		}
+	})
+}
+
+// statusRecorder remembers the status a handler answered.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
