@@ -207,7 +207,7 @@ func ExampleVerificationsService_Create() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(v.Status, v.Type, v.ExpiresAt.Sub(v.CreatedAt))
+	fmt.Println(v.Status, v.Type, v.ExpiresAt.Sub(v.CreatedAt.Time))
 	// Output: pending embedded-link 24h0m0s
 }
 

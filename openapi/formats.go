@@ -5,19 +5,21 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 )
 
 // ValidationOptions returns the schema validation options that give the document's string formats
-// (email, uuid, uri) their meaning. The server's request validator and the tests' response
+// (email, uuid, uri, date) their meaning. The server's request validator and the tests' response
 // validator both use them, so the two agree on what a valid value is.
 func ValidationOptions() []openapi3.SchemaValidationOption {
 	return []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
 		"email": openapi3.NewCallbackValidator(validEmail),
 		"uuid":  openapi3.NewCallbackValidator(validUUID),
 		"uri":   openapi3.NewCallbackValidator(validURI),
+		"date":  openapi3.NewCallbackValidator(validDate),
 	})}
 }
 
@@ -25,7 +27,16 @@ var (
 	errEmail = errors.New("not an email address")
 	errUUID  = errors.New("not a UUID")
 	errURI   = errors.New("not an absolute http(s) URL")
+	errDate  = errors.New("not a calendar date")
 )
+
+// validDate accepts a date that exists: 2024-02-29, but not 2023-02-29 or 1990-13-45.
+func validDate(s string) error {
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		return errDate
+	}
+	return nil
+}
 
 func validEmail(s string) error {
 	addr, err := mail.ParseAddress(s)

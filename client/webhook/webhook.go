@@ -6,6 +6,13 @@
 // HMAC-SHA256 of id.timestamp.body>", several space-separated while a secret rotates).
 // x-signature-sha256 carries the hex HMAC-SHA256 of the raw body keyed with the secret exactly as
 // shown (whsec_ prefix included), which is what receivers written for Kira check.
+//
+// While a secret rotates (24 hours after POST /v1/webhooks/{id}/rotate-secret), both headers
+// carry one signature per secret, space-separated, the new secret's first: a receiver still on the
+// previous secret keeps verifying, and one that has moved to the new secret verifies at once. A
+// receiver on x-signature-sha256 rotates like this: rotate, deploy the new secret (VerifySHA256
+// compares every signature in the header, so deploying at any point of the overlap works), and
+// finish before the overlap ends.
 package webhook
 
 import (
@@ -17,6 +24,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -111,13 +119,28 @@ func SignatureSHA256(secret string, body []byte) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// VerifySHA256 checks an x-signature-sha256 value in constant time.
-func VerifySHA256(secret string, body []byte, signature string) bool {
-	want, err := hex.DecodeString(signature)
-	if err != nil {
-		return false
+// SignaturesSHA256 returns the x-signature-sha256 value for a delivery signed with each of
+// secrets (the current one first): their signatures, space-separated.
+func SignaturesSHA256(secrets []string, body []byte) string {
+	sigs := make([]string, len(secrets))
+	for i, secret := range secrets {
+		sigs[i] = SignatureSHA256(secret, body)
 	}
+	return strings.Join(sigs, " ")
+}
+
+// VerifySHA256 checks an x-signature-sha256 value, one signature or several space-separated
+// (while a secret rotates), in constant time: it reports whether any was made with secret.
+func VerifySHA256(secret string, body []byte, header string) bool {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
-	return hmac.Equal(m.Sum(nil), want)
+	mac := m.Sum(nil)
+	ok := false
+	for _, sig := range strings.Fields(header) {
+		want, err := hex.DecodeString(sig)
+		if err == nil && hmac.Equal(mac, want) {
+			ok = true
+		}
+	}
+	return ok
 }

@@ -95,3 +95,28 @@ func TestSignatureSHA256(t *testing.T) {
 		t.Error("VerifySHA256 accepted a wrong signature")
 	}
 }
+
+// TestVerifySHA256DuringRotation: while a secret rotates the header carries a signature per
+// secret, and either secret verifies it.
+func TestVerifySHA256DuringRotation(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"event":"user.created"}`)
+	header := webhook.SignaturesSHA256([]string{"whsec_new", "whsec_old"}, body)
+	tests := []struct {
+		secret, header string
+		want           bool
+	}{
+		{"whsec_new", header, true},
+		{"whsec_old", header, true},
+		{"whsec_other", header, false},
+		{"whsec_old", webhook.SignatureSHA256("whsec_old", body), true},
+		{"whsec_old", "  " + header + " ", true},
+		{"whsec_old", "", false},
+		{"whsec_old", "zz " + webhook.SignatureSHA256("whsec_new", body), false},
+	}
+	for _, tt := range tests {
+		if got := webhook.VerifySHA256(tt.secret, body, tt.header); got != tt.want {
+			t.Errorf("VerifySHA256(%s, %q) = %v, want %v", tt.secret, tt.header, got, tt.want)
+		}
+	}
+}

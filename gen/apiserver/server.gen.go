@@ -567,6 +567,17 @@ type PayloadTooLargeJSONResponse struct {
 	Headers PayloadTooLargeResponseHeaders
 }
 
+type ServiceUnavailableResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RetryAfter               *int32
+	XRequestId               *string
+}
+type ServiceUnavailableJSONResponse struct {
+	Body Error
+
+	Headers ServiceUnavailableResponseHeaders
+}
+
 type TooManyRequestsResponseHeaders struct {
 	AccessControlAllowOrigin *string
 	RateLimitLimit           *int32
@@ -586,6 +597,7 @@ type UnauthorizedResponseHeaders struct {
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int32
+	WWWAuthenticate          *string
 	XRequestId               *string
 }
 type UnauthorizedJSONResponse struct {
@@ -718,6 +730,9 @@ func (response Authenticate401JSONResponse) VisitAuthenticateResponse(w http.Res
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -834,6 +849,29 @@ func (response Authenticate500JSONResponse) VisitAuthenticateResponse(w http.Res
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Authenticate503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response Authenticate503JSONResponse) VisitAuthenticateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1130,6 +1168,9 @@ func (response ListEvents401JSONResponse) VisitListEventsResponse(w http.Respons
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -1186,6 +1227,29 @@ func (response ListEvents500JSONResponse) VisitListEventsResponse(w http.Respons
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListEvents503JSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1312,6 +1376,9 @@ func (response GetEvent401JSONResponse) VisitGetEventResponse(w http.ResponseWri
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -1397,6 +1464,29 @@ func (response GetEvent500JSONResponse) VisitGetEventResponse(w http.ResponseWri
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetEvent503JSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1523,6 +1613,9 @@ func (response RedeliverEvent401JSONResponse) VisitRedeliverEventResponse(w http
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -1608,6 +1701,29 @@ func (response RedeliverEvent500JSONResponse) VisitRedeliverEventResponse(w http
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverEvent503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response RedeliverEvent503JSONResponse) VisitRedeliverEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1734,6 +1850,9 @@ func (response SandboxReviewUser401JSONResponse) VisitSandboxReviewUserResponse(
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -1913,6 +2032,29 @@ func (response SandboxReviewUser500JSONResponse) VisitSandboxReviewUserResponse(
 	return err
 }
 
+type SandboxReviewUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response SandboxReviewUser503JSONResponse) VisitSandboxReviewUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SandboxReviewUserdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -2035,6 +2177,9 @@ func (response ListUsers401JSONResponse) VisitListUsersResponse(w http.ResponseW
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -2091,6 +2236,29 @@ func (response ListUsers500JSONResponse) VisitListUsersResponse(w http.ResponseW
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListUsers503JSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2225,6 +2393,9 @@ func (response CreateUser401JSONResponse) VisitCreateUserResponse(w http.Respons
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -2406,6 +2577,29 @@ func (response CreateUser500JSONResponse) VisitCreateUserResponse(w http.Respons
 	return err
 }
 
+type CreateUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateUser503JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateUserdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -2528,6 +2722,9 @@ func (response GetUser401JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -2613,6 +2810,29 @@ func (response GetUser500JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetUser503JSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2739,6 +2959,9 @@ func (response UpdateUser401JSONResponse) VisitUpdateUserResponse(w http.Respons
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -2918,6 +3141,29 @@ func (response UpdateUser500JSONResponse) VisitUpdateUserResponse(w http.Respons
 	return err
 }
 
+type UpdateUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateUser503JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateUserdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -3040,6 +3286,9 @@ func (response ListVerifications401JSONResponse) VisitListVerificationsResponse(
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -3125,6 +3374,29 @@ func (response ListVerifications500JSONResponse) VisitListVerificationsResponse(
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVerifications503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListVerifications503JSONResponse) VisitListVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3256,6 +3528,9 @@ func (response CreateVerification401JSONResponse) VisitCreateVerificationRespons
 	}
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
@@ -3466,6 +3741,29 @@ func (response CreateVerification500JSONResponse) VisitCreateVerificationRespons
 	return err
 }
 
+type CreateVerification503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateVerification503JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateVerificationdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -3587,6 +3885,9 @@ func (response ListWebhooks401JSONResponse) VisitListWebhooksResponse(w http.Res
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -3643,6 +3944,29 @@ func (response ListWebhooks500JSONResponse) VisitListWebhooksResponse(w http.Res
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListWebhooks503JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3769,6 +4093,9 @@ func (response CreateWebhook401JSONResponse) VisitCreateWebhookResponse(w http.R
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -3889,6 +4216,29 @@ func (response CreateWebhook500JSONResponse) VisitCreateWebhookResponse(w http.R
 	return err
 }
 
+type CreateWebhook503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateWebhook503JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateWebhookdefaultJSONResponse struct {
 	Body       Error
 	Headers    ErrorResponseHeaders
@@ -4003,6 +4353,9 @@ func (response DeleteWebhook401JSONResponse) VisitDeleteWebhookResponse(w http.R
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -4088,6 +4441,29 @@ func (response DeleteWebhook500JSONResponse) VisitDeleteWebhookResponse(w http.R
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteWebhook503JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4214,6 +4590,9 @@ func (response GetWebhook401JSONResponse) VisitGetWebhookResponse(w http.Respons
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -4299,6 +4678,29 @@ func (response GetWebhook500JSONResponse) VisitGetWebhookResponse(w http.Respons
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhook503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetWebhook503JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4425,6 +4827,9 @@ func (response RotateWebhookSecret401JSONResponse) VisitRotateWebhookSecretRespo
 	if response.Headers.RateLimitReset != nil {
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	if response.Headers.XRequestId != nil {
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
@@ -4510,6 +4915,29 @@ func (response RotateWebhookSecret500JSONResponse) VisitRotateWebhookSecretRespo
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response RotateWebhookSecret503JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5192,256 +5620,277 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H0LU9u42vBf0fi8M4VdOyQhoZDOmfNSLi0tUJZAu+2mX6zYCtHiSFnLIWQ7/Pdv9EiyZce50cvunpcz",
-	"Z7zUkWRdHj33yxcn4MMRZ4Qlwml9ccg9Ho4iAn9fEBZSdvOexLRPA5xQzuRrMR4OcTx1Ws4+GnCRkBDd",
-	"WU2QIELI/04wTSi7QX0eo2RAEGEhGgsSO65zh6MxkWMFMcEJCbs4cVpOvVrf8Wo1r968qldb1WarWv3k",
-	"uA65H9GYiEKbnVwbGsrfgkZ/B+/2vGpYI16jv429vV4z8J6Hu2SvX8W1Xj1wXGcU8zsakrgbUXbrtJxB",
-	"koxEa2sLj2jllsa4ovdgC1Y13Vpl2P8k/Jawf38a7t19HB5PPw6Pd4Jf3zcc14lJSGMSJN1xTK2PTfk4",
-	"xqNR/lt6Bz15JBFJiOM6IsHJWDgtZ6QOw3GdZDoiTsshwx4JQxJ6sAzXkVvbhX0gezu1Kq7VvLBZa3iN",
-	"5u5zb7cZBh6p7ZJ6r7FTI82m8/DgOpfkdxIkJLyWp1I42Vj/higL6R0Nxzhy0YQmAzjLmGDBmbCPEodh",
-	"TIToBjSBEcYiocxxs/d8zBIY/Lq9b72XK5Trufo19zImRJ53DR1FQ9ROrN/+pKNuwEPZ5/n2drXmuE6P",
-	"xsmgG6qBanu7Ta/63KvK7V8EYLXWdqNSb+xJAAp5MB4SlsxMM/2BjYc9CTRYJA2n5exVa3X7Z30qYUzv",
-	"SCy6EQ0IE/IEyRDTyGk5v2NGKmJIk8H/6kOvBHzouE6fxiLpMjyU/d9gRgw874bVZq9aJ95eWGt6jZ1w",
-	"x+v1tre9vWC3FjZ2anhvZ89xHTkj070tx3dcZ0gSHOIEqzs2VHDRqDsPrjOkQlB20+1TEoXCaf32WQKp",
-	"Os7Wb1+W7dhOZXe3ATtG7kjERyTuqt7yCAcEtdvnKKQhYjxBQ5wECl7k9BBmIZJnhHgfwYlVHPNpp+V8",
-	"5OMYUdbn8VDhkYCPIzVOj2gMQ0Ln4bPrCMHSc6jVajX7nlwevTk6uDo6zC5KBsDylozClVZn38cuThIy",
-	"HEkEWSv8ksT05obEJHRaSTwm8lK91zMtu1RmFSg3p3lXqI0ZOo4xC6gI+Bo36WC/9CbVt9EZpmzuZdpr",
-	"1KrN2cu0V/WqNa/W/J6XqdHceV5ymUZYiBGPE/sW8QGrhJwsvEN8wMwdWgkX5u/QISf5GzTn0thQuPN8",
-	"d8+GwvdHlyfHJ4+Hwkat/g2gcErZTRkYGvpigSGaDLggeUJOBYrHjCmq8wSk/51A+vHk/NXjoDTdycdD",
-	"6QfSG3B+e8TCEacsKcLpRP0sOUf1+wqcY22vVa1qrjAkIojpSDGuzkXMw3EAkB2TgEg6Lc/sTrG+vwED",
-	"VbFnXMFBQEYJCTV3lf+xj2lEQuezPsPn4V6/FmwTr95rYK9BdvveHt7pebWgHm6TRr+Jd3r25hOGe5Ea",
-	"es422ysZx9EC5lHvk9iS7KtTsrEfaDJokyAmS7dYsXg0EUjQG3n1kVD9/gu2Xm+AMxkIEnTP+m9/2Yt3",
-	"X739+Ed8Nfn9+uJw9+T04tMJr5/iU9yeNEavd2+38cuTXxr//lEH9+A6A4JDEoP8tR8ERAjvgLMk5pG3",
-	"H0V84r2L6Q0FOSy/xZL34vCbQFi2JCFKuGTUQ82xixFnQuJ8hFEv5hNBYrRx8O6yvSn5MBEMyBD4xSG+",
-	"PyXsJhk4rXq1sZviBpHEkhTISZ6EZDjiCWGJd0lGEZ7KS12ckS9vuY8mA8JQMpDEJJ2CQBjF0FHygnJ6",
-	"gBuzFkZmFJJv9NPPBVPvLZn6+fkSNh5KIJKfkzAxO91LnJBTOqSJB8/ZqV6SP8ZEJNnOjUiMJpSFfKKn",
-	"QgXavzhBt2Sa/7hiVwFzJttSIBjiezqUE6pV4X8SLTP1pmqh2YTckLgwuUtJP4Dczp9gRPqJPEK5OcE4",
-	"jglcWTnR7zkvQUo2rU0CzkKBxiyhEUxI71gs24tV57O701hlNiSJp95+P1HcTPlMEg5KB9QjfR5LkE9i",
-	"yQJ925n86unD8E7C8msYq9+fCURDF+FIcHliJI55jHo8pEQgLJCvm3Vp6Ldg+zgj+qrCD0jIw6UM+fYn",
-	"9YWiibxFu3LJtfouikiSkFi4KKQ3NBEu8iu+i/yuj3iMfM93EU8GJJ5QQRBGjEzkxypoP/3WEE/VTAVh",
-	"IcLow/YB8pMYB2SEJZD5SCGmlrnPBAkS35EYkXvJ/QgEjYVrr+CZfosCzhLKxkQgmrggB2YDPBMo4jco",
-	"oiy79mZWktkRqMdTrYN6TcN0DDU+DeeisFq9BIM9uM4Ix3hIEo1qD8ax4HH5cfojfEOZojyM3CfdABr7",
-	"BnWNYnJH+VigEb4hch4SPTt/jEk8dVxH82uqz7xJNmt1gLt00nJ+8kTlSP/vt33vE/b+rHp73X97n3/+",
-	"H6cMxx1JYjoPIoHSAjyiDV8yjBV4I0HPIJMRnkYch0ALNHmSxC5obu/2gsBrbpNtrxHWel6vt9vzqmQ3",
-	"6Ic7ZAfjwKx4hEH1oBdM9HykhP/HmKZsX+lVHI9pqG6i2YHtnYV0J5i+JdPZte6jMaN/jInE0xnijvgN",
-	"DXCUgs8GRtfXJ4foriHvEA0Jjl4gRiQwj8aJxP2CMxwhuVFye2iyWemwS41NMiUYECf5JQmMPR5ONU0T",
-	"JRSt0mG5jW32673nQY14e7gReo1gu+ftkp2+V8P13nbQCJtkp282Vt28bGsL5HDhFtvEvNlcBGSdzn29",
-	"5nU698+P5sHYHOp5gW8IEvRP4qIaIKRqdd41iGAEe4Ih6eNxlEi65C6mWhZmrpViZinqzrsBkomEC1CA",
-	"79UkrxL4HquPfVPw1lz7vDUUefWS9azICpesZ5J++xsu6UGOpS4AoNmXONSUDOQIziQLCUqF0SjS3P3W",
-	"70LZGdJVyZYg/N/hiIZKmARqKpcu/6sUlyD2Oi1bNSAlZCHwjew8HAvQJGKlg9RoTy4Iffz48aN3duYd",
-	"HjoPbjaQZvntQYCLxaHHWaSufYCZ1lBKHunhs934yiZZAlEG86/oDVak32k51dqbw7eftn/dudr7UP/l",
-	"ePd986xx/vyydrHvPNh7/z8x6Tst519bmcVmS/0qto5gO2DD5/Ijcg5DHMkVk1DyBXeURzghCl2pkV4g",
-	"X+2or2kvwcEA8X5fWR8QbI1cwepiStm0de+tRV3L+fZFoxWbz2euVxsl61LODq86CkDGLOO4qHuuLRzr",
-	"AWf9iAaPuzga9LpJjJmgABo2oO4DekSTAZcwkqqFLOAOBpjdkNDi9UMSUCFZor8MnAO9I8I2Swk+jgPy",
-	"TCDQM7aQTzNi2b0l0y5l3bEgvmQCzECye4cBqyCpOZWdaRShHpEgP4q5BFISvlACBRIDHifRdNNF/uy+",
-	"+mgjyciNwiAdFnIiwJIB8qVkKIAvL1Wcdcn9AI9FQkJfMQ1PV+0HXzUFfY+5Z4wnXSrfDQlTyiubGlCB",
-	"+IjEqXIdAOIO0wj3IoKmJPmxd2mfTZVUqEXTDckw6zWhRrUpQbRZrW26hlYCv6vaigEekR9GB77uOE+Y",
-	"5HFx9PhjpXqElOvITtUMrvblRx8gGjNyP1J2epjACwlUA4m2cI+PE60mmPJxjIDNrqA5YsyMjg3QIO7/",
-	"Uw75nCfHfMzCR1/bPvS2j1aKE3BH4acfe7TnHIlxMEgJWibMJoRhljyxYH8BXbhQKpIrzk9xfEMeBWpa",
-	"zdJNOO9GMMo8iQEUCiC0SBgk9wEhIaqhM/ryx7NcMBcqEMxYAiJm2VSe4PAHw+EV52eYTY1N4FFwGOOE",
-	"dEEbU2RTOEdDzKYGDoVhe3E/IUo7m9AhyM+WTv4Hg2RxjjNGmhfKEOBbU/SRUGaCJ5h9FMwWLDALe1tN",
-	"vxrarxkeJwMe0z/J46j72B6giG0xHCEC9000wAIpb9MfTO4PYhISllAcCYRjgrQnh4smMZf/0ZNyJUve",
-	"IxFnNyjhKKT9PgELoGIKniD7r8DG10xrCKQUd8QScIt6jJBRUFTEZCzKRMgCo44mWCDZUjH02IIKm5P4",
-	"8TzDrEQhZ4qjmOBwusKM0YZfviX+5hOc/yVwLsajEY8TEp6RkOIr0PU/Ch+nA3WHciTlSbecD+4RVPzC",
-	"X8cKS6bcL07Hf4LMHw6Z6bGqHVcuowcaC2eWsaKfqu0ioG2LlmG0YMhyzbht5b0644AiX7sIIktYQCSZ",
-	"jsmN1o5ncwCf18d+WHnI2kvKO8vm3LZWGFcIHlCckPAC7N3atReU2Di6iPmIxAklwmn1cSTIjO4J9Qgj",
-	"fRpQHCE+YSSWixb0Bv7qI4x6Y0EZEcJFWEgRYhwzxVaNrLG/5Bx5F1/LQ9nmIfWyXXKHodFD3ul2cZdz",
-	"2ebBdQZYdGFFYkBHspPeux7nEcFw+6joqqWW/2w56q72yfRz3RGJA8ISfLO07zvT5yLr8pBz+F3c/xQa",
-	"PbhOQpNo6deuoJEy6Brj8G/25tqrNmeUOePx3u8kSMrg7oSNxsl3A75/JLzlF/thQEBJD046sGVyyQKN",
-	"cJwYFyR7uUugdengQzyFrUydsRYP/hfD+rKe7fb5XwDj42Rg+TkshOw8dAYRVX5Z5R4gSs57JpBqp90/",
-	"1qQoIyzEhMfLPmGayS+kbh9p3/XojetMYpqQdyyaZs7/9iZn67bmN39rlUvJmntr4uEWgYAc/orfEgDt",
-	"lB+1ia5sodQFJTs/69JjL9KM56qpzFue+v56a1NqjG5iuhbx5ZsPVygxzp0C+ftaIwKsawu9JDgmMeqM",
-	"q9XtwB4L3hC/AGWN6t5OCWCZQN0y9/RZZ2GlctF9cnzS9k51oS9Y0U+3xBvMdWB4HaOT+YirhZZ7idtH",
-	"ldvP3MpyI5cd4UuNLg/t9dsQdIZviQDnIUGiSKAJDW+0v3QenpZfZfOtc41/LTANhgR9UCOj09ODpRc2",
-	"cwXsdNrOgm9dFbZUK5G7EcU9GtFk2pX3CrOp4zoBj0dcGbwd17khjMQ46krKZcidW9I//7vgEelKaI8p",
-	"ScD6yjiTL/rgSZjEYyH/e8PvSMwgMIvHN5hp2Jb4ZNyLaBBNu0mMQxKm0/tcssgDFQt2AJLql1l760n7",
-	"Hdqu7ex4NYSj0QB720iHjyEp3bpoPBqRGAVYELThX7f3fRf5Z0e/yv8cHl0r1YXZuf2XHxzX2T9+JZ+v",
-	"3snniZQQ9k/V86V8nh/K5+URPKHl5Zl8tuF5BS2vjuEJv1634Xkln59kr5eHJ/J5dArPc3jKNi+PZd+X",
-	"rw7heSmfr9UTfj15LZ+nZ/CE96ef5PPsWj7fwWiXMMLlS3jCyFfwfC+//vKD/PVg/xie8v3BwVv5fH0E",
-	"z1N4wvuT9/J5Jr9y8O4Qnq/gCe3hWwfv5EwOLqDlpVzRwfVLeMo9PPgV+n6ENh8v5BPWfngkZ3v4RrY/",
-	"PJPzOTyXYx7CaIef5JujA9nm6NVH+YSRj9qv4XkBT7mWoyv55vhEzvYYRjs+leMcww4cX8qzO4YTebUv",
-	"Z/XqpZzPqyP5/hWM/Oq1bPnqBH6FcV6dyvFfncGbc/X8RT4vD+B5CE+59ldXMPL1MTzV33LM12/lLr0+",
-	"ky1fA5y8vpT78/pKzvD1tfzKySE8z+AJbU7eyRWdwMgncGonl/K7J21405YzPwG4erMvv/XmSH7rzTv5",
-	"/s2FbP92X0LCW4Clt6/g79ey5dsT2ebtuez7Ftq//SC/dbov9+H05Tk8L+EpxzwFefj0RJ7U6Vv4uw0t",
-	"r+SJnF7/Kp/v5fuz/QN4HsNTjnB2IFueHcKvh6/gKdd+diR7nQF0nb2V6z07PYGnnMkZwNjZ+RE8ode5",
-	"PIWzd3IVZ5fQBnbg7EruyRncprMPMMJH+PujbHMOO3N+IL9yfiTbnx9LeDh/JedzfnIAT7mK81M5h3PY",
-	"jfMLaH8J7z/Jv9/BuVzsv4Un/H0ATxjzAlZxcSoh/AJmewF34QKg9OISesGcLy7lfl605bouPspd+mVf",
-	"vr8E+L98B09YyyXcyva+fNMG2GjDObZfXcBTtmnDrWy/kWtsAxZqnx7BU+5wG/awDTeofQFPwADttlxp",
-	"+wrGuYY279/CE0b7ACN8kPvc/hV6fTyAp2x5BZBwdSBHuAJMeAX35eqNHOHq7Sk8Za+rUznDq3dyzKsr",
-	"aAlwfgVfvLqWM7z6AG/gdl/DiVy/lb9en8l9u4a9UqG+15/kzN/DXr0/gCfsxvtX8B7g+f25/O57wKgf",
-	"TuXefoCb/vFIPj8BTH6CW/zpw5EkKrZPdI7Kbs9EdXz+sv3wP2XE9rBUzbSPAhwRFuIYfJhd5Geey35e",
-	"1ZQLiU5ZKeMUbbMZeUagmp9j1dv7/KXx4Kk/6tkfc2d9RYflpPPy+ABtb2/vgflYJHg4QpSh66uD/MQX",
-	"xBnnluHJYYpsadmcSETvSDxdU8VwBS6uqquUsjnTUTSSjYZ/aCf8WQ1DFgH9xaEJGYqligb9nX3VEUQP",
-	"fH+iutpyBY5jPAVOW39cC4rreeWrqNn1e0Hsk14cxLwuV58AMDxkwbOr7UNbtS7y5DBJe+Vu5qGf7nkZ",
-	"R17c3zVFq6zXV4SnpFPU8cKr7x0xbotFzc0UxCg9LFIx0WhDXgs+TlwUcMaIibnujwUJXcQ48+r399ov",
-	"ebMgcjSrZRcowsoAp+DY3oKdhr0FOyuElWbhIF1yH5B4lJQrIVTsVG+aEGFUXCZu/JkVR2wMm7kgpzLQ",
-	"VevVOSTKQzbT0V9fXV3oDXqBcA+CMCHmkfHsyziO6R3J60ZmgKK5t2cDRbU8njQndmpYK0BL7hAWQXg7",
-	"vWf5JXrI1/mj/Bb6Y0zGKgDEztCFlZtPpcM85ItxEBASEhOZmmYHwExMSExCVL+/V00zb/WWRJDxtACR",
-	"qlWAWUCi2fEmWEg0SxI1oZCCFT1UAADuDukX/Uatil5xRny0MRnQYGBaCx2gZ0lWWbKsdCVAZPRUpWSq",
-	"J1QqBR7qFB/nkACkHGJODpHJBPJMIJUqpILaCZdzJSyIp/L0TFyhsX+gDb80vYiPOIumheDL/Ze1+rbO",
-	"OmIj5zzJbsyJFf2c/Ym8zz9ZP8zS7ln9XLYJRt6f3YJbykJ5PTPRG40GPOHo5NAWc60EKSqKFkcKe8/m",
-	"yhqReIglKuzGRNAQQD5F9KTL4642sVEzxpBGNMGxbjbESUyDsbwt6sUdFbj0iI9Ozsv4q+s2OhqOIj4l",
-	"MToBl5w0G44CBp0DTV4emgz4OFHBMFgMlh9+gUOre3C4kJNlPke2V8KQ1R+8/6i/nj+sdphHxoaRfX9e",
-	"khqDzpR6u4BcG0WGdnZjDblak9kCnsqKLUC+xNbKDT2BAAnMQjTEwYAy4sUEh/JlC/nFoEDf7bA0MAeM",
-	"8i7ybR8w+e/U41v+Y0iSAQ+78p3O/yDfzgkcgtHL/VLKA4Lc5XE+cswZx2A17TJXCfmL7b9pFmRFnuhN",
-	"sMMW/Ao6JxNQUwkw8vQIwmEIGHqGhzWUMgOXkthLCzJ2GmX6YB2bWbxm74B9TuIppNkoBBfmaS4QC4AK",
-	"Ey8DYQ0qwxEEGa/CYB/L5tqrYylvXar1nx/KuZR/st1T7CEXeKq4SxMYFKwn8rRcy75gfbOMXYBcAWXo",
-	"z0QYa2AE072WgkhYQeDWBVKQjzS8TFGilNhAkTmDeJGQymGHlOFE4YIhHo20fwlk89EZhOad17Ug8YFq",
-	"oqaqkwAZNk4FIy7qrRihA9UwN0Z5lqEFQ9npT/d1+/kj6tREK453DK3VaA/pHZyeWykUwGTKyLs+xDgv",
-	"gvKZXXtwl3eYv7p1e+fXsrxvyRE9fDbAeUgSTbDWcQtgWkRPc1hp2KWkxBHAzmK1ujSWjbi2eL8C7nmc",
-	"YK5v61IXBQNOxii2tDGwfg9WatlH5DSYkeC1s5+1/dkKcvs7F3Od0rXt6sb2u9KBwUcuScDjcIUzy7LD",
-	"LBv3ImtZ3BmYX26suavXE3vk1dChnBG/+VY3osxX4eiPMY4EMkxNJZ9yJic1/5+D8bkHWzSs5iil+8gc",
-	"eeWUs0wispik9e6WTpdRrschUSjFYzwkaAOjN+135wgkfxJ7Eb0laISTgQp1xAL5OHUO6ypvJLFV3QJB",
-	"xAclBSOQblyxf0o9oPNSyb8h1wxKEzvBVwsidT43SMEgPrMlFitYVL5h4AN1eIYR80YEgz4FomrHvSFN",
-	"IDk6jsYkP43VcpEsZS5nPJXkQWTTLoO01wRHcri1TjhT3xrY5JBxnKXR68s9KvQYZXM6Ne6KswAUYQHx",
-	"tzEKBjjGQUJioTz8VDZHRLWQrkLQsh2elasbq2lNvjRApJYCZiZBl8DGmZVhu3wrvyyXDfILhgzYfMLQ",
-	"LZl6ADVohGks0IbqoSBJbLqZOgkLyBJXQYccxCOR8JgUMlgNSJwHv9mU4PjennizWnJIxsVksbPZUi+S",
-	"Mk++WWehAY5J0bcRHD1DSEagHQdzi9qxXYZCPpZAOVdBny1QKeEciO616fgat2OARXfIYzLfuxIzlWdh",
-	"hG/kLY8iPpnnTWmc+b/K1GBlqSvL1iVU/kGTxi7h6IYoPZbsCLNMpXCu+QV5D01+u2LiusUX36T8Srep",
-	"DAVcDDgrNxseVWo7DTSSvxsta+6i/1xr1JrNZrNaq28XBOedHHTu5m58p/PzbzVv77NSo+24tUa5SfOS",
-	"aI70sU6HKT/bVXr3dQ631IJi2Kiv5lTSgdySWZYdUrs9T2fa5uCK3SbBOKbJdK6uNMRiQMT6mtJtr9H0",
-	"SlSltaWq0u1UVZopTRsrKk3bmIU9fn9J7iiZPM6f12RJsmknHo1ifqfUNLC1n0u1RlgHZZTnsvP6OJAk",
-	"QbVDMQgFJJT3FevaHTPhJytWWJhlOxZ6IRYlGbPiMgi6Mm7Y2aQutKY/Wd+R2aS2XytyADJd2REpqF3k",
-	"JATCoxHB0CwZEBrPYUNYNO2wDT+NuPBdNMe64yKfUKtVTEYxkfgVJ/SOdLMRNl9o5rbD1I0QJIGIYIWO",
-	"y1S1+Xz8S9ybreioh5Jc/Yt7286RDzMZ/Vf6soqfepjN/L9ib2j8UFYZYPEAn+gonfaMjLGyYmAmZqqg",
-	"HZhVDqwfbWLYnW6Y9x9e1LfM5dgeKiI3OFopSCPnUGwPsYo8nfMQtjtPSE/Q5VvwQTd7cB+rnJsp6bAW",
-	"QM8p/LBiGFWhLsSSWdvGVehM2U033TAs1j2oFL2sPN/vHdaUkpm1wL9oJVkxQesSRmipNLd2FJNdYGlR",
-	"+1RMLKnPMVdjIhAeJ1zuXlAorQZ5CRkhoXiByHCUTDMzGRA2KtLiLjna/1te8yEE0OcU6S2z5GVIrlmm",
-	"ATXM+0LlJzR6sGpNzfNoAmKbW/YE6LWqR/YCadKpVu4rvQLYiX1T+8lf2TJoGzAuFcuVW269ZLkF4r0+",
-	"ii8MsP7VKgywNvDOYz9Wxh2FAdaJrntMhGqmf8JRtKIlzDgRfi7e/hWVw3KMVDdsFfpYnRrNKYtTBPvX",
-	"fKKSGeVA3rRHA3xHUI8QeflxDNpPk+sINLvOkqzZS+XJeTV65ikzctMcYLFocugdQ/7Fu/aVD94b/sX1",
-	"lY9oomzGHTZJo09xlvvDjEQ1t1tUkizQt6fuoKnvisG+c5c575hmsHVBm2+BRJmgk9liV5Ubi3IKIxO9",
-	"h8eaJMQE9SOcVNBJWqQJttkK3sWRISAbfoZWpMSR4gjwDMlwlvxNCJYTXX6SYojhRYj6hp/yJj+ptgV+",
-	"BYbNk3wt9ZTIOz9pcJhlxX0pjilvEKiIIcGjw24pC58JszSoHtOoVivIV6YBF/lAgrQvD5y4n1aI8I2s",
-	"8JOfUteYIDHAMfi+dNj+PGKL40QoMoOjSOsjwfmTGCLU6jDPqqLWsqY0d/9RYftzjKPcRzQjRuaaaeZW",
-	"vstLUfYbKQ3mW8DXYPCi8JTrlw4OJyRBQxPaYguguNftff+F3AMDCvYOlMgfudfGl2kGbFT5hDuSm216",
-	"fLPwlN/qedRRr34u+TZrljC7bM0AN1eQPBV0RJAOOyTC6EtVGRajwm63zxGP0dHJeQv5tVrNg//Xaj7a",
-	"8PWf8l+biIoOM4yOi/x6ve7B/+t12VT/Kf+1iW44gYI3/uXR+5OjDzD5qUr9SiJVY8lodJ60Bt9La1CS",
-	"HkgD9zMxk6NCx/xCJobVfdfK82U8KR6+k+Lh26oQVlUDnKdWqL9ci7BUI3By/vfVHvwQMX5dcfe/T1pc",
-	"MenK10qJq+Z2WUuaK4gPWnKYn8vF8qo8XGjuL8/n8ig95nqXyzYI5gnStSqGNSKx8v56keV750xH66io",
-	"H3RIwrHKZQe/0eRRTlpr3YzVggJtWf4RkvtjvbrWl4vnqOwmWBiRtrJcmrVssmbqbh5GLSk3J5DOme4S",
-	"kE49wdeQTdup8g1nSkc13KxP4SrItXjFDEzPdYb7vJJpe1GeHfnJ7+1GCubJv5X/qHWXykIEDy6P9q+O",
-	"Dv2WOc4XeVBWDkZKO7OhRWmtJYF6NvL3KUlQCn0q9i+tJ+S35l0SytAo5jeSOVd9tFDTypUaUopvhNEQ",
-	"szHU87ujZGJ95AQmr+3roRlJ64RblgpZECIFQVBE+y9QwOOYBCaUK8HKb0FpqyD0RIxN2UxBBEwFSuuq",
-	"eEkr1E3vIOQRyGprq8WYl6oqvJlWqfF/xj3+EZTn8W4irsPIpPsY7GwqYT6q87dywC1FocWZ5da4+Krk",
-	"IhQegSlTSqucb5X3Yq4+1OOx5iyQzMWdSz2AH4NCy2ND/Uwh5qONtx8PVLUrI5fAu5e5TEi5svOm3dyr",
-	"cQ2618cqVkc4TqRMrjS4LXDj0BonwGhgW8IxQZOYJglhbqaJFOiWkJH2CVHOmJUO80GPpfVl2ho1Uzmt",
-	"UqrtdBUdlZ90VfHQQJfji6h48vb4G+ptXuSPSShHNjitJ43Ok0bnSaPzpNF50uh8nUbnYQ6zURaq+oMZ",
-	"49lAmJSlL2NWvlr7QMJVnIXAfD4hsWQ2SHCrxPBv4tuzCmudctTFKX9e4xy/hR7imSgIlSITBR/NYc8F",
-	"urmMdnmI3rfht2fjrX/wBbCct76bf9XsJVsoLH9XuTEFbrPw1U/mO4G0UWJ8G5C2gGg1gNZhpV8PzvYs",
-	"1lWqaw/HddXqj1TG69zPj4mK/lq3VMh2FJK4G1F2W04DBGU3EfHGgqjwMpPlW6fZUhrahOfV+TEthr82",
-	"dktve0hjEiRd2SG3nBUHWE0PZIPCrKrfwCIZ9kgYktCDvfiemKBc/Z6igvyhFHYpBy85kFt2CdZzF8vf",
-	"iOJBzVgoYpIDCCnlxnwiQQP8SFRtRx2yTNkN2hgkyQjxGMn/ikIQNbxrbW1N+TjGo1FF/7JlIwrPXNIV",
-	"4M4K2oKh/9Pa2iqLxUvKtU05wPBbCKuLMOAQK96bZoUhJzMbkXpL5xGtrZtaBnflBsXciSw7+u9ticjh",
-	"2mUWiTLLwrIFXKbRat/dNhqSOxLJYbrzQuT20ZArD72ACmIi5Po8RlM+foFCHSk9gEL8El/aAJGH9Cvt",
-	"vBVSFSY3xEmgimZDRgPMQhXAz/sIxMDSHP4rx/btm7lO+RgFmKk5zp/do+P5FkOwnt5ayGulxJN2usnc",
-	"qlSKSEPVsxyR6oqmmRRepHEOz0SmalX5p0BHO04CPiQmLyWUzPRbsB9puUHKUL2BBnwcq/wRYjwisSCh",
-	"whRg44GoO7DyzEsqmU41RfflKTU+qHRaRzrb5Q+6Hzld39IUBMCozZEvdcLj6YhYacDQhjJnyNdWkjY7",
-	"o6eeeRr2i0FBurmyhjSXmGWxVvTb8Fmr8SmF47RMV4+KDxjH0SOYqlJeJY6c9CTnOQgs8VgvLO5ruJFw",
-	"XuWTi5iHY5OSWCXcXSWD3qogmnADpS/AYRuAkyvc8S1gb0iZ+VcBEF1nDK42+mcdZqIPuIwZywLuwdR0",
-	"8a59VYx6n8dl6Rx9YuuWxvibcVcFsJJTXwFKvjfjUkSg34p3Kb/Js6ylyUfsW9XPDeRmmYlNYuIc18ig",
-	"o0qGqP5cgUJ8oMlAhaP/zWnF3xONZ1Z+2MPu40R3kR5AmbR9wyQLo9q4yJ8MBAm6PvoZ9bAgOw3JCm7X",
-	"UYxZyIcqg3kFtQd8wpBk0OCYgG+MeaJ87aJpWQ0369aqT2Qpin7e+vfnn1fKUfRfStb0Aa1N34zhcBbH",
-	"4mBIDIL9hgKrsUPnvrnXqFWbxRSvuVwX9W+Q0ftBATKkY2nLU9LuAyP6lkyXVP6TovItAbCk8keVYQ3S",
-	"d0Ne0nsPj6h3S6bZV/W4D67Tgwpr+2OVZEz969js5xuoB1RSK9yut+ajfsyHKm4QbeFxMvBdhKGEHRjh",
-	"dd3w1+16cweukk5NrNJhXR4f7D6vNyEjynBIWCjQBo5ueEyTwdBVvlyxi/A4pIQF6i4CnpgCJdYWFOBV",
-	"AbrBW1NVjUtXKw9d1YeW0pcpgo0DpTtVdlRHZ27+X0mmLdjSe/iWxhg2WjebzQZ2kOGKIWb4hlhxZvA2",
-	"TYwlJSLhKoFvqr1TVDaTZAr+NyBxjQgfRcRFbz++7EiZEak6aJSIzcwtD0fRFIF4FvPxzQBho0bJqaEj",
-	"ym5VsFREcMzQZIATNMCjEWEk7DDT2ZyWZlggZupf/0ISNuTk1GAddnSvPaMkp4P8tBSkdqkx5SBVBkDM",
-	"kIIVXT8QJzlAQRug/JQjdZifAqovdyUmKOF8s4KOQH7xt+5qPpIrlj8a58KffurxZPDTT4tLJNq1ETsM",
-	"ppl9S+2MHMaULY84uzGKBvC+VletgqDUo1AR735WZNCX9IWzUHTYxvZOtbr5AvVJEgy0DyJnWvCikIRQ",
-	"pcROuK6lCPmWlAkBFqfYFIEa1Zo5gWthvFrsY+0wnR1HBz6m/qAV9EGOp8Q+MO4pk+McZ061kVSkgfob",
-	"gpAO8/MBtb4JlZOf3HRLQy97U0QTQaK+a1Ik9nBwexPzMQvdNMBTDtBhQ36nA+Iyf1NXnWzmHAp+aKlH",
-	"qItGXAjaA/8vBbLG8bSC9lNLi/5AgBn4cylfUYOFlJPoBo/RDb2DTZcnlF+MUiZsujpJtl6caqkDjs3J",
-	"nGSZ5TtMA/ZdbQtuuImhzr3c+iL/cxI+5LSvwkeamsoL41ujem/J1O8wnTRzA6Pr65NDdNeArOYhwdEL",
-	"eaWGXCSo3mxa6Y5Miq7ROCnkF6QMCnCgt2QK0kyHiYCPSCgPA660gnaY/S0ZJXCPjRImH+8Ll+OWTNXe",
-	"pm+g5j74XU1B09NhqkCMKcfioiGOb9MjSZebeJfQiYQtJFkk/0XJVzAKab9PYgmpprg/7rBGvf5C/pZG",
-	"RSiQh7ovkO48ItprUM0kzQ2vcnT0iFzTKOYSV5HQBC3vVdB+h5nWKYT1pijLr6+cyiDd/YCyGxcJrm+6",
-	"wH0w8PTpvXwDbCRJ4uJ2Sdqt4QnyuYoOUygPMum7gK7hLJUHm+SqXIjkl4gFqi+0TPWFDVV7wZ0pvLDp",
-	"yhutEo36aCMjMJsu8lXif3ktFmX631TwnOWq9yWllotl6pB9u9S/rxO9vkB/jHlC5PoBy4GuVFFfQ0sl",
-	"ioeaAXp+IpegVY2tvDehd6pfNJumGWLRYZfkhgop+Bn1ljC33lxCQ9z8CjrCwcBkWbb1ZVh0mP+loxjZ",
-	"jtNCHadSqXQcF3VAQpWvvlQqlYcH381xOBA6nGAW4jhMJ4UUV4I2fP1pj6pqD+afaXk1X4on+qUcFifj",
-	"mPhq19Uq7rP3nhjgenPHRxsDco9en+0feO3X+5LDUjHMHRbjiboft2RqzzDV/Cm2fLOC9tkU1e/vEQ5u",
-	"GZ9EJJRHgNNyahX0TmfFBMLUYRvGWKKUIYwnOkkmCTcVmmdctzY63FoTCRdaywtA5S4DFYTXTTSkzEXb",
-	"Vfhvh9XRQL4cuKhWRQMYEP6IcCJZQclVgHTvX8rL5O3Lf/hGtakS/UoKLmHPKkJkqg9JfscqB4dMune4",
-	"8onkkESCOAtIC4X5ICv7BFVxBZ0jWnQY1oYq/6cjVW9Bi1rATUxgDbJJRIE7GzOJzf17LwXHF8h/daRA",
-	"VAlQvs54Bwh0KDkhpd02xXdaXwxruj/CwYCgeqWqZbBMTppMJhUMP1d4fLOl+4qt05ODo/P2kVevVCuD",
-	"ZBhZJdcVp6s4Dskx1XeQbTiQPLDyHVJpEp1apVqpQtGDEWF4RJ2Ws12pVrYhuiUZgBQDvJ78Y8RFiaBu",
-	"GEplFUjFmmWcJVJsvmIsdbELi4NU6KfDlvJ0aW1rwPlSbAHcDh8pY/LUOfARUYWST0JdZVzzyFY9j5c8",
-	"nBppwziXjBRAUc62fhcFhWuunryz3d8JaqSOvV3c3PYaQY14e71a36v3G3ivXyXPw1rNLr/ecsR2EG8n",
-	"3gVuNic6Gb4Cw1XKqBvd8UNette6UUO64Tzr1ep6y0oTL+fKnjtk+mbQexXQd/TNyfWfJ7VzeiJO2GUz",
-	"ODjZObkd/fr+4M1ehUzf/Bl+OJGNqp8+NAc99gvt/1IJ6hHrDY+r4a9vonzFb12P3C4obuqI2znC7crw",
-	"a26UziwLO1WWB8aWeKRgqkARtm4ffvIOOEtiHnn7Em1672J6M9/vV/feWtT1wXUucUJO6ZAm3qlJSrxo",
-	"tGLz3AiXUihmugLMaqNkXQojCZKsM4pQIQQ2K7Gse64tHEpDAWhZpxSQt17iMIV52aW2vMu1VZYKOtW2",
-	"l3e6UETiivNTHN8Q1a+5ysfSYlJnJKTYaGYb9b3lna84P8NsqhcI6sHmKptyomtQpdWXQtLH4yhZ3lP3",
-	"sPRYkPfLaLB++/zw2XXEeDjE8dRpOa9IUlQOOK6T4BsBpdYlwfgsB5OnHCWDP+UEbsrUvPtaXq5Xqxab",
-	"rzl5wOmSvlfQOYi5jKMgJqBswRFEcuUR+SuS6JT7X4vzjDLX4ber4xf97RLMclW2qH8mbvkrMMLXgXEO",
-	"ck/pHQE93ijmPWIBrT48BbZS8JquCrXaKC9IfEcDAr4kCb4lKIlxv08DtAHFkXCCe1gQw4hvuqhZ3VaR",
-	"bhMq1gHxS4JDFbP3N4NyObHpE1ivDNbN6vYjz8suBvINDu6cJyh+Ory/CielF3oxUkqly7l46ZSKpCCH",
-	"qR4uuFqJxJT6BX2CKkmBsjQGoKxnWjGQKg+3qyjE01LBSX7vyFgM01JAYm7K0KzJljnHpQ0PVGUN2bJY",
-	"2DKa6uUptQkV4JqSWtKgQlFmBDKexSvdFcuavvjL2h5gZwgt+7gV5JB+f0236c/fRo77Le+/4NSr9R2v",
-	"VvPqzat6tVWttbYblXpj75Oj/ASc6k4tCJ5j7DXwds1rhI09D+MQe/1mr9Eg/eouqT13ciXDjLy46meM",
-	"DW9OjdwsgmbluagIQ+fnZr3WbOqyzruZUbtlpY5IU7RaMfGpa/uqCbHnZa/R4reO9MinVckC70pKj63x",
-	"dQkX+awmWYkc7b2i69zUqg8Pa8E/OByVysng8837+hI8Scn/zVLy315gtXh7kaDUg8XQUE2gCjR06wv8",
-	"9yR8mEtNLzMVrhpVJafQmA6Rexwk0TRXtVcp0JXt1mjg0xL9I8u0UcrYm0K3X4fml6DdnUqjVv+UL/4J",
-	"on6aMzv7B/he6r8XjrhdA0Su6hk6s057EhhcJ8Kqijf4pdWzdXbJfUDikU6qDQCBTNlrk0kFPHua1aqk",
-	"xuns6stn16hVGo3qp8LX9woD16tViUfN6Sj0+zzc69eCbeLVew3sNchu39vDOz2vFtTDbdLoN/FOz1DJ",
-	"Zq/ar+Nd4tWC56HX6O0Sby9sPveqQb2326+Rbdxo2ARIjIOAkFBesc96CBI0t3d7QeA1t8m21whrPa/X",
-	"2+15VbIb9MMdsoNxUE5oLQq54iDpPKwkSY+kelbU9G92ogI7mwBEJpIu76v4faeYp2E28UNJJomZxCZu",
-	"Pj9LMWtKSSaTz0ViXB4+XCDNi8qArkOo16K9uibzHF0SLOKJ7P43k91qY3mnc54c8zH7p9FprT1W1ntJ",
-	"MPPVw8to97ri5ZEi7qrIeRnV34pNrUEwbT5ycHeOUfSXMRkT43WUMgI6QbmOouCaT0hN+sE4jgmTLIUY",
-	"9+RoPeXWI3fHCLZ5niGtlziHc6ivKSDOlk+suWtTl5Xx3Gy1xxJsd5jFbkDSDTWxJ9T3hPr+kagvhfkU",
-	"AS6QVHS5g6LvocrEuT7auob+C7DWJRE8ugO8Ba6pkwEHT0VmpQj1dZYXHw3xLRGIJpbHJ9SD+J0ESfZr",
-	"h2UuoNoRSoW8aicc8OYgmdqR6DreWKQeyKnjq0lNWkH72k1Uz5DxxJ4luiFJ6gF4AtlOTSTckIdEaeti",
-	"Pk4ICrny/UPkXgqPG41qY3Om3ITJQZDWnQjlhg4poyL14p5XiWIj0yyJTV2XosM2soIvm8UqFeAtYxWq",
-	"0I5X5XUqoLFVqgLdcJRw2PTVClXkCUquCCuk1P0Kd5isHGtahXVl2lBaDfZbO7dAD7Mdpr5p2axMex3b",
-	"rxuvrk3TzUtZeVUiNQ14S2H8icI9UbiMwlVXoHAHnPUjqgKwnnxbFtPhQ8DkWeKnXJJrtGEwP2fRdNOi",
-	"0BotZSQaSPM69jgdPmSb4yoIqsQrxxcVUwkK9mcC+ZZxzqoz73fY8pryvrEDQCElMAXMFpifY9QDD9K/",
-	"yqYHW2Rcnqmdt7nMspYFKq6Mik3Q5cLvf3OTol0VY6V1g10MaSUW2gB9s0qK4qIAC+JRJggTNKF3ZHPe",
-	"FNM6BrNmx7RunxVx2Wx8T8NjPp+yvE3oOMYsoCLgTknOZOe6vT+j12s5B/uzykAoXI/OMGWonZTp/rJY",
-	"UDuHqFPb26t61ZpXa+ZDXBdaLGez3OqZzilq7DSaO89ntJ4t8P6FeMSlRlA7banzhg+YUTyvqKu1spY6",
-	"h5w4udStJdVywUEhKx3q7Dzf3ZvRG+uM+6UmVCuaedFOzinbWVtiU11g81TR2anJ03UsvOm0nLPf96fn",
-	"tHp/1q5Oz9//Mj075JOzK/7n+UFjen4Y4f6r6+b570eTj1dH92tyeMvNpXDDnzi7J2vp38ZaOtaE3jA4",
-	"ivCDvrVURaDipIWUy60AaR7n46N1DKtK4KGi7wIcgxKvGNfaYQsDWzegeEgxmDWtNjpT+dWE7my6HVYW",
-	"5DoT2drSs1Q7hQSeCuSX4x4d1qhCkO0i4FYQrA63mlBdKTZtYsJ7lcReXFAkGcUOm+gAqKzyOAlfpFnz",
-	"EE1UFJUVDKvSas2koDSR5IVNiCi7Be2GqUJbXjEW6pDCPIuVUVXImI7vS8Yxk7uSglmHyVM2QfHAZPb5",
-	"OE61IiyaljGc6gC1tmE9jtOKtYWMCJ8fqa4ATJyWwmh9sa7JfgbasO02AGeg+/bjSwWxkqbhaExmy0d8",
-	"Y3anWa2iMxzfkmQpw1NWluG3LHfC75iRSszJ/xYTc+R4DszkOyq6qjZDSmgtxuISGAtVxmFAR/JjgQSq",
-	"G+K0dsDAXlrZwNkPhgR9oCGo7U5PD5yZ+gWKnpOwG1HcoxFNpl2VUGHqlJUrmJdqpCTBP3zc0an7nVrd",
-	"U85iexZL1qcMs2B2ewop9p16tdb0qjteteYszFvv1PZ2q15126vWnYX56c2mz89Ar7e8PFO8cxETAakp",
-	"rFJoBsZVPo2UY8uDfA65L4T6gx8M9d+AyV+VeZcb8VI7D35z3n2WH4eE/XJ9XqPpaQic5awfHnSF+Zkz",
-	"Q/q1dXRuquvVdGMm0YhOqpue3TdZSep+aTwv96pz1rIWe51PkreSLrj2GF3wlLKb1ZXBaetvqA22sjr+",
-	"MGGhJI3DshHLujy4zinP8ozPLvD68tSYR9Ki+zn1xAq5q54EGy3YSDmX3QJkqNtRzPOeZ7SC2TZ5huuL",
-	"o2yMTkvOQl2lSo+H039tUfW9VyQxdyM/9o3+Yd0BVXmx8jHH2W/rDftjdfn/DNV8fZXOOkYR9yJyBBmt",
-	"/mEyrUnjBXilRKy1tfapQX0lB2Al1u5bCY10SnMt1yop8neizMxpuUtjqoZChAyi/bQtoMN0lpqGm6U1",
-	"wCBZj9kt4xOGaKmN9lV6077S8mlsyksJ3aVuaGqspsmu/yJz6ZMG7ck2+s91fJyHm9yvcOcZl2CvizVL",
-	"b75YXHoTZZU3O2x+6U2VE1CnGBuaTFzVTUslqCZkFYPAmXqsw+TulCaocxEkzTJpXTcWa+k2K+hAJY+T",
-	"c8E5NyQ7715JCjlthnDReGRyzpgQDlBDoA1IdNeo7nWYX2rA6JL7AR5LCUvOQ1MAk93I0hbqDHnKaSnd",
-	"yg4zezlmCY3yVZk3GtU95FMGWW66SYzBAMiZv1lGK65tDurRjjz/9yT6WWF8LeKVr5n7/dyW/lpRVZn4",
-	"nijyE0V+8lb6vnyDwidrijX5HKUr+CiV1cDT6VQLHktow6QtrUnSXupC9D739R8Su95sVSHSz85En7XZ",
-	"ybUB54l60Ojv4N2eVw1rxGv0t7G312sG3vNwl+z1q7jWqwczNcgs68KIVuyE02rHp1urDPsfSJr070/D",
-	"vbuPw+Ppx+HxTvDr+0axmNX69b9SF42sgo6mb/naWo8INF+ZbMyU21ogzD0TKZA9UZEnKvKPlOvAlQIv",
-	"RKAW1s5jxq8T/BY7aZROBU0GXBDk57CaryS1Eb4hbkkxPzer5tdhqZdBn0YRuFTk/Ra0c4Mq5A/pfiFM",
-	"pM/jfNk/iP+QH0dUdJhVWjOtEpAWSzQJrF+of09wHCqaZQorUi3PJhz5NgJVMScd5mtk57vI1/uQpSY1",
-	"wqx2DgEPSqTsDeAtcS2IWYAlqqo92AB/WnKDg6lxIu5HfAKhHglHMfGgCEL+JGCkGZE0lRR1VEsut3oq",
-	"JkqRMUuxbkW6zPWsWKDw/3EeFrOFM9embKVk7FE06QeYEjX1LRpkFkppFyV9Hh61wHkEN0UB/2gL4xP5",
-	"fhICn+xij7KLlRWY0UhhAYei5UuT73ydeBfdJ8vpv1CSRKoeW5aaXgz4hJULmCZH//eXLWt7rWpVy40F",
-	"HXtpjUWTpe+35flD5tV7XycBTSrxZWXw5rnf2yvJJ5tfXPhwDdmvrGjhvCwmBiaeBL8nl/i/jRw3g7Es",
-	"xJjinPke8qaKiWTLry9PldlHIwdhKo5YFUm1M5SuLeGb+hEbOIpMXPxkQFiHpT9RYeqsbioZKvVet50R",
-	"TPFEX1UK8V+Ysja6PGI0RSDSgT1P4i+eABKCCjhQFAfRZE74vHLj0rUZkA84RMlS8I5BOlnIJQDB6BiN",
-	"YnqHE+KiiPNRDwe3UoyR/LsX8QCnQW4v0pB7+BDUp1EIU6ivtLa2avXnlWqlWqn58yUefUxfF7z+Q/D8",
-	"Wkj4kSj4B0g7k0WVVRfKPPNrsj48dr25MRYSHp0IlyaiUGv0iSA91X34P2ttSutw4RlaWE4KC+LB1hf9",
-	"l/atCwkocGaQ6iFR7h+lFZ0kGVPqRJXxCXRmVDmsBJgFJIqU7iKP/9WYNv7P4bXGnLrmdj19Nd2nFFNP",
-	"2ox/pjFCXYGVL6+7QvLbHLnk40RRzJRSzvinzr1/1a/jK9blJh7PQyzjHJ6wwxN2+Ae7oK6KGtazFX0w",
-	"ZD9Lu1nGE2ypavxeVvr/8Z+ZJ4WfCJEl4Czw9ujYKombT7ujWoD3ayYS9CCK0oQsSWHZLgiaFftU9Y9T",
-	"GXzCUfqb2ASx2siOAooEiQlNgoHBqR0Wxnw0AsNpVr2zRMS9hN3Tm9A21fm/LaL9BwpwcNBPwtsTbv4H",
-	"JweFm12Cnp8ZzDRH/ppfts91VJ1VKMlnyviR+M6g2nlqrhn7QNHXzXGde89k69eVRmbzWul8aWgjHjPk",
-	"D/EtQfGYmRKwSvdnVH44QUUVX2u3ulvdnJmL7rF8Pp/T7ZpXtdYutpYmHC0UADVZCuQWzi7xJIuU33j7",
-	"8UBVfE5TRmy8/fhyM8v7o4dSfpuzY72eb50T8zxNXF2ZXPuZKH8ZnMWibVrfzdv1Zr9/lBbetrXWRmmt",
-	"8lZnqmtr4BQYZ8dM09WjiN+4djaBYoEMs5KU+GXj68y4JTtGohGJ9XxVDlfK8lpkSDuSDWVS+M2OlZYG",
-	"VNPI1eSyF2vqqH2WIGfbRHOFfKyCyXn6zVkWzR6uraJeN14+VKnBH7Tad5ZJKFY2LKkmrgJQzKHkcdb+",
-	"TMg6NICtMCU2VDTLsh1RWfkOdOPvty+57/yQ3XlmchiaIKlsi8ptBkt2yr7G+5md4XttWNnnftS+5VCh",
-	"BDKdSXjeFmrLyhobeKx6/JjtUx/7yzYvjfiV3/7/AQAA//8=",
+	"7L0LU9u42jj+VTR+fzOFPXZIQkIhzJn3pVxaWqAsgXbbTf9YsZVEiyPlWA4hp8N3/48eSbbsODd62XN2",
+	"OXPGSx1Z10fP/fLVCfhwxBlhiXBaXx3ygIejiMDfl4SFlPU/kJj2aIATypl8LcbDIY6nTss5QAMuEhKi",
+	"e6sJEkQI+d8JpgllfdTjMUoGBBEWorEgseM69zgaE9lXEBOckPAWJ07LqVfrO16t5tWb1/Vqq9psVauf",
+	"HdchDyMaE1Fos5NrQ0P5W9Do7eDdrlcNa8Rr9Laxt9dtBt7LcJfs9aq41q0HjuuMYn5PQxLfRpTdOS1n",
+	"kCQj0drawiNauaMxrug92IJVTbdW6fZ/E35H2D8/D/fuPw1Ppp+GJzvBbx8ajuvEJKQxCZLbcUytwaZ8",
+	"HOPRKD+W3kFPHklEEuK4jkhwMhZOyxmpw3BcJ5mOiNNyyLBLwpCEHizDdeTW3sI+kL2dWhXXal7YrDW8",
+	"RnP3pbfbDAOP1HZJvdvYqZFm03l8dJ0r8gcJEhLeyFMpnGysf0OUhfSehmMcuWhCkwGcZUyw4EzYR4nD",
+	"MCZC3AY0gR7GIqHMcbP3fMwS6PymfWC9lyuU67n+LfcyJkSedw0dR0PUTqzf/k1HtwEP5Tcvt7erNcd1",
+	"ujROBreh6qi2t9v0qi+9qtz+RQBWa203KvXGngSgkAfjIWHJzDTTH9h42JVAg0XScFrOXrVWt3/WpxLG",
+	"9J7E4jaiAWFCniAZYho5LecPzEhFDGky+D996JWADx3X6dFYJLcMD+X3bzEjBp53w2qzW60Tby+sNb3G",
+	"Trjjdbvb295esFsLGzs1vLez57iOnJH5vC37d1xnSBIc4gSrOzZUcNGoO4+uM6RCUNa/7VEShcJp/f5F",
+	"Aqk6ztbvX5ft2E5ld7cBO0buScRHJL5VX8sjHBDUbl+gkIaI8QQNcRIoeJHTQ5iFSJ4R4j0EJ1ZxzNBO",
+	"y/nExzGirMfjocIjAR9Hqp8u0RiGhM7jF9cRgqXnUKvVavY9uTp+e3x4fXyUXZQMgOUtGYUrrc6+j7c4",
+	"SchwJBFkrfBLEtN+n8QkdFpJPCbyUn3QMy27VGYVKDeneVeojRk6iTELqAj4Gjfp8KD0JtW30TmmbO5l",
+	"2mvUqs3Zy7RX9ao1r9b8kZep0dx5WXKZRliIEY8T+xbxAauEnCy8Q3zAzB1aCRfm79ARJ/kbNOfS2FC4",
+	"83J3z4bCD8dXpyenT4fCRq3+HaBwSlm/DAwNfbHAEE0GXJA8IacCxWPGFNV5BtK/JpB+Or14/TQoTXfy",
+	"6VD6kXQHnN8ds3DEKUuKcDpRP0vOUf2+AudY22tVq5orDIkIYjpSjKtzGfNwHABkxyQgkk7LM7tXrO/v",
+	"wEBV7BlXcBCQUUJCzV3lf+xhGpHQ+aLP8GW416sF28SrdxvYa5DdnreHd7peLaiH26TRa+Kdrr35hOFu",
+	"pLqes832SsZxtIB51PsktiT76pRs7EeaDNokiMnSLVYsHk0EErQvrz4S6ru/wNbrDXAmA0GC2/Peu1/3",
+	"4t3X7z79K76e/HFzebR7enb5+ZTXz/AZbk8aoze7d9v41emvjX/+rIN7dJ0BwSGJQf46CAIihHfIWRLz",
+	"yDuIIj7x3se0T0EOy2+x5L04/CYQli1JiBIuGfVQc+xixJmQOB9h1I35RJAYbRy+v2pvSj5MBAMyBH5x",
+	"iB/OCOsnA6dVrzZ2U9wgkliSAjnJ05AMRzwhLPGuyCjCU3mpizPy5S330WRAGEoGkpikUxAIoxg+lLyg",
+	"nB7gxqyFkRmF5Bv9dLhg6r0jUz8/X8LGQwlEcjgJE7PTvcIJOaNDmnjwnJ3qFfnXmIgk27kRidGEspBP",
+	"9FSoQAeXp+iOTPODK3YVMGeyLQWCIX6gQzmhWhX+J9EyU2+qFppNSJ/EhcldSfoB5Hb+BCPSS+QRys0J",
+	"xnFM4MrKif7IeQlSsmltEnAWCjRmCY1gQnrHYtlerDqf3Z3GKrMhSTz1DnqJ4mbKZ5JwUDqgLunxWIJ8",
+	"EksW6PvO5OPHj97BOBkQlkh8RGan84ZP5FSw1aiF/FcExySWFzIa/rPjyBvfcXzEGfK37ms+kqIUoDfh",
+	"Iv9gRN+RaaGxixRy+GfHefDwiHp3ZGq6uHzfvkZbckh/wW2ult2O3zwNXd5pWI5XYvX7C4Fo6CIcCS5B",
+	"kMQxj1GXh5QIhAXydbNbGvotgAfOiMY98AMSElopQ749pMYQNJFoYVduXK2+iyKSJCQWLgppnyZySyq+",
+	"i/xbH/EY+Z7vIp4MSDyhgiCMGJnIwSroIB1riKdqpoKwEGH0cfsQ+UmMAzLC8tb4ejNbBkERJEh8T2JE",
+	"HiQ7JxA0Fq69ghf6LQo4SygbE4Fo4oJgm3XwQqCI91FEWYbHzKwk9yZQl6dqFPWahmkfqn8azj3FWr0E",
+	"JT+6zgjHeEgSTTsOx7Hgcflx+iPcp0yRUkYektsAGvsGF49ick/5WKAR7hM5D0lvnH+NSTx1XEczoOqb",
+	"eZNs1upwkdJJy/nJE5U9/X+/H3ifsffvqrd3+0/vyz/+n1MGlseSO5gHkcA6ADyiDV9ywBV4I0HPYMcR",
+	"nkYch0DcNL2V1Dtobu92g8BrbpNtrxHWul63u9v1qmQ36IU7ZAfjwKx4hEGXohdM9HxcR54aTfnYUtwy",
+	"HtNQoRazA9s7CwlpMH1HprNrPUBjRv81JpLwZJQo4n0a4CgFnw2Mbm5Oj9B9Q94hGhIc7SNGJDCPxokk",
+	"ZoIzHCG5UXJ7aLJZ6bArjR4zrR5QWzmSBMYuD6eaSIsSEr1fuBcTHt/J7zosGWCLkgd8OKQJSnifyAvr",
+	"IsERhkHUBIf4jgiUTCSrIvg4DohAG4IQZG0Nwl1+T+Scc2fZ7NW7L4Ma8fZwI/QawXbX2yU7Pa+G693t",
+	"oBE2yU7PnKW67NlpFliKhadqo9BmcxFcdzoP9ZrX6Ty8PJ4H1nM4kEvcJ0jQfxMX1QAHVqvzbl4EPdgT",
+	"DEkPj6NE0nZ3MeW3qFutlLrdCBLPu3SSEYc7V7hSq0mvJVdqrAb7rjdKSz7z1lCUd0rWs6I4UbKeSTr2",
+	"d1zSo+xLXSbA7K9wqIknyGKcSTYcFDOjUaQlpK0/hLLVpKuSLUGBco8jGiqBHAi4XLr8r1L+gurAadnq",
+	"FdcZEiFwX348HAvQxmKlx9WYVi4Iffr06ZN3fu4dHTmPbtaRFpvsTkASwKHHWaQwTYCZ1vJKPvPxi934",
+	"2qaSAlEG86/oDVbchtNyqrW3R+8+b/+2c733sf7rye6H5nnj4uVV7fLAebT3/v/FpOe0nP/ZyqxeW+pX",
+	"sXUM2wEbPpcFknMY4kiumISSFbmnPMIJURhS9bSPfLWjvib3BAcDxHs9ZcFBsDVyBauLemXT1l9vLfq0",
+	"XPZZ1Fux+XwBZbVesk/KRYpVewHImOVVF32eawvHeshZL6LB0y6OBr3bJMZMUAANG1APAD2iyYBLGElV",
+	"axZwBwPM+iS05KWQBFRILuxPA+dA74iwTXuKDL8QCHS1LeTTjFje3pHpLWW3Y0F8yXeYjuTnkvRTAbSd",
+	"yo9pFKEukSA/irkEUhLuK6EMiQGPk2i66SJ/dl99tJFk5EZhkA4LORFgDQIZXfIwIAqUKh9vycMAj0VC",
+	"Ql8xDc9X7SdfNQV9T7lnjCe3VL4bEqYUgDY1oCITlCWUAUDcYxrhbkTQlCQ/9y4dsKkSRLU0vCF5dL0m",
+	"1Kg2JYg2q7VN19BKYLFVWzHAI/LT6MC3Hecpkzwujp5+rFT3kHId2amaztW+/OwDRGNGHkbK1wEmsC+B",
+	"aiDRFu7ycaI1E1M+jhGw2RU0R3Ka0VMCGsS9/5ZDvuDJCR+z8MnXtgdf20crxQm4o/DTzz3aC47EOBik",
+	"BC2TnxPCMEueWbA/gS5cKq3MNednOO6TJ4Ga1uzcJpzfRtDLPIkBdBggtEgYJA8BISGqoXP66uezXDAX",
+	"KhDMWAIiZtlUnuHwJ8Nhm8T3NCA3LGUengSKQnVzO7b6KQKjbmMkgRjEQZoIUMd1sSCGKca9hCh1cUKH",
+	"IF1bVo+fD7BL5w0IlfEJ2vBL9sHfrKALTUgnWKCQs8JKfWt5PhLKiOMuI6o/77rkTU4LwdNq+s2gec35",
+	"OWZTY/J7ElzGOCG3oCgsctCcoyFmU4MixX8i8BXnOGOD3Vd2vlIAekanT0Knfxa03zA8TgY8pv8mT2M8",
+	"x3YHRdyL4QgReGejARZIOZP/ZE70MCYhYQnFkUA4Jkg7arloEnP5Hz0pV0qLXRJx1kcJRyHt9QgY+BW/",
+	"+gzZT4PsMoP9oi5m2n8HGNcKMEkXj1kCnpNPkaELeriYjEWZhqRAMoH8ypaKtGILsmxG+edzGLMCs5wp",
+	"jmKCw+kKM0YbfvmW+JvPd+VPYKpvmBiPRjxOSHhOQoqvwZT1JJyednQ7lD0pZ9vlYl6XoOIIf56kJ7lm",
+	"vzgd/xkyfzpkpseqdlx5lR9qLJwZfouu7LbTjTadW3b/gp3WNf22k1KnMHjtIgg+YwGRpD4mfW38yeYA",
+	"bvFPHVg50dtLyvvTF33BlvUrBA8oTkh4CR4k2vsfbDQ4uoz5iMQJJcJp9XAkyIxqFXUJIz0aUBwhPmEk",
+	"losWtA9/9RBG3bGgjAjhIiykGDKOmWLNRlbfX3O+/ouv5ZEm19oRf8kdhkaPeb/8xZ9cyDaPrjPA4hZW",
+	"JAZ0JD/Se9flPCIYbh8Vt2qp5T9bvvyrDZkOdzsicUBYgvtLv31vvrnMPnnMxQQs/v4MGj26TkKTaOlo",
+	"19BI+SsY34ff7c21V23OKPPX5d0/SJCUwd0pG42THwZ8/5Xwll/sxwH4Vim3N9gyuWSBRjhOjFOfvdwl",
+	"0Lq08yGewlam7o2LO/+TYX3Zl+32xZ8A4+NkYLnxLITsPHQGEVWejuUOTkpWfCGQaqe9m9akKCMsxITH",
+	"y4YwzeQIqVdT+u169MZ1JjFNyHsWTbP4IHuTs3Vb85u/tcpjas29NSGzi0BAdn/N7wiAdsqP2kRXtlAq",
+	"h5Kdn/VYsxdp+nPVVOYtT42/3tqUKuQ2MZ8W8eXbj9coMe7SAvkHWqsCrGsLaff1zrha3Q7svuAN8QtQ",
+	"1qju7ZQAlonlL4tgmY0nUGob/U2OT9reqS50dSy68pc4O7oOdK/D+LIwErXQ8kAS+6hy+5lbWa7nsiN8",
+	"pdHlkb1+G4LOwSkWsxAJEkUCTWjY1yEVeXhafpXNWBca/1pgGgwJ+qh6Rmdnh0svbObp2um0nQVjXRe2",
+	"VCuibyOKuzSiyfRW3ivMpo7rBDweceXP4bhOnzAS4+hWUi5D7tyS7/O/Cx6RWwntMSUJOBcwzuSLHjjK",
+	"JvFYyP/2+T2JGcRu8riPmYZtiU/G3YgG0fQ2iXFIwnR6X0oWeajCRQ9BUv06605w2n6Ptms7O14N4Wg0",
+	"wN420hGmSEq3LhqPRiRGARYEbfg37QPfRf758W/yP0fHN0p1YXbu4NVHx3UOTl7L5+v38nkqJYSDM/V8",
+	"JZ8XR/J5dQxPaHl1Lp9teF5Dy+sTeMKvN214XsvnZ/nVq6NT+Tw+g+cFPGWbVyfy21evj+B5JZ9v1BN+",
+	"PX0jn2fn8IT3Z5/l8/xGPt9Db1fQw9UreELP1/D8IEd/9VH+enhwAk/5/vDwnXy+OYbnGTzh/ekH+TyX",
+	"oxy+P4Lna3hCexjr8L2cyeEltLySKzq8eQVPuYeHv8G3n6DNp0v5hLUfHcvZHr2V7Y/O5XyOLmSfR9Db",
+	"0Wf55vhQtjl+/Uk+oefj9ht4XsJTruX4Wr45OZWzPYHeTs5kPyewAydX8uxO4EReH8hZvX4l5/P6WL5/",
+	"DT2/fiNbvj6FX6Gf12ey/9fn8OZCPX+Vz6tDeB7BU6799TX0fHMCT/W37PPNO7lLb85lyzcAJ2+u5P68",
+	"uZYzfHMjRzk9guc5PKHN6Xu5olPo+RRO7fRKjnvahjdtOfNTgKu3B3Kst8dyrLfv5fu3l7L9uwMJCe8A",
+	"lt69hr/fyJbvTmWbdxfy23fQ/t1HOdbZgdyHs1cX8LyCp+zzDOThs1N5Umfv4O82tLyWJ3J285t8fpDv",
+	"zw8O4XkCT9nD+aFseX4Evx69hqdc+/mx/OocoOv8nVzv+dkpPOVMzgHGzi+O4QlfXchTOH8vV3F+BW1g",
+	"B86v5Z6cw206/wg9fIK/P8k2F7AzF4dylItj2f7iRMLDxWs5n4vTQ3jKVVycyTlcwG5cXEL7K3j/Wf79",
+	"Hs7l8uAdPOHvQ3hCn5ewisszCeGXMNtLuAuXAKWXV/AVzPnySu7nZVuu6/KT3KVfD+T7K4D/q/fwhLVc",
+	"wa1sH8g3bYCNNpxj+/UlPGWbNtzK9lu5xjZgofbZMTzlDrdhD9twg9qX8AQM0G7LlbavoZ8baPPhHTyh",
+	"t4/Qw0e5z+3f4KtPh/CULa8BEq4PZQ/XgAmv4b5cv5U9XL87g6f86vpMzvD6vezz+hpaApxfw4jXN3KG",
+	"1x/hDdzuGziRm3fy15tzuW83sFcqG8DNZznzD7BXHw7hCbvx4TW8B3j+cCHH/QAY9eOZ3NuPcNM/Hcvn",
+	"Z4DJz3CLP388lkTFdvnPUdntmTipL1+3H/9fGbE9KlUzHaAAR4SFOAYXfRf5mWO+7yKIzSEPVCQCbTCO",
+	"fJU6oe5tV/3NCjq+J/HU8u3XFlcqOgxk5hEWiYq90nE80BQ6zfycJfMOuSNIz1bhN6pVxPCQsr6OJiJR",
+	"2EK4w6APbX7mIZ6ijZvrw01XiuhSEFdj6JBOv7ZXhVQP1ZoP5jKMsoQxVsMO82u7acsKkmJLWa6qEe5r",
+	"jbFx4cdDguJxRIrBRrkcEynjaSIkbKYszzZV8yda9fa+fG08euqPevbH3DO+psNyRuPq5BBtb2/vgcFe",
+	"JHg4kod2c32odpw84CCJpigZxISgXowDJSjoiEq0MaRRRLXRfNNVvnJYdJg/L9WDbwAkG1BumYQQkN0E",
+	"WFgBariKfRy2EGUdlsavuGn8jfbhUkxu7kh0LiKEI3o3cwoLslDkzsSTUyxKJGUbTCIql7SmdukanPfV",
+	"p4j3YLlwLaQEBf/Q4UWzyqUsP8ZXhyZkKJbqmPQ4B+pDkDrxw6n61BYpcRzjKQhZenCtI1gv3kjlVFj/",
+	"Kwgk1YuDjAjLNWcA2Y9ZaoXV9qGtWhfFMZikvXI3iz1K97xMGCvu75pSdfbVNwTepVPU2SRW3ztiHLKL",
+	"Srsp3E3dLVIZM9CGvBZ8nLgo4IwRk5ED8LSLGGde/eFBR1xsFqTNZrXsAkVY2V4VHNtbsNOwt2BnhaQD",
+	"WaDbLXkISDxKyvVPKhC1O5UYR2s3TVaRF1aWCWPTzoVvloGuWq/OMFQe/572/ub6+lJv0D7CXYhohwBy",
+	"xrORcRzTe5JXi80ARXNvzwaKanm2gZzGQcNaAVpyh7AIwtvpPcsv0UO+zi7ot9C/xmSsQtvs/I1YeYlV",
+	"OsxDvhgHASEhMWH+ae4YzMSExCRE9YcH1TSLw2lJBBlPCxCpWgWYBSSa7Q/cBklEEjWhkIIDRagAQJF/",
+	"M6LfqFXRa86IjzYmAxoMTGuho50toTpLpZiuBIiMnqrjOmZCpQqAI50A6gLSQ5VDzOkRMnmiXgikEklV",
+	"UDvhcq6EBfFUnp4J0jamL7Thlyaf8hFn0bQQyX7wqlbf1jmpbOSc5z8acwLvv2R/Iu/LL9YPs4zIrGo2",
+	"2wSj6pndgjvKQnk9M60LGg14wtHpka3hsNJnqZQEOFLYezaT4ojEQyxR4W1MBA0B5FNET255fKutq9T0",
+	"MaQRTXCsmw1xEtNgLG+LenFPBS494uPTizLW+qaNjoejiE9JjE7BoyvlWhQwaOdVeXloMuDjRIX5YTFY",
+	"fvj5063VPThcyNg1n73cK+Eu64/e/6q/Xj6udpjHxnyVjT8vhZlBZ8qyUUCujaIsM7uxhlytyWwBT2VF",
+	"TSFfYmsVYJNA6JfkI4c4GFBGvJjgUL5sIb8Y7uy7HZaGHII/hot824VQ/juNZZH/GJJkwMNb+U5nB5Jv",
+	"54REQu/lLknloY7u8ghG2edMyIP8ULs75F+Wu87IX2yfYOi0EGmnZmhHack3ZZ7dFXRBJqDNFGAL7BKE",
+	"wxCweRr6HIGMiRM05CJBtWpVSXySaqq/VE7QiLM0GqJeraJggKWkQmIhzzYYJwp1F0xgmlJn4FoS1W5B",
+	"5k6jzBSho96L1/w9sO9JPIUkUIWw7TzNB2IFUGkiESFgTC0U0jeswuCfyObaoWgpb19qcJofJL+Uf7M9",
+	"o+wuFzhJuUuz0RQMd/K0XMu0ZY1Zxq5A4pcy9FuQHcFrREthJFQyvg9SmI80vExRouwnwBFwBpF4IZXd",
+	"DinDicJFQzwaadcmyDWn89vNO68bQeJD1URNVaeoM2ykCvNe9LVixA5Vw1wf5TnwFnRlJ+c+0O3n96gT",
+	"563Y3wm0Vr09pndwemHlwwFrPSPve5A9YhGUz+zao7v8g/mrW/fr/FqWf1tyRI9fDHAekUQTzHU8UphW",
+	"EaQZFjXsUlLig2LnWFxdGsx6XFu9sALueZpiQN/Wpd4xBpyMPXZpY2A9H63E50/IFjOjQdB+ptb2ZyvI",
+	"7e9czHVG13bpMG4HKx0YDHJFAh6HK5xZluprWb+XWcvizsD8cn3NXb2e2BOvhg6Sj3j/e92IMjeZ43+N",
+	"cSSQYaoq+fxhOan9bwfjcw+2aNPPUUr3iRlcyylnmURmMUnr3S2diKhcj0SiUIrnkhHdwOht+/0FAs0D",
+	"ib2I3hE0wsnAKMaRj1O/xFvlCCe2qlsgCPkqFJKAgUGxf9o6oXh0+Tdk8UJplj4YtSDS57MuLU7cmGMF",
+	"i8o/DHygji4yYuaI4MRYX8S4O6QJmENwNCb5aayW5WkpcznjJCcPIpt2GaS9ITiS3a11wpn62MAmh3oY",
+	"VkjuUmce3UfZnM6Mp+wsAEVYQGaD2BZbwFCmcg0jqpUEKoIy2+FZub6xmtbmawNEeingZhJ8CWycW/Uf",
+	"yrfy63LZIL9gqM/AJwzdkakHUINGmMYCbagvFCSJTTdTZ2EBKT8r6IiDeCQSHpNCOsIBifPgN1uwAj/Y",
+	"E29WSw7JeDct9nNc6sBU5kQ666c2wDEputWCj3EIaV60z2puUTu2t1rIxzpOvNxAkC1QKQEdyJtg0/E1",
+	"bscAi9shj8l8x17MVAYbsIX2eBTxyTxHXhNH8k2mDivlaFkeRKGSyZqcpAlHfaL0aPJDmGUqhXPNL8h7",
+	"aJKVFrOQLr74Jpliuk1lKOBywFm5Dfa4UttpoJH83Wh5cxf9H7VGrdlsNqu1+nZBcN7JQedu7sZ3Ov/4",
+	"vebtfVFqvB231ii3D18RzZE+1d815Wdvld5/ncMtteAYNuqbOZW0I7dklmWH1G7P09m2OUQBtEkwjmky",
+	"naurDbEYELG+pnbbazS9ElVtbamqdjtV1WZK28aKSts2ZmGXP1yRe0omT3MlN/nnbNqJR6OY3ys1DWzt",
+	"l1KtEdbxQOVZQr0eDiRJUO1QDEIBCeV9xbqy1Ezk04r1f2bZjoUOsEVJxqy4DIKuTQRANqlLbWlI1veh",
+	"N4VX1gpagRyCdjAUahc5CYHwaEQwNEsGhMZz2BAWTTtsw0+DfXwXzbEuucgn1GoVk1FMJH7FCb0nt1kP",
+	"m/uaue0wdSMESSCgXaHjMlVtvlrMEs96KzDvsaSSzOKvbb/cx5l6MyuNrEL3Hmfr0qz4NTR+LKtbs7iD",
+	"z3SUTntGxlhZMTATrlfQDswqB9YPdDLszm2Yd11f9G2Zt7vdVUT6OFopPijny253sYo8nXNOtz+ekK6g",
+	"y7fgo2726D5VOTdTcGgtgJ5TlmjFCL5C1aIls7aNu/AxZf3bdMOwWPegUvSy8nx/dERdSmbWAv+ilWTF",
+	"1NdLGKGl0tzaAXR2+b9F7VMxsaR61FyNiUB4nHC5e0Gh8CdkfGWEhGIfkeEomWZmMiBsVKSlx3K0//e8",
+	"5kMIoM8p0ltmycuQXLNMA2qY94XKT2j0aFVCnOdRBcQ2t+wJ0GtVLXMfadKpVu4rvQLYqX1TmdBf2TJo",
+	"GzCuFMuVW269ZLkF4r0+ii90sP7VKnSwNvDOYz9Wxh2FDtYJ7HxKcHSmf8JRtKIlzDgxfine/hWVw7KP",
+	"VDdslaFanRrNKdpWVssGcnHlQN60RwN8T1CXEHn5cQzaT5OqCzS7zpJ6BEvlyXkV5OYpM3LTHGCxaHLo",
+	"vS6c44P3iH95c+0jmiibcYdN0sBnnKWdMT1Rze0WlSQL9O2pO2rqO2Ow79xlzjumGWxd0OZbIFEm6GS2",
+	"2FXlxqKcwshE7+GJJgkxQb0IJxV0mpYQhG224sZxZAjIhp+hFSlxpDgC/FIynAUOKILlRJdfpBhieBGi",
+	"xvBT3uQX1bbAr0C3eZKvpZ4SeecXDQ6zrLgvxTHlDQLljSR4dNgdZeELYZYGtc0a1WoF+co04CIfSJD2",
+	"JYIT99NyP76RFX7xU+oaEyQGOAZ/mg47mEdscZwIRWZwFGl9JDifEkOEWh3mWTU+W9aU5u4/Kmx/jnGU",
+	"+4hmxMhcM83cynd5Kcp+I6XBfAsYDTovCk+579LO4YQkaGhCW2wBFPemfeDvyz0woGDvQIn8kXtt3KZm",
+	"wEZFr9yT3GzT45uFp/xWz6OOevVzybdZs4TZZWsGuIEUnkpHBIUGQiKMvlRHgGgVdrt9gXiMjk8vWsiv",
+	"1Woe/L9W89GGr/+U/9qEMCDD6LjIr9frHvy/XpdN9Z/yX5uozwmUY/Ovjj+cHn+EyU9VLlASqQqARqPz",
+	"rDX4UVqDksxUGrhfiJn0KDrcHJKArO67Vp6q5Vnx8IMUD99XhbCqGuAitUL96VqEpRqB04v/XO3BTxHj",
+	"1xV3/3rS4or5fr5VSlw1rdBa0lxBfNCSw/w0QpZX5dFCc395KqEn6THXu1y2QTBPkG5UZcMRiZX3134W",
+	"gMuZjhZSUUfoiIRjlUYRfqPJk5y01roZqwUl2rL8EyT3p3p1rS8Xz1HZTbAwIm1luTRr2WTN1N08jFpS",
+	"bk4gnTPdJSCdeoKvIZu2U+UbzpSOqrtZn8JVkGvxihmYnusM92Ul0/aiFE9yyB/tRgrmyf8o/1HrLpWF",
+	"KB5eHR9cHx/5LXOc+3lQVg5GSjuzoUVprSWBSmHy9ylJUAp9KvYwrdTmt+ZdEsrQKOZ9yZyrb7RQ08oV",
+	"cVOKb4TRELMxFGe9p2RiDXIKk9f29dD0pHXCLUuFLAiRgiAoov19FPA4JoEJJUuw8ltQ2ioIPRFjUwNZ",
+	"EAFTgcLvKl7TCrXTOwgpLPSiIQGIXIx5eQq/m2mVGv9n3OOfQHme7ibiOoxMbp+CnU1Z4yd9/L0ccEtR",
+	"aHFmuTUuviq5CIUnYMqU0irnW+W9mKu893SsOQskc3HnUg/gp6DQ8thUP1OI+Wjj3adDVUfQyCXw7lUu",
+	"CVf2gZNJb3Ovxg3oXp+qWB3hOJEyudLgtsCNI8uXovwpQcU3iWmSEOZmmkiB7ggZaZ8Q5YxZ6TAf9Fha",
+	"X6atUTM1KSul2k5X0VEB6V6gEnSgs6REVDx7e/wH6m3288cklCMbnNazRudZo/Os0XnW6DxrdL5No/M4",
+	"h9koC1X9yYzxbCBMytKXMSvfrH0g4SrOQmA+n5BYMhskuFNi+Hfx7VmFtU456uKUv6xxjt9DD/FCFIRK",
+	"kYmCT+aw5wLdXEa7PETv+/Dbs/HWP/kCWM5bP8y/avaSLRSWf6jcmAK3WfjqJ/ODQNooMb4PSFtAtBpA",
+	"67DSbwdnexbrKtW1h+O6avUnKuN12vGnREV/q1sqZFsKSXwbUXZXTgMEZf2IeGNBVHiZSTCv03wpDW3C",
+	"8+r8mBbDXxu7pbc9pDEJklv5QW45K3awmh7IBoVZVb+BRTLskjAkoQd78SMxQbn6PUUF+UMp7FIOXnIg",
+	"t+wSrOculr8RxYOasVDEJAcQUsqN+USCBviRqNywOmSZsj7aGCTJCPEYyf+KzZby6bu5Ok2TnmLRYX16",
+	"T5iO8vL1hqmMRqAklf/Kq0XwaERYSEIJpTQROmJ7Q6eexWzaYb0Y96UEZNW25T1dIT6M+WhEQheFJOCh",
+	"SlkXEx6HWtmci3aCmbe2tqZ8HOPRqKJ/2bLRmWdQyQq3wwotg67/t7W1VRYxmJTrxHLg67cg1W8/TZnb",
+	"nWa5gCczx5X6dOfJga1BW3Y7ys2eObhZBqA/2l6SowjL7CZl9o9lC7hKY+p+uAU3JPckkt3czgvkO0BD",
+	"rvwIAyqIiePr8RhN+XgfhTqee8An4DDLcwCRj+u71i5mIVXBfEOcBKq+M+RdkDcQ0gzwnsr3XFrkYuUI",
+	"xAMz1ykfowAzNcf5s3ty1OFiCNbTWwvFrpSe007KmVuVSqRpeI8sk6a6omm+h/00GuOFyDCfypIFmuRx",
+	"EvAhMdk7oS6t34L9SJN5U4bqDTTg41hluRDjEYkFCRWmAEsUxAYCmp2XejOdakqUyhN/fFRJv451TtCf",
+	"dD9yGsmliRKAnZwjBeu00NMRsZKVoQ1ldJGvrVRydt5TPfM0OBmDGndzZT1uLn3MYt3t9+EGV+OmCsdp",
+	"GdieFMUwjqMnsH6lHFUcOelJznNjWOJXX1jct/BM4bzSQJcxD8cmcbNKS7xKnr9VQTThBkr3wa0cgJMr",
+	"3PE9YG9ImflXARBdZwwOQfpnHQyjD7iMZczSAoBB7PJ9+7oYmz+Py9KZBMXWHY3xd+OuCmAlp74ClPxo",
+	"xqWIQL8X71J+k2dZS5O12Tc1HqyE2ln+ZpO+Occ1MvhQpWxUf65AIT7SZKCC5v/DacV/JhrPfBFgD2+f",
+	"pmAQ6QGU6QT6TLIwqo2L/MlAkODWR/9AXSzITkOygtt1FGMW8qHK815B7QGfMCQZNDgm4BtjniiPwGha",
+	"VuTQurVqiCyR0j+2/vnlHytlUvqLkjV9QGvTN2PenMWxOBgSg2C/o8BqrOW5MfcatWqzmIg2l5Gj/h3y",
+	"nj8qQIakMW15StrJYUTfkemS0phSVL4jAJZU/qjywEGSc8ie+uDhEfXuyDQbVff76DpdKEF4MFap0NS/",
+	"Tsx+voWCWSXF9O2ChD7qxXyoohvRFh4nA99FGGo8gquArsrzpl1v7qgSLCqBskradXVyuPuy3oS8LcMh",
+	"YaFAGzjq85gmg6GrPM5iF+FxSAkL1F0EPDEFSqztPMCrAnSDT6kqq5iuVh66KqAupS9TJR4HSsOrrL2O",
+	"TmX9f5JMW7Cl9/AdjTFstG42m7PsMMMVQ8xwn1jRcPA2Td8lJSLhKoFvqn1oVM6VZApeQiBxjQgfRcRF",
+	"7z696kiZEalCgZSIzcx5EEfRFIF4FvNxf4BwaeWhiLI7FdIVERwzNBngBA1ABUXCDjMfm9PSDAtEdv3P",
+	"/yAJG3JyqrMOO37Q/luS00F+WitVa7hMvVSVpxAzpGBFF9jESQ5Q0AaoaGVPHeangOrLXYkJSjhPK0X5",
+	"W/c1H8kVyx+NC+Qvv3R5Mvjll8U1RO3ioR0G08zGUjsjuzF1/SPO+kbRAD7i6qpVENRCFSou38+qcPpI",
+	"lzbqsI3tnWp1cx/1SBIMtKckZ1rwUro7lbg74brYKGSFUoYOWJxiUwRqVGvmBG6E8b2xj7XDdA4fHZ6Z",
+	"eq1W0EfZnxL7VP5zMIzOcTlVG0lFmk5gQxDSYX4+7Nc3AX1yyE23NEC0O0U0ESTquSaRYxcHd/2Yj1no",
+	"pmGosoMOG/J7HbaXecW66mQzF1bwlkv9Vl004kLQrio0BSBr3GMr6CC1B+kBAszA60x5tBospFxZN3iM",
+	"QGWrTyi/GKVM2HR1Km+9ONVSh0WbkznN8u93mAbs+9oW3HAT6Z17ufVV/uc0fMxpX4WPNDWVF8a3evXe",
+	"kanfYTq15wZGNzenR+i+AbnXQ4Kj/TTvfb3ZtJIymURio3FSyIJIGZQpQe/IFKSZDhMBHylVNFxpBe0w",
+	"+zsySuAeGyVMPioZLscdmaq9Td90eThV3mFT0PR0mCqjkxat2VC8gatayoF0fYEsAeoZV1vjb7poiOM7",
+	"fYAdlu1O4l3BGCRsQSE4f79kUhiFtNcjsQRsGE0FTdfrcIS//HKstficBaTyyy8ARyBEvxBowuM7tKGE",
+	"CMHHcUBcUNYrFkf9nUE4+oN3JW5WYJ5VIss2UbaXEwPCxYc6KyplgCHk2UieFEHFBlVBLbs0aWdU+WV2",
+	"GHhrGjEHJ7rDCmpzwO9w+ArHS4qK0mpM2BgPrLpM8m3z4UE5eAoS38MFirEAq8OQhp7eFJVxM57K1/kz",
+	"h3UBHg2niFAIBLFAIFuvtTE8dhHtIaatG6CKMs1cFHLtWgjHYJSQCpLkalqwbXJcBelDfEdEhyUTnh6X",
+	"kHghC+dRWBAKJkGe/ohYXVpFDVRymXjMmJqWPDd1fop4mHXJ92Yx+3Il1gShqjIotqHeBEY98JkHMqH2",
+	"OZsXVEXGqFHd67CNeeU+FGRJrKYDlVJIVevqYRrJk2ZT1Hh4kJiz+fCwCX66wmyx22GCazIkcA9spD36",
+	"IN+odSXxdPZcDbKDlMiiwxQ9hmIUbgZryglUXesBVmX5oIBKyxRQ2VDlU9yZ2imbriQ3KlevjzYy7mfT",
+	"RWmRjw2+qFiG2h0/K/fgSzZSLpap2+j/5mntmHca+hrf7KN/jXlC5PqBBIMiX7GGhtGT/AeU3dDzE7kc",
+	"x6pv5QANX6fKb7NpWloTHXZF+lTI62p0r8KQJEMhDOflV9AxDgYmUbmtzIWiiV87SsrqOC3UcSqVSsdx",
+	"UQfUJ/LV10ql8vjouzn2G6LvE8xCHIfppJBimdGGr4f2qCrXYv6ZVl/0peysX8pucTKODUyqVTxk7z0x",
+	"wPXmjo82BuQBvTk/OPTabw4k+6/SAHRYjCcKU9yRqT3DVC2tZMZ9fUvTJMdKChcuQNcINP9KsBcjHBBP",
+	"kBGOpWSxWemwAzZF9YcHhIM7xicRCeXh4bSWYgW91ylpgd/qsA1jA1Q6PsYTnaGWhJsKETOuWxvTRK2J",
+	"hAut5dWh8nyAuYPXTTSkzEXbVfhvh9XRQL4cuKhWRQPoEP6IcCIlHMksAzb3r+Q19A7kP3yjsVdZtlUF",
+	"m327ApkpPSbZeKsWJDK1FoDeJZLxFwkQuRYK8xGO9tmryiamYGaHYW1/9X85VsVOtAYBmOQJrEE2iSgI",
+	"HWMmmRT/wUsBeR/5r48VcCui6et0k4DZh5LBV0YbU3mr9dVIXAcjHAwIqleqWrWQif+TyaSC4ecKj/tb",
+	"+luxdXZ6eHzRPvbqlWplkAzBPVd7ZioBTjHSUhCo7yDbHiZFO+W4p3KUOrVKtVKFiiMjwvCIOi1nu1Kt",
+	"bENoWTIA4RxEGPnHiIsS/ZORkxQRS6X1ZQITUtKrkpd0pRlLMFKIq8OWiipyTBC5gOGR0jjI3TBImeyy",
+	"j7D6oMMmAy7kofaIvP8Z4ClSZoBR13IERKe8p1DE+5Sp6yM59CSJJG+mwLpWBRI1jomQSBmjmE9gMvIq",
+	"axUG3ILCOy2vWbuW8D4EmrqoN47hDutxDRoZQhrnRn1Po6bchQI6AoSZSgBXFxwRiW+HlI0TSXQkrGZI",
+	"Kab9QYLMMVXQiVkGoAmgBuBRr5M+4Q7LnXHEGYESxkzVa5UkPOLBndxvxWlLlGFsb5KnMAoduBl8RGKA",
+	"0dNQ3opMGLfKG73i4dSoNYyv3UhdccrZ1h+iYNn56qQTlIDd2wlqpI69Xdzc9hpBjXh73VrPq/caeK9X",
+	"JS/DWg3gXm2A03LEdhBvJ94lbjYnujaIQgxLIz7GycAYqR7zSkRthEnr98qu6tXqestK89Bb+imn5ZDp",
+	"20H3dUDf07enN/8+rV3QU3HKrprB4enO6d3otw+Hb/cqZPr23+HHU9mo+vljc9Blv9Ler5WgHrHu8KQa",
+	"/vY2spyaKHNaUtZ3HRhExzQ4Su2QK5kAZ6au1robpRNtw06VpcWyVSsVx9WaP9i6A/jJO+QsiXnkHUg4",
+	"997HtD8/DEJ/vbXo00fXucIJOaNDmnhnJkf7ot6KzXM9XJEhpkwXxFqtl+yTQk+CJOv0IlRElc0WLvs8",
+	"1xYOpaEAtOyjFJC3XuEwhXn5SW35JzdWlUD4qLa9/KNLRbavOT/DcZ+o75qrDJaW8TsnIcXGBNSo7y3/",
+	"+Jrzc8ymeoFgh2iusimnuvpfWoyuWV1hiW1VIfDGqrcBV6OHx1Gy/HM9mKVrhwyKRsv++5fHL64jxsMh",
+	"jqdOy3lNkqIC03GdBPeF0/odrrXzRXYmASRKBv+WE+iXmaIOtE6vXq1acuco5tAxhQLk96SCLkAVxzgK",
+	"YgIKYRxBTGyeBrwmiS5e8q3o0hicHH63OmrSY5cgpeuyRf13oqU/A5l8GxjnIPeM3hOwNYxi3iUW0OrD",
+	"U2Ar5e/pqlCrHYd0jU7gYhJ8B+qqXo8GaAPKzBkllpaqNl3UrG6rmOEJFeuA+BXBoYp+/g+Dcjmx6TNY",
+	"rwzWGrE/4bzGeTT/rQd3wRMUPx/en4WT0gu9GCmlqoK5eOkMyv3mhGqjkWdkQkRiiraDBKeK+6AsIQwY",
+	"FJnW8qS6+e0qCvFUlMlccrxj49WQFlUTc5MvZ022zDkubXioahTJlsUSwdFUL09pz6gA97nU2g+RA5mh",
+	"2sRorHRXLI+fxSNrm6Wda7lscCtcLB1/zQCUL99HBPw972Pl1Kv1Ha9W8+rN63q1Va21thuVemPvs6N8",
+	"mZzqTi0IXmLsNfB2zWuEjT0P4xB7vWa30SC96i6pvXRyxReNqLnqMMbPYE618ywWceW5qFht5x/Neq3Z",
+	"1AX6dzPHm5aVhCdNdm1lF0mDhFYtLTAvD5iW3HXMXD5BVRbCXFLEcY3RJVzk80Nlxca0h52uGFarPj6u",
+	"Bf/gFFkqYkNcCu/pS/AsYP+VBey/sqxriQUiQamDniG/mrYVyO/WV/jvafg4lxBfZap81asybGokaQXI",
+	"ZQYsZUhRrinGEmOcKlR6RmPBKJMJTLXxb6MQSzD2TqVRq3/OV2AGLUFauCD7B7iW678X9rhdAxqgiso6",
+	"sz7JEo5cJ8LK7Atut/VsnbfkISDxSFc2AFhS9tcU2+tsQM1qVRLydHb15bNr1CqNRvVzYfS9Qsf1alWi",
+	"YHM6CnO/DPd6tWCbePVuA3sNstvz9vBO16sF9XCbNHpNvNM1BLbZrfbqeJd4teBl6DW6u8TbC5svvWpQ",
+	"7+72amQbNxo27RLjICAklLfzi+6CBM3t3W4QeM1tsu01wlrX63Z3u16V7Aa9cIfsYByU02iLuK7YSToP",
+	"K1PdEwmmlbridztbjJ3SBcLDyS3vqSQqTjFZzmz2nZJ0PjPZpdx8kqxi6qqSdFJfinS8PIdDgaovqsW8",
+	"Do1fi2zrwvhz1FCwiGeK/Vem2NXG8o8ueHLCx+xvROK1zlq5jkhaC2q5jJKVkP11hdpjxRc4j1/mMAxb",
+	"sakVC9bxJ3buzrGr/zomY2L8MVMeQheY0PFlXLMYqT9JMI5jwiQ3IsZd2Vs3i7034nSe3Ujr3c5hOupr",
+	"iqWz5W9r7tqEaWUUOVuttwRRHmVRbZA0SU3sGWs+Y82/G9ZMr0uKOxfIR7rSTdGhWyVhXh/j3cD3CxDe",
+	"FRE8ugeUB/7+kwEH929mZYf2dYIvX7nBIppYbvRQCugPEiTZrx2W+dVrLxmVR0C7gIEvEcn0pEQ7K2OR",
+	"hnWk0QQmK3UFHWjfez1DxhN7lpafawWdQqJrE1485CFR6sWYjxOifH/l5+RBiqwbjWpjc6bSkEk/k5Yc",
+	"CuWGDimjIg2NmVeEaCNThYlNXZKowzayWl+bxQJF4IVk1SjSbn/lJYqgsVWlCPU5Sjhs+mo1ivK0KFd/",
+	"G7Kpf4PrT1aJOy3AvTJZKS0E/r0deeALsx2mtHXZrEx7nTBFN15d/aeblwoQqjp2GkWcwvgzcXwmjhlx",
+	"rK5AHA8560VURbU++/H8MBJ+BEQgSxeYK42ANgzR4CyablrEXWO0jLoDVV/H9qjDOW3TYwVdYiG0k4+K",
+	"cQdjwguBfMsQychDcqvsk36HYYF8/Q8pmfSJKsMgG8HH+8g3Ng8ovwdmD0PhICRRtppnwATX5z/Lfglb",
+	"ZBxqqZ3tv8yKmAWOr4zFTRD8wvG/u/nUrqW00rrBBoi01g1tgIJcJalyUYAF8SgThAma0HuyOW+KafWb",
+	"WRNrWu3VioBvNn6kkTWfhV/eJnQSYxZQEXCnJNO+c9M+mFFEtpzDg1ntZcup1bfROaYMtZMyZWUWm29n",
+	"nnZqe3tVr1rzas18yoGF1tnZ3Oh6pnNK4TuN5s7LGTVtC5ykIT58qcHXTnbtvOUDZjTlKyqXrVzXzhEn",
+	"Ti7hd0mNdXDGyApOOzsvd/dmFN26TkupudjKLrFoJ+cUe64tsR8vsO+qbBmpedd1LLzptJzzPw6mF7T6",
+	"cN6uTi8+/Do9P+KT82v+74vDxvTiKMK91zfNiz+OJ5+ujx/WZA6Xm4bhhj8zhc+W4b+CZXiseQTDGyme",
+	"ARTEpYoJlfJCIMzsXBc8zqe60OkIVBSzClgNcAxax2KKgg5bmKNgA6pVFfMSpOWtZ0qNm3C1TbfDyvIV",
+	"zCQpaOVjrQWeCuSXoy0dcq6ik0xaA6iKnOUz0CGGE6pLk6dNTKYGpScoLiiSPGaHTXSclYpGZmAM3U8T",
+	"oCKaqMhBK6+BypA4k/PYJAUpbEJE2R3oVEzZ8/IS5VD4GuZZLMVtxT+poD65KymYdZg8ZZPfBPjTHh/H",
+	"qS6GRaUBTuoAtY5jPWbVSpsAyW2+PFFJAkg8rb3U+mpdk4MMtGHbbQDOQPfdp1cKYiU5xNGYzNYr+s6c",
+	"UrNaRec4viPJUl6prA7Q71kanD8wI5WYk/8r5ljKsSuYyXdU3KpiQCmNtniSK+BJVN2gAR3JwQIJVH3i",
+	"tHbAmaC0lI5zEAwJ+khDUBaenR06MwVzFCtAwtuI4i6NaDK9Vblxpk5ZfZx5WaNKKsrA4I6uFePU6p7y",
+	"qduzuLkeZZgFs9tTqOni1Ku1plfd8ao1Z2GhFKe2t1v1qttete4sLIhiNn1+yRO95eWlSZzLmAjIMmTV",
+	"3jQwrlIjpcxeHuRzyH0h1B/+ZKj/DvLBqny/3IhX2sfyu7P9s6w8VIiR6/MaTU9D4CxT/ghsPqPDmTND",
+	"+rV1dG6qYdZ0YyZnlM7inp7dd1lJ6qVqHFT3qnPWshZnns93upIGuvYUDfSUsv7qKui09XfUQVsJen+a",
+	"nFGSYmdZj2WfPLqOSeNTnsLu5urMGGUYmaSu5dnOrZCG8Fkm0jKRFJHZHUCGuh3FwiJ5RiuYbZNnuL46",
+	"yrLptOQs1FWqdHk4/Z8tqsZ7TRJzN/J99/UP63ao6lmW9znOfluv259rQfjvMAjUV/lYh3JK+fIYkhP+",
+	"fcRhk8wRUFKJRGzbClIPgJX8pJVEfGCltdOFLbRIrATQP1Rerqw0s7GtQ9FcBvGU2gLRYSqjWbXhZllA",
+	"MAjlY3bH+IQhWmpUfp1e0m801Roj+FIaeaUbmnrgacmDP8m++6y3ezbm/i39Q+ehNfcbXJfGJYjvcs0K",
+	"0/uLK0yjrMB0h82vMK2SyuoclUOd8LFa3bQUkWpCVjUhnCnlOkzuTmmGUxdBYjuTF3xjsW5ws4IOVfZR",
+	"ORecc7myE7eW5CDVdhMXjUcmu5MJkgHlB2SlZCpjoF9qcbklDwM8lnKdnIcmHiZ1k6Wj1ClWlYNWupUd",
+	"ZvZyzBIa5Vxg0Eajuod8yiCf1C2kq6QqVWcZmbmx+bYnOy39/fQIsyqAtehevjT8j3PR+nMFZGWTfCbm",
+	"z8T82TPrP5blUKhoTWEqnx97BX+ssiqxOpV3wTsLbZiU2TXJFZS6S33Ijf5TchI0W1UIw7SroGRtdnJt",
+	"wFGkHjR6O3i361XDGvEavW3s7XWbgfcy3CV7vSqudevBTJVOyxwyohW72IHa8enWKt3+LyTD+ufn4d79",
+	"p+HJ9NPwZCf47UOjWEhx/dqTqTtKVr1Nk8Z8XccnJBBYmeLMlHpcIEK+ECmQPROgZwL0d5MmwW0EL8S9",
+	"FsLPI9VvEzcXO6SUTgWpvLZ+DiH6Sj4c4T5xS2rQulkR2g5LPSp6NIrAfSTvo6EdOcBbQiUCh0CcHo/z",
+	"1WohwkYODilorbrVaXGbtBKxqbuwr/49wXGoyJ2pWqzrAUAlDRv3+qZcwirViLUjjCpCrGwr4BlyI4hZ",
+	"gCUgqz2AuggR6eNganytexGfQDBNwlFMPKjdkz8Jkx83Lwin8qmOG8qVBEmFUymoZpVBrFiiuV4kC4wb",
+	"P8+bZLYq9dpEsZQCPomc/QSzqSbcRePTQtnwsuSbxyctcB6tTlHAf7U19ZnyP4uezzbAn20DLCuppvHJ",
+	"AuZGS7WmFMI6EUX6m6xQyEL5FakKpFnVCjHgE1Yu1prCHz9eoq3ttapVLa0WjAKlVYVNzsffl6eUyf/Y",
+	"g9IDjkkStGJOolTOzAq/zgtwsFeSr0OxuNTvGhJnWZneeYltDEw8i5vPQQd/BelxBtlZODVFV/NjEExV",
+	"JSkM3FydKROXxivCVECyyndrdzNdscY3VWk2cBSZfAeTAWEdlv5EhSlKvqkktzQ+wPbZMJWGfVWRyN83",
+	"ZbZ0LeFoikCQBNulRH08war0muBIJFCPJJmTFkE5yumKL8gH9KMkOHjHIK8x5IiAJAMYjWJ6jxPioojz",
+	"URcHd1J4klKDF/EApxGI+2kqBRgI6mUpXCvUKK2trVr9ZaVaqVZq/nw5Sx/TtyUl+CkkYi38/UTs/RNk",
+	"rMmiMuQLJa35Bcwfn7reXB8LaZbOyEwTUSjM/UzLnmuXPFvWnpK2SJcUxDNktJyKFoSSra/6L+29GBLQ",
+	"OM3g4yOivGRKS8xJCqj0nyp/mC6VqaqcYhaQKFLKljzpUH3apCOHEhvlHuNpQreJyipLkueEZc/ql7+f",
+	"4UXdnpXvvbtCAucckTal6DL6POM8PPfqVr+Nm1mXh3k657KMX3lGLM+I5e/pH7wqVlnPpPbRMBtZ6tgy",
+	"TmRLVfn1RCrSPH2YeWqDUyGyJLIFYQSdWAXv80mcdBliVVTbfNaFwFoTxSale9Iqq5asbK5ldZLBmRdK",
+	"kOqY+QlHaSvhdlihvLGbhsypCb0QJu/UQSowa55M54cqXYFOCDClrK/y8nOmi6QPsEBDfq9y5ObHMmGk",
+	"UFYYquZ3WIdZ46pq9AMS3Iny1eoiziiidyrpYwsFOIqUzT0lM7BG1mEhGUV8WpxEl/S4rk2cnpRkOPk9",
+	"iV3w68ax9gCHAtSSIZVvx3JgZRlXUcyFnc223RjFFaZCG4wnWUnYyYBH5iddHFppICjrq0rMaWJi2kOY",
+	"TVWWJ1JaX+gK9kNDrZakvzdR/S9UEWSn/UyHn+nw3y4jMSCFElL8wuDwORL+/OKmrqNKi0PhUlPslMT3",
+	"hqzO08HO2L2KnqOO6zx4pjCJrsc0mxFPZ1pEG/GYIX+I7wiKx8xUPVeKaaOPliSooH9u7VZ3q5szc9Ff",
+	"LJ/Pl3S75hVqt0tSplmOCxWWTZISuYWzSzzNEmVsvPt0uAmEIc0Ys/Hu06vNLGOY7kp5Qc/29Wa+1VnM",
+	"c75SlCh1vVIuZDiLJ920xs3bq2fHN7hb5EwqxqKi8uxndhWr4xQYZ/tMK3OgiPddO5lIsRaQWYl5b/Wv",
+	"03GX7BiJRiTW81WJoynLmzgg61DWlUn+OdtXWkBVTSNXudBerKk2+UWCnG3rz5U7kyysZkPzpJ+zLJlF",
+	"uLb9ZN10GaEqZfCobRKz/EWx/usU1R8eEA7uGJ9EJOxrFWB2KHmcdTCTsQIawFaYakIqrGzZjqh8noe6",
+	"8Y/bl9w4P2V3XpjspyZaMduicoPWkp2yr/FBZgT7URtWNtzP2rccKpRAptOXz9tCbfZbYwNP1Bc/Z/vU",
+	"YH/a5qVR+3Ls/z8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

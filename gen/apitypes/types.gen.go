@@ -6,8 +6,8 @@ package apitypes
 import (
 	"encoding/json"
 	"errors"
-	"time"
 
+	"github.com/kiraapi/kira/openapi/timestamp"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -1162,7 +1162,11 @@ type AddressStreet = string
 
 // AssociatedPerson A beneficial owner or signer of a business, as returned.
 type AssociatedPerson struct {
-	// BirthDate A calendar date, `YYYY-MM-DD`.
+	// BirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
@@ -1190,7 +1194,11 @@ type AssociatedPerson struct {
 
 // AssociatedPersonInput A beneficial owner or signer of a business.
 type AssociatedPersonInput struct {
-	// BirthDate A calendar date, `YYYY-MM-DD`.
+	// BirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
@@ -1264,15 +1272,20 @@ type BusinessType string
 // CountryCode An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
 type CountryCode string
 
-// Date A calendar date, `YYYY-MM-DD`.
+// Date A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+// `1800-01-01`. The hosted verification page applies the same rule.
 //
 // Example: 1990-01-15
 type Date = openapi_types.Date
 
-// DateTime An RFC 3339 timestamp in UTC.
+// DateTime An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+// responses, webhook payloads and verification reasons alike.
 //
 // Example: 2026-11-25T20:01:34.249Z
-type DateTime = time.Time
+type DateTime = timestamp.Time
 
 // Delivery The delivery of one event to one endpoint.
 type Delivery struct {
@@ -1280,7 +1293,10 @@ type Delivery struct {
 	EndpointId openapi_types.UUID `json:"endpoint_id"`
 	Id         openapi_types.UUID `json:"id"`
 
-	// NextAttemptAt An RFC 3339 timestamp in UTC.
+	// NextAttemptAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	NextAttemptAt *DateTime `json:"next_attempt_at,omitempty"`
@@ -1296,7 +1312,10 @@ type Delivery struct {
 type DeliveryAttempt struct {
 	Attempt int32 `json:"attempt"`
 
-	// AttemptedAt An RFC 3339 timestamp in UTC.
+	// AttemptedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	AttemptedAt DateTime `json:"attempted_at"`
@@ -1337,8 +1356,9 @@ type Email = openapi_types.Email
 // Error The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type Error struct {
 	// Code Example: validation_error
 	Code string `json:"code"`
@@ -1360,7 +1380,10 @@ type Event struct {
 
 // EventDetail An event with its deliveries.
 type EventDetail struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt  DateTime           `json:"created_at"`
@@ -1381,7 +1404,10 @@ type EventList struct {
 
 // EventRecord An event in the log.
 type EventRecord struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
@@ -1501,7 +1527,11 @@ type User struct {
 	AddressZipCode    *ZipCode            `json:"address_zip_code,omitempty"`
 	AssociatedPersons *[]AssociatedPerson `json:"associated_persons,omitempty"`
 
-	// BirthDate A calendar date, `YYYY-MM-DD`.
+	// BirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
@@ -1516,7 +1546,10 @@ type User struct {
 	// BusinessWebsite Example: https://acme.example
 	BusinessWebsite *Website `json:"business_website,omitempty"`
 
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
@@ -1544,7 +1577,11 @@ type User struct {
 	Email     Email `json:"email"`
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// FormationDate A calendar date, `YYYY-MM-DD`.
+	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	FormationDate *Date `json:"formation_date,omitempty"`
@@ -1571,7 +1608,11 @@ type User struct {
 	// Reasons Why the last verification was rejected; present when `status` is `REJECTED`.
 	Reasons *[]VerificationReason `json:"reasons,omitempty"`
 
-	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`.
+	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	RepresentativeBirthDate *Date `json:"representative_birth_date,omitempty"`
@@ -1595,7 +1636,10 @@ type User struct {
 	// Type `individual` (KYC) or `business` (KYB).
 	Type UserType `json:"type"`
 
-	// UpdatedAt An RFC 3339 timestamp in UTC.
+	// UpdatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	UpdatedAt DateTime `json:"updated_at"`
@@ -1644,7 +1688,11 @@ type UserCreateRequest struct {
 	// AssociatedPersons The business's beneficial owners and signers.
 	AssociatedPersons *[]AssociatedPersonInput `json:"associated_persons,omitempty"`
 
-	// BirthDate A calendar date, `YYYY-MM-DD`.
+	// BirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
@@ -1682,7 +1730,11 @@ type UserCreateRequest struct {
 	Email     Email `json:"email"`
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// FormationDate A calendar date, `YYYY-MM-DD`.
+	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	FormationDate *Date `json:"formation_date,omitempty"`
@@ -1698,7 +1750,11 @@ type UserCreateRequest struct {
 	// Example: +14155550123
 	Phone *Phone `json:"phone,omitempty"`
 
-	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`.
+	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	RepresentativeBirthDate *Date `json:"representative_birth_date,omitempty"`
@@ -1724,7 +1780,10 @@ type UserCreateRequest struct {
 
 // UserCreatedData defines model for UserCreatedData.
 type UserCreatedData struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
@@ -1832,7 +1891,11 @@ type UserUpdateRequest struct {
 	// AssociatedPersons The business's beneficial owners and signers; replaces the stored list.
 	AssociatedPersons *[]AssociatedPersonInput `json:"associated_persons,omitempty"`
 
-	// BirthDate A calendar date, `YYYY-MM-DD`.
+	// BirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
@@ -1870,7 +1933,11 @@ type UserUpdateRequest struct {
 	Email     *Email `json:"email,omitempty"`
 	FirstName *Name  `json:"first_name,omitempty"`
 
-	// FormationDate A calendar date, `YYYY-MM-DD`.
+	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	FormationDate *Date `json:"formation_date,omitempty"`
@@ -1886,7 +1953,11 @@ type UserUpdateRequest struct {
 	// Example: +14155550123
 	Phone *Phone `json:"phone,omitempty"`
 
-	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`.
+	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
+	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
+	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
+	// `1800-01-01`. The hosted verification page applies the same rule.
+	//
 	//
 	// Example: 1990-01-15
 	RepresentativeBirthDate *Date `json:"representative_birth_date,omitempty"`
@@ -1951,17 +2022,26 @@ type UserVerificationFailedEventEvent string
 
 // Verification defines model for Verification.
 type Verification struct {
-	// CompletedAt An RFC 3339 timestamp in UTC.
+	// CompletedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CompletedAt *DateTime `json:"completed_at,omitempty"`
 
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
 
-	// ExpiresAt An RFC 3339 timestamp in UTC.
+	// ExpiresAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	ExpiresAt DateTime            `json:"expires_at"`
@@ -1984,7 +2064,10 @@ type VerificationType string
 
 // VerificationCreateRequest defines model for VerificationCreateRequest.
 type VerificationCreateRequest struct {
-	// RedirectUri Where the end user's browser goes after submitting (http or https).
+	// RedirectUri Where the end user's browser goes after submitting (http or https): this URI exactly as
+	// given, with `user_id`, `session_id` and `status` appended to its query (before any
+	// fragment). Nothing of it is dropped, decoded or reordered.
+	//
 	//
 	// Example: https://yourapp.example/verification-complete
 	RedirectUri string `json:"redirect_uri"`
@@ -2003,7 +2086,10 @@ type VerificationList struct {
 
 // VerificationReason defines model for VerificationReason.
 type VerificationReason struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
@@ -2026,7 +2112,10 @@ type VerificationStatus string
 
 // WebhookEndpoint defines model for WebhookEndpoint.
 type WebhookEndpoint struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt   DateTime `json:"created_at"`
@@ -2039,7 +2128,10 @@ type WebhookEndpoint struct {
 	// Status `disabled` after the receiver answered 410 Gone.
 	Status WebhookEndpointStatus `json:"status"`
 
-	// UpdatedAt An RFC 3339 timestamp in UTC.
+	// UpdatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	UpdatedAt DateTime `json:"updated_at"`
@@ -2070,7 +2162,10 @@ type WebhookEndpointStatus string
 
 // WebhookEndpointWithSecret defines model for WebhookEndpointWithSecret.
 type WebhookEndpointWithSecret struct {
-	// CreatedAt An RFC 3339 timestamp in UTC.
+	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt   DateTime            `json:"created_at"`
@@ -2078,7 +2173,10 @@ type WebhookEndpointWithSecret struct {
 	Events      []EventType         `json:"events"`
 	Id          *openapi_types.UUID `json:"id,omitempty"`
 
-	// PreviousSecretExpiresAt An RFC 3339 timestamp in UTC.
+	// PreviousSecretExpiresAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	PreviousSecretExpiresAt *DateTime `json:"previous_secret_expires_at,omitempty"`
@@ -2089,7 +2187,10 @@ type WebhookEndpointWithSecret struct {
 	// Status `disabled` after the receiver answered 410 Gone.
 	Status WebhookEndpointStatus `json:"status"`
 
-	// UpdatedAt An RFC 3339 timestamp in UTC.
+	// UpdatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	UpdatedAt DateTime `json:"updated_at"`
@@ -2123,64 +2224,81 @@ type WebhookId = openapi_types.UUID
 // BadRequest The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type BadRequest = Error
 
 // Conflict The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type Conflict = Error
 
 // InternalError The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type InternalError = Error
 
 // NotFound The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type NotFound = Error
 
 // PayloadTooLarge The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type PayloadTooLarge = Error
+
+// ServiceUnavailable The one error shape. `code` is stable and machine-readable: `validation_error`,
+// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
+// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+type ServiceUnavailable = Error
 
 // TooManyRequests The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type TooManyRequests = Error
 
 // Unauthorized The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type Unauthorized = Error
 
 // UnprocessableEntity The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type UnprocessableEntity = Error
 
 // UnsupportedMediaType The one error shape. `code` is stable and machine-readable: `validation_error`,
 // `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
 // `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `not_implemented`,
-// `internal_error`. New codes may be added.
+// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
+// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
+// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
 type UnsupportedMediaType = Error
 
 // ListEventsParams defines parameters for ListEvents.
@@ -2219,14 +2337,16 @@ type ListUsersParams struct {
 // CreateUserParams defines parameters for CreateUser.
 type CreateUserParams struct {
 	// IdempotencyKey A unique key for this logical request (a UUID v4 is ideal; never put personal data in it).
-	// Retrying with the same key and body replays the first response.
+	// Retrying with the same key and body replays the first response; the request's work and
+	// that response commit together, so a key never makes two resources (see Idempotency above).
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
 // CreateVerificationParams defines parameters for CreateVerification.
 type CreateVerificationParams struct {
 	// IdempotencyKey A unique key for this logical request (a UUID v4 is ideal; never put personal data in it).
-	// Retrying with the same key and body replays the first response.
+	// Retrying with the same key and body replays the first response; the request's work and
+	// that response commit together, so a key never makes two resources (see Idempotency above).
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 

@@ -58,6 +58,10 @@ type Options struct {
 	RetrySchedule webhook.Schedule
 	// EventRetention is how long events and their deliveries are kept (0: webhook.DefaultRetention).
 	EventRetention time.Duration
+	// CORSOrigins are the browser origins allowed to call the API (none: no CORS).
+	CORSOrigins []string
+	// FrameAncestors are the origins besides the server's own that may frame the hosted pages.
+	FrameAncestors []string
 	// TracerProvider makes the spans of requests, jobs and webhook sends (tracing.FromEnv); nil
 	// makes none.
 	TracerProvider trace.TracerProvider
@@ -124,12 +128,14 @@ func New(opts Options) (*App, error) {
 			river.QueueDefault: {MaxWorkers: 10},
 			jobs.QueueWebhooks: {MaxWorkers: 20},
 		},
-		Workers:           workers,
-		PeriodicJobs:      []*river.PeriodicJob{webhook.PeriodicPrune()},
-		FetchCooldown:     opts.PollInterval / 2,
-		FetchPollInterval: opts.PollInterval,
-		Logger:            store.RiverLogger(opts.Logger),
-		Middleware:        []rivertype.Middleware{jobTracing},
+		Workers:              workers,
+		PeriodicJobs:         []*river.PeriodicJob{webhook.PeriodicPrune()},
+		FetchCooldown:        opts.PollInterval / 2,
+		FetchPollInterval:    opts.PollInterval,
+		JobTimeout:           jobs.Timeout,
+		RescueStuckJobsAfter: jobs.RescueAfter,
+		Logger:               store.RiverLogger(opts.Logger),
+		Middleware:           []rivertype.Middleware{jobTracing},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
@@ -139,36 +145,36 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	links := verify.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
+	page := &verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors}
+	mount := map[string]http.Handler{verify.Pattern: httpapi.Instrument(page, verify.Pattern, "hostedVerificationPage", m, tracer)}
+	for _, p := range apidocs.Patterns {
+		mount[p] = apidocs.Handler()
+	}
+	if !opts.MetricsElsewhere {
+		mount["GET /metrics"] = m.Handler()
+	}
 	api, err := httpapi.New(httpapi.Options{
-		Spec:      spec,
-		Logger:    opts.Logger,
-		Ready:     opts.Store.Ping,
-		Now:       opts.Now,
-		Auth:      authSvc,
-		Users:     users,
-		Store:     opts.Store,
-		Hasher:    opts.Keyring,
-		RateLimit: opts.RateLimit,
-		Sandbox:   opts.Sandbox,
-		LinkFor:   links.URL,
-		Webhooks:  webhooks,
-		Metrics:   m,
-		Tracer:    tracer,
+		Spec:        spec,
+		Logger:      opts.Logger,
+		Ready:       opts.Store.Ping,
+		Now:         opts.Now,
+		Auth:        authSvc,
+		Users:       users,
+		Store:       opts.Store,
+		Hasher:      opts.Keyring,
+		RateLimit:   opts.RateLimit,
+		Sandbox:     opts.Sandbox,
+		LinkFor:     links.URL,
+		Webhooks:    webhooks,
+		CORSOrigins: opts.CORSOrigins,
+		Metrics:     m,
+		Tracer:      tracer,
+		Mount:       mount,
 	})
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle(verify.Pattern, httpapi.Instrument(&verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger},
-		verify.Pattern, "hostedVerificationPage", m, tracer))
-	mux.Handle("/", api)
-	for _, p := range apidocs.Patterns {
-		mux.Handle(p, apidocs.Handler())
-	}
-	if !opts.MetricsElsewhere {
-		mux.Handle("GET /metrics", m.Handler())
-	}
-	return &App{Handler: mux, Auth: authSvc, Users: users, Metrics: m, river: rc}, nil
+	return &App{Handler: api, Auth: authSvc, Users: users, Metrics: m, river: rc}, nil
 }
 
 // Start starts the background workers.

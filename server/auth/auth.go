@@ -350,8 +350,9 @@ func (s *Service) Login(ctx context.Context, apiKey, clientID, password string) 
 }
 
 // Authenticate returns the tenant that both apiKey and bearerToken belong to. A missing, malformed,
-// expired or foreign token, an unknown API key, or a token and key of different tenants are all
-// kyc.EUnauthorized.
+// expired or foreign token, a token without iat or whose lifetime (exp - iat) is beyond the
+// configured one (WithTokenTTL), an unknown API key, or a token and key of different tenants are
+// all kyc.EUnauthorized.
 func (s *Service) Authenticate(ctx context.Context, apiKey, bearerToken string) (*kyc.Tenant, error) {
 	if apiKey == "" || bearerToken == "" {
 		return nil, unauthorized(msgMissingCredentials)
@@ -365,6 +366,10 @@ func (s *Service) Authenticate(ctx context.Context, apiKey, bearerToken string) 
 		case errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenSignatureInvalid):
 			return nil, unauthorized(msgTokenExpired)
 		case err != nil, claims.Subject == "":
+			return nil, unauthorized(msgTokenInvalid)
+		case claims.IssuedAt == nil || claims.ExpiresAt.Sub(claims.IssuedAt.Time) > s.ttl:
+			// No token this service issues lives longer than its configured lifetime: one that
+			// does was not made by Login (or was made under a longer, since shortened, lifetime).
 			return nil, unauthorized(msgTokenInvalid)
 		}
 		subject = claims.Subject

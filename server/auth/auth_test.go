@@ -376,6 +376,22 @@ func TestAuthenticate(t *testing.T) {
 		{"issued in the future", func(t *testing.T, e *env, a, b tenant) (string, string) {
 			return a.creds.APIKey, sign(t, jwt.SigningMethodHS256, with(claims(a), "iat", start.Add(time.Minute).Unix()), e.keyring.SigningKey())
 		}, invalid},
+		{"lifetime of exactly the maximum", func(t *testing.T, e *env, a, b tenant) (string, string) {
+			return a.creds.APIKey, sign(t, jwt.SigningMethodHS256, with(claims(a), "exp", start.Add(time.Hour).Unix()), e.keyring.SigningKey())
+		}, ""},
+		{"lifetime beyond the maximum", func(t *testing.T, e *env, a, b tenant) (string, string) {
+			return a.creds.APIKey, sign(t, jwt.SigningMethodHS256, with(claims(a), "exp", start.Add(time.Hour+time.Second).Unix()), e.keyring.SigningKey())
+		}, invalid},
+		{"a ten-year token", func(t *testing.T, e *env, a, b tenant) (string, string) {
+			return a.creds.APIKey, sign(t, jwt.SigningMethodHS256, with(claims(a), "exp", start.AddDate(10, 0, 0).Unix()), e.keyring.SigningKey())
+		}, invalid},
+		{"long-lived, backdated iat", func(t *testing.T, e *env, a, b tenant) (string, string) {
+			c := with(claims(a), "iat", start.Add(-24*time.Hour).Unix())
+			return a.creds.APIKey, sign(t, jwt.SigningMethodHS256, with(c, "exp", start.Add(time.Hour).Unix()), e.keyring.SigningKey())
+		}, invalid},
+		{"no iat", func(t *testing.T, e *env, a, b tenant) (string, string) {
+			return a.creds.APIKey, sign(t, jwt.SigningMethodHS256, with(claims(a), "iat", nil), e.keyring.SigningKey())
+		}, invalid},
 		{"garbage", func(t *testing.T, e *env, a, b tenant) (string, string) { return a.creds.APIKey, "not-a-token" }, invalid},
 		{"three garbage segments", func(t *testing.T, e *env, a, b tenant) (string, string) { return a.creds.APIKey, "a.b.c" }, invalid},
 		{"api key as token", func(t *testing.T, e *env, a, b tenant) (string, string) { return a.creds.APIKey, a.creds.APIKey }, invalid},

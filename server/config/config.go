@@ -53,6 +53,16 @@ type Config struct {
 	// EventRetention is how long events, and their webhook deliveries, are kept
 	// (KIRA_EVENT_RETENTION, a Go duration, default 720h: 30 days).
 	EventRetention time.Duration
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to call the API
+	// (KIRA_CORS_ORIGINS, comma-separated; none by default, and then no CORS header is sent).
+	CORSOrigins []string
+	// FrameAncestors are the origins besides the server's own that may show the hosted pages in a
+	// frame (KIRA_FRAME_ANCESTORS, comma-separated; none by default).
+	FrameAncestors []string
+	// DBMaxConns is the size of the database connection pool (KIRA_DB_MAX_CONNS, 2 to 1000; 0,
+	// the default, means 16 for PostgreSQL unless the URL sets pool_max_conns, and 4 readers
+	// beside the one writer for SQLite).
+	DBMaxConns int
 	// MetricsAddr, when set, is a separate host:port that serves GET /metrics
 	// (KIRA_METRICS_ADDR); unset, /metrics is served on Addr.
 	MetricsAddr string
@@ -158,6 +168,21 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.EventRetention = d
 	}
+	for _, o := range []struct {
+		name string
+		dst  *[]string
+	}{{"KIRA_CORS_ORIGINS", &c.CORSOrigins}, {"KIRA_FRAME_ANCESTORS", &c.FrameAncestors}} {
+		list, err := origins(o.name, getenv(o.name))
+		errs = append(errs, err)
+		*o.dst = list
+	}
+	if v := getenv("KIRA_DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 1000 {
+			errs = append(errs, errors.New("KIRA_DB_MAX_CONNS must be a number from 2 to 1000"))
+		}
+		c.DBMaxConns = n
+	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + Reachable(c.Addr)
 	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -193,6 +218,23 @@ func Reachable(addr string) string {
 		return net.JoinHostPort("127.0.0.1", port)
 	}
 	return addr
+}
+
+// origins parses a comma-separated list of origins: scheme://host[:port], http or https, nothing
+// else.
+func origins(name, v string) ([]string, error) {
+	var out []string
+	for o := range strings.SplitSeq(v, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("%s must be comma-separated origins such as https://app.example", name)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out, nil
 }
 
 func countSet(vals ...string) int {
@@ -238,6 +280,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_verification_attempts", c.MaxAttempts),
 		slog.String("public_url", c.PublicURL),
 		slog.String("event_retention", c.EventRetention.String()),
+		slog.Any("cors_origins", c.CORSOrigins),
+		slog.Any("frame_ancestors", c.FrameAncestors),
+		slog.Int("db_max_conns", c.DBMaxConns),
 		slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("log_format", c.LogFormat),
 		slog.String("log_level", c.LogLevel.String()),

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +20,11 @@ func TestFromEnv(t *testing.T) {
 	}{
 		{"defaults", nil, config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
 		{"production on postgres", map[string]string{"KIRA_ADDR": ":9000", "KIRA_MODE": "Production", "KIRA_DATABASE_URL": "postgres://u:p@db/kira", "KIRA_ENCRYPTION_KEY": "k", "KIRA_RATE_LIMIT": "0",
-			"KIRA_SANDBOX_DELAY": "0", "KIRA_MAX_VERIFICATION_ATTEMPTS": "5", "KIRA_PUBLIC_URL": "https://kyc.example/", "KIRA_EVENT_RETENTION": "168h",
+			"KIRA_SANDBOX_DELAY": "0", "KIRA_MAX_VERIFICATION_ATTEMPTS": "5", "KIRA_PUBLIC_URL": "https://kyc.example/", "KIRA_EVENT_RETENTION": "168h", "KIRA_DB_MAX_CONNS": "40",
+			"KIRA_CORS_ORIGINS": "https://app.example, http://localhost:3000/", "KIRA_FRAME_ANCESTORS": "https://portal.example",
 			"KIRA_METRICS_ADDR": "127.0.0.1:9090", "KIRA_LOG_FORMAT": "TEXT", "KIRA_LOG_LEVEL": "debug"},
-			config.Config{Addr: ":9000", Mode: config.Production, DatabaseURL: "postgres://u:p@db/kira", EncryptionKey: "k", MaxAttempts: 5, PublicURL: "https://kyc.example", EventRetention: 168 * time.Hour,
+			config.Config{Addr: ":9000", Mode: config.Production, DatabaseURL: "postgres://u:p@db/kira", EncryptionKey: "k", MaxAttempts: 5, PublicURL: "https://kyc.example", EventRetention: 168 * time.Hour, DBMaxConns: 40,
+				CORSOrigins: []string{"https://app.example", "http://localhost:3000"}, FrameAncestors: []string{"https://portal.example"},
 				MetricsAddr: "127.0.0.1:9090", LogFormat: "text", LogLevel: slog.LevelDebug}, false},
 		{"every interface: links on the loopback address", map[string]string{"KIRA_ADDR": ":18108"},
 			config.Config{Addr: ":18108", Mode: config.Sandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:18108", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
@@ -36,6 +39,8 @@ func TestFromEnv(t *testing.T) {
 		{"bad delay", map[string]string{"KIRA_SANDBOX_DELAY": "soon"}, config.Config{}, true},
 		{"bad event retention", map[string]string{"KIRA_EVENT_RETENTION": "30d"}, config.Config{}, true},
 		{"event retention too short", map[string]string{"KIRA_EVENT_RETENTION": "10m"}, config.Config{}, true},
+		{"pool too small", map[string]string{"KIRA_DB_MAX_CONNS": "1"}, config.Config{}, true},
+		{"bad pool size", map[string]string{"KIRA_DB_MAX_CONNS": "many"}, config.Config{}, true},
 		{"bad attempts", map[string]string{"KIRA_MAX_VERIFICATION_ATTEMPTS": "0"}, config.Config{}, true},
 		{"bad public url", map[string]string{"KIRA_PUBLIC_URL": "ftp://x"}, config.Config{}, true},
 		{"production without a key", map[string]string{"KIRA_MODE": "production"}, config.Config{}, true},
@@ -43,6 +48,8 @@ func TestFromEnv(t *testing.T) {
 		{"bad rate limit", map[string]string{"KIRA_RATE_LIMIT": "fast"}, config.Config{}, true},
 		{"unknown mode", map[string]string{"KIRA_MODE": "live"}, config.Config{}, true},
 		{"unknown database", map[string]string{"KIRA_DATABASE_URL": "mysql://db"}, config.Config{}, true},
+		{"cors origin with a path", map[string]string{"KIRA_CORS_ORIGINS": "https://app.example/x"}, config.Config{}, true},
+		{"frame ancestor wildcard", map[string]string{"KIRA_FRAME_ANCESTORS": "*"}, config.Config{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,7 +58,7 @@ func TestFromEnv(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})

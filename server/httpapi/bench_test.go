@@ -40,13 +40,24 @@ func BenchmarkBareEcho(b *testing.B) {
 // benchApp is the whole service on SQLite with one tenant, and headers that authenticate as it.
 func benchApp(b *testing.B) (http.Handler, http.Header) {
 	b.Helper()
+	svc, header := benchService(b, storetest.Backends()[0], nil)
+	return svc.Handler, header
+}
+
+// benchService is the whole service on a fresh database of be, with one tenant, and headers that
+// authenticate as it; configure, when not nil, may change the app's options.
+func benchService(b *testing.B, be storetest.Backend, configure func(*app.Options)) (*app.App, http.Header) {
+	b.Helper()
 	keyring, err := secret.NewKeyring(bytes.Repeat([]byte{9}, secret.KeySize))
 	if err != nil {
 		b.Fatal(err)
 	}
-	st := storetest.Backends()[0].Open(b, keyring, time.Now)
-	svc, err := app.New(app.Options{Store: st, Keyring: keyring, AuthOptions: []auth.Option{auth.WithBcryptCost(bcrypt.MinCost)},
-		RateLimit: httpapi.RateLimit{}})
+	opts := app.Options{Store: be.Open(b, keyring, time.Now), Keyring: keyring,
+		AuthOptions: []auth.Option{auth.WithBcryptCost(bcrypt.MinCost)}, RateLimit: httpapi.RateLimit{}}
+	if configure != nil {
+		configure(&opts)
+	}
+	svc, err := app.New(opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,7 +69,7 @@ func benchApp(b *testing.B) (http.Handler, http.Header) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return svc.Handler, http.Header{"Authorization": {"Bearer " + token}, "X-Api-Key": {creds.APIKey}, "Content-Type": {"application/json"}}
+	return svc, http.Header{"Authorization": {"Bearer " + token}, "X-Api-Key": {creds.APIKey}, "Content-Type": {"application/json"}}
 }
 
 func BenchmarkGetUser(b *testing.B) {

@@ -9,6 +9,7 @@ import (
 	"github.com/oapi-codegen/runtime/types"
 
 	"github.com/kiraapi/kira/gen/apitypes"
+	"github.com/kiraapi/kira/openapi/timestamp"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -115,8 +116,8 @@ func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
 		VerificationTriggered:   triggered || u.Attempts > 0,
 		VerificationAttempts:    int32(u.Attempts),
 		MissingFields:           kyc.MissingFields(u.Type, f),
-		CreatedAt:               u.CreatedAt.UTC(),
-		UpdatedAt:               u.UpdatedAt.UTC(),
+		CreatedAt:               timestamp.Of(u.CreatedAt),
+		UpdatedAt:               timestamp.Of(u.UpdatedAt),
 	}
 	if out.Metadata == nil {
 		out.Metadata = apitypes.Metadata{}
@@ -135,7 +136,7 @@ func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
 	if u.Status == kyc.StatusRejected && len(u.Reasons) > 0 {
 		reasons := make([]apitypes.VerificationReason, len(u.Reasons))
 		for i, r := range u.Reasons {
-			reasons[i] = apitypes.VerificationReason{Reason: r.Reason, DeveloperReason: opt(r.DeveloperReason), CreatedAt: r.CreatedAt.UTC()}
+			reasons[i] = apitypes.VerificationReason{Reason: r.Reason, DeveloperReason: opt(r.DeveloperReason), CreatedAt: r.CreatedAt}
 		}
 		out.Reasons = &reasons
 	}
@@ -159,7 +160,7 @@ func apiEventTypes(e *kyc.WebhookEndpoint) []apitypes.EventType {
 func toAPIWebhook(e *kyc.WebhookEndpoint) apitypes.WebhookEndpoint {
 	return apitypes.WebhookEndpoint{
 		Id: opt(uuid.MustParse(e.ID)), Url: e.URL, Events: apiEventTypes(e), Description: opt(e.Description),
-		Status: apitypes.WebhookEndpointStatus(e.Status), CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(),
+		Status: apitypes.WebhookEndpointStatus(e.Status), CreatedAt: timestamp.Of(e.CreatedAt), UpdatedAt: timestamp.Of(e.UpdatedAt),
 	}
 }
 
@@ -168,17 +169,17 @@ func toAPIWebhook(e *kyc.WebhookEndpoint) apitypes.WebhookEndpoint {
 func toAPIWebhookWithSecret(e *kyc.WebhookEndpoint) apitypes.WebhookEndpointWithSecret {
 	out := apitypes.WebhookEndpointWithSecret{
 		Id: opt(uuid.MustParse(e.ID)), Url: e.URL, Events: apiEventTypes(e), Description: opt(e.Description),
-		Status: apitypes.WebhookEndpointStatus(e.Status), Secret: &e.Secret, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(),
+		Status: apitypes.WebhookEndpointStatus(e.Status), Secret: &e.Secret, CreatedAt: timestamp.Of(e.CreatedAt), UpdatedAt: timestamp.Of(e.UpdatedAt),
 	}
 	if e.PreviousSecret != "" {
-		out.PreviousSecretExpiresAt = opt(e.PreviousSecretExpiresAt.UTC())
+		out.PreviousSecretExpiresAt = opt(timestamp.Of(e.PreviousSecretExpiresAt))
 	}
 	return out
 }
 
 // toAPIEvent renders an event; its payload, the bytes delivered, decodes into the event union.
 func toAPIEvent(e *kyc.Event) (apitypes.EventRecord, error) {
-	out := apitypes.EventRecord{Id: uuid.MustParse(e.ID), Type: apitypes.EventType(e.Type), CreatedAt: e.CreatedAt.UTC()}
+	out := apitypes.EventRecord{Id: uuid.MustParse(e.ID), Type: apitypes.EventType(e.Type), CreatedAt: timestamp.Of(e.CreatedAt)}
 	if e.UserID != "" {
 		out.UserId = opt(uuid.MustParse(e.UserID))
 	}
@@ -195,11 +196,11 @@ func toAPIDelivery(d *kyc.Delivery) apitypes.Delivery {
 		Attempts: make([]apitypes.DeliveryAttempt, len(d.Attempts)),
 	}
 	if !d.NextAttemptAt.IsZero() {
-		out.NextAttemptAt = opt(d.NextAttemptAt.UTC())
+		out.NextAttemptAt = opt(timestamp.Of(d.NextAttemptAt))
 	}
 	for i, a := range d.Attempts {
 		out.Attempts[i] = apitypes.DeliveryAttempt{
-			Attempt: int32(a.Attempt), AttemptedAt: a.At.UTC(), LatencyMs: a.Latency.Milliseconds(),
+			Attempt: int32(a.Attempt), AttemptedAt: timestamp.Of(a.At), LatencyMs: a.Latency.Milliseconds(),
 			StatusCode: opt(int32(a.StatusCode)), Error: opt(a.Error), ResponseExcerpt: opt(a.ResponseExcerpt),
 		}
 	}

@@ -258,6 +258,9 @@ func TestSecretRotation(t *testing.T) {
 		if _, err := (webhook.Verifier{Secrets: []string{old.Secret}, Now: env.clock.Now}).Verify(d.header, d.body); err != nil {
 			t.Errorf("a receiver on the old secret: %v", err)
 		}
+		if sigs := strings.Fields(d.header.Get("x-signature-sha256")); len(sigs) != 2 || !webhook.VerifySHA256(old.Secret, d.body, d.header.Get("x-signature-sha256")) {
+			t.Errorf("x-signature-sha256 while rotating does not verify with the old secret: %v", sigs)
+		}
 
 		env.clock.Advance(24*time.Hour + time.Second)
 		resp, raw := env.srv.Do(t, "POST", "/auth", http.Header{"X-Api-Key": {a.creds.APIKey}},
@@ -278,6 +281,9 @@ func TestSecretRotation(t *testing.T) {
 		verify(t, env, d, secret)
 		if _, err := (webhook.Verifier{Secrets: []string{old.Secret}, Now: env.clock.Now}).Verify(d.header, d.body); !errors.Is(err, webhook.ErrSignature) {
 			t.Errorf("the old secret still verifies after 24 hours: %v", err)
+		}
+		if webhook.VerifySHA256(old.Secret, d.body, d.header.Get("x-signature-sha256")) {
+			t.Error("the old secret still verifies x-signature-sha256 after 24 hours")
 		}
 	})
 }

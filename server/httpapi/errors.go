@@ -1,9 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,35 +29,52 @@ var statusByCode = map[string]int{
 	kyc.EInvalidTransition: http.StatusConflict,
 	kyc.EAttemptsExhausted: http.StatusConflict,
 	kyc.ETooLarge:          http.StatusRequestEntityTooLarge,
+	kyc.EHeadersTooLarge:   http.StatusRequestHeaderFieldsTooLarge,
 	kyc.EUnsupportedMedia:  http.StatusUnsupportedMediaType,
 	kyc.ERateLimited:       http.StatusTooManyRequests,
 	kyc.ENotImplemented:    http.StatusNotImplemented,
+	kyc.EUnavailable:       http.StatusServiceUnavailable,
 	kyc.EInternal:          http.StatusInternalServerError,
 }
 
 // errorByStatus turns Echo's own errors (unknown route, wrong method, body limit, ...) into the
 // domain error of the same meaning. Their messages are Echo's and never reach the client.
 var errorByStatus = map[int]*kyc.Error{
-	http.StatusBadRequest:            {Code: kyc.EInvalid, Message: "The request is invalid."},
-	http.StatusUnauthorized:          {Code: kyc.EUnauthorized, Message: "Authentication is required."},
-	http.StatusNotFound:              {Code: kyc.ENotFound, Message: "No such resource."},
-	http.StatusMethodNotAllowed:      {Code: kyc.EMethodNotAllowed, Message: "This method is not allowed on this resource."},
-	http.StatusRequestEntityTooLarge: {Code: kyc.ETooLarge, Message: "The request body must not exceed 1 MiB."},
-	http.StatusUnsupportedMediaType:  {Code: kyc.EUnsupportedMedia, Message: "The request body must be application/json."},
-	http.StatusTooManyRequests:       {Code: kyc.ERateLimited, Message: "Too many requests; retry after the time in Retry-After."},
+	http.StatusBadRequest:                  {Code: kyc.EInvalid, Message: "The request is invalid."},
+	http.StatusUnauthorized:                {Code: kyc.EUnauthorized, Message: "Authentication is required."},
+	http.StatusNotFound:                    {Code: kyc.ENotFound, Message: "No such resource."},
+	http.StatusMethodNotAllowed:            {Code: kyc.EMethodNotAllowed, Message: "This method is not allowed on this resource."},
+	http.StatusRequestEntityTooLarge:       {Code: kyc.ETooLarge, Message: "The request body must not exceed 1 MiB."},
+	http.StatusUnsupportedMediaType:        {Code: kyc.EUnsupportedMedia, Message: "The request body must be application/json."},
+	http.StatusTooManyRequests:             {Code: kyc.ERateLimited, Message: "Too many requests; retry after the time in Retry-After."},
+	http.StatusRequestHeaderFieldsTooLarge: {Code: kyc.EHeadersTooLarge, Message: fmt.Sprintf("The request line and headers must not exceed %d KiB.", MaxHeaderBytes>>10)},
+	http.StatusNotImplemented:              {Code: kyc.ENotImplemented, Message: "This request is not supported."},
 }
 
-var errInternal = &kyc.Error{Code: kyc.EInternal, Message: "Internal error."}
+var (
+	errInternal    = &kyc.Error{Code: kyc.EInternal, Message: "Internal error."}
+	errUnavailable = &kyc.Error{Code: kyc.EUnavailable, Message: "The service cannot reach its database; retry after the time in Retry-After."}
+)
+
+// unavailableRetryAfter is the Retry-After, in seconds, of a 503.
+const unavailableRetryAfter = "5"
+
+// readyTimeout bounds the readiness check that tells an outage from another internal error.
+const readyTimeout = time.Second
 
 // toAPIError finds the domain error that err stands for. Errors that are neither domain errors nor
 // Echo's own are internal: they are logged, and the client learns nothing about them.
-func toAPIError(err error) (*kyc.Error, bool) {
+// An error of the generated parameter binding names a parameter of params.
+func toAPIError(err error, params map[string]bool) (*kyc.Error, bool) {
 	var kerr *kyc.Error
 	if errors.As(err, &kerr) {
 		return kerr, false
 	}
 	var herr *echo.HTTPError
 	if errors.As(err, &herr) {
+		if e, ok := binderError(herr, params); ok {
+			return e, false
+		}
 		if e, ok := errorByStatus[herr.Code]; ok {
 			return e, false
 		}
@@ -60,16 +82,25 @@ func toAPIError(err error) (*kyc.Error, bool) {
 	return errInternal, true
 }
 
-// errorHandler writes every error, from handlers, middleware and Echo itself, in the one error schema.
-func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
+// errorHandler writes every error, from handlers, middleware and Echo itself, in the one error
+// schema. An internal error while ready (the database check) fails is an outage: 503 with
+// Retry-After, which clients retry, rather than 500. An error of the generated parameter binding
+// names one of params.
+func errorHandler(logger *slog.Logger, ready func(context.Context) error, params map[string]bool) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
-		apiErr, internal := toAPIError(err)
+		apiErr, internal := toAPIError(err, params)
 		if internal {
+			if ready != nil && unready(c.Request().Context(), ready) {
+				apiErr = errUnavailable
+			}
 			logger.ErrorContext(c.Request().Context(), "internal error",
-				"request_id", requestID(c), "route", c.Path(), "error", err)
+				"request_id", requestID(c), "route", c.Path(), "code", apiErr.Code, "error", err)
+		}
+		if apiErr.Code == kyc.EUnavailable {
+			c.Response().Header().Set("Retry-After", unavailableRetryAfter)
 		}
 		status, ok := statusByCode[apiErr.Code]
 		if !ok {
@@ -77,20 +108,73 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		}
 		body := apitypes.Error{Code: apiErr.Code, Message: apiErr.Message, RequestId: requestID(c)}
 		if len(apiErr.Fields) > 0 {
-			fields := make([]apitypes.FieldError, len(apiErr.Fields))
-			for i, f := range apiErr.Fields {
-				fields[i] = apitypes.FieldError{Field: f.Field, Message: f.Message}
+			fields := make([]apitypes.FieldError, min(len(apiErr.Fields), maxFieldErrors))
+			for i := range fields {
+				fields[i] = apitypes.FieldError{Field: truncate(apiErr.Fields[i].Field, maxFieldName), Message: apiErr.Fields[i].Message}
 			}
 			body.Errors = &fields
 		}
-		var werr error
-		if c.Request().Method == http.MethodHead {
-			werr = c.NoContent(status)
-		} else {
-			werr = c.JSON(status, body)
+		h := c.Response().Header()
+		switch status {
+		case http.StatusMethodNotAllowed:
+			h.Set(echo.HeaderAllow, allowed(c))
+		case http.StatusUnauthorized:
+			h.Set(echo.HeaderWWWAuthenticate, challenge(c.Request()))
 		}
+		werr := c.JSON(status, body)
 		if werr != nil {
 			logger.WarnContext(c.Request().Context(), "write error response", "request_id", requestID(c), "error", werr)
 		}
 	}
+}
+
+// An error lists at most maxFieldErrors fields (the schema's maxItems), each name cut to
+// maxFieldName bytes (its maxLength): a hostile body cannot make the answer grow with it.
+const (
+	maxFieldErrors = 100
+	maxFieldName   = 200
+)
+
+// truncate cuts s to at most n bytes, on a UTF-8 boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// allowed is the Allow header of a 405: the methods the router has for the path, with HEAD
+// wherever GET is (front answers it), without OPTIONS unless CORS preflights are answered.
+func allowed(c echo.Context) string {
+	routed, _ := c.Get(echo.ContextKeyHeaderAllow).(string)
+	var out []string
+	for m := range strings.SplitSeq(routed, ",") {
+		switch m = strings.TrimSpace(m); m {
+		case "", http.MethodOptions:
+		case http.MethodGet:
+			out = append(out, http.MethodGet, http.MethodHead)
+		default:
+			out = append(out, m)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// challenge is the WWW-Authenticate header of a 401: POST /auth takes an API key, the rest of the
+// API a bearer token with it.
+func challenge(r *http.Request) string {
+	if r.URL.Path == "/auth" {
+		return `ApiKey realm="kira", header="x-api-key"`
+	}
+	return `Bearer realm="kira"`
+}
+
+// unready reports whether the readiness check fails within readyTimeout.
+func unready(ctx context.Context, ready func(context.Context) error) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
+	defer cancel()
+	return ready(ctx) != nil
 }

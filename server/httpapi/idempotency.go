@@ -2,16 +2,14 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/kiraapi/kira/server/kyc"
@@ -22,8 +20,6 @@ const (
 	replayedHeader    = "Idempotent-Replayed"
 	// IdempotencyTTL is how long a key and its first response are kept.
 	IdempotencyTTL = 24 * time.Hour
-	// idempotencyLock is how long a claim holds before a retry may take over a request that died.
-	idempotencyLock = time.Minute
 )
 
 // KeyHasher hashes lookup values with a secret key, so that what clients send as keys is never
@@ -32,13 +28,20 @@ type KeyHasher interface {
 	Hash(purpose, value string) string
 }
 
-// idempotent makes the routes that take an Idempotency-Key safe to retry. The key is scoped to the
-// tenant; the request is fingerprinted (method, path and canonical body). The first 2xx response
-// is kept for IdempotencyTTL and replayed for the same key and body; the same key with another body
-// is a 422, and a duplicate that arrives while the first is running is a 409. Requests that fail
-// are not kept, so they can be fixed and retried with the same key. Requests rejected by validation
-// never reach this middleware.
-func idempotent(store kyc.Store, hasher KeyHasher, now func() time.Time, logger *slog.Logger, routes map[string]bool) echo.MiddlewareFunc {
+// errNotKept rolls back a request's transaction when its response is not a success: a request
+// that fails leaves no trace, so that it can be fixed and retried with the same key.
+var errNotKept = errors.New("the response is not a success: nothing is kept")
+
+// idempotent makes the routes that take an Idempotency-Key safe to retry, exactly once. The key is
+// scoped to the tenant; the request is fingerprinted (method, path and canonical body). Each
+// request runs in one transaction (kyc.ContextWithTx): the key's claim, the handler's writes,
+// events and jobs, and its 2xx response (status, headers, body) commit together or not at all,
+// and the response is sent only once they have. So a retry after any failure, a crash included,
+// either replays the committed response or runs the request as if for the first time; it can
+// never make a second resource. The same key with another body is a 422; a duplicate that arrives
+// while the first is running waits for it and replays its response (on PostgreSQL, for at most a
+// few seconds, then 409). Requests rejected by validation never reach this middleware.
+func idempotent(store kyc.Store, hasher KeyHasher, now func() time.Time, routes map[string]bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
@@ -54,48 +57,60 @@ func idempotent(store kyc.Store, hasher KeyHasher, now func() time.Time, logger 
 			at := now().UTC()
 			rec := &kyc.IdempotencyRecord{
 				TenantID: tenant.ID, KeyHash: hasher.Hash("idempotency-key", key), Fingerprint: fingerprint,
-				Token: uuid.NewString(), State: kyc.IdempotencyInFlight,
-				CreatedAt: at, ExpiresAt: at.Add(IdempotencyTTL), LockedUntil: at.Add(idempotencyLock),
+				CreatedAt: at, ExpiresAt: at.Add(IdempotencyTTL),
 			}
-			existing, claimed, err := store.ClaimIdempotencyKey(req.Context(), rec)
-			if err != nil {
+			var existing *kyc.IdempotencyRecord
+			res := c.Response()
+			held := &heldResponse{header: http.Header{}}
+			sent := res.Writer
+			var handlerErr error
+			err = store.InTx(req.Context(), func(tx kyc.Tx) error {
+				var err error
+				if existing, err = tx.ClaimIdempotencyKey(req.Context(), rec); err != nil || existing != nil {
+					return err
+				}
+				c.SetRequest(req.WithContext(kyc.ContextWithTx(req.Context(), tx)))
+				res.Writer = held
+				handlerErr = next(c)
+				res.Writer = sent
+				c.SetRequest(req)
+				if handlerErr != nil || res.Status < 200 || res.Status > 299 {
+					return errNotKept
+				}
+				rec.Status, rec.Header, rec.Body = res.Status, held.header, held.body.Bytes()
+				return tx.CompleteIdempotencyKey(req.Context(), rec)
+			})
+			switch {
+			case existing != nil:
+				return replay(c, existing, fingerprint)
+			case errors.Is(err, errNotKept) && handlerErr != nil:
+				return handlerErr
+			case err != nil && !errors.Is(err, errNotKept):
+				// The work did not commit, whatever the handler answered: forget that answer.
+				res.Committed, res.Status, res.Size = false, 0, 0
 				return err
 			}
-			if !claimed {
-				return replay(c, existing, fingerprint)
-			}
-
-			rw := &recorder{ResponseWriter: c.Response().Writer}
-			c.Response().Writer = rw
-			err = next(c)
-			c.Response().Writer = rw.ResponseWriter
-			// Finish the bookkeeping even if the client has gone away.
-			ctx := context.WithoutCancel(req.Context())
-			status := c.Response().Status
-			if err == nil && status >= 200 && status < 300 {
-				if cerr := store.CompleteIdempotencyKey(ctx, rec.TenantID, rec.KeyHash, rec.Token, status, rw.body.Bytes()); cerr != nil {
-					logger.ErrorContext(ctx, "store idempotent response", "request_id", requestID(c), "error", cerr)
-				}
-				return nil
-			}
-			if rerr := store.ReleaseIdempotencyKey(ctx, rec.TenantID, rec.KeyHash, rec.Token); rerr != nil {
-				logger.ErrorContext(ctx, "release idempotency key", "request_id", requestID(c), "error", rerr)
-			}
-			return err
+			return held.sendTo(sent)
 		}
 	}
 }
 
+// replay answers with the response kept for the key, or refuses a different request under it.
 func replay(c echo.Context, existing *kyc.IdempotencyRecord, fingerprint string) error {
-	switch {
-	case existing.Fingerprint != fingerprint:
+	if existing.Fingerprint != fingerprint {
 		return &kyc.Error{Code: kyc.EIdempotencyReused, Message: "This Idempotency-Key was used with a different request.",
 			Fields: []kyc.FieldError{{Field: idempotencyHeader, Message: "was used with a different request body"}}}
-	case existing.State != kyc.IdempotencyCompleted:
-		return &kyc.Error{Code: kyc.EIdempotencyInUse, Message: "A request with this Idempotency-Key is still being processed; retry shortly."}
 	}
-	c.Response().Header().Set(replayedHeader, "true")
-	return c.Blob(existing.Status, echo.MIMEApplicationJSON, existing.Body)
+	h := c.Response().Header()
+	for name, values := range existing.Header {
+		h[name] = values
+	}
+	h.Set(replayedHeader, "true")
+	contentType := h.Get(echo.HeaderContentType)
+	if contentType == "" {
+		contentType = echo.MIMEApplicationJSON
+	}
+	return c.Blob(existing.Status, contentType, existing.Body)
 }
 
 // fingerprint identifies a request by its method, path and body. The body is canonicalised (keys
@@ -120,13 +135,27 @@ func fingerprint(req *http.Request) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// recorder keeps a copy of the response body as it is written.
-type recorder struct {
-	http.ResponseWriter
-	body bytes.Buffer
+// heldResponse is a response written by a handler and held back until its transaction commits.
+// Its header holds only what the handler set.
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
 }
 
-func (r *recorder) Write(b []byte) (int, error) {
-	r.body.Write(b)
-	return r.ResponseWriter.Write(b)
+func (h *heldResponse) Header() http.Header         { return h.header }
+func (h *heldResponse) WriteHeader(status int)      { h.status = status }
+func (h *heldResponse) Write(b []byte) (int, error) { return h.body.Write(b) }
+
+// sendTo writes the held response to w, beside the headers w already has.
+func (h *heldResponse) sendTo(w http.ResponseWriter) error {
+	for name, values := range h.header {
+		w.Header()[name] = values
+	}
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	w.WriteHeader(h.status)
+	_, err := w.Write(h.body.Bytes())
+	return err
 }

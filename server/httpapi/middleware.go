@@ -2,11 +2,10 @@ package httpapi
 
 import (
 	"log/slog"
-	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/trace"
@@ -20,7 +19,15 @@ const requestIDKey = "kira.request_id"
 // A client may choose its own request id, if it is short and plain; otherwise one is made up.
 var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,128}$`)
 
-// withRequestID gives every request an id, returned in X-Request-Id and in error bodies.
+// securityHeaders go on every API response: they carry personal data, which no cache may keep
+// and no browser may sniff into something else.
+var securityHeaders = map[string]string{
+	"Cache-Control":          "no-store",
+	"X-Content-Type-Options": "nosniff",
+}
+
+// withRequestID gives every request an id, returned in X-Request-Id and in error bodies, and sets
+// the security headers.
 func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Request().Header.Get(echo.HeaderXRequestID)
@@ -28,7 +35,11 @@ func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 			id = uuid.Must(uuid.NewV7()).String()
 		}
 		c.Set(requestIDKey, id)
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		h := c.Response().Header()
+		h.Set(echo.HeaderXRequestID, id)
+		for k, v := range securityHeaders {
+			h.Set(k, v)
+		}
 		return next(c)
 	}
 }
@@ -50,52 +61,11 @@ type Observer interface {
 // unmatchedOperation names the requests of no route in the spec.
 const unmatchedOperation = "unmatched"
 
-// operationIDs maps "METHOD /echo/:pattern" to the operationId of each operation of spec, and the
-// document routes to their own names.
-func operationIDs(spec *openapi3.T) map[string]string {
-	ops := map[string]string{
-		http.MethodGet + " /openapi.yaml": "openapi.yaml",
-		http.MethodGet + " /openapi.json": "openapi.json",
-	}
-	for path, item := range spec.Paths.Map() {
-		pattern := pathParam.ReplaceAllString(path, ":$1")
-		for method, op := range item.Operations() {
-			ops[method+" "+pattern] = op.OperationID
-		}
-	}
-	return ops
-}
-
-// operationOf is the operation id of the request's route (ops: operationIDs), or
-// unmatchedOperation.
-func operationOf(ops map[string]string, c echo.Context) string {
-	if op, ok := ops[c.Request().Method+" "+c.Path()]; ok {
-		return op
-	}
-	return unmatchedOperation
-}
-
-// idempotencyOutcome tells from an answered request, and the error its handler returned, whether
-// the idempotency middleware replayed it or refused its key; "" when neither.
-func idempotencyOutcome(res *echo.Response, err error) string {
-	switch {
-	case res.Header().Get(replayedHeader) == "true":
-		return metrics.IdempotentReplay
-	case kyc.ErrorCode(err) == kyc.EIdempotencyReused:
-		return metrics.IdempotencyConflict
-	case kyc.ErrorCode(err) == kyc.EIdempotencyInUse:
-		return metrics.IdempotencyInProgress
-	}
-	return ""
-}
-
-var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
-
 // accessLog logs one line per request: the request id, the trace id when the request is traced,
 // the route pattern (never the raw path or query, which can carry an email address), the status
-// and the latency; and reports the request to observer,
-// labelled with its operation id (ops, from operationIDs).
-func accessLog(logger *slog.Logger, now func() time.Time, observer Observer, ops map[string]string) echo.MiddlewareFunc {
+// and the latency; and reports the request to observer, labelled with its operation id
+// (operationOf).
+func accessLog(logger *slog.Logger, now func() time.Time, observer Observer, ops operations) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := now()
@@ -126,4 +96,30 @@ func accessLog(logger *slog.Logger, now func() time.Time, observer Observer, ops
 			return nil
 		}
 	}
+}
+
+// operationOf names the request's route: the spec's operationId, the document's name for the
+// routes that serve the spec, or unmatchedOperation.
+func operationOf(ops operations, c echo.Context) string {
+	switch op, ok := ops[c.Request().Method+" "+c.Path()]; {
+	case ok:
+		return op.id
+	case isDocumentRoute(c):
+		return strings.TrimPrefix(c.Path(), "/")
+	}
+	return unmatchedOperation
+}
+
+// idempotencyOutcome tells from an answered request, and the error its handler returned, whether
+// the idempotency middleware replayed it or refused its key; "" when neither.
+func idempotencyOutcome(res *echo.Response, err error) string {
+	switch {
+	case res.Header().Get(replayedHeader) == "true":
+		return metrics.IdempotentReplay
+	case kyc.ErrorCode(err) == kyc.EIdempotencyReused:
+		return metrics.IdempotencyConflict
+	case kyc.ErrorCode(err) == kyc.EIdempotencyInUse:
+		return metrics.IdempotencyInProgress
+	}
+	return ""
 }

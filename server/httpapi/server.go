@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"time"
 
@@ -41,7 +42,7 @@ type Options struct {
 	Auth Authenticator
 	// Users carries out the user use cases.
 	Users *kyc.Service
-	// Store keeps idempotency records.
+	// Store keeps idempotency records, in the transaction of the request they belong to.
 	Store kyc.Store
 	// Hasher hashes idempotency keys before they are stored.
 	Hasher KeyHasher
@@ -57,6 +58,11 @@ type Options struct {
 	Metrics Observer
 	// Tracer makes a span per request; nil makes none.
 	Tracer trace.Tracer
+	// CORSOrigins are the browser origins allowed to call the API; with none, no CORS header is
+	// sent and preflights are refused like any other OPTIONS request.
+	CORSOrigins []string
+	// Mount serves other handlers beside the API (the hosted pages), by http.ServeMux pattern.
+	Mount map[string]http.Handler
 }
 
 // idempotentRoutes are the routes (Echo patterns) that take an Idempotency-Key.
@@ -74,7 +80,6 @@ func New(opts Options) (http.Handler, error) {
 		opts.Tracer = noop.NewTracerProvider().Tracer(tracing.Name)
 	}
 	spec := opts.Spec
-	ops := operationIDs(spec)
 	specJSON, err := json.Marshal(spec)
 	if err != nil {
 		return nil, fmt.Errorf("encode spec as JSON: %w", err)
@@ -83,9 +88,14 @@ func New(opts Options) (http.Handler, error) {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.HTTPErrorHandler = errorHandler(opts.Logger)
+	ops := newOperations(spec)
+	limits, err := limitsOf(spec)
+	if err != nil {
+		return nil, err
+	}
+	e.HTTPErrorHandler = errorHandler(opts.Logger, opts.Ready, ops.parameterNames())
 
-	e.Use(withRequestID)
+	e.Pre(withRequestID, refuseUncleanPath, canonicalMediaType)
 	e.Use(traced(opts.Tracer, ops))
 	e.Use(accessLog(opts.Logger, opts.Now, opts.Metrics, ops))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -96,10 +106,16 @@ func New(opts Options) (http.Handler, error) {
 		},
 	}))
 	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", MaxBodyBytes)))
+	if len(opts.CORSOrigins) > 0 {
+		e.Use(cors(opts.CORSOrigins))
+	}
 	e.Use(rateLimited(opts.RateLimit, opts.Now))
 	e.Use(authenticate(opts.Auth))
+	e.Use(checkParameters(ops))
+	e.Use(screenBody(limits))
 	e.Use(validator(spec, isDocumentRoute))
-	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, opts.Logger, idempotentRoutes))
+	e.Use(throttleLogins(loginBudget, opts.Now))
+	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, idempotentRoutes))
 
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", openapi.YAML())
@@ -108,11 +124,51 @@ func New(opts Options) (http.Handler, error) {
 		return c.JSONBlob(http.StatusOK, specJSON)
 	})
 	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox, linkFor: opts.LinkFor, webhooks: opts.Webhooks}, nil))
-	return e, nil
+	mux := http.NewServeMux()
+	for pattern, h := range opts.Mount {
+		mux.Handle(pattern, h)
+	}
+	return &front{api: e, mux: mux}, nil
+}
+
+// cors answers preflights from the allowed origins before credentials are asked for, and lets
+// those origins read the API's responses and the headers that matter to a client.
+func cors(origins []string) echo.MiddlewareFunc {
+	return middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins:  origins,
+		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, apiKeyHeader, "Idempotency-Key", echo.HeaderXRequestID},
+		ExposeHeaders: []string{echo.HeaderLocation, echo.HeaderXRequestID, echo.HeaderRetryAfter, "Idempotent-Replayed", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"},
+		MaxAge:        600,
+	})
+}
+
+// refuseUncleanPath answers a path with empty, . or .. segments with 400 instead of routing it.
+func refuseUncleanPath(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !cleanPath(c.Request().URL.Path) {
+			return errUncleanPath
+		}
+		return next(c)
+	}
 }
 
 // isDocumentRoute reports the routes that serve the spec itself, which the spec does not describe.
 func isDocumentRoute(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return c.Request().Method == http.MethodGet && (p == "/openapi.yaml" || p == "/openapi.json")
+	return p == "/openapi.yaml" || p == "/openapi.json"
+}
+
+// canonicalMediaType rewrites Content-Type in canonical form (lower-case type and parameter
+// names): media types are case-insensitive (RFC 9110), and the validator and the body binding
+// must agree on any casing.
+func canonicalMediaType(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header
+		if ct := h.Get(echo.HeaderContentType); ct != "" {
+			if mt, params, err := mime.ParseMediaType(ct); err == nil {
+				h.Set(echo.HeaderContentType, mime.FormatMediaType(mt, params))
+			}
+		}
+		return next(c)
+	}
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -29,9 +30,12 @@ func page(t *testing.T, method, link string, form url.Values) (*http.Response, s
 	t.Helper()
 	var resp *http.Response
 	var err error
-	if method == http.MethodGet {
+	switch method {
+	case http.MethodGet:
 		resp, err = browser.Get(link)
-	} else {
+	case http.MethodHead:
+		resp, err = browser.Head(link)
+	default:
 		resp, err = browser.PostForm(link, form)
 	}
 	if err != nil {
@@ -200,5 +204,51 @@ func TestHostedVerificationAfterRejection(t *testing.T) {
 		if got := env.getUser(t, a, u.ID); got.Status != "VERIFIED" || got.VerificationAttempts != 2 {
 			t.Errorf("after correction: %+v", got)
 		}
+	})
+}
+
+// TestHostedPageRedirectKeepsTheURI: the browser goes to the redirect_uri exactly as given, with
+// user_id, session_id and status appended.
+func TestHostedPageRedirectKeepsTheURI(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, env *testEnv) {
+		a := env.tenant(t, "acme")
+		tests := []struct{ uri, wantPrefix, wantSuffix string }{
+			{"https://app.example/done?ref=a;b", "https://app.example/done?ref=a;b&", ""},
+			{"https://app.example/done?promo=50%off", "https://app.example/done?promo=50%off&", ""},
+			{"https://app.example/done?b=2&a=1&b=0", "https://app.example/done?b=2&a=1&b=0&", ""},
+			{"https://app.example/done", "https://app.example/done?", ""},
+			{"https://app.example/done?", "https://app.example/done?", ""},
+			{"https://app.example/done?x=1&", "https://app.example/done?x=1&", ""},
+			{"https://app.example/done?x=%2F+y#step-2?a=b", "https://app.example/done?x=%2F+y&", "#step-2?a=b"},
+			{"http://localhost:3000/cb#", "http://localhost:3000/cb?", "#"},
+		}
+		for i, tt := range tests {
+			_, raw := env.srv.Do(t, "POST", "/v1/users", a.headers("Idempotency-Key", fmt.Sprintf("u%d", i)), minimalUser)
+			uid := decode[user](t, raw).ID
+			resp, raw := env.srv.Do(t, "POST", "/v1/users/"+uid+"/verifications", a.headers("Idempotency-Key", fmt.Sprintf("v%d", i)),
+				map[string]string{"type": "embedded-link", "redirect_uri": tt.uri})
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("%s: session: %d %s", tt.uri, resp.StatusCode, raw)
+			}
+			se := decode[session](t, raw)
+			if se.RedirectURI != tt.uri {
+				t.Errorf("redirect_uri stored as %q, want %q", se.RedirectURI, tt.uri)
+			}
+			action, token := formTarget(t, se.ProviderLink)
+			resp, html := page(t, "POST", action, url.Values{
+				"token": {token}, "birth_date": {"1990-01-15"}, "document_type": {"passport"}, "document_number": {"AB1234567"},
+				"document_country": {"USA"}, "address_street": {"123 Main St"}, "address_city": {"San Francisco"},
+				"address_state": {"CA"}, "address_zip_code": {"94105"}, "address_country": {"USA"}, "ssn": {"123-45-6789"},
+			})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("%s: post: %d %s", tt.uri, resp.StatusCode, html)
+			}
+			want := tt.wantPrefix + "user_id=" + uid + "&session_id=" + se.ID + "&status=VERIFYING" + tt.wantSuffix
+			if got := resp.Header.Get("Location"); got != want {
+				t.Errorf("redirect to\n %s\nwant\n %s", got, want)
+			}
+		}
+		env.awaitJobs(t, len(tests))
 	})
 }

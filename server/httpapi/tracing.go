@@ -19,7 +19,7 @@ import (
 // path), continuing the caller's trace when the request carries a traceparent header. The span
 // carries the request id (kira.request_id) and the spec's operation id; the access log line
 // carries the span's trace id.
-func traced(tracer trace.Tracer, ops map[string]string) echo.MiddlewareFunc {
+func traced(tracer trace.Tracer, ops operations) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()

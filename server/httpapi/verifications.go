@@ -7,6 +7,7 @@ import (
 
 	"github.com/kiraapi/kira/gen/apiserver"
 	"github.com/kiraapi/kira/gen/apitypes"
+	"github.com/kiraapi/kira/openapi/timestamp"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -38,11 +39,11 @@ func (h *handler) toAPISession(se *kyc.Session) apitypes.Verification {
 		Status:       apitypes.VerificationStatus(se.Status),
 		ProviderLink: h.linkFor(se.ID),
 		RedirectUri:  se.RedirectURI,
-		ExpiresAt:    se.ExpiresAt.UTC(),
-		CreatedAt:    se.CreatedAt.UTC(),
+		ExpiresAt:    timestamp.Of(se.ExpiresAt),
+		CreatedAt:    timestamp.Of(se.CreatedAt),
 	}
 	if !se.CompletedAt.IsZero() {
-		v.CompletedAt = opt(se.CompletedAt.UTC())
+		v.CompletedAt = opt(timestamp.Of(se.CompletedAt))
 	}
 	return v
 }

@@ -169,7 +169,7 @@ func TestWebhookEndpoints(t *testing.T) {
 		resp, raw = env.srv.Do(t, "POST", "/v1/webhooks/"+all.ID+"/rotate-secret", a.headers(), nil)
 		rotated := decode[webhookEndpoint](t, raw)
 		if resp.StatusCode != 200 || !strings.HasPrefix(rotated.Secret, "whsec_") || rotated.Secret == all.Secret ||
-			rotated.PreviousSecretExpiresAt != "2026-11-26T20:00:01Z" {
+			rotated.PreviousSecretExpiresAt != "2026-11-26T20:00:01.000Z" {
 			t.Errorf("rotate: %d %s", resp.StatusCode, raw)
 		}
 

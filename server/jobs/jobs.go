@@ -3,7 +3,22 @@
 // that run them.
 package jobs
 
-import "github.com/riverqueue/river"
+import (
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// Timeout is how long a job may run before its context is cancelled (River's JobTimeout); a
+// worker may set a shorter one, never a longer one. RescueAfter is how long a job may stay running
+// before River takes it for abandoned (its process died) and runs it again; it is longer than any
+// timeout, so that a live job is never run twice at once. River's rescuer looks every 30 s, on the
+// leader, which a restarted process or another replica becomes within about 15 s: a job interrupted
+// by a crash runs again about 30 to 65 s after it.
+const (
+	Timeout     = 20 * time.Second
+	RescueAfter = 30 * time.Second
+)
 
 // KindVerifyUser is the River kind of VerifyUserArgs.
 const KindVerifyUser = "verify_user"

@@ -1,6 +1,8 @@
 package kyc
 
 import (
+	"github.com/kiraapi/kira/openapi/timestamp"
+
 	"context"
 	"fmt"
 )
@@ -59,7 +61,7 @@ func (s *Service) Review(ctx context.Context, tenantID, userID string, approve b
 			if reason == "" {
 				reason = "Your information could not be verified"
 			}
-			d = Decision{Status: StatusRejected, Reasons: []Reason{{Reason: reason, DeveloperReason: "Rejected in manual review.", CreatedAt: s.now().UTC()}}}
+			d = Decision{Status: StatusRejected, Reasons: []Reason{{Reason: reason, DeveloperReason: "Rejected in manual review.", CreatedAt: timestamp.Of(s.now())}}}
 		}
 		if err := s.decide(ctx, tx, u, d); err != nil {
 			return err

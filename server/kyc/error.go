@@ -18,9 +18,11 @@ const (
 	EInvalidTransition = "invalid_transition"
 	EAttemptsExhausted = "verification_attempts_exhausted"
 	ETooLarge          = "payload_too_large"
+	EHeadersTooLarge   = "headers_too_large"
 	EUnsupportedMedia  = "unsupported_media_type"
 	ERateLimited       = "rate_limited"
 	ENotImplemented    = "not_implemented"
+	EUnavailable       = "service_unavailable"
 	EInternal          = "internal_error"
 )
 

@@ -76,7 +76,7 @@ func TestValidateRefusesTheOtherTypesFields(t *testing.T) {
 	ind := seedIndividual()
 	ind.EIN = "12-3456789"
 	ind.BusinessLegalName = "Acme"
-	err := ind.Validate(kyc.Individual)
+	err := ind.Validate(kyc.Individual, today)
 	var fields []string
 	if e, ok := err.(*kyc.Error); ok {
 		for _, f := range e.Fields {
@@ -91,12 +91,61 @@ func TestValidateRefusesTheOtherTypesFields(t *testing.T) {
 	}
 	biz := seedBusiness()
 	biz.SSN = "123-45-6789"
-	if kyc.ErrorCode(biz.Validate(kyc.Business)) != kyc.EInvalid {
+	if kyc.ErrorCode(biz.Validate(kyc.Business, today)) != kyc.EInvalid {
 		t.Error("a business with an SSN passed")
 	}
 	ok := seedBusiness()
-	if err := ok.Validate(kyc.Business); err != nil {
+	if err := ok.Validate(kyc.Business, today); err != nil {
 		t.Errorf("a valid business failed: %v", err)
+	}
+}
+
+var today = time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
+
+// TestValidateRefusesImpossibleDates: every date of the contract is of a past event.
+func TestValidateRefusesImpossibleDates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		change    func(*kyc.Fields)
+		typ       kyc.UserType
+		wantField string
+	}{
+		{"birth date in the future", func(f *kyc.Fields) { f.BirthDate = "2099-12-31" }, kyc.Individual, "birth_date"},
+		{"birth date tomorrow", func(f *kyc.Fields) { f.BirthDate = "2026-11-26" }, kyc.Individual, "birth_date"},
+		{"birth date today", func(f *kyc.Fields) { f.BirthDate = "2026-11-25" }, kyc.Individual, ""},
+		{"birth date in year zero", func(f *kyc.Fields) { f.BirthDate = "0000-01-01" }, kyc.Individual, "birth_date"},
+		{"birth date before 1900", func(f *kyc.Fields) { f.BirthDate = "1899-12-31" }, kyc.Individual, "birth_date"},
+		{"birth date on 1900-01-01", func(f *kyc.Fields) { f.BirthDate = "1900-01-01" }, kyc.Individual, ""},
+		{"no such day", func(f *kyc.Fields) { f.BirthDate = "1990-02-30" }, kyc.Individual, "birth_date"},
+		{"formation in the future", func(f *kyc.Fields) { f.FormationDate = "2030-01-01" }, kyc.Business, "formation_date"},
+		{"formation in 1850", func(f *kyc.Fields) { f.FormationDate = "1850-06-01" }, kyc.Business, ""},
+		{"formation before 1800", func(f *kyc.Fields) { f.FormationDate = "1799-12-31" }, kyc.Business, "formation_date"},
+		{"representative born in the future", func(f *kyc.Fields) { f.RepresentativeBirthDate = "2027-01-01" }, kyc.Business, "representative_birth_date"},
+		{"associated person born before 1900", func(f *kyc.Fields) {
+			f.AssociatedPersons = []kyc.Person{{FirstName: "A", LastName: "B", Email: "a@example.com", BirthDate: "1066-10-14"}}
+		}, kyc.Business, "associated_persons/0/birth_date"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := seedIndividual()
+			if tt.typ == kyc.Business {
+				f = seedBusiness()
+			}
+			tt.change(&f)
+			err := f.Validate(tt.typ, today)
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("Validate = %v", err)
+				}
+				return
+			}
+			e, ok := err.(*kyc.Error)
+			if !ok || e.Code != kyc.EInvalid || len(e.Fields) != 1 || e.Fields[0].Field != tt.wantField {
+				t.Fatalf("Validate = %+v, want an error on %s", err, tt.wantField)
+			}
+		})
 	}
 }
 

@@ -1,5 +1,11 @@
 package kyc
 
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
 // requirement is one field that automatic verification needs, with when it applies.
 type requirement struct {
 	name  string
@@ -106,8 +112,9 @@ var typeOnly = map[UserType][]requirement{
 }
 
 // Validate checks what the schema cannot: that a user of type t carries no field of the other
-// type. Its errors name the fields, never their values.
-func (f *Fields) Validate(t UserType) error {
+// type, and that its dates can be true on the day today (see checkDates). Its errors name the
+// fields, never their values.
+func (f *Fields) Validate(t UserType, today time.Time) error {
 	other := Business
 	label := "business"
 	if t == Business {
@@ -119,8 +126,52 @@ func (f *Fields) Validate(t UserType) error {
 			fields = append(fields, FieldError{Field: r.name, Message: "applies to " + label + " users only"})
 		}
 	}
+	fields = append(fields, f.checkDates(today)...)
 	if len(fields) > 0 {
 		return &Error{Code: EInvalid, Message: "The request is invalid.", Fields: fields}
 	}
 	return nil
+}
+
+// The earliest dates that can be true: nobody alive was born before earliestBirth, and no
+// business still operating was formed before earliestFormation. Every date of the contract is of
+// a past event, so none is after today (UTC). The spec's Date schema states the same rule.
+var (
+	earliestBirth     = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	earliestFormation = time.Date(1800, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// checkDates refuses the dates of f that cannot be true on the day today: a birth or formation
+// date in the future or before the earliest date of its kind.
+func (f *Fields) checkDates(today time.Time) []FieldError {
+	type date struct {
+		field, value string
+		earliest     time.Time
+	}
+	dates := []date{
+		{"birth_date", f.BirthDate, earliestBirth},
+		{"representative_birth_date", f.RepresentativeBirthDate, earliestBirth},
+		{"formation_date", f.FormationDate, earliestFormation},
+	}
+	for i, p := range f.AssociatedPersons {
+		dates = append(dates, date{"associated_persons/" + strconv.Itoa(i) + "/birth_date", p.BirthDate, earliestBirth})
+	}
+	y, m, d := today.UTC().Date()
+	last := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	var out []FieldError
+	for _, dt := range dates {
+		if dt.value == "" {
+			continue
+		}
+		v, err := time.Parse(time.DateOnly, dt.value)
+		switch {
+		case err != nil:
+			out = append(out, FieldError{Field: dt.field, Message: "must be a date in the form YYYY-MM-DD"})
+		case v.After(last):
+			out = append(out, FieldError{Field: dt.field, Message: "must not be in the future"})
+		case v.Before(dt.earliest):
+			out = append(out, FieldError{Field: dt.field, Message: fmt.Sprintf("must not be before %s", dt.earliest.Format(time.DateOnly))})
+		}
+	}
+	return out
 }

@@ -1,6 +1,8 @@
 package kyc
 
 import (
+	"github.com/kiraapi/kira/openapi/timestamp"
+
 	"context"
 	"fmt"
 	"time"
@@ -57,7 +59,7 @@ type Result struct {
 // to VERIFYING and its verification job is queued, all in one transaction with the events
 // user.created and user.status_changed.
 func (s *Service) CreateUser(ctx context.Context, tenantID string, t UserType, f Fields) (*Result, error) {
-	if err := f.Validate(t); err != nil {
+	if err := f.Validate(t, s.now()); err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
@@ -69,7 +71,7 @@ func (s *Service) CreateUser(ctx context.Context, tenantID string, t UserType, f
 		}
 		data := map[string]any{
 			"user_id": u.ID, "type": u.Type, "email": f.Email, "status": StatusCreated,
-			"created_at": now, "verification_triggered": triggered,
+			"created_at": timestamp.Of(now), "verification_triggered": triggered,
 		}
 		if f.Phone != "" {
 			data["phone"] = f.Phone
@@ -135,7 +137,7 @@ func (s *Service) update(ctx context.Context, tx Tx, u *User, changed []string, 
 	if err := apply(&u.Fields); err != nil {
 		return false, err
 	}
-	if err := u.Fields.Validate(u.Type); err != nil {
+	if err := u.Fields.Validate(u.Type, s.now()); err != nil {
 		return false, err
 	}
 	u.UpdatedAt = s.now().UTC()

@@ -35,31 +35,26 @@ type VerificationJob struct {
 	RunAt    time.Time
 }
 
-// Idempotency states.
-const (
-	IdempotencyInFlight  = "in_flight"
-	IdempotencyCompleted = "completed"
-)
-
-// IdempotencyRecord is what is kept for an Idempotency-Key: the request's fingerprint and, once
-// completed, the first response. KeyHash is a hash of the client's key, never the key itself.
+// IdempotencyRecord is what is kept for an Idempotency-Key: the request's fingerprint and the
+// first response (status, the headers the handler set, body). KeyHash is a keyed hash of the
+// client's key, never the key itself. A record exists only once its request's work has committed:
+// it is written in the same transaction as that work.
 type IdempotencyRecord struct {
 	TenantID    string
 	KeyHash     string
 	Fingerprint string
-	Token       string // identifies the request that holds the claim
-	State       string
 	Status      int
-	Body        []byte // stored encrypted: it may hold personal data
+	Header      map[string][]string // stored sealed with Body
+	Body        []byte              // stored sealed: it may hold personal data
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
-	LockedUntil time.Time
 }
 
 // Store keeps tenants, users, events and idempotency records. Every user lookup is scoped to a
 // tenant; a user of another tenant is ENotFound, exactly like an unknown id.
 type Store interface {
-	// InTx runs fn in one transaction, committed when fn returns nil.
+	// InTx runs fn in one transaction, committed when fn returns nil. When ctx carries a
+	// transaction (ContextWithTx), fn runs in that one instead, and commits or rolls back with it.
 	InTx(ctx context.Context, fn func(Tx) error) error
 
 	// GetUser returns ENotFound if the tenant has no such user.
@@ -74,15 +69,6 @@ type Store interface {
 	// TenantByAPIKeyHash and TenantByClientID return ENotFound when no tenant matches.
 	TenantByAPIKeyHash(ctx context.Context, hash []byte) (*Tenant, error)
 	TenantByClientID(ctx context.Context, clientID string) (*Tenant, error)
-
-	// ClaimIdempotencyKey atomically claims rec's key for rec.Token. It succeeds (claimed) when the
-	// key is new, expired, or held by an in-flight request whose lock has run out; otherwise it
-	// returns the existing record.
-	ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) (existing *IdempotencyRecord, claimed bool, err error)
-	// CompleteIdempotencyKey stores the first response for the claim held by token.
-	CompleteIdempotencyKey(ctx context.Context, tenantID, keyHash, token string, status int, body []byte) error
-	// ReleaseIdempotencyKey drops the claim held by token, so the request can be retried.
-	ReleaseIdempotencyKey(ctx context.Context, tenantID, keyHash, token string) error
 
 	// ListSessions returns a user's verification sessions, newest first (at most 100).
 	ListSessions(ctx context.Context, tenantID, userID string) ([]*Session, error)
@@ -110,4 +96,30 @@ type Tx interface {
 	UpdateSession(ctx context.Context, s *Session) error
 	// ExpirePendingSessions marks the user's pending sessions expired as of at.
 	ExpirePendingSessions(ctx context.Context, tenantID, userID string, at time.Time) error
+
+	// ClaimIdempotencyKey reserves rec's key for this transaction. It returns nil when the key is
+	// new or its record has expired: the caller goes on, and the key is its own until the
+	// transaction ends (a concurrent claim of the same key waits for that end, or fails with
+	// EIdempotencyInUse after a bounded wait). Otherwise it returns the live record, whose work
+	// has committed, and the caller must write nothing.
+	ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) (existing *IdempotencyRecord, err error)
+	// CompleteIdempotencyKey stores the response of the key this transaction claimed; it commits
+	// with the work that produced it.
+	CompleteIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
+}
+
+type txKey struct{}
+
+// ContextWithTx returns a context that carries tx: Store.InTx, called with it, runs in tx rather
+// than in a transaction of its own. A request made under an idempotency key runs in one
+// transaction this way: the key's claim, the use case's writes, events and jobs, and the stored
+// response commit together or not at all.
+func ContextWithTx(ctx context.Context, tx Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
+
+// TxFromContext returns the transaction ctx carries (ContextWithTx), if any.
+func TxFromContext(ctx context.Context) (Tx, bool) {
+	tx, ok := ctx.Value(txKey{}).(Tx)
+	return tx, ok
 }

@@ -1,6 +1,8 @@
 package kyc
 
 import (
+	"github.com/kiraapi/kira/openapi/timestamp"
+
 	"regexp"
 	"time"
 )
@@ -43,9 +45,9 @@ type User struct {
 
 // Reason explains a rejection: Reason for the end user, DeveloperReason for the integrator.
 type Reason struct {
-	Reason          string    `json:"reason"`
-	DeveloperReason string    `json:"developer_reason,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
+	Reason          string         `json:"reason"`
+	DeveloperReason string         `json:"developer_reason,omitempty"`
+	CreatedAt       timestamp.Time `json:"created_at"`
 }
 
 // Fields are the data a client sends about a user. The JSON names are the API's. Fields tagged

@@ -107,6 +107,11 @@ func (k *Keyring) Hash(purpose, value string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// Fingerprint identifies the master key without revealing it: 16 hex digits of a keyed hash
+// (Hash) of a fixed label. Two keyrings have the same fingerprint exactly when their master keys
+// are the same (but for a 2^-64 chance).
+func (k *Keyring) Fingerprint() string { return k.Hash("key fingerprint", "kira")[:16] }
+
 // ParseKey reads a master key written as base64 (standard or URL alphabet, padded or not) or as
 // 64 hex digits.
 func ParseKey(s string) ([]byte, error) {

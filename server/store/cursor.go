@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -26,7 +28,8 @@ func decodeCursor(cursor string) (createdAt time.Time, id string, err error) {
 		return time.Time{}, "", invalidCursor()
 	}
 	createdAt, err = time.Parse(time.RFC3339Nano, at)
-	if err != nil {
+	// Only a cursor this server made is taken: anything else would be a page of nothing.
+	if parsed, perr := uuid.Parse(id); err != nil || perr != nil || parsed.String() != id || encodeCursor(createdAt, id) != cursor {
 		return time.Time{}, "", invalidCursor()
 	}
 	return createdAt.UTC(), id, nil

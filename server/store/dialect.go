@@ -1,5 +1,7 @@
 package store
 
+import "fmt"
+
 // dialect is what differs in the SQL text itself between SQLite and PostgreSQL. The rest of the
 // seam is in querier.go: placeholders ($n for PostgreSQL) and how times are passed (integer
 // microseconds on SQLite).
@@ -9,9 +11,14 @@ type dialect struct {
 	// forUpdate ends a SELECT whose rows stay locked until the transaction ends. SQLite needs no
 	// row locks: its transactions begin IMMEDIATE and hold the database's write lock throughout.
 	forUpdate string
+	// claimTimeout bounds, for the rest of a transaction, how long it waits for a row lock: an
+	// idempotency claim waits no longer than idempotencyClaimWait for a concurrent request with
+	// the same key. SQLite has no row locks to wait for.
+	claimTimeout string
 }
 
 var (
 	sqliteDialect   = dialect{Bytes: "BLOB", Time: "INTEGER", JSON: "TEXT"}
-	postgresDialect = dialect{Bytes: "BYTEA", Time: "TIMESTAMPTZ", JSON: "JSONB", forUpdate: " FOR UPDATE"}
+	postgresDialect = dialect{Bytes: "BYTEA", Time: "TIMESTAMPTZ", JSON: "JSONB", forUpdate: " FOR UPDATE",
+		claimTimeout: fmt.Sprintf("SET LOCAL lock_timeout = %d", idempotencyClaimWait.Milliseconds())}
 )

@@ -48,5 +48,12 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
+// isLockTimeout reports whether a statement gave up waiting for a row lock (PostgreSQL's
+// lock_not_available).
+func isLockTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "55P03"
+}
+
 // isNoRows reports whether a single-row query found nothing (pgx.ErrNoRows wraps sql.ErrNoRows).
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

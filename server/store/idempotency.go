@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -9,105 +10,101 @@ import (
 	"github.com/kiraapi/kira/server/kyc"
 )
 
-// claimIdempotency inserts a claim, or takes over an existing key that has expired or whose
-// in-flight claim has run out, in one statement: atomic on both databases however many requests
-// race. It returns the token now holding the key, and no row when the key stays with another.
+// claimIdempotency inserts a key's record, or takes over one that has expired, in one statement.
+// It returns a row when the key is now this transaction's and none when a live record holds it.
+// On PostgreSQL a record that another transaction has written but not yet committed makes this
+// statement wait for that transaction's end, then decide on what it left.
 const claimIdempotency = `INSERT INTO idempotency_keys
-    (tenant_id, key_hash, fingerprint, token, state, status, body, created_at, expires_at, locked_until)
-VALUES (?, ?, ?, ?, ?, 0, NULL, ?, ?, ?)
+    (tenant_id, key_hash, fingerprint, status, body, header, created_at, expires_at)
+VALUES (?, ?, ?, 0, NULL, NULL, ?, ?)
 ON CONFLICT (tenant_id, key_hash) DO UPDATE SET
-    fingerprint = excluded.fingerprint, token = excluded.token, state = excluded.state,
-    status = 0, body = NULL, created_at = excluded.created_at,
-    expires_at = excluded.expires_at, locked_until = excluded.locked_until
+    fingerprint = excluded.fingerprint, status = 0, body = NULL, header = NULL,
+    created_at = excluded.created_at, expires_at = excluded.expires_at
 WHERE idempotency_keys.expires_at <= ?
-    OR (idempotency_keys.state = ? AND idempotency_keys.locked_until <= ?)
-RETURNING token`
+RETURNING key_hash`
 
-// claimAttempts bounds how often a claim is retried when the key it lost to is released before
-// it could be read.
-const claimAttempts = 3
-
-// ClaimIdempotencyKey claims rec's key for rec.Token: it succeeds when the key is new, expired
-// or held by an in-flight request whose lock has run out; otherwise it returns the existing
-// record, its body opened. It sets rec's State to in-flight and its times to the stored values
-// (UTC, to the microsecond; CreatedAt now where it was zero).
-func (s *Store) ClaimIdempotencyKey(ctx context.Context, rec *kyc.IdempotencyRecord) (*kyc.IdempotencyRecord, bool, error) {
-	rec.State = kyc.IdempotencyInFlight
-	rec.CreatedAt = s.timestamp(rec.CreatedAt)
-	rec.ExpiresAt, rec.LockedUntil = rec.ExpiresAt.UTC().Truncate(time.Microsecond), rec.LockedUntil.UTC().Truncate(time.Microsecond)
-	for range claimAttempts {
-		now := s.timestamp(s.now())
-		var token string
-		err := s.db.writer().queryRow(ctx, claimIdempotency,
-			rec.TenantID, rec.KeyHash, rec.Fingerprint, rec.Token, kyc.IdempotencyInFlight, rec.CreatedAt, rec.ExpiresAt, rec.LockedUntil,
-			now, kyc.IdempotencyInFlight, now).Scan(&token)
-		if err == nil {
-			return nil, token == rec.Token, nil
+// ClaimIdempotencyKey reserves rec's key in the transaction (see kyc.Tx). On PostgreSQL the wait
+// for a concurrent request holding the same key is bounded by the dialect's claim timeout, after
+// which it is EIdempotencyInUse; on SQLite the transaction already holds the database's write
+// lock, so no other claim is in progress. It sets rec's times to the stored values (UTC, to the
+// microsecond; CreatedAt now where it was zero). The existing record's body and headers are
+// opened.
+func (t *tx) ClaimIdempotencyKey(ctx context.Context, rec *kyc.IdempotencyRecord) (*kyc.IdempotencyRecord, error) {
+	rec.CreatedAt, rec.ExpiresAt = t.s.timestamp(rec.CreatedAt), t.s.timestamp(rec.ExpiresAt)
+	if limit := t.s.db.dialect().claimTimeout; limit != "" {
+		if _, err := t.q.exec(ctx, limit); err != nil {
+			return nil, dbError("claim idempotency key", err)
 		}
-		if !isNoRows(err) {
-			return nil, false, dbError("claim idempotency key", err)
-		}
-		existing, err := s.idempotencyRecord(ctx, rec.TenantID, rec.KeyHash)
-		if kyc.ErrorCode(err) == kyc.ENotFound {
-			continue // released in between: claim again
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		return existing, false, nil
 	}
-	return nil, false, errors.New("claim idempotency key: the key keeps changing hands")
+	var keyHash string
+	err := t.q.queryRow(ctx, claimIdempotency, rec.TenantID, rec.KeyHash, rec.Fingerprint, rec.CreatedAt, rec.ExpiresAt,
+		t.s.timestamp(t.s.now())).Scan(&keyHash)
+	switch {
+	case err == nil:
+		return nil, nil
+	case isLockTimeout(err):
+		return nil, &kyc.Error{Code: kyc.EIdempotencyInUse, Message: "A request with this Idempotency-Key is still being processed; retry shortly."}
+	case !isNoRows(err):
+		return nil, dbError("claim idempotency key", err)
+	}
+	return t.s.idempotencyRecord(ctx, t.q, rec.TenantID, rec.KeyHash)
 }
 
-// CompleteIdempotencyKey stores the first response for the claim held by token, sealed. It is an
-// EConflict error when token no longer holds the claim (it ran out and another request took
-// over): the response is then not kept.
-func (s *Store) CompleteIdempotencyKey(ctx context.Context, tenantID, keyHash, token string, status int, body []byte) error {
-	sealed := s.keyring.Seal(body, idempotencyAAD(tenantID, keyHash))
-	n, err := s.db.writer().exec(ctx, `UPDATE idempotency_keys SET state = ?, status = ?, body = ?
-		WHERE tenant_id = ? AND key_hash = ? AND token = ? AND state = ?`,
-		kyc.IdempotencyCompleted, status, sealed, tenantID, keyHash, token, kyc.IdempotencyInFlight)
+// CompleteIdempotencyKey stores rec's response (status, headers and body, sealed) on the key this
+// transaction claimed.
+func (t *tx) CompleteIdempotencyKey(ctx context.Context, rec *kyc.IdempotencyRecord) error {
+	header, err := json.Marshal(rec.Header)
+	if err != nil {
+		return fmt.Errorf("encode idempotent response headers: %w", err)
+	}
+	aad := idempotencyAAD(rec.TenantID, rec.KeyHash)
+	n, err := t.q.exec(ctx, "UPDATE idempotency_keys SET status = ?, body = ?, header = ? WHERE tenant_id = ? AND key_hash = ?",
+		rec.Status, t.s.keyring.Seal(rec.Body, aad), t.s.keyring.Seal(header, headerAAD(aad)), rec.TenantID, rec.KeyHash)
 	if err != nil {
 		return dbError("complete idempotency key", err)
 	}
 	if n == 0 {
-		return &kyc.Error{Code: kyc.EConflict, Message: "The idempotency key is no longer held by this request."}
+		return errors.New("complete idempotency key: the transaction holds no claim of the key")
 	}
 	return nil
 }
 
-// ReleaseIdempotencyKey drops the in-flight claim held by token, so that the request can be
-// retried with the same key. It does nothing when token does not hold the claim.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, tenantID, keyHash, token string) error {
-	_, err := s.db.writer().exec(ctx, "DELETE FROM idempotency_keys WHERE tenant_id = ? AND key_hash = ? AND token = ? AND state = ?",
-		tenantID, keyHash, token, kyc.IdempotencyInFlight)
-	if err != nil {
-		return dbError("release idempotency key", err)
-	}
-	return nil
-}
-
-// idempotencyRecord reads a key's record, its body opened; ENotFound if there is none.
-func (s *Store) idempotencyRecord(ctx context.Context, tenantID, keyHash string) (*kyc.IdempotencyRecord, error) {
+// idempotencyRecord reads a key's record through q, its body and headers opened; ENotFound if
+// there is none.
+func (s *Store) idempotencyRecord(ctx context.Context, q querier, tenantID, keyHash string) (*kyc.IdempotencyRecord, error) {
 	rec := kyc.IdempotencyRecord{TenantID: tenantID, KeyHash: keyHash}
-	var body []byte
-	err := s.db.reader().queryRow(ctx, `SELECT fingerprint, token, state, status, body, created_at, expires_at, locked_until
+	var body, header []byte
+	err := q.queryRow(ctx, `SELECT fingerprint, status, body, header, created_at, expires_at
 		FROM idempotency_keys WHERE tenant_id = ? AND key_hash = ?`, tenantID, keyHash).
-		Scan(&rec.Fingerprint, &rec.Token, &rec.State, &rec.Status, &body,
-			scanTime(&rec.CreatedAt), scanTime(&rec.ExpiresAt), scanTime(&rec.LockedUntil))
+		Scan(&rec.Fingerprint, &rec.Status, &body, &header, scanTime(&rec.CreatedAt), scanTime(&rec.ExpiresAt))
 	if isNoRows(err) {
 		return nil, notFound("Idempotency key")
 	}
 	if err != nil {
 		return nil, dbError("read idempotency key", err)
 	}
+	aad := idempotencyAAD(tenantID, keyHash)
 	if body != nil {
-		if rec.Body, err = s.keyring.Open(body, idempotencyAAD(tenantID, keyHash)); err != nil {
+		if rec.Body, err = s.keyring.Open(body, aad); err != nil {
 			return nil, fmt.Errorf("open idempotent response: %w", err)
+		}
+	}
+	if header != nil { // records kept before headers were stored have none
+		plain, err := s.keyring.Open(header, headerAAD(aad))
+		if err != nil {
+			return nil, fmt.Errorf("open idempotent response headers: %w", err)
+		}
+		if err := json.Unmarshal(plain, &rec.Header); err != nil {
+			return nil, fmt.Errorf("decode idempotent response headers: %w", err)
 		}
 	}
 	return &rec, nil
 }
 
-// idempotencyAAD binds a sealed response to its key.
+// idempotencyAAD binds a sealed response to its key; headerAAD binds its headers to it apart.
 func idempotencyAAD(tenantID, keyHash string) []byte { return []byte(tenantID + "/" + keyHash) }
+func headerAAD(aad []byte) []byte                    { return append([]byte("header/"), aad...) }
+
+// idempotencyClaimWait bounds how long a claim waits on PostgreSQL for a concurrent request that
+// holds the same key.
+const idempotencyClaimWait = 5 * time.Second

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,14 +22,22 @@ type postgresBackend struct {
 	logger *slog.Logger
 }
 
-func openPostgres(ctx context.Context, url string, logger *slog.Logger) (*postgresBackend, error) {
+// openPostgres connects a pool of maxConns connections (0: the URL's pool_max_conns, or
+// DefaultPostgresConns).
+func openPostgres(ctx context.Context, url string, maxConns int, logger *slog.Logger) (*postgresBackend, error) {
 	cfg, err := pgxpool.ParseConfig(url) // its errors redact the password
 	if err != nil {
 		return nil, fmt.Errorf("parse the PostgreSQL URL: %w", err)
 	}
+	switch {
+	case maxConns > 0:
+		cfg.MaxConns = int32(maxConns)
+	case !strings.Contains(url, "pool_max_conns="):
+		cfg.MaxConns = DefaultPostgresConns
+	}
 	// Migrating holds a lock on one connection while River migrates on another.
 	if cfg.MaxConns < 2 {
-		return nil, errors.New("the PostgreSQL URL's pool_max_conns must be at least 2")
+		return nil, errors.New("the PostgreSQL pool must have at least 2 connections")
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

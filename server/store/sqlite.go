@@ -15,8 +15,6 @@ import (
 )
 
 const (
-	// sqliteReaders is the size of the read-only pool.
-	sqliteReaders = 4
 	// sqlitePragmas apply to every connection; busy_timeout (ms) makes a connection wait for
 	// another process's lock instead of failing with SQLITE_BUSY.
 	sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
@@ -36,7 +34,7 @@ type sqliteBackend struct {
 	logger     *slog.Logger
 }
 
-func openSQLite(ctx context.Context, path string, logger *slog.Logger) (*sqliteBackend, error) {
+func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logger) (*sqliteBackend, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("resolve the SQLite path: %w", err)
@@ -56,8 +54,8 @@ func openSQLite(ctx context.Context, path string, logger *slog.Logger) (*sqliteB
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open SQLite database: %w", err), write.Close())
 	}
-	read.SetMaxOpenConns(sqliteReaders)
-	read.SetMaxIdleConns(sqliteReaders)
+	read.SetMaxOpenConns(readers)
+	read.SetMaxIdleConns(readers)
 	b := &sqliteBackend{write: write, read: read, writeStmts: newStmtCache(write), readStmts: newStmtCache(read), logger: logger}
 	if b.river, err = river.NewClient(riversqlite.New(write), &river.Config{Logger: logger}); err != nil {
 		return nil, errors.Join(fmt.Errorf("create the River client: %w", err), b.close())

@@ -13,6 +13,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +37,18 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives the store's and River's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// MaxConns is the size of the connection pool: PostgreSQL's one pool (0: DefaultPostgresConns,
+	// unless the URL sets pool_max_conns), or SQLite's pool of readers beside its one writer (0:
+	// DefaultSQLiteReaders).
+	MaxConns int
 }
+
+// The default pool sizes. PostgreSQL's pool serves the API and River's workers (30 of them, see
+// server/app), whose jobs each hold a connection only for their short transactions.
+const (
+	DefaultPostgresConns = 16
+	DefaultSQLiteReaders = 4
+)
 
 // Store is a kyc.Store over SQLite or PostgreSQL. It is safe for concurrent use.
 type Store struct {
@@ -52,7 +64,8 @@ type Store struct {
 var _ kyc.Store = (*Store)(nil)
 
 // Open connects to the database opts.URL names, brings its schema up to date (the store's
-// migrations, then River's) and returns a store ready to use.
+// migrations, then River's), checks that opts.Keyring is the one the database's data is sealed
+// with (ErrWrongKey otherwise) and returns a store ready to use.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Keyring == nil {
 		return nil, errors.New("store: a keyring is required")
@@ -67,11 +80,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	var err error
 	switch url := opts.URL; {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		s.db, err = openPostgres(ctx, url, s.logger)
+		s.db, err = openPostgres(ctx, url, opts.MaxConns, s.logger)
 	default:
 		var path string
 		if path, err = sqlitePath(url); err == nil {
-			s.db, err = openSQLite(ctx, path, s.logger)
+			s.db, err = openSQLite(ctx, path, cmp.Or(opts.MaxConns, DefaultSQLiteReaders), s.logger)
 		}
 	}
 	if err != nil {
@@ -79,6 +92,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if err := s.db.migrate(ctx, s.migrateTables); err != nil {
 		return nil, errors.Join(fmt.Errorf("store: migrate: %w", err), s.db.close())
+	}
+	if err := s.checkKeyring(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("store: %w", err), s.db.close())
 	}
 	return s, nil
 }
@@ -119,9 +135,13 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // InTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise;
 // fn's error is returned as it is. Everything fn writes through its Tx, queued jobs included,
-// commits or rolls back together. On SQLite the transaction holds the only writer connection:
-// fn must write through tx alone.
+// commits or rolls back together. When ctx carries a transaction (kyc.ContextWithTx), fn runs in
+// it and the transaction's owner commits it. On SQLite the transaction holds the only writer
+// connection: fn must write through tx alone.
 func (s *Store) InTx(ctx context.Context, fn func(kyc.Tx) error) error {
+	if outer, ok := kyc.TxFromContext(ctx); ok {
+		return fn(outer)
+	}
 	return s.db.inTx(ctx, func(q querier, enqueue enqueueFunc) error {
 		return fn(&tx{s: s, q: q, enqueue: enqueue})
 	})

@@ -42,9 +42,12 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
 	}
 }
 
-func testKeyring(t testing.TB) *secret.Keyring {
+func testKeyring(t testing.TB) *secret.Keyring { return keyringOf(t, 9) }
+
+// keyringOf is the keyring whose master key is b repeated.
+func keyringOf(t testing.TB, b byte) *secret.Keyring {
 	t.Helper()
-	k, err := secret.NewKeyring(bytes.Repeat([]byte{9}, secret.KeySize))
+	k, err := secret.NewKeyring(bytes.Repeat([]byte{b}, secret.KeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,20 +131,27 @@ func TestClock(t *testing.T) {
 			t.Fatalf("tenant times = %v, %v; want the clock's %v", tn.CreatedAt, tn.UpdatedAt, now)
 		}
 		claim := func() bool {
-			rec := &kyc.IdempotencyRecord{TenantID: tn.ID, KeyHash: "k", Fingerprint: "f", Token: uuid.NewString(),
-				CreatedAt: now, ExpiresAt: now.Add(time.Hour), LockedUntil: now.Add(time.Minute)}
-			_, claimed, err := st.ClaimIdempotencyKey(t.Context(), rec)
+			rec := &kyc.IdempotencyRecord{TenantID: tn.ID, KeyHash: "k", Fingerprint: "f", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+			var existing *kyc.IdempotencyRecord
+			err := st.InTx(t.Context(), func(tx kyc.Tx) error {
+				var err error
+				if existing, err = tx.ClaimIdempotencyKey(t.Context(), rec); err != nil || existing != nil {
+					return err
+				}
+				rec.Status = 201
+				return tx.CompleteIdempotencyKey(t.Context(), rec)
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			return claimed
+			return existing == nil
 		}
 		if !claim() || claim() {
 			t.Fatal("want the first claim only to succeed")
 		}
-		now = now.Add(2 * time.Minute) // the lock has run out
+		now = now.Add(time.Hour) // the record has expired
 		if !claim() {
-			t.Fatal("a claim whose lock ran out was not taken over")
+			t.Fatal("an expired record was not taken over")
 		}
 	})
 }

@@ -80,7 +80,7 @@ func (b Backend) OpenWithInspector(t testing.TB, keyring *secret.Keyring, now fu
 func open(t testing.TB, dbURL string, keyring *secret.Keyring, now func() time.Time) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Options{
-		URL: dbURL, Keyring: keyring, Now: now, Logger: slog.New(slog.DiscardHandler),
+		URL: dbURL, Keyring: keyring, Now: now, Logger: slog.New(slog.DiscardHandler), MaxConns: testConns,
 	})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -92,6 +92,10 @@ func open(t testing.TB, dbURL string, keyring *secret.Keyring, now func() time.T
 	})
 	return st
 }
+
+// testConns is the pool size of the stores tests open: many tests run at once against one
+// PostgreSQL server, whose connections (100 by default) they share.
+const testConns = 4
 
 // newPostgresSchema creates a schema in the test database and returns a URL that uses it
 // (search_path); the schema is dropped when the test ends.
@@ -273,6 +277,73 @@ func (s *inspectable) postgresRows(ctx context.Context) ([]byte, error) {
 		out = append(out, text...)
 	}
 	return out, nil
+}
+
+// faultTrigger names the trigger (and, on PostgreSQL, its function) of InjectFault.
+const faultTrigger = "kira_injected_fault"
+
+func (s *inspectable) InjectFault(ctx context.Context, f Fault) (func() error, error) {
+	var create, drop []string
+	if path, ok := strings.CutPrefix(s.url, "sqlite:"); ok {
+		when, action := "", "SELECT RAISE(ABORT, 'injected fault')"
+		if f.When != "" {
+			when = " WHEN " + f.When
+		}
+		if f.AtCommit {
+			// SQLite checks a deferred foreign key at commit: the trigger writes a row whose
+			// parent does not exist.
+			create = []string{
+				"CREATE TABLE " + faultTrigger + "_parent (id INTEGER PRIMARY KEY)",
+				"CREATE TABLE " + faultTrigger + "_child (parent INTEGER REFERENCES " + faultTrigger + "_parent (id) DEFERRABLE INITIALLY DEFERRED)",
+			}
+			drop = []string{"DROP TABLE " + faultTrigger + "_child", "DROP TABLE " + faultTrigger + "_parent"}
+			action = "INSERT INTO " + faultTrigger + "_child (parent) VALUES (1)"
+		}
+		create = append(create, fmt.Sprintf("CREATE TRIGGER %s AFTER %s ON %s%s BEGIN %s; END",
+			faultTrigger, f.Op, f.Table, when, action))
+		drop = append([]string{"DROP TRIGGER " + faultTrigger}, drop...)
+		return s.execAll(ctx, "sqlite", (&url.URL{Scheme: "file", Path: path, RawQuery: "_pragma=busy_timeout(5000)"}).String(), create, drop)
+	}
+	when, timing := "", "BEFORE"
+	if f.When != "" {
+		when = " WHEN (" + f.When + ")"
+	}
+	if f.AtCommit {
+		timing = "AFTER"
+	}
+	trigger := fmt.Sprintf("CREATE TRIGGER %s %s %s ON %s FOR EACH ROW%s EXECUTE FUNCTION %[1]s()", faultTrigger, timing, f.Op, f.Table, when)
+	if f.AtCommit {
+		trigger = strings.Replace(trigger, "CREATE TRIGGER", "CREATE CONSTRAINT TRIGGER", 1)
+		trigger = strings.Replace(trigger, " FOR EACH ROW", " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW", 1)
+	}
+	create = []string{
+		"CREATE FUNCTION " + faultTrigger + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$",
+		trigger,
+	}
+	drop = []string{fmt.Sprintf("DROP TRIGGER %s ON %s", faultTrigger, f.Table), "DROP FUNCTION " + faultTrigger + "()"}
+	return s.execAll(ctx, "pgx", s.url, create, drop)
+}
+
+// execAll runs create on a writable connection of the store's database and returns a function
+// that runs drop.
+func (s *inspectable) execAll(ctx context.Context, driver, dsn string, create, drop []string) (func() error, error) {
+	run := func(stmts []string) error {
+		db, err := sql.Open(driver, dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		for _, stmt := range stmts {
+			if _, err := db.ExecContext(context.WithoutCancel(ctx), stmt); err != nil {
+				return fmt.Errorf("%s: %w", stmt, err)
+			}
+		}
+		return nil
+	}
+	if err := run(create); err != nil {
+		return nil, err
+	}
+	return func() error { return run(drop) }, nil
 }
 
 // sqlDB opens the store's database read-only beside the store, and tells its placeholder.

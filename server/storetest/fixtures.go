@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kiraapi/kira/openapi/timestamp"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -48,7 +49,7 @@ func business(tenantID string) *kyc.User {
 			},
 		},
 		Reasons: []kyc.Reason{
-			{Reason: "We could not verify the business.", DeveloperReason: "EIN mismatch", CreatedAt: base.Add(time.Hour)},
+			{Reason: "We could not verify the business.", DeveloperReason: "EIN mismatch", CreatedAt: timestamp.Of(base.Add(time.Hour))},
 		},
 		CreatedAt: base, UpdatedAt: base.Add(2 * time.Hour),
 	}

@@ -1,143 +1,121 @@
 package storetest
 
 import (
+	"errors"
+	"net/http"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/kiraapi/kira/server/kyc"
 )
 
-// claim builds a claim of key for a new token, expiring after ttl and locked for lock (negative
-// durations are in the past).
-func claim(tenantID, key string, ttl, lock time.Duration) *kyc.IdempotencyRecord {
+// record builds the record of key for tenantID, expiring after ttl (a negative ttl is in the past).
+func record(tenantID, key string, ttl time.Duration) *kyc.IdempotencyRecord {
 	now := time.Now().UTC()
-	return &kyc.IdempotencyRecord{
-		TenantID: tenantID, KeyHash: key, Fingerprint: "fp-" + key, Token: uuid.NewString(),
-		State: kyc.IdempotencyInFlight, CreatedAt: now, ExpiresAt: now.Add(ttl), LockedUntil: now.Add(lock),
-	}
+	return &kyc.IdempotencyRecord{TenantID: tenantID, KeyHash: key, Fingerprint: "fp-" + key, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 }
 
-// mustClaim claims rec and fails the test unless the outcome is claimed.
-func mustClaim(t *testing.T, st kyc.Store, rec *kyc.IdempotencyRecord, claimed bool) *kyc.IdempotencyRecord {
+var errRollback = errors.New("roll back")
+
+// claimOnce runs one request under rec's key: it claims the key and, when the claim is its own,
+// runs work and stores response, committing unless work fails. It returns the live record the
+// claim found instead (nil when the request ran) and work's or the store's error.
+func claimOnce(t *testing.T, st kyc.Store, rec *kyc.IdempotencyRecord, response *kyc.IdempotencyRecord, work func(kyc.Tx) error) (*kyc.IdempotencyRecord, error) {
 	t.Helper()
-	existing, ok, err := st.ClaimIdempotencyKey(t.Context(), rec)
-	if err != nil {
-		t.Fatalf("ClaimIdempotencyKey: %v", err)
-	}
-	if ok != claimed {
-		t.Fatalf("claimed = %v, want %v", ok, claimed)
-	}
-	if claimed != (existing == nil) {
-		t.Fatalf("claimed = %v with existing record %+v", ok, existing)
-	}
-	return existing
+	var existing *kyc.IdempotencyRecord
+	err := st.InTx(t.Context(), func(tx kyc.Tx) error {
+		var err error
+		if existing, err = tx.ClaimIdempotencyKey(t.Context(), rec); err != nil || existing != nil {
+			return err
+		}
+		if work != nil {
+			if err := work(tx); err != nil {
+				return err
+			}
+		}
+		return tx.CompleteIdempotencyKey(t.Context(), response)
+	})
+	return existing, err
+}
+
+func response(rec *kyc.IdempotencyRecord, status int, body string) *kyc.IdempotencyRecord {
+	out := *rec
+	out.Status, out.Body = status, []byte(body)
+	out.Header = http.Header{"Location": {"/v1/users/u1"}, "Content-Type": {"application/json"}}
+	return &out
 }
 
 func testIdempotencyClaimComplete(t *testing.T, st kyc.Store) {
-	ctx := t.Context()
 	a, b := newTenant(t, st), newTenant(t, st)
-	first := claim(a.ID, "key", time.Hour, time.Minute)
-	mustClaim(t, st, first, true)
-
-	second := claim(a.ID, "key", time.Hour, time.Minute)
+	first := record(a.ID, "key", time.Hour)
+	want := response(first, 201, `{"id":"u1","ssn_last4":"6789"}`)
+	if existing, err := claimOnce(t, st, first, want, nil); err != nil || existing != nil {
+		t.Fatalf("first claim: existing %+v, error %v", existing, err)
+	}
+	// A later request under the key, whatever its body, finds the committed record.
+	second := record(a.ID, "key", time.Hour)
 	second.Fingerprint = "other"
-	existing := mustClaim(t, st, second, false)
-	if existing.State != kyc.IdempotencyInFlight || existing.Token != first.Token || existing.Fingerprint != first.Fingerprint || existing.Body != nil {
-		t.Fatalf("existing = %+v, want first's in-flight claim", existing)
+	existing, err := claimOnce(t, st, second, response(second, 500, `{}`), nil)
+	if err != nil || existing == nil {
+		t.Fatalf("second claim: existing %+v, error %v", existing, err)
 	}
-	mustClaim(t, st, claim(b.ID, "key", time.Hour, time.Minute), true) // keys are per tenant
-
-	wantCode(t, st.CompleteIdempotencyKey(ctx, a.ID, "key", second.Token, 201, []byte(`{"stolen":true}`)), kyc.EConflict)
-	body := []byte(`{"id":"u1","ssn_last4":"6789"}`)
-	if err := st.CompleteIdempotencyKey(ctx, a.ID, "key", first.Token, 201, body); err != nil {
-		t.Fatalf("CompleteIdempotencyKey: %v", err)
+	if existing.Status != 201 || string(existing.Body) != string(want.Body) || !reflect.DeepEqual(existing.Header, want.Header) ||
+		existing.Fingerprint != first.Fingerprint || !existing.ExpiresAt.Equal(first.ExpiresAt) {
+		t.Fatalf("existing = %+v, want the first response %+v", existing, want)
 	}
-	existing = mustClaim(t, st, claim(a.ID, "key", time.Hour, time.Minute), false)
-	if existing.State != kyc.IdempotencyCompleted || existing.Status != 201 || string(existing.Body) != string(body) ||
-		existing.Token != first.Token || existing.Fingerprint != first.Fingerprint ||
-		!existing.ExpiresAt.Equal(first.ExpiresAt.Truncate(time.Microsecond)) {
-		t.Fatalf("existing = %+v, want first's completed record", existing)
-	}
-	// A completed key can be neither completed again nor released.
-	wantCode(t, st.CompleteIdempotencyKey(ctx, a.ID, "key", first.Token, 500, nil), kyc.EConflict)
-	if err := st.ReleaseIdempotencyKey(ctx, a.ID, "key", first.Token); err != nil {
-		t.Fatalf("ReleaseIdempotencyKey: %v", err)
-	}
-	if existing = mustClaim(t, st, claim(a.ID, "key", time.Hour, time.Minute), false); existing.State != kyc.IdempotencyCompleted {
-		t.Fatalf("releasing a completed key changed it: %+v", existing)
+	// Keys are per tenant.
+	other := record(b.ID, "key", time.Hour)
+	if existing, err := claimOnce(t, st, other, response(other, 201, `{}`), nil); err != nil || existing != nil {
+		t.Fatalf("another tenant's claim: existing %+v, error %v", existing, err)
 	}
 }
 
-func testIdempotencyRelease(t *testing.T, st kyc.Store) {
-	ctx := t.Context()
+// testIdempotencyRollback: a request whose work fails leaves no record, nor any of its writes.
+func testIdempotencyRollback(t *testing.T, st kyc.Store) {
 	tn := newTenant(t, st)
-	first := claim(tn.ID, "key", time.Hour, time.Minute)
-	mustClaim(t, st, first, true)
-	if err := st.ReleaseIdempotencyKey(ctx, tn.ID, "key", uuid.NewString()); err != nil {
-		t.Fatalf("release with another token: %v", err)
+	rec := record(tn.ID, "key", time.Hour)
+	u := individual(tn.ID)
+	_, err := claimOnce(t, st, rec, response(rec, 201, `{}`), func(tx kyc.Tx) error {
+		if err := tx.InsertUser(t.Context(), u); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatalf("error = %v, want the work's", err)
 	}
-	mustClaim(t, st, claim(tn.ID, "key", time.Hour, time.Minute), false)
-	if err := st.ReleaseIdempotencyKey(ctx, tn.ID, "key", first.Token); err != nil {
-		t.Fatalf("ReleaseIdempotencyKey: %v", err)
+	wantCode(t, func() error { _, err := st.GetUser(t.Context(), tn.ID, u.ID); return err }(), kyc.ENotFound)
+	if existing, err := claimOnce(t, st, rec, response(rec, 201, `{}`), nil); err != nil || existing != nil {
+		t.Fatalf("retry: existing %+v, error %v; want the key free", existing, err)
 	}
-	mustClaim(t, st, claim(tn.ID, "key", time.Hour, time.Minute), true)
 }
 
 func testIdempotencyExpiry(t *testing.T, st kyc.Store) {
-	ctx := t.Context()
 	tn := newTenant(t, st)
-	expired := claim(tn.ID, "key", -time.Second, time.Minute)
-	mustClaim(t, st, expired, true)
-	if err := st.CompleteIdempotencyKey(ctx, tn.ID, "key", expired.Token, 200, []byte(`{}`)); err != nil {
+	expired := record(tn.ID, "key", -time.Second)
+	if _, err := claimOnce(t, st, expired, response(expired, 200, `{"old":true}`), nil); err != nil {
 		t.Fatal(err)
 	}
-	next := claim(tn.ID, "key", time.Hour, time.Minute)
+	next := record(tn.ID, "key", time.Hour)
 	next.Fingerprint = "new"
-	mustClaim(t, st, next, true)
-	existing := mustClaim(t, st, claim(tn.ID, "key", time.Hour, time.Minute), false)
-	if existing.Token != next.Token || existing.State != kyc.IdempotencyInFlight || existing.Fingerprint != "new" ||
-		existing.Status != 0 || existing.Body != nil {
-		t.Fatalf("existing = %+v, want the new in-flight claim", existing)
+	if existing, err := claimOnce(t, st, next, response(next, 201, `{"new":true}`), nil); err != nil || existing != nil {
+		t.Fatalf("claim of an expired key: existing %+v, error %v", existing, err)
+	}
+	existing, err := claimOnce(t, st, record(tn.ID, "key", time.Hour), nil, nil)
+	if err != nil || existing == nil || existing.Fingerprint != "new" || string(existing.Body) != `{"new":true}` {
+		t.Fatalf("existing = %+v (error %v), want the new record", existing, err)
 	}
 }
 
-func testIdempotencyStaleLock(t *testing.T, st kyc.Store) {
-	ctx := t.Context()
-	tn := newTenant(t, st)
-	stale := claim(tn.ID, "key", time.Hour, -time.Second)
-	mustClaim(t, st, stale, true)
-	takeover := claim(tn.ID, "key", time.Hour, time.Minute)
-	mustClaim(t, st, takeover, true)
-	// The request that lost its claim can neither complete nor release the key.
-	wantCode(t, st.CompleteIdempotencyKey(ctx, tn.ID, "key", stale.Token, 200, []byte(`{}`)), kyc.EConflict)
-	if err := st.ReleaseIdempotencyKey(ctx, tn.ID, "key", stale.Token); err != nil {
-		t.Fatal(err)
-	}
-	if existing := mustClaim(t, st, claim(tn.ID, "key", time.Hour, time.Minute), false); existing.Token != takeover.Token {
-		t.Fatalf("existing token = %s, want the takeover's", existing.Token)
-	}
-
-	// A completed key is kept until it expires, though its lock has run out.
-	done := claim(tn.ID, "done", time.Hour, -time.Second)
-	mustClaim(t, st, done, true)
-	if err := st.CompleteIdempotencyKey(ctx, tn.ID, "done", done.Token, 200, []byte(`{}`)); err != nil {
-		t.Fatal(err)
-	}
-	if existing := mustClaim(t, st, claim(tn.ID, "done", time.Hour, time.Minute), false); existing.State != kyc.IdempotencyCompleted {
-		t.Fatalf("existing = %+v, want the completed record", existing)
-	}
-}
-
+// testIdempotencyConcurrentClaims: of many requests under one key at once, one runs its work and
+// every other finds its committed response; the work is done once.
 func testIdempotencyConcurrentClaims(t *testing.T, st kyc.Store) {
 	tn := newTenant(t, st)
-	const n = 50
+	const n = 20
 	type result struct {
-		rec      *kyc.IdempotencyRecord
 		existing *kyc.IdempotencyRecord
-		claimed  bool
 		err      error
 	}
 	results := make([]result, n)
@@ -145,32 +123,36 @@ func testIdempotencyConcurrentClaims(t *testing.T, st kyc.Store) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			rec := claim(tn.ID, "contended", time.Hour, time.Minute)
+			rec := record(tn.ID, "contended", time.Hour)
+			u := individual(tn.ID)
 			<-start
-			existing, claimed, err := st.ClaimIdempotencyKey(t.Context(), rec)
-			results[i] = result{rec, existing, claimed, err}
+			existing, err := claimOnce(t, st, rec, response(rec, 201, `{"id":"`+u.ID+`"}`), func(tx kyc.Tx) error {
+				return tx.InsertUser(t.Context(), u)
+			})
+			results[i] = result{existing, err}
 		})
 	}
 	close(start)
 	wg.Wait()
-	var winner *kyc.IdempotencyRecord
+	ran := 0
+	var body string
 	for _, r := range results {
-		if r.err != nil {
-			t.Fatalf("ClaimIdempotencyKey: %v", r.err)
-		}
-		if r.claimed {
-			if winner != nil {
-				t.Fatal("two requests claimed the same key")
-			}
-			winner = r.rec
+		switch {
+		case r.err != nil:
+			t.Fatalf("claim: %v", r.err)
+		case r.existing == nil:
+			ran++
+		case body == "":
+			body = string(r.existing.Body)
+		case string(r.existing.Body) != body:
+			t.Fatalf("two responses kept for one key: %s and %s", body, r.existing.Body)
 		}
 	}
-	if winner == nil {
-		t.Fatal("no request claimed the key")
+	users, _, err := st.ListUsers(t.Context(), tn.ID, kyc.UserFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, r := range results {
-		if !r.claimed && (r.existing.State != kyc.IdempotencyInFlight || r.existing.Token != winner.Token) {
-			t.Fatalf("a loser saw %+v, want the winner's in-flight claim", r.existing)
-		}
+	if ran != 1 || len(users) != 1 || body != `{"id":"`+users[0].ID+`"}` {
+		t.Fatalf("%d requests ran, %d users, replayed %s; want one of each", ran, len(users), body)
 	}
 }

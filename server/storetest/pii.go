@@ -42,13 +42,12 @@ func testNoPlaintextPersonalData(t *testing.T, st kyc.Store) {
 		t.Fatal(err)
 	}
 	// So does caching a response that holds it.
-	rec := claim(tn.ID, "pii", time.Hour, time.Minute)
-	mustClaim(t, st, rec, true)
+	rec := record(tn.ID, "pii", time.Hour)
 	body, err := json.Marshal(person.Fields)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CompleteIdempotencyKey(ctx, tn.ID, "pii", rec.Token, 201, body); err != nil {
+	if _, err := claimOnce(t, st, rec, response(rec, 201, string(body)), nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustGetUser(t, st, tn.ID, company.ID); got.Fields.EIN != "84-7291635" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kiraapi/kira/openapi/timestamp"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -102,7 +103,7 @@ func testUpdateUser(t *testing.T, st kyc.Store) {
 		}
 		got.Status, got.Attempts = kyc.StatusRejected, 1
 		got.Fields.Email, got.Fields.SSN, got.Fields.Metadata = "new@example.com", "222-33-4444", nil
-		got.Reasons = []kyc.Reason{{Reason: "Mismatch.", CreatedAt: base.Add(time.Minute)}}
+		got.Reasons = []kyc.Reason{{Reason: "Mismatch.", CreatedAt: timestamp.Of(base.Add(time.Minute))}}
 		got.UpdatedAt = base.Add(time.Hour)
 		want = got
 		return tx.UpdateUser(t.Context(), got)
@@ -305,6 +306,12 @@ func testListUsersInvalidCursor(t *testing.T, st kyc.Store) {
 	for _, cursor := range []string{
 		"not a cursor!", enc([]byte("no separator")), enc([]byte("yesterday|" + uuid.NewString())),
 		enc([]byte(base.Format(time.RFC3339Nano) + "|")),
+		// Well-formed but not a cursor this server made: each would be a page of nothing.
+		enc([]byte(base.Format(time.RFC3339Nano) + "|not-a-uuid")),
+		enc([]byte(base.Format(time.RFC3339Nano) + "|" + strings.ToUpper(uuid.NewString()))),
+		enc([]byte(base.In(time.FixedZone("x", 3600)).Format(time.RFC3339Nano) + "|" + uuid.NewString())),
+		enc([]byte(base.Format(time.RFC3339Nano)+"|"+uuid.NewString())) + "==",
+		enc([]byte(base.Format(time.RFC3339Nano) + "|" + uuid.NewString() + "\x00")),
 	} {
 		_, _, err := st.ListUsers(t.Context(), tn.ID, kyc.UserFilter{Cursor: cursor})
 		e := wantCode(t, err, kyc.EInvalid)

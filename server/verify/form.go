@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -220,6 +221,8 @@ type submission struct {
 func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Values) (*submission, map[string]string) {
 	values := map[string]string{}
 	body := map[string]any{}
+	// Text a browser cannot have sent as typed, which storage would change or refuse.
+	textProblems := map[string]string{}
 	for _, f := range fields {
 		v := strings.TrimSpace(post.Get(f.Name))
 		if f.Name == "ssn" || f.Name == "ein" {
@@ -228,10 +231,14 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Val
 		if v == "" {
 			continue
 		}
+		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+			textProblems[f.Name] = "must be text without NUL characters"
+			continue
+		}
 		values[f.Name] = v
 		body[f.Name] = v
 	}
-	problems := map[string]string{}
+	problems := textProblems
 	schema := spec.Components.Schemas["UserUpdateRequest"].Value
 	opts := append(openapi.ValidationOptions(), openapi3.MultiErrors(), openapi3.VisitAsRequest())
 	if err := schema.VisitJSON(body, opts...); err != nil {

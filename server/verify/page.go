@@ -37,6 +37,9 @@ type Page struct {
 	Links  Links
 	Spec   *openapi3.T
 	Logger *slog.Logger
+	// FrameAncestors are the origins (scheme://host[:port]) besides the page's own that may show
+	// it in a frame (KIRA_FRAME_ANCESTORS); none by default.
+	FrameAncestors []string
 }
 
 // Pattern is the route the page handles, for an http.ServeMux.
@@ -48,10 +51,13 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if len(p.FrameAncestors) == 0 {
+		h.Set("X-Frame-Options", "SAMEORIGIN") // for browsers without CSP frame-ancestors
+	}
 	id := r.PathValue("sessionId")
 	var token string
 	switch r.Method {
-	case http.MethodGet:
+	case http.MethodGet, http.MethodHead:
 		token = r.URL.Query().Get("token")
 	case http.MethodPost:
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -61,7 +67,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		token = r.PostForm.Get("token")
 	default:
-		h.Set("Allow", "GET, POST")
+		h.Set("Allow", "GET, HEAD, POST")
 		p.message(w, http.StatusMethodNotAllowed, "Something went wrong", "This page only takes the verification form.")
 		return
 	}
@@ -75,7 +81,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fields := fieldsToAsk(u)
-	if r.Method == http.MethodGet {
+	if r.Method != http.MethodPost {
 		p.form(w, http.StatusOK, se, u, token, fields, currentValues(u), nil)
 		return
 	}
@@ -105,18 +111,23 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, redirectTo(done, user), http.StatusSeeOther)
 }
 
-// redirectTo is the session's redirect_uri with user_id, session_id and status added to its query.
+// redirectTo is the session's redirect_uri exactly as the integrator gave it, with user_id,
+// session_id and status appended to its query (before any fragment): nothing of the original is
+// dropped, decoded again or reordered.
 func redirectTo(se *kyc.Session, u *kyc.User) string {
-	target, err := url.Parse(se.RedirectURI)
-	if err != nil {
-		return se.RedirectURI
+	uri, fragment, hasFragment := strings.Cut(se.RedirectURI, "#")
+	sep := "?"
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		sep = "&"
+		if i == len(uri)-1 || strings.HasSuffix(uri, "&") {
+			sep = ""
+		}
 	}
-	q := target.Query()
-	q.Set("user_id", u.ID)
-	q.Set("session_id", se.ID)
-	q.Set("status", string(u.Status))
-	target.RawQuery = q.Encode()
-	return target.String()
+	out := uri + sep + "user_id=" + url.QueryEscape(u.ID) + "&session_id=" + url.QueryEscape(se.ID) + "&status=" + url.QueryEscape(string(u.Status))
+	if hasFragment {
+		out += "#" + fragment
+	}
+	return out
 }
 
 // merge returns the values to show again after a failed post: what was typed, except secrets.
@@ -143,7 +154,7 @@ func (p *Page) form(w http.ResponseWriter, status int, se *kyc.Session, u *kyc.U
 	if target, err := url.Parse(se.RedirectURI); err == nil {
 		origin = " " + target.Scheme + "://" + target.Host
 	}
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"+origin+"; base-uri 'none'")
+	p.setCSP(w, "form-action 'self'"+origin)
 	p.render(w, formPage, status, map[string]any{
 		"Title":  title,
 		"Lead":   lead,
@@ -168,8 +179,15 @@ func (p *Page) failure(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (p *Page) message(w http.ResponseWriter, status int, title, lead string) {
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'")
+	p.setCSP(w, "form-action 'none'")
 	p.render(w, messagePage, status, map[string]any{"Title": title, "Lead": lead})
+}
+
+// setCSP sets the page's Content-Security-Policy with the given form-action directive: nothing
+// loads from elsewhere, and only the page's own origin and FrameAncestors may frame it.
+func (p *Page) setCSP(w http.ResponseWriter, formAction string) {
+	ancestors := strings.Join(append([]string{"'self'"}, p.FrameAncestors...), " ")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; "+formAction+"; base-uri 'none'; frame-ancestors "+ancestors)
 }
 
 func (p *Page) render(w http.ResponseWriter, t *template.Template, status int, data any) {

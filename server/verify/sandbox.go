@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kiraapi/kira/openapi/timestamp"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -43,7 +44,7 @@ func (s Sandbox) Decide(_ context.Context, u *kyc.User) (kyc.Decision, error) {
 		return kyc.Decision{Status: kyc.StatusRejected, Reasons: []kyc.Reason{{
 			Reason:          "Your information could not be verified",
 			DeveloperReason: "Sandbox: this test identifier is always rejected.",
-			CreatedAt:       now().UTC(),
+			CreatedAt:       timestamp.Of(now()),
 		}}}, nil
 	case review:
 		return kyc.Decision{Status: kyc.StatusReview}, nil

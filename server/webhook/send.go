@@ -59,8 +59,9 @@ func post(ctx context.Context, client *http.Client, endpoint *kyc.WebhookEndpoin
 }
 
 // newRequest builds a delivery: the event's payload exactly as stored, with the Standard Webhooks
-// headers (one signature per current secret) and x-signature-sha256 (keyed with the current
-// secret string as the integrator has it).
+// headers and x-signature-sha256 (keyed with the secret string as the integrator has it), each
+// with one signature per current secret, so that a receiver still on the previous secret keeps
+// verifying during a rotation.
 func newRequest(ctx context.Context, endpoint *kyc.WebhookEndpoint, event *kyc.Event, now time.Time) (*http.Request, error) {
 	body := []byte(event.Payload)
 	secrets := endpoint.SigningSecrets(now)
@@ -81,7 +82,7 @@ func newRequest(ctx context.Context, endpoint *kyc.WebhookEndpoint, event *kyc.E
 	req.Header.Set(clientwebhook.HeaderID, event.ID)
 	req.Header.Set(clientwebhook.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
 	req.Header.Set(clientwebhook.HeaderSignature, strings.Join(signatures, " "))
-	req.Header.Set(clientwebhook.HeaderSHA256, clientwebhook.SignatureSHA256(endpoint.Secret, body))
+	req.Header.Set(clientwebhook.HeaderSHA256, clientwebhook.SignaturesSHA256(secrets, body))
 	return req, nil
 }
 

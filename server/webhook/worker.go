@@ -45,9 +45,10 @@ type DeliveryObserver interface {
 	ObserveDelivery(outcome string, attempts int)
 }
 
-// Timeout lets an attempt run its course: River's own timeout is only a backstop.
+// Timeout lets an attempt run its course (DeliveryTimeout) and record it; it stays within
+// jobs.Timeout, so that an attempt cut off by a crash is made again within about a minute.
 func (w *Worker) Timeout(*river.Job[jobs.DeliverWebhookArgs]) time.Duration {
-	return 2 * DeliveryTimeout
+	return DeliveryTimeout + 5*time.Second
 }
 
 // Work implements river.Worker.

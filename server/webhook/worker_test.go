@@ -111,3 +111,12 @@ func TestWorkerForgetsPrunedDeliveries(t *testing.T) {
 		t.Errorf("Work on a pruned delivery = %v", err)
 	}
 }
+
+// TestDeliveryTimeoutWithinRescue: an attempt is cut off before River could take its job for
+// abandoned and run it beside itself, and within the client-wide job timeout.
+func TestDeliveryTimeoutWithinRescue(t *testing.T) {
+	if got := (&Worker{}).Timeout(nil); got <= DeliveryTimeout || got > jobs.Timeout || got >= jobs.RescueAfter {
+		t.Errorf("delivery job timeout %v: want above DeliveryTimeout %v, at most jobs.Timeout %v, below jobs.RescueAfter %v",
+			got, DeliveryTimeout, jobs.Timeout, jobs.RescueAfter)
+	}
+}

@@ -137,9 +137,9 @@ func (l *listener) start(ctx context.Context) error {
 			return err
 		}
 		if ev.CreatedAt.Before(started) {
-			l.seen[ev.Id] = ev.CreatedAt
+			l.seen[ev.Id] = ev.CreatedAt.Time
 			if ev.CreatedAt.After(l.cutoff) {
-				l.cutoff = ev.CreatedAt
+				l.cutoff = ev.CreatedAt.Time
 			}
 		}
 	}
@@ -160,10 +160,10 @@ func (l *listener) poll(ctx context.Context) ([]apitypes.EventRecord, error) {
 		if _, ok := l.seen[ev.Id]; ok {
 			continue
 		}
-		l.seen[ev.Id] = ev.CreatedAt
+		l.seen[ev.Id] = ev.CreatedAt.Time
 		fresh = append(fresh, ev)
 		if ev.CreatedAt.After(newest) {
-			newest = ev.CreatedAt
+			newest = ev.CreatedAt.Time
 		}
 	}
 	if c := newest.Add(-lookback); c.After(l.cutoff) {

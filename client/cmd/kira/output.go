@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kiraapi/kira/client"
+	"github.com/kiraapi/kira/gen/apitypes"
 )
 
 // printJSON writes v as indented JSON.
@@ -105,7 +106,7 @@ func str[T ~string](p *T) string {
 	return string(*p)
 }
 
-func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+func timestamp(t apitypes.DateTime) string { return t.UTC().Format(time.RFC3339) }
 
 // readBody reads the JSON document named by the required -f flag, and returns it with a client to
 // send it.

@@ -90,7 +90,7 @@ func open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*databas
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, Keyring: keyring, Logger: logger})
+	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, Keyring: keyring, Logger: logger, MaxConns: cfg.DBMaxConns})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -182,6 +182,8 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 		VerificationDelay: cfg.SandboxDelay,
 		PublicURL:         cfg.PublicURL,
 		EventRetention:    cfg.EventRetention,
+		CORSOrigins:       cfg.CORSOrigins,
+		FrameAncestors:    cfg.FrameAncestors,
 		MetricsElsewhere:  metricsLn != nil,
 		TracerProvider:    tp,
 	})
@@ -203,7 +205,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	}()
 
 	servers := []*http.Server{newServer(svc.Handler, logger)}
-	lns := []net.Listener{apiLn}
+	lns := []net.Listener{httpapi.Listen(apiLn)}
 	if metricsLn != nil {
 		servers = append(servers, newServer(svc.Metrics.Handler(), logger))
 		lns = append(lns, metricsLn)
@@ -242,16 +244,11 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	return nil
 }
 
-// newServer serves h with the service's timeouts.
+// newServer serves h with the API's limits and timeouts.
 func newServer(h http.Handler, logger *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := &http.Server{Handler: h, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	httpapi.ConfigureServer(srv)
+	return srv
 }
 
 // provision makes sure a tenant can call the API at once: the one configured in the environment,
