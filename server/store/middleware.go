@@ -10,8 +10,8 @@ import (
 )
 
 // UseJobMiddleware makes the jobs the store queues in its transactions go through River
-// middleware, such as tracing.JobMiddleware, which records the queuing span. Call it before the
-// store is used.
+// middleware, such as tracing.JobMiddleware, which records the queuing span. It replaces the
+// middleware of an earlier call. Call it while nothing else uses the store (before serving).
 func (s *Store) UseJobMiddleware(mw ...rivertype.Middleware) error {
 	var err error
 	switch b := s.db.(type) {

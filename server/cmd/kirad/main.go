@@ -207,7 +207,9 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	servers := []*http.Server{newServer(svc.Handler, logger)}
 	lns := []net.Listener{httpapi.Listen(apiLn)}
 	if metricsLn != nil {
-		servers = append(servers, newServer(svc.Metrics.Handler(), logger))
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", svc.Metrics.Handler())
+		servers = append(servers, newServer(mux, logger))
 		lns = append(lns, metricsLn)
 	}
 	errc := make(chan error, len(servers))
