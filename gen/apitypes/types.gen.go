@@ -1627,6 +1627,11 @@ type User struct {
 	// RepresentativeTitle Example: President
 	RepresentativeTitle *Title `json:"representative_title,omitempty"`
 
+	// RequiresReverification In the response to `PUT` only: `true` when that request changed verified identity data
+	// of a `VERIFIED` user, which is therefore being verified again (the user is now
+	// `VERIFYING`).
+	RequiresReverification *bool `json:"requires_reverification,omitempty"`
+
 	// SsnLast4 The last four characters of a secret identifier.
 	//
 	// Example: 6789
@@ -1643,6 +1648,14 @@ type User struct {
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	UpdatedAt DateTime `json:"updated_at"`
+
+	// UpdatedFields In the response to `PUT` only: the fields that request changed, in a stable order. A
+	// field sent with the value it already had is not listed; an empty list means nothing
+	// changed (and `updated_at` did not move).
+	//
+	//
+	// Example: ["address_street","phone"]
+	UpdatedFields *[]string `json:"updated_fields,omitempty"`
 
 	// VerificationAttempts How many verification attempts have been started for this user.
 	VerificationAttempts int32 `json:"verification_attempts"`

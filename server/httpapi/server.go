@@ -79,6 +79,9 @@ func New(opts Options) (http.Handler, error) {
 	if opts.Tracer == nil {
 		opts.Tracer = noop.NewTracerProvider().Tracer(tracing.Name)
 	}
+	if err := checkFieldTable(); err != nil {
+		return nil, err
+	}
 	spec := opts.Spec
 	specJSON, err := json.Marshal(spec)
 	if err != nil {
