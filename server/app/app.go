@@ -18,6 +18,7 @@ import (
 	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/apidocs"
 	"github.com/kiraapi/kira/server/auth"
+	"github.com/kiraapi/kira/server/hosted"
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
@@ -144,9 +145,9 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	links := verify.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
-	page := &verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors}
-	mount := map[string]http.Handler{verify.Pattern: httpapi.Instrument(page, verify.Pattern, "hostedVerificationPage", m, tracer)}
+	links := hosted.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
+	page := &hosted.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors}
+	mount := map[string]http.Handler{hosted.Pattern: httpapi.Instrument(page, hosted.Pattern, "hostedVerificationPage", m, tracer)}
 	for _, p := range apidocs.Patterns {
 		mount[p] = apidocs.Handler()
 	}

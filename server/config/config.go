@@ -247,19 +247,6 @@ func countSet(vals ...string) int {
 	return n
 }
 
-// SQLitePath is the database file when the database is SQLite, "" for PostgreSQL.
-func (c Config) SQLitePath() string {
-	switch {
-	case c.DatabaseURL == "":
-		return "kira.db"
-	case strings.HasPrefix(c.DatabaseURL, "sqlite:"):
-		return strings.TrimPrefix(strings.TrimPrefix(c.DatabaseURL, "sqlite:"), "//")
-	case strings.HasPrefix(c.DatabaseURL, "file:"):
-		return strings.TrimPrefix(c.DatabaseURL, "file:")
-	}
-	return ""
-}
-
 // LogValue implements slog.LogValuer; the database password never reaches the log.
 func (c Config) LogValue() slog.Value {
 	db := "sqlite (kira.db)"

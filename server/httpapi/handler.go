@@ -15,10 +15,10 @@ import (
 type handler struct {
 	ready    func(context.Context) error
 	auth     Authenticator
-	users    *kyc.Service
+	users    UserService
 	sandbox  bool
 	linkFor  func(sessionID string) string
-	webhooks *kyc.Webhooks
+	webhooks WebhookService
 }
 
 var _ apiserver.StrictServerInterface = (*handler)(nil)

@@ -41,11 +41,11 @@ type Options struct {
 	// Auth checks credentials.
 	Auth Authenticator
 	// Users carries out the user use cases.
-	Users *kyc.Service
+	Users UserService
 	// Store keeps idempotency records, in the transaction of the request they belong to.
 	Store kyc.Store
 	// Hasher hashes idempotency keys before they are stored.
-	Hasher KeyHasher
+	Hasher kyc.KeyHasher
 	// RateLimit is the per-API-key request budget.
 	RateLimit RateLimit
 	// Sandbox enables the sandbox helper routes; without it they answer 404.
@@ -53,7 +53,7 @@ type Options struct {
 	// LinkFor returns the absolute URL of a verification session's hosted page.
 	LinkFor func(sessionID string) string
 	// Webhooks carries out the webhook endpoint and events use cases.
-	Webhooks *kyc.Webhooks
+	Webhooks WebhookService
 	// Metrics, when set, records every answered request.
 	Metrics Observer
 	// Tracer makes a span per request; nil makes none.

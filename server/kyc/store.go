@@ -17,6 +17,13 @@ type Tenant struct {
 	UpdatedAt    time.Time
 }
 
+// KeyHasher hashes lookup values with a secret key (secret.Keyring), so that what clients send
+// as keys (idempotency keys) or what links carry is never stored or derivable as sent.
+type KeyHasher interface {
+	// Hash returns a keyed hash of value for purpose.
+	Hash(purpose, value string) string
+}
+
 // UserFilter narrows a user listing. Cursor is the opaque NextCursor of the previous page.
 type UserFilter struct {
 	Status Status

@@ -17,7 +17,7 @@ import (
 // is decided after the restart. A provider error is retried by River with backoff.
 type Worker struct {
 	river.WorkerDefaults[jobs.VerifyUserArgs]
-	Users    *kyc.Service
+	Users    Decisions
 	Provider kyc.Provider
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -31,6 +31,12 @@ type Worker struct {
 // new status, verifying how long the user was VERIFYING (since the attempt was queued).
 type DecisionObserver interface {
 	ObserveDecision(outcome string, verifying time.Duration)
+}
+
+// Decisions is what the worker needs of the user use cases: kyc.Service, or a fake in tests.
+type Decisions interface {
+	GetUser(ctx context.Context, tenantID, id string) (*kyc.User, error)
+	ApplyDecision(ctx context.Context, tenantID, userID string, attempt int, d kyc.Decision) error
 }
 
 // Work implements river.Worker.

@@ -110,7 +110,7 @@ func loadKeyring(cfg config.Config, logger *slog.Logger) (*secret.Keyring, error
 		}
 	case cfg.Mode == config.Sandbox:
 		dir := "."
-		if p := cfg.SQLitePath(); p != "" {
+		if p, err := store.SQLitePath(cfg.DatabaseURL); err == nil {
 			dir = filepath.Dir(p)
 		}
 		path := filepath.Join(dir, "kira.key")
