@@ -4,21 +4,34 @@ GO      ?= go
 OASDIFF := $(GO) run github.com/oasdiff/oasdiff@v1.37.0
 SPEC    := openapi/openapi.yaml
 RELEASED_SPEC := openapi/released/openapi.yaml
+# The renderer of the /docs page, vendored from npm by `make redoc` into server/apidocs/redoc.
+REDOC_VERSION := 2.5.4
+REDOC_DIR := server/apidocs/redoc
 
 .DEFAULT_GOAL := help
-.PHONY: help run test generate check check-generated check-format vet lint-spec breaking check-deps release-spec bench
+.PHONY: help run test generate check check-generated check-format vet lint-spec breaking check-deps release-spec bench redoc
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: ## Serve the API on 127.0.0.1:8080 with the embedded database (sandbox mode)
-	$(GO) run ./server/cmd/kirad
+run: ## Serve the API on 127.0.0.1:8080 with the embedded database (sandbox mode), logging text
+	KIRA_LOG_FORMAT=$${KIRA_LOG_FORMAT:-text} $(GO) run ./server/cmd/kirad
 
-test: ## Run the test suite (set KIRA_TEST_DATABASE_URL to include PostgreSQL)
+test: ## Run the test suite (set KIRA_TEST_DATABASE_URL to include PostgreSQL; the browser tests need Chromium)
+	@test -n "$$KIRA_TEST_DATABASE_URL" || echo "make test: skipping the PostgreSQL tests; to include them, create a database and set KIRA_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/DB?sslmode=disable"
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || \
+		echo "make test: skipping the browser tests; to include them, apt-get install chromium"
 	$(GO) test -count=1 -parallel 4 ./...
 
 generate: ## Regenerate the Go bindings in gen/ from the spec
 	$(GO) generate ./gen/...
+
+redoc: ## Vendor Redoc's standalone bundle, the /docs page's renderer, at REDOC_VERSION (then commit it)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	npm pack --silent --pack-destination "$$tmp" redoc@$(REDOC_VERSION) >/dev/null && \
+	tar xzf "$$tmp/redoc-$(REDOC_VERSION).tgz" -C "$$tmp" && \
+	cp "$$tmp/package/bundles/redoc.standalone.js" "$$tmp/package/bundles/redoc.standalone.js.LICENSE.txt" "$$tmp/package/LICENSE" $(REDOC_DIR)/ && \
+	echo $(REDOC_VERSION) > $(REDOC_DIR)/VERSION && echo "vendored redoc $(REDOC_VERSION) into $(REDOC_DIR)"
 
 check: check-generated check-format vet check-deps lint-spec breaking ## Everything CI checks besides the tests
 

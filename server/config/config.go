@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -62,7 +63,21 @@ type Config struct {
 	// the default, means 16 for PostgreSQL unless the URL sets pool_max_conns, and 4 readers
 	// beside the one writer for SQLite).
 	DBMaxConns int
+	// MetricsAddr, when set, is a separate host:port that serves GET /metrics
+	// (KIRA_METRICS_ADDR); unset, /metrics is served on Addr.
+	MetricsAddr string
+	// LogFormat is json or text (KIRA_LOG_FORMAT, default json).
+	LogFormat string
+	// LogLevel is the least severe level logged (KIRA_LOG_LEVEL: debug, info, warn or error;
+	// default info).
+	LogLevel slog.Level
 }
+
+// The log formats.
+const (
+	LogJSON = "json"
+	LogText = "text"
+)
 
 // FromEnv reads the configuration through getenv (os.Getenv in production, a map in tests).
 func FromEnv(getenv func(string) string) (Config, error) {
@@ -81,6 +96,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		PublicURL:     strings.TrimRight(getenv("KIRA_PUBLIC_URL"), "/"),
 
 		EventRetention: 720 * time.Hour,
+		MetricsAddr:    getenv("KIRA_METRICS_ADDR"),
+		LogFormat:      strings.ToLower(getenv("KIRA_LOG_FORMAT")),
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
@@ -88,7 +105,26 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.Mode == "" {
 		c.Mode = Sandbox
 	}
+	if c.LogFormat == "" {
+		c.LogFormat = LogJSON
+	}
 	var errs []error
+	if err := checkAddr(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("KIRA_ADDR %w", err))
+	}
+	if c.MetricsAddr != "" {
+		if err := checkAddr(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("KIRA_METRICS_ADDR %w", err))
+		}
+	}
+	if c.LogFormat != LogJSON && c.LogFormat != LogText {
+		errs = append(errs, errors.New("KIRA_LOG_FORMAT must be json or text"))
+	}
+	if v := getenv("KIRA_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, errors.New("KIRA_LOG_LEVEL must be debug, info, warn or error"))
+		}
+	}
 	if c.Mode != Sandbox && c.Mode != Production {
 		errs = append(errs, errors.New("KIRA_MODE must be sandbox or production"))
 	}
@@ -148,7 +184,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.DBMaxConns = n
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.Addr
+		c.PublicURL = "http://" + Reachable(c.Addr)
 	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, errors.New("KIRA_PUBLIC_URL must be an absolute http(s) URL"))
 	}
@@ -156,6 +192,32 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+// checkAddr checks a listening address: host:port, where the host may be empty (every
+// interface) and the port is a number. The error reads after the variable's name.
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil || strings.ContainsAny(host, "/ ") {
+		return fmt.Errorf("must be host:port, such as 127.0.0.1:8080 or :8080 for every interface (got %q)", addr)
+	}
+	return nil
+}
+
+// Reachable is addr with a host that a browser on this machine reaches: an address that listens on
+// every interface (":8080", "0.0.0.0:8080", "[::]:8080") becomes 127.0.0.1:PORT.
+func Reachable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr
 }
 
 // origins parses a comma-separated list of origins: scheme://host[:port], http or https, nothing
@@ -201,12 +263,15 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("encryption_key_set", c.EncryptionKey != ""),
 		slog.Bool("tenant_from_env", c.APIKey != ""),
 		slog.Float64("rate_limit_per_second", c.RateLimit),
-		slog.Duration("sandbox_delay", c.SandboxDelay),
+		slog.String("sandbox_delay", c.SandboxDelay.String()),
 		slog.Int("max_verification_attempts", c.MaxAttempts),
 		slog.String("public_url", c.PublicURL),
-		slog.Duration("event_retention", c.EventRetention),
+		slog.String("event_retention", c.EventRetention.String()),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Any("frame_ancestors", c.FrameAncestors),
 		slog.Int("db_max_conns", c.DBMaxConns),
+		slog.String("metrics_addr", c.MetricsAddr),
+		slog.String("log_format", c.LogFormat),
+		slog.String("log_level", c.LogLevel.String()),
 	)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,7 +37,8 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the scripts of testdata/script, each against a sandbox of its own served
 // in-process on SQLite (verification decides at once), with KIRA_BASE_URL and a tenant's
-// credentials in the environment, and a receiver of forwarded events at $RECEIVER_URL.
+// credentials in the environment, a receiver of forwarded events at $RECEIVER_URL, and the shipped
+// example files in $EXAMPLES.
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	testscript.Run(t, testscript.Params{
@@ -96,6 +98,11 @@ func setupSandbox(env *testscript.Env) error {
 	env.Setenv("KIRA_CLIENT_ID", creds.ClientID)
 	env.Setenv("KIRA_PASSWORD", creds.Password)
 	env.Setenv("RECEIVER_URL", hooks.URL+"/hook")
+	examples, err := filepath.Abs("examples")
+	if err != nil {
+		return err
+	}
+	env.Setenv("EXAMPLES", examples)
 	port, err := freePort()
 	if err != nil {
 		return err
