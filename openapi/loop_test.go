@@ -1,0 +1,240 @@
+package openapi_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/kiraapi/kira/openapi"
+)
+
+// newOperation is the operation TestAddingAnOperation adds to a copy of the spec: the README's
+// walkthrough, DELETE /v1/users/{userId}, answering the user as it was.
+const newOperation = `    delete:
+      tags: [Users]
+      operationId: deleteUser
+      summary: Delete a user
+      description: Deletes the user and answers it as it was.
+      responses:
+        '200':
+          description: The user, as it was.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/User'
+              examples:
+                verified:
+                  $ref: '#/components/examples/VerifiedUser'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '404':
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/Error'
+`
+
+// TestAddingAnOperation walks the spec-edit loop on a copy of the module: it adds an operation to
+// the spec, runs `go generate ./gen/...` and builds kirad and kira. Then the server answers the new
+// operation 501 not_implemented in the error schema, and `kira mock` answers it from its example.
+func TestAddingAnOperation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and builds a copy of the module")
+	}
+	t.Parallel()
+	doc, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	operations := 0
+	for _, item := range doc.Paths.Map() {
+		operations += len(item.Operations())
+	}
+
+	dir := t.TempDir()
+	copyModule(t, "..", dir)
+	specPath := filepath.Join(dir, "openapi", "openapi.yaml")
+	spec, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchor := []byte("  /v1/users/{userId}:\n")
+	if bytes.Count(spec, anchor) != 1 {
+		t.Fatalf("the spec has no single %q path item", anchor)
+	}
+	spec = bytes.Replace(spec, anchor, append(anchor, newOperation...), 1)
+	if err := os.WriteFile(specPath, spec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	goCmd(t, dir, "generate", "./gen/...")
+	bin := filepath.Join(dir, "bin")
+	goCmd(t, dir, "build", "-o", bin+string(filepath.Separator), "./server/cmd/kirad", "./client/cmd/kira")
+
+	user := "/v1/users/e9610a11-d514-4587-85dc-e18e2b461e55"
+
+	// kirad: 501 not_implemented, in the error schema.
+	kirad := start(t, filepath.Join(bin, "kirad"), nil, []string{
+		"KIRA_ADDR=127.0.0.1:0", "KIRA_MODE=sandbox", "KIRA_DATABASE_URL=sqlite:" + filepath.Join(dir, "kira.db"),
+		"KIRA_API_KEY=kira_sk_loop_test", "KIRA_CLIENT_ID=loop-test", "KIRA_PASSWORD=loop-test-password",
+	}, regexp.MustCompile(`"msg":"listening".*"addr":"([^"]+)"`))
+	status, raw := call(t, "POST", "http://"+kirad+"/auth", http.Header{"X-Api-Key": {"kira_sk_loop_test"}},
+		`{"client_id":"loop-test","password":"loop-test-password"}`)
+	if status != http.StatusOK {
+		t.Fatalf("login: %d %s", status, raw)
+	}
+	var login struct {
+		Data struct {
+			AccessToken string `json:"access_token"`
+		}
+	}
+	if err := json.Unmarshal(raw, &login); err != nil {
+		t.Fatal(err)
+	}
+	creds := http.Header{"X-Api-Key": {"kira_sk_loop_test"}, "Authorization": {"Bearer " + login.Data.AccessToken}}
+	status, raw = call(t, "DELETE", "http://"+kirad+user, creds, "")
+	var body any
+	if err := json.Unmarshal(raw, &body); err != nil {
+		t.Fatalf("kirad: %d %s: %v", status, raw, err)
+	}
+	if err := doc.Components.Schemas["Error"].Value.VisitJSON(body, openapi3.VisitAsResponse()); err != nil {
+		t.Errorf("kirad: the answer is not in the error schema: %v\n%s", err, raw)
+	}
+	if status != http.StatusNotImplemented || !strings.Contains(string(raw), `"code":"not_implemented"`) {
+		t.Errorf("kirad: DELETE %s = %d %s, want 501 not_implemented", user, status, raw)
+	}
+
+	// kira mock: the example, and one operation more.
+	mock := start(t, filepath.Join(bin, "kira"), []string{"mock", "--port", "0"}, nil,
+		regexp.MustCompile(`Mock Kira API on http://(\S+): `+strconv.Itoa(operations+1)+` operations`))
+	status, raw = call(t, "DELETE", "http://"+mock+user, http.Header{"X-Api-Key": {"k"}, "Authorization": {"Bearer t"}}, "")
+	if status != http.StatusOK || !strings.Contains(string(raw), `"status":"VERIFIED"`) {
+		t.Errorf("kira mock: DELETE %s = %d %s, want 200 with the VerifiedUser example", user, status, raw)
+	}
+}
+
+// copyModule copies what building the module needs from src to dst: go.mod, go.sum, tools.go
+// and the Go trees, without node_modules or the TypeScript sources.
+func copyModule(t *testing.T, src, dst string) {
+	t.Helper()
+	for _, name := range []string{"go.mod", "go.sum", "tools.go", "openapi", "gen", "server", "client"} {
+		root := filepath.Join(src, name)
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(src, path)
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if d.Name() == "node_modules" || rel == filepath.Join("openapi", "ts") {
+					return filepath.SkipDir
+				}
+				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+		})
+		if err != nil {
+			t.Fatalf("copy %s: %v", name, err)
+		}
+	}
+}
+
+// goCmd runs the go command in dir and fails the test with its output if it fails.
+func goCmd(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), "go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// start runs a program until the test ends and returns the first submatch of ready in its
+// stderr (its address), once a line matches.
+func start(t *testing.T, path string, args, env []string, ready *regexp.Regexp) string {
+	t.Helper()
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	found := make(chan string, 1)
+	go func() {
+		var seen bytes.Buffer
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := ready.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				_, _ = io.Copy(io.Discard, stderr)
+				return
+			}
+			seen.WriteString(sc.Text() + "\n")
+		}
+		found <- "\n" + seen.String()
+	}()
+	select {
+	case got := <-found:
+		if strings.HasPrefix(got, "\n") {
+			t.Fatalf("%s exited before %q:%s", filepath.Base(path), ready, got)
+		}
+		return got
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s: no %q within 30s", filepath.Base(path), ready)
+	}
+	return ""
+}
+
+// call sends a request and returns the status and body.
+func call(t *testing.T, method, url string, header http.Header, body string) (int, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = header.Clone()
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, raw
+}
