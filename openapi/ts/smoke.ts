@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   // Create a user with an idempotency key; the same key replays the same user.
   const body: Schemas["UserCreateRequest"] = {
     type: "individual",
-    email: "ts.client@example.com",
+    email: `ts-client-${crypto.randomUUID().slice(0, 8)}@example.com`,
     first_name: "Ada",
     last_name: "Lovelace",
   };
