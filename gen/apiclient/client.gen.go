@@ -240,12 +240,25 @@ type ClientInterface interface {
 
 	// UpdateUserWithBody Update a user
 	//
-	// Partial update: only the fields sent are written; the others keep their values. `type` and
-	// `status` cannot be changed (sending them is a 400). When the update completes a `CREATED`
-	// user, verification starts, as on create (`verification_triggered: true`). Correcting a
-	// `REJECTED` user starts a new verification attempt, up to the attempt limit (then 409
-	// `verification_attempts_exhausted`). A user that is `VERIFYING` or `REVIEW` cannot be
-	// changed until the decision (409 `invalid_transition`).
+	// Partial update: only the fields sent are written; the others keep their values, and a
+	// list or map sent (`associated_persons`, `metadata`) replaces the stored one whole. `type`
+	// and `status` cannot be changed (sending them is a 400).
+	//
+	// A field sent with the value it already has is not a change (secrets are compared with what
+	// is stored); the response lists what did change in `updated_fields`, and an update that
+	// changes nothing writes nothing (`updated_at` stays).
+	//
+	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
+	//   `REJECTED`, and never start a verification.
+	// - A change to identity data (every other field) that leaves the user complete starts a
+	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
+	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
+	//   `verification_attempts_exhausted`); for a `VERIFIED` user, the changed identity is
+	//   verified again (`requires_reverification: true`, the user becomes `VERIFYING`; this
+	//   attempt is allowed whatever the limit, and counts).
+	// - A user that is `VERIFYING` or `REVIEW` cannot change until the decision: 409
+	//   `invalid_transition`, with an `errors` entry for every field that would have changed, in
+	//   a stable order.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -254,12 +267,25 @@ type ClientInterface interface {
 
 	// UpdateUser Update a user
 	//
-	// Partial update: only the fields sent are written; the others keep their values. `type` and
-	// `status` cannot be changed (sending them is a 400). When the update completes a `CREATED`
-	// user, verification starts, as on create (`verification_triggered: true`). Correcting a
-	// `REJECTED` user starts a new verification attempt, up to the attempt limit (then 409
-	// `verification_attempts_exhausted`). A user that is `VERIFYING` or `REVIEW` cannot be
-	// changed until the decision (409 `invalid_transition`).
+	// Partial update: only the fields sent are written; the others keep their values, and a
+	// list or map sent (`associated_persons`, `metadata`) replaces the stored one whole. `type`
+	// and `status` cannot be changed (sending them is a 400).
+	//
+	// A field sent with the value it already has is not a change (secrets are compared with what
+	// is stored); the response lists what did change in `updated_fields`, and an update that
+	// changes nothing writes nothing (`updated_at` stays).
+	//
+	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
+	//   `REJECTED`, and never start a verification.
+	// - A change to identity data (every other field) that leaves the user complete starts a
+	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
+	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
+	//   `verification_attempts_exhausted`); for a `VERIFIED` user, the changed identity is
+	//   verified again (`requires_reverification: true`, the user becomes `VERIFYING`; this
+	//   attempt is allowed whatever the limit, and counts).
+	// - A user that is `VERIFYING` or `REVIEW` cannot change until the decision: 409
+	//   `invalid_transition`, with an `errors` entry for every field that would have changed, in
+	//   a stable order.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -643,12 +669,25 @@ func (c *Client) GetUser(ctx context.Context, userId UserId, reqEditors ...Reque
 
 // UpdateUserWithBody Update a user
 //
-// Partial update: only the fields sent are written; the others keep their values. `type` and
-// `status` cannot be changed (sending them is a 400). When the update completes a `CREATED`
-// user, verification starts, as on create (`verification_triggered: true`). Correcting a
-// `REJECTED` user starts a new verification attempt, up to the attempt limit (then 409
-// `verification_attempts_exhausted`). A user that is `VERIFYING` or `REVIEW` cannot be
-// changed until the decision (409 `invalid_transition`).
+// Partial update: only the fields sent are written; the others keep their values, and a
+// list or map sent (`associated_persons`, `metadata`) replaces the stored one whole. `type`
+// and `status` cannot be changed (sending them is a 400).
+//
+// A field sent with the value it already has is not a change (secrets are compared with what
+// is stored); the response lists what did change in `updated_fields`, and an update that
+// changes nothing writes nothing (`updated_at` stays).
+//
+//   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
+//     `REJECTED`, and never start a verification.
+//   - A change to identity data (every other field) that leaves the user complete starts a
+//     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
+//     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
+//     `verification_attempts_exhausted`); for a `VERIFIED` user, the changed identity is
+//     verified again (`requires_reverification: true`, the user becomes `VERIFYING`; this
+//     attempt is allowed whatever the limit, and counts).
+//   - A user that is `VERIFYING` or `REVIEW` cannot change until the decision: 409
+//     `invalid_transition`, with an `errors` entry for every field that would have changed, in
+//     a stable order.
 //
 // Takes any type of body and a specified content type.
 //
@@ -667,12 +706,25 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, userId UserId, contentT
 
 // UpdateUser Update a user
 //
-// Partial update: only the fields sent are written; the others keep their values. `type` and
-// `status` cannot be changed (sending them is a 400). When the update completes a `CREATED`
-// user, verification starts, as on create (`verification_triggered: true`). Correcting a
-// `REJECTED` user starts a new verification attempt, up to the attempt limit (then 409
-// `verification_attempts_exhausted`). A user that is `VERIFYING` or `REVIEW` cannot be
-// changed until the decision (409 `invalid_transition`).
+// Partial update: only the fields sent are written; the others keep their values, and a
+// list or map sent (`associated_persons`, `metadata`) replaces the stored one whole. `type`
+// and `status` cannot be changed (sending them is a 400).
+//
+// A field sent with the value it already has is not a change (secrets are compared with what
+// is stored); the response lists what did change in `updated_fields`, and an update that
+// changes nothing writes nothing (`updated_at` stays).
+//
+//   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
+//     `REJECTED`, and never start a verification.
+//   - A change to identity data (every other field) that leaves the user complete starts a
+//     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
+//     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
+//     `verification_attempts_exhausted`); for a `VERIFIED` user, the changed identity is
+//     verified again (`requires_reverification: true`, the user becomes `VERIFYING`; this
+//     attempt is allowed whatever the limit, and counts).
+//   - A user that is `VERIFYING` or `REVIEW` cannot change until the decision: 409
+//     `invalid_transition`, with an `errors` entry for every field that would have changed, in
+//     a stable order.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1881,12 +1933,25 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateUserWithBodyWithResponse Update a user
 	//
-	// Partial update: only the fields sent are written; the others keep their values. `type` and
-	// `status` cannot be changed (sending them is a 400). When the update completes a `CREATED`
-	// user, verification starts, as on create (`verification_triggered: true`). Correcting a
-	// `REJECTED` user starts a new verification attempt, up to the attempt limit (then 409
-	// `verification_attempts_exhausted`). A user that is `VERIFYING` or `REVIEW` cannot be
-	// changed until the decision (409 `invalid_transition`).
+	// Partial update: only the fields sent are written; the others keep their values, and a
+	// list or map sent (`associated_persons`, `metadata`) replaces the stored one whole. `type`
+	// and `status` cannot be changed (sending them is a 400).
+	//
+	// A field sent with the value it already has is not a change (secrets are compared with what
+	// is stored); the response lists what did change in `updated_fields`, and an update that
+	// changes nothing writes nothing (`updated_at` stays).
+	//
+	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
+	//   `REJECTED`, and never start a verification.
+	// - A change to identity data (every other field) that leaves the user complete starts a
+	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
+	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
+	//   `verification_attempts_exhausted`); for a `VERIFIED` user, the changed identity is
+	//   verified again (`requires_reverification: true`, the user becomes `VERIFYING`; this
+	//   attempt is allowed whatever the limit, and counts).
+	// - A user that is `VERIFYING` or `REVIEW` cannot change until the decision: 409
+	//   `invalid_transition`, with an `errors` entry for every field that would have changed, in
+	//   a stable order.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1895,12 +1960,25 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateUserWithResponse Update a user
 	//
-	// Partial update: only the fields sent are written; the others keep their values. `type` and
-	// `status` cannot be changed (sending them is a 400). When the update completes a `CREATED`
-	// user, verification starts, as on create (`verification_triggered: true`). Correcting a
-	// `REJECTED` user starts a new verification attempt, up to the attempt limit (then 409
-	// `verification_attempts_exhausted`). A user that is `VERIFYING` or `REVIEW` cannot be
-	// changed until the decision (409 `invalid_transition`).
+	// Partial update: only the fields sent are written; the others keep their values, and a
+	// list or map sent (`associated_persons`, `metadata`) replaces the stored one whole. `type`
+	// and `status` cannot be changed (sending them is a 400).
+	//
+	// A field sent with the value it already has is not a change (secrets are compared with what
+	// is stored); the response lists what did change in `updated_fields`, and an update that
+	// changes nothing writes nothing (`updated_at` stays).
+	//
+	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
+	//   `REJECTED`, and never start a verification.
+	// - A change to identity data (every other field) that leaves the user complete starts a
+	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
+	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
+	//   `verification_attempts_exhausted`); for a `VERIFIED` user, the changed identity is
+	//   verified again (`requires_reverification: true`, the user becomes `VERIFYING`; this
+	//   attempt is allowed whatever the limit, and counts).
+	// - A user that is `VERIFYING` or `REVIEW` cannot change until the decision: 409
+	//   `invalid_transition`, with an `errors` entry for every field that would have changed, in
+	//   a stable order.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5369,12 +5447,25 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, userId Us
 
 // UpdateUserWithBodyWithResponse Update a user
 //
-// Partial update: only the fields sent are written; the others keep their values. `type` and
-// `status` cannot be changed (sending them is a 400). When the update completes a `CREATED`
-// user, verification starts, as on create (`verification_triggered: true`). Correcting a
-// `REJECTED` user starts a new verification attempt, up to the attempt limit (then 409
-// `verification_attempts_exhausted`). A user that is `VERIFYING` or `REVIEW` cannot be
-// changed until the decision (409 `invalid_transition`).
+// Partial update: only the fields sent are written; the others keep their values, and a
+// list or map sent (`associated_persons`, `metadata`) replaces the stored one whole. `type`
+// and `status` cannot be changed (sending them is a 400).
+//
+// A field sent with the value it already has is not a change (secrets are compared with what
+// is stored); the response lists what did change in `updated_fields`, and an update that
+// changes nothing writes nothing (`updated_at` stays).
+//
+//   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
+//     `REJECTED`, and never start a verification.
+//   - A change to identity data (every other field) that leaves the user complete starts a
+//     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
+//     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
+//     `verification_attempts_exhausted`); for a `VERIFIED` user, the changed identity is
+//     verified again (`requires_reverification: true`, the user becomes `VERIFYING`; this
+//     attempt is allowed whatever the limit, and counts).
+//   - A user that is `VERIFYING` or `REVIEW` cannot change until the decision: 409
+//     `invalid_transition`, with an `errors` entry for every field that would have changed, in
+//     a stable order.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5389,12 +5480,25 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 
 // UpdateUserWithResponse Update a user
 //
-// Partial update: only the fields sent are written; the others keep their values. `type` and
-// `status` cannot be changed (sending them is a 400). When the update completes a `CREATED`
-// user, verification starts, as on create (`verification_triggered: true`). Correcting a
-// `REJECTED` user starts a new verification attempt, up to the attempt limit (then 409
-// `verification_attempts_exhausted`). A user that is `VERIFYING` or `REVIEW` cannot be
-// changed until the decision (409 `invalid_transition`).
+// Partial update: only the fields sent are written; the others keep their values, and a
+// list or map sent (`associated_persons`, `metadata`) replaces the stored one whole. `type`
+// and `status` cannot be changed (sending them is a 400).
+//
+// A field sent with the value it already has is not a change (secrets are compared with what
+// is stored); the response lists what did change in `updated_fields`, and an update that
+// changes nothing writes nothing (`updated_at` stays).
+//
+//   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
+//     `REJECTED`, and never start a verification.
+//   - A change to identity data (every other field) that leaves the user complete starts a
+//     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
+//     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
+//     `verification_attempts_exhausted`); for a `VERIFIED` user, the changed identity is
+//     verified again (`requires_reverification: true`, the user becomes `VERIFYING`; this
+//     attempt is allowed whatever the limit, and counts).
+//   - A user that is `VERIFYING` or `REVIEW` cannot change until the decision: 409
+//     `invalid_transition`, with an `errors` entry for every field that would have changed, in
+//     a stable order.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

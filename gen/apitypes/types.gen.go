@@ -1172,11 +1172,15 @@ type AssociatedPerson struct {
 	BirthDate *Date `json:"birth_date,omitempty"`
 
 	// Email Example: john.doe@example.com
-	Email        Email `json:"email"`
+	Email Email `json:"email"`
+
+	// FirstName Example: Jane
 	FirstName    Name  `json:"first_name"`
 	HasOwnership *bool `json:"has_ownership,omitempty"`
 	IsSigner     *bool `json:"is_signer,omitempty"`
-	LastName     Name  `json:"last_name"`
+
+	// LastName Example: Jane
+	LastName Name `json:"last_name"`
 
 	// OwnershipPercentage Share of the business owned, in percent.
 	//
@@ -1204,15 +1208,19 @@ type AssociatedPersonInput struct {
 	BirthDate *Date `json:"birth_date,omitempty"`
 
 	// Email Example: john.doe@example.com
-	Email     Email `json:"email"`
-	FirstName Name  `json:"first_name"`
+	Email Email `json:"email"`
+
+	// FirstName Example: Jane
+	FirstName Name `json:"first_name"`
 
 	// HasOwnership Whether the person owns part of the business.
 	HasOwnership *bool `json:"has_ownership,omitempty"`
 
 	// IsSigner Whether the person may sign for the business.
 	IsSigner *bool `json:"is_signer,omitempty"`
-	LastName Name  `json:"last_name"`
+
+	// LastName Example: Jane
+	LastName Name `json:"last_name"`
 
 	// OwnershipPercentage Share of the business owned, in percent.
 	//
@@ -1455,7 +1463,7 @@ type Last4 = string
 // Example: {"crm_id":"42"}
 type Metadata map[string]string
 
-// Name defines model for Name.
+// Name Example: Jane
 type Name = string
 
 // OwnershipPercentage Share of the business owned, in percent.
@@ -1574,7 +1582,9 @@ type User struct {
 	EinLast4 *Last4 `json:"ein_last4,omitempty"`
 
 	// Email Example: john.doe@example.com
-	Email     Email `json:"email"`
+	Email Email `json:"email"`
+
+	// FirstName Example: Jane
 	FirstName *Name `json:"first_name,omitempty"`
 
 	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
@@ -1587,8 +1597,10 @@ type User struct {
 	FormationDate *Date `json:"formation_date,omitempty"`
 
 	// Id Example: e9610a11-d514-4587-85dc-e18e2b461e55
-	Id       *openapi_types.UUID `json:"id,omitempty"`
-	LastName *Name               `json:"last_name,omitempty"`
+	Id *openapi_types.UUID `json:"id,omitempty"`
+
+	// LastName Example: Jane
+	LastName *Name `json:"last_name,omitempty"`
 
 	// Metadata Your own key-value pairs (string values), returned as sent. Do not store personal data here.
 	//
@@ -1616,8 +1628,12 @@ type User struct {
 	//
 	// Example: 1990-01-15
 	RepresentativeBirthDate *Date `json:"representative_birth_date,omitempty"`
+
+	// RepresentativeFirstName Example: Jane
 	RepresentativeFirstName *Name `json:"representative_first_name,omitempty"`
-	RepresentativeLastName  *Name `json:"representative_last_name,omitempty"`
+
+	// RepresentativeLastName Example: Jane
+	RepresentativeLastName *Name `json:"representative_last_name,omitempty"`
 
 	// RepresentativeSsnLast4 The last four characters of a secret identifier.
 	//
@@ -1626,6 +1642,11 @@ type User struct {
 
 	// RepresentativeTitle Example: President
 	RepresentativeTitle *Title `json:"representative_title,omitempty"`
+
+	// RequiresReverification In the response to `PUT` only: `true` when that request changed verified identity data
+	// of a `VERIFIED` user, which is therefore being verified again (the user is now
+	// `VERIFYING`).
+	RequiresReverification *bool `json:"requires_reverification,omitempty"`
 
 	// SsnLast4 The last four characters of a secret identifier.
 	//
@@ -1643,6 +1664,14 @@ type User struct {
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	UpdatedAt DateTime `json:"updated_at"`
+
+	// UpdatedFields In the response to `PUT` only: the fields that request changed, in a stable order. A
+	// field sent with the value it already had is not listed; an empty list means nothing
+	// changed (and `updated_at` did not move).
+	//
+	//
+	// Example: ["address_street","phone"]
+	UpdatedFields *[]string `json:"updated_fields,omitempty"`
 
 	// VerificationAttempts How many verification attempts have been started for this user.
 	VerificationAttempts int32 `json:"verification_attempts"`
@@ -1727,7 +1756,9 @@ type UserCreateRequest struct {
 	Ein *EIN `json:"ein,omitempty"`
 
 	// Email Example: john.doe@example.com
-	Email     Email `json:"email"`
+	Email Email `json:"email"`
+
+	// FirstName Example: Jane
 	FirstName *Name `json:"first_name,omitempty"`
 
 	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
@@ -1738,7 +1769,9 @@ type UserCreateRequest struct {
 	//
 	// Example: 1990-01-15
 	FormationDate *Date `json:"formation_date,omitempty"`
-	LastName      *Name `json:"last_name,omitempty"`
+
+	// LastName Example: Jane
+	LastName *Name `json:"last_name,omitempty"`
 
 	// Metadata Your own key-value pairs (string values), returned as sent. Do not store personal data here.
 	//
@@ -1758,8 +1791,12 @@ type UserCreateRequest struct {
 	//
 	// Example: 1990-01-15
 	RepresentativeBirthDate *Date `json:"representative_birth_date,omitempty"`
+
+	// RepresentativeFirstName Example: Jane
 	RepresentativeFirstName *Name `json:"representative_first_name,omitempty"`
-	RepresentativeLastName  *Name `json:"representative_last_name,omitempty"`
+
+	// RepresentativeLastName Example: Jane
+	RepresentativeLastName *Name `json:"representative_last_name,omitempty"`
 
 	// RepresentativeSsn A US Social Security Number, with or without dashes. Stored encrypted; never returned.
 	//
@@ -1930,8 +1967,10 @@ type UserUpdateRequest struct {
 	Ein *EIN `json:"ein,omitempty"`
 
 	// Email Example: john.doe@example.com
-	Email     *Email `json:"email,omitempty"`
-	FirstName *Name  `json:"first_name,omitempty"`
+	Email *Email `json:"email,omitempty"`
+
+	// FirstName Example: Jane
+	FirstName *Name `json:"first_name,omitempty"`
 
 	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
 	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
@@ -1941,7 +1980,9 @@ type UserUpdateRequest struct {
 	//
 	// Example: 1990-01-15
 	FormationDate *Date `json:"formation_date,omitempty"`
-	LastName      *Name `json:"last_name,omitempty"`
+
+	// LastName Example: Jane
+	LastName *Name `json:"last_name,omitempty"`
 
 	// Metadata Your own key-value pairs (string values), returned as sent. Do not store personal data here.
 	//
@@ -1961,8 +2002,12 @@ type UserUpdateRequest struct {
 	//
 	// Example: 1990-01-15
 	RepresentativeBirthDate *Date `json:"representative_birth_date,omitempty"`
+
+	// RepresentativeFirstName Example: Jane
 	RepresentativeFirstName *Name `json:"representative_first_name,omitempty"`
-	RepresentativeLastName  *Name `json:"representative_last_name,omitempty"`
+
+	// RepresentativeLastName Example: Jane
+	RepresentativeLastName *Name `json:"representative_last_name,omitempty"`
 
 	// RepresentativeSsn A US Social Security Number, with or without dashes. Stored encrypted; never returned.
 	//

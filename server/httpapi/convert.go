@@ -2,7 +2,12 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,49 +20,256 @@ import (
 
 // This file is the one place where generated API types and domain types meet.
 
-// fieldsFromRequest turns a validated create or update body into domain fields. The API's field
-// names are the domain's JSON names, so the body converts through JSON.
-func fieldsFromRequest(body any) (kyc.Fields, error) {
-	var f kyc.Fields
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return f, fmt.Errorf("encode request: %w", err)
+// User fields cross the edge by name, as the user field table (kyc.UserFields) lists them: a
+// field is the generated type's member whose JSON name is the field's API name (or, returned, its
+// masked name, NAME_last4), converted value by value (see convert). checkFieldTable, run when the
+// server is built, makes sure that the table and the generated types list the same fields.
+
+// computedUserFields are the members of the User response that are not user fields.
+var computedUserFields = []string{"id", "type", "status", "verification_triggered", "verification_attempts",
+	"missing_fields", "reasons", "updated_fields", "requires_reverification", "created_at", "updated_at"}
+
+// checkFieldTable reports every user field that the API and the domain's field table do not
+// both know: a property of a request the table lacks would be accepted and dropped, and a table
+// field the response lacks would never be returned.
+func checkFieldTable() error {
+	var errs []error
+	tableName := func(api string) (*kyc.FieldSpec, bool) {
+		if s := kyc.UserField(api); s != nil {
+			return s, !s.Masked
+		}
+		s := kyc.UserField(strings.TrimSuffix(api, "_last4"))
+		return s, s != nil && s.Masked
 	}
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return f, fmt.Errorf("decode request: %w", err)
+	for _, req := range []reflect.Type{reflect.TypeFor[apitypes.UserCreateRequest](), reflect.TypeFor[apitypes.UserUpdateRequest]()} {
+		for name := range jsonMembers(req) {
+			if name != "type" && kyc.UserField(name) == nil {
+				errs = append(errs, fmt.Errorf("%s.%s is accepted but not in the user field table (server/kyc Fields): it would be dropped", req.Name(), name))
+			}
+		}
+	}
+	user := jsonMembers(reflect.TypeFor[apitypes.User]())
+	for name := range user {
+		if _, ok := tableName(name); !ok && !slices.Contains(computedUserFields, name) {
+			errs = append(errs, fmt.Errorf("User.%s is returned but not in the user field table (server/kyc Fields)", name))
+		}
+	}
+	create := jsonMembers(reflect.TypeFor[apitypes.UserCreateRequest]())
+	for _, s := range kyc.UserFields() {
+		if _, ok := create[s.Name]; !ok {
+			errs = append(errs, fmt.Errorf("user field %s is not accepted by UserCreateRequest", s.Name))
+		}
+		if _, ok := user[returnedName(s)]; !ok {
+			errs = append(errs, fmt.Errorf("user field %s is not returned in User (as %s)", s.Name, returnedName(s)))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("the API and the user field table disagree:\n%w", err)
+	}
+	return nil
+}
+
+// returnedName is the name under which a field is returned.
+func returnedName(s *kyc.FieldSpec) string {
+	if s.Masked {
+		return s.MaskedName()
+	}
+	return s.Name
+}
+
+// fieldsFromRequest turns a validated create body into domain fields.
+func fieldsFromRequest(body *apitypes.UserCreateRequest) (kyc.Fields, error) {
+	var f kyc.Fields
+	src, dst := reflect.ValueOf(body).Elem(), reflect.ValueOf(&f).Elem()
+	for _, s := range kyc.UserFields() {
+		if err := convertMember(dst, src, s, s.Name, inbound); err != nil {
+			return f, err
+		}
 	}
 	return f, nil
 }
 
-// patchFromRequest returns the names of the fields an update sets and the function that sets them.
-// Lists and maps sent in an update replace the stored ones.
-func patchFromRequest(body *apitypes.UserUpdateRequest) ([]string, func(*kyc.Fields) error, error) {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return nil, nil, fmt.Errorf("encode request: %w", err)
-	}
-	var present map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &present); err != nil {
-		return nil, nil, fmt.Errorf("decode request: %w", err)
-	}
-	changed := make([]string, 0, len(present))
-	for name := range present {
-		changed = append(changed, name)
-	}
-	apply := func(f *kyc.Fields) error {
-		if _, ok := present["associated_persons"]; ok {
-			f.AssociatedPersons = nil
+// patchFromRequest turns a validated update body into a patch of the fields it sends.
+func patchFromRequest(body *apitypes.UserUpdateRequest) (kyc.Patch, error) {
+	var p kyc.Patch
+	src := reflect.ValueOf(body).Elem()
+	members := jsonMembers(src.Type())
+	for _, s := range kyc.UserFields() {
+		i, ok := members[s.Name]
+		if !ok || src.Field(i).IsNil() {
+			continue
 		}
-		if _, ok := present["metadata"]; ok {
-			f.Metadata = nil
+		v := reflect.New(s.Type()).Elem()
+		if err := convert(v, src.Field(i), inbound); err != nil {
+			return p, fmt.Errorf("convert %s: %w", s.Name, err)
 		}
-		if err := json.Unmarshal(raw, f); err != nil {
-			return fmt.Errorf("apply update: %w", err)
+		if err := p.Set(s.Name, v.Interface()); err != nil {
+			return p, err
 		}
+	}
+	return p, nil
+}
+
+// toAPIUser renders a user. Masked fields appear as their last four characters only.
+func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
+	out := apitypes.User{
+		Id:                    opt(uuid.MustParse(u.ID)),
+		Type:                  apitypes.UserType(u.Type),
+		Status:                opt(apitypes.UserStatus(u.Status)),
+		VerificationTriggered: triggered || u.Attempts > 0,
+		VerificationAttempts:  int32(u.Attempts),
+		MissingFields:         kyc.MissingFields(u.Type, &u.Fields),
+		CreatedAt:             timestamp.Of(u.CreatedAt),
+		UpdatedAt:             timestamp.Of(u.UpdatedAt),
+	}
+	src, dst := reflect.ValueOf(&u.Fields).Elem(), reflect.ValueOf(&out).Elem()
+	for _, s := range kyc.UserFields() {
+		// checkFieldTable made sure that every field has its member; the values are the
+		// domain's, which convert.
+		_ = convertMember(dst, src, s, returnedName(s), outbound)
+	}
+	if out.Metadata == nil {
+		out.Metadata = apitypes.Metadata{}
+	}
+	if u.Status == kyc.StatusRejected && len(u.Reasons) > 0 {
+		reasons := make([]apitypes.VerificationReason, len(u.Reasons))
+		for i, r := range u.Reasons {
+			reasons[i] = apitypes.VerificationReason{Reason: r.Reason, DeveloperReason: opt(r.DeveloperReason), CreatedAt: timestamp.Of(r.CreatedAt.Time)}
+		}
+		out.Reasons = &reasons
+	}
+	return out
+}
+
+// toAPIUpdatedUser renders a user after an update, with what the update changed.
+func toAPIUpdatedUser(res *kyc.Result) apitypes.User {
+	out := toAPIUser(res.User, res.Triggered)
+	updated := res.Updated
+	if updated == nil {
+		updated = []string{}
+	}
+	out.UpdatedFields, out.RequiresReverification = &updated, &res.Reverify
+	return out
+}
+
+// direction is which way a value crosses the edge: masking applies to outbound values only.
+type direction bool
+
+const (
+	inbound  direction = false
+	outbound direction = true
+)
+
+// convertMember converts the member of struct src that field s names into dst's member called
+// name (src and dst are a domain and a generated struct, either way round).
+func convertMember(dst, src reflect.Value, s *kyc.FieldSpec, name string, dir direction) error {
+	srcName, dstName := s.Name, name
+	di, ok := jsonMembers(dst.Type())[dstName]
+	if !ok {
+		return fmt.Errorf("%s has no member %s", dst.Type(), dstName)
+	}
+	si, ok := jsonMembers(src.Type())[srcName]
+	if !ok {
+		return fmt.Errorf("%s has no member %s", src.Type(), srcName)
+	}
+	v := src.Field(si)
+	if dir == outbound && s.Masked {
+		v = reflect.ValueOf(kyc.Last4(v.String()))
+	}
+	if err := convert(dst.Field(di), v, dir); err != nil {
+		return fmt.Errorf("convert %s: %w", s.Name, err)
+	}
+	return nil
+}
+
+// convert sets dst from src, values of one field on either side of the edge: text (strings,
+// enums, emails; dates as YYYY-MM-DD), numbers, booleans, maps of text, and lists of structs
+// (associated persons, converted member by member by their tables). A nil pointer or a zero value
+// that no pointer holds leaves dst as it is, so that an absent optional member stays absent; a
+// pointer to a zero value (is_signer: false) is a value.
+func convert(dst, src reflect.Value, dir direction) error {
+	held := src.Kind() == reflect.Pointer
+	for src.Kind() == reflect.Pointer {
+		if src.IsNil() {
+			return nil
+		}
+		src = src.Elem()
+	}
+	if !held && src.IsZero() {
 		return nil
 	}
-	return changed, apply, nil
+	if dst.Kind() == reflect.Pointer {
+		v := reflect.New(dst.Type().Elem())
+		if err := convert(v.Elem(), src, dir); err != nil {
+			return err
+		}
+		dst.Set(v)
+		return nil
+	}
+	switch {
+	case src.Type() == dateType && dst.Kind() == reflect.String:
+		dst.SetString(src.Interface().(types.Date).Format(time.DateOnly))
+	case dst.Type() == dateType && src.Kind() == reflect.String:
+		t, err := time.Parse(time.DateOnly, src.String())
+		if err != nil {
+			return fmt.Errorf("not a date: %w", err)
+		}
+		dst.Set(reflect.ValueOf(types.Date{Time: t}))
+	case src.Kind() == reflect.String && dst.Kind() == reflect.String:
+		dst.SetString(src.String())
+	case src.CanFloat() && dst.CanFloat():
+		dst.SetFloat(src.Float())
+	case src.Kind() == reflect.Bool && dst.Kind() == reflect.Bool:
+		dst.SetBool(src.Bool())
+	case src.Kind() == reflect.Map && src.Type().ConvertibleTo(dst.Type()):
+		dst.Set(src.Convert(dst.Type()))
+	case src.Kind() == reflect.Slice && dst.Kind() == reflect.Slice:
+		out := reflect.MakeSlice(dst.Type(), src.Len(), src.Len())
+		for i := range src.Len() {
+			if err := convertPerson(out.Index(i), src.Index(i), dir); err != nil {
+				return fmt.Errorf("%d: %w", i, err)
+			}
+		}
+		dst.Set(out)
+	default:
+		return fmt.Errorf("cannot convert a %s to a %s", src.Type(), dst.Type())
+	}
+	return nil
 }
+
+var dateType = reflect.TypeFor[types.Date]()
+
+// convertPerson converts an associated person, one side's struct to the other's.
+func convertPerson(dst, src reflect.Value, dir direction) error {
+	for _, s := range kyc.PersonFields() {
+		name := s.Name
+		if dir == outbound {
+			name = returnedName(s)
+		}
+		if err := convertMember(dst, src, s, name, dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// jsonMembers maps the JSON names of struct type t's members to their indexes, computed once
+// per type.
+func jsonMembers(t reflect.Type) map[string]int {
+	if m, ok := membersByType.Load(t); ok {
+		return m.(map[string]int)
+	}
+	m := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	membersByType.Store(t, m)
+	return m
+}
+
+var membersByType sync.Map // reflect.Type -> map[string]int
 
 // opt returns a pointer to v, or nil for the zero value, for optional response fields.
 func opt[T comparable](v T) *T {
@@ -66,81 +278,6 @@ func opt[T comparable](v T) *T {
 		return nil
 	}
 	return &v
-}
-
-func optDate(s string) *types.Date {
-	if s == "" {
-		return nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return nil
-	}
-	return &types.Date{Time: t}
-}
-
-// toAPIUser renders a user. Secret identifiers appear as their last four characters only.
-func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
-	f := &u.Fields
-	out := apitypes.User{
-		Id:                      opt(uuid.MustParse(u.ID)),
-		Type:                    apitypes.UserType(u.Type),
-		Status:                  opt(apitypes.UserStatus(u.Status)),
-		Email:                   types.Email(f.Email),
-		Phone:                   opt(f.Phone),
-		Metadata:                apitypes.Metadata(f.Metadata),
-		FirstName:               opt(f.FirstName),
-		LastName:                opt(f.LastName),
-		BirthDate:               optDate(f.BirthDate),
-		SsnLast4:                opt(kyc.Last4(f.SSN)),
-		DocumentType:            opt(apitypes.DocumentType(f.DocumentType)),
-		DocumentNumberLast4:     opt(kyc.Last4(f.DocumentNumber)),
-		DocumentCountry:         opt(apitypes.CountryCode(f.DocumentCountry)),
-		AddressStreet:           opt(f.AddressStreet),
-		AddressCity:             opt(f.AddressCity),
-		AddressState:            opt(f.AddressState),
-		AddressZipCode:          opt(f.AddressZipCode),
-		AddressCountry:          opt(apitypes.CountryCode(f.AddressCountry)),
-		BusinessLegalName:       opt(f.BusinessLegalName),
-		DoingBusinessAs:         opt(f.DoingBusinessAs),
-		BusinessType:            opt(apitypes.BusinessType(f.BusinessType)),
-		BusinessWebsite:         opt(f.BusinessWebsite),
-		BusinessDescription:     opt(f.BusinessDescription),
-		FormationDate:           optDate(f.FormationDate),
-		EinLast4:                opt(kyc.Last4(f.EIN)),
-		RepresentativeFirstName: opt(f.RepresentativeFirstName),
-		RepresentativeLastName:  opt(f.RepresentativeLastName),
-		RepresentativeTitle:     opt(f.RepresentativeTitle),
-		RepresentativeBirthDate: optDate(f.RepresentativeBirthDate),
-		RepresentativeSsnLast4:  opt(kyc.Last4(f.RepresentativeSSN)),
-		VerificationTriggered:   triggered || u.Attempts > 0,
-		VerificationAttempts:    int32(u.Attempts),
-		MissingFields:           kyc.MissingFields(u.Type, f),
-		CreatedAt:               timestamp.Of(u.CreatedAt),
-		UpdatedAt:               timestamp.Of(u.UpdatedAt),
-	}
-	if out.Metadata == nil {
-		out.Metadata = apitypes.Metadata{}
-	}
-	if len(f.AssociatedPersons) > 0 {
-		persons := make([]apitypes.AssociatedPerson, len(f.AssociatedPersons))
-		for i, p := range f.AssociatedPersons {
-			persons[i] = apitypes.AssociatedPerson{
-				FirstName: p.FirstName, LastName: p.LastName, Email: types.Email(p.Email),
-				BirthDate: optDate(p.BirthDate), SsnLast4: opt(kyc.Last4(p.SSN)), Title: opt(p.Title),
-				OwnershipPercentage: p.OwnershipPercentage, IsSigner: p.IsSigner, HasOwnership: p.HasOwnership,
-			}
-		}
-		out.AssociatedPersons = &persons
-	}
-	if u.Status == kyc.StatusRejected && len(u.Reasons) > 0 {
-		reasons := make([]apitypes.VerificationReason, len(u.Reasons))
-		for i, r := range u.Reasons {
-			reasons[i] = apitypes.VerificationReason{Reason: r.Reason, DeveloperReason: opt(r.DeveloperReason), CreatedAt: r.CreatedAt}
-		}
-		out.Reasons = &reasons
-	}
-	return out
 }
 
 // apiEventTypes lists the types an endpoint receives: every type when it subscribed to all.

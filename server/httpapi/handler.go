@@ -78,15 +78,15 @@ func (h *handler) GetUser(ctx context.Context, req apiserver.GetUserRequestObjec
 }
 
 func (h *handler) UpdateUser(ctx context.Context, req apiserver.UpdateUserRequestObject) (apiserver.UpdateUserResponseObject, error) {
-	changed, apply, err := patchFromRequest(req.Body)
+	patch, err := patchFromRequest(req.Body)
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.users.UpdateUser(ctx, tenantFrom(ctx).ID, req.UserId.String(), changed, apply)
+	res, err := h.users.UpdateUser(ctx, tenantFrom(ctx).ID, req.UserId.String(), patch)
 	if err != nil {
 		return nil, err
 	}
-	return apiserver.UpdateUser200JSONResponse{Body: toAPIUser(res.User, res.Triggered)}, nil
+	return apiserver.UpdateUser200JSONResponse{Body: toAPIUpdatedUser(res)}, nil
 }
 
 func (h *handler) ListUsers(ctx context.Context, req apiserver.ListUsersRequestObject) (apiserver.ListUsersResponseObject, error) {

@@ -69,6 +69,9 @@ func New(opts Options) (http.Handler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if err := checkFieldTable(); err != nil {
+		return nil, err
+	}
 	spec := opts.Spec
 	specJSON, err := json.Marshal(spec)
 	if err != nil {

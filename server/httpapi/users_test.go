@@ -50,6 +50,10 @@ type user struct {
 	VerificationAttempts  int               `json:"verification_attempts"`
 	MissingFields         []string          `json:"missing_fields"`
 	Metadata              map[string]string `json:"metadata"`
+	UpdatedAt             string            `json:"updated_at"`
+	// In the response to PUT only.
+	UpdatedFields          []string `json:"updated_fields"`
+	RequiresReverification bool     `json:"requires_reverification"`
 }
 
 func decode[T any](t *testing.T, raw []byte) T {

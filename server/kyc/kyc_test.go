@@ -160,6 +160,7 @@ func TestTransitions(t *testing.T) {
 		{kyc.StatusReview, kyc.StatusVerified}:    true,
 		{kyc.StatusReview, kyc.StatusRejected}:    true,
 		{kyc.StatusRejected, kyc.StatusVerifying}: true,
+		{kyc.StatusVerified, kyc.StatusVerifying}: true,
 	}
 	for _, from := range all {
 		for _, to := range all {

@@ -50,9 +50,13 @@ func NewService(store Store, opts ...ServiceOption) *Service {
 }
 
 // Result is a user after a create or an update, and whether that request started verification.
+// For an update, Updated names the fields it changed, in table order, and Reverify is true when it
+// changed verified identity data of a VERIFIED user, which verification then checks again.
 type Result struct {
 	User      *User
 	Triggered bool
+	Updated   []string
+	Reverify  bool
 }
 
 // CreateUser creates a user. A complete user starts verification at once: it is created, moves
@@ -93,26 +97,16 @@ func (s *Service) CreateUser(ctx context.Context, tenantID string, t UserType, f
 	return &Result{User: u, Triggered: triggered}, nil
 }
 
-// identityFields may not change once a user is verified: they are what was verified.
-var contactOnly = map[string]bool{"email": true, "phone": true, "metadata": true}
-
-// UpdateUser applies a partial update. changed names the fields the request sets and apply sets
-// them. A CREATED user that becomes complete, or a REJECTED user whose data is corrected, starts a
-// verification attempt. A user being verified cannot change; a verified user may change only its
-// contact fields and metadata.
-func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, changed []string, apply func(*Fields) error) (*Result, error) {
+// UpdateUser applies a partial update (see update) in one transaction.
+func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, p Patch) (*Result, error) {
 	var res *Result
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		u, err := tx.GetUserForUpdate(ctx, tenantID, id)
 		if err != nil {
 			return err
 		}
-		triggered, err := s.update(ctx, tx, u, changed, apply)
-		if err != nil {
-			return err
-		}
-		res = &Result{User: u, Triggered: triggered}
-		return nil
+		res, err = s.update(ctx, tx, u, p)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update user: %w", err)
@@ -120,35 +114,43 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, changed [
 	return res, nil
 }
 
-// update applies a change to u within tx and stores it, starting verification when the change
-// makes a CREATED or REJECTED user complete. It reports whether verification started.
-func (s *Service) update(ctx context.Context, tx Tx, u *User, changed []string, apply func(*Fields) error) (bool, error) {
-	switch u.Status {
-	case StatusVerifying, StatusReview:
-		return false, Errorf(EInvalidTransition, "A user who is %s cannot be changed until the decision.", u.Status)
-	case StatusVerified:
-		for _, name := range changed {
-			if !contactOnly[name] {
-				return false, &Error{Code: EInvalidTransition, Message: "A verified user's identity fields cannot be changed.",
-					Fields: []FieldError{{Field: name, Message: "cannot change after verification"}}}
-			}
+// update applies p to u within tx. Only the fields whose value differs from the stored one
+// change; an update that changes nothing writes nothing (updated_at stays). A user in VERIFYING
+// or REVIEW cannot change until the decision (EInvalidTransition naming every changed field).
+// Contact data and metadata never start a verification. A change to identity data starts an
+// attempt when the user is then complete and is CREATED, REJECTED, or VERIFIED: a verified user's
+// changed identity is verified again (Reverify).
+func (s *Service) update(ctx context.Context, tx Tx, u *User, p Patch) (*Result, error) {
+	changes := p.Changes(&u.Fields)
+	res := &Result{User: u, Updated: make([]string, len(changes))}
+	identity := false
+	for i, c := range changes {
+		res.Updated[i] = c.Name
+		identity = identity || c.Class == Identity
+	}
+	if len(changes) == 0 {
+		return res, nil
+	}
+	if u.Status == StatusVerifying || u.Status == StatusReview {
+		e := &Error{Code: EInvalidTransition, Message: fmt.Sprintf("A user who is %s cannot be changed until the decision.", u.Status)}
+		for _, name := range res.Updated {
+			e.Fields = append(e.Fields, FieldError{Field: name, Message: "cannot change until the verification is decided"})
 		}
+		return nil, e
 	}
-	if err := apply(&u.Fields); err != nil {
-		return false, err
-	}
+	p.Apply(&u.Fields)
 	if err := u.Fields.Validate(u.Type, s.now()); err != nil {
-		return false, err
+		return nil, err
 	}
 	u.UpdatedAt = s.now().UTC()
-	triggered := false
-	if len(changed) > 0 && (u.Status == StatusCreated || u.Status == StatusRejected) && len(MissingFields(u.Type, &u.Fields)) == 0 {
+	if identity && len(MissingFields(u.Type, &u.Fields)) == 0 {
+		res.Reverify = u.Status == StatusVerified
 		if err := s.startVerification(ctx, tx, u); err != nil {
-			return false, err
+			return nil, err
 		}
-		triggered = true
+		res.Triggered = true
 	}
-	return triggered, tx.UpdateUser(ctx, u)
+	return res, tx.UpdateUser(ctx, u)
 }
 
 // GetUser returns the tenant's user, or ENotFound.
@@ -170,8 +172,10 @@ func (s *Service) ListUsers(ctx context.Context, tenantID string, f UserFilter) 
 }
 
 // startVerification moves u to VERIFYING as a new attempt, records the change and queues the job.
+// Attempts are limited, except that a VERIFIED user whose identity data changed may always be
+// verified again (that attempt counts too).
 func (s *Service) startVerification(ctx context.Context, tx Tx, u *User) error {
-	if u.Attempts >= s.maxAttempts {
+	if u.Attempts >= s.maxAttempts && u.Status != StatusVerified {
 		return Errorf(EAttemptsExhausted, "This user has used all %d verification attempts.", s.maxAttempts)
 	}
 	if err := s.changeStatus(ctx, tx, u, StatusVerifying); err != nil {

@@ -114,8 +114,9 @@ func (s *Service) OpenSession(ctx context.Context, id string) (*Session, *User, 
 }
 
 // SubmitSession applies what the end user entered on the hosted page and starts verification, in
-// one transaction that also uses up the session. The rules of UpdateUser apply.
-func (s *Service) SubmitSession(ctx context.Context, id string, changed []string, apply func(*Fields) error) (*Session, *User, error) {
+// one transaction that also uses up the session. The rules of UpdateUser apply, except that a
+// complete CREATED or REJECTED user starts verification even if the page changed nothing.
+func (s *Service) SubmitSession(ctx context.Context, id string, p Patch) (*Session, *User, error) {
 	var se *Session
 	var u *User
 	err := s.store.InTx(ctx, func(tx Tx) error {
@@ -129,11 +130,22 @@ func (s *Service) SubmitSession(ctx context.Context, id string, changed []string
 		if u, err = tx.GetUserForUpdate(ctx, se.TenantID, se.UserID); err != nil {
 			return err
 		}
-		triggered, err := s.update(ctx, tx, u, changed, apply)
+		res, err := s.update(ctx, tx, u, p)
 		if err != nil {
 			return err
 		}
-		if !triggered {
+		// The page is a request for verification: a complete user who changed nothing is verified
+		// as they are.
+		if !res.Triggered && len(MissingFields(u.Type, &u.Fields)) == 0 && (u.Status == StatusCreated || u.Status == StatusRejected) {
+			if err := s.startVerification(ctx, tx, u); err != nil {
+				return err
+			}
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+			res.Triggered = true
+		}
+		if !res.Triggered {
 			return &Error{Code: EInvalid, Message: "The information is not complete.", Fields: missingErrors(u)}
 		}
 		se.Status, se.CompletedAt = SessionCompleted, s.now().UTC()

@@ -5,12 +5,13 @@ package kyc
 //	CREATED -> VERIFYING -> VERIFIED | REJECTED
 //	VERIFYING -> REVIEW -> VERIFIED | REJECTED
 //	REJECTED -> VERIFYING (review & retry: corrected data or a new session)
+//	VERIFIED -> VERIFYING (verified identity data changed: it is verified again)
 var transitions = map[Status][]Status{
 	StatusCreated:   {StatusVerifying},
 	StatusVerifying: {StatusVerified, StatusRejected, StatusReview},
 	StatusReview:    {StatusVerified, StatusRejected},
 	StatusRejected:  {StatusVerifying},
-	StatusVerified:  nil,
+	StatusVerified:  {StatusVerifying},
 }
 
 // CanTransition reports whether a user may move from one status to another.

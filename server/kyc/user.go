@@ -1,10 +1,10 @@
 package kyc
 
 import (
-	"github.com/kiraapi/kira/openapi/timestamp"
-
 	"regexp"
 	"time"
+
+	"github.com/kiraapi/kira/openapi/timestamp"
 )
 
 // UserType is individual (KYC) or business (KYB).
@@ -50,111 +50,71 @@ type Reason struct {
 	CreatedAt       timestamp.Time `json:"created_at"`
 }
 
-// Fields are the data a client sends about a user. The JSON names are the API's. Fields tagged
-// `secret` are personal data: they are encrypted at rest and only their last four characters are
-// ever returned.
+// Fields are the data a client sends about a user. This struct is the one table of user fields:
+// the requirement rules, sealing at rest, the HTTP conversion and the hosted page all derive from
+// it (see FieldSpec). Each field's JSON name is its API name, and its `field` tag lists, comma
+// separated:
+//
+//   - individual or business: the one user type that carries it (neither: both);
+//   - contact: contact data or metadata, never verified, so changing it never starts a
+//     verification (otherwise it is verified identity data);
+//   - sealed: personal data, encrypted at rest; masked: also returned as its last four characters
+//     only, under NAME_last4;
+//   - required, or required_in_usa (when address_country is USA): automatic verification needs it.
+//
+// A `date` tag bounds a date field's earliest value by its kind (birth or formation).
+//
+// The hosted page asks for a field that has a `label`, with the `input` kind (text, email, tel,
+// date or select), the spec schema whose enum lists a select's options (`enum`), and the
+// `autocomplete` and `hint` it shows. Fields appear in the order below everywhere: in
+// missing_fields, in errors and on the page.
 type Fields struct {
-	Email    string            `json:"email,omitempty"`
-	Phone    string            `json:"phone,omitempty"`
-	Metadata map[string]string `json:"metadata,omitempty"`
+	Email    string            `json:"email,omitempty" field:"contact,required" label:"Email" input:"email" autocomplete:"email"`
+	Phone    string            `json:"phone,omitempty" field:"contact" label:"Phone" input:"tel" autocomplete:"tel" hint:"International format, for example +14155550123."`
+	Metadata map[string]string `json:"metadata,omitempty" field:"contact"`
 
-	FirstName       string `json:"first_name,omitempty"`
-	LastName        string `json:"last_name,omitempty"`
-	BirthDate       string `json:"birth_date,omitempty" secret:"true"`
-	SSN             string `json:"ssn,omitempty" secret:"true"`
-	DocumentType    string `json:"document_type,omitempty"`
-	DocumentNumber  string `json:"document_number,omitempty" secret:"true"`
-	DocumentCountry string `json:"document_country,omitempty"`
+	FirstName       string `json:"first_name,omitempty" field:"individual,required" label:"First name" input:"text" autocomplete:"given-name"`
+	LastName        string `json:"last_name,omitempty" field:"individual,required" label:"Last name" input:"text" autocomplete:"family-name"`
+	BirthDate       string `json:"birth_date,omitempty" field:"individual,sealed,required" date:"birth" label:"Date of birth" input:"date" autocomplete:"bday"`
+	DocumentType    string `json:"document_type,omitempty" field:"individual,required" label:"ID document" input:"select" enum:"DocumentType"`
+	DocumentNumber  string `json:"document_number,omitempty" field:"individual,sealed,masked,required" label:"Document number" input:"text" autocomplete:"off"`
+	DocumentCountry string `json:"document_country,omitempty" field:"individual,required" label:"Issuing country" input:"select" enum:"CountryCode"`
 
-	AddressStreet  string `json:"address_street,omitempty"`
-	AddressCity    string `json:"address_city,omitempty"`
-	AddressState   string `json:"address_state,omitempty"`
-	AddressZipCode string `json:"address_zip_code,omitempty"`
-	AddressCountry string `json:"address_country,omitempty"`
+	BusinessLegalName   string `json:"business_legal_name,omitempty" field:"business,required" label:"Legal name of the business" input:"text" autocomplete:"organization"`
+	DoingBusinessAs     string `json:"doing_business_as,omitempty" field:"business"`
+	BusinessType        string `json:"business_type,omitempty" field:"business,required" label:"Type of business" input:"select" enum:"BusinessType"`
+	BusinessWebsite     string `json:"business_website,omitempty" field:"business"`
+	BusinessDescription string `json:"business_description,omitempty" field:"business"`
+	FormationDate       string `json:"formation_date,omitempty" field:"business,required" date:"formation" label:"Date of formation" input:"date"`
 
-	BusinessLegalName       string   `json:"business_legal_name,omitempty"`
-	DoingBusinessAs         string   `json:"doing_business_as,omitempty"`
-	BusinessType            string   `json:"business_type,omitempty"`
-	BusinessWebsite         string   `json:"business_website,omitempty"`
-	BusinessDescription     string   `json:"business_description,omitempty"`
-	FormationDate           string   `json:"formation_date,omitempty"`
-	EIN                     string   `json:"ein,omitempty" secret:"true"`
-	RepresentativeFirstName string   `json:"representative_first_name,omitempty"`
-	RepresentativeLastName  string   `json:"representative_last_name,omitempty"`
-	RepresentativeTitle     string   `json:"representative_title,omitempty"`
-	RepresentativeBirthDate string   `json:"representative_birth_date,omitempty" secret:"true"`
-	RepresentativeSSN       string   `json:"representative_ssn,omitempty" secret:"true"`
-	AssociatedPersons       []Person `json:"associated_persons,omitempty"`
+	AddressStreet  string `json:"address_street,omitempty" field:"required" label:"Street address" input:"text" autocomplete:"street-address"`
+	AddressCity    string `json:"address_city,omitempty" field:"required" label:"City" input:"text" autocomplete:"address-level2"`
+	AddressState   string `json:"address_state,omitempty" field:"required" label:"State, province or region" input:"text" autocomplete:"address-level1"`
+	AddressZipCode string `json:"address_zip_code,omitempty" field:"required" label:"ZIP or postal code" input:"text" autocomplete:"postal-code"`
+	AddressCountry string `json:"address_country,omitempty" field:"required" label:"Country" input:"select" enum:"CountryCode" autocomplete:"country"`
+
+	SSN string `json:"ssn,omitempty" field:"individual,sealed,masked,required_in_usa" label:"Social Security Number" input:"text" autocomplete:"off" hint:"Required for US addresses. Nine digits, for example 123-45-6789."`
+
+	RepresentativeFirstName string   `json:"representative_first_name,omitempty" field:"business,required" label:"Representative's first name" input:"text"`
+	RepresentativeLastName  string   `json:"representative_last_name,omitempty" field:"business,required" label:"Representative's last name" input:"text"`
+	RepresentativeTitle     string   `json:"representative_title,omitempty" field:"business"`
+	RepresentativeBirthDate string   `json:"representative_birth_date,omitempty" field:"business,sealed,required" date:"birth" label:"Representative's date of birth" input:"date"`
+	RepresentativeSSN       string   `json:"representative_ssn,omitempty" field:"business,sealed,masked"`
+	EIN                     string   `json:"ein,omitempty" field:"business,sealed,masked,required_in_usa" label:"Employer Identification Number (EIN)" input:"text" autocomplete:"off" hint:"Required for US businesses. Nine digits, for example 12-3456789."`
+	AssociatedPersons       []Person `json:"associated_persons,omitempty" field:"business"`
 }
 
-// Person is a business's beneficial owner or signer.
+// Person is a business's beneficial owner or signer. Its tags mean what they mean on Fields.
 type Person struct {
 	FirstName           string   `json:"first_name"`
 	LastName            string   `json:"last_name"`
 	Email               string   `json:"email"`
-	BirthDate           string   `json:"birth_date,omitempty" secret:"true"`
-	SSN                 string   `json:"ssn,omitempty" secret:"true"`
+	BirthDate           string   `json:"birth_date,omitempty" field:"sealed" date:"birth"`
+	SSN                 string   `json:"ssn,omitempty" field:"sealed,masked"`
 	Title               string   `json:"title,omitempty"`
 	OwnershipPercentage *float64 `json:"ownership_percentage,omitempty"`
 	IsSigner            *bool    `json:"is_signer,omitempty"`
 	HasOwnership        *bool    `json:"has_ownership,omitempty"`
-}
-
-// Secrets are the personal data among a user's fields, kept apart so that storage can encrypt
-// them as one sealed value.
-type Secrets struct {
-	BirthDate               string          `json:"birth_date,omitempty"`
-	SSN                     string          `json:"ssn,omitempty"`
-	DocumentNumber          string          `json:"document_number,omitempty"`
-	EIN                     string          `json:"ein,omitempty"`
-	RepresentativeBirthDate string          `json:"representative_birth_date,omitempty"`
-	RepresentativeSSN       string          `json:"representative_ssn,omitempty"`
-	Persons                 []PersonSecrets `json:"persons,omitempty"`
-}
-
-// PersonSecrets are an associated person's personal data.
-type PersonSecrets struct {
-	BirthDate string `json:"birth_date,omitempty"`
-	SSN       string `json:"ssn,omitempty"`
-}
-
-// Split separates the personal data from the rest: public holds every field but the secrets.
-func (f Fields) Split() (public Fields, secrets Secrets) {
-	public = f
-	secrets = Secrets{
-		BirthDate: f.BirthDate, SSN: f.SSN, DocumentNumber: f.DocumentNumber, EIN: f.EIN,
-		RepresentativeBirthDate: f.RepresentativeBirthDate, RepresentativeSSN: f.RepresentativeSSN,
-	}
-	public.BirthDate, public.SSN, public.DocumentNumber, public.EIN = "", "", "", ""
-	public.RepresentativeBirthDate, public.RepresentativeSSN = "", ""
-	if len(f.AssociatedPersons) > 0 {
-		public.AssociatedPersons = make([]Person, len(f.AssociatedPersons))
-		secrets.Persons = make([]PersonSecrets, len(f.AssociatedPersons))
-		for i, p := range f.AssociatedPersons {
-			secrets.Persons[i] = PersonSecrets{BirthDate: p.BirthDate, SSN: p.SSN}
-			p.BirthDate, p.SSN = "", ""
-			public.AssociatedPersons[i] = p
-		}
-	}
-	return public, secrets
-}
-
-// Join is the inverse of Split.
-func Join(public Fields, secrets Secrets) Fields {
-	f := public
-	f.BirthDate, f.SSN, f.DocumentNumber, f.EIN = secrets.BirthDate, secrets.SSN, secrets.DocumentNumber, secrets.EIN
-	f.RepresentativeBirthDate, f.RepresentativeSSN = secrets.RepresentativeBirthDate, secrets.RepresentativeSSN
-	if len(public.AssociatedPersons) > 0 {
-		f.AssociatedPersons = make([]Person, len(public.AssociatedPersons))
-		copy(f.AssociatedPersons, public.AssociatedPersons)
-		for i := range f.AssociatedPersons {
-			if i < len(secrets.Persons) {
-				f.AssociatedPersons[i].BirthDate = secrets.Persons[i].BirthDate
-				f.AssociatedPersons[i].SSN = secrets.Persons[i].SSN
-			}
-		}
-	}
-	return f
 }
 
 var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]`)

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -27,42 +26,21 @@ type field struct {
 	Hint         string
 }
 
-var (
-	firstName = field{Name: "first_name", Label: "First name", Kind: "text", Autocomplete: "given-name"}
-	lastName  = field{Name: "last_name", Label: "Last name", Kind: "text", Autocomplete: "family-name"}
-	email     = field{Name: "email", Label: "Email", Kind: "email", Autocomplete: "email"}
-	phone     = field{Name: "phone", Label: "Phone", Kind: "tel", Autocomplete: "tel", Hint: "International format, for example +14155550123."}
-	street    = field{Name: "address_street", Label: "Street address", Kind: "text", Autocomplete: "street-address"}
-	city      = field{Name: "address_city", Label: "City", Kind: "text", Autocomplete: "address-level2"}
-	state     = field{Name: "address_state", Label: "State, province or region", Kind: "text", Autocomplete: "address-level1"}
-	zip       = field{Name: "address_zip_code", Label: "ZIP or postal code", Kind: "text", Autocomplete: "postal-code"}
-	country   = field{Name: "address_country", Label: "Country", Kind: "select", Enum: "CountryCode", Autocomplete: "country"}
-)
-
-// formFields lists, in page order, every field the page can ask for, per user type.
-var formFields = map[kyc.UserType][]field{
-	kyc.Individual: {
-		firstName, lastName,
-		{Name: "birth_date", Label: "Date of birth", Kind: "date", Secret: true, Autocomplete: "bday"},
-		email, phone,
-		{Name: "document_type", Label: "ID document", Kind: "select", Enum: "DocumentType"},
-		{Name: "document_number", Label: "Document number", Kind: "text", Secret: true, Autocomplete: "off"},
-		{Name: "document_country", Label: "Issuing country", Kind: "select", Enum: "CountryCode"},
-		street, city, state, zip, country,
-		{Name: "ssn", Label: "Social Security Number", Kind: "text", Secret: true, Autocomplete: "off", Hint: "Required for US addresses. Nine digits, for example 123-45-6789."},
-	},
-	kyc.Business: {
-		{Name: "business_legal_name", Label: "Legal name of the business", Kind: "text", Autocomplete: "organization"},
-		{Name: "business_type", Label: "Type of business", Kind: "select", Enum: "BusinessType"},
-		{Name: "formation_date", Label: "Date of formation", Kind: "date"},
-		email, phone,
-		street, city, state, zip, country,
-		{Name: "ein", Label: "Employer Identification Number (EIN)", Kind: "text", Secret: true, Autocomplete: "off", Hint: "Required for US businesses. Nine digits, for example 12-3456789."},
-		{Name: "representative_first_name", Label: "Representative's first name", Kind: "text"},
-		{Name: "representative_last_name", Label: "Representative's last name", Kind: "text"},
-		{Name: "representative_birth_date", Label: "Representative's date of birth", Kind: "date", Secret: true},
-	},
-}
+// formFields lists, per user type and in the table's order, the fields the page can ask for: the
+// user fields that have a label (kyc.Fields).
+var formFields = func() map[kyc.UserType][]field {
+	out := map[kyc.UserType][]field{}
+	for _, s := range kyc.UserFields() {
+		if s.Label == "" {
+			continue
+		}
+		f := field{Name: s.Name, Label: s.Label, Kind: s.Input, Enum: s.Enum, Secret: s.Sealed, Autocomplete: s.Autocomplete, Hint: s.Hint}
+		for _, t := range s.Types {
+			out[t] = append(out[t], f)
+		}
+	}
+	return out
+}()
 
 // option is one choice of a select.
 type option struct {
@@ -116,16 +94,13 @@ func fieldsToAsk(u *kyc.User) []field {
 	return out
 }
 
-// currentValues returns the user's non-secret values by API name, to prefill the form.
+// currentValues returns the user's text values that are not sealed, by API name, to prefill the
+// form.
 func currentValues(u *kyc.User) map[string]string {
-	public, _ := u.Fields.Split()
-	raw, _ := json.Marshal(public)
-	var all map[string]any
-	_ = json.Unmarshal(raw, &all)
 	out := map[string]string{}
-	for k, v := range all {
-		if s, ok := v.(string); ok {
-			out[k] = s
+	for _, s := range kyc.UserFields() {
+		if v, ok := s.Value(&u.Fields).(string); ok && v != "" && !s.Sealed {
+			out[s.Name] = v
 		}
 	}
 	return out
@@ -158,21 +133,7 @@ func buildForm(spec *openapi3.T, u *kyc.User, fields []field, values map[string]
 	return f
 }
 
-func secretOnFile(s kyc.Secrets, name string) bool {
-	switch name {
-	case "birth_date":
-		return s.BirthDate != ""
-	case "ssn":
-		return s.SSN != ""
-	case "document_number":
-		return s.DocumentNumber != ""
-	case "ein":
-		return s.EIN != ""
-	case "representative_birth_date":
-		return s.RepresentativeBirthDate != ""
-	}
-	return false
-}
+func secretOnFile(s kyc.Secrets, name string) bool { return s.Values[name] != "" }
 
 var optionLabels = map[string]string{
 	"passport": "Passport", "national_id": "National ID card", "drivers_license": "Driver's license",
@@ -208,11 +169,10 @@ func enumOptions(spec *openapi3.T, schema string) []option {
 	return opts
 }
 
-// submission is a validated form post: the fields it sets and how to set them.
+// submission is a validated form post: the patch it makes and the values typed.
 type submission struct {
-	changed []string
-	apply   func(*kyc.Fields) error
-	values  map[string]string
+	patch  kyc.Patch
+	values map[string]string
 }
 
 // parseSubmission validates a post against the spec's update schema, as the API would, and then
@@ -250,15 +210,14 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Val
 			}
 		}
 	}
-	raw, err := json.Marshal(body)
-	if err != nil {
-		problems["form"] = "could not be read"
+	var patch kyc.Patch
+	for name, v := range values {
+		if err := patch.Set(name, v); err != nil {
+			problems[name] = "could not be read"
+		}
 	}
-	apply := func(f *kyc.Fields) error { return json.Unmarshal(raw, f) }
 	next := u.Fields
-	if err := apply(&next); err != nil {
-		problems["form"] = "could not be read"
-	}
+	patch.Apply(&next)
 	for _, m := range kyc.MissingFields(u.Type, &next) {
 		if _, seen := problems[m]; !seen && slices.ContainsFunc(fields, func(f field) bool { return f.Name == m }) {
 			problems[m] = "is required"
@@ -267,12 +226,7 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Val
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	changed := make([]string, 0, len(body))
-	for k := range body {
-		changed = append(changed, k)
-	}
-	sort.Strings(changed)
-	return &submission{changed: changed, apply: apply, values: values}, nil
+	return &submission{patch: patch, values: values}, nil
 }
 
 func schemaErrors(err error) []*openapi3.SchemaError {

@@ -90,7 +90,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.form(w, http.StatusUnprocessableEntity, se, u, token, fields, merge(currentValues(u), r.PostForm, fields), problems)
 		return
 	}
-	done, user, err := p.Users.SubmitSession(r.Context(), id, sub.changed, sub.apply)
+	done, user, err := p.Users.SubmitSession(r.Context(), id, sub.patch)
 	if err != nil {
 		var kerr *kyc.Error
 		if errors.As(err, &kerr) && (kerr.Code == kyc.EInvalid || kerr.Code == kyc.EInvalidTransition || kerr.Code == kyc.EAttemptsExhausted) {

@@ -1,0 +1,80 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestUpdateChangesOnlyWhatDiffers: on each status, what a PUT changes, what it starts, and what
+// it refuses (see the updateUser operation in the spec).
+func TestUpdateChangesOnlyWhatDiffers(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, env *testEnv) {
+		a := env.tenant(t, "acme")
+		put := func(id string, body any) (int, user, []byte) {
+			t.Helper()
+			resp, raw := env.srv.Do(t, "PUT", "/v1/users/"+id, a.headers(), body)
+			var u user
+			if resp.StatusCode == http.StatusOK {
+				u = decode[user](t, raw)
+			}
+			return resp.StatusCode, u, raw
+		}
+
+		verified := env.createAndSettle(t, a, "verified", seedUser)
+		env.clock.Advance(time.Minute)
+		// Values equal to the stored ones, a secret included, are no change: nothing is written.
+		status, got, raw := put(verified.ID, map[string]any{"first_name": "John", "ssn": "123-45-6789", "metadata": map[string]string{}})
+		if status != http.StatusOK || len(got.UpdatedFields) != 0 || got.UpdatedFields == nil || got.Status != "VERIFIED" ||
+			got.RequiresReverification || got.UpdatedAt != verified.UpdatedAt {
+			t.Errorf("an update that changes nothing: %d %s", status, raw)
+		}
+		// Contact data never starts a verification.
+		status, got, raw = put(verified.ID, map[string]any{"phone": "+14155550123", "metadata": map[string]string{"crm": "1"}, "first_name": "John"})
+		if status != http.StatusOK || strings.Join(got.UpdatedFields, ",") != "phone,metadata" || got.Status != "VERIFIED" ||
+			got.VerificationAttempts != 1 || got.UpdatedAt == verified.UpdatedAt {
+			t.Errorf("a contact change of a verified user: %d %s", status, raw)
+		}
+
+		rejected := env.createAndSettle(t, a, "rejected", withSSN("111-11-1111"))
+		for _, body := range []map[string]any{{"metadata": map[string]string{"crm": "2"}}, {"phone": "+14155550124"}, {"email": "new@example.com"}} {
+			if status, got, raw := put(rejected.ID, body); status != http.StatusOK || got.Status != "REJECTED" || got.VerificationAttempts != 1 || !got.VerificationTriggered {
+				t.Errorf("a contact change of a rejected user started an attempt: %d %s", status, raw)
+			}
+		}
+		if status, got, raw := put(rejected.ID, map[string]any{"address_street": "1 New St"}); status != http.StatusOK || got.Status != "VERIFYING" || got.VerificationAttempts != 2 {
+			t.Errorf("an identity change of a rejected user: %d %s", status, raw)
+		}
+
+		// A user in review cannot change: every field that would change is named, in the table's
+		// order, the same on every request.
+		review := env.createAndSettle(t, a, "review", withSSN("222-22-2222"))
+		if review.Status != "REVIEW" {
+			t.Fatalf("review user: %+v", review)
+		}
+		body := map[string]any{"address_city": "Oakland", "phone": "+14155550125", "last_name": "Roe", "first_name": "John"}
+		var first []string
+		for range 5 {
+			resp, raw := env.srv.Do(t, "PUT", "/v1/users/"+review.ID, a.headers(), body)
+			e := decode[errorBody](t, raw)
+			var fields []string
+			for _, f := range e.Errors {
+				fields = append(fields, f.Field)
+			}
+			if resp.StatusCode != http.StatusConflict || e.Code != "invalid_transition" {
+				t.Fatalf("a change of a user in review: %d %s", resp.StatusCode, raw)
+			}
+			if first == nil {
+				first = fields
+			} else if !slices.Equal(fields, first) {
+				t.Errorf("the fields named changed between identical requests: %v, then %v", first, fields)
+			}
+		}
+		if strings.Join(first, ",") != "phone,last_name,address_city" {
+			t.Errorf("fields named = %v, want phone, last_name, address_city (first_name is unchanged)", first)
+		}
+	})
+}
