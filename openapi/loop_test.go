@@ -3,7 +3,6 @@ package openapi_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
@@ -108,21 +107,8 @@ func TestAddingAnOperation(t *testing.T) {
 		"KIRA_ADDR=127.0.0.1:0", "KIRA_MODE=sandbox", "KIRA_DATABASE_URL=sqlite:" + filepath.Join(dir, "kira.db"),
 		"KIRA_API_KEY=kira_sk_loop_test", "KIRA_CLIENT_ID=loop-test", "KIRA_PASSWORD=loop-test-password",
 	}, regexp.MustCompile(`"msg":"listening".*"addr":"([^"]+)"`)))
-	resp, raw := kirad.Do(t, "POST", "/auth", http.Header{"X-Api-Key": {"kira_sk_loop_test"}},
-		map[string]string{"client_id": "loop-test", "password": "loop-test-password"})
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("login: %d %s", resp.StatusCode, raw)
-	}
-	var login struct {
-		Data struct {
-			AccessToken string `json:"access_token"`
-		}
-	}
-	if err := json.Unmarshal(raw, &login); err != nil {
-		t.Fatal(err)
-	}
-	creds := http.Header{"X-Api-Key": {"kira_sk_loop_test"}, "Authorization": {"Bearer " + login.Data.AccessToken}}
-	resp, raw = kirad.Do(t, "DELETE", user, creds, nil)
+	creds := kirad.Login(t, "kira_sk_loop_test", "loop-test", "loop-test-password")
+	resp, raw := kirad.Do(t, "DELETE", user, creds, nil)
 	if resp.StatusCode != http.StatusNotImplemented || !strings.Contains(string(raw), `"code":"not_implemented"`) {
 		t.Errorf("kirad: DELETE %s = %d %s, want 501 not_implemented", user, resp.StatusCode, raw)
 	}

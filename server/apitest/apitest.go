@@ -89,6 +89,26 @@ func Transport(tb testing.TB, next http.RoundTripper) http.RoundTripper {
 	return &checker{tb: tb, next: next}
 }
 
+// Login exchanges a tenant's credentials at POST /auth and returns the headers that authenticate
+// its calls: x-api-key and Authorization with the bearer token. The test fails unless it gets 200.
+func (s *Server) Login(tb testing.TB, apiKey, clientID, password string) http.Header {
+	tb.Helper()
+	resp, raw := s.Do(tb, http.MethodPost, "/auth", http.Header{"X-Api-Key": {apiKey}},
+		map[string]string{"client_id": clientID, "password": password})
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("login: %d %s", resp.StatusCode, raw)
+	}
+	var token struct {
+		Data struct {
+			AccessToken string `json:"access_token"`
+		}
+	}
+	if err := json.Unmarshal(raw, &token); err != nil {
+		tb.Fatalf("login: %v", err)
+	}
+	return http.Header{"X-Api-Key": {apiKey}, "Authorization": {"Bearer " + token.Data.AccessToken}}
+}
+
 // Do sends a request with the given method, path, headers and JSON body (nil for none) and returns
 // the response with its body read.
 func (s *Server) Do(tb testing.TB, method, path string, header http.Header, body any) (*http.Response, []byte) {
