@@ -10,8 +10,11 @@ import (
 
 // handler implements the generated strict server interface. Expected failures are returned as
 // *kyc.Error and written by the error handler; the typed error responses are not used, so every
-// error leaves through one place.
+// error leaves through one place. An operation of the spec without a method here is answered by
+// the embedded apiserver.Unimplemented: 501 not_implemented.
 type handler struct {
+	apiserver.Unimplemented
+
 	ready    func(context.Context) error
 	auth     Authenticator
 	users    UserService

@@ -24,6 +24,7 @@ import (
 	"github.com/kiraapi/kira/client"
 	"github.com/kiraapi/kira/client/webhook"
 	"github.com/kiraapi/kira/gen/apitypes"
+	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/app"
 	"github.com/kiraapi/kira/server/auth"
 	"github.com/kiraapi/kira/server/secret"
@@ -108,6 +109,15 @@ func setupSandbox(env *testscript.Env) error {
 		return err
 	}
 	env.Setenv("MOCK_PORT", strconv.Itoa(port))
+	doc, err := openapi.Load()
+	if err != nil {
+		return err
+	}
+	operations := 0
+	for _, item := range doc.Paths.Map() {
+		operations += len(item.Operations())
+	}
+	env.Setenv("SPEC_OPERATIONS", strconv.Itoa(operations))
 	env.Values[receiverKey{}] = rcv
 	env.Values[pollsKey{}] = polls
 	return nil
