@@ -117,7 +117,7 @@ func fingerprint(req *http.Request) (string, error) {
 	req.Body = io.NopCloser(bytes.NewReader(raw))
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", &kyc.Error{Code: kyc.EInvalidJSON, Message: "The request body is not valid JSON."}
+		return "", &kyc.Error{Code: codeInvalidJSON, Message: "The request body is not valid JSON."}
 	}
 	canonical, err := json.Marshal(v)
 	if err != nil {
