@@ -26,7 +26,8 @@ const (
 // that fails leaves no trace, so that it can be fixed and retried with the same key.
 var errNotKept = errors.New("the response is not a success: nothing is kept")
 
-// idempotent makes the routes that take an Idempotency-Key safe to retry, exactly once. The key is
+// idempotent makes the operations whose spec declares an Idempotency-Key header safe to retry,
+// exactly once. The key is
 // scoped to the tenant; the request is fingerprinted (method, path and canonical body). Each
 // request runs in one transaction (kyc.ContextWithTx): the key's claim, the handler's writes,
 // events and jobs, and its 2xx response (status, headers, body) commit together or not at all,
@@ -35,13 +36,13 @@ var errNotKept = errors.New("the response is not a success: nothing is kept")
 // never make a second resource. The same key with another body is a 422; a duplicate that arrives
 // while the first is running waits for it and replays its response (on PostgreSQL, for at most a
 // few seconds, then 409). Requests rejected by validation never reach this middleware.
-func idempotent(store kyc.Transactor, hasher kyc.KeyHasher, now func() time.Time, routes map[string]bool) echo.MiddlewareFunc {
+func idempotent(store kyc.Transactor, hasher kyc.KeyHasher, now func() time.Time, ops operations) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
 			key := req.Header.Get(idempotencyHeader)
 			tenant := tenantFrom(req.Context())
-			if req.Method != http.MethodPost || !routes[c.Path()] || key == "" || tenant == nil {
+			if !ops.takes(req.Method, c.Path(), idempotencyHeader) || key == "" || tenant == nil {
 				return next(c)
 			}
 			fingerprint, err := fingerprint(req)
