@@ -80,13 +80,8 @@ func returnedName(s *kyc.FieldSpec) string {
 // fieldsFromRequest turns a validated create body into domain fields.
 func fieldsFromRequest(body *apitypes.UserCreateRequest) (kyc.Fields, error) {
 	var f kyc.Fields
-	src, dst := reflect.ValueOf(body).Elem(), reflect.ValueOf(&f).Elem()
-	for _, s := range kyc.UserFields() {
-		if err := convertMember(dst, src, s, s.Name, inbound); err != nil {
-			return f, err
-		}
-	}
-	return f, nil
+	err := convertStruct(reflect.ValueOf(&f).Elem(), reflect.ValueOf(body).Elem(), kyc.UserFields(), inbound)
+	return f, err
 }
 
 // patchFromRequest turns a validated update body into a patch of the fields it sends.
@@ -122,12 +117,9 @@ func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
 		CreatedAt:             timestamp.Of(u.CreatedAt),
 		UpdatedAt:             timestamp.Of(u.UpdatedAt),
 	}
-	src, dst := reflect.ValueOf(&u.Fields).Elem(), reflect.ValueOf(&out).Elem()
-	for _, s := range kyc.UserFields() {
-		// checkFieldTable made sure that every field has its member; the values are the
-		// domain's, which convert.
-		_ = convertMember(dst, src, s, returnedName(s), outbound)
-	}
+	// checkFieldTable made sure that every field has its member, and the values are the
+	// domain's, which convert.
+	_ = convertStruct(reflect.ValueOf(&out).Elem(), reflect.ValueOf(&u.Fields).Elem(), kyc.UserFields(), outbound)
 	if out.Metadata == nil {
 		out.Metadata = apitypes.Metadata{}
 	}
@@ -160,26 +152,64 @@ const (
 	outbound direction = true
 )
 
-// convertMember converts the member of struct src that field s names into dst's member called
-// name (src and dst are a domain and a generated struct, either way round).
-func convertMember(dst, src reflect.Value, s *kyc.FieldSpec, name string, dir direction) error {
-	srcName, dstName := s.Name, name
-	di, ok := jsonMembers(dst.Type())[dstName]
-	if !ok {
-		return fmt.Errorf("%s has no member %s", dst.Type(), dstName)
+// convertStruct converts the members of struct src that the fields specs name into dst's (src and
+// dst are a domain and a generated struct, either way round). Outbound, a masked field goes to
+// its masked member, as its last four characters.
+func convertStruct(dst, src reflect.Value, specs []*kyc.FieldSpec, dir direction) error {
+	steps, err := planOf(dst.Type(), src.Type(), specs, dir)
+	if err != nil {
+		return err
 	}
-	si, ok := jsonMembers(src.Type())[srcName]
-	if !ok {
-		return fmt.Errorf("%s has no member %s", src.Type(), srcName)
-	}
-	v := src.Field(si)
-	if dir == outbound && s.Masked {
-		v = reflect.ValueOf(kyc.Last4(v.String()))
-	}
-	if err := convert(dst.Field(di), v, dir); err != nil {
-		return fmt.Errorf("convert %s: %w", s.Name, err)
+	for _, st := range steps {
+		v := src.Field(st.src)
+		if dir == outbound && st.spec.Masked {
+			v = reflect.ValueOf(kyc.Last4(v.String()))
+		}
+		if err := convert(dst.Field(st.dst), v, dir); err != nil {
+			return fmt.Errorf("convert %s: %w", st.spec.Name, err)
+		}
 	}
 	return nil
+}
+
+// step converts one member: the indexes of the field's member in src and in dst.
+type step struct {
+	src, dst int
+	spec     *kyc.FieldSpec
+}
+
+type planKey struct {
+	dst, src reflect.Type
+	dir      direction
+}
+
+var plans sync.Map // planKey -> []step
+
+// planOf returns, computed once per pair of types and direction, the steps that convert specs'
+// members of a src to a dst.
+func planOf(dst, src reflect.Type, specs []*kyc.FieldSpec, dir direction) ([]step, error) {
+	key := planKey{dst, src, dir}
+	if p, ok := plans.Load(key); ok {
+		return p.([]step), nil
+	}
+	steps := make([]step, 0, len(specs))
+	for _, s := range specs {
+		dstName := s.Name
+		if dir == outbound {
+			dstName = returnedName(s)
+		}
+		di, ok := jsonMembers(dst)[dstName]
+		if !ok {
+			return nil, fmt.Errorf("%s has no member %s", dst, dstName)
+		}
+		si, ok := jsonMembers(src)[s.Name]
+		if !ok {
+			return nil, fmt.Errorf("%s has no member %s", src, s.Name)
+		}
+		steps = append(steps, step{src: si, dst: di, spec: s})
+	}
+	plans.Store(key, steps)
+	return steps, nil
 }
 
 // convert sets dst from src, values of one field on either side of the edge: text (strings,
@@ -226,7 +256,7 @@ func convert(dst, src reflect.Value, dir direction) error {
 	case src.Kind() == reflect.Slice && dst.Kind() == reflect.Slice:
 		out := reflect.MakeSlice(dst.Type(), src.Len(), src.Len())
 		for i := range src.Len() {
-			if err := convertPerson(out.Index(i), src.Index(i), dir); err != nil {
+			if err := convertStruct(out.Index(i), src.Index(i), kyc.PersonFields(), dir); err != nil {
 				return fmt.Errorf("%d: %w", i, err)
 			}
 		}
@@ -238,20 +268,6 @@ func convert(dst, src reflect.Value, dir direction) error {
 }
 
 var dateType = reflect.TypeFor[types.Date]()
-
-// convertPerson converts an associated person, one side's struct to the other's.
-func convertPerson(dst, src reflect.Value, dir direction) error {
-	for _, s := range kyc.PersonFields() {
-		name := s.Name
-		if dir == outbound {
-			name = returnedName(s)
-		}
-		if err := convertMember(dst, src, s, name, dir); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // jsonMembers maps the JSON names of struct type t's members to their indexes, computed once
 // per type.

@@ -194,7 +194,7 @@ func TestSplitJoin(t *testing.T) {
 
 func TestLast4AndDigits(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{"123-45-6789": "6789", "AB1234567": "4567", "12-3456789": "6789", "12": "", "": ""} {
+	for in, want := range map[string]string{"123-45-6789": "6789", "AB1234567": "4567", "12-3456789": "6789", "12": "", "": "", "X-ab-1-2": "ab12", "é1234": "1234"} {
 		if got := kyc.Last4(in); got != want {
 			t.Errorf("Last4(%q) = %q, want %q", in, got, want)
 		}

@@ -1,7 +1,6 @@
 package kyc
 
 import (
-	"regexp"
 	"time"
 
 	"github.com/kiraapi/kira/openapi/timestamp"
@@ -117,15 +116,21 @@ type Person struct {
 	HasOwnership        *bool    `json:"has_ownership,omitempty"`
 }
 
-var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]`)
-
-// Last4 returns the last four letters or digits of a secret identifier, "" when it has fewer.
+// Last4 returns the last four ASCII letters or digits of a secret identifier, "" when it has
+// fewer.
 func Last4(s string) string {
-	s = nonAlnum.ReplaceAllString(s, "")
-	if len(s) < 4 {
+	var last [4]byte
+	n := 0
+	for i := len(s) - 1; i >= 0 && n < 4; i-- {
+		if c := s[i]; c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+			n++
+			last[4-n] = c
+		}
+	}
+	if n < 4 {
 		return ""
 	}
-	return s[len(s)-4:]
+	return string(last[:])
 }
 
 // Digits returns s with everything but its digits removed ("123-45-6789" -> "123456789").
