@@ -123,7 +123,19 @@ func (m *Metrics) ObserveRequest(operation, method string, status int, elapsed t
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(operation, method, statusClass(status)).Observe(elapsed.Seconds())
+	m.requests.WithLabelValues(operation, methodLabel(method), statusClass(status)).Observe(elapsed.Seconds())
+}
+
+// methods are the request methods that are labels of their own; any other is "other", so that a
+// client cannot add series by inventing methods.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions}
+
+func methodLabel(method string) string {
+	if slices.Contains(methods, method) {
+		return method
+	}
+	return "other"
 }
 
 // ObserveDecision records a verification decision (outcome: the user's new status) and how long

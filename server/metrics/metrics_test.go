@@ -40,13 +40,21 @@ func TestMetrics(t *testing.T) {
 	for _, status := range []int{200, 201, 404, 503, 0} {
 		m.ObserveRequest("createUser", "POST", status, time.Millisecond)
 	}
+	// Methods a client makes up share one label value.
+	for _, method := range []string{"RANDOM1", "RANDOM2", strings.Repeat("M", 200)} {
+		m.ObserveRequest("unmatched", method, 405, time.Millisecond)
+	}
 	m.IdempotencyOutcome(metrics.IdempotentReplay)
 	text := scrape(t, m)
+	if strings.Contains(text, "RANDOM") || strings.Contains(text, "MMMM") {
+		t.Error("a made-up method became a label value")
+	}
 	for _, want := range []string{
 		`kira_http_request_duration_seconds_count{method="POST",operation="createUser",status_class="2xx"} 2`,
 		`kira_http_request_duration_seconds_count{method="POST",operation="createUser",status_class="4xx"} 1`,
 		`kira_http_request_duration_seconds_count{method="POST",operation="createUser",status_class="5xx"} 1`,
 		`kira_http_request_duration_seconds_count{method="POST",operation="createUser",status_class="other"} 1`,
+		`kira_http_request_duration_seconds_count{method="other",operation="unmatched",status_class="4xx"} 3`,
 		`kira_idempotency_total{outcome="replay"} 1`,
 		`kira_db_connections{pool="postgres",state="in_use"} 2`,
 		`kira_db_max_connections{pool="postgres"} 10`,
