@@ -136,6 +136,7 @@ func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
 // toAPIUpdatedUser renders a user after an update, with what the update changed.
 func toAPIUpdatedUser(res *kyc.Result) apitypes.User {
 	out := toAPIUser(res.User, res.Triggered)
+	out.VerificationTriggered = res.Triggered // on PUT: whether this request started it
 	updated := res.Updated
 	if updated == nil {
 		updated = []string{}

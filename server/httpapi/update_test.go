@@ -26,8 +26,9 @@ func TestUpdateChangesOnlyWhatDiffers(t *testing.T) {
 
 		verified := env.createAndSettle(t, a, "verified", seedUser)
 		env.clock.Advance(time.Minute)
-		// Values equal to the stored ones, a secret included, are no change: nothing is written.
-		status, got, raw := put(verified.ID, map[string]any{"first_name": "John", "ssn": "123-45-6789", "metadata": map[string]string{}})
+		// Values equal to the stored ones, a secret included and an identifier written another
+		// way, are no change: nothing is written.
+		status, got, raw := put(verified.ID, map[string]any{"first_name": "John", "ssn": "123456789", "document_number": "ab1234567", "metadata": map[string]string{}})
 		if status != http.StatusOK || len(got.UpdatedFields) != 0 || got.UpdatedFields == nil || got.Status != "VERIFIED" ||
 			got.RequiresReverification || got.UpdatedAt != verified.UpdatedAt {
 			t.Errorf("an update that changes nothing: %d %s", status, raw)
@@ -35,17 +36,27 @@ func TestUpdateChangesOnlyWhatDiffers(t *testing.T) {
 		// Contact data never starts a verification.
 		status, got, raw = put(verified.ID, map[string]any{"phone": "+14155550123", "metadata": map[string]string{"crm": "1"}, "first_name": "John"})
 		if status != http.StatusOK || strings.Join(got.UpdatedFields, ",") != "phone,metadata" || got.Status != "VERIFIED" ||
-			got.VerificationAttempts != 1 || got.UpdatedAt == verified.UpdatedAt {
+			got.VerificationAttempts != 1 || got.VerificationTriggered || got.UpdatedAt == verified.UpdatedAt {
 			t.Errorf("a contact change of a verified user: %d %s", status, raw)
+		}
+
+		// What a request may send does not depend on what else it sends: an empty list of a
+		// business's persons is refused for an individual as a full one is.
+		for _, body := range []map[string]any{{"associated_persons": []any{}}, {"associated_persons": []any{}, "first_name": "Jo"}} {
+			resp, raw := env.srv.Do(t, "PUT", "/v1/users/"+verified.ID, a.headers(), body)
+			if e := decode[errorBody](t, raw); resp.StatusCode != http.StatusBadRequest || len(e.Errors) != 1 || e.Errors[0].Field != "associated_persons" {
+				t.Errorf("a business field sent to an individual: %d %s", resp.StatusCode, raw)
+			}
 		}
 
 		rejected := env.createAndSettle(t, a, "rejected", withSSN("111-11-1111"))
 		for _, body := range []map[string]any{{"metadata": map[string]string{"crm": "2"}}, {"phone": "+14155550124"}, {"email": "new@example.com"}} {
-			if status, got, raw := put(rejected.ID, body); status != http.StatusOK || got.Status != "REJECTED" || got.VerificationAttempts != 1 || !got.VerificationTriggered {
+			if status, got, raw := put(rejected.ID, body); status != http.StatusOK || got.Status != "REJECTED" || got.VerificationAttempts != 1 || got.VerificationTriggered {
 				t.Errorf("a contact change of a rejected user started an attempt: %d %s", status, raw)
 			}
 		}
-		if status, got, raw := put(rejected.ID, map[string]any{"address_street": "1 New St"}); status != http.StatusOK || got.Status != "VERIFYING" || got.VerificationAttempts != 2 {
+		if status, got, raw := put(rejected.ID, map[string]any{"address_street": "1 New St"}); status != http.StatusOK || got.Status != "VERIFYING" ||
+			got.VerificationAttempts != 2 || !got.VerificationTriggered {
 			t.Errorf("an identity change of a rejected user: %d %s", status, raw)
 		}
 

@@ -134,13 +134,13 @@ func TestAttemptsAreLimited(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
 		a := env.tenant(t, "acme")
 		u := env.createAndSettle(t, a, "bad", withSSN("111-11-1111"))
-		// Each attempt changes the SSN (a value sent again unchanged is no change), which the
-		// sandbox rejects in either form.
-		for attempt, ssn := range []string{2: "111111111", 3: "111-11-1111"} {
-			if ssn == "" {
+		// Each attempt changes identity data (a value sent again unchanged is no change); the
+		// sandbox rejects the SSN each time.
+		for attempt, street := range []string{2: "1 First St", 3: "2 Second St"} {
+			if street == "" {
 				continue
 			}
-			resp, raw := env.srv.Do(t, "PUT", "/v1/users/"+u.ID, a.headers(), map[string]any{"ssn": ssn})
+			resp, raw := env.srv.Do(t, "PUT", "/v1/users/"+u.ID, a.headers(), map[string]any{"address_street": street})
 			if resp.StatusCode != 200 || decode[user](t, raw).VerificationAttempts != attempt {
 				t.Fatalf("attempt %d: %d %s", attempt, resp.StatusCode, raw)
 			}

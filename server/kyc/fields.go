@@ -49,6 +49,11 @@ type FieldSpec struct {
 // MaskedName is the name under which a masked field's last four characters are returned.
 func (s *FieldSpec) MaskedName() string { return s.Name + "_last4" }
 
+// wrongType is the error of the field sent for a user of a type that does not carry it.
+func (s *FieldSpec) wrongType() FieldError {
+	return FieldError{Field: s.Name, Message: "applies to " + string(s.Types[0]) + " users only"}
+}
+
 // For reports whether users of type t carry the field.
 func (s *FieldSpec) For(t UserType) bool { return slices.Contains(s.Types, t) }
 
@@ -297,11 +302,26 @@ func (p Patch) Changes(f *Fields) []*FieldSpec {
 	var out []*FieldSpec
 	v := reflect.ValueOf(f).Elem()
 	for _, s := range userFields {
-		if nv, ok := p.values[s]; ok && !sameValue(s.value(v).Interface(), nv) {
+		if nv, ok := p.values[s]; ok && !s.sameValue(s.value(v).Interface(), nv) {
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// checkTypes refuses a patch that sends a field users of type t do not carry, even empty: what a
+// request may send does not depend on what else it sends.
+func (p Patch) checkTypes(t UserType) error {
+	var fields []FieldError
+	for _, s := range userFields {
+		if _, ok := p.values[s]; ok && !s.For(t) {
+			fields = append(fields, s.wrongType())
+		}
+	}
+	if len(fields) > 0 {
+		return &Error{Code: EInvalid, Message: "The request is invalid.", Fields: fields}
+	}
+	return nil
 }
 
 // Apply sets the patch's fields in f.
@@ -312,11 +332,26 @@ func (p Patch) Apply(f *Fields) {
 	}
 }
 
-// sameValue compares two values of one field; an empty list or map is the same as none.
-func sameValue(a, b any) bool {
+// sameValue compares two values of the field: a masked identifier (an SSN, an EIN, a document
+// number) by its letters and digits alone, whatever the case ("123-45-6789" is "123456789"); an
+// empty list or map is the same as none.
+func (s *FieldSpec) sameValue(a, b any) bool {
+	if s.Masked {
+		return strings.EqualFold(alphanumeric(a.(string)), alphanumeric(b.(string)))
+	}
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	if (va.Kind() == reflect.Map || va.Kind() == reflect.Slice) && va.Len() == 0 && vb.Len() == 0 {
 		return true
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// alphanumeric is s with everything but its ASCII letters and digits removed.
+func alphanumeric(s string) string {
+	return strings.Map(func(r rune) rune {
+		if isAlphanumeric(r) {
+			return r
+		}
+		return -1
+	}, s)
 }

@@ -15,7 +15,7 @@ func (f *Fields) Validate(t UserType, today time.Time) error {
 	v := reflect.ValueOf(f).Elem()
 	for _, s := range userFields {
 		if !s.For(t) && !s.value(v).IsZero() {
-			fields = append(fields, FieldError{Field: s.Name, Message: "applies to " + string(s.Types[0]) + " users only"})
+			fields = append(fields, s.wrongType())
 		}
 	}
 	fields = append(fields, f.checkDates(today)...)

@@ -135,6 +135,9 @@ func (s *UserService) UpdateUser(ctx context.Context, tenantID, id string, p Pat
 // attempt when the user is then complete and is CREATED, REJECTED, or VERIFIED: a verified user's
 // changed identity is verified again (Reverify).
 func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Result, error) {
+	if err := p.checkTypes(u.Type); err != nil {
+		return nil, err
+	}
 	changes := p.Changes(&u.Fields)
 	res := &Result{User: u, Updated: make([]string, len(changes))}
 	identity := false

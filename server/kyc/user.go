@@ -122,7 +122,7 @@ func Last4(s string) string {
 	var last [4]byte
 	n := 0
 	for i := len(s) - 1; i >= 0 && n < 4; i-- {
-		if c := s[i]; c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+		if c := s[i]; isAlphanumeric(rune(c)) {
 			n++
 			last[4-n] = c
 		}
@@ -131,6 +131,11 @@ func Last4(s string) string {
 		return ""
 	}
 	return string(last[:])
+}
+
+// isAlphanumeric reports whether r is an ASCII letter or digit.
+func isAlphanumeric(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z'
 }
 
 // Digits returns s with everything but its digits removed ("123-45-6789" -> "123456789").
