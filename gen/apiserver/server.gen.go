@@ -56,6 +56,9 @@ type ServerInterface interface {
 	// UpdateUser Update a user
 	// (PUT /v1/users/{userId})
 	UpdateUser(ctx echo.Context, userId UserId) error
+	// RedactUser Erase a user's personal data
+	// (POST /v1/users/{userId}/redact)
+	RedactUser(ctx echo.Context, userId UserId, params RedactUserParams) error
 	// ListVerifications List a user's verification sessions
 	// (GET /v1/users/{userId}/verifications)
 	ListVerifications(ctx echo.Context, userId UserId) error
@@ -307,6 +310,44 @@ func (w *ServerInterfaceWrapper) UpdateUser(ctx echo.Context) error {
 	return err
 }
 
+// RedactUser converts echo context to params.
+func (w *ServerInterfaceWrapper) RedactUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "userId" -------------
+	var userId UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", ctx.Param("userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RedactUserParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter Idempotency-Key is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RedactUser(ctx, userId, params)
+	return err
+}
+
 // ListVerifications converts echo context to params.
 func (w *ServerInterfaceWrapper) ListVerifications(ctx echo.Context) error {
 	var err error
@@ -479,6 +520,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/users", wrapper.CreateUser, options.OperationMiddlewares["createUser"]...)
 	router.GET(options.BaseURL+"/v1/users/:userId", wrapper.GetUser, options.OperationMiddlewares["getUser"]...)
 	router.PUT(options.BaseURL+"/v1/users/:userId", wrapper.UpdateUser, options.OperationMiddlewares["updateUser"]...)
+	router.POST(options.BaseURL+"/v1/users/:userId/redact", wrapper.RedactUser, options.OperationMiddlewares["redactUser"]...)
 	router.GET(options.BaseURL+"/v1/users/:userId/verifications", wrapper.ListVerifications, options.OperationMiddlewares["listVerifications"]...)
 	router.POST(options.BaseURL+"/v1/users/:userId/verifications", wrapper.CreateVerification, options.OperationMiddlewares["createVerification"]...)
 	router.GET(options.BaseURL+"/v1/webhooks", wrapper.ListWebhooks, options.OperationMiddlewares["listWebhooks"]...)
@@ -3188,6 +3230,308 @@ func (response UpdateUserdefaultJSONResponse) VisitUpdateUserResponse(w http.Res
 	return err
 }
 
+type RedactUserRequestObject struct {
+	UserId UserId `json:"userId"`
+	Params RedactUserParams
+}
+
+type RedactUserResponseObject interface {
+	VisitRedactUserResponse(w http.ResponseWriter) error
+}
+
+type RedactUser200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type RedactUser200JSONResponse struct {
+	Body    User
+	Headers RedactUser200ResponseHeaders
+}
+
+func (response RedactUser200JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RedactUser400JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RedactUser401JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RedactUser404JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser409JSONResponse struct{ ConflictJSONResponse }
+
+func (response RedactUser409JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser422JSONResponse struct {
+	UnprocessableEntityJSONResponse
+}
+
+func (response RedactUser422JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RedactUser429JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RedactUser500JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response RedactUser503JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUserdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response RedactUserdefaultJSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListVerificationsRequestObject struct {
 	UserId UserId `json:"userId"`
 }
@@ -5001,6 +5345,9 @@ type StrictServerInterface interface {
 	// UpdateUser Update a user
 	// (PUT /v1/users/{userId})
 	UpdateUser(ctx context.Context, request UpdateUserRequestObject) (UpdateUserResponseObject, error)
+	// RedactUser Erase a user's personal data
+	// (POST /v1/users/{userId}/redact)
+	RedactUser(ctx context.Context, request RedactUserRequestObject) (RedactUserResponseObject, error)
 	// ListVerifications List a user's verification sessions
 	// (GET /v1/users/{userId}/verifications)
 	ListVerifications(ctx context.Context, request ListVerificationsRequestObject) (ListVerificationsResponseObject, error)
@@ -5397,6 +5744,32 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, userId UserId) error {
 	return nil
 }
 
+// RedactUser operation middleware
+func (sh *strictHandler) RedactUser(ctx echo.Context, userId UserId, params RedactUserParams) error {
+	var request RedactUserRequestObject
+
+	request.UserId = userId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RedactUser(ctx.Request().Context(), request.(RedactUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RedactUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RedactUserResponseObject); ok {
+		return validResponse.VisitRedactUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListVerifications operation middleware
 func (sh *strictHandler) ListVerifications(ctx echo.Context, userId UserId) error {
 	var request ListVerificationsRequestObject
@@ -5620,282 +5993,301 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H0LU9u42v9X0fh9Zxb22CEJCYUwZ85LubS0QFkC7bab/rFiK4kWR8qxHEJOh+/+Hz2SbNlxbvSye3Y5",
+	"7H0LU9u42v9X0fh9Zxb22CEJCYUwZ95DubS0QDkE2m03/WPFVhItjpS1HEJOh+/+Hz2SbNlxbvSye3Y5",
 	"c8ZLHVnXR9Jz/T1fnIAPR5wRlgin9cUhD3g4igj8fUlYSFn/PYlpjwY4oZzJ12I8HOJ46rScAzTgIiEh",
 	"ureKIEGEkP+dYJpQ1kc9HqNkQBBhIRoLEjuuc4+jMZF1BTHBCQlvceK0nHq1vuPVal69eV2vtqrNVrX6",
 	"yXEd8jCiMRGFMju5MjSUvwWN3g7e7XrVsEa8Rm8be3vdZuC9CHfJXq+Ka9164LjOKOb3NCTxbUTZndNy",
-	"BkkyEq2tLTyilTsa44qegy0Y1XRrlWr/lfA7wv75abh3/3F4Mv04PNkJfn3fcFwnJiGNSZDcjmNqNTbl",
-	"4xiPRvm29Ax6ckkikhDHdUSCk7FwWs5ILYbjOsl0RJyWQ4ZdEoYk9GAYriOn9hbmgezt1Kq4VvPCZq3h",
-	"NZq7L7zdZhh4pLZL6t3GTo00m87jo+tckd9JkJDwRq5KYWVj/RuiLKT3NBzjyEUTmgxgLWOCBWfCXkoc",
-	"hjER4jagCdQwFglljpu952OWQOU37QPrvRyhHM/1r7mXMSFyvWvoOBqidmL99h86ug14KL95sb1drTmu",
-	"06VxMrgNVUW1vd2mV33hVeX0LyKwWmu7Uak39iQBhTwYDwlLZrqZ/sDGw64kGiyShtNy9qq1uv2zXpUw",
-	"pvckFrcRDQgTcgXJENPIaTm/Y0YqYkiTwf/pRa8EfOi4To/GIrlleCi/f4MZMfS8G1ab3WqdeHthrek1",
-	"dsIdr9vd3vb2gt1a2Nip4b2dPcd1ZI/M521Zv+M6Q5LgECdY7bGhootG3Xl0nSEVgrL+bY+SKBRO67fP",
-	"kkjVcrZ++7JsxnYqu7sNmDFyTyI+IvGt+lou4YCgdvsChTREjCdoiJNA0YvsHsIsRHKNEO8hWLGKY5p2",
-	"Ws5HPo4RZT0eD9U5EvBxpOrpEn3CkNB5/Ow6QrB0HWq1Ws3eJ1fHb44Pr4+Pso2SEbDcJaNwpdHZ+/EW",
-	"JwkZjuQBWSv8ksS03ycxCZ1WEo+J3FTvdU/LNpUZBcr1ad4WamOGTmLMAioCvsZOOjwo3Un1bXSOKZu7",
-	"mfYatWpzdjPtVb1qzas1v+dmajR3XpRsphEWYsTjxN5FfMAqIScL9xAfMLOHVjoL83voiJP8DpqzaWwq",
-	"3Hmxu2dT4fvjq9OT06dTYaNW/wZUOKWsX0aG5n6xyBBNBlyQ/EVOBYrHjKlb55lI/5pE+vH04tXTqDSd",
-	"yadT6QfSHXB+d8zCEacsKdLpRP0sOUf1+wqcY22vVa1qrjAkIojpSDGuzmXMw3EAlB2TgMh7Wq7ZvWJ9",
-	"fwMGqmL3uIKDgIwSEmruKv9jD9OIhM5nvYYvwr1eLdgmXr3bwF6D7Pa8PbzT9WpBPdwmjV4T73TtyScM",
-	"dyNV9ZxptkcyjqMFzKOeJ7El2VenZGI/0GTQJkFMlk6xYvFoIpCgfbn1kVDf/QWmXk+AMxkIEtye997+",
-	"shfvvnr78d/x9eT3m8uj3dOzy0+nvH6Gz3B70hi93r3bxi9Pf2n880ct3KPrDAgOSQzy10EQECG8Q86S",
-	"mEfeQRTxifcupn0Kclh+iiXvxeE3gbAsSUKUcMmoh5pjFyPOhDzzEUbdmE8EidHG4bur9qbkw0QwIEPg",
-	"F4f44YywfjJwWvVqYzc9G0QSy6tAdvI0JMMRTwhLvCsyivBUbupij3y5y300GRCGkoG8TNIuCIRRDB9K",
-	"XlB2D87GrISRGYXkG/20uWDqvSVTP99fwsZDSUSyOUkTs929wgk5o0OaePCc7eoV+feYiCSbuRGJ0YSy",
-	"kE90V6hAB5en6I5M840rdhVOzmRbCgRD/ECHskO1KvxPHstMvalax2xC+iQudO5K3h9w3c7vYER6iVxC",
-	"OTnBOI4JbFnZ0e/ZL0FKJq1NAs5CgcYsoRF0SM9YLMuLVfuzu9NYpTckiafeQS9R3Ex5TxIOSgfUJT0e",
-	"S5JPYskCfduefPjwwTsYJwPCEnkekdnuvOYT2RVsFWoh/yXBMYnlhoyG/+w4csd3HB9xhvyt+5qPpCgF",
-	"x5twkX8wom/JtFDYRepw+GfHefDwiHp3ZGqquHzXvkZbskl/wW6ulu2OXz1NXd5pWH6uxOr3nwSioYtw",
-	"JLgkQRLHPEZdHlIiEBbI18VuaTi/D7V6yYHy6DojHOMhSfTJdziOBY/LO+OPcJ8ydREw8pDcBlDYNyfJ",
-	"KCb3lI8FGuE+kf2Qp6Xz7zGJp47raPZJfTOvk81aHcgg7bTsX5KQWNb0/3478D5h7z9Vb+/2n97nf/yv",
-	"Uzapx/JumzefcPHBbKINX/JvFXgjJ87s7RGeRhyHcDTr20LePUFze7cbBF5zm2x7jbDW9brd3a5XJbtB",
-	"L9whOxgHZsQjDJoAPWCi+yMF7n+PacqFle6M8ZiGamOYGdjeWXgNBNO3ZDo71gM0ZvTfYyKPzewcjXif",
-	"BjgyVIU2MLq5OT1C9w15MdCQ4GgfMXJPYjQaJ/IoFpzhCMmJktNDk81Kh13pzZ3ppOCukC1hFkqynOor",
-	"RpRcMPv6TjR0PeHxnfyuw5IBtu6hgA+HNEEJ75NkQGIXCY4wNKI6OMR3RKBkIi9awcdxQATaEIQga2oQ",
-	"7vJ7IvucW8tmr959EdSIt4cbodcItrveLtnpeTVc724HjbBJdnpmLdW+z1azcCEuXFX7AGg2F9F1p/NQ",
-	"r3mdzsOL43lkPef+vMR9ggT9D3FRTR59tWp13s6LoAa7gyHp4XGUyJvJXXxvWWdzrfRslsLuvE0n2UjY",
-	"c4UttZrsVbKlxqqxb7qjNN8+bwxFbr1kPCsywyXjmaRtf8MhPcq61GaCk/0lDvVtA5IEZ5KJBLXCaBRp",
-	"/n7rd6EsDemoZEkQ/+9xREMlTsL1I4cu/6tUlyD4Oi1bOSBlZCFwX348HAvQJWKlhdQnrRwQ+vjx40fv",
-	"/Nw7OnIe3awizfTblQAfi0OPs0idNAFmWkcpuaTHz3Zh6/KEs41B/yt6gtVd6bScau3N0dtP27/uXO99",
-	"qP9ysvu+ed64eHFVuzxwHu25/9+Y9JyW8z9bmc1mS/0qto5hOmDC517gsg9DHMkRkxDxGN1THuGEqBNS",
-	"1bSPfDWjPihtBSI4GCDe6yn7A4KpkSNYXVAp67b+emvRp+Wc+6LaisXns9er1ZJ9Us4Qr1oLUMYsp7Xo",
-	"81xZWNZDznoRDZ62cTTp3SYxZoICadiEegDHI5oMuKSRVDFkEXcwwKxPQovbD0lAheTC/jByDvSMCNsw",
-	"pa7hnwQCTWML+TS7LG/vyPSWstuxIL7kO0xF8nN59VMBdzuVH9MoQl0iSX4Uc0mkJNxXIgUSAx4n0XTT",
-	"Rf7svPpoI8muG3WCdFjIiQBbBkiYkoeR+88vVZ3dkocBHouEhL5iGp632g/eaor6nrLPGE9uqXw3JEyp",
-	"r+zbgIpMzJNUBgRxj2mEuxFBU5L82L10wKaIS75Wy3IbkkfXY0KNalOSaLNa23TNXQkstiorBnhEftg9",
-	"8HXLecokj4ujpy8r1TWkXEe2qqZyNS8/egHRmJGHkbLUQwf2JVEN5LGFu3ycIAq3/pSPYwRsdgXNkZxm",
-	"tGxwDOLef8siX/DkhI9Z+ORt24Ov7aWV4gTsUfjpxy7tBUdiHAzSCy2TnxPCMEueWbA/4F64VFqZa87P",
-	"cNwnTyI1rdm5TTi/jaCWeRID6DBAaJE0SB4CQkJUQ+f05Y9nuaAvVCDosSREzLKuPNPhD6bDNonvaUBu",
-	"WMo8PIkUharmdmzVUyRGXcZIAjGIgzQRoI7rYkEMU4x7CVFGm4QOQbq2dPY/nmCX9hsOVMYnaMMvmQd/",
-	"s4Iu9EU6wQKFnBVG6lvD85FQJgh32aX647ZL3mCykDytol9Nmtecn2M2NQarJ9FljBNyC4rCIgfNORpi",
-	"NjVHpPgzEl+xjzMWxH1lpSoloOfj9EnH6R9F7TcMj5MBj+l/yNMYz7FdQfHsxbCECHyL0QALpFyhfzAn",
-	"ehiTkLCE4kggHBOk3YxcNIm5/I/ulCulxS6JOOujhKOQ9noEzNOKX32m7KdRdpm5eVEVM+W/AY1rBZi8",
-	"F49ZAn5/T5GhC3q4mIxFmYakcGXC9StLqqsVW5RlM8o/nsOYFZhlT3EUExxOV+gx2vDLp8TffN4rfwBT",
-	"fcPEeDTicULCcxJSfA2mrCed6WlFt0NZk3IVXS7mdQkqtvDHSXqSa/aL3fGfKfOHU2a6rGrGlU/0oT6F",
-	"M8Nv0RHbdrrRpnPL7l+w07qm3nZS6tIEr10EoVMsIPKqj0lfG3+yPoBT91MbVi7g9pDy3uBFT6Zl9QrB",
-	"A4oTEl6CB4n2XQcbDY4uYz4icUKJcFo9HAkyo1pFXcJIjwYUR4hPGInloAXtw189hFF3LCgjQrgICymG",
-	"jGOmWLORVfeXnKf64m15pK9r7Ua+ZA9Doce8V/niTy5kmUfXGWBxCyMSAzqSH+m563IeEQy7j4pbNdTy",
-	"ny1P9NWaTJu7HZE4ICzB/aXfvjPfXGafPOY82hd/fwaFHl0noUm0tLVrKKT8FYzvw2/25NqjNmuUeZvy",
-	"7u8kSMro7pSNxsl3I77/SnrLD/bDAHyrlNsbTJkcskAjHCfGqc8e7hJqXVr5EE9hKlMn48WV/8G0vuzL",
-	"dvviD6DxcTKw3HgWUnaeOoOIKk/HcgcnJSv+JJAqp72b1rxRRliICY+XNWGKyRZSr6b02/XuG9eZxDQh",
-	"71g0zaJb7EnOxm31b/7UKo+pNefWBHwuIgFZ/TW/I0DaKT9qX7qyhFI5lMz8rMeaPUhTn6u6Mm94qv31",
-	"xqZUIbeJ+bR4Xr75cI0SjgRhIfgiH2itCrCuLaSdrzvjanU7sOuCN8QvUFmjurdTQlgmEr0s/mLWG16p",
-	"bfQ3OT5pe6e60NWx6Ihe4uzoOlC9DkLLgiDUQMvDIOylys1nbmS5msuW8KU+Lo/s8dsUdA5OsZiFSJAo",
-	"EmhCw74OCMjT0/KtbNq60OevRabBkKAPqmZ0dna4dMNmnq6dTttZ0NZ1YUq1Ivo2orhLI5pMb+W+wmzq",
-	"uE7A4xFX/hyO6/QJIzGObuXNZa47t+T7/O+CR+RWUntMSQLOBYwz+aIHjrJJPBbyv31+T2IGkYc87mOm",
-	"aVueJ+NuRINoepvEOCRh2r3PJYM8VMGOhyCpfpl1Jzhtv0PbtZ0dr4ZwNBpgbxvp+EgkpVsXjUcjEqMA",
-	"C4I2/Jv2ge8i//z4V/mfo+MbpbowM3fw8oPjOgcnr+Tz1Tv5PJUSwsGZer6Uz4sj+bw6hieUvDqXzzY8",
-	"r6Hk9Qk84debNjyv5fOT/Orl0al8Hp/B8wKesszLE/nty1dH8LySz9fqCb+evpbPs3N4wvuzT/J5fiOf",
-	"76C2K6jh6iU8oeZreL6Xrb/8IH89PDiBp3x/ePhWPl8fw/MMnvD+9L18nstWDt8dwfMVPKE8tHX4Tvbk",
-	"8BJKXskRHd68hKecw8Nf4duPUObjpXzC2I+OZW+P3sjyR+eyP0cXss4jqO3ok3xzfCjLHL/6KJ9Q83H7",
-	"NTwv4SnHcnwt35ycyt6eQG0nZ7KeE5iBkyu5diewIq8OZK9evZT9eXUs37+Cml+9liVfncKvUM+rM1n/",
-	"q3N4c6Gev8jn1SE8j+Apx/7qGmq+OYGn+lvW+fqtnKXX57Lka6CT11dyfl5fyx6+vpGtnB7B8xyeUOb0",
-	"nRzRKdR8Cqt2eiXbPW3Dm7bs+SnQ1ZsD2dabY9nWm3fy/ZtLWf7tgaSEt0BLb1/B369lybensszbC/nt",
-	"Wyj/9oNs6+xAzsPZywt4XsFT1nkG8vDZqVyps7fwdxtKXssVObv5VT7fy/fnB4fwPIGnrOH8UJY8P4Jf",
-	"j17BU479/Fh+dQ7Udf5Wjvf87BSesifnQGPnF8fwhK8u5Cqcv5OjOL+CMjAD59dyTs5hN51/gBo+wt8f",
-	"ZZkLmJmLQ9nKxbEsf3Ei6eHilezPxekhPOUoLs5kHy5gNi4uofwVvP8k/34H63J58Bae8PchPKHOSxjF",
-	"5Zmk8Evo7SXshUug0ssr+Ar6fHkl5/OyLcd1+VHO0i8H8v0V0P/VO3jCWK5gV7YP5Js20EYb1rH96hKe",
-	"skwbdmX7jRxjG06h9tkxPOUMt2EO27CD2pfwhBOg3ZYjbV9DPTdQ5v1beEJtH6CGD3Ke27/CVx8P4SlL",
-	"XgMlXB/KGq7hJLyG/XL9RtZw/fYMnvKr6zPZw+t3ss7raygJdH4NLV7fyB5ef4A3sLtvYEVu3spfb87l",
-	"vN3AXKlY9ptPsufvYa7eH8ITZuP9K3gP9Pz+Qrb7Hk7UD2dybj/ATv94LJ+fgCY/wS7+9OFYXiq2y3/u",
-	"lt2eiZP6/GX78X/LLtujUjXTAQpwRFiIY3DRd5GfOeb7LoLYHPJARSLQBuPIV4H/dW+76m9W0PE9iaeW",
-	"b7+2uFLRYSAzj7BIVOyVjuOBolBp5ucsmXdAPiA9W4XfqFYRw0PK+jqaiERhC+EOgzq0+ZmHeIo2bq4P",
-	"N10poktBXLWhAxL92l4VgAqqNR/MZRhlcCdWwQ7za7tpyQqSYksZ0tII97XG2Ljw4yFB8TgixWCjHEJC",
-	"yniaCAmbKcuzTdX8ila9vc9fGo+e+qOe/TF3ja/psJzRuDo5RNvb23tgsBcJHo7kot1cH6oZJw84SKIp",
-	"SgYxIagX40AJCiikfSqXf0ijiGqj+aarfOWw6DB/HlCBbwgka1BOmaQQkN0EWFiBajhTYSEtRFmHpfEr",
-	"bhp/o324FJObWxKNpINwRO9mVmEBhkJuTTzZxaJEUjbBJKJySGtql67BeV99ingPhgvbQkpQ8A8dXjSr",
-	"XMrQHb44NCFDsVTHpNs5UB+C1IkfTtWntkiJ4xhPQcjSjWsdwXrxRgoRYP2vIJBUDw7i+ZdrzoCyHzNg",
-	"gNXmoa1KF8Ux6KQ9cjeLPUrnvEwYK87vmlJ19tVXBN6lXdRYCKvPHTEO2UWl3RT2pq4WKbwHtCG3BR8n",
-	"Lgo4Y8TgScA57SLGmVd/eNARF5sFabNZLdtAEVa2V0XH9hTsNOwp2FkhZD4LdLslDwGJR0m5/kkFonan",
-	"8sTR2k2DifGThZFgbNq58M0y0lXj1fg45dHbae2vr68v9QTtI9wVgB4wIAwxnrWM45jek7xabIYomnt7",
-	"NlFUy2PlcxoHTWsFasktwiIKb6f7LD9ED/kaG89voX+PyViFttnog1h5iVU6zEO+GAcBISEJ/ZaBJVTI",
-	"J5iJCYlJiOoPD6poFofTkgdkPC1QpCoVYBaQaLY+cBskEUlUh0IKDhShIgB1/ZsW/Uatil5xRny0MRnQ",
-	"YGBKCx3tbAnVGRBgOhK4ZHRXHdcxHSpVABxp+KILADcqp5jTI2RQjn4SSMEgVVA74bKvhAXxVK6eCdI2",
-	"pi+04ZdCJ/mIs2haiGQ/eFmrb2tEJftwzvMfjTmB95+zP5H3+Wfrh1lGZFY1m02CUfXMTsEdZaHcnpnW",
-	"BY0GPOHo9MjWcFjgTwqSAEfq9J7FARyReIjlUXgbE0FDIPn0oCe3PL7V1lVq6hjSiCY41sWGOIlpMJa7",
-	"Rb24pwKXLvHx6UUZa33TRsfDUcSnJEan4NGVci2KGLTzqtw8NBnwcaLC/LAYLF/8/OrW6h4sLuBNzWcv",
-	"90q4y/qj9y/114vH1Rbz2JivsvbnAXCZ40xZNgqHa6Moy8xOrLmu1mS2gKeyoqaQL09rFWCTQOiX5COH",
-	"OBhQRryY4FC+bCG/GO7sux2WhhyCP4aLfNuFUP47jWWR/xiSZMDDW/lOY9vIt3NCIqH2cpek8lBHd3kE",
-	"o6xzJuRBfqjdHfIvy11n5C+2TzBUWoi0Uz20o7TkmzLP7gq6IBPQZgqwBXYJwmEIp3ka+hyBjIkTNOQi",
-	"QbVqVUl88tZUfylEy4izNBqiXq2iYIClpEJiIdc2GCfq6C6YwPRNnZFrSVS7RZk7jTJThI56L27zd8C+",
-	"J/EUIIwKYdv5Ox8uK6BKE4kIAWNqoADfsAqDfyKLa4eipbx9qcFpfpD8Uv7N9oyyq1zgJOUuRaMpGO7k",
-	"armWactqs4xdAeCXsuO3IDuC14iWwkioZHwfpDAfaXqZokTZT4Aj4Awi8UIqqx1ShhN1Fg3xaKRdmwAp",
-	"TaOzzVuvG0HiQ1VEdVUDrBk2UoV5L/paMWKHqmCujnIEtwVV2dDSB7r8/Bo17NuK9Z1AaVXbY7oHpxcW",
-	"Hg5Y6xl51wP0iEVUPjNrj+7yD+aPbt2v82NZ/m3JEj1+NsR5RBJ9Ya7jkcK0iiDFB9S0S0mJD4qNELi6",
-	"NJjVuLZ6YYWz52mKAb1bl3rHGHIy9tilhYH1fLRgu5+AFjOjQdB+ptb0ZyPIze/ck+uMru3SYdwOVlow",
-	"aOSKBDwOV1izDOprWb2XWcnizED/cnXNHb3u2BO3hg6Sj3j/W+2IMjeZ43+PcSSQYaoqefywnNT+t6Px",
-	"uQtbtOnnbkr3ifij5TdnmURmMUnr7S0NRFSuRyJRKMVzyYhuYPSm/e4CgeaBxF5E7wga4WRgFOPIx6lf",
-	"4q1yhBNb1S0QhHwVCknAwKDYP22dUDy6/BtQvFCK0getFkT6POrSYtjBHCtYVP5h4AN1dJERM0cEJ8b6",
-	"IsbdIU3AHIKjMcl3YzWUp6XM5YyTnFyIrNtllPaa4EhWt9YKZ+pjQ5scsjlYIblLnXl0HWV9OjOesrME",
-	"FGEByAaxLbaAoUwh5SKqlQQqgjKb4Vm5vrGa1uZLA0R6KeBmEnwJbZxb2QvKp/LLctkgP2DILsAnDN2R",
-	"qQdUg0aYxgJtqC8UJYlNN1NnYYGksFRBRxzEI5HwmBTgCAckzpPfbLoF/GB3vFktWaRZ7yadBmKx4+NS",
-	"j6Yyr9JZx7UBjknRzxacjkPAfdFOrLlR7tjuayEf68DxcotBNmKlFXQASMG+2NfYLgMsboc8JvM9fTFT",
-	"kDZgHO3xKOKTeZ69JrDkq2wfFgZpGTCiUNioBqQ04ahPlGJNfgi9TMVyrhkIuTENemkRlnTxSWDQFdNp",
-	"KjsTLgeclRtljyu1nQYayd+N2je38/9Ra9SazWazWqtvF8hzJ0edu7kjoNP5x281b++z0uvtuLVGucH4",
-	"imgW9akOsCmDe6sMAessbqlJx/BVX826pBW5Jb0sW6R2e54St80hLKBNgnFMk+lc5W2IxYCI9VW3216j",
-	"6ZXobmtLdbfbqe420+I2VtTitjELu/zhitxTMnmab7kBpLMvUzwaxfxe6W1gaj+XqpGwDhAqhw31ejiQ",
-	"d4Qqh2KQEkgo9yvWiZJmQqFWTGczy4cs9IgtijZmxGUUdG1CArJOXWrTQ7K+U73JI7JWFAuACtrRUahd",
-	"ZC0EwqMRwVAsGRAaz+FLWDTtsA0/jf7xXTTH3OQin1CrVExGMZHnK07oPbnNatjc19xuh6kdIUgCEe7q",
-	"OC7T3eaTnyxxtbci9R5LEqMs/tp21H2cSZ+yUssqlu9xNs3Kil9D4ceyNCyLK/hER2m3Z4SOlTUFM/F7",
-	"BXXBrLZg/cgnw+7chnlf9kXflrm/21VFpI+jlQKGcs7tdhWrCNg5b3X74wnpCrp8Cj7oYo/uU7V1M/lz",
-	"1iLoOVl2VgzpKyThWdJr29oLH1PWv00nDIt1Fyo9Xlbu7/cOsUuvmbXIv2g2WRELewkjtFS8Wzuizs5m",
-	"t6h8KjeWJEOaq0IRCI8TLmcvKOSxBAhYRkgo9hEZjpJpZjeDi42KNJNW7u7/La8KEQLu5/TQW2bayw65",
-	"ZplK1DDvC7WhUOjRSuw3z8UKLtvcsCdwX6vkj/tIX51q5L5SNIDh2jeJ9vyVTYW2ReNKsVy54dZLhlu4",
-	"vNc/4gsVrL+1ChWsTbzz2I+Vz45CBetEeqbcoriNyX0hj2ueIE5ZPk1QwpF/eXOtnHdaKJ/MB2dIJgYX",
-	"OkttCKxdAo7YWHte+yYfng87x9UmTQosX6ycoxXWcloN7mPKMihlZaOedJifglP72jFqznljCfrrz3mm",
-	"lcNRtKJ90Lh2fi52aUWVuawj1ZhbqaVWv5LNV/POvCVrnGRHYtkSuyp1lPZYkRJQXEEHHab8IURqHJTV",
-	"KA0bTVI4nAEOjZtBRAUcLZjpU1W+QEOCmTDYtR1myGoDsxD52XT4WXLRkqQavxVZXXNePv38nUNd6QE1",
-	"J/ldWU4gQIXLnbWmPBrge7kDiLx1cAx6eAMaBzYGZ0lmjKWKjHmZ+OZp0XLdHGCxqHPonU5A5IMfkyIp",
-	"mijvhQ6bpCH4Fk2ZmqgWs4qbdoHlJ3WMTr24zLU/d5jzlmmGTSjYlaxtWCZhZ14BqyosigIyIxM9hyea",
-	"F4kJ6kU4qaDTNBUjTLOFYIAjs003/Ow+k6JuejmBh1R2WYIrlGA5mflnKf8aJpioNvyUKf5ZlS0wylBt",
-	"ntfU4naJoP2zJodZGdCvoLb2S5KjAn1th91RFv4kzNAgR1yjWq0gXxmpXOTDXtZebbDiqgVZh282/s9+",
-	"ytbFBIkBjsGzq8MO5nF5OE6EuthwFGlFOLhBE8P9tDrMs3KltqwuzZ1/VJj+nMQi5xHN6C9yxbRUJd/l",
-	"zzT7TUCTQgloDSovSu2579LKYYUkaWgOr1gCWL2b9oG/L+fAkII9AyWCb+61ceCbIRt13dyTXG/T5Zul",
-	"p/xUz2PL9Ojn8o1mzJJml40Z6AbAZJVyElJehEQYRb2ORdK2k3b7AvEYHZ9etJBfq9U8+H+t5qMNX/8p",
-	"/7UJAWmGw3aRX6/XPfh/vS6L6j/lvzZRnxNIa+dfHb8/Pf4AnZ8qVFoSqUyKhmN6Vld9L3VVCUaaJu6f",
-	"xAxQjwY+ADia1b0oy0GDnjVe30nj9W11V6vqny5S8+cfrr5aqoo6vfjzqq1+iP5oXT3LX09NsSLy1Fep",
-	"J9YAuFpLgi6ID1pymA9oZfn3Hi10PCkHtXqSAn29zWVbovMX0o3KsTkisfJD3M9CwTnTcWsq/g0dkXCs",
-	"AD3hN5o8yV1wrZ2xWnisrT95grbkqf6F68vFc3TFEyyMSFtZLs1azgCm626eRi0pNyeQzunuEpJOYxLW",
-	"kE3bqdYXZ9puVd2sd+sqh2txixmanuuW+Xkln4pFYGOyye/t0Ax28T+VJ7O1l8qCZQ+vjg+uj4/8llnO",
-	"/TwpK1c3pZ3Z0KK01pJAzjr5+5QkKKU+FQWbqWVb8zYJZWgU875kztU3Wqhp5dIJKosLwmiI2RjSBN9T",
-	"MrEaOYXOa8eO0NSkjREty3YhCJGCIFhA/H0U8DgmgQlqTLDSVmoFqKRvMSYIg0pGEAFdgQT6KnLYCvrU",
-	"MwhgKnrQAEUjB2NensLvplulXiczgRpPuHme7p/kOoxMbp9yOpsE20/6+Fu5gpceocWe5ca4eKvkYmWe",
-	"cFKmN61SXCs/2lwOyKefmrNEMvfsXOqL/pQjtDxK2s8UYj7aePvxUGW0NHIJvHuZg4PLPnAy6W3u1rgB",
-	"3etTFasjHCdSJlca3BZYOGwDB5grcEwA+yUhzM00kQLdETLSzkjKLbjSYT7osbS+TJtBZ7KjVkq1na66",
-	"RwUAD0FO8kDj9URUPLsZ/Qn1Nvv5ZRLKgxJW61mj86zRedboPGt0njU6X6fReZzDbJQFTf9gxng2JCtl",
-	"6cuYla/WPizw2LguuGRMSCyZDRLcKTH8mziVrcJapxx1scuf11jHb6GH+EkUhEqRiYJP5rDnEt1cRrs8",
-	"WPTb8Nuzkf8/eANYXoPfzbFvdpMtFJa/q9yYErcZ+Oor851I2igxvg1JW0S0GkHrAOevJ+f3BZ/DdZTq",
-	"2rV2XbX6E5XxGgD/KfH5X+sPDbhfIYlvI8ruyu8AQVk/It5YEBXXaFIdaMA5paFNeF6dH9NiIHZjt3S3",
-	"hzQmQXIrP8gNZ8UKVtMD2aQwq+o3tEiGXRKGJPRgLr7nSVCufk+PgvyiFGYpRy85klu2CdZzF8vviOJC",
-	"zVgoYpIjCCnlxnwiSQP8SBRKsQ6ep6yPNgZJMkI8RvK/YrOlfPpurk5T+F0sOqxP7wnT4YW+njCFrQVK",
-	"UvmvvFoEj0aEhSSUVEoTobEDNjQIMmbTDuvFuC8lICvLMu8hCoH/YcxHIxK6KCQBDxV4YkzA39R4uWQh",
-	"C9Dz1tbWlI9jPBpV9C9b9nHmmaNkhd1hxTRC1f9qbW2Vhaom5TqxHPn6LQCd7qfgzd1phko9mVmuNJgg",
-	"fx3YGrRlu6Pc7Jmjm2UE+r3tJbkbYZndpMz+sWwAV2kw53e34IbknkSymtt5EaQHaMiVH2FABTEBpD0e",
-	"oykf76NQIwsM+AQcZnmOIPIBpdfaxSz1f8ZJoJytAQFE7kAAvOA9hTxemm5l5dDXA9PXKR+jADPVx/m9",
-	"e3K462IK1t1b64hdCSjWhofNjUpBuhreI8N0VVs0RR7ZT8OAfhLZyafw2kCTPE4CPiQGRxYyJPstmI8U",
-	"Vp4yVG+gAR/HCm9FjEckFiRUJwVYoiAoFY7ZeSCwaVfTS6kcguaDgp871ui0P2h/5DSSSyE7gJ2cIwVr",
-	"gPLpiFiweWhDGV3kawvU0Ebg1T1Po+IxqHE3V9bj5oCMFutuvw03uBo3VVhOy8D2tMiROHoC61fKUcWR",
-	"k67kPDeGJX71hcF9Dc8UzktSdRnzcGwgxBVA9iqIk6uSaMINle6DWzkQJ1dnx7egvSFl5l8FQnSdMTgE",
-	"6Z91AJJe4DKWMcOjAIPY5bv2dREUYh6XpTEtxdYdjfE3464KZCW7vgKVfG/GpXiAfivepXwnz7KWBj/c",
-	"N9lGLGj3DEncAInnuEYGHyrwUPXnCjfEB5oMFFrDn/yu+HMe45kvAszh7dMUDCJdgDKdQJ9JFkaVcZE/",
-	"GQgS3ProH6iLBdlpSFZwu45izEI+VBkHKqg94BOGJIMGywR8Y8wT5REYTcvSbVq7VjWRQXr9Y+ufn/+x",
-	"EqbXX/Ra0wu09v1mzJuzZywOhsQcsN9QYDXW8lybe41atVmERM5BwdS/AQL/oyJkQCtqy1XSTg4j+pZM",
-	"lyRplaLyHQGypPJHhUgIcPuA4/vg4RH17sg0a1XX++g6XUiGeTBWoHzqXydmPt9A6rbZpn07NaaPejEf",
-	"quhGtIXHycB3EYZso+AqoPNDvW7XmzsqGZCC8lbwcVcnh7sv6k0ADBoOCQsF2sBRn8c0GQxd5XEWuwiP",
-	"Q0pYoPYinBNTuIm1nQd4VaBu8ClVCT7T0cpFV6n8pfSlFKcswYHS8Cprr6NB1f9PXtMWbek5fEtjDBOt",
-	"i82i5x1mZ8UQM9wnVjQcvE1x46REJFwl8E21D00aEb7x9uMhSFwjwkcRcdHbjy87UmZEKmUlJWIzcx7E",
-	"UTRFIJ7FfNwfIFyaAyui7E6FdEUExwxNBjhBA1BBkbDDzMdmtTTDApFd//M/SNKG7JyqrMOOH7T/luR0",
-	"kJ9m7dUaLpO5VyFmYoYUrehUrzjJEQraABWtrKnD/JRQfRXzjhLO05xl/tZ9zUdyxPJH4wL5889dngx+",
-	"/nlxNls7jW2HQTezttTMyGqQxsWMOOsbRQP4iKutVkGQlVcoQAg/ywfrI51kq8M2tneq1c191CNJMNCe",
-	"kpxpwUvp7hSEfMJ12luAI1OGDhicYlMEalRrZgVuhPG9sZe1wzR4lA7PTL1WK+iDrE+JfSryHAyjc1xO",
-	"1URSkeJYbAhCOszPh/36JqBPNrnplgaIdqeIJoJEPddAinZxcNeP+ZiFbhqGKivosCG/12F7mVesq1bW",
-	"QkLgseW36qIRF4J2VcozIFnjHltBB6k9SDcQYAZeZ8qj1ZxCypV1g8cIVLZ6hfKDUcqETYPAoAenSuqw",
-	"aLMyp1kmiA7ThH1f24IdbiK9cy+3vsj/nIaPOe2r8JG+TeWG8a1avbdk6neYBpndwOjm5vQI3TcgC0BI",
-	"cLSfZmCoN5sWGphBsBuNkwIeJ2WQMAe9JVOQZjpMBHykVNGwpRW1Q+/vyCiBfWyUMPmoZNgcd2SagRrA",
-	"my4Pp8o7bAqang5TCZ1SUIUNxRu4qqRsSGe6yKB4z7iaGn/TRUMc3+kF7LBsdhLvCtogYQtSEvr7JZ3C",
-	"KKS9HoklYUNrKmi6Xocl/PnnY63F5ywglZ9/BjoCIfongSY8vlPwGjERfBwHxAVlvWJx1N8ZhaPfeVee",
-	"zYrMs5x42STK8rJjcHHxocbnpQxOCLk2kidFkDtE5fLLNk1aGVV+mR0G3ppGzMGJrrCC2hzOd1h8dcbL",
-	"GxWlecGwMR5YGcLk2+bDg3LwFCS+hw0UYwFWhyENPT0pCvs1nsrX+TWHccE5Gk4RoRAIYpFANl5rYnjs",
-	"ItozgBZKFWWKuSjk2rUQlsEoIRUlydG0YNpku4rSh/iOiA5LJjxdLiHPhSycR52CkLoLMkZExKrSSq+h",
-	"UI3iMWOqW3Ld1Pqpy8OMS743g9mXI7E6CPm9QbENmU8w6oHPPFwTap6zfkF+bowa1b0O25iXeEZRljzV",
-	"dKBSSqlqXD1MI7nSbIoaDw/y5Gw+PGyCn26KGeJ2mOD6GhK4BzbSHn0AEBIYVxJPZ9fVHHYAzi06TN3H",
-	"kBbFzWhNOYGqbT3AKkEkpPJpmVQ+GwoWxZ3J4rPpyutGoUb7aCPjfjZdlKab2eCL0rao2fGzxCO+ZCPl",
-	"YJnajf6vntaOeaehr8+bffTvMU8AhAWuYFDkK9bQMHqS/4AEMLp/Ioe2repWDtDwdar8NpOmpTXRYVek",
-	"T4Xcrkb3KsyVZG4Iw3n5FXSMg4GBzLeVuZC+80tHSVkdp4U6TqVS6Tgu6oD6RL76UqlUHh99N8d+Q/R9",
-	"glmI4zDtFFIsM9rwddMeVYmDzD/TPKC+lJ31S1ktTsaxoUk1iofsvScGuN7c8dHGgDyg1+cHh1779YFk",
-	"/xUMQIfFeKJOijsytXuYqqWVzLivd2kKt62kcOECdY1A868EezHCAfEEGeFYShablQ47YFNUf3hAOLhj",
-	"fBKRUC4eTrN6VtA7jYUM/FaHbRgboNLxMZ5oaGQSbqqDmHFd2pgmak0kXCgttw5AMgFzB6+baEiZi7ar",
-	"8N8Oq6OBfDlwUa2KBlAh/BHhREo4klmG09y/ktvQO5D/sNGkqNC5lPbtXHgmCZ5k462spMhk/YD7LpGM",
-	"v0jgkmuhMB/haK+9yrFjUrd2GNb2V//nY5V2R2sQgEmewBhkEQVXhMZMMin+g5cS8j7yXx0r4laXpq9x",
-	"TuFkH0oGXxltTA641hcjcR2McDAgqF6patVCJv5PJpMKhp8rPO5v6W/F1tnp4fFF+9irV6qVQTIE91zt",
-	"makEOMVIS0GgvoNse5gU7ZTjngLHdWqVaqUKuW9GhOERdVrOdqVa2YbQsmQAwjmIMPKPERcl+icjJ6lL",
-	"LJXWlwlMSEmvSl7SOY8swUgdXB22VFSRbYLIBQyPlMZB7oZGymSXfYTVBx02GXAhF7VH5P7PCE9dZYYY",
-	"dVZROOiU9xSKeJ8ytX0kh54kkeTNFFnXqnBFjWMiFEhWzCfQGbmVtQoDdkHhnZbXrFlLeB8CTV3UG8ew",
-	"h3W75hgZAn54o76nj6bchoJ7BC5mKglcbXBE5Hk7pGycyEtH0mp2KMW0P0iQWaYKOjHDgGMCbgPwqNeg",
-	"T7jDcmsccUYgmTZTmYPlFR7x4E7Ot+K05ZFhbG+SpzAKHdgZfERioNHTUO6KTBi3Em295OHUqDWMr91I",
-	"bXHK2dbvomDZ+eKkHZSE3dsJaqSOvV3c3PYaQY14e91az6v3GnivVyUvwloN6F5NgNNyxHYQbyfeJW42",
-	"JzpLjToYlkZ8jJOBMVI95pWI2giTZpKWVdWr1fWGlWZEsPRTTssh0zeD7quAvqNvTm/+c1q7oKfilF01",
-	"g8PTndO70a/vD9/sVcj0zX/CD6eyUPXTh+agy36hvV8qQT1i3eFJNfz1TWQ5NVHmtKSs7zrQiI5pcJTa",
-	"IZe8A9ZMba11J0ojvMNMlcFi2aqViuNqzR9M3QH85B1ylsQ88g4knXvvYtqfHwahv95a9Omj61zhhJzR",
-	"IU28M5McYFFtxeK5Gq7IEFOmU7OtVkv2SaEmQZJ1ahEqospmC5d9nisLi9JQBFr2UUrIWy9xmNK8/KS2",
-	"/JMbK18lfFTbXv7Rpbq2rzk/w3GfqO+aqzSWJpQ8JyHFxgTUqO8t//ia83PMpnqAYIdorjIppzoPZZoW",
-	"sVldYYhtlavyxsr8Alujh8dRsvxz3ZilawfUSqNl/+3z42fXEePhEMdTp+W8IklRgem4ToL7wmn9Btva",
-	"+SwrkwQSJYP/yA70y0xRB1qnV69WLblzFHOomEIq/HtSQRegimMcBTEBhTCOICY2fwe8IolOo/O1x6Ux",
-	"ODn8bvWjSbddcihdlw3qv/NY+iMOk68j4xzlntF7AraGUcy7xCJavXiKbAF2dFWq1Y5DOlsscDEJvgN1",
-	"Va9HA7QBCQ+NEktLVZsuala3VczwhIp1SPyK4FBFP//JqFx2bPpM1iuTtT7Yn7Be4/wx/7ULd8ETFD8v",
-	"3h91JqUbevGhlKoK5p5LZ5B4OidUG408IxMiEqWD1e74KqsUygBhwKDItJYn1c1vV1GIp6JM5pLtHRuv",
-	"hjS9n5gLeJ0V2TLruLTgoUqOJUsWk1VHUz08pT2jAtznUms/RA5khmoTo7HSXrE8fha3rG2WNtZyWeNW",
-	"uFja/poBKJ+/jQj4W97HyqlX6zterebVm9f1aqtaa203KvXG3idH+TI51Z1aELzA2Gvg7ZrXCBt7HsYh",
-	"9nrNbqNBetVdUnvh5NKAGlFz1WaMn8GcvPtZLOLKfVGx2s4/mvVas1mrbzeaOy92M8eblgXCk4JdW+gi",
-	"aZDQqjkt5uGAacldx8zlAaqyEOaSdKJrtC7pIo8PlWW50x52OlVdrfr4uBb9g1NkqYgNcSm8pzfBs4D9",
-	"Vxaw/8qyriUWiASlDnrm+tV3W+H63foC/z0NH+dexFeZKl/Vqgyb+pC0AuQyA5YypCjXFGOJMU4VCp7R",
-	"WDDKZAKT9/7rboglJ/ZOpVGrf8rnAgctQZq4IPsHuJbrvxfWuF2DO0ClN3ZmfZIlHblOhJXZF9xu69k4",
-	"b8lDQOKRzmwAtKTsr+lpr9GAmtWqvMjT3tWX965RqzQa1U+F1vcKFderVXkEm9VRJ/eLcK9XC7aJV+82",
-	"sNcguz1vD+90vVpQD7dJo9fEO11zwTa71V4d7xKvFrwIvUZ3l3h7YfOFVw3q3d1ejWzjRsO+u8Q4CAgJ",
-	"5e78rKsgQXN7txsEXnObbHuNsNb1ut3drlclu0Ev3CE7GAfld7R1ua5YSdoPC6nuiRemBV3xm40WY0O6",
-	"QHg4ueU9BaLiFMFyZtF3SuB83NnMHjmQrCJ0VQmc1OfiPV6O4VC41RdlBV/njl/r2j4iCSDwlKuhYBDP",
-	"N/Zf+cauNpZ/dMGTEz5mf6MrXuusleuIvGtBLZfdZCXX/rpC7bHiC5zHz3MYhq3YJCkG6/gTK3fn2NV/",
-	"GZMxMf6YKQ+hE0zo+DKuWYzUnyQYxzFhkhsR466srZvF3htxOs9upImW5zAd9TXF0tm8yzV37Ytp5SNy",
-	"Nk10yUF5lEW1AWiS6tjzqfl8av7dTs10u6Rn5wL5SGe6KTp0KxDm9U+8G/h+wYF3RQSP7uHIA3//yYCD",
-	"+zez0KF9DfDlKzdYRBPLjR5SAf1OgiT7tcMyv3rtJaNwBLQLGPgSkUxPSrSzMhZpWEcaTWBQqSvoQPve",
-	"6x4ynti9tPxcK+gUgK5NePGQh0SpF2M+Tojy/ZWfkwcpsm40qo3NmUxDBn4mTTkUygkdUkZFGhozLwnR",
-	"RqYKE5s6JVGHbWS5vjaLCYrAC8nKUaTd/spTFEFhK0sR6nOUcJj01XIU5e+iXOJ3QFP/CtefLAV8mvl9",
-	"5WulNAP9t3bkgS/MdJic6mW9MuU1YIouvLr6TxcvFSBUWvY0ijil8efL8flyzC7H6gqX4yFnvYiqqNZn",
-	"P57vdoUfwSWQwQXmUiOgDXNpcBZNN63LXZ9o2e0Ot/o6tkcdzmmbHivoEguhnXxUjDsYE34SyLcMkYw8",
-	"JLfKPul3GBbI1/+QkkmfqDQMshB8vI98Y/OA9Htg9jA3HIQkylLzDJjg+vxH2S9hioxDLbXR/susiFng",
-	"+MqnuAmCX9j+Nzef2rmUVho32ACR1rqhDVCQK5AqFwVYEI8yQZigCb0nm/O6mGa/mTWxptlerQj4ZuN7",
-	"GlnzKPxyN6GTGLOAioA7JUj7zk37YEYR2XIOD2a1ly2nVt9G55gy1E7KlJVZbL6NPO3U9vaqXrXm1Zp5",
-	"yIGF1tlZbHTd04Le1eTIdhrNnRczatoWOElDfPhSg68Ndu284QNmNOUrKpctrGvniBMnB/hdktwfnDGy",
-	"JN/OzovdvRlFt87TUmouttAlFs3knGTPtSX24wX2XYWWkZp3Xcc6N52Wc/77wfSCVh/O29XpxftfpudH",
-	"fHJ+zf9zcdiYXhxFuPfqpnnx+/Hk4/Xxw5rM4XLTMOzwZ6bw2TL8V7AMjzWPYHgjxTOAgrhUMaEgLwTC",
-	"zMa64HEe6kLDEagoZp0tH8egdSxCFHTYQoyCDchWVcQlSNNbz6QaN+Fqm26HleEVzIAUtPKx1gJPBfLL",
-	"jy0dcq6ikwysAWRFzvAMdIjhhOrU5GkRg9Sg9ATFAUWSx+ywiY6zUtHIDIyh+ykAKqKJihy0cA0UQuIM",
-	"5rEBBSlMQkTZHehUTNrz8hTlkPga+llMxW3FP6mgPjkrKZl1mFxlg28C/GmPj+NUF8Oi0gAntYBax7Ee",
-	"s2rBJgC4zecnKkngEE9zL7W+WNvkICNtmHabgDPSffvxpaJYeR3iaExm8xV9Y06pWa2icxzfkWQpr1SW",
-	"B+i3DAbnd8xIJebk/4oYSzl2BTP5jopblQwovaMtnuQKeBKVN2hAR7KxQBJVnzitHXAmKE2l4xwEQ4I+",
-	"0BCUhWdnh85MwhzFCpDwNqK4SyOaTG8VNs7UKcuPMw81qiSjDDTu6FwxTq3uKZ+6PYub61GGWTA7PYWc",
-	"Lk69Wmt61R2vWnMWJkpxanu7Va+67VXrzsKEKGbS56c80VNenprEuYyJAJQhK/emoXEFjZQye3mSzx3u",
-	"C6n+8AdT/TeQD1bl++VEvNQ+lt+c7Z9l5SFDjByf12h6mgJnmfJHYPMZHc6sGdKvraVzUw2zvjdmMKM0",
-	"inu6dt9kJKmXqnFQ3avOGctanHke73QlDXTtKRroKWX91VXQaelvqIO2AHp/mJxRArGzrMayTx5dx8D4",
-	"lEPY3VydGaMMI5PUtTybuRVgCJ9lIi0TSRGZ3QFlqN1RTCySZ7SC2TJ5huuLoyybTkv2Qm2lSpeH0//Z",
-	"oqq9VyQxeyNfd1//sG6FKp9leZ3j7Lf1qv2xFoT/DoNAfZWPdSinlC+PAZzw7yMOGzBHOJJKJGLbVpB6",
-	"AKzkJ60k4gML1k4nttAisRJAf1e4XFlqZmNbh6S5DOIptQWiwxSiWbXhZiggGITyMbtjfMIQLTUqv0o3",
-	"6Veaao0RfOkdeaULmnzgacqDP8i++6y3ezbm/i39Q+cda+5XuC6NSw6+yzUzTO8vzDCtYkdwh0VUJIjH",
-	"aIhHqoqN8pTSvrGI+JulyYoVMCuPSAWp1NUaa2hu7moFV6vRL4caSrJaVa5JB1oihh6l4EHQdQDYiyD2",
-	"GLDxtG8UNpnQNxSMmTDIkCMcG1S0CahFQQ0o+7y5n1dRgq5QAfqGNDT1UYZ8Y6/RWkU9eUyvhVa3GoSq",
-	"FIIxpon1zw0/s/r4SCR4KtRYPXSoYfIAUnTDB1lRTjnIexoYLpt/gAuwOmcUoK4N9opZ2GEoB/gKqGug",
-	"YQSVLcL5tE+yIwem3oRnKMqqV0pPoS5LjRII4FURwfcku44znaqBepXdyOlKTYTSxmJt8GZLY3hlGl7Z",
-	"gIsAD1HWqrjufVMszwS4eZBZF41HBtvLdABUX4BJyhReJCooqI3F7ZY8DPBYyvX+ZtpcNteqOQDm1KSd",
-	"zh0V2fBJiHAfU4Y2fC1ei9uY2A3qkbvZbHZJwIckpwjfB/O3rNaMA+BBFPRWDkESxqfWHTQyQG+eYX4M",
-	"9JhVtYYIVg6GesNqghizhEY5761WOmeUARraLYCtQtYGX8eLY5ZhTiq4STl5M2DKE8jdNMD36Qy6iMIS",
-	"Y6RwLhGkYyvjvG5sUebJfnx/P9XarFZsLVZQTfv391r8Y3VG6sB+5m+f+dtnZ8U/LReujqI19Qt5yPgV",
-	"XBTLEidrdPuCwyLaMCjyNcnOlnoQvs+1/kNgOpqtKkQm24mBsjI7uTLgO1UPGr0dvNv1qmGNeI3eNvb2",
-	"us3AexHukr1eFde69WAmca1lIRzRip3/Q834dGuVav8F+HD//DTcu/84PJl+HJ7sBL++bxRzi66fjjX1",
-	"0MoSGuqrMZ/q9AmYGivfODPZTxdoVX4SKZE9X0DPF9DfTcECnlR44dlrHfj5Q/XrNDCLfbRKu4IU1LOf",
-	"OxB9pdgY4T5xS9Iyu1le5g5LnYx6NIrAoyrvtqR9m0CgU9j4EJsmRaqcJA9BZ7JxED+tVO5pvqc0ObdJ",
-	"RbKv/j3BcaiuO5PIW6fIgOQy9tnrmwwiqyTo1r5hKi+3MjeC5uNGEDOAopivUoVEpI+DqQk/6EV8AvFl",
-	"CUcx8SCdVX4lDGR0XhWQ6vt1KF0uS04q70rZN5PprfC6uY5VC+x9P87BajZR+9qXYukN+KTr7Ad4EuiL",
-	"u2iPXSgbXpZ88/ikAc67q9Mj4L/aweD55n8WPZ/N4j/aLF6WZVCfJwuYGy3Vmuwg6wTZ6W+y3DkL5VfU",
-	"tuwpjCeQmZ+Vi7UmF873l2hre61qVUurBTtZaaJtA4P623KUpfyPPcjG4RjcrBVhulI5M8uFPC/mxx5J",
-	"PjXL4uzXa0icZZmr52E9GZp4Fjef43D+CtLjzGFnnanpcTU/LMckGpPCwM3VmbJX6XNFmKRgVkZ77YGp",
-	"kzj5JlHTBo4iAwEyGRDWYelPVJg8/ZtKckvt0bYbk0m+7Svrtr9vMs/p9NrRFIEgCXZfefTxBKtshIIr",
-	"czeiyRykEOU7qpMgIR+OHyXBwTsGUN8AmwK4GxiNYnqPE+KiiPNRFwd3UniSUoMX8QCnQbn7KboINAQp",
-	"5NRZK1Qrra2tWv1FpVqpVmr+fDlLL9PX4XT8kCtirfP7iaf3D5CxJosy8y+UtObn9H986nhzdSy8s7TR",
-	"mSaikKv++S57TufzbFl7CpKXzrKJZ67R8lu0IJRsfdF/aYfekIDGaeY8PoL3ApVmXZQ3oNJ/Kkg9nT1W",
-	"uXdhFpAoUsqW/NWh6rSvjtyR2CgPokgxDicKaJkkzxh+z+qXv5/hRe2elfe9uwKmee6SNtkZs/t5xp9+",
-	"7tatfh03sy4P83TOZRm/8nywPB8sf0+X+VVPlfVMah8Ms5GhKZdxIlsq8bUnUpHm6c3MUxucCpHhKheE",
-	"EXTCM8NrHtdMZ+ZWeebNZ12INTeBnVK6J62yBOLK5lqWOhw8nCErr4aRmHCUlhJuhxUyfrtpFKnq0E/C",
-	"QLEdpAKz5sk0ZFrpCDRGxpSyvvJC5kz5yoPf/pDfK9jofFvGWRoybXMWEB0PkLYLFQQDEtyJ8tHqvOYo",
-	"oncKB7WFAhxFyuaeXjMwRtZhIRlFfFrsRJf0uE7Xna6UZDj5PYldHVWgQxcgJ7tkSOXbsWxYWcaVl3Nh",
-	"ZrNpN0ZxdVKhDcatQAcIpNA/6XzpSgNBWV8lJ0+xumkPYTZVwGekNOXWFcyHplotSX/rS/W/UEWQrfbz",
-	"Pfx8D//tQLrhUCi5in8yZ/gcCX9+vl/XUdn2IZevyf9L4ntzrc7Twc7YvYqeo47rPHgmV49OUTYLEqnB",
-	"R9FGPGbIH+I7guIx87V3kVJMG320vIIK+ufWbnW3ujnTF/3F8v58Tqer2LHjBx1DY2VpTYG/C0nHDW6P",
-	"nMLZIZ5m2DEbbz8eqsCwFERp4+3Hl5sZiJ6uSnlBz9b1er7VWcxzvlI3Uep6pVzIcBZivWm1m7dXz7Zv",
-	"zm6RM6kYi4pKPZHZVayKU2KcrTNNVoMi3ndtfJ1ieiwzEvPeql8j1JfMGIlGJNb9VVjqlOVNHADElVVl",
-	"8HBn60pzCqtu5JJ52oM1CVg/S5Kzbf25DICShdVsaP7q5yzDdwnXtp+siyATquwej9omMctfFFMiT1H9",
-	"4QHh4I7xSUTCvlYBZouSP7MOZkBcoABMhUmwpcLHls2Igrg91IW/37zk2vkhs/OTAQQ2kXTZFJUbtJbM",
-	"lL2NDzIj2PeasLLmftS85Y5CSWQa0X/eFGqz3xoTeKK++DHTpxr7wyYvBbKQbf//AAAA//8=",
+	"BkkyEq2tLTyilTsa44qegy0Y1XRrlWr/L+F3hP3z03Dv/uPwZPpxeLIT/PK+4bhOTEIakyC5HcfUamzK",
+	"xzEejfJt6Rn05JJEJCGO64gEJ2PhtJyRWgzHdZLpiDgthwy7JAxJ6MEwXEdO7S3MA9nbqVVxreaFzVrD",
+	"azR3X3i7zTDwSG2X1LuNnRppNp3HR9e5IiEOEhLeyFUprGysf4Mlc2EBEz7sioQzgpIBTlBMhpgysepy",
+	"1lrbjUq9sQdLOsQ0clqOaeRf5o8KZfc4oqFZ0t2w2uxW68TbC2tNr7ET7njd7va2txfs1sLGTg3v7ew5",
+	"rjMkCQ5xgp3Wl0fXGVIhKOvf9iiJQuG0fv3spi3ZXat71fp1da9Va7SqzUqtDpSUTvjV8Zvjw+vjo2zG",
+	"KQvpPQ3HOJLTPQrxKvXZC3uLk4QMR3Kn1Qq/JDHt90lMQqeVxGOiVuc3Mn911G8o65OLJjQZwELFBAue",
+	"XxkchjER4jagCdQwFglljpu952OWQOU37QPrvZwOOfbrX3IvY0LkuGvoOBqidmL99h86ug14KL95sb1d",
+	"rTmu06VxMrgNVUW1vd2mV33hVeXmWJVeQh6Mh4QlM91Mf2DjYVduaSyShtNy9qq1uv2zXsEwpvckFrcR",
+	"DQgTxKLE3zAjFTGkyeBfektWAj50XKdHY5HcMjyU37/BjKxJmrJH5vO2rD9Prk4QD9WubdSdubSrlrP1",
+	"69IdtlPZ3W3AjJF7EvERiW/V13IJBwS12xcopCFiPEFDnASKXmT3EGYhkmuEeA/BilUc07TTcj7ycYwo",
+	"6/F4qE75gI8jVU+X6POfhM7jZ9cRgqXrUKvVal+3qUpH9/RN9V73tGxTmVGgXJ/mbaE2ZugkxiygIuBr",
+	"7KTDg9KdVN9G55iyuZtpr1GrNmc3017Vq9a8WvN7bqZGc+dFyWYaYSFGPE7sXcQHrBJysnAP8QEze2il",
+	"myq/h444WenAt6lw58Xunk2F74+vTk9On06FjVr9G1DhlLJ+GRma298iQzQZcEHybBYVKB4zpniCZyL9",
+	"axLpx9OLV0+j0nQmn06lH0h3wPndMQtHnLKkSKcT9bPk69XvKzCCtb1Wtap59pCIIKYjJVY4lzEPxwFQ",
+	"dkwCIu9puWb3SjD5Fdjbit3jCg4CMkpIqHnf/I89TCMSOp/1Gr4I93q1YJt49W4Dew2y2/P28E7XqwX1",
+	"cJs0ek2807UnnzDcjVTVc6bZHsk4jhaw9nqexJYULpySif1Ak0GbBDFZOsWKxaOJQIL25dZHQn33F5h6",
+	"PQHOZCBIcHvee/vvvXj31duPv8fXk99uLo92T88uP53y+hk+w+1JY/R6924bvzz9d+OfP2rhHl1nQHBI",
+	"YpCOD4KACOEdcpbEPPIOoohPvHcx7VOQkvNTLHkvDr8JhGVJEqKES0Y91By7GHEm5JmPMOrGfCJIjDYO",
+	"3121NyUfJoIBGQK/OMQPZ4T1k4HTqlcbu+nZIJJYXgWyk6chGY54QljiXZFRhKdyUxd75Mtd7qPJgDCU",
+	"DORlknZBIIxi+FDygrJ7cDZmJYxELyTf6KfNBVPvLZn6+f4SNh5KIpLNSZqY7e4VTsgZHdLEg+dsV6/I",
+	"72MikmzmRiRGE8pCPtFdoQIdXJ6iOzLNN67YVTg5k20pEAzxAx3KDtWq8D95LDP1pmodswnpk7jQuSsQ",
+	"d2Wn53cwIr1ELqGcnGAcxwS2rOzo9+yXICWT1iYBZ6FAY5bQCDqkZyyW5cWq/dndaazSG5LEU++glyhu",
+	"prwnCQeVEOqSHo8lySexZIG+bU8+fPjgHYyTAWGJPI/IbHde84nsCrYKtZD/kuCYxHJDRsN/dhy54zuO",
+	"jzhD/tZ9zUdSlILjTbjIPxjRt2RaKOwidTj8s+M8eHhEvTsyNVVcvmtfoy3ZpL9gN1fLdscvnqYu7zQs",
+	"P1di9ftPAtHQRTgSXJIgiWMeoy4PKREIC+TrYrc0nN+HWr3kQHl0nRGO8ZAk+uQ7HMeCx+Wd8Ue4T5m6",
+	"CBh5SG4DKOybk2QUk3vKxwKNcJ/IfsjT0vl9TOKp4zqafVLfzOtks1YHMkg7LfuXJCSWNf2/Xw+8T9j7",
+	"T9Xbu/2n9/kf/+uUTeqxvNvmzSdcfDCbaMOX/FsF3siJM3t7hKcRxyEczfq2kHdP0Nze7QaB19wm214j",
+	"rHW9bne361XJbtALd8gOxoEZ8QiDJkAPmOj+SIH79zFNubDSnTEeg37MmpHtnYXXQDB9S6azYz1AY0Z/",
+	"HxN5bGbnaMT7NMCRoSq0gdHNzekRum/Ii4GGBEf7iJF7EqPROJFHseAMR0hOlJwemmxWOuxKb+5MJwV3",
+	"hWwJs1CS5VRfMaLkgtnXd6Kh6wmP7+R3HaYVj/oeCvhwSBOU8D5JBiR2keAIQyOqg0N8RwRKJvKiFXwc",
+	"B0SgDUEIsqYG4S6/J7LPubVs9urdF0GNeHu4EXqNYLvr7ZKdnlfD9e520AibZKdn1lLt+2w1CxfiwlW1",
+	"D4BmcxFddzoP9ZrX6Ty8OJ5H1nPuz0vcJ0jQ/xAX1eTRV6tW5+28CGqwOxiSHh5HibyZ3MX3lnU210rP",
+	"Zinsztt0ko2EPVfYUqvJXiVbaqwa+6Y7SvPt88ZQ5NZLxrMiM1wynkna9jcc0qOsS20mONlf4lDfNiBJ",
+	"cCaZSFArjEaR5u+3fhPKDpSOSpYE8R9U90qchOtHDl3+V6kuQfB1WrZyQMrIQuC+/Hg4FqBLxEoLqU9a",
+	"OSD08ePHj975uXd05Dy6WUWa6bcrAT4Whx5nkTppAsy0jlJySY+f7cLW5QlnmzI9VPQEq7vSaTnV2puj",
+	"t5+2f9m53vtQ//fJ7vvmeePixVXt8sB5tOf+f2PSc1rO/2xlFrUt9avYOobpgAmfe4HLPgxxJEdMQsRj",
+	"dE95hBOiTkhV0z7y1Yz6oLQViOBggHivp6xDCKZGjmB1QaWs2/rrrUWflnPui2orFp/PXq9WS/ZJOUO8",
+	"ai1AGbOc1qLPc2VhWQ8560U0eNrG0aR3m8SYCQqkYRPqARyPaDLgkkZSxZBF3MEAsz4JLW4/JAEVkgv7",
+	"w8g50DMibMOUuoZ/Egg0jS3k0+yyvL0j01vKbseC+JLvMBXJz+XVTwXc7VR+TKMIdYkk+VHMJZGScF+J",
+	"FEgMeJxE000X+bPz6qONJLtu1AnSYSEnAmwZIGFKHkbuP79UdXZLHgZ4LBIS+oppeN5qP3irKep7yj5j",
+	"PLml8t2QMKW+sm8DKjIxT1IZEMQ9phHuRgRNSfJj99IBmyIu+Voty21IHl2PCTWqTUmizWpt0zV3JbDY",
+	"qqwY4BH5YffA1y3nKZM8Lo6evqxU15ByHdmqmsrVvPzoBURjRh5GylIPHdiXRDWQxxbu8nGCKNz6Uz6O",
+	"EbDZFTRHcprRssExiHv/LYt8wZMTPmbhk7dtD762l1aKE7BH4acfu7QXHIlxMEgvtEx+TgjDLHlmwf6A",
+	"e+FSaWWuOT/DcZ88idS0Zuc24fw2glrmSQygwwChRdIgeQgICVENndOXP57lgr5QgaDHkhAxy7ryTIc/",
+	"mA7bJL6nAblhKfPwJFIUqprbsVVPkRh1GSMJxCAO0kSAOq6LBTFMMe4lRBltEjoE6drS2f94gl3abzhQ",
+	"GZ+gDb9kHvzNCrrQF+kECxRyVhipbw3PR0KZINxll+qP2y55g8lC8rSKfjVpXnN+jtnUGKyeRJcxTsgt",
+	"KAqLHDTnaIjZ1ByR4s9IfMU+zlgQ95WVqpSAno/TJx2nfxS13zA8TgY8pv8hT2M8x3YFxbMXwxIi8PxG",
+	"AyyQclT/wZzoYUxCwhKKI4FwTJB2M3LRJObyP7pTrpQWuyTirI8SjkLa6xEwTyt+9Zmyn0bZZebmRVXM",
+	"lP8GNK4VYPJePGYJ+P09RYYu6OFiMhZlGpLClQnXryyprlZsUZbNKP94DmNWYJY9xVFMcDhdocdowy+f",
+	"En/zea/8AUz1DRPj0YjHCQnPSUjxNZiynnSmpxXdDmVNylV0uZjXJajYwh8n6Umu2S92x3+mzB9Omemy",
+	"qhlXPtGH+hTODL9FR2zb6Uabzi27f8FO65p620mpSxO8dhEEtrGAyKs+Jn1t/Mn6AE7dT21YuYDbQ8p7",
+	"gxc9mZbVKwQPKE5IeAkeJNp3HWw0OLqM+YjECSXCafVwJMiMahV1CSM9GlAcIT5hJJaDFrQPf/UQRt2x",
+	"oIwI4SIspBgyjplizUZW3V9ynuqLt+WRvq61G/mSPQyFHvNe5Ys/uZBlHl1ngMUtjEgM6Eh+pOeuy3lE",
+	"MOw+Km7VUMt/tjzRV2sybe52ROKAsAT3l377znxzmX3ymPNoX/z9GRR6dJ2EJtHS1q6hkPJXML4Pv9qT",
+	"a4/arFHmbcq7v5EgKaO7UzYaJ9+N+P4r6S0/2A8D8K1Sbm8wZXLIAo1wnBinPnu4S6h1aeVDPIWpTJ2M",
+	"F1f+B9P6si/b7Ys/gMbHycBy41lI2XnqDCKqPB3LHZyUrPiTQKqc9m5a80YZYSEmPF7WhCkmW0i9mtJv",
+	"17tvXGcS04S8Y9E0i26xJzkbt9W/+VOrPKbWnFsT8LmIBGT11/yOAGmn/Kh96coSSuVQMvOzHmv2IE19",
+	"rurKvOGp9tcbm1KF3Cbm0+J5+ebDNUo4EoSF4It8oLUqwLq2kHa+7oyr1e3ArgveEL9AZY3q3k4JYRmc",
+	"gLL4i1lveKW20d/k+KTtnepCV8eiI3qJs6PrQPU6CC0LglADLQ+DsJcqN5+5keVqLlvCl/q4PLLHb1PQ",
+	"OTjFYhYiQaJIoAkN+zogIE9Py7eyaetCn78WmQZDgj6omtHZ2eHSDZt5unY6bWdBW9eFKdWK6NuI4i6N",
+	"aDK9lfsKs6njOgGPR1z5cziu0yeMxDi6lTeXue7cku/zvwsekVtJ7TElCTgXMM7kix44yibxWMj/9vk9",
+	"iRlEHvK4j5mmbXmejLsRDaLpbRLjkIRp9z6XDPJQBTsegqT6Zdad4LT9Dm3Xdna8GsLRaIC9baTjI5GU",
+	"bl00Ho1IjAIsCNrwb9oHvov88+Nf5H+Ojm+U6sLM3MHLD47rHJy8ks9X7+TzVEoIB2fq+VI+L47k8+oY",
+	"nlDy6lw+2/C8hpLXJ/CEX2/a8LyWz0/yq5dHp/J5fAbPC3jKMi9P5LcvXx3B80o+X6sn/Hr6Wj7PzuEJ",
+	"788+yef5jXy+g9quoIarl/CEmq/h+V62/vKD/PXw4ASe8v3h4Vv5fH0MzzN4wvvT9/J5Lls5fHcEz1fw",
+	"hPLQ1uE72ZPDSyh5JUd0ePMSnnIOD3+Bbz9CmY+X8gljPzqWvT16I8sfncv+HF3IOo+gtqNP8s3xoSxz",
+	"/OqjfELNx+3X8LyEpxzL8bV8c3Iqe3sCtZ2cyXpOYAZOruTancCKvDqQvXr1Uvbn1bF8/wpqfvValnx1",
+	"Cr9CPa/OZP2vzuHNhXr+Wz6vDuF5BE859lfXUPPNCTzV37LO12/lLL0+lyVfA528vpLz8/pa9vD1jWzl",
+	"9Aie5/CEMqfv5IhOoeZTWLXTK9nuaRvetGXPT4Gu3hzItt4cy7bevJPv31zK8m8PJCW8BVp6+wr+fi1L",
+	"vj2VZd5eyG/fQvm3H2RbZwdyHs5eXsDzCp6yzjOQh89O5UqdvYW/21DyWq7I2c0v8vlevj8/OITnCTxl",
+	"DeeHsuT5Efx69Aqecuznx/Krc6Cu87dyvOdnp/CUPTkHGju/OIYnfHUhV+H8nRzF+RWUgRk4v5Zzcg67",
+	"6fwD1PAR/v4oy1zAzFwcylYujmX5ixNJDxevZH8uTg/hKUdxcSb7cAGzcXEJ5a/g/Sf59ztYl8uDt/CE",
+	"vw/hCXVewiguzySFX0JvL2EvXAKVXl7BV9Dnyys5n5dtOa7Lj3KW/n0g318B/V+9gyeM5Qp2ZftAvmkD",
+	"bbRhHduvLuEpy7RhV7bfyDG24RRqnx3DU85wG+awDTuofQlPOAHabTnS9jXUcwNl3r+FJ9T2AWr4IOe5",
+	"/Qt89fEQnrLkNVDC9aGs4RpOwmvYL9dvZA3Xb8/gKb+6PpM9vH4n67y+hpJA59fQ4vWN7OH1B3gDu/sG",
+	"VuTmrfz15lzO2w3MlYplv/kke/4e5ur9ITxhNt6/gvdAz+8vZLvv4UT9cCbn9gPs9I/H8vkJaPIT7OJP",
+	"H47lpWK7/Odu2e2ZOKnPX7Yf/7fssj0qVTMdoABHhIU4Bhd9F/mZY77vKlAg8kBFItAG48hXgf91b7vq",
+	"b1bQ8T2Jp5Zvv7a4UtFhIDOPsEhU7JWO44GiUGnm5yyZd0A+ID1bhd+oVhHDQ8r6OpqIRGEL4Q6DOrT5",
+	"mYd4ijZurg83XSmiS0FctaEDEv3aXhWACqo1H8xlGGVwJ1bBDvNru2nJCpJiSxkO1gj3tcbYuPDjIUHx",
+	"OCLFYKMcQkLKeJoICZspy7NN1fyKVr29z18aj576o579MXeNr+mwnNG4OjlE29vbe2CwFwkejuSi3Vwf",
+	"qhknDzhIoilKBjEhqBfjQAkKKKR9Kpd/SKOIaqP5pqt85bDoMH8eUIFvCCRrUE6ZpBCQ3QRYWIFqOFNh",
+	"IS1EWYel8StuGn+jfbgUk5tbEo2kg3BE72ZWYQGGQm5NPNnFokRSNsEkonJIa2qXrsF5X32KeA+GC9tC",
+	"SlDwDx1eNKtcytAdvjg0IUOxVMek2zlQH4LUiR9O1ae2SInjGE9ByNKNax3BevFGChFg/a8gkFQPDuL5",
+	"l2vOgLIfM2CA1eahrUoXxTHopD1yN4s9Sue8TBgrzu+aUnX21VcE3qVd1FgIq88dMQ7ZRaXdFPamrhYp",
+	"vAe0IbcFHycuCjhjxOBJwDntIsaZV3940BEXmwVps1kt20ARVrZXRcf2FOw07CnYWSFkPgt0uyUPAYlH",
+	"Sbn+SQWidqfyxNHaTYOJ8ZOFkWBs2rnwzTLSVePV+Djl0dtp7a+vry/1BO0j3BWAHjAgDDGetYzjmN6T",
+	"vFpshiiae3s2UVTLY+VzGgdNawVqyS3CIgpvp/ssP0QP+Rq50G+h38dkrELbbGxIrLzEKh3mIV+Mg4CQ",
+	"kIR+y4BGKuQTzMSExCRE9YcHVTSLw2nJAzKeFihSlQowC0g0Wx+4DZKIJKpDIQUHilARgLr+TYt+o1ZF",
+	"rzgjPtqYDGgwMKWFjna2hOoMpjEdCVwyuquO65gOlSoAjjR80QWAG5VTzOkRMihHPwmkYJAqqJ1w2VfC",
+	"gngqV88EaRvTF9rwS6GTfMRZNC1Esh+8rNW3NaKSfTjn+Y/GnMD7z9mfyPv8s/XDLCMyq5rNJsGoeman",
+	"4I6yUG7PTOuCRgOecHR6ZGs4LPAnBUmAI3V6z+IAjkg8xPIovI2JoCGQfHrQk1se32rrKjV1DGlEExzr",
+	"YkOcxDQYy92iXtxTgUuX+Pj0ooy1vmmj4+Eo4lMSo1Pw6Eq5FkUM2nlVbh6aDPg4UWF+WAyWL35+dWt1",
+	"DxYX8Kbms5d7Jdxl/dH7P/XXi8fVFvPYmK+y9ucBcJnjTFk2CodroyjLzE6sua7WZLaAp7KippAvT2sV",
+	"YJNA6JfkI4c4GFBGvJjgUL5sIb8Y7uy7HZaGHII/hot824VQ/juNZZH/GJJkwMNb+U5j28i3c0IiofZy",
+	"l6TyUEd3eQSjrHMm5EF+qN0d8i/LXWfkL7ZPMFRaiLRTPbSjtOSbMs/uCrogE9BmCrAFdgnCYQineRr6",
+	"HIGMiRM05CJBtWpVSXzy1lR/KUTLiLM0GqJeraJggKWkQmIh1zYYJ+roLpjA9E2dkWtJVLtFmTuNMlOE",
+	"jnovbvN3wL4n8RQgjAph2/k7Hy4roEoTiQgBY2qgAN+wCoN/Iotrh6KlvH2pwWl+kPxS/s32jLKrXOAk",
+	"5S5FoykY7uRquZZpy2qzjF0B4Jey47cgO4LXiJbCSKhkfB+kMB9pepmiRNlPgCPgDCLxQiqrHVKGE3UW",
+	"DfFopF2bAClNo7PNW68bQeJDVUR1VQOsGfjiRd8ZNOfch4b/VPHhiz5XHNyhKpiroxz6bUFVNmL4gS4/",
+	"v0aNF7difSdQWtX2mG7e6YUFpANmfkbe9QB2YtH2mJnuR3f5B/NHt+7X+bEs/7ZkiVb5LE8Yj5/NPjgi",
+	"ib6b13F+YVobkUIR6m1CSYm7iw1GuLrgmdW4tiZjhWPuaToIfTAsdcQxBGhMv0sLA5f7aOG3PwGYZkZZ",
+	"oV1arenPRpCb37mH5Bld23vEeDistGDQyBUJeByusGYZqtiyei+zksWZgf7l6po7et2xJ24NHY8f8f63",
+	"2hFlHjnHv49xJJDh3yp5qLKcguBvR+NzF7boPpC7lN0nQp2W37XFq7tMGLT4s/X2msZAKldhkSj8SSge",
+	"eAOjN+13FwiUHiT2InpH0AgnA6OTRz5OXSJvlQ+e2KpugQzmqyhMArYNxXlqw4gSD+TfACCGUoBAaLWg",
+	"TcgDPi1GPMxxoUW9IwYWVAc2GQl3RHBiDD9i3B3SBCwxOBqTfDdWA5haytfO+OfJhci6XUZ5rwmOZHVr",
+	"rXCmuTa0yiHNhxUNvNSPSNdR1qcz46Q7S0ARFgCqENsSE9joFEgvolo/oYI3sxmeVSk0VlMYfWmANkHK",
+	"1pnyoIQ2zq3ECeVT+WW5WJIfMCQ24BOG7sjUA6pBI0xjgTbUF4qSxKabadKwQFJOq6AjDpKZSHhMCkiI",
+	"AxLnyW820wN+sDverJYs0qxjlc5AsdjncqkzVZlD66zP3ADHpOjiC/7OIUDOaP/Z3Ch3bM+5kI91zHq5",
+	"sSIbsVJIOoDhYF/0a2yXARa3Qx6T+U7GmCk0HbDL9ngU8ck8p2IT0/JVZhcL/rQMk1EoWFaDj5pw1CdK",
+	"pyc/hF6mGgGuGQq5MQ1wahERdfFJYIAd02kqOxMuB5yV24OPK7WdBhrJ343GObfz/1Fr1JrNZrNaq28X",
+	"yHMnR527uSOg0/nHrzVv77NSKe64tUa5rfqKaJb1qb63KcN7q2wQ6yxuqTXJ8FlfzcqkFbklvSxbpHZ7",
+	"nv64zSEioU2CcUyT6Vy9cYjFgIj1tcbbXqPplaiNa0vVxtup2jhTIDdWVCC3MQu7/OGK3FMyeZpbu8HC",
+	"sy9TPBrF/F6pjGBqP5dqsLCOTSpHLPV6OJB3hCqHYpAaSCj3K9Y5mmaisFbMpDPLhyx0xi2KOmbEZRR0",
+	"baIRsk5daqtHsr4/v0lhslYADeAZ2oFZqF1kLQTCoxHBUCwZEBrP4UtYNO2wDT8NPPJdNMfS5SKfUKtU",
+	"TEYxkecrTug9uc1q2NzX3G6HqR0hSALB9eo4LlMb5/OuLPHyt4IEH0tysiz+2vYRfpzJ3LJSyyqM8HE2",
+	"w8uKX0Phx7IMMIsr+ERHabdnhI6VNQczoYMF9cGs9mD9oCvD7tyGeTf6Rd+Wed7bVUWkj6OVYpVyfvV2",
+	"FasI3DlHefvjCekKunwKPuhij+5TtXczqXvWIug5CX5WjCYs5P9Z0mvb0AwfU9a/TScMi3UXKj1eVu7v",
+	"947uS6+Ztci/aLFZEYZ7CSO0VLxbO5jPTqS3qHwqN5bkYZqrQhEIjxMuZy8oJDgF9FlGSCj2ERmOkmlm",
+	"soOLjYo0iVfu7v81rwoRAu7n9NBbZlXMDrlmmYrUMO8LtaNQ6NHKKTjPuwsu29ywJ3Bfq7yT+0hfnWrk",
+	"vlI0gM3cNzn+/JWtlLZN5EqxXLnh1kuGm0vo+cXBUbSCvSc7pj67s1JitoI/iYI4L8dOYizAj0Zl87iv",
+	"bcmiYuuLgpp/3FJdUr7D3WmHxSSRzAxnm6kgR3uIJprNnmBRQYVEqyr5TppotYV8rYijosP8uelSfXBR",
+	"YFzjxSobuJbc9XhUfgaVokYxMPntCFOa44fWvzULFax/WhUqWPs8mMfRrXwcFypYJ243ZcDFbUzuCzmT",
+	"87R2yvJJnxKO/Muba+WK1UL51Ew4w6UxKN9ZokrglhNwq8faj9432Q19nbpXGagpcNGxcnVXyNlpNbiP",
+	"KcuAsZXHwaTD/BRq3N8so5ky3cn6c54pOlfbxJklFLbxDBmvcvPLOlKjhJUobHUux3w17xpZssZJdsuU",
+	"LbGrEoFp/yMpVMYVdNBhameL1P4qq1FKS5qk4EYDHBqnkYgKOK0x0xeVfIGGBDNhkIg7zJDVhjxE/Gw6",
+	"/CxVbEmKlF+L0oO5gp5+pc2hrvTMn5PKsCzDE2D85a4vUx4N8L3cAURe5DgG04aBAASDjbMkz8lS3dC8",
+	"vIrzFJO5bg6wWNQ59E6nk1JHviIpmihflA6bpIAKFk2Zmqg++IubdoFxLXVzT33yDCc1d5jzlmmG8yqY",
+	"7qxtWKa0yFw1VtUBFXUOjEz0HJ5o9i4mqBfhpIJO08SaMM0WHgWOzDbd8LP7zHeRn15O4O+WXZbg2CZY",
+	"Tg3xs7+5n6rQiWrDT+WMn1XZguwB1ebZd63BKNFd/KzJYVas9iuorb3M5KiAQeiwO8rCn4QZGjAdjWq1",
+	"YtgNF/mwl7WPIqy4akHW4ZuN/7OfcsoxQWKAY/DT67CDeYwzjhOhLjYcRZpDAad2YhjKVod5VubbltWl",
+	"ufOPCtOfEwLlPKIZlVCumBZU5bv8mWa/CWhSKAGtQeVFRUjuu7RyWCFJGpppLpYA7vmmfeDvyzkwpGDP",
+	"QIkuIffauGPOkI26bu5Jrrfp8s3SU36q57FlevRz+UYzZkmzy8YMdAPQwErfCwlMQiKM7UNHlmmmtt2+",
+	"kFz28elFC/m1Ws2D/9dqPtrw9Z/yX5vANxuhxUV+vV734P/1uiyq/5T/2kR9TiBJoX91/P70+AN0fqow",
+	"hkmk8mIajulZA/i9NIAliHeauH8SM7BLGsYCwIVW94kth4B6ViJ+JyXit1UHrqrSu0gtyn+4RnCpdu/0",
+	"4s+rCfwhKrl1VVd/PTXFijhiX6WeWAOubC0JuiA+aMlhPjyZ5XR9tNCXpxyi7Ek2ifU2l23cz19INypj",
+	"6ojEytVzPwvs50xHIapoRnREwrGCZ4XfaPIkj8y1dsZqwc62/uQJ2pKnunCuLxfPUb9PsDAibWW5NGv5",
+	"V5iuu3kataTcnEA6p7tLSDqNMFlDNm2ninScGRBUdbMOxKscrsUtZmh6rufr55XcVBZBx8kmv7fPOLga",
+	"/Kmcxe3wiiccZk/3Iprvm2ISfeuAZw3ViMUdCfelrKZtEvpnlVgS69T1/uHV8cH18ZEP6Q9TQ04ukk5p",
+	"NXUt8iSkPLSDbnXzoCzWpeb41uQMON8W0CF/xn0rt/PSsyQ9PPSC5Ee2jGi+xXExY62ixlj19NMjR9Rz",
+	"j48Fvu1POT8WgAgYwmyZg3E/fykoP1yl59zQSimtb4RcnvL3KUlQeo4rdIDMwNGad91QhkYx70sxV32j",
+	"1QOtXJpVZQ5GGA0xG0P69HtKJlYjp9B57XUWmpr0BmtZhlVBiNymYJ7191HA45gEJtg7wUrvr00J8qYQ",
+	"Y4IwKDcFEdCVhKeICta+1DMIIFN60ADRJQdjXp7C76Zbpdt2Jg7tBx97jExun3IGjOSK8LG4/dMdIMWe",
+	"5ca4eKvkQgGfcIikPKsyASkn/1xu3KefILNEMvcYKQTOfJvDpBw9ws9Uyz7aePvxUGX6NRI+vHuZg8nM",
+	"PnAyPcjcrXEDVoynmihGOE4ojpCyhbTAVmibCsHwh2MCmFgJYW6m0xfojpCR9pRUMQuVDvNBI6w1z9pH",
+	"YyZrdKXUbuCqK0YAIFtMRhEONI5ZRMWzD+SfUAO6n18mody7YbWedaPPutFn3eizbvRZN/p1utHHOcxG",
+	"GSbED2aMZ+NFU5a+jFn5aj3eAt+n64Jz04TEktkgwZ0SSb+Jx+tasnmxy5/XWMdvJKLnhUqRiYJP5rDn",
+	"Et1cRrs8sv3b8NuzwCZ/iEJs9TiSp3gdz26yhcLyj1Q8iTVW5juRtFFifBuStohoNYLWaAxfT87vC967",
+	"65intN//umrNJ5q1dGKQp4CJfG2wBuAhhiS+jSi7K78DBGX9iHhjQVTQtUkBo4E4lfI54XnDWEyLKBGN",
+	"3XL1MY1JkNzKD3LDWbGC1fRANinMGs0MLZJhl4QhCT2Yi+95EpQbstKjIL8ohVnK0UuO5JZtgvUcL/M7",
+	"orhQM7a+mOQIQkq5MZ9I0gCPLIXerpE9KOujjUGSjBCPkfyv2Gwp79ibq9MUlhyLDuvTe8J07LOvJ0xh",
+	"DoKS9NYETaRqETwaERaSUFIpTYQGNtnQ4PCYTTusF+O+lICs7PMcAjqoQGHMRyMSuigkAQ8VqGxMwHPb",
+	"+Itl8VTQ89bW1pSPYzwaVfQvW/Zx5pmjZIXdYQVcQ9X/19raKoujT8p1Yjny9VsAxt9PQe270wytfzKz",
+	"XGmkU/46sDVoy3ZHuQNBjm6WEej3tjzmboRlFsgyS+KyAVyl1rzv7gsRknsSyWpu55kQD9CQK4/cgApi",
+	"ott7PEZTPt5HoYY9GfAJuJ7zHEHko92vtbNmGkmAk0CFLQA8kdyBgMbDeyojQ2kaqpVtnwemr1M+RgFm",
+	"qo/ze/fkWPzFFJxaAtc4YlcC0LZhs3OjUlDXhvfIsK7VFk1hkfbtiLD05FM4lqBJHicBHxKDrw2Z4/0W",
+	"zEeaboMyVG+gAR/HCgxKjEckFiRUJwVYoiBiHo7ZeeDYaVfTS6kcH+uDguU81qjdP2h/5DSSS/GEgJ2c",
+	"IwXrxA3TEbHgRNGGMrrI1xbYq41MrnueQnZgUONurqzHzaGuLdbdfhtucDVuqrCcloHtaTFYcfQE1q+U",
+	"o4ojJ13JeQ5BSyJUCoP7Gp4pnJe87zLm4dikVlCJA1ZB4l2VRBNuqHQfAjSAOLk6O74F7Q0pM/8qEKLr",
+	"jMG1Tv+sQ/n0ApexjBlYDhjELt+1r4uINfO4LI31K7buaIy/GXdVICvZ9RWo5HszLsUD9FvxLuU7eZa1",
+	"NHkVfJOFyUp5kWVYMAkWclwjgw8VqLL6c4Ub4gNNBgpK5k9+V/w5j/HMFwHm8PZpCgaRLkCZTqDPJAuj",
+	"yrjInwwECW599A/UxYLsNCQruF1HMWYhH6pMLBXUHvAJQ5JBg2UCvjHmifKtjaZlaYitXauayPAG/7H1",
+	"z8//WAlw8C96rekFWvt+M+bN2TMWB0NiDthvKLAaa3muzb1GrdosQsXncKrq3yAzyaMiZIBSa8tV0k4O",
+	"I/qWTJckr5ai8h0BsqTyRwWXCmlIAKb8wcMj6t2RadaqrvfRdbqQJPhgrBBD1b9OzHy+gZSWs037dspg",
+	"H/ViPkQaqAKPk4HvIgxZmMFVQOfNe92uN3dUkjSV4kBhW16dHO6+qDcBzWw4JCwUaANHfR7TZDB0lcdZ",
+	"7CI8DilhgdqLcE5M4SbWdh7gVYG6wTtbJT5ORysX3XmUUyylL6U4ZQkOlIZXWXsdnWziX/KatmhLz+Fb",
+	"GmOYaF1sFtrzMDsrhpjhPrHiSuFtCmoJQB6uEvim2ocmxVbYePvxECSuEeGjiLjo7ceXHSkzIpXKlxKx",
+	"mTkP4iiaIhDPYj7uDxAuzQ0YUXangiMjgmOGJgOcoAGooEjYYeZjs1qaYYEYyf/5HyRpQ3ZOVdZhxw/a",
+	"f0tyOshPs5lrDZfJaK7gfDFDilZ0Cmyc5AgFbYCKVtbUYX5KqL5Cj0AJ52kuR3/rvuYjOWL5o3GB/Pnn",
+	"Lk8GP/+8OMu3nd67w6CbWVtqZmQ1SIP2Rpz1jaIBoi3UVqsgyFYuFFqNn+XJ9pFOPthhG9s71ermPuqR",
+	"JBhoT0nOtOCldHcqtUbCdTpwwEpUhg4YnGJTBGpUa2YFboTxvbGXtcM0sp0OdE69VisI4GWU2KcwHMAw",
+	"OsflVE0kFSnIzoYgpMP8fAC9b0JjZZObbmmodXeKaCJI1HMN3nEXB3f9mI9Z6KYB3bKCDhvyex0Am3nF",
+	"umplLUyRnGO4i0ZcCNpVqSCBZI17rIK2UfYg3UCAGXidKY9WcwopV9YNHiNQ2eoVyg9GKRM2DZaJHpwq",
+	"qQEGzMqcZhlyOqwA1eO7aC54j92gMOAKi4F+OkxfuHJP+VbD3lu5YTRG9gZGNzenR+i+AflTQoKj/TR3",
+	"Tb3ZtMAMDQDnaJwUPboZpBpDb8kU5J0OEwEfKWU1bHq1H6Dbd2SUwE43apo8AgBsnzsyzQBE4E2Xh1Pl",
+	"PzYFXVCHqVR4KYDJhuIeXFVSNqRzBGVI4mdczZ+/6aIhju/0EndYNjmJdwVtkLAFyVz9/ZJOYRTSXo/E",
+	"kvShNQVQUK/DIv/887HW83MWkMrPPwOlgZj9k0ATHt8pKJuYCD6OA+KCOl8xQervbA+g33hXnt5qI2TZ",
+	"RLNJlOVlx+Bq40MNL04ZnCFybSTXiiDrksqCmm2rtDKqPDc7DPw5jSCEE11hBbU53ACw+OoWkHcuSjMq",
+	"YmNesHIryrfNhwflAipIfA9bLMYC7BJDGnp6UhR0dTyVr/NrDuOCkzacIkIh6MoigWy81sTw2EW0Z8Bj",
+	"lLLKFHNRyLXzISyDUVMqSpKjacG0yXYVpQ/xHREdlkx4ulwAipWFzqlzEpIeQq6diFhVWomJFChbPGZM",
+	"dUuum1o/db2Yccn3ZjD7ciRWB2VnlOobIl0w6oFXPVwkap6zfvVJolAz9jpsY17KLkVZ8tzTQYEppapx",
+	"9TCN5EqzKWo8PMiztfnwsAmevCk+j9thguuLSuAeWFF79AEAf2BcSTydXVdzHB7HWIxjYoqqeJyZg3Hm",
+	"aFPxI2JegMnGq6PLK3QQJxVUe+Giw8PLg0199sie4w6zIcyU4c1gU2it87zkZPKHTCqBrGMWIBFmoYWD",
+	"Jl/tw4oamLSu5Fk1CYIr7IBH8hBeAJ2m9qu6mjU6irqhqUB9zohK/pRzikcDKhIeT+U/JUlpBS4o0iLe",
+	"l9cUB5u3zkMccYUpQ+MOm4WVWdz1FIoFrKGbKjEVz+lRxE8pRXeYzm5qekXjLJmwgicW+yjAwYCE6Udw",
+	"6acUnO6qlC8yYWJw7+icmWrWsDKtpnFAvkmAYhDyNaqvjRJDcCQ5AiaXBcNRkAOq6zA+YeaiJ5p6QyKS",
+	"mE8F2gCoau6JQUxCeaVtQrJwfZiOKIFxy/N9PErBQoBkGddRbB3GR4TJrahi3wYcMEgynkezOMDFIM2z",
+	"qHCqFtCatmLMeL+oxJ6RPC0BjQ8OOIVioqeLJnqDQH91gMUMBKD6UHH0wmCzwTlTluRvMwNOgTsAeowj",
+	"wVWflWgj+cB097dQAuRZiPjboMxYZVw0NqBgm2rLqS+siEB5tNpRgQFnPdofxyTUIYHCNZKg3luSFVF7",
+	"Kd0oajY6DIBdJswKK9zYrqJQ7q3uFIWkh8eRvMbSXmWnW8xj0WFKHoF0eW52kyoneMW0DLBKHA4pHlsm",
+	"xeOGAlhzZ7I7brqS3VYpPXy0kUl/my5K0xBu8EXp/NSB6GcJ6XwpRsujnClew//F09YB7zQ07OI++n3M",
+	"E4BzAxEEDJlKNDaCrpS/IDGg7p/IpUJRdasAEPg6Nf6ZSdPaKtFhV6RPhWRGjO1JGJbc3A5G8vQr6BjL",
+	"DWm2d2bMgrTuXzpKy9RxWqjjVCqVjuOiDqiP5asvlUrl8dF3c+oHwPFJMAtxHKadQkplgDZ83bRHVUJJ",
+	"8880P7y8GsxLWS1OxrG5cdUoHrL3nhjgenPHRxsD8oBenx8ceu3XB/Xmjj4jOizGE8UH3ZGp3cPULKd0",
+	"ZvuaB0lzoSgtpHCBukZg+VSKTTHCAfEEGeFYXl9ynx6wKao/PCAc3DE+iUgIGzw9oCvonU5UAfJmh20Y",
+	"Hwh1dDKe6LwVJNx0DeSnKm1Ms7UmEi6UlowBgDvCIQ6vm2hImYu2q/DfDqujgXw5cFGtigZQIfwR4URe",
+	"PDzWvKp/JZkM70D+w8alpEKfAft2jmSTHFmeGla2emRStAE3n6CISJldsvAtFOaxEuy1V0eGuUo7DGv/",
+	"E//nY5WOUWtQQUkwUbdSTDTwob5m/AcvJeR95L86VsStRAJfg9DDzTtECefKaG1yA7e+GI3TwUjem6he",
+	"qWrVaqb+nEwmFQw/V3jc39Lfiq2z08Pji/axV69UK4NkCOEJ2jNdKbCUIqEzrlbrO8j2B0AHl6fKcVll",
+	"LnBqlWqlCqkNR4ThEXVaznalWtmGIPVkAMpJUOHIP0ZclOjfjZ5IMRmptnKZwggp7Z3SF+lcmJZiSB1c",
+	"HbZUVSPbBJUTiHNvPlwrvSM0Uqa72Qco3DvCOkwxVBHtEbn/M8IzIemKGHW2eTjolPeovGUoU9snGcQ8",
+	"SSJ5jSuyrlWBAR/HimvAKOYT6IzcylqFC7ug8E7rq6xZS3gfICtc1BvHsId1u+YYGUJyl0Z9Tx9NuQ0F",
+	"9wiIHVQSuNrgiMjzdkjZOJGXjqTV7FCKaX+QILNMFXRihgHHhOIf+JgZ+EjcYbk1jjgjwDcxDuOSLEPE",
+	"gzs530qPII8M43sgb2ej0IadwUckBho9DeWuyJSRVgLWlzycGrWu8TUeqS1OOdv6TRQs21+ctIOSsHs7",
+	"QY3UsbeLm9teI6gRb69b63n1XgPv9arkRVirAd2rCXBajtgO4u3Eu8TN5kSnFFQHw9KIt3EyMEb6x7wR",
+	"JYVF1myyrKpera43rDRdlaWfd1oOmb4ZdF8F9B19c3rzn9PaBT0Vp+yqGRye7pzejX55f/hmr0Kmb/4T",
+	"fjiVhaqfPjQHXfZv2vt3JahHrDs8qYa/vIksp07KnNb2DpgdZSM6pstRatdcZjVYM7W11p0onX4HZqoM",
+	"YNNWLVccV1s+YOoO4CfvkLMk5pF3IOncexfT/vwwMP311qJPH13nCifkjA5p4p2ZzE2LaisWz9VwJcUx",
+	"plP2rlZL9kmhJkGSdWoRKqLUZguXfZ4rC4vSUARa9lFKyFsvcZjSvPyktvyTGyuPOXxU217+0aW6tq85",
+	"P8Nxn6jvmqs0liYaPychxcYE3qjvLf/4mvNzzKZ6gGCHba4yKac6P3maLrtZXWGIbZXD/MZKywdbA2SW",
+	"5Z/rxixbI+BfGyvjr58fP7uOGA+HOJ46LecVSYoGHMd1EtwXTutX2NbOZ1mZJJAoGfxHdqBfZoo/0DaN",
+	"erVqadVGMYeK5QUtmbUKugBTBOMoiAkYxHAEmAD5O+AVSXSOw689Lo3B3eF3qx9Nuu2SQ+m6bFD/ncfS",
+	"H3GYfB0Z5yj3jN4TsLWOYt4lFtHqxVNkCwDmq1KtdpwUagcCF5PgO1DG93o0QBuQndqo6LVUtemiZnVb",
+	"afomVKxD4lcEhwr94U9G5bJj02eyXpms9cH+hPUa54/5r124C56g+Hnx/qgzKd3Qiw+lVFUw91w6oyIp",
+	"CNXG3sjIhIhEWZh0OJJK+YkyaDlwqGBay5NaHrUKtEzmku0dG6+uNPeymJs6IyuyZdZxacFDlblUlswP",
+	"9h2Lpnp4SntGBbgPp95OEDmVOeqYGLWV9orl8bi4ZWObsLI2lDVuhcum7a8ZgPf524iAv+Z9TJ16tb7j",
+	"1WpevXldr7aqtdZ2o1Jv7H1ylC+nU92pBcELjL0G3q55jbCx52EcYq/X7DYapFfdJbUXTi5nuxE1V23G",
+	"+Fn9xgesEnLyL93nSsCHjo2CunJfFFaF849mvdZs1urbjebOi93M8bBlgZClaTMsdKU0SHLVhGPzEEW1",
+	"5K5jhvNQlxmEQ0nu9zVal3SRR5rMUhBrD2OdR7hWfXxci/7BKbxUxIa4PN7Tm+BZwP4rC9h/ZVnXEgtE",
+	"glIHZXP96rutcP1ufYH/noaPcy/iq0yVr2pVbhv6kLQChDMDlm3/T03l2htBAT0bC0aZTHCssQS+7oZY",
+	"cmLvVBq1+qdchmilJUhTIGX/gNAa/ffCGrdrcAfAmrSc2ZgMSUeuE2Hl1AJhB/VsnLfaz0BnPpK0pOyv",
+	"6Wmv0dCa1aq8yNPe1Zf3rlGrNBrVT4XW9woV16tVeQSb1VEn94twr1cLtolX7zaw1yC7PW8P73S9WlAP",
+	"t0mj18Q7XXPBNrvVXh3vEq8WvAi9RneXeHth84VXDerd3V6NbONGw767xDgICAnl7vysqyBBc3u3GwRe",
+	"c5tse42w1vW63d2uVyW7QS/cITsYB+V3tHW5rlhJ2g8LqfOJF6YF3fOrjZZlQ1oBPAa55T0FIuUUwcJm",
+	"0cdK4Mzc2RxhOZDAInRfCZze5+I9Xo5hU7jVywutf8evdW0fkQQQyMrVUDCI5xv7r3xjVxvLP7rgyQkf",
+	"s7/RFa911sp1RLlBCSt8s+zaX1eoPVZ8gfP4eQ7DsBUT3SJYx59YuTvHrv7vMRkT44+e8hDa+0zH13LN",
+	"YqT+JME4jgmT3IgYd2Vt3Qx7xIjTeXbjyoxhDtNRX1MsTZfg9nc5gBBYh3UvppWPyLT3i4yIR1lUL4DG",
+	"qY49n5rPp+bf7dRMt0t6di6Qj3TOvFln7ntKJuufeDfw/YID74oIHt2n/uHGiZYyCx3f1wCHvnLyRzSx",
+	"woggqeBvJEiyXzvMci9VXjIKR0W7gIEvEcn0pESHYmCRhrWl0VQGld94+YIDkcmJa/XS8uKvoFMA+jfw",
+	"CkMeEqVejPk4ISqyQX5OHqTIutGoNjZnchYa+K00eWEoJ3RIGRVpaOC8dIYbmSpMbOrkhh22kWUN3Sym",
+	"OgQvJCvboXb7K092CIWtfIeoz1HCYdJXy3aYv4vaasRXQGGQl+UrXH/MckEYLBDN6tdKriPfy5EHvjDT",
+	"AaOd0ytTXgNG6cKrq/908VIBQvngpygKKY0/X47Pl2N2OVZXuBwPOetFVEX1P/vxfLcr/AgugSyGKpca",
+	"Bm2YS4OzaLppXe76RMtud7jV17E96nB22/RYQZdY6OAijfEBxoSfBPItQyQjD8mtsk/6HYYF8vU/pGTS",
+	"JyoYSBaCj/eRb2wekMgXzB7mhoOQbFlqngETXJ//KPulCovRDrXUznZSZkXMgDNWPsUNCMjC9r+5+dTO",
+	"yrjSuMEGiLTWDW2AglyB9LkowIJ4lAkCsUb3ZHNeF9M8erMm1jRvvIUA0mx8TyNrPguJ3E3oJMYsoCLg",
+	"TkmmEeemfTCjiGw5hwez2suWU6tvo3NMGWonZcrKDJvERt53ant7Va9a82rNPOTKQuvsbG4I3dOC3hUg",
+	"9htOy2k0d17MqGlb4CQN+BhLDb422L/zhg+Y0ZSvqFy2sP6dIy6J1kp48DiT/185YwiWDmDnxe7ejKJb",
+	"56kqNRdb6DqLZrI0zhSUHQvtxwvsuwotKDXvuo51bjot5/y3g+kFrT6ct6vTi/f/np4f8cn5Nf/PxWFj",
+	"enEU4d6rm+bFb8eTj9fHD2syh8tNw7DDn5nCZ8vwX8EyPNY8guGNFM8ACuJSxYSC/BEIMxvrh8d5qB8N",
+	"x6JiqFU4foBj0DoWIVo6bCFGywZk6yvishgACD/Lw6rXwYSrbbodVobXMgPS0sojSQg8FYXA+fTY0oAa",
+	"KjopDdrOxzbrEMMJVQHpWZE0DBj0BMUBRZLH7LCJjrNSWAsMjKH7KQA0oomKHLRwXRRC7AzmuwFFKkxC",
+	"RNkd6FR8IZjvIp9QplRFxZwwup+Fq9C34p9UUJ+clZTMOkyussF3Av60x8dxqothUWmAk1pAreNYj1m1",
+	"MGEA3OvzE5UkcIinuedaX6xtcpCRNky7TcAZ6b79+FJRrLwOcTQms/navjGn1KxW0TmO70iylFcqy4P2",
+	"awYD9htmpBJz8q8ixlyOXcFMvqPiViVDS+9oiye5Ap5E5U0b0JFsLJBE1SdOawecCUpTiTkHwZCgDzQE",
+	"ZeHZ2aEzkzBMsQIkvI0o7tKIJtNbhQ02dcryg81DzSvJqAWNOzpXllOre8qnbs/i5nqUYRbMTk8hp5VT",
+	"r9aaXnXHq9achYminNrebtWrbnvVurMwIZSZ9Pkpn/SUl6dmci5jIgBlzcribWhcQcOlzF6e5HOH+0Kq",
+	"P/zBVP8N5INV+X45ES+1j+U3Z/tnWXnIkCXH5zWanqbAWab8Edh8Rocza4b0a2vp3FTDrO+NGcw8ncUi",
+	"XbtvMpLUS9U4qO5V54xlLc48j/e8kga69hQN9JSy/uoq6LT0N9RBWwDlP0zOKAEQW1Zj2SePrmNAysoh",
+	"PG+uzoxRhpFJ6lqezdwKMKzPMpGWiaSIzO6AMtTuKCZWyjNawWyZPMP1xVGWTacle6G2UqXLw+n/bFHV",
+	"3iuSmL2Rr7uvf1i3QpXPt7zOcfbbetX+WAvCf4dBoL7KxzqUU8qXxwDO+vcRhw2YLRxJJRKxbStIPQBW",
+	"8pNWEvGBje6kEvtokVgJoL8p1MEsNX2KoMV7CDOIp9QWiA5TeI3VhpuhgGAQysfsjvEJQ7TUqPwq3aRf",
+	"aao1RvCld+SVLqjuvMw/9o+y7z7r7Z6NuX9L/9B5x5r7Fa5L45KD73LNDPv7CzPsaxTEDouoSBCP0RCP",
+	"VBUb5Sn1fWMR8TdLk7UrYGoekYoGzNRYQ3Nz9yu4bo3tO9RAudWqck060BIx9CgFD4KuA3xoBLHHgI2n",
+	"faOwrldWG8REu1qBLiM2qGgTUIuCGlD2eXM/r6IEXaECNA9paOqjLAPy1FpFPXlMr4VWtxqEqhRgNqaJ",
+	"9c+NHBwo4G+qsXroUMPkKYRSDauZwmdqOL50/gEuwOqcUYC6Ntg1YB+iHOB1Bu0IKluE82nvZEcOTL0K",
+	"VlOhyKteWTCjBiUQwKsigu9Jdh1nOlUDdS27kdOVmgiljcXa4M2WxvDKNLyyAYAR5UzWqrjufVMszwS4",
+	"eZBtF41HBtvLdABUX4C4zBQaLpqD7HpLHgZ4LOV6fzNtLptr1RzADmvSTueOimz4JDSQmL4Wr8VtTOwG",
+	"9cjdbDYNtKqlCN8H87es1owD4EEU9FYOQRLGp9YdNDJAb55hfgz02AL8ULmvNEGMWUKjnPdWK52zEmxP",
+	"HS+OWYY5qeAm5eTNgMlPIHfdAN+nM+giCkuMkcK5RJCOsozzurFFmSf78f39VGuzWrG1WEE17d/fa/GP",
+	"1RmpA/uZv33mb5+dFf+0XLg6itbUL2i4+O8QYXCs8OetdKV5BHqNZ58qMVK8eXUXxrD/tH3ewsDvsAxj",
+	"Gnf5PdlsoRycvIIuT9wUUV7e7cvA4xmfQY6PSC/JIcfryIUMCh4VkOBdA8ueQ2JPTdezWOwohWLPzVIJ",
+	"OLnOnyJ0fptUalkC3n4wl6uBLigoc5qkqPg6tq/DliKkA8dulkVlRTFDTiY0IIjfk7iVKY9mk6vYaSry",
+	"iUpck+9Bjkr2Ahfw1Tc0UwVQz5uoKHDYlAWxeIayyvimK6j52/kGfKXWSw1zpZv+yi787RRYP9kT9t9n",
+	"HHpmG/6SbMOzdWHJ7Q/X7ZxsLyszA7kUWivEK+jGSq+qfPQC2jAJs2rV6malNJzgfa71H4LZ1WxVAabE",
+	"zpKaldnJlQFH6nrQ6O3g3a5XDWvEa/S2sbfXbQbei3CX7PWquNatA16IDiO8Bf8Hy11oRCt2MkQ149Ot",
+	"Var9PwCL/een4d79x+HJ9OPwZCf45X0DJkolGbgdx3RB1mR7mTyjn7LdtbPs7lpOJsMuCUMSetqNY22A",
+	"rZVvJXvt53lI21l8NJE9S6PP18rfzdoCbtV44dlrHfj5Q/XrzDGLHbZLu6ITafm5A9FXVo4R7hPXOIp1",
+	"pyqc6eDy1EUTlal0QDos9Tju0SgC9+q8D7N2dAamXyXKgUD1Ho/zan2Q5GTjoIuWn0TEGwsr+a0cA8Tm",
+	"mqyL++rfExyH6rrrxnyi3a2FhgTx7bPXN8kS9TkJydLUPGSpOYwhSDuKQyAWUr5HIFTdCGIGUNT5q6yI",
+	"EenjYGpiEXsRn0CwecJRTDzI7ZtfCZM/Im8XWJA+y83ERCkyZgp+K9Z+rpf1AuefH+dtrWWpr7kUS2/A",
+	"J11nP8CtUF/cReesheLjZck3j08a4Ly7Oj0C/qu9DZ9v/mc99LOP3I/2kStLua7PkwXMjZZqTaqwdSLu",
+	"9TdZIr2F8qtOi5lldRMDPmHlYq1JjPf9JdraXqta1dJqwWkmg8UxOKEGHxomcinkYv7HHqTmcgyI5oqY",
+	"namcSZgklnBBALA9knyetuL9bdZ6S4rV60icelmO9XovEjpTmngWN5+Dcv8K0uPMYWedqelxNT9G12Qd",
+	"lcLAzdWZMdjBuSJMhtAMnNCEY+iMjr7J2riBo8hY1SYDwjos/YkKxBU62KaS3FLnNNunWbYkZT9fubpB",
+	"JmkQzuRhrBwDQZAEs6E8+niCVeJ1wZXvG6LJHNgwFUiiMyIiH44fJcHBOwZ5PwBDDUC4MBrF9B4nxEUR",
+	"56MuDu6k8CSlBi/iAU4ROvZTqDFoCPLJqrNWqFZaW1u1+otKtVKt1Pz5cpZepq8D7fohV8Ra5/cTT+8f",
+	"IGNN8i1+oMlAMQFLJa0Pc798fOp4c3UsvLO0BxoYefV2Ubvl+S57zu337GbzFFhPnXIbz1yj5bdoQSjZ",
+	"+qL/0tE9ygdk9jw+gvcClaZgljeg0n8qfF1Q8lHl9575aMxcHapO++rIHYmN8ojKFPB4orIukOQZ0PdZ",
+	"/fL3M7yo3bPyvndXSHCSu6RNqubsfp4Jrpu7datfx82sy8M8nXNZxq88HyzPB8vfM35u1VNlPZPaB8Ns",
+	"ZKkVyjiRLZCNiSdSkebpzcxTG5wKkSVZKAgj6IRnhtc8yKkqoZ1VzWddAJ4xKA9Suict5OvxeLIUTsYx",
+	"0TbXh+yNJwa43tzxEYQ7QYp+jSk14SgtJdwOEyMcyAmRo0yddKHr0KGfhMFlPUgFZs2TafzU0hFowKwp",
+	"ZX3lxZt6PA+wQEN+r3JI5NsykVMC4QRxFhAdHJi2CxUEAxLcifLRquUVKKJ3ChS9hQIcRcrmnl4zMEbW",
+	"YSEZRXxa7ESX9Lgyy2crJRlOfk9iV4cY6jhG9Pr84FAypPLtWDasLOMq5Kkws9m0G6O4OqnQBuNW1CNE",
+	"VeqfNrUHNGggKOt3mArJ0ok7aA+8gwEFlZTm37yC+dBUqyXpb32p/heqCLLVfr6Hn+/hv13GDjgUSq7i",
+	"n8wZPkfCn5/833W6BMckhsT+rV8/y9tRkPjeXKvzdLAzdq+i56jjOg+eSdyn85XOIkZrJHK0EY8Z8of4",
+	"jqB4zHztXaQU00YfLa+ggv65tVvdrW7O9EV/sbw/n9PpmokOetABtVbK9jQLCBwYCNxdKxlGNUzh7BBP",
+	"MyC5jbcfD1WUeIqouPH248vNDFFXV6W8oGfrej3f6izmOV+5Ot5Eu14pFzKc4a1sWu3m7dWz7ZuzW+RM",
+	"KsaiooJ7MruKVXFKjLN1ppnrUMT7rg22V8yVaUZi3lv163Q1JTNGohGJdX9VYhXK8iYOQOXMqjLg+LN1",
+	"ndF7AoumupHL7G0P1mRj/yxJzrb159IBSxZWs6H5q5+zDOwtXNt+si6cXKhSfT1qm8Qsf1FAgWZTVH94",
+	"QDi4Y3wSkbCvVYDZouTPrIMZRDcokIsLWzYXJpLoO06GaeKHzMZMrKGcHRJjYU+OSUWqAu2XTZFKBnCo",
+	"C3+/ecq186MmS0f/malIp6jc2rdkpuwz7iCzEH6vCStr7kfNW+6ekDSmcx/Nm0JtE11jAk/UFz9m+lRj",
+	"f9jkpZBfsu3/HwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

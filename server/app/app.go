@@ -1,5 +1,6 @@
 // Package app wires the service together: storage, credentials, the user and webhook use cases,
-// the background work on River (verification, webhook delivery, pruning old events), and the HTTP
+// the background work on River (verification, webhook delivery, pruning old events, erasing users
+// past their retention), and the HTTP
 // API. kirad and the end-to-end tests build the same service through it.
 package app
 
@@ -17,6 +18,7 @@ import (
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/retention"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
 	"github.com/kiraapi/kira/server/verify"
@@ -52,6 +54,9 @@ type Options struct {
 	RetrySchedule webhook.Schedule
 	// EventRetention is how long events and their deliveries are kept (0: webhook.DefaultRetention).
 	EventRetention time.Duration
+	// UserRetention is how long users may stay untouched CREATED or REJECTED before they are
+	// erased (zero periods: kept; both zero: the erasure job is not scheduled).
+	UserRetention kyc.Retention
 	// CORSOrigins are the browser origins allowed to call the API (none: no CORS).
 	CORSOrigins []string
 	// FrameAncestors are the origins besides the server's own that may frame the hosted pages.
@@ -99,13 +104,18 @@ func New(opts Options) (*App, error) {
 	river.AddWorker(workers, &verify.Worker{Users: users, Provider: opts.Provider})
 	river.AddWorker(workers, &webhook.Worker{Store: opts.Store, Client: policy.Client(), Schedule: opts.RetrySchedule, Now: opts.Now, Logger: opts.Logger})
 	river.AddWorker(workers, &webhook.PruneWorker{Store: opts.Store, Retention: opts.EventRetention, Now: opts.Now, Logger: opts.Logger})
+	river.AddWorker(workers, &retention.Worker{Users: users, Retention: opts.UserRetention, Logger: opts.Logger})
+	periodic := []*river.PeriodicJob{webhook.PeriodicPrune()}
+	if opts.UserRetention.Created > 0 || opts.UserRetention.Rejected > 0 {
+		periodic = append(periodic, retention.Periodic())
+	}
 	rc, err := opts.Store.NewRiverClient(&river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 10},
 			jobs.QueueWebhooks: {MaxWorkers: 20},
 		},
 		Workers:              workers,
-		PeriodicJobs:         []*river.PeriodicJob{webhook.PeriodicPrune()},
+		PeriodicJobs:         periodic,
 		FetchCooldown:        opts.PollInterval / 2,
 		FetchPollInterval:    opts.PollInterval,
 		JobTimeout:           jobs.Timeout,

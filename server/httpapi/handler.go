@@ -86,6 +86,14 @@ func (h *handler) UpdateUser(ctx context.Context, req apiserver.UpdateUserReques
 	return apiserver.UpdateUser200JSONResponse{Body: toAPIUpdatedUser(res)}, nil
 }
 
+func (h *handler) RedactUser(ctx context.Context, req apiserver.RedactUserRequestObject) (apiserver.RedactUserResponseObject, error) {
+	u, err := h.users.RedactUser(ctx, tenantFrom(ctx).ID, req.UserId.String(), kyc.RedactedOnRequest)
+	if err != nil {
+		return nil, err
+	}
+	return apiserver.RedactUser200JSONResponse{Body: toAPIUser(u, false)}, nil
+}
+
 func (h *handler) ListUsers(ctx context.Context, req apiserver.ListUsersRequestObject) (apiserver.ListUsersResponseObject, error) {
 	p := req.Params
 	f := kyc.UserFilter{Limit: 10}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -78,6 +79,7 @@ func idempotent(store kyc.Store, hasher KeyHasher, now func() time.Time, routes 
 					return errNotKept
 				}
 				rec.Status, rec.Header, rec.Body = res.Status, held.header, held.body.Bytes()
+				rec.UserID = responseUser(c, held.header)
 				return tx.CompleteIdempotencyKey(req.Context(), rec)
 			})
 			switch {
@@ -93,6 +95,16 @@ func idempotent(store kyc.Store, hasher KeyHasher, now func() time.Time, routes 
 			return held.sendTo(sent)
 		}
 	}
+}
+
+// responseUser names the user a response is about, so that erasing the user purges it: the
+// route's user, or the user a create made (its Location).
+func responseUser(c echo.Context, header http.Header) string {
+	if id := c.Param("userId"); id != "" {
+		return id
+	}
+	id, _ := strings.CutPrefix(header.Get(echo.HeaderLocation), "/v1/users/")
+	return id
 }
 
 // replay answers with the response kept for the key, or refuses a different request under it.
@@ -114,13 +126,19 @@ func replay(c echo.Context, existing *kyc.IdempotencyRecord, fingerprint string)
 }
 
 // fingerprint identifies a request by its method, path and body. The body is canonicalised (keys
-// sorted, no insignificant space), so that a retry that re-encodes the same JSON still matches.
+// sorted, no insignificant space), so that a retry that re-encodes the same JSON still matches; a
+// route without a body has none.
 func fingerprint(req *http.Request) (string, error) {
 	raw, err := io.ReadAll(req.Body)
 	if err != nil {
 		return "", err
 	}
 	req.Body = io.NopCloser(bytes.NewReader(raw))
+	h := sha256.New()
+	h.Write([]byte(req.Method + " " + req.URL.Path + "\n"))
+	if len(raw) == 0 {
+		return hex.EncodeToString(h.Sum(nil)), nil
+	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return "", &kyc.Error{Code: kyc.EInvalidJSON, Message: "The request body is not valid JSON."}
@@ -129,8 +147,6 @@ func fingerprint(req *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	h := sha256.New()
-	h.Write([]byte(req.Method + " " + req.URL.Path + "\n"))
 	h.Write(canonical)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -59,7 +59,7 @@ type Options struct {
 }
 
 // idempotentRoutes are the routes (Echo patterns) that take an Idempotency-Key.
-var idempotentRoutes = map[string]bool{"/v1/users": true, "/v1/users/:userId/verifications": true}
+var idempotentRoutes = map[string]bool{"/v1/users": true, "/v1/users/:userId/verifications": true, "/v1/users/:userId/redact": true}
 
 // New builds the API's HTTP handler. The spec, the router and the validator are built once here.
 func New(opts Options) (http.Handler, error) {

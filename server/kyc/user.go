@@ -41,7 +41,13 @@ type User struct {
 	Reasons   []Reason
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// RedactedAt is when the user's personal data was erased (zero: never). A redacted user is a
+	// tombstone: no fields, no reasons, and it never changes again (see Service.RedactUser).
+	RedactedAt time.Time
 }
+
+// Redacted reports whether the user's personal data was erased.
+func (u *User) Redacted() bool { return !u.RedactedAt.IsZero() }
 
 // Reason explains a rejection: Reason for the end user, DeveloperReason for the integrator.
 type Reason struct {
@@ -50,7 +56,9 @@ type Reason struct {
 	CreatedAt       timestamp.Time `json:"created_at"`
 }
 
-// Fields are the data a client sends about a user. This struct is the one table of user fields:
+// Fields are the data a client sends about a user. Every field is personal data (or, for a
+// business, data about the people behind it), and erasing a user erases them all. This struct is
+// the one table of user fields:
 // the requirement rules, sealing at rest, the HTTP conversion and the hosted page all derive from
 // it (see FieldSpec). Each field's JSON name is its API name, and its `field` tag lists, comma
 // separated:

@@ -4,8 +4,9 @@
 // queued in the same transaction as the writes that call for it.
 //
 // Personal data never reaches the database in the clear: the secret part of a user's fields
-// (kyc.Secrets) and cached idempotent responses are sealed with the keyring (AES-GCM), bound to
-// their row by the associated data.
+// (kyc.Secrets) is sealed (AES-GCM) under the user's own data key, itself sealed under the
+// keyring, and cached idempotent responses under the keyring, each bound to its row by the
+// associated data. Erasing a user deletes its data key (crypto-shredding).
 //
 // SQLite (the default, a file) runs in WAL mode with one writer connection, used for every write,
 // transaction and River, beside a small read-only pool for reads outside transactions.
@@ -142,9 +143,17 @@ func (s *Store) InTx(ctx context.Context, fn func(kyc.Tx) error) error {
 	if outer, ok := kyc.TxFromContext(ctx); ok {
 		return fn(outer)
 	}
-	return s.db.inTx(ctx, func(q querier, enqueue enqueueFunc) error {
-		return fn(&tx{s: s, q: q, enqueue: enqueue})
+	var t *tx
+	err := s.db.inTx(ctx, func(q querier, enqueue enqueueFunc) error {
+		t = &tx{s: s, q: q, enqueue: enqueue}
+		return fn(t)
 	})
+	if err == nil {
+		for _, f := range t.afterCommit {
+			f(ctx)
+		}
+	}
+	return err
 }
 
 // timestamp is t as the store keeps it: UTC, to the microsecond, and now when t is zero.

@@ -14,6 +14,8 @@ type tx struct {
 	s       *Store
 	q       querier
 	enqueue enqueueFunc
+	// afterCommit runs once the transaction has committed.
+	afterCommit []func(context.Context)
 }
 
 // GetUserForUpdate reads a user and locks it until the transaction ends (on SQLite the
@@ -22,11 +24,16 @@ func (t *tx) GetUserForUpdate(ctx context.Context, tenantID, id string) (*kyc.Us
 	return t.s.getUser(ctx, t.q, tenantID, id, t.s.db.dialect().forUpdate)
 }
 
-// InsertUser inserts u (EConflict if its id is taken). It sets u's timestamps to the stored
+// InsertUser inserts u (EConflict if its id is taken), with a new data key that seals its
+// personal data. It sets u's timestamps to the stored
 // values: UTC, to the microsecond, now where they were zero.
 func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 	u.CreatedAt, u.UpdatedAt = t.s.timestamp(u.CreatedAt), t.s.timestamp(u.UpdatedAt)
-	rec, err := t.s.encodeUser(u)
+	sealer, err := t.s.newUserKey(ctx, t.q, u.TenantID, u.ID)
+	if err != nil {
+		return err
+	}
+	rec, err := t.s.encodeUser(u, sealer)
 	if err != nil {
 		return err
 	}
@@ -43,7 +50,11 @@ func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 // change); ENotFound if the tenant has no such user. It sets u.UpdatedAt to the stored value.
 func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
 	u.UpdatedAt = t.s.timestamp(u.UpdatedAt)
-	rec, err := t.s.encodeUser(u)
+	sealer, err := t.s.writableUserKey(ctx, t.q, u.TenantID, u.ID)
+	if err != nil {
+		return err
+	}
+	rec, err := t.s.encodeUser(u, sealer)
 	if err != nil {
 		return err
 	}

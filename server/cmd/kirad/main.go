@@ -28,6 +28,7 @@ import (
 	"github.com/kiraapi/kira/server/auth"
 	"github.com/kiraapi/kira/server/config"
 	"github.com/kiraapi/kira/server/httpapi"
+	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
 )
@@ -129,6 +130,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		VerificationDelay: cfg.SandboxDelay,
 		PublicURL:         cfg.PublicURL,
 		EventRetention:    cfg.EventRetention,
+		UserRetention:     kyc.Retention{Created: cfg.RetentionCreated, Rejected: cfg.RetentionRejected},
 		CORSOrigins:       cfg.CORSOrigins,
 		FrameAncestors:    cfg.FrameAncestors,
 	})

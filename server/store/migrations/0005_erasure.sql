@@ -1,0 +1,21 @@
+-- Erasure. Each user's personal data is sealed under a data key of its own, kept here sealed
+-- under the master key (bound to tenant_id/user_id). Erasing a user deletes its key, so that
+-- every copy of its sealed data, backups of the users table included, stops opening. Users
+-- written before this migration have no key: their data stays sealed under the master key until
+-- their next write, which gives them one.
+CREATE TABLE user_keys (
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id),
+    user_id    TEXT PRIMARY KEY,
+    data_key   {{.Bytes}} NOT NULL,
+    created_at {{.Time}} NOT NULL
+);
+
+-- When the user's personal data was erased (NULL: never).
+ALTER TABLE users ADD COLUMN redacted_at {{.Time}};
+-- Retention erases CREATED and REJECTED users by how long they have been left untouched.
+CREATE INDEX users_status_updated ON users (status, updated_at);
+
+-- The user a cached response is about, so that erasing the user purges it (NULL: none, or
+-- cached before this migration).
+ALTER TABLE idempotency_keys ADD COLUMN user_id TEXT;
+CREATE INDEX idempotency_keys_user ON idempotency_keys (tenant_id, user_id);
