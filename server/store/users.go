@@ -161,15 +161,18 @@ func (s *Store) newUserKey(ctx context.Context, q querier, tenantID, id string) 
 
 // writableUserKey returns the sealer of the user's data key through q, giving the user one if it
 // has none yet (a user written before data keys: its data moves under its own key as it is
-// written).
+// written); ENotFound if the tenant has no such user.
 func (s *Store) writableUserKey(ctx context.Context, q querier, tenantID, id string) (*secret.Sealer, error) {
 	var sealed []byte
-	err := q.queryRow(ctx, "SELECT data_key FROM user_keys WHERE user_id = ? AND tenant_id = ?", id, tenantID).Scan(&sealed)
-	if isNoRows(err) {
-		return s.newUserKey(ctx, q, tenantID, id)
-	}
-	if err != nil {
+	err := q.queryRow(ctx, "SELECT (SELECT data_key FROM user_keys WHERE user_keys.user_id = users.id) FROM users WHERE tenant_id = ? AND id = ?",
+		tenantID, id).Scan(&sealed)
+	switch {
+	case isNoRows(err):
+		return nil, notFound("User")
+	case err != nil:
 		return nil, dbError("read user data key", err)
+	case sealed == nil:
+		return s.newUserKey(ctx, q, tenantID, id)
 	}
 	return s.userSealer(tenantID, id, sealed)
 }
