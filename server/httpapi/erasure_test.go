@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/storetest"
@@ -244,6 +245,51 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 			sealed, _ := k["data_key"].([]byte)
 			if k["user_id"] == id && (bytes.Contains(dbRaw, sealed) || bytes.Contains(dbRaw, []byte(hex.EncodeToString(sealed)))) {
 				t.Error("the raw database still holds the erased user's sealed data key")
+			}
+		}
+	})
+}
+
+// TestRetentionErasesOnlyUsersPastTheirPeriod leaves an incomplete user CREATED and a rejected
+// one REJECTED past their retention periods, beside users still within them and a verified one,
+// and checks that a retention pass erases exactly the two, with user.redacted events whose reason
+// is retention, and that a second pass erases nothing more.
+func TestRetentionErasesOnlyUsersPastTheirPeriod(t *testing.T) {
+	t.Parallel()
+	retention := kyc.Retention{Created: 48 * time.Hour, Rejected: 72 * time.Hour}
+	forEachBackend(t, func(t *testing.T, env *testEnv) {
+		a := env.tenant(t, "acme")
+		staleCreated := env.createUser(t, a, incompleteUser("stale@example.com"))
+		rejected := env.createAndSettle(t, a, "rejected", withSSN("111-11-1111")).ID
+		verified := env.createAndSettle(t, a, "verified", seedUser).ID
+		env.clock.Advance(60 * time.Hour) // past Created, within Rejected
+		env.logIn(t, a)
+		freshCreated := env.createUser(t, a, incompleteUser("fresh@example.com"))
+
+		n, err := env.app.Users.EraseExpired(t.Context(), retention)
+		if err != nil || n != 1 {
+			t.Fatalf("first pass erased %d users (%v), want the stale CREATED one", n, err)
+		}
+		env.clock.Advance(13 * time.Hour) // past Rejected too
+		env.logIn(t, a)
+		if n, err = env.app.Users.EraseExpired(t.Context(), retention); err != nil || n != 1 {
+			t.Fatalf("second pass erased %d users (%v), want the REJECTED one", n, err)
+		}
+		if n, err = env.app.Users.EraseExpired(t.Context(), retention); err != nil || n != 0 {
+			t.Fatalf("third pass erased %d users (%v), want none", n, err)
+		}
+		for id, wantErased := range map[string]bool{staleCreated: true, rejected: true, verified: false, freshCreated: false} {
+			_, raw := env.srv.Do(t, "GET", "/v1/users/"+id, a.headers(), nil)
+			got := decode[map[string]any](t, raw)
+			if _, erased := got["redacted_at"]; erased != wantErased {
+				t.Errorf("user %s: erased %v, want %v: %s", got["email"], erased, wantErased, raw)
+			}
+			if !wantErased {
+				continue
+			}
+			types, data := env.events(t, a, id)
+			if last := len(types) - 1; types[last] != "user.redacted" || data[last]["reason"] != "retention" {
+				t.Errorf("last event %s %v, want user.redacted by retention", types[last], data[last])
 			}
 		}
 	})
