@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiraapi/kira/server/app"
 	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/storetest"
 )
@@ -293,4 +294,35 @@ func TestRetentionErasesOnlyUsersPastTheirPeriod(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestErasureCancelsAPendingVerification erases a user in REVIEW and one in VERIFYING (its
+// decision held back): each keeps its status, the review can no longer be decided (409), and the
+// verification's decision, when it comes, changes nothing and emits nothing.
+func TestErasureCancelsAPendingVerification(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, env *testEnv) {
+		a := env.tenant(t, "acme")
+		review := env.createUser(t, a, withSSN("222-22-2222"))
+		if err := env.app.Users.ApplyDecision(t.Context(), a.id, review, 1, kyc.Decision{Status: kyc.StatusReview}); err != nil {
+			t.Fatal(err)
+		}
+		verifying := env.createUser(t, a, withSSN("333-44-5555"))
+		for id, status := range map[string]string{review: "REVIEW", verifying: "VERIFYING"} {
+			resp, raw := env.srv.Do(t, "POST", "/v1/users/"+id+"/redact", a.headers("Idempotency-Key", "redact-"+status), nil)
+			if got := decode[map[string]any](t, raw); resp.StatusCode != http.StatusOK || got["status"] != status || got["redacted_at"] == nil {
+				t.Errorf("redact a %s user: %d %s", status, resp.StatusCode, raw)
+			}
+		}
+		resp, raw := env.srv.Do(t, "POST", "/v1/sandbox/users/"+review+"/review", a.headers(), map[string]string{"decision": "approve"})
+		if resp.StatusCode != http.StatusConflict || decode[errorBody](t, raw).Code != "invalid_transition" {
+			t.Errorf("review after erasure: %d %s", resp.StatusCode, raw)
+		}
+		before, _ := env.events(t, a, verifying)
+		err := env.app.Users.ApplyDecision(t.Context(), a.id, verifying, 1, kyc.Decision{Status: kyc.StatusVerified})
+		after, _ := env.events(t, a, verifying)
+		if u := env.getUser(t, a, verifying); err != nil || u.Status != "VERIFYING" || len(after) != len(before) {
+			t.Errorf("a decision after erasure: %v, status %s, events %v -> %v", err, u.Status, before, after)
+		}
+	}, func(o *app.Options) { o.VerificationDelay = 365 * 24 * time.Hour })
 }

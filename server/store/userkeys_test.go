@@ -1,0 +1,103 @@
+package store
+
+import (
+	"bytes"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/secret"
+)
+
+// TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey makes a user as the store wrote them before
+// data keys (its data sealed under the master key, no key of its own): it still reads, its next
+// write gives it a key of its own and seals its data under that key, and erasing it deletes the key.
+func TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey(t *testing.T) {
+	keyring, err := secret.NewKeyring(bytes.Repeat([]byte{3}, secret.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(t.Context(), Options{URL: "sqlite:" + filepath.Join(t.TempDir(), "kira.db"), Keyring: keyring, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := t.Context()
+	now := time.Now().UTC()
+	tenant := &kyc.Tenant{ID: "t1", Name: "acme", ClientID: "c1", APIKeyHash: []byte("h"), PasswordHash: []byte("p"), CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateTenant(ctx, tenant); err != nil {
+		t.Fatal(err)
+	}
+	u := &kyc.User{ID: "u1", TenantID: "t1", Type: kyc.Individual, Status: kyc.StatusCreated,
+		Fields: kyc.Fields{Email: "legacy@example.com", SSN: "734-29-1856"}, CreatedAt: now, UpdatedAt: now}
+	if err := st.InTx(ctx, func(tx kyc.Tx) error { return tx.InsertUser(ctx, u) }); err != nil {
+		t.Fatal(err)
+	}
+	keys := func() int {
+		t.Helper()
+		var n int
+		if err := st.db.reader().queryRow(ctx, "SELECT count(*) FROM user_keys WHERE user_id = 'u1'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	secrets := func() []byte {
+		t.Helper()
+		var b []byte
+		if err := st.db.reader().queryRow(ctx, "SELECT secrets FROM users WHERE id = 'u1'").Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	opensUnderMaster := func() bool {
+		_, err := keyring.Open(secrets(), userAAD("t1", "u1"))
+		return err == nil
+	}
+	if keys() != 1 || opensUnderMaster() {
+		t.Fatal("a new user's data is not sealed under a key of its own")
+	}
+
+	// As before data keys.
+	legacy, err := st.encodeUser(u, keyring.Sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{{"DELETE FROM user_keys", nil}, {"UPDATE users SET secrets = ? WHERE id = 'u1'", []any{legacy.secrets}}} {
+		if _, err := st.db.writer().exec(ctx, q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := st.GetUser(ctx, "t1", "u1"); err != nil || got.Fields.SSN != "734-29-1856" || !opensUnderMaster() {
+		t.Fatalf("a user sealed under the master key does not read: %v", err)
+	}
+
+	err = st.InTx(ctx, func(tx kyc.Tx) error {
+		got, err := tx.GetUserForUpdate(ctx, "t1", "u1")
+		if err != nil {
+			return err
+		}
+		got.Fields.Phone = "+14155550100"
+		return tx.UpdateUser(ctx, got)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.GetUser(ctx, "t1", "u1"); err != nil || got.Fields.SSN != "734-29-1856" || keys() != 1 || opensUnderMaster() {
+		t.Fatalf("after a write: %v, %d keys, still under the master key: %v", err, keys(), opensUnderMaster())
+	}
+
+	err = st.InTx(ctx, func(tx kyc.Tx) error {
+		return tx.RedactUser(ctx, &kyc.User{ID: "u1", TenantID: "t1", Status: kyc.StatusCreated, UpdatedAt: now, RedactedAt: now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.GetUser(ctx, "t1", "u1"); err != nil || !got.Redacted() || got.Fields.Email != "" || keys() != 0 {
+		t.Fatalf("after erasure: %+v, %v, %d keys", got, err, keys())
+	}
+}
