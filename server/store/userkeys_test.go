@@ -1,29 +1,17 @@
 package store
 
 import (
-	"bytes"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kiraapi/kira/server/kyc"
-	"github.com/kiraapi/kira/server/secret"
 )
 
 // TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey makes a user as the store wrote them before
 // data keys (its data sealed under the master key, no key of its own): it still reads, its next
 // write gives it a key of its own and seals its data under that key, and erasing it deletes the key.
 func TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey(t *testing.T) {
-	keyring, err := secret.NewKeyring(bytes.Repeat([]byte{3}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := Open(t.Context(), Options{URL: "sqlite:" + filepath.Join(t.TempDir(), "kira.db"), Keyring: keyring, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, keyring := openSQLiteStore(t)
 	ctx := t.Context()
 	now := time.Now().UTC()
 	tenant := &kyc.Tenant{ID: "t1", Name: "acme", ClientID: "c1", APIKeyHash: []byte("h"), PasswordHash: []byte("p"), CreatedAt: now, UpdatedAt: now}
