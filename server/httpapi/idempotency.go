@@ -41,7 +41,8 @@ var errNotKept = errors.New("the response is not a success: nothing is kept")
 // either replays the committed response or runs the request as if for the first time; it can
 // never make a second resource. The same key with another body is a 422; a duplicate that arrives
 // while the first is running waits for it and replays its response (on PostgreSQL, for at most a
-// few seconds, then 409). Requests rejected by validation never reach this middleware.
+// few seconds, then 409). Requests rejected by validation never reach this middleware. A kept
+// response names the user it is about (responseUser), so that erasing that user deletes it.
 func idempotent(store kyc.Store, hasher KeyHasher, now func() time.Time, routes map[string]bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
