@@ -13,8 +13,12 @@ type UsersService struct{ c *Client }
 
 // Create creates a user. When the request carries every field automatic verification needs, the
 // user comes back VERIFYING and verification runs in the background; otherwise it is CREATED and
-// MissingFields lists what is still needed.
+// MissingFields lists what is still needed. A field that cannot be sent as the spec requires (an
+// invalid email address) is a *ValidationError, and nothing is sent.
 func (s *UsersService) Create(ctx context.Context, req apitypes.UserCreateRequest, opts ...CallOption) (*apitypes.User, error) {
+	if err := checkBody(req); err != nil {
+		return nil, fmt.Errorf("create user: %w", err)
+	}
 	r, err := s.c.API.CreateUserWithResponse(ctx, &apitypes.CreateUserParams{}, req, editors(opts)...)
 	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
@@ -48,6 +52,9 @@ func (s *UsersService) Get(ctx context.Context, id string) (*apitypes.User, erro
 func (s *UsersService) Update(ctx context.Context, id string, req apitypes.UserUpdateRequest) (*apitypes.User, error) {
 	uid, err := parseID("user", id)
 	if err != nil {
+		return nil, fmt.Errorf("update user: %w", err)
+	}
+	if err := checkBody(req); err != nil {
 		return nil, fmt.Errorf("update user: %w", err)
 	}
 	r, err := s.c.API.UpdateUserWithResponse(ctx, uid, req)

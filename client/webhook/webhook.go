@@ -1,5 +1,6 @@
 // Package webhook verifies and decodes the webhook deliveries of the Kira API, for receivers, and
-// signs them, for the server and for tools that forward events.
+// signs them, for tools that forward events (the scheme is openapi/signature's, which the server
+// signs with).
 //
 // A delivery is signed twice. The Standard Webhooks headers carry webhook-id (the event id, the
 // same on every retry: deduplicate on it), webhook-timestamp and webhook-signature ("v1,<base64
@@ -16,28 +17,37 @@
 package webhook
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/kiraapi/kira/gen/apitypes"
+	"github.com/kiraapi/kira/openapi/signature"
 )
 
 // The delivery headers.
 const (
-	HeaderID        = "webhook-id"
-	HeaderTimestamp = "webhook-timestamp"
-	HeaderSignature = "webhook-signature"
-	HeaderSHA256    = "x-signature-sha256"
+	HeaderID        = signature.HeaderID
+	HeaderTimestamp = signature.HeaderTimestamp
+	HeaderSignature = signature.HeaderSignature
+	HeaderSHA256    = signature.HeaderSHA256
+)
+
+// The signing scheme, shared with the server (openapi/signature).
+var (
+	// Sign returns the webhook-signature value for one secret: "v1,<base64>".
+	Sign = signature.Sign
+	// SignatureSHA256 returns the x-signature-sha256 value for one secret.
+	SignatureSHA256 = signature.SHA256
+	// SignaturesSHA256 returns the x-signature-sha256 value for several secrets, the current first.
+	SignaturesSHA256 = signature.SHA256s
+	// VerifySHA256 reports whether an x-signature-sha256 value holds a signature made with secret.
+	VerifySHA256 = signature.VerifySHA256
 )
 
 // DefaultTolerance is how far a delivery's timestamp may be from the receiver's clock.
@@ -100,47 +110,4 @@ func (v Verifier) Verify(header http.Header, body []byte) (apitypes.Event, error
 		return ev, fmt.Errorf("webhook: decode event: %w", err)
 	}
 	return ev, nil
-}
-
-// Sign returns the webhook-signature value for one secret: "v1,<base64>".
-func Sign(secret, id string, at time.Time, body []byte) (string, error) {
-	wh, err := standardwebhooks.NewWebhook(secret)
-	if err != nil {
-		return "", fmt.Errorf("webhook: secret: %w", err)
-	}
-	return wh.Sign(id, at, body)
-}
-
-// SignatureSHA256 returns the x-signature-sha256 value: the hex HMAC-SHA256 of body keyed with the
-// secret string exactly as shown to the integrator.
-func SignatureSHA256(secret string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// SignaturesSHA256 returns the x-signature-sha256 value for a delivery signed with each of
-// secrets (the current one first): their signatures, space-separated.
-func SignaturesSHA256(secrets []string, body []byte) string {
-	sigs := make([]string, len(secrets))
-	for i, secret := range secrets {
-		sigs[i] = SignatureSHA256(secret, body)
-	}
-	return strings.Join(sigs, " ")
-}
-
-// VerifySHA256 checks an x-signature-sha256 value, one signature or several space-separated
-// (while a secret rotates), in constant time: it reports whether any was made with secret.
-func VerifySHA256(secret string, body []byte, header string) bool {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	mac := m.Sum(nil)
-	ok := false
-	for _, sig := range strings.Fields(header) {
-		want, err := hex.DecodeString(sig)
-		if err == nil && hmac.Equal(mac, want) {
-			ok = true
-		}
-	}
-	return ok
 }

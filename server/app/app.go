@@ -12,15 +12,22 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/kiraapi/kira/openapi"
+	"github.com/kiraapi/kira/server/apidocs"
 	"github.com/kiraapi/kira/server/auth"
+	"github.com/kiraapi/kira/server/hosted"
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/metrics"
 	"github.com/kiraapi/kira/server/retention"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
+	"github.com/kiraapi/kira/server/tracing"
 	"github.com/kiraapi/kira/server/verify"
 	"github.com/kiraapi/kira/server/webhook"
 )
@@ -61,6 +68,12 @@ type Options struct {
 	CORSOrigins []string
 	// FrameAncestors are the origins besides the server's own that may frame the hosted pages.
 	FrameAncestors []string
+	// TracerProvider makes the spans of requests, jobs and webhook sends (tracing.FromEnv); nil
+	// makes none.
+	TracerProvider trace.TracerProvider
+	// MetricsElsewhere keeps GET /metrics off the API's handler: the caller serves App.Metrics on
+	// an address of its own (KIRA_METRICS_ADDR).
+	MetricsElsewhere bool
 }
 
 // App is the wired service.
@@ -68,6 +81,8 @@ type App struct {
 	Handler http.Handler
 	Auth    *auth.Service
 	Users   *kyc.Service
+	// Metrics records the service's metrics; Metrics.Handler serves them.
+	Metrics *metrics.Metrics
 	river   store.RiverClient
 }
 
@@ -91,6 +106,14 @@ func New(opts Options) (*App, error) {
 	if opts.EventRetention == 0 {
 		opts.EventRetention = webhook.DefaultRetention
 	}
+	if opts.TracerProvider == nil {
+		opts.TracerProvider = noop.NewTracerProvider()
+	}
+	tracer := opts.TracerProvider.Tracer(tracing.Name)
+	jobTracing := tracing.NewJobMiddleware(opts.TracerProvider)
+	if err := opts.Store.UseJobMiddleware(jobTracing); err != nil {
+		return nil, err
+	}
 	svcOpts := []kyc.ServiceOption{kyc.WithClock(opts.Now), kyc.WithVerificationDelay(opts.VerificationDelay)}
 	if opts.MaxAttempts > 0 {
 		svcOpts = append(svcOpts, kyc.WithMaxAttempts(opts.MaxAttempts))
@@ -100,9 +123,11 @@ func New(opts Options) (*App, error) {
 	policy := webhook.Policy{Sandbox: opts.Sandbox}
 	webhooks := kyc.NewWebhooks(opts.Store, policy.CheckURL, opts.Now)
 
+	m := metrics.New(metrics.Options{Database: opts.Store, Logger: opts.Logger,
+		JobKinds: []string{jobs.KindVerifyUser, jobs.KindDeliverWebhook, jobs.KindPruneEvents, jobs.KindEraseExpiredUsers}})
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &verify.Worker{Users: users, Provider: opts.Provider})
-	river.AddWorker(workers, &webhook.Worker{Store: opts.Store, Client: policy.Client(), Schedule: opts.RetrySchedule, Now: opts.Now, Logger: opts.Logger})
+	river.AddWorker(workers, &verify.Worker{Users: users, Provider: opts.Provider, Now: opts.Now, Logger: opts.Logger, Metrics: m})
+	river.AddWorker(workers, &webhook.Worker{Store: opts.Store, Client: policy.Client(), Schedule: opts.RetrySchedule, Now: opts.Now, Logger: opts.Logger, Metrics: m, Tracer: tracer})
 	river.AddWorker(workers, &webhook.PruneWorker{Store: opts.Store, Retention: opts.EventRetention, Now: opts.Now, Logger: opts.Logger})
 	river.AddWorker(workers, &retention.Worker{Users: users, Retention: opts.UserRetention, Logger: opts.Logger})
 	periodic := []*river.PeriodicJob{webhook.PeriodicPrune()}
@@ -120,7 +145,8 @@ func New(opts Options) (*App, error) {
 		FetchPollInterval:    opts.PollInterval,
 		JobTimeout:           jobs.Timeout,
 		RescueStuckJobsAfter: jobs.RescueAfter,
-		Logger:               opts.Logger,
+		Logger:               store.RiverLogger(opts.Logger),
+		Middleware:           []rivertype.Middleware{jobTracing},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
@@ -129,7 +155,15 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	links := verify.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
+	links := hosted.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
+	page := &hosted.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors}
+	mount := map[string]http.Handler{hosted.Pattern: httpapi.Instrument(page, hosted.Pattern, "hostedVerificationPage", m, tracer)}
+	for _, p := range apidocs.Patterns {
+		mount[p] = apidocs.Handler()
+	}
+	if !opts.MetricsElsewhere {
+		mount["GET /metrics"] = m.Handler()
+	}
 	api, err := httpapi.New(httpapi.Options{
 		Spec:        spec,
 		Logger:      opts.Logger,
@@ -144,14 +178,14 @@ func New(opts Options) (*App, error) {
 		LinkFor:     links.URL,
 		Webhooks:    webhooks,
 		CORSOrigins: opts.CORSOrigins,
-		Mount: map[string]http.Handler{
-			verify.Pattern: &verify.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors},
-		},
+		Metrics:     m,
+		Tracer:      tracer,
+		Mount:       mount,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Handler: api, Auth: authSvc, Users: users, river: rc}, nil
+	return &App{Handler: api, Auth: authSvc, Users: users, Metrics: m, river: rc}, nil
 }
 
 // Start starts the background workers.

@@ -70,7 +70,7 @@ type Credentials struct {
 // Service creates tenants, exchanges credentials for access tokens and checks them. It is safe for
 // concurrent use.
 type Service struct {
-	store      kyc.Store
+	store      kyc.TenantStore
 	keyring    *secret.Keyring
 	now        func() time.Time
 	ttl        time.Duration
@@ -193,7 +193,7 @@ func WithBcryptCost(cost int) Option {
 }
 
 // New returns a Service that keeps tenants in store and signs tokens with keyring's signing key.
-func New(store kyc.Store, keyring *secret.Keyring, opts ...Option) *Service {
+func New(store kyc.TenantStore, keyring *secret.Keyring, opts ...Option) *Service {
 	s := &Service{store: store, keyring: keyring, now: time.Now, ttl: DefaultTokenTTL, bcryptCost: bcrypt.DefaultCost}
 	for _, opt := range opts {
 		opt(s)

@@ -23,11 +23,8 @@ import (
 	"github.com/kiraapi/kira/server/secret"
 )
 
-// fakeStore keeps tenants in memory. Only the tenant methods are implemented; anything else
-// panics through the nil embedded interface.
+// fakeStore is a kyc.TenantStore that keeps tenants in memory.
 type fakeStore struct {
-	kyc.Store
-
 	mu      sync.Mutex
 	tenants map[string]kyc.Tenant // by ID
 	err     error                 // when set, every call fails with it

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -68,12 +69,26 @@ type Config struct {
 	// the default, means 16 for PostgreSQL unless the URL sets pool_max_conns, and 4 readers
 	// beside the one writer for SQLite).
 	DBMaxConns int
+	// MetricsAddr, when set, is a separate host:port that serves GET /metrics
+	// (KIRA_METRICS_ADDR); unset, /metrics is served on Addr.
+	MetricsAddr string
+	// LogFormat is json or text (KIRA_LOG_FORMAT, default json).
+	LogFormat string
+	// LogLevel is the least severe level logged (KIRA_LOG_LEVEL: debug, info, warn or error;
+	// default info).
+	LogLevel slog.Level
 }
 
 // The production defaults of RetentionCreated and RetentionRejected.
 const (
 	DefaultRetentionCreated  = 90 * 24 * time.Hour
 	DefaultRetentionRejected = 365 * 24 * time.Hour
+)
+
+// The log formats.
+const (
+	LogJSON = "json"
+	LogText = "text"
 )
 
 // FromEnv reads the configuration through getenv (os.Getenv in production, a map in tests).
@@ -93,6 +108,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		PublicURL:     strings.TrimRight(getenv("KIRA_PUBLIC_URL"), "/"),
 
 		EventRetention: 720 * time.Hour,
+		MetricsAddr:    getenv("KIRA_METRICS_ADDR"),
+		LogFormat:      strings.ToLower(getenv("KIRA_LOG_FORMAT")),
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
@@ -100,7 +117,26 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.Mode == "" {
 		c.Mode = Sandbox
 	}
+	if c.LogFormat == "" {
+		c.LogFormat = LogJSON
+	}
 	var errs []error
+	if err := checkAddr(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("KIRA_ADDR %w", err))
+	}
+	if c.MetricsAddr != "" {
+		if err := checkAddr(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("KIRA_METRICS_ADDR %w", err))
+		}
+	}
+	if c.LogFormat != LogJSON && c.LogFormat != LogText {
+		errs = append(errs, errors.New("KIRA_LOG_FORMAT must be json or text"))
+	}
+	if v := getenv("KIRA_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, errors.New("KIRA_LOG_LEVEL must be debug, info, warn or error"))
+		}
+	}
 	if c.Mode != Sandbox && c.Mode != Production {
 		errs = append(errs, errors.New("KIRA_MODE must be sandbox or production"))
 	}
@@ -175,7 +211,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.DBMaxConns = n
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.Addr
+		c.PublicURL = "http://" + Reachable(c.Addr)
 	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, errors.New("KIRA_PUBLIC_URL must be an absolute http(s) URL"))
 	}
@@ -183,6 +219,32 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+// checkAddr checks a listening address: host:port, where the host may be empty (every
+// interface) and the port is a number. The error reads after the variable's name.
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil || strings.ContainsAny(host, "/ ") {
+		return fmt.Errorf("must be host:port, such as 127.0.0.1:8080 or :8080 for every interface (got %q)", addr)
+	}
+	return nil
+}
+
+// Reachable is addr with a host that a browser on this machine reaches: an address that listens on
+// every interface (":8080", "0.0.0.0:8080", "[::]:8080") becomes 127.0.0.1:PORT.
+func Reachable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr
 }
 
 // origins parses a comma-separated list of origins: scheme://host[:port], http or https, nothing
@@ -212,19 +274,6 @@ func countSet(vals ...string) int {
 	return n
 }
 
-// SQLitePath is the database file when the database is SQLite, "" for PostgreSQL.
-func (c Config) SQLitePath() string {
-	switch {
-	case c.DatabaseURL == "":
-		return "kira.db"
-	case strings.HasPrefix(c.DatabaseURL, "sqlite:"):
-		return strings.TrimPrefix(strings.TrimPrefix(c.DatabaseURL, "sqlite:"), "//")
-	case strings.HasPrefix(c.DatabaseURL, "file:"):
-		return strings.TrimPrefix(c.DatabaseURL, "file:")
-	}
-	return ""
-}
-
 // LogValue implements slog.LogValuer; the database password never reaches the log.
 func (c Config) LogValue() slog.Value {
 	db := "sqlite (kira.db)"
@@ -241,14 +290,17 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("encryption_key_set", c.EncryptionKey != ""),
 		slog.Bool("tenant_from_env", c.APIKey != ""),
 		slog.Float64("rate_limit_per_second", c.RateLimit),
-		slog.Duration("sandbox_delay", c.SandboxDelay),
+		slog.String("sandbox_delay", c.SandboxDelay.String()),
 		slog.Int("max_verification_attempts", c.MaxAttempts),
 		slog.String("public_url", c.PublicURL),
-		slog.Duration("event_retention", c.EventRetention),
-		slog.Duration("retention_created", c.RetentionCreated),
-		slog.Duration("retention_rejected", c.RetentionRejected),
+		slog.String("event_retention", c.EventRetention.String()),
+		slog.String("retention_created", c.RetentionCreated.String()),
+		slog.String("retention_rejected", c.RetentionRejected.String()),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Any("frame_ancestors", c.FrameAncestors),
 		slog.Int("db_max_conns", c.DBMaxConns),
+		slog.String("metrics_addr", c.MetricsAddr),
+		slog.String("log_format", c.LogFormat),
+		slog.String("log_level", c.LogLevel.String()),
 	)
 }

@@ -18,18 +18,30 @@ func TestFromEnv(t *testing.T) {
 		want    config.Config
 		wantErr bool
 	}{
-		{"defaults", nil, config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour}, false},
+		{"defaults", nil, config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
 		{"production on postgres", map[string]string{"KIRA_ADDR": ":9000", "KIRA_MODE": "Production", "KIRA_DATABASE_URL": "postgres://u:p@db/kira", "KIRA_ENCRYPTION_KEY": "k", "KIRA_RATE_LIMIT": "0",
 			"KIRA_SANDBOX_DELAY": "0", "KIRA_MAX_VERIFICATION_ATTEMPTS": "5", "KIRA_PUBLIC_URL": "https://kyc.example/", "KIRA_EVENT_RETENTION": "168h", "KIRA_DB_MAX_CONNS": "40",
-			"KIRA_CORS_ORIGINS": "https://app.example, http://localhost:3000/", "KIRA_FRAME_ANCESTORS": "https://portal.example"},
+			"KIRA_CORS_ORIGINS": "https://app.example, http://localhost:3000/", "KIRA_FRAME_ANCESTORS": "https://portal.example",
+			"KIRA_METRICS_ADDR": "127.0.0.1:9090", "KIRA_LOG_FORMAT": "TEXT", "KIRA_LOG_LEVEL": "debug"},
 			config.Config{Addr: ":9000", Mode: config.Production, DatabaseURL: "postgres://u:p@db/kira", EncryptionKey: "k", MaxAttempts: 5, PublicURL: "https://kyc.example", EventRetention: 168 * time.Hour, DBMaxConns: 40,
-				RetentionCreated: config.DefaultRetentionCreated, RetentionRejected: config.DefaultRetentionRejected,
-				CORSOrigins: []string{"https://app.example", "http://localhost:3000"}, FrameAncestors: []string{"https://portal.example"}}, false},
+				CORSOrigins: []string{"https://app.example", "http://localhost:3000"}, FrameAncestors: []string{"https://portal.example"},
+				MetricsAddr: "127.0.0.1:9090", LogFormat: "text", LogLevel: slog.LevelDebug,
+				RetentionCreated: config.DefaultRetentionCreated, RetentionRejected: config.DefaultRetentionRejected}, false},
+		{"every interface: links on the loopback address", map[string]string{"KIRA_ADDR": ":18108"},
+			config.Config{Addr: ":18108", Mode: config.Sandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:18108", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
+		{"every IPv6 interface", map[string]string{"KIRA_ADDR": "[::]:18108"},
+			config.Config{Addr: "[::]:18108", Mode: config.Sandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:18108", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
+		{"a port without a colon", map[string]string{"KIRA_ADDR": "18108"}, config.Config{}, true},
+		{"a port out of range", map[string]string{"KIRA_ADDR": "127.0.0.1:99999"}, config.Config{}, true},
+		{"a URL for an address", map[string]string{"KIRA_ADDR": "http://127.0.0.1:8080"}, config.Config{}, true},
+		{"bad metrics address", map[string]string{"KIRA_METRICS_ADDR": "9090"}, config.Config{}, true},
+		{"bad log format", map[string]string{"KIRA_LOG_FORMAT": "xml"}, config.Config{}, true},
+		{"bad log level", map[string]string{"KIRA_LOG_LEVEL": "loud"}, config.Config{}, true},
 		{"retention set in sandbox", map[string]string{"KIRA_RETENTION_CREATED": "48h", "KIRA_RETENTION_REJECTED": "720h"},
-			config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour,
+			config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour, LogFormat: "json",
 				RetentionCreated: 48 * time.Hour, RetentionRejected: 720 * time.Hour}, false},
 		{"retention turned off in production", map[string]string{"KIRA_MODE": "production", "KIRA_ENCRYPTION_KEY": "k", "KIRA_RETENTION_CREATED": "0", "KIRA_RETENTION_REJECTED": "0"},
-			config.Config{Addr: "127.0.0.1:8080", Mode: config.Production, EncryptionKey: "k", RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour}, false},
+			config.Config{Addr: "127.0.0.1:8080", Mode: config.Production, EncryptionKey: "k", RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
 		{"retention too short", map[string]string{"KIRA_RETENTION_CREATED": "5m"}, config.Config{}, true},
 		{"bad retention", map[string]string{"KIRA_RETENTION_REJECTED": "1y"}, config.Config{}, true},
 		{"bad delay", map[string]string{"KIRA_SANDBOX_DELAY": "soon"}, config.Config{}, true},
@@ -68,5 +80,28 @@ func TestLogValueHidesPassword(t *testing.T) {
 	slog.New(slog.NewTextHandler(&b, nil)).Info("start", "config", c)
 	if strings.Contains(b.String(), "hunter") {
 		t.Errorf("log shows the database password: %s", b.String())
+	}
+}
+
+func TestAddrErrorNamesTheFix(t *testing.T) {
+	t.Parallel()
+	_, err := config.FromEnv(func(k string) string { return map[string]string{"KIRA_ADDR": "18108"}[k] })
+	if err == nil || !strings.Contains(err.Error(), "KIRA_ADDR must be host:port") || !strings.Contains(err.Error(), `"18108"`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestLogValueReadableDurations(t *testing.T) {
+	t.Parallel()
+	c, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("start", "config", c)
+	for _, want := range []string{`"sandbox_delay":"2s"`, `"event_retention":"720h0m0s"`, `"log_level":"INFO"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("start line %s lacks %s", b.String(), want)
+		}
 	}
 }

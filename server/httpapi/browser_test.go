@@ -30,6 +30,32 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// startChromium starts headless Chromium for the test, with extra options, and returns a context
+// that drives it for at most a minute. The browser stops when the test ends.
+func startChromium(t *testing.T, browserPath string, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browserPath),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
+	t.Cleanup(cancelAlloc)
+	browserCtx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(browserCtx); err != nil { // start the browser without a deadline
+		t.Fatalf("start Chromium: %v", err)
+	}
+	ctx, cancelTimeout := context.WithTimeout(browserCtx, 60*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
 // TestHostedPageInChromium drives the hosted verification page in headless Chromium, as an end
 // user would: open the link, fill in the form, submit, land on the integrator's redirect_uri.
 func TestHostedPageInChromium(t *testing.T) {
@@ -54,25 +80,7 @@ func TestHostedPageInChromium(t *testing.T) {
 			map[string]string{"type": "embedded-link", "redirect_uri": yourApp.URL + "/verification-complete"})
 		link := decode[session](t, raw).ProviderLink
 
-		opts := append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(browserPath),
-			chromedp.NoSandbox,
-			chromedp.DisableGPU,
-			chromedp.Flag("disable-background-networking", true),
-			chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true),
-			chromedp.Flag("disable-quic", true),
-			chromedp.UserDataDir(t.TempDir()),
-		)
-		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		defer cancelAlloc()
-		browserCtx, cancel := chromedp.NewContext(allocCtx)
-		defer cancel()
-		if err := chromedp.Do(browserCtx); err != nil { // start the browser without a deadline
-			t.Fatalf("start Chromium: %v", err)
-		}
-		ctx, cancelTimeout := context.WithTimeout(browserCtx, 60*time.Second)
-		defer cancelTimeout()
+		ctx := startChromium(t, browserPath)
 
 		// First a mistake, to see the error next to its field.
 		err := chromedp.Do(ctx,

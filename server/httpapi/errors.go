@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/kiraapi/kira/gen/apiserver"
 	"github.com/kiraapi/kira/gen/apitypes"
 	"github.com/kiraapi/kira/server/kyc"
 )
@@ -52,8 +53,9 @@ var errorByStatus = map[int]*kyc.Error{
 }
 
 var (
-	errInternal    = &kyc.Error{Code: kyc.EInternal, Message: "Internal error."}
-	errUnavailable = &kyc.Error{Code: kyc.EUnavailable, Message: "The service cannot reach its database; retry after the time in Retry-After."}
+	errInternal       = &kyc.Error{Code: kyc.EInternal, Message: "Internal error."}
+	errNotImplemented = &kyc.Error{Code: kyc.ENotImplemented, Message: "This operation is not implemented yet."}
+	errUnavailable    = &kyc.Error{Code: kyc.EUnavailable, Message: "The service cannot reach its database; retry after the time in Retry-After."}
 )
 
 // unavailableRetryAfter is the Retry-After, in seconds, of a 503.
@@ -62,13 +64,17 @@ const unavailableRetryAfter = "5"
 // readyTimeout bounds the readiness check that tells an outage from another internal error.
 const readyTimeout = time.Second
 
-// toAPIError finds the domain error that err stands for. Errors that are neither domain errors nor
+// toAPIError finds the domain error that err stands for. An operation without a handler
+// (apiserver.ErrNotImplemented) is not_implemented. Errors that are neither domain errors nor
 // Echo's own are internal: they are logged, and the client learns nothing about them.
 // An error of the generated parameter binding names a parameter of params.
 func toAPIError(err error, params map[string]bool) (*kyc.Error, bool) {
 	var kerr *kyc.Error
 	if errors.As(err, &kerr) {
 		return kerr, false
+	}
+	if errors.Is(err, apiserver.ErrNotImplemented) {
+		return errNotImplemented, false
 	}
 	var herr *echo.HTTPError
 	if errors.As(err, &herr) {

@@ -23,12 +23,6 @@ const (
 	IdempotencyTTL = 24 * time.Hour
 )
 
-// KeyHasher hashes lookup values with a secret key, so that what clients send as keys is never
-// stored as sent.
-type KeyHasher interface {
-	Hash(purpose, value string) string
-}
-
 // errNotKept rolls back a request's transaction when its response is not a success: a request
 // that fails leaves no trace, so that it can be fixed and retried with the same key.
 var errNotKept = errors.New("the response is not a success: nothing is kept")
@@ -43,7 +37,7 @@ var errNotKept = errors.New("the response is not a success: nothing is kept")
 // while the first is running waits for it and replays its response (on PostgreSQL, for at most a
 // few seconds, then 409). Requests rejected by validation never reach this middleware. A kept
 // response names the user it is about (responseUser), so that erasing that user deletes it.
-func idempotent(store kyc.Store, hasher KeyHasher, now func() time.Time, routes map[string]bool) echo.MiddlewareFunc {
+func idempotent(store kyc.Transactor, hasher kyc.KeyHasher, now func() time.Time, routes map[string]bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()

@@ -3,10 +3,15 @@ package httpapi
 import (
 	"log/slog"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/metrics"
 )
 
 const requestIDKey = "kira.request_id"
@@ -44,25 +49,77 @@ func requestID(c echo.Context) string {
 	return id
 }
 
-// accessLog logs one line per request: the route pattern (never the raw path or query, which can
-// carry an email address), the status and the latency.
-func accessLog(logger *slog.Logger, now func() time.Time) echo.MiddlewareFunc {
+// Observer records each answered request (metrics.Metrics): operation is the spec's operationId
+// of the route. IdempotencyOutcome counts idempotent requests answered from the stored response
+// (metrics.IdempotentReplay), refused for reusing a key with another request
+// (metrics.IdempotencyConflict) or while the first is running (metrics.IdempotencyInProgress).
+type Observer interface {
+	ObserveRequest(operation, method string, status int, elapsed time.Duration)
+	IdempotencyOutcome(outcome string)
+}
+
+// unmatchedOperation names the requests of no route in the spec.
+const unmatchedOperation = "unmatched"
+
+// accessLog logs one line per request: the request id, the trace id when the request is traced,
+// the route pattern (never the raw path or query, which can carry an email address), the status
+// and the latency; and reports the request to observer, labelled with its operation id
+// (operationOf).
+func accessLog(logger *slog.Logger, now func() time.Time, observer Observer, ops operations) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := now()
-			if err := next(c); err != nil {
+			err := next(c)
+			if err != nil {
 				c.Error(err)
 			}
 			res := c.Response()
-			logger.InfoContext(c.Request().Context(), "request",
-				"request_id", requestID(c),
-				"method", c.Request().Method,
+			elapsed := now().Sub(start)
+			method := c.Request().Method
+			attrs := []any{"request_id", requestID(c)}
+			if sc := trace.SpanContextFromContext(c.Request().Context()); sc.HasTraceID() {
+				attrs = append(attrs, "trace_id", sc.TraceID().String())
+			}
+			logger.InfoContext(c.Request().Context(), "request", append(attrs,
+				"method", method,
 				"route", c.Path(),
 				"status", res.Status,
 				"bytes", res.Size,
-				"duration_ms", float64(now().Sub(start).Microseconds())/1000,
-			)
+				"duration_ms", float64(elapsed.Microseconds())/1000,
+			)...)
+			if observer != nil {
+				observer.ObserveRequest(operationOf(ops, c), method, res.Status, elapsed)
+				if outcome := idempotencyOutcome(res, err); outcome != "" {
+					observer.IdempotencyOutcome(outcome)
+				}
+			}
 			return nil
 		}
 	}
+}
+
+// operationOf names the request's route: the spec's operationId, the document's name for the
+// routes that serve the spec, or unmatchedOperation.
+func operationOf(ops operations, c echo.Context) string {
+	switch op, ok := ops[c.Request().Method+" "+c.Path()]; {
+	case ok:
+		return op.id
+	case isDocumentRoute(c):
+		return strings.TrimPrefix(c.Path(), "/")
+	}
+	return unmatchedOperation
+}
+
+// idempotencyOutcome tells from an answered request, and the error its handler returned, whether
+// the idempotency middleware replayed it or refused its key; "" when neither.
+func idempotencyOutcome(res *echo.Response, err error) string {
+	switch {
+	case res.Header().Get(replayedHeader) == "true":
+		return metrics.IdempotentReplay
+	case kyc.ErrorCode(err) == kyc.EIdempotencyReused:
+		return metrics.IdempotencyConflict
+	case kyc.ErrorCode(err) == kyc.EIdempotencyInUse:
+		return metrics.IdempotencyInProgress
+	}
+	return ""
 }

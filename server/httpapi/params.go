@@ -31,6 +31,7 @@ func (ops operations) parameterNames() map[string]bool {
 }
 
 type operation struct {
+	id      string          // the spec's operationId
 	query   map[string]bool // query parameter name -> whether it may repeat (an array)
 	headers []string        // header parameters, canonical names
 	body    bool            // whether the operation takes a body
@@ -42,7 +43,7 @@ func newOperations(spec *openapi3.T) operations {
 	for path, item := range spec.Paths.Map() {
 		route := strings.NewReplacer("{", ":", "}", "").Replace(path)
 		for method, op := range item.Operations() {
-			o := &operation{query: map[string]bool{}, body: op.RequestBody != nil}
+			o := &operation{id: op.OperationID, query: map[string]bool{}, body: op.RequestBody != nil}
 			for _, p := range append(item.Parameters, op.Parameters...) {
 				o.names = append(o.names, p.Value.Name)
 				switch p.Value.In {

@@ -15,10 +15,13 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/kiraapi/kira/gen/apiserver"
 	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/tracing"
 )
 
 // MaxBodyBytes is the largest request body accepted; larger ones get 413.
@@ -38,11 +41,11 @@ type Options struct {
 	// Auth checks credentials.
 	Auth Authenticator
 	// Users carries out the user use cases.
-	Users *kyc.Service
+	Users UserService
 	// Store keeps idempotency records, in the transaction of the request they belong to.
-	Store kyc.Store
+	Store kyc.Transactor
 	// Hasher hashes idempotency keys before they are stored.
-	Hasher KeyHasher
+	Hasher kyc.KeyHasher
 	// RateLimit is the per-API-key request budget.
 	RateLimit RateLimit
 	// Sandbox enables the sandbox helper routes; without it they answer 404.
@@ -50,7 +53,11 @@ type Options struct {
 	// LinkFor returns the absolute URL of a verification session's hosted page.
 	LinkFor func(sessionID string) string
 	// Webhooks carries out the webhook endpoint and events use cases.
-	Webhooks *kyc.Webhooks
+	Webhooks WebhookService
+	// Metrics, when set, records every answered request.
+	Metrics Observer
+	// Tracer makes a span per request; nil makes none.
+	Tracer trace.Tracer
 	// CORSOrigins are the browser origins allowed to call the API; with none, no CORS header is
 	// sent and preflights are refused like any other OPTIONS request.
 	CORSOrigins []string
@@ -68,6 +75,9 @@ func New(opts Options) (http.Handler, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Tracer == nil {
+		opts.Tracer = noop.NewTracerProvider().Tracer(tracing.Name)
 	}
 	if err := checkFieldTable(); err != nil {
 		return nil, err
@@ -89,7 +99,8 @@ func New(opts Options) (http.Handler, error) {
 	e.HTTPErrorHandler = errorHandler(opts.Logger, opts.Ready, ops.parameterNames())
 
 	e.Pre(withRequestID, refuseUncleanPath, canonicalMediaType)
-	e.Use(accessLog(opts.Logger, opts.Now))
+	e.Use(traced(opts.Tracer, ops))
+	e.Use(accessLog(opts.Logger, opts.Now, opts.Metrics, ops))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

@@ -220,3 +220,27 @@ func TestRequestID(t *testing.T) {
 		t.Errorf("X-Request-Id = %q, want a generated id", got)
 	}
 }
+
+// TestNewLeavesTheSpecAlone: building the API does not change the spec it is given, which other
+// parts of the server (the hosted page, /openapi.json) share.
+func TestNewLeavesTheSpecAlone(t *testing.T) {
+	t.Parallel()
+	spec, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := spec.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := httpapi.New(httpapi.Options{Spec: spec, Auth: fakeAuth{}}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := spec.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(before) != string(after) {
+		t.Error("httpapi.New changed the spec")
+	}
+}

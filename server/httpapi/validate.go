@@ -19,8 +19,11 @@ import (
 // repeats a submitted value. Credentials are checked by the auth middleware that runs before it,
 // so the spec's security requirements only need the headers to be present here.
 func validator(spec *openapi3.T, skipper func(echo.Context) bool) echo.MiddlewareFunc {
-	spec.Servers = nil // match on paths only, whatever host the API is served on
-	return echomiddleware.OapiRequestValidatorWithOptions(spec, &echomiddleware.Options{
+	// Match on paths only, whatever host the API is served on, without changing the shared spec
+	// (which /openapi.json serves with its servers).
+	routed := *spec
+	routed.Servers = nil
+	return echomiddleware.OapiRequestValidatorWithOptions(&routed, &echomiddleware.Options{
 		Skipper: skipper,
 		Options: openapi3filter.Options{
 			MultiError:              true,

@@ -70,3 +70,32 @@ type DeliveryStore interface {
 	// returns how many events it deleted.
 	PruneEvents(ctx context.Context, before time.Time) (int, error)
 }
+
+// PublishEvent appends e to its tenant's event log and, in the same transaction, queues its
+// delivery to every enabled endpoint subscribed to its type, due at once.
+func PublishEvent(ctx context.Context, tx Tx, e *Event) error {
+	if err := tx.AppendEvent(ctx, e); err != nil {
+		return err
+	}
+	_, err := queueDeliveries(ctx, tx, e, e.CreatedAt)
+	return err
+}
+
+// queueDeliveries queues a delivery of e, due at, to every enabled endpoint subscribed to its
+// type, and returns how many it queued.
+func queueDeliveries(ctx context.Context, tx Tx, e *Event, at time.Time) (int, error) {
+	endpoints, err := tx.SubscribedEndpoints(ctx, e.TenantID, e.Type)
+	if err != nil {
+		return 0, err
+	}
+	for _, endpointID := range endpoints {
+		d := &Delivery{
+			ID: newID(), TenantID: e.TenantID, EventID: e.ID, EndpointID: endpointID, Status: DeliveryPending,
+			NextAttemptAt: at, CreatedAt: at, UpdatedAt: at,
+		}
+		if err := tx.QueueDelivery(ctx, d); err != nil {
+			return 0, err
+		}
+	}
+	return len(endpoints), nil
+}

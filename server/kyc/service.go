@@ -16,7 +16,7 @@ const DefaultMaxAttempts = 3
 // Service carries out the user use cases over a Store: it applies the requirement rules and the
 // state machine, and writes each change with its events and jobs in one transaction.
 type Service struct {
-	store       Store
+	store       UserStore
 	now         func() time.Time
 	newID       func() string
 	maxAttempts int
@@ -41,7 +41,7 @@ func WithMaxAttempts(n int) ServiceOption { return func(s *Service) { s.maxAttem
 func WithVerificationDelay(d time.Duration) ServiceOption { return func(s *Service) { s.delay = d } }
 
 // NewService returns a Service over store.
-func NewService(store Store, opts ...ServiceOption) *Service {
+func NewService(store UserStore, opts ...ServiceOption) *Service {
 	s := &Service{store: store, now: time.Now, newID: newID, maxAttempts: DefaultMaxAttempts}
 	for _, o := range opts {
 		o(s)
@@ -214,5 +214,5 @@ func (s *Service) appendEvent(ctx context.Context, tx Tx, u *User, typ EventType
 	if err != nil {
 		return err
 	}
-	return tx.AppendEvent(ctx, e)
+	return PublishEvent(ctx, tx, e)
 }

@@ -17,6 +17,13 @@ type Tenant struct {
 	UpdatedAt    time.Time
 }
 
+// KeyHasher hashes lookup values with a secret key (secret.Keyring), so that what clients send
+// as keys (idempotency keys) or what links carry is never stored or derivable as sent.
+type KeyHasher interface {
+	// Hash returns a keyed hash of value for purpose.
+	Hash(purpose, value string) string
+}
+
 // UserFilter narrows a user listing. Cursor is the opaque NextCursor of the previous page.
 type UserFilter struct {
 	Status Status
@@ -58,18 +65,19 @@ type IdempotencyRecord struct {
 	ExpiresAt time.Time
 }
 
-// Store keeps tenants, users, events and idempotency records. Every user lookup is scoped to a
-// tenant; a user of another tenant is ENotFound, exactly like an unknown id.
-type Store interface {
+// The storage is split by consumer: each use case, and each edge, takes the part it needs.
+// Every user lookup is scoped to a tenant; a user of another tenant is ENotFound, exactly like an
+// unknown id.
+
+// Transactor runs work in one transaction. The idempotency middleware needs no more.
+type Transactor interface {
 	// InTx runs fn in one transaction, committed when fn returns nil. When ctx carries a
 	// transaction (ContextWithTx), fn runs in that one instead, and commits or rolls back with it.
 	InTx(ctx context.Context, fn func(Tx) error) error
+}
 
-	// GetUser returns ENotFound if the tenant has no such user.
-	GetUser(ctx context.Context, tenantID, id string) (*User, error)
-	// ListUsers returns a page of users, newest first, and the cursor of the next page ("" on the last).
-	ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]*User, string, error)
-
+// TenantStore keeps tenants and their credential hashes, for authentication.
+type TenantStore interface {
 	// CreateTenant returns EConflict if the client id is taken.
 	CreateTenant(ctx context.Context, t *Tenant) error
 	// UpdateTenant replaces the tenant's name and credential hashes (by ID).
@@ -77,17 +85,32 @@ type Store interface {
 	// TenantByAPIKeyHash and TenantByClientID return ENotFound when no tenant matches.
 	TenantByAPIKeyHash(ctx context.Context, hash []byte) (*Tenant, error)
 	TenantByClientID(ctx context.Context, clientID string) (*Tenant, error)
+}
 
+// UserStore keeps users and their verification sessions, for the user use cases (Service).
+type UserStore interface {
+	Transactor
+	// GetUser returns ENotFound if the tenant has no such user.
+	GetUser(ctx context.Context, tenantID, id string) (*User, error)
+	// ListUsers returns a page of users, newest first, and the cursor of the next page ("" on the last).
+	ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]*User, string, error)
 	// RetentionDue returns up to limit users, of any tenant, who are in status, not redacted, and
 	// unchanged since before, least recently changed first.
 	RetentionDue(ctx context.Context, status Status, before time.Time, limit int) ([]UserRef, error)
-
 	// ListSessions returns a user's verification sessions, newest first (at most 100).
 	ListSessions(ctx context.Context, tenantID, userID string) ([]*Session, error)
 	// GetSession returns a session by id, whatever its tenant (the hosted page knows no tenant);
 	// ENotFound if there is none.
 	GetSession(ctx context.Context, id string) (*Session, error)
+}
 
+// Store is the whole storage: every part above, the webhook and delivery stores, and a health
+// check. A backend implements all of it, and storetest.Run checks all of it.
+type Store interface {
+	TenantStore
+	UserStore
+	WebhookStore
+	DeliveryStore
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 }
@@ -98,7 +121,15 @@ type Tx interface {
 	GetUserForUpdate(ctx context.Context, tenantID, id string) (*User, error)
 	InsertUser(ctx context.Context, u *User) error
 	UpdateUser(ctx context.Context, u *User) error
+	// AppendEvent adds e to its tenant's event log (EConflict if its id is taken). Its deliveries
+	// are queued apart (PublishEvent does both).
 	AppendEvent(ctx context.Context, e *Event) error
+	// SubscribedEndpoints returns the ids of the tenant's enabled webhook endpoints that take
+	// events of type t, oldest first.
+	SubscribedEndpoints(ctx context.Context, tenantID string, t EventType) ([]string, error)
+	// QueueDelivery stores a pending delivery and queues the job that makes its attempts.
+	QueueDelivery(ctx context.Context, d *Delivery) error
+	// EnqueueVerification queues the job that decides a verification attempt.
 	EnqueueVerification(ctx context.Context, job VerificationJob) error
 	// RedactUser stores u, a tombstone (no fields, RedactedAt set), and erases the rest of the
 	// user's personal data: it deletes the user's data key, so that no copy of its sealed data

@@ -76,6 +76,7 @@ type EventFilter struct {
 // WebhookStore keeps webhook endpoints and serves the events API. Every lookup is scoped to a
 // tenant: another tenant's endpoint or event is ENotFound, exactly like an unknown id.
 type WebhookStore interface {
+	Transactor
 	// CreateWebhook stores a new endpoint, its secret sealed.
 	CreateWebhook(ctx context.Context, e *WebhookEndpoint) error
 	// GetWebhook returns an endpoint with its secrets opened.
@@ -95,9 +96,6 @@ type WebhookStore interface {
 	// ListDeliveries returns the deliveries of an event with their attempts, oldest first (at most
 	// the 100 newest).
 	ListDeliveries(ctx context.Context, tenantID, eventID string) ([]*Delivery, error)
-	// Redeliver queues a new delivery of the event to each enabled endpoint subscribed to its type,
-	// in one transaction, and returns how many it queued.
-	Redeliver(ctx context.Context, tenantID, eventID string) (int, error)
 }
 
 // URLChecker refuses an endpoint URL that deliveries may not be sent to. Its error says why in
@@ -217,10 +215,18 @@ func (w *Webhooks) GetEvent(ctx context.Context, tenantID, id string) (*Event, [
 	return e, deliveries, nil
 }
 
-// Redeliver queues a new delivery of the tenant's event to every endpoint now subscribed to it
-// and returns how many were queued; ENotFound if there is no such event.
+// Redeliver queues a new delivery of the tenant's event to every endpoint now subscribed to it,
+// due now, and returns how many were queued; ENotFound if there is no such event.
 func (w *Webhooks) Redeliver(ctx context.Context, tenantID, id string) (int, error) {
-	n, err := w.store.Redeliver(ctx, tenantID, id)
+	e, err := w.store.GetEvent(ctx, tenantID, id)
+	if err != nil {
+		return 0, fmt.Errorf("redeliver event: %w", err)
+	}
+	var n int
+	err = w.store.InTx(ctx, func(tx Tx) error {
+		n, err = queueDeliveries(ctx, tx, e, w.now().UTC())
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("redeliver event: %w", err)
 	}

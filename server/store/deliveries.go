@@ -7,9 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -22,35 +19,11 @@ const attemptColumns = "delivery_id, attempt, attempted_at, status_code, latency
 // maxDeliveries bounds the deliveries shown for an event (redeliveries add more).
 const maxDeliveries = 100
 
-// fanOut queues a delivery of e to each enabled endpoint of its tenant subscribed to its type: a
-// deliveries row and a River job each, through q and enqueue, which are one transaction. It
-// returns how many it queued.
-func (s *Store) fanOut(ctx context.Context, q querier, enqueue enqueueFunc, e *kyc.Event) (int, error) {
-	endpoints, err := subscribedEndpoints(ctx, q, e)
-	if err != nil {
-		return 0, err
-	}
-	now := s.timestamp(time.Time{})
-	for _, endpointID := range endpoints {
-		id := uuid.Must(uuid.NewV7()).String()
-		_, err := q.exec(ctx, "INSERT INTO deliveries ("+deliveryColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			id, e.TenantID, e.ID, endpointID, string(kyc.DeliveryPending), now, now, now)
-		if err != nil {
-			return 0, dbError("queue delivery", err)
-		}
-		args := jobs.DeliverWebhookArgs{DeliveryID: id}
-		opts := args.InsertOpts()
-		if err := enqueue(ctx, args, &opts); err != nil {
-			return 0, dbError("queue delivery", err)
-		}
-	}
-	return len(endpoints), nil
-}
-
-// subscribedEndpoints returns the ids of the enabled endpoints of e's tenant that take e's type.
-func subscribedEndpoints(ctx context.Context, q querier, e *kyc.Event) ([]string, error) {
+// subscribedEndpoints returns the ids of the tenant's enabled endpoints that take events of type
+// typ, oldest first.
+func subscribedEndpoints(ctx context.Context, q querier, tenantID string, typ kyc.EventType) ([]string, error) {
 	r, err := q.query(ctx, "SELECT id, events FROM webhook_endpoints WHERE tenant_id = ? AND status = ? ORDER BY created_at, id",
-		e.TenantID, string(kyc.EndpointEnabled))
+		tenantID, string(kyc.EndpointEnabled))
 	if err != nil {
 		return nil, dbError("find webhook endpoints", err)
 	}
@@ -65,7 +38,7 @@ func subscribedEndpoints(ctx context.Context, q querier, e *kyc.Event) ([]string
 		if err := json.Unmarshal(events, &ep.Events); err != nil {
 			return nil, fmt.Errorf("decode webhook events: %w", err)
 		}
-		if ep.Subscribed(e.Type) {
+		if ep.Subscribed(typ) {
 			ids = append(ids, ep.ID)
 		}
 	}
@@ -73,21 +46,6 @@ func subscribedEndpoints(ctx context.Context, q querier, e *kyc.Event) ([]string
 		return nil, dbError("find webhook endpoints", err)
 	}
 	return ids, nil
-}
-
-// Redeliver queues a new delivery of the tenant's event to each enabled endpoint subscribed to its
-// type, in one transaction, and returns how many; ENotFound if there is no such event.
-func (s *Store) Redeliver(ctx context.Context, tenantID, eventID string) (int, error) {
-	var n int
-	err := s.db.inTx(ctx, func(q querier, enqueue enqueueFunc) error {
-		e, err := getEvent(ctx, q, tenantID, eventID)
-		if err != nil {
-			return err
-		}
-		n, err = s.fanOut(ctx, q, enqueue, e)
-		return err
-	})
-	return n, err
 }
 
 // ListDeliveries returns the deliveries of the tenant's event with their attempts, oldest first:

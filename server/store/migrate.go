@@ -87,6 +87,9 @@ func (s *Store) migrateTables(ctx context.Context, q querier) error {
 	if err != nil {
 		return err
 	}
+	if err := checkNotNewer(applied, all); err != nil {
+		return err
+	}
 	for _, m := range all {
 		if applied[m.version] {
 			continue
@@ -98,6 +101,23 @@ func (s *Store) migrateTables(ctx context.Context, q querier) error {
 			return fmt.Errorf("record migration %s: %w", m.name, err)
 		}
 		s.logger.InfoContext(ctx, "applied database migration", "migration", m.name)
+	}
+	return nil
+}
+
+// checkNotNewer refuses a database that a newer binary has migrated: this one would not know its
+// tables.
+func checkNotNewer(applied map[int]bool, known []migration) error {
+	latest := 0
+	if len(known) > 0 {
+		latest = known[len(known)-1].version
+	}
+	newest := latest
+	for v := range applied {
+		newest = max(newest, v)
+	}
+	if newest > latest {
+		return fmt.Errorf("the database's schema is at version %d, newer than this binary's %d: run the newer release (or one at least as new) against it", newest, latest)
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func (s *Store) NewRiverClient(cfg *river.Config) (RiverClient, error) {
 
 // migrateRiver applies River's migrations that the database lacks.
 func migrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], logger *slog.Logger) error {
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: RiverLogger(logger)})
 	if err != nil {
 		return fmt.Errorf("apply River's migrations: %w", err)
 	}

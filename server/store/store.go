@@ -84,7 +84,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.db, err = openPostgres(ctx, url, opts.MaxConns, s.logger)
 	default:
 		var path string
-		if path, err = sqlitePath(url); err == nil {
+		if path, err = SQLitePath(url); err == nil {
 			s.db, err = openSQLite(ctx, path, cmp.Or(opts.MaxConns, DefaultSQLiteReaders), s.logger)
 		}
 	}
@@ -100,9 +100,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// sqlitePath is the file a SQLite URL names: "" is kira.db, "sqlite:PATH", "sqlite://PATH" and
-// "file:PATH" are PATH.
-func sqlitePath(url string) (string, error) {
+// SQLitePath is the file a SQLite URL names: "" is kira.db, "sqlite:PATH", "sqlite://PATH" and
+// "file:PATH" are PATH. Any other URL (postgres://...) is an error.
+func SQLitePath(url string) (string, error) {
 	var path string
 	switch {
 	case url == "":

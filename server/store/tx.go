@@ -70,9 +70,8 @@ func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
 	return nil
 }
 
-// AppendEvent adds e to its tenant's event log (EConflict if its id is taken) and, in the same
-// transaction, queues its delivery to each enabled webhook endpoint subscribed to its type. It
-// sets e.CreatedAt to the stored value.
+// AppendEvent adds e to its tenant's event log (EConflict if its id is taken). It sets
+// e.CreatedAt to the stored value.
 func (t *tx) AppendEvent(ctx context.Context, e *kyc.Event) error {
 	if !json.Valid(e.Payload) {
 		return errors.New("append event: the payload is not JSON")
@@ -83,8 +82,30 @@ func (t *tx) AppendEvent(ctx context.Context, e *kyc.Event) error {
 	if err != nil {
 		return writeError("append event", "An event with this id already exists.", err)
 	}
-	_, err = t.s.fanOut(ctx, t.q, t.enqueue, e)
-	return err
+	return nil
+}
+
+// SubscribedEndpoints returns the ids of the tenant's enabled endpoints that take events of type
+// typ, oldest first.
+func (t *tx) SubscribedEndpoints(ctx context.Context, tenantID string, typ kyc.EventType) ([]string, error) {
+	return subscribedEndpoints(ctx, t.q, tenantID, typ)
+}
+
+// QueueDelivery stores the pending delivery d and queues a River job jobs.DeliverWebhookArgs for
+// it in the transaction. It sets d's times to the stored values.
+func (t *tx) QueueDelivery(ctx context.Context, d *kyc.Delivery) error {
+	d.CreatedAt, d.UpdatedAt, d.NextAttemptAt = t.s.timestamp(d.CreatedAt), t.s.timestamp(d.UpdatedAt), t.s.timestamp(d.NextAttemptAt)
+	_, err := t.q.exec(ctx, "INSERT INTO deliveries ("+deliveryColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		d.ID, d.TenantID, d.EventID, d.EndpointID, string(d.Status), d.NextAttemptAt, d.CreatedAt, d.UpdatedAt)
+	if err != nil {
+		return writeError("queue delivery", "A delivery with this id already exists.", err)
+	}
+	args := jobs.DeliverWebhookArgs{DeliveryID: d.ID}
+	opts := args.InsertOpts()
+	if err := t.enqueue(ctx, args, &opts); err != nil {
+		return dbError("queue delivery", err)
+	}
+	return nil
 }
 
 // EnqueueVerification queues a River job jobs.VerifyUserArgs in the transaction. The job is

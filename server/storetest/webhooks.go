@@ -15,39 +15,29 @@ import (
 	"github.com/kiraapi/kira/server/kyc"
 )
 
-// webhookStores returns st as the webhook and delivery stores, skipping the test when it is not.
-func webhookStores(t *testing.T, st kyc.Store) (kyc.WebhookStore, kyc.DeliveryStore) {
-	t.Helper()
-	ws, ok := st.(kyc.WebhookStore)
-	ds, ok2 := st.(kyc.DeliveryStore)
-	if !ok || !ok2 {
-		t.Skip("the store does not implement kyc.WebhookStore and kyc.DeliveryStore")
-	}
-	return ws, ds
-}
-
 // newEndpoint creates an enabled endpoint of the tenant for the given types (none: every type).
-func newEndpoint(t *testing.T, ws kyc.WebhookStore, tenantID string, created time.Time, types ...kyc.EventType) *kyc.WebhookEndpoint {
+func newEndpoint(t *testing.T, st kyc.WebhookStore, tenantID string, created time.Time, types ...kyc.EventType) *kyc.WebhookEndpoint {
 	t.Helper()
 	e := &kyc.WebhookEndpoint{
 		ID: uuid.NewString(), TenantID: tenantID, URL: "https://hooks.test/" + uuid.NewString()[:8], Description: "receiver",
 		Events: types, Status: kyc.EndpointEnabled, Secret: kyc.NewWebhookSecret(), CreatedAt: created, UpdatedAt: created,
 	}
-	if err := ws.CreateWebhook(t.Context(), e); err != nil {
+	if err := st.CreateWebhook(t.Context(), e); err != nil {
 		t.Fatalf("CreateWebhook: %v", err)
 	}
 	return e
 }
 
-// appendEvent appends an event of type typ about userID, created at, in its own transaction.
+// appendEvent publishes an event of type typ about userID, created at, in its own transaction:
+// appended, and queued to the subscribed endpoints (kyc.PublishEvent).
 func appendEvent(t *testing.T, st kyc.Store, tenantID string, typ kyc.EventType, userID string, at time.Time) *kyc.Event {
 	t.Helper()
 	e, err := kyc.NewEvent(uuid.NewString(), tenantID, typ, userID, at, map[string]any{"user_id": userID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.InTx(t.Context(), func(tx kyc.Tx) error { return tx.AppendEvent(t.Context(), e) }); err != nil {
-		t.Fatalf("AppendEvent: %v", err)
+	if err := st.InTx(t.Context(), func(tx kyc.Tx) error { return kyc.PublishEvent(t.Context(), tx, e) }); err != nil {
+		t.Fatalf("PublishEvent: %v", err)
 	}
 	return e
 }
@@ -66,40 +56,39 @@ func sameEndpoint(t *testing.T, got, want *kyc.WebhookEndpoint) {
 
 func testWebhookEndpoints(t *testing.T, st kyc.Store) {
 	ctx := t.Context()
-	ws, _ := webhookStores(t, st)
 	tn, other := newTenant(t, st), newTenant(t, st)
-	older := newEndpoint(t, ws, tn.ID, base, kyc.EventUserCreated, kyc.EventStatusChanged)
-	newer := newEndpoint(t, ws, tn.ID, base.Add(time.Minute))
-	newEndpoint(t, ws, other.ID, base)
+	older := newEndpoint(t, st, tn.ID, base, kyc.EventUserCreated, kyc.EventStatusChanged)
+	newer := newEndpoint(t, st, tn.ID, base.Add(time.Minute))
+	newEndpoint(t, st, other.ID, base)
 
-	got, err := ws.GetWebhook(ctx, tn.ID, older.ID)
+	got, err := st.GetWebhook(ctx, tn.ID, older.ID)
 	if err != nil {
 		t.Fatalf("GetWebhook: %v", err)
 	}
 	sameEndpoint(t, got, older)
-	list, err := ws.ListWebhooks(ctx, tn.ID)
+	list, err := st.ListWebhooks(ctx, tn.ID)
 	if err != nil || len(list) != 2 || list[0].ID != newer.ID || list[1].ID != older.ID || list[0].Events != nil {
 		t.Fatalf("ListWebhooks = %+v, %v; want newest first", list, err)
 	}
-	wantCode(t, ws.CreateWebhook(ctx, older), kyc.EConflict)
+	wantCode(t, st.CreateWebhook(ctx, older), kyc.EConflict)
 
 	// Another tenant sees nothing and changes nothing.
-	_, err = ws.GetWebhook(ctx, other.ID, older.ID)
+	_, err = st.GetWebhook(ctx, other.ID, older.ID)
 	wantCode(t, err, kyc.ENotFound)
-	_, err = ws.RotateWebhookSecret(ctx, other.ID, older.ID, kyc.NewWebhookSecret(), base)
+	_, err = st.RotateWebhookSecret(ctx, other.ID, older.ID, kyc.NewWebhookSecret(), base)
 	wantCode(t, err, kyc.ENotFound)
-	wantCode(t, ws.DeleteWebhook(ctx, other.ID, older.ID), kyc.ENotFound)
+	wantCode(t, st.DeleteWebhook(ctx, other.ID, older.ID), kyc.ENotFound)
 
 	// Rotation keeps the replaced secret until it expires.
 	secret, expires := kyc.NewWebhookSecret(), base.Add(kyc.SecretOverlap)
-	rotated, err := ws.RotateWebhookSecret(ctx, tn.ID, older.ID, secret, expires)
+	rotated, err := st.RotateWebhookSecret(ctx, tn.ID, older.ID, secret, expires)
 	if err != nil {
 		t.Fatalf("RotateWebhookSecret: %v", err)
 	}
 	if rotated.Secret != secret || rotated.PreviousSecret != older.Secret || !rotated.PreviousSecretExpiresAt.Equal(expires) {
 		t.Fatalf("rotated = %+v", rotated)
 	}
-	got, err = ws.GetWebhook(ctx, tn.ID, older.ID)
+	got, err = st.GetWebhook(ctx, tn.ID, older.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +97,13 @@ func testWebhookEndpoints(t *testing.T, st kyc.Store) {
 		t.Fatalf("signing secrets before the expiry = %d", len(s))
 	}
 
-	if err := ws.DeleteWebhook(ctx, tn.ID, older.ID); err != nil {
+	if err := st.DeleteWebhook(ctx, tn.ID, older.ID); err != nil {
 		t.Fatalf("DeleteWebhook: %v", err)
 	}
-	_, err = ws.GetWebhook(ctx, tn.ID, older.ID)
+	_, err = st.GetWebhook(ctx, tn.ID, older.ID)
 	wantCode(t, err, kyc.ENotFound)
-	wantCode(t, ws.DeleteWebhook(ctx, tn.ID, older.ID), kyc.ENotFound)
-	_, err = ws.RotateWebhookSecret(ctx, tn.ID, uuid.NewString(), secret, expires)
+	wantCode(t, st.DeleteWebhook(ctx, tn.ID, older.ID), kyc.ENotFound)
+	_, err = st.RotateWebhookSecret(ctx, tn.ID, uuid.NewString(), secret, expires)
 	wantCode(t, err, kyc.ENotFound)
 }
 
@@ -130,19 +119,18 @@ func deliveryEndpoints(deliveries []*kyc.Delivery) []string {
 func testDeliveriesFanOut(t *testing.T, st kyc.Store) {
 	ctx := t.Context()
 	in := inspector(t, st)
-	ws, _ := webhookStores(t, st)
 	tn, other := newTenant(t, st), newTenant(t, st)
-	all := newEndpoint(t, ws, tn.ID, base)
-	created := newEndpoint(t, ws, tn.ID, base, kyc.EventUserCreated)
-	newEndpoint(t, ws, tn.ID, base, kyc.EventVerificationAccepted)
+	all := newEndpoint(t, st, tn.ID, base)
+	created := newEndpoint(t, st, tn.ID, base, kyc.EventUserCreated)
+	newEndpoint(t, st, tn.ID, base, kyc.EventVerificationAccepted)
 	disabled := &kyc.WebhookEndpoint{ID: uuid.NewString(), TenantID: tn.ID, URL: "https://hooks.test/off", Status: kyc.EndpointDisabled, Secret: kyc.NewWebhookSecret()}
-	if err := ws.CreateWebhook(ctx, disabled); err != nil {
+	if err := st.CreateWebhook(ctx, disabled); err != nil {
 		t.Fatal(err)
 	}
-	newEndpoint(t, ws, other.ID, base)
+	newEndpoint(t, st, other.ID, base)
 
 	e := appendEvent(t, st, tn.ID, kyc.EventUserCreated, uuid.NewString(), base)
-	deliveries, err := ws.ListDeliveries(ctx, tn.ID, e.ID)
+	deliveries, err := st.ListDeliveries(ctx, tn.ID, e.ID)
 	if err != nil {
 		t.Fatalf("ListDeliveries: %v", err)
 	}
@@ -165,7 +153,7 @@ func testDeliveriesFanOut(t *testing.T, st kyc.Store) {
 			t.Fatalf("delivery %s has no job", d.ID)
 		}
 	}
-	if others, err := ws.ListDeliveries(ctx, other.ID, e.ID); err != nil || len(others) != 0 {
+	if others, err := st.ListDeliveries(ctx, other.ID, e.ID); err != nil || len(others) != 0 {
 		t.Fatalf("another tenant's view of the deliveries = %d, %v", len(others), err)
 	}
 
@@ -176,7 +164,7 @@ func testDeliveriesFanOut(t *testing.T, st kyc.Store) {
 		t.Fatal(err)
 	}
 	err = st.InTx(ctx, func(tx kyc.Tx) error {
-		if err := tx.AppendEvent(ctx, rolled); err != nil {
+		if err := kyc.PublishEvent(ctx, tx, rolled); err != nil {
 			return err
 		}
 		return boom
@@ -189,34 +177,34 @@ func testDeliveriesFanOut(t *testing.T, st kyc.Store) {
 	}
 
 	// A redelivery queues one more delivery per subscribed endpoint.
-	n, err := ws.Redeliver(ctx, tn.ID, e.ID)
+	webhooks := kyc.NewWebhooks(st, nil, nil)
+	n, err := webhooks.Redeliver(ctx, tn.ID, e.ID)
 	if err != nil || n != 2 {
 		t.Fatalf("Redeliver = %d, %v; want 2", n, err)
 	}
-	if deliveries, err = ws.ListDeliveries(ctx, tn.ID, e.ID); err != nil || len(deliveries) != 4 {
+	if deliveries, err = st.ListDeliveries(ctx, tn.ID, e.ID); err != nil || len(deliveries) != 4 {
 		t.Fatalf("deliveries after a redelivery = %d, %v", len(deliveries), err)
 	}
-	_, err = ws.Redeliver(ctx, other.ID, e.ID)
+	_, err = webhooks.Redeliver(ctx, other.ID, e.ID)
 	wantCode(t, err, kyc.ENotFound)
 }
 
 func testDeliveryAttempts(t *testing.T, st kyc.Store) {
 	ctx := t.Context()
-	ws, ds := webhookStores(t, st)
 	tn := newTenant(t, st)
-	endpoint := newEndpoint(t, ws, tn.ID, base, kyc.EventUserCreated)
+	endpoint := newEndpoint(t, st, tn.ID, base, kyc.EventUserCreated)
 	first := appendEvent(t, st, tn.ID, kyc.EventUserCreated, uuid.NewString(), base)
 	second := appendEvent(t, st, tn.ID, kyc.EventUserCreated, uuid.NewString(), base.Add(time.Second))
 	deliveryOf := func(e *kyc.Event) *kyc.Delivery {
 		t.Helper()
-		deliveries, err := ws.ListDeliveries(ctx, tn.ID, e.ID)
+		deliveries, err := st.ListDeliveries(ctx, tn.ID, e.ID)
 		if err != nil || len(deliveries) != 1 {
 			t.Fatalf("ListDeliveries = %d, %v", len(deliveries), err)
 		}
 		return deliveries[0]
 	}
 
-	d, gotEndpoint, gotEvent, err := ds.LoadDelivery(ctx, deliveryOf(first).ID)
+	d, gotEndpoint, gotEvent, err := st.LoadDelivery(ctx, deliveryOf(first).ID)
 	if err != nil {
 		t.Fatalf("LoadDelivery: %v", err)
 	}
@@ -228,13 +216,13 @@ func testDeliveryAttempts(t *testing.T, st kyc.Store) {
 	failed := kyc.DeliveryAttempt{Attempt: 1, At: base.Add(time.Minute), StatusCode: 500, Latency: 120 * time.Millisecond,
 		Error: "receiver answered 500", ResponseExcerpt: "oops: ünïcode"}
 	d.NextAttemptAt = base.Add(2 * time.Minute)
-	if err := ds.RecordDeliveryAttempt(ctx, d, failed, false); err != nil {
+	if err := st.RecordDeliveryAttempt(ctx, d, failed, false); err != nil {
 		t.Fatalf("RecordDeliveryAttempt: %v", err)
 	}
-	wantCode(t, ds.RecordDeliveryAttempt(ctx, d, failed, false), kyc.EConflict)
+	wantCode(t, st.RecordDeliveryAttempt(ctx, d, failed, false), kyc.EConflict)
 	ok := kyc.DeliveryAttempt{Attempt: 2, At: base.Add(3 * time.Minute), StatusCode: 204, Latency: 7 * time.Millisecond}
 	d.Status, d.NextAttemptAt = kyc.DeliverySucceeded, time.Time{}
-	if err := ds.RecordDeliveryAttempt(ctx, d, ok, false); err != nil {
+	if err := st.RecordDeliveryAttempt(ctx, d, ok, false); err != nil {
 		t.Fatalf("RecordDeliveryAttempt: %v", err)
 	}
 	got := deliveryOf(first)
@@ -248,7 +236,7 @@ func testDeliveryAttempts(t *testing.T, st kyc.Store) {
 		}
 	}
 	// A settled delivery is neither cancelled nor changed by a late record.
-	if err := ds.CancelDelivery(ctx, got.ID); err != nil || deliveryOf(first).Status != kyc.DeliverySucceeded {
+	if err := st.CancelDelivery(ctx, got.ID); err != nil || deliveryOf(first).Status != kyc.DeliverySucceeded {
 		t.Fatalf("CancelDelivery of a succeeded delivery: %v, %s", err, deliveryOf(first).Status)
 	}
 
@@ -256,10 +244,10 @@ func testDeliveryAttempts(t *testing.T, st kyc.Store) {
 	redelivered := appendEvent(t, st, tn.ID, kyc.EventUserCreated, uuid.NewString(), base.Add(2*time.Second))
 	gone := deliveryOf(second)
 	gone.Status = kyc.DeliveryCanceled
-	if err := ds.RecordDeliveryAttempt(ctx, gone, kyc.DeliveryAttempt{Attempt: 1, At: base, StatusCode: 410, Error: "receiver answered 410"}, true); err != nil {
+	if err := st.RecordDeliveryAttempt(ctx, gone, kyc.DeliveryAttempt{Attempt: 1, At: base, StatusCode: 410, Error: "receiver answered 410"}, true); err != nil {
 		t.Fatalf("RecordDeliveryAttempt(disable): %v", err)
 	}
-	if e, err := ws.GetWebhook(ctx, tn.ID, endpoint.ID); err != nil || e.Status != kyc.EndpointDisabled {
+	if e, err := st.GetWebhook(ctx, tn.ID, endpoint.ID); err != nil || e.Status != kyc.EndpointDisabled {
 		t.Fatalf("endpoint after 410 = %+v, %v", e, err)
 	}
 	if s := deliveryOf(second).Status; s != kyc.DeliveryCanceled {
@@ -268,29 +256,28 @@ func testDeliveryAttempts(t *testing.T, st kyc.Store) {
 	if s := deliveryOf(redelivered).Status; s != kyc.DeliveryCanceled {
 		t.Fatalf("another pending delivery of the disabled endpoint is %s", s)
 	}
-	if n, err := ws.Redeliver(ctx, tn.ID, first.ID); err != nil || n != 0 {
+	if n, err := kyc.NewWebhooks(st, nil, nil).Redeliver(ctx, tn.ID, first.ID); err != nil || n != 0 {
 		t.Fatalf("Redeliver to a disabled endpoint = %d, %v", n, err)
 	}
 }
 
 func testDeleteWebhookCancelsDeliveries(t *testing.T, st kyc.Store) {
 	ctx := t.Context()
-	ws, ds := webhookStores(t, st)
 	tn := newTenant(t, st)
-	endpoint := newEndpoint(t, ws, tn.ID, base)
+	endpoint := newEndpoint(t, st, tn.ID, base)
 	e := appendEvent(t, st, tn.ID, kyc.EventStatusChanged, uuid.NewString(), base)
-	if err := ws.DeleteWebhook(ctx, tn.ID, endpoint.ID); err != nil {
+	if err := st.DeleteWebhook(ctx, tn.ID, endpoint.ID); err != nil {
 		t.Fatal(err)
 	}
-	deliveries, err := ws.ListDeliveries(ctx, tn.ID, e.ID)
+	deliveries, err := st.ListDeliveries(ctx, tn.ID, e.ID)
 	if err != nil || len(deliveries) != 1 || deliveries[0].Status != kyc.DeliveryCanceled || deliveries[0].EndpointID != endpoint.ID {
 		t.Fatalf("deliveries after the delete = %+v, %v", deliveries, err)
 	}
-	d, gotEndpoint, _, err := ds.LoadDelivery(ctx, deliveries[0].ID)
+	d, gotEndpoint, _, err := st.LoadDelivery(ctx, deliveries[0].ID)
 	if err != nil || gotEndpoint != nil || d.Status != kyc.DeliveryCanceled {
 		t.Fatalf("LoadDelivery = %+v, %+v, %v; want no endpoint", d, gotEndpoint, err)
 	}
-	_, _, _, err = ds.LoadDelivery(ctx, uuid.NewString())
+	_, _, _, err = st.LoadDelivery(ctx, uuid.NewString())
 	wantCode(t, err, kyc.ENotFound)
 }
 
@@ -304,7 +291,6 @@ func eventIDs(events []*kyc.Event) []string {
 
 func testListEvents(t *testing.T, st kyc.Store) {
 	ctx := t.Context()
-	ws, _ := webhookStores(t, st)
 	tn, other := newTenant(t, st), newTenant(t, st)
 	alice, bob := uuid.NewString(), uuid.NewString()
 	var events []*kyc.Event
@@ -349,7 +335,7 @@ func testListEvents(t *testing.T, st kyc.Store) {
 			var got []string
 			f := tc.filter
 			for pages := 0; ; pages++ {
-				page, next, err := ws.ListEvents(ctx, tn.ID, f)
+				page, next, err := st.ListEvents(ctx, tn.ID, f)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -367,14 +353,14 @@ func testListEvents(t *testing.T, st kyc.Store) {
 			}
 		})
 	}
-	got, err := ws.GetEvent(ctx, tn.ID, events[0].ID)
+	got, err := st.GetEvent(ctx, tn.ID, events[0].ID)
 	if err != nil || got.ID != events[0].ID || got.Type != events[0].Type || got.UserID != events[0].UserID ||
 		!got.CreatedAt.Equal(events[0].CreatedAt) || !bytes.Equal(got.Payload, events[0].Payload) {
 		t.Fatalf("GetEvent = %+v, %v", got, err)
 	}
-	_, err = ws.GetEvent(ctx, other.ID, events[0].ID)
+	_, err = st.GetEvent(ctx, other.ID, events[0].ID)
 	wantCode(t, err, kyc.ENotFound)
-	_, _, err = ws.ListEvents(ctx, tn.ID, kyc.EventFilter{Cursor: "not a cursor!"})
+	_, _, err = st.ListEvents(ctx, tn.ID, kyc.EventFilter{Cursor: "not a cursor!"})
 	if e := wantCode(t, err, kyc.EInvalid); len(e.Fields) != 1 || e.Fields[0].Field != "cursor" {
 		t.Fatalf("invalid cursor: %+v", e)
 	}
@@ -382,33 +368,32 @@ func testListEvents(t *testing.T, st kyc.Store) {
 
 func testPruneEvents(t *testing.T, st kyc.Store) {
 	ctx := t.Context()
-	ws, ds := webhookStores(t, st)
 	tn := newTenant(t, st)
-	newEndpoint(t, ws, tn.ID, base)
+	newEndpoint(t, st, tn.ID, base)
 	old := appendEvent(t, st, tn.ID, kyc.EventUserCreated, uuid.NewString(), base.Add(-31*24*time.Hour))
 	recent := appendEvent(t, st, tn.ID, kyc.EventUserCreated, uuid.NewString(), base.Add(-29*24*time.Hour))
-	deliveries, err := ws.ListDeliveries(ctx, tn.ID, old.ID)
+	deliveries, err := st.ListDeliveries(ctx, tn.ID, old.ID)
 	if err != nil || len(deliveries) != 1 {
 		t.Fatalf("deliveries = %d, %v", len(deliveries), err)
 	}
 	d := deliveries[0]
 	d.Status = kyc.DeliveryExhausted
-	if err := ds.RecordDeliveryAttempt(ctx, d, kyc.DeliveryAttempt{Attempt: 1, At: old.CreatedAt, Error: "connection refused"}, false); err != nil {
+	if err := st.RecordDeliveryAttempt(ctx, d, kyc.DeliveryAttempt{Attempt: 1, At: old.CreatedAt, Error: "connection refused"}, false); err != nil {
 		t.Fatal(err)
 	}
 
-	n, err := ds.PruneEvents(ctx, base.Add(-30*24*time.Hour))
+	n, err := st.PruneEvents(ctx, base.Add(-30*24*time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("PruneEvents = %d, %v; want 1", n, err)
 	}
-	_, err = ws.GetEvent(ctx, tn.ID, old.ID)
+	_, err = st.GetEvent(ctx, tn.ID, old.ID)
 	wantCode(t, err, kyc.ENotFound)
-	_, _, _, err = ds.LoadDelivery(ctx, d.ID)
+	_, _, _, err = st.LoadDelivery(ctx, d.ID)
 	wantCode(t, err, kyc.ENotFound)
-	if _, err := ws.GetEvent(ctx, tn.ID, recent.ID); err != nil {
+	if _, err := st.GetEvent(ctx, tn.ID, recent.ID); err != nil {
 		t.Fatalf("a recent event was pruned: %v", err)
 	}
-	if n, err := ds.PruneEvents(ctx, base.Add(-30*24*time.Hour)); err != nil || n != 0 {
+	if n, err := st.PruneEvents(ctx, base.Add(-30*24*time.Hour)); err != nil || n != 0 {
 		t.Fatalf("PruneEvents again = %d, %v", n, err)
 	}
 }
@@ -417,10 +402,9 @@ func testPruneEvents(t *testing.T, st kyc.Store) {
 // anything the database holds.
 func testNoPlaintextWebhookSecrets(t *testing.T, st kyc.Store) {
 	in := inspector(t, st)
-	ws, _ := webhookStores(t, st)
 	tn := newTenant(t, st)
-	endpoint := newEndpoint(t, ws, tn.ID, base)
-	rotated, err := ws.RotateWebhookSecret(t.Context(), tn.ID, endpoint.ID, kyc.NewWebhookSecret(), base.Add(kyc.SecretOverlap))
+	endpoint := newEndpoint(t, st, tn.ID, base)
+	rotated, err := st.RotateWebhookSecret(t.Context(), tn.ID, endpoint.ID, kyc.NewWebhookSecret(), base.Add(kyc.SecretOverlap))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,5 @@
-// Package verify runs identity verification: the provider seam and the deterministic sandbox
-// provider, the durable job that asks the provider and records its decision, and the hosted
-// page where an end user completes verification through an embedded link.
+// Package verify runs automatic identity verification: the deterministic sandbox provider behind
+// the kyc.Provider seam, and the durable job that asks the provider and records its decision.
 package verify
 
 import (

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	clientwebhook "github.com/kiraapi/kira/client/webhook"
+	"github.com/kiraapi/kira/openapi/signature"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -67,7 +67,7 @@ func newRequest(ctx context.Context, endpoint *kyc.WebhookEndpoint, event *kyc.E
 	secrets := endpoint.SigningSecrets(now)
 	signatures := make([]string, len(secrets))
 	for i, secret := range secrets {
-		sig, err := clientwebhook.Sign(secret, event.ID, now, body)
+		sig, err := signature.Sign(secret, event.ID, now, body)
 		if err != nil {
 			return nil, fmt.Errorf("sign the delivery: %w", err)
 		}
@@ -79,10 +79,10 @@ func newRequest(ctx context.Context, endpoint *kyc.WebhookEndpoint, event *kyc.E
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", UserAgent)
-	req.Header.Set(clientwebhook.HeaderID, event.ID)
-	req.Header.Set(clientwebhook.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(clientwebhook.HeaderSignature, strings.Join(signatures, " "))
-	req.Header.Set(clientwebhook.HeaderSHA256, clientwebhook.SignaturesSHA256(secrets, body))
+	req.Header.Set(signature.HeaderID, event.ID)
+	req.Header.Set(signature.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(signature.HeaderSignature, strings.Join(signatures, " "))
+	req.Header.Set(signature.HeaderSHA256, signature.SHA256s(secrets, body))
 	return req, nil
 }
 

@@ -8,6 +8,10 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
@@ -27,6 +31,18 @@ type Worker struct {
 	Now      func() time.Time
 	// Logger receives a line per attempt, without payloads or URLs.
 	Logger *slog.Logger
+	// Metrics, when set, records each attempt and each finished delivery.
+	Metrics DeliveryObserver
+	// Tracer, when set, makes a span per attempt ("webhook send"), with ids only.
+	Tracer trace.Tracer
+}
+
+// DeliveryObserver records webhook deliveries (metrics.Metrics): each attempt's result (success,
+// failure, gone) and time, and each finished delivery's outcome (succeeded, exhausted, canceled)
+// and number of attempts.
+type DeliveryObserver interface {
+	ObserveAttempt(result string, elapsed time.Duration)
+	ObserveDelivery(outcome string, attempts int)
 }
 
 // Timeout lets an attempt run its course (DeliveryTimeout) and record it; it stays within
@@ -49,11 +65,15 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.DeliverWebhookArg
 		if err := w.Store.CancelDelivery(ctx, d.ID); err != nil {
 			return fmt.Errorf("deliver webhook: %w", err)
 		}
+		w.Logger.InfoContext(ctx, "webhook delivery canceled: the endpoint is disabled or deleted", "delivery_id", d.ID, "endpoint_id", d.EndpointID)
+		if w.Metrics != nil {
+			w.Metrics.ObserveDelivery(string(kyc.DeliveryCanceled), len(d.Attempts))
+		}
 		return nil
 	}
 
 	now := w.Now()
-	a, retryAfter := post(ctx, w.Client, endpoint, event, len(d.Attempts)+1, now)
+	a, retryAfter := w.send(ctx, d, endpoint, event, now)
 	if err := ctx.Err(); err != nil {
 		return err // stopping: the attempt is made again when the job runs next
 	}
@@ -77,10 +97,34 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.DeliverWebhookArg
 		return fmt.Errorf("deliver webhook: %w", err)
 	}
 	w.log(ctx, d, event, a, disable)
+	w.observe(d, a, disable)
 	if d.Status == kyc.DeliveryPending {
 		return river.JobSnooze(wait)
 	}
 	return nil
+}
+
+// send makes one attempt, in a span when w.Tracer is set. The span records the answer's status
+// code, not the error text, which can name the endpoint's address.
+func (w *Worker) send(ctx context.Context, d *kyc.Delivery, endpoint *kyc.WebhookEndpoint, event *kyc.Event, now time.Time) (kyc.DeliveryAttempt, time.Duration) {
+	attempt := len(d.Attempts) + 1
+	if w.Tracer == nil {
+		return post(ctx, w.Client, endpoint, event, attempt, now)
+	}
+	ctx, span := w.Tracer.Start(ctx, "webhook send", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("kira.delivery_id", d.ID), attribute.String("kira.endpoint_id", d.EndpointID),
+		attribute.String("kira.event_id", event.ID), attribute.String("kira.event_type", string(event.Type)),
+		attribute.Int("kira.attempt", attempt),
+	))
+	defer span.End()
+	a, retryAfter := post(ctx, w.Client, endpoint, event, attempt, now)
+	if a.StatusCode != 0 {
+		span.SetAttributes(semconv.HTTPResponseStatusCode(a.StatusCode))
+	}
+	if a.Error != "" {
+		span.SetStatus(codes.Error, "delivery attempt failed")
+	}
+	return a, retryAfter
 }
 
 func (w *Worker) log(ctx context.Context, d *kyc.Delivery, event *kyc.Event, a kyc.DeliveryAttempt, disabled bool) {
@@ -93,7 +137,27 @@ func (w *Worker) log(ctx context.Context, d *kyc.Delivery, event *kyc.Event, a k
 		w.Logger.InfoContext(ctx, "webhook delivered", attrs...)
 	case disabled:
 		w.Logger.WarnContext(ctx, "webhook endpoint answered 410 Gone: disabled", attrs...)
+	case d.Status == kyc.DeliveryExhausted:
+		w.Logger.WarnContext(ctx, "webhook delivery exhausted: no attempt left", append(attrs, "error", a.Error)...)
 	default:
 		w.Logger.WarnContext(ctx, "webhook delivery attempt failed", append(attrs, "error", a.Error, "next_attempt_at", d.NextAttemptAt)...)
+	}
+}
+
+// observe reports an attempt, and the delivery when it is finished, to w.Metrics.
+func (w *Worker) observe(d *kyc.Delivery, a kyc.DeliveryAttempt, disabled bool) {
+	if w.Metrics == nil {
+		return
+	}
+	result := "failure"
+	switch {
+	case a.Error == "":
+		result = "success"
+	case disabled:
+		result = "gone"
+	}
+	w.Metrics.ObserveAttempt(result, a.Latency)
+	if d.Status != kyc.DeliveryPending {
+		w.Metrics.ObserveDelivery(string(d.Status), a.Attempt)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"strings"
 
 	"github.com/google/uuid"
@@ -24,6 +25,9 @@ type command struct {
 	summary string
 	// setup registers the command's flags and returns what runs it.
 	setup func(fs *flag.FlagSet) runFunc
+	// noResult marks the commands that print no result (listen, mock, completion): --output does
+	// not apply to them.
+	noResult bool
 }
 
 func (c *command) synopsis() string {
@@ -39,7 +43,7 @@ func init() {
 	commands = append(commands, webhooksCommands...)
 	commands = append(commands, eventsCommands...)
 	commands = append(commands, sandboxCommands...)
-	commands = append(commands, listenCommand, triggerCommand, mockCommand)
+	commands = append(commands, listenCommand, triggerCommand, mockCommand, completionCommand)
 }
 
 const environmentHelp = `Environment:
@@ -54,7 +58,7 @@ Output is JSON unless --output table is given. Exit codes: 0 success, 1 other fa
 // topUsage lists the commands under prefix ("" for all).
 func topUsage(prefix string) string {
 	var b bytes.Buffer
-	b.WriteString("Usage: kira [--output json|table] <command> [arguments]\n\nCommands:\n")
+	b.WriteString("Usage: kira [--output json|table] <command> [arguments]\n       kira --version\n\nCommands:\n")
 	for _, c := range commands {
 		if prefix == "" || strings.HasPrefix(c.path, prefix+" ") {
 			fmt.Fprintf(&b, "  %s\n      %s\n", strings.TrimPrefix(c.synopsis(), "kira "), c.summary)
@@ -71,12 +75,18 @@ func (k *cli) dispatch(ctx context.Context, args []string) error {
 	global.SetOutput(io.Discard)
 	global.StringVar(&k.output, "output", k.output, "")
 	global.StringVar(&k.output, "o", k.output, "")
+	showVersion := global.Bool("version", false, "")
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(k.stdout, topUsage(""))
 			return err
 		}
 		return &usageError{msg: err.Error(), usage: topUsage("")}
+	}
+	global.Visit(func(f *flag.Flag) { k.outputSet = k.outputSet || f.Name == "output" || f.Name == "o" })
+	if *showVersion {
+		_, err := fmt.Fprintf(k.stdout, "kira %s\n", version())
+		return err
 	}
 	args = global.Args()
 	if len(args) == 0 {
@@ -113,8 +123,10 @@ func (k *cli) dispatch(ctx context.Context, args []string) error {
 func (k *cli) runCommand(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("kira "+c.path, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&k.output, "output", k.output, "`format` of the result: json or table (-o for short)")
-	fs.StringVar(&k.output, "o", k.output, "")
+	if !c.noResult {
+		fs.StringVar(&k.output, "output", k.output, "`format` of the result: json or table (-o for short)")
+		fs.StringVar(&k.output, "o", k.output, "")
+	}
 	run := c.setup(fs)
 	usage := func() string {
 		var b bytes.Buffer
@@ -132,12 +144,14 @@ func (k *cli) runCommand(ctx context.Context, c *command, args []string) error {
 		return &usageError{msg: err.Error(), usage: usage()}
 	case len(positional) != len(c.args):
 		return &usageError{msg: fmt.Sprintf("%s takes %d argument(s), got %d", c.path, len(c.args), len(positional)), usage: usage()}
+	case c.noResult && k.outputSet:
+		return &usageError{msg: fmt.Sprintf("--output does not apply to kira %s, which prints no result", c.path), usage: usage()}
 	case k.output != "json" && k.output != "table":
 		return &usageError{msg: fmt.Sprintf("--output must be json or table, not %q", k.output), usage: usage()}
 	}
 	err = run(ctx, k, positional)
 	var ue *usageError
-	if errors.As(err, &ue) && ue.usage == "" {
+	if errors.As(err, &ue) && ue.help && ue.usage == "" {
 		ue.usage = usage()
 	}
 	return err
@@ -190,7 +204,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // required fails when a required flag is empty.
 func required(name, value string) error {
 	if value == "" {
-		return &usageError{msg: "--" + name + " is required"}
+		return &usageError{msg: "--" + name + " is required", help: true}
 	}
 	return nil
 }
@@ -202,6 +216,22 @@ func parseID(kind, s string) (uuid.UUID, error) {
 		return uuid.UUID{}, &usageError{msg: "the " + kind + " id must be a UUID"}
 	}
 	return id, nil
+}
+
+// version is the module version kira was built from ("(devel)" for a build from a checkout), with
+// its commit when the build recorded one.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
 }
 
 // unexpected is a 2xx answer the spec does not describe.

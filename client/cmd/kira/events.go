@@ -37,7 +37,7 @@ var eventsCommands = []*command{
 		path: "events list", flags: "[--type T] [--user-id U] [--limit N]",
 		summary: "List events, newest first, across pages.",
 		setup: func(fs *flag.FlagSet) runFunc {
-			typ := fs.String("type", "", "only events of this `type` (user.created, user.verification.accepted, ...)")
+			typ := enumFlag(fs, "type", "only events of this `type`", eventTypes)
 			user := fs.String("user-id", "", "only events about this `user`")
 			limit := fs.Int("limit", 100, "show at most `N` events (0: all)")
 			return func(ctx context.Context, k *cli, _ []string) error {
@@ -45,7 +45,7 @@ var eventsCommands = []*command{
 				if err != nil {
 					return err
 				}
-				events := c.Events.List(ctx, client.EventListParams{Type: apitypes.EventType(*typ), UserID: *user, PageSize: pageSizeFor(*limit)})
+				events := c.Events.List(ctx, client.EventListParams{Type: *typ, UserID: *user, PageSize: pageSizeFor(*limit)})
 				return printList(k, events, *limit, eventHeader, eventRow)
 			}
 		},

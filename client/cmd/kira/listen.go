@@ -25,7 +25,8 @@ import (
 
 var listenCommand = &command{
 	path: "listen", flags: "--forward-to URL [--events a,b] [--interval D]",
-	summary: "Forward new events to a local receiver, signed like real deliveries.",
+	summary:  "Forward new events to a local receiver, signed like real deliveries.",
+	noResult: true,
 	setup: func(fs *flag.FlagSet) runFunc {
 		forwardTo := fs.String("forward-to", "", "the receiver's `URL`, e.g. http://127.0.0.1:3000/hook")
 		events := fs.String("events", "", "comma-separated event `types` to forward (default: all)")
@@ -40,6 +41,10 @@ var listenCommand = &command{
 			if *interval <= 0 {
 				return &usageError{msg: "--interval must be positive"}
 			}
+			types, err := parseEventTypes("events", *events)
+			if err != nil {
+				return err
+			}
 			c, err := k.newClient()
 			if err != nil {
 				return err
@@ -48,13 +53,10 @@ var listenCommand = &command{
 				k: k, events: c.Events, forwardTo: *forwardTo, secret: listenSecret(k.getenv("KIRA_API_KEY")),
 				http: &http.Client{Timeout: 10 * time.Second}, now: time.Now, seen: map[uuid.UUID]time.Time{},
 			}
-			if types := splitList(*events); len(types) > 0 {
+			if types != nil {
 				l.types = map[apitypes.EventType]bool{}
 				for _, t := range types {
-					if !apitypes.EventType(t).Valid() {
-						return &usageError{msg: fmt.Sprintf("unknown event type %q in --events", t)}
-					}
-					l.types[apitypes.EventType(t)] = true
+					l.types[t] = true
 				}
 			}
 			return l.run(ctx, *interval)

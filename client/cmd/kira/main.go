@@ -49,14 +49,19 @@ type cli struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
-	// output is "json" or "table".
-	output string
+	// output is "json" or "table"; outputSet tells whether --output was given.
+	output    string
+	outputSet bool
 }
 
-// usageError is a command line that cannot be run; usage says how to run it.
+// usageError is a command line that cannot be run. usage, when set, says how to run it: it is
+// printed for a malformed command line (unknown command or flag, wrong arguments, a missing
+// required flag: help is set), not for a missing file or missing credentials, which are one line.
 type usageError struct {
 	msg   string
 	usage string
+	// help asks for the command's usage to be printed after msg.
+	help bool
 }
 
 func (e *usageError) Error() string { return e.msg }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/kiraapi/kira/client"
 	"github.com/kiraapi/kira/client/webhook"
 	"github.com/kiraapi/kira/gen/apitypes"
+	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/app"
 	"github.com/kiraapi/kira/server/auth"
 	"github.com/kiraapi/kira/server/secret"
@@ -36,7 +38,8 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the scripts of testdata/script, each against a sandbox of its own served
 // in-process on SQLite (verification decides at once), with KIRA_BASE_URL and a tenant's
-// credentials in the environment, and a receiver of forwarded events at $RECEIVER_URL.
+// credentials in the environment, a receiver of forwarded events at $RECEIVER_URL, and the shipped
+// example files in $EXAMPLES.
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	testscript.Run(t, testscript.Params{
@@ -96,11 +99,25 @@ func setupSandbox(env *testscript.Env) error {
 	env.Setenv("KIRA_CLIENT_ID", creds.ClientID)
 	env.Setenv("KIRA_PASSWORD", creds.Password)
 	env.Setenv("RECEIVER_URL", hooks.URL+"/hook")
+	examples, err := filepath.Abs("examples")
+	if err != nil {
+		return err
+	}
+	env.Setenv("EXAMPLES", examples)
 	port, err := freePort()
 	if err != nil {
 		return err
 	}
 	env.Setenv("MOCK_PORT", strconv.Itoa(port))
+	doc, err := openapi.Load()
+	if err != nil {
+		return err
+	}
+	operations := 0
+	for _, item := range doc.Paths.Map() {
+		operations += len(item.Operations())
+	}
+	env.Setenv("SPEC_OPERATIONS", strconv.Itoa(operations))
 	env.Values[receiverKey{}] = rcv
 	env.Values[pollsKey{}] = polls
 	return nil

@@ -15,7 +15,8 @@ import (
 
 var mockCommand = &command{
 	path: "mock", flags: "[--port N]",
-	summary: "Serve every operation of the API from the spec's examples, validating requests (no database).",
+	summary:  "Serve every operation of the API from the spec's examples, validating requests (no database).",
+	noResult: true,
 	setup: func(fs *flag.FlagSet) runFunc {
 		port := fs.Int("port", 4010, "the `port` to listen on, on 127.0.0.1")
 		return func(ctx context.Context, k *cli, _ []string) error {

@@ -51,51 +51,40 @@ func writeRow(tw *tabwriter.Writer, cols []string) {
 	fmt.Fprintln(tw, strings.Join(cells, "\t"))
 }
 
-// printList writes up to limit items (0: all) as they arrive: a JSON array, or a table. An error
-// ends the list (a JSON array stays well-formed) and is returned.
+// printList writes up to limit items (0: all): a JSON array, or a table. It writes nothing when
+// an error ends the list: the error is returned, and stdout stays empty.
 func printList[T any](k *cli, items iter.Seq2[T, error], limit int, header []string, row func(T) []string) error {
+	var out bytes.Buffer
 	var tw *tabwriter.Writer
 	if k.output == "table" {
-		tw = newTable(k.stdout)
+		tw = newTable(&out)
 		writeRow(tw, header)
 	}
-	n := 0
-	var failed error
+	var list []T
 	for item, err := range items {
 		if err != nil {
-			failed = err
-			break
+			return err
 		}
 		if tw != nil {
 			writeRow(tw, row(item))
-		} else {
-			raw, err := json.MarshalIndent(item, "  ", "  ")
-			if err != nil {
-				failed = fmt.Errorf("encode the result: %w", err)
-				break
-			}
-			sep := ",\n  "
-			if n == 0 {
-				sep = "[\n  "
-			}
-			fmt.Fprintf(k.stdout, "%s%s", sep, raw)
 		}
-		n++
-		if limit > 0 && n >= limit {
+		list = append(list, item)
+		if limit > 0 && len(list) >= limit {
 			break
 		}
 	}
-	switch {
-	case tw != nil:
-		if err := tw.Flush(); err != nil && failed == nil {
-			failed = err
+	if tw != nil {
+		if err := tw.Flush(); err != nil {
+			return err
 		}
-	case n == 0:
-		fmt.Fprintln(k.stdout, "[]")
-	default:
-		fmt.Fprintln(k.stdout, "\n]")
+		_, err := k.stdout.Write(out.Bytes())
+		return err
 	}
-	return failed
+	if list == nil {
+		list = []T{}
+	}
+	k.printJSON(k.stdout, list)
+	return nil
 }
 
 // values iterates over a slice as a list that cannot fail.

@@ -76,8 +76,8 @@ var usersCommands = []*command{
 		path: "users list", flags: "[--status S] [--type T] [--email E] [--limit N]",
 		summary: "List users, newest first, across pages.",
 		setup: func(fs *flag.FlagSet) runFunc {
-			status := fs.String("status", "", "only users with this `status` (CREATED, VERIFYING, REVIEW, VERIFIED, REJECTED)")
-			typ := fs.String("type", "", "only users of this `type` (individual, business)")
+			status := enumFlag(fs, "status", "only users with this `status`", userStatuses)
+			typ := enumFlag(fs, "type", "only users of this `type`", userTypes)
 			email := fs.String("email", "", "only users with this `email` (exact, case-insensitive)")
 			limit := fs.Int("limit", 100, "show at most `N` users (0: all)")
 			return func(ctx context.Context, k *cli, _ []string) error {
@@ -86,7 +86,7 @@ var usersCommands = []*command{
 					return err
 				}
 				users := c.Users.List(ctx, client.UserListParams{
-					Status: apitypes.UserStatus(*status), Type: apitypes.UserType(*typ), Email: *email, PageSize: pageSizeFor(*limit),
+					Status: *status, Type: *typ, Email: *email, PageSize: pageSizeFor(*limit),
 				})
 				return printList(k, users, *limit, userHeader, userRow)
 			}

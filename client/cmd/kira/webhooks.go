@@ -62,17 +62,17 @@ var webhooksCommands = []*command{
 			events := fs.String("events", "", "comma-separated event `types` to deliver (default: all)")
 			description := fs.String("description", "", "a `description` for you")
 			return func(ctx context.Context, k *cli, args []string) error {
+				types, err := parseEventTypes("events", *events)
+				if err != nil {
+					return err
+				}
 				c, err := k.newClient()
 				if err != nil {
 					return err
 				}
 				req := apitypes.WebhookEndpointCreateRequest{Url: args[0]}
-				if types := splitList(*events); len(types) > 0 {
-					list := make([]apitypes.EventType, len(types))
-					for i, t := range types {
-						list[i] = apitypes.EventType(t)
-					}
-					req.Events = &list
+				if types != nil {
+					req.Events = &types
 				}
 				if *description != "" {
 					req.Description = description

@@ -56,19 +56,8 @@ func (k *kirads) start() *process {
 	t.Helper()
 	c := startChild(t, k.env)
 	p := &process{child: c, srv: apitest.Remote(t, "http://"+c.addr)}
-	resp, raw := p.srv.Do(t, "POST", "/auth", http.Header{"X-Api-Key": {k.apiKey}}, k.login)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("login: %d %s", resp.StatusCode, raw)
-	}
-	var token struct {
-		Data struct {
-			AccessToken string `json:"access_token"`
-		}
-	}
-	if err := json.Unmarshal(raw, &token); err != nil {
-		t.Fatal(err)
-	}
-	p.header = http.Header{"Authorization": {"Bearer " + token.Data.AccessToken}, "X-Api-Key": {k.apiKey}, "Content-Type": {"application/json"}}
+	p.header = p.srv.Login(t, k.apiKey, k.login["client_id"], k.login["password"])
+	p.header.Set("Content-Type", "application/json")
 	return p
 }
 

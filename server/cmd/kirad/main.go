@@ -5,7 +5,11 @@
 //
 // Configuration comes from the environment (see server/config): KIRA_ADDR, KIRA_DATABASE_URL,
 // KIRA_MODE, KIRA_ENCRYPTION_KEY, KIRA_API_KEY/KIRA_CLIENT_ID/KIRA_PASSWORD, KIRA_RATE_LIMIT,
-// KIRA_EVENT_RETENTION.
+// KIRA_EVENT_RETENTION, KIRA_METRICS_ADDR, KIRA_LOG_FORMAT, KIRA_LOG_LEVEL; tracing from the
+// standard OTEL_EXPORTER_OTLP_* variables (see server/tracing).
+//
+// Serving checks the configuration, then takes its ports, then opens (and migrates) the
+// database: a mistyped address or a busy port fails before anything else happens.
 package main
 
 import (
@@ -31,6 +35,7 @@ import (
 	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
+	"github.com/kiraapi/kira/server/tracing"
 )
 
 func main() {
@@ -42,22 +47,37 @@ func main() {
 	}
 }
 
+// listeners is what serving has bound: the API's address, and the metrics' when
+// KIRA_METRICS_ADDR is set (nil otherwise).
+type listeners struct {
+	api, metrics net.Addr
+}
+
 // run carries out one command. Serving lasts until ctx is done; onListen, when set, learns the
-// bound address (tests bind 127.0.0.1:0).
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, onListen func(net.Addr)) error {
-	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+// bound addresses (tests bind 127.0.0.1:0).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, onListen func(listeners)) error {
 	cfg, err := config.FromEnv(getenv)
 	if err != nil {
 		return err
 	}
+	logger := newLogger(cfg, stderr)
 	switch {
 	case len(args) == 0:
-		return serve(ctx, cfg, logger, stdout, onListen)
+		return serve(ctx, cfg, getenv, logger, stdout, onListen)
 	case len(args) >= 2 && args[0] == "tenants" && args[1] == "create":
 		return createTenant(ctx, cfg, logger, args[2:], stdout)
 	default:
 		return fmt.Errorf("unknown command %q (commands: none to serve, \"tenants create --name NAME [--json]\")", args)
 	}
+}
+
+// newLogger logs to w in cfg's format, from cfg's level up.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == config.LogText {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
 // database is the opened store and the keys that protect it.
@@ -91,7 +111,7 @@ func loadKeyring(cfg config.Config, logger *slog.Logger) (*secret.Keyring, error
 		}
 	case cfg.Mode == config.Sandbox:
 		dir := "."
-		if p := cfg.SQLitePath(); p != "" {
+		if p, err := store.SQLitePath(cfg.DatabaseURL); err == nil {
 			dir = filepath.Dir(p)
 		}
 		path := filepath.Join(dir, "kira.key")
@@ -109,8 +129,38 @@ func loadKeyring(cfg config.Config, logger *slog.Logger) (*secret.Keyring, error
 	return secret.NewKeyring(key)
 }
 
-func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, onListen func(net.Addr)) error {
+func serve(ctx context.Context, cfg config.Config, getenv func(string) string, logger *slog.Logger, stdout io.Writer, onListen func(listeners)) error {
 	logger.Info("starting kirad", "config", cfg)
+	apiLn, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on KIRA_ADDR: %w", err)
+	}
+	defer apiLn.Close()
+	bound := listeners{api: apiLn.Addr()}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("listen on KIRA_METRICS_ADDR: %w", err)
+		}
+		defer metricsLn.Close()
+		bound.metrics = metricsLn.Addr()
+	}
+
+	tp, stopTracing, err := tracing.FromEnv(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(stopCtx); err != nil {
+			logger.Warn("flush traces", "error", err)
+		}
+	}()
+	if tracing.Enabled(getenv) {
+		logger.Info("exporting traces over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)")
+	}
+
 	db, err := open(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -119,6 +169,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 
 	if cfg.Mode == config.Production {
 		logger.Warn("no KYC/KYB vendor is configured: the built-in sandbox provider decides verifications")
+		if metricsLn == nil {
+			logger.Warn("GET /metrics is served on KIRA_ADDR, without credentials; set KIRA_METRICS_ADDR to serve it on a private address")
+		}
 	}
 	svc, err := app.New(app.Options{
 		Store:             db.store,
@@ -133,11 +186,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		UserRetention:     kyc.Retention{Created: cfg.RetentionCreated, Rejected: cfg.RetentionRejected},
 		CORSOrigins:       cfg.CORSOrigins,
 		FrameAncestors:    cfg.FrameAncestors,
+		MetricsElsewhere:  metricsLn != nil,
+		TracerProvider:    tp,
 	})
 	if err != nil {
 		return err
 	}
-	if err := provision(ctx, cfg, svc.Auth, stdout); err != nil {
+	if err := provision(ctx, cfg, svc.Auth, "http://"+config.Reachable(bound.api.String()), stdout); err != nil {
 		return err
 	}
 	if err := svc.Start(ctx); err != nil {
@@ -150,22 +205,28 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 			logger.Warn("stop background work", "error", err)
 		}
 	}()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+
+	servers := []*http.Server{newServer(svc.Handler, logger)}
+	lns := []net.Listener{httpapi.Listen(apiLn)}
+	if metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", svc.Metrics.Handler())
+		servers = append(servers, newServer(mux, logger))
+		lns = append(lns, metricsLn)
 	}
-	srv := &http.Server{
-		Handler:  svc.Handler,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(lns[i]) }()
 	}
-	httpapi.ConfigureServer(srv)
-	logger.Info("listening", "addr", ln.Addr().String())
+	if bound.metrics != nil {
+		logger.Info("listening", "addr", bound.api.String(), "metrics_addr", bound.metrics.String())
+	} else {
+		logger.Info("listening", "addr", bound.api.String())
+	}
 	if onListen != nil {
-		onListen(ln.Addr())
+		onListen(bound)
 	}
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(httpapi.Listen(ln)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -173,19 +234,31 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	for range servers {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	logger.Info("stopped")
 	return nil
 }
 
+// newServer serves h with the API's limits and timeouts.
+func newServer(h http.Handler, logger *slog.Logger) *http.Server {
+	srv := &http.Server{Handler: h, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	httpapi.ConfigureServer(srv)
+	return srv
+}
+
 // provision makes sure a tenant can call the API at once: the one configured in the environment,
-// or, in sandbox mode, a development tenant whose credentials are printed on every start.
-func provision(ctx context.Context, cfg config.Config, a *auth.Service, stdout io.Writer) error {
+// or, in sandbox mode, a development tenant whose credentials are printed on every start, with the
+// API's baseURL for the kira command line.
+func provision(ctx context.Context, cfg config.Config, a *auth.Service, baseURL string, stdout io.Writer) error {
 	if cfg.APIKey != "" {
 		_, err := a.Provision(ctx, "default", auth.Credentials{APIKey: cfg.APIKey, ClientID: cfg.ClientID, Password: cfg.Password})
 		return err
@@ -198,10 +271,12 @@ func provision(ctx context.Context, cfg config.Config, a *auth.Service, stdout i
 		return err
 	}
 	fmt.Fprintf(stdout, `Sandbox tenant (sandbox mode only; set KIRA_API_KEY, KIRA_CLIENT_ID and KIRA_PASSWORD to use your own):
+  export KIRA_BASE_URL=%s
   export KIRA_API_KEY=%s
   export KIRA_CLIENT_ID=%s
   export KIRA_PASSWORD=%s
-`, creds.APIKey, creds.ClientID, creds.Password)
+API reference: %s/docs
+`, baseURL, creds.APIKey, creds.ClientID, creds.Password, baseURL)
 	return nil
 }
 

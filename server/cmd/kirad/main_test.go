@@ -19,7 +19,7 @@ func TestRunServesAndStops(t *testing.T) {
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, io.Discard, func(a net.Addr) { addrc <- a })
+		done <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, io.Discard, func(l listeners) { addrc <- l.api })
 	}()
 	var addr net.Addr
 	select {
@@ -77,7 +77,7 @@ func TestTenantsCreate(t *testing.T) {
 	env["KIRA_ADDR"] = "127.0.0.1:0"
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, getenv, io.Discard, io.Discard, func(a net.Addr) { addrc <- a }) }()
+	go func() { done <- run(ctx, nil, getenv, io.Discard, io.Discard, func(l listeners) { addrc <- l.api }) }()
 	addr := <-addrc
 	body := strings.NewReader(`{"client_id":"` + creds.ClientID + `","password":"` + creds.Password + `"}`)
 	req, _ := http.NewRequest("POST", "http://"+addr.String()+"/auth", body)

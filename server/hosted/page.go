@@ -1,7 +1,11 @@
-package verify
+// Package hosted serves the hosted verification pages of embedded links: the page where an end
+// user completes what automatic verification still needs (the form, derived from the user field
+// table, and its country list), and the signed links to it.
+package hosted
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -29,11 +33,17 @@ var (
 // maxFormBytes bounds a form post.
 const maxFormBytes = 64 << 10
 
+// Sessions is what the page needs of the user use cases: kyc.Service, or a fake in tests.
+type Sessions interface {
+	OpenSession(ctx context.Context, id string) (*kyc.Session, *kyc.User, error)
+	SubmitSession(ctx context.Context, id string, p kyc.Patch) (*kyc.Session, *kyc.User, error)
+}
+
 // Page serves the hosted verification pages. It works without JavaScript: the form posts back to
 // the page, which shows errors next to their fields or sends the browser on to the session's
 // redirect_uri with user_id, session_id and status in the query.
 type Page struct {
-	Users  *kyc.Service
+	Users  Sessions
 	Links  Links
 	Spec   *openapi3.T
 	Logger *slog.Logger

@@ -1,14 +1,11 @@
-package verify
+package hosted
 
 import (
 	"crypto/subtle"
 	"net/url"
-)
 
-// KeyHasher hashes values with a secret key (secret.Keyring).
-type KeyHasher interface {
-	Hash(purpose, value string) string
-}
+	"github.com/kiraapi/kira/server/kyc"
+)
 
 // Links makes and checks the links of hosted verification pages. A link carries the session id and
 // a token derived from it with the server's key: it cannot be guessed, needs no storage, and a
@@ -16,7 +13,7 @@ type KeyHasher interface {
 type Links struct {
 	// BaseURL is the server's public URL (KIRA_PUBLIC_URL).
 	BaseURL string
-	Hasher  KeyHasher
+	Hasher  kyc.KeyHasher
 }
 
 const linkPurpose = "verification-link"

@@ -1,4 +1,4 @@
-package verify
+package hosted
 
 // countryNames are the ISO 3166-1 alpha-3 codes the spec accepts, with their English short names,
 // for the hosted page's country lists. A test keeps them equal to the spec's CountryCode enum.

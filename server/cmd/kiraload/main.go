@@ -1,0 +1,379 @@
+// Command kiraload measures kirad beside a bare Echo handler on the same machine, side by side in
+// one run, and prints each scenario's throughput and latency and its share of the bare handler's
+// throughput.
+//
+//	kiraload -kirad PATH [-db URL] [-conns 16] [-for 3s] [-rounds 3]
+//
+// It starts two servers on 127.0.0.1, each a process of its own: the bare handler (this program,
+// re-run with -bare), which answers every request with a fixed 600-byte JSON user, and kirad
+// (sandbox mode, no rate limit, verification decided at once), on a fresh SQLite file or on the
+// PostgreSQL database -db names. Then, for several rounds, it runs each scenario against the bare
+// handler and against kirad in turn, with -conns closed-loop clients for -for each:
+//
+//   - GET: GET /v1/users/{id} of one user;
+//   - PUT: PUT /v1/users/{id}, a contact change each time (no verification);
+//   - POST minimal: POST /v1/users of a user automatic verification cannot start for;
+//   - POST complete: POST /v1/users of a complete user, which queues its verification.
+//
+// The table gives, per scenario, the median over the rounds of the requests per second and of the
+// p50 and p99 latencies (ms), the bare handler's median requests per second, and the ratio of
+// the two. Everything runs on loopback and stops by itself.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+func main() {
+	bare := flag.Bool("bare", false, "serve the bare handler on 127.0.0.1:0 and print its address (used by kiraload itself)")
+	kirad := flag.String("kirad", "", "the kirad binary to measure (required)")
+	db := flag.String("db", "", "a postgres:// URL to run kirad on; empty: a fresh SQLite file")
+	conns := flag.Int("conns", 16, "concurrent clients")
+	each := flag.Duration("for", 3*time.Second, "how long each scenario runs per round")
+	rounds := flag.Int("rounds", 3, "rounds of every scenario")
+	flag.Parse()
+	if *bare {
+		if err := serveBare(); err != nil {
+			fmt.Fprintln(os.Stderr, "kiraload:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *kirad == "" || *conns < 1 || *rounds < 1 || *each <= 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := run(*kirad, *db, *conns, *each, *rounds); err != nil {
+		fmt.Fprintln(os.Stderr, "kiraload:", err)
+		os.Exit(1)
+	}
+}
+
+// user is the bare handler's answer: a user as kirad returns one, about 600 bytes.
+var user = []byte(`{"id":"e9610a11-d514-4587-85dc-e18e2b461e55","type":"individual","status":"VERIFIED",` +
+	`"email":"john.doe@example.com","first_name":"John","last_name":"Doe","birth_date":"1990-01-15",` +
+	`"ssn_last4":"6789","document_type":"passport","document_number_last4":"4567","document_country":"USA",` +
+	`"address_street":"123 Main St","address_city":"San Francisco","address_state":"CA","address_zip_code":"94105",` +
+	`"address_country":"USA","metadata":{},"verification_triggered":true,"verification_attempts":1,` +
+	`"missing_fields":[],"created_at":"2026-11-25T20:01:34.249Z","updated_at":"2026-11-25T20:01:36.412Z"}`)
+
+const (
+	minimalUser  = `{"type":"individual","email":"u%d@example.com","phone":"+14155550123","first_name":"Jane","last_name":"Doe"}`
+	completeUser = `{"type":"individual","email":"u%d@example.com","first_name":"John","last_name":"Doe","birth_date":"1990-01-15",` +
+		`"ssn":"123-45-6789","document_type":"passport","document_number":"AB1234567","document_country":"USA",` +
+		`"address_street":"123 Main St","address_city":"San Francisco","address_state":"CA","address_zip_code":"94105","address_country":"USA"}`
+)
+
+// scenario is one kind of request, made by clients in a closed loop.
+type scenario struct {
+	name string
+	// request makes the i-th request of the scenario to base.
+	request func(base string, i int64) (*http.Request, error)
+	// want is the status a kirad answer must have.
+	want int
+}
+
+// server is a running server process and what authenticates against it.
+type server struct {
+	base   string
+	header http.Header
+	cmd    *exec.Cmd
+}
+
+func run(kirad, db string, conns int, each time.Duration, rounds int) error {
+	dir, err := os.MkdirTemp("", "kiraload-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	bare, err := start(exec.Command(self, "-bare"), "")
+	if err != nil {
+		return fmt.Errorf("start the bare handler: %w", err)
+	}
+	defer stop(bare)
+	k, err := startKirad(kirad, db, dir)
+	if err != nil {
+		return err
+	}
+	defer stop(k)
+
+	userID, err := seedUser(k)
+	if err != nil {
+		return err
+	}
+	var n atomic.Int64
+	post := func(format string) func(string, int64) (*http.Request, error) {
+		return func(base string, i int64) (*http.Request, error) {
+			key := fmt.Sprintf("load-%d-%d", time.Now().UnixNano(), n.Add(1))
+			req, err := http.NewRequest("POST", base+"/v1/users", strings.NewReader(fmt.Sprintf(format, n.Load())))
+			if err == nil {
+				req.Header.Set("Idempotency-Key", key)
+			}
+			return req, err
+		}
+	}
+	scenarios := []scenario{
+		{"GET", func(base string, _ int64) (*http.Request, error) {
+			return http.NewRequest("GET", base+"/v1/users/"+userID, nil)
+		}, http.StatusOK},
+		{"PUT", func(base string, i int64) (*http.Request, error) {
+			return http.NewRequest("PUT", base+"/v1/users/"+userID, strings.NewReader(fmt.Sprintf(`{"phone":"+1415555%04d"}`, i%10000)))
+		}, http.StatusOK},
+		{"POST minimal", post(minimalUser), http.StatusCreated},
+		{"POST complete", post(completeUser), http.StatusCreated},
+	}
+	type result struct{ rps, p50, p99 []float64 }
+	kiradResults := make([]result, len(scenarios))
+	bareRPS := make([][]float64, len(scenarios))
+	for round := range rounds {
+		for i, sc := range scenarios {
+			r, err := load(bare, sc, conns, each, 0)
+			if err != nil {
+				return fmt.Errorf("bare handler, %s: %w", sc.name, err)
+			}
+			bareRPS[i] = append(bareRPS[i], r.rps)
+			r, err = load(k, sc, conns, each, sc.want)
+			if err != nil {
+				return fmt.Errorf("kirad, %s: %w", sc.name, err)
+			}
+			kiradResults[i].rps = append(kiradResults[i].rps, r.rps)
+			kiradResults[i].p50 = append(kiradResults[i].p50, r.p50)
+			kiradResults[i].p99 = append(kiradResults[i].p99, r.p99)
+			fmt.Fprintf(os.Stderr, "round %d, %s: kirad %.0f req/s, bare %.0f req/s\n", round+1, sc.name, r.rps, bareRPS[i][round])
+		}
+	}
+	backend := "SQLite"
+	if db != "" {
+		backend = "PostgreSQL"
+	}
+	fmt.Printf("kirad on %s, %d connections, %d rounds of %s (medians)\n", backend, conns, rounds, each)
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "scenario\treq/s\tp50 ms\tp99 ms\tbare req/s\tshare of bare\t")
+	for i, sc := range scenarios {
+		rps, b := median(kiradResults[i].rps), median(bareRPS[i])
+		fmt.Fprintf(w, "%s\t%.0f\t%.1f\t%.1f\t%.0f\t%.1f%%\t\n", sc.name, rps, median(kiradResults[i].p50), median(kiradResults[i].p99), b, 100*rps/b)
+	}
+	return w.Flush()
+}
+
+// measured is one run of a scenario: requests per second and latency percentiles in ms.
+type measured struct{ rps, p50, p99 float64 }
+
+// load runs sc against s with conns closed-loop clients for d. A non-zero want is the status every
+// answer must have.
+func load(s *server, sc scenario, conns int, d time.Duration, want int) (measured, error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
+	defer client.CloseIdleConnections()
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		firstErr  error
+		i         atomic.Int64
+	)
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				req, err := sc.request(s.base, i.Add(1))
+				if err == nil {
+					req.Header = merge(req.Header, s.header)
+					start := time.Now()
+					var resp *http.Response
+					if resp, err = client.Do(req); err == nil {
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						mine = append(mine, time.Since(start))
+						if want != 0 && resp.StatusCode != want {
+							err = fmt.Errorf("answered %d, want %d", resp.StatusCode, want)
+						}
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					firstErr = cmpOr(firstErr, err)
+					mu.Unlock()
+					return
+				}
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return measured{}, firstErr
+	}
+	slices.Sort(latencies)
+	pct := func(p float64) float64 {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
+	}
+	return measured{rps: float64(len(latencies)) / d.Seconds(), p50: pct(0.5), p99: pct(0.99)}, nil
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func merge(h, extra http.Header) http.Header {
+	for k, v := range extra {
+		h[k] = v
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	return h
+}
+
+func median(v []float64) float64 {
+	s := slices.Sorted(slices.Values(v))
+	return s[len(s)/2]
+}
+
+// serveBare serves the bare handler and prints its address on stdout.
+func serveBare() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Println(ln.Addr().String())
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Any("/*", func(c echo.Context) error { return c.JSONBlob(http.StatusOK, user) })
+	return http.Serve(ln, e)
+}
+
+// startKirad starts kirad in sandbox mode on db (or a SQLite file in dir) with a tenant of its
+// own, and logs in.
+func startKirad(path, db, dir string) (*server, error) {
+	if db == "" {
+		db = "sqlite:" + filepath.Join(dir, "kira.db")
+	}
+	creds := map[string]string{"client_id": "kiraload", "password": "kiraload-password"}
+	apiKey := "kira_sk_kiraload_0123456789abcdef"
+	cmd := exec.Command(path)
+	cmd.Env = append(os.Environ(), "KIRA_ADDR=127.0.0.1:0", "KIRA_DATABASE_URL="+db, "KIRA_MODE=sandbox",
+		"KIRA_RATE_LIMIT=0", "KIRA_SANDBOX_DELAY=0", "KIRA_LOG_LEVEL=warn",
+		"KIRA_API_KEY="+apiKey, "KIRA_CLIENT_ID="+creds["client_id"], "KIRA_PASSWORD="+creds["password"])
+	cmd.Dir = dir
+	s, err := start(cmd, "listening")
+	if err != nil {
+		return nil, fmt.Errorf("start kirad: %w", err)
+	}
+	body, _ := json.Marshal(creds)
+	req, _ := http.NewRequest("POST", s.base+"/auth", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Api-Key", apiKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		stop(s)
+		return nil, fmt.Errorf("log in to kirad: %w", err)
+	}
+	defer resp.Body.Close()
+	var token struct {
+		Data struct {
+			AccessToken string `json:"access_token"`
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&token); err != nil || token.Data.AccessToken == "" {
+		stop(s)
+		return nil, fmt.Errorf("log in to kirad: %d %v", resp.StatusCode, err)
+	}
+	s.header = http.Header{"Authorization": {"Bearer " + token.Data.AccessToken}, "X-Api-Key": {apiKey}}
+	return s, nil
+}
+
+// start starts cmd and waits for its address: the first line of its stdout for the bare handler,
+// or, when logLine is set, the "addr" of kirad's JSON log line with that message on stderr.
+func start(cmd *exec.Cmd, logLine string) (*server, error) {
+	var out io.ReadCloser
+	var err error
+	if logLine == "" {
+		out, err = cmd.StdoutPipe()
+	} else {
+		out, err = cmd.StderrPipe()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if logLine == "" {
+				addr <- sc.Text()
+				continue
+			}
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == logLine {
+				addr <- line.Addr
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		s.base = "http://" + a
+		return s, nil
+	case <-time.After(30 * time.Second):
+		stop(s)
+		return nil, errors.New("no address within 30 s")
+	}
+}
+
+func stop(s *server) {
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+}
+
+// seedUser creates the user that GET and PUT work on.
+func seedUser(s *server) (string, error) {
+	req, _ := http.NewRequestWithContext(context.Background(), "POST", s.base+"/v1/users", strings.NewReader(fmt.Sprintf(minimalUser, 0)))
+	req.Header = merge(req.Header, s.header)
+	req.Header.Set("Idempotency-Key", fmt.Sprint("seed-", time.Now().UnixNano()))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var u struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&u); err != nil || resp.StatusCode != http.StatusCreated {
+		return "", fmt.Errorf("seed a user: %d %v", resp.StatusCode, err)
+	}
+	return u.ID, nil
+}
