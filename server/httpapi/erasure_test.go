@@ -28,8 +28,9 @@ const erasedUser = `{"type":"individual","email":"wilhelmina.quixotica@erasure.e
 	"address_zip_code":"97035","address_country":"USA","metadata":{"crm_ref":"QX-META-58213"}}`
 
 var (
-	erasedValues  = []string{"wilhelmina.quixotica@erasure.example", "+14155559371", "Wilhelmina", "Quixotica", "1953-04-27", "538-27-1946", "538271946", "ZK4817263", "77 Zanzibar Lane", "Quimperville", "QX-META-58213"}
-	erasedSecrets = []string{"1953-04-27", "538-27-1946", "538271946", "ZK4817263"}
+	erasedValues = []string{"wilhelmina.quixotica@erasure.example", "+14155559371", "Wilhelmina", "Quixotica", "1953-04-27", "538-27-1946", "538271946", "ZK4817263", "77 Zanzibar Lane", "Quimperville", "QX-META-58213"}
+	// inEvents are the values that user.created events carry.
+	inEvents = []string{"wilhelmina.quixotica@erasure.example", "+14155559371"}
 )
 
 // keptUser is a user that stays, beside the erased one: it proves that the checks can see data.
@@ -72,8 +73,9 @@ func (r *receiver) drain() []byte {
 // receiver gets afterwards (the user.redacted event, a redelivery of its user.created event), not
 // in the logs, not in the raw database (files and WAL on SQLite, every row on PostgreSQL), and
 // not in a backup of the data taken before the erasure and restored after it with the keyring:
-// the user's sealed data no longer opens, because its data key is gone. A user kept beside it
-// stays whole everywhere, so each check can see data.
+// the user's fields no longer open, because its data key is gone, and none is in the clear but
+// the email and phone that its user.created event carried. A user kept beside it stays whole
+// everywhere, so each check can see data.
 func TestErasureLeavesNothingReadable(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
@@ -219,8 +221,10 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 		if !bytes.Contains(backup, []byte("kept.user@erasure.example")) {
 			t.Fatal("the backup does not show the kept user: the check would prove nothing")
 		}
-		for _, s := range erasedSecrets {
-			if bytes.Contains(backup, []byte(s)) {
+		// The users table holds no field in the clear; the event log still holds the email and
+		// phone of user.created, which the backup keeps until it expires.
+		for _, s := range erasedValues {
+			if !slices.Contains(inEvents, s) && bytes.Contains(backup, []byte(s)) {
 				t.Errorf("the backup holds %q in the clear", s)
 			}
 		}

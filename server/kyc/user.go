@@ -66,8 +66,9 @@ type Reason struct {
 //   - individual or business: the one user type that carries it (neither: both);
 //   - contact: contact data or metadata, never verified, so changing it never starts a
 //     verification (otherwise it is verified identity data);
-//   - sealed: personal data, encrypted at rest; masked: also returned as its last four characters
-//     only, under NAME_last4;
+//   - sealed: a secret identifier or birth date, kept apart (Split) and never shown back in the
+//     clear, not even prefilled on the hosted page (storage encrypts every field at rest, sealed
+//     or not); masked: also returned as its last four characters only, under NAME_last4;
 //   - required, or required_in_usa (when address_country is USA): automatic verification needs it.
 //
 // A `date` tag bounds a date field's earliest value by its kind (birth or formation).

@@ -38,8 +38,8 @@ func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 		return err
 	}
 	_, err = t.q.exec(ctx, `INSERT INTO users (id, tenant_id, type, status, email_lower, attempts, public, secrets, reasons, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.TenantID, string(u.Type), string(u.Status), rec.emailLower, u.Attempts, rec.public, rec.secrets, rec.reasons, u.CreatedAt, u.UpdatedAt)
+		VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?)`,
+		u.ID, u.TenantID, string(u.Type), string(u.Status), rec.emailKey, u.Attempts, rec.fields, rec.reasons, u.CreatedAt, u.UpdatedAt)
 	if err != nil {
 		return writeError("insert user", "A user with this id already exists.", err)
 	}
@@ -58,9 +58,9 @@ func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
 	if err != nil {
 		return err
 	}
-	n, err := t.q.exec(ctx, `UPDATE users SET status = ?, email_lower = ?, attempts = ?, public = ?, secrets = ?, reasons = ?, updated_at = ?
+	n, err := t.q.exec(ctx, `UPDATE users SET status = ?, email_lower = ?, attempts = ?, public = '{}', secrets = ?, reasons = ?, updated_at = ?
 		WHERE tenant_id = ? AND id = ?`,
-		string(u.Status), rec.emailLower, u.Attempts, rec.public, rec.secrets, rec.reasons, u.UpdatedAt, u.TenantID, u.ID)
+		string(u.Status), rec.emailKey, u.Attempts, rec.fields, rec.reasons, u.UpdatedAt, u.TenantID, u.ID)
 	if err != nil {
 		return dbError("update user", err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -8,8 +9,9 @@ import (
 )
 
 // TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey makes a user as the store wrote them before
-// data keys (its data sealed under the master key, no key of its own): it still reads, its next
-// write gives it a key of its own and seals its data under that key, and erasing it deletes the key.
+// data keys (its public fields and email in the clear, its secrets sealed under the master key,
+// no key of its own): it still reads and is found by email, its next write gives it a key of its
+// own and seals all its fields under that key, and erasing it deletes the key.
 func TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey(t *testing.T) {
 	st, keyring := openSQLiteStore(t)
 	ctx := t.Context()
@@ -47,21 +49,40 @@ func TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey(t *testing.T) {
 		t.Fatal("a new user's data is not sealed under a key of its own")
 	}
 
-	// As before data keys.
-	legacy, err := st.encodeUser(u, keyring.Sealer)
+	// As before data keys: the public fields in the clear, the secrets under the master key.
+	public, secret := u.Fields.Split()
+	publicJSON, err := json.Marshal(public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretJSON, err := json.Marshal(secret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []struct {
 		sql  string
 		args []any
-	}{{"DELETE FROM user_keys", nil}, {"UPDATE users SET secrets = ? WHERE id = 'u1'", []any{legacy.secrets}}} {
+	}{
+		{"DELETE FROM user_keys", nil},
+		{"UPDATE users SET public = ?, secrets = ?, email_lower = 'legacy@example.com' WHERE id = 'u1'", []any{string(publicJSON), keyring.Seal(secretJSON, userAAD("t1", "u1"))}},
+	} {
 		if _, err := st.db.writer().exec(ctx, q.sql, q.args...); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got, err := st.GetUser(ctx, "t1", "u1"); err != nil || got.Fields.SSN != "734-29-1856" || !opensUnderMaster() {
+	if got, err := st.GetUser(ctx, "t1", "u1"); err != nil || got.Fields.SSN != "734-29-1856" || got.Fields.Email != "legacy@example.com" || !opensUnderMaster() {
 		t.Fatalf("a user sealed under the master key does not read: %v", err)
+	}
+	found := func() int {
+		t.Helper()
+		users, _, err := st.ListUsers(ctx, "t1", kyc.UserFilter{Email: "LEGACY@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(users)
+	}
+	if found() != 1 {
+		t.Fatal("a user stored before data keys is not found by its email")
 	}
 
 	err = st.InTx(ctx, func(tx kyc.Tx) error {
@@ -75,7 +96,8 @@ func TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := st.GetUser(ctx, "t1", "u1"); err != nil || got.Fields.SSN != "734-29-1856" || keys() != 1 || opensUnderMaster() {
+	if got, err := st.GetUser(ctx, "t1", "u1"); err != nil || got.Fields.SSN != "734-29-1856" || got.Fields.Email != "legacy@example.com" ||
+		keys() != 1 || opensUnderMaster() || found() != 1 {
 		t.Fatalf("after a write: %v, %d keys, still under the master key: %v", err, keys(), opensUnderMaster())
 	}
 

@@ -51,16 +51,18 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, f kyc.UserFilter
 		args = append(args, string(f.Type))
 	}
 	if f.Email != "" {
-		query += " AND email_lower = ?"
-		args = append(args, strings.ToLower(f.Email))
+		// Users written before data keys keep their email in the clear until their next write.
+		query += " AND email_lower IN (?, ?)"
+		args = append(args, s.emailKey(f.Email), strings.ToLower(f.Email))
 	}
 	return listPage(ctx, s.db.reader(), "list users", query, args, f.Cursor, f.Limit, s.scanUser,
 		func(u *kyc.User) (time.Time, string) { return u.CreatedAt, u.ID })
 }
 
-// scanUser reads a row of userColumns, opening the sealed personal data with the user's data key
-// (or the master key, for a user written before data keys). A redacted user has no fields. A
-// missing row is an error matching sql.ErrNoRows.
+// scanUser reads a row of userColumns, opening the sealed personal data with the user's data key.
+// A user written before data keys has none: its public fields are in the clear and its secrets
+// (kyc.Secrets) sealed under the master key. A redacted user has no fields. A missing row is an
+// error matching sql.ErrNoRows.
 func (s *Store) scanUser(r row) (*kyc.User, error) {
 	var (
 		u                                kyc.User
@@ -72,12 +74,11 @@ func (s *Store) scanUser(r row) (*kyc.User, error) {
 		return nil, err
 	}
 	u.Type, u.Status = kyc.UserType(typ), kyc.Status(status)
+	if err := json.Unmarshal(reasons, &u.Reasons); err != nil {
+		return nil, fmt.Errorf("decode user reasons: %w", err)
+	}
 	if u.Redacted() {
 		return &u, nil
-	}
-	var fields kyc.Fields
-	if err := json.Unmarshal(public, &fields); err != nil {
-		return nil, fmt.Errorf("decode user fields: %w", err)
 	}
 	sealer, err := s.userSealer(u.TenantID, u.ID, dataKey)
 	if err != nil {
@@ -85,48 +86,56 @@ func (s *Store) scanUser(r row) (*kyc.User, error) {
 	}
 	plain, err := sealer.Open(sealed, userAAD(u.TenantID, u.ID))
 	if err != nil {
-		return nil, fmt.Errorf("open user secrets: %w", err)
+		return nil, fmt.Errorf("open user fields: %w", err)
 	}
+	if dataKey != nil {
+		if err := json.Unmarshal(plain, &u.Fields); err != nil {
+			return nil, fmt.Errorf("decode user fields: %w", err)
+		}
+		return &u, nil
+	}
+	var fields kyc.Fields
 	var secrets kyc.Secrets
+	if err := json.Unmarshal(public, &fields); err != nil {
+		return nil, fmt.Errorf("decode user fields: %w", err)
+	}
 	if err := json.Unmarshal(plain, &secrets); err != nil {
 		return nil, fmt.Errorf("decode user secrets: %w", err)
 	}
 	u.Fields = kyc.Join(fields, secrets)
-	if err := json.Unmarshal(reasons, &u.Reasons); err != nil {
-		return nil, fmt.Errorf("decode user reasons: %w", err)
-	}
 	return &u, nil
 }
 
-// userRecord is a user's columns that are encoded: personal data sealed, the rest JSON.
+// userRecord is a user's columns that are encoded: its fields sealed, the email as a keyed hash,
+// the reasons as JSON.
 type userRecord struct {
-	emailLower string
-	public     string
-	secrets    []byte
-	reasons    string
+	emailKey string
+	fields   []byte
+	reasons  string
 }
 
-// encodeUser encodes u, its personal data sealed by sealer (the user's data key).
+// encodeUser encodes u, all its fields sealed by sealer (the user's data key): the users table
+// holds none of them in the clear.
 func (s *Store) encodeUser(u *kyc.User, sealer *secret.Sealer) (userRecord, error) {
-	fields, secrets := u.Fields.Split()
-	public, err := json.Marshal(fields)
+	plain, err := json.Marshal(u.Fields)
 	if err != nil {
 		return userRecord{}, fmt.Errorf("encode user fields: %w", err)
-	}
-	plain, err := json.Marshal(secrets)
-	if err != nil {
-		return userRecord{}, fmt.Errorf("encode user secrets: %w", err)
 	}
 	reasons, err := json.Marshal(u.Reasons)
 	if err != nil {
 		return userRecord{}, fmt.Errorf("encode user reasons: %w", err)
 	}
 	return userRecord{
-		emailLower: strings.ToLower(u.Fields.Email),
-		public:     string(public),
-		secrets:    sealer.Seal(plain, userAAD(u.TenantID, u.ID)),
-		reasons:    string(reasons),
+		emailKey: s.emailKey(u.Fields.Email),
+		fields:   sealer.Seal(plain, userAAD(u.TenantID, u.ID)),
+		reasons:  string(reasons),
 	}, nil
+}
+
+// emailKey is what the email_lower column holds, by which users are found by email: a keyed hash
+// of the email in lower case.
+func (s *Store) emailKey(email string) string {
+	return s.keyring.Hash("user-email", strings.ToLower(email))
 }
 
 // userAAD binds a user's sealed data to the user: it does not open in another row.

@@ -1,8 +1,9 @@
--- Erasure. Each user's personal data is sealed under a data key of its own, kept here sealed
--- under the master key (bound to tenant_id/user_id). Erasing a user deletes its key, so that
--- every copy of its sealed data, backups of the users table included, stops opening. Users
--- written before this migration have no key: their data stays sealed under the master key until
--- their next write, which gives them one.
+-- Erasure. Each user's fields, all of them, are sealed in users.secrets under a data key of its
+-- own, kept here sealed under the master key (bound to tenant_id/user_id); users.public is then
+-- '{}' and users.email_lower a keyed hash of the email in lower case. Erasing a user deletes its
+-- key, so that every copy of its fields, backups of the users table included, stops opening.
+-- Users written before this migration have no key: their public fields stay in the clear and
+-- their secrets sealed under the master key until their next write, which gives them one.
 CREATE TABLE user_keys (
     tenant_id  TEXT NOT NULL REFERENCES tenants (id),
     user_id    TEXT PRIMARY KEY,
