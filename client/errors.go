@@ -21,9 +21,10 @@ type FieldError = apitypes.FieldError
 type APIError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int `json:"status"`
-	// Code is stable and machine-readable: validation_error, not_found, invalid_transition, ...
+	// Code is stable and machine-readable: one of the apitypes.ErrorCode constants
+	// (apitypes.ErrorCodeNotFound, ...), or a newer code this SDK does not know yet.
 	// It is empty when the answer was not in the error shape (a proxy's 502, for instance).
-	Code string `json:"code"`
+	Code apitypes.ErrorCode `json:"code"`
 	// Message is for people.
 	Message string `json:"message"`
 	// Fields lists each offending field of a validation error.

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/kiraapi/kira/gen/apitypes"
 )
 
 // Retry defaults: two retries, waits of 0.5 s then 1 s (plus or minus jitter), at most 5 s.
@@ -122,7 +124,7 @@ func (p retryPolicy) next(req *http.Request, attempt int, resp *http.Response, e
 	case resp.StatusCode == http.StatusConflict:
 		// An earlier attempt with the same key is still being processed: its answer will be
 		// replayed once it is done.
-		return p.backoff(attempt), replaySafe(req) && errorCode(resp) == "idempotency_key_in_use"
+		return p.backoff(attempt), replaySafe(req) && errorCode(resp) == apitypes.ErrorCodeIdempotencyKeyInUse
 	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented && resp.StatusCode != http.StatusHTTPVersionNotSupported:
 		if !replaySafe(req) {
 			return 0, false
@@ -133,7 +135,7 @@ func (p retryPolicy) next(req *http.Request, attempt int, resp *http.Response, e
 }
 
 // errorCode reads the code of an answer in the error shape, leaving its body to be read again.
-func errorCode(resp *http.Response) string {
+func errorCode(resp *http.Response) apitypes.ErrorCode {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
 	resp.Body = struct {
 		io.Reader
@@ -143,7 +145,7 @@ func errorCode(resp *http.Response) string {
 		return ""
 	}
 	var e struct {
-		Code string `json:"code"`
+		Code apitypes.ErrorCode `json:"code"`
 	}
 	_ = json.Unmarshal(body, &e)
 	return e.Code

@@ -10,13 +10,13 @@ import (
 
 // The errors that outrank field errors, most specific first, as the real API reports them.
 var (
-	errTooLarge     = apitypes.Error{Code: "payload_too_large", Message: "The request body must not exceed 1 MiB."}
-	errMediaType    = apitypes.Error{Code: "unsupported_media_type", Message: "The request body must be application/json."}
-	errUnauthorized = apitypes.Error{Code: "unauthorized", Message: "Send both Authorization: Bearer <token> and x-api-key."}
-	errInvalidJSON  = apitypes.Error{Code: "invalid_json", Message: "The request body is not valid JSON."}
+	errTooLarge     = apitypes.Error{Code: apitypes.ErrorCodePayloadTooLarge, Message: "The request body must not exceed 1 MiB."}
+	errMediaType    = apitypes.Error{Code: apitypes.ErrorCodeUnsupportedMediaType, Message: "The request body must be application/json."}
+	errUnauthorized = apitypes.Error{Code: apitypes.ErrorCodeUnauthorized, Message: "Send both Authorization: Bearer <token> and x-api-key."}
+	errInvalidJSON  = apitypes.Error{Code: apitypes.ErrorCodeInvalidJson, Message: "The request body is not valid JSON."}
 )
 
-var statusOf = map[string]int{
+var statusOf = map[apitypes.ErrorCode]int{
 	errTooLarge.Code:     http.StatusRequestEntityTooLarge,
 	errMediaType.Code:    http.StatusUnsupportedMediaType,
 	errUnauthorized.Code: http.StatusUnauthorized,
@@ -44,5 +44,5 @@ func fromValidation(err error) (int, apitypes.Error) {
 	for i, f := range fields {
 		out[i] = apitypes.FieldError{Field: f.Field, Message: f.Message}
 	}
-	return http.StatusBadRequest, apitypes.Error{Code: "validation_error", Message: "The request is invalid.", Errors: &out}
+	return http.StatusBadRequest, apitypes.Error{Code: apitypes.ErrorCodeValidationError, Message: "The request is invalid.", Errors: &out}
 }

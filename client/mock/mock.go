@@ -177,10 +177,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	route, params, err := s.router.FindRoute(r)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
-		writeError(w, http.StatusMethodNotAllowed, apitypes.Error{Code: "method_not_allowed", Message: "This method is not allowed on this resource."})
+		writeError(w, http.StatusMethodNotAllowed, apitypes.Error{Code: apitypes.ErrorCodeMethodNotAllowed, Message: "This method is not allowed on this resource."})
 		return
 	case err != nil:
-		writeError(w, http.StatusNotFound, apitypes.Error{Code: "not_found", Message: "No such resource."})
+		writeError(w, http.StatusNotFound, apitypes.Error{Code: apitypes.ErrorCodeNotFound, Message: "No such resource."})
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)

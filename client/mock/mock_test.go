@@ -174,7 +174,7 @@ func TestMockRejectsInvalidRequestsInTheErrorSchema(t *testing.T) {
 			if err := json.Unmarshal(raw, &e); err != nil {
 				t.Fatalf("not JSON: %s", raw)
 			}
-			if resp.StatusCode != tc.status || e.Code != tc.code || e.RequestId == "" || e.RequestId != resp.Header.Get("X-Request-Id") {
+			if resp.StatusCode != tc.status || string(e.Code) != tc.code || e.RequestId == "" || e.RequestId != resp.Header.Get("X-Request-Id") {
 				t.Errorf("-> %d %+v, want %d %s with the request id", resp.StatusCode, e, tc.status, tc.code)
 			}
 			var fields []string

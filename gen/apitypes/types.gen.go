@@ -885,6 +885,69 @@ func (e DocumentType) Valid() bool {
 	}
 }
 
+// Defines values for ErrorCode.
+const (
+	ErrorCodeConflict                      ErrorCode = "conflict"
+	ErrorCodeHeadersTooLarge               ErrorCode = "headers_too_large"
+	ErrorCodeIdempotencyKeyInUse           ErrorCode = "idempotency_key_in_use"
+	ErrorCodeIdempotencyKeyReused          ErrorCode = "idempotency_key_reused"
+	ErrorCodeInternalError                 ErrorCode = "internal_error"
+	ErrorCodeInvalidJson                   ErrorCode = "invalid_json"
+	ErrorCodeInvalidTransition             ErrorCode = "invalid_transition"
+	ErrorCodeMethodNotAllowed              ErrorCode = "method_not_allowed"
+	ErrorCodeNotFound                      ErrorCode = "not_found"
+	ErrorCodeNotImplemented                ErrorCode = "not_implemented"
+	ErrorCodePayloadTooLarge               ErrorCode = "payload_too_large"
+	ErrorCodeRateLimited                   ErrorCode = "rate_limited"
+	ErrorCodeServiceUnavailable            ErrorCode = "service_unavailable"
+	ErrorCodeUnauthorized                  ErrorCode = "unauthorized"
+	ErrorCodeUnsupportedMediaType          ErrorCode = "unsupported_media_type"
+	ErrorCodeValidationError               ErrorCode = "validation_error"
+	ErrorCodeVerificationAttemptsExhausted ErrorCode = "verification_attempts_exhausted"
+)
+
+// Valid indicates whether the value is a known member of the ErrorCode enum.
+func (e ErrorCode) Valid() bool {
+	switch e {
+	case ErrorCodeConflict:
+		return true
+	case ErrorCodeHeadersTooLarge:
+		return true
+	case ErrorCodeIdempotencyKeyInUse:
+		return true
+	case ErrorCodeIdempotencyKeyReused:
+		return true
+	case ErrorCodeInternalError:
+		return true
+	case ErrorCodeInvalidJson:
+		return true
+	case ErrorCodeInvalidTransition:
+		return true
+	case ErrorCodeMethodNotAllowed:
+		return true
+	case ErrorCodeNotFound:
+		return true
+	case ErrorCodeNotImplemented:
+		return true
+	case ErrorCodePayloadTooLarge:
+		return true
+	case ErrorCodeRateLimited:
+		return true
+	case ErrorCodeServiceUnavailable:
+		return true
+	case ErrorCodeUnauthorized:
+		return true
+	case ErrorCodeUnsupportedMediaType:
+		return true
+	case ErrorCodeValidationError:
+		return true
+	case ErrorCodeVerificationAttemptsExhausted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EventType.
 const (
 	EventTypeUserCreated              EventType = "user.created"
@@ -1397,15 +1460,31 @@ type EIN = string
 // Email Example: john.doe@example.com
 type Email = openapi_types.Email
 
-// Error The one error shape. `code` is stable and machine-readable: `validation_error`,
-// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
-// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
-// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+// Error The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
 type Error struct {
-	// Code Example: validation_error
-	Code string `json:"code"`
+	// Code What went wrong, for programs to switch on. New codes may be added: treat an unknown one by
+	// its HTTP status.
+	//
+	// - `validation_error` (400): the request breaks the contract; `errors` names each field.
+	// - `invalid_json` (400): the body is not JSON.
+	// - `unauthorized` (401): missing or wrong credentials.
+	// - `not_found` (404): no such resource for this tenant.
+	// - `method_not_allowed` (405): see the `Allow` header.
+	// - `conflict` (409): the resource exists already.
+	// - `idempotency_key_in_use` (409): a request with this key is still running; retry.
+	// - `invalid_transition` (409): the user's status does not allow this.
+	// - `verification_attempts_exhausted` (409): no verification attempt left.
+	// - `payload_too_large` (413), `headers_too_large` (431), `unsupported_media_type` (415).
+	// - `idempotency_key_reused` (422): the key was used with another request.
+	// - `rate_limited` (429): wait `Retry-After` seconds.
+	// - `internal_error` (500), `not_implemented` (501), `service_unavailable` (503: wait
+	//   `Retry-After` seconds).
+	//
+	//
+	// Example: validation_error
+	Code ErrorCode `json:"code"`
 
 	// Errors One entry per offending field; absent when the error is not about fields.
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -1416,6 +1495,27 @@ type Error struct {
 	// RequestId Example: 01JDKZ3X6T9W2QF8V5M4N7R1PA
 	RequestId string `json:"request_id"`
 }
+
+// ErrorCode What went wrong, for programs to switch on. New codes may be added: treat an unknown one by
+// its HTTP status.
+//
+//   - `validation_error` (400): the request breaks the contract; `errors` names each field.
+//   - `invalid_json` (400): the body is not JSON.
+//   - `unauthorized` (401): missing or wrong credentials.
+//   - `not_found` (404): no such resource for this tenant.
+//   - `method_not_allowed` (405): see the `Allow` header.
+//   - `conflict` (409): the resource exists already.
+//   - `idempotency_key_in_use` (409): a request with this key is still running; retry.
+//   - `invalid_transition` (409): the user's status does not allow this.
+//   - `verification_attempts_exhausted` (409): no verification attempt left.
+//   - `payload_too_large` (413), `headers_too_large` (431), `unsupported_media_type` (415).
+//   - `idempotency_key_reused` (422): the key was used with another request.
+//   - `rate_limited` (429): wait `Retry-After` seconds.
+//   - `internal_error` (500), `not_implemented` (501), `service_unavailable` (503: wait
+//     `Retry-After` seconds).
+//
+// Example: validation_error
+type ErrorCode string
 
 // Event A webhook payload, as delivered. The `event` property tells which one.
 type Event struct {
@@ -2343,84 +2443,54 @@ type UserId = openapi_types.UUID
 // WebhookId defines model for WebhookId.
 type WebhookId = openapi_types.UUID
 
-// BadRequest The one error shape. `code` is stable and machine-readable: `validation_error`,
-// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
-// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
-// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+// BadRequest The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
 type BadRequest = Error
 
-// Conflict The one error shape. `code` is stable and machine-readable: `validation_error`,
-// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
-// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
-// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+// Conflict The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
 type Conflict = Error
 
-// InternalError The one error shape. `code` is stable and machine-readable: `validation_error`,
-// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
-// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
-// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+// InternalError The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
 type InternalError = Error
 
-// NotFound The one error shape. `code` is stable and machine-readable: `validation_error`,
-// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
-// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
-// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+// NotFound The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
 type NotFound = Error
 
-// PayloadTooLarge The one error shape. `code` is stable and machine-readable: `validation_error`,
-// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
-// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
-// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+// PayloadTooLarge The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
 type PayloadTooLarge = Error
 
-// ServiceUnavailable The one error shape. `code` is stable and machine-readable: `validation_error`,
-// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
-// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
-// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+// ServiceUnavailable The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
 type ServiceUnavailable = Error
 
-// TooManyRequests The one error shape. `code` is stable and machine-readable: `validation_error`,
-// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
-// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
-// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+// TooManyRequests The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
 type TooManyRequests = Error
 
-// Unauthorized The one error shape. `code` is stable and machine-readable: `validation_error`,
-// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
-// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
-// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+// Unauthorized The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
 type Unauthorized = Error
 
-// UnprocessableEntity The one error shape. `code` is stable and machine-readable: `validation_error`,
-// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
-// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
-// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+// UnprocessableEntity The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
 type UnprocessableEntity = Error
 
-// UnsupportedMediaType The one error shape. `code` is stable and machine-readable: `validation_error`,
-// `invalid_json`, `unauthorized`, `not_found`, `method_not_allowed`, `idempotency_key_in_use`,
-// `idempotency_key_reused`, `invalid_transition`, `verification_attempts_exhausted`,
-// `payload_too_large`, `headers_too_large`, `unsupported_media_type`, `rate_limited`,
-// `not_implemented`, `internal_error`, `service_unavailable`. New codes may be added.
-// `errors` lists at most 100 fields; a field name longer than 200 characters is cut.
+// UnsupportedMediaType The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
 type UnsupportedMediaType = Error
 
 // ListEventsParams defines parameters for ListEvents.

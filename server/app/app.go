@@ -80,7 +80,7 @@ type Options struct {
 type App struct {
 	Handler http.Handler
 	Auth    *auth.Service
-	Users   *kyc.Service
+	Users   *kyc.UserService
 	// Metrics records the service's metrics; Metrics.Handler serves them.
 	Metrics *metrics.Metrics
 	river   store.RiverClient
@@ -114,14 +114,14 @@ func New(opts Options) (*App, error) {
 	if err := opts.Store.UseJobMiddleware(jobTracing); err != nil {
 		return nil, err
 	}
-	svcOpts := []kyc.ServiceOption{kyc.WithClock(opts.Now), kyc.WithVerificationDelay(opts.VerificationDelay)}
+	svcOpts := []kyc.Option{kyc.WithClock(opts.Now), kyc.WithVerificationDelay(opts.VerificationDelay)}
 	if opts.MaxAttempts > 0 {
 		svcOpts = append(svcOpts, kyc.WithMaxAttempts(opts.MaxAttempts))
 	}
-	users := kyc.NewService(opts.Store, svcOpts...)
+	users := kyc.NewUserService(opts.Store, svcOpts...)
 	authSvc := auth.New(opts.Store, opts.Keyring, append([]auth.Option{auth.WithClock(opts.Now)}, opts.AuthOptions...)...)
 	policy := webhook.Policy{Sandbox: opts.Sandbox}
-	webhooks := kyc.NewWebhooks(opts.Store, policy.CheckURL, opts.Now)
+	webhooks := kyc.NewWebhookService(opts.Store, kyc.WithURLCheck(policy.CheckURL), kyc.WithClock(opts.Now))
 
 	m := metrics.New(metrics.Options{Database: opts.Store, Logger: opts.Logger,
 		JobKinds: []string{jobs.KindVerifyUser, jobs.KindDeliverWebhook, jobs.KindPruneEvents, jobs.KindEraseExpiredUsers}})

@@ -33,7 +33,7 @@ var (
 // maxFormBytes bounds a form post.
 const maxFormBytes = 64 << 10
 
-// Sessions is what the page needs of the user use cases: kyc.Service, or a fake in tests.
+// Sessions is what the page needs of the user use cases: kyc.UserService, or a fake in tests.
 type Sessions interface {
 	OpenSession(ctx context.Context, id string) (*kyc.Session, *kyc.User, error)
 	SubmitSession(ctx context.Context, id string, p kyc.Patch) (*kyc.Session, *kyc.User, error)

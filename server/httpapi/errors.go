@@ -17,24 +17,37 @@ import (
 	"github.com/kiraapi/kira/server/kyc"
 )
 
+// The HTTP layer's own error codes: what it refuses before a use case runs, or when none can. The
+// domain's codes are kyc's; both are the spec's ErrorCode enum (TestErrorCodesAreTheSpecs).
+const (
+	codeInvalidJSON      = string(apitypes.ErrorCodeInvalidJson)
+	codeMethodNotAllowed = string(apitypes.ErrorCodeMethodNotAllowed)
+	codeTooLarge         = string(apitypes.ErrorCodePayloadTooLarge)
+	codeHeadersTooLarge  = string(apitypes.ErrorCodeHeadersTooLarge)
+	codeUnsupportedMedia = string(apitypes.ErrorCodeUnsupportedMediaType)
+	codeRateLimited      = string(apitypes.ErrorCodeRateLimited)
+	codeNotImplemented   = string(apitypes.ErrorCodeNotImplemented)
+	codeUnavailable      = string(apitypes.ErrorCodeServiceUnavailable)
+)
+
 // statusByCode is the one table from domain error codes to HTTP statuses.
 var statusByCode = map[string]int{
 	kyc.EInvalid:           http.StatusBadRequest,
-	kyc.EInvalidJSON:       http.StatusBadRequest,
+	codeInvalidJSON:        http.StatusBadRequest,
 	kyc.EUnauthorized:      http.StatusUnauthorized,
 	kyc.ENotFound:          http.StatusNotFound,
-	kyc.EMethodNotAllowed:  http.StatusMethodNotAllowed,
+	codeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	kyc.EConflict:          http.StatusConflict,
 	kyc.EIdempotencyInUse:  http.StatusConflict,
 	kyc.EIdempotencyReused: http.StatusUnprocessableEntity,
 	kyc.EInvalidTransition: http.StatusConflict,
 	kyc.EAttemptsExhausted: http.StatusConflict,
-	kyc.ETooLarge:          http.StatusRequestEntityTooLarge,
-	kyc.EHeadersTooLarge:   http.StatusRequestHeaderFieldsTooLarge,
-	kyc.EUnsupportedMedia:  http.StatusUnsupportedMediaType,
-	kyc.ERateLimited:       http.StatusTooManyRequests,
-	kyc.ENotImplemented:    http.StatusNotImplemented,
-	kyc.EUnavailable:       http.StatusServiceUnavailable,
+	codeTooLarge:           http.StatusRequestEntityTooLarge,
+	codeHeadersTooLarge:    http.StatusRequestHeaderFieldsTooLarge,
+	codeUnsupportedMedia:   http.StatusUnsupportedMediaType,
+	codeRateLimited:        http.StatusTooManyRequests,
+	codeNotImplemented:     http.StatusNotImplemented,
+	codeUnavailable:        http.StatusServiceUnavailable,
 	kyc.EInternal:          http.StatusInternalServerError,
 }
 
@@ -44,18 +57,18 @@ var errorByStatus = map[int]*kyc.Error{
 	http.StatusBadRequest:                  {Code: kyc.EInvalid, Message: "The request is invalid."},
 	http.StatusUnauthorized:                {Code: kyc.EUnauthorized, Message: "Authentication is required."},
 	http.StatusNotFound:                    {Code: kyc.ENotFound, Message: "No such resource."},
-	http.StatusMethodNotAllowed:            {Code: kyc.EMethodNotAllowed, Message: "This method is not allowed on this resource."},
-	http.StatusRequestEntityTooLarge:       {Code: kyc.ETooLarge, Message: "The request body must not exceed 1 MiB."},
-	http.StatusUnsupportedMediaType:        {Code: kyc.EUnsupportedMedia, Message: "The request body must be application/json."},
-	http.StatusTooManyRequests:             {Code: kyc.ERateLimited, Message: "Too many requests; retry after the time in Retry-After."},
-	http.StatusRequestHeaderFieldsTooLarge: {Code: kyc.EHeadersTooLarge, Message: fmt.Sprintf("The request line and headers must not exceed %d KiB.", MaxHeaderBytes>>10)},
-	http.StatusNotImplemented:              {Code: kyc.ENotImplemented, Message: "This request is not supported."},
+	http.StatusMethodNotAllowed:            {Code: codeMethodNotAllowed, Message: "This method is not allowed on this resource."},
+	http.StatusRequestEntityTooLarge:       {Code: codeTooLarge, Message: "The request body must not exceed 1 MiB."},
+	http.StatusUnsupportedMediaType:        {Code: codeUnsupportedMedia, Message: "The request body must be application/json."},
+	http.StatusTooManyRequests:             {Code: codeRateLimited, Message: "Too many requests; retry after the time in Retry-After."},
+	http.StatusRequestHeaderFieldsTooLarge: {Code: codeHeadersTooLarge, Message: fmt.Sprintf("The request line and headers must not exceed %d KiB.", MaxHeaderBytes>>10)},
+	http.StatusNotImplemented:              {Code: codeNotImplemented, Message: "This request is not supported."},
 }
 
 var (
 	errInternal       = &kyc.Error{Code: kyc.EInternal, Message: "Internal error."}
-	errNotImplemented = &kyc.Error{Code: kyc.ENotImplemented, Message: "This operation is not implemented yet."}
-	errUnavailable    = &kyc.Error{Code: kyc.EUnavailable, Message: "The service cannot reach its database; retry after the time in Retry-After."}
+	errNotImplemented = &kyc.Error{Code: codeNotImplemented, Message: "This operation is not implemented yet."}
+	errUnavailable    = &kyc.Error{Code: codeUnavailable, Message: "The service cannot reach its database; retry after the time in Retry-After."}
 )
 
 // unavailableRetryAfter is the Retry-After, in seconds, of a 503.
@@ -105,14 +118,14 @@ func errorHandler(logger *slog.Logger, ready func(context.Context) error, params
 			logger.ErrorContext(c.Request().Context(), "internal error",
 				"request_id", requestID(c), "route", c.Path(), "code", apiErr.Code, "error", err)
 		}
-		if apiErr.Code == kyc.EUnavailable {
+		if apiErr.Code == codeUnavailable {
 			c.Response().Header().Set("Retry-After", unavailableRetryAfter)
 		}
 		status, ok := statusByCode[apiErr.Code]
 		if !ok {
 			status = http.StatusInternalServerError
 		}
-		body := apitypes.Error{Code: apiErr.Code, Message: apiErr.Message, RequestId: requestID(c)}
+		body := apitypes.Error{Code: apitypes.ErrorCode(apiErr.Code), Message: apiErr.Message, RequestId: requestID(c)}
 		if len(apiErr.Fields) > 0 {
 			fields := make([]apitypes.FieldError, min(len(apiErr.Fields), maxFieldErrors))
 			for i := range fields {

@@ -122,7 +122,7 @@ func errorResponse(status int) []byte {
 		status, apiErr = http.StatusBadRequest, errorByStatus[http.StatusBadRequest]
 	}
 	id := uuid.Must(uuid.NewV7()).String()
-	body, _ := json.Marshal(apitypes.Error{Code: apiErr.Code, Message: apiErr.Message, RequestId: id}) // cannot fail
+	body, _ := json.Marshal(apitypes.Error{Code: apitypes.ErrorCode(apiErr.Code), Message: apiErr.Message, RequestId: id}) // cannot fail
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", status, http.StatusText(status))
 	fmt.Fprintf(&b, "Content-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n", len(body))

@@ -27,7 +27,8 @@ const (
 // that fails leaves no trace, so that it can be fixed and retried with the same key.
 var errNotKept = errors.New("the response is not a success: nothing is kept")
 
-// idempotent makes the routes that take an Idempotency-Key safe to retry, exactly once. The key is
+// idempotent makes the operations whose spec declares an Idempotency-Key header safe to retry,
+// exactly once. The key is
 // scoped to the tenant; the request is fingerprinted (method, path and canonical body). Each
 // request runs in one transaction (kyc.ContextWithTx): the key's claim, the handler's writes,
 // events and jobs, and its 2xx response (status, headers, body) commit together or not at all,
@@ -37,13 +38,13 @@ var errNotKept = errors.New("the response is not a success: nothing is kept")
 // while the first is running waits for it and replays its response (on PostgreSQL, for at most a
 // few seconds, then 409). Requests rejected by validation never reach this middleware. A kept
 // response names the user it is about (responseUser), so that erasing that user deletes it.
-func idempotent(store kyc.Transactor, hasher kyc.KeyHasher, now func() time.Time, routes map[string]bool) echo.MiddlewareFunc {
+func idempotent(store kyc.Transactor, hasher kyc.KeyHasher, now func() time.Time, ops operations) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
 			key := req.Header.Get(idempotencyHeader)
 			tenant := tenantFrom(req.Context())
-			if req.Method != http.MethodPost || !routes[c.Path()] || key == "" || tenant == nil {
+			if !ops.takes(req.Method, c.Path(), idempotencyHeader) || key == "" || tenant == nil {
 				return next(c)
 			}
 			fingerprint, err := fingerprint(req)
@@ -136,7 +137,7 @@ func fingerprint(req *http.Request) (string, error) {
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", &kyc.Error{Code: kyc.EInvalidJSON, Message: "The request body is not valid JSON."}
+		return "", &kyc.Error{Code: codeInvalidJSON, Message: "The request body is not valid JSON."}
 	}
 	canonical, err := json.Marshal(v)
 	if err != nil {

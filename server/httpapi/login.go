@@ -22,7 +22,7 @@ var loginBudget = RateLimit{PerSecond: 1.0 / 60, Burst: 10}
 
 const loginRoute = "/auth"
 
-var errLoginThrottled = &kyc.Error{Code: kyc.ERateLimited, Message: "Too many failed logins; retry after the time in Retry-After."}
+var errLoginThrottled = &kyc.Error{Code: codeRateLimited, Message: "Too many failed logins; retry after the time in Retry-After."}
 
 // throttleLogins answers a login with 429 and Retry-After once its API key, or its API key and
 // client id, have used up their failures; a login that fails spends one failure of each, one

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -28,6 +29,13 @@ func (ops operations) parameterNames() map[string]bool {
 		}
 	}
 	return names
+}
+
+// takes reports whether the operation at method and route (an Echo pattern) declares the header
+// parameter name (canonical).
+func (ops operations) takes(method, route, header string) bool {
+	op, ok := ops[method+" "+route]
+	return ok && slices.Contains(op.headers, header)
 }
 
 type operation struct {

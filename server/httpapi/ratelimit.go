@@ -83,7 +83,7 @@ func rateLimited(cfg RateLimit, now func() time.Time) echo.MiddlewareFunc {
 			if !allowed {
 				wait := math.Ceil((1 - lim.TokensAt(at)) / cfg.PerSecond)
 				h.Set("Retry-After", strconv.Itoa(int(math.Max(1, wait))))
-				return &kyc.Error{Code: kyc.ERateLimited, Message: "Too many requests; retry after the time in Retry-After."}
+				return &kyc.Error{Code: codeRateLimited, Message: "Too many requests; retry after the time in Retry-After."}
 			}
 			return next(c)
 		}

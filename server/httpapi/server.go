@@ -65,9 +65,6 @@ type Options struct {
 	Mount map[string]http.Handler
 }
 
-// idempotentRoutes are the routes (Echo patterns) that take an Idempotency-Key.
-var idempotentRoutes = map[string]bool{"/v1/users": true, "/v1/users/:userId/verifications": true, "/v1/users/:userId/redact": true}
-
 // New builds the API's HTTP handler. The spec, the router and the validator are built once here.
 func New(opts Options) (http.Handler, error) {
 	if opts.Logger == nil {
@@ -118,7 +115,7 @@ func New(opts Options) (http.Handler, error) {
 	e.Use(screenBody(limits))
 	e.Use(validator(spec, isDocumentRoute))
 	e.Use(throttleLogins(loginBudget, opts.Now))
-	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, idempotentRoutes))
+	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, ops))
 
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", openapi.YAML())

@@ -6,7 +6,7 @@ import (
 	"github.com/kiraapi/kira/server/kyc"
 )
 
-// UserService is what the API needs of the user use cases: kyc.Service, or a fake in tests.
+// UserService is what the API needs of the user use cases: kyc.UserService, or a fake in tests.
 type UserService interface {
 	CreateUser(ctx context.Context, tenantID string, t kyc.UserType, f kyc.Fields) (*kyc.Result, error)
 	GetUser(ctx context.Context, tenantID, id string) (*kyc.User, error)
@@ -18,7 +18,7 @@ type UserService interface {
 	ListSessions(ctx context.Context, tenantID, userID string) ([]*kyc.Session, error)
 }
 
-// WebhookService is what the API needs of the webhook and event use cases: kyc.Webhooks, or a
+// WebhookService is what the API needs of the webhook and event use cases: kyc.WebhookService, or a
 // fake in tests.
 type WebhookService interface {
 	Create(ctx context.Context, tenantID string, in kyc.WebhookInput) (*kyc.WebhookEndpoint, error)
@@ -32,6 +32,6 @@ type WebhookService interface {
 }
 
 var (
-	_ UserService    = (*kyc.Service)(nil)
-	_ WebhookService = (*kyc.Webhooks)(nil)
+	_ UserService    = (*kyc.UserService)(nil)
+	_ WebhookService = (*kyc.WebhookService)(nil)
 )

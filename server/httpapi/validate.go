@@ -63,7 +63,7 @@ func fromValidation(me openapi3.MultiError) *kyc.Error {
 	case openapi.ProblemUnauthorized:
 		return errNoCredentials
 	case openapi.ProblemInvalidJSON:
-		return &kyc.Error{Code: kyc.EInvalidJSON, Message: "The request body is not valid JSON."}
+		return &kyc.Error{Code: codeInvalidJSON, Message: "The request body is not valid JSON."}
 	}
 	out := make([]kyc.FieldError, len(fields))
 	for i, f := range fields {

@@ -24,7 +24,7 @@ type Provider interface {
 // ApplyDecision records a provider's decision on a user's attempt, with its events, in one
 // transaction. A decision for an attempt that is no longer current (the user moved on, was
 // redacted, or the job ran twice) changes nothing.
-func (s *Service) ApplyDecision(ctx context.Context, tenantID, userID string, attempt int, d Decision) error {
+func (s *UserService) ApplyDecision(ctx context.Context, tenantID, userID string, attempt int, d Decision) error {
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		u, err := tx.GetUserForUpdate(ctx, tenantID, userID)
 		if err != nil {
@@ -46,7 +46,7 @@ func (s *Service) ApplyDecision(ctx context.Context, tenantID, userID string, at
 
 // Review resolves a user in REVIEW: approve verifies it, otherwise it is rejected with reason.
 // A user who is not in REVIEW is an EInvalidTransition.
-func (s *Service) Review(ctx context.Context, tenantID, userID string, approve bool, reason string) (*User, error) {
+func (s *UserService) Review(ctx context.Context, tenantID, userID string, approve bool, reason string) (*User, error) {
 	var out *User
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		u, err := tx.GetUserForUpdate(ctx, tenantID, userID)
@@ -79,7 +79,7 @@ func (s *Service) Review(ctx context.Context, tenantID, userID string, approve b
 }
 
 // decide moves u to the decision's status and appends the matching events.
-func (s *Service) decide(ctx context.Context, tx Tx, u *User, d Decision) error {
+func (s *UserService) decide(ctx context.Context, tx Tx, u *User, d Decision) error {
 	if err := s.changeStatus(ctx, tx, u, d.Status); err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ const (
 // VERIFYING or REVIEW keeps that status and its pending verification is cancelled: it is never
 // decided. Redacting a redacted user changes nothing and returns its tombstone. ENotFound if the
 // tenant has no such user.
-func (s *Service) RedactUser(ctx context.Context, tenantID, id string, reason RedactionReason) (*User, error) {
+func (s *UserService) RedactUser(ctx context.Context, tenantID, id string, reason RedactionReason) (*User, error) {
 	var out *User
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		u, err := tx.GetUserForUpdate(ctx, tenantID, id)
@@ -74,7 +74,7 @@ const retentionBatch = 100
 // EraseExpired erases (RedactUser, reason retention) the users that have been CREATED for longer
 // than r.Created or REJECTED for longer than r.Rejected without a change, at most retentionBatch
 // of each per call, and returns how many it erased. A user that changed meanwhile is left alone.
-func (s *Service) EraseExpired(ctx context.Context, r Retention) (int, error) {
+func (s *UserService) EraseExpired(ctx context.Context, r Retention) (int, error) {
 	n := 0
 	for status, period := range map[Status]time.Duration{StatusCreated: r.Created, StatusRejected: r.Rejected} {
 		if period <= 0 {
@@ -99,7 +99,7 @@ func (s *Service) EraseExpired(ctx context.Context, r Retention) (int, error) {
 }
 
 // eraseIfStill erases the user if it is still in status, unchanged since before.
-func (s *Service) eraseIfStill(ctx context.Context, ref UserRef, status Status, before time.Time) (bool, error) {
+func (s *UserService) eraseIfStill(ctx context.Context, ref UserRef, status Status, before time.Time) (bool, error) {
 	erased := false
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		u, err := tx.GetUserForUpdate(ctx, ref.TenantID, ref.ID)

@@ -5,24 +5,17 @@ import (
 	"fmt"
 )
 
-// Error codes. They are part of the API contract: clients switch on them.
+// The domain's error codes: what the use cases refuse. They are part of the API contract (the
+// spec's ErrorCode enum, which also lists the HTTP layer's own codes); clients switch on them.
 const (
 	EInvalid           = "validation_error"
-	EInvalidJSON       = "invalid_json"
 	EUnauthorized      = "unauthorized"
 	ENotFound          = "not_found"
-	EMethodNotAllowed  = "method_not_allowed"
 	EConflict          = "conflict"
 	EIdempotencyInUse  = "idempotency_key_in_use"
 	EIdempotencyReused = "idempotency_key_reused"
 	EInvalidTransition = "invalid_transition"
 	EAttemptsExhausted = "verification_attempts_exhausted"
-	ETooLarge          = "payload_too_large"
-	EHeadersTooLarge   = "headers_too_large"
-	EUnsupportedMedia  = "unsupported_media_type"
-	ERateLimited       = "rate_limited"
-	ENotImplemented    = "not_implemented"
-	EUnavailable       = "service_unavailable"
 	EInternal          = "internal_error"
 )
 

@@ -13,40 +13,54 @@ import (
 // DefaultMaxAttempts is how many verification attempts a user gets unless configured otherwise.
 const DefaultMaxAttempts = 3
 
-// Service carries out the user use cases over a Store: it applies the requirement rules and the
-// state machine, and writes each change with its events and jobs in one transaction.
-type Service struct {
-	store       UserStore
+// UserService carries out the user use cases over a UserStore: it applies the requirement rules
+// and the state machine, and writes each change with its events and jobs in one transaction.
+type UserService struct {
+	config
+	store UserStore
+}
+
+// config is what the services' Options set.
+type config struct {
 	now         func() time.Time
 	newID       func() string
 	maxAttempts int
 	delay       time.Duration
+	checkURL    URLChecker
 }
 
-// ServiceOption configures a Service.
-type ServiceOption func(*Service)
+// Option configures a service (NewUserService, NewWebhookService); each takes the options that
+// concern it and ignores the others.
+type Option func(*config)
+
+func newConfig(opts []Option) config {
+	c := config{now: time.Now, newID: newID, maxAttempts: DefaultMaxAttempts}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
 
 // newID returns a UUIDv7: ids sort by creation, so events written in one transaction keep their
 // order even when their timestamps are equal.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// WithClock sets the service's clock.
-func WithClock(now func() time.Time) ServiceOption { return func(s *Service) { s.now = now } }
+// WithClock sets a service's clock (default time.Now).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// WithMaxAttempts sets how many verification attempts a user gets.
-func WithMaxAttempts(n int) ServiceOption { return func(s *Service) { s.maxAttempts = n } }
+// WithMaxAttempts sets how many verification attempts a user gets (default DefaultMaxAttempts).
+func WithMaxAttempts(n int) Option { return func(c *config) { c.maxAttempts = n } }
 
 // WithVerificationDelay makes each verification wait d before it is decided (the sandbox waits,
 // so that VERIFYING can be observed).
-func WithVerificationDelay(d time.Duration) ServiceOption { return func(s *Service) { s.delay = d } }
+func WithVerificationDelay(d time.Duration) Option { return func(c *config) { c.delay = d } }
 
-// NewService returns a Service over store.
-func NewService(store UserStore, opts ...ServiceOption) *Service {
-	s := &Service{store: store, now: time.Now, newID: newID, maxAttempts: DefaultMaxAttempts}
-	for _, o := range opts {
-		o(s)
-	}
-	return s
+// WithURLCheck sets what vets webhook endpoint URLs (default: any URL is accepted).
+func WithURLCheck(check URLChecker) Option { return func(c *config) { c.checkURL = check } }
+
+// NewUserService returns the user use cases over store.
+func NewUserService(store UserStore, opts ...Option) *UserService {
+	return &UserService{config: newConfig(opts), store: store}
 }
 
 // Result is a user after a create or an update, and whether that request started verification.
@@ -62,7 +76,7 @@ type Result struct {
 // CreateUser creates a user. A complete user starts verification at once: it is created, moves
 // to VERIFYING and its verification job is queued, all in one transaction with the events
 // user.created and user.status_changed.
-func (s *Service) CreateUser(ctx context.Context, tenantID string, t UserType, f Fields) (*Result, error) {
+func (s *UserService) CreateUser(ctx context.Context, tenantID string, t UserType, f Fields) (*Result, error) {
 	if err := f.Validate(t, s.now()); err != nil {
 		return nil, err
 	}
@@ -98,7 +112,7 @@ func (s *Service) CreateUser(ctx context.Context, tenantID string, t UserType, f
 }
 
 // UpdateUser applies a partial update (see update) in one transaction.
-func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, p Patch) (*Result, error) {
+func (s *UserService) UpdateUser(ctx context.Context, tenantID, id string, p Patch) (*Result, error) {
 	var res *Result
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		u, err := tx.GetUserForUpdate(ctx, tenantID, id)
@@ -120,7 +134,7 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, p Patch) 
 // Contact data and metadata never start a verification. A change to identity data starts an
 // attempt when the user is then complete and is CREATED, REJECTED, or VERIFIED: a verified user's
 // changed identity is verified again (Reverify).
-func (s *Service) update(ctx context.Context, tx Tx, u *User, p Patch) (*Result, error) {
+func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Result, error) {
 	if u.Redacted() {
 		return nil, errRedacted()
 	}
@@ -157,7 +171,7 @@ func (s *Service) update(ctx context.Context, tx Tx, u *User, p Patch) (*Result,
 }
 
 // GetUser returns the tenant's user, or ENotFound.
-func (s *Service) GetUser(ctx context.Context, tenantID, id string) (*User, error) {
+func (s *UserService) GetUser(ctx context.Context, tenantID, id string) (*User, error) {
 	u, err := s.store.GetUser(ctx, tenantID, id)
 	if err != nil {
 		return nil, fmt.Errorf("get user: %w", err)
@@ -166,7 +180,7 @@ func (s *Service) GetUser(ctx context.Context, tenantID, id string) (*User, erro
 }
 
 // ListUsers returns a page of the tenant's users, newest first, and the next page's cursor.
-func (s *Service) ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]*User, string, error) {
+func (s *UserService) ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]*User, string, error) {
 	users, next, err := s.store.ListUsers(ctx, tenantID, f)
 	if err != nil {
 		return nil, "", fmt.Errorf("list users: %w", err)
@@ -177,7 +191,7 @@ func (s *Service) ListUsers(ctx context.Context, tenantID string, f UserFilter) 
 // startVerification moves u to VERIFYING as a new attempt, records the change and queues the job.
 // Attempts are limited, except that a VERIFIED user whose identity data changed may always be
 // verified again (that attempt counts too).
-func (s *Service) startVerification(ctx context.Context, tx Tx, u *User) error {
+func (s *UserService) startVerification(ctx context.Context, tx Tx, u *User) error {
 	if u.Redacted() {
 		return errRedacted()
 	}
@@ -197,7 +211,7 @@ func (s *Service) startVerification(ctx context.Context, tx Tx, u *User) error {
 }
 
 // changeStatus moves u to status if the state machine allows it, recording user.status_changed.
-func (s *Service) changeStatus(ctx context.Context, tx Tx, u *User, to Status) error {
+func (s *UserService) changeStatus(ctx context.Context, tx Tx, u *User, to Status) error {
 	if !CanTransition(u.Status, to) {
 		return Errorf(EInvalidTransition, "A user who is %s cannot become %s.", u.Status, to)
 	}
@@ -209,7 +223,7 @@ func (s *Service) changeStatus(ctx context.Context, tx Tx, u *User, to Status) e
 	})
 }
 
-func (s *Service) appendEvent(ctx context.Context, tx Tx, u *User, typ EventType, data map[string]any) error {
+func (s *UserService) appendEvent(ctx context.Context, tx Tx, u *User, typ EventType, data map[string]any) error {
 	e, err := NewEvent(s.newID(), u.TenantID, typ, u.ID, s.now().UTC(), data)
 	if err != nil {
 		return err

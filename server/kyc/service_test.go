@@ -117,7 +117,7 @@ func TestServiceCreateAndUpdate(t *testing.T) {
 	st := newMemStore()
 	st.subscribed = []string{"endpoint-1"}
 	now := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
-	svc := kyc.NewService(st, kyc.WithClock(func() time.Time { return now }))
+	svc := kyc.NewUserService(st, kyc.WithClock(func() time.Time { return now }))
 
 	res, err := svc.CreateUser(ctx, "t1", kyc.Individual, seedIndividual())
 	if err != nil || !res.Triggered || res.User.Status != kyc.StatusVerifying {
@@ -177,7 +177,7 @@ func TestServiceRedactUser(t *testing.T) {
 	ctx := t.Context()
 	st := newMemStore()
 	now := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
-	svc := kyc.NewService(st, kyc.WithClock(func() time.Time { return now }))
+	svc := kyc.NewUserService(st, kyc.WithClock(func() time.Time { return now }))
 	res, err := svc.CreateUser(ctx, "t1", kyc.Individual, seedIndividual())
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ func (s *Session) StatusAt(t time.Time) SessionStatus {
 // REJECTED one (re-issue). Older pending sessions of the user are expired: one link is live at a
 // time. A user who is VERIFYING, REVIEW or VERIFIED gets EInvalidTransition; one with no attempts
 // left gets EAttemptsExhausted.
-func (s *Service) CreateSession(ctx context.Context, tenantID, userID, redirectURI string) (*Session, error) {
+func (s *UserService) CreateSession(ctx context.Context, tenantID, userID, redirectURI string) (*Session, error) {
 	var out *Session
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		u, err := tx.GetUserForUpdate(ctx, tenantID, userID)
@@ -84,7 +84,7 @@ func (s *Service) CreateSession(ctx context.Context, tenantID, userID, redirectU
 }
 
 // ListSessions returns the user's sessions, newest first; ENotFound if the tenant has no such user.
-func (s *Service) ListSessions(ctx context.Context, tenantID, userID string) ([]*Session, error) {
+func (s *UserService) ListSessions(ctx context.Context, tenantID, userID string) ([]*Session, error) {
 	if _, err := s.store.GetUser(ctx, tenantID, userID); err != nil {
 		return nil, fmt.Errorf("list verification sessions: %w", err)
 	}
@@ -101,7 +101,7 @@ func (s *Service) ListSessions(ctx context.Context, tenantID, userID string) ([]
 
 // OpenSession returns a usable session and its user, for the hosted page: ENotFound for an unknown
 // session, ESessionExpired or ESessionUsed for one that can no longer be used.
-func (s *Service) OpenSession(ctx context.Context, id string) (*Session, *User, error) {
+func (s *UserService) OpenSession(ctx context.Context, id string) (*Session, *User, error) {
 	se, err := s.store.GetSession(ctx, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open verification session: %w", err)
@@ -119,7 +119,7 @@ func (s *Service) OpenSession(ctx context.Context, id string) (*Session, *User, 
 // SubmitSession applies what the end user entered on the hosted page and starts verification, in
 // one transaction that also uses up the session. The rules of UpdateUser apply, except that a
 // complete CREATED or REJECTED user starts verification even if the page changed nothing.
-func (s *Service) SubmitSession(ctx context.Context, id string, p Patch) (*Session, *User, error) {
+func (s *UserService) SubmitSession(ctx context.Context, id string, p Patch) (*Session, *User, error) {
 	var se *Session
 	var u *User
 	err := s.store.InTx(ctx, func(tx Tx) error {

@@ -87,7 +87,7 @@ type TenantStore interface {
 	TenantByClientID(ctx context.Context, clientID string) (*Tenant, error)
 }
 
-// UserStore keeps users and their verification sessions, for the user use cases (Service).
+// UserStore keeps users and their verification sessions, for the user use cases (UserService).
 type UserStore interface {
 	Transactor
 	// GetUser returns ENotFound if the tenant has no such user.

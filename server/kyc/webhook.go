@@ -102,21 +102,15 @@ type WebhookStore interface {
 // words fit for the client, never repeating the URL.
 type URLChecker func(ctx context.Context, rawURL string) error
 
-// Webhooks carries out the webhook and events use cases over a WebhookStore.
-type Webhooks struct {
-	store    WebhookStore
-	checkURL URLChecker
-	now      func() time.Time
-	newID    func() string
+// WebhookService carries out the webhook and events use cases over a WebhookStore.
+type WebhookService struct {
+	config
+	store WebhookStore
 }
 
-// NewWebhooks returns the webhook use cases. checkURL vets endpoint URLs (nil accepts any); now
-// is the clock (nil means time.Now).
-func NewWebhooks(store WebhookStore, checkURL URLChecker, now func() time.Time) *Webhooks {
-	if now == nil {
-		now = time.Now
-	}
-	return &Webhooks{store: store, checkURL: checkURL, now: now, newID: newID}
+// NewWebhookService returns the webhook use cases over store (WithURLCheck vets endpoint URLs).
+func NewWebhookService(store WebhookStore, opts ...Option) *WebhookService {
+	return &WebhookService{config: newConfig(opts), store: store}
 }
 
 // WebhookInput is what a client sends to register an endpoint.
@@ -128,7 +122,7 @@ type WebhookInput struct {
 
 // Create registers an endpoint with a new secret, which the returned endpoint carries. A URL that
 // the checker refuses is an EInvalid error on the field url.
-func (w *Webhooks) Create(ctx context.Context, tenantID string, in WebhookInput) (*WebhookEndpoint, error) {
+func (w *WebhookService) Create(ctx context.Context, tenantID string, in WebhookInput) (*WebhookEndpoint, error) {
 	var events []EventType // in the canonical order, each once
 	for _, t := range in.Events {
 		if !slices.Contains(EventTypes, t) {
@@ -158,7 +152,7 @@ func (w *Webhooks) Create(ctx context.Context, tenantID string, in WebhookInput)
 }
 
 // List returns the tenant's endpoints, newest first.
-func (w *Webhooks) List(ctx context.Context, tenantID string) ([]*WebhookEndpoint, error) {
+func (w *WebhookService) List(ctx context.Context, tenantID string) ([]*WebhookEndpoint, error) {
 	out, err := w.store.ListWebhooks(ctx, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
@@ -167,7 +161,7 @@ func (w *Webhooks) List(ctx context.Context, tenantID string) ([]*WebhookEndpoin
 }
 
 // Get returns the tenant's endpoint, or ENotFound.
-func (w *Webhooks) Get(ctx context.Context, tenantID, id string) (*WebhookEndpoint, error) {
+func (w *WebhookService) Get(ctx context.Context, tenantID, id string) (*WebhookEndpoint, error) {
 	e, err := w.store.GetWebhook(ctx, tenantID, id)
 	if err != nil {
 		return nil, fmt.Errorf("get webhook: %w", err)
@@ -176,7 +170,7 @@ func (w *Webhooks) Get(ctx context.Context, tenantID, id string) (*WebhookEndpoi
 }
 
 // Delete deletes the tenant's endpoint, cancelling its pending deliveries; ENotFound if absent.
-func (w *Webhooks) Delete(ctx context.Context, tenantID, id string) error {
+func (w *WebhookService) Delete(ctx context.Context, tenantID, id string) error {
 	if err := w.store.DeleteWebhook(ctx, tenantID, id); err != nil {
 		return fmt.Errorf("delete webhook: %w", err)
 	}
@@ -185,7 +179,7 @@ func (w *Webhooks) Delete(ctx context.Context, tenantID, id string) error {
 
 // RotateSecret gives the endpoint a new secret, which the returned endpoint carries. The previous
 // one keeps signing beside it for SecretOverlap.
-func (w *Webhooks) RotateSecret(ctx context.Context, tenantID, id string) (*WebhookEndpoint, error) {
+func (w *WebhookService) RotateSecret(ctx context.Context, tenantID, id string) (*WebhookEndpoint, error) {
 	e, err := w.store.RotateWebhookSecret(ctx, tenantID, id, NewWebhookSecret(), w.now().UTC().Add(SecretOverlap))
 	if err != nil {
 		return nil, fmt.Errorf("rotate webhook secret: %w", err)
@@ -194,7 +188,7 @@ func (w *Webhooks) RotateSecret(ctx context.Context, tenantID, id string) (*Webh
 }
 
 // ListEvents returns a page of the tenant's events, newest first, and the next page's cursor.
-func (w *Webhooks) ListEvents(ctx context.Context, tenantID string, f EventFilter) ([]*Event, string, error) {
+func (w *WebhookService) ListEvents(ctx context.Context, tenantID string, f EventFilter) ([]*Event, string, error) {
 	events, next, err := w.store.ListEvents(ctx, tenantID, f)
 	if err != nil {
 		return nil, "", fmt.Errorf("list events: %w", err)
@@ -203,7 +197,7 @@ func (w *Webhooks) ListEvents(ctx context.Context, tenantID string, f EventFilte
 }
 
 // GetEvent returns the tenant's event and its deliveries with their attempts; ENotFound if absent.
-func (w *Webhooks) GetEvent(ctx context.Context, tenantID, id string) (*Event, []*Delivery, error) {
+func (w *WebhookService) GetEvent(ctx context.Context, tenantID, id string) (*Event, []*Delivery, error) {
 	e, err := w.store.GetEvent(ctx, tenantID, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("get event: %w", err)
@@ -217,7 +211,7 @@ func (w *Webhooks) GetEvent(ctx context.Context, tenantID, id string) (*Event, [
 
 // Redeliver queues a new delivery of the tenant's event to every endpoint now subscribed to it,
 // due now, and returns how many were queued; ENotFound if there is no such event.
-func (w *Webhooks) Redeliver(ctx context.Context, tenantID, id string) (int, error) {
+func (w *WebhookService) Redeliver(ctx context.Context, tenantID, id string) (int, error) {
 	e, err := w.store.GetEvent(ctx, tenantID, id)
 	if err != nil {
 		return 0, fmt.Errorf("redeliver event: %w", err)

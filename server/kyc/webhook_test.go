@@ -45,7 +45,7 @@ func TestCreateWebhook(t *testing.T) {
 			t.Parallel()
 			store := &createOnly{}
 			at := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
-			e, err := kyc.NewWebhooks(store, tt.check, func() time.Time { return at }).Create(t.Context(), "t1", tt.in)
+			e, err := kyc.NewWebhookService(store, kyc.WithURLCheck(tt.check), kyc.WithClock(func() time.Time { return at })).Create(t.Context(), "t1", tt.in)
 			if tt.wantField != "" {
 				var kerr *kyc.Error
 				if !errors.As(err, &kerr) || kerr.Code != kyc.EInvalid || len(kerr.Fields) != 1 || kerr.Fields[0].Field != tt.wantField {

@@ -1,5 +1,5 @@
 // Package retention erases, in the background, the users kept longer than the retention periods
-// allow: those left CREATED and those REJECTED (kyc.Service.EraseExpired). The event log has its
+// allow: those left CREATED and those REJECTED (kyc.UserService.EraseExpired). The event log has its
 // own retention (server/webhook), which this does not change.
 package retention
 
@@ -19,10 +19,10 @@ import (
 const Interval = time.Hour
 
 // Worker erases the users past Retention, at most a batch per status on each run (see
-// kyc.Service.EraseExpired); the next run, an Interval later, goes on.
+// kyc.UserService.EraseExpired); the next run, an Interval later, goes on.
 type Worker struct {
 	river.WorkerDefaults[jobs.EraseExpiredUsersArgs]
-	Users     *kyc.Service
+	Users     *kyc.UserService
 	Retention kyc.Retention
 	Logger    *slog.Logger
 }

@@ -177,7 +177,7 @@ func testDeliveriesFanOut(t *testing.T, st kyc.Store) {
 	}
 
 	// A redelivery queues one more delivery per subscribed endpoint.
-	webhooks := kyc.NewWebhooks(st, nil, nil)
+	webhooks := kyc.NewWebhookService(st)
 	n, err := webhooks.Redeliver(ctx, tn.ID, e.ID)
 	if err != nil || n != 2 {
 		t.Fatalf("Redeliver = %d, %v; want 2", n, err)
@@ -256,7 +256,7 @@ func testDeliveryAttempts(t *testing.T, st kyc.Store) {
 	if s := deliveryOf(redelivered).Status; s != kyc.DeliveryCanceled {
 		t.Fatalf("another pending delivery of the disabled endpoint is %s", s)
 	}
-	if n, err := kyc.NewWebhooks(st, nil, nil).Redeliver(ctx, tn.ID, first.ID); err != nil || n != 0 {
+	if n, err := kyc.NewWebhookService(st).Redeliver(ctx, tn.ID, first.ID); err != nil || n != 0 {
 		t.Fatalf("Redeliver to a disabled endpoint = %d, %v", n, err)
 	}
 }

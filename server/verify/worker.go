@@ -33,7 +33,7 @@ type DecisionObserver interface {
 	ObserveDecision(outcome string, verifying time.Duration)
 }
 
-// Decisions is what the worker needs of the user use cases: kyc.Service, or a fake in tests.
+// Decisions is what the worker needs of the user use cases: kyc.UserService, or a fake in tests.
 type Decisions interface {
 	GetUser(ctx context.Context, tenantID, id string) (*kyc.User, error)
 	ApplyDecision(ctx context.Context, tenantID, userID string, attempt int, d kyc.Decision) error

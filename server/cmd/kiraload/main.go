@@ -285,7 +285,7 @@ func startKirad(path, db, dir string) (*server, error) {
 	apiKey := "kira_sk_kiraload_0123456789abcdef"
 	cmd := exec.Command(path)
 	cmd.Env = append(os.Environ(), "KIRA_ADDR=127.0.0.1:0", "KIRA_DATABASE_URL="+db, "KIRA_MODE=sandbox",
-		"KIRA_RATE_LIMIT=0", "KIRA_SANDBOX_DELAY=0", "KIRA_LOG_LEVEL=warn",
+		"KIRA_RATE_LIMIT=0", "KIRA_SANDBOX_DELAY=0", "KIRA_LOG_FORMAT=json",
 		"KIRA_API_KEY="+apiKey, "KIRA_CLIENT_ID="+creds["client_id"], "KIRA_PASSWORD="+creds["password"])
 	cmd.Dir = dir
 	s, err := start(cmd, "listening")
