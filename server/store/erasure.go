@@ -40,7 +40,8 @@ func (t *tx) RedactUser(ctx context.Context, u *kyc.User) error {
 	return nil
 }
 
-// redactEvents removes the personal fields from the payloads of the user's events.
+// redactEvents leaves the payloads of the user's events without their personal fields: the sealed
+// payloads go, and the ones stored in the clear (by a user written before data keys) are redacted.
 func (t *tx) redactEvents(ctx context.Context, u *kyc.User) error {
 	r, err := t.q.query(ctx, "SELECT id, payload FROM events WHERE tenant_id = ? AND user_id = ?", u.TenantID, u.ID)
 	if err != nil {
@@ -65,7 +66,7 @@ func (t *tx) redactEvents(ctx context.Context, u *kyc.User) error {
 		if err != nil {
 			return err
 		}
-		if _, err := t.q.exec(ctx, "UPDATE events SET payload = ? WHERE id = ?", string(redacted), id); err != nil {
+		if _, err := t.q.exec(ctx, "UPDATE events SET payload = ?, sealed_payload = NULL WHERE id = ?", string(redacted), id); err != nil {
 			return dbError("redact event", err)
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -71,18 +72,47 @@ func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
 }
 
 // AppendEvent adds e to its tenant's event log (EConflict if its id is taken). It sets
-// e.CreatedAt to the stored value.
+// e.CreatedAt to the stored value. A payload that holds personal data (user.created's email and
+// phone) is stored sealed under its user's data key, beside its redacted form (kyc.RedactPayload)
+// in the clear, which is all that is left once the user is erased. A user written before data
+// keys has none yet: its events are stored as they are until it gets one.
 func (t *tx) AppendEvent(ctx context.Context, e *kyc.Event) error {
 	if !json.Valid(e.Payload) {
 		return errors.New("append event: the payload is not JSON")
 	}
 	e.CreatedAt = t.s.timestamp(e.CreatedAt)
-	_, err := t.q.exec(ctx, "INSERT INTO events (id, tenant_id, type, user_id, created_at, payload) VALUES (?, ?, ?, ?, ?, ?)",
-		e.ID, e.TenantID, string(e.Type), e.UserID, e.CreatedAt, string(e.Payload))
+	stored, sealed, err := t.sealPayload(ctx, e)
+	if err != nil {
+		return err
+	}
+	_, err = t.q.exec(ctx, "INSERT INTO events (id, tenant_id, type, user_id, created_at, payload, sealed_payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		e.ID, e.TenantID, string(e.Type), e.UserID, e.CreatedAt, string(stored), sealed)
 	if err != nil {
 		return writeError("append event", "An event with this id already exists.", err)
 	}
 	return nil
+}
+
+// sealPayload returns what AppendEvent stores of e's payload: in the clear, and sealed (nil when
+// the payload holds no personal data or its user has no data key).
+func (t *tx) sealPayload(ctx context.Context, e *kyc.Event) (stored json.RawMessage, sealed []byte, err error) {
+	redacted, err := kyc.RedactPayload(e.Payload)
+	if err != nil || bytes.Equal(redacted, e.Payload) {
+		return e.Payload, nil, err
+	}
+	var key []byte
+	err = t.q.queryRow(ctx, "SELECT data_key FROM user_keys WHERE user_id = ? AND tenant_id = ?", e.UserID, e.TenantID).Scan(&key)
+	if isNoRows(err) {
+		return e.Payload, nil, nil
+	}
+	if err != nil {
+		return nil, nil, dbError("read user data key", err)
+	}
+	sealer, err := t.s.userSealer(e.TenantID, e.UserID, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return redacted, sealer.Seal(e.Payload, eventAAD(e.TenantID, e.ID)), nil
 }
 
 // SubscribedEndpoints returns the ids of the tenant's enabled endpoints that take events of type

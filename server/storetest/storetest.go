@@ -27,7 +27,7 @@ type Inspector interface {
 	QueuedVerifications(ctx context.Context, tenantID string) ([]kyc.VerificationJob, error)
 	// QueuedDeliveries returns the ids of the deliveries that webhook jobs are queued for.
 	QueuedDeliveries(ctx context.Context) ([]string, error)
-	// Events returns a tenant's events, oldest first.
+	// Events returns a tenant's events, oldest first, as the store gives them.
 	Events(ctx context.Context, tenantID string) ([]*kyc.Event, error)
 	// RawContents returns everything the store has written, as the database keeps it. It may
 	// close the store.

@@ -20,3 +20,8 @@ CREATE INDEX users_status_updated ON users (status, updated_at);
 -- cached before this migration).
 ALTER TABLE idempotency_keys ADD COLUMN user_id TEXT;
 CREATE INDEX idempotency_keys_user ON idempotency_keys (tenant_id, user_id);
+
+-- A payload that holds personal data (user.created's email and phone) is sealed under its user's
+-- data key; payload then holds it redacted (kyc.RedactPayload), which is what stays once the user
+-- is erased.
+ALTER TABLE events ADD COLUMN sealed_payload {{.Bytes}};
