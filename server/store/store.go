@@ -3,11 +3,12 @@
 // really differs. It also runs River, the job queue, on the same database, so that a job is
 // queued in the same transaction as the writes that call for it.
 //
-// Personal data never reaches the users table in the clear: a user's fields (all of them) are
-// sealed (AES-GCM) under the user's own data key, itself sealed
-// under the keyring, and cached idempotent responses under the keyring, each bound to its row by
-// the associated data; users are found by email through a keyed hash. Erasing a user deletes its
-// data key (crypto-shredding).
+// Personal data never reaches the database in the clear: a user's fields (all of them), and the
+// payloads of its events that carry personal data, are sealed (AES-GCM) under the user's own data
+// key, itself sealed under the keyring; cached idempotent responses are sealed under the keyring.
+// Each sealed value is bound to its row by the associated data, and users are found by email
+// through a keyed hash. Erasing a user deletes its data key (crypto-shredding). What webhook
+// receivers answer is kept as they sent it (a short excerpt), until the erasure of its user.
 //
 // SQLite (the default, a file) runs in WAL mode with one writer connection, used for every write,
 // transaction and River, beside a small read-only pool for reads outside transactions.
