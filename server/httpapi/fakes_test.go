@@ -194,3 +194,21 @@ func TestConversionAtTheEdge(t *testing.T) {
 type plainHasher struct{}
 
 func (plainHasher) Hash(purpose, value string) string { return purpose + ":" + value }
+
+// TestPanicUnderAnIdempotencyKey: a handler that panics inside the request's transaction still
+// answers 500 in the error schema (the recovery's answer reaches the client), and keeps nothing.
+func TestPanicUnderAnIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	keys := &memoryKeys{records: map[string]*kyc.IdempotencyRecord{}}
+	users := &fakeUsers{t: t, CreateUserFunc: func(context.Context, string, kyc.UserType, kyc.Fields) (*kyc.Result, error) {
+		panic("boom")
+	}}
+	srv := serve(t, httpapi.Options{Users: users, Store: keys, Hasher: plainHasher{}})
+	resp, raw := srv.Do(t, "POST", "/v1/users", withHeader(creds, "Idempotency-Key", "k"), `{"type":"individual","email":"a@example.com"}`)
+	if resp.StatusCode != 500 || decode[errorBody](t, raw).Code != "internal_error" {
+		t.Errorf("a panic: %d %s, want 500 internal_error", resp.StatusCode, raw)
+	}
+	if len(keys.records) != 0 {
+		t.Errorf("a panicking request kept its key: %v", keys.records)
+	}
+}

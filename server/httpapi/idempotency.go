@@ -68,9 +68,11 @@ func idempotent(store kyc.Transactor, hasher kyc.KeyHasher, now func() time.Time
 				}
 				c.SetRequest(req.WithContext(kyc.ContextWithTx(req.Context(), tx)))
 				res.Writer = held
-				handlerErr = next(c)
-				res.Writer = sent
-				c.SetRequest(req)
+				func() {
+					// Even if the handler panics, the recovery's answer must reach the client.
+					defer func() { res.Writer = sent; c.SetRequest(req) }()
+					handlerErr = next(c)
+				}()
 				if handlerErr != nil || res.Status < 200 || res.Status > 299 {
 					return errNotKept
 				}

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
-	echomiddleware "github.com/oapi-codegen/echo-middleware"
 
 	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/kyc"
@@ -18,36 +19,50 @@ import (
 // handler. Violations become one validation error that lists every offending field and never
 // repeats a submitted value. Credentials are checked by the auth middleware that runs before it,
 // so the spec's security requirements only need the headers to be present here.
+//
+// The operation is found by the route Echo matched (one map lookup), not by routing the request
+// again: Echo's routes are the spec's operations (apiserver.RegisterHandlers). A request Echo
+// matched to no operation goes on to Echo's own 404 or 405.
 func validator(spec *openapi3.T, skipper func(echo.Context) bool) echo.MiddlewareFunc {
-	// Match on paths only, whatever host the API is served on, without changing the shared spec
-	// (which /openapi.json serves with its servers).
+	// Validate against paths only, whatever host the API is served on, without changing the
+	// shared spec (which /openapi.json serves with its servers).
 	routed := *spec
 	routed.Servers = nil
-	return echomiddleware.OapiRequestValidatorWithOptions(&routed, &echomiddleware.Options{
-		Skipper: skipper,
-		Options: openapi3filter.Options{
-			MultiError:              true,
-			AuthenticationFunc:      func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
-			SchemaValidationOptions: append(openapi.ValidationOptions(), openapi3.DisableSchemaErrorDetails()),
-		},
-		MultiErrorHandler: func(me openapi3.MultiError) *echo.HTTPError {
-			return &echo.HTTPError{Code: http.StatusBadRequest, Message: "invalid request", Internal: fromValidation(me)}
-		},
-		ErrorHandler: func(_ echo.Context, herr *echo.HTTPError) error {
-			var kerr *kyc.Error
-			switch {
-			case herr.Internal == nil:
-				return herr // unknown route or method: Echo's status says it all
-			case errors.As(herr.Internal, &kerr):
-				return kerr
+	routes := map[string]*routers.Route{}
+	for path, item := range routed.Paths.Map() {
+		pattern := strings.NewReplacer("{", ":", "}", "").Replace(path)
+		for method, op := range item.Operations() {
+			routes[method+" "+pattern] = &routers.Route{Spec: &routed, Path: path, PathItem: item, Method: method, Operation: op}
+		}
+	}
+	options := &openapi3filter.Options{
+		MultiError:              true,
+		AuthenticationFunc:      func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
+		SchemaValidationOptions: append(openapi.ValidationOptions(), openapi3.DisableSchemaErrorDetails()),
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			route, ok := routes[c.Request().Method+" "+c.Path()]
+			if !ok || skipper(c) {
+				return next(c)
 			}
+			params := make(map[string]string, len(c.ParamNames()))
+			for i, name := range c.ParamNames() {
+				params[name] = c.ParamValues()[i]
+			}
+			err := openapi3filter.ValidateRequest(c.Request().Context(), &openapi3filter.RequestValidationInput{
+				Request: c.Request(), PathParams: params, Route: route, Options: options,
+			})
 			var me openapi3.MultiError
-			if errors.As(herr.Internal, &me) {
+			switch {
+			case err == nil:
+				return next(c)
+			case errors.As(err, &me):
 				return fromValidation(me)
 			}
-			return fromValidation(openapi3.MultiError{herr.Internal})
-		},
-	})
+			return fromValidation(openapi3.MultiError{err})
+		}
+	}
 }
 
 // fromValidation turns the validator's errors into one domain error: an oversized body, a wrong
