@@ -76,7 +76,7 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.policy
 // retries). A call is retried after a 429; and after a 5xx other than 501 and 505, a network
 // error, or a 409 idempotency_key_in_use, when the server cannot apply it twice: GET, PUT and
 // DELETE calls, and the POSTs whose Idempotency-Key the server honours (creating users and
-// verification sessions). Other POSTs are retried after a 429, or when the connection could not
+// verification sessions, redacting users). Other POSTs are retried after a 429, or when the connection could not
 // be made.
 func WithRetries(n int) Option { return func(o *options) { o.policy.retries = max(n, 0) } }
 

@@ -204,6 +204,29 @@ func TestRetriedCreateAfterDroppedConnectionCreatesOneUser(t *testing.T) {
 	}
 }
 
+// TestRedactIsRetriedAfterADroppedConnection redacts a user through a connection that drops the
+// first answer: the SDK retries with the same Idempotency-Key and gets the tombstone replayed.
+func TestRedactIsRetriedAfterADroppedConnection(t *testing.T) {
+	t.Parallel()
+	sb := newSandbox(t, sandboxOptions{})
+	u, err := newClient(t, sb).Users.Create(t.Context(), minimalUser("erase@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &dropper{next: http.DefaultTransport, match: isPost("/v1/users/" + u.Id.String() + "/redact")}
+	c := newClient(t, sb, client.WithHTTPClient(&http.Client{Transport: d}), client.WithSleep((&sleeps{}).sleep))
+	got, err := c.Users.Redact(t.Context(), u.Id.String())
+	if err != nil {
+		t.Fatalf("redact: %v", err)
+	}
+	if got.RedactedAt == nil || got.Email != "redacted@redacted.invalid" || got.FirstName != nil {
+		t.Errorf("tombstone: %+v", got)
+	}
+	if len(d.keys) != 2 || d.keys[0] == "" || d.keys[0] != d.keys[1] || d.replayed[1] != "true" {
+		t.Errorf("Idempotency-Keys %q, replayed %q: want the same key twice, the second replayed", d.keys, d.replayed)
+	}
+}
+
 func TestDroppedPOSTTheServerCannotReplayIsNotRetried(t *testing.T) {
 	t.Parallel()
 	sb := newSandbox(t, sandboxOptions{})

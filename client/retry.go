@@ -188,8 +188,8 @@ func (p retryPolicy) retryAfter(resp *http.Response, attempt int) (time.Duration
 
 // replaySafe reports whether the request can be applied twice without effect: the methods that are
 // idempotent by definition, the token exchange, and the POSTs whose Idempotency-Key the server
-// honours (the operations that declare the IdempotencyKey parameter: createUser and
-// createVerification), which replay the first response instead of acting again.
+// honours (the operations that declare the IdempotencyKey parameter: createUser,
+// createVerification and redactUser), which replay the first response instead of acting again.
 func replaySafe(req *http.Request) bool {
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
@@ -206,7 +206,7 @@ func replaySafe(req *http.Request) bool {
 			return true
 		}
 		i := strings.LastIndex(p, "/v1/users/")
-		return i >= 0 && strings.Count(p[i+len("/v1/users/"):], "/") == 1 && strings.HasSuffix(p, "/verifications")
+		return i >= 0 && strings.Count(p[i+len("/v1/users/"):], "/") == 1 && (strings.HasSuffix(p, "/verifications") || strings.HasSuffix(p, "/redact"))
 	}
 	return false
 }

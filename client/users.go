@@ -8,7 +8,7 @@ import (
 	"github.com/kiraapi/kira/gen/apitypes"
 )
 
-// UsersService creates, reads, updates and lists users.
+// UsersService creates, reads, updates, lists and redacts users.
 type UsersService struct{ c *Client }
 
 // Create creates a user. When the request carries every field automatic verification needs, the
@@ -64,6 +64,26 @@ func (s *UsersService) Update(ctx context.Context, id string, req apitypes.UserU
 	u, err := result(r.HTTPResponse, r.Body, r.JSON200)
 	if err != nil {
 		return nil, fmt.Errorf("update user: %w", err)
+	}
+	return u, nil
+}
+
+// Redact erases the user's personal data and returns the tombstone that remains: RedactedAt is
+// set, Email is the placeholder redacted@redacted.invalid, and no other field of the
+// user's data is left. Its events lose their personal fields and a user.redacted event is sent.
+// Redacting a redacted user changes nothing and returns its tombstone, so a retry is always safe.
+func (s *UsersService) Redact(ctx context.Context, id string, opts ...CallOption) (*apitypes.User, error) {
+	uid, err := parseID("user", id)
+	if err != nil {
+		return nil, fmt.Errorf("redact user: %w", err)
+	}
+	r, err := s.c.API.RedactUserWithResponse(ctx, uid, &apitypes.RedactUserParams{}, editors(opts)...)
+	if err != nil {
+		return nil, fmt.Errorf("redact user: %w", err)
+	}
+	u, err := result(r.HTTPResponse, r.Body, r.JSON200)
+	if err != nil {
+		return nil, fmt.Errorf("redact user: %w", err)
 	}
 	return u, nil
 }

@@ -56,6 +56,9 @@ type ServerInterface interface {
 	// UpdateUser Update a user
 	// (PUT /v1/users/{userId})
 	UpdateUser(ctx echo.Context, userId UserId) error
+	// RedactUser Erase a user's personal data
+	// (POST /v1/users/{userId}/redact)
+	RedactUser(ctx echo.Context, userId UserId, params RedactUserParams) error
 	// ListVerifications List a user's verification sessions
 	// (GET /v1/users/{userId}/verifications)
 	ListVerifications(ctx echo.Context, userId UserId) error
@@ -307,6 +310,44 @@ func (w *ServerInterfaceWrapper) UpdateUser(ctx echo.Context) error {
 	return err
 }
 
+// RedactUser converts echo context to params.
+func (w *ServerInterfaceWrapper) RedactUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "userId" -------------
+	var userId UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", ctx.Param("userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RedactUserParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter Idempotency-Key is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RedactUser(ctx, userId, params)
+	return err
+}
+
 // ListVerifications converts echo context to params.
 func (w *ServerInterfaceWrapper) ListVerifications(ctx echo.Context) error {
 	var err error
@@ -479,6 +520,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/users", wrapper.CreateUser, options.OperationMiddlewares["createUser"]...)
 	router.GET(options.BaseURL+"/v1/users/:userId", wrapper.GetUser, options.OperationMiddlewares["getUser"]...)
 	router.PUT(options.BaseURL+"/v1/users/:userId", wrapper.UpdateUser, options.OperationMiddlewares["updateUser"]...)
+	router.POST(options.BaseURL+"/v1/users/:userId/redact", wrapper.RedactUser, options.OperationMiddlewares["redactUser"]...)
 	router.GET(options.BaseURL+"/v1/users/:userId/verifications", wrapper.ListVerifications, options.OperationMiddlewares["listVerifications"]...)
 	router.POST(options.BaseURL+"/v1/users/:userId/verifications", wrapper.CreateVerification, options.OperationMiddlewares["createVerification"]...)
 	router.GET(options.BaseURL+"/v1/webhooks", wrapper.ListWebhooks, options.OperationMiddlewares["listWebhooks"]...)
@@ -3188,6 +3230,308 @@ func (response UpdateUserdefaultJSONResponse) VisitUpdateUserResponse(w http.Res
 	return err
 }
 
+type RedactUserRequestObject struct {
+	UserId UserId `json:"userId"`
+	Params RedactUserParams
+}
+
+type RedactUserResponseObject interface {
+	VisitRedactUserResponse(w http.ResponseWriter) error
+}
+
+type RedactUser200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type RedactUser200JSONResponse struct {
+	Body    User
+	Headers RedactUser200ResponseHeaders
+}
+
+func (response RedactUser200JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RedactUser400JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RedactUser401JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RedactUser404JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser409JSONResponse struct{ ConflictJSONResponse }
+
+func (response RedactUser409JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser422JSONResponse struct {
+	UnprocessableEntityJSONResponse
+}
+
+func (response RedactUser422JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RedactUser429JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RedactUser500JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUser503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response RedactUser503JSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedactUserdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response RedactUserdefaultJSONResponse) VisitRedactUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListVerificationsRequestObject struct {
 	UserId UserId `json:"userId"`
 }
@@ -5001,6 +5345,9 @@ type StrictServerInterface interface {
 	// UpdateUser Update a user
 	// (PUT /v1/users/{userId})
 	UpdateUser(ctx context.Context, request UpdateUserRequestObject) (UpdateUserResponseObject, error)
+	// RedactUser Erase a user's personal data
+	// (POST /v1/users/{userId}/redact)
+	RedactUser(ctx context.Context, request RedactUserRequestObject) (RedactUserResponseObject, error)
 	// ListVerifications List a user's verification sessions
 	// (GET /v1/users/{userId}/verifications)
 	ListVerifications(ctx context.Context, request ListVerificationsRequestObject) (ListVerificationsResponseObject, error)
@@ -5397,6 +5744,32 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, userId UserId) error {
 	return nil
 }
 
+// RedactUser operation middleware
+func (sh *strictHandler) RedactUser(ctx echo.Context, userId UserId, params RedactUserParams) error {
+	var request RedactUserRequestObject
+
+	request.UserId = userId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RedactUser(ctx.Request().Context(), request.(RedactUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RedactUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RedactUserResponseObject); ok {
+		return validResponse.VisitRedactUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListVerifications operation middleware
 func (sh *strictHandler) ListVerifications(ctx echo.Context, userId UserId) error {
 	var request ListVerificationsRequestObject
@@ -5620,291 +5993,310 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2LU9u42j/+r2j8fmcKe+yQhIRCmDPvS7m0tEBZAu22m/6wYiuJFkfKsRxCTof//Td6JNmy49zoZc/Z",
-	"5cwZl3VkXR9Jz/XzfHUCPhxxRlginNZXhzzg4Sgi8PclYSFl/Q8kpj0a4IRyJl+L8XCI46nTcg7QgIuE",
-	"hOjeKoIEEUL+O8E0oayPejxGyYAgwkI0FiR2XOceR2Mi6wpighMS3uLEaTn1an3Hq9W8evO6Xm1Vm61q",
-	"tVKtVj87rkMeRjQmolBuZ6YcDeXvQaO3g3e7XjWsEa/R28beXrcZeC/DXbLXq+Jatx44rjOK+T0NSXwb",
-	"UXbntJxBkoxEa2sLj2jljsa4oudiC0Y33Vql2v9N+B1h//w83Lv/NDyZfhqe7AS/fWg4rhOTkMYkSG7H",
-	"MbUam/JxjEejfFt6Jj25NBFJiOM6IsHJWDgtZ6QWxXGdZDoiTsshwy4JQxJ6MAzXkVN8C/NA9nZqVVyr",
-	"eWGz1vAazd2X3m4zDDxS2yX1bmOnRppN5/HRda7IHyRISHgjV6ewwrH+DVEW0nsajnHkoglNBrCmMcGC",
-	"M2EvKQ7DmAhxG9AEahiLhDLHzd7zMUug8pv2gfVejlCO5/q33MuYELnmNXQcDVE7sX77Nx3dBjyU37zc",
-	"3q7WHNfp0jgZ3IaqotrebtOrvvSqcvoXEVqttd2o1Bt7koBCHoyHhCUz3Ux/YONhVxINFknDaTl71Vrd",
-	"/lmvShjTexKL24gGhAm5gmSIaeS0nD8wIxUxpMng//SiVwI+dFynR2OR3DI8lN+/xYwYet4Nq81utU68",
-	"vbDW9Bo74Y7X7W5ve3vBbi1s7NTw3s6e4zqyR+bztqzfcZ0hSXCIE6z22lDRRaPuPLrOkApBWf+2R0kU",
-	"Cqf1+xdJpGo5W79/XTZjO5Xd3QbMGLknER+R+FZ9LZdwQFC7fYFCGiLGEzTESaDoRXYPYRYiuUaI9xCs",
-	"WMUxTTst5xMfx4iyHo+H6jwJ+DhS9XSJPmlI6Dx+cR0hWLoOtVqtZu+Tq+O3x4fXx0fZRskIWO6SUbjS",
-	"6Oz9eIuThAxH8qCsFX5JYtrvk5iETiuJx0Ruqg+6p2WbyowC5fo0bwu1MUMnMWYBFQFfYycdHpTupPo2",
-	"OseUzd1Me41atTm7mfaqXrXm1Zo/cjM1mjsvSzbTCAsx4nFi7yI+YJWQk4V7iA+Y2UMrnYX5PXTESX4H",
-	"zdk0NhXuvNzds6nww/HV6cnp06mwUat/ByqcUtYvI0Nzv1hkiCYDLkj+QqcCxWPG1K3zTKR/TSL9dHrx",
-	"+mlUms7k06n0I+kOOL87ZuGIU5YU6XSifpYcpPp9BQ6ytteqVi3OMCQiiOlIMbHOZczDcQDUHZOAyLta",
-	"rtu9YoN/ByaqYve6goOAjBISag4r/2MP04iEzhe9ji/DvV4t2CZevdvAXoPs9rw9vNP1akE93CaNXhPv",
-	"dO0FIAx3I1X1nKkujmYcRwuYSD1fYkuysU7JBH+kyaBNgpgsnWrF6tFEIEH78ghAQn33F1kCPQnOZCBI",
-	"cHvee/frXrz7+t2nf8XXkz9uLo92T88uP5/y+hk+w+1JY/Rm924bvzr9tfHPn7mAj64zIDgkMchlB0FA",
-	"hPAOOUtiHnkHUcQn3vuY9inIZ/lplrwYh98EwrIkCVHCJeMeag5ejDgT8g5AGHVjPhEkRhuH76/am5Iv",
-	"E8GADIF/HOKHM8L6ycBp1auN3fSsEEksrwbZydOQDEc8ISzxrsgowlO5yYs98uWu99FkQBhKBvJySbsg",
-	"EEYxfCh5Q9k9OCuzEkaWFJKP9NPmgqn3jkz9fH8JGw8lIcnmJF3MdvcKJ+SMDmniwXO2q1fkX2Mikmzm",
-	"RiRGE8pCPtFdoQIdXJ6iOzLNN67YVzhJk20pIAzxAx3KDtWq8D95TDP1pmoduwnpk7jQuSt5n8D1O7+D",
-	"Eeklcgnl5ATjOCawdWVHf2S/BCmZtDYJOAsFGrOERtAhPWOxLC9W7c/uTmOV3pAknnoHvURxN+U9STgo",
-	"I1CX9HgsST6JJUv0fXvy8eNH72CcDAhL5JlEZrvzhk9kV7BVqIX8VwTHJJYbMhr+s+PIHd9xfMQZ8rfu",
-	"az6SohUcccJF/sGIviPTQmEXqcPhnx3nwcMj6t2Rqani8n37Gm3JJv0Fu7latjt+8zR1eadh+bkSq99f",
-	"CERDF+FIcEmCJI55jLo8pEQgLJCvi93S0G8BPXBG9NkDPyAhqZUy5NtN6hOCJvJY2JUTV6vvoogkCYmF",
-	"i0Lap4mckorvIv/WRzxGvue7iCcDEk+oIAgjRiaysQo6SNsa4qnqqSAsRBh93D5EfhLjgIyw3DW+nsyW",
-	"OaAIEiS+JzEiD5K9EwgKC9cewQv9FgWcJZSNiUA0cUHQzSp4IVDE+yiiLDvHTK8kNydQl6dqFfWahmkd",
-	"qn4azl3FWr3kSH50nRGO8ZAk+u44HMeCx+XL6Y9wnzJ1nTLykNwGUNg3Z/EoJveUjwUa4T6R/ZD3jfOv",
-	"MYmnjutohlR9M6+TzVodNlLaadk/uaKypv/v9wPvM/b+XfX2bv/pffnH/3PKyPJYcgjzKBLYB6BHtOFL",
-	"jrgCbyTpmdNxhKcRxyFcbvq+lTd40Nze7QaB19wm214jrHW9bne361XJbtALd8gOxoEZ8QiDbkUPmOj+",
-	"uI5cNZrytaVny3hMQ3W0mBnY3ll4kQbTd2Q6O9YDNGb0X2MiL57sJop4nwY4SslnA6Obm9MjdN+Qe4iG",
-	"BEf7iBFJzKNxIi8zwRmOkJwoOT002ax02JU+HjMtH9y2siVJjF0eTvUlLUqu6P3Cvpjw+E5+12HJAFs3",
-	"ecCHQ5qghPeJ3LAuEhxhaER1cIjviEDJRLIqgo/jgAi0IQhB1tQg3OX3RPY5t5bNXr37MqgRbw83Qq8R",
-	"bHe9XbLT82q43t0OGmGT7PTMWqrNnq1mgaVYuKr2EdpsLqLrTuehXvM6nYeXx/PIeg4Hcon7BAn6b+Ki",
-	"GpyB1eq8nRdBDXYHQ9LD4yiRd7u7+Oa3brda6e12I0g8b9NJZhz2XGFLrSbNlmypsWrsu+4oLQHNG0NR",
-	"7ikZz4oiRcl4Jmnb33FIj7IutZngZH+FQ315gkzGmWTDQVEzGkVaStr6QygbTjoqWRIUKvc4oqES0OEC",
-	"l0OX/yplMKgSnJatbnGdIREC9+XHw7EA7SxWel190soBoU+fPn3yzs+9oyPn0c0q0qKTXQlIAjj0OIvU",
-	"SRNgprW+ks98/GIXvrZvSYEog/5X9AQrbsNpOdXa26N3n7d/27ne+1j/9WT3Q/O8cfHyqnZ54Dzac///",
-	"YtJzWs7/bGXWsC31q9g6humACZ/LAsk+DHEkR0xCyYrcUx7hhKgTUtW0j3w1o76+7gkOBoj3esqig2Bq",
-	"5AhWF/XKuq2/3lr0abnss6i2YvH5AspqtWSflIsUq9YClDHLqy76PFcWlvWQs15Eg6dtHE16t0mMmaBA",
-	"GjahHsDxiCYDLmkkVbVZxB0MMOuT0JKXQhJQIbmwP42cAz0jwjb1qWv4hUCgu20hn2aX5e0dmd5SdjsW",
-	"xJd8h6lIfi6vfirgbqfyYxpFqEskyY9iLomUhPtKKENiwOMkmm66yJ+dVx9tJNl1o06QDgs5EWAdAhld",
-	"8jAgCpQqI2/JwwCPRUJCXzENz1vtJ281RX1P2WeMJ7dUvhsSppSA9m1ARSYoSyoDgrjHNMLdiKApSX7u",
-	"XjpgUyWIaml4Q/LoekyoUW1KEm1Wa5uuuSuBxVZlxQCPyE+7B75tOU+Z5HFx9PRlpbqGlOvIVtVUrubl",
-	"Zy8gGjPyMFK+D9CBfUlUA3ls4S4fJ1ozMeXjGAGbXUFzJKcZPSUcg7j337LIFzw54WMWPnnb9uBre2ml",
-	"OAF7FH76uUt7wZEYB4P0Qsvk54QwzJJnFuxPuBculVbmmvMzHPfJk0hNa3ZuE85vI6hlnsQAOgwQWiQN",
-	"koeAkBDV0Dl99fNZLugLFQh6LAkRs6wrz3T4k+mwTeJ7GpAbljIPTyJFoaq5HVv1FIlRlzGSQAziIE0E",
-	"qOO6WBDDFONeQpS6OKFDkK4tq8fPJ9il/YYDlfEJ2vBL5sHfrKALfZFOsEAhZ4WR+tbwfCSUEcdddqn+",
-	"vO2SNzktJE+r6DeT5jXn55hNjcnvSXQZ44TcgqKwyEFzjoaYTc0RKf4Tia/Yxxkb7L6y85US0PNx+qTj",
-	"9M+i9huGx8mAx/Tf5GmM59iuoHj2YlhCBN7aaIAFUg7mP5kTPYxJSFhCcSQQjgnSjlsumsRc/qM75Upp",
-	"sUsizvoo4SikvR4BA7/iV58p+2mUXWawX1TFTPnvQONaASbvxWOWgCflU2Togh4uJmNRpiEpXJlw/cqS",
-	"6mrFFmXZjPLP5zBmBWbZUxzFBIfTFXqMNvzyKfE3n/fKn8BU3zAxHo14nJDwnIQUX4Mp60lnelrR7VDW",
-	"pJxvl4t5XYKKLfx5kp7kmv1id/xnyvzplJkuq5px5WV+qE/hzPBbdG23nW606dyy+xfstK6pt52UOoXB",
-	"axdBMBoLiLzqY9LXxp+sD+Am/9SGlVO9PaS8f33RF2xZvULwgOKEhJfgQaKjAcBGg6PLmI9InFAinFYP",
-	"R4LMqFZRlzDSowHFEeITRmI5aEH78FcPYdQdC8qIEC7CQooh45gp1mxk1f015/u/eFse6etaO+Yv2cNQ",
-	"6DHvp7/4kwtZ5tF1BljcwojEgI7kR3ruupxHBMPuo+JWDbX8Z8u3f7Um0+ZuRyQOCEtwf+m37803l9kn",
-	"j7kYgcXfn0GhR9dJaBItbe0aCil/BeP78Ls9ufaozRpl/rq8+wcJkjK6O2WjcfLDiO+/kt7yg/04AN8q",
-	"5fYGUyaHLNAIx4lx6rOHu4Ral1Y+xFOYytS9cXHlfzKtL/uy3b74E2h8nAwsN56FlJ2nziCiytOx3MFJ",
-	"yYovBFLltHfTmjfKCAsx4fGyJkwx2ULq1ZR+u9594zqTmCbkPYumWbyQPcnZuK3+zZ9a5TG15tyaENpF",
-	"JCCrv+Z3BEg75UftS1eWUCqHkpmf9VizB2nqc1VX5g1Ptb/e2JQq5DYxnxbPy7cfr1Fi3KUF8g+0VgVY",
-	"1xbS7uudcbW6Hdh1wRviF6isUd3bKSEsE99fFsEyG0+g1Db6mxyftL1TXejqWHTlL3F2dB2oXof1ZWEk",
-	"aqDlgST2UuXmMzeyXM1lS/hKH5dH9vhtCjoHp1jMQiRIFAk0oWFfh1Tk6Wn5VjZtXejz1yLTYEjQR1Uz",
-	"Ojs7XLphM0/XTqftLGjrujClWhF9G1HcpRFNprdyX2E2dVwn4PGIK38Ox3X6hJEYR7fy5jLXnVvyff53",
-	"wSNyK6k9piQB5wLGmXzRA0fZJB4L+W+f35OYQSwnj/uYadqW58m4G9Egmt4mMQ5JmHbvS8kgD1X46CFI",
-	"ql9n3QlO2+/Rdm1nx6shHI0G2NtGOuIUSenWRePRiMQowIKgDf+mfeC7yD8//k3+c3R8o1QXZuYOXn10",
-	"XOfg5LV8vn4vn6dSQjg4U89X8nlxJJ9Xx/CEklfn8tmG5zWUvD6BJ/x604bntXx+ll+9OjqVz+MzeF7A",
-	"U5Z5dSK/ffX6CJ5X8vlGPeHX0zfyeXYOT3h/9lk+z2/k8z3UdgU1XL2CJ9R8Dc8PsvVXH+Wvhwcn8JTv",
-	"Dw/fyeebY3iewRPen36Qz3PZyuH7I3i+hieUh7YO38ueHF5CySs5osObV/CUc3j4G3z7Ccp8upRPGPvR",
-	"sezt0VtZ/uhc9ufoQtZ5BLUdfZZvjg9lmePXn+QTaj5uv4HnJTzlWI6v5ZuTU9nbE6jt5EzWcwIzcHIl",
-	"1+4EVuT1gezV61eyP6+P5fvXUPPrN7Lk61P4Fep5fSbrf30Oby7U81f5vDqE5xE85dhfX0PNNyfwVH/L",
-	"Ot+8k7P05lyWfAN08uZKzs+ba9nDNzeyldMjeJ7DE8qcvpcjOoWaT2HVTq9ku6dteNOWPT8Funp7INt6",
-	"eyzbevtevn97Kcu/O5CU8A5o6d1r+PuNLPnuVJZ5dyG/fQfl332UbZ0dyHk4e3UBzyt4yjrPQB4+O5Ur",
-	"dfYO/m5DyWu5Imc3v8nnB/n+/OAQnifwlDWcH8qS50fw69FreMqxnx/Lr86Bus7fyfGen53CU/bkHGjs",
-	"/OIYnvDVhVyF8/dyFOdXUAZm4Pxazsk57Kbzj1DDJ/j7kyxzATNzcShbuTiW5S9OJD1cvJb9uTg9hKcc",
-	"xcWZ7MMFzMbFJZS/gvef5d/vYV0uD97BE/4+hCfUeQmjuDyTFH4Jvb2EvXAJVHp5BV9Bny+v5HxetuW4",
-	"Lj/JWfr1QL6/Avq/eg9PGMsV7Mr2gXzTBtpowzq2X1/CU5Zpw65sv5VjbMMp1D47hqec4TbMYRt2UPsS",
-	"nnACtNtypO1rqOcGynx4B0+o7SPU8FHOc/s3+OrTITxlyWughOtDWcM1nITXsF+u38oart+dwVN+dX0m",
-	"e3j9XtZ5fQ0lgc6vocXrG9nD64/wBnb3DazIzTv56825nLcbmCuFDnDzWfb8A8zVh0N4wmx8eA3vgZ4/",
-	"XMh2P8CJ+vFMzu1H2OmfjuXzM9DkZ9jFnz8ey0vFdvnP3bLbM3FSX75uP/6/ssv2qFTNdIACHBEW4hhc",
-	"9F3kZ475vosgNoc8UJEItME48hWUQt3brvqbFXR8T+Kp5duvLa5UdBjIzCMsEhV7peN4oChUmvk5S+Yd",
-	"sCRIz1bhN6pVxPCQsr6OJiJR2EK4w6AObX7mIZ6ijZvrw01XiuhSEFdt6JBOv7ZXBeiHas0HcxlGGYCM",
-	"VbDD/NpuWrKCpNhShmE1wn2tMTYu/HhIUDyOSDHYKIc5kTKeJkLCZsrybFM1v6JVb+/L18ajp/6oZ3/M",
-	"XeNrOixnNK5ODtH29vYeGOxFgocjuWg314dqxskDDpJoipJBTAjqxThQgoKOqEQbQxpFVBvNN13lK4dF",
-	"h/nzoB98QyBZg3LKJIWA7CbAwgpUw1Xs47CFKOuwNH7FTeNvtA+XYnJzS6KxiRCO6N3MKixApcitiSe7",
-	"WJRIcivR6YRyHeQ/dfPPtfqnlfun06nIP7YfP5cvEYmonJQ19VPX4P6vPkW8BxMGG0vKYPAfOkBpVj2V",
-	"IW58dWhChmKplkq3c6A+BLkVP5yqT22hFMcxnoKYphvXWob1IpYUMsP6X0Eoqh4c4Cos173B3njMABpW",
-	"m4e2Kl0U6KCT9sjdLHopnfMyca44v2vK5dlX3xC6l3ZRY1KsPnfEuHQX1X5T2N26WqRwN9CG3Fh8nLgo",
-	"4IwRg+sBJ72LGGde/eFBx2xsFuTVZon+w3UirKy3io7tKdhp2FOwswJsQRYqd0seAhKPknINlgpl7U7l",
-	"maX1owab5IWFU2Gs4rkA0DLSVePVmEXlEfRp7W+ury/1BO0j3IWYeAhBZzxrGccxvSd5xdoMUTT39myi",
-	"qJbjFeR0FprWCtSSW4RFFN5O91l+iB7yNV6h30L/GpOxCo6zkSGx8jOrdJiHfDEOAkJCYoACUhQazMSE",
-	"xCRE9YcHVTSL5GnJAzKeFihSlQowC0g0Wx84HpKIJKpDIQUXjFARgGIgTIt+o1ZFrzkjPtqYDGgwMKWF",
-	"jpe2xPIMnDEdCVxTuquO65gOlaoQjjSk1AUATpVTzOkRMshTLwRS0FQV1E647CthQTyVq2fCvI3xDG34",
-	"pXBWPuIsmhZi4Q9e1erbGuXKPpzzHExjTuj+l+xP5H35xfph9p6cVe5mk2CURbNTcEdZKLdnprdBowFP",
-	"ODo9snUkFiCXAjXAkTq9Z7EZRyQeYnkU3sZE0BBIPj3oyS2Pb7V9lpo6hjSiCY51sSFOYhqM5W5RL+6p",
-	"wKVLfHx6Ucac37TR8XAU8SmJ0Sn4hKV8jyIG7f4qNw9NBnycqEBBLAbLFz+/urW6B4sLGGDzGdS9Ev60",
-	"/uj9r/rr5eNqi3lsDGBZ+/NA0cxxpmwjhcO1UZSGZifWXFdrMlvAU1lxV8iXp7UK0UkgeExyokMcDCgj",
-	"XkxwCC8BisCHRg9l+c195Gslvd9hVLmmjgiXA8zifiMQsHCChlwkqFatKnFHHvjqLwWQGXGWhgLUq1UU",
-	"DLBk00ksoOpgnKhjp2AA0rfMUv8UUFE+ZvHdRXJ8D2xmEk8B7qgQoJy/m+BQhdkzMXcQGqVGBUAFqzCi",
-	"J7K4dp1ZyoOWmlbmh4Mv5TNsHyC7ygXuQO5S3JWCiUpOuGsZcaw2y67VbJVK2C+coAnMv/IRBTqLeT/G",
-	"QwA6EhOaBAPEWQVdkAmolgUYZrsE4TAkYQslMcHySkVjdsf4hMEe6E47TIp/FhtS6TC4RIvQAD7aaFSr",
-	"m60cVE03JvhOycoBZ4mk1/KAdxXmDhWbEF/wf7IrtT2l3rbfX6jitkcvFK9ttozPLJyMckZQkDnVqs/S",
-	"CDT4prHZkhzV4ggw+G5IkgEPb+XnGv4LKmhutpDc/LKfPvhWGcggzXLo0GkovJfOkm5J61i0L6Oehnlh",
-	"1Or7fDA1mo2l1uCc+zYnVRo9nfUnF0ONCiHUsgVVy7IgalMl43lZ3bBiEenpyZyJzZLf1rY3XeRr76z8",
-	"T9s1+VO5vx982twsnzzt6Ik2GvW6HuzdrKsrU8G5emJVTXZsBHwvR7YgnkDPsx2+6qONZrUqe16IVoYf",
-	"YEhlETHyx23VVoeh8uYKnGYJXIe9mxy36P+ej8MsUjYY3DQIguuUE6TVRA7rYAmRgFl+NjBvZtWhy3Pc",
-	"O+c6OBfiWWaCiWeDxssis77Y/FHJzFqn/U6jjPe4116sRbauoNUCfzat3SGh0j76oN3xkb7LpyhRll2Q",
-	"NDiDGOGQymqHlOFE8ThDPBppp0tAwtQInPPu1xtB4kNVRHVVA2ga8VQBUCz6Wgl4h6pgro5yhM4FVdnp",
-	"BA50+fk1aljPFes7gdKqtseUP5peWEhd4EfEyPse4Nos4kpmZu3RXf7B/NGt+3V+LMu/LVmixy+GOI9I",
-	"ohnxdXzlmFY9phiwmnYpKfGOs1FgV9cyZTWurbZcgVd8msJR79alvLQhJ+MpsrQwiLSPVoqGJ+BYzWgm",
-	"9RFpTX82gtz8lnKasltndG1nM+MQtdKCQSNXJOBxuMKaZSCEy+q9zEoWZwb6l6tr7uh1x564NTR8R8T7",
-	"32tHlDnwHf9rjCORclGVPLJhThv4t6PxuQtb9DbK3ZTuE/Gly2/OMk2PJdSut7c0RFq5fppE4QuhtAQb",
-	"GGQjBBpNEnsRvSNohJOBMdkhH6ce07fKRVdsVbdAweKrIG0Cpk8lrmu7qWLM5N+AL4hS/FBotaAqzOPB",
-	"LYaUzYnuJVItFUamNeqrEcGJsQuLcXdIEzDU4mhM8t1YDX9uqTJgxn1XLkTW7TJKe0NwJKtba4Uzs5Sh",
-	"TX6nOHabJV3cOV1HWZ/OjA//LAFFWADmSmzplJTbu0JCR1QrH1VsdzbDs/rCxmra4K8NUBVKcTfTDJbQ",
-	"xrmVqaZ8Kr8u1+XkBwyZZPiESQHQA6pBI0xjgTbUF4qSxKabqcmxADDiCjriIBCLhMekAJQ6IHGe/GZT",
-	"6+AHu+PNaskizfpd6pQ/i12yl/palvm7z7rUDnBMihEAEA4RAiKVdq/PjXLHdqwN+VhDWpRbIrMRK2uD",
-	"AxAv9sW+xnYZYHE75DGZH4Ng5Hlw2+hxKdPOizkwIW/fZFO10JHLIFuFwr028MkJR32iFPbyQ+hlqkbl",
-	"moGQG9PgKhcBkxefBAb3NZ2msjPhcsBZubvIcaW200Aj+bsxJ+V2/j9qjVqz2WxWa/XtAnnu5Khzt+BH",
-	"8Y/fa97eF2Uv2HFrjXJXliuiWdSnuuanDO6tMjCus7ilpmLDV30z65JW5Jb0smyR2u15xqE2h4ClNgnG",
-	"MU2mc41CIRYDItY3CW17jaZXYhOqLbUJbac2ocw61FjROtTGLOzyhytyT8nkaVEvBirTvkzxaBTze6Vn",
-	"h6n9Uqr2xzp0sRzQ2OvhQN4RqhyKQUogodyvWCfFmwnSXDF12SwfstBXvyjamBGXUdC1CVbKOnWpTZrJ",
-	"+uE+JmfUWvF1AHdqx22idpG1EAiPRgRDsWRAaDyHL2HRtMM2/DQu0XfRHDO2i3xCrVIxGcVEnq84offk",
-	"Nqthc19zux2mdoQgCWBvqOO4zK6WT3S1JAjIiiF+LEmCtfhrO4TgcSZV1kotqyjjx9mUWit+DYUfy1Ju",
-	"La7gMx2l3Z4ROlbWFMxEFhfUBbPagvVjMg27cxvmo2wWfVsWmGNXFZE+jlYKZcyF3dhVrCJg5+Jo7I8n",
-	"pCvo8in4qIs9uk/V1s3kSluLoOdkVFsx2LiQcG1Jr20vEviYsv5tOmFYrLtQ6fGycn9/dPBves2sRf5F",
-	"M/eKKP1LGKGl4t3asb525tJF5VO5sSTx3VwVikB4nHA5e0EhdzEYVBkhodhHZDhKppmfA1xsVKRZE3N3",
-	"/+95VYgQcD+nh94yC1J2yDXLVKKGeV+oDYVCj1YS13mum3DZ5oY9gftaJfrdR/rqVCP3laIBHGJ8k1TV",
-	"X9m1w7ZoXCmWKzfceslwC5f3+kd8oYL1t1ahgrWJdx77sfLZUahgnRj0lFsUtzG5L+TuzhPEKcungEs4",
-	"8i9vrpVTYAvlE7XhDGPJINZnaWyBtUsgRATrmBDf5D71Yee42qRJgeWLVdiGQoFPq8F9TFkG8q48QCYd",
-	"5qew+b42g885byxBf/05z7RyOIpWtA8al/EvxS6tqDKXdaQacyt14OpXsvlq3pm3ZI2T7EgsW2JXpQXU",
-	"nnBSAoor6KDDlLOaSI2DshqlYaNJCtQ1wKFx4omogKMFM32qyhdoSDATBlW7wwxZbWAWIj+bDj9LJF2S",
-	"7uf3Iqtrzsunn79zqCs9oOYkOi3L9wZ4lWW+MQIN8L3cAUTeOjgGPbxxQwIbg7MkZ89SRca8rKvztGi5",
-	"bg6wWNQ59F4nl/PBP1KRFE2U90KHTVJwEIumTE1Ui1nFTbvA8pMGXKTeoebanzvMecs0wyYU7ErWNiyT",
-	"sDOvgFUVFkUBmZGJnsMTzYvEBPUinFTQaZp2F6bZwlbBkdmmG352n0lRN72cfLfD/OyylL8JwXIy8y9S",
-	"/jVMMFFt+ClT/IsqW2CUodo8r6nF7RJB+xdNDrMyoF9Bbe1HCikAJXl02B1l4Qthhgb5PxvVagX5ykjl",
-	"Ih/2svzDrLifpsTzzcb/xU/ZupggMcAx+P932ME8Lg/HiVAXG44irQiH8ApiuJ9Wh3lWXuyW1aW5848K",
-	"05+TWOQ8ohn9Ra6Ylqrku/yZZr8JaFIoAa1B5UWpPfddWjmskCQNzeEVSwCrd9M+8PflHBhSsGegRPDN",
-	"vVbjRbNko66be5Lrbbp8s/SUn+p5bJke/Vy+0YxZ0uyyMQPdAMy1Uk5CMp6QCKOo11GS2nbSbl8gHqPj",
-	"04sW8mu1mgf/r9V8tOHrP+V/bUKorOGwXeTX63UP/l+vy6L6T/lfm6jPCXjy+lfHH06PP0Lnpwovm0Qq",
-	"S67hmJ7VVT9KXVWC3qiJ+4WYgRDTkCwAlLW613s5nNmzxusHaby+r+5qVf3TRWr+/NPVV0tVUacX/7lq",
-	"q5+iP1pXz/LXU1OsiIn3TeqJNaD31pKgC+KDlhzmQ+1Z/r1HCx1PyuH2nqRAX29z2Zbo/IV0o7L/jkis",
-	"/BD3M5AKznQ8rIoGQUckHCuoYfiNJk9yF1xrZ6wWdm/rT56gLXmqf+H6cvEcXfEECyPSVpZLs5YzgOm6",
-	"m6dRS8rNCaRzuruEpNOYhDVk03aq9cWZtltVN+vdusrhWtxihqbnumV+WcmnYhEMomzyRzs0g138P8qT",
-	"2dpLZUH4h1fHB9fHR37LLOd+npSVq5vSzmxoUVprSSCbpvx9ShKUUp8KfsrUsq15m4QyFZ1IhA6Y0kJN",
-	"K5foVFlcEEZDzMaQwPyekonVyCl0Xjt2hKYmbYxoWbYLCMvVFhB/HwU8jklggqUTrLSVWgEq6VuMCcKg",
-	"khFEQFcSnsbRWfFWegYB5kkPGkCy5GDMy1P43XSr1OtkJlDjCTfP0/2TXIeRye1TTmeT+v9JH38vV/DS",
-	"I7TYs9wYF2+VXKzME07K9KZVimvlR5uLrHz6qTlLJHPPzqW+6E85QsvRF/xMIeajjXefDlWuXSOXwLtX",
-	"OaDK7AMnk97mbo0b0L0+VbE6wnEiZXKlwW2BhcM2cIC5AscEUKkSwtxMEynQHSEj7Yyk3IIrHearaFOl",
-	"L9Nm0Jm8zZVSbaer7lEBkGgxGUU40EhiERXPbkb/gXqb/fwyCeVBCav1rNF51ug8a3SeNTrPGp1v0+g8",
-	"zmE2yoKmfzJjPBuSlbL0ZczKN2sfFnhsXBdcMiYklswGCe6UGP5dnMpWYa1TjrrY5S9rrOP30EO8EAWh",
-	"UmSi4JM57LlEN5fRLg8W/T789mzk/0/eAJbX4A9z7JvdZAuF5R8qN6bEbQa++sr8IJI2SozvQ9IWEa1G",
-	"0DrA+dvJ+UPB53Adpbp2rV1Xrf5EZbxOzfGU+Pxv9YcGPMGQxLcRZXfld4CgrB8RbyyIims0SVg0kKXS",
-	"0CY8r86PaTEQu7FbuttDGpMguZUf5IazYgWr6YFsUphV9RtaJMMuCUMSejAXP/IkKFe/p0dBflEKs5Sj",
-	"lxzJLdsE67mL5XdEcaFmLBQxyRGElHJjPpGkAX4kCj9dB89T1kcbgyQZIR4j+a8AhCwq0M3VaQoMjkWH",
-	"9ek9YTq80NcTBg5lSkkq/yuvFsGjEWEhCSWV0kRo7IANDc+O2bTDejHuSwnIyv/Oe4hC4H8Y89GIhC4K",
-	"ScBDBcoaE/A3NV4uWcgC9Ly1tTXl4xiPRhX9y5Z9nHnmKFlhd1gxjVD1/7a2tspCVZNynViOfP0WwOH3",
-	"U1j57jTDy5/MLFcaTJC/DmwN2rLdUW72zNHNMgL90faS3I2wzG5SZv9YNoCrNJjzh1twQ3JPIlnN7bwI",
-	"0gM05MqPMKCCmADSHo/RlI/3UaiRBQZ8Ag6zPEcQ+YDSa+1ilvo/4yRQztaAACJ3IABe8J7KiVCaCGrl",
-	"0NcD09cpH6MAM9XH+b17crjrYgrW3VvriF0JgNqGnc6NSuM2at4jw4pWWzRFHtm3oRPTk0/htYEmeZwE",
-	"fEgMPjXkbvdbMB8p9CBlqN5AAz6OFd6KGI9ILEioTgqwREFQKhyz88Cl066ml1I5BM1HBT93rFGvf9L+",
-	"yGkkl0J2ADs5RwrWiQ+mI2LB5qENZXSRry0QWhvZW/c8jYrHoMbdXFmPmwMyWqy7/T7c4GrcVGE5LQPb",
-	"0yJH4ugJrF8pRxVHTrqS89wYlvjVFwb3LTxTOC993mXMw7FJTaCA91dBCF6VRBNuqHQf3MqBOLk6O74H",
-	"7Q0pM/9VIETXGYNDkP5ZByDpBS5jGTM8CjCIXb5vXxdBIeZxWRrTUmzd0Rh/N+6qQFay6ytQyY9mXIoH",
-	"6PfiXcp38ixrafIS+CYPkpUyIstQYBIU5LhGBh8q8FD15wo3xEeaDBRaw3/4XfGfeYxnvggwh7dPUzCI",
-	"dAHKdAJ9JlkYVcZF/mQgSHDro3+gLhZkpyFZwe06ijEL+VBlMqmg9kChfOuLEfjGmCfKIzCaliUCtnat",
-	"aiKD9PrH1j+//GMlTK+/6LWmF2jt+82YN2fPWBwMiTlgv6PAaqzluTb3GrVqswhhn4OCqX+HzB6PipAB",
-	"ragtV0k7OYzoOzJdkj5aisp3BMiSyh8VIiGk8QAc3wcPj6h3R6ZZq7reR9fpQpreg7EC5VP/dWLm8y0k",
-	"lZxt2reT9vqoF/Ohim5EW3icDHwXYciDDK4CGkP8Tbve3FFpyhRitIKPuzo53H1ZbwJg0HBIWCjQBo76",
-	"PKbJYOgqj7PYRXgcUsICtRfhnJjCTaztPMCrAnWDT6lKPZyOVi668yinWEpfSnHKEhwoDa+y9joaSvv/",
-	"5DVt0Zaew3c0xjDRutgset5hdlYMMcN9YkXDwdsUN05KRMJVAt9U+9CkEeEb7z4dWskwXPTu06uOlBmR",
-	"SqZLidjMnAdxFE0RiGcxH/cHCJdm54sou1MhXRHBMUOTAU7QAFRQJOww87FZLc2wQGTX//wPkrQhO6cq",
-	"67DjB+2/JTkd5Kf5xLWGy+QUV4iZmCFFKzoJNU5yhII2QEUra+owPyVUX8W8o4TzNJuiv3Vf85EcsfzR",
-	"uED+8kuXJ4NfflmcZ9tOsN1h0M2sLTUzshqkcTEjzvpG0QA+4jrNAYJ84UIBQvhZpuoUdL7DNrZ3qtXN",
-	"fdQjSTDQnpKcacFL6e5Uyo+E64TcAEemDB0wOMWmCNSo1swK3Ajje2Mva4dp8Cgdnpl6rVbQR1mfEvtU",
-	"5DkYRue4nKqJpCLFsdgQhHSYnw/79U1An2xy0y0NEO1OEU0EiXqugRTt4uCuH/MxC900DFVW0GFDfq/D",
-	"9jKvWFetrIWEwGPLb9VFIy4E7apkjECyxj22gg5Se5BuIMAMvM6UR6s5hZQr6waPEahs9QrlB6OUCZsG",
-	"gUEPTpXUYdFmZU4zoP0O04R9X9uCHW4ivXMvt77Kf07Dx5z2VfhI36Zyw/hWrd47MvU7TIPMbmB0c3N6",
-	"hO4bkLUlJDjaT9Pj1JtNCw3MINiNxkkBj5MySMSF3pEpSDMdJgI+Uqpo2NKK2qH3d2SUwD42Sph8VDJs",
-	"DkgXYUAN4A2kIwHvsCloejpMJYpLQRU2FG/gqpKyIZ3eIIPiPeNqavxNFw1xfKcXsMOy2Um8K2hD5WgZ",
-	"E3+/pFMYhbTXI7EkbJMmBaNGvQ5L+Msvx1qLz1lAKr/8AnQEQvQLgSY8vlPwGiYfiQvKesXiqL8zCkd/",
-	"8K48mxWZZ9k6s0mU5WXH4OLiQ43PS1VCGbk2kidFkCxCZRnNNk1aGVV+mR0G3ppGzMGJrrCC2hzOd1h8",
-	"dcbLGxWl+QaxMR5YmQfl2+bDg3LwFCS+hw0UYwFWhyENPT0pCvs1nsrX+TWHccE5Gk4RoTpdSEoC2Xit",
-	"ieGxi2jPAFooVZQp5qosK/JTWAajhFSUJEfTgmmT7SpKH+I7IjosmfB0uYQ8F7JwHnUKQkpAyBgREatK",
-	"Kx1SLk0MqEGFXj91eZhxyfdmMPtyJFYHZWeUYhvSUmHUA595uCbUPGf96pNERfLvddjGvPQ2irLkqaYD",
-	"lVJKVePqYRrJlWZT1Hh4kCdn8+FhE/x0U8wQt8ME19eQwD2wkfboA4CQwLiSeDq7ruawA3Bu0WHqPoZk",
-	"H25Ga8oJVG3rAVapayFFWMukCNtQsCjuTHawTVdeNzobGNrIuJ9NN0uJtMEXpdlSs+NniaJ8yUbKwTK1",
-	"G/3fPK0d805Dk4FoH/1rzBMAYYErGBT5ijU0jJ7kPyBhl+6fyKFtq7qVAzR8nSq/K+iAISny65zKwCt2",
-	"SYi0TUtSot5qWT6hNPUKRI9oTqDD/Ga15mfrImdzNmOOWSUtHooOuyJ9KuT5YJS9wtyB5koyrJ5fQcc4",
-	"GBiMflt7DJmMv3aUWNdxWqjjVCqVjuOiDuhr5KuvlUrl8dF3c/w+hPsnmIU4DtNOIcWjow1fN+3REAAz",
-	"zH+mKZF9Kazrl7JanIxjswnUKB6y954Y4Hpzx0cbA/KA3pwfHHrtNwdS3lC4Ax0W44k6mu7I1O5hqgdX",
-	"Quq+PhZSfG8l9gsXyHkEpgalSRAjHBBPkBGOpSizWemwAzZF9YcHhIM7xicRCSW14DQ9cQW91+DLelk3",
-	"jNFRKRUlASgsZhJuqpOfcV3a2EJqTSRcKC33KmBAATcJr5toSJmLtqvwb4fV0UC+HLioVkUDqBD+iHAi",
-	"RSrJncP1kc+flMFXUaEz6+3bST1NNk8pN1jplZFJMwIXbCIlDZHArdpCYT6k0l57ldTHZLHuMKwNvv4v",
-	"xyrPj1ZZAFc+gTHIIgofCY2Z5Ir8By8l5H3kvz5WxK1uaV8Dq8JVMpQShbISmWSWra9GxDsY4WBAUL1S",
-	"1bqMTN8wmUwqGH6u8Li/pb8VW2enh8cX7WOvXqlWBskQ/IG1K6iSGBXnLiWP+g6yDXBSllSeggqN16lV",
-	"qpUqJNsZEYZH1Gk525VqZRti2ZIBaANAZpJ/jLgoUXgZwUzdmql6YJmEhpS4rAQ0nWTJksTUSdlhS2Uj",
-	"2SbIeMBhSfEfBH1opExY2kdYfdBhkwEXclF7RO7/jPDU3WmIUadHhoNOuWuhiPcpU9tHigRJEklmUJF1",
-	"rQp34jgmQqFyxXwCnZFbWetMYBcU3mkB0Zq1hPchstVFvXEMe1i3a46RIQCWN+p7+mjKbSi4uIAToJLA",
-	"1QZXuf2GlI0TectJWs0OpZj2Bwkyy1RBJ2YYcEzA9QMu/BplCndYbo0jzoiLBJfHh2xb8gwRD+7kfCvW",
-	"Xh4ZxtgnmRijQYKdkV5ap6HcFZn0b2VifMXDqdGjGOe+kdrilLOtP0TBlPTVSTsoCbu3E9RIHXu7uLnt",
-	"NYIa8fa6tZ5X7zXwXq9KXoa1GtC9mgCn5YjtIN5OvEvcbE50Whx1MCwNMRknA2MVe8xrLbXVJ02qL6uq",
-	"V6vrDStNwWApxJyWQ6ZvB93XAX1P357e/Pu0dkFPxSm7agaHpzund6PfPhy+3auQ6dt/hx9PZaHq54/N",
-	"QZf9Snu/VoJ6xLrDk2r429vI8qKizGlt74CeXzaigygcpefIZQuBNVNba92J0pDyMFNlOFy2LqeSZaWT",
-	"lR/AT94hZ0nMIw8yPXrvY9qfH3ehv95a9Omj61zhhJzRIU28M5ONYFFtxeK5Gq7IEFOmc8GtVkv2SaEm",
-	"QZJ1ahEqhMvmQ5d9nisLi9JQBFr2UUrIW69wmNK8/KS2/JMbO/uh/Ki2vfyjS3VtX3N+BhkJ4bvmKo2l",
-	"eQvPSUixsTk16nvLP77m/ByzqR4gGD6aq0zKqc51mObNbVZXGGJbpT+8sVLNwNbo4XGULP9cN2Yp9wEm",
-	"06j1f//y+MV1xHg4xPHUaTmvgevP7TLHdRLcF07rd9jWzhdZmSSQKBn8W3agX2b7OtBKxHq1agm6o5hD",
-	"xfKClsxaBV2A7o/xXBbYmTvgNUl03p5vPS6Nhcvhd6sfTbrtkkPpumxQ/53H0p9xmHwbGeco94zeEzBu",
-	"jGLeJRbR6sVTZAs4p6tSrfZU0glIgYtJ8B3ox3o9GqANyLBotGZaqtp0UbO6rYKUJ1SsQ+JXBIcq3Po/",
-	"jMqvIPXxM1mvStb6YH/Ceo3zx/y3LtwFT1D8vHh/1pmUbujFh1KqKph7Lp1BDvKcUG1MAIxMiEiU0lf7",
-	"/6s0VihDoAELJtNantQYsF1FIZ6KMplLtnds3CjSfIJiLsJ2VmTLrOPSgocqG5csmR/sexZN9fCU9owK",
-	"8NdL3QsgVCGzjJugkJX2iuVitLhlbSS1wZ3LGrfi09L214x4+fJ9RMDf805dTr1a3/FqNa/evK5XW9Va",
-	"a7tRqTf2PjvKecqp7tSC4CXGXgNv17xG2NjzMA6x12t2Gw3Sq+6S2ksnl3fUiJqrNmMcG/7gA1YJOfk/",
-	"3edKwIeODZa2cl9UcLjzj2a91mzW6tuN5s7L3czTp2Wh/qTo2hacSRqVtGoSjXnAY1py10F6eUSsLGa6",
-	"JH/pGq1LusgDUmVp9bRLn86NV6s+Pq5F/+CFWSpiQyAM7+lN8Cxg/5UF7L+yrGuJBSJBqUeguX713Va4",
-	"fre+wr+n4ePci/gqU+WrWpUlVR+SVkReZsBShhTlC2MsMcaLQ+FBGgtGmUxgEu1/2w2x5MTeqTRq9c/5",
-	"5OOgJUgzJWT/Ab7s+u+FNW7X4A5Q+ZSdWSdoSUeuE2FlZwY/33o2zlvyEJB4pFMpAC0pg2962mv4oWa1",
-	"Ki/ytHf15b1r1CqNRvVzofW9QsX1alUewWZ11Mn9Mtzr1YJt4tW7Dew1yG7P28M7Xa8W1MNt0ug18U7X",
-	"XLDNbrVXx7vEqwUvQ6/R3SXeXth86VWDene3VyPbuNGw7y4xDgJCQrk7v+gqSNDc3u0GgdfcJtteI6x1",
-	"vW53t+tVyW7QC3fIDsZB+R1tXa4rVpL2w4LGe+KFaWFl/G7D09gYMhCPTm55T6G2OEV0nlm4nxL8IHc2",
-	"lUgOlauIlVWCX/WleI+Xg0YUbvVFacjXuePXuraPSAKQP+VqKBjE8439V76xq43lH13w5ISP2d/oitc6",
-	"a+U6Iu9aUMtlN1nJtb+uUHus+ALn8cschmErNlmRwTr+xMrdOXb1X8dkTIwDaMpD6IwWOqCNaxYj9ScJ",
-	"xnFMmORGxLhrfH90sL8Rp/PsRprZeQ7TUV9TLJ1N9Fxz176YVj4iZ/NSlxyUR1kYHaA0qY49n5rPp+bf",
-	"7dRMt0t6di6Qj3RqnaIHuUJ9Xv/Eu4HvFxx4V0Tw6B6OPAgwmAw4+JszC47a14hivvK7RTSx/PYh99Af",
-	"JEiyXzssc+TXXjIKuEC7gIEvEcn0pER7R2ORxpGk4QsGBruCDrSzv+4h+FBmvbQcayvoFJC1TTzzkIdE",
-	"qRdjPk5I5oJJHqTIutGoNjZnUhsZvJs0x1EoJ3RIGRVpLM68rEcbmSpMbOocSB22kSUX2yxmRAIvJCsp",
-	"knb7K8+JBIWttEioz1HCYdJXS4qUv4tymeYBvv0bXH+ynPNpqvmVr5XSlPff25EHvjDTYZK4l/XKlNcI",
-	"Lbrw6uo/XbxUgFB54NOw5ZTGny/H58sxuxyrK1yOh5z1IqrCaJ/9eH7YFX4El0CGT5jLxYA2zKXBWTTd",
-	"tC53faJltzvc6uvYHnX8qG16rKBLLIR28lFB9WBMeCGQbxkiGXlIbpV90u8wLJCv/0NKJn2i8j7IQvDx",
-	"PvKNzQPy/YHZw9xwEAMpS80zYILr859lv4QpMg611E4vUGZFzCLVVz7FTdT9wva/u/nUTt600rjBBoi0",
-	"1g1tgIJcoWK5KMCCeJQJwgRN6D3ZnNfFNN3OrIk1TS9rhdw3Gz/SyJqH/Ze7CZ3EmAVUBNwpgfZ3btoH",
-	"M4rIlnN4MKu9bDm1+jY6x5ShdlKmrMzAAGyoa6e2t1f1qjWv1sxjHCy0zs6CseueFvSuJim302juvJxR",
-	"07bASRoC0pcafG10bectHzCjKV9RuWyBaztHnDg5hPHHmTTByhkjyyru7Lzc3ZtRdOvEMKXmYgvOYtFM",
-	"zskuXVtiP15g31XwHKl513Wsc9NpOed/HEwvaPXhvF2dXnz4dXp+xCfn1/zfF4eN6cVRhHuvb5oXfxxP",
-	"Pl0fP6zJHC43DcMOf2YKny3DfwXL8FjzCIY3UjwDKIhLFRMKY0MgzGxwDR7nsTU0/oEKm9bp+XEMWsci",
-	"JkKHLQRF2ID0WEUghDSf9kxucxOutul2WBlAwgwqQisf3C3wVCC//NjSMe4qOsngKEAa5gxAQYcYTqjO",
-	"hZ4WMdAQSk9QHFAkecwOm+g4KxX+zMAYup8iriKaqMhBC0hBQTLOgCwbFJLCJESU3YFOxeRZL8+JDpm2",
-	"oZ/F3N9W/JMK6pOzkpJZh8lVNoAqwJ/2+DhOdTEsKg1wUguodRzrMasWTgOg6Xx5opIEDvE02VPrq7VN",
-	"DjLShmm3CTgj3XefXimKldchjsZkNkHSd+aUmtUqOsfxHUmW8kpliYd+z3B3/sCMVGJO/q8I6pRjVzCT",
-	"76i4VdmH0jva4kmugCdRiYoGdCQbCyRR9YnT2gFngtLcPc5BMCToIw1BWXh2dujMZOhRrAAJbyOKuzSi",
-	"yfRWgfFMnbKEPPNgqkpS2EDjjk5O49TqnvKp27O4uR5lmAWz01NIIuPUq7WmV93xqjVnYWYWp7a3W/Wq",
-	"21617izMwGImfX6OFT3l5blQnMuYCIA1spJ9GhpXWEwps5cn+dzhvpDqD38y1X8H+WBVvl9OxCvtY/nd",
-	"2f5ZVh5S0sjxeY2mpylwlil/BDaf0eHMmiH92lo6N9Uw63tjBqRKw8ana/ddRpJ6qRoH1b3qnLGsxZnn",
-	"AVZX0kDXnqKBnlLWX10FnZb+jjpoCxH4p8kZJZg+y2os++TRdQxuUDlm3s3VmTHKMDJJXcuzmVsB9/BZ",
-	"JtIykRSR2R1QhtodxUwmeUYrmC2TZ7i+Osqy6bRkL9RWqnR5OP2fLarae00Sszfydff1D+tWqBJoltc5",
-	"zn5br9qfa0H47zAI1Ff5WIdySvnyGNAQ/z7isEGPhCOpRCK2bQWpB8BKftJKIj6wcPR0Jg0tEisB9A8F",
-	"BJblgja2dcjSyyCeUlsgOkxBqFUbboYCgkEoH7M7xicM0VKj8ut0k36jqdYYwZfekVe6oElAnuZY+JPs",
-	"u896u2dj7t/SP3TeseZ+g+vSuOTgu1wzpfX+wpTWKnYEd1hERYJ4jIZ4pKrYKM9h7RuLiL9Zmh1ZIcHy",
-	"iFSQypWtsYbmJstW+LgabnOosSurVeWadKAlYuhRCh4EXQdEvwhijwGMT/tGYZN6fUPBmAkDRTnCsUFF",
-	"m4BaFNSAss+b+3kVJegKFYJwSENTH2XIN/YarVXUk8f0Wmh1q0GoSjEfY5pY/7nhZ1YfH4kET4Uaq4cO",
-	"NS4fYJhu+CAryikHeU8Dw2XzD3ABVueMAtS10WUxCzsM5RBmAXUNNIygskU4n2dKduTA1JvwDLZZ9Urp",
-	"KdRlqWEJAbwqIvieZNdxplM12LKyGzldqYlQ2lisDd5saQyvTMMrG3ARADDKWhXXvW+K5ZkAN49q66Lx",
-	"yGB7mQ6A6gtAUJkCqEQFBbWxuN2ShwEeS7ne30yby+ZaNQfwhZq007mjIhs+CRHuY8rQhq/Fa3EbE7tB",
-	"PXI3m80uCfiQ5BTh+2D+ltWacQA8iILeykFWwvjUuoNGBujNM8yPgR6zqtaYxMrBUG9YTRBjltAo573V",
-	"SueMMkBDuwV0V0gT4et4ccwykEuFbyknbwa9eQLJogb4Pp1BF1FYYowUsCaC/G9lnNeNLco82Y/v76da",
-	"m9WKrcUKqmn/8V6Lf67OSB3Yz/ztM3/77Kz4H8uFq6NoTf1CHqN+BRfFskzNGk6/4LCINgxsfU2ys6Ue",
-	"hB9yrf8UmI5mq1qtVKsQnWxnI8rK7cyUAx+qetDo7eDdrlcNa8Rr9Laxt9dtBt7LcJfs9aq41q0HMxlz",
-	"LUvhiFbsxCNq5qdbq1T7v4AT98/Pw737T8OT6afhyU7w24dGManp+nlgU0+tLJOiviLzOVafgK2x8s0z",
-	"k3Z1gXblhUiJ7fkier6I/m6KFvCowgvPYOvgzx+u36aJWeyrVdoVpCCf/dyB6CsFxwj3iVuSD9rNEkJ3",
-	"WOps1KNRBJ5Vefcl7eMEgp0C5YcYNSla5SR6CD6TjYMYauWQTxNNpVnBTQ6UffXfExyH6tozGcR1bg7I",
-	"amOfvb5JXbJKZnDtI6YSgiuzI2hAbgQxAyiK+ypHSUT6OJiaMIRexCcQZ5ZwFBMP8mjlV8JAR+dVAqne",
-	"X4fU5dLzpHKvlIEz2d4Ks5vrYLXA7vfzHK1mM8SvfSmW3oBPus5+gkeBvriLdtmFMuJlyTePTxrgvLs6",
-	"PQL+qx0Nnm/+ZxH02Tz+s83jZekN9XmygLnR0q3JErJOsJ3+Jsuhs1CORW3LrsJ4gsSAT1i5eGty4vx4",
-	"yba216pWLYm1YDMrzfJtIFF/X464lP+xB5k5HIOhtSJkVyprZomY58X/FEeTT9WyOP32GpJnWersedhP",
-	"hjaexc7nuJy/ghQ5c+hZZ2t6bM0P0zGJx6RQcHN1puxX+mwRJkmYlVJfe2TqpE6+Sdy0gaPIQIJMBoR1",
-	"WPoTFYgrgJBNJcGl9mnbrclk//aVtdvfN6nvdH7vaKqysYEdWB5/PMEqHaLgyvyNaDIHOUT5kuqkSMiH",
-	"40dJcvCOAfQ3wKgADgdGo5je44S4KOJ81MXBnRSipPTgRTzAaZDufoo2Ag1BDjt13grVSmtrq1Z/WalW",
-	"qpWaP1/e0sv0bbgdP+WaWOv8fuLp/RNkrUm+xY80GbTTzPQLJa6Pc798fOp4c3UsvLO0EZomopAs//ku",
-	"e07v82xpewqyl866iWeu0fJbtCCcbH3Vf2kH35CA5mnmPD6C9wKVZmGUN6DSgyqIPZ2+Vrl7YRaQKFJK",
-	"l/zVoeq0r47ckdgoD6pIMQ8nCniZJM+Yfs9qmL+fAUbtnpX3vbsCxnnukjbZGrP7eca/fu7WrX4bN7Mu",
-	"D/N0zmUZv/J8sDwfLH9PF/pVT5X1TGsfDbORoSuXcSJbKhG2J1KR5unNzFMbnAqR4SwXhBF0wjMDbB7n",
-	"TGfqVonuzWddiD03gZ5SuietsoTiyvZalkocPJ4hS6+GlZhwlJYSbocVMoC7aVSp6tALYaDZDlKBWfNk",
-	"GkKtdAQaM2NKWV95JXOm08UPsEBDfq9gpPNtGedpyLzNWUB0fEDaLlQQDEhwJ8pHq/Oco4jeKVzUFgpw",
-	"FCnbe3rNwBhZh4VkFPFpsRNd0uM6fXe6UpLh5PckdnWUgQ5lgBztkiGVb8eyYWUhV17PhZnNpt0Yx9VJ",
-	"hTYYtwIfILBC/6TzpysNBGV9law8xe6mPYTZVAGhkdIUXFcwH5pqtST9vS/V/0IVQbbaz/fw8z38twPt",
-	"hkOh5Cp+Yc7wORL+/Py/rqOy70NuX5MPmMT35lqdp4OdsXsVPUgd13nwTO4enbJsFjTSgJEWa9M66CfU",
-	"eAbKbKPD3vCH+I6geMwUVpTf5/I/UGVLDXIrGIag2Q39zVwnbC13a7e6Wy1t/Us63cVuHD/omBwr62sK",
-	"JF5IYm5wgOQSzA7oNMOi2Xj36VAFmqWgTBvvPr3azED5dFXKq3q2rjfzrddinhOXuslSFy7lioazkO1N",
-	"q9283Xu2fXP2i5xJxlhkVCqLzC5jVZwS82ydafIbFPG+a+P1FNNtmZGY91b9GvG+ZMZINCKx7q/CZqcs",
-	"byIBYK+sKkPSJaRpchSrbuSSg9qDNQldv0iSs30GchkFJQus2dg868BZhhcTrm1/WReRJlTZQh61TWOW",
-	"PymmWJ6i+sMDwsEd45OIhH2tQswWJX/mHcyAwkABmAqTsEuFoy2bEQWZe6gL/7h5ybXzU2bnhQEYNpF5",
-	"2RSVG8SWzJS9jQ8yI9qPmrCy5n7WvOWOQklkOkPAvCnUZsM1JvBEffFzpk819qdNXgqMIdv+/wMAAP//",
+	"7H0LU9u42v9X0fh9Zxb22CEJCYUwZ95DubS0QFkC7bab/rFiK4kWR8qxHEJOh+/+Hz2SbNlxbvSye3Y5",
+	"c8ZLHVnXR9Jz/T1fnIAPR5wRlgin9cUhD3g4igj8fUlYSFn/PYlpjwY4oZzJ12I8HOJ46rScAzTgIiEh",
+	"ureKIEGEkP+dYJpQ1kc9HqNkQBBhIRoLEjuuc4+jMZF1BTHBCQlvceK0nHq1vuPVal69eV2vtqrNVrVa",
+	"qVarnxzXIQ8jGhNRKLczU46G8veg0dvBu12vGtaI1+htY2+v2wy8F+Eu2etVca1bDxzXGcX8noYkvo0o",
+	"u3NaziBJRqK1tYVHtHJHY1zRc7EFo5turVLt/yX8jrB/fhru3X8cnkw/Dk92gl/fNxzXiUlIYxIkt+OY",
+	"Wo1N+TjGo1G+LT2TnlyaiCTEcR2R4GQsnJYzUoviuE4yHRGn5ZBhl4QhCT0YhuvIKb6FeSB7O7UqrtW8",
+	"sFlreI3m7gtvtxkGHqntknq3sVMjzabz+Og6VyTEQULCG7k6hRWO9W+wdC4sZMKHXZFwRlAywAmKyRBT",
+	"JlZd1lpru1GpN/ZgWYeYRk7LMY38y/xRoeweRzQ0S7obVpvdap14e2Gt6TV2wh2v293e9vaC3VrY2Knh",
+	"vZ09x3WGJMEhTrDT+vLoOkMqBGX92x4lUSic1m+f3bQlu2t1r1q/ru61ao1WtVmp1YGS0gm/On5zfHh9",
+	"fJTNOGUhvafhGEdyukchXqU+e2FvcZKQ4UjuuFrhlySm/T6JSei0knhM1Or8TuavjvoNZX1y0YQmA1io",
+	"mGDB8yuDwzAmQtwGNIEaxiKhzHGz93zMEqj8pn1gvZfTIcd+/WvuZUyIHHcNHUdD1E6s3/5DR7cBD+U3",
+	"L7a3qzXHdbo0Tga3oaqotrfb9KovvKrcHKvSS8iD8ZCwZKab6Q9sPOzKLY1F0nBazl61Vrd/1isYxvSe",
+	"xOI2ogFhgliU+DtmpCKGNBn8S2/JSsCHjuv0aCySW4aH8vs3mJE1SVP2yHzelvXnydUJ4qHatY26M5d2",
+	"1XK2flu6w3Yqu7sNmDFyTyI+IvGt+lou4YCgdvsChTREjCdoiJNA0YvsHsIsRHKNEO8hWLGKY5p2Ws5H",
+	"Po4RZT0eD9VpH/BxpOrpEn0PkNB5/Ow6QrB0HWq1Wu3rNlXp6J6+qd7rnpZtKjMKlOvTvC3UxgydxJgF",
+	"VAR8jZ10eFC6k+rb6BxTNncz7TVq1ebsZtqretWaV2t+z83UaO68KNlMIyzEiMeJvYv4gFVCThbuIT5g",
+	"Zg+tdFPl99ARJysd+DYV7rzY3bOp8P3x1enJ6dOpsFGrfwMqnFLWLyNDc/tbZIgmAy5Int2iAsVjxhRP",
+	"8Eykf00i/Xh68eppVJrO5NOp9APpDji/O2bhiFOWFOl0on6W/L36fQVGsLbXqlYtvj0kIojpSIkYzmXM",
+	"w3EA1B2TgMi7Wq7bvRJSfgMWt2L3uoKDgIwSEmr+N/9jD9OIhM5nvY4vwr1eLdgmXr3bwF6D7Pa8PbzT",
+	"9WpBPdwmjV4T73TtBSAMdyNV9ZypLo5mHEcLWHw9X2JLChlOyQR/oMmgTYKYLJ1qxerRRCBB+/IIQEJ9",
+	"9xdZAj0JzmQgSHB73nv7y168++rtx3/H15Pfby6Pdk/PLj+d8voZPsPtSWP0evduG788/aXxzx+5gI+u",
+	"MyA4JDFIzQdBQITwDjlLYh55B1HEJ967mPYpSM/5aZa8GIffBMKyJAlRwiXjHmoOXow4E/IOQBh1Yz4R",
+	"JEYbh++u2puSLxPBgAyBfxzihzPC+snAadWrjd30rBBJLK8G2cnTkAxHPCEs8a7IKMJTucmLPfLlrvfR",
+	"ZEAYSgbyckm7IBBGMXwoeUPZPTgrsxJG0heSj/TT5oKp95ZM/Xx/CRsPJSHJ5iRdzHb3CifkjA5p4sFz",
+	"tqtX5N9jIpJs5kYkRhPKQj7RXaECHVyeojsyzTeu2Fc4SZNtKSAM8QMdyg7VqvA/eUwz9aZqHbsJ6ZO4",
+	"0LkrEH9lp+d3MCK9RC6hnJxgHMcEtq7s6PfslyAlk9YmAWehQGOW0Ag6pGcsluXFqv3Z3Wms0huSxFPv",
+	"oJco7qa8JwkHVRHqkh6PJcknsWSJvm1PPnz44B2MkwFhiTyTyGx3XvOJ7Aq2CrWQ/5LgmMRyQ0bDf3Yc",
+	"ueM7jo84Q/7Wfc1HUrSCI064yD8Y0bdkWijsInU4/LPjPHh4RL07MjVVXL5rX6Mt2aS/YDdXy3bHr56m",
+	"Lu80LD9XYvX7TwLR0EU4ElySIIljHqMuDykRCAvk62K3NPRbQA9KsZN+j4SkVsqQbzepTwiayGNhV05c",
+	"rb6LIpIkJBYuCmmfJnJKKr6L/Fsf8Rj5nu8ingxIPKGCIIwYmcjGKuggbWuIp6qngrAQYfRh+xD5SYwD",
+	"MsJy1/h6MlvmgCJIkPiexIg8SPZOICgsXHsEP+m3KOAsoWxMBKKJC4JuVsFPAkW8jyLKsnPM9EpycwJ1",
+	"eapWUa9pmNah6qfh3FWs1UuO5EfXGeEYD0mi747DcSx4XL6c/gj3KVPXKSMPyW0AhX1zFo9ick/5WKAR",
+	"7hPZD3nfOP8ek3jquI5mSNU38zrZrNVhI6Wdlv2TKypr+n+/HXifsPefqrd3+0/v8z/+1ykjy2PJIcyj",
+	"SGAfgB7Rhi854gq8kaRnTscRnkYch3C56ftW3uBBc3u3GwRec5tse42w1vW63d2uVyW7QS/cITsYB2bE",
+	"Iwy6FT1govvjOnLVaMrXlp4t4zFoHK0Z2d5ZeJEG07dkOjvWAzRm9N9jIi+e7CaKeJ8GOErJZwOjm5vT",
+	"I3TfkHuIhgRH+4gRScyjcSIvM8EZjpCcKDk9NNmsdNiVPh4zLR/ctrIlSYxdHk71JS1Kruj9wr6Y8PhO",
+	"ftdhWpWrb/KAD4c0QQnvE7lhXSQ4wtCI6uAQ3xGBkolkVQQfxwERaEMQgqypQbjL74nsc24tm71690VQ",
+	"I94eboReI9juertkp+fVcL27HTTCJtnpmbVUmz1bzQJLsXBV7SO02VxE153OQ73mdToPL47nkfUcDuQS",
+	"9wkS9D/ERTU4A6vVeTsvghrsDoakh8dRIu92d/HNb91utdLb7UaQeN6mk8w47LnCllpNmi3ZUmPV2Dfd",
+	"UVoCmjeGotxTMp4VRYqS8UzStr/hkB5lXWozwcn+Eof68gSZjDPJhoOiZjSKtJS09btQFrZ0VLIkKFTA",
+	"GKIEdLjA5dDlf5UyGFQJTstWt7jOkAiB+/Lj4ViAdhYrva4+aeWA0MePHz965+fe0ZHz6GYVadHJrgQk",
+	"ARx6nEXqpAkw01pfyWc+frYLX9u3pEDamFPRE6y4DaflVGtvjt5+2v5153rvQ/2Xk933zfPGxYur2uWB",
+	"82jP/f/GpOe0nP/ZymyVW+pXsXUM0wETPpcFkn0Y4kiOmISSFbmnPMIJUSekqmkf+WpGfX3dExwMEO/1",
+	"lL0NwdTIEawu6pV1W3+9tejTctlnUW3F4vMFlNVqyT4pFylWrQUoY5ZXXfR5riws6yFnvYgGT9s4mvRu",
+	"kxgzQYE0bEI9gOMRTQZc0kiqarOIOxhg1iehJS+FJKBCcmF/GDkHekaEbepT1/BPAoHutoV8ml2Wt3dk",
+	"ekvZ7VgQX/IdpiL5ubz6qYC7ncqPaRShLpEkP4q5JFIS7iuhDIkBj5Nouukif3ZefbSRZNeNOkE6LORE",
+	"gHUIZHTJw4AoUKqMvCUPAzwWCQl9xTQ8b7UfvNUU9T1lnzGe3FL5bkiYUgLatwEVmaAsqQwI4h7TCHcj",
+	"gqYk+bF76YBNlSCqpeENyaPrMaFGtSlJtFmtbbrmrgQWW5UVAzwiP+we+LrlPGWSx8XR05eV6hpSriNb",
+	"VVO5mpcfvYBozMjDSPk+QAf2JVEN5LGFu3ycaM3ElI9jBGx2Bc2RnGb0lHAM4t5/yyJf8OSEj1n45G3b",
+	"g6/tpZXiBOxR+OnHLu0FR2IcDNILLZOfE8IwS55ZsD/gXrhUWplrzs9w3CdPIjWt2blNOL+NoJZ5EgPo",
+	"MEBokTRIHgJCQlRD5/Tlj2e5oC9UIOixJETMsq480+EPpsM2ie9pQG5Yyjw8iRSFquZ2bNVTJEZdxkgC",
+	"MYiDNBGgjutiQQxTjHsJUerihA5BurasHj+eYJf2Gw5Uxidowy+ZB3+zgi70RTrBAoWcFUbqW8PzkVBG",
+	"HHfZpfrjtkve5LSQPK2iX02a15yfYzY1Jr8n0WWME3ILisIiB805GmI2NUek+DMSX7GPMzbYfWXnKyWg",
+	"5+P0ScfpH0XtNwyPkwGP6X/I0xjPsV1B8ezFsIQIfOnRAAuk3P9/MCd6GJOQsITiSCAcE6Qdt1w0ibn8",
+	"j+6UK6XFLok466OEo5D2egQM/Ipffabsp1F2mcF+URUz5b8BjWsFmLwXj1kCnpRPkaELeriYjEWZhqRw",
+	"ZcL1K0uqqxVblGUzyj+ew5gVmGVPcRQTHE5X6DHa8MunxN983it/AFN9w8R4NOJxQsJzElJ8DaasJ53p",
+	"aUW3Q1mTcr5dLuZ1CSq28MdJepJr9ovd8Z8p84dTZrqsasaVl/mhPoUzw2/Rtd12utGmc8vuX7DTuqbe",
+	"dlLqFAavXQShgiwg8qqPSV8bf7I+gJv8UxtWTvX2kPL+9UVfsGX1CsEDihMSXoIHiY4GABsNji5jPiJx",
+	"QolwWj0cCTKjWkVdwkiPBhRHiE8YieWgBe3DXz2EUXcsKCNCuAgLKYaMY6ZYs5FV95ec7//ibXmkr2vt",
+	"mL9kD0Ohx7yf/uJPLmSZR9cZYHELIxIDOpIf6bnrch4RDLuPils11PKfLd/+1ZpMm7sdkTggLMH9pd++",
+	"M99cZp885mIEFn9/BoUeXSehSbS0tWsopPwVjO/Db/bk2qM2a5T56/Lu7yRIyujulI3GyXcjvv9KessP",
+	"9sMAfKuU2xtMmRyyQCMcJ8apzx7uEmpdWvkQT2EqU/fGxZX/wbS+7Mt2++IPoPFxMrDceBZSdp46g4gq",
+	"T8dyByclK/4kkCqnvZvWvFFGWIgJj5c1YYrJFlKvpvTb9e4b15nENCHvWDTN4oXsSc7GbfVv/tQqj6k1",
+	"59aE0C4iAVn9Nb8jQNopP2pfurKEUjmUzPysx5o9SFOfq7oyb3iq/fXGplQht4n5tHhevvlwjRLjLi2Q",
+	"f6C1KsC6tpB2X++Mq9XtwK4L3hC/QGWN6t5OCWEZ9IWyCJbZeAKlttHf5Pik7Z3qQlfHoit/ibOj60D1",
+	"OqwvCyNRAy0PJLGXKjefuZHlai5bwpf6uDyyx29T0Dk4xWIWIkGiSKAJDfs6pCJPT8u3smnrQp+/FpkG",
+	"Q4I+qJrR2dnh0g2bebp2Om1nQVvXhSnViujbiOIujWgyvZX7CrOp4zoBj0dc+XM4rtMnjMQ4upU3l7nu",
+	"3JLv878LHpFbSe0xJQk4FzDO5IseOMom8VjI//b5PYkZxHLyuI+Zpm15noy7EQ2i6W0S45CEafc+lwzy",
+	"UIWPHoKk+mXWneC0/Q5t13Z2vBrC0WiAvW2kI06RlG5dNB6NSIwCLAja8G/aB76L/PPjX+V/jo5vlOrC",
+	"zNzByw+O6xycvJLPV+/k81RKCAdn6vlSPi+O5PPqGJ5Q8upcPtvwvIaS1yfwhF9v2vC8ls9P8quXR6fy",
+	"eXwGzwt4yjIvT+S3L18dwfNKPl+rJ/x6+lo+z87hCe/PPsnn+Y18voParqCGq5fwhJqv4fletv7yg/z1",
+	"8OAEnvL94eFb+Xx9DM8zeML70/fyeS5bOXx3BM9X8ITy0NbhO9mTw0soeSVHdHjzEp5yDg9/hW8/QpmP",
+	"l/IJYz86lr09eiPLH53L/hxdyDqPoLajT/LN8aEsc/zqo3xCzcft1/C8hKccy/G1fHNyKnt7ArWdnMl6",
+	"TmAGTq7k2p3Airw6kL169VL259WxfP8Kan71WpZ8dQq/Qj2vzmT9r87hzYV6/iKfV4fwPIKnHPura6j5",
+	"5gSe6m9Z5+u3cpZen8uSr4FOXl/J+Xl9LXv4+ka2cnoEz3N4QpnTd3JEp1DzKaza6ZVs97QNb9qy56dA",
+	"V28OZFtvjmVbb97J928uZfm3B5IS3gItvX0Ff7+WJd+eyjJvL+S3b6H82w+yrbMDOQ9nLy/geQVPWecZ",
+	"yMNnp3Klzt7C320oeS1X5OzmV/l8L9+fHxzC8wSesobzQ1ny/Ah+PXoFTzn282P51TlQ1/lbOd7zs1N4",
+	"yp6cA42dXxzDE766kKtw/k6O4vwKysAMnF/LOTmH3XT+AWr4CH9/lGUuYGYuDmUrF8ey/MWJpIeLV7I/",
+	"F6eH8JSjuDiTfbiA2bi4hPJX8P6T/PsdrMvlwVt4wt+H8IQ6L2EUl2eSwi+ht5ewFy6BSi+v4Cvo8+WV",
+	"nM/LthzX5Uc5S78cyPdXQP9X7+AJY7mCXdk+kG/aQBttWMf2q0t4yjJt2JXtN3KMbTiF2mfH8JQz3IY5",
+	"bMMOal/CE06AdluOtH0N9dxAmfdv4Qm1fYAaPsh5bv8KX308hKcseQ2UcH0oa7iGk/Aa9sv1G1nD9dsz",
+	"eMqvrs9kD6/fyTqvr6Ek0Pk1tHh9I3t4/QHewO6+gRW5eSt/vTmX83YDc6XQAW4+yZ6/h7l6fwhPmI33",
+	"r+A90PP7C9nuezhRP5zJuf0AO/3jsXx+Apr8BLv404djeanYLv+5W3Z7Jk7q85ftx/8tu2yPStVMByjA",
+	"EWEhjsFF30V+5pjvuwpmiTxQkQi0wTjyFZRC3duu+psVdHxP4qnl268trlR0GMjMIywSFXul43igKFSa",
+	"+TlL5h2wJEjPVuE3qlXE8JCyvo4mIlHYQrjDoA5tfuYhnqKNm+vDTVeK6FIQV23okE6/tlcF6IdqzQdz",
+	"GUYZgIxVsMP82m5asoKk2FKGMDbCfa0xNi78eEhQPI5IMdgohzmRMp4mQsJmyvJsUzW/olVv7/OXxqOn",
+	"/qhnf8xd42s6LGc0rk4O0fb29h4Y7EWChyO5aDfXh2rGyQMOkmiKkkFMCOrFOFCCgo6oRBtDGkVUG803",
+	"XeUrh0WH+fOgH3xDIFmDcsokhYDsJsDCClTDVezjsIUo67A0fsVN42+0D5dicnNLorGJEI7o3cwqLECl",
+	"yK2JJ7tYlEhyK9HphHId5H/q5j/X6j+t3H86nYr8Y/vxU/kSkYjKSVlTP3UN7v/qU8R7MGGwsaQMBv/Q",
+	"AUqz6qkMceOLQxMyFEu1VLqdA/UhyK344VR9agulOI7xFMQ03bjWMqwXsaSQGdb/CkJR9eAAV2G57g32",
+	"xmMG0LDaPLRV6aJAB520R+5m0UvpnJeJc8X5XVMuz776itC9tIsak2L1uSPGpbuo9pvC7tbVIoW7gTbk",
+	"xuLjxEUBZ4wYXA846V3EOPPqDw86ZmOzIK82S/QfrhNhZb1VdGxPwU7DnoKdFWALslC5W/IQkHiUlGuw",
+	"VChrdyrPLK0fNdgkP1k4FcYqngsALSNdNV6NWVQeQZ/W/vr6+lJP0D7CXYiJhxB0xrOWcRzTe5JXrM0Q",
+	"RXNvzyaKajleQU5noWmtQC25RVhE4e10n+WH6CFfo0n6LfTvMRmr4DgbtxMrP7NKh3nIF+MgICQkBigg",
+	"RaHBTExITEJUf3hQRbNInpY8IONpgSJVqQCzgESz9YHjIYlIojoUUnDBCBUBKAbCtOg3alX0ijPio43J",
+	"gAYDU1roeGlLLM+gM9ORwDWlu+q4julQqQrhSENKXQDgVDnFnB4hgzz1k0AKmqqC2gmXfSUsiKdy9UyY",
+	"tzGeoQ2/FM7KR5xF00Is/MHLWn1bo1zZh3Oeg2nMCd3/nP2JvM8/Wz/M3pOzyt1sEoyyaHYK7igL5fbM",
+	"9DZoNOAJR6dHto7EAuRSoAY4Uqf3LDbjiMRDLI/C25gIGgLJpwc9ueXxrbbPUlPHkEY0wbEuNsRJTIOx",
+	"3C3qxT0VuHSJj08vypjzmzY6Ho4iPiUxOgWfsJTvUcSg3V/l5qHJgI8TFSiIxWD54udXt1b3YHEBA2w+",
+	"g7pXwp/WH73/U3+9eFxtMY+NASxrfx4omjnOlG2kcLg2itLQ7MSa62pNZgt4KivuCvnytFYhOgkEj0lO",
+	"dIiDAWXEiwkO4SVAEfjQ6KEsv7mPfK2k9zuMKtfUEeFygFncbwQCFk7QkIsE1apVJe7IA1/9pQAyI87S",
+	"UIB6tYqCAZZsOokFVB2ME3XsFAxA+pZZ6p8CKsrHLL67SI7vgM1M4inAHRUClPN3ExyqMHsm5g5Co9So",
+	"AKhgFUb0RBbXrjNLedBS08r8cPClfIbtA2RXucAdyF2Ku1IwUckJdy0jjtVm2bWarVIJ+4UTNIH5Vz6i",
+	"QGcx78d4CEBHYkKTYIA4q6ALMgHVsgDDbJcgHIYkbKEkJlheqWjM7hifMNgD3WmHSfHPYkMqHQaXaBEa",
+	"wEcbjWp1s5WDqunGBN8pWTngLJH0Wh7wrsLcoWIT4gv+T3altqfUm/a7C1Xc9uiF4rXNlvGZhZNRzggK",
+	"Mqda9VkagQbfNDZbkqNaHAEG3w1JMuDhrfxcw39BBc3NFpKbX/bTB98qAxmkWQ4dOg2F99JZ0i1pHYv2",
+	"ZdTTMC+MWn2fD6ZGs7HUGpxz3+akSqOns/7kYqhRIYRatqBqWRZEbapkPC+rG1YsIj09mTOxWfLb2vam",
+	"i3ztnZX/absmfyr394NPm5vlk6cdPdFGo17Xg72bdXVlKjhXT6yqyY6NgO/lyBbEE+h5tsNXfbTRrFZl",
+	"zwvRyvADDKksIkb+uK3a6jBU3lyB0yyB67B3k+MW/d/zcZhFygaDmwZBcJ1ygrSayGEdLCESMMvPBubN",
+	"rDp0eY5751wH50I8y0ww8WzQeFlk1mebPyqZWeu032mU8R732ou1yNYVtFrgz6a1OyRU2kcftDs+0nf5",
+	"FCXKsguSBmcQIxxSWe2QMpwoHmeIRyPtdAlImBqBc979eiNIfKiKqK5qAE0DVb/oO4Pcn/vQyLUKuWLR",
+	"50oyPFQFc3WUQ3suqMrOEnGgy8+vUeOBrljfCZRWtT2mjNX0woL4AgckRt71ABBnETszM92P7vIP5o9u",
+	"3a/zY1n+bckSrfJZnjAeP5t9cEQSzfOv45bHtJYzhZvV24SSEkc8G3B2dYVWVuPaGtIV2NKn6Tb1wbCU",
+	"bTcEaJxSlhYG6fnRytXxBMisGSWoPo2t6c9GkJvfUqZWduuMru3XZnyvVlowaOSKBDwOV1izDO9wWb2X",
+	"WcnizED/cnXNHb3u2BO3hkYKiXj/W+2IMl/B43+PcSRShq2SB1HMKR7/djQ+d2GLjk25S9l9IpR1+V1b",
+	"vLrLlEyWPL3eXtPobOWqcRKFPwmloNjAIJYhUKaS2IvoHUEjnAyMtRD5OHXWvlXewWKrugW6HV/FhxOw",
+	"uipNgTbZKp5Q/g3QhiiFLoVWC1rKPBTdYjTbnNagRKCmwojTRnM2IjgxJmkx7g5pAjZiHI1JvhurQd8t",
+	"1UPMeA7Lhci6XUZ5rwmOZHVrrXBmETO0yu+UsGBzw4s7p+so69OZCR+YJaAIC4B7iS11lvK4VyDsiGq9",
+	"pworz2Z4VlXZWE0R/aUBWkopaWdKyRLaOLeS5JRP5ZflaqT8gCGJDZ8wKXt6QDVohGks0Ib6QlGS2HQz",
+	"DT0WgINcQUccZHGR8JgUMFoHJM6T32xWH/xgd7xZLVmkWZdPnW1osTf4UjfPMlf7WW/eAY5JMfgAIjFC",
+	"AMPSnv25Ue7YPr0hH2s0jXIjaDZiZehwAF3GvujX2C4DLG6HPCbzwx+MKgE8RnpcitPzwh1MtN1XmXMt",
+	"YOYytFihILcNcnPCUZ8oW4H8EHqZanC5ZijkxjSQzkWs5sUngYGcTaep7Ey4HHBW7qlyXKntNNBI/m4s",
+	"Wbmd/49ao9ZsNpvVWn27QJ47OercLbhw/OO3mrf3WZkqdtxao9yL5opolvWpUQEpw3urbJvrLG6pldrw",
+	"WV/NyqQVuSW9LFukdnueXarNIVaqTYJxTJPpXHtUiMWAiPWtUdteo+mVmKNqS81R26k5KjNMNVY0TLUx",
+	"C7v84YrcUzJ5WsCNQem0L1M8GsX8Xqn4YWo/l1ocsI6aLMdS9no4kHeEKodikBpIKPcr1vn4ZuJDV8ya",
+	"NsuHLAwTKIo6ZsRlFHRt4qSyTl1qa2qyfqSRSVe1VmgfIK3aIaOoXWQtBMKjEcFQLBkQGs/hS1g07bAN",
+	"Pw2J9F00x4LuIp9Qq1RMRjGR5ytO6D25zWrY3NfcboepHSFIArAf6jguM+nlc2wtiT+ywpcfS/JvLf7a",
+	"jl54nMnStVLLKsD5cTab14pfQ+HHsmxfiyv4REdpt2eEjpU1BzNBzQX1waz2YP1wUMPu3Ib5AJ9F35bF",
+	"BNlVRaSPo5WiKHMRP3YVqwjcuRAe++MJ6Qq6fAo+6GKP7lO1dzNp2tYi6DnJ3FaMcy7kelvSa9uBBT6m",
+	"rH+bThgW6y5Uerys3N/vHXecXjNrkX/Rwr5igoAljNBS8W7tMGM7aeqi8qncWJJzb64KRSA8TricvaCQ",
+	"1BpsuYyQUOwjMhwl08zFAi42KtKEjbm7/7e8KkQIuJ/TQ2+Z8So75JplKlLDvC/UjkKhRyt/7DyvUbhs",
+	"c8OewH2tcgzvI311qpH7StEAvji+yefqr+xVYttErhTLlRtuvWS4ueTNXxwcRSvYe7Jj6rM7KyUy2+Ce",
+	"F+fl2EmMBfjnqUxN97UtWVRsfVFJMB63VJdUVEN32mExSSQzw9lmKsjRHqKJZrMnWKh0R1ZSbZVYLU2q",
+	"3UK+VsRR0WH+3NTYPrg+Ma6RrJWDkpbc9XhU5hhhDP0z2haY0hw/tP6tWahg/dOqUMHa58E8jm7l47hQ",
+	"wTqIAikDLm5jcl/Ik5+ntVOWT+iXcORf3lwrF88Wyqfdwxlilsk/kCUlBm45gYAfrCN8fJPJ1tdp2pWB",
+	"mgIXHasgHIXpn1aD+5iyDLJf+fNMOsxPkyD4m2U0U6Y7WX/OM0Xnaps4s4TCNp4h41VufllHapSwEkGu",
+	"zuWYr+ZdI0vWOMlumbIldlWSR+3XKIXKuIIOOkztbJHaX2U1SmlJkxR2bYBD45IVUQGnNWb6opIv0JBg",
+	"JgxGeocZstqQh4ifTYefpQUvSd70W1F6MFfQ06+0OdSVnvlz0taWZe8D9NEyTyeBBvhe7gAiL3Icg2nD",
+	"OJWBwcZZkoFpqW5oXg7deYrJXDcHWCzqHHqnUwWqI1+RFE2UL0qHTVKoF4umTE1UH/zFTbvAuJaGz6S+",
+	"voaTmjvMecs0w3kVTHfWNixTWmSuGqvqgIo6B0Ymeg5PNHsXE9SLcFJBp2kSZZhmCykHR2abbvjZfea7",
+	"yE8vJ9/tMD+7LOVvQrCcGuJnf3M/VaET1Yafyhk/q7IF2QOqzbPvWoNRorv4WZPDrFjtV1BbewVDQkdJ",
+	"Hh12R1n4kzBDA6ajUa1WDLvhIh/2svzDrLifJjj0zcb/2U855ZggMcAxRHN02ME8xhnHiVAXG44izaFA",
+	"sAwxDGWrwzwry3nL6tLc+UeF6c8JgXIe0YxKKFdMC6ryXf5Ms98ENCmUgNag8qIiJPddWjmskCQNzTQX",
+	"SwD3fNM+8PflHBhSsGegRJeQe63Gi2bJRl039yTX23T5ZukpP9Xz2DI9+rl8oxmzpNllYwa6AdBype+F",
+	"1EohEcb2oWNeNVPbbl9ILvv49KKF/Fqt5sH/azUfbfj6T/mvTeCbjdDiIr9er3vw/3pdFtV/yn9toj4n",
+	"4JftXx2/Pz3+AJ2fKvRzEqmcx4ZjetYAfi8NYAkWpybun8QMIJwG2AHYs9VjGMrB6Z6ViN9Jifht1YGr",
+	"qvQuUovyH64RXKrdO73482oCf4hKbl3V1V9PTbEiwuFXqSfWAFJcS4IuiA9acpgPnGg5XR8t9OUpB098",
+	"kk1ivc1lG/fzF9KNyuU8IrFy9dzPIEc409HNKrYHHZFwrICj4TeaPMkjc62dsRqIgq0/eYK25KkunOvL",
+	"xXPU7xMsjEhbWS7NWv4VputunkYtKTcnkM7p7hKSTiNM1pBN26kiHWcGBFXdrAPxKodrcYsZmp7r+fp5",
+	"JTeVRaCWssnv7TMOrgZ/KmdxO7ziCYfZ072I5vum+Frto4EUNIgsFnck3JeymrZJ+Fl4IeyoiPQS5B9e",
+	"HR9cHx/5kJg1NeTkwpyVVlPXIk9CykM7mF83D8piXWqOb03OgPNtgWLyZ9y3cjsvPUvSw0MvSH5ky4jm",
+	"WxwXM9YqaoxVTz89ckQ99/hY4Nv+lPNjATiJIcyWORj385eC8sNVes4NrZTS+kbIMix/n5IEpee4CgrN",
+	"DBytedcNZSpqmwgdSKrVA61cAmhlDkYYDTEb4wjF4K5mNXIKnddeZ6GpSW+wlmVYBbgCbZ7191HA45gE",
+	"BkQiwUrvr00J8qYQY4IwKDcFEdCVhKfxxda+1DMI8Hd60AAeKAdjXp7C76Zbpdt2Jg7tBx97jExun3IG",
+	"jOSK8LG4/dMdIMWe5ca4eKvkQgGfcIikPKsyASkn/1zE+dNPkFkimXuMFAJnvs1hUo5K42eqZR9tvP14",
+	"qHKQGwkf3r3MAfhmHziZHmTu1rgBK8ZTTRQjHCcUR0jZQlpgK7RNhWD4wzEBtL6EMDfT6Qt0R8hIe0qq",
+	"mIVKh/kqCl9pnrWPxkw++0qp3cBVV4wAqMiYjCIcaITFiIpnH8g/oQZ0P79MQrl3w2o960afdaPPutFn",
+	"3eizbvTrdKOPc5iNMkyIH8wYz8aLpix9GbPy1Xq8Bb5P1wXnpgmJJbNBgjslkn4Tj9e1ZPNilz+vsY7f",
+	"SETPC5UiEwWfzGHPJbq5jHZ5ZPu34bdngU3+EIXY6nEkT/E6nt1kC4XlH6l4EmuszHciaaPE+DYkbRHR",
+	"agSt0Ri+npzfF7x31zFPab//ddWaTzRr6ZRFTwET+dpgDcBZDUl8G1F2V34HCMr6EfHGgqiga5OcSgP8",
+	"KuVzwvOGsZgWUSIau+XqYxqTILmVH+SGs2IFq+mBbFKYNZoZWiTDLglDEnowF9/zJCg3ZKVHQX5RCrOU",
+	"o5ccyS3bBOs5XuZ3RHGhZmx9MckRhJRyYz6RpAEeWSqvhEb2oKyPNgZJMkI8RvK/ApADqUA3V6dpwgQs",
+	"OqxP7wnTsc++njBwzVRK0lsTNJGqRfBoRFhIQkmlNBEa2GRDp63AbNphvRj3pQS0WUEXynkacQjooAKF",
+	"MR+NSOiikAQ8VGDVMQHPbeMvlsVTQc9bW1tTPo7xaFTRv2zZx5lnjpIVdocVcA1V/19ra6ssjj4p14nl",
+	"yNdvQZqQfppuozvN8ohMZpYrjXTKXwe2Bm3Z7ih3IMjRzTIC/d6Wx9yNsMwCWWZJXDaAq9Sa9919IUJy",
+	"TyJZze08E+IBGnLlkRtQQUx0e4/HaMrH+yjUsCcDPgHXc54jiHy0+7V21kwjCXASqLAFgCeSOxDQeHhP",
+	"5YopTZC3su3zwPR1yscowEz1cX7vnhyLv5iCU0vgGkfsSsD8Nhx/blQaz1bzHhmGvtqiKSzSvh0Rlp58",
+	"CscSNMnjJOBDYnD75WUhK5PzkUKyUobqDTTg41iBQYnxiMSChOqkAEsURMzDMTsPdD/tanopleNjfVCw",
+	"nMc6G8AP2h85jeRSPCFgJ+dIwTohzHRELDhRtKGMLvK1Bc5tZzzQPU8hOzCocTdX1uPmUNcW626/DTe4",
+	"GjdVWE7LwPa0GKw4egLrV8pRxZGTruQ8h6AlESqFwX0NzxTOSyt6GfNwbFK2qIQkqyCnr0qiCTdUug8B",
+	"GkCcXJ0d34L2hpSZfxUI0XXG4Fqnf9ahfHqBy1jGDCwHDGKX79rXRcSaeVyWxvoVW3c0xt+MuyqQlez6",
+	"ClTyvRmX4gH6rXiX8p08y1qafC2+yQ9npdLJMreYxC05rpHBhwpUWf25wg3xgSYDBSXzJ78r/pzHeOaL",
+	"AHN4+zQFg0gXoEwn0GeShVFlXORPBoIEtz76B+piQXYakhXcrqMYs5APVYanCmoPVPYDfTEC3xjzRPnW",
+	"RtOyBOnWrlVNZHiD/9j65+d/rAQ4+Be91vQCrX2/GfPm7BmLgyExB+w3FFiNtTzX5l6jVm0WU3vkcKrq",
+	"3yDj0aMiZIBSa8tV0k4OI/qWTJek1Zei8h0BsqTyRwWXCumNAKb8wcMj6t2RadaqrvfRdbqQvvxgrBBD",
+	"1b9OzHy+gWS7s037djJzH/ViPkQaqAKPk4HvIgz54cFVQOdWeN2uN3dU+kaFpK+wLa9ODndf1JuAZjYc",
+	"EhYKtIGjPo9pMhi6yuMsdhEeh5SwQO1FOCemcBNrOw/wqkDd4J2tUrKno5WL7jzKKZbSl1KcsgQHSsOr",
+	"rL2OTjHwL3lNW7Sl5/AtjTFMtC42C+15mJ0VQ8xwn1hxpfA2BbUEIA9XCXxT7UOTYitsvP14aCUJctHb",
+	"jy87UmZEKsk4JWIzcx7EUTRFIJ7FfNwfIFyatTSi7E4FR0YExwxNBjhBA1BBkbDDzMdmtTTDAjGS//M/",
+	"SNKG7JyqrMOOH7T/luR0kK9cfjMN1wgLMeFxqOB8MUOKVnRyfpzkCAVtgIpW1tRhfkqovkKPQAnnaZZZ",
+	"f+u+5iM5YvmjcYH8+ecuTwY//4z8A53VAnrZQiotP+qMq9XtANqGP4nfYdDNrC01M7IapEF7I876RtEA",
+	"0RY6/Qu6lvUIhVbjZxn802QcHbaxvVOtbu6jHkmCgfaU5EwLXkp3p1IhJVyRMQGsRGXogMEpNkWgRrVm",
+	"VuBGGN8be1k7TCPb6UDn1Gu1ggBeRol9CsMBDKNzXE7VRFKRguxsCEI6zM8H0PsmNFY2uemWhlp3p4gm",
+	"gkQ91+Add3Fw14/5mIVuGtAtK+iwIb/XAbCZV6yrVtbCFMk5hrtoxIWgXZWkFkjWuMcqaBtlD9INBJiB",
+	"15nyaDWnkHJl3eAxApWtXqH8YJQyYdNgmejBqZIaYMCszGmWgKTDClA9vovmgvfYDQoDrrAY6KfD9IUr",
+	"95RvNey9lRtGY2RvYHRzc3qE7huQ7yokONpPE4vVm00LzNAAcI7GSdGjm0EKQ/SWTEHe6TAR8JFSVsOm",
+	"V/sBun1HRgnsdKOmySMAwPaBRDsGQATeQCIn8B+bgi6ow1SKzRTAZENxD64qKRvSiWEyJPEzrubP33TR",
+	"EMd3eok7LJucxLuCNlR2qzHx90s6hVFIez0SS9I3CaYwatTrsMg//3ys9fycBaTy889AaSBm/yTQhMd3",
+	"CsrGZHJyQZ2vmCD1d7YH0O+8K09vtRGyPMfZJMrysmNwtfGhhhenKhWXXBvJtSJIs6PyM2fbKq2MKs/N",
+	"DgN/TiMI4URXWEFtDjcALL66BeSdi9JMrdiYF6ycrfJt8+FBuYAKEt/DFouxALvEkIaenhQFXR1P5ev8",
+	"msO44KQNp4hQnWgpJYFsvNbE8NhFtGfAY5SyyhRzVX4q+Sksg1FTKkqSo2nBtMl2FaUP8R0RHZZMeLpc",
+	"AIqVhc6pcxKSqUKunYhYVVqJ5HIJtkBRKvT6qevFjEu+N4PZlyOxOig7o1TfEOmCUQ+86uEiUfOc9atP",
+	"EoWasddhG/MSgynKkueeDgpMKVWNq4dpJFeaTVHj4UGerc2Hh03w5E3xedwOE1xfVAL3wIraow8A+APj",
+	"SuLp7Lqa4/A4xmIcE1NUxePMHIwzR5uKHxHzAkw2Xh1dXqGDOKmg2gsXHR5eHmzqs0f2HHeYDWGmDG8G",
+	"m0Jrnd05OcvkD5lUIv9lAxJhFlo4aPLVPqyogUnrSp5VkyC4wg54JA/hBdBpar+qq1mjo6gbmgrU54yo",
+	"5E/5NGwDKhIeT+U/JUlpBS4o0iLel9cUB5u3zpAecYUpQ+MOm4WVWdz1FIoFrKGbKjEVz+lRxE8pRXeY",
+	"zppsekXjLEm5gicW+yjAwYCE6Udw6acUnO6qlC8yYWJw7+hcvGrWsDKtpnFAvkmAYhDyD8zEGaARczbm",
+	"6QmsqKLDzCEtD9sUlhqNmVxCDMdGHtSOT5jhCYgm9JCIJOZTgTbgc+6JQUxCefttqp2kD94RJTBH8i4Y",
+	"j1JgEegO4ybijY8IM6OQqwpwJRl7pLkhYHiQZm9U5FULyFIbPGYcZVRu4UgerADcB2ehAjzRM0sTvZeg",
+	"uzoWYwYtUH2omH9hYNzgSCpLK7iZYazAdQE9xpHgqs9KCpIsY3pQtFAClFwIDtygzBhwXDQ2+GGbaneq",
+	"L6zgQXkK2wGEAWc92h/HJNTRg8I1QqPehpJrUdsu3VNqNlTiSz5hVgTixnYVhXIbdqcoJD08juSNl/Yq",
+	"OwhjHosOU6IL5Itzs0tX+csr/maABdxSkGW2ZbLMbigsNncmwawkqzShLNrIBMVNN8uqucEXZWpVZ6ef",
+	"5Rr1pcQtT32m2BL/V08bErzT0HCW++jfY54A8htIK2DzVFK0kYmlqAY5X3X/RC5riqpbxYrA16mdsIIO",
+	"mKT9WFGsEqu7JETa/C+vZENEaUrKNHsfBNppoanD/Ga15mcXlJzN2aSLZpW0Jk102BXpUyEZJWMXE0Zc",
+	"MDeXkYr9CjrG8gQwR09maMOy/S8dpQHrOC3UcSqVSsdxUQdU2/LVl0ql8vjouznVCGAMJZiFOA7TTiGl",
+	"zkAbvm7ak9dHh6X/lByOSPBwJK8t81JWi5NxbLgBNYqH7L0nBrje3PHRxoA8oNfnB4de+/VBvbmjz6QO",
+	"i/FE8Wh3ZGr3MDUZKn3evuaP0jwtSkMqXCDnEVhlldJVjHBAPEFGOJZXqzwYDtgU1R8eEA7uGJ9EJIQT",
+	"Jb08KuidTqKhl3XD+Gco+4skAJVTg4SbroEjVaWN2bjWRPpsl0wLAE/CBQOvm2hImYu2q/DfDqujgXw5",
+	"cFGtigZQIfwR4UReijzWfHQ+BWeGmUmFPnT27bzwJiG8PKay+asgkz4OJI0ERQSLBMSLFgrzOA722qsz",
+	"ylzzHYa1b4z/87FKFam1u6DAmKgbMyYalFFfa/6DlxLyPvJfHSviVjehrwHygSsYooRzZVA3+dBbX4w2",
+	"7GAk73RUr1S12jdTzU4mkwqGnys87m/pb8XW2enh8UX72KtXqpVBMoTQCe01r5RrSsnRGVer9R1k+yqg",
+	"g8tT5VStsio4tUq1UoW0iyPC8Ig6LWe7Uq1sQwB9MgDFKaiX5B8jLkpsA0aHpRigVJO6TJmFlGZR6bJ0",
+	"nk5LaaVOyg5bqkaSbYI6DETNNx+ulU4UGinTK+0DTO8dYR2mmL2I9ojc/xnhmXB5RYwx6Y2Fvo6UZ6u8",
+	"1ihT2ycZxDxJIsk3KLKuVUE4GMeKS8Eo5hPojNzKWr0Mu6DwTuvSrFlLeB/gNFzUG8ewh3W75hgZQuKZ",
+	"Rn1PH025DQUXF4hEVBK42uAqPfSQsnEibzlJq9mhFNP+IEFmmSroxAwDjgnFsPAxM9CWuMNyaxxxRlwk",
+	"OKAZMwI8SsSDOznfSschjwzjFyHZAaNsh52RXlqnodwVmaLUSub9kodTo3I2ftAjtcUpZ1u/i4LV/YuT",
+	"dlASdm8nqJE69nZxc9trBDXi7XVrPa/ea+C9XpW8CGs1oHs1AU7LEdtBvJ14l7jZnOh0h+pgWBqNN04G",
+	"xoHgMW/gSSGbNQsvq6pXq+sNK02lZdkOnJZDpm8G3VcBfUffnN7857R2QU/FKbtqBoenO6d3o1/fH77Z",
+	"q5Dpm/+EH05loeqnD81Bl/1Ce79UgnrEusOTavjrm8hyOKXMaW3vgElUNqLjzRylEs5lfYM1U1tr3YnS",
+	"qYFgpsrAP221dyVLbCwrP4CfvEPOkphHHiQL997FtD8/RE1/vbXo00fXucIJOaNDmnhnJqvUotqKxXM1",
+	"XElRkel0wqvVkn1SqEmQZJ1ahIp2tfnQZZ/nysKiNBSBln2UEvLWSxymNC8/qS3/5MZOoC0/qm0v/+hS",
+	"XdvXnJ9BUmv4rrlKY2nq63MSUmzM84363vKPrzk/x2yqBwg24uYqk3Kq02WrVJHw1QpDbKsM2jdWykDY",
+	"GiAkLf9cN2bZQQGb21hAf/v8+Nl1xHg4xPHUaTmvgOvP7TLHdRLcF07rN9jWzmdZmSSQKBn8R3agX+Ym",
+	"cKDtLfVq1dL4jWIOFcsLWjJrFXQBZhLGURATMNbhCPAK8nfAK5Lo/Itfe1waZwCH361+NOm2Sw6l67JB",
+	"/XceS3/EYfJ1ZJyj3DN6T8AOPIp5l1hEqxdPkS2Aq69KtdqpU+ewBy4mwXdgKOj1aIA2IHO2MR9oqWrT",
+	"Rc3qttJCTqhYh8SvCA4VMsWfjMplx6bPZL0yWeuD/QnrNc4f81+7cBc8QfHz4v1RZ1K6oRcfSqmqYO65",
+	"dEZFUhCqjZqdkQkRibJ+6VAplY4UZbB34OzBtJYntYpqnWuZzCXbOzYeZ2leaDE3rUdWZMus49KChyqr",
+	"qiyZH+w7Fk318JT2jApwbU49sSCqK3MiMvFzK+0VyxtzccvGbmJllChr3ArlTdtfMzjw87cRAX/L+786",
+	"9Wp9x6vVvHrzul5tVWut7Ual3tj75Cg/U6e6UwuCFxh7Dbxd8xphY8/DOMRer9ltNEivuktqL5xcPnkj",
+	"aq7ajPEB+50PWCXk5F+6z5WADx0boXXlvigcDecfzXqt2azVtxvNnRe7mVNkywJIS1N6WMhPaQDnqsnQ",
+	"5qGdasldxzPnYTgzeImSvPRrtC7pIo+CmaVH1t7POsdxrfr4uBb9g8N6qYgNMYO8pzfBs4D9Vxaw/8qy",
+	"riUWiASlztPm+tV3W+H63foC/z0NH+dexFeZKl/VqlxK9CFpBS9nBizbNyE142tPCQVCbSwYZTLBscY5",
+	"+LobYsmJvVNp1OqfctmrlZYgTc+U/QPCfvTfC2vcrsEdAGvScmbjRSQduU6ElcMNhETUs3Heah8InZVJ",
+	"0pIy+KanvUZqa1ar8iJPe1df3rtGrdJoVD8VWt8rVFyvVuURbFZHndwvwr1eLdgmXr3bwF6D7Pa8PbzT",
+	"9WpBPdwmjV4T73TNBdvsVnt1vEu8WvAi9BrdXeLthc0XXjWod3d7NbKNGw377hLjICAklLvzs66CBM3t",
+	"3W4QeM1tsu01wlrX63Z3u16V7Aa9cIfsYByU39HW5bpiJWk/LBTRJ16YFqzQbzaSlw23BdAd5Jb3FMCV",
+	"UwQym0VGK4Fac2fzl+UADIuwgiVQf5+L93g5vk7hVi8vtP4dv9a1fUQSQEcrV0PBIJ5v7L/yjV1tLP/o",
+	"gicnfMz+Rle81lkr1xHldyWs0NKya39dofZY8QXO4+c5DMNWTHSLYB1/YuXuHLv6L2MyJsZXPuUhtLeb",
+	"jv3lmsVI/UmCcRwTJrkRMe4a3x+Ni2LE6Ty7cWXGMIfpqK8plqZLcPtvOYAQWId1L6aVj8i094uMiEdZ",
+	"xDEA2qmOPZ+az6fm3+3UTLdLenYukI90Pr9ZR/N7Sibrn3g38P2CA++KCB7dp77rxmuXMgu539fgi74K",
+	"QEA0sUKcIOHh7yRIsl87zPJnVV4yCuNFu4CBLxHJ9KREh4lgkYbcpZFeJmOAcSsGByKTr9fqpRVhUEGn",
+	"kITAQD8MeUiUejHm44RkLpjkQYqsG41qY3Mmn6KBBksTK4ZyQoeUUZGGLc5LtbiRqcLEpk682GEbWUbT",
+	"zWIaRvBCsjIxare/8kSMUNjKxYj6HCUcJn21TIz5u6itRnwFFAY5Y77C9ccsF4ToAtGsfq3kOvK9HHng",
+	"CzMdMNo5vTLlNZiVLry6+k8XLxUgVHxAivCQ0vjz5fh8OWaXY3WFy/GQs15EFeLAsx/Pd7vCj+ASyOK7",
+	"cmlr0Ia5NDiLppvW5a5PtOx2h1t9HdujDrW3TY8VdImFDnzS+CNgTPhJIN8yRDLykNwq+6TfYVggX/9D",
+	"SiZ9ogKVZCH4eB/5xuYBSYbB7GFuOAgXl6XmGTDB9fmPsl+qOBztUEvtTCxlVsQM1GPlU9wAlCxs/5ub",
+	"T+2MkSuNG2yASGvd0AYoyBWAoIsCLIhHmSAQ3HRPNud1Mc3xN2tiTXPaW+gkzcb3NLLmM6TI3YROYswC",
+	"KgLulGRBcW7aBzOKyJZzeDCrvWw5tfo2OseUoXZSpqzMcFPsrABObW+v6lVrXq2Zh4NZaJ2dzVuhe1rQ",
+	"uwL8f8NpOY3mzosZNW0LnKQBu2OpwddOROC84QNmNOUrKpetPATOEZdEayVjeHSdPLSCdsYQLB3Azovd",
+	"vRlFt86hVWoutpB/Fs1kaQwsKDsW2o8X2HcVklFq3nUd69x0Ws757wfTC1p9OG9Xpxfvf5meH/HJ+TX/",
+	"z8VhY3pxFOHeq5vmxe/Hk4/Xxw9rMofLTcOww5+ZwmfL8F/BMjzWPILhjRTPAAriUsWEgiMSCDMbh4jH",
+	"eRgiDRWj4rsVVECAY9A6FuFjOmwhfswGZBIsYsaYAGw/yxGr18GEq226HVaGJTMDINPKo1wIPBWFoP70",
+	"2NJgHyo6KQ0ozwdT6xDDCVXB8lmRNO4Y9ATFAUWSx+ywiY6zUjgQDIyh+yk4NaKJihy0MGcUeu0MHr0B",
+	"bCpMQkTZHehUfCGY7yKfUKZURcV8NbqfhavQt+KfVFCfnJWUzDpMrrLBngL+tMfHcaqLYVFpgJNaQK3j",
+	"WI9ZtfBqAHjs8xOVJHCIp3nxWl+sbXKQkTZMu03AGem+/fhSUay8DnE0JrO55L4xp9SsVtE5ju9IspRX",
+	"KsvR9lsGUfY7ZqQSc/KvIv5djl3BTL6j4lYlakvvaIsnuQKeROV0G9CRbCyQRNUnTmsHnAlK05w5B8GQ",
+	"oA80BGXh2dmhM5PMTLECJLyNKO7SiCbTW4VbNnXKcpfNQ/QryfYFjTs6j5dTq3vKp27P4uZ6lGEWzE5P",
+	"Id+WU6/Wml51x6vWnIVJrJza3m7Vq2571bqzMFmVmfT56aj0lJenjXIuYyIAAc7KMG5oXMHWpcxenuRz",
+	"h/tCqj/8wVT/DeSDVfl+OREvtY/lN2f7Z1l5yN4lx+c1mp6mwFmm/BHYfEaHM2uG9Gtr6dxUw6zvjRk8",
+	"P51hI127bzKS1EvVOKjuVeeMZS3OPI9FvZIGuvYUDfSUsv7qKui09DfUQVvg6T9MzigBN1tWY9knj65j",
+	"ANTK4UVvrs6MUYaRSepans3cChCxzzKRlomkiMzugDLU7igmfcozWsFsmTzD9cVRlk2nJXuhtlKly8Pp",
+	"/2xR1d4rkpi9ka+7r39Yt0KVa7i8znH223rV/lgLwn+HQaC+ysc6lFPKl8cAHPv3EYcN0C4cSSUSsW0r",
+	"SD0AVvKTVhLxgQ0npZIOaZFYCaC/K0TELG1+CtnFewgziKfUFogOU1iS1YaboYBgEMrH7I7xCUO01Kj8",
+	"Kt2kX2mqNUbwpXfklS6o7rzMP/aPsu8+6+2ejbl/S//Qecea+xWuS+OSg+9yzez/+wuz/2uExg6LqEgQ",
+	"j9EQj1QVG+Xp/n1jEfE3SxPJK9BsHpGKBvPUWEMmjVSAmU6cpaH3FJS4xh0eahDfalW5Jh1oiRh6lIIH",
+	"QdcB2jSC2GMA49O+UVjXK6sNYqJdrUCXERtUtAmoRUENKPu8uZ9XUYKuUIGthzQ09VGWgYxqraKePKbX",
+	"QqtbDUJVCn4b08T650YOqhSwQdVYPXSocfkUeqqG/EyhPTX+Xzr/ABdgdc4oQF0biBvAFlEOjDvDkgSV",
+	"LcL5lHyyIwemXgX5qRDuVa8sCFQDSwjgVRHB9yS7jjOdqoHhlt3I6UpNhNLGYm3wZktjeGUaXtkAQJxy",
+	"JmtVXPe+KZZnAtw8ALiLxiOD7WU6AKovQINmCqkXzUGdvSUPAzyWcr2/mTaXzbVqDuALNWmnc0dFNnwS",
+	"GgxOX4vX4jYmdoN65G42mwb21VKE74P5W1ZrxgHwIAp6KwdZCeNT6w4aGaA3zzA/BnpsAWCp3FeaIMYs",
+	"oVHOe6uVzlkJmKiOF8csA7lU+JZy8maA7ieQV2+A79MZdBGFJcZIAWsiSJVZxnnd2KLMk/34/n6qtVmt",
+	"2FqsoJr27++1+MfqjNSB/czfPvO3z86Kf1ouXB1Fa+oXNJT9d4gwOFbY+BYOeR7NXGPtp0qMFAtf3YUx",
+	"7D9tn7fw+TssA7XGXX5PNlsoB3WvYNUTN0W7l3f7MmB7xmdQ7SPSS3Ko9jpyIYOpRwWUetdAxudQ4lPT",
+	"9SxOPEph4nOzVIKGrnO7CJ17J5ValgLLz+NqoAsKO50mKWK/ju3rsKWQ7MCxm2VRGVvMkJMJDQji9yRu",
+	"Zcqj2cQvdgqNfBIV1+SikKOSvcAFQPcNzVQB1PMmKgocNmVBLJ6hrDK+6Qpq/na+AV+p9VLDXOmmv7IL",
+	"fzsF1k/2hP33GYee2Ya/JNvwbF1YcvvDdTsnE83KzEAuvdcK8Qq6sdKrKh+9gDZMMq9atbpZKQ0neJ9r",
+	"/YdgdjVb1WqlWgWoEjuLa1ZuZ6YcOFTXg0ZvB+92vWpYI16jt429vW4z8F6Eu2SvV8W1bh1wQ3Q44S34",
+	"QVhuQyNasRM2qpmfbq1S7f8BaOw/Pw337j8OT6Yfhyc7wa/vGzBhKtnA7TimCzI728vlGT2V7badZaDX",
+	"8jIZdkkYktDT7hxrA22tfDvZNDDPU9rONKSJ7Vkqfb5e/m5WF3CvxgvPYOvgzx+uX2eWWey4XdoVnezL",
+	"zx2IvrJ2jHCfuMZhrDtVYU0Hl6cumuhMOqTDUs/jHo0icLPO+zJrh2dg/lWGHghY7/E4r94HiU42Djpp",
+	"+UlEvLGwEvTKMUCMrskMua/+PcFxqK69bswn2u1aaGgQ3z57fZPQUZ+TkNBNzUOWosMYhLTDOARkIeWD",
+	"BMLVjSBmAEXdv8rcGJE+DqYmJrEX8QkEnSccxcSD/MP5lTB5JPL2gQV5u9xMXJSiY6bot2Lu53pbL3AC",
+	"+nFe11qm+ppLsfQGfNJ19gPcC/XFXXTSWihGXpZ88/ikAc67q9Mj4L/a6/D55n/WRz/7yv1oX7mytPD6",
+	"PFnA3Gjp1qQMWyfyXn+TJdRbKMeituVkwXiCxIBPWLl4axLkfX/JtrbXqlYtibXgQJNB5BjMUIMVDZO5",
+	"FH4x/2MP0nQ5BlBzRfzOVNYkTBJMuCAYuDiafN624j1u1nxLitfrSJ56eY71ui8SPlPaeBY7n4N0/wpS",
+	"5MyhZ52t6bE1P2bXZCGVQsHN1Zkx4MHZIkzG0Ays0IRn6AyPvsniuIGjyFjZJgPCOiz9iQrEFVrYppLg",
+	"Umc128dZtiRlQF+5vkHWaxDS5KGsHAVBoAQzojz+eIJVknjBlS8coskcGDEVWKIzJCIfjh8lycE7BnlA",
+	"AFMNQLkwGsX0HifERRHnoy4O7qQQJaUHL+IBThE79lPoMWgIEtqq81aoVlpbW7X6i0q1Uq3U/Pnyll6m",
+	"rwPx+iHXxFrn9xNP7x8ga03yLX6gyUAxA0slrg9zv3x86nhzdSy8s7RHGhh99XZRu+X5LnvO9ffsdvMU",
+	"mE+dghvPXKPlt2hBONn6ov/S0T7KJ2T2PD6C9wKVpmSWN6DSgyq8XVD2UeUHn/lszFwdqk776sgdiY3y",
+	"CMsUAHmisjCQ5Bng91kN8/czwKjds/K+d1dIeJK7pE3q5ux+ngm2m7t1q1/HzazLwzydc1nGrzwfLM8H",
+	"y98znm7VU2U909oHw2xkqRbKOJEtkI2JJ1KR5unNzFMbnAqRJV0oCCPohGcG2DzoqSqhnVfNZ10AojGo",
+	"D1K6Jy3k6/F4shROxjHRtteH7I0nBrje3PERhD9Byn6NMTXhKC0l3A4TIxzICZGjTJ12oevQoZ+EwWk9",
+	"SAVmzZNpPNXSEWgArSllfeXVm3pAD7BAQ36vckrk2zKRVALhBHEWEB0smLYLFQQDEtyJ8tGq5RUooncK",
+	"JL2FAhxFyvaeXjMwRtZhIRlFfFrsRJf0uDLPZyslGU5+T2JXhxzquEb0+vzgUDKk8u1YNqws5CoEqjCz",
+	"2bQb47g6qdAG41YUJERZ6p82tUc0aCAo63eYCtHSiTxoD7yFARWVlObjvIL50FSrJelvfan+F6oIstV+",
+	"voef7+G/XQYPOBRKruKfzBk+R8LPZyyWBwV9S3Ty4i7BMYkh0X/rt8/ydhQkvjfX6jwd7Izdq+hB6rjO",
+	"g2cS+en8pbMI0gaZvFib1kE/ocYzUGYbHfaGP8R3BMVjpoAj/T6X/0CVLTXIrWAYgmY39DdznbC13K3d",
+	"6m61tPXP6XTPRBs96ABdKwV8mlUEDhwEbrOVDPMalmB2QKcZMN3G24+HKuo8RWjcePvx5WaG0KurUl7V",
+	"s3W9nm+9FvOcuFwdv6JduJQrGs7wWzatdvN279n2zdkvciYZY5FRwUKZXcaqOCXm2TrTTHgo4n3XBu8r",
+	"5t40IzHvrfp1+puSGSPRiMS6vypRC2V5EwmgfGZVGZIuIU16T2DRVDdymcLtwZrs7p8lydk+A7n0wpIF",
+	"1mxsnnXgLAOPC9e2v6wLTxeq1GGP2qYxy58UUKXZFNUfHhAO7hifRCTsaxVitij5M+9gBiEOCuTizJbN",
+	"hYlM+o6TYZr4IbMxE7soZ4fEWNiTY1KbqsD9ZVOkkgsc6sLfb55y7fyoydLRhGYq0ikqtxYumSn7jDvI",
+	"LIzfa8LKmvtR85a7JySN6VxK86ZQ21TXmMAT9cWPmT7V2B82eSmEmGz7/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -106,6 +106,14 @@ func (Unimplemented) UpdateUser(context.Context, UpdateUserRequestObject) (Updat
 	return nil, ErrNotImplemented
 }
 
+// RedactUser Erase a user's personal data
+// (POST /v1/users/{userId}/redact)
+//
+// It returns ErrNotImplemented.
+func (Unimplemented) RedactUser(context.Context, RedactUserRequestObject) (RedactUserResponseObject, error) {
+	return nil, ErrNotImplemented
+}
+
 // ListVerifications List a user's verification sessions
 // (GET /v1/users/{userId}/verifications)
 //

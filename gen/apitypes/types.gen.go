@@ -951,6 +951,7 @@ func (e ErrorCode) Valid() bool {
 // Defines values for EventType.
 const (
 	EventTypeUserCreated              EventType = "user.created"
+	EventTypeUserRedacted             EventType = "user.redacted"
 	EventTypeUserStatusChanged        EventType = "user.status_changed"
 	EventTypeUserVerificationAccepted EventType = "user.verification.accepted"
 	EventTypeUserVerificationFailed   EventType = "user.verification.failed"
@@ -960,6 +961,8 @@ const (
 func (e EventType) Valid() bool {
 	switch e {
 	case EventTypeUserCreated:
+		return true
+	case EventTypeUserRedacted:
 		return true
 	case EventTypeUserStatusChanged:
 		return true
@@ -1017,6 +1020,39 @@ const (
 func (e UserCreatedEventEvent) Valid() bool {
 	switch e {
 	case UserCreatedEventEventUserCreated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserRedactedDataReason.
+const (
+	Request   UserRedactedDataReason = "request"
+	Retention UserRedactedDataReason = "retention"
+)
+
+// Valid indicates whether the value is a known member of the UserRedactedDataReason enum.
+func (e UserRedactedDataReason) Valid() bool {
+	switch e {
+	case Request:
+		return true
+	case Retention:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserRedactedEventEvent.
+const (
+	UserRedactedEventEventUserRedacted UserRedactedEventEvent = "user.redacted"
+)
+
+// Valid indicates whether the value is a known member of the UserRedactedEventEvent enum.
+func (e UserRedactedEventEvent) Valid() bool {
+	switch e {
+	case UserRedactedEventEventUserRedacted:
 		return true
 	default:
 		return false
@@ -1720,6 +1756,11 @@ type User struct {
 	// Reasons Why the last verification was rejected; present when `status` is `REJECTED`.
 	Reasons *[]VerificationReason `json:"reasons,omitempty"`
 
+	// RedactedAt When the user's personal data was erased (`POST /v1/users/{userId}/redact`, or by
+	// retention); absent if it never was. A redacted user is a tombstone: `email` is
+	// `redacted@redacted.invalid` and no other field of the user's data is left.
+	RedactedAt *DateTime `json:"redacted_at,omitempty"`
+
 	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
 	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
 	// date after today (UTC), a birth date before `1900-01-01`, or a formation date before
@@ -1965,6 +2006,42 @@ type UserList struct {
 	Data       []User     `json:"data"`
 	Pagination Pagination `json:"pagination"`
 }
+
+// UserRedactedData defines model for UserRedactedData.
+type UserRedactedData struct {
+	EventId openapi_types.UUID `json:"event_id"`
+
+	// Reason `request`: the client asked; `retention`: the user was left `CREATED` or `REJECTED` longer than the retention period.
+	Reason UserRedactedDataReason `json:"reason"`
+
+	// RedactedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
+	//
+	// Example: 2026-11-25T20:01:34.249Z
+	RedactedAt DateTime `json:"redacted_at"`
+
+	// Status - `CREATED`: created; verification not started (fields missing) or not yet triggered.
+	// - `VERIFYING`: automatic verification in progress.
+	// - `REVIEW`: the decision needs a manual review.
+	// - `VERIFIED`: approved.
+	// - `REJECTED`: rejected; see `reasons`; correct the data with `PUT` or issue a new session to retry.
+	Status UserStatus         `json:"status"`
+	UserId openapi_types.UUID `json:"user_id"`
+}
+
+// UserRedactedDataReason `request`: the client asked; `retention`: the user was left `CREATED` or `REJECTED` longer than the retention period.
+type UserRedactedDataReason string
+
+// UserRedactedEvent Sent when a user's personal data is erased.
+type UserRedactedEvent struct {
+	Data  UserRedactedData       `json:"data"`
+	Event UserRedactedEventEvent `json:"event"`
+}
+
+// UserRedactedEventEvent defines model for UserRedactedEvent.Event.
+type UserRedactedEventEvent string
 
 // UserStatus - `CREATED`: created; verification not started (fields missing) or not yet triggered.
 // - `VERIFYING`: automatic verification in progress.
@@ -2457,6 +2534,14 @@ type CreateUserParams struct {
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
+// RedactUserParams defines parameters for RedactUser.
+type RedactUserParams struct {
+	// IdempotencyKey A unique key for this logical request (a UUID v4 is ideal; never put personal data in it).
+	// Retrying with the same key and body replays the first response; the request's work and
+	// that response commit together, so a key never makes two resources (see Idempotency above).
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
 // CreateVerificationParams defines parameters for CreateVerification.
 type CreateVerificationParams struct {
 	// IdempotencyKey A unique key for this logical request (a UUID v4 is ideal; never put personal data in it).
@@ -2619,6 +2704,40 @@ func (t *Event) MergeUserStatusChangedEvent(v UserStatusChangedEvent) error {
 	return err
 }
 
+// AsUserRedactedEvent returns the union data inside the Event as a UserRedactedEvent
+func (t Event) AsUserRedactedEvent() (UserRedactedEvent, error) {
+	var body UserRedactedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromUserRedactedEvent overwrites any union data inside the Event as the provided UserRedactedEvent
+func (t *Event) FromUserRedactedEvent(v UserRedactedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"event":"user.redacted"}`))
+	t.union = b
+	return err
+}
+
+// MergeUserRedactedEvent performs a merge with any union data inside the Event, using the provided UserRedactedEvent
+func (t *Event) MergeUserRedactedEvent(v UserRedactedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"event":"user.redacted"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t Event) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"event"`
@@ -2635,6 +2754,8 @@ func (t Event) ValueByDiscriminator() (interface{}, error) {
 	switch discriminator {
 	case "user.created":
 		return t.AsUserCreatedEvent()
+	case "user.redacted":
+		return t.AsUserRedactedEvent()
 	case "user.status_changed":
 		return t.AsUserStatusChangedEvent()
 	case "user.verification.accepted":

@@ -1,5 +1,6 @@
 // Package app wires the service together: storage, credentials, the user and webhook use cases,
-// the background work on River (verification, webhook delivery, pruning old events), and the HTTP
+// the background work on River (verification, webhook delivery, pruning old events, erasing users
+// past their retention), and the HTTP
 // API. kirad and the end-to-end tests build the same service through it.
 package app
 
@@ -23,6 +24,7 @@ import (
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/metrics"
+	"github.com/kiraapi/kira/server/retention"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
 	"github.com/kiraapi/kira/server/tracing"
@@ -59,6 +61,9 @@ type Options struct {
 	RetrySchedule webhook.Schedule
 	// EventRetention is how long events and their deliveries are kept (0: webhook.DefaultRetention).
 	EventRetention time.Duration
+	// UserRetention is how long users may stay untouched CREATED or REJECTED before they are
+	// erased (zero periods: kept; both zero: the erasure job is not scheduled).
+	UserRetention kyc.Retention
 	// CORSOrigins are the browser origins allowed to call the API (none: no CORS).
 	CORSOrigins []string
 	// FrameAncestors are the origins besides the server's own that may frame the hosted pages.
@@ -119,18 +124,23 @@ func New(opts Options) (*App, error) {
 	webhooks := kyc.NewWebhookService(opts.Store, kyc.WithURLCheck(policy.CheckURL), kyc.WithClock(opts.Now))
 
 	m := metrics.New(metrics.Options{Database: opts.Store, Logger: opts.Logger,
-		JobKinds: []string{jobs.KindVerifyUser, jobs.KindDeliverWebhook, jobs.KindPruneEvents}})
+		JobKinds: []string{jobs.KindVerifyUser, jobs.KindDeliverWebhook, jobs.KindPruneEvents, jobs.KindEraseExpiredUsers}})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &verify.Worker{Users: users, Provider: opts.Provider, Now: opts.Now, Logger: opts.Logger, Metrics: m})
 	river.AddWorker(workers, &webhook.Worker{Store: opts.Store, Client: policy.Client(), Schedule: opts.RetrySchedule, Now: opts.Now, Logger: opts.Logger, Metrics: m, Tracer: tracer})
 	river.AddWorker(workers, &webhook.PruneWorker{Store: opts.Store, Retention: opts.EventRetention, Now: opts.Now, Logger: opts.Logger})
+	river.AddWorker(workers, &retention.Worker{Users: users, Retention: opts.UserRetention, Logger: opts.Logger})
+	periodic := []*river.PeriodicJob{webhook.PeriodicPrune()}
+	if opts.UserRetention.Created > 0 || opts.UserRetention.Rejected > 0 {
+		periodic = append(periodic, retention.Periodic())
+	}
 	rc, err := opts.Store.NewRiverClient(&river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 10},
 			jobs.QueueWebhooks: {MaxWorkers: 20},
 		},
 		Workers:              workers,
-		PeriodicJobs:         []*river.PeriodicJob{webhook.PeriodicPrune()},
+		PeriodicJobs:         periodic,
 		FetchCooldown:        opts.PollInterval / 2,
 		FetchPollInterval:    opts.PollInterval,
 		JobTimeout:           jobs.Timeout,

@@ -53,6 +53,12 @@ type Config struct {
 	// EventRetention is how long events, and their webhook deliveries, are kept
 	// (KIRA_EVENT_RETENTION, a Go duration, default 720h: 30 days).
 	EventRetention time.Duration
+	// RetentionCreated and RetentionRejected are how long a user may stay untouched CREATED, or
+	// REJECTED, before its personal data is erased (KIRA_RETENTION_CREATED and
+	// KIRA_RETENTION_REJECTED, Go durations; 0 keeps such users). Off by default in sandbox mode; in
+	// production the defaults are 2160h (90 days) and 8760h (365 days).
+	RetentionCreated  time.Duration
+	RetentionRejected time.Duration
 	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to call the API
 	// (KIRA_CORS_ORIGINS, comma-separated; none by default, and then no CORS header is sent).
 	CORSOrigins []string
@@ -72,6 +78,12 @@ type Config struct {
 	// default info).
 	LogLevel slog.Level
 }
+
+// The production defaults of RetentionCreated and RetentionRejected.
+const (
+	DefaultRetentionCreated  = 90 * 24 * time.Hour
+	DefaultRetentionRejected = 365 * 24 * time.Hour
+)
 
 // The log formats.
 const (
@@ -160,6 +172,21 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, errors.New("KIRA_MAX_VERIFICATION_ATTEMPTS must be a number from 1 to 100"))
 		}
 		c.MaxAttempts = n
+	}
+	if c.Mode == Production {
+		c.RetentionCreated, c.RetentionRejected = DefaultRetentionCreated, DefaultRetentionRejected
+	}
+	for _, r := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"KIRA_RETENTION_CREATED", &c.RetentionCreated}, {"KIRA_RETENTION_REJECTED", &c.RetentionRejected}} {
+		if v := getenv(r.name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || (d != 0 && d < time.Hour) {
+				errs = append(errs, fmt.Errorf("%s must be 0 (keep) or a duration of at least 1h, such as 2160h", r.name))
+			}
+			*r.dst = d
+		}
 	}
 	if v := getenv("KIRA_EVENT_RETENTION"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -267,6 +294,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_verification_attempts", c.MaxAttempts),
 		slog.String("public_url", c.PublicURL),
 		slog.String("event_retention", c.EventRetention.String()),
+		slog.String("retention_created", c.RetentionCreated.String()),
+		slog.String("retention_rejected", c.RetentionRejected.String()),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Any("frame_ancestors", c.FrameAncestors),
 		slog.Int("db_max_conns", c.DBMaxConns),

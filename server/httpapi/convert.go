@@ -27,7 +27,7 @@ import (
 
 // computedUserFields are the members of the User response that are not user fields.
 var computedUserFields = []string{"id", "type", "status", "verification_triggered", "verification_attempts",
-	"missing_fields", "reasons", "updated_fields", "requires_reverification", "created_at", "updated_at"}
+	"missing_fields", "reasons", "updated_fields", "requires_reverification", "created_at", "updated_at", "redacted_at"}
 
 // checkFieldTable reports every user field that the API and the domain's field table do not
 // both know: a property of a request the table lacks would be accepted and dropped, and a table
@@ -105,8 +105,17 @@ func patchFromRequest(body *apitypes.UserUpdateRequest) (kyc.Patch, error) {
 	return p, nil
 }
 
-// toAPIUser renders a user. Masked fields appear as their last four characters only.
+// toAPIUser renders a user. Masked fields appear as their last four characters only. A redacted
+// user is its tombstone: no fields but the placeholder email, nothing missing, and redacted_at.
 func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
+	if u.Redacted() {
+		return apitypes.User{
+			Id: opt(uuid.MustParse(u.ID)), Type: apitypes.UserType(u.Type), Status: opt(apitypes.UserStatus(u.Status)),
+			Email: kyc.RedactedEmail, Metadata: apitypes.Metadata{}, MissingFields: []string{},
+			VerificationTriggered: u.Attempts > 0, VerificationAttempts: int32(u.Attempts),
+			CreatedAt: timestamp.Of(u.CreatedAt), UpdatedAt: timestamp.Of(u.UpdatedAt), RedactedAt: opt(timestamp.Of(u.RedactedAt)),
+		}
+	}
 	out := apitypes.User{
 		Id:                    opt(uuid.MustParse(u.ID)),
 		Type:                  apitypes.UserType(u.Type),

@@ -263,16 +263,7 @@ func TestSecretRotation(t *testing.T) {
 		}
 
 		env.clock.Advance(24*time.Hour + time.Second)
-		resp, raw := env.srv.Do(t, "POST", "/auth", http.Header{"X-Api-Key": {a.creds.APIKey}},
-			map[string]string{"client_id": a.creds.ClientID, "password": a.creds.Password})
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("log in again: %d %s", resp.StatusCode, raw)
-		}
-		a.token = decode[struct {
-			Data struct {
-				AccessToken string `json:"access_token"`
-			} `json:"data"`
-		}](t, raw).Data.AccessToken
+		env.logIn(t, a)
 		env.createUser(t, a, incompleteUser("grace@example.com"))
 		d = r.next(t)
 		if sigs := strings.Fields(d.header.Get("webhook-signature")); len(sigs) != 1 {

@@ -191,7 +191,7 @@ func TestEveryRequestPropertyIsStoredAndReturned(t *testing.T) {
 }
 
 // TestEveryEventPropertyIsEmitted makes every kind of event happen (a user created with a phone,
-// verified, rejected, and sent to review) and checks that each property of each event's data
+// verified, rejected, sent to review, and erased) and checks that each property of each event's data
 // schema appears in at least one emitted payload of that type.
 func TestEveryEventPropertyIsEmitted(t *testing.T) {
 	t.Parallel()
@@ -202,10 +202,8 @@ func TestEveryEventPropertyIsEmitted(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
 		a := env.tenant(t, "acme")
 		emitted := map[string]map[string]bool{} // event type -> data properties seen
-		for key, ssn := range map[string]string{"ok": "123-45-6789", "bad": "111-11-1111", "review": "222-22-2222"} {
-			body := strings.Replace(withSSN(ssn), `"email": "john.doe@example.com",`, `"email": "john.doe@example.com", "phone": "+14155550123",`, 1)
-			u := env.createAndSettle(t, a, key, body)
-			types, data := env.events(t, a, u.ID)
+		see := func(userID string) {
+			types, data := env.events(t, a, userID)
 			for i, typ := range types {
 				if emitted[typ] == nil {
 					emitted[typ] = map[string]bool{}
@@ -215,6 +213,17 @@ func TestEveryEventPropertyIsEmitted(t *testing.T) {
 				}
 			}
 		}
+		var last string
+		for key, ssn := range map[string]string{"ok": "123-45-6789", "bad": "111-11-1111", "review": "222-22-2222"} {
+			body := strings.Replace(withSSN(ssn), `"email": "john.doe@example.com",`, `"email": "john.doe@example.com", "phone": "+14155550123",`, 1)
+			last = env.createAndSettle(t, a, key, body).ID
+			see(last)
+		}
+		// Then one of them is erased (its events lose their personal fields: they were seen before).
+		if resp, raw := env.srv.Do(t, "POST", "/v1/users/"+last+"/redact", a.headers("Idempotency-Key", "drift-redact"), nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("redact: %d %s", resp.StatusCode, raw)
+		}
+		see(last)
 		for _, one := range spec.Components.Schemas["Event"].Value.OneOf {
 			event := one.Value
 			typ := fmt.Sprint(event.Properties["event"].Value.Enum[0])

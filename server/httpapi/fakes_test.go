@@ -52,6 +52,10 @@ func (f *fakeUsers) ListUsers(context.Context, string, kyc.UserFilter) ([]*kyc.U
 	return nil, "", f.unexpected("ListUsers")
 }
 
+func (f *fakeUsers) RedactUser(context.Context, string, string, kyc.RedactionReason) (*kyc.User, error) {
+	return nil, f.unexpected("RedactUser")
+}
+
 func (f *fakeUsers) Review(context.Context, string, string, bool, string) (*kyc.User, error) {
 	return nil, f.unexpected("Review")
 }

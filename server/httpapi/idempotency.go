@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -35,7 +36,8 @@ var errNotKept = errors.New("the response is not a success: nothing is kept")
 // either replays the committed response or runs the request as if for the first time; it can
 // never make a second resource. The same key with another body is a 422; a duplicate that arrives
 // while the first is running waits for it and replays its response (on PostgreSQL, for at most a
-// few seconds, then 409). Requests rejected by validation never reach this middleware.
+// few seconds, then 409). Requests rejected by validation never reach this middleware. A kept
+// response names the user it is about (responseUser), so that erasing that user deletes it.
 func idempotent(store kyc.Transactor, hasher kyc.KeyHasher, now func() time.Time, ops operations) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -75,6 +77,7 @@ func idempotent(store kyc.Transactor, hasher kyc.KeyHasher, now func() time.Time
 					return errNotKept
 				}
 				rec.Status, rec.Header, rec.Body = res.Status, held.header, held.body.Bytes()
+				rec.UserID = responseUser(c, held.header)
 				return tx.CompleteIdempotencyKey(req.Context(), rec)
 			})
 			switch {
@@ -90,6 +93,16 @@ func idempotent(store kyc.Transactor, hasher kyc.KeyHasher, now func() time.Time
 			return held.sendTo(sent)
 		}
 	}
+}
+
+// responseUser names the user a response is about, so that erasing the user purges it: the
+// route's user, or the user a create made (its Location).
+func responseUser(c echo.Context, header http.Header) string {
+	if id := c.Param("userId"); id != "" {
+		return id
+	}
+	id, _ := strings.CutPrefix(header.Get(echo.HeaderLocation), "/v1/users/")
+	return id
 }
 
 // replay answers with the response kept for the key, or refuses a different request under it.
@@ -111,13 +124,19 @@ func replay(c echo.Context, existing *kyc.IdempotencyRecord, fingerprint string)
 }
 
 // fingerprint identifies a request by its method, path and body. The body is canonicalised (keys
-// sorted, no insignificant space), so that a retry that re-encodes the same JSON still matches.
+// sorted, no insignificant space), so that a retry that re-encodes the same JSON still matches; a
+// route without a body has none.
 func fingerprint(req *http.Request) (string, error) {
 	raw, err := io.ReadAll(req.Body)
 	if err != nil {
 		return "", err
 	}
 	req.Body = io.NopCloser(bytes.NewReader(raw))
+	h := sha256.New()
+	h.Write([]byte(req.Method + " " + req.URL.Path + "\n"))
+	if len(raw) == 0 {
+		return hex.EncodeToString(h.Sum(nil)), nil
+	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return "", &kyc.Error{Code: codeInvalidJSON, Message: "The request body is not valid JSON."}
@@ -126,8 +145,6 @@ func fingerprint(req *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	h := sha256.New()
-	h.Write([]byte(req.Method + " " + req.URL.Path + "\n"))
 	h.Write(canonical)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -137,8 +137,16 @@ func (env *testEnv) tenant(t *testing.T, name string) *testTenant {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, raw := env.srv.Do(t, "POST", "/auth", http.Header{"X-Api-Key": {creds.APIKey}},
-		map[string]string{"client_id": creds.ClientID, "password": creds.Password})
+	tt := &testTenant{id: tenant.ID, creds: creds}
+	env.logIn(t, tt)
+	return tt
+}
+
+// logIn gives the tenant a fresh access token (after the clock moved past the last one's expiry).
+func (env *testEnv) logIn(t *testing.T, tt *testTenant) {
+	t.Helper()
+	resp, raw := env.srv.Do(t, "POST", "/auth", http.Header{"X-Api-Key": {tt.creds.APIKey}},
+		map[string]string{"client_id": tt.creds.ClientID, "password": tt.creds.Password})
 	if resp.StatusCode != 200 {
 		t.Fatalf("login: %d %s", resp.StatusCode, raw)
 	}
@@ -152,7 +160,7 @@ func (env *testEnv) tenant(t *testing.T, name string) *testTenant {
 	if body.Data.ExpiresIn != 3600 || body.Data.TokenType != "Bearer" {
 		t.Errorf("token: %s", raw)
 	}
-	return &testTenant{id: tenant.ID, creds: creds, token: body.Data.AccessToken}
+	tt.token = body.Data.AccessToken
 }
 
 // headers returns the tenant's credentials plus the given header pairs.

@@ -9,7 +9,8 @@ import (
 	"github.com/kiraapi/kira/server/kyc"
 )
 
-// The user operations: create, read, update and list users, and the sandbox's review decision.
+// The user operations: create, read, update, list and redact users, and the sandbox's review
+// decision.
 
 func (h *handler) CreateUser(ctx context.Context, req apiserver.CreateUserRequestObject) (apiserver.CreateUserResponseObject, error) {
 	fields, err := fieldsFromRequest(req.Body)
@@ -44,6 +45,14 @@ func (h *handler) UpdateUser(ctx context.Context, req apiserver.UpdateUserReques
 		return nil, err
 	}
 	return apiserver.UpdateUser200JSONResponse{Body: toAPIUpdatedUser(res)}, nil
+}
+
+func (h *handler) RedactUser(ctx context.Context, req apiserver.RedactUserRequestObject) (apiserver.RedactUserResponseObject, error) {
+	u, err := h.users.RedactUser(ctx, tenantFrom(ctx).ID, req.UserId.String(), kyc.RedactedOnRequest)
+	if err != nil {
+		return nil, err
+	}
+	return apiserver.RedactUser200JSONResponse{Body: toAPIUser(u, false)}, nil
 }
 
 func (h *handler) ListUsers(ctx context.Context, req apiserver.ListUsersRequestObject) (apiserver.ListUsersResponseObject, error) {

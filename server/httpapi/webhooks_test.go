@@ -136,7 +136,7 @@ func TestWebhookEndpoints(t *testing.T) {
 		a, b := env.tenant(t, "acme"), env.tenant(t, "globex")
 		all := env.createWebhook(t, a, map[string]any{"url": "http://127.0.0.1:9/all"})
 		if !strings.HasPrefix(all.Secret, "whsec_") || len(all.Secret) != 50 || all.Status != "enabled" || all.PreviousSecretExpiresAt != "" ||
-			!slices.Equal(all.Events, []string{"user.created", "user.verification.accepted", "user.verification.failed", "user.status_changed"}) {
+			!slices.Equal(all.Events, []string{"user.created", "user.verification.accepted", "user.verification.failed", "user.status_changed", "user.redacted"}) {
 			t.Errorf("created: %+v", all)
 		}
 		env.clock.Advance(time.Second)

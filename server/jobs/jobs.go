@@ -38,3 +38,13 @@ func (VerifyUserArgs) Kind() string { return KindVerifyUser }
 func (VerifyUserArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
+
+// KindEraseExpiredUsers is the River kind of EraseExpiredUsersArgs.
+const KindEraseExpiredUsers = "erase_expired_users"
+
+// EraseExpiredUsersArgs asks for the users past their retention to be erased. A periodic job
+// queues it.
+type EraseExpiredUsersArgs struct{}
+
+// Kind identifies the job to River.
+func (EraseExpiredUsersArgs) Kind() string { return KindEraseExpiredUsers }

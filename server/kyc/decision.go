@@ -22,15 +22,15 @@ type Provider interface {
 }
 
 // ApplyDecision records a provider's decision on a user's attempt, with its events, in one
-// transaction. A decision for an attempt that is no longer current (the user moved on, or the job
-// ran twice) changes nothing.
+// transaction. A decision for an attempt that is no longer current (the user moved on, was
+// redacted, or the job ran twice) changes nothing.
 func (s *UserService) ApplyDecision(ctx context.Context, tenantID, userID string, attempt int, d Decision) error {
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		u, err := tx.GetUserForUpdate(ctx, tenantID, userID)
 		if err != nil {
 			return err
 		}
-		if u.Status != StatusVerifying || u.Attempts != attempt {
+		if u.Status != StatusVerifying || u.Attempts != attempt || u.Redacted() {
 			return nil
 		}
 		if err := s.decide(ctx, tx, u, d); err != nil {
@@ -52,6 +52,9 @@ func (s *UserService) Review(ctx context.Context, tenantID, userID string, appro
 		u, err := tx.GetUserForUpdate(ctx, tenantID, userID)
 		if err != nil {
 			return err
+		}
+		if u.Redacted() {
+			return errRedacted()
 		}
 		if u.Status != StatusReview {
 			return Errorf(EInvalidTransition, "Only a user in REVIEW can be reviewed; this user is %s.", u.Status)

@@ -15,6 +15,7 @@ const (
 	EventVerificationAccepted EventType = "user.verification.accepted"
 	EventVerificationFailed   EventType = "user.verification.failed"
 	EventStatusChanged        EventType = "user.status_changed"
+	EventUserRedacted         EventType = "user.redacted"
 )
 
 // Event is an entry of a tenant's event log. Payload is the body delivered to webhooks,

@@ -130,11 +130,14 @@ func (s *UserService) UpdateUser(ctx context.Context, tenantID, id string, p Pat
 
 // update applies p to u within tx. Only the fields whose value differs from the stored one
 // change; an update that changes nothing writes nothing (updated_at stays). A user in VERIFYING
-// or REVIEW cannot change until the decision (EInvalidTransition naming every changed field).
+// or REVIEW cannot change until the decision, and a redacted user never changes (EInvalidTransition naming every changed field).
 // Contact data and metadata never start a verification. A change to identity data starts an
 // attempt when the user is then complete and is CREATED, REJECTED, or VERIFIED: a verified user's
 // changed identity is verified again (Reverify).
 func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Result, error) {
+	if u.Redacted() {
+		return nil, errRedacted()
+	}
 	if err := p.checkTypes(u.Type); err != nil {
 		return nil, err
 	}
@@ -192,6 +195,9 @@ func (s *UserService) ListUsers(ctx context.Context, tenantID string, f UserFilt
 // Attempts are limited, except that a VERIFIED user whose identity data changed may always be
 // verified again (that attempt counts too).
 func (s *UserService) startVerification(ctx context.Context, tx Tx, u *User) error {
+	if u.Redacted() {
+		return errRedacted()
+	}
 	if u.Attempts >= s.maxAttempts && u.Status != StatusVerified {
 		return Errorf(EAttemptsExhausted, "This user has used all %d verification attempts.", s.maxAttempts)
 	}

@@ -3,6 +3,7 @@ package kyc_test
 import (
 	"context"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -48,6 +49,10 @@ func (m *memStore) ListUsers(context.Context, string, kyc.UserFilter) ([]*kyc.Us
 	panic("not used")
 }
 
+func (m *memStore) RetentionDue(context.Context, kyc.Status, time.Time, int) ([]kyc.UserRef, error) {
+	panic("not used")
+}
+
 func (m *memStore) ListSessions(context.Context, string, string) ([]*kyc.Session, error) {
 	panic("not used")
 }
@@ -88,6 +93,11 @@ func (tx *memTx) QueueDelivery(_ context.Context, d *kyc.Delivery) error {
 }
 func (tx *memTx) EnqueueVerification(_ context.Context, j kyc.VerificationJob) error {
 	tx.jobs = append(tx.jobs, j)
+	return nil
+}
+
+func (tx *memTx) RedactUser(_ context.Context, u *kyc.User) error { tx.users[u.ID] = *u; return nil }
+func (tx *memTx) ExpirePendingSessions(context.Context, string, string, time.Time) error {
 	return nil
 }
 
@@ -156,5 +166,45 @@ func TestServiceCreateAndUpdate(t *testing.T) {
 	}
 	if u, _ := st.GetUser(ctx, "t1", id); u.Fields.LastName != "Roe" || u.Status != kyc.StatusVerifying {
 		t.Fatalf("stored user = %+v", u)
+	}
+}
+
+// TestServiceRedactUser erases a VERIFYING user over memStore: the tombstone keeps its status and
+// attempts, loses every field, one user.redacted event is published, the pending decision changes
+// nothing, and erasing again changes nothing.
+func TestServiceRedactUser(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := newMemStore()
+	now := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
+	svc := kyc.NewUserService(st, kyc.WithClock(func() time.Time { return now }))
+	res, err := svc.CreateUser(ctx, "t1", kyc.Individual, seedIndividual())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.User.ID
+	now = now.Add(time.Hour)
+	u, err := svc.RedactUser(ctx, "t1", id, kyc.RedactedOnRequest)
+	if err != nil || !u.Redacted() || !u.RedactedAt.Equal(now) || u.Status != kyc.StatusVerifying || u.Attempts != 1 ||
+		!reflect.DeepEqual(u.Fields, kyc.Fields{}) {
+		t.Fatalf("redact = %+v, %v", u, err)
+	}
+	if got := eventTypes(st.events); got != "user.created,user.status_changed,user.redacted" {
+		t.Fatalf("events %s", got)
+	}
+	if err := svc.ApplyDecision(ctx, "t1", id, 1, kyc.Decision{Status: kyc.StatusVerified}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	again, err := svc.RedactUser(ctx, "t1", id, kyc.RedactedOnRequest)
+	if err != nil || !again.RedactedAt.Equal(u.RedactedAt) || again.Status != kyc.StatusVerifying || len(st.events) != 3 {
+		t.Fatalf("after a decision and a second redaction: %+v, %v, %d events", again, err, len(st.events))
+	}
+	var p kyc.Patch
+	if err := p.Set("email", "back@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.UpdateUser(ctx, "t1", id, p); kyc.ErrorCode(err) != kyc.EInvalidTransition {
+		t.Fatalf("update of a redacted user = %v", err)
 	}
 }

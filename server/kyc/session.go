@@ -58,6 +58,9 @@ func (s *UserService) CreateSession(ctx context.Context, tenantID, userID, redir
 		if err != nil {
 			return err
 		}
+		if u.Redacted() {
+			return errRedacted()
+		}
 		if u.Status != StatusCreated && u.Status != StatusRejected {
 			return Errorf(EInvalidTransition, "A user who is %s cannot start a verification session.", u.Status)
 		}

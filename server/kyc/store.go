@@ -33,6 +33,12 @@ type UserFilter struct {
 	Cursor string
 }
 
+// UserRef names a user.
+type UserRef struct {
+	TenantID string
+	ID       string
+}
+
 // VerificationJob asks the verification engine to decide one attempt for a user, not before
 // RunAt (zero: at once).
 type VerificationJob struct {
@@ -53,8 +59,10 @@ type IdempotencyRecord struct {
 	Status      int
 	Header      map[string][]string // stored sealed with Body
 	Body        []byte              // stored sealed: it may hold personal data
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
+	// UserID is the user the response is about ("" if none): erasing that user deletes the record.
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // The storage is split by consumer: each use case, and each edge, takes the part it needs.
@@ -86,6 +94,9 @@ type UserStore interface {
 	GetUser(ctx context.Context, tenantID, id string) (*User, error)
 	// ListUsers returns a page of users, newest first, and the cursor of the next page ("" on the last).
 	ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]*User, string, error)
+	// RetentionDue returns up to limit users, of any tenant, who are in status, not redacted, and
+	// unchanged since before, least recently changed first.
+	RetentionDue(ctx context.Context, status Status, before time.Time, limit int) ([]UserRef, error)
 	// ListSessions returns a user's verification sessions, newest first (at most 100).
 	ListSessions(ctx context.Context, tenantID, userID string) ([]*Session, error)
 	// GetSession returns a session by id, whatever its tenant (the hosted page knows no tenant);
@@ -120,6 +131,12 @@ type Tx interface {
 	QueueDelivery(ctx context.Context, d *Delivery) error
 	// EnqueueVerification queues the job that decides a verification attempt.
 	EnqueueVerification(ctx context.Context, job VerificationJob) error
+	// RedactUser stores u, a tombstone (no fields, RedactedAt set), and erases the rest of the
+	// user's personal data: it deletes the user's data key, so that no copy of its sealed data
+	// opens again; removes the personal fields from the payloads of its events (RedactPayload) and
+	// the receivers' response excerpts from their deliveries; and deletes the idempotency records
+	// of responses about it. ENotFound if the tenant has no such user.
+	RedactUser(ctx context.Context, u *User) error
 
 	// GetSessionForUpdate reads a session and locks it until the transaction ends; ENotFound if absent.
 	GetSessionForUpdate(ctx context.Context, id string) (*Session, error)

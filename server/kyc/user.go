@@ -40,7 +40,13 @@ type User struct {
 	Reasons   []Reason
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// RedactedAt is when the user's personal data was erased (zero: never). A redacted user is a
+	// tombstone: no fields, no reasons, and it never changes again (see Service.RedactUser).
+	RedactedAt time.Time
 }
+
+// Redacted reports whether the user's personal data was erased.
+func (u *User) Redacted() bool { return !u.RedactedAt.IsZero() }
 
 // Reason explains a rejection: Reason for the end user, DeveloperReason for the integrator.
 type Reason struct {
@@ -49,7 +55,9 @@ type Reason struct {
 	CreatedAt       timestamp.Time `json:"created_at"`
 }
 
-// Fields are the data a client sends about a user. This struct is the one table of user fields:
+// Fields are the data a client sends about a user. Every field is personal data (or, for a
+// business, data about the people behind it), and erasing a user erases them all. This struct is
+// the one table of user fields:
 // the requirement rules, sealing at rest, the HTTP conversion and the hosted page all derive from
 // it (see FieldSpec). Each field's JSON name is its API name, and its `field` tag lists, comma
 // separated:
@@ -57,8 +65,9 @@ type Reason struct {
 //   - individual or business: the one user type that carries it (neither: both);
 //   - contact: contact data or metadata, never verified, so changing it never starts a
 //     verification (otherwise it is verified identity data);
-//   - sealed: personal data, encrypted at rest; masked: also returned as its last four characters
-//     only, under NAME_last4;
+//   - sealed: a secret identifier or birth date, kept apart (Split) and never shown back in the
+//     clear, not even prefilled on the hosted page (storage encrypts every field at rest, sealed
+//     or not); masked: also returned as its last four characters only, under NAME_last4;
 //   - required, or required_in_usa (when address_country is USA): automatic verification needs it.
 //
 // A `date` tag bounds a date field's earliest value by its kind (birth or formation).

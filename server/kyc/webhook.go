@@ -10,7 +10,7 @@ import (
 )
 
 // EventTypes are every event type, in the order the API lists them.
-var EventTypes = []EventType{EventUserCreated, EventVerificationAccepted, EventVerificationFailed, EventStatusChanged}
+var EventTypes = []EventType{EventUserCreated, EventVerificationAccepted, EventVerificationFailed, EventStatusChanged, EventUserRedacted}
 
 // SecretOverlap is how long a rotated-out signing secret keeps signing beside the new one.
 const SecretOverlap = 24 * time.Hour

@@ -4,6 +4,10 @@
 // HKDF-SHA256 into independent subkeys: one for AES-256-GCM encryption of personal data and cached
 // responses, one for signing access tokens, and one for keyed hashes of lookup values such as
 // idempotency keys.
+//
+// Data keys (NewDataKey, OpenDataKey) are random 32-byte keys of their own, one per user, stored
+// sealed under the master key: what a data key seals becomes unreadable everywhere, backups
+// included, once that key is deleted (crypto-shredding).
 package secret
 
 import (
@@ -30,11 +34,48 @@ const version byte = 1
 // ErrOpen is returned when a sealed value cannot be decrypted (wrong key, tampered or truncated).
 var ErrOpen = errors.New("secret: cannot open sealed value")
 
-// Keyring holds the subkeys derived from the master key. It is safe for concurrent use.
+// Sealer encrypts and authenticates values with one AES-256-GCM key. It is safe for concurrent use.
+type Sealer struct {
+	aead cipher.AEAD
+}
+
+func newSealer(key []byte) (*Sealer, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	return &Sealer{aead: aead}, nil
+}
+
+// Keyring holds the subkeys derived from the master key. Its Seal and Open use the master
+// encryption subkey. It is safe for concurrent use.
 type Keyring struct {
-	aead    cipher.AEAD
+	*Sealer
 	signing []byte
 	hashing []byte
+}
+
+// NewDataKey returns a new random data key of KeySize bytes. Store it sealed (Keyring.Seal) and
+// use it through OpenDataKey.
+func NewDataKey() []byte {
+	b := make([]byte, KeySize)
+	if _, err := rand.Read(b); err != nil {
+		panic("secret: no randomness: " + err.Error())
+	}
+	return b
+}
+
+// OpenDataKey returns the Sealer of a data key made by NewDataKey; an error if it is not KeySize
+// bytes.
+func OpenDataKey(key []byte) (*Sealer, error) {
+	if len(key) != KeySize {
+		return nil, fmt.Errorf("secret: a data key must be %d bytes, got %d", KeySize, len(key))
+	}
+	return newSealer(key)
 }
 
 // NewKeyring derives the subkeys from a 32-byte master key.
@@ -49,13 +90,9 @@ func NewKeyring(master []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("derive encryption key: %w", err)
 	}
-	block, err := aes.NewCipher(encKey)
+	sealer, err := newSealer(encKey)
 	if err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
+		return nil, err
 	}
 	signing, err := derive("token signing v1")
 	if err != nil {
@@ -65,12 +102,12 @@ func NewKeyring(master []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("derive hashing key: %w", err)
 	}
-	return &Keyring{aead: aead, signing: signing, hashing: hashing}, nil
+	return &Keyring{Sealer: sealer, signing: signing, hashing: hashing}, nil
 }
 
 // Seal encrypts plaintext with AES-256-GCM. aad binds the value to its context (a row id, say):
 // a sealed value moved to another row does not open.
-func (k *Keyring) Seal(plaintext, aad []byte) []byte {
+func (k *Sealer) Seal(plaintext, aad []byte) []byte {
 	nonce := make([]byte, k.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		panic("secret: no randomness: " + err.Error())
@@ -82,7 +119,7 @@ func (k *Keyring) Seal(plaintext, aad []byte) []byte {
 }
 
 // Open decrypts a value made by Seal with the same aad.
-func (k *Keyring) Open(sealed, aad []byte) ([]byte, error) {
+func (k *Sealer) Open(sealed, aad []byte) ([]byte, error) {
 	n := k.aead.NonceSize()
 	if len(sealed) < 1+n+k.aead.Overhead() || sealed[0] != version {
 		return nil, ErrOpen
@@ -131,11 +168,7 @@ func ParseKey(s string) ([]byte, error) {
 
 // NewKey returns a new random master key, base64-encoded.
 func NewKey() string {
-	b := make([]byte, KeySize)
-	if _, err := rand.Read(b); err != nil {
-		panic("secret: no randomness: " + err.Error())
-	}
-	return base64.StdEncoding.EncodeToString(b)
+	return base64.StdEncoding.EncodeToString(NewDataKey())
 }
 
 // LoadOrCreateKeyFile reads the master key kept in path, creating the file (mode 0600) with a new

@@ -2,12 +2,16 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/kiraapi/kira/server/kyc"
 )
 
-const eventColumns = "id, tenant_id, type, user_id, created_at, payload"
+// eventColumns are an event's columns and its user's sealed data key (NULL for an erased user, or
+// one written before data keys).
+const eventColumns = "id, tenant_id, type, user_id, created_at, payload, sealed_payload, " +
+	"(SELECT data_key FROM user_keys WHERE user_keys.user_id = events.user_id)"
 
 // pruneBatch is how many events one statement of PruneEvents deletes, so that a large backlog is
 // deleted in short transactions.
@@ -27,17 +31,13 @@ func (s *Store) ListEvents(ctx context.Context, tenantID string, f kyc.EventFilt
 		query += " AND user_id = ?"
 		args = append(args, f.UserID)
 	}
-	return listPage(ctx, s.db.reader(), "list events", query, args, f.Cursor, f.Limit, scanEvent,
+	return listPage(ctx, s.db.reader(), "list events", query, args, f.Cursor, f.Limit, s.scanEvent,
 		func(e *kyc.Event) (time.Time, string) { return e.CreatedAt, e.ID })
 }
 
 // GetEvent returns the tenant's event, or ENotFound.
 func (s *Store) GetEvent(ctx context.Context, tenantID, id string) (*kyc.Event, error) {
-	return getEvent(ctx, s.db.reader(), tenantID, id)
-}
-
-func getEvent(ctx context.Context, q querier, tenantID, id string) (*kyc.Event, error) {
-	e, err := scanEvent(q.queryRow(ctx, "SELECT "+eventColumns+" FROM events WHERE tenant_id = ? AND id = ?", tenantID, id))
+	e, err := s.scanEvent(s.db.reader().queryRow(ctx, "SELECT "+eventColumns+" FROM events WHERE tenant_id = ? AND id = ?", tenantID, id))
 	if isNoRows(err) {
 		return nil, notFound("Event")
 	}
@@ -64,14 +64,28 @@ func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) 
 	}
 }
 
-// scanEvent reads a row of eventColumns. The payload is returned as it was written.
-func scanEvent(r row) (*kyc.Event, error) {
+// scanEvent reads a row of eventColumns. The payload is returned as it was written: opened with
+// its user's data key when it holds personal data (sealed_payload), else as it is stored.
+func (s *Store) scanEvent(r row) (*kyc.Event, error) {
 	var e kyc.Event
 	var typ string
-	var payload []byte
-	if err := r.Scan(&e.ID, &e.TenantID, &typ, &e.UserID, scanTime(&e.CreatedAt), &payload); err != nil {
+	var payload, sealed, dataKey []byte
+	if err := r.Scan(&e.ID, &e.TenantID, &typ, &e.UserID, scanTime(&e.CreatedAt), &payload, &sealed, &dataKey); err != nil {
 		return nil, err
 	}
 	e.Type, e.Payload = kyc.EventType(typ), payload
+	if sealed == nil || dataKey == nil {
+		return &e, nil
+	}
+	sealer, err := s.userSealer(e.TenantID, e.UserID, dataKey)
+	if err != nil {
+		return nil, err
+	}
+	if e.Payload, err = sealer.Open(sealed, eventAAD(e.TenantID, e.ID)); err != nil {
+		return nil, fmt.Errorf("open event payload: %w", err)
+	}
 	return &e, nil
 }
+
+// eventAAD binds a sealed payload to its event.
+func eventAAD(tenantID, id string) []byte { return []byte("event/" + tenantID + "/" + id) }

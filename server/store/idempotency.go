@@ -50,16 +50,20 @@ func (t *tx) ClaimIdempotencyKey(ctx context.Context, rec *kyc.IdempotencyRecord
 	return t.s.idempotencyRecord(ctx, t.q, rec.TenantID, rec.KeyHash)
 }
 
-// CompleteIdempotencyKey stores rec's response (status, headers and body, sealed) on the key this
-// transaction claimed.
+// CompleteIdempotencyKey stores rec's response (status, headers and body, sealed) and the user it
+// is about on the key this transaction claimed.
 func (t *tx) CompleteIdempotencyKey(ctx context.Context, rec *kyc.IdempotencyRecord) error {
 	header, err := json.Marshal(rec.Header)
 	if err != nil {
 		return fmt.Errorf("encode idempotent response headers: %w", err)
 	}
 	aad := idempotencyAAD(rec.TenantID, rec.KeyHash)
-	n, err := t.q.exec(ctx, "UPDATE idempotency_keys SET status = ?, body = ?, header = ? WHERE tenant_id = ? AND key_hash = ?",
-		rec.Status, t.s.keyring.Seal(rec.Body, aad), t.s.keyring.Seal(header, headerAAD(aad)), rec.TenantID, rec.KeyHash)
+	var userID any // NULL when the response is about no user
+	if rec.UserID != "" {
+		userID = rec.UserID
+	}
+	n, err := t.q.exec(ctx, "UPDATE idempotency_keys SET status = ?, body = ?, header = ?, user_id = ? WHERE tenant_id = ? AND key_hash = ?",
+		rec.Status, t.s.keyring.Seal(rec.Body, aad), t.s.keyring.Seal(header, headerAAD(aad)), userID, rec.TenantID, rec.KeyHash)
 	if err != nil {
 		return dbError("complete idempotency key", err)
 	}

@@ -43,10 +43,11 @@ func (s *Store) checkKeyring(ctx context.Context) error {
 	return s.checkKeyring(ctx) // another process may have recorded its own first
 }
 
-// opensAUser checks that the keyring opens the sealed data of a user, if there is any.
+// opensAUser checks that the keyring opens the sealed data of a user that was not redacted, if
+// there is any.
 func (s *Store) opensAUser(ctx context.Context) error {
 	var tenantID, id string
-	err := s.db.reader().queryRow(ctx, "SELECT tenant_id, id FROM users LIMIT 1").Scan(&tenantID, &id)
+	err := s.db.reader().queryRow(ctx, "SELECT tenant_id, id FROM users WHERE redacted_at IS NULL LIMIT 1").Scan(&tenantID, &id)
 	if isNoRows(err) {
 		return nil
 	}

@@ -39,7 +39,9 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("resolve the SQLite path: %w", err)
 	}
-	write, err := sql.Open("sqlite", abs+"?"+sqlitePragmas+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	// secure_delete zeroes what the writer deletes or overwrites, so that erased data does not
+	// linger in the file's free space.
+	write, err := sql.Open("sqlite", abs+"?"+sqlitePragmas+"&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database: %w", err)
 	}

@@ -13,15 +13,7 @@ import (
 // TestSQLiteConnections checks the SQLite settings: WAL, one writer connection with its pragmas,
 // and readers that cannot write.
 func TestSQLiteConnections(t *testing.T) {
-	keyring, err := secret.NewKeyring(bytes.Repeat([]byte{1}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := Open(t.Context(), Options{URL: "sqlite:" + filepath.Join(t.TempDir(), "kira.db"), Keyring: keyring, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, _ := openSQLiteStore(t)
 	b := st.db.(*sqliteBackend)
 
 	pragma := func(db *sql.DB, name string) string {
@@ -32,7 +24,7 @@ func TestSQLiteConnections(t *testing.T) {
 		}
 		return v
 	}
-	for name, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "5000", "foreign_keys": "1", "synchronous": "1"} {
+	for name, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "5000", "foreign_keys": "1", "synchronous": "1", "secure_delete": "1"} {
 		if got := pragma(b.write, name); got != want {
 			t.Errorf("writer %s = %s, want %s", name, got, want)
 		}
@@ -46,4 +38,20 @@ func TestSQLiteConnections(t *testing.T) {
 	if _, err := b.read.ExecContext(t.Context(), "DELETE FROM tenants"); err == nil {
 		t.Error("a reader connection could write")
 	}
+}
+
+// openSQLiteStore opens a store on a new SQLite database, closed when the test ends, and returns
+// it with its keyring.
+func openSQLiteStore(t *testing.T) (*Store, *secret.Keyring) {
+	t.Helper()
+	keyring, err := secret.NewKeyring(bytes.Repeat([]byte{1}, secret.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(t.Context(), Options{URL: "sqlite:" + filepath.Join(t.TempDir(), "kira.db"), Keyring: keyring, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, keyring
 }

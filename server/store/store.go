@@ -3,9 +3,12 @@
 // really differs. It also runs River, the job queue, on the same database, so that a job is
 // queued in the same transaction as the writes that call for it.
 //
-// Personal data never reaches the database in the clear: the secret part of a user's fields
-// (kyc.Secrets) and cached idempotent responses are sealed with the keyring (AES-GCM), bound to
-// their row by the associated data.
+// Personal data never reaches the database in the clear: a user's fields (all of them), and the
+// payloads of its events that carry personal data, are sealed (AES-GCM) under the user's own data
+// key, itself sealed under the keyring; cached idempotent responses are sealed under the keyring.
+// Each sealed value is bound to its row by the associated data, and users are found by email
+// through a keyed hash. Erasing a user deletes its data key (crypto-shredding). What webhook
+// receivers answer is kept as they sent it (a short excerpt), until the erasure of its user.
 //
 // SQLite (the default, a file) runs in WAL mode with one writer connection, used for every write,
 // transaction and River, beside a small read-only pool for reads outside transactions.
@@ -142,9 +145,17 @@ func (s *Store) InTx(ctx context.Context, fn func(kyc.Tx) error) error {
 	if outer, ok := kyc.TxFromContext(ctx); ok {
 		return fn(outer)
 	}
-	return s.db.inTx(ctx, func(q querier, enqueue enqueueFunc) error {
-		return fn(&tx{s: s, q: q, enqueue: enqueue})
+	var t *tx
+	err := s.db.inTx(ctx, func(q querier, enqueue enqueueFunc) error {
+		t = &tx{s: s, q: q, enqueue: enqueue}
+		return fn(t)
 	})
+	if err == nil {
+		for _, f := range t.afterCommit {
+			f(ctx)
+		}
+	}
+	return err
 }
 
 // timestamp is t as the store keeps it: UTC, to the microsecond, and now when t is zero.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,8 @@ type tx struct {
 	s       *Store
 	q       querier
 	enqueue enqueueFunc
+	// afterCommit runs once the transaction has committed.
+	afterCommit []func(context.Context)
 }
 
 // GetUserForUpdate reads a user and locks it until the transaction ends (on SQLite the
@@ -22,17 +25,22 @@ func (t *tx) GetUserForUpdate(ctx context.Context, tenantID, id string) (*kyc.Us
 	return t.s.getUser(ctx, t.q, tenantID, id, t.s.db.dialect().forUpdate)
 }
 
-// InsertUser inserts u (EConflict if its id is taken). It sets u's timestamps to the stored
+// InsertUser inserts u (EConflict if its id is taken), with a new data key that seals its
+// personal data. It sets u's timestamps to the stored
 // values: UTC, to the microsecond, now where they were zero.
 func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 	u.CreatedAt, u.UpdatedAt = t.s.timestamp(u.CreatedAt), t.s.timestamp(u.UpdatedAt)
-	rec, err := t.s.encodeUser(u)
+	sealer, err := t.s.newUserKey(ctx, t.q, u.TenantID, u.ID)
+	if err != nil {
+		return err
+	}
+	rec, err := t.s.encodeUser(u, sealer)
 	if err != nil {
 		return err
 	}
 	_, err = t.q.exec(ctx, `INSERT INTO users (id, tenant_id, type, status, email_lower, attempts, public, secrets, reasons, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.TenantID, string(u.Type), string(u.Status), rec.emailLower, u.Attempts, rec.public, rec.secrets, rec.reasons, u.CreatedAt, u.UpdatedAt)
+		VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?)`,
+		u.ID, u.TenantID, string(u.Type), string(u.Status), rec.emailKey, u.Attempts, rec.fields, rec.reasons, u.CreatedAt, u.UpdatedAt)
 	if err != nil {
 		return writeError("insert user", "A user with this id already exists.", err)
 	}
@@ -43,13 +51,17 @@ func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 // change); ENotFound if the tenant has no such user. It sets u.UpdatedAt to the stored value.
 func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
 	u.UpdatedAt = t.s.timestamp(u.UpdatedAt)
-	rec, err := t.s.encodeUser(u)
+	sealer, err := t.s.writableUserKey(ctx, t.q, u.TenantID, u.ID)
 	if err != nil {
 		return err
 	}
-	n, err := t.q.exec(ctx, `UPDATE users SET status = ?, email_lower = ?, attempts = ?, public = ?, secrets = ?, reasons = ?, updated_at = ?
+	rec, err := t.s.encodeUser(u, sealer)
+	if err != nil {
+		return err
+	}
+	n, err := t.q.exec(ctx, `UPDATE users SET status = ?, email_lower = ?, attempts = ?, public = '{}', secrets = ?, reasons = ?, updated_at = ?
 		WHERE tenant_id = ? AND id = ?`,
-		string(u.Status), rec.emailLower, u.Attempts, rec.public, rec.secrets, rec.reasons, u.UpdatedAt, u.TenantID, u.ID)
+		string(u.Status), rec.emailKey, u.Attempts, rec.fields, rec.reasons, u.UpdatedAt, u.TenantID, u.ID)
 	if err != nil {
 		return dbError("update user", err)
 	}
@@ -60,18 +72,47 @@ func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
 }
 
 // AppendEvent adds e to its tenant's event log (EConflict if its id is taken). It sets
-// e.CreatedAt to the stored value.
+// e.CreatedAt to the stored value. A payload that holds personal data (user.created's email and
+// phone) is stored sealed under its user's data key, beside its redacted form (kyc.RedactPayload)
+// in the clear, which is all that is left once the user is erased. A user written before data
+// keys has none yet: its events are stored as they are until it gets one.
 func (t *tx) AppendEvent(ctx context.Context, e *kyc.Event) error {
 	if !json.Valid(e.Payload) {
 		return errors.New("append event: the payload is not JSON")
 	}
 	e.CreatedAt = t.s.timestamp(e.CreatedAt)
-	_, err := t.q.exec(ctx, "INSERT INTO events (id, tenant_id, type, user_id, created_at, payload) VALUES (?, ?, ?, ?, ?, ?)",
-		e.ID, e.TenantID, string(e.Type), e.UserID, e.CreatedAt, string(e.Payload))
+	stored, sealed, err := t.sealPayload(ctx, e)
+	if err != nil {
+		return err
+	}
+	_, err = t.q.exec(ctx, "INSERT INTO events (id, tenant_id, type, user_id, created_at, payload, sealed_payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		e.ID, e.TenantID, string(e.Type), e.UserID, e.CreatedAt, string(stored), sealed)
 	if err != nil {
 		return writeError("append event", "An event with this id already exists.", err)
 	}
 	return nil
+}
+
+// sealPayload returns what AppendEvent stores of e's payload: in the clear, and sealed (nil when
+// the payload holds no personal data or its user has no data key).
+func (t *tx) sealPayload(ctx context.Context, e *kyc.Event) (stored json.RawMessage, sealed []byte, err error) {
+	redacted, err := kyc.RedactPayload(e.Payload)
+	if err != nil || bytes.Equal(redacted, e.Payload) {
+		return e.Payload, nil, err
+	}
+	var key []byte
+	err = t.q.queryRow(ctx, "SELECT data_key FROM user_keys WHERE user_id = ? AND tenant_id = ?", e.UserID, e.TenantID).Scan(&key)
+	if isNoRows(err) {
+		return e.Payload, nil, nil
+	}
+	if err != nil {
+		return nil, nil, dbError("read user data key", err)
+	}
+	sealer, err := t.s.userSealer(e.TenantID, e.UserID, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return redacted, sealer.Seal(e.Payload, eventAAD(e.TenantID, e.ID)), nil
 }
 
 // SubscribedEndpoints returns the ids of the tenant's enabled endpoints that take events of type

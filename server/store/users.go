@@ -8,12 +8,16 @@ import (
 	"time"
 
 	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/secret"
 )
 
 // defaultListLimit is the page size when the filter gives none.
 const defaultListLimit = 10
 
-const userColumns = "id, tenant_id, type, status, attempts, public, secrets, reasons, created_at, updated_at"
+// userColumns are a user's columns and its sealed data key (NULL for a user written before data
+// keys, or redacted).
+const userColumns = "id, tenant_id, type, status, attempts, public, secrets, reasons, created_at, updated_at, redacted_at, " +
+	"(SELECT data_key FROM user_keys WHERE user_keys.user_id = users.id)"
 
 // GetUser returns the tenant's user, or ENotFound.
 func (s *Store) GetUser(ctx context.Context, tenantID, id string) (*kyc.User, error) {
@@ -47,74 +51,161 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, f kyc.UserFilter
 		args = append(args, string(f.Type))
 	}
 	if f.Email != "" {
-		query += " AND email_lower = ?"
-		args = append(args, strings.ToLower(f.Email))
+		// Users written before data keys keep their email in the clear until their next write.
+		query += " AND email_lower IN (?, ?)"
+		args = append(args, s.emailKey(f.Email), strings.ToLower(f.Email))
 	}
 	return listPage(ctx, s.db.reader(), "list users", query, args, f.Cursor, f.Limit, s.scanUser,
 		func(u *kyc.User) (time.Time, string) { return u.CreatedAt, u.ID })
 }
 
-// scanUser reads a row of userColumns, opening the sealed personal data. A missing row is an
+// scanUser reads a row of userColumns, opening the sealed personal data with the user's data key.
+// A user written before data keys has none: its public fields are in the clear and its secrets
+// (kyc.Secrets) sealed under the master key. A redacted user has no fields. A missing row is an
 // error matching sql.ErrNoRows.
 func (s *Store) scanUser(r row) (*kyc.User, error) {
 	var (
-		u                       kyc.User
-		typ, status             string
-		public, sealed, reasons []byte
+		u                                kyc.User
+		typ, status                      string
+		public, sealed, reasons, dataKey []byte
 	)
 	if err := r.Scan(&u.ID, &u.TenantID, &typ, &status, &u.Attempts, &public, &sealed, &reasons,
-		scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt)); err != nil {
+		scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt), scanNullTime(&u.RedactedAt), &dataKey); err != nil {
 		return nil, err
 	}
 	u.Type, u.Status = kyc.UserType(typ), kyc.Status(status)
+	if err := json.Unmarshal(reasons, &u.Reasons); err != nil {
+		return nil, fmt.Errorf("decode user reasons: %w", err)
+	}
+	if u.Redacted() {
+		return &u, nil
+	}
+	sealer, err := s.userSealer(u.TenantID, u.ID, dataKey)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := sealer.Open(sealed, userAAD(u.TenantID, u.ID))
+	if err != nil {
+		return nil, fmt.Errorf("open user fields: %w", err)
+	}
+	if dataKey != nil {
+		if err := json.Unmarshal(plain, &u.Fields); err != nil {
+			return nil, fmt.Errorf("decode user fields: %w", err)
+		}
+		return &u, nil
+	}
 	var fields kyc.Fields
+	var secrets kyc.Secrets
 	if err := json.Unmarshal(public, &fields); err != nil {
 		return nil, fmt.Errorf("decode user fields: %w", err)
 	}
-	plain, err := s.keyring.Open(sealed, userAAD(u.TenantID, u.ID))
-	if err != nil {
-		return nil, fmt.Errorf("open user secrets: %w", err)
-	}
-	var secrets kyc.Secrets
 	if err := json.Unmarshal(plain, &secrets); err != nil {
 		return nil, fmt.Errorf("decode user secrets: %w", err)
 	}
 	u.Fields = kyc.Join(fields, secrets)
-	if err := json.Unmarshal(reasons, &u.Reasons); err != nil {
-		return nil, fmt.Errorf("decode user reasons: %w", err)
-	}
 	return &u, nil
 }
 
-// userRecord is a user's columns that are encoded: personal data sealed, the rest JSON.
+// userRecord is a user's columns that are encoded: its fields sealed, the email as a keyed hash,
+// the reasons as JSON.
 type userRecord struct {
-	emailLower string
-	public     string
-	secrets    []byte
-	reasons    string
+	emailKey string
+	fields   []byte
+	reasons  string
 }
 
-func (s *Store) encodeUser(u *kyc.User) (userRecord, error) {
-	fields, secrets := u.Fields.Split()
-	public, err := json.Marshal(fields)
+// encodeUser encodes u, all its fields sealed by sealer (the user's data key): the users table
+// holds none of them in the clear.
+func (s *Store) encodeUser(u *kyc.User, sealer *secret.Sealer) (userRecord, error) {
+	plain, err := json.Marshal(u.Fields)
 	if err != nil {
 		return userRecord{}, fmt.Errorf("encode user fields: %w", err)
-	}
-	plain, err := json.Marshal(secrets)
-	if err != nil {
-		return userRecord{}, fmt.Errorf("encode user secrets: %w", err)
 	}
 	reasons, err := json.Marshal(u.Reasons)
 	if err != nil {
 		return userRecord{}, fmt.Errorf("encode user reasons: %w", err)
 	}
 	return userRecord{
-		emailLower: strings.ToLower(u.Fields.Email),
-		public:     string(public),
-		secrets:    s.keyring.Seal(plain, userAAD(u.TenantID, u.ID)),
-		reasons:    string(reasons),
+		emailKey: s.emailKey(u.Fields.Email),
+		fields:   sealer.Seal(plain, userAAD(u.TenantID, u.ID)),
+		reasons:  string(reasons),
 	}, nil
+}
+
+// emailKey is what the email_lower column holds, by which users are found by email: a keyed hash
+// of the email in lower case.
+func (s *Store) emailKey(email string) string {
+	return s.keyring.Hash("user-email", strings.ToLower(email))
 }
 
 // userAAD binds a user's sealed data to the user: it does not open in another row.
 func userAAD(tenantID, id string) []byte { return []byte(tenantID + "/" + id) }
+
+// userKeyAAD binds a sealed data key to its user.
+func userKeyAAD(tenantID, id string) []byte { return []byte("user-key/" + tenantID + "/" + id) }
+
+// userSealer returns the sealer of a user's data key, sealed as stored (nil: the user has none
+// and its data is sealed under the master key).
+func (s *Store) userSealer(tenantID, id string, sealedKey []byte) (*secret.Sealer, error) {
+	if sealedKey == nil {
+		return s.keyring.Sealer, nil
+	}
+	key, err := s.keyring.Open(sealedKey, userKeyAAD(tenantID, id))
+	if err != nil {
+		return nil, fmt.Errorf("open user data key: %w", err)
+	}
+	return secret.OpenDataKey(key)
+}
+
+// newUserKey stores a new data key for the user through q and returns its sealer.
+func (s *Store) newUserKey(ctx context.Context, q querier, tenantID, id string) (*secret.Sealer, error) {
+	key := secret.NewDataKey()
+	_, err := q.exec(ctx, "INSERT INTO user_keys (tenant_id, user_id, data_key, created_at) VALUES (?, ?, ?, ?)",
+		tenantID, id, s.keyring.Seal(key, userKeyAAD(tenantID, id)), s.timestamp(s.now()))
+	if err != nil {
+		return nil, writeError("store user data key", "A user with this id already exists.", err)
+	}
+	return secret.OpenDataKey(key)
+}
+
+// writableUserKey returns the sealer of the user's data key through q, giving the user one if it
+// has none yet (a user written before data keys: its data moves under its own key as it is
+// written); ENotFound if the tenant has no such user.
+func (s *Store) writableUserKey(ctx context.Context, q querier, tenantID, id string) (*secret.Sealer, error) {
+	var sealed []byte
+	err := q.queryRow(ctx, "SELECT (SELECT data_key FROM user_keys WHERE user_keys.user_id = users.id) FROM users WHERE tenant_id = ? AND id = ?",
+		tenantID, id).Scan(&sealed)
+	switch {
+	case isNoRows(err):
+		return nil, notFound("User")
+	case err != nil:
+		return nil, dbError("read user data key", err)
+	case sealed == nil:
+		return s.newUserKey(ctx, q, tenantID, id)
+	}
+	return s.userSealer(tenantID, id, sealed)
+}
+
+// RetentionDue returns up to limit users, of any tenant, in status, not redacted, and unchanged
+// since before, least recently changed first.
+func (s *Store) RetentionDue(ctx context.Context, status kyc.Status, before time.Time, limit int) ([]kyc.UserRef, error) {
+	r, err := s.db.reader().query(ctx, `SELECT tenant_id, id FROM users
+		WHERE status = ? AND redacted_at IS NULL AND updated_at < ? ORDER BY updated_at, id LIMIT ?`,
+		string(status), before.UTC().Truncate(time.Microsecond), limit)
+	if err != nil {
+		return nil, dbError("list users due for erasure", err)
+	}
+	defer r.Close()
+	var out []kyc.UserRef
+	for r.Next() {
+		var ref kyc.UserRef
+		if err := r.Scan(&ref.TenantID, &ref.ID); err != nil {
+			return nil, dbError("list users due for erasure", err)
+		}
+		out = append(out, ref)
+	}
+	if err := r.Err(); err != nil {
+		return nil, dbError("list users due for erasure", err)
+	}
+	return out, nil
+}

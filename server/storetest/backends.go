@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -185,27 +186,20 @@ func (s *inspectable) QueuedDeliveries(ctx context.Context) ([]string, error) {
 }
 
 func (s *inspectable) Events(ctx context.Context, tenantID string) ([]*kyc.Event, error) {
-	db, placeholder, err := s.sqlDB()
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT id, tenant_id, type, user_id, payload FROM events WHERE tenant_id = "+placeholder+" ORDER BY created_at, id", tenantID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []*kyc.Event
-	for rows.Next() {
-		var e kyc.Event
-		var payload []byte
-		if err := rows.Scan(&e.ID, &e.TenantID, &e.Type, &e.UserID, &payload); err != nil {
+	cursor := ""
+	for {
+		page, next, err := s.ListEvents(ctx, tenantID, kyc.EventFilter{Limit: 100, Cursor: cursor})
+		if err != nil {
 			return nil, err
 		}
-		e.Payload = payload
-		out = append(out, &e)
+		out = append(out, page...)
+		if next == "" {
+			slices.Reverse(out) // oldest first
+			return out, nil
+		}
+		cursor = next
 	}
-	return out, rows.Err()
 }
 
 // RawContents returns, for SQLite, the bytes of every file in the database's directory (the

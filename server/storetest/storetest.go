@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/secret"
 )
 
 // Inspector is implemented by the stores that Run may look beneath: at the jobs they queued, the
@@ -26,11 +27,17 @@ type Inspector interface {
 	QueuedVerifications(ctx context.Context, tenantID string) ([]kyc.VerificationJob, error)
 	// QueuedDeliveries returns the ids of the deliveries that webhook jobs are queued for.
 	QueuedDeliveries(ctx context.Context) ([]string, error)
-	// Events returns a tenant's events, oldest first.
+	// Events returns a tenant's events, oldest first, as the store gives them.
 	Events(ctx context.Context, tenantID string) ([]*kyc.Event, error)
 	// RawContents returns everything the store has written, as the database keeps it. It may
 	// close the store.
 	RawContents(ctx context.Context) ([]byte, error)
+	// Dump copies the rows of the store's tables that include accepts (nil: all of them): a
+	// logical backup.
+	Dump(ctx context.Context, include func(table string) bool) (*Dump, error)
+	// Restore opens a store, with keyring, on a new database of the same backend that holds the
+	// dumps' rows: a later dump's rows of a table replace an earlier one's.
+	Restore(t testing.TB, keyring *secret.Keyring, dumps ...*Dump) kyc.Store
 	// InjectFault makes the database fail every statement that matches f until the returned
 	// function removes the fault.
 	InjectFault(ctx context.Context, f Fault) (remove func() error, err error)

@@ -49,8 +49,8 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.VerifyUserArgs]) 
 	if err != nil {
 		return err
 	}
-	if u.Status != kyc.StatusVerifying || u.Attempts != a.Attempt {
-		return nil // a stale attempt: the user has moved on
+	if u.Status != kyc.StatusVerifying || u.Attempts != a.Attempt || u.Redacted() {
+		return nil // a stale attempt: the user has moved on, or was redacted (its attempt is cancelled)
 	}
 	d, err := w.Provider.Decide(ctx, u)
 	if err != nil {

@@ -120,6 +120,24 @@ var usersCommands = []*command{
 			}
 		},
 	},
+	{
+		path: "users redact", args: []string{"ID"}, flags: "[--idempotency-key KEY]",
+		summary: "Erase a user's personal data; show the tombstone that remains.",
+		setup: func(fs *flag.FlagSet) runFunc {
+			key := fs.String("idempotency-key", "", "the Idempotency-Key (default: a new UUID), to repeat the call safely")
+			return func(ctx context.Context, k *cli, args []string) error {
+				c, err := k.newClient()
+				if err != nil {
+					return err
+				}
+				u, err := c.Users.Redact(ctx, args[0], client.WithIdempotencyKey(*key))
+				if err != nil {
+					return err
+				}
+				return k.printUser(u)
+			}
+		},
+	},
 }
 
 // pageSizeFor is the page size that fetches limit items in as few requests as possible.

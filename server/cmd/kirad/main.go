@@ -32,6 +32,7 @@ import (
 	"github.com/kiraapi/kira/server/auth"
 	"github.com/kiraapi/kira/server/config"
 	"github.com/kiraapi/kira/server/httpapi"
+	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
 	"github.com/kiraapi/kira/server/tracing"
@@ -182,6 +183,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 		VerificationDelay: cfg.SandboxDelay,
 		PublicURL:         cfg.PublicURL,
 		EventRetention:    cfg.EventRetention,
+		UserRetention:     kyc.Retention{Created: cfg.RetentionCreated, Rejected: cfg.RetentionRejected},
 		CORSOrigins:       cfg.CORSOrigins,
 		FrameAncestors:    cfg.FrameAncestors,
 		MetricsElsewhere:  metricsLn != nil,
