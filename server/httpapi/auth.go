@@ -46,6 +46,16 @@ func authenticate(auth Authenticator) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
+			// A credential sent twice is refused: which one would count?
+			var twice []kyc.FieldError
+			for _, name := range []string{echo.HeaderAuthorization, apiKeyHeader} {
+				if len(req.Header.Values(name)) > 1 {
+					twice = append(twice, kyc.FieldError{Field: name, Message: "must be given once"})
+				}
+			}
+			if len(twice) > 0 {
+				return &kyc.Error{Code: kyc.EInvalid, Message: "The request is invalid.", Fields: twice}
+			}
 			apiKey := req.Header.Get(apiKeyHeader)
 			switch {
 			case req.URL.Path == "/auth":
