@@ -20,15 +20,20 @@ type RateLimit struct {
 	Burst     int
 }
 
-// limiters hands out one token bucket per API key. Buckets idle for a while are dropped, so
-// made-up keys cannot grow it without bound.
+// limiters hands out one token bucket per API key. Buckets idle for a while are dropped, and there
+// are at most maxBuckets: past that, keys without a bucket of their own (made-up keys, in a flood)
+// share one, so that they can grow neither the map nor their budget.
 type limiters struct {
-	cfg     RateLimit
-	now     func() time.Time
-	mu      sync.Mutex
-	buckets map[[32]byte]*bucket
-	swept   time.Time
+	cfg      RateLimit
+	now      func() time.Time
+	mu       sync.Mutex
+	buckets  map[[32]byte]*bucket
+	overflow *rate.Limiter
+	swept    time.Time
 }
+
+// maxBuckets bounds the buckets kept: far more API keys than a deployment has tenants.
+const maxBuckets = 10000
 
 type bucket struct {
 	lim  *rate.Limiter
@@ -51,6 +56,12 @@ func (l *limiters) get(apiKey string) *rate.Limiter {
 		l.swept = now
 	}
 	b, ok := l.buckets[id]
+	if !ok && len(l.buckets) >= maxBuckets {
+		if l.overflow == nil {
+			l.overflow = rate.NewLimiter(rate.Limit(l.cfg.PerSecond), l.cfg.Burst)
+		}
+		return l.overflow
+	}
 	if !ok {
 		b = &bucket{lim: rate.NewLimiter(rate.Limit(l.cfg.PerSecond), l.cfg.Burst)}
 		l.buckets[id] = b
