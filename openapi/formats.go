@@ -44,10 +44,30 @@ func validEmail(s string) error {
 		return errEmail
 	}
 	domain := s[strings.LastIndexByte(s, '@')+1:]
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
 		return errEmail
 	}
+	for _, l := range labels {
+		if !hostLabel(l) {
+			return errEmail
+		}
+	}
 	return nil
+}
+
+// hostLabel reports whether l is a DNS host name label (RFC 1123): 1 to 63 letters, digits and
+// hyphens, neither first nor last a hyphen.
+func hostLabel(l string) bool {
+	if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		if c := l[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func validUUID(s string) error {
@@ -60,10 +80,23 @@ func validUUID(s string) error {
 	return nil
 }
 
+// validURI accepts an absolute http(s) URL written with the characters RFC 3986 allows (anything
+// else percent-encoded), so that it can be used exactly as given.
 func validURI(s string) error {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("-._~:/?#[]@!$&'()*+,;=", c) >= 0:
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+		default:
+			return errURI
+		}
+	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return errURI
 	}
 	return nil
 }
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }

@@ -1326,7 +1326,10 @@ type AssociatedPersonInput struct {
 	// Example: 60
 	OwnershipPercentage *OwnershipPercentage `json:"ownership_percentage,omitempty"`
 
-	// Ssn A US Social Security Number, with or without dashes. Stored encrypted; never returned.
+	// Ssn A US Social Security Number, with or without dashes. Stored encrypted; never returned. A number
+	// the Social Security Administration never issues (area 000, 666 or 900-999, group 00, serial
+	// 0000) is refused with a 400 naming the field.
+	//
 	//
 	// Example: 123-45-6789
 	Ssn *SSN `json:"ssn,omitempty"`
@@ -1628,7 +1631,9 @@ type RedeliverResponse struct {
 	EventId          openapi_types.UUID `json:"event_id"`
 }
 
-// SSN A US Social Security Number, with or without dashes. Stored encrypted; never returned.
+// SSN A US Social Security Number, with or without dashes. Stored encrypted; never returned. A number
+// the Social Security Administration never issues (area 000, 666 or 900-999, group 00, serial
+// 0000) is refused with a 400 naming the field.
 //
 // Example: 123-45-6789
 type SSN = string
@@ -1939,7 +1944,10 @@ type UserCreateRequest struct {
 	// RepresentativeLastName Example: Jane
 	RepresentativeLastName *Name `json:"representative_last_name,omitempty"`
 
-	// RepresentativeSsn A US Social Security Number, with or without dashes. Stored encrypted; never returned.
+	// RepresentativeSsn A US Social Security Number, with or without dashes. Stored encrypted; never returned. A number
+	// the Social Security Administration never issues (area 000, 666 or 900-999, group 00, serial
+	// 0000) is refused with a 400 naming the field.
+	//
 	//
 	// Example: 123-45-6789
 	RepresentativeSsn *SSN `json:"representative_ssn,omitempty"`
@@ -1947,7 +1955,10 @@ type UserCreateRequest struct {
 	// RepresentativeTitle Example: President
 	RepresentativeTitle *Title `json:"representative_title,omitempty"`
 
-	// Ssn A US Social Security Number, with or without dashes. Stored encrypted; never returned.
+	// Ssn A US Social Security Number, with or without dashes. Stored encrypted; never returned. A number
+	// the Social Security Administration never issues (area 000, 666 or 900-999, group 00, serial
+	// 0000) is refused with a 400 naming the field.
+	//
 	//
 	// Example: 123-45-6789
 	Ssn *SSN `json:"ssn,omitempty"`
@@ -2186,7 +2197,10 @@ type UserUpdateRequest struct {
 	// RepresentativeLastName Example: Jane
 	RepresentativeLastName *Name `json:"representative_last_name,omitempty"`
 
-	// RepresentativeSsn A US Social Security Number, with or without dashes. Stored encrypted; never returned.
+	// RepresentativeSsn A US Social Security Number, with or without dashes. Stored encrypted; never returned. A number
+	// the Social Security Administration never issues (area 000, 666 or 900-999, group 00, serial
+	// 0000) is refused with a 400 naming the field.
+	//
 	//
 	// Example: 123-45-6789
 	RepresentativeSsn *SSN `json:"representative_ssn,omitempty"`
@@ -2194,7 +2208,10 @@ type UserUpdateRequest struct {
 	// RepresentativeTitle Example: President
 	RepresentativeTitle *Title `json:"representative_title,omitempty"`
 
-	// Ssn A US Social Security Number, with or without dashes. Stored encrypted; never returned.
+	// Ssn A US Social Security Number, with or without dashes. Stored encrypted; never returned. A number
+	// the Social Security Administration never issues (area 000, 666 or 900-999, group 00, serial
+	// 0000) is refused with a 400 naming the field.
+	//
 	//
 	// Example: 123-45-6789
 	Ssn *SSN `json:"ssn,omitempty"`

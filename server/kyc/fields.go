@@ -39,6 +39,8 @@ type FieldSpec struct {
 	Requirement Requirement
 	// Date is the kind of a date field ("birth" or "formation"), whose earliest value is bounded.
 	Date string
+	// Issued names the issuer whose numbering rules the field's value follows ("ssn").
+	Issued string
 	// Label, Input, Enum, Autocomplete and Hint are the hosted page's; no Label: not asked there.
 	Label, Input, Enum, Autocomplete, Hint string
 
@@ -104,7 +106,7 @@ func describe(t reflect.Type, all []UserType) []*FieldSpec {
 		s := &FieldSpec{
 			Name: name, Types: all, Class: Identity, index: i, typ: sf.Type,
 			Label: sf.Tag.Get("label"), Input: sf.Tag.Get("input"), Enum: sf.Tag.Get("enum"),
-			Autocomplete: sf.Tag.Get("autocomplete"), Hint: sf.Tag.Get("hint"), Date: sf.Tag.Get("date"),
+			Autocomplete: sf.Tag.Get("autocomplete"), Hint: sf.Tag.Get("hint"), Date: sf.Tag.Get("date"), Issued: sf.Tag.Get("issued"),
 		}
 		if tag := sf.Tag.Get("field"); tag != "" {
 			for _, attr := range strings.Split(tag, ",") {

@@ -2,6 +2,7 @@ package kyc_test
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -220,5 +221,58 @@ func TestNewEventPayload(t *testing.T) {
 	}
 	if got.Event != "user.status_changed" || got.Data["event_id"] != "ev-1" || got.Data["new_status"] != "VERIFYING" {
 		t.Errorf("payload = %s", e.Payload)
+	}
+}
+
+// TestValidateRefusesValuesThatCannotBeTrue: numbers their issuer never issues, the same person
+// twice, and owners of more than the whole business.
+func TestValidateRefusesValuesThatCannotBeTrue(t *testing.T) {
+	t.Parallel()
+	pct := func(v float64) *float64 { return &v }
+	tests := []struct {
+		name   string
+		typ    kyc.UserType
+		change func(*kyc.Fields)
+		want   []string // fields named, nil for valid
+	}{
+		{"a valid SSN", kyc.Individual, func(f *kyc.Fields) { f.SSN = "532-71-9046" }, nil},
+		{"SSN area 000", kyc.Individual, func(f *kyc.Fields) { f.SSN = "000-12-3456" }, []string{"ssn"}},
+		{"SSN area 666", kyc.Individual, func(f *kyc.Fields) { f.SSN = "666123456" }, []string{"ssn"}},
+		{"SSN area 9xx", kyc.Individual, func(f *kyc.Fields) { f.SSN = "912-34-5678" }, []string{"ssn"}},
+		{"SSN group 00", kyc.Individual, func(f *kyc.Fields) { f.SSN = "123-00-4567" }, []string{"ssn"}},
+		{"SSN serial 0000", kyc.Individual, func(f *kyc.Fields) { f.SSN = "123-45-0000" }, []string{"ssn"}},
+		{"representative SSN", kyc.Business, func(f *kyc.Fields) { f.RepresentativeSSN = "000-00-0000" }, []string{"representative_ssn"}},
+		{"persons owning 100%", kyc.Business, func(f *kyc.Fields) {
+			f.AssociatedPersons = []kyc.Person{{Email: "a@x.example", OwnershipPercentage: pct(60)}, {Email: "b@x.example", OwnershipPercentage: pct(40)}}
+		}, nil},
+		{"persons owning 120%", kyc.Business, func(f *kyc.Fields) {
+			f.AssociatedPersons = []kyc.Person{{Email: "a@x.example", OwnershipPercentage: pct(60)}, {Email: "b@x.example", OwnershipPercentage: pct(60)}}
+		}, []string{"associated_persons"}},
+		{"the same person twice", kyc.Business, func(f *kyc.Fields) {
+			f.AssociatedPersons = []kyc.Person{{Email: "a@x.example"}, {Email: "A@X.example", SSN: "123-45-0000"}}
+		}, []string{"associated_persons/1/ssn", "associated_persons/1/email"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := seedIndividual()
+			if tt.typ == kyc.Business {
+				f = seedBusiness()
+			}
+			tt.change(&f)
+			var got []string
+			if err := f.Validate(tt.typ, time.Now()); err != nil {
+				var e *kyc.Error
+				if !errors.As(err, &e) {
+					t.Fatal(err)
+				}
+				for _, fe := range e.Fields {
+					got = append(got, fe.Field)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("fields named = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

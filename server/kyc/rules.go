@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,6 +20,8 @@ func (f *Fields) Validate(t UserType, today time.Time) error {
 		}
 	}
 	fields = append(fields, f.checkDates(today)...)
+	fields = append(fields, f.checkNumbers()...)
+	fields = append(fields, f.checkPersons()...)
 	if len(fields) > 0 {
 		return &Error{Code: EInvalid, Message: "The request is invalid.", Fields: fields}
 	}
@@ -61,6 +64,55 @@ func (f *Fields) checkDates(today time.Time) []FieldError {
 	check(userFields, reflect.ValueOf(f).Elem(), "")
 	for i := range f.AssociatedPersons {
 		check(personFields, reflect.ValueOf(&f.AssociatedPersons[i]).Elem(), "associated_persons/"+strconv.Itoa(i)+"/")
+	}
+	return out
+}
+
+// checkNumbers refuses identifiers their issuer never issues: an SSN whose area is 000, 666 or
+// 900-999, whose group is 00 or whose serial is 0000 (Social Security Administration, "Social
+// Security Number Randomization", 2011).
+func (f *Fields) checkNumbers() []FieldError {
+	var out []FieldError
+	check := func(specs []*FieldSpec, v reflect.Value, prefix string) {
+		for _, s := range specs {
+			if value := s.value(v).String(); s.Issued == "ssn" && value != "" && !issuableSSN(Digits(value)) {
+				out = append(out, FieldError{Field: prefix + s.Name, Message: "is not a number the Social Security Administration issues"})
+			}
+		}
+	}
+	check(userFields, reflect.ValueOf(f).Elem(), "")
+	for i := range f.AssociatedPersons {
+		check(personFields, reflect.ValueOf(&f.AssociatedPersons[i]).Elem(), "associated_persons/"+strconv.Itoa(i)+"/")
+	}
+	return out
+}
+
+func issuableSSN(d string) bool {
+	if len(d) != 9 {
+		return false
+	}
+	area, group, serial := d[:3], d[3:5], d[5:]
+	return area != "000" && area != "666" && area[0] != '9' && group != "00" && serial != "0000"
+}
+
+// checkPersons refuses associated persons that cannot all be true: the same person twice (by
+// email, as Kira merges them) or owners holding more than 100% between them.
+func (f *Fields) checkPersons() []FieldError {
+	var out []FieldError
+	seen := map[string]bool{}
+	total := 0.0
+	for i, p := range f.AssociatedPersons {
+		email := strings.ToLower(p.Email)
+		if seen[email] {
+			out = append(out, FieldError{Field: "associated_persons/" + strconv.Itoa(i) + "/email", Message: "is another person's too: list each person once"})
+		}
+		seen[email] = true
+		if p.OwnershipPercentage != nil {
+			total += *p.OwnershipPercentage
+		}
+	}
+	if total > 100 {
+		out = append(out, FieldError{Field: "associated_persons", Message: "own more than 100% of the business between them"})
 	}
 	return out
 }

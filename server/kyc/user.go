@@ -70,7 +70,8 @@ type Reason struct {
 //     or not); masked: also returned as its last four characters only, under NAME_last4;
 //   - required, or required_in_usa (when address_country is USA): automatic verification needs it.
 //
-// A `date` tag bounds a date field's earliest value by its kind (birth or formation).
+// A `date` tag bounds a date field's earliest value by its kind (birth or formation); an `issued`
+// tag says which issuer's rules a number must follow (ssn: the Social Security Administration's).
 //
 // The hosted page asks for a field that has a `label`, with the `input` kind (text, email, tel,
 // date or select), the spec schema whose enum lists a select's options (`enum`), and the
@@ -101,13 +102,13 @@ type Fields struct {
 	AddressZipCode string `json:"address_zip_code,omitempty" field:"required" label:"ZIP or postal code" input:"text" autocomplete:"postal-code"`
 	AddressCountry string `json:"address_country,omitempty" field:"required" label:"Country" input:"select" enum:"CountryCode" autocomplete:"country"`
 
-	SSN string `json:"ssn,omitempty" field:"individual,sealed,masked,required_in_usa" label:"Social Security Number" input:"text" autocomplete:"off" hint:"Required for US addresses. Nine digits, for example 123-45-6789."`
+	SSN string `json:"ssn,omitempty" field:"individual,sealed,masked,required_in_usa" issued:"ssn" label:"Social Security Number" input:"text" autocomplete:"off" hint:"Required for US addresses. Nine digits, for example 123-45-6789."`
 
 	RepresentativeFirstName string   `json:"representative_first_name,omitempty" field:"business,required" label:"Representative's first name" input:"text"`
 	RepresentativeLastName  string   `json:"representative_last_name,omitempty" field:"business,required" label:"Representative's last name" input:"text"`
 	RepresentativeTitle     string   `json:"representative_title,omitempty" field:"business"`
 	RepresentativeBirthDate string   `json:"representative_birth_date,omitempty" field:"business,sealed,required" date:"birth" label:"Representative's date of birth" input:"date"`
-	RepresentativeSSN       string   `json:"representative_ssn,omitempty" field:"business,sealed,masked"`
+	RepresentativeSSN       string   `json:"representative_ssn,omitempty" field:"business,sealed,masked" issued:"ssn"`
 	EIN                     string   `json:"ein,omitempty" field:"business,sealed,masked,required_in_usa" label:"Employer Identification Number (EIN)" input:"text" autocomplete:"off" hint:"Required for US businesses. Nine digits, for example 12-3456789."`
 	AssociatedPersons       []Person `json:"associated_persons,omitempty" field:"business"`
 }
@@ -118,7 +119,7 @@ type Person struct {
 	LastName            string   `json:"last_name"`
 	Email               string   `json:"email"`
 	BirthDate           string   `json:"birth_date,omitempty" field:"sealed" date:"birth"`
-	SSN                 string   `json:"ssn,omitempty" field:"sealed,masked"`
+	SSN                 string   `json:"ssn,omitempty" field:"sealed,masked" issued:"ssn"`
 	Title               string   `json:"title,omitempty"`
 	OwnershipPercentage *float64 `json:"ownership_percentage,omitempty"`
 	IsSigner            *bool    `json:"is_signer,omitempty"`
