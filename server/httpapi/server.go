@@ -113,7 +113,7 @@ func New(opts Options) (http.Handler, error) {
 	e.Use(authenticate(opts.Auth))
 	e.Use(checkParameters(ops))
 	e.Use(screenBody(limits))
-	e.Use(validator(spec, isDocumentRoute))
+	e.Use(validator(spec, isDocumentRoute, opts.Now))
 	e.Use(throttleLogins(loginBudget, opts.Now))
 	e.Use(idempotent(opts.Store, opts.Hasher, opts.Now, ops))
 

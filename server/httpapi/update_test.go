@@ -89,3 +89,32 @@ func TestUpdateChangesOnlyWhatDiffers(t *testing.T) {
 		}
 	})
 }
+
+// TestOneAnswerNamesEveryOffendingField: a create the schema refuses also gets the domain's checks
+// on what could be read, so that one 400 names every offending field, not one phase's at a time.
+func TestOneAnswerNamesEveryOffendingField(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, env *testEnv) {
+		a := env.tenant(t, "acme")
+		for _, tc := range []struct {
+			body string
+			want []string
+		}{
+			{`{"type":"individual","email":"bad","birth_date":"2099-01-01"}`, []string{"email", "birth_date"}},
+			{`{"type":"business","email":"bad","ssn":"123-45-6789"}`, []string{"email", "ssn"}},
+			{`{"type":"individual","email":"a","ssn":"000-12-3456","ein":"12-3456789"}`, []string{"email", "ein", "ssn"}},
+		} {
+			resp, raw := env.srv.Do(t, "POST", "/v1/users", a.headers("Idempotency-Key", tc.body), tc.body)
+			var got []string
+			for _, f := range decode[errorBody](t, raw).Errors {
+				got = append(got, f.Field)
+			}
+			slices.Sort(got)
+			got = slices.Compact(got)
+			want := slices.Sorted(slices.Values(tc.want))
+			if resp.StatusCode != http.StatusBadRequest || !slices.Equal(got, want) {
+				t.Errorf("%s: %d, fields %v, want %v", tc.body, resp.StatusCode, got, want)
+			}
+		}
+	})
+}

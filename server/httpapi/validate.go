@@ -1,16 +1,21 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
 
+	"github.com/kiraapi/kira/gen/apitypes"
 	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/kyc"
 )
@@ -23,7 +28,11 @@ import (
 // The operation is found by the route Echo matched (one map lookup), not by routing the request
 // again: Echo's routes are the spec's operations (apiserver.RegisterHandlers). A request Echo
 // matched to no operation goes on to Echo's own 404 or 405.
-func validator(spec *openapi3.T, skipper func(echo.Context) bool) echo.MiddlewareFunc {
+//
+// When the schema refuses a create, the domain's own checks (dates that cannot be true, fields of
+// the other user type, numbers never issued) run too on what could be read, so that one answer
+// names every offending field rather than one phase's at a time.
+func validator(spec *openapi3.T, skipper func(echo.Context) bool, now func() time.Time) echo.MiddlewareFunc {
 	// Validate against paths only, whatever host the API is served on, without changing the
 	// shared spec (which /openapi.json serves with its servers).
 	routed := *spec
@@ -54,13 +63,17 @@ func validator(spec *openapi3.T, skipper func(echo.Context) bool) echo.Middlewar
 				Request: c.Request(), PathParams: params, Route: route, Options: options,
 			})
 			var me openapi3.MultiError
-			switch {
-			case err == nil:
+			if err == nil {
 				return next(c)
-			case errors.As(err, &me):
-				return fromValidation(me)
 			}
-			return fromValidation(openapi3.MultiError{err})
+			if !errors.As(err, &me) {
+				me = openapi3.MultiError{err}
+			}
+			kerr := fromValidation(me)
+			if kerr.Code == kyc.EInvalid && route.Operation.OperationID == "createUser" {
+				kerr.Fields = withNewFields(kerr.Fields, createChecks(c.Request(), kerr.Fields, now()))
+			}
+			return kerr
 		}
 	}
 }
@@ -85,4 +98,52 @@ func fromValidation(me openapi3.MultiError) *kyc.Error {
 		out[i] = kyc.FieldError{Field: f.Field, Message: f.Message}
 	}
 	return &kyc.Error{Code: kyc.EInvalid, Message: "The request is invalid.", Fields: out}
+}
+
+// createChecks runs the domain's checks on a create body the schema refused, leaving out the
+// members it refused (named in refused); it returns nothing when the rest cannot be read.
+func createChecks(req *http.Request, refused []kyc.FieldError, today time.Time) []kyc.FieldError {
+	raw, err := io.ReadAll(req.Body)
+	req.Body = io.NopCloser(bytes.NewReader(raw))
+	var members map[string]json.RawMessage
+	if err != nil || json.Unmarshal(raw, &members) != nil {
+		return nil
+	}
+	for _, f := range refused {
+		name, _, _ := strings.Cut(f.Field, "/")
+		delete(members, name)
+	}
+	rest, err := json.Marshal(members)
+	var body apitypes.UserCreateRequest
+	if err != nil || json.Unmarshal(rest, &body) != nil {
+		return nil
+	}
+	t := kyc.UserType(body.Type)
+	if t != kyc.Individual && t != kyc.Business {
+		return nil
+	}
+	fields, err := fieldsFromRequest(&body)
+	if err != nil {
+		return nil
+	}
+	var kerr *kyc.Error
+	if errors.As(fields.Validate(t, today), &kerr) {
+		return kerr.Fields
+	}
+	return nil
+}
+
+// withNewFields adds to fields the ones of more that name a field not named yet.
+func withNewFields(fields, more []kyc.FieldError) []kyc.FieldError {
+	named := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		named[f.Field] = true
+	}
+	for _, f := range more {
+		if !named[f.Field] {
+			fields = append(fields, f)
+			named[f.Field] = true
+		}
+	}
+	return fields
 }
