@@ -80,14 +80,14 @@ func validUUID(s string) error {
 	return nil
 }
 
-// validURI accepts an absolute http(s) URL written with the characters RFC 3986 allows (anything
-// else percent-encoded), so that it can be used exactly as given.
+// validURI accepts an absolute http(s) URL written with the characters RFC 3986 allows (a space,
+// <, >, ", {, }, |, \, ^, a backtick or a non-ASCII letter must be percent-encoded), so that it
+// can be used exactly as given. A % that starts no escape (?promo=50%off) is kept as sent.
 func validURI(s string) error {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("-._~:/?#[]@!$&'()*+,;=", c) >= 0:
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("-._~:/?#[]@!$&'()*+,;=%", c) >= 0:
 		default:
 			return errURI
 		}
@@ -98,5 +98,3 @@ func validURI(s string) error {
 	}
 	return nil
 }
-
-func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
