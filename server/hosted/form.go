@@ -1,11 +1,13 @@
 package hosted
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -24,6 +26,7 @@ type field struct {
 	Secret       bool
 	Autocomplete string
 	Hint         string
+	Requirement  kyc.Requirement
 }
 
 // formFields lists, per user type and in the table's order, the fields the page can ask for: the
@@ -34,7 +37,7 @@ var formFields = func() map[kyc.UserType][]field {
 		if s.Label == "" {
 			continue
 		}
-		f := field{Name: s.Name, Label: s.Label, Kind: s.Input, Enum: s.Enum, Secret: s.Sealed, Autocomplete: s.Autocomplete, Hint: s.Hint}
+		f := field{Name: s.Name, Label: s.Label, Kind: s.Input, Enum: s.Enum, Secret: s.Sealed, Autocomplete: s.Autocomplete, Hint: s.Hint, Requirement: s.Requirement}
 		for _, t := range s.Types {
 			out[t] = append(out[t], f)
 		}
@@ -48,9 +51,11 @@ type option struct {
 }
 
 // form is what the page shows: the fields to fill in, with the values to keep and the errors.
+// FormLevel is true when some error concerns no field on the form.
 type form struct {
-	Fields []formInput
-	Errors []formError
+	Fields    []formInput
+	Errors    []formError
+	FormLevel bool
 }
 
 type formInput struct {
@@ -64,30 +69,33 @@ type formInput struct {
 	Kept bool
 }
 
+// formError is a line of the error summary: ID is the input it concerns ("" for the form as a
+// whole), Label how it names the field ("" for none).
 type formError struct {
 	ID, Label, Message string
 }
 
+// formLevel is the key of problems that concern the form as a whole.
+const formLevel = ""
+
+// The messages of problems that name no value and no field the form has.
+const (
+	msgUnknownFields = "The form had fields it does not ask for. Please fill in the form below and submit it again."
+	msgNotAccepted   = "Some of the details on file could not be accepted. Please check the form and submit it again."
+)
+
 // fieldsToAsk chooses the inputs for a user: what automatic verification still misses, or, when
-// nothing is missing (a rejected user correcting their data), every field verification checks.
-// The SSN or EIN is offered whenever the country is still open, since a US address needs it.
+// nothing is missing (a rejected user correcting their data), every field verification may check,
+// the country included. The fields required only in the USA (SSN, EIN) are offered whenever the
+// country can still be chosen, since a US address needs them.
 func fieldsToAsk(u *kyc.User) []field {
 	missing := kyc.MissingFields(u.Type, &u.Fields)
-	ask := map[string]bool{}
-	for _, m := range missing {
-		ask[m] = true
-	}
-	if ask["address_country"] {
-		ask["ssn"], ask["ein"] = u.Type == kyc.Individual, u.Type == kyc.Business
-	}
-	if len(missing) == 0 {
-		for _, m := range kyc.MissingFields(u.Type, &kyc.Fields{AddressCountry: u.Fields.AddressCountry}) {
-			ask[m] = true
-		}
-	}
+	correcting := len(missing) == 0
+	countryOpen := correcting || slices.Contains(missing, "address_country")
 	var out []field
 	for _, f := range formFields[u.Type] {
-		if ask[f.Name] {
+		if slices.Contains(missing, f.Name) || correcting && f.Requirement != kyc.Optional ||
+			countryOpen && f.Requirement == kyc.RequiredInUSA {
 			out = append(out, f)
 		}
 	}
@@ -106,8 +114,9 @@ func currentValues(u *kyc.User) map[string]string {
 	return out
 }
 
-// buildForm renders the inputs for fields with the given values and errors. Secrets are never
-// prefilled.
+// buildForm renders the inputs for fields with the given values and errors (problems by field
+// name; a problem of a field not on the form is shown above it, by the field's label). Secrets are
+// never prefilled.
 func buildForm(spec *openapi3.T, u *kyc.User, fields []field, values map[string]string, problems map[string]string) form {
 	missing := map[string]bool{}
 	for _, m := range kyc.MissingFields(u.Type, &u.Fields) {
@@ -115,6 +124,7 @@ func buildForm(spec *openapi3.T, u *kyc.User, fields []field, values map[string]
 	}
 	_, secrets := u.Fields.Split()
 	var f form
+	shown := map[string]bool{}
 	for _, fd := range fields {
 		in := formInput{field: fd, ID: "f-" + fd.Name, Error: problems[fd.Name], Required: missing[fd.Name]}
 		if !fd.Secret {
@@ -126,11 +136,36 @@ func buildForm(spec *openapi3.T, u *kyc.User, fields []field, values map[string]
 			in.Options = enumOptions(spec, fd.Enum)
 		}
 		f.Fields = append(f.Fields, in)
+		shown[fd.Name] = true
 		if in.Error != "" {
 			f.Errors = append(f.Errors, formError{ID: in.ID, Label: fd.Label, Message: in.Error})
 		}
 	}
+	off := offForm(problems, shown)
+	f.Errors = append(f.Errors, off...)
+	f.FormLevel = len(off) > 0
 	return f
+}
+
+// offForm lists the problems of fields that are not shown, in the table's order, by label; a
+// problem of a field without one becomes msgNotAccepted, and the form's own problem comes last.
+func offForm(problems map[string]string, shown map[string]bool) []formError {
+	var out []formError
+	for _, s := range kyc.UserFields() {
+		if msg, ok := problems[s.Name]; ok && !shown[s.Name] && s.Label != "" {
+			out = append(out, formError{Label: s.Label, Message: msg})
+		}
+	}
+	for name := range problems {
+		if s := kyc.UserField(name); name != formLevel && !shown[name] && (s == nil || s.Label == "") {
+			out = append(out, formError{Message: msgNotAccepted})
+			break
+		}
+	}
+	if msg, ok := problems[formLevel]; ok {
+		out = append(out, formError{Message: msg})
+	}
+	return out
 }
 
 func secretOnFile(s kyc.Secrets, name string) bool { return s.Values[name] != "" }
@@ -169,64 +204,95 @@ func enumOptions(spec *openapi3.T, schema string) []option {
 	return opts
 }
 
-// submission is a validated form post: the patch it makes and the values typed.
+// submission is a form post: what was typed in the form's fields, by field name (text only, each
+// given once), and, when it has no problems, the patch it makes.
 type submission struct {
-	patch  kyc.Patch
-	values map[string]string
+	patch kyc.Patch
+	typed map[string]string
 }
 
-// parseSubmission validates a post against the spec's update schema, as the API would, and then
-// checks that the user would be complete. problems maps field names to messages; they never
-// repeat what was typed.
-func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Values) (*submission, map[string]string) {
-	values := map[string]string{}
-	body := map[string]any{}
-	// Text a browser cannot have sent as typed, which storage would change or refuse.
-	textProblems := map[string]string{}
+// parseSubmission reads a post of the form of fields, refusing what the API would refuse: a field
+// given twice, a field the form does not have, text that is not UTF-8 or has a NUL. It then
+// validates what was typed against the spec's update schema and the field rules on the day today,
+// as the API would, and checks that the user would be complete. problems maps field names (or
+// formLevel) to messages; they never repeat what was typed.
+func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Values, today time.Time) (*submission, map[string]string) {
+	problems := map[string]string{}
+	onForm := map[string]bool{tokenField: true}
 	for _, f := range fields {
-		v := strings.TrimSpace(post.Get(f.Name))
+		onForm[f.Name] = true
+	}
+	for name := range post {
+		if s := kyc.UserField(name); !onForm[name] && s != nil && s.Label != "" && s.For(u.Type) {
+			problems[name] = "cannot be changed on this page"
+		} else if !onForm[name] {
+			problems[formLevel] = msgUnknownFields
+		}
+	}
+	sub := &submission{typed: map[string]string{}}
+	body := map[string]any{}
+	for _, f := range fields {
+		given := post[f.Name]
+		if len(given) > 1 {
+			problems[f.Name] = "was given more than once; please enter it once"
+			continue
+		}
+		if len(given) == 0 {
+			continue
+		}
+		v := strings.TrimSpace(given[0])
 		if f.Name == "ssn" || f.Name == "ein" {
 			v = strings.ReplaceAll(v, " ", "")
 		}
-		if v == "" {
+		switch {
+		case v == "":
+			continue
+		case !utf8.ValidString(v):
+			problems[f.Name] = "must be valid UTF-8 text"
+			continue
+		case strings.IndexByte(v, 0) >= 0:
+			problems[f.Name] = "must not contain NUL characters"
 			continue
 		}
-		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
-			textProblems[f.Name] = "must be text without NUL characters"
-			continue
-		}
-		values[f.Name] = v
+		sub.typed[f.Name] = v
 		body[f.Name] = v
 	}
-	problems := textProblems
+	add := func(name, msg string) {
+		if _, seen := problems[name]; !seen {
+			problems[name] = msg
+		}
+	}
 	schema := spec.Components.Schemas["UserUpdateRequest"].Value
 	opts := append(openapi.ValidationOptions(), openapi3.MultiErrors(), openapi3.VisitAsRequest())
 	if err := schema.VisitJSON(body, opts...); err != nil {
 		for _, se := range schemaErrors(err) {
 			for _, p := range openapi.DescribeSchemaError(se) {
-				if _, seen := problems[p.Field]; !seen {
-					problems[p.Field] = p.Message
-				}
+				add(p.Field, p.Message)
 			}
 		}
 	}
-	var patch kyc.Patch
-	for name, v := range values {
-		if err := patch.Set(name, v); err != nil {
-			problems[name] = "could not be read"
+	for name, v := range sub.typed {
+		if err := sub.patch.Set(name, v); err != nil {
+			add(name, "could not be read")
 		}
 	}
 	next := u.Fields
-	patch.Apply(&next)
+	sub.patch.Apply(&next)
+	var kerr *kyc.Error
+	if err := next.Validate(u.Type, today); errors.As(err, &kerr) {
+		for _, fe := range kerr.Fields {
+			add(fe.Field, fe.Message)
+		}
+	}
 	for _, m := range kyc.MissingFields(u.Type, &next) {
-		if _, seen := problems[m]; !seen && slices.ContainsFunc(fields, func(f field) bool { return f.Name == m }) {
-			problems[m] = "is required"
+		if onForm[m] {
+			add(m, "is required")
 		}
 	}
 	if len(problems) > 0 {
-		return nil, problems
+		return sub, problems
 	}
-	return &submission{patch: patch, values: values}, nil
+	return sub, nil
 }
 
 func schemaErrors(err error) []*openapi3.SchemaError {

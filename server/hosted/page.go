@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -33,6 +34,16 @@ var (
 // maxFormBytes bounds a form post.
 const maxFormBytes = 64 << 10
 
+// tokenField is the form's hidden field that carries the link's token.
+const tokenField = "token"
+
+// readyTimeout bounds the readiness check that tells an outage from another internal error, and
+// unavailableRetryAfter is the Retry-After, in seconds, of the page's 503: the API's.
+const (
+	readyTimeout          = time.Second
+	unavailableRetryAfter = "5"
+)
+
 // Sessions is what the page needs of the user use cases: kyc.UserService, or a fake in tests.
 type Sessions interface {
 	OpenSession(ctx context.Context, id string) (*kyc.Session, *kyc.User, error)
@@ -50,6 +61,14 @@ type Page struct {
 	// FrameAncestors are the origins (scheme://host[:port]) besides the page's own that may show
 	// it in a frame (KIRA_FRAME_ANCESTORS); none by default.
 	FrameAncestors []string
+	// Ready is the readiness check (the database's ping): an internal error while it fails is an
+	// outage, answered 503 with Retry-After rather than 500. nil: never an outage.
+	Ready func(context.Context) error
+	// Now is the clock that dates are checked against; nil means time.Now.
+	Now func() time.Time
+	// MaxAttempts is the user service's bound on verification attempts (0:
+	// kyc.DefaultMaxAttempts): a user who has used them all is not shown the form.
+	MaxAttempts int
 }
 
 // Pattern is the route the page handles, for an http.ServeMux.
@@ -68,14 +87,14 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var token string
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		token = r.URL.Query().Get("token")
+		token = r.URL.Query().Get(tokenField)
 	case http.MethodPost:
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		if err := r.ParseForm(); err != nil {
+		if err := r.ParseForm(); err != nil || len(r.PostForm[tokenField]) != 1 {
 			p.message(w, http.StatusBadRequest, "Something went wrong", "The form could not be read. Please open your verification link again.")
 			return
 		}
-		token = r.PostForm.Get("token")
+		token = r.PostForm.Get(tokenField)
 	default:
 		h.Set("Allow", "GET, HEAD, POST")
 		p.message(w, http.StatusMethodNotAllowed, "Something went wrong", "This page only takes the verification form.")
@@ -90,35 +109,97 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.failure(w, r, err)
 		return
 	}
+	if p.closed(w, u) {
+		return
+	}
 	fields := fieldsToAsk(u)
 	if r.Method != http.MethodPost {
 		p.form(w, http.StatusOK, se, u, token, fields, currentValues(u), nil)
 		return
 	}
-	sub, problems := parseSubmission(p.Spec, u, fields, r.PostForm)
+	sub, problems := parseSubmission(p.Spec, u, fields, r.PostForm, p.now())
 	if problems != nil {
-		p.form(w, http.StatusUnprocessableEntity, se, u, token, fields, merge(currentValues(u), r.PostForm, fields), problems)
+		p.redraw(w, se, u, token, fields, sub.typed, problems)
 		return
 	}
 	done, user, err := p.Users.SubmitSession(r.Context(), id, sub.patch)
 	if err != nil {
 		var kerr *kyc.Error
-		if errors.As(err, &kerr) && (kerr.Code == kyc.EInvalid || kerr.Code == kyc.EInvalidTransition || kerr.Code == kyc.EAttemptsExhausted) {
+		switch {
+		case !errors.As(err, &kerr):
+			p.failure(w, r, err)
+		case kerr.Code == kyc.EInvalidTransition || kerr.Code == kyc.EAttemptsExhausted:
+			// The user changed since the page was opened (another request, another tab).
+			p.closedMessage(w, u.Status, kerr.Code == kyc.EAttemptsExhausted)
+		case kerr.Code == kyc.EInvalid && len(kerr.Fields) > 0:
 			problems := map[string]string{}
 			for _, f := range kerr.Fields {
 				problems[f.Field] = f.Message
 			}
-			if len(problems) == 0 {
-				p.message(w, http.StatusConflict, "We could not submit this", kerr.Message)
-				return
-			}
-			p.form(w, http.StatusUnprocessableEntity, se, u, token, fields, merge(currentValues(u), r.PostForm, fields), problems)
-			return
+			p.redraw(w, se, u, token, fields, sub.typed, problems)
+		case kerr.Code == kyc.EInvalid:
+			p.message(w, http.StatusConflict, "We could not submit this", kerr.Message)
+		default:
+			p.failure(w, r, err)
 		}
-		p.failure(w, r, err)
 		return
 	}
 	http.Redirect(w, r, redirectTo(done, user), http.StatusSeeOther)
+}
+
+// closed shows, instead of the form, why a user cannot submit it (see closedMessage), and reports
+// whether it did: only a CREATED or REJECTED user with attempts left can.
+func (p *Page) closed(w http.ResponseWriter, u *kyc.User) bool {
+	maxAttempts := p.MaxAttempts
+	if maxAttempts == 0 {
+		maxAttempts = kyc.DefaultMaxAttempts
+	}
+	exhausted := u.Attempts >= maxAttempts
+	if (u.Status == kyc.StatusCreated || u.Status == kyc.StatusRejected) && !exhausted {
+		return false
+	}
+	p.closedMessage(w, u.Status, exhausted)
+	return true
+}
+
+// closedMessage answers 409 with a page that says why there is nothing to submit: the user's
+// details are being verified, are verified, or may not be verified again (exhausted).
+func (p *Page) closedMessage(w http.ResponseWriter, status kyc.Status, exhausted bool) {
+	switch {
+	case status == kyc.StatusVerified:
+		p.message(w, http.StatusConflict, "Verification complete", "These details have been verified. There is nothing more to do.")
+	case status == kyc.StatusVerifying || status == kyc.StatusReview:
+		p.message(w, http.StatusConflict, "Verification in progress", "These details have been submitted and are being verified. They cannot be changed until that is done; there is nothing more to do here.")
+	case exhausted:
+		p.message(w, http.StatusConflict, "Verification cannot continue here", "These details could not be verified, and no attempts are left. Please contact the service that sent you this link.")
+	default:
+		p.message(w, http.StatusConflict, "We could not submit this", "This verification can no longer be changed here. Please ask for a new link.")
+	}
+}
+
+// redraw shows the form again after a refused post (422), with what was typed (secrets aside) and
+// problems by field name. A secret typed without a problem of its own is not shown back either:
+// the page says to enter it again, so that it does not vanish unnoticed.
+func (p *Page) redraw(w http.ResponseWriter, se *kyc.Session, u *kyc.User, token string, fields []field, typed, problems map[string]string) {
+	values := currentValues(u)
+	for _, f := range fields {
+		v, ok := typed[f.Name]
+		switch {
+		case !ok:
+		case !f.Secret:
+			values[f.Name] = v
+		case problems[f.Name] == "":
+			problems[f.Name] = "must be entered again: for your security, it is not shown back"
+		}
+	}
+	p.form(w, http.StatusUnprocessableEntity, se, u, token, fields, values, problems)
+}
+
+func (p *Page) now() time.Time {
+	if p.Now == nil {
+		return time.Now()
+	}
+	return p.Now()
 }
 
 // redirectTo is the session's redirect_uri exactly as the integrator gave it, with user_id,
@@ -138,16 +219,6 @@ func redirectTo(se *kyc.Session, u *kyc.User) string {
 		out += "#" + fragment
 	}
 	return out
-}
-
-// merge returns the values to show again after a failed post: what was typed, except secrets.
-func merge(current map[string]string, post url.Values, fields []field) map[string]string {
-	for _, f := range fields {
-		if v := strings.TrimSpace(post.Get(f.Name)); v != "" && !f.Secret {
-			current[f.Name] = v
-		}
-	}
-	return current
 }
 
 func (p *Page) form(w http.ResponseWriter, status int, se *kyc.Session, u *kyc.User, token string, fields []field, values, problems map[string]string) {
@@ -184,8 +255,23 @@ func (p *Page) failure(w http.ResponseWriter, r *http.Request, err error) {
 		p.message(w, http.StatusNotFound, "Link not recognised", "This verification link is not valid. Please ask for a new one.")
 	default:
 		p.Logger.ErrorContext(r.Context(), "hosted verification page", "error", err)
+		if p.unready(r.Context()) {
+			w.Header().Set("Retry-After", unavailableRetryAfter)
+			p.message(w, http.StatusServiceUnavailable, "Temporarily unavailable", "The service is briefly unavailable. Please try again in a few seconds.")
+			return
+		}
 		p.message(w, http.StatusInternalServerError, "Something went wrong", "Please try again in a few minutes.")
 	}
+}
+
+// unready reports whether the readiness check fails within readyTimeout.
+func (p *Page) unready(ctx context.Context) bool {
+	if p.Ready == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
+	defer cancel()
+	return p.Ready(ctx) != nil
 }
 
 func (p *Page) message(w http.ResponseWriter, status int, title, lead string) {

@@ -112,8 +112,8 @@ func TestHostedPageRefusesImpossibleValues(t *testing.T) {
 			{"birth date in the future", "birth_date", "2099-12-31", "must not be in the future"},
 			{"birth date in year zero", "birth_date", "0000-01-01", "must not be before 1900-01-01"},
 			{"no such day", "birth_date", "1990-02-30", "must be a date"},
-			{"NUL in a street", "address_street", "12\x003 Main St", "without NUL"},
-			{"invalid UTF-8 in a city", "address_city", "S\xffo Paulo", "without NUL"},
+			{"NUL in a street", "address_street", "12\x003 Main St", "must not contain NUL characters"},
+			{"invalid UTF-8 in a city", "address_city", "S\xffo Paulo", "must be valid UTF-8 text"},
 		}
 		for _, tt := range tests {
 			form := url.Values{}
