@@ -313,3 +313,70 @@ func TestCORSAndFramingWhenConfigured(t *testing.T) {
 		o.FrameAncestors = []string{"https://portal.example"}
 	})
 }
+
+// TestAnswersBesideTheAPIInTheErrorSchema: the routes mounted beside the API (/docs, /metrics)
+// and net/http's own answers refuse in the error schema too, a wrong method is 405 with Allow,
+// and OPTIONS (no CORS configured) is refused like any other method not allowed, on every route.
+func TestAnswersBesideTheAPIInTheErrorSchema(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, env *testEnv) {
+		auth := env.tenant(t, "acme").headers()
+		getHead := "GET, HEAD"
+		tests := []struct {
+			method, path string
+			header       http.Header
+			wantStatus   int
+			wantCode     string
+			wantAllow    string
+		}{
+			{"GET", "/docs/x", nil, 404, "not_found", ""},
+			{"GET", "/docs/index.html", nil, 404, "not_found", ""},
+			{"HEAD", "/docs/nothing.js", nil, 404, "", ""}, // no body
+			{"GET", "/docs/redoc.standalone.js", http.Header{"Range": {"bytes=999999999-"}}, 416, "validation_error", ""},
+			{"POST", "/docs", nil, 405, "method_not_allowed", getHead},
+			{"PUT", "/docs", nil, 405, "method_not_allowed", getHead},
+			{"DELETE", "/docs", nil, 405, "method_not_allowed", getHead},
+			{"POST", "/docs/init.js", nil, 405, "method_not_allowed", getHead},
+			{"POST", "/metrics", nil, 405, "method_not_allowed", getHead},
+			{"PUT", "/metrics", nil, 405, "method_not_allowed", getHead},
+			{"DELETE", "/metrics", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/docs", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/metrics", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/openapi.json", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/openapi.yaml", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/healthz", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/v1/users", auth, 405, "method_not_allowed", "GET, HEAD, POST"},
+			{"OPTIONS", "/v1/users", nil, 405, "method_not_allowed", "GET, HEAD, POST"},
+		}
+		for _, tt := range tests {
+			resp, raw := env.srv.Do(t, tt.method, tt.path, tt.header, nil)
+			allow := strings.Split(resp.Header.Get("Allow"), ", ")
+			sort.Strings(allow)
+			wantBody := `"code":"` + tt.wantCode + `"`
+			if tt.method == http.MethodHead {
+				wantBody = ""
+			}
+			if resp.StatusCode != tt.wantStatus || resp.Header.Get("Content-Type") != "application/json" ||
+				!strings.Contains(string(raw), wantBody) || strings.Join(allow, ", ") != tt.wantAllow {
+				t.Errorf("%s %s: %d %q, Allow %q: %s", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Allow"), raw)
+			}
+			if _, ok := resp.Header["Allow"]; ok != (tt.wantStatus == http.StatusMethodNotAllowed) {
+				t.Errorf("%s %s: Allow %v on a %d", tt.method, tt.path, resp.Header["Allow"], resp.StatusCode)
+			}
+		}
+		raw := []struct {
+			name, request string
+			wantStatus    int
+			wantCode      string
+		}{
+			{"unknown expectation", "GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-whatever\r\n\r\n", 417, "validation_error"},
+			{"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 405, "method_not_allowed"},
+		}
+		for _, tt := range raw {
+			resp, body := rawRequest(t, env.srv, tt.request)
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(body, `"code":"`+tt.wantCode+`"`) || resp.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("%s: %d %q %s", tt.name, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			}
+		}
+	})
+}

@@ -109,6 +109,7 @@ func New(opts Options) (http.Handler, error) {
 	if len(opts.CORSOrigins) > 0 {
 		e.Use(cors(opts.CORSOrigins))
 	}
+	e.Use(refuseOptions)
 	e.Use(rateLimited(opts.RateLimit, opts.Now))
 	e.Use(authenticate(opts.Auth))
 	e.Use(checkParameters(ops))
@@ -124,11 +125,7 @@ func New(opts Options) (http.Handler, error) {
 		return c.JSONBlob(http.StatusOK, specJSON)
 	})
 	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox, linkFor: opts.LinkFor, webhooks: opts.Webhooks}, nil))
-	mux := http.NewServeMux()
-	for pattern, h := range opts.Mount {
-		mux.Handle(pattern, h)
-	}
-	return &front{api: e, mux: mux}, nil
+	return newFront(e, opts.Mount), nil
 }
 
 // cors answers preflights from the allowed origins before credentials are asked for, and lets
@@ -140,6 +137,17 @@ func cors(origins []string) echo.MiddlewareFunc {
 		ExposeHeaders: []string{echo.HeaderLocation, echo.HeaderXRequestID, echo.HeaderRetryAfter, "Idempotent-Replayed", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"},
 		MaxAge:        600,
 	})
+}
+
+// refuseOptions answers OPTIONS, other than a CORS preflight the cors middleware answered, with
+// 405 on every route, instead of Echo's 204 where the spec validation does not run.
+func refuseOptions(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Method == http.MethodOptions {
+			return echo.ErrMethodNotAllowed
+		}
+		return next(c)
+	}
 }
 
 // refuseUncleanPath answers a path with empty, . or .. segments with 400 instead of routing it.
