@@ -300,6 +300,11 @@ func TestCORSAndFramingWhenConfigured(t *testing.T) {
 		if resp, _ := env.srv.Do(t, "OPTIONS", "/v1/users", other, nil); resp.Header.Get("Access-Control-Allow-Origin") != "" {
 			t.Errorf("preflight from another origin allowed: %v", resp.Header)
 		}
+		for _, p := range []string{"/v1/users", "/openapi.json", "/docs"} { // not a preflight: refused alike
+			if resp, _ := env.srv.Do(t, "OPTIONS", p, http.Header{"Origin": {"https://app.example"}}, nil); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") == "" {
+				t.Errorf("OPTIONS %s without Access-Control-Request-Method: %d %v", p, resp.StatusCode, resp.Header)
+			}
+		}
 		resp, _ = env.srv.Do(t, "GET", "/v1/users", f.tenant.headers("Origin", "https://app.example"), nil)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "X-Request-Id") {
 			t.Errorf("GET from an allowed origin: %d %v", resp.StatusCode, resp.Header)

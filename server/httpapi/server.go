@@ -106,10 +106,10 @@ func New(opts Options) (http.Handler, error) {
 		},
 	}))
 	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", MaxBodyBytes)))
+	e.Use(refuseOptions(len(opts.CORSOrigins) > 0))
 	if len(opts.CORSOrigins) > 0 {
 		e.Use(cors(opts.CORSOrigins))
 	}
-	e.Use(refuseOptions)
 	e.Use(rateLimited(opts.RateLimit, opts.Now))
 	e.Use(authenticate(opts.Auth))
 	e.Use(checkParameters(ops))
@@ -139,14 +139,21 @@ func cors(origins []string) echo.MiddlewareFunc {
 	})
 }
 
-// refuseOptions answers OPTIONS, other than a CORS preflight the cors middleware answered, with
-// 405 on every route, instead of Echo's 204 where the spec validation does not run.
-func refuseOptions(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if c.Request().Method == http.MethodOptions {
+// refuseOptions answers OPTIONS with 405 on every route, as the mounted routes do, instead of
+// Echo's 204 where the spec validation does not run. With preflights set, a CORS preflight (an
+// OPTIONS with Origin and Access-Control-Request-Method) passes on to the cors middleware.
+func refuseOptions(preflights bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.Method != http.MethodOptions {
+				return next(c)
+			}
+			if preflights && r.Header.Get(echo.HeaderOrigin) != "" && r.Header.Get(echo.HeaderAccessControlRequestMethod) != "" {
+				return next(c)
+			}
 			return echo.ErrMethodNotAllowed
 		}
-		return next(c)
 	}
 }
 
