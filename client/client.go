@@ -154,13 +154,13 @@ func New(baseURL string, creds Credentials, opts ...Option) (*Client, error) {
 	var err error
 	c.auth, err = apiclient.NewClientWithResponses(baseURL, apiclient.WithHTTPClient(&authHTTP))
 	if err != nil {
-		return nil, fmt.Errorf("kira: %w", err)
+		return nil, fmt.Errorf("new client: %w", err)
 	}
 	apiHTTP := *o.httpClient
 	apiHTTP.Transport = &retryTransport{next: &authTransport{c: c, next: base}, policy: o.policy, keyPOSTs: true}
 	c.API, err = apiclient.NewClientWithResponses(baseURL, apiclient.WithHTTPClient(&apiHTTP))
 	if err != nil {
-		return nil, fmt.Errorf("kira: %w", err)
+		return nil, fmt.Errorf("new client: %w", err)
 	}
 	return c, nil
 }
@@ -221,7 +221,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.Header.Set("x-api-key", t.c.creds.APIKey)
 		if !first && req.GetBody != nil {
 			if r.Body, err = req.GetBody(); err != nil {
-				return nil, "", fmt.Errorf("kira: rewind request body: %w", err)
+				return nil, "", fmt.Errorf("rewind request body: %w", err)
 			}
 		}
 		resp, err := t.next.RoundTrip(r)

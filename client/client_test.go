@@ -375,7 +375,8 @@ func TestInvalidIDIsRefusedLocally(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Users.Get(t.Context(), "not-a-uuid"); !errors.Is(err, client.ErrInvalidID) {
+	// The message reads as one chain, each part once: a caller adds its own prefix.
+	if _, err := c.Users.Get(t.Context(), "not-a-uuid"); !errors.Is(err, client.ErrInvalidID) || err.Error() != "get user: invalid id: the user id must be a UUID" {
 		t.Errorf("err = %v, want ErrInvalidID", err)
 	}
 }

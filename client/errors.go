@@ -35,7 +35,7 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "kira: %d", e.StatusCode)
+	fmt.Fprintf(&b, "status %d", e.StatusCode)
 	if e.Code != "" {
 		fmt.Fprintf(&b, " %s", e.Code)
 	}
@@ -54,7 +54,7 @@ func (e *APIError) Error() string {
 }
 
 // ErrInvalidID is returned, wrapped, for an id argument that is not a UUID; no request is sent.
-var ErrInvalidID = errors.New("kira: invalid id")
+var ErrInvalidID = errors.New("invalid id")
 
 // CheckResponse returns nil for a 2xx response and an *APIError otherwise. body is the response's
 // body, already read (the generated client's responses keep it in their Body field), so callers of
@@ -86,7 +86,7 @@ func result[T any](resp *http.Response, body []byte, want *T) (*T, error) {
 		return nil, err
 	}
 	if want == nil {
-		return nil, fmt.Errorf("kira: unexpected %s response", resp.Status)
+		return nil, fmt.Errorf("unexpected %s response", resp.Status)
 	}
 	return want, nil
 }

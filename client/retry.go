@@ -88,7 +88,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			resp.Body.Close()
 		}
 		if err := t.policy.sleep(req.Context(), wait); err != nil {
-			return nil, fmt.Errorf("kira: waiting to retry: %w", err)
+			return nil, fmt.Errorf("waiting to retry: %w", err)
 		}
 	}
 }
@@ -101,7 +101,7 @@ func drainBody(req *http.Request) ([]byte, error) {
 	defer req.Body.Close()
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
-		return nil, fmt.Errorf("kira: read request body: %w", err)
+		return nil, fmt.Errorf("read request body: %w", err)
 	}
 	return body, nil
 }

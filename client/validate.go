@@ -26,7 +26,7 @@ func (e *ValidationError) Error() string {
 	for i, f := range e.Fields {
 		parts[i] = f.Field + " " + f.Message
 	}
-	return "kira: invalid request, not sent: " + strings.Join(parts, "; ")
+	return "invalid request, not sent: " + strings.Join(parts, "; ")
 }
 
 // checkBody returns a *ValidationError naming the fields of body that cannot be encoded, or nil
@@ -39,7 +39,7 @@ func checkBody(body any) error {
 	var fields []FieldError
 	findUnencodable(reflect.ValueOf(body), "", &fields)
 	if len(fields) == 0 {
-		return fmt.Errorf("kira: encode the request: %w", err)
+		return fmt.Errorf("encode the request: %w", err)
 	}
 	return &ValidationError{Fields: fields}
 }

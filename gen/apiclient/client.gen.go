@@ -358,6 +358,9 @@ type ClientInterface interface {
 	// on rotation, so store it. In production mode the URL must be `https` and must not resolve to
 	// a private, loopback or link-local address; sandbox mode also accepts `http://127.0.0.1`.
 	//
+	// A tenant has at most 100 endpoints, all of which `GET /v1/webhooks` lists: registering
+	// one more is refused with 409 `conflict` until one is deleted.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
@@ -369,6 +372,9 @@ type ClientInterface interface {
 	// `events` is omitted). The response carries the signing `secret`; it is shown only here and
 	// on rotation, so store it. In production mode the URL must be `https` and must not resolve to
 	// a private, loopback or link-local address; sandbox mode also accepts `http://127.0.0.1`.
+	//
+	// A tenant has at most 100 endpoints, all of which `GET /v1/webhooks` lists: registering
+	// one more is refused with 409 `conflict` until one is deleted.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -400,6 +406,10 @@ type ClientInterface interface {
 	// deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
 	// every space-separated signature in the header (not with the whole header), and accepting
 	// the delivery if any matches.
+	//
+	// An endpoint has at most one previous secret, so the 24 hours promised to it are kept: while
+	// it still signs (until the `previous_secret_expires_at` of the last rotation), another
+	// rotation is refused with 409 `conflict`, whose message says until when.
 	//
 	// Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -872,6 +882,9 @@ func (c *Client) ListWebhooks(ctx context.Context, reqEditors ...RequestEditorFn
 // on rotation, so store it. In production mode the URL must be `https` and must not resolve to
 // a private, loopback or link-local address; sandbox mode also accepts `http://127.0.0.1`.
 //
+// A tenant has at most 100 endpoints, all of which `GET /v1/webhooks` lists: registering
+// one more is refused with 409 `conflict` until one is deleted.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
@@ -893,6 +906,9 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, contentType string, 
 // `events` is omitted). The response carries the signing `secret`; it is shown only here and
 // on rotation, so store it. In production mode the URL must be `https` and must not resolve to
 // a private, loopback or link-local address; sandbox mode also accepts `http://127.0.0.1`.
+//
+// A tenant has at most 100 endpoints, all of which `GET /v1/webhooks` lists: registering
+// one more is refused with 409 `conflict` until one is deleted.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -954,6 +970,10 @@ func (c *Client) GetWebhook(ctx context.Context, webhookId WebhookId, reqEditors
 // deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
 // every space-separated signature in the header (not with the whole header), and accepting
 // the delivery if any matches.
+//
+// An endpoint has at most one previous secret, so the 24 hours promised to it are kept: while
+// it still signs (until the `previous_secret_expires_at` of the last rotation), another
+// rotation is refused with 409 `conflict`, whose message says until when.
 //
 // Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 func (c *Client) RotateWebhookSecret(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2144,6 +2164,9 @@ type ClientWithResponsesInterface interface {
 	// on rotation, so store it. In production mode the URL must be `https` and must not resolve to
 	// a private, loopback or link-local address; sandbox mode also accepts `http://127.0.0.1`.
 	//
+	// A tenant has at most 100 endpoints, all of which `GET /v1/webhooks` lists: registering
+	// one more is refused with 409 `conflict` until one is deleted.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
@@ -2155,6 +2178,9 @@ type ClientWithResponsesInterface interface {
 	// `events` is omitted). The response carries the signing `secret`; it is shown only here and
 	// on rotation, so store it. In production mode the URL must be `https` and must not resolve to
 	// a private, loopback or link-local address; sandbox mode also accepts `http://127.0.0.1`.
+	//
+	// A tenant has at most 100 endpoints, all of which `GET /v1/webhooks` lists: registering
+	// one more is refused with 409 `conflict` until one is deleted.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2190,6 +2216,10 @@ type ClientWithResponsesInterface interface {
 	// deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
 	// every space-separated signature in the header (not with the whole header), and accepting
 	// the delivery if any matches.
+	//
+	// An endpoint has at most one previous secret, so the 24 hours promised to it are kept: while
+	// it still signs (until the `previous_secret_expires_at` of the last rotation), another
+	// rotation is refused with 409 `conflict`, whose message says until when.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4848,6 +4878,15 @@ type CreateWebhookResponse401Headers struct {
 	XRequestId               *string
 }
 
+// CreateWebhookResponse409Headers the declared response headers of an HTTP 409 response for CreateWebhook
+type CreateWebhookResponse409Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
 // CreateWebhookResponse413Headers the declared response headers of an HTTP 413 response for CreateWebhook
 type CreateWebhookResponse413Headers struct {
 	AccessControlAllowOrigin *string
@@ -4904,6 +4943,8 @@ type CreateWebhookResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -4922,6 +4963,8 @@ type CreateWebhookResponse struct {
 	Headers400 *CreateWebhookResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateWebhookResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateWebhookResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateWebhookResponse413Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
@@ -4949,6 +4992,11 @@ func (r CreateWebhookResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r CreateWebhookResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateWebhookResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -5384,6 +5432,15 @@ type RotateWebhookSecretResponse404Headers struct {
 	XRequestId               *string
 }
 
+// RotateWebhookSecretResponse409Headers the declared response headers of an HTTP 409 response for RotateWebhookSecret
+type RotateWebhookSecretResponse409Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
 // RotateWebhookSecretResponse429Headers the declared response headers of an HTTP 429 response for RotateWebhookSecret
 type RotateWebhookSecretResponse429Headers struct {
 	AccessControlAllowOrigin *string
@@ -5424,6 +5481,8 @@ type RotateWebhookSecretResponse struct {
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -5440,6 +5499,8 @@ type RotateWebhookSecretResponse struct {
 	Headers401 *RotateWebhookSecretResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *RotateWebhookSecretResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RotateWebhookSecretResponse409Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RotateWebhookSecretResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -5468,6 +5529,11 @@ func (r RotateWebhookSecretResponse) GetJSON401() *Unauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r RotateWebhookSecretResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RotateWebhookSecretResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5926,6 +5992,9 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, reqE
 // on rotation, so store it. In production mode the URL must be `https` and must not resolve to
 // a private, loopback or link-local address; sandbox mode also accepts `http://127.0.0.1`.
 //
+// A tenant has at most 100 endpoints, all of which `GET /v1/webhooks` lists: registering
+// one more is refused with 409 `conflict` until one is deleted.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
@@ -5943,6 +6012,9 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // `events` is omitted). The response carries the signing `secret`; it is shown only here and
 // on rotation, so store it. In production mode the URL must be `https` and must not resolve to
 // a private, loopback or link-local address; sandbox mode also accepts `http://127.0.0.1`.
+//
+// A tenant has at most 100 endpoints, all of which `GET /v1/webhooks` lists: registering
+// one more is refused with 409 `conflict` until one is deleted.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5996,6 +6068,10 @@ func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, webhoo
 // deploy the new secret before the 24 hours are over, comparing the HMAC it computes with
 // every space-separated signature in the header (not with the whole header), and accepting
 // the delivery if any matches.
+//
+// An endpoint has at most one previous secret, so the 24 hours promised to it are kept: while
+// it still signs (until the `previous_secret_expires_at` of the last rotation), another
+// rotation is refused with 409 `conflict`, whose message says until when.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -11282,6 +11358,13 @@ func ParseCreateWebhookResponse(rsp *http.Response) (*CreateWebhookResponse, err
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -11448,6 +11531,44 @@ func ParseCreateWebhookResponse(rsp *http.Response) (*CreateWebhookResponse, err
 			headers.XRequestId = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateWebhookResponse409Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateWebhookResponse413Headers
 		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
@@ -12350,6 +12471,13 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12540,6 +12668,44 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 			headers.XRequestId = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RotateWebhookSecretResponse409Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
 		var headers RotateWebhookSecretResponse429Headers
 		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {

@@ -1471,11 +1471,14 @@ type Error struct {
 	// its HTTP status.
 	//
 	// - `validation_error` (400): the request breaks the contract; `errors` names each field.
+	//   Also with 416 (a `Range` beyond the end of a file) and 417 (an `Expect` other than
+	//   `100-continue`).
 	// - `invalid_json` (400): the body is not JSON.
 	// - `unauthorized` (401): missing or wrong credentials.
 	// - `not_found` (404): no such resource for this tenant.
 	// - `method_not_allowed` (405): see the `Allow` header.
-	// - `conflict` (409): the resource exists already.
+	// - `conflict` (409): the resource exists already, or a limit of the operation is reached
+	//   (see its description).
 	// - `idempotency_key_in_use` (409): a request with this key is still running; retry.
 	// - `invalid_transition` (409): the user's status does not allow this.
 	// - `verification_attempts_exhausted` (409): no verification attempt left.
@@ -1503,11 +1506,14 @@ type Error struct {
 // its HTTP status.
 //
 //   - `validation_error` (400): the request breaks the contract; `errors` names each field.
+//     Also with 416 (a `Range` beyond the end of a file) and 417 (an `Expect` other than
+//     `100-continue`).
 //   - `invalid_json` (400): the body is not JSON.
 //   - `unauthorized` (401): missing or wrong credentials.
 //   - `not_found` (404): no such resource for this tenant.
 //   - `method_not_allowed` (405): see the `Allow` header.
-//   - `conflict` (409): the resource exists already.
+//   - `conflict` (409): the resource exists already, or a limit of the operation is reached
+//     (see its description).
 //   - `idempotency_key_in_use` (409): a request with this key is still running; retry.
 //   - `invalid_transition` (409): the user's status does not allow this.
 //   - `verification_attempts_exhausted` (409): no verification attempt left.

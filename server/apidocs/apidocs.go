@@ -47,14 +47,17 @@ const initScript = `Redoc.init("openapi.json", {hideDownloadButton: false, expan
 // and its fetch of the spec, and nothing from elsewhere.
 const csp = "default-src 'none'; script-src 'self'; worker-src blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// Handler serves the page and its files.
+// Handler serves the page and its files; another path under /docs/ is 404 by http.NotFound, which
+// the server mounting Handler answers in its error schema.
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		switch r.URL.Path {
 		case "/docs/":
-			http.Redirect(w, r, "../docs", http.StatusMovedPermanently)
+			// No body: http.Redirect would write an HTML one.
+			h.Set("Location", "../docs")
+			w.WriteHeader(http.StatusMovedPermanently)
 		case "/docs":
 			h.Set("Content-Type", "text/html; charset=utf-8")
 			h.Set("Content-Security-Policy", csp)

@@ -247,7 +247,17 @@ func TestSecretRotation(t *testing.T) {
 		r := newReceiver(t)
 		old := env.createWebhook(t, a, map[string]any{"url": r.url, "events": []string{"user.created"}})
 		_, raw := env.srv.Do(t, "POST", "/v1/webhooks/"+old.ID+"/rotate-secret", a.headers(), nil)
-		secret := decode[webhookEndpoint](t, raw).Secret
+		first := decode[webhookEndpoint](t, raw)
+		secret := first.Secret
+
+		// A second rotation within the 24 hours would drop the original secret early: refused,
+		// saying until when, and changing nothing.
+		env.clock.Advance(time.Minute)
+		resp, raw := env.srv.Do(t, "POST", "/v1/webhooks/"+old.ID+"/rotate-secret", a.headers(), nil)
+		if e := decode[errorBody](t, raw); resp.StatusCode != http.StatusConflict || e.Code != "conflict" ||
+			!strings.Contains(e.Message, strings.TrimSuffix(first.PreviousSecretExpiresAt, ".000Z")) || strings.Contains(string(raw), "whsec_") {
+			t.Errorf("second rotation within 24 hours: %d %s", resp.StatusCode, raw)
+		}
 
 		env.createUser(t, a, incompleteUser("ada@example.com"))
 		d := r.next(t)
@@ -262,7 +272,7 @@ func TestSecretRotation(t *testing.T) {
 			t.Errorf("x-signature-sha256 while rotating does not verify with the old secret: %v", sigs)
 		}
 
-		env.clock.Advance(24*time.Hour + time.Second)
+		env.clock.Advance(24*time.Hour - time.Minute + time.Second)
 		env.logIn(t, a)
 		env.createUser(t, a, incompleteUser("grace@example.com"))
 		d = r.next(t)
@@ -275,6 +285,12 @@ func TestSecretRotation(t *testing.T) {
 		}
 		if webhook.VerifySHA256(old.Secret, d.body, d.header.Get("x-signature-sha256")) {
 			t.Error("the old secret still verifies x-signature-sha256 after 24 hours")
+		}
+
+		// Once the previous secret expired, the endpoint rotates again.
+		resp, raw = env.srv.Do(t, "POST", "/v1/webhooks/"+old.ID+"/rotate-secret", a.headers(), nil)
+		if resp.StatusCode != http.StatusOK || decode[webhookEndpoint](t, raw).Secret == secret {
+			t.Errorf("rotation after the overlap: %d %s", resp.StatusCode, raw)
 		}
 	})
 }

@@ -54,15 +54,17 @@ var statusByCode = map[string]int{
 // errorByStatus turns Echo's own errors (unknown route, wrong method, body limit, ...) into the
 // domain error of the same meaning. Their messages are Echo's and never reach the client.
 var errorByStatus = map[int]*kyc.Error{
-	http.StatusBadRequest:                  {Code: kyc.EInvalid, Message: "The request is invalid."},
-	http.StatusUnauthorized:                {Code: kyc.EUnauthorized, Message: "Authentication is required."},
-	http.StatusNotFound:                    {Code: kyc.ENotFound, Message: "No such resource."},
-	http.StatusMethodNotAllowed:            {Code: codeMethodNotAllowed, Message: "This method is not allowed on this resource."},
-	http.StatusRequestEntityTooLarge:       {Code: codeTooLarge, Message: "The request body must not exceed 1 MiB."},
-	http.StatusUnsupportedMediaType:        {Code: codeUnsupportedMedia, Message: "The request body must be application/json."},
-	http.StatusTooManyRequests:             {Code: codeRateLimited, Message: "Too many requests; retry after the time in Retry-After."},
-	http.StatusRequestHeaderFieldsTooLarge: {Code: codeHeadersTooLarge, Message: fmt.Sprintf("The request line and headers must not exceed %d KiB.", MaxHeaderBytes>>10)},
-	http.StatusNotImplemented:              {Code: codeNotImplemented, Message: "This request is not supported."},
+	http.StatusBadRequest:                   {Code: kyc.EInvalid, Message: "The request is invalid."},
+	http.StatusUnauthorized:                 {Code: kyc.EUnauthorized, Message: "Authentication is required."},
+	http.StatusNotFound:                     {Code: kyc.ENotFound, Message: "No such resource."},
+	http.StatusMethodNotAllowed:             {Code: codeMethodNotAllowed, Message: "This method is not allowed on this resource."},
+	http.StatusRequestEntityTooLarge:        {Code: codeTooLarge, Message: "The request body must not exceed 1 MiB."},
+	http.StatusUnsupportedMediaType:         {Code: codeUnsupportedMedia, Message: "The request body must be application/json."},
+	http.StatusTooManyRequests:              {Code: codeRateLimited, Message: "Too many requests; retry after the time in Retry-After."},
+	http.StatusRequestedRangeNotSatisfiable: {Code: kyc.EInvalid, Message: "The requested range is not satisfiable."},
+	http.StatusExpectationFailed:            {Code: kyc.EInvalid, Message: "The Expect header can only be 100-continue."},
+	http.StatusRequestHeaderFieldsTooLarge:  {Code: codeHeadersTooLarge, Message: fmt.Sprintf("The request line and headers must not exceed %d KiB.", MaxHeaderBytes>>10)},
+	http.StatusNotImplemented:               {Code: codeNotImplemented, Message: "This request is not supported."},
 }
 
 var (

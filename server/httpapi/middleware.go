@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -30,10 +31,7 @@ var securityHeaders = map[string]string{
 // the security headers.
 func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id := c.Request().Header.Get(echo.HeaderXRequestID)
-		if !clientRequestID.MatchString(id) {
-			id = uuid.Must(uuid.NewV7()).String()
-		}
+		id := newRequestID(c.Request())
 		c.Set(requestIDKey, id)
 		h := c.Response().Header()
 		h.Set(echo.HeaderXRequestID, id)
@@ -42,6 +40,14 @@ func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// newRequestID is the request's id: the client's X-Request-Id when it is sane, else a new UUIDv7.
+func newRequestID(r *http.Request) string {
+	if id := r.Header.Get(echo.HeaderXRequestID); clientRequestID.MatchString(id) {
+		return id
+	}
+	return uuid.Must(uuid.NewV7()).String()
 }
 
 func requestID(c echo.Context) string {

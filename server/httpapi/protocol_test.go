@@ -233,6 +233,8 @@ func TestNetHTTPErrorsInTheErrorSchema(t *testing.T) {
 			{"control character in a header", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n", 400, "validation_error"},
 			{"malformed request line", "GET /healthz\r\nHost: x\r\n\r\n", 400, "validation_error"},
 			{"unknown transfer encoding", "POST /auth HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "not_implemented"},
+			{"unknown expectation", "GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-whatever\r\n\r\n", 417, "validation_error"},
+			{"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 405, "method_not_allowed"},
 		}
 		for _, tt := range tests {
 			resp, body := rawRequest(t, env.srv, tt.request)
@@ -300,6 +302,11 @@ func TestCORSAndFramingWhenConfigured(t *testing.T) {
 		if resp, _ := env.srv.Do(t, "OPTIONS", "/v1/users", other, nil); resp.Header.Get("Access-Control-Allow-Origin") != "" {
 			t.Errorf("preflight from another origin allowed: %v", resp.Header)
 		}
+		for _, p := range []string{"/v1/users", "/openapi.json", "/docs"} { // not a preflight: refused alike
+			if resp, _ := env.srv.Do(t, "OPTIONS", p, http.Header{"Origin": {"https://app.example"}}, nil); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") == "" {
+				t.Errorf("OPTIONS %s without Access-Control-Request-Method: %d %v", p, resp.StatusCode, resp.Header)
+			}
+		}
 		resp, _ = env.srv.Do(t, "GET", "/v1/users", f.tenant.headers("Origin", "https://app.example"), nil)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "X-Request-Id") {
 			t.Errorf("GET from an allowed origin: %d %v", resp.StatusCode, resp.Header)
@@ -311,5 +318,58 @@ func TestCORSAndFramingWhenConfigured(t *testing.T) {
 	}, func(o *app.Options) {
 		o.CORSOrigins = []string{"https://app.example"}
 		o.FrameAncestors = []string{"https://portal.example"}
+	})
+}
+
+// TestAnswersBesideTheAPIInTheErrorSchema: the routes mounted beside the API (/docs, /metrics)
+// refuse in the error schema too, a wrong method is 405 with Allow, and OPTIONS (no CORS
+// configured) is refused like any other method not allowed, on every route.
+func TestAnswersBesideTheAPIInTheErrorSchema(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, env *testEnv) {
+		auth := env.tenant(t, "acme").headers()
+		getHead := "GET, HEAD"
+		tests := []struct {
+			method, path string
+			header       http.Header
+			wantStatus   int
+			wantCode     string
+			wantAllow    string
+		}{
+			{"GET", "/docs/x", nil, 404, "not_found", ""},
+			{"GET", "/docs/index.html", nil, 404, "not_found", ""},
+			{"HEAD", "/docs/nothing.js", nil, 404, "", ""}, // no body
+			{"GET", "/docs/redoc.standalone.js", http.Header{"Range": {"bytes=999999999-"}}, 416, "validation_error", ""},
+			{"POST", "/docs", nil, 405, "method_not_allowed", getHead},
+			{"PUT", "/docs", nil, 405, "method_not_allowed", getHead},
+			{"DELETE", "/docs", nil, 405, "method_not_allowed", getHead},
+			{"POST", "/docs/init.js", nil, 405, "method_not_allowed", getHead},
+			{"POST", "/metrics", nil, 405, "method_not_allowed", getHead},
+			{"PUT", "/metrics", nil, 405, "method_not_allowed", getHead},
+			{"DELETE", "/metrics", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/docs", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/metrics", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/openapi.json", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/openapi.yaml", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/healthz", nil, 405, "method_not_allowed", getHead},
+			{"OPTIONS", "/v1/users", auth, 405, "method_not_allowed", "GET, HEAD, POST"},
+			{"OPTIONS", "/v1/users", nil, 405, "method_not_allowed", "GET, HEAD, POST"},
+		}
+		for _, tt := range tests {
+			resp, raw := env.srv.Do(t, tt.method, tt.path, tt.header, nil)
+			allow := strings.Split(resp.Header.Get("Allow"), ", ")
+			sort.Strings(allow)
+			wantBody := `"code":"` + tt.wantCode + `"`
+			if tt.method == http.MethodHead {
+				wantBody = ""
+			}
+			if resp.StatusCode != tt.wantStatus || resp.Header.Get("Content-Type") != "application/json" ||
+				!strings.Contains(string(raw), wantBody) || strings.Join(allow, ", ") != tt.wantAllow {
+				t.Errorf("%s %s: %d %q, Allow %q: %s", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Allow"), raw)
+			}
+			if _, ok := resp.Header["Allow"]; ok != (tt.wantStatus == http.StatusMethodNotAllowed) {
+				t.Errorf("%s %s: Allow %v on a %d", tt.method, tt.path, resp.Header["Allow"], resp.StatusCode)
+			}
+		}
 	})
 }

@@ -106,6 +106,7 @@ func New(opts Options) (http.Handler, error) {
 		},
 	}))
 	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", MaxBodyBytes)))
+	e.Use(refuseOptions(len(opts.CORSOrigins) > 0))
 	if len(opts.CORSOrigins) > 0 {
 		e.Use(cors(opts.CORSOrigins))
 	}
@@ -124,11 +125,7 @@ func New(opts Options) (http.Handler, error) {
 		return c.JSONBlob(http.StatusOK, specJSON)
 	})
 	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox, linkFor: opts.LinkFor, webhooks: opts.Webhooks}, nil))
-	mux := http.NewServeMux()
-	for pattern, h := range opts.Mount {
-		mux.Handle(pattern, h)
-	}
-	return &front{api: e, mux: mux}, nil
+	return newFront(e, opts.Mount), nil
 }
 
 // cors answers preflights from the allowed origins before credentials are asked for, and lets
@@ -140,6 +137,24 @@ func cors(origins []string) echo.MiddlewareFunc {
 		ExposeHeaders: []string{echo.HeaderLocation, echo.HeaderXRequestID, echo.HeaderRetryAfter, "Idempotent-Replayed", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"},
 		MaxAge:        600,
 	})
+}
+
+// refuseOptions answers OPTIONS with 405 on every route, as the mounted routes do, instead of
+// Echo's 204 where the spec validation does not run. With preflights set, a CORS preflight (an
+// OPTIONS with Origin and Access-Control-Request-Method) passes on to the cors middleware.
+func refuseOptions(preflights bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.Method != http.MethodOptions {
+				return next(c)
+			}
+			if preflights && r.Header.Get(echo.HeaderOrigin) != "" && r.Header.Get(echo.HeaderAccessControlRequestMethod) != "" {
+				return next(c)
+			}
+			return echo.ErrMethodNotAllowed
+		}
+	}
 }
 
 // refuseUncleanPath answers a path with empty, . or .. segments with 400 instead of routing it.

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -181,6 +182,31 @@ func TestWebhookEndpoints(t *testing.T) {
 				t.Errorf("%s after delete: %d", method, resp.StatusCode)
 			}
 		}
+	})
+}
+
+// TestWebhookEndpointCap: a tenant registers at most 100 endpoints, which the list shows all of;
+// one more is a conflict naming the limit, until one is deleted. Other tenants are not counted.
+func TestWebhookEndpointCap(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, env *testEnv) {
+		a, b := env.tenant(t, "acme"), env.tenant(t, "globex")
+		env.createWebhook(t, b, map[string]any{"url": "https://localhost/b"})
+		var last webhookEndpoint
+		for i := range 100 {
+			last = env.createWebhook(t, a, map[string]any{"url": fmt.Sprintf("https://localhost/%d", i)})
+		}
+		resp, raw := env.srv.Do(t, "POST", "/v1/webhooks", a.headers(), map[string]any{"url": "https://localhost/101"})
+		if e := decode[errorBody](t, raw); resp.StatusCode != http.StatusConflict || e.Code != "conflict" || !strings.Contains(e.Message, "at most 100") {
+			t.Errorf("101st endpoint: %d %s", resp.StatusCode, raw)
+		}
+		if _, raw := env.srv.Do(t, "GET", "/v1/webhooks", a.headers(), nil); len(decode[struct{ Data []webhookEndpoint }](t, raw).Data) != 100 {
+			t.Errorf("the list does not show the 100 endpoints")
+		}
+		if resp, raw := env.srv.Do(t, "DELETE", "/v1/webhooks/"+last.ID, a.headers(), nil); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("delete: %d %s", resp.StatusCode, raw)
+		}
+		env.createWebhook(t, a, map[string]any{"url": "https://localhost/again"})
 	})
 }
 

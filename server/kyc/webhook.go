@@ -12,8 +12,23 @@ import (
 // EventTypes are every event type, in the order the API lists them.
 var EventTypes = []EventType{EventUserCreated, EventVerificationAccepted, EventVerificationFailed, EventStatusChanged, EventUserRedacted}
 
-// SecretOverlap is how long a rotated-out signing secret keeps signing beside the new one.
+// SecretOverlap is how long a rotated-out signing secret keeps signing beside the new one. An
+// endpoint has at most one previous secret: it cannot be rotated again within SecretOverlap.
 const SecretOverlap = 24 * time.Hour
+
+// MaxWebhooks is how many endpoints a tenant may have: all of them fit in one listing.
+const MaxWebhooks = 100
+
+// ErrTooManyWebhooks is the EConflict of registering an endpoint beyond MaxWebhooks.
+var ErrTooManyWebhooks = &Error{Code: EConflict,
+	Message: fmt.Sprintf("A tenant can have at most %d webhook endpoints; delete one to register another.", MaxWebhooks)}
+
+// PreviousSecretValid is the EConflict of a rotation while the secret the last rotation replaced
+// still signs, which it does until until.
+func PreviousSecretValid(until time.Time) *Error {
+	return &Error{Code: EConflict, Message: "The secret replaced by the last rotation still signs deliveries until " +
+		until.UTC().Format(time.RFC3339) + "; rotate again after that time."}
+}
 
 // EndpointStatus says whether an endpoint receives deliveries.
 type EndpointStatus string
@@ -77,17 +92,20 @@ type EventFilter struct {
 // tenant: another tenant's endpoint or event is ENotFound, exactly like an unknown id.
 type WebhookStore interface {
 	Transactor
-	// CreateWebhook stores a new endpoint, its secret sealed.
+	// CreateWebhook stores a new endpoint, its secret sealed; ErrTooManyWebhooks if the tenant
+	// has MaxWebhooks endpoints already. The count and the insert are one transaction that
+	// concurrent creates of the tenant run one after another.
 	CreateWebhook(ctx context.Context, e *WebhookEndpoint) error
 	// GetWebhook returns an endpoint with its secrets opened.
 	GetWebhook(ctx context.Context, tenantID, id string) (*WebhookEndpoint, error)
-	// ListWebhooks returns the tenant's endpoints, newest first (at most 100).
+	// ListWebhooks returns the tenant's endpoints, newest first (all of them: at most MaxWebhooks).
 	ListWebhooks(ctx context.Context, tenantID string) ([]*WebhookEndpoint, error)
 	// DeleteWebhook deletes an endpoint and cancels its pending deliveries.
 	DeleteWebhook(ctx context.Context, tenantID, id string) error
 	// RotateWebhookSecret makes secret the endpoint's current secret and the current one its
-	// previous secret until previousExpiresAt, atomically; it returns the endpoint as stored.
-	RotateWebhookSecret(ctx context.Context, tenantID, id, secret string, previousExpiresAt time.Time) (*WebhookEndpoint, error)
+	// previous secret until now+SecretOverlap, atomically, and returns the endpoint as stored.
+	// While the previous secret still signs at now, it changes nothing: PreviousSecretValid.
+	RotateWebhookSecret(ctx context.Context, tenantID, id, secret string, now time.Time) (*WebhookEndpoint, error)
 
 	// ListEvents returns a page of the tenant's events, newest first, and the cursor of the next
 	// page ("" on the last).
@@ -121,7 +139,8 @@ type WebhookInput struct {
 }
 
 // Create registers an endpoint with a new secret, which the returned endpoint carries. A URL that
-// the checker refuses is an EInvalid error on the field url.
+// the checker refuses is an EInvalid error on the field url; a tenant with MaxWebhooks endpoints
+// already gets ErrTooManyWebhooks.
 func (w *WebhookService) Create(ctx context.Context, tenantID string, in WebhookInput) (*WebhookEndpoint, error) {
 	var events []EventType // in the canonical order, each once
 	for _, t := range in.Events {
@@ -178,9 +197,10 @@ func (w *WebhookService) Delete(ctx context.Context, tenantID, id string) error 
 }
 
 // RotateSecret gives the endpoint a new secret, which the returned endpoint carries. The previous
-// one keeps signing beside it for SecretOverlap.
+// one keeps signing beside it for SecretOverlap, during which another rotation is refused
+// (PreviousSecretValid): a receiver still on the previous secret keeps the whole overlap promised.
 func (w *WebhookService) RotateSecret(ctx context.Context, tenantID, id string) (*WebhookEndpoint, error) {
-	e, err := w.store.RotateWebhookSecret(ctx, tenantID, id, NewWebhookSecret(), w.now().UTC().Add(SecretOverlap))
+	e, err := w.store.RotateWebhookSecret(ctx, tenantID, id, NewWebhookSecret(), w.now().UTC())
 	if err != nil {
 		return nil, fmt.Errorf("rotate webhook secret: %w", err)
 	}

@@ -11,6 +11,9 @@ type dialect struct {
 	// forUpdate ends a SELECT whose rows stay locked until the transaction ends. SQLite needs no
 	// row locks: its transactions begin IMMEDIATE and hold the database's write lock throughout.
 	forUpdate string
+	// forNoKeyUpdate is forUpdate for a row others reference: inserts of rows referencing it
+	// (which take a key-share lock) do not wait for it.
+	forNoKeyUpdate string
 	// claimTimeout bounds, for the rest of a transaction, how long it waits for a row lock: an
 	// idempotency claim waits no longer than idempotencyClaimWait for a concurrent request with
 	// the same key. SQLite has no row locks to wait for.
@@ -22,6 +25,6 @@ type dialect struct {
 
 var (
 	sqliteDialect   = dialect{Bytes: "BLOB", Time: "INTEGER", JSON: "TEXT", compactAfterErasure: "PRAGMA wal_checkpoint(TRUNCATE)"}
-	postgresDialect = dialect{Bytes: "BYTEA", Time: "TIMESTAMPTZ", JSON: "JSONB", forUpdate: " FOR UPDATE",
+	postgresDialect = dialect{Bytes: "BYTEA", Time: "TIMESTAMPTZ", JSON: "JSONB", forUpdate: " FOR UPDATE", forNoKeyUpdate: " FOR NO KEY UPDATE",
 		claimTimeout: fmt.Sprintf("SET LOCAL lock_timeout = %d", idempotencyClaimWait.Milliseconds())}
 )

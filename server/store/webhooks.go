@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,11 +14,11 @@ var _ kyc.WebhookStore = (*Store)(nil)
 
 const webhookColumns = "id, tenant_id, url, description, events, status, secret, previous_secret, previous_secret_expires_at, created_at, updated_at"
 
-// maxWebhooks bounds a listing of endpoints.
-const maxWebhooks = 100
-
-// CreateWebhook stores a new endpoint, its secret sealed; EConflict if its id is taken. It sets
-// e's timestamps to the stored values (now where they were zero).
+// CreateWebhook stores a new endpoint, its secret sealed; EConflict if its id is taken, and
+// kyc.ErrTooManyWebhooks if the tenant has kyc.MaxWebhooks endpoints already. The count and the
+// insert are one transaction holding the tenant's row (on SQLite, the database's write lock), so
+// concurrent creates cannot pass the cap. It sets e's timestamps to the stored values (now where
+// they were zero).
 func (s *Store) CreateWebhook(ctx context.Context, e *kyc.WebhookEndpoint) error {
 	e.CreatedAt, e.UpdatedAt = s.timestamp(e.CreatedAt), s.timestamp(e.UpdatedAt)
 	events := e.Events
@@ -33,13 +34,28 @@ func (s *Store) CreateWebhook(ctx context.Context, e *kyc.WebhookEndpoint) error
 	if e.PreviousSecret != "" {
 		previous = s.keyring.Seal([]byte(e.PreviousSecret), aad)
 	}
-	_, err = s.db.writer().exec(ctx, "INSERT INTO webhook_endpoints ("+webhookColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		e.ID, e.TenantID, e.URL, e.Description, string(encoded), string(e.Status), s.keyring.Seal([]byte(e.Secret), aad),
-		previous, nullTime(e.PreviousSecretExpiresAt), e.CreatedAt, e.UpdatedAt)
-	if err != nil {
-		return writeError("create webhook", "A webhook endpoint with this id already exists.", err)
-	}
-	return nil
+	secret := s.keyring.Seal([]byte(e.Secret), aad)
+	return s.db.inTx(ctx, func(q querier, _ enqueueFunc) error {
+		var tenant string
+		err := q.queryRow(ctx, "SELECT id FROM tenants WHERE id = ?"+s.db.dialect().forNoKeyUpdate, e.TenantID).Scan(&tenant)
+		if err != nil && !isNoRows(err) { // no tenant: the insert below fails
+			return dbError("create webhook: lock tenant", err)
+		}
+		var n int
+		if err := q.queryRow(ctx, "SELECT count(*) FROM webhook_endpoints WHERE tenant_id = ?", e.TenantID).Scan(&n); err != nil {
+			return dbError("create webhook: count endpoints", err)
+		}
+		if n >= kyc.MaxWebhooks {
+			return kyc.ErrTooManyWebhooks
+		}
+		_, err = q.exec(ctx, "INSERT INTO webhook_endpoints ("+webhookColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			e.ID, e.TenantID, e.URL, e.Description, string(encoded), string(e.Status), secret,
+			previous, nullTime(e.PreviousSecretExpiresAt), e.CreatedAt, e.UpdatedAt)
+		if err != nil {
+			return writeError("create webhook", "A webhook endpoint with this id already exists.", err)
+		}
+		return nil
+	})
 }
 
 // GetWebhook returns the tenant's endpoint with its secrets opened, or ENotFound.
@@ -54,10 +70,11 @@ func (s *Store) GetWebhook(ctx context.Context, tenantID, id string) (*kyc.Webho
 	return e, nil
 }
 
-// ListWebhooks returns the tenant's endpoints, newest first (at most 100).
+// ListWebhooks returns the tenant's endpoints, newest first: all of them, since CreateWebhook
+// keeps them to kyc.MaxWebhooks.
 func (s *Store) ListWebhooks(ctx context.Context, tenantID string) ([]*kyc.WebhookEndpoint, error) {
 	r, err := s.db.reader().query(ctx, "SELECT "+webhookColumns+` FROM webhook_endpoints WHERE tenant_id = ?
-		ORDER BY created_at DESC, id DESC LIMIT ?`, tenantID, maxWebhooks)
+		ORDER BY created_at DESC, id DESC LIMIT ?`, tenantID, kyc.MaxWebhooks)
 	if err != nil {
 		return nil, dbError("list webhooks", err)
 	}
@@ -92,18 +109,37 @@ func (s *Store) DeleteWebhook(ctx context.Context, tenantID, id string) error {
 }
 
 // RotateWebhookSecret makes secret the endpoint's current secret and the current one its
-// previous secret until previousExpiresAt, in one statement (concurrent rotations each keep the
-// secret they replaced), and returns the endpoint as stored; ENotFound if there is no such endpoint.
-func (s *Store) RotateWebhookSecret(ctx context.Context, tenantID, id, secret string, previousExpiresAt time.Time) (*kyc.WebhookEndpoint, error) {
-	e, err := s.scanWebhook(s.db.writer().queryRow(ctx, `UPDATE webhook_endpoints
-		SET previous_secret = secret, previous_secret_expires_at = ?, secret = ?, updated_at = ?
-		WHERE tenant_id = ? AND id = ? RETURNING `+webhookColumns,
-		s.timestamp(previousExpiresAt), s.keyring.Seal([]byte(secret), webhookAAD(tenantID, id)), s.timestamp(time.Time{}), tenantID, id))
-	if isNoRows(err) {
-		return nil, notFound("Webhook endpoint")
-	}
+// previous secret until now+kyc.SecretOverlap, and returns the endpoint as stored; ENotFound if
+// there is no such endpoint, kyc.PreviousSecretValid if its previous secret still signs at now.
+// The check and the change are one statement: of concurrent rotations, one wins.
+func (s *Store) RotateWebhookSecret(ctx context.Context, tenantID, id, secret string, now time.Time) (*kyc.WebhookEndpoint, error) {
+	now = s.timestamp(now)
+	var e *kyc.WebhookEndpoint
+	err := s.db.inTx(ctx, func(q querier, _ enqueueFunc) error {
+		var err error
+		e, err = s.scanWebhook(q.queryRow(ctx, `UPDATE webhook_endpoints
+			SET previous_secret = secret, previous_secret_expires_at = ?, secret = ?, updated_at = ?
+			WHERE tenant_id = ? AND id = ? AND (previous_secret_expires_at IS NULL OR previous_secret_expires_at <= ?)
+			RETURNING `+webhookColumns,
+			now.Add(kyc.SecretOverlap), s.keyring.Seal([]byte(secret), webhookAAD(tenantID, id)), now, tenantID, id, now))
+		if !isNoRows(err) {
+			return err
+		}
+		var until time.Time
+		err = q.queryRow(ctx, "SELECT previous_secret_expires_at FROM webhook_endpoints WHERE tenant_id = ? AND id = ?", tenantID, id).Scan(scanNullTime(&until))
+		switch {
+		case isNoRows(err):
+			return notFound("Webhook endpoint")
+		case err != nil:
+			return err
+		}
+		return kyc.PreviousSecretValid(until)
+	})
 	if err != nil {
-		return nil, dbError("rotate webhook secret", err)
+		if kerr := (*kyc.Error)(nil); !errors.As(err, &kerr) {
+			err = dbError("rotate webhook secret", err)
+		}
+		return nil, err
 	}
 	return e, nil
 }

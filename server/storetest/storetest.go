@@ -80,6 +80,8 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"NoPlaintextPersonalData", testNoPlaintextPersonalData},
 		{"Sessions", testSessions},
 		{"WebhookEndpoints", testWebhookEndpoints},
+		{"WebhookCap", testWebhookCap},
+		{"RotateWhilePreviousSecretValid", testRotateWhilePreviousSecretValid},
 		{"DeliveriesFanOut", testDeliveriesFanOut},
 		{"DeliveryAttempts", testDeliveryAttempts},
 		{"DeleteWebhookCancelsDeliveries", testDeleteWebhookCancelsDeliveries},

@@ -77,11 +77,14 @@ func testWebhookEndpoints(t *testing.T, st kyc.Store) {
 	wantCode(t, err, kyc.ENotFound)
 	_, err = st.RotateWebhookSecret(ctx, other.ID, older.ID, kyc.NewWebhookSecret(), base)
 	wantCode(t, err, kyc.ENotFound)
+	if got, err := st.GetWebhook(ctx, tn.ID, older.ID); err != nil || got.Secret != older.Secret {
+		t.Fatalf("another tenant's rotation changed the endpoint: %v", err)
+	}
 	wantCode(t, st.DeleteWebhook(ctx, other.ID, older.ID), kyc.ENotFound)
 
 	// Rotation keeps the replaced secret until it expires.
 	secret, expires := kyc.NewWebhookSecret(), base.Add(kyc.SecretOverlap)
-	rotated, err := st.RotateWebhookSecret(ctx, tn.ID, older.ID, secret, expires)
+	rotated, err := st.RotateWebhookSecret(ctx, tn.ID, older.ID, secret, base)
 	if err != nil {
 		t.Fatalf("RotateWebhookSecret: %v", err)
 	}
@@ -103,8 +106,95 @@ func testWebhookEndpoints(t *testing.T, st kyc.Store) {
 	_, err = st.GetWebhook(ctx, tn.ID, older.ID)
 	wantCode(t, err, kyc.ENotFound)
 	wantCode(t, st.DeleteWebhook(ctx, tn.ID, older.ID), kyc.ENotFound)
-	_, err = st.RotateWebhookSecret(ctx, tn.ID, uuid.NewString(), secret, expires)
+	_, err = st.RotateWebhookSecret(ctx, tn.ID, uuid.NewString(), secret, base)
 	wantCode(t, err, kyc.ENotFound)
+}
+
+// testRotateWhilePreviousSecretValid: a rotation while the secret the last one replaced still
+// signs is refused, saying until when, and changes nothing; from that time on it succeeds. Of
+// concurrent rotations of a fresh endpoint exactly one succeeds.
+func testRotateWhilePreviousSecretValid(t *testing.T, st kyc.Store) {
+	ctx := t.Context()
+	tn := newTenant(t, st)
+	e := newEndpoint(t, st, tn.ID, base)
+	first, err := st.RotateWebhookSecret(ctx, tn.ID, e.ID, kyc.NewWebhookSecret(), base)
+	if err != nil {
+		t.Fatalf("RotateWebhookSecret: %v", err)
+	}
+	until := base.Add(kyc.SecretOverlap)
+	for _, at := range []time.Time{base, base.Add(time.Hour), until.Add(-time.Microsecond)} {
+		_, err := st.RotateWebhookSecret(ctx, tn.ID, e.ID, kyc.NewWebhookSecret(), at)
+		if kerr := wantCode(t, err, kyc.EConflict); !strings.Contains(kerr.Message, until.Format(time.RFC3339)) {
+			t.Fatalf("rotation at %v: %q does not say until when", at, kerr.Message)
+		}
+	}
+	got, err := st.GetWebhook(ctx, tn.ID, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameEndpoint(t, got, first)
+	if s := got.SigningSecrets(until.Add(-time.Second)); !slices.Equal(s, []string{first.Secret, e.Secret}) {
+		t.Fatal("a refused rotation dropped the original secret before its expiry")
+	}
+	second, err := st.RotateWebhookSecret(ctx, tn.ID, e.ID, kyc.NewWebhookSecret(), until)
+	if err != nil || second.PreviousSecret != first.Secret || !second.PreviousSecretExpiresAt.Equal(until.Add(kyc.SecretOverlap)) {
+		t.Fatalf("rotation once the previous secret expired = %+v, %v", second, err)
+	}
+
+	fresh := newEndpoint(t, st, tn.ID, base)
+	errs := make(chan error, 4)
+	for range cap(errs) {
+		go func() {
+			_, err := st.RotateWebhookSecret(ctx, tn.ID, fresh.ID, kyc.NewWebhookSecret(), base)
+			errs <- err
+		}()
+	}
+	var ok int
+	for range cap(errs) {
+		if err := <-errs; err == nil {
+			ok++
+		} else {
+			wantCode(t, err, kyc.EConflict)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of %d concurrent rotations succeeded, want 1", ok, cap(errs))
+	}
+}
+
+// testWebhookCap: a tenant has at most kyc.MaxWebhooks endpoints, even when creating them
+// concurrently, and lists them all; other tenants are not counted, and deleting one frees a place.
+func testWebhookCap(t *testing.T, st kyc.Store) {
+	ctx := t.Context()
+	tn, other := newTenant(t, st), newTenant(t, st)
+	newEndpoint(t, st, other.ID, base)
+	errs := make(chan error, kyc.MaxWebhooks+10)
+	for i := range cap(errs) {
+		go func() {
+			errs <- st.CreateWebhook(ctx, &kyc.WebhookEndpoint{
+				ID: uuid.NewString(), TenantID: tn.ID, URL: "https://hooks.test/cap", Status: kyc.EndpointEnabled,
+				Secret: kyc.NewWebhookSecret(), CreatedAt: base.Add(time.Duration(i) * time.Second), UpdatedAt: base,
+			})
+		}()
+	}
+	var created int
+	for range cap(errs) {
+		if err := <-errs; err == nil {
+			created++
+		} else if kerr := wantCode(t, err, kyc.EConflict); !strings.Contains(kerr.Message, "100") {
+			t.Fatalf("refusal %q does not name the limit", kerr.Message)
+		}
+	}
+	list, err := st.ListWebhooks(ctx, tn.ID)
+	if err != nil || created != kyc.MaxWebhooks || len(list) != kyc.MaxWebhooks {
+		t.Fatalf("created %d, listed %d (%v); want %d", created, len(list), err, kyc.MaxWebhooks)
+	}
+	wantCode(t, st.CreateWebhook(ctx, &kyc.WebhookEndpoint{ID: uuid.NewString(), TenantID: tn.ID, URL: "https://hooks.test/x",
+		Status: kyc.EndpointEnabled, Secret: kyc.NewWebhookSecret()}), kyc.EConflict)
+	if err := st.DeleteWebhook(ctx, tn.ID, list[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	newEndpoint(t, st, tn.ID, base)
 }
 
 func deliveryEndpoints(deliveries []*kyc.Delivery) []string {
@@ -404,7 +494,7 @@ func testNoPlaintextWebhookSecrets(t *testing.T, st kyc.Store) {
 	in := inspector(t, st)
 	tn := newTenant(t, st)
 	endpoint := newEndpoint(t, st, tn.ID, base)
-	rotated, err := st.RotateWebhookSecret(t.Context(), tn.ID, endpoint.ID, kyc.NewWebhookSecret(), base.Add(kyc.SecretOverlap))
+	rotated, err := st.RotateWebhookSecret(t.Context(), tn.ID, endpoint.ID, kyc.NewWebhookSecret(), base)
 	if err != nil {
 		t.Fatal(err)
 	}

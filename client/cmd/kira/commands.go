@@ -126,6 +126,9 @@ func (k *cli) runCommand(ctx context.Context, c *command, args []string) error {
 	if !c.noResult {
 		fs.StringVar(&k.output, "output", k.output, "`format` of the result: json or table (-o for short)")
 		fs.StringVar(&k.output, "o", k.output, "")
+		// The flag starts from the global --output's value; its default is still json.
+		fs.Lookup("output").DefValue = defaultOutput
+		fs.Lookup("o").DefValue = defaultOutput
 	}
 	run := c.setup(fs)
 	usage := func() string {
@@ -147,7 +150,7 @@ func (k *cli) runCommand(ctx context.Context, c *command, args []string) error {
 	case c.noResult && k.outputSet:
 		return &usageError{msg: fmt.Sprintf("--output does not apply to kira %s, which prints no result", c.path), usage: usage()}
 	case k.output != "json" && k.output != "table":
-		return &usageError{msg: fmt.Sprintf("--output must be json or table, not %q", k.output), usage: usage()}
+		return &usageError{msg: fmt.Sprintf("--output must be json or table, not %q", k.output)}
 	}
 	err = run(ctx, k, positional)
 	var ue *usageError

@@ -36,6 +36,9 @@ const (
 // defaultBaseURL is where `make run` serves the API.
 const defaultBaseURL = "http://127.0.0.1:8080"
 
+// defaultOutput is the format of results without --output.
+const defaultOutput = "json"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
@@ -68,7 +71,7 @@ func (e *usageError) Error() string { return e.msg }
 
 // run runs the command line args and returns the exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	k := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, output: "json"}
+	k := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, output: defaultOutput}
 	err := k.dispatch(ctx, args)
 	var usage *usageError
 	var apiErr *client.APIError
