@@ -181,7 +181,7 @@ func TestConversionAtTheEdge(t *testing.T) {
 	}
 
 	resp, raw = srv.Do(t, "PUT", "/v1/users/e9610a11-d514-4587-85dc-e18e2b461e55", creds,
-		`{"representative_title":"CEO","metadata":{},"business_legal_name":"Acme 2"}`)
+		`{"representative_title":"Founder","metadata":{},"business_legal_name":"Acme 2"}`)
 	if resp.StatusCode != 200 || strings.Join(patched.Names(), ",") != "metadata,business_legal_name,representative_title" {
 		t.Errorf("update: %d %s, patch %v", resp.StatusCode, raw, patched.Names())
 	}

@@ -21,6 +21,14 @@ func seedIndividual() kyc.Fields {
 	}
 }
 
+// seedFor is the seed's complete user of type t.
+func seedFor(t kyc.UserType) kyc.Fields {
+	if t == kyc.Business {
+		return seedBusiness()
+	}
+	return seedIndividual()
+}
+
 func seedBusiness() kyc.Fields {
 	return kyc.Fields{
 		Email: "finance@acme.example", BusinessLegalName: "Acme Widgets LLC", BusinessType: "limited_liability_company",
@@ -130,10 +138,7 @@ func TestValidateRefusesImpossibleDates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := seedIndividual()
-			if tt.typ == kyc.Business {
-				f = seedBusiness()
-			}
+			f := seedFor(tt.typ)
 			tt.change(&f)
 			err := f.Validate(tt.typ, today)
 			if tt.wantField == "" {
@@ -255,10 +260,7 @@ func TestValidateRefusesValuesThatCannotBeTrue(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := seedIndividual()
-			if tt.typ == kyc.Business {
-				f = seedBusiness()
-			}
+			f := seedFor(tt.typ)
 			tt.change(&f)
 			var got []string
 			if err := f.Validate(tt.typ, time.Now()); err != nil {
