@@ -156,7 +156,7 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	links := hosted.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
-	page := &hosted.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors, Ready: opts.Store.Ping, Now: opts.Now, MaxAttempts: opts.MaxAttempts}
+	page := &hosted.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors, Ready: opts.Store.Ping, Now: opts.Now}
 	mount := map[string]http.Handler{hosted.Pattern: httpapi.Instrument(page, hosted.Pattern, "hostedVerificationPage", m, tracer)}
 	for _, p := range apidocs.Patterns {
 		mount[p] = apidocs.Handler()

@@ -48,6 +48,8 @@ const (
 type Sessions interface {
 	OpenSession(ctx context.Context, id string) (*kyc.Session, *kyc.User, error)
 	SubmitSession(ctx context.Context, id string, p kyc.Patch) (*kyc.Session, *kyc.User, error)
+	// AttemptsLeft is how many verification attempts the user may still start.
+	AttemptsLeft(u *kyc.User) int
 }
 
 // Page serves the hosted verification pages. It works without JavaScript: the form posts back to
@@ -66,9 +68,6 @@ type Page struct {
 	Ready func(context.Context) error
 	// Now is the clock that dates are checked against; nil means time.Now.
 	Now func() time.Time
-	// MaxAttempts is the user service's bound on verification attempts (0:
-	// kyc.DefaultMaxAttempts): a user who has used them all is not shown the form.
-	MaxAttempts int
 }
 
 // Pattern is the route the page handles, for an http.ServeMux.
@@ -150,11 +149,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // closed shows, instead of the form, why a user cannot submit it (see closedMessage), and reports
 // whether it did: only a CREATED or REJECTED user with attempts left can.
 func (p *Page) closed(w http.ResponseWriter, u *kyc.User) bool {
-	maxAttempts := p.MaxAttempts
-	if maxAttempts == 0 {
-		maxAttempts = kyc.DefaultMaxAttempts
-	}
-	exhausted := u.Attempts >= maxAttempts
+	exhausted := p.Users.AttemptsLeft(u) == 0
 	if (u.Status == kyc.StatusCreated || u.Status == kyc.StatusRejected) && !exhausted {
 		return false
 	}

@@ -18,6 +18,8 @@ import (
 // fakeSessions answers every call with err.
 type fakeSessions struct{ err error }
 
+func (fakeSessions) AttemptsLeft(*kyc.User) int { return 1 }
+
 func (f fakeSessions) OpenSession(context.Context, string) (*kyc.Session, *kyc.User, error) {
 	return nil, nil, f.err
 }

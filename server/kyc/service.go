@@ -191,6 +191,10 @@ func (s *UserService) ListUsers(ctx context.Context, tenantID string, f UserFilt
 	return users, next, nil
 }
 
+// AttemptsLeft is how many verification attempts u may still start (a VERIFIED user whose identity
+// changes may always be verified again; see startVerification).
+func (s *UserService) AttemptsLeft(u *User) int { return max(0, s.maxAttempts-u.Attempts) }
+
 // startVerification moves u to VERIFYING as a new attempt, records the change and queues the job.
 // Attempts are limited, except that a VERIFIED user whose identity data changed may always be
 // verified again (that attempt counts too).
@@ -198,7 +202,7 @@ func (s *UserService) startVerification(ctx context.Context, tx Tx, u *User) err
 	if u.Redacted() {
 		return errRedacted()
 	}
-	if u.Attempts >= s.maxAttempts && u.Status != StatusVerified {
+	if s.AttemptsLeft(u) == 0 && u.Status != StatusVerified {
 		return Errorf(EAttemptsExhausted, "This user has used all %d verification attempts.", s.maxAttempts)
 	}
 	if err := s.changeStatus(ctx, tx, u, StatusVerifying); err != nil {

@@ -64,7 +64,7 @@ func (s *UserService) CreateSession(ctx context.Context, tenantID, userID, redir
 		if u.Status != StatusCreated && u.Status != StatusRejected {
 			return Errorf(EInvalidTransition, "A user who is %s cannot start a verification session.", u.Status)
 		}
-		if u.Attempts >= s.maxAttempts {
+		if s.AttemptsLeft(u) == 0 {
 			return Errorf(EAttemptsExhausted, "This user has used all %d verification attempts.", s.maxAttempts)
 		}
 		now := s.now().UTC()
