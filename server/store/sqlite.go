@@ -32,6 +32,7 @@ type sqliteBackend struct {
 	readStmts  *stmtCache
 	river      *river.Client[*sql.Tx] // insert-only, for enqueueing in transactions
 	logger     *slog.Logger
+	group      *groupCommit // the writer's transactions, committed in batches
 }
 
 func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logger) (*sqliteBackend, error) {
@@ -58,7 +59,8 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 	}
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
-	b := &sqliteBackend{write: write, read: read, writeStmts: newStmtCache(write), readStmts: newStmtCache(read), logger: logger}
+	b := &sqliteBackend{write: write, read: read, writeStmts: newStmtCache(write), readStmts: newStmtCache(read), logger: logger,
+		group: &groupCommit{db: write}}
 	if b.river, err = river.NewClient(riversqlite.New(write), &river.Config{Logger: logger}); err != nil {
 		return nil, errors.Join(fmt.Errorf("create the River client: %w", err), b.close())
 	}
@@ -69,8 +71,9 @@ func (b *sqliteBackend) dialect() dialect { return sqliteDialect }
 func (b *sqliteBackend) reader() querier  { return sqliteQuerier{db: b.read, stmts: b.readStmts} }
 func (b *sqliteBackend) writer() querier  { return sqliteQuerier{db: b.write, stmts: b.writeStmts} }
 
+// inTx runs fn in a transaction of the writer, committed with the others waiting (groupCommit).
 func (b *sqliteBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) error) error {
-	return b.withTx(ctx, func(tx *sql.Tx) error {
+	return b.group.run(ctx, func(tx *sql.Tx) error {
 		enqueue := func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
 			_, err := b.river.InsertTx(ctx, tx, args, opts)
 			return err

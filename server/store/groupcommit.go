@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
+
+// groupCommit runs SQLite's transactions in batches: the transactions that wait while one batch
+// commits run together in the next, each inside a savepoint of one SQLite transaction, which
+// commits once for them all. SQLite has one writer, and a commit's cost (writing the WAL) is
+// mostly per commit, not per row: a batch of n pays it once instead of n times.
+//
+// Each transaction keeps its own outcome: one whose function fails is rolled back to its
+// savepoint, leaving the others; a batch whose commit fails fails every transaction in it. So a
+// caller learns that its transaction committed only once it has, exactly as with a transaction
+// of its own. The first caller to find no batch running runs batches until none waits.
+type groupCommit struct {
+	db *sql.DB // the writer
+
+	mu      sync.Mutex
+	waiting []*groupTx
+	running bool
+}
+
+// groupTx is one caller's transaction: its function, and where its outcome goes.
+type groupTx struct {
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	done chan error
+}
+
+// run runs the transaction's function in tx. A panic is its error: the batch, run by another
+// caller's goroutine, must go on and answer every caller.
+func (t *groupTx) run(tx *sql.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in a transaction: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return t.fn(tx)
+}
+
+// savepoint names the savepoint of each transaction of a batch.
+const savepoint = "kira_tx"
+
+// run runs fn in a transaction of a batch and returns fn's error or, when fn succeeded, the
+// commit's. It waits for its batch even when ctx is done: what fn did may be committing. A
+// transaction whose ctx is done before its turn does not run.
+func (g *groupCommit) run(ctx context.Context, fn func(*sql.Tx) error) error {
+	t := &groupTx{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	g.mu.Lock()
+	g.waiting = append(g.waiting, t)
+	lead := !g.running
+	g.running = true
+	g.mu.Unlock()
+	if lead {
+		g.lead()
+	}
+	return <-t.done
+}
+
+// lead runs batches until no transaction waits.
+func (g *groupCommit) lead() {
+	for {
+		g.mu.Lock()
+		batch := g.waiting
+		g.waiting = nil
+		if len(batch) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		g.commit(batch)
+	}
+}
+
+// commit runs one batch in one SQLite transaction and tells each caller its outcome.
+func (g *groupCommit) commit(batch []*groupTx) {
+	outcome := make([]error, len(batch))
+	finish := func(batchErr error) {
+		for i, t := range batch {
+			if outcome[i] == nil {
+				outcome[i] = batchErr
+			}
+			t.done <- outcome[i]
+		}
+	}
+	// The batch outlives any one caller's context.
+	ctx := context.Background()
+	tx, err := g.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock)
+	if err != nil {
+		finish(fmt.Errorf("begin transaction: %w", err))
+		return
+	}
+	single := len(batch) == 1
+	committed := false
+	for i, t := range batch {
+		if err := t.ctx.Err(); err != nil {
+			outcome[i] = err
+			continue
+		}
+		if single {
+			outcome[i] = t.run(tx)
+			committed = outcome[i] == nil
+			break
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT "+savepoint); err != nil {
+			_ = tx.Rollback()
+			finish(fmt.Errorf("savepoint: %w", err))
+			return
+		}
+		if outcome[i] = t.run(tx); outcome[i] != nil {
+			// Undo this transaction alone; if SQLite cannot, the batch is lost.
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO "+savepoint); err != nil {
+				_ = tx.Rollback()
+				finish(errors.Join(errors.New("the transaction was rolled back with others"), err))
+				return
+			}
+		} else {
+			committed = true
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE "+savepoint); err != nil {
+			_ = tx.Rollback()
+			finish(fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+	}
+	if !committed {
+		_ = tx.Rollback()
+		finish(nil)
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		finish(fmt.Errorf("commit: %w", err))
+		return
+	}
+	finish(nil)
+}
