@@ -124,13 +124,14 @@ func New(opts Options) (*App, error) {
 	webhooks := kyc.NewWebhookService(opts.Store, kyc.WithURLCheck(policy.CheckURL), kyc.WithClock(opts.Now))
 
 	m := metrics.New(metrics.Options{Database: opts.Store, Logger: opts.Logger,
-		JobKinds: []string{jobs.KindVerifyUser, jobs.KindDeliverWebhook, jobs.KindPruneEvents, jobs.KindEraseExpiredUsers}})
+		JobKinds: []string{jobs.KindVerifyUser, jobs.KindDeliverWebhook, jobs.KindPruneEvents, jobs.KindEraseExpiredUsers, jobs.KindOptimizeDatabase}})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &verify.Worker{Users: users, Provider: opts.Provider, Now: opts.Now, Logger: opts.Logger, Metrics: m})
 	river.AddWorker(workers, &webhook.Worker{Store: opts.Store, Client: policy.Client(), Schedule: opts.RetrySchedule, Now: opts.Now, Logger: opts.Logger, Metrics: m, Tracer: tracer})
 	river.AddWorker(workers, &webhook.PruneWorker{Store: opts.Store, Retention: opts.EventRetention, Now: opts.Now, Logger: opts.Logger})
 	river.AddWorker(workers, &retention.Worker{Users: users, Retention: opts.UserRetention, Logger: opts.Logger})
-	periodic := []*river.PeriodicJob{webhook.PeriodicPrune()}
+	river.AddWorker(workers, &store.OptimizeWorker{Store: opts.Store})
+	periodic := []*river.PeriodicJob{webhook.PeriodicPrune(), store.PeriodicOptimize()}
 	if opts.UserRetention.Created > 0 || opts.UserRetention.Rejected > 0 {
 		periodic = append(periodic, retention.Periodic())
 	}

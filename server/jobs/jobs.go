@@ -48,3 +48,13 @@ type EraseExpiredUsersArgs struct{}
 
 // Kind identifies the job to River.
 func (EraseExpiredUsersArgs) Kind() string { return KindEraseExpiredUsers }
+
+// KindOptimizeDatabase is the River kind of OptimizeDatabaseArgs.
+const KindOptimizeDatabase = "optimize_database"
+
+// OptimizeDatabaseArgs asks for the database's planner statistics to be brought up to date. A
+// periodic job queues it; running it twice does no harm.
+type OptimizeDatabaseArgs struct{}
+
+// Kind identifies the job to River.
+func (OptimizeDatabaseArgs) Kind() string { return KindOptimizeDatabase }

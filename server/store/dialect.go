@@ -21,10 +21,13 @@ type dialect struct {
 	// compactAfterErasure, run after an erasure commits, removes from the database's files what it
 	// overwrote ("": nothing to do; PostgreSQL's vacuum reclaims dead rows in its own time).
 	compactAfterErasure string
+	// optimize refreshes the planner's statistics (SQLite has no background analyzer).
+	optimize string
 }
 
 var (
-	sqliteDialect   = dialect{Bytes: "BLOB", Time: "INTEGER", JSON: "TEXT", compactAfterErasure: "PRAGMA wal_checkpoint(TRUNCATE)"}
+	sqliteDialect = dialect{Bytes: "BLOB", Time: "INTEGER", JSON: "TEXT", compactAfterErasure: "PRAGMA wal_checkpoint(TRUNCATE)",
+		optimize: "PRAGMA optimize"}
 	postgresDialect = dialect{Bytes: "BYTEA", Time: "TIMESTAMPTZ", JSON: "JSONB", forUpdate: " FOR UPDATE", forNoKeyUpdate: " FOR NO KEY UPDATE",
 		claimTimeout: fmt.Sprintf("SET LOCAL lock_timeout = %d", idempotencyClaimWait.Milliseconds())}
 )

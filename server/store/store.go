@@ -68,7 +68,8 @@ var _ kyc.Store = (*Store)(nil)
 
 // Open connects to the database opts.URL names, brings its schema up to date (the store's
 // migrations, then River's), checks that opts.Keyring is the one the database's data is sealed
-// with (ErrWrongKey otherwise) and returns a store ready to use.
+// with (ErrWrongKey otherwise), refreshes the planner's statistics (Optimize) and returns a store
+// ready to use.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Keyring == nil {
 		return nil, errors.New("store: a keyring is required")
@@ -97,6 +98,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("store: migrate: %w", err), s.db.close())
 	}
 	if err := s.checkKeyring(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("store: %w", err), s.db.close())
+	}
+	if err := s.Optimize(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("store: %w", err), s.db.close())
 	}
 	return s, nil
@@ -164,4 +168,15 @@ func (s *Store) timestamp(t time.Time) time.Time {
 		t = s.now()
 	}
 	return t.UTC().Truncate(time.Microsecond)
+}
+
+// Optimize brings the database's planner statistics up to date where the database does not do
+// it by itself: SQLite's PRAGMA optimize (PostgreSQL's autovacuum analyzes on its own).
+func (s *Store) Optimize(ctx context.Context) error {
+	if q := s.db.dialect().optimize; q != "" {
+		if _, err := s.db.writer().exec(ctx, q); err != nil {
+			return dbError("optimize", err)
+		}
+	}
+	return nil
 }
