@@ -90,21 +90,25 @@ func TestUpdateChangesOnlyWhatDiffers(t *testing.T) {
 	})
 }
 
-// TestOneAnswerNamesEveryOffendingField: a create the schema refuses also gets the domain's checks
-// on what could be read, so that one 400 names every offending field, not one phase's at a time.
+// TestOneAnswerNamesEveryOffendingField: a create or an update the schema refuses also gets the
+// domain's checks on what could be read, so that one 400 names every offending field, not one
+// phase's at a time.
 func TestOneAnswerNamesEveryOffendingField(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
 		a := env.tenant(t, "acme")
+		_, raw := env.srv.Do(t, "POST", "/v1/users", a.headers("Idempotency-Key", "existing"), minimalUser)
+		existing := "/v1/users/" + decode[user](t, raw).ID
 		for _, tc := range []struct {
-			body string
-			want []string
+			method, path, body string
+			want               []string
 		}{
-			{`{"type":"individual","email":"bad","birth_date":"2099-01-01"}`, []string{"email", "birth_date"}},
-			{`{"type":"business","email":"bad","ssn":"123-45-6789"}`, []string{"email", "ssn"}},
-			{`{"type":"individual","email":"a","ssn":"000-12-3456","ein":"12-3456789"}`, []string{"email", "ein", "ssn"}},
+			{"POST", "/v1/users", `{"type":"individual","email":"bad","birth_date":"2099-01-01"}`, []string{"email", "birth_date"}},
+			{"POST", "/v1/users", `{"type":"business","email":"bad","ssn":"123-45-6789"}`, []string{"email", "ssn"}},
+			{"POST", "/v1/users", `{"type":"individual","email":"a","ssn":"000-12-3456","ein":"12-3456789"}`, []string{"email", "ein", "ssn"}},
+			{"PUT", existing, `{"email":"bad","birth_date":"2099-01-01","ssn":"666-12-3456"}`, []string{"email", "birth_date", "ssn"}},
 		} {
-			resp, raw := env.srv.Do(t, "POST", "/v1/users", a.headers("Idempotency-Key", tc.body), tc.body)
+			resp, raw := env.srv.Do(t, tc.method, tc.path, a.headers("Idempotency-Key", tc.body), tc.body)
 			var got []string
 			for _, f := range decode[errorBody](t, raw).Errors {
 				got = append(got, f.Field)

@@ -29,9 +29,9 @@ import (
 // again: Echo's routes are the spec's operations (apiserver.RegisterHandlers). A request Echo
 // matched to no operation goes on to Echo's own 404 or 405.
 //
-// When the schema refuses a create, the domain's own checks (dates that cannot be true, fields of
-// the other user type, numbers never issued) run too on what could be read, so that one answer
-// names every offending field rather than one phase's at a time.
+// When the schema refuses a create or an update, the domain's own checks (dates that cannot be
+// true, fields of the other user type, numbers never issued) run too on what could be read, so
+// that one answer names every offending field rather than one phase's at a time.
 func validator(spec *openapi3.T, skipper func(echo.Context) bool, now func() time.Time) echo.MiddlewareFunc {
 	// Validate against paths only, whatever host the API is served on, without changing the
 	// shared spec (which /openapi.json serves with its servers).
@@ -70,8 +70,8 @@ func validator(spec *openapi3.T, skipper func(echo.Context) bool, now func() tim
 				me = openapi3.MultiError{err}
 			}
 			kerr := fromValidation(me)
-			if kerr.Code == kyc.EInvalid && route.Operation.OperationID == "createUser" {
-				kerr.Fields = withNewFields(kerr.Fields, createChecks(c.Request(), kerr.Fields, now()))
+			if kerr.Code == kyc.EInvalid {
+				kerr.Fields = withNewFields(kerr.Fields, domainChecks(route.Operation.OperationID, c.Request(), kerr.Fields, now()))
 			}
 			return kerr
 		}
@@ -100,9 +100,14 @@ func fromValidation(me openapi3.MultiError) *kyc.Error {
 	return &kyc.Error{Code: kyc.EInvalid, Message: "The request is invalid.", Fields: out}
 }
 
-// createChecks runs the domain's checks on a create body the schema refused, leaving out the
-// members it refused (named in refused); it returns nothing when the rest cannot be read.
-func createChecks(req *http.Request, refused []kyc.FieldError, today time.Time) []kyc.FieldError {
+// domainChecks runs the domain's checks on a user create or update body the schema refused,
+// leaving out the members it refused (named in refused): the create's every check, the update's
+// value checks (its type checks need the stored user). It returns nothing for other operations
+// and when the rest cannot be read.
+func domainChecks(operation string, req *http.Request, refused []kyc.FieldError, today time.Time) []kyc.FieldError {
+	if operation != "createUser" && operation != "updateUser" {
+		return nil
+	}
 	raw, err := io.ReadAll(req.Body)
 	req.Body = io.NopCloser(bytes.NewReader(raw))
 	var members map[string]json.RawMessage
@@ -114,20 +119,35 @@ func createChecks(req *http.Request, refused []kyc.FieldError, today time.Time) 
 		delete(members, name)
 	}
 	rest, err := json.Marshal(members)
-	var body apitypes.UserCreateRequest
-	if err != nil || json.Unmarshal(rest, &body) != nil {
-		return nil
-	}
-	t := kyc.UserType(body.Type)
-	if t != kyc.Individual && t != kyc.Business {
-		return nil
-	}
-	fields, err := fieldsFromRequest(&body)
 	if err != nil {
 		return nil
 	}
+	var checked error
+	if operation == "createUser" {
+		var body apitypes.UserCreateRequest
+		if json.Unmarshal(rest, &body) != nil {
+			return nil
+		}
+		fields, err := fieldsFromRequest(&body)
+		if t := kyc.UserType(body.Type); err != nil || (t != kyc.Individual && t != kyc.Business) {
+			return nil
+		}
+		checked = fields.Validate(kyc.UserType(body.Type), today)
+	} else {
+		var body apitypes.UserUpdateRequest
+		if json.Unmarshal(rest, &body) != nil {
+			return nil
+		}
+		patch, err := patchFromRequest(&body)
+		if err != nil {
+			return nil
+		}
+		var fields kyc.Fields
+		patch.Apply(&fields)
+		checked = fields.CheckValues(today)
+	}
 	var kerr *kyc.Error
-	if errors.As(fields.Validate(t, today), &kerr) {
+	if errors.As(checked, &kerr) {
 		return kerr.Fields
 	}
 	return nil

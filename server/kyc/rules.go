@@ -9,8 +9,8 @@ import (
 )
 
 // Validate checks what the schema cannot: that a user of type t carries no field of the other
-// type, and that its dates can be true on the day today (see checkDates). Its errors name the
-// fields, never their values.
+// type, and that its values can be true (CheckValues). Its errors name the fields, never their
+// values.
 func (f *Fields) Validate(t UserType, today time.Time) error {
 	var fields []FieldError
 	v := reflect.ValueOf(f).Elem()
@@ -19,13 +19,24 @@ func (f *Fields) Validate(t UserType, today time.Time) error {
 			fields = append(fields, s.wrongType())
 		}
 	}
-	fields = append(fields, f.checkDates(today)...)
-	fields = append(fields, f.checkNumbers()...)
-	fields = append(fields, f.checkPersons()...)
-	if len(fields) > 0 {
-		return &Error{Code: EInvalid, Message: "The request is invalid.", Fields: fields}
+	return invalid(append(fields, f.valueErrors(today)...))
+}
+
+// CheckValues checks, whatever the user's type, that f's values can be true on the day today:
+// dates (checkDates), numbers their issuer issues (checkNumbers) and associated persons
+// (checkPersons). An update's values are checked so before the stored user is read.
+func (f *Fields) CheckValues(today time.Time) error { return invalid(f.valueErrors(today)) }
+
+func (f *Fields) valueErrors(today time.Time) []FieldError {
+	return append(append(f.checkDates(today), f.checkNumbers()...), f.checkPersons()...)
+}
+
+// invalid is the EInvalid error naming fields, or nil when there are none.
+func invalid(fields []FieldError) error {
+	if len(fields) == 0 {
+		return nil
 	}
-	return nil
+	return &Error{Code: EInvalid, Message: "The request is invalid.", Fields: fields}
 }
 
 // The earliest dates that can be true: nobody alive was born before earliestBirth, and no
