@@ -37,13 +37,6 @@ const maxFormBytes = 64 << 10
 // tokenField is the form's hidden field that carries the link's token.
 const tokenField = "token"
 
-// readyTimeout bounds the readiness check that tells an outage from another internal error, and
-// unavailableRetryAfter is the Retry-After, in seconds, of the page's 503: the API's.
-const (
-	readyTimeout          = time.Second
-	unavailableRetryAfter = "5"
-)
-
 // Sessions is what the page needs of the user use cases: kyc.UserService, or a fake in tests.
 type Sessions interface {
 	OpenSession(ctx context.Context, id string) (*kyc.Session, *kyc.User, error)
@@ -250,23 +243,13 @@ func (p *Page) failure(w http.ResponseWriter, r *http.Request, err error) {
 		p.message(w, http.StatusNotFound, "Link not recognised", "This verification link is not valid. Please ask for a new one.")
 	default:
 		p.Logger.ErrorContext(r.Context(), "hosted verification page", "error", err)
-		if p.unready(r.Context()) {
-			w.Header().Set("Retry-After", unavailableRetryAfter)
+		if kyc.InOutage(r.Context(), p.Ready) {
+			w.Header().Set("Retry-After", kyc.OutageRetryAfter)
 			p.message(w, http.StatusServiceUnavailable, "Temporarily unavailable", "The service is briefly unavailable. Please try again in a few seconds.")
 			return
 		}
 		p.message(w, http.StatusInternalServerError, "Something went wrong", "Please try again in a few minutes.")
 	}
-}
-
-// unready reports whether the readiness check fails within readyTimeout.
-func (p *Page) unready(ctx context.Context) bool {
-	if p.Ready == nil {
-		return false
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
-	defer cancel()
-	return p.Ready(ctx) != nil
 }
 
 func (p *Page) message(w http.ResponseWriter, status int, title, lead string) {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -73,12 +72,6 @@ var (
 	errUnavailable    = &kyc.Error{Code: codeUnavailable, Message: "The service cannot reach its database; retry after the time in Retry-After."}
 )
 
-// unavailableRetryAfter is the Retry-After, in seconds, of a 503.
-const unavailableRetryAfter = "5"
-
-// readyTimeout bounds the readiness check that tells an outage from another internal error.
-const readyTimeout = time.Second
-
 // toAPIError finds the domain error that err stands for. An operation without a handler
 // (apiserver.ErrNotImplemented) is not_implemented. Errors that are neither domain errors nor
 // Echo's own are internal: they are logged, and the client learns nothing about them.
@@ -114,14 +107,14 @@ func errorHandler(logger *slog.Logger, ready func(context.Context) error, params
 		}
 		apiErr, internal := toAPIError(err, params)
 		if internal {
-			if ready != nil && unready(c.Request().Context(), ready) {
+			if kyc.InOutage(c.Request().Context(), ready) {
 				apiErr = errUnavailable
 			}
 			logger.ErrorContext(c.Request().Context(), "internal error",
 				"request_id", requestID(c), "route", c.Path(), "code", apiErr.Code, "error", err)
 		}
 		if apiErr.Code == codeUnavailable {
-			c.Response().Header().Set("Retry-After", unavailableRetryAfter)
+			c.Response().Header().Set("Retry-After", kyc.OutageRetryAfter)
 		}
 		status, ok := statusByCode[apiErr.Code]
 		if !ok {
@@ -191,11 +184,4 @@ func challenge(r *http.Request) string {
 		return `ApiKey realm="kira", header="x-api-key"`
 	}
 	return `Bearer realm="kira"`
-}
-
-// unready reports whether the readiness check fails within readyTimeout.
-func unready(ctx context.Context, ready func(context.Context) error) bool {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
-	defer cancel()
-	return ready(ctx) != nil
 }

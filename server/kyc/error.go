@@ -1,8 +1,10 @@
 package kyc
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // The domain's error codes: what the use cases refuse. They are part of the API contract (the
@@ -53,4 +55,20 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EInternal
+}
+
+// OutageRetryAfter is the Retry-After, in seconds, of an answer given while the service cannot
+// reach its database.
+const OutageRetryAfter = "5"
+
+// InOutage reports whether ready, a readiness check (nil: none), fails within a second: an
+// internal error is then an outage, answered 503 with Retry-After OutageRetryAfter, and not a
+// fault (500).
+func InOutage(ctx context.Context, ready func(context.Context) error) bool {
+	if ready == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	return ready(ctx) != nil
 }
