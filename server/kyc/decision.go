@@ -8,15 +8,25 @@ import (
 )
 
 // Decision is a verification provider's verdict on one attempt: VERIFIED with the fields it
-// checked, REJECTED with reasons, or REVIEW when a person must decide.
+// checked, REJECTED with reasons, REVIEW when a person must decide (with the provider's reasons, if
+// it gave any, for the reviewer), or CREATED with reasons when the attempt lapsed before the end
+// user finished it (a vendor's flow expired): the user is asked again. A provider that decides
+// later returns Pending.
 type Decision struct {
 	Status         Status
 	VerifiedFields []string
 	Reasons        []Reason
 }
 
+// Pending is the decision of a provider that decides later, for instance a vendor that calls back:
+// the attempt stays VERIFYING, and the verification job asks again after a while (polling) until
+// the decision has arrived by another way (ApplyVendorDecision) or the provider gives it.
+var Pending = Decision{Status: StatusVerifying}
+
 // Provider verifies a user's identity. A real KYC/KYB vendor plugs in here; the sandbox provider
-// decides deterministically.
+// decides deterministically. Decide is called for u's current attempt (u.Attempts) and again for
+// the same attempt when the job is retried or polls a Pending decision, so it must be idempotent
+// per attempt. An error is retried with backoff; a *RetryAfterError is retried after its delay.
 type Provider interface {
 	Decide(ctx context.Context, u *User) (Decision, error)
 }
@@ -30,7 +40,7 @@ func (s *UserService) ApplyDecision(ctx context.Context, tenantID, userID string
 		if err != nil {
 			return err
 		}
-		if u.Status != StatusVerifying || u.Attempts != attempt || u.Redacted() {
+		if u.Status != StatusVerifying || u.Attempts != attempt || u.Redacted() || d.Status == StatusVerifying {
 			return nil
 		}
 		if err := s.decide(ctx, tx, u, d); err != nil {
@@ -85,6 +95,7 @@ func (s *UserService) decide(ctx context.Context, tx Tx, u *User, d Decision) er
 	}
 	switch d.Status {
 	case StatusVerified:
+		u.Reasons = nil
 		fields := d.VerifiedFields
 		if fields == nil {
 			fields = []string{}
@@ -97,6 +108,8 @@ func (s *UserService) decide(ctx context.Context, tx Tx, u *User, d Decision) er
 		return s.appendEvent(ctx, tx, u, EventVerificationFailed, map[string]any{
 			"user_id": u.ID, "status": StatusRejected, "reasons": d.Reasons,
 		})
+	case StatusReview, StatusCreated:
+		u.Reasons = d.Reasons
 	}
 	return nil
 }

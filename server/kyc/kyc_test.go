@@ -163,6 +163,7 @@ func TestTransitions(t *testing.T) {
 		{kyc.StatusVerifying, kyc.StatusVerified}: true,
 		{kyc.StatusVerifying, kyc.StatusRejected}: true,
 		{kyc.StatusVerifying, kyc.StatusReview}:   true,
+		{kyc.StatusVerifying, kyc.StatusCreated}:  true,
 		{kyc.StatusReview, kyc.StatusVerified}:    true,
 		{kyc.StatusReview, kyc.StatusRejected}:    true,
 		{kyc.StatusRejected, kyc.StatusVerifying}: true,

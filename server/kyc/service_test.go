@@ -58,6 +58,9 @@ func (m *memStore) ListSessions(context.Context, string, string) ([]*kyc.Session
 }
 
 func (m *memStore) GetSession(context.Context, string) (*kyc.Session, error) { panic("not used") }
+func (m *memStore) VendorCheckFor(context.Context, string, string, string, int) (*kyc.VendorCheck, error) {
+	panic("not used")
+}
 
 // memTx is a transaction of memStore; the methods the user use cases do not call panic through
 // the nil embedded interface.

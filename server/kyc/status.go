@@ -6,9 +6,11 @@ package kyc
 //	VERIFYING -> REVIEW -> VERIFIED | REJECTED
 //	REJECTED -> VERIFYING (review & retry: corrected data or a new session)
 //	VERIFIED -> VERIFYING (verified identity data changed: it is verified again)
+//	VERIFYING -> CREATED (the vendor's flow expired before the end user finished it: the user is
+//	             asked again, with a reason, and may start a new attempt)
 var transitions = map[Status][]Status{
 	StatusCreated:   {StatusVerifying},
-	StatusVerifying: {StatusVerified, StatusRejected, StatusReview},
+	StatusVerifying: {StatusVerified, StatusRejected, StatusReview, StatusCreated},
 	StatusReview:    {StatusVerified, StatusRejected},
 	StatusRejected:  {StatusVerifying},
 	StatusVerified:  {StatusVerifying},

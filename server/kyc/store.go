@@ -97,6 +97,8 @@ type UserStore interface {
 	// RetentionDue returns up to limit users, of any tenant, who are in status, not redacted, and
 	// unchanged since before, least recently changed first.
 	RetentionDue(ctx context.Context, status Status, before time.Time, limit int) ([]UserRef, error)
+	// VendorCheckFor returns the provider's check of a user's attempt; ENotFound if there is none.
+	VendorCheckFor(ctx context.Context, provider, tenantID, userID string, attempt int) (*VendorCheck, error)
 	// ListSessions returns a user's verification sessions, newest first (at most 100).
 	ListSessions(ctx context.Context, tenantID, userID string) ([]*Session, error)
 	// GetSession returns a session by id, whatever its tenant (the hosted page knows no tenant);
@@ -155,6 +157,16 @@ type Tx interface {
 	// CompleteIdempotencyKey stores the response of the key this transaction claimed; it commits
 	// with the work that produced it.
 	CompleteIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
+
+	// InsertVendorCheck records a vendor's check of an attempt (EConflict if its id, or its
+	// provider's check of that attempt, is recorded already).
+	InsertVendorCheck(ctx context.Context, c *VendorCheck) error
+	// VendorCheckByID returns the provider's check by the vendor's id, whatever its tenant (the
+	// vendor's callbacks know no tenant); ENotFound if there is none.
+	VendorCheckByID(ctx context.Context, provider, id string) (*VendorCheck, error)
+	// ClaimVendorEvent records that the provider's event id was received at at; false if it was
+	// already (a duplicate delivery). The claim commits with the transaction.
+	ClaimVendorEvent(ctx context.Context, provider, eventID string, at time.Time) (bool, error)
 }
 
 type txKey struct{}
