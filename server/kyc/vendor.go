@@ -69,11 +69,12 @@ const (
 
 // ApplyVendorDecision records a vendor's decision, delivered by its event eventID about its check
 // checkID, in one transaction: the event is claimed (an event received before is a
-// VendorDuplicate and changes nothing), and the decision applied to the check's attempt as
+// VendorDuplicate and changes nothing), and decide's decision about the check's user (decide maps
+// the vendor's verdict, with the user at hand for its verified fields) applied to its attempt as
 // ApplyDecision does, except that a final decision (VERIFIED, REJECTED) also resolves the attempt
 // when it is in REVIEW, since the vendor's reviewers decide in the vendor's dashboard. A check
 // that is not recorded is ENotFound, and the event stays unclaimed (the vendor retries it).
-func (s *UserService) ApplyVendorDecision(ctx context.Context, provider, eventID, checkID string, d Decision) (VendorOutcome, error) {
+func (s *UserService) ApplyVendorDecision(ctx context.Context, provider, eventID, checkID string, decide func(*User) Decision) (VendorOutcome, error) {
 	out := VendorStale
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		c, err := tx.VendorCheckByID(ctx, provider, checkID)
@@ -92,6 +93,7 @@ func (s *UserService) ApplyVendorDecision(ctx context.Context, provider, eventID
 		if err != nil {
 			return err
 		}
+		d := decide(u)
 		final := d.Status == StatusVerified || d.Status == StatusRejected
 		current := u.Status == StatusVerifying || (u.Status == StatusReview && final)
 		if !current || u.Attempts != c.Attempt || u.Redacted() || d.Status == StatusVerifying || d.Status == u.Status {
