@@ -24,6 +24,7 @@ import (
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/metrics"
+	"github.com/kiraapi/kira/server/persona"
 	"github.com/kiraapi/kira/server/retention"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
@@ -48,8 +49,13 @@ type Options struct {
 	MaxAttempts int
 	// VerificationDelay is how long the provider takes to decide.
 	VerificationDelay time.Duration
-	// Provider decides verifications; nil means the sandbox provider.
+	// Provider decides verifications; nil means the sandbox provider, unless Persona is set.
 	Provider kyc.Provider
+	// Persona, when set, makes Persona decide verifications and receives its webhooks at
+	// persona.WebhookPattern.
+	Persona *Persona
+	// Poll is how a verification that a vendor decides later is polled (zero: verify.DefaultPoll).
+	Poll verify.Poll
 	// AuthOptions tune credential checks (tests lower the bcrypt cost).
 	AuthOptions []auth.Option
 	// PollInterval is how often idle workers look for jobs (0: 50ms). PostgreSQL is also notified.
@@ -76,6 +82,14 @@ type Options struct {
 	MetricsElsewhere bool
 }
 
+// Persona is the Persona provider's configuration.
+type Persona struct {
+	Client                   *persona.Client
+	TemplateKYC, TemplateKYB string
+	// WebhookSecrets verify its webhooks (several while a secret is rotated).
+	WebhookSecrets []string
+}
+
 // App is the wired service.
 type App struct {
 	Handler http.Handler
@@ -93,9 +107,6 @@ func New(opts Options) (*App, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Provider == nil {
-		opts.Provider = verify.Sandbox{Now: opts.Now}
 	}
 	if opts.PollInterval == 0 {
 		opts.PollInterval = 50 * time.Millisecond
@@ -119,6 +130,15 @@ func New(opts Options) (*App, error) {
 		svcOpts = append(svcOpts, kyc.WithMaxAttempts(opts.MaxAttempts))
 	}
 	users := kyc.NewUserService(opts.Store, svcOpts...)
+	mount := map[string]http.Handler{}
+	if p := opts.Persona; p != nil {
+		opts.Provider = &persona.Provider{Client: p.Client, Checks: users, TemplateKYC: p.TemplateKYC, TemplateKYB: p.TemplateKYB, Now: opts.Now}
+		webhooks := &persona.Webhooks{Users: users, Secrets: p.WebhookSecrets, Now: opts.Now, Logger: opts.Logger, Ready: opts.Store.Ping}
+		mount[persona.WebhookPattern] = webhooks
+	}
+	if opts.Provider == nil {
+		opts.Provider = verify.Sandbox{Now: opts.Now}
+	}
 	authSvc := auth.New(opts.Store, opts.Keyring, append([]auth.Option{auth.WithClock(opts.Now)}, opts.AuthOptions...)...)
 	policy := webhook.Policy{Sandbox: opts.Sandbox}
 	webhooks := kyc.NewWebhookService(opts.Store, kyc.WithURLCheck(policy.CheckURL), kyc.WithClock(opts.Now))
@@ -126,7 +146,7 @@ func New(opts Options) (*App, error) {
 	m := metrics.New(metrics.Options{Database: opts.Store, Logger: opts.Logger,
 		JobKinds: []string{jobs.KindVerifyUser, jobs.KindDeliverWebhook, jobs.KindPruneEvents, jobs.KindEraseExpiredUsers, jobs.KindOptimizeDatabase}})
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &verify.Worker{Users: users, Provider: opts.Provider, Now: opts.Now, Logger: opts.Logger, Metrics: m})
+	river.AddWorker(workers, &verify.Worker{Users: users, Provider: opts.Provider, Poll: opts.Poll, Now: opts.Now, Logger: opts.Logger, Metrics: m})
 	river.AddWorker(workers, &webhook.Worker{Store: opts.Store, Client: policy.Client(), Schedule: opts.RetrySchedule, Now: opts.Now, Logger: opts.Logger, Metrics: m, Tracer: tracer})
 	river.AddWorker(workers, &webhook.PruneWorker{Store: opts.Store, Retention: opts.EventRetention, Now: opts.Now, Logger: opts.Logger})
 	river.AddWorker(workers, &retention.Worker{Users: users, Retention: opts.UserRetention, Logger: opts.Logger})
@@ -158,7 +178,10 @@ func New(opts Options) (*App, error) {
 	}
 	links := hosted.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
 	page := &hosted.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors, Ready: opts.Store.Ping, Now: opts.Now}
-	mount := map[string]http.Handler{hosted.Pattern: httpapi.Instrument(page, hosted.Pattern, "hostedVerificationPage", m, tracer)}
+	mount[hosted.Pattern] = httpapi.Instrument(page, hosted.Pattern, "hostedVerificationPage", m, tracer)
+	if h, ok := mount[persona.WebhookPattern]; ok {
+		mount[persona.WebhookPattern] = httpapi.Instrument(h, persona.WebhookPattern, "personaWebhook", m, tracer)
+	}
 	for _, p := range apidocs.Patterns {
 		mount[p] = apidocs.Handler()
 	}

@@ -77,6 +77,33 @@ type Config struct {
 	// LogLevel is the least severe level logged (KIRA_LOG_LEVEL: debug, info, warn or error;
 	// default info).
 	LogLevel slog.Level
+	// Provider decides verifications (KIRA_PROVIDER): sandbox (the default, deterministic by the
+	// SSN or EIN digits) or persona. Production mode may run the sandbox provider, for staging, and
+	// says so at start.
+	Provider string
+	// Persona configures the persona provider; all of it but its base URL and KYB template is
+	// required then.
+	Persona Persona
+}
+
+// The providers.
+const (
+	ProviderSandbox = "sandbox"
+	ProviderPersona = "persona"
+)
+
+// Persona is the configuration of the Persona provider.
+type Persona struct {
+	// APIKey is Persona's server API key (KIRA_PERSONA_API_KEY).
+	APIKey string
+	// WebhookSecrets verify Persona's webhooks (KIRA_PERSONA_WEBHOOK_SECRET, comma-separated: the
+	// new and the old secret while Persona rotates it).
+	WebhookSecrets []string
+	// TemplateKYC is the inquiry template of individuals (KIRA_PERSONA_TEMPLATE_ID, itmpl_...);
+	// TemplateKYB that of businesses (KIRA_PERSONA_KYB_TEMPLATE_ID, default TemplateKYC).
+	TemplateKYC, TemplateKYB string
+	// BaseURL is Persona's API (KIRA_PERSONA_BASE_URL, default https://api.withpersona.com).
+	BaseURL string
 }
 
 // The production defaults of RetentionCreated and RetentionRejected.
@@ -210,6 +237,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.DBMaxConns = n
 	}
+	c.Provider, c.Persona = provider(getenv, &errs)
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + Reachable(c.Addr)
 	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -219,6 +247,54 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+// provider reads KIRA_PROVIDER and, for persona, its settings, adding to errs one error naming
+// every missing one.
+func provider(getenv func(string) string, errs *[]error) (string, Persona) {
+	name := strings.ToLower(getenv("KIRA_PROVIDER"))
+	switch name {
+	case "":
+		return ProviderSandbox, Persona{}
+	case ProviderSandbox:
+		return name, Persona{}
+	case ProviderPersona:
+	default:
+		*errs = append(*errs, errors.New("KIRA_PROVIDER must be sandbox or persona"))
+		return name, Persona{}
+	}
+	p := Persona{
+		APIKey:      getenv("KIRA_PERSONA_API_KEY"),
+		TemplateKYC: getenv("KIRA_PERSONA_TEMPLATE_ID"),
+		TemplateKYB: getenv("KIRA_PERSONA_KYB_TEMPLATE_ID"),
+		BaseURL:     strings.TrimRight(getenv("KIRA_PERSONA_BASE_URL"), "/"),
+	}
+	for s := range strings.SplitSeq(getenv("KIRA_PERSONA_WEBHOOK_SECRET"), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			p.WebhookSecrets = append(p.WebhookSecrets, s)
+		}
+	}
+	var missing []string
+	for _, v := range []struct {
+		name string
+		set  bool
+	}{{"KIRA_PERSONA_API_KEY", p.APIKey != ""}, {"KIRA_PERSONA_WEBHOOK_SECRET", len(p.WebhookSecrets) > 0}, {"KIRA_PERSONA_TEMPLATE_ID", p.TemplateKYC != ""}} {
+		if !v.set {
+			missing = append(missing, v.name)
+		}
+	}
+	if len(missing) > 0 {
+		*errs = append(*errs, fmt.Errorf("KIRA_PROVIDER=persona needs %s", strings.Join(missing, ", ")))
+	}
+	if p.TemplateKYB == "" {
+		p.TemplateKYB = p.TemplateKYC
+	}
+	if p.BaseURL == "" {
+		p.BaseURL = "https://api.withpersona.com"
+	} else if u, err := url.Parse(p.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		*errs = append(*errs, errors.New("KIRA_PERSONA_BASE_URL must be an absolute http(s) URL"))
+	}
+	return name, p
 }
 
 // checkAddr checks a listening address: host:port, where the host may be empty (every
@@ -302,5 +378,11 @@ func (c Config) LogValue() slog.Value {
 		slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("log_format", c.LogFormat),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.String("provider", c.Provider),
+		slog.String("persona_base_url", c.Persona.BaseURL),
+		slog.Bool("persona_api_key_set", c.Persona.APIKey != ""),
+		slog.Int("persona_webhook_secrets", len(c.Persona.WebhookSecrets)),
+		slog.String("persona_template_id", c.Persona.TemplateKYC),
+		slog.String("persona_kyb_template_id", c.Persona.TemplateKYB),
 	)
 }

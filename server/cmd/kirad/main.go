@@ -5,7 +5,8 @@
 //
 // Configuration comes from the environment (see server/config): KIRA_ADDR, KIRA_DATABASE_URL,
 // KIRA_MODE, KIRA_ENCRYPTION_KEY, KIRA_API_KEY/KIRA_CLIENT_ID/KIRA_PASSWORD, KIRA_RATE_LIMIT,
-// KIRA_EVENT_RETENTION, KIRA_METRICS_ADDR, KIRA_LOG_FORMAT, KIRA_LOG_LEVEL; tracing from the
+// KIRA_EVENT_RETENTION, KIRA_METRICS_ADDR, KIRA_LOG_FORMAT, KIRA_LOG_LEVEL, KIRA_PROVIDER and the
+// KIRA_PERSONA_* settings; tracing from the
 // standard OTEL_EXPORTER_OTLP_* variables (see server/tracing).
 //
 // Serving checks the configuration, then takes its ports, then opens (and migrates) the
@@ -33,6 +34,7 @@ import (
 	"github.com/kiraapi/kira/server/config"
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/persona"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
 	"github.com/kiraapi/kira/server/tracing"
@@ -167,8 +169,18 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	}
 	defer db.store.Close()
 
+	var vendor *app.Persona
+	delay := cfg.SandboxDelay
+	if cfg.Provider == config.ProviderPersona {
+		p := cfg.Persona
+		vendor = &app.Persona{Client: &persona.Client{BaseURL: p.BaseURL, APIKey: p.APIKey}, TemplateKYC: p.TemplateKYC, TemplateKYB: p.TemplateKYB, WebhookSecrets: p.WebhookSecrets}
+		delay = 0 // KIRA_SANDBOX_DELAY is the sandbox's
+		logger.Info("Persona decides verifications; point its webhooks at "+cfg.PublicURL+"/vendor/persona/webhooks", "persona_base_url", p.BaseURL)
+	}
 	if cfg.Mode == config.Production {
-		logger.Warn("no KYC/KYB vendor is configured: the built-in sandbox provider decides verifications")
+		if vendor == nil {
+			logger.Warn("no KYC/KYB vendor is configured (KIRA_PROVIDER=sandbox): the built-in sandbox provider decides verifications; set KIRA_PROVIDER=persona for real verification")
+		}
 		if metricsLn == nil {
 			logger.Warn("GET /metrics is served on KIRA_ADDR, without credentials; set KIRA_METRICS_ADDR to serve it on a private address")
 		}
@@ -180,7 +192,8 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 		Sandbox:           cfg.Mode == config.Sandbox,
 		RateLimit:         httpapi.RateLimit{PerSecond: cfg.RateLimit, Burst: int(2 * cfg.RateLimit)},
 		MaxAttempts:       cfg.MaxAttempts,
-		VerificationDelay: cfg.SandboxDelay,
+		VerificationDelay: delay,
+		Persona:           vendor,
 		PublicURL:         cfg.PublicURL,
 		EventRetention:    cfg.EventRetention,
 		UserRetention:     kyc.Retention{Created: cfg.RetentionCreated, Rejected: cfg.RetentionRejected},
