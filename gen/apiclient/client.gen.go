@@ -232,8 +232,9 @@ type ClientInterface interface {
 
 	// GetUser Get a user
 	//
-	// Returns the user. A `REJECTED` user carries the rejection `reasons`. A user of another tenant
-	// is a 404, the same as an unknown id.
+	// Returns the user. A `REJECTED` user carries the rejection `reasons`, and so does a user back in
+	// `CREATED` because its verification lapsed (the KYC vendor's flow expired before the end user
+	// finished it). A user of another tenant is a 404, the same as an unknown id.
 	//
 	// Corresponds with GET /v1/users/{userId} (the `GetUser` operationId).
 	GetUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -676,8 +677,9 @@ func (c *Client) CreateUser(ctx context.Context, params *CreateUserParams, body 
 
 // GetUser Get a user
 //
-// Returns the user. A `REJECTED` user carries the rejection `reasons`. A user of another tenant
-// is a 404, the same as an unknown id.
+// Returns the user. A `REJECTED` user carries the rejection `reasons`, and so does a user back in
+// `CREATED` because its verification lapsed (the KYC vendor's flow expired before the end user
+// finished it). A user of another tenant is a 404, the same as an unknown id.
 //
 // Corresponds with GET /v1/users/{userId} (the `GetUser` operationId).
 func (c *Client) GetUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2030,8 +2032,9 @@ type ClientWithResponsesInterface interface {
 
 	// GetUserWithResponse Get a user
 	//
-	// Returns the user. A `REJECTED` user carries the rejection `reasons`. A user of another tenant
-	// is a 404, the same as an unknown id.
+	// Returns the user. A `REJECTED` user carries the rejection `reasons`, and so does a user back in
+	// `CREATED` because its verification lapsed (the KYC vendor's flow expired before the end user
+	// finished it). A user of another tenant is a 404, the same as an unknown id.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5810,8 +5813,9 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, params
 
 // GetUserWithResponse Get a user
 //
-// Returns the user. A `REJECTED` user carries the rejection `reasons`. A user of another tenant
-// is a 404, the same as an unknown id.
+// Returns the user. A `REJECTED` user carries the rejection `reasons`, and so does a user back in
+// `CREATED` because its verification lapsed (the KYC vendor's flow expired before the end user
+// finished it). A user of another tenant is a 404, the same as an unknown id.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -1764,7 +1764,7 @@ type User struct {
 	// Example: +14155550123
 	Phone *Phone `json:"phone,omitempty"`
 
-	// Reasons Why the last verification was rejected; present when `status` is `REJECTED`.
+	// Reasons Why the last verification was rejected, or lapsed; present when `status` is `REJECTED`, and when it is `CREATED` after a verification whose vendor flow expired.
 	Reasons *[]VerificationReason `json:"reasons,omitempty"`
 
 	// RedactedAt When the user's personal data was erased (`POST /v1/users/{userId}/redact`, or by
@@ -1994,7 +1994,9 @@ type UserCreatedData struct {
 	// Example: +14155550123
 	Phone *Phone `json:"phone,omitempty"`
 
-	// Status - `CREATED`: created; verification not started (fields missing) or not yet triggered.
+	// Status - `CREATED`: created; verification not started (fields missing) or not yet triggered; or back
+	//   from `VERIFYING` when the KYC vendor's flow expired before the end user finished it (see
+	//   `reasons`; start again with a new session or `PUT`).
 	// - `VERIFYING`: automatic verification in progress.
 	// - `REVIEW`: the decision needs a manual review.
 	// - `VERIFIED`: approved.
@@ -2039,7 +2041,9 @@ type UserRedactedData struct {
 	// Example: 2026-11-25T20:01:34.249Z
 	RedactedAt DateTime `json:"redacted_at"`
 
-	// Status - `CREATED`: created; verification not started (fields missing) or not yet triggered.
+	// Status - `CREATED`: created; verification not started (fields missing) or not yet triggered; or back
+	//   from `VERIFYING` when the KYC vendor's flow expired before the end user finished it (see
+	//   `reasons`; start again with a new session or `PUT`).
 	// - `VERIFYING`: automatic verification in progress.
 	// - `REVIEW`: the decision needs a manual review.
 	// - `VERIFIED`: approved.
@@ -2060,7 +2064,11 @@ type UserRedactedEvent struct {
 // UserRedactedEventEvent defines model for UserRedactedEvent.Event.
 type UserRedactedEventEvent string
 
-// UserStatus - `CREATED`: created; verification not started (fields missing) or not yet triggered.
+// UserStatus - `CREATED`: created; verification not started (fields missing) or not yet triggered; or back
+//
+//	from `VERIFYING` when the KYC vendor's flow expired before the end user finished it (see
+//	`reasons`; start again with a new session or `PUT`).
+//
 // - `VERIFYING`: automatic verification in progress.
 // - `REVIEW`: the decision needs a manual review.
 // - `VERIFIED`: approved.
@@ -2071,14 +2079,18 @@ type UserStatus string
 type UserStatusChangedData struct {
 	EventId openapi_types.UUID `json:"event_id"`
 
-	// NewStatus - `CREATED`: created; verification not started (fields missing) or not yet triggered.
+	// NewStatus - `CREATED`: created; verification not started (fields missing) or not yet triggered; or back
+	//   from `VERIFYING` when the KYC vendor's flow expired before the end user finished it (see
+	//   `reasons`; start again with a new session or `PUT`).
 	// - `VERIFYING`: automatic verification in progress.
 	// - `REVIEW`: the decision needs a manual review.
 	// - `VERIFIED`: approved.
 	// - `REJECTED`: rejected; see `reasons`; correct the data with `PUT` or issue a new session to retry.
 	NewStatus UserStatus `json:"new_status"`
 
-	// PreviousStatus - `CREATED`: created; verification not started (fields missing) or not yet triggered.
+	// PreviousStatus - `CREATED`: created; verification not started (fields missing) or not yet triggered; or back
+	//   from `VERIFYING` when the KYC vendor's flow expired before the end user finished it (see
+	//   `reasons`; start again with a new session or `PUT`).
 	// - `VERIFYING`: automatic verification in progress.
 	// - `REVIEW`: the decision needs a manual review.
 	// - `VERIFIED`: approved.

@@ -132,7 +132,7 @@ func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
 	if out.Metadata == nil {
 		out.Metadata = apitypes.Metadata{}
 	}
-	if u.Status == kyc.StatusRejected && len(u.Reasons) > 0 {
+	if (u.Status == kyc.StatusRejected || u.Status == kyc.StatusCreated) && len(u.Reasons) > 0 {
 		reasons := make([]apitypes.VerificationReason, len(u.Reasons))
 		for i, r := range u.Reasons {
 			reasons[i] = apitypes.VerificationReason{Reason: r.Reason, DeveloperReason: opt(r.DeveloperReason), CreatedAt: timestamp.Of(r.CreatedAt.Time)}
