@@ -28,6 +28,8 @@ func TestStartRefusesEarly(t *testing.T) {
 		{"a port without a host", map[string]string{"KIRA_ADDR": "18108"}, "KIRA_ADDR must be host:port"},
 		{"a busy port", map[string]string{"KIRA_ADDR": busy.Addr().String()}, "listen on KIRA_ADDR"},
 		{"a busy metrics port", map[string]string{"KIRA_ADDR": "127.0.0.1:0", "KIRA_METRICS_ADDR": busy.Addr().String()}, "listen on KIRA_METRICS_ADDR"},
+		{"persona without its key and template", map[string]string{"KIRA_ADDR": "127.0.0.1:0", "KIRA_MODE": "production", "KIRA_ENCRYPTION_KEY": "k",
+			"KIRA_PROVIDER": "persona", "KIRA_PERSONA_WEBHOOK_SECRET": "wbhsec_x"}, "KIRA_PROVIDER=persona needs KIRA_PERSONA_API_KEY, KIRA_PERSONA_TEMPLATE_ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
