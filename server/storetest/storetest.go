@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"IdempotencyConcurrentClaims", testIdempotencyConcurrentClaims},
 		{"NoPlaintextPersonalData", testNoPlaintextPersonalData},
 		{"Sessions", testSessions},
+		{"VendorChecks", testVendorChecks},
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"WebhookCap", testWebhookCap},
 		{"RotateWhilePreviousSecretValid", testRotateWhilePreviousSecretValid},
