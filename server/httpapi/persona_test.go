@@ -90,17 +90,21 @@ func (env *personaEnv) deliver(t *testing.T, eventID, name string, inq personate
 	return personatest.Deliver(t, env.hook, personatest.Event(eventID, name, inq, env.clock.Now()), env.clock.Now(), secret)
 }
 
-// count returns how many of the user's events are of type typ.
-func (env *personaEnv) count(t *testing.T, a *testTenant, userID, typ string) int {
+// expectEvents checks how many of the user's events are of each type.
+func (env *personaEnv) expectEvents(t *testing.T, a *testTenant, userID string, want map[string]int) {
 	t.Helper()
 	types, _ := env.events(t, a, userID)
-	n := 0
-	for _, ty := range types {
-		if ty == typ {
-			n++
+	for typ, n := range want {
+		count := 0
+		for _, ty := range types {
+			if ty == typ {
+				count++
+			}
+		}
+		if count != n {
+			t.Errorf("events %v: %d %s, want %d", types, count, typ, n)
 		}
 	}
-	return n
 }
 
 // TestPersonaDecides: each decision Persona sends by webhook becomes the user's status, with its
@@ -183,12 +187,7 @@ func TestPersonaWebhookOnce(t *testing.T) {
 		if u := env.getUser(t, a, id); u.Status != "VERIFIED" {
 			t.Errorf("user is %s", u.Status)
 		}
-		if n := env.count(t, a, id, "user.verification.accepted"); n != 1 {
-			t.Errorf("%d user.verification.accepted events, want 1", n)
-		}
-		if n := env.count(t, a, id, "user.verification.failed"); n != 0 {
-			t.Errorf("%d user.verification.failed events, want 0", n)
-		}
+		env.expectEvents(t, a, id, map[string]int{"user.verification.accepted": 1, "user.verification.failed": 0})
 	})
 }
 
@@ -254,9 +253,7 @@ func TestPersonaLateWebhook(t *testing.T) {
 		if code := env.deliver(t, "evt_late", "inquiry.declined", inq, personaSecret); code != http.StatusOK {
 			t.Fatalf("late webhook: %d", code)
 		}
-		if n := env.count(t, a, id, "user.verification.failed"); n != 1 {
-			t.Errorf("%d user.verification.failed events, want 1", n)
-		}
+		env.expectEvents(t, a, id, map[string]int{"user.verification.failed": 1, "user.verification.accepted": 0})
 	})
 }
 

@@ -36,22 +36,36 @@ type Provider interface {
 // redacted, or the job ran twice) changes nothing.
 func (s *UserService) ApplyDecision(ctx context.Context, tenantID, userID string, attempt int, d Decision) error {
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		u, err := tx.GetUserForUpdate(ctx, tenantID, userID)
-		if err != nil {
-			return err
-		}
-		if u.Status != StatusVerifying || u.Attempts != attempt || u.Redacted() || d.Status == StatusVerifying {
-			return nil
-		}
-		if err := s.decide(ctx, tx, u, d); err != nil {
-			return err
-		}
-		return tx.UpdateUser(ctx, u)
+		_, err := s.applyAttempt(ctx, tx, tenantID, userID, attempt, false, func(*User) Decision { return d })
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("apply decision: %w", err)
 	}
 	return nil
+}
+
+// applyAttempt applies decide's decision about the user to its attempt, within tx, when the attempt
+// is current: the user is VERIFYING at that attempt (or, with fromReview, in REVIEW there and the
+// decision is final), is not redacted, and the decision is not Pending. It reports whether the
+// user changed.
+func (s *UserService) applyAttempt(ctx context.Context, tx Tx, tenantID, userID string, attempt int, fromReview bool, decide func(*User) Decision) (bool, error) {
+	u, err := tx.GetUserForUpdate(ctx, tenantID, userID)
+	if err != nil {
+		return false, err
+	}
+	if u.Attempts != attempt || u.Redacted() || (u.Status != StatusVerifying && (!fromReview || u.Status != StatusReview)) {
+		return false, nil
+	}
+	d := decide(u)
+	final := d.Status == StatusVerified || d.Status == StatusRejected
+	if d.Status == StatusVerifying || (u.Status == StatusReview && !final) {
+		return false, nil
+	}
+	if err := s.decide(ctx, tx, u, d); err != nil {
+		return false, err
+	}
+	return true, tx.UpdateUser(ctx, u)
 }
 
 // Review resolves a user in REVIEW: approve verifies it, otherwise it is rejected with reason.

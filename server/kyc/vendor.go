@@ -89,21 +89,11 @@ func (s *UserService) ApplyVendorDecision(ctx context.Context, provider, eventID
 			out = VendorDuplicate
 			return nil
 		}
-		u, err := tx.GetUserForUpdate(ctx, c.TenantID, c.UserID)
-		if err != nil {
-			return err
+		changed, err := s.applyAttempt(ctx, tx, c.TenantID, c.UserID, c.Attempt, true, decide)
+		if changed {
+			out = VendorApplied
 		}
-		d := decide(u)
-		final := d.Status == StatusVerified || d.Status == StatusRejected
-		current := u.Status == StatusVerifying || (u.Status == StatusReview && final)
-		if !current || u.Attempts != c.Attempt || u.Redacted() || d.Status == StatusVerifying || d.Status == u.Status {
-			return nil
-		}
-		if err := s.decide(ctx, tx, u, d); err != nil {
-			return err
-		}
-		out = VendorApplied
-		return tx.UpdateUser(ctx, u)
+		return err
 	})
 	if err != nil {
 		return out, fmt.Errorf("apply vendor decision: %w", err)

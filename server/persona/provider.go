@@ -114,27 +114,28 @@ func (p *Provider) now() time.Time {
 // reason, to start again. created and pending, or a status this adapter does not know, are
 // kyc.Pending. Reasons are stamped at.
 func Decision(status string, u *kyc.User, at time.Time) kyc.Decision {
-	reason := func(forUser, forDeveloper string) []kyc.Reason {
-		return []kyc.Reason{{Reason: forUser, DeveloperReason: forDeveloper, CreatedAt: timestamp.Of(at)}}
-	}
-	switch status {
-	case "approved", "completed":
+	if status == "approved" || status == "completed" {
 		_, verified := Prefill(u)
 		return kyc.Decision{Status: kyc.StatusVerified, VerifiedFields: verified}
-	case "declined":
-		return kyc.Decision{Status: kyc.StatusRejected, Reasons: reason("Your information could not be verified",
-			"Persona declined the inquiry.")}
-	case "failed":
-		return kyc.Decision{Status: kyc.StatusRejected, Reasons: reason("Your information could not be verified",
-			"Persona: a required check of the inquiry failed.")}
-	case "needs_review":
-		return kyc.Decision{Status: kyc.StatusReview, Reasons: reason("Your information is being reviewed",
-			"Persona marked the inquiry for review.")}
-	case "expired":
-		return kyc.Decision{Status: kyc.StatusCreated, Reasons: reason("The verification was not finished in time; please start it again",
-			"Persona: the inquiry expired before the end user completed it.")}
 	}
-	return kyc.Pending
+	o, ok := outcomes[status]
+	if !ok {
+		return kyc.Pending
+	}
+	return kyc.Decision{Status: o.status, Reasons: []kyc.Reason{{Reason: o.reason, DeveloperReason: o.developer, CreatedAt: timestamp.Of(at)}}}
+}
+
+// outcomes are the statuses that decide with a reason: ours, and what the end user and the
+// integrator are told.
+var outcomes = map[string]struct {
+	status            kyc.Status
+	reason, developer string
+}{
+	"declined":     {kyc.StatusRejected, "Your information could not be verified", "Persona declined the inquiry."},
+	"failed":       {kyc.StatusRejected, "Your information could not be verified", "Persona: a required check of the inquiry failed."},
+	"needs_review": {kyc.StatusReview, "Your information is being reviewed", "Persona marked the inquiry for review."},
+	"expired": {kyc.StatusCreated, "The verification was not finished in time; please start it again",
+		"Persona: the inquiry expired before the end user completed it."},
 }
 
 // Prefill returns the inquiry fields prefilled from u, by Persona's field names
