@@ -20,17 +20,21 @@ type memStore struct {
 	events     []*kyc.Event
 	deliveries []*kyc.Delivery
 	jobs       []kyc.VerificationJob
-	subscribed []string // endpoint ids that take every event
+	subscribed []string                   // endpoint ids that take every event
+	checks     map[string]kyc.VendorCheck // by the vendor's id
+	claimed    map[string]bool            // vendor event ids
 }
 
-func newMemStore() *memStore { return &memStore{users: map[string]kyc.User{}} }
+func newMemStore() *memStore {
+	return &memStore{users: map[string]kyc.User{}, checks: map[string]kyc.VendorCheck{}, claimed: map[string]bool{}}
+}
 
 func (m *memStore) InTx(ctx context.Context, fn func(kyc.Tx) error) error {
-	tx := &memTx{users: maps.Clone(m.users), store: m}
+	tx := &memTx{users: maps.Clone(m.users), checks: maps.Clone(m.checks), claimed: maps.Clone(m.claimed), store: m}
 	if err := fn(tx); err != nil {
 		return err
 	}
-	m.users = tx.users
+	m.users, m.checks, m.claimed = tx.users, tx.checks, tx.claimed
 	m.events = append(m.events, tx.events...)
 	m.deliveries = append(m.deliveries, tx.deliveries...)
 	m.jobs = append(m.jobs, tx.jobs...)
@@ -71,6 +75,8 @@ type memTx struct {
 	events     []*kyc.Event
 	deliveries []*kyc.Delivery
 	jobs       []kyc.VerificationJob
+	checks     map[string]kyc.VendorCheck
+	claimed    map[string]bool
 }
 
 func (tx *memTx) GetUserForUpdate(ctx context.Context, tenantID, id string) (*kyc.User, error) {
@@ -97,6 +103,25 @@ func (tx *memTx) QueueDelivery(_ context.Context, d *kyc.Delivery) error {
 func (tx *memTx) EnqueueVerification(_ context.Context, j kyc.VerificationJob) error {
 	tx.jobs = append(tx.jobs, j)
 	return nil
+}
+
+func (tx *memTx) InsertVendorCheck(_ context.Context, c *kyc.VendorCheck) error {
+	tx.checks[c.ID] = *c
+	return nil
+}
+
+func (tx *memTx) VendorCheckByID(_ context.Context, _, id string) (*kyc.VendorCheck, error) {
+	c, ok := tx.checks[id]
+	if !ok {
+		return nil, kyc.Errorf(kyc.ENotFound, "Vendor check not found.")
+	}
+	return &c, nil
+}
+
+func (tx *memTx) ClaimVendorEvent(_ context.Context, _, id string, _ time.Time) (bool, error) {
+	fresh := !tx.claimed[id]
+	tx.claimed[id] = true
+	return fresh, nil
 }
 
 func (tx *memTx) RedactUser(_ context.Context, u *kyc.User) error { tx.users[u.ID] = *u; return nil }
