@@ -5,6 +5,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -88,6 +89,9 @@ type Persona struct {
 	TemplateKYC, TemplateKYB string
 	// WebhookSecrets verify its webhooks (several while a secret is rotated).
 	WebhookSecrets []string
+	// HostedURL is Persona's hosted flow, where hosted verification pages send the end user
+	// (persona.DefaultHostedURL when empty).
+	HostedURL string
 }
 
 // App is the wired service.
@@ -178,6 +182,12 @@ func New(opts Options) (*App, error) {
 	}
 	links := hosted.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
 	page := &hosted.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors, Ready: opts.Store.Ping, Now: opts.Now}
+	if p := opts.Persona; p != nil {
+		flow := &persona.Flow{Store: opts.Store, Client: p.Client, Hasher: opts.Keyring, HostedURL: cmp.Or(p.HostedURL, persona.DefaultHostedURL),
+			RedirectTo: hosted.RedirectTo, Logger: opts.Logger, Now: opts.Now}
+		page.Continue = flow.URL
+		mount[persona.FlowPattern] = httpapi.Instrument(flow, persona.FlowPattern, "personaFlow", m, tracer)
+	}
 	mount[hosted.Pattern] = httpapi.Instrument(page, hosted.Pattern, "hostedVerificationPage", m, tracer)
 	if h, ok := mount[persona.WebhookPattern]; ok {
 		mount[persona.WebhookPattern] = httpapi.Instrument(h, persona.WebhookPattern, "personaWebhook", m, tracer)

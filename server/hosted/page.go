@@ -61,6 +61,10 @@ type Page struct {
 	Ready func(context.Context) error
 	// Now is the clock that dates are checked against; nil means time.Now.
 	Now func() time.Time
+	// Continue, when set, is where the browser goes after a submission instead of the session's
+	// redirect_uri: a KYC vendor's flow (persona.Flow), which sends it on to redirect_uri in the
+	// end. A path of this server, so that the form's form-action allows it.
+	Continue func(se *kyc.Session) string
 }
 
 // Pattern is the route the page handles, for an http.ServeMux.
@@ -136,7 +140,11 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	http.Redirect(w, r, redirectTo(done, user), http.StatusSeeOther)
+	target := RedirectTo(done, user)
+	if p.Continue != nil {
+		target = p.Continue(done)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // closed shows, instead of the form, why a user cannot submit it (see closedMessage), and reports
@@ -190,10 +198,10 @@ func (p *Page) now() time.Time {
 	return p.Now()
 }
 
-// redirectTo is the session's redirect_uri exactly as the integrator gave it, with user_id,
+// RedirectTo is the session's redirect_uri exactly as the integrator gave it, with user_id,
 // session_id and status appended to its query (before any fragment): nothing of the original is
 // dropped, decoded again or reordered.
-func redirectTo(se *kyc.Session, u *kyc.User) string {
+func RedirectTo(se *kyc.Session, u *kyc.User) string {
 	uri, fragment, hasFragment := strings.Cut(se.RedirectURI, "#")
 	sep := "?"
 	if i := strings.IndexByte(uri, '?'); i >= 0 {

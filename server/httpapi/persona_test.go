@@ -1,7 +1,10 @@
 package httpapi_test
 
 import (
+	"html"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -52,8 +55,8 @@ func forEachPersonaBackend(t *testing.T, poll verifyjob.Poll, fn func(t *testing
 // noPoll leaves decisions to webhooks for the length of a test.
 var noPoll = verifyjob.Poll{First: time.Hour, Max: time.Hour, For: 72 * time.Hour}
 
-// createPending creates a complete user and waits until its inquiry is created and recorded (the
-// job is then snoozed, pending), returning the user's id and the inquiry.
+// createPending creates a complete user and waits until its inquiry is created and recorded,
+// returning the user's id and the inquiry.
 func (env *personaEnv) createPending(t *testing.T, a *testTenant, email string) (string, personatest.Inquiry) {
 	t.Helper()
 	body := strings.Replace(seedUser, "john.doe@example.com", email, 1)
@@ -61,7 +64,14 @@ func (env *personaEnv) createPending(t *testing.T, a *testTenant, email string) 
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %d %s", resp.StatusCode, raw)
 	}
-	u := decode[user](t, raw)
+	id := decode[user](t, raw).ID
+	return id, env.awaitInquiry(t, a, id)
+}
+
+// awaitInquiry waits until the user's first attempt has its inquiry, created and recorded (the job
+// is then snoozed, pending).
+func (env *personaEnv) awaitInquiry(t *testing.T, a *testTenant, userID string) personatest.Inquiry {
+	t.Helper()
 	timeout := time.After(20 * time.Second)
 	var inq personatest.Inquiry
 	select {
@@ -72,11 +82,11 @@ func (env *personaEnv) createPending(t *testing.T, a *testTenant, email string) 
 	for {
 		select {
 		case e := <-env.snoozed: // also a snooze that waits out a 429, before the inquiry
-			if _, err := env.app.Users.VendorCheckFor(t.Context(), persona.Name, a.id, u.ID, 1); e.Job.Kind == jobs.KindVerifyUser && err == nil {
-				if inq.ReferenceID != u.ID {
-					t.Fatalf("inquiry %+v is not about user %s", inq, u.ID)
+			if _, err := env.app.Users.VendorCheckFor(t.Context(), persona.Name, a.id, userID, 1); e.Job.Kind == jobs.KindVerifyUser && err == nil {
+				if inq.ReferenceID != userID {
+					t.Fatalf("inquiry %+v is not about user %s", inq, userID)
 				}
-				return u.ID, inq
+				return inq
 			}
 		case <-timeout:
 			t.Fatal("the verification job did not wait for Persona")
@@ -279,6 +289,61 @@ func TestPersonaUnavailable(t *testing.T) {
 		}
 		if u := env.getUser(t, a, id); u.Status != "VERIFIED" {
 			t.Errorf("user is %s", u.Status)
+		}
+	})
+}
+
+// TestPersonaHostedFlow: a hosted verification session's form, once submitted, sends the browser
+// to a page of ours that waits for the attempt's inquiry, then sends it on to Persona's hosted flow
+// (with a session token once the inquiry is started), and to redirect_uri once decided.
+func TestPersonaHostedFlow(t *testing.T) {
+	t.Parallel()
+	forEachPersonaBackend(t, noPoll, func(t *testing.T, env *personaEnv) {
+		a := env.tenant(t, "acme")
+		_, raw := env.srv.Do(t, "POST", "/v1/users", a.headers("Idempotency-Key", "minimal"), minimalUser)
+		uid := decode[user](t, raw).ID
+		action, token := formTarget(t, env.sessionLink(t, a, uid, "session"))
+		browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		env.fake.FailNext(http.StatusTooManyRequests) // the inquiry comes a few seconds later
+		resp, err := browser.PostForm(action, completeForm(token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		flow := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(flow, "/vendor/persona/flow/") {
+			t.Fatalf("after the form: %d to %q", resp.StatusCode, flow)
+		}
+		get := func(path string) (int, string) {
+			t.Helper()
+			resp, err := browser.Get(env.srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, html.UnescapeString(string(body))
+		}
+		if code, page := get(flow); code != http.StatusOK || !strings.Contains(page, "Preparing your verification") || !strings.Contains(page, `content="2;url=`+flow+`"`) {
+			t.Errorf("before the inquiry: %d %s", code, page)
+		}
+		inq := env.awaitInquiry(t, a, uid)
+		done := "redirect-uri=" + url.QueryEscape("https://yourapp.example/done?user_id="+uid)
+		if code, page := get(flow); code != http.StatusOK || !strings.Contains(page, persona.DefaultHostedURL+"?inquiry-id="+inq.ID) ||
+			!strings.Contains(page, done) || strings.Contains(page, "session-token") {
+			t.Errorf("a created inquiry: %d %s", code, page)
+		}
+		env.fake.SetStatus(inq.ID, "pending")
+		if code, page := get(flow); code != http.StatusOK || !strings.Contains(page, "session-token="+personatest.SessionToken(inq.ID)) {
+			t.Errorf("a started inquiry: %d %s", code, page)
+		}
+		if code, _ := get(strings.Replace(flow, "token=", "token=x", 1)); code != http.StatusNotFound {
+			t.Errorf("a forged token: %d", code)
+		}
+		inq.Status = "approved"
+		env.deliver(t, "evt_flow", "inquiry.approved", inq, personaSecret)
+		if code, page := get(flow); code != http.StatusOK || !strings.Contains(page, "https://yourapp.example/done?user_id="+uid) || !strings.Contains(page, "status=VERIFIED") {
+			t.Errorf("once decided: %d %s", code, page)
 		}
 	})
 }

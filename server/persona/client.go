@@ -85,6 +85,9 @@ type resource[A any] struct {
 		ID         string `json:"id,omitempty"`
 		Attributes A      `json:"attributes"`
 	} `json:"data"`
+	Meta struct {
+		SessionToken string `json:"session-token,omitempty"`
+	} `json:"meta,omitzero"`
 }
 
 // CreateInquiry creates an inquiry (POST /api/v1/inquiries) and returns it, status created.
@@ -108,15 +111,27 @@ func (c *Client) CreateInquiry(ctx context.Context, in NewInquiry) (*Inquiry, er
 	if in.IdempotencyKey != "" {
 		header.Set("Idempotency-Key", in.IdempotencyKey)
 	}
-	return c.inquiry(ctx, "persona create inquiry", http.MethodPost, "/api/v1/inquiries", header, raw)
+	return c.do(ctx, "persona create inquiry", http.MethodPost, "/api/v1/inquiries", header, raw, nil)
 }
 
 // GetInquiry retrieves an inquiry (GET /api/v1/inquiries/{id}). Errors as CreateInquiry's.
 func (c *Client) GetInquiry(ctx context.Context, id string) (*Inquiry, error) {
-	return c.inquiry(ctx, "persona get inquiry", http.MethodGet, "/api/v1/inquiries/"+url.PathEscape(id), http.Header{}, nil)
+	return c.do(ctx, "persona get inquiry", http.MethodGet, "/api/v1/inquiries/"+url.PathEscape(id), http.Header{}, nil, nil)
 }
 
-func (c *Client) inquiry(ctx context.Context, op, method, path string, header http.Header, body []byte) (*Inquiry, error) {
+// ResumeInquiry creates a session token for a pending (or expired) inquiry (POST
+// /api/v1/inquiries/{id}/resume, https://docs.withpersona.com/resuming-inquiries): the end user
+// continues it in Persona's hosted flow with it. Errors as CreateInquiry's.
+func (c *Client) ResumeInquiry(ctx context.Context, id string) (*Inquiry, string, error) {
+	var token string
+	inq, err := c.do(ctx, "persona resume inquiry", http.MethodPost, "/api/v1/inquiries/"+url.PathEscape(id)+"/resume",
+		http.Header{"Content-Type": {"application/json"}}, []byte(`{}`), &token)
+	return inq, token, err
+}
+
+// do sends a request and reads the inquiry it answers, and its meta session-token into token
+// when token is not nil.
+func (c *Client) do(ctx context.Context, op, method, path string, header http.Header, body []byte, token *string) (*Inquiry, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -150,6 +165,9 @@ func (c *Client) inquiry(ctx context.Context, op, method, path string, header ht
 	}
 	inq := doc.Data.Attributes
 	inq.ID = doc.Data.ID
+	if token != nil {
+		*token = doc.Meta.SessionToken
+	}
 	return &inq, nil
 }
 

@@ -49,6 +49,7 @@ func New(tb testing.TB, apiKey string) *Fake {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/inquiries", f.create)
 	mux.HandleFunc("GET /api/v1/inquiries/{id}", f.get)
+	mux.HandleFunc("POST /api/v1/inquiries/{id}/resume", f.resume)
 	srv := httptest.NewServer(f.guard(mux))
 	tb.Cleanup(srv.Close)
 	f.URL = srv.URL
@@ -170,6 +171,31 @@ func (f *Fake) get(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, Resource(out))
 }
+
+// resume answers POST /api/v1/inquiries/{id}/resume: a pending or expired inquiry with a new
+// session token in meta; any other status is a 422, as Persona refuses to resume it.
+func (f *Fake) resume(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	inq, ok := f.inquiries[r.PathValue("id")]
+	var out Inquiry
+	if ok {
+		out = *inq
+	}
+	f.mu.Unlock()
+	switch {
+	case !ok:
+		writeErrors(w, http.StatusNotFound, "Record not found")
+	case out.Status != "pending" && out.Status != "expired":
+		writeErrors(w, http.StatusUnprocessableEntity, "Inquiry cannot be resumed")
+	default:
+		doc := Resource(out)
+		doc["meta"] = map[string]any{"session-token": SessionToken(out.ID)}
+		writeJSON(w, http.StatusOK, doc)
+	}
+}
+
+// SessionToken is the session token the fake gives when it resumes an inquiry.
+func SessionToken(inquiryID string) string { return "fake_session_" + inquiryID }
 
 // Resource is an inquiry as Persona's API and its webhook payloads show it.
 func Resource(inq Inquiry) map[string]any {
