@@ -48,14 +48,26 @@ func (s *Store) GetEvent(ctx context.Context, tenantID, id string) (*kyc.Event, 
 }
 
 // PruneEvents deletes the events created before t, with their deliveries and attempts (the
-// foreign keys cascade), in batches, and returns how many events it deleted.
+// foreign keys cascade), in batches, and returns how many events it deleted. The KYC vendors'
+// webhook events received before t go too: a vendor's redelivery of one after that is applied
+// again, and finds its attempt decided (kyc.ApplyVendorDecision).
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
+	before = before.UTC().Truncate(time.Microsecond)
+	if _, err := s.deleteInBatches(ctx, "prune vendor events",
+		"DELETE FROM vendor_events WHERE (provider, event_id) IN (SELECT provider, event_id FROM vendor_events WHERE received_at < ? LIMIT ?)", before); err != nil {
+		return 0, err
+	}
+	return s.deleteInBatches(ctx, "prune events", "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? LIMIT ?)", before)
+}
+
+// deleteInBatches runs query, a DELETE of at most its second argument's rows older than its
+// first, until it deletes fewer, and returns how many rows it deleted.
+func (s *Store) deleteInBatches(ctx context.Context, op, query string, before time.Time) (int, error) {
 	total := 0
 	for {
-		n, err := s.db.writer().exec(ctx, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? LIMIT ?)",
-			before.UTC().Truncate(time.Microsecond), pruneBatch)
+		n, err := s.db.writer().exec(ctx, query, before, pruneBatch)
 		if err != nil {
-			return total, dbError("prune events", err)
+			return total, dbError(op, err)
 		}
 		total += int(n)
 		if n < pruneBatch {

@@ -69,4 +69,11 @@ func testVendorChecks(t *testing.T, st kyc.Store) {
 	if !claim("evt_1", false) || claim("evt_1", false) || claim("evt_rolled_back", false) {
 		t.Error("an event was claimed twice")
 	}
+	// Received events are kept as long as the event log.
+	if _, err := st.PruneEvents(ctx, base.Add(time.Minute)); err != nil || claim("evt_1", false) {
+		t.Errorf("PruneEvents before the events were received: %v, or it dropped them", err)
+	}
+	if _, err := st.PruneEvents(ctx, base.Add(2*time.Minute)); err != nil || !claim("evt_1", false) {
+		t.Errorf("PruneEvents after the events were received: %v, or it kept them", err)
+	}
 }
