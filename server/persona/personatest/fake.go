@@ -157,14 +157,19 @@ func (f *Fake) create(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, Resource(inq))
 }
 
-func (f *Fake) get(w http.ResponseWriter, r *http.Request) {
+// lookup returns a copy of the inquiry the request's path names.
+func (f *Fake) lookup(r *http.Request) (Inquiry, bool) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	inq, ok := f.inquiries[r.PathValue("id")]
-	var out Inquiry
-	if ok {
-		out = *inq
+	if !ok {
+		return Inquiry{}, false
 	}
-	f.mu.Unlock()
+	return *inq, true
+}
+
+func (f *Fake) get(w http.ResponseWriter, r *http.Request) {
+	out, ok := f.lookup(r)
 	if !ok {
 		writeErrors(w, http.StatusNotFound, "Record not found")
 		return
@@ -175,13 +180,7 @@ func (f *Fake) get(w http.ResponseWriter, r *http.Request) {
 // resume answers POST /api/v1/inquiries/{id}/resume: a pending or expired inquiry with a new
 // session token in meta; any other status is a 422, as Persona refuses to resume it.
 func (f *Fake) resume(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	inq, ok := f.inquiries[r.PathValue("id")]
-	var out Inquiry
-	if ok {
-		out = *inq
-	}
-	f.mu.Unlock()
+	out, ok := f.lookup(r)
 	switch {
 	case !ok:
 		writeErrors(w, http.StatusNotFound, "Record not found")
