@@ -59,8 +59,9 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 	}
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
-	b := &sqliteBackend{write: write, read: read, writeStmts: newStmtCache(write), readStmts: newStmtCache(read), logger: logger,
-		group: &groupCommit{db: write}}
+	writeStmts := newStmtCache(write)
+	b := &sqliteBackend{write: write, read: read, writeStmts: writeStmts, readStmts: newStmtCache(read), logger: logger,
+		group: &groupCommit{db: write, stmts: writeStmts}}
 	if b.river, err = river.NewClient(riversqlite.New(write), &river.Config{Logger: logger}); err != nil {
 		return nil, errors.Join(fmt.Errorf("create the River client: %w", err), b.close())
 	}
@@ -78,9 +79,7 @@ func (b *sqliteBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) 
 			_, err := b.river.InsertTx(ctx, tx, args, opts)
 			return err
 		}
-		// Statements run unprepared in transactions: preparing one would need the writer pool's
-		// only connection, which the transaction holds.
-		return fn(sqliteQuerier{db: tx}, enqueue)
+		return fn(sqliteQuerier{db: tx, stmts: b.writeStmts, tx: tx}, enqueue)
 	})
 }
 
