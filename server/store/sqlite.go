@@ -40,9 +40,8 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("resolve the SQLite path: %w", err)
 	}
-	// secure_delete zeroes what the writer deletes or overwrites, so that erased data does not
-	// linger in the file's free space.
-	write, err := sql.Open("sqlite", abs+"?"+sqlitePragmas+"&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_txlock=immediate")
+	writeDSN, readDSN := SQLiteDSNs(abs)
+	write, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database: %w", err)
 	}
@@ -52,8 +51,7 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 	if err := write.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open SQLite database %s: %w", abs, err), write.Close())
 	}
-	readURL := url.URL{Scheme: "file", Path: abs, RawQuery: "mode=ro&" + sqlitePragmas}
-	read, err := sql.Open("sqlite", readURL.String())
+	read, err := sql.Open("sqlite", readDSN)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open SQLite database: %w", err), write.Close())
 	}
@@ -66,6 +64,17 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 		return nil, errors.Join(fmt.Errorf("create the River client: %w", err), b.close())
 	}
 	return b, nil
+}
+
+// SQLiteDSNs are the "sqlite" database/sql data source names with which the store opens the
+// SQLite file at the absolute path abs: its one writer's (WAL, transactions that begin IMMEDIATE)
+// and its read-only readers'.
+func SQLiteDSNs(abs string) (writer, reader string) {
+	// secure_delete zeroes what the writer deletes or overwrites, so that erased data does not
+	// linger in the file's free space.
+	writer = abs + "?" + sqlitePragmas + "&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_txlock=immediate"
+	readURL := url.URL{Scheme: "file", Path: abs, RawQuery: "mode=ro&" + sqlitePragmas}
+	return writer, readURL.String()
 }
 
 func (b *sqliteBackend) dialect() dialect { return sqliteDialect }
