@@ -30,12 +30,13 @@ type floor struct {
 }
 
 // Statements of kirad's transaction per request, counted in the store (ours and River's insert of
-// the verification job): an update of a contact field, a minimal create (user, data key, event,
-// the stored response), a complete create (also its verification job, started event and status).
+// the verification job): an update of a contact field (read the user, write it), a minimal create
+// (the idempotency key claimed, data key, user, event, subscribed endpoints, the stored response),
+// a complete create (also its verification job, the started event with its endpoints, the status).
 const (
-	putStatements      = 5
-	minimalStatements  = 7
-	completeStatements = 12
+	putStatements      = 2
+	minimalStatements  = 6
+	completeStatements = 10
 )
 
 // Pool sizes as kirad's defaults (KIRA_DB_MAX_CONNS).
