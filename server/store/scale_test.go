@@ -23,7 +23,7 @@ var scaleUsers = flag.Int("scale", 100000, "BenchmarkListAtScale: the largest te
 // have an index the planner uses.
 func BenchmarkListAtScale(b *testing.B) {
 	sizes := []int{1000, 100000, 1000000}
-	sizes = sizes[:1+sort.SearchInts(sizes[1:], *scaleUsers)]
+	sizes = sizes[:max(1, sort.SearchInts(sizes, *scaleUsers+1))]
 	for _, be := range storetest.Backends() {
 		b.Run(be.Name, func(b *testing.B) {
 			st := be.Open(b, testKeyring(b), time.Now)
