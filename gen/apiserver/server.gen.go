@@ -32,6 +32,12 @@ type ServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx echo.Context, params ListCountriesParams) error
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx echo.Context, params ListEventsParams) error
@@ -111,6 +117,71 @@ func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetReadiness(ctx)
+	return err
+}
+
+// ListCountries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCountries(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCountriesParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCountries(ctx, params)
+	return err
+}
+
+// GetCountry converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCountry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "countryCode" -------------
+	var countryCode CountryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "countryCode", ctx.Param("countryCode"), &countryCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter countryCode: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCountryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCountry(ctx, countryCode, params)
 	return err
 }
 
@@ -531,6 +602,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
 	router.GET(options.BaseURL+"/v1/events/:eventId", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
 	router.POST(options.BaseURL+"/v1/events/:eventId/redeliver", wrapper.RedeliverEvent, options.OperationMiddlewares["redeliverEvent"]...)
+	router.GET(options.BaseURL+"/v1/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
+	router.GET(options.BaseURL+"/v1/countries/:countryCode", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
 	router.POST(options.BaseURL+"/v1/sandbox/users/:userId/review", wrapper.SandboxReviewUser, options.OperationMiddlewares["sandboxReviewUser"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
@@ -594,6 +667,16 @@ type NotFoundJSONResponse struct {
 	Body Error
 
 	Headers NotFoundResponseHeaders
+}
+
+type NotModifiedResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	XRequestId               *string
+}
+type NotModifiedResponse struct {
+	Headers NotModifiedResponseHeaders
 }
 
 type PayloadTooLargeResponseHeaders struct {
@@ -1095,6 +1178,506 @@ type GetReadinessdefaultJSONResponse struct {
 }
 
 func (response GetReadinessdefaultJSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesRequestObject struct {
+	Params ListCountriesParams
+}
+
+type ListCountriesResponseObject interface {
+	VisitListCountriesResponse(w http.ResponseWriter) error
+}
+
+type ListCountries200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type ListCountries200JSONResponse struct {
+	Body    CountryList
+	Headers ListCountries200ResponseHeaders
+}
+
+func (response ListCountries200JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries304Response = NotModifiedResponse
+
+func (response ListCountries304Response) VisitListCountriesResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListCountries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListCountries400JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListCountries401JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListCountries429JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListCountries500JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListCountries503JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListCountriesdefaultJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountryRequestObject struct {
+	CountryCode CountryCode `json:"countryCode"`
+	Params      GetCountryParams
+}
+
+type GetCountryResponseObject interface {
+	VisitGetCountryResponse(w http.ResponseWriter) error
+}
+
+type GetCountry200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type GetCountry200JSONResponse struct {
+	Body    Country
+	Headers GetCountry200ResponseHeaders
+}
+
+func (response GetCountry200JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry304Response = NotModifiedResponse
+
+func (response GetCountry304Response) VisitGetCountryResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetCountry400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetCountry400JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetCountry401JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetCountry404JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetCountry429JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetCountry500JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetCountry503JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountrydefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetCountrydefaultJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5379,6 +5962,12 @@ type StrictServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx context.Context, request GetCountryRequestObject) (GetCountryResponseObject, error)
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx context.Context, request ListEventsRequestObject) (ListEventsResponseObject, error)
@@ -5527,6 +6116,57 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetReadinessResponseObject); ok {
 		return validResponse.VisitGetReadinessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCountries operation middleware
+func (sh *strictHandler) ListCountries(ctx echo.Context, params ListCountriesParams) error {
+	var request ListCountriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCountries(ctx.Request().Context(), request.(ListCountriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCountries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCountriesResponseObject); ok {
+		return validResponse.VisitListCountriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCountry operation middleware
+func (sh *strictHandler) GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error {
+	var request GetCountryRequestObject
+
+	request.CountryCode = countryCode
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCountry(ctx.Request().Context(), request.(GetCountryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCountry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCountryResponseObject); ok {
+		return validResponse.VisitGetCountryResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6051,317 +6691,352 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2LU9s62j/+r2j8fmcOnLWDExIKYXbelwJtaYGyXNrTnvSHFVtJdHCkrOUQsh3+99/okWTLjnOjl7N7",
-	"lp0dH+rIuj6Snuvn+eqEfDjijLBUOO2vDnnAw1FM4O8LwiLK+h9IQns0xCnlTL4W4+EQJ1On7RygARcp",
-	"idC9VQQJIoT87wTTlLI+6vEEpQOCCIvQWJDEcZ17HI+JrCtMCE5JdItTp+00/MaOV697jdZ1w2/7rbbv",
-	"13zf/+y4DnkY0YSIUrmdmXI0kr+Hzd4O3u16flQnXrO3jb29biv0XkS7ZK/n43q3ETquM0r4PY1IchtT",
-	"due0nUGajkR7awuPaO2OJrim52ILRjfdWqXa/035HWF//zzcu/80fDX9NHy1E/72oem4TkIimpAwvR0n",
-	"1GpsyscJHo2KbemZ9OTSxCQljuuIFKdj4bSdkVoUx3XS6Yg4bYcMuySKSOTBMFxHTvEtzAPZ26n7uF73",
-	"ola96TVbuy+83VYUeqS+Sxrd5k6dtFrO46PrXJIIhymJbuTqlFY40b/B0rmwkCkfdkXKGUHpAKcoIUNM",
-	"mVh1Wevt7Wat0dyDZR1iGjttxzTyf+aPGmX3OKaRWdLdyG91/Qbx9qJ6y2vuRDtet7u97e2Fu/WouVPH",
-	"ezt7jusMSYojnGKn/fXRdYZUCMr6tz1K4kg47d+/uFlLdtcant+49vfa9Wbbb9XqDaCkbMIvj98eH14f",
-	"H+UzTllE72k0xrGc7lGEV6nPXthbnKZkOJI7rl76JU1ov08SEjntNBkTtTp/kPmro35DeZ9cNKHpABYq",
-	"IVjw4srgKEqIELchTaGGsUgpc9z8PR+zFCq/uTqw3svpkGO//q3wMiFEjruOjuMhukqt3/5FR7chj+Q3",
-	"L7a3/brjOl2apIPbSFVU39ttef4Lz5ebY1V6iXg4HhKWznQz+4GNh125pbFIm07b2fPrDftnvYJRQu9J",
-	"Im5jGhImiEWJf2BGamJI08H/6S1ZC/nQcZ0eTUR6y/BQfv8WM7Imacoemc+vZP1FcnXCZKh2bbPhzKVd",
-	"tZzt35fusJ3a7m4TZozck5iPSHKrvpZLOCDo6uocRTRCjKdoiNNQ0YvsHsIsQnKNEO8hWLGaY5p22s4n",
-	"Pk4QZT2eDNVpH/JxrOrpEn0PkMh5/OI6QrBsHer1ev3bNlXl6J6+qT7onlZtKjMKVOjTvC10hRl6lWAW",
-	"UhHyNXbS4UHlTmpsozNM2dzNtNes+63ZzbTne37dq7d+5GZqtnZeVGymERZixJPU3kV8wGoRJwv3EB8w",
-	"s4dWuqmKe+iIk5UOfJsKd17s7tlU+OH48uTVydOpsFlvfAcqnFLWryJDc/tbZIgmAy5Ikd2iAiVjxhRP",
-	"8Eykf00i/XRy/vppVJrN5NOp9CPpDji/O2bRiFOWlul0on6W/L36fQVGsL7X9n2Lb4+ICBM6UiKGc5Hw",
-	"aBwCdSckJPKulut2r4SU34HFrdm9ruEwJKOURJr/Lf7YwzQmkfNFr+OLaK9XD7eJ1+g2sdckuz1vD+90",
-	"vXrYiLZJs9fCO117AQjD3VhVPWeqy6MZJ/ECFl/Pl9iSQoZTMcEfaTq4ImFClk61YvVoKpCgfXkEIKG+",
-	"+4ssgZ4EZzIQJLw96737x16y+/rdp38m15M/bi6Odk9OLz6f8MYpPsVXk+boze7dNn558o/m33/mAj66",
-	"zoDgiCQgNR+EIRHCO+QsTXjsHcQxn3jvE9qnID0Xp1nyYhx+EwjLkiRCKZeMe6Q5eDHiTMg7AGHUTfhE",
-	"kARtHL6/vNqUfJkIB2QI/OMQP5wS1k8HTrvhN3ezs0KkibwaZCdPIjIc8ZSw1LskoxhP5SYv9yiQuz5A",
-	"kwFhKB3IyyXrgkAYJfCh5A1l9+CszEsYSV9IPjLImgun3jsyDYr9JWw8lIQkm5N0MdvdS5ySUzqkqQfP",
-	"2a5ekn+OiUjzmRuRBE0oi/hEd4UKdHBxgu7ItNi4Yl/hJE23pYAwxA90KDtU9+F/8phm6o1vHbsp6ZOk",
-	"1LlLEH9lp+d3MCa9VC6hnJxwnCQEtq7s6I/slyAVk3ZFQs4igcYspTF0SM9YIsuLVfuzu9NcpTckTabe",
-	"QS9V3E11T1IOqiLUJT2eSJJPE8kSfd+efPz40TsYpwPCUnkmkdnuvOET2RVsFWqj4CXBCUnkhoyHf+84",
-	"csd3nABxhoKt+3qApGgFR5xwUXAwou/ItFTYRepw+HvHefDwiHp3ZGqquHh/dY22ZJPBgt3sV+2O3zxN",
-	"Xd5JVH2uJOr3XwSikYtwLLgkQZIkPEFdHlEiEBYo0MVuaRS0gR6UYif7HglJrZShwG5SnxA0lcfCrpy4",
-	"emMXxSRNSSJcFNE+TeWU1AIXBbcB4gkKvMBFPB2QZEIFQRgxMpGN1dBB1tYQT1VPBWERwujj9iEK0gSH",
-	"ZITlrgn0ZLbNAUWQIMk9SRB5kOydQFBYuPYIftFvUchZStmYCERTFwTdvIJfBIp5H8WU5eeY6ZXk5gTq",
-	"8kytol7TKKtD1U+juatYb1QcyY+uM8IJHpJU3x2H40TwpHo5gxHuU6auU0Ye0tsQCgfmLB4l5J7ysUAj",
-	"3CeyH/K+cf45JsnUcR3NkKpv5nWyVW/ARso6LfsnV1TW9P/9fuB9xt6/fG/v9u/el7/9P6eKLI8lhzCP",
-	"IoF9AHpEG4HkiGvwRpKeOR1HeBpzHMHlpu9beYOHre3dbhh6rW2y7TWjetfrdne7nk92w160Q3YwDs2I",
-	"Rxh0K3rARPfHdeSq0YyvrTxbxmPQOFozsr2z8CINp+/IdHasB2jM6D/HRF48+U0U8z4NcZyRzwZGNzcn",
-	"R+i+KfcQjQiO9xEjkphH41ReZoIzHCM5UXJ6aLpZ67BLfTzmWj64bWVLkhi7PJrqS1pUXNH7pX0x4cmd",
-	"/K7DtCpX3+QhHw5pilLeJ3LDukhwhKER1cEhviMCpRPJqgg+TkIi0IYgBFlTg3CX3xPZ58JatnqN7ouw",
-	"Trw93Iy8Zrjd9XbJTs+r40Z3O2xGLbLTM2upNnu+miWWYuGq2kdoq7WIrjudh0bd63QeXhzPI+s5HMgF",
-	"7hMk6L+Ii+pwBvr+vJ0XQw12ByPSw+M4lXe7u/jmt263euXtdiNIMm/TSWYc9lxpS60mzVZsqbFq7Lvu",
-	"KC0BzRtDWe6pGM+KIkXFeCZZ299xSI+yLrWZ4GR/iSN9eYJMxplkw0FRMxrFWkra+kMoC1s2KlkSFCpg",
-	"DFECOlzgcujyv0oZDKoEp22rW1xnSITAffnxcCxAO4uVXleftHJA6NOnT5+8szPv6Mh5dPOKtOhkVwKS",
-	"AI48zmJ10oSYaa2v5DMfv9iFr+1bUiBtzKnpCVbchtN2/Prbo3eft3/bud772PjHq90PrbPm+YvL+sWB",
-	"82jP/f9LSM9pO/+zldsqt9SvYusYpgMmfC4LJPswxLEcMYkkK3JPeYxTok5IVdM+CtSMBvq6JzgcIN7r",
-	"KXsbgqmRI1hd1Kvqtv56a9Gn1bLPotrKxecLKKvVkn9SLVKsWgtQxiyvuujzQllY1kPOejENn7ZxNOnd",
-	"pglmggJp2IR6AMcjmgy4pJFM1WYRdzjArE8iS16KSEiF5ML+NHIO9YwI29SnruFfBALdbRsFplSANuwS",
-	"iDxQJTTL/Tx1O4wnCCO4nwwvmUk1SG37cECiTRcFNL9/b+/I9Jay27EggWRlTN90j6iQ3EKHUdkfGseo",
-	"S+QuGiVc0j2J9pWch8SAJ2k8hcpnlkr3XN9g6lBCEScCMZ52GIj9ki0C6aJSv3lLHgZ4LFISBYoPed69",
-	"P3n3KoJ+ytZlPL2l8t2QMKVXtC8YKopUKrcrvsc0xt2YoClJf+72PGBTJdtqAXtDsv16TKjptySJtvz6",
-	"pmuuX+DaVVkxwCPy066Wb1vOEybZZhw/fVmpriFjZPJVNZWrefnZC4jGjDyMlDsFdGBfEtVAHlu4y8ep",
-	"VnZM+ThBwLnX0BxhbEb1Kb8TuPefssjnPH3Fxyx68rbtwdf20koJBfYo/PRzl/acIzEOB/kNmInkKWGY",
-	"pc9c3Z9wL1woRc8156c46ZMnkZpWFt2mnN/GUMs8IQTUIiAHSRokDyEhEaqjM/ry53Nx0BcqEPRYEiJm",
-	"eVee6fAn0+EVSe5pSG5Yxjw8iRSFquZ2bNVTJkZdxggXwFeD8TbCKe5iQQxTjHspURrolA5BYLcMKT+f",
-	"YJf2Gw5UxidoI6iYh2Czhs71RTrBkoFnpZEG1vACJJRdyF12qf687VK0Yi0kT6voN5PmNednmE2NFfFJ",
-	"dJnglNyCbFfmoDlHQ8ym5ogU/47EV+7jjFl3X5kOKwno+Th90nH6Z1H7DcPjdMAT+i/yNMZzbFdQPnsx",
-	"LCEC93w0wAKpiIKfzIkeJiQiLKU4FggnBGlfMBdNEi7/ozvlSmmxS2LO+ijlKKK9HgGfAcWvPlP20yi7",
-	"ygdgURUz5b8DjWsFmLwXj1kKzplPkaFLeriEjEWVhqR0ZcL1K0uqqxVblGUzyj+fw5gVmGVPtYZyhR6j",
-	"jaB6SoLN573yJzDVN0yMRyOepCQ6IxHF12Ade9KZnlV0O5Q1KX/e5WJel6ByC3+epCe55qDcneCZMn86",
-	"ZWbLqmZcOa4f6lM4tyWXveVtPx5tjbdcCUqmX9fUe5VW+pnBaxdB9CELibzqE9LX9qS8D+B5/9SGlZ++",
-	"PaSiy37ZvWxZvULwkOKURBfglKIDDMBGg+OLhI9IklIinHYPx4LMqFZRlzDSoyHFMeITRhI5aEH78FcP",
-	"YdQdC8qIEC7CQooh44Qp1mxk1f21EE6weFse6eta+/ov2cNQ6LHo+r/4k3NZ5tF1BljcwojEgI7kR3ru",
-	"upzHBMPuo+JWDbX6ZytcYLUms+ZuRyQJCUtxf+m37803F/knj4Wwg8Xfn0KhR9dJaRovbe0aCikXCONO",
-	"8bs9ufaozRrlLsC8+wcJ0yq6O2GjcfrDiO8/kt6Kg/04AHct5UkHUyaHLNAIJ5lt1x7uEmpdWvkQT2Eq",
-	"M4/JxZX/ybS+7Murq/M/gcbH6cDyDFpI2UXqDGOqnCerfaaUrPiLQKqcdpha80YZYSEmPFnWhCkmW8gc",
-	"pbJv17tvXGeS0JS8Z/E0D0GyJzkft9W/+VOrnLDWnFsTlbuIBGT11/yOAGln/Kh96coSSuVQMfOzTnD2",
-	"IE19rurKvOGp9tcbm1KF3Kbm0/J5+fbjNUqNB7ZAwYHWqgDr2kbaI74z9v3t0K4L3pCgRGVNf2+ngrAM",
-	"oENVUMxsiIJS2+hvCnzS9o6/0HuyHB1Q4T/pOlC9jhTMI1PUQKtjU+ylKsxnYWSFmquW8KU+Lo/s8dsU",
-	"dAZ+tphFSJA4FmhCo76O0ijS0/KtbNo61+evRabhkKCPqmZ0enq4dMPmzrOdzpWzoK3r0pRqRfRtTHGX",
-	"xjSd3sp9hdnUcZ2QJyOu/Dkc1+kTRhIc38qby1x3bsX3xd8Fj8mtpPaEkhScCxhn8kUPfG/TZCzkf/v8",
-	"niQMwkN50sdM07Y8T8bdmIbx9DZNcESirHtfKgZ5qCJSD0FS/TrrTnBy9R5t13d2vDrC8WiAvW2kg1iR",
-	"lG5dNB6NSIJCLAjaCG6uDgIXBWfHv8n/HB3fKNWFmbmDlx8d1zl49Vo+X7+XzxMpIRycqudL+Tw/ks/L",
-	"Y3hCycsz+byC5zWUvH4FT/j15gqe1/L5WX718uhEPo9P4XkOT1nm5Sv57cvXR/C8lM836gm/nryRz9Mz",
-	"eML708/yeXYjn++htkuo4fIlPKHma3h+kK2//Ch/PTx4BU/5/vDwnXy+OYbnKTzh/ckH+TyTrRy+P4Ln",
-	"a3hCeWjr8L3syeEFlLyUIzq8eQlPOYeHv8G3n6DMpwv5hLEfHcveHr2V5Y/OZH+OzmWdR1Db0Wf55vhQ",
-	"ljl+/Uk+oebjqzfwvICnHMvxtXzz6kT29hXU9upU1vMKZuDVpVy7V7Airw9kr16/lP15fSzfv4aaX7+R",
-	"JV+fwK9Qz+tTWf/rM3hzrp7/kM/LQ3gewVOO/fU11HzzCp7qb1nnm3dylt6cyZJvgE7eXMr5eXMte/jm",
-	"RrZycgTPM3hCmZP3ckQnUPMJrNrJpWz35AreXMmenwBdvT2Qbb09lm29fS/fv72Q5d8dSEp4B7T07jX8",
-	"/UaWfHciy7w7l9++g/LvPsq2Tg/kPJy+PIfnJTxlnacgD5+eyJU6fQd/X0HJa7kipze/yecH+f7s4BCe",
-	"r+Apazg7lCXPjuDXo9fwlGM/O5ZfnQF1nb2T4z07PYGn7MkZ0NjZ+TE84atzuQpn7+Uozi6hDMzA2bWc",
-	"kzPYTWcfoYZP8PcnWeYcZub8ULZyfizLn7+S9HD+Wvbn/OQQnnIU56eyD+cwG+cXUP4S3n+Wf7+Hdbk4",
-	"eAdP+PsQnlDnBYzi4lRS+AX09gL2wgVQ6cUlfAV9vriU83lxJcd18UnO0j8O5PtLoP/L9/CEsVzCrrw6",
-	"kG+ugDauYB2vXl/AU5a5gl159VaO8QpOoavTY3jKGb6CObyCHXR1AU84Aa6u5EivrqGeGyjz4R08obaP",
-	"UMNHOc9Xv8FXnw7hKUteAyVcH8oaruEkvIb9cv1W1nD97hSe8qvrU9nD6/eyzutrKAl0fg0tXt/IHl5/",
-	"hDewu29gRW7eyV9vzuS83cBcKcCBm8+y5x9grj4cwhNm48NreA/0/OFctvsBTtSPp3JuP8JO/3Qsn5+B",
-	"Jj/DLv788VheKnYUQeGW3Z4Jvfrydfvx/1VdtkeVaqYDFOKYsAgn4PXvoiD39Q9chdykPYE3GEeBQmdo",
-	"eNt+sFlDx/ckmVrhAtriSkWHgcw8wiJV4Vw6NAiKQqW567Rk3pUDcc9W4Td9HzE8pKyvA5RIHLUR7jCo",
-	"Q5ufeYSnaOPm+nDTlSK6FMRVGzpKNKjv+YAm4dcDMJdhlGPSWAU7LKjvZiVrSIotVaBlI9zXGmMTFYCH",
-	"BCXjmJTjlwowFhnjaYIubKasyDb5xRX1vb0vX5uPnvqjkf8xd42v6bCa0bh8dYi2t7f3wGAvUjwcyUW7",
-	"uT5UM04ecJjGU5QOEkJQL8GhEhR0kCbaGNI4ptpovukqXzksOiyYhyYRGALJG5RTJikEZDcBFlagGq7C",
-	"KYdtRFmHZSExbhbSo324FJNbWBINd4RwTO9mVmEB0EVhTTzZxbJEUliJTieS6yD/0zD/uVb/aRf+0+nU",
-	"5B/bj5+rl4jEVE7Kmvqpa4goUJ8i3oMJg40lZTD4h455mlVP5SAeXx2akqFYqqXS7RyoD0FuxQ8n6lNb",
-	"KMVJgqcgpunGtZZhvSAoBfaw/lcQ3aoHB1ANy3VvsDcec8yH1ebhSpUuC3TQSXvkbh4Qlc15lThXnt81",
-	"5fL8q2+IBsy6qGEuVp87Yly6y2q/KexuXS1SUB5oQ24sPk5dFHLGiIEKgZPeRYwzr/HwoGM2NkvyaqtC",
-	"/+E6MVbWW0XH9hTsNO0p2FkBCSGPvrslDyFJRmm1BktFx3an8szS+lEDd/KLBX1hrOKFmNIq0lXj1TBI",
-	"1UH5We1vrq8v9ATtI9yFMHuIamc8bxknCb0nRcXaDFG09vZsovCrIRAKOgtNayVqKSzCIgq/yvZZcYge",
-	"CjRAZdBG/xyTsYq3s6FAsfIzq3WYhwIxDkNCImKwBzJgG8zEhCQkQo2HB1U0j+RpywMymZYoUpUKMQtJ",
-	"PFsfOB6SmKSqQxEFF4xIEYBiIEyLQbPuo9eckQBtTAY0HJjSQodgW2J5jsaZjQSuKd1Vx3VMhypVCEca",
-	"peocMKyqKebkCBkwq18EUmhXNXSVctlXwsJkKlfPRI4b4xnaCCoRsgLEWTwthdcfvKw3tjVwln04FzmY",
-	"5hw0gC/5n8j78qv1w+w9OavczSfBKItmp+COskhuz1xvg0YDnnJ0cmTrSCyML4WTgGN1es/CPY5IMsTy",
-	"KLxNiKARkHx20JNbntxq+yw1dQxpTFOc6GJDnCY0HMvdol7cU4Erl/j45LyKOb+5QsfDUcynJEEn4BOW",
-	"8T2KGLT7q9w8NB3wcapiD7EYLF/84urWGx4sLsCKzWdQ9yr408aj97/qrxePqy3msTGA5e3Pw1kzx5my",
-	"jZQO12ZZGpqdWHNdrclsAU9lxV2hQJ7WKkQnheAxyYkOcTigjHgJwRG8BHSDABo9lOU391GglfQBhDnK",
-	"s21EuBxgHkocq1DLFA25SFHd95W4Iw989ZfC3Iw5y0IBGr6PwgGWbDpJBFQdjlN17JQMQPqWWeqfAirK",
-	"xzxkvEyO74HNTJMpICiVYp6LdxMcqjB7JuYOQqPUqAD7YBVG9JUsrl1nlvKglaaV+RHmS/kM2wfIrnKB",
-	"O5C7FMqlZKKSE+5aRhyrzaprNV+lCvYLp2gC8698RIHOEt5P8BCwk8SEpuEAcVZD52QCqmUBhtkuQTiK",
-	"SNRGaUKwvFLRmN0xPmGwB7rTDpPin8WG1DoMLtEy2kCANpq+v9kuoN90E4LvlKwccpZKeq2OoVeR8x2G",
-	"0EEsuDrWmvUdtIFRcIlZnwSoS6ZcI+kQddTL7RGTTdiLzfoLtIEZCo4hPC/QgZZyt8hag7rvewbaJ9hU",
-	"fIAJJgZPK7v7tk/W26v356q47TsMxeubbeOdC2ewnHsU5u676rMs1g2+aW62Je+2ONYMvhuSdMCjW/m5",
-	"xi6DClqbbSSPGdnPALy4DN6RZm7yiO6mv5etR3VcN1otrFvOIJxtENCRk56Zx3kR36oDc+K+URb2raFJ",
-	"922mrzLQOx9Qdbi3AnmDFlQty+K9TZWMF9UKhmuMSU+vxkwYmfy2vr3pokA7khV/2q7Ln6pdE+HT1pzJ",
-	"0z6paKPZaOjB3s165TJF3npiVU12GAd8L0e2IPRBz7MdaRugjZbvy56XAqvhBxhSVfCO/HFbtQWbraq5",
-	"ElNcAVZib0fHLbvqF0NGy1sDbIMaAsJ1qgnSaqKA9LCESMCDYDaGcGbVoctzPFHn+mKXQm9m4p5n49ur",
-	"gsi+2KxcxcxaF9NOs4pNutcOt2UOtKSAA9c7rYgikVKUBqCICpBmO6YoVUZoEIo4g3DmiMpqh5ThVLFj",
-	"Qzwaaf9QwAHV+KPzWIEbQZJDVUR1VcOHGqD+Rd+ZvAWFD40IrnA7Fn2uhNhDVbBQRzWw6YKq7BwZB7r8",
-	"/Bo1GuqK9b2C0qq2x4wHnJ5bAGfgK8XI+x7AAS3ivGam+9Fd/sH80a37dXEsy7+tWKJVPisSxuMXsw+O",
-	"SKrFk3U8CJlWyGZgu3qbUFLhM2jD7a6ue8trXFuZuwIH/TQ1rD4YlkoYhgCN/8zSwiDoP1qZSp4AGDaj",
-	"r9WnsTX9+QgK81vJf8tundK1XfCMm9hKCwaNXJKQJ9EKa5ajPS6r9yIvWZ4Z6F+hrrmj1x174tbQoCYx",
-	"73+vHVHl1nj8zzGORcaw1YoQkgUd6X8djc9d2LIPVuFSdp8I5F1915av7ip9mCX6r7fXNDZdtRafxNEv",
-	"QulSNjDIdQj0viTxYnpH0AinA2PYRAHO/MpvlSOz2PK3QA0VqFB2AgZipdTQgpTiCeXfAOyIMuBWaLWk",
-	"UC0C8S3G8i0oOCpkfyqM5G+UfCOCU2M9F+PukKZgzsbxmBS7sRrw31KVyYyTs1yIvNtVlPeG4FhWt9YK",
-	"58Y7Q6v8TgkLNje8uHO6jqo+nZpIh1kCirEAZJrE0rwpLYSCoEdUq2hVBHw+w7Na1eZqOvOvTVCoSlE9",
-	"159W0MaZlSKoeiq/Ltd4FQcMKXz4hEnZ0wOqQSNME4E21BeKksSmmxsTsAAU6Bo64iCLi5QnpIRQOyBJ",
-	"kfxmcxrhB7vjLb9ikWa9U3WupcWO60s9UquiAmYdjwc4IeU4CQgaiQC3SwchFEa5Y7sfR3ysgT+q7bX5",
-	"iJVNxgEgHPuiX2O7DLC4HfKEzI/UMKoEcG7pcSlOz4vMMIGB32R5tmCpq7ByhQIcN7jVKUd9oswa8kPo",
-	"ZaZs5pqhkBvTAFqXkaoXnwQGcDebpqoz4WLAWbVTzXGtvtNEI/m7MboVdv7f6s16q9Vq+fXGdok8dwrU",
-	"uVvyNvnb73Vv74uyquy49Wa1w88l0SzrUwMYMob3Vplh11ncSoO64bO+mZXJKnIrelm1SFdX80xoVxzC",
-	"uq5IOE5oOp1rOouwGBCxguEMHejF7jBJfuX6DyI5RyLVWlT1MRViTATawAnByPd9F+3s7MjW93zf29vb",
-	"c1E/4eMRkr8IklAcd5jv+/7mir5xMw5ojW2v2fIqDHr1pQa97cygl5v2miua9q4wi7r84ZLcUzJ5WsiS",
-	"gU6173g8GiX8XhlJYMW/VNpssI47rQa49no4lJOmyqEEhBkSyWME6ySJMxG2K6aym2WPFgZalCUwM+Iq",
-	"wr42kWZ5py60PTpdP1bL5BBbKzgS4G/toFt0VeZ4BMKjEcFQLB0Qmsxhl1g87bCNIAsqDVw0xwfBRQGh",
-	"VqmEjBIij32c0ntym9ewua+Z8A5Te02QFIBT1C1RZRQtJj5bEsFlBYA/ViRFW/y1Hf/xOJM6baWWVYj4",
-	"42yKtRW/hsKPVSnYFlfwmY6ybs/IQisrNGbCwktajVmlxvoBtYYLu42KIVKLvq2KqrKrikkfxyvFoRZi",
-	"puwqVtEDFIKg7I8npCvo8in4qIs9uk9VKs7kzluLoOdk2FsxUryUgG9Jr20XIPiYsv5tNmFYrLtQ2fGy",
-	"cn9/dOR2ds2sRf5lH4UVszYs4c+WSp1rB2rbmWwXlc/E2YpEiHM1OwLhccrl7IWlTONgYmaERGIfkeEo",
-	"neZOKnCxUZFl0Szc/b8XNTRCwP2cHXrLbGr5Ideq0twamWKh0hYKPVpJfef53cJlWxj2BO5rlfh5H+mr",
-	"U408UPoP8GYKTJLdYGW/HNtUc6lYrsJwGxXDLWTU/urgOF7BDJUfU1/cWeGV2X4ARS2DHDtJsAAPR5U+",
-	"676+JYuKra8qM8njluqSigvpTjssIalkZjjbzORL2kM01Qz8BAuVg8rKdK6y3WWZztso0PpBKjosmJuv",
-	"PACHFca1i4py8dIKBT0elc5HGP+DGSUQTGmBH1r/1ixVsP5pVapg7fNgHke38nFcqmAdTIaMARe3CbE3",
-	"zuweO2HFLIspR8HFzbVykm2jYi5EnGOOmaQQeaZo4JZTCJnCOkYqMOmFA507X9nNKXDRiQpjUlkRsmpw",
-	"H1OWJz1QfkqTDguyzBTBZhXNVKl01p/zXP+62ibODbSwjWfIeJWbX9aR2Uqs7Jyrcznmq3nXyJI1TvNb",
-	"pmqJXZV5U3uGSqEyqaGDDlM7W2RmYVmN0qXSNAOuG+DIuJrFVMBpjZm+qOQLNCSYCYMy32GGrDbkIRLk",
-	"0xHkudorMmr9XpYezBX09CttDnVlZ/6cXMJVKRUBv7XKAUugAb6XO4DIixwnYHExznJgR3KWpMVaqrKa",
-	"l9h4nr600M0BFos6h97r/I3qyFckRVPlItNhkwwsx6IpUxPVB3950y6w+WUBSJm3tOGk5g5z3jLNcF4l",
-	"i6K1DauUFrkHyao6oLLOgZGJnsNXmr1LCOrFOK2hkyyzNUyzhTWEY7NNN4L8PgtcFGSXU+B2WJBflvI3",
-	"IVhBDfFrsLmfafaJaiPI5IxfVdmS7AHVFtl3rcGo0F38qslhVqwOauhK+1WDL6Ykjw67oyz6RZihAdPR",
-	"9P2aYTdcFMBeln+YFQ+yrJOB2fi/BhmnnBAkBjiBeJgOO5jHOOMkFepiw3GsORQINyKGoWx3mGelnm9b",
-	"XZo7/6g0/QUhUM4jmlEJFYppQVW+K55p9puQpqUS0BpUXlaEFL7LKocVkqShmeZyCeCeb64Ogn05B4YU",
-	"7Bmo0CUUXqvxolmyUdfNPSn0Nlu+WXoqTvU8tkyPfi7faMYsaXbZmIFuAPZd6Xsh31VEhDHJ6KhhzdRe",
-	"XZ1LLvv45LyNgnq97sH/6/UAbQT6T/mvTeCbjdDioqDRaHjw/0ZDFtV/yn9toj4n4NkeXB5/ODn+CJ2f",
-	"Kvx4EqtE1IZjetYA/igNYAWaqSbuX8QMpJ6GKALguNWjQKrh/Z6ViD9Iifh91YGrqvTOM0P3n64RXKrd",
-	"Ozn/99UE/hSV3Lqqq7+emmJFjMhvUk+sAUW5lgRdEh+05DAfetLyBT9a6GJUDT/5JJvEepvL9jkoXkg3",
-	"KsH2iCTKA3U/B23hTMeHq5AjdESisYLeht9o+iRH0bV2xmowFLb+5Anakqd6lq4vF89Rv0+wMCJtbbk0",
-	"a7l9mK67RRq1pNyCQDqnu0tIOgt8WUM2vcoU6Tg3IKjqZv2aVzlcy1vM0PRch9wvK3nPLIIFlU3+aFd2",
-	"cDX4t/Jht6M+nnCYPd25ab5vSqDVPhqKQsPwYnFHon0pq2mbRJBHPcKOikkvRcHh5fHB9fFRAKltM0NO",
-	"IVBcaTV1LfIkpDyy4RB086As1qXm+NYUDDjfF2qneMZ9L2/4yrMkOzz0ghRHtoxovsdxMWOtosZY9fTT",
-	"o0DUc4+PBS73Tzk/FsC7GMJsm4Nxv3gpKPdgpefc0EoprW+EPM3y9ylJUXaOq1jV3MDRnnfdUKbi3onQ",
-	"8a1aPdAuZOVW5mCE0RCzMY5RAu5qViMn0HntdRaZmvQGa1uGVQB80ObZYB+FPElIaGA4Uqz0/tqUoL0A",
-	"EQblpiACupLyLOzZ2pd6BgFAUA8a4BflYMzLE/jddKty286Ex/3kY4+Rye1TzoCRXBE+Frf/dgdIuWeF",
-	"MS7eKoUIxSccIhnPqkxAKvagEAj/9BNklkjmHiOleJ7vc5hU4/oEuWo5QBvvPh2qLO5Gwod3LwsQyPkH",
-	"Tq4Hmbs1bsCK8VQTxQgnKcUxUraQNtgKbVMhGP5wQgDvMCXMzXX6At0RMtKekiqUotZhgQIHUJpn7aOR",
-	"I2XqCa9V2g1cdcUIANtMyCjGocaojKl49oH8N9SA7heXSSivc1itZ93os270WTf6rBt91o1+m270cQ6z",
-	"UQVV8ZMZ49kw1oylr2JWvlmPt8D36brk3DQhiWQ2SHinRNLv4vG6lmxe7vKXNdbxO4noRaFS5KLgkzns",
-	"uUQ3l9GuDrj/Pvz2LN7Kn6IQWz2O5Clex7ObbKGw/DMVT2KNlflBJG2UGN+HpC0iWo2gNUjEt5Pzh5L3",
-	"7jrmKe33v65a84lmLZ306SkYJ98arAFItRFJbmPK7qrvAEFZPybeWBAVC27SexnARVA+p7xoGEtoGbyi",
-	"uVutPqYJCdNb+UFhOCtWsJoeyCaFWaOZoUUy7JIoIpEHc/EjT4JqQ1Z2FBQXpTRLBXopkNyyTbCe42Vx",
-	"R5QXasbWl5ACQUgpN+ETSRrgkaUyc2jAEcr6aGOQpiPEEyT/KwDQkAp0c3mSpZzAosP69J4wHZId6AkD",
-	"10ylJL01QROZWgSPRoRFJJJUSlOh8VY2dOIPzKYd1ktwX0pAmzV0rpynEYeADipQlPDRiEQuikjIIwX3",
-	"nRDw3CYzsdTQ8/bW1pSPEzwa1fQvW/Zx5pmjZIXdYQVcQ9X/297aqgrvT6t1YgXyDdqQaKWfJSzpTvNM",
-	"LJOZ5coinYrXga1BW7Y7qh0ICnSzjEB/tOWxcCMss0BWWRKXDeAys+b9cF+IiNyTWFZzO8+EeICGXHnk",
-	"hlQQE93e4wma8vE+ijQay4BPwPWcFwiiGO1+rZ01s0gCnIYqbAFQk+QOBJAg3lPZdipTDK5s+zwwfZ3y",
-	"MQoxU32c37snx+IvpuDMErjGEbtSagM7oUFhVBqnV/MeeRYCtUUztKZ9OyIsO/kUvCZoksdpyIfEZD6Q",
-	"l4WsTM5HBhdBGWo00YCPE4VRJcYjkggSqZMCLFEQMQ/H7Ly0BVlXs0upGrbro0ILPdb5FH7S/ihoJJfC",
-	"HAE7OUcK1il1piNioZyiDWV0ka8teHM7Z4TueYYkgkGNu7myHrcABrdYd/t9uMHVuKnScloGtqfFYCXx",
-	"E1i/So4qiZ1sJec5BC2JUCkN7lt4pmheYtaLhEdjk/RGpXRZBXt+VRJNuaHSfQjQAOLk6uz4HrQ3pMz8",
-	"q0SIrjMG1zr9sw7l0wtcxTLmGD5gELt4f3VdzkAxj8vSEMRi644m+LtxVyWykl1fgUp+NONSPkC/F+9S",
-	"vZNnWUuT8SYwGfasZER57huT+qbANTL4UGE9qz9XuCE+0nSgoGT+ze+Kf89jPPdFgDm8fZqCQWQLUKUT",
-	"6DPJwqgyLgomA0HC2wD9DXWxIDtNyQpuN1CCWcSHKkdWDV0NVP4IfTEC35jwVPnWxtOqFPPWrlVN5DCI",
-	"f9v6+5e/rYSD+Be91vQCrX2/GfPm7BmLwyExB+x3FFiNtbzQ5l6z7rfKyVEKOFWN75Az6lERMiCwXclV",
-	"0k4OI/qOTKtpW+Xa+EWJyncEyJLKHxWKKySIAvT0Bw+PqHdHpnmrut5H1+lCAviDsQIyVf96ZebzLaQr",
-	"nm06sNPBB6iX8CHSQBV4nA4CF2HIsA+uAhr37c1Vo7WjEmAqgH8FuXn56nD3RaMFaGbDIWGRQBs47vOE",
-	"poOhqzzOEhfhcUQJC9VehHNiCjextvMArwrUDd7ZKql9Nlq56M6jnGIpfSnFKUtxqDS8ytrr6MwH/yev",
-	"aYu29By+owmGidbFZhFHD/OzYogZ7hMrrhTeZlibAOThKoFvqn1oMmyFjXefDq00Sy569+llR8qMSKVp",
-	"p0Rs5s6DOI6nCMSzhI/7A4Qr877GlN2p4MiY4IShyQCnaAAqKBJ1mPnYrJZmWCBG8n/+B0nakJ1TlXXY",
-	"8YP235KcDgqUy2+u4RphISY8iRTKMGZI0QoCWkE4LRAK2gAVraypw4KMUAOFHoFSzrM8vcHWfT1AcsTy",
-	"R+MC+euvXZ4Ofv0VBQc62Qb0so1eAg2gztj3t0NoG/4kQYdBN/O21MzIapDGEo456xtFA0Rb6LQ26FrW",
-	"IxRaTWBuK8qyHCEdtrG94/ub+6hH0nCgPSU504KX0t2pZFIpV2RMAMJRGTpgcIpNEajp180K3Ajje2Mv",
-	"a4dpZDsd6Jx5rdYQwMsosU9hOIBhdI7LqZpIKjKQnQ1BSIcFxQD6wITGyiY33cpQ6+4U0VSQuOcaGOYu",
-	"Du/6CR+zyM0CumUFHTbk9zoANveKddXKWpgiBcdwF424ELSr0vwCyRr3WAVto+xBuoEQM/A6Ux6t5hRS",
-	"rqwbPEGgstUrVByMUiZsGiwTPThVUgMMmJU5yfOidFgJqidw0VzwHrtBYcAVFgP9dJi+cOWeCqyGvXdy",
-	"w2jo7g2Mbm5OjtB9EzKGRQTH+1lqtkarZYEZGlzQ0Tgte3QzSAKJ3pEpyDsdJkI+Uspq2PRqP0C378go",
-	"hZ1u1DRFBADYPpD/xwCIwBtIUAX+Y1PQBXWYSlKaAZhsKO7BVSVlQzpfTQ5wfsrV/AWbLhri5E4vcYfl",
-	"k5N6l9CGyg82JsF+RacwimivRxJJ+iZxFkbNRgMW+ddfj7Wen7OQ1H79FSgNxOxfBJrw5E5B2ZgMVS6o",
-	"8xUTpP7O9wD6g3fFptkIeabofBJledkxuNr4UKOeU5XMTK6N5FoRZP9RGa7zbZVVRpXnZoeBP6cRhHCq",
-	"K6yhKw43ACy+ugXknYuyXLfYmBesrLfybevhQbmACpLcwxZLsAC7xJBGnp4UhaidTOXr4prDuOCkjaaI",
-	"UJ3/KSOBfLzWxPDERbRnwGOUssoUc1XaLPkpLINRUypKkqNpw7TJdhWlD/EdER2WTni2XACKlYfOqXMS",
-	"0tFCCqCYWFVaqfgKeb9AUSr0+qnrxYxLvjeD2ZcjsTooO6NU3xDpglEPvOrhIlHznPerT1KFmrHXYRvz",
-	"8pUpypLnng4KzChVjauHaSxXmk1R8+FBnq2th4dN8OTN8HncDhNcX1QC98CK2qMPAPgD40qT6ey6muPw",
-	"OMFinBBTVMXjzByMM0ebih8R8wJMNl4fXVyigyStofoLFx0eXhxs6rNH9hx3mA1hpgxvBptCa53dOanU",
-	"5A+5VCL/ZQMSYRZZOGjy1T6sqIFJ60qeVZMguMIOeCwP4QXQaWq/qqtZo6OoG5oK1OeMqJxUxexwAypS",
-	"nkzlPyVJaQUuKNJi3pfXFAebt84xH3OFKUOTDpuFlVnc9QyKBayhmypfFi/oUcQvGUV3mM47bXpFkzzN",
-	"u4InFvsohBR82Udw6WcUnO2qjC8yYWJw7+hsxmrWsDKtZnFAgcnLYoD7D8zEGaARczYW6QmsqKLDzCEt",
-	"D9sMLRuNmVxCDMdGEdSOT5jhCYgm9IiINOFTgTbgc+6JQUIiefttqp2kD94RJTBH8i4YjzJgEegO4ybi",
-	"jY8IM6OQqwpwJTl7pLkhYHiQZm9U5FUbyFIbPGYcZVR25lgerADcB2ehAjzRM0tTvZeguzoWYwYtUH2o",
-	"mH9hYNzgSKrKdriZY6zAdQE9xrHgqs9KCpIsY3ZQtFEKlFwKDtygzBhwXDQ2+GGbaneqL6zgQXkK2wGE",
-	"IWc92h8nJNLRg8I1QqPehpJrUdsu21NqNlTqUD5hVgTixraPIrkNu1MUkR4ex/LGy3qVH4QJT0SHKdEF",
-	"0ti5+aWr/OUVfzPAAm4pyNPbNnl6NxQWmzuToleSVZaSF23kguKmm+cl3eCLct2qszPIs7UGUuKWpz5T",
-	"bEnwm6cNCd5JZDjLffTPMU8B+Q2kFbB5KinayMRSVIOsubp/opDMRdWtYkXg68xOWEMHzErbqcTqLomQ",
-	"Nv/LK9kQUZYpM0sqCIF2WmjqsKDl14P8gpKzOZsL0qyS1qSJDrskfSoko2TsYsKIC+bmMlJxUEPHWJ4A",
-	"5ujJDW1Ytv+1ozRgHaeNOk6tVus4LuqAalu++lqr1R4fA7egGgGMoRSzCCdR1imk1BloI9BNe/L66LDs",
-	"n5LDESkejuS1ZV7KanE6Tgw3oEbxkL/3xAA3WjsB2hiQB/Tm7ODQu3pz0Gjt6DOpwxI8UTzaHZnaPcxM",
-	"hkqft6/5oyx9jNKQChfIeQRWWaV0FSMcEk+QEU7k1SoPhgM2RY2HB4TDO8YnMYngRMkujxp6r3N76GXd",
-	"MP4Zyv4iCUCl+iDRpmvgSFVpYzaut5A+2yXTAsCTcMHA6xYaUuaibR/+22ENNJAvBy6q+2gAFcIfMU7l",
-	"pcgTzUcXM4PmmJlU6ENn386sb1LqqzwLZv5qyGS1A0kjRTHBIgXxoo2iIo6DvfbqjDLXfIdh7RsT/Hqs",
-	"Mlhq7S4oMCbqxkyIBmXU11rw4GWEvI+C18eKuNVNGGiAfOAKhijlvNZh52RSMNoBMH0UKalkSBkHREEp",
-	"MAu0Ua/Va77+uXRXb7btxVa3Tp9xecljZZuWZ4J29pDl1LKKcVedBiZvLCIPcn5oqhN36vzjKgwVOJQ8",
-	"jo0zddR02ACzKCbKP8AkyG9/Ncq9g5FkUVCj5mstdq5pnkwmNQw/13jS39Lfiq3Tk8Pj86tjr1Hza4N0",
-	"CJEgOghA6QqVzqYz9v3GDrJdL9DBxYnyEVdJIhyYNEhuOSIMj6jTdrZrfm0b8ADSAeiBQVsm/xhxUWHq",
-	"MCo5xc9liuFlujmkFKVKNaezoVo6OHXwd9hSrZhsE7R7IDm//XitVLzQSJWabB9Qh+8I6zDFu8a0R+Rx",
-	"lu8jE/2v9pZOIALntnLUlbc0ZYoc00HC0zSWbJDapXUfZJ1xopgujBI+gc7Ik0lry2FTl95p1aA1aynv",
-	"AzqIi3rjBI4k3a45FYeQ3qfZ2NMnbeF8gHsYJDwq96s6r1S+8CFl41Re2pKI8zM2of1Biswy1dArMww4",
-	"9RT/xcfMIHXiDiusccwZcZHgAM7MCLBcMQ/v5HwrlY08AY2bh+RujO0AdkZ2B59Eclfkel8ru/tLHk2N",
-	"Bt24dY/UiUU52/pDlJwIvjpZByVh93bCOmlgbxe3tr1mWCfeXrfe8xq9Jt7r+eRFVK8D3asJcNqO2A6T",
-	"7dS7wK3WRCeVVOfc0uDCcTow/hCPRXtVhkCtJRJZVcP31xtWlrDMMoU4bYdM3w66r0P6nr49ufnXSf2c",
-	"nogTdtkKD092Tu5Gv304fLtXI9O3/4o+nshC/uePrUGX/YP2/lELGzHrDl/50W9vY8t/ljKnvb0DFl7Z",
-	"iA6fc5SGu5BbD9ZMba11J0onYIKZqsIytbX4tTx9tKz8AH7yDjlLEx57kNPde5/Q/vyIO/311qJPH13n",
-	"EqfklA5p6p2a3F2LaisXL9RwKSVfppM2r1ZL/kmpJkHSdWoRKnjXZquXfV4oC4vSVARa9VFGyFsvcZTR",
-	"vPykvvyTGztNufyovr38owvFhVxzfgqpw+G71iqNZQnGz0hEsfE2aDb2ln98zfkZZlM9QDB5t1aZlBOd",
-	"lFwl5ISvVhjilcpTfmMlZoStATLf8s91Y5ZZF6DGjUH39y+PX1xHjIdDnEydtvMahJjCLnNcJ8V94bR/",
-	"h23tfJGVSQKJ08G/ZAf6VV4PB9p81PB9S4E5SjhULC9oyXvW0DlYfRhHYULA9ohjgF8o3gGvSaqzXH7r",
-	"cWl8Gxx+t/rRpNuuOJSuqwb1n3ks/RmHybeRcYFyT+k9AbP2KOFdYhGtXjxFtoAVvyrVah9VoXYgcDEp",
-	"vgO7R69HQ7QB+cmNNUQLiZsuavnbSqk6oWIdEr8kOFJAG/9mVC47Nn0m65XJWh/sT1ivcfGY/9aFO+cp",
-	"Sp4X7886k7INvfhQyjQfc8+lUyrSklBtrAaMTIhIlTFPR36ppK8oR/ED3xWmlVaZkVerkKtkLtnesXGg",
-	"y7Jvi7lZSvIiW2YdlxY8VLlrZcniYN+zeKqHp5SBVIBmJnMsgyC13CfKhAOutFcs59LFLRszkJUgo6px",
-	"KzI5a3/NWMcv30cE/L3ozus0/MaOV697jdZ1w2/79fZ2s9Zo7n12lNus4+/Uw/AFxl4Tb9e9ZtTc8zCO",
-	"sNdrdZtN0vN3Sf2FU8jab0TNVZsxLm1/8AGrRZz8n+5zLeRDxwacXbkvChbE+VurUW+16o3tZmvnxW7u",
-	"49m28N6yDCUWkFUWj7pqbrd54K1actfh2UVU0RwtoyL7/xqtS7oognrmSai1M7fOJF33Hx/Xon/wv68U",
-	"sSEEkvf0JngWsP/KAvZfWda1xAKRoswX3Fy/+m4rXb9bX+G/J9Hj3Iv4MrdMqFqVh4w+JK1Y7NweZ7ta",
-	"ZF4J2vFDYWobg0yVTHCsYRu+7YZYcmLv1Jr1xudCjnClJciyTeX/gCgm/ffCGrfrcAfAmrSd2fAXSUeu",
-	"E2PlPwQRHo18nLfapUMnmZK0pOzX2Wmvgedavi8v8qx3jeW9a9Zrzab/udT6Xqnihu/LI9isjjq5X0R7",
-	"vXq4TbxGt4m9JtnteXt4p+vVw0a0TZq9Ft7pmgu21fV7DbxLvHr4IvKa3V3i7UWtF54fNrq7vTrZxs2m",
-	"fXeJcRgSEsnd+UVXQcLW9m43DL3WNtn2mlG963W7u13PJ7thL9ohOxiH1Xe0dbmuWEnWDwsU9YkXpoWS",
-	"9LsNTGajhwESCbnlPYXX5ZRx2WaB3iqQ49zZdGwFPMYySmIFcuGX8j1eDRdUutWrC61/x691bR+RFMDe",
-	"qtVQMIjnG/uvfGP7zeUfnfP0FR+z/6IrXuuslXeAciMTVqRs1bW/rlB7rPgC5/HLHIZhKyG6RbCOP7Fy",
-	"d45d/R9jMibG9T/jIbTznvaK4JrFyNxjwnGSECa5kcx5IYN5MeJ0kd24NGOYw3Q01hRLsyW4/accQASs",
-	"w7oX08pHZNb7RUbEozyAGvD5VMeeT83nU/O/7dTMtkt2di6Qj3R6wlm/+XtKJuufeDfw/YID75IIHt9n",
-	"rvjGCZkyKxFBoLEkAxVPgWhqRWxB/sY/SJjmv3aY5Z6rvGQUZI32aANfIpLrSYmOesEiiyDMAtdMAgTj",
-	"JQ0ORCb9sNVLK2Cihk4gp4JBshjyiCj1YsLHKck9SsmDFFk3mn5zcyY9pEE6y/JERnJCh5RRkUVhzssc",
-	"uZGrwsSmziPZYRt5gtbNclZJ8EKyEktqL8bqvJJQ2EotifocpRwmfbXEksW76EqN+BIoDFLgfIPrj1ku",
-	"iDgGoln9Wil05Ec58sAXZjpgtHN6ZcprbC5deHX1ny5eKUCocIcMsCKj8efL8flyzC9Hf4XL8ZCzXkwV",
-	"gMKzH88Pu8KP4BLIw9UKWXjQhrk0OIunm9blrk+0/HaHW30d26NGDrBNjzV0gYWO49JwKmBM+EWgwDJE",
-	"MvKQ3ir7ZNBhWKBA/0NKJn2i4q5kIfh4HwXG5gE5k8HsYW44iH6XpeYZMMH1+c+yX6qwIu1QS+3EMlVW",
-	"xByjZOVT3OCtLGz/u5tP7QSYK40bbIBIa93QBijIFR6ii0IsiEeZIBCrdU8253UxS1k4a2LNUvRbYCut",
-	"5o80shYTvsjdhF4lmIVUhNypSOri3FwdzCgi287hwaz2su3UG9voDFOGrtIqZWUOA2MnOXDqe3u+59e9",
-	"equIbrPQOjubhkP3tKR3hWwGTaftNFs7L2bUtG1wkgYokqUGXzuvgvOWD5jRlK+oXLbSKjhHXBKtlVvi",
-	"0XWKSBHaGUOwbAA7L3b3ZhTdOiVYpbnYAjJaNJOVIb2g7FhoP15g31XATJl513Wsc9NpO2d/HEzPqf9w",
-	"duVPzz/8Y3p2xCdn1/xf54fN6flRjHuvb1rnfxxPPl0fP6zJHC43DcMOf2YKny3DfwXL8FjzCIY3UjwD",
-	"KIgrFRMKXUkgzGxYJZ4UUZU08o0KV1fIByFOQOtYRsPpsIVwOBuQGLEMgWPiyYM85a1eBxN9t+l2WBU0",
-	"zgweTrsI2iHwVJQwCrJjS2OXqOikLD6+GBuuIyYnVMX+50WyMGrQE5QHFEses8MmOs5KwVowMIbuZ1jb",
-	"iKYqENKC0FFgvDPw+gZ/qjQJMWV3oFMJhGCBiwJCmVIVldPv6H6WrsLAin9SMYpyVjIy6zC5ygZKC/jT",
-	"Hh8nmS6GxZUBTmoBtY5jPWbVgt8BHLUvT1SSwCGepflrf7W2yUFO2jDtNgHnpPvu00tFsfI6xPGYzKbG",
-	"+86cUsv30RlO7ki6lFeqSjn3e4649gdmpJZw8n9lOL8Cu4KZfEfFrco7l93RFk9yCTyJSlE3oCPZWCiJ",
-	"qk+c9g44E1RmbXMOwiFBH2kEysLT00NnJjebYgVIdBtT3KUxTae3CoZt6lSlYpsHUFiRvAwad3RaMqfe",
-	"8JRP3Z7FzfUowyycnZ5S+jCn4ddbnr/j+XVnYU4up76363v+tuc3nIW5t8ykz8+upae8OguWc5EQAYB2",
-	"VsJ0Q+MKhS9j9ookXzjcF1L94U+m+u8gH6zK98uJeKl9LL872z/LykMyMjk+r9nyNAXOMuWPwOYzOpxZ",
-	"M6RfW0vnZhpmfW/MwBPqhCHZ2n2XkWReqsZBdc+fM5a1OPMitPZKGuj6UzTQU8r6q6ugs9LfUQdtYcH/",
-	"NDmjAqttWY1Vnzy6jsGDq0ZLvbk8NUYZRiaZa3k+cysg3j7LRFomkiIyuwPKULujnMOqyGiFs2WKDNdX",
-	"R1k2nbbshdpKtS6Ppv+zRVV7r0lq9kax7r7+Yd0KVerk6jrH+W/rVftzLQj/GQaBxiof61BOKV8eAw7u",
-	"f484bHCD4UiqkIhtW0HmAbCSn7SSiA9sdCyVQ0mLxEoA/UMBPBqjvAgyBDLeQ5hBPKW2QHSYgsb0m26O",
-	"AoJBKB+zO8YnDNFKo/LrbJN+o6nWGMGX3pGXuqC683L/2D/Lvvust3s25v5X+ofOO9bcb3BdGlccfBc4",
-	"SSmOkbq72zkIlEa+BGRrnBA0SWiaEqaQgOF0EwD3p7VHCqBOA052GGBL8QQN8UhVsRHMajUCFwXGIhJs",
-	"VubFVxjgPCY1jU2qsYZMVqwQM50HTCMJKmR0DaM81JjEvq9ckw60RAw9ysCDoOuA1BpD7DFgC2rfKKzr",
-	"ldWGCdGuVqDLSAzI2wTUoqAGlH3e3C+qKEFXqLDjIxqZ+ijLMVO1VlFPHtNrodWtBqEqw/JNaGr9c6OA",
-	"vApQp2qsHjrUMIMKDFYjmGZIpRrOMJt/gAuwOmcUoK6NKw7YkaiALZ5DY4LKFuFihkHZkQNTr0IwVYD9",
-	"qlcWoqtBWQTwqpjge5Jfx7lO1aCKy24UdKUmQmljsTZ4s60xvHINr2wAEFs5k7UqrnvfFCsyAW4Rz9xF",
-	"45HB9jIdANUXgFszBTyM5oDo3pKHAR4LQHnLmsvnWjUHaIyatLO5oyIfPokMpGigxWtxmxC7QT1yN59N",
-	"g2JrKcL3wfwtqzXjAHgQBb1VQOCE8al1B40M0JtnmB8DPbYAf1XuK00QY5bSuOC91c7mrAIb1c3Q7DLM",
-	"TgXXKSdvBrd/AmkCB/g+m0EXUVhijBROKILMn1Wc140tyjzZj++/T7U2qxVbixVU0/7jvRb/XJ2ROrCf",
-	"+dtn/vbZWfHflgtXR9Ga+gWNzP8DIgyOFdS/BateBGfXqQMyJUYG7a/uwgT2n7bPW+kGOizH6MZdfk82",
-	"26iA3K9Q4lM3A++Xd/synH7GZ0D6Y9JLCyD9OnIhR91HJdB91yDgF0DvM9P1LOw9ylDvC7NUAe6uU9UI",
-	"nUook1qW4uTP42qgCwoKnqZZAgId29dhSxHmgWM3y6IS0JghpxMaEsTvSdLOlUezeWzsjCDFnDCuSa0h",
-	"RyV7gUv49BuaqQLk6k1UFjhsyoJYPENZVXzTJdT8/XwDvlHrpYa50k1/aRf+fgqsX+wJ+88zDj2zDX9J",
-	"tuHZurDk9ofrdk5inZWZgUK2shXiFXRjlVdVMXoBbZjcZHXf36xVhhN8KLT+UzC7Wm3fr/k+QJXYSWnz",
-	"cjsz5cChuhE2ezt4t+v5UZ14zd429va6rdB7Ee2SvZ6P690G4IbocMJb8IOw3IZGtGbnn1QzP91apdr/",
-	"BdDYv38e7t1/Gr6afhq+2gl/+9CECVO5E27HCV2QqNpeLs/oqWy37TyhvpaXybBLoohEnnbnWBtoa+Xb",
-	"yaaBeZ7SduIkTWzPUunz9fLfZnUB92q88Ay2Dv7i4fptZpnFjtuVXdG5y4LCgRgoa8cI94lrHMa6UxXW",
-	"dHBx4qKJTgxEOizzPO7ROAY366Ivs3Z4NrlEhpLxpwqGs6DeB4lONg46aflJTLyxsPINyzFAjK5JdLmv",
-	"/j3BSaSuvW7CJ9rtWmhokMA+ewOTn1Kfk5CfTs1DnqLDGIS0wzgEZCHlgwTC1Y0gZgBl3b9KRBmTPg6n",
-	"JiaxF/MJBJ1DfhQP0ikXV8LkkSjaBxakIXNzcVGKjrmi34q5n+ttvcAJ6Od5XWuZ6lsuxcob8EnX2U9w",
-	"L9QXd9lJa6EYeVHxzeOTBjjvrs6OgP9or8Pnm/9ZH/3sK/ezfeWqstzr82QBc6OlW5MBbZ3Ie/1Nnh9w",
-	"oRyLriwnC8ZTJAZ8wqrFW5Pv78dLtvW9tu9bEmvJgSaHyDGYoQYrGiZzKfxi8ccepOlyDKDmividmaxJ",
-	"mCSYaEEwcHk0xbxt5XvcrPmWFK/XkTz18hzrdV8kfGa08Sx2Pgfp/hWkyJlDzzpbs2NrfsyuSaoqhYKb",
-	"y1NjwIOzRZgEqDlYoQnP0Akrs/SOGziOjZVtMiCsw7KfqEBcoYVtKgkuc1azfZxlS1IGDJTrGyTxBiFN",
-	"HsrKURAESjAjyuOPp1jlvBdc+cIhms6BEVOBJTpDIgrg+FGSHLxjkAcEMNUAlAujUULvcUpcFHM+6uLw",
-	"TgpRUnrwYh7iDLFjP4Meg4YgP686b4Vqpb21VW+8qPk1v1YPtFOgzvE3wJBW1FxH9p0lp5L3dBLrLP1n",
-	"lhJU+fi1UaJXjrK+nJEsiaFJxKjcl5r+HgpCzTUF2gdKllZZcUlajTCmLnFNP9+GLvZT7q+1LpYnXis/",
-	"QQicFFv8SNOB4lKWioIf5375+NTxFupYeJlqVzmwRut9rLbx8yX7l5bwnh2I/n0AS3VudDzDEFTzAyUx",
-	"a+ur/kvHLamrYfYAP4L3AlXmypZ3udLoKuRgUFtS5dGfe5/M3DWqTvuuKZyhzepY0QzKeYLzm+z5uHlW",
-	"KP2XmZLU7ll537srpG4p3OomCXV+oc+EDc7duv63sT/rMj1PZ3WWMTjPB8vzwfLfGRm46qmynpHwo2E2",
-	"8qQRVZzIFkj5xBOZDPT0ZuYpQE6EyNNHlKQX9IrnpuQifKsqod1wzWddgNQx+BUglbdRoMfjyVI4HSdE",
-	"W5Ef8jeeGOBGaydAEMhFcDhAGi1rwlFWSrgdJkY4lBMiR5m5H0PXoUO/CIM4e5BJ2Jon08iwlSPQUGBT",
-	"yvrKPznz5R5ggYb8XmXHKLZlYsJAkcFZSLSGI2sXKggHJLwT1aNVyytQTO8U3HsbhTiOlRdBds3AGFmH",
-	"RWQU82m5E13S48rRIF8pyXDye5K4OnhSR2iiN2cHh5IhlW/HsmFl61fBXKWZzafdmPnVSYU2GLfiOSFe",
-	"VP+0qX27QWUBahkVbKZTktAe+D0DvisRarJYzsfaGiE5/aWFAkVXYZSjhA+pMHlLsvSlbZVSvMNoqlde",
-	"jkSgjTz+LTB136q6b3P/uSDT8GGRZlo2GJn2sjfvlqiaXO02MiRC4L4Gz1NdmAwIq/TnBnLQm1ZrHr43",
-	"T/EfqFLJif2ZDXlmQ77JE/u/QhUCp0gF6/KLOUrnaESKuarlyULfEZ22uktwQpKDcTqQ/5bchCDJvWFD",
-	"5im5ZyyeZd9hx3UePJPCUWeuncUON5j05dq09eEJNZ6CGcNYLzaCIb4jKBkzBRka9Ln8B6ptqUFuhcMI",
-	"VOdRsFnohG3faO/6u35l61+y6Z6JM3vQodlW8v8snwycUAgcpms52jksweyATnJIwo13nw4V3kCGzbnx",
-	"7tPLzRybWVel/Oln63oz329BzHPfc3XkknbeU06IOEfu2bTaLXo8zLZvLgtRMMYZW5wKE8stclbFGTHP",
-	"1pnlQEQx77s2bGM566oZiXlv1a8TH1XMGIlHJNH9VSl6KCsaxwDfNa/KkHQFadJ7AoumulHIEW8P1uT1",
-	"/yJJzvYWKSSWliKDZvuLvAZnOWxgtLaBa11gwkgljXvURqNZhqaEJ86mqPHwgHB4x/gkJlFfq1zzRSme",
-	"eQcz2IBQoBBhuGwuTEzaD5wM08RPmY2ZqFU5OyTBwp4ck9RWQTYsmyKVVuJQF/5x81Ro52dNlo4jNVOR",
-	"TVG1OXbJTNln3EFuwv1RE1bV3M+at8I9IWlMZ9GaN4XaaL3GBL5SX/yc6VON/WmTl4HHybb//wAAAP//",
+	"7H0Lcxo5tv9XUfW9VcGzDQYMjo1ray+xncSJ7Xj9mEwy5O8W3QI0biS21RizU/7u/9I5Uj+geTmP2Z3x",
+	"1hbjgFqtx9HRef7O744vhyMpmIiV0/rdYQ90OAoZ/H3BRMBF/2cW8R73acyl0F+r8XBIo6nTctpkIFXM",
+	"AnKfaUIUU0r/d0J5zEWf9GRE4gEjTARkrFjkuM49DcdM9+VHjMYsuKWx03Lq1fpuuVYr15vX9Wqr2mxV",
+	"q5VqtfrZcR32MOIRUzPtdufa8UD/7jd6u3SvW64GNVZu9HZoeb/b9Msvgz2236vSWrfuO64ziuQ9D1h0",
+	"G3Jx57ScQRyPVGt7m4545Y5HtGLWYhtmN91ep9t/xPKOib9/Hu7ffxq+nn4avt71f/m54bhOxAIeMT++",
+	"HUc887KpHEd0NMq/y6xkWW9NyGLmuI6KaTxWTssZ4aY4rhNPR8xpOWzYZUHAgjJMw3X0Et/COrD93VqV",
+	"1mrloFlrlBvNvZflvWbgl1ltj9W7jd0aazadx0fXuWQB9WMW3OjdmdnhyPwGW+fCRsZy2FWxFIzEAxqT",
+	"iA0pF2rdba21dhqVemMftnVIeei0HPuS/7N/VLi4pyEP7JbuBdVmt1pn5f2g1iw3doPdcre7s1Pe9/dq",
+	"QWO3Rvd39x3XGbKYBjSmTuv3R9cZcqW46N/2OAsD5bR+/eImb8oOrV6u1q+r+61ao1VtVmp1oKRkwS+P",
+	"3x0fXh8fpSvORcDveTCmoV7uUUDX6S+7sbc0jtlwpE9cbeaXOOL9PotY4LTiaMxwd35ji3cHfyPpmFwy",
+	"4fEANipiVMn8ztAgiJhStz6PoYexirlw3PR7ORYxdH5z1c58r5dDz/36l9yXEWN63jVyHA7JVZz57d98",
+	"dOvLQD/zcmenWnNcp8ujeHAbYEe1/b1mufqyXNWHY116CaQ/HjIRzw0z+UGMh119pKmKG07L2a/W6tmf",
+	"zQ4GEb9nkboNuc+EYhlK/I0KVlFDHg/+zxzJii+Hjuv0eKTiW0GH+vl3VLANSVOPyD5+pfvPk6vjR0M8",
+	"tY26s5B2cTtbv648YbuVvb0GrBi7Z6EcsegWn9ZbOGDk6uqcBDwgQsZkSGMf6UUPj1AREL1HRPYI7FjF",
+	"sa92Ws4nOY4IFz0ZDZHb+3IcYj9dZu4BFjiPX1xHKZHsQ61Wq33doSqc3dMP1c9mpEWHys6C5Ma06Ahd",
+	"UUFeR1T4XPlyg5N02C48SfUdcka5WHiY9hu1anP+MO1Xy9Vaudb8noep0dx9WXCYRlSpkYzi7CmSA1EJ",
+	"JFt6huRA2DO01k2VP0NHkq3F8LNUuPtybz9LhT8fX568Pnk6FTZq9W9AhVMu+kVkaG//DBmSyUAqlhe3",
+	"uCLRWAiUCZ6J9M9JpJ9Ozt88jUqTlXw6lX5k3YGUd8ciGEku4lk6neDPWr7H39cQBGv7rWo1I7cHTPkR",
+	"H6GK4VxEMhj7QN0R85m+q/W+3aOS8iuIuJXsqCvU99koZoGRf/M/9igPWeB8Mfv4Mtjv1fwdVq53G7Tc",
+	"YHu98j7d7ZZrfj3YYY1ek+52sxvABO2G2PWCpZ6dzTgKl4j4Zr3UtlYynIIF/sjjwRXzI7ZyqVHU47Ei",
+	"ivc1CyAKn/uTbIFZBGcyUMy/Peu9/+d+tPfm/ad/RdeT324ujvZOTi8+n8j6KT2lV5PG6O3e3Q59dfLP",
+	"xt9/5AY+us6A0YBFoDW3fZ8pVT6UIo5kWG6HoZyUP0S8z0F7zi+zlsUk/KYI1S1ZQGKpBffASPBqJIXS",
+	"dwChpBvJiWIRKR1+uLza0nKZ8gdsCPLjkD6cMtGPB06rXm3sJbxCxZG+GvQgD6k/YHZg82N5KycklKJP",
+	"KPHlaEqGdKplujs2iknJG427IfddMqQPZdpnf9/bbVSrHgH66LGICZ9psZEeEE/IsoplxOBXds+iaTzQ",
+	"tMlCxZaNulo06ONr2p8fa5uoONJjZSLm8ZTEtK/lVVyyUcQUEzFej6XL14dkv1arbrl6ZRUTAelS/06v",
+	"qHfSK59LwcpnWgT2Nh3aScCGIxkzEZcv2SikU800Z0fqaS7qkcmACRIP9GWdbKkiVI82pFM7drh70hbW",
+	"cqK0XO4lr/On5fdsOjNcJsZDfTD16/Q5mx/uJY3ZKR/yuAyf80O9ZP8aMxWnlDhiEZlwEciJGQpXpH1x",
+	"Qu7YNP9yVAfgZop3tMI1pA98qAdUq8L/9LUn8Jtq5hqLWZ9FM4O7BHOCHvTiAYasF+sN1Ivjj6OIASvU",
+	"A/2e41KsYNGumC9FoMhYxDyEAZkV00QYq3XHA8dp9WhYHE3L7V6M0mLxSGIJpjfSZT0Z6fMQR1rE/LYj",
+	"+fjxY7k9jgf6/Pkg3xWxk1gSmmnUIt4rRiMWaQYXDv/ecTQH7TjAKLzt+5pHtKoKB1e5xGuP+Hs2nWns",
+	"EmS2f+84D2U64uU7NrVdXHy4uibb+pUbH+Zfyoa6yidBMZ+O8PcXivDAJTRUUpMgiyIZka4MOFOEKuKZ",
+	"Zrc88FpAD2goS57XLAiI18u+0nAIHmu2sKcXrlbfIyGLYxYplwS8z2O9JBXPJd6tR2REvLLnEhkPWDTh",
+	"ihFKBJvol1VIO3mX5uEwUuB7lHzcOSReHFGfjag+NZ5ZzJZlUIwoFt2ziLAHLS4rAo2Vm53BC/Mt8aWI",
+	"uRgzRXjsguEg7eCFIqHsk5CLlI/ZUWnpWJGuTMxU+DUPkj6wfx4s3MVaveCKe3SdEY3okMXmLj5EpeEQ",
+	"tJKiPTVaxQtFTq4+kJ3a7m65Rmg4GtDyDtHKTAWMz3DvJ6qHvsidEQUTjhH0/cyLXEdPiCcidHYG/xux",
+	"ntNy/mc7tbpv469qOztYuK7HkZJR8bi9Ee1zgbKVYA/xrQ+NPXuRjCJ2z+VYkRHtwxxgzP8as2iaGTS+",
+	"YMEKN2t14ALJiuvF1eSoe/p/v7bLn2n539Xy/u3fy1/+9r9O4d2txcVFxwlkSThMpORpyaEC3+hzY1n7",
+	"iE5DSYOt/CYwv7mz1/X9cnOH7ZQbQa1b7nb3uuUq2/N7wS7bpdQv3iVmxrNshxLGOB6D+TmzIju7S6UA",
+	"f/qeTYtElbHg/xprQWqaXqOh7HOfhgntlyi5uTk5IvcNzQB4wGh4QIQWnshoHOubWElBQxCx9PLweKvS",
+	"EZeGt6cmXxAV9Jv0SerKYGokDFUgXxzMHOqJjO70cx1h7PpGDPHlcMhjEss+09zGJUoSCi/BAQ7pHVMk",
+	"nmi5Vclx5DNFSooxklkaQrvynukx5/ay2at3X/o1Vt6njaDc8He65T222yvXaL274zeCJtvt2b1ETpXu",
+	"5ow8tHRXs/y/2VxG153OQ71W7nQeXh4vIuuTnhYaQWZccDq10Apn0YjSUzkmAxkGB1kur2IehlZ8QQZL",
+	"hZqwSP/o7VQbHmyrHMda9NdbmcqylYWLkpVoFzLPar1RNLEFcuEF7TOi+L+ZS2pwM1Wri1hKCD1kXxuw",
+	"Hh2HsX6pu1wey8gctUKZ40axaBE30SonMJMZXrGezaaAV4zxZd+UVRg9f9EcZrX7gvmsqTgXzGeSvPsb",
+	"TulR94VcAu7bVzQwIg1YHqTQyhGYI0ej0NgCtn9T6EdOZqVbgtkQXH5ohgKxSk9d/xddHmAwc1pZo6Lr",
+	"DJlStK8fHo4V+CAoei/MFaInRD59+vSpfHZWPjpyHt20I2MgyHYC+hkNylKEyEJ9KoxvQ0v/j1+yja+z",
+	"sosixmVZMQuMMqDTcqq1d0fvP+/8snu9/7H+z9d7PzfPGucvL2sXbedxXdngGJYDFnyhYKrHMKShnjEL",
+	"tIB4z2VIY4asH3s6IB6uqGeEMEb9AZG9HnqVCSyNnsH6Bo2iYZunt5c9WqyRLutttvlitXG9XtJHihW9",
+	"dXsBypjXIJY9nmsL23ooRS/k/tMOjiG92ziiQnEgjSyhtoE9kslAahpJDMoZ4vYHVPRZkNFiA+ZzpcXL",
+	"P4ycfbMiKuvQRvnihb49UaG0rTxSyrYg7IGjKUOf56nbETIilMD9ZIXkRNckeOz9AQu2XOLxVLC4vWPT",
+	"Wy5ux4p5WkazYzMj4kqLQR2R3OZdpk/RKJKa7llwgNo3UQMZxeEUOp/bKjNyc4MhUyKBZIoIGXcEGGO0",
+	"vAc6X6EV/5Y9DOhYxSzwUMB6Pr0/+PQiQT/l6AoZ33L93ZAJtJ5nLxiu8lSqjyu9pzyk3ZCRKYt/7PFs",
+	"iylaHIzZo6T1GTMn0qg2NYk2q7Ut116/oI5gWzWgI/bDrpav284TofUBGj59W7npIRFk0l21neO6/OgN",
+	"JGPBHkYYNAQDONBEBfZ52tW6BionUzmOCEjuFbJAy5wzSINSQ3v/LZt8LuPXciyCJx/bHjyd3VqtocAZ",
+	"hZ9+7NaeS6LG/iC9ARNbQ8wEFfGzVPcH3AvnMj6TAcZELTBAjqYmqsNYDQpNxXlHlT5oxm6gTy8YB37Y",
+	"9s55EZf1lW+ccectewjafPXSX6Dx8FrKUxr12ZNOuTFA3sZS3obQyyL9D+wzoILq488efMYCUiNn/NWP",
+	"F6BhLFwRGLHmAVSkQ3lmAT+YBVyx6J777EYkctuTSFFhN7fjTD+zxGjaWL0OVBqIDgloTLtUMauP0F7M",
+	"0CUT8yHYSjKexR9PsCvHDXeZkBNS8grWwduqkHMjw0yo1p3EzEy9zPQ8otBR6q6SZ37cccm7dZeSZ6bp",
+	"V5PmtZRnVEytW/1JdBnRmN2CWj2rvEhJhlRMLYtU/4nENzvGuTiHA/SlFxLQMzt9Ejv9o6j9RtBxPJAR",
+	"/zd7msw/znYwy3spbCGB/B8yoIpgytIPVgIOIxYwEXMaKkIjRkywqUsmkdT/MYNytaLeZRDtFUsS8B6E",
+	"cMVGVXim7KdRdlFQzLIu5tp/Axo3tkd9Lx5DbNzTzBczJtCIjVWRcWrmyoTrV7fEq5VmKCsrKP94CWPe",
+	"VqFHaozDa4yYlLziJfG2ns/KHyBU3wg1Ho1kFLPgjAWcXoNj8kk8Penodqh7woSB1Wpel5HZN/xxmp6W",
+	"mr3Z4XjPlPnDKTPZVlxxzIw5NFw4dePPpuPkYjOqs+EpM1531/Z7FRcGXsLXLoH0ZuEzfdVHrM+lqJDX",
+	"4AQzwWrG7GTSd5jC9D8pGOlOQfvSR6QjSp4adwN+D95ABVEt3pvja7J9X9vGnjhTHpo9hqN42iI3V22X",
+	"HLbPXdK+uXLJq8u2S06u21sudA7ON6lYR+j+FSl5h20P5O5DGvKejASnB8Rrtz2XeO1jD9zwXvsC29xc",
+	"kTb4t19LiDNKRr91QHoRYyRmD3FHsFCxyYBFrELagmDYP2Yrh4zeG5e4eZaUvJl0KP3mXCaU53aEN5vn",
+	"5G2RsbCOU+uvI/6A+XeEx4T2KRez8U6QT/XU3cbsqywd5ROxZoNcV/WrlPQ5jVlwAdFlJm0MfJI0vIjk",
+	"iEUxZ8pp9Wio2JwrgXSZYD3ucxoSOREs0pSmeB/+6hFKumPFBVPKJVRp3W8cCZSHR5m+f88liS3nhUdG",
+	"RjIZXCsYJzR6zCd0LX/kXLd5dJ0BVbcwIzXgI/2QWbuulCGjwPK4usWpFv+cSQJb75XJ625HLPKZiGl/",
+	"5bMf7DMX6SOPuWSy5c+fQqNH14l5HK582zU0wpAfGz70a3Zxs7O2e5QmIsjub8yPi+juRIzG8Xcjvv9K",
+	"estP9uMA4i4xJBaWTE9ZkRGNkliG7HRXUOvKzod0CkuZxG0v7/wPpvVVT15dnf8BND6OB5lIuKWUnadO",
+	"P+QYBV3sL0IF/YUi2M4ECG54o4yoUhMZrXqFbabfkAQGJs9udt+4ziTiMfsgwmmaWJpd5HTemfEtXloM",
+	"OtxwbS3WwjIS0N1fyzsGpJ0oAdlLV7dAO0/Bys8HfWYnaftzcSiLpofv32xuaH+6je2js/zy3cfrJP+N",
+	"KuK1jSkL9IUWMXk5nXG1uuNn+4JvmDdDZY3q/m4BYVmYnqJUx/lEKbSVmWdyca47u9Wl0cKzOUoF8cKu",
+	"A92b/O80Pw4nWpwhl92q3HrmZpbruWgLXxl2eZSdf5aCziBgXsu1ioWhIhMe9E2uWJ6eVh9l+65zw38z",
+	"ZOoPGfmIPZPT08OVBzaNgu90rpwl77qeWVJj/b8NOe3ykMfTW32uqJg6ruPLaCQxfslxnT4TLKLhrb65",
+	"7HXnFjyf/13JkN1qao84iyGYRkihv+hBrHkcjZX+b1/es0hA0r+M+lQY2tb8BHJXw+ltHNGABcnwvhRM",
+	"8tDiDGx2+sLRgNaL+elcZlG9MLNoZn9yu1Ofy7358nv98X+LNsk3uU5rZxrZCPGioR+LfsjVAOMXUT8s",
+	"pdOZycu5EXoXCaifajVrdJ2RVDENQZe6tWd9nnFFrD8OKSSkRYgs5hIq/IEEOzbodJBjTLA7WFsrFVlN",
+	"FyBumHJtQl1HcEEYB8HHp4qREo8Bb4OHmMV3eVyH80kVOT48a1/BiLYqpN2FkIxeXo/GLI2OyIxAuQT0",
+	"TzKvNlqDDWiKLJhVEf9f6R+tTif4vfm49b9zZ7ZoGbPqefE2Zlvgis2otyZyQe9v4gAzs3NJd0o8GPgB",
+	"Kvi6SUcsNiMEEqZXZE2YWxTzeq5Aee8Irb3jgvCYDdVK2S6dGFzX9OEEH2tmVopGEZ3O8XcfU/XMwTWH",
+	"YGYxi5j70pTCtijOI8SFwhUYj0YJ1Xk3V2DmODv+Rf/n6PjG22qlVhJmFl4R2euIAquLXk/uD0if39tY",
+	"/jSjMctsSCxlhbQz3yh4u7fVETRiGFdqABwMQRrm3n710XGd9us3+vPNB/150tafp/j5Sn+eH+nPy2P4",
+	"hJaXZ/rzCj6voeX1a/iEX4HbtW+u9edn/dSroxP9eXwKn+fwqdu8eq2fffXmCD4v9edb/IRfT97qz9Mz",
+	"+ITvTz/rz7Mb/fkBeruEHi5fwSf0fA2fP+u3v/qofz1sv4ZP/f3h4Xv9+fYYPk/hE74/+Vl/num3HH44",
+	"gs838Ant4V2HH/RIDi+g5aWe0eHNK/jUa3j4Czz7Cdp8utCfMPejYz3ao3e6/dGZHs/Rue7zCHo7+qy/",
+	"OT7UbY7ffNKf0PPx1Vv4vIBPPZfja/3N6xM92tfQ2+tT3c9rWIHXl3rvXsOOvGnrUb15pcfz5lh//wZ6",
+	"fvNWt3xzAr9CP29Odf9vzuCbc/z8p/68PITPI/jUc39zDT3fvIZP/Fv3+fa9XqW3Z7rlW6CTt5d6fd5e",
+	"6xG+vdFvOTmCzzP4hDYnH/SMTqDnE9i1k0v93pMr+OZKj/wE6OpdW7/r3bF+17sP+vt3F7r9+7amhPdA",
+	"S+/fwN9vdcv3J7rN+3P97Hto//6jftdpW6/D6atz+LyET93nKZjsTk/0Tp2+h7+voOW13pHTm1/058/6",
+	"+7P2IXy+hk/dw9mhbnl2BL8evYFPPfezY/3UGVDX2Xs937PTE/jUIzkDGjs7P4ZPeOpc78LZBz2Ls0to",
+	"Aytwdq3X5AxO09lH6OET/P1JtzmHlTk/1G85P9btz19rejh/o8dzfnIIn3oW56d6DOewGucX0P4Svv+s",
+	"//4A+3LRfg+f8PchfEKfFzCLi1NN4Rcw2gs4CxdApReX8BSM+eJSr+fFlZ7XxSe9Sv9s6+8vgf4vP8An",
+	"zOUSTuVVW39zBbRxBft49eYCPnWbKziVV+/0HK+AC12dHsOnXuErWMMrOEFXF/AJHODqSs/06hr6uYE2",
+	"P7+HT+jtI/TwUa/z1S/w1KdD+NQtr4ESrg91D9fACa/hvFy/0z1cvz+FT/3U9ake4fUH3ef1NbQEOr+G",
+	"N17f6BFef4Rv4HTfwI7cvNe/3pzpdbuBtcJ085vPeuQ/w1r9fAifsBo/v4HvgZ5/Ptfv/Rk46sdTvbYf",
+	"4aR/Otafn4EmP8Mp/vzxWN9r2cS+nKi5UyBq7hSLmuYqPOVqU/PdMQhsRRKGvohMbjsLMDEm5JjbpoY0",
+	"DDEpzyCjbc0b96DPYikIgcL0zZpcoBBbq1VxL2fjKEQLWQ6J4SbGhbUEF6tl5ISWWnUNqWUMAFsLzQdH",
+	"hS6hNvFpyERAI0iOdImXpkR6VojGhKmSkMRDqLZ6eafqbVUI7laaVWmio7jqCDC1jqiKMZ3fpIan3pY0",
+	"wyyOxgzzrHpZd3ujWtWSIhd9k6DOwqBFaEdAHyZUTAZ0Sko314dbLqEISonvMBAnXm2/CtBy1ZoHoS2U",
+	"pACVmYYd4dX2kpYVoqmiCMF4RPvGu2uTJ7UsG41DNius5zDtEvqxualZBSivbVfzp6xa3v/ye+OxjH/U",
+	"0z8Kz53e42s+LJY/L18fkp2dnX0IrlMxHY70pt1cH+KKswfqx+GUxIOIMdKLqI9H1iCMkNKQhyE3AW5b",
+	"LqYUUNUR3iJoOc8SSPpCvWSaQsDkpyAaCqhGIhbIsEW46Igkc9hNMp9NvDXaRnJbYrBPCQ353dwuLEG9",
+	"y+1JWQ9x1pCV2wmteDUey/o/dfufa/xPK/efTqei/9h5/Fy8RSzkelE25IvXkHiJj2pGpRcMDhaJJf7D",
+	"pIbPM74U0W9NFmSH2MYH51jRLCfSKgG+3BinN8sVR+S3zZ8CdBMzuVsar+OygbPxmALArbcOV9h6luPC",
+	"ILMzd9O88WTNCznxzPpuaFBKn/oK0IRkiAbzbv21YzbzbdZbNEXXOXZLENePlPTBkuPYJb4UglncQOD0",
+	"LhFSlOsPDya1dWvGzNksNGqEFCOtkI6zS7DbyC7B7howXilIwS178Fk0WiAgIDpKd6p5VgImh9iHLzK4",
+	"bTaCLYcpUkS6ON9bfyH6UKb3t9fXF2aBDghFKxNghQiZvplGEb9nwXJZpbm/nyWKajF+V87UbWhthlpy",
+	"m7CMwq+Sc5afYpl4Bq3ea5F/jdkYYQmydQEoxoRXOqJMPDX2fcYCZoGzEpRLhEVhAak/PGDTNOG5Zax/",
+	"eYrEVj4VPgvn+4MkAaYlSBhQwCFcMkACQAHCvtFr1KrkjRTMIyW0tZjWykDwZEwlKTR/MhO4psxQHdex",
+	"Ayq0PB8ZyNpzkFMX2JKPiEW2faGMRFshV7HUY2XCj6Z69yxykI25ICWvEC7XI1KE0xkzbvtVrb5jUHSz",
+	"zDkvwTQWoEF9Sf8k5S8/ZX6YvyfnfYLpIlgfw/wS3HER6OOZmvvJaCBjSU6OKtnNSAF/ESeLhsi957Hf",
+	"RywaUs0KbyOmeAAknzB6diujWxNLxW0fQx7ymEam2ZDGEffH+rTgF/dc0cItPj45LxLOb67I8XAUyimL",
+	"yAnEbydyDxKDSVXRh8cgAgFEA1WD1Zuf391avQybCxjDiwXU/QL5tP5Y/gf+9fJxvc08tnET6fsXgS5b",
+	"doYu9Rnm2pjVUOcX1l5XGwpbIFNl0tONHorwTJBjryXRIfUHXLByxGgAXwK6lQcvPYRIsAPiGd+uB2gQ",
+	"mreNmNQTTBFXQkSkiMlQqpjUqlVUdzTDx7/QZh5KkaTt1atV4g+oFtPRbaGIPzYW8lnFd7XfJxlwcsMX",
+	"cO0PIGbG0RTgP2egYfJ3EzBVWD0LTQAZ5DiryrpG/Ne6uQlzXSmDFnrkFwPxrJQzsvG62S6XhO66K3EI",
+	"Cz0Nqe8/886iazXdpQLxi8ZkAuuP+RxAZ5HsR3QIwJ9qwmN/QKSokHM2MYZ+A+RLg4AFLRJHjOorlYzF",
+	"nZATYXw0HaHVv4wYUukIuERnQZk8UmpUq1utXKJyN2L0Thmfm4g1vRZDDSHAUEcQ0g6VRLbWqO2SEiXe",
+	"JRV95pEum0oDA8mQ1evjEbItOIuN2ktSooJ4x4Bi4Bk8Cn1adK9erVotW1xKbwvlAIu5AlHR2eFn46ff",
+	"XX04x+bZPB9oXttq2Uwa4MGAPOynqTb4WAIJAM80tlpadluekg/PDVk8kMGtftwA70IHza0W0WwG3EAQ",
+	"cW3BOo1wkwLfNKr7yX4Uw9+Q9dBv9AoCb4Pky5T07DouAsbBASyAx0mx7kydgoOs0FeIh5NOqBgVBxGK",
+	"4Q3YyypYHNulkHmzgpUaQ9YzuzGX8q2fre1sucQzQd/5n3Zq+qfiNAJ4tLlg8Uz+CCk16nUz2bv5DBqB",
+	"5G0WFnvKplzC83pmS9IUzTpnAUk8UmpWq3rkM/gz8ANMqSjRVv+4g++Cw1b0uhmhuADTLXscHXc2rS6P",
+	"rDF7NCCkxCBluU4xQWZekQPEWkEkEHg2n+8/t+sw5AVZIwvzpmbSZOfgYeZhgIoSvr9kRbmClc1cTLuN",
+	"IjHpnonCIIsZAxxEbBtDFAvQUOqBIcojRuyYkhhjl0ApkgLiWQKuux1yQWMUx4Z0NDK5HFAUwBQjWCQK",
+	"3CgWHWITHKqpJWCrdi17zhYxyz1oVXCM0l/2OCqxh9gw10dxlYMlXWUL5rVN+8U9mtIIa/b3Glpjb4+J",
+	"DDg9zwDcQoitYB96gJq4TPKaW+5Hd/UDi2e36dP5uax+tmCL1nksTxiPX+w5OGKxUU82CTwXxiCbVN4w",
+	"x4SzglDzbO2N9W1vaY8bG3PXkKCfZoY1jGGlhmEJ0IZdrmwMiv5jpmzhE3BV5+y1hhtnlj+dQW59C+Vv",
+	"Pay1nJrF0cVrbRi85JL5MgrW2LMU7XtVvxdpy9mVgfHl+lo4ezOwJx4Ng/0Wyv63OhFF0fDH/xrTUCUC",
+	"WyUPIZ6zkf7laHzhxs6G7uYuZfeJVX2K79rZq7vIHpZR/Tc7awbCt9iKz8LghclmLFHQ6wjYfVlUDvkd",
+	"IyMaD6xjk3g0SUe6xfwXtV3dBjMUZhwKBg5iNGoYRQplQv034F+TpOoAvHXGoJrHK15eiCJn4CjQ/bmy",
+	"mr818o0Yja33XI27Qx6DO5uG45kI4/XwkVeaTOZyY/RGpMMuory3jIbxYMMdTp13llblHSoLWWl4+eBM",
+	"H0VjOrUJcvMEFFIFAH5RxvKGVgisR0W4MdEiWk26wvNW1cZ6NvPfG2BQ1ap6aj8toI2zTL3Q4qX8fbXF",
+	"Kz9hqOcpJ0LrnmWgGjKiPFKkhE8gJaktN3UmUAW4dBVyhIG+UOtppkIBpN5mF2e+wCl9yA68WS3YpPmk",
+	"BlN4dXm+08pEhqJksvl8lQGN2Gx6HeQaBgBvanLXcrPczWatBHJsQLqK/bXpjNEn4wBoXfai3+C4DKi6",
+	"HcqILU7ws6YECG7pSa1OL0ros0n8X+V5zpQlKSopoLBajq1bEkvSZ+jW0A/CKBNjszQChT6YtqDJbKWS",
+	"5ZzA1iVIlqmIJ1wMpCgOqjmu1HYbZKR/t0633Mn/W61RazabzWqtvjNDnrs56tybiTb526+18v4X9Krs",
+	"urVGccDPJTMi61Pz3hKB9xbdsJtsbqFD3cpZXy3KJB25BaMs2qSrq0UutCsJ2cBXzB9HPJ4udJ0FVA2Y",
+	"WsNxRtpmsztCk99s/+1Ar5GKjRUVH+ZKjZkiJRoxSqrVqkt2d3f12/er1fL+/r5L+pEcj4j+RbGI07Aj",
+	"qtVqdWvN2Li5ALT6TrnRLBc49GorHXo7iUMvde011nTtXVERdOXDJbvnbPK0TFeLMJ+94+loFMl7dJLA",
+	"jn8p9NlQA1dQXAek3KO+XjRsRyJQZlig2Qg1FdMNsH26jmvWtZ4Xj5bm581qYHbGhYSdyWXZMGV4sa9o",
+	"NtEmpndMobE5SVQxGSJZz7LNWBlFrMcfEKJjS8u+eBJmMq1oNsEo229irocQ3pLXbntbqxAxdlYUnQIq",
+	"rbkLQpK5kkvibWam7M46MyOGziAxl5xXnh3mbmFGXnn1CFcn282k2dVfKJM1xWMIpZRiVsNIgVNWaxjF",
+	"zkkYVRFVXtu0+fRtFyZKIt488dyWud4I6QFqV2QRRMjVrByuCB2NGIVm8YDxaIEQL8IpANpYhAzPJQsi",
+	"Y1ziMZ5pla0qes9u0x62Doxq2BF4AygWA/Qe0laRqz5fm3tFOnoGQuixoG73RomeM9W913ozggw9zlcB",
+	"X/NpaPxYVCV8eQef+SgZ9pyGvraZbQ7jZsbWNm9q2xwdxOoGt0E+33vZs0Up4tmuQtan4VqgGrkE8GwX",
+	"61inchnd2YcnrKv46iX4aJo9uk81dc+Vd9+IoBcUgV8T9mamRvyKUWcD0+BhLvq3yYJRtelGJexl7fF+",
+	"bxiaRPjZiPxnI2fWLLm2QmtYaQvZGHUmU4V/afvEyFJQq3+hvVEROo6lXj0/H2CAgQ+CsUDZ9OkkdAou",
+	"Nsi0xnSm3KX+a95uqBRIjQnTW+XpzaZCF/gTrKa71JUAjRJ5Wy2OBofLNjftCdzXv0GZkQNirk6cuYdW",
+	"OYix8y6P3x0fXh8feWtHi2UdiJeoCOSmWy+YrrVBG+ZEw3AN52jKpr648yYVkY1Oydu+9NxZRBXE3WJF",
+	"4vvatm6qtn/HsoKP2zgkzFbqTjsiYrEWZqTYSqwevKclPhQqJlRhWV+cSEI6lMRy2FWxFKxFPGO15qoj",
+	"PNv0/+wfFRMTgYB6QprAKQw8NGYuMx8sMqpsVMycaRKWNCcPbX5rznSwObea6WBjfrBIolubHc90sAnA",
+	"VCKDq9uIZQ/O/Bk7ETawC3MAYkm8i5trDN1ukXx5eZqi1lpgQqu6Gmk5hkQ+ajL3PKgFd3J85MHWWzgB",
+	"rlAbguQ6LGmWdAOwhmnFMlSYJh3hJWXlrI63gIVnDI2br3nqFVjvEKdhA3CM58h4nZtf95F48ABJclMp",
+	"xz616BpZscdxessUbTFYo6mNV5ZRwKIKaXcEnmyVBCvobtDCz+ME+nhAAxsAqZV0za2pMBcVaO1DRoWy",
+	"JaI6Cd5lCVA50+XwSMDRXDIsqPP766z2YK+gp19pC6gr4fmFwV7FVeqhAkBRWKAiA3qvTwDTFzmNwA9o",
+	"QzjBu/nVWcO5YcYR7/dZVFQryFrxc8McULVscOSDKYlvMFSBpHiMgVsdMUmQ/zI0ZXvihvHPHtolnugk",
+	"LS6J4beS1MJpLtqmOclrxs+dOYZFRos0rmldy+SszUGwiVnD10a8ixjphTSukBMR8HseQPDBWLEMcCIN",
+	"7TEteel95rnESy4nAJJNL0v9m1IiZ4b4yds6SPxNDN/hJXrGT9h2RveAbvPiu7FgFNgufjLkMK9WexVy",
+	"ZaL9IUJYk0dH3HERvFB2aiB0NKrVihU3XOLBWdZ/2B33kkL+iQHyJy+RlCNG1IBGkKXVEe1FgjONYoUX",
+	"Gw1DI6FAEhyzAmWrI8qEJ/vRygxp4fqTmeXPKYF6HcmcSSjXrBAiWPO07Dc+j4tBhEkBHlT2uaRz2CFN",
+	"GkZonm0B0vPNVds70GtgSSG7AgW2hNzXOF8yTzZ43dyz3GiT7Zunp/xSLxLLzOwXyo12zppmV80Z6AaA",
+	"rdALAcVqA6aso9Dkshuh9urqXEvZxyfnLeLVarUy/L9W80jJM3/qf22B3GyVFpd49Xq9DP+v13VT86f+",
+	"1xbpSwb5Ft7l8c8nxx9h8FOsQMRCBWZkKzE9WwC/lwWwAA/fEPcLNYcPbPAWAQV3/dykYqziZyPidzIi",
+	"fltz4LomvfMk/OIPtwiutO6dnP/nWgJ/iEluU9PVn89MsSbg9VeZJzbA1d5Ig55RH4zmsBhHO5OhcLQ0",
+	"8K3YMf4kn8RmhysbCZO/kG4E/9cYdAOMiz5IoYSkMKgFmAhHjlgwxuIt8BuPnxS+vNHJWA8cJWs/eYK1",
+	"5KnxzpvrxQvM7xOqrEpbWa3NZoKR7NDdPI1mtNycQrpguCtIOknH2kA3vUoM6TR1IGB389H26zDX2SNm",
+	"aXphmPiXtWK6loGU6Vd+7wQLCDX4j8qsyOYiPYGZPT3kbnHElGfMPgYgxdQUoOqOBQdaVzM+CS/NxYUT",
+	"FbJeTLzDy+P29fGRp5Wr1JGTgy9Aq6bpRXNCLoMsSId5PRiLTasFEV85B863BYDK87hvlaNRyEsS5mE2",
+	"JD+zVUTzLdjFnLeKW2fV07lHjqgXso8liSBP4R9LQIcsYbYsYzzIXwoYtI52zpIxShl74xaRWMB/ymKS",
+	"8HHMoE4dHK1F1w0XiMbAlMm6NuYBPD82/A/dwYSSIRVjGpIIgigzLzmBwZtYyMD2ZA5YK+NYBRgS4571",
+	"Dogvo4j5Fhwmpmj3N64EE5tKKBg3FUKpk1gmyfiZc2lWEKBGzaQBqFVPxn55Ar/bYRUe27mkzR/M9gSb",
+	"3D6FB4z0jsixuv2PYyCzI8vNcflRyeXNPoGJJDIruoAw8DMHz/B0DjJPJAvZyEyW2bdhJsVoU15qWvZI",
+	"6f2nQ+AOiQUVvnu1lb3P0gec1A6y8GjcgBfjqS6KEY1iTkNT3K4FvsKsqxAcfzRigMIZM+GmNn1F7hgb",
+	"mUhJTPCpdISHkBVoeTYxGil+q1nwSqHfwMUrRgEEbMRGIfUNcmrI1XMM5H+gBfQgv00KcyFgt55to8+2",
+	"0Wfb6LNt9Nk2+nW20ccFwkYRgMoPFoznk6sTkb5IWPlqO96S2KfrmeCmCYtYUhrJ+UYRrxvp5rND/rLB",
+	"Pn4jFT2vVKpUFXyyhL2Q6BYK2sUwEN9G3p5HAfpDDGLr55E8Jep4/pAtVZZ/pOFJbbAz34mkrRHj25B0",
+	"hojWI2gDXfL15PzzTPTuRnmbGPe/qVnziW4tU8HyKcg7X5usAfjJAYtuQy7uFtSo46IfsvJYMUQosLVK",
+	"LQwoGJ9jmXeMRXw24bGxV2w+5hHz41v9QG46a3awnh0oSwrzTjNLi2zYZUHAgjKsxffkBMWOrIQV5Ddl",
+	"ZpVy9JIjuVWHYLPAy/yJmN2oOV9fxHIEobXcSE40aUBEFtaLMTA4XPRJaRDHIyIjov+rAGaTK3JzeZIU",
+	"QqGqI/r8ngkDFOCZBYPQTDSS3tqkicQsQkcjJgIWaCrlsTIoQCVTjoaKaUf0ItrXGtBWhZxj8DSRkNDB",
+	"FQkiORqxwCUB82WAIPQRg8jt+XqQMPLW9vZUjiM6GlXML9tZdla2rGSN05FJW4au/9Ha3i5KVI6LbWI5",
+	"8vVaUP6nn5TR6U7T+kCTue1KMp3y10HWgrbqdBQHEOToZhWBfm/PY+5GWOWBLPIkrprAZeLN++6xEAG7",
+	"Z6Hu5naRC7FNhhIjcn2umMVc6MmITOX4wBYDVQM5gdBzmSOIfBr7tQnWTDIJaOxj2gKkxOsTCNBVsoc1",
+	"oArrJa/t+2zbsU7lmPhU4BgXj+7JCBHLKTjxBG7AYtcquJEts5GblUGPNrJHWhsDj2iCIXaQzQhLOB+C",
+	"voIleRz7cshsPQ59WejO9HokICZckHqDDOQ4QuQ0NR6xSLEAOQV4oiBjHtjsomIayVCTS6kYTO4jYtge",
+	"myofP+h85CySK8G3QJxcoAWbQk/TEctg75ISOl301xnQ/WwlEzPyBMCDghl3a207bg6icLnt9ttIg+tJ",
+	"UzPbmXGwPS0HKwqfIPoVSlRR6CQ7uSggaEWGyszkvkZmChZVmb+IZDC2pZiw0NA6FRHWJdFYWio9gAQN",
+	"IE6JvONb0N6QC/uvGUJ0nTGE1pmfTSqf2eAikTFFlgKH2MWHq+vZuiiLpCwDjK2273hEv5l0NUNWeuhr",
+	"UMn3FlxmGei3kl2KT/K8aGnrMHm27mOmRFZakckWZMpJjQIeRARy/HONG+IjjwcIJfMfflf8Z7LxNBYB",
+	"1vD2aQYGlWxAkU2gL7QIg21c4k0Givm3Hvkb6VLFdhtaFNypk4iKQA6xcluFXA2wqom5GEFujGSMsbXh",
+	"tFIAW5Q5tfiKFJzzb9t///K3tdA5/6TXmtmgje83696c57HUHzLLYL+hwmq95XOk9PnkQgufGdSyCjmJ",
+	"CQDipjqGh7+DY/4Wx+Rp+ipIQxMLivGHLAacKS4I4xCWbMr87zdq1SYGSsKf5Vp9p+FZDN6bq7ZLvLc7",
+	"n0n900uvI7ggh1TQgG65qchnIdkMAtislQC6nS1NlMPjqn+Dim2PeGAB//BKU6MJ5hjx92xafIax0s0L",
+	"NAncMTh+XP+IGMoWe6zlPJTpiJfv2DR9q+n30XW6jEYsao8RRhj/9drSzTso4D7/ao/6Pjjq5R0THulF",
+	"ckgMIAcdxwPPJZS8+3iNIREGdfHtVb25i+VnsbwGAt5evj7ce1lvApbgcMhEoEiJhn0Z8XgwdDGyLnIJ",
+	"HQecCR95DvDDKUgcxp8FMjmcYohCh1mks9XE7TzqJdZaJhqIRUx9tGSjV9sxdUf+T4sjmTNk1vA9jygs",
+	"tGk2j/d7mPLEIRW0zzL5s/BtgnQLgCUuKrZTEyuUYEiU3n86zBQ5c8n7T686WjcGEw8VnKmtNEiShuGU",
+	"gBoayXF/QGhh1eWQiztMAg0ZjQSZDGhMBmBqY0FH2IftbhnBDHJB/+d/iKYNPTjsrCOOH0ycmpboiIeh",
+	"zaklb0SVmsgoQIxvKgjSCgFaITTOEQopgSla99QRXkKonsEMjKVMqmR72/c1j+gZ6x9tqOdPP3VlPPjp",
+	"J+K1TakbGGWLvAIaIJ1xtbrjw7vhT+Z1BAwzfReujO6GGCTvUIq+NahAVokpKkWudT8KUXk8eytzkVTo",
+	"6YjSzm61unVAekxzP4wIlcIomGijxFJusUQyZgCgig4dH8uwa3FMkUa1ZnfgRtkYo+y2doRB8DMJ3Ul0",
+	"boUAjA6qt4hVAQ7gBaG1uJBcJWBCJcVYR3h5oADPpgDrV265hSnl3SnhsWJhz7UMuEv9u34kxyJwk8R1",
+	"3UFHDOW9SfRNo39d3NkMdkouAN7VF43iXSyyDSRrw4ARwgf9XuYFPhUQXYeRu5YLYchuSUYETNNmh/KT",
+	"QaPJlsVsMZPDlgZIwe7MSVqVqCNmIIk8lywEKcq+UFkQieWARh1hBAt9przMi8vv9YExwPklSm5uTo7I",
+	"fQPq9QWMhgdJYcR6s5kBbbSovKNxPBu5LqAEK3nPpqDXdYTy5QiN8nDo8TzAsO/YKIaTbs1ReaQDOD5Q",
+	"fcsCpcA3UB4O4uSmYPPqCCwRnAC1lFBKcrGlfpGpFpWWFziVuH7elkuGNLozW9wR6eLE5Ut4B1bnGzPv",
+	"oGBQlAS812ORJn1bto6SRr0Om/zTT8fGnyGFzyo//QSUBuaEF4pMZHSHkD22PpwLbgsU9vDv9AyQ32RX",
+	"bdmDkNZpTxdRt9cDg6tNDk3NAY6lBPXeaOmcQO0trC+fHqukM44Rqh0BcatW4aOx6bBCriTcALD5eAvo",
+	"O5cklaapdaNkak7rb5sPDxjqqlh0D0csogr8L0MelM2iIJ59NNVf5/cc5gWcNphaKS5DAul8MwsjI5fw",
+	"ngXJQaOcbeYiCq5+FLbBmmORkvRsWrBs+r1I6UN6x1RHxBOZbBeAf6UpgsgnoRg0FOAKWabLTCHMXNU9",
+	"MAgrs394vdh56e/tZA70TDID1INBEz9k9FDSg+wBuEhwndNx9VmM6CD7HVFaVC0QKUvzPZP8mFAqzqtH",
+	"eah3WkxJ4+FB89bmw8MWRCwnOERuRyhpLipFe+At7vEHADaCeWlJeW5fLTs8jqgaR8w2xbyjOcY4x9ow",
+	"T0YtSqQpvTm6uCTtKK6Q2kuXHB5etLcM79Ejpx2RhWpDB6PF4DDWdXdBIUP9Q6p96X9lgZeoCDJ4b/qr",
+	"A9hRCwfX1TKrIUEI+R3IUDPhJRBxeF7xajYoMHhDc0X6Wvsg13O1GQdcxTKa6n9Olb1Z0WAYyr6+piT4",
+	"9qFCjSKhROwcHnXEPHzO8qEnkDPg9d3CanUyZy9SLxKK7ghT9d2OikfWIjg14ODqgPhQADN5CC79hIKT",
+	"U5XIRTYdDu4dU0scV42iCznJd/JsVSRbNqNtF84CqljemKcn8BarjrBMWjPbBKuejIXeQgpsIw/eJyfC",
+	"ygTMEHrAVBzJqSIleFyW1SBigb79tvAkGcY74gzWSN8F41ECoALDEdJm9skRE3YWelcBliUVj4w0BAIP",
+	"MeINZpi1gCyNY2cuIAhro4easQJAIfBCBHYxK8tjc5ZguCbnZA4VER9E4V9ZuDpgSUW1RrdSLBm4LmDE",
+	"NFQSx4xakBYZE0bRIjFQ8kwSZIkL66hyydjipG3h6cQnMkmSmgtnEyV9KXq8P45YYLIklWuVRnMMtdSC",
+	"xy45U7gaWLhXTkQm07K0UyWBPobdKQlYj45DfeMlo0oZYSQj1RGoukARSTe9dDEvAOUbY3XAKtktWyW7",
+	"hJhz7lyBbE1WSUFsUkoVxS03rQpckssqTSPv9NJayZ7WuDXXFyiWeL+UjcOkfBJYyfKA/GssY0C4A20F",
+	"fLuoRVudWKtqULPajE/lSilh35gTA08n/tAKaYtM0VxUq7ssICbMQV/JlogS4PukpCckFBqlqSO8ZrXm",
+	"pRcUAOnPVWK1u2QshqojLlmfKy0oWf+fsuqCvbmsVuxVyDHVHMCyntShSPX7f++gpa/jtEjHqVQqHccl",
+	"HTDh669+r1Qqj4+emzONAJZSTEVAoyAZFEFzBil55tVlfX10RPJPLeGomA5H+tqyX+puaTyOrDSAs3hI",
+	"vy+rAa03dz1SGrAH8vasfVi+etuuN3cNT+qIiE5QRrtj0+wIE9co2i0PjHyUFG9CS7BygZxH4H1G47Ia",
+	"UZ+VFRvRSF+tmjG0xZTUHx4I9e+EnIQsAI6SXB4V8sFU1jHbWrJxKOhn0gSAhXZYsOVa2FVsbd3jtSYx",
+	"vF0LLQCwCRcMfN0kQy5cslOF/3ZEnQz0lwOX1KpkAB3CHyGN9aUoIyNH5+vyptigXBmmc0A860bxiHGZ",
+	"KKztYNevQmxNSdA0YhIyqmJQL1okyONVZPceeZS95juCmhgg76djrB9rrNhgwJjgjRkxAz5prjXvoZwQ",
+	"8gFJTK14E3qmEABIBUMSS1npiHM2yTknAYA/CFArGXIhATlRK8yKlGqVWqVqfp65q7da2c3GW6cvpL7k",
+	"KfrgNU8wQS26HW6rGneRG9iqzYQ96PXhsSmba6r/Y7otSChpvp4UyGo6YkBFEBrTbsh9Zir9GONee6RF",
+	"FFKvVI21PrWoTyaTCoWfKzLqb5tn1fbpyeHx+dVxuV6pVgbxEDJeTLID2grRZtMZV6v1XZINMSHtixOM",
+	"hceCJA4sGpSWHTFBR9xpOTuVamUHcA/iAdiBwVqm/xhJVeDSsSY5lOcSw/Aq2xxBQyma5kwt4owNDhl/",
+	"R6y0iul3gnUPNOd3H6/RxAsvKTKTHQC68h0THYGya8h7TLOz9BxZlAM8W6Z8D/BtDEjWtzQXSI7xIJJx",
+	"HGoxCE9prQq6zjhCoYuSSE5gMJozGWs5HOqZ74xpMLNqsewDCopLeuMIWJJ5r+WKQyiu1ajvG06b4w9w",
+	"D4OGx/V5RX6F1fqHXIxjfWlrIk55bMT7g5jYbaqQ13YawPVQ/pJjYRFJaUfk9jiUgrlESQChFgxErlD6",
+	"d3q90WSjOaANZ9HSjfUdwMlI7uCTQJ+K1O6LkYAgErySwdRa0G34+gg5Fpdi+zc1Eyzxu5MMUBN2b9ev",
+	"sTot79HmTrnh11h5v1vrleu9Bt3vVdnLoFYDuscFcFqO2vGjnbh8QZvNiSnpinxuZRLlOB7YuI/HvF8u",
+	"Qdo2Gonuql6tbjatpFxgxhXitBw2fTfovvH5B/7u5ObfJ7VzfqJOxGXTPzzZPbkb/fLz4bv9Cpu++3fw",
+	"8UQ3qn7+2Bx0xT95758Vvx6K7vB1NfjlXZiJE+bCae3sgidbv8SkCTpo4c5VtoQ9w6O16UKZ8mewUkWY",
+	"rVkrfiUt3q47b8NP5UMp4kiG5bam8/KHiPcXZxaap7eXPfroOpc0Zqd8yOPyqa2ct6y32ea5Hi615itM",
+	"yfT1ekkfmelJsXiTXhQmKWfF6lWP59rCpjSQQIseSgh5+xUNEprXj9RWP3IjqPGcMDhdjdrO6ocuUAq5",
+	"lvIUCvfDc811XpaU9z9jAac2qqJR31/98LWUZ1RMzQTBtd9cZ1FORMwiQUMshwtPrTHFKxbdc5/dZMqi",
+	"wtEAnW/14+ZlGbcuQKpbh+6vXx6/uI4aD4c0mjot5w0oMblT5rhOTPvKaf0Kx9r5ojvTBBLGg3/rAfSL",
+	"ojvaxn1Ur1YzBsxRJKFjfUFr2bNCzsHrIyTxIwa+RxoCzET+DnjDYlNj9mvZpY3hcOTd+qzJvLuAKV0X",
+	"Teq/ky39Eczk68g4R7mn/J6BW3sUyS7LEK3ZPCRbwMRfl2pNYIbCEwhSTEzvwO/R63GflLTkknhDjJK4",
+	"5ZJmdQeNqhOuNiHxS0YDBBT5D6NyPbDpM1mvTdaGsT9hv8Z5Nv+1G3cuYxI9b94fxZOSA72cKWWDzBay",
+	"JjThJkUjazZezCXdqTHXuhmPWFqvE71/JsaNqTTVBpwP2UqfGBPXSmB9UO8twK6fLTqKDqo53PtsZBTa",
+	"6RVGdRAvg12i+8vC8BgbgQn2A/v9tR0QV0QNaRiSEhrRdnbJ+1fG35jY5hPHoZBQTZoLGmul3IMJeKb4",
+	"TUcgTgqRPZKsvlbTPahvkDhtbMlQ4qXoj2i5PYkTJwSYenIXBuJ2jkf9iAboGEEXiD9gUMWl5B3qv+05",
+	"apHRuBty3+2IIX0o0z77+95uo1pNnKkRBrcTFUdS9Il3fE373gFm0PIYHDow+JNe+VwKVj6jsT+wVbc7",
+	"wtupNojmBmcygDQmL5NN0pXBtEK8t8ftIy+J+0nMK+akQEQlxujYnzogsqcxWYQq48vAIKnkgoPlukJH",
+	"dytLw3pumXqtGFykCVRhMN8R63IqXijicSXL0MQ7yMZ5dky6lnGyoVcs2c4Xc2SfK2SLcUKmUiy8742U",
+	"/ZC9UB1hHiQWpQWjK6zfLuRd04CL0TjeKrJbnHIVHybH2nVGNKJDFgMHXlDUKG2yfdLT2wi7aAobfY08",
+	"ACvitOqNfZPoDjpAOBrQutNyXl9CElbA4O92Gm34OqLC12xrPnLWaTn/r/SPVqcT/F5/JP/Q/9153Ppf",
+	"R7O/lPWAguFmXtU+Tl/VvjxOX3UjeMwC0o5olxwPeURjWLS5zr6sfSsaFgM5FQVXI/JTw9N+2PWYO/Sr",
+	"+so3fnQdfehXPQRtnm0WuSt9p9pYfZ2fy9gyR+dH2jn+zCaHjHam4pQvZwShlEPOy0Lbv/upmPC4UDL6",
+	"INLgedkjhYH7htVnrx7Nkso7hvunF7OJa8H7bUKnsze15+bvYHf2zi28DN4wcxdM/+CbIOHEN1cpJ765",
+	"as9xYpDF1DLeX9JMv/m4VfpH61fS6ZS/wBeNx62tfxRdBL8nfP/UydZxd26uyvCV9YKFtEuH1NH3hn3i",
+	"/fwT73NPqLv8A5n5tKMhC8hrqYUPUmq3t7INoep7vufDzLOZuuub3zyL7EXPd87znfMH3zlrju21HIu/",
+	"0CUFxm97PBfcUZty7xxI5xdzw6WJn4UXmr4sZ1zoNkZQsAlTMYbuGnXfH0dKRiTVTiFTRZgQlSSk2wSM",
+	"LdJUjm1a4GbTswd39TrAKKHl7O0dTs30MPRHq+fTEUvSyAB6J2XJFuRoLU6cSZld/mYb9Jkp+1n08gze",
+	"WvL+DRGcvnwbh++v+SRlp16t75ZrtXK9eV2vtqq11k6jUm/sf3YwGdip7tZ8/yWl5QbdqZUbQWO/TGlA",
+	"y71mt9Fgveoeq72E3QeHWtaxvO5rbALbb3IgKoFk/2fGXPHl0MmW0Vl7LAh26vytWa81m7X6TqO5+3Iv",
+	"zVxtZVDsk7qrGXjuBGVr3Yr1i0rSGD+9AZ3L10pJMUBzX2/8dk0X+VIlA6puhzJiSYp6iHdqrfr4uBH9",
+	"L9KA2wjsJHvmEDy70//M7vS/jpqZZLjb+9vcbYmCiQ22f4f/ngSLNcvLNA4Re8V8GMMkMwhzafRtNrEi",
+	"yUEwaR5YKcyGXxbpiMcGjPIrrX3LOfZupVGrf4aEaouagvbApIZ2+g/AZjF/L+1xpwZ3AOxJy5kH9dB0",
+	"5DohxWwhwK2op/O8NQkcpnS2piWMVk+4vVHQmtUq2BPt6OqrR9eoVRqN6ueZt+/PdFyvVjULtruDnPtl",
+	"sN+r+TusXO82aLnB9nrlfbrbLdf8erDDGr0m3e3aC7bZrfbqdI+Va/7LoNzo7rHyftB8Wa769e5er8Z2",
+	"aKORvbvU2PcZC/Tp/GK6YH5zZ6/r++XmDtspN4Jat9zt7nXLVbbn94JdtkupX3xHZy7XNTtJxpEp9fLE",
+	"CzOD/fxrFm49i4kOZmd2K3uIQu7Mos3Pw9cX4OG780Xmc1UmZms/FNRj+DJ7jxeDIM/c6sWNNr/jN7q2",
+	"j1gMEPbFRgSYxPON/We+sZ+V9IVKujC5AMaNncH/Krr2N1Vqj1EumNXXU4FhO2LmjRAL/8TO3QVR9P8c",
+	"szGzif6JDGFS9UwOhDQiRpIM44+jiAktjSSpCgl4rVWn8+LGpZ3DAqGjvqFammzB7b/0BAIQHTa9mNZm",
+	"kcnol4UMH6WwcFB1AAf2zDWfueZfjWsmxyXhnUv0I0VF0JUP81ny95xNNud4N/D8EoZ3yZQM75PEe5ty",
+	"zEWmvKJnKmR4iJ5AeJzBZ3GJh6gr6a8dkUnGxZwYBOI1+WsQ2sJSOykzGBdUJXhBCUyNLetoc6IhXcgG",
+	"GGVGmYFHqJATqBRp8TmHMmBoXozkOGZp/ih70CprqVFtZBKVcf2JxW83SdL6motZNOSCqwRzCb2VAe/z",
+	"OEnnvro6J6XUFKagqt3xyXlHlCz4E1NbLeLVarUy/L9WM1FX5l/4BeQsIpiNS7x6vV6G/9frprH5F3zR",
+	"lySWsOiwFFoNniJYBgsRDMQqC0UW6Cuc8SVQGBT2/YpEH7tdgC8GRLP+tZIbyPdK24En7HLAbBeMyrY3",
+	"iOOm8frmP9O8UIFAcIMEhjOh8efL8flyTC/H6hqX46EUvZAjLORz1s53u8KP4BJIwWlytYVJyV4aUoTT",
+	"rczlbjhaervDrb6J79HgBGZdjxVyQZVBbTEgseBMeKGyYbIVwR7iW/RPeh1BFfHMP0xcKkL/swcI02UH",
+	"xLM+DwjSBbeHveEA6063WuTAhETnP8p/iSAiJvqaZ8vlFnkRU+TVtbm4RZFd+v5v7j5NKuc+rjlv8AHa",
+	"oFtSAgM5IrC6gJRa5kIxQGa5Z1uLhoiOxEIXq/0pCyHbbHxPJ2u+jK0+TQSiYrnypVNQqtbEUs0UocU4",
+	"o9nisk6tvkPOKBfkKi4yVqagr9nSjU5tf79artbKtWYes3epd3a+uKgZ6YzdFWo0NpyW02juvpwz07Yg",
+	"JRqAR1c6fLPVIp13ciCspXxN43KmWKRzJDXRZipmPrpOHhfSpF4okUxg9+Xe/pyh2xQ6L3QXZ+CZl61k",
+	"IYAXGDuW+o+X+HcRbjpx77pOhm86Lefst/b0nFcfzq6q0/Of/zk9O5KTs2v57/PDxvT8KKS9NzfN89+O",
+	"J5+ujx82FA5Xu4bhhD8Lhc+e4T+DZ3hsZAQrG6HMAAbiQsMEYikrQkUWRFlGeQxlg3OL4HSIc2jzdWax",
+	"byFjZjH4LeZGzQLeWvQ4Tw83V0jEYu1suR1RBIQ7h37bykN0KjpVM4iECdsySKWIRZKg4eWR4Aw+0oQj",
+	"0l/aJAFNAzvB7IRCLWN2xMSgqiCIpQBn6EGSx0V4jLBHGcBcLDE0VzTQok3PLELIxR3YVDylhOcSj3GB",
+	"pqLZosJmnDNXoZdBO0FEIr0qCZl1hN5lC5wN8mlPjqPEFiPCQjgT3EBj49gwEjzF2wTU9C9PNJIAE7ck",
+	"DOmnyTFpp6QNy54l4JR03396hRSrr0Majtl8wf9vLCk1q1VyRqM7Fq+UlYoK6f+a4qv/RgWrRJL932yR",
+	"gpy4QgWDwPBbrKaf3NEZmeQSZBIsvD/gI/0yXxNVnzmtXQgmKKxF77T9ISMfeQDGwtPTQ2eu4jyKAiy4",
+	"DTnt8pDH01sEXZ86RQXmF5VdKCjJDi93TLF1p1YvY0zdfkaa63FBhT+/PDNF0Z16tdYsV3fL1ZqztNK4",
+	"U9vfq5arO+Vq3VlaUdwu+uKa4WbJi2t7OxcRUwBfn8p3CY0j5n4i7OVJPsfcl1L94Q+m+m+gH6wr9+uF",
+	"eGViLL+52D8vykOJdT2/cqNZNhQ4L5Q/gpgv+HBuz4j5OrN1bmJhNvfGXDECUwY12btvMpMkStUGqO5X",
+	"F8xlI8k8XzBsLQt07SkW6CkX/fVN0Enrb2iDzlS4+2F6RgEy+6oeix55dB2L/l5cG+Xm8tQ6ZQSbJKHl",
+	"6cqtUcfnWScyOpFWkcUdUAaejtnK3HlBy59vkxe4fnfQs+m09CjwKFW6Mpj+zzbH971hsT0b+b775odN",
+	"O7wBG0Nxn+P0t826/bEehP8Oh0B9nYcNcJPWL4+h6s1fRx22VYKAJRVoxFlfQRIBsFacNGrE7SwWNlaG",
+	"NioxKqC/YTkH65RXXoI3LnuECkBPMh6IjsBCGNWGm4JSUFDKx+JOyIkgPFiQc5u4kr/KVWud4CvvyEvT",
+	"EO+8ND72j/LvPtvtnp25f80kzgVszf2K0KVxAeO7oFHMaUjw7m6lkM+mzgXUsaIRI5OIxzETWPcHuJsC",
+	"cH9jPUI4elNeoiMA60hGZEhH2EXJm7dqeC7xrEfE28JSL75hsCqWEQtMxS8ZsoqpRGKQhW2tb58KU93c",
+	"1A3AOmimaNLQVCCqVjE0qW00YhhRgjQFQ4e6LCEgjUElARMbRU2/uls/YibUCmwZkYV0n4BZFMyAesxb",
+	"B3kTJdgKsVJcwAPbHxdphRRjVTSLJ8xeGHOrBWhKKvdEPM78s5SrswKFTXCuZXJoigog+I+pV5LUJTHF",
+	"C5L1B3DAzOCsAdTNVhEDmCySqySWFsIAky2hObMwlF5v236xXgmW58NRZeq32JoKANkVMnrP0us4tana",
+	"GmJ6GDlbqc1QKi23Bm+1DGJ3auHVL4D6LFLoXlHqPrDN8kKAm69e5pLxyCJ52wGA6QvAlgSWGSILSubc",
+	"socBHSvAdE9el641vg5qLxjSTtaOq3T6FpiMlDyjXqvbiGVfaGbupqtpa9ZkDOEH4P7W3dp5ABgoAm3n",
+	"6m3A/FyDWDYWMdBb2Qo/Fmh8SbUVfa4MQYxFzMNc9FYrWbOCSihugl2fVOjA4hx68eaq9E3kOAzIgN4n",
+	"K+hCXVQCIGQAlSKjgEVFktdNVpV5chzfX8+0Nm8V20gUxGX//lGLf6zNCBn2s3z7LN8+Byv+x0rhyIo2",
+	"tC+YOnzfIcPgGAv7ZYqo5UuxmUKBiREjKeSHd2EE58/45zPFBTsirchFu/KebbVIrk4f1oSL3aRUn77b",
+	"V1XlE3KuJF/IenGuJJ/JXEhr7JGZEnuurXeXK3GXuK7ni9yRpMZdbpUKSrmZwrTKFA5OtJaVVfEWSTUw",
+	"BCz8xuOk3GAKUbuqnhxI7HZbsNysnXI84T4j8p5FrdR4NF+1Nlv/M18B1rWFNPWs9CjoTDW6khGqoE7V",
+	"FplVOLKUBbl4lrKK5KZL6PnbxQZ8pdULp7nWTX+ZbfztDFgvsgv23+ccehYb/pRiw7N3YcXtD9ftgjK6",
+	"awsDudrka+QrmJcVXlX57AVSspXIa9XqVqUwneDn3Nt/CGZXs1WtVqpVgCqxNZfy7Xbn2kFAdd1v9Hbp",
+	"XrdcDWqs3Ojt0PJ+t+mXXwZ7bL9XpbVuHXBDTDrhLcRBZMKGRrxyxyNqo31w5afb63T7DygR8/fPw/37",
+	"T8PX00/D17v+Lz83YMGwUuLtOOKZl03lOKKjUf5dZuXK1k6VDds2t38aU8GGXRYELCibcI6NgbbWvp2y",
+	"NLAoUjpbJtkQ27NW+ny9/NW8LhBeTZfy4AzjzzPXr3PLLA/cLhyKqVTu5Riih96OEe0z1waMdaeY1tS+",
+	"OHHJxJQBZh2RRB73eBhCmHU+ltkEPNvKoUMt+HOE4cyZ9wkWthB3YJPWj4SsPFZYnsNcASZHt96AAtHq",
+	"AP89oZEpxNCN5MSEXSsDDeJleS9mvxvt7Bar0pt1SAtyWoeQCRiHhCyCMUigXN0oZicwa/vHwggh61N/",
+	"anMSe6GcQNI5VEMtc6XGLL8Ttmpk3j+wpOi4m6qLWnVMDf2ZnPuF0dZLgoB+XNS10am+5lIsvAGfdJ39",
+	"gPBCc3HPBmktVSMvCp55fNIEF93VCQv4r446fL75n+3Rz7FyPzpWzkgFRSLFEuHGaLe23vkmmffmmQTl",
+	"a7keS64yQRZCxkQN5EQUq7e2uv/312xr+61qNaOxzgTQpBA5FjPUYkXDYq6EX8z/2IOi3I4F1FwTvzPR",
+	"NZnQBBMsSQaenU2+SvvsPW73fFur15tonmZ7js2+L1M+E9p4Vjufk3T/DFrkHNPL8NaEbS3O2b1kfa60",
+	"4E4opF8YBx7wFkUgnS/I4EXa9IyQA2/3kPV4pETD0HrZJgMmOiL5iSsiES1sCzW4JFgtG+Os36R1QA9D",
+	"37wDUwIQmDIGCoJCCW5Ezf5kDDwM6hdCLBzh8QIYMUwsGY4VxO55wH5Qk4PvBFT9BEw1AOWiZBTxexoz",
+	"l4RSjqBWoIxA8SyH0qcJYsdBAj0GL6KhkgT5rcK3tLa3a/WXlWqlWql5JijQVPQfUEUy11H2ztJLKXum",
+	"OF9SnskyR5MP3CKR2Tku+npFGBlK9OdFrDdWNl6wUd0nnm+kJs/EQOnWXFkX5mJF0NDP16GL/ZD7a6OL",
+	"5YnXyg9QAif5N37k8QCllJWq4MeFTz4+db65PpZepiZUDrzR5hzjMX6+ZP/UGt5zANF/DmApXgaEzgkE",
+	"xfLAjJq1/bv5y+Qt4dUwz8CP4HtlASWwNAPJAAejRReRg8FsyTGiP40+mbtrsM/sXZPjoY3iXNEEynlC",
+	"05vsmd08G5T+Yq4kPD1rn3t3jdItuVtdjmO82JMLfS5tcOHRrX6d+LOp0PN0UWeVgPPMWJ4Zy18zM3Bd",
+	"rrKZk/CjFTbSohFFksg2aPmsrBId6OmvWWQAOVEqLR8xo72Q1zJ1JefhW7GFCcO1j3UBUsfiV4BW3iKe",
+	"mU9Zt6LxOGLGi/yQflNWA1pv7noEErkY9QfEoGVNJElaKbcj1Ij6ekH0LJPwYxg6DOiFsoiz7UTDNjKZ",
+	"QYYtnIGBApty0cf45CSWe0AVGcp7rI6Rf5fNCQNDhhQ+MxaO5L3QgT9g/p0qni1uryIhv0O49xbxaRhi",
+	"FEFyzcAcRUcEbBTK6ewguqwnMdAg3SktcMp7FrkmedJkaJK3Z+1DLZDqb8f6xejrx2SumZVNl926+ZFT",
+	"kZKQmXxOyBc1P22Z2G4wWYBZBpPNTEkS3oO4Z8B3ZQoXS6RybNYipJd/ZqPA0JWb5SiSQ65s3ZKkfGmL",
+	"TAY8ZB3BY7PzeiaKlNL8N8/2fYt936bxc15i4aMqTqxsMDMTZW+/W2Fqck3YyJApRfsGPA+HMBkwURjP",
+	"DeRgDq2xPHxrmeK/0KSSEvuzGPIshnxVJPZfwhQCXKRAdHlhWekCi4juhfnjCPJnf9Wchb9nU0RK7jIa",
+	"sag9jgf631qaUCy6t2LIIiP3nMdzNnbYcZ2Hsi3haCrXzmOHW0z62d6M9+EJPZ6CG8N6L0rekN4xEo0F",
+	"QoZ6fan/QSrbOMltfxiA6TzwtnKDyPo3WnvVvWrh278kyz2XZ/ZgUrP9iEG6OQ3TejLAoQgETFdStHPY",
+	"gvkJnaSQhKX3nw4RbyDB5iy9//RqK8VmNl1hPP18X28Xxy2oReF7rslcMsF7GIRIU+Sercx78xEP8++3",
+	"l4XKOeOsLw7TxFKPXKbjhJjn+0xqIJJQ9t0sbONs1VU7E/t9pn9T+Ki495OrD2SntrtrCsJzpgz+0Lir",
+	"twZXD3PvjPuMKSIAnAgBanlEtIROQ+LLgBFE0FSAlWCjSgnk/WGoqu0jM7608HzBprJwxCKzpFhFiIu8",
+	"/w4gaNPe7KkrOD38ngFd4UrRAKlsFMlubjxvGQ01tX7RpyIb0JKrfa21GqOZ5MUhKVJkw2BjH9ym2IkB",
+	"1rV7NH6teZlrBvJcTEn94YFQ/07ISciCvrEKp3STZ8vtOfhCaJBLgly1FjZt7jsuhn3FD1mNucRavTos",
+	"oiq7OLbuLqJKrFoirHxxaBp/v3XKvedHLZZJdbVLkSxRscd4xUpl2XA79TJ/rwUret2PWrfcVaZpzBT6",
+	"WrSExq++wQK+xid+zPLhy/6wxUvw7fS7/38AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
