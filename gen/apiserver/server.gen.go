@@ -32,6 +32,12 @@ type ServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx echo.Context, params ListCountriesParams) error
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx echo.Context, params ListEventsParams) error
@@ -111,6 +117,71 @@ func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetReadiness(ctx)
+	return err
+}
+
+// ListCountries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCountries(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCountriesParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCountries(ctx, params)
+	return err
+}
+
+// GetCountry converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCountry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "countryCode" -------------
+	var countryCode CountryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "countryCode", ctx.Param("countryCode"), &countryCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter countryCode: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCountryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCountry(ctx, countryCode, params)
 	return err
 }
 
@@ -531,6 +602,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
 	router.GET(options.BaseURL+"/v1/events/:eventId", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
 	router.POST(options.BaseURL+"/v1/events/:eventId/redeliver", wrapper.RedeliverEvent, options.OperationMiddlewares["redeliverEvent"]...)
+	router.GET(options.BaseURL+"/v1/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
+	router.GET(options.BaseURL+"/v1/countries/:countryCode", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
 	router.POST(options.BaseURL+"/v1/sandbox/users/:userId/review", wrapper.SandboxReviewUser, options.OperationMiddlewares["sandboxReviewUser"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
@@ -594,6 +667,16 @@ type NotFoundJSONResponse struct {
 	Body Error
 
 	Headers NotFoundResponseHeaders
+}
+
+type NotModifiedResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	XRequestId               *string
+}
+type NotModifiedResponse struct {
+	Headers NotModifiedResponseHeaders
 }
 
 type PayloadTooLargeResponseHeaders struct {
@@ -1095,6 +1178,506 @@ type GetReadinessdefaultJSONResponse struct {
 }
 
 func (response GetReadinessdefaultJSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesRequestObject struct {
+	Params ListCountriesParams
+}
+
+type ListCountriesResponseObject interface {
+	VisitListCountriesResponse(w http.ResponseWriter) error
+}
+
+type ListCountries200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type ListCountries200JSONResponse struct {
+	Body    CountryList
+	Headers ListCountries200ResponseHeaders
+}
+
+func (response ListCountries200JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries304Response = NotModifiedResponse
+
+func (response ListCountries304Response) VisitListCountriesResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListCountries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListCountries400JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListCountries401JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListCountries429JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListCountries500JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListCountries503JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListCountriesdefaultJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountryRequestObject struct {
+	CountryCode CountryCode `json:"countryCode"`
+	Params      GetCountryParams
+}
+
+type GetCountryResponseObject interface {
+	VisitGetCountryResponse(w http.ResponseWriter) error
+}
+
+type GetCountry200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type GetCountry200JSONResponse struct {
+	Body    Country
+	Headers GetCountry200ResponseHeaders
+}
+
+func (response GetCountry200JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry304Response = NotModifiedResponse
+
+func (response GetCountry304Response) VisitGetCountryResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetCountry400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetCountry400JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetCountry401JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetCountry404JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetCountry429JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetCountry500JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetCountry503JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountrydefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetCountrydefaultJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5379,6 +5962,12 @@ type StrictServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx context.Context, request GetCountryRequestObject) (GetCountryResponseObject, error)
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx context.Context, request ListEventsRequestObject) (ListEventsResponseObject, error)
@@ -5527,6 +6116,57 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetReadinessResponseObject); ok {
 		return validResponse.VisitGetReadinessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCountries operation middleware
+func (sh *strictHandler) ListCountries(ctx echo.Context, params ListCountriesParams) error {
+	var request ListCountriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCountries(ctx.Request().Context(), request.(ListCountriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCountries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCountriesResponseObject); ok {
+		return validResponse.VisitListCountriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCountry operation middleware
+func (sh *strictHandler) GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error {
+	var request GetCountryRequestObject
+
+	request.CountryCode = countryCode
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCountry(ctx.Request().Context(), request.(GetCountryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCountry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCountryResponseObject); ok {
+		return validResponse.VisitGetCountryResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6051,317 +6691,352 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2LU9s62j/+r2j8fmcOnLWDExIKYXbelwJtaYGyXNrTnvSHFVtJdHCkrOUQsh3+99/okWTLjnOjl7N7",
-	"lp0dH+rIuj6Snuvn+eqEfDjijLBUOO2vDnnAw1FM4O8LwiLK+h9IQns0xCnlTL4W4+EQJ1On7RygARcp",
-	"idC9VQQJIoT87wTTlLI+6vEEpQOCCIvQWJDEcZ17HI+JrCtMCE5JdItTp+00/MaOV697jdZ1w2/7rbbv",
-	"13zf/+y4DnkY0YSIUrmdmXI0kr+Hzd4O3u16flQnXrO3jb29biv0XkS7ZK/n43q3ETquM0r4PY1IchtT",
-	"due0nUGajkR7awuPaO2OJrim52ILRjfdWqXa/035HWF//zzcu/80fDX9NHy1E/72oem4TkIimpAwvR0n",
-	"1GpsyscJHo2KbemZ9OTSxCQljuuIFKdj4bSdkVoUx3XS6Yg4bYcMuySKSOTBMFxHTvEtzAPZ26n7uF73",
-	"ola96TVbuy+83VYUeqS+Sxrd5k6dtFrO46PrXJIIhymJbuTqlFY40b/B0rmwkCkfdkXKGUHpAKcoIUNM",
-	"mVh1Wevt7Wat0dyDZR1iGjttxzTyf+aPGmX3OKaRWdLdyG91/Qbx9qJ6y2vuRDtet7u97e2Fu/WouVPH",
-	"ezt7jusMSYojnGKn/fXRdYZUCMr6tz1K4kg47d+/uFlLdtcant+49vfa9Wbbb9XqDaCkbMIvj98eH14f",
-	"H+UzTllE72k0xrGc7lGEV6nPXthbnKZkOJI7rl76JU1ov08SEjntNBkTtTp/kPmro35DeZ9cNKHpABYq",
-	"IVjw4srgKEqIELchTaGGsUgpc9z8PR+zFCq/uTqw3svpkGO//q3wMiFEjruOjuMhukqt3/5FR7chj+Q3",
-	"L7a3/brjOl2apIPbSFVU39ttef4Lz5ebY1V6iXg4HhKWznQz+4GNh125pbFIm07b2fPrDftnvYJRQu9J",
-	"Im5jGhImiEWJf2BGamJI08H/6S1ZC/nQcZ0eTUR6y/BQfv8WM7Imacoemc+vZP1FcnXCZKh2bbPhzKVd",
-	"tZzt35fusJ3a7m4TZozck5iPSHKrvpZLOCDo6uocRTRCjKdoiNNQ0YvsHsIsQnKNEO8hWLGaY5p22s4n",
-	"Pk4QZT2eDNVpH/JxrOrpEn0PkMh5/OI6QrBsHer1ev3bNlXl6J6+qT7onlZtKjMKVOjTvC10hRl6lWAW",
-	"UhHyNXbS4UHlTmpsozNM2dzNtNes+63ZzbTne37dq7d+5GZqtnZeVGymERZixJPU3kV8wGoRJwv3EB8w",
-	"s4dWuqmKe+iIk5UOfJsKd17s7tlU+OH48uTVydOpsFlvfAcqnFLWryJDc/tbZIgmAy5Ikd2iAiVjxhRP",
-	"8Eykf00i/XRy/vppVJrN5NOp9CPpDji/O2bRiFOWlul0on6W/L36fQVGsL7X9n2Lb4+ICBM6UiKGc5Hw",
-	"aBwCdSckJPKulut2r4SU34HFrdm9ruEwJKOURJr/Lf7YwzQmkfNFr+OLaK9XD7eJ1+g2sdckuz1vD+90",
-	"vXrYiLZJs9fCO117AQjD3VhVPWeqy6MZJ/ECFl/Pl9iSQoZTMcEfaTq4ImFClk61YvVoKpCgfXkEIKG+",
-	"+4ssgZ4EZzIQJLw96737x16y+/rdp38m15M/bi6Odk9OLz6f8MYpPsVXk+boze7dNn558o/m33/mAj66",
-	"zoDgiCQgNR+EIRHCO+QsTXjsHcQxn3jvE9qnID0Xp1nyYhx+EwjLkiRCKZeMe6Q5eDHiTMg7AGHUTfhE",
-	"kARtHL6/vNqUfJkIB2QI/OMQP5wS1k8HTrvhN3ezs0KkibwaZCdPIjIc8ZSw1LskoxhP5SYv9yiQuz5A",
-	"kwFhKB3IyyXrgkAYJfCh5A1l9+CszEsYSV9IPjLImgun3jsyDYr9JWw8lIQkm5N0MdvdS5ySUzqkqQfP",
-	"2a5ekn+OiUjzmRuRBE0oi/hEd4UKdHBxgu7ItNi4Yl/hJE23pYAwxA90KDtU9+F/8phm6o1vHbsp6ZOk",
-	"1LlLEH9lp+d3MCa9VC6hnJxwnCQEtq7s6I/slyAVk3ZFQs4igcYspTF0SM9YIsuLVfuzu9NcpTckTabe",
-	"QS9V3E11T1IOqiLUJT2eSJJPE8kSfd+efPz40TsYpwPCUnkmkdnuvOET2RVsFWqj4CXBCUnkhoyHf+84",
-	"csd3nABxhoKt+3qApGgFR5xwUXAwou/ItFTYRepw+HvHefDwiHp3ZGqquHh/dY22ZJPBgt3sV+2O3zxN",
-	"Xd5JVH2uJOr3XwSikYtwLLgkQZIkPEFdHlEiEBYo0MVuaRS0gR6UYif7HglJrZShwG5SnxA0lcfCrpy4",
-	"emMXxSRNSSJcFNE+TeWU1AIXBbcB4gkKvMBFPB2QZEIFQRgxMpGN1dBB1tYQT1VPBWERwujj9iEK0gSH",
-	"ZITlrgn0ZLbNAUWQIMk9SRB5kOydQFBYuPYIftFvUchZStmYCERTFwTdvIJfBIp5H8WU5eeY6ZXk5gTq",
-	"8kytol7TKKtD1U+juatYb1QcyY+uM8IJHpJU3x2H40TwpHo5gxHuU6auU0Ye0tsQCgfmLB4l5J7ysUAj",
-	"3CeyH/K+cf45JsnUcR3NkKpv5nWyVW/ARso6LfsnV1TW9P/9fuB9xt6/fG/v9u/el7/9P6eKLI8lhzCP",
-	"IoF9AHpEG4HkiGvwRpKeOR1HeBpzHMHlpu9beYOHre3dbhh6rW2y7TWjetfrdne7nk92w160Q3YwDs2I",
-	"Rxh0K3rARPfHdeSq0YyvrTxbxmPQOFozsr2z8CINp+/IdHasB2jM6D/HRF48+U0U8z4NcZyRzwZGNzcn",
-	"R+i+KfcQjQiO9xEjkphH41ReZoIzHCM5UXJ6aLpZ67BLfTzmWj64bWVLkhi7PJrqS1pUXNH7pX0x4cmd",
-	"/K7DtCpX3+QhHw5pilLeJ3LDukhwhKER1cEhviMCpRPJqgg+TkIi0IYgBFlTg3CX3xPZ58JatnqN7ouw",
-	"Trw93Iy8Zrjd9XbJTs+r40Z3O2xGLbLTM2upNnu+miWWYuGq2kdoq7WIrjudh0bd63QeXhzPI+s5HMgF",
-	"7hMk6L+Ii+pwBvr+vJ0XQw12ByPSw+M4lXe7u/jmt263euXtdiNIMm/TSWYc9lxpS60mzVZsqbFq7Lvu",
-	"KC0BzRtDWe6pGM+KIkXFeCZZ299xSI+yLrWZ4GR/iSN9eYJMxplkw0FRMxrFWkra+kMoC1s2KlkSFCpg",
-	"DFECOlzgcujyv0oZDKoEp22rW1xnSITAffnxcCxAO4uVXleftHJA6NOnT5+8szPv6Mh5dPOKtOhkVwKS",
-	"AI48zmJ10oSYaa2v5DMfv9iFr+1bUiBtzKnpCVbchtN2/Prbo3eft3/bud772PjHq90PrbPm+YvL+sWB",
-	"82jP/f9LSM9pO/+zldsqt9SvYusYpgMmfC4LJPswxLEcMYkkK3JPeYxTok5IVdM+CtSMBvq6JzgcIN7r",
-	"KXsbgqmRI1hd1Kvqtv56a9Gn1bLPotrKxecLKKvVkn9SLVKsWgtQxiyvuujzQllY1kPOejENn7ZxNOnd",
-	"pglmggJp2IR6AMcjmgy4pJFM1WYRdzjArE8iS16KSEiF5ML+NHIO9YwI29SnruFfBALdbRsFplSANuwS",
-	"iDxQJTTL/Tx1O4wnCCO4nwwvmUk1SG37cECiTRcFNL9/b+/I9Jay27EggWRlTN90j6iQ3EKHUdkfGseo",
-	"S+QuGiVc0j2J9pWch8SAJ2k8hcpnlkr3XN9g6lBCEScCMZ52GIj9ki0C6aJSv3lLHgZ4LFISBYoPed69",
-	"P3n3KoJ+ytZlPL2l8t2QMKVXtC8YKopUKrcrvsc0xt2YoClJf+72PGBTJdtqAXtDsv16TKjptySJtvz6",
-	"pmuuX+DaVVkxwCPy066Wb1vOEybZZhw/fVmpriFjZPJVNZWrefnZC4jGjDyMlDsFdGBfEtVAHlu4y8ep",
-	"VnZM+ThBwLnX0BxhbEb1Kb8TuPefssjnPH3Fxyx68rbtwdf20koJBfYo/PRzl/acIzEOB/kNmInkKWGY",
-	"pc9c3Z9wL1woRc8156c46ZMnkZpWFt2mnN/GUMs8IQTUIiAHSRokDyEhEaqjM/ry53Nx0BcqEPRYEiJm",
-	"eVee6fAn0+EVSe5pSG5Yxjw8iRSFquZ2bNVTJkZdxggXwFeD8TbCKe5iQQxTjHspURrolA5BYLcMKT+f",
-	"YJf2Gw5UxidoI6iYh2Czhs71RTrBkoFnpZEG1vACJJRdyF12qf687VK0Yi0kT6voN5PmNednmE2NFfFJ",
-	"dJnglNyCbFfmoDlHQ8ym5ogU/47EV+7jjFl3X5kOKwno+Th90nH6Z1H7DcPjdMAT+i/yNMZzbFdQPnsx",
-	"LCEC93w0wAKpiIKfzIkeJiQiLKU4FggnBGlfMBdNEi7/ozvlSmmxS2LO+ijlKKK9HgGfAcWvPlP20yi7",
-	"ygdgURUz5b8DjWsFmLwXj1kKzplPkaFLeriEjEWVhqR0ZcL1K0uqqxVblGUzyj+fw5gVmGVPtYZyhR6j",
-	"jaB6SoLN573yJzDVN0yMRyOepCQ6IxHF12Ade9KZnlV0O5Q1KX/e5WJel6ByC3+epCe55qDcneCZMn86",
-	"ZWbLqmZcOa4f6lM4tyWXveVtPx5tjbdcCUqmX9fUe5VW+pnBaxdB9CELibzqE9LX9qS8D+B5/9SGlZ++",
-	"PaSiy37ZvWxZvULwkOKURBfglKIDDMBGg+OLhI9IklIinHYPx4LMqFZRlzDSoyHFMeITRhI5aEH78FcP",
-	"YdQdC8qIEC7CQooh44Qp1mxk1f21EE6weFse6eta+/ov2cNQ6LHo+r/4k3NZ5tF1BljcwojEgI7kR3ru",
-	"upzHBMPuo+JWDbX6ZytcYLUms+ZuRyQJCUtxf+m37803F/knj4Wwg8Xfn0KhR9dJaRovbe0aCikXCONO",
-	"8bs9ufaozRrlLsC8+wcJ0yq6O2GjcfrDiO8/kt6Kg/04AHct5UkHUyaHLNAIJ5lt1x7uEmpdWvkQT2Eq",
-	"M4/JxZX/ybS+7Murq/M/gcbH6cDyDFpI2UXqDGOqnCerfaaUrPiLQKqcdpha80YZYSEmPFnWhCkmW8gc",
-	"pbJv17tvXGeS0JS8Z/E0D0GyJzkft9W/+VOrnLDWnFsTlbuIBGT11/yOAGln/Kh96coSSuVQMfOzTnD2",
-	"IE19rurKvOGp9tcbm1KF3Kbm0/J5+fbjNUqNB7ZAwYHWqgDr2kbaI74z9v3t0K4L3pCgRGVNf2+ngrAM",
-	"oENVUMxsiIJS2+hvCnzS9o6/0HuyHB1Q4T/pOlC9jhTMI1PUQKtjU+ylKsxnYWSFmquW8KU+Lo/s8dsU",
-	"dAZ+tphFSJA4FmhCo76O0ijS0/KtbNo61+evRabhkKCPqmZ0enq4dMPmzrOdzpWzoK3r0pRqRfRtTHGX",
-	"xjSd3sp9hdnUcZ2QJyOu/Dkc1+kTRhIc38qby1x3bsX3xd8Fj8mtpPaEkhScCxhn8kUPfG/TZCzkf/v8",
-	"niQMwkN50sdM07Y8T8bdmIbx9DZNcESirHtfKgZ5qCJSD0FS/TrrTnBy9R5t13d2vDrC8WiAvW2kg1iR",
-	"lG5dNB6NSIJCLAjaCG6uDgIXBWfHv8n/HB3fKNWFmbmDlx8d1zl49Vo+X7+XzxMpIRycqudL+Tw/ks/L",
-	"Y3hCycsz+byC5zWUvH4FT/j15gqe1/L5WX718uhEPo9P4XkOT1nm5Sv57cvXR/C8lM836gm/nryRz9Mz",
-	"eML708/yeXYjn++htkuo4fIlPKHma3h+kK2//Ch/PTx4BU/5/vDwnXy+OYbnKTzh/ckH+TyTrRy+P4Ln",
-	"a3hCeWjr8L3syeEFlLyUIzq8eQlPOYeHv8G3n6DMpwv5hLEfHcveHr2V5Y/OZH+OzmWdR1Db0Wf55vhQ",
-	"ljl+/Uk+oebjqzfwvICnHMvxtXzz6kT29hXU9upU1vMKZuDVpVy7V7Airw9kr16/lP15fSzfv4aaX7+R",
-	"JV+fwK9Qz+tTWf/rM3hzrp7/kM/LQ3gewVOO/fU11HzzCp7qb1nnm3dylt6cyZJvgE7eXMr5eXMte/jm",
-	"RrZycgTPM3hCmZP3ckQnUPMJrNrJpWz35AreXMmenwBdvT2Qbb09lm29fS/fv72Q5d8dSEp4B7T07jX8",
-	"/UaWfHciy7w7l9++g/LvPsq2Tg/kPJy+PIfnJTxlnacgD5+eyJU6fQd/X0HJa7kipze/yecH+f7s4BCe",
-	"r+Apazg7lCXPjuDXo9fwlGM/O5ZfnQF1nb2T4z07PYGn7MkZ0NjZ+TE84atzuQpn7+Uozi6hDMzA2bWc",
-	"kzPYTWcfoYZP8PcnWeYcZub8ULZyfizLn7+S9HD+Wvbn/OQQnnIU56eyD+cwG+cXUP4S3n+Wf7+Hdbk4",
-	"eAdP+PsQnlDnBYzi4lRS+AX09gL2wgVQ6cUlfAV9vriU83lxJcd18UnO0j8O5PtLoP/L9/CEsVzCrrw6",
-	"kG+ugDauYB2vXl/AU5a5gl159VaO8QpOoavTY3jKGb6CObyCHXR1AU84Aa6u5EivrqGeGyjz4R08obaP",
-	"UMNHOc9Xv8FXnw7hKUteAyVcH8oaruEkvIb9cv1W1nD97hSe8qvrU9nD6/eyzutrKAl0fg0tXt/IHl5/",
-	"hDewu29gRW7eyV9vzuS83cBcKcCBm8+y5x9grj4cwhNm48NreA/0/OFctvsBTtSPp3JuP8JO/3Qsn5+B",
-	"Jj/DLv788VheKnYUQeGW3Z4Jvfrydfvx/1VdtkeVaqYDFOKYsAgn4PXvoiD39Q9chdykPYE3GEeBQmdo",
-	"eNt+sFlDx/ckmVrhAtriSkWHgcw8wiJV4Vw6NAiKQqW567Rk3pUDcc9W4Td9HzE8pKyvA5RIHLUR7jCo",
-	"Q5ufeYSnaOPm+nDTlSK6FMRVGzpKNKjv+YAm4dcDMJdhlGPSWAU7LKjvZiVrSIotVaBlI9zXGmMTFYCH",
-	"BCXjmJTjlwowFhnjaYIubKasyDb5xRX1vb0vX5uPnvqjkf8xd42v6bCa0bh8dYi2t7f3wGAvUjwcyUW7",
-	"uT5UM04ecJjGU5QOEkJQL8GhEhR0kCbaGNI4ptpovukqXzksOiyYhyYRGALJG5RTJikEZDcBFlagGq7C",
-	"KYdtRFmHZSExbhbSo324FJNbWBINd4RwTO9mVmEB0EVhTTzZxbJEUliJTieS6yD/0zD/uVb/aRf+0+nU",
-	"5B/bj5+rl4jEVE7Kmvqpa4goUJ8i3oMJg40lZTD4h455mlVP5SAeXx2akqFYqqXS7RyoD0FuxQ8n6lNb",
-	"KMVJgqcgpunGtZZhvSAoBfaw/lcQ3aoHB1ANy3VvsDcec8yH1ebhSpUuC3TQSXvkbh4Qlc15lThXnt81",
-	"5fL8q2+IBsy6qGEuVp87Yly6y2q/KexuXS1SUB5oQ24sPk5dFHLGiIEKgZPeRYwzr/HwoGM2NkvyaqtC",
-	"/+E6MVbWW0XH9hTsNO0p2FkBCSGPvrslDyFJRmm1BktFx3an8szS+lEDd/KLBX1hrOKFmNIq0lXj1TBI",
-	"1UH5We1vrq8v9ATtI9yFMHuIamc8bxknCb0nRcXaDFG09vZsovCrIRAKOgtNayVqKSzCIgq/yvZZcYge",
-	"CjRAZdBG/xyTsYq3s6FAsfIzq3WYhwIxDkNCImKwBzJgG8zEhCQkQo2HB1U0j+RpywMymZYoUpUKMQtJ",
-	"PFsfOB6SmKSqQxEFF4xIEYBiIEyLQbPuo9eckQBtTAY0HJjSQodgW2J5jsaZjQSuKd1Vx3VMhypVCEca",
-	"peocMKyqKebkCBkwq18EUmhXNXSVctlXwsJkKlfPRI4b4xnaCCoRsgLEWTwthdcfvKw3tjVwln04FzmY",
-	"5hw0gC/5n8j78qv1w+w9OavczSfBKItmp+COskhuz1xvg0YDnnJ0cmTrSCyML4WTgGN1es/CPY5IMsTy",
-	"KLxNiKARkHx20JNbntxq+yw1dQxpTFOc6GJDnCY0HMvdol7cU4Erl/j45LyKOb+5QsfDUcynJEEn4BOW",
-	"8T2KGLT7q9w8NB3wcapiD7EYLF/84urWGx4sLsCKzWdQ9yr408aj97/qrxePqy3msTGA5e3Pw1kzx5my",
-	"jZQO12ZZGpqdWHNdrclsAU9lxV2hQJ7WKkQnheAxyYkOcTigjHgJwRG8BHSDABo9lOU391GglfQBhDnK",
-	"s21EuBxgHkocq1DLFA25SFHd95W4Iw989ZfC3Iw5y0IBGr6PwgGWbDpJBFQdjlN17JQMQPqWWeqfAirK",
-	"xzxkvEyO74HNTJMpICiVYp6LdxMcqjB7JuYOQqPUqAD7YBVG9JUsrl1nlvKglaaV+RHmS/kM2wfIrnKB",
-	"O5C7FMqlZKKSE+5aRhyrzaprNV+lCvYLp2gC8698RIHOEt5P8BCwk8SEpuEAcVZD52QCqmUBhtkuQTiK",
-	"SNRGaUKwvFLRmN0xPmGwB7rTDpPin8WG1DoMLtEy2kCANpq+v9kuoN90E4LvlKwccpZKeq2OoVeR8x2G",
-	"0EEsuDrWmvUdtIFRcIlZnwSoS6ZcI+kQddTL7RGTTdiLzfoLtIEZCo4hPC/QgZZyt8hag7rvewbaJ9hU",
-	"fIAJJgZPK7v7tk/W26v356q47TsMxeubbeOdC2ewnHsU5u676rMs1g2+aW62Je+2ONYMvhuSdMCjW/m5",
-	"xi6DClqbbSSPGdnPALy4DN6RZm7yiO6mv5etR3VcN1otrFvOIJxtENCRk56Zx3kR36oDc+K+URb2raFJ",
-	"922mrzLQOx9Qdbi3AnmDFlQty+K9TZWMF9UKhmuMSU+vxkwYmfy2vr3pokA7khV/2q7Ln6pdE+HT1pzJ",
-	"0z6paKPZaOjB3s165TJF3npiVU12GAd8L0e2IPRBz7MdaRugjZbvy56XAqvhBxhSVfCO/HFbtQWbraq5",
-	"ElNcAVZib0fHLbvqF0NGy1sDbIMaAsJ1qgnSaqKA9LCESMCDYDaGcGbVoctzPFHn+mKXQm9m4p5n49ur",
-	"gsi+2KxcxcxaF9NOs4pNutcOt2UOtKSAA9c7rYgikVKUBqCICpBmO6YoVUZoEIo4g3DmiMpqh5ThVLFj",
-	"Qzwaaf9QwAHV+KPzWIEbQZJDVUR1VcOHGqD+Rd+ZvAWFD40IrnA7Fn2uhNhDVbBQRzWw6YKq7BwZB7r8",
-	"/Bo1GuqK9b2C0qq2x4wHnJ5bAGfgK8XI+x7AAS3ivGam+9Fd/sH80a37dXEsy7+tWKJVPisSxuMXsw+O",
-	"SKrFk3U8CJlWyGZgu3qbUFLhM2jD7a6ue8trXFuZuwIH/TQ1rD4YlkoYhgCN/8zSwiDoP1qZSp4AGDaj",
-	"r9WnsTX9+QgK81vJf8tundK1XfCMm9hKCwaNXJKQJ9EKa5ajPS6r9yIvWZ4Z6F+hrrmj1x174tbQoCYx",
-	"73+vHVHl1nj8zzGORcaw1YoQkgUd6X8djc9d2LIPVuFSdp8I5F1915av7ip9mCX6r7fXNDZdtRafxNEv",
-	"QulSNjDIdQj0viTxYnpH0AinA2PYRAHO/MpvlSOz2PK3QA0VqFB2AgZipdTQgpTiCeXfAOyIMuBWaLWk",
-	"UC0C8S3G8i0oOCpkfyqM5G+UfCOCU2M9F+PukKZgzsbxmBS7sRrw31KVyYyTs1yIvNtVlPeG4FhWt9YK",
-	"58Y7Q6v8TgkLNje8uHO6jqo+nZpIh1kCirEAZJrE0rwpLYSCoEdUq2hVBHw+w7Na1eZqOvOvTVCoSlE9",
-	"159W0MaZlSKoeiq/Ltd4FQcMKXz4hEnZ0wOqQSNME4E21BeKksSmmxsTsAAU6Bo64iCLi5QnpIRQOyBJ",
-	"kfxmcxrhB7vjLb9ikWa9U3WupcWO60s9UquiAmYdjwc4IeU4CQgaiQC3SwchFEa5Y7sfR3ysgT+q7bX5",
-	"iJVNxgEgHPuiX2O7DLC4HfKEzI/UMKoEcG7pcSlOz4vMMIGB32R5tmCpq7ByhQIcN7jVKUd9oswa8kPo",
-	"ZaZs5pqhkBvTAFqXkaoXnwQGcDebpqoz4WLAWbVTzXGtvtNEI/m7MboVdv7f6s16q9Vq+fXGdok8dwrU",
-	"uVvyNvnb73Vv74uyquy49Wa1w88l0SzrUwMYMob3Vplh11ncSoO64bO+mZXJKnIrelm1SFdX80xoVxzC",
-	"uq5IOE5oOp1rOouwGBCxguEMHejF7jBJfuX6DyI5RyLVWlT1MRViTATawAnByPd9F+3s7MjW93zf29vb",
-	"c1E/4eMRkr8IklAcd5jv+/7mir5xMw5ojW2v2fIqDHr1pQa97cygl5v2miua9q4wi7r84ZLcUzJ5WsiS",
-	"gU6173g8GiX8XhlJYMW/VNpssI47rQa49no4lJOmyqEEhBkSyWME6ySJMxG2K6aym2WPFgZalCUwM+Iq",
-	"wr42kWZ5py60PTpdP1bL5BBbKzgS4G/toFt0VeZ4BMKjEcFQLB0Qmsxhl1g87bCNIAsqDVw0xwfBRQGh",
-	"VqmEjBIij32c0ntym9ewua+Z8A5Te02QFIBT1C1RZRQtJj5bEsFlBYA/ViRFW/y1Hf/xOJM6baWWVYj4",
-	"42yKtRW/hsKPVSnYFlfwmY6ybs/IQisrNGbCwktajVmlxvoBtYYLu42KIVKLvq2KqrKrikkfxyvFoRZi",
-	"puwqVtEDFIKg7I8npCvo8in4qIs9uk9VKs7kzluLoOdk2FsxUryUgG9Jr20XIPiYsv5tNmFYrLtQ2fGy",
-	"cn9/dOR2ds2sRf5lH4UVszYs4c+WSp1rB2rbmWwXlc/E2YpEiHM1OwLhccrl7IWlTONgYmaERGIfkeEo",
-	"neZOKnCxUZFl0Szc/b8XNTRCwP2cHXrLbGr5Ideq0twamWKh0hYKPVpJfef53cJlWxj2BO5rlfh5H+mr",
-	"U408UPoP8GYKTJLdYGW/HNtUc6lYrsJwGxXDLWTU/urgOF7BDJUfU1/cWeGV2X4ARS2DHDtJsAAPR5U+",
-	"676+JYuKra8qM8njluqSigvpTjssIalkZjjbzORL2kM01Qz8BAuVg8rKdK6y3WWZztso0PpBKjosmJuv",
-	"PACHFca1i4py8dIKBT0elc5HGP+DGSUQTGmBH1r/1ixVsP5pVapg7fNgHke38nFcqmAdTIaMARe3CbE3",
-	"zuweO2HFLIspR8HFzbVykm2jYi5EnGOOmaQQeaZo4JZTCJnCOkYqMOmFA507X9nNKXDRiQpjUlkRsmpw",
-	"H1OWJz1QfkqTDguyzBTBZhXNVKl01p/zXP+62ibODbSwjWfIeJWbX9aR2Uqs7Jyrcznmq3nXyJI1TvNb",
-	"pmqJXZV5U3uGSqEyqaGDDlM7W2RmYVmN0qXSNAOuG+DIuJrFVMBpjZm+qOQLNCSYCYMy32GGrDbkIRLk",
-	"0xHkudorMmr9XpYezBX09CttDnVlZ/6cXMJVKRUBv7XKAUugAb6XO4DIixwnYHExznJgR3KWpMVaqrKa",
-	"l9h4nr600M0BFos6h97r/I3qyFckRVPlItNhkwwsx6IpUxPVB3950y6w+WUBSJm3tOGk5g5z3jLNcF4l",
-	"i6K1DauUFrkHyao6oLLOgZGJnsNXmr1LCOrFOK2hkyyzNUyzhTWEY7NNN4L8PgtcFGSXU+B2WJBflvI3",
-	"IVhBDfFrsLmfafaJaiPI5IxfVdmS7AHVFtl3rcGo0F38qslhVqwOauhK+1WDL6Ykjw67oyz6RZihAdPR",
-	"9P2aYTdcFMBeln+YFQ+yrJOB2fi/BhmnnBAkBjiBeJgOO5jHOOMkFepiw3GsORQINyKGoWx3mGelnm9b",
-	"XZo7/6g0/QUhUM4jmlEJFYppQVW+K55p9puQpqUS0BpUXlaEFL7LKocVkqShmeZyCeCeb64Ogn05B4YU",
-	"7Bmo0CUUXqvxolmyUdfNPSn0Nlu+WXoqTvU8tkyPfi7faMYsaXbZmIFuAPZd6Xsh31VEhDHJ6KhhzdRe",
-	"XZ1LLvv45LyNgnq97sH/6/UAbQT6T/mvTeCbjdDioqDRaHjw/0ZDFtV/yn9toj4n4NkeXB5/ODn+CJ2f",
-	"Kvx4EqtE1IZjetYA/igNYAWaqSbuX8QMpJ6GKALguNWjQKrh/Z6ViD9Iifh91YGrqvTOM0P3n64RXKrd",
-	"Ozn/99UE/hSV3Lqqq7+emmJFjMhvUk+sAUW5lgRdEh+05DAfetLyBT9a6GJUDT/5JJvEepvL9jkoXkg3",
-	"KsH2iCTKA3U/B23hTMeHq5AjdESisYLeht9o+iRH0bV2xmowFLb+5Anakqd6lq4vF89Rv0+wMCJtbbk0",
-	"a7l9mK67RRq1pNyCQDqnu0tIOgt8WUM2vcoU6Tg3IKjqZv2aVzlcy1vM0PRch9wvK3nPLIIFlU3+aFd2",
-	"cDX4t/Jht6M+nnCYPd25ab5vSqDVPhqKQsPwYnFHon0pq2mbRJBHPcKOikkvRcHh5fHB9fFRAKltM0NO",
-	"IVBcaTV1LfIkpDyy4RB086As1qXm+NYUDDjfF2qneMZ9L2/4yrMkOzz0ghRHtoxovsdxMWOtosZY9fTT",
-	"o0DUc4+PBS73Tzk/FsC7GMJsm4Nxv3gpKPdgpefc0EoprW+EPM3y9ylJUXaOq1jV3MDRnnfdUKbi3onQ",
-	"8a1aPdAuZOVW5mCE0RCzMY5RAu5qViMn0HntdRaZmvQGa1uGVQB80ObZYB+FPElIaGA4Uqz0/tqUoL0A",
-	"EQblpiACupLyLOzZ2pd6BgFAUA8a4BflYMzLE/jddKty286Ex/3kY4+Rye1TzoCRXBE+Frf/dgdIuWeF",
-	"MS7eKoUIxSccIhnPqkxAKvagEAj/9BNklkjmHiOleJ7vc5hU4/oEuWo5QBvvPh2qLO5Gwod3LwsQyPkH",
-	"Tq4Hmbs1bsCK8VQTxQgnKcUxUraQNtgKbVMhGP5wQgDvMCXMzXX6At0RMtKekiqUotZhgQIHUJpn7aOR",
-	"I2XqCa9V2g1cdcUIANtMyCjGocaojKl49oH8N9SA7heXSSivc1itZ93os270WTf6rBt91o1+m270cQ6z",
-	"UQVV8ZMZ49kw1oylr2JWvlmPt8D36brk3DQhiWQ2SHinRNLv4vG6lmxe7vKXNdbxO4noRaFS5KLgkzns",
-	"uUQ3l9GuDrj/Pvz2LN7Kn6IQWz2O5Clex7ObbKGw/DMVT2KNlflBJG2UGN+HpC0iWo2gNUjEt5Pzh5L3",
-	"7jrmKe33v65a84lmLZ306SkYJ98arAFItRFJbmPK7qrvAEFZPybeWBAVC27SexnARVA+p7xoGEtoGbyi",
-	"uVutPqYJCdNb+UFhOCtWsJoeyCaFWaOZoUUy7JIoIpEHc/EjT4JqQ1Z2FBQXpTRLBXopkNyyTbCe42Vx",
-	"R5QXasbWl5ACQUgpN+ETSRrgkaUyc2jAEcr6aGOQpiPEEyT/KwDQkAp0c3mSpZzAosP69J4wHZId6AkD",
-	"10ylJL01QROZWgSPRoRFJJJUSlOh8VY2dOIPzKYd1ktwX0pAmzV0rpynEYeADipQlPDRiEQuikjIIwX3",
-	"nRDw3CYzsdTQ8/bW1pSPEzwa1fQvW/Zx5pmjZIXdYQVcQ9X/297aqgrvT6t1YgXyDdqQaKWfJSzpTvNM",
-	"LJOZ5coinYrXga1BW7Y7qh0ICnSzjEB/tOWxcCMss0BWWRKXDeAys+b9cF+IiNyTWFZzO8+EeICGXHnk",
-	"hlQQE93e4wma8vE+ijQay4BPwPWcFwiiGO1+rZ01s0gCnIYqbAFQk+QOBJAg3lPZdipTDK5s+zwwfZ3y",
-	"MQoxU32c37snx+IvpuDMErjGEbtSagM7oUFhVBqnV/MeeRYCtUUztKZ9OyIsO/kUvCZoksdpyIfEZD6Q",
-	"l4WsTM5HBhdBGWo00YCPE4VRJcYjkggSqZMCLFEQMQ/H7Ly0BVlXs0upGrbro0ILPdb5FH7S/ihoJJfC",
-	"HAE7OUcK1il1piNioZyiDWV0ka8teHM7Z4TueYYkgkGNu7myHrcABrdYd/t9uMHVuKnScloGtqfFYCXx",
-	"E1i/So4qiZ1sJec5BC2JUCkN7lt4pmheYtaLhEdjk/RGpXRZBXt+VRJNuaHSfQjQAOLk6uz4HrQ3pMz8",
-	"q0SIrjMG1zr9sw7l0wtcxTLmGD5gELt4f3VdzkAxj8vSEMRi644m+LtxVyWykl1fgUp+NONSPkC/F+9S",
-	"vZNnWUuT8SYwGfasZER57huT+qbANTL4UGE9qz9XuCE+0nSgoGT+ze+Kf89jPPdFgDm8fZqCQWQLUKUT",
-	"6DPJwqgyLgomA0HC2wD9DXWxIDtNyQpuN1CCWcSHKkdWDV0NVP4IfTEC35jwVPnWxtOqFPPWrlVN5DCI",
-	"f9v6+5e/rYSD+Be91vQCrX2/GfPm7BmLwyExB+x3FFiNtbzQ5l6z7rfKyVEKOFWN75Az6lERMiCwXclV",
-	"0k4OI/qOTKtpW+Xa+EWJyncEyJLKHxWKKySIAvT0Bw+PqHdHpnmrut5H1+lCAviDsQIyVf96ZebzLaQr",
-	"nm06sNPBB6iX8CHSQBV4nA4CF2HIsA+uAhr37c1Vo7WjEmAqgH8FuXn56nD3RaMFaGbDIWGRQBs47vOE",
-	"poOhqzzOEhfhcUQJC9VehHNiCjextvMArwrUDd7ZKql9Nlq56M6jnGIpfSnFKUtxqDS8ytrr6MwH/yev",
-	"aYu29By+owmGidbFZhFHD/OzYogZ7hMrrhTeZlibAOThKoFvqn1oMmyFjXefDq00Sy569+llR8qMSKVp",
-	"p0Rs5s6DOI6nCMSzhI/7A4Qr877GlN2p4MiY4IShyQCnaAAqKBJ1mPnYrJZmWCBG8n/+B0nakJ1TlXXY",
-	"8YP235KcDgqUy2+u4RphISY8iRTKMGZI0QoCWkE4LRAK2gAVraypw4KMUAOFHoFSzrM8vcHWfT1AcsTy",
-	"R+MC+euvXZ4Ofv0VBQc62Qb0so1eAg2gztj3t0NoG/4kQYdBN/O21MzIapDGEo456xtFA0Rb6LQ26FrW",
-	"IxRaTWBuK8qyHCEdtrG94/ub+6hH0nCgPSU504KX0t2pZFIpV2RMAMJRGTpgcIpNEajp180K3Ajje2Mv",
-	"a4dpZDsd6Jx5rdYQwMsosU9hOIBhdI7LqZpIKjKQnQ1BSIcFxQD6wITGyiY33cpQ6+4U0VSQuOcaGOYu",
-	"Du/6CR+zyM0CumUFHTbk9zoANveKddXKWpgiBcdwF424ELSr0vwCyRr3WAVto+xBuoEQM/A6Ux6t5hRS",
-	"rqwbPEGgstUrVByMUiZsGiwTPThVUgMMmJU5yfOidFgJqidw0VzwHrtBYcAVFgP9dJi+cOWeCqyGvXdy",
-	"w2jo7g2Mbm5OjtB9EzKGRQTH+1lqtkarZYEZGlzQ0Tgte3QzSAKJ3pEpyDsdJkI+Uspq2PRqP0C378go",
-	"hZ1u1DRFBADYPpD/xwCIwBtIUAX+Y1PQBXWYSlKaAZhsKO7BVSVlQzpfTQ5wfsrV/AWbLhri5E4vcYfl",
-	"k5N6l9CGyg82JsF+RacwimivRxJJ+iZxFkbNRgMW+ddfj7Wen7OQ1H79FSgNxOxfBJrw5E5B2ZgMVS6o",
-	"8xUTpP7O9wD6g3fFptkIeabofBJledkxuNr4UKOeU5XMTK6N5FoRZP9RGa7zbZVVRpXnZoeBP6cRhHCq",
-	"K6yhKw43ACy+ugXknYuyXLfYmBesrLfybevhQbmACpLcwxZLsAC7xJBGnp4UhaidTOXr4prDuOCkjaaI",
-	"UJ3/KSOBfLzWxPDERbRnwGOUssoUc1XaLPkpLINRUypKkqNpw7TJdhWlD/EdER2WTni2XACKlYfOqXMS",
-	"0tFCCqCYWFVaqfgKeb9AUSr0+qnrxYxLvjeD2ZcjsTooO6NU3xDpglEPvOrhIlHznPerT1KFmrHXYRvz",
-	"8pUpypLnng4KzChVjauHaSxXmk1R8+FBnq2th4dN8OTN8HncDhNcX1QC98CK2qMPAPgD40qT6ey6muPw",
-	"OMFinBBTVMXjzByMM0ebih8R8wJMNl4fXVyigyStofoLFx0eXhxs6rNH9hx3mA1hpgxvBptCa53dOanU",
-	"5A+5VCL/ZQMSYRZZOGjy1T6sqIFJ60qeVZMguMIOeCwP4QXQaWq/qqtZo6OoG5oK1OeMqJxUxexwAypS",
-	"nkzlPyVJaQUuKNJi3pfXFAebt84xH3OFKUOTDpuFlVnc9QyKBayhmypfFi/oUcQvGUV3mM47bXpFkzzN",
-	"u4InFvsohBR82Udw6WcUnO2qjC8yYWJw7+hsxmrWsDKtZnFAgcnLYoD7D8zEGaARczYW6QmsqKLDzCEt",
-	"D9sMLRuNmVxCDMdGEdSOT5jhCYgm9IiINOFTgTbgc+6JQUIiefttqp2kD94RJTBH8i4YjzJgEegO4ybi",
-	"jY8IM6OQqwpwJTl7pLkhYHiQZm9U5FUbyFIbPGYcZVR25lgerADcB2ehAjzRM0tTvZeguzoWYwYtUH2o",
-	"mH9hYNzgSKrKdriZY6zAdQE9xrHgqs9KCpIsY3ZQtFEKlFwKDtygzBhwXDQ2+GGbaneqL6zgQXkK2wGE",
-	"IWc92h8nJNLRg8I1QqPehpJrUdsu21NqNlTqUD5hVgTixraPIrkNu1MUkR4ex/LGy3qVH4QJT0SHKdEF",
-	"0ti5+aWr/OUVfzPAAm4pyNPbNnl6NxQWmzuToleSVZaSF23kguKmm+cl3eCLct2qszPIs7UGUuKWpz5T",
-	"bEnwm6cNCd5JZDjLffTPMU8B+Q2kFbB5KinayMRSVIOsubp/opDMRdWtYkXg68xOWEMHzErbqcTqLomQ",
-	"Nv/LK9kQUZYpM0sqCIF2WmjqsKDl14P8gpKzOZsL0qyS1qSJDrskfSoko2TsYsKIC+bmMlJxUEPHWJ4A",
-	"5ujJDW1Ytv+1ozRgHaeNOk6tVus4LuqAalu++lqr1R4fA7egGgGMoRSzCCdR1imk1BloI9BNe/L66LDs",
-	"n5LDESkejuS1ZV7KanE6Tgw3oEbxkL/3xAA3WjsB2hiQB/Tm7ODQu3pz0Gjt6DOpwxI8UTzaHZnaPcxM",
-	"hkqft6/5oyx9jNKQChfIeQRWWaV0FSMcEk+QEU7k1SoPhgM2RY2HB4TDO8YnMYngRMkujxp6r3N76GXd",
-	"MP4Zyv4iCUCl+iDRpmvgSFVpYzaut5A+2yXTAsCTcMHA6xYaUuaibR/+22ENNJAvBy6q+2gAFcIfMU7l",
-	"pcgTzUcXM4PmmJlU6ENn386sb1LqqzwLZv5qyGS1A0kjRTHBIgXxoo2iIo6DvfbqjDLXfIdh7RsT/Hqs",
-	"Mlhq7S4oMCbqxkyIBmXU11rw4GWEvI+C18eKuNVNGGiAfOAKhijlvNZh52RSMNoBMH0UKalkSBkHREEp",
-	"MAu0Ua/Va77+uXRXb7btxVa3Tp9xecljZZuWZ4J29pDl1LKKcVedBiZvLCIPcn5oqhN36vzjKgwVOJQ8",
-	"jo0zddR02ACzKCbKP8AkyG9/Ncq9g5FkUVCj5mstdq5pnkwmNQw/13jS39Lfiq3Tk8Pj86tjr1Hza4N0",
-	"CJEgOghA6QqVzqYz9v3GDrJdL9DBxYnyEVdJIhyYNEhuOSIMj6jTdrZrfm0b8ADSAeiBQVsm/xhxUWHq",
-	"MCo5xc9liuFlujmkFKVKNaezoVo6OHXwd9hSrZhsE7R7IDm//XitVLzQSJWabB9Qh+8I6zDFu8a0R+Rx",
-	"lu8jE/2v9pZOIALntnLUlbc0ZYoc00HC0zSWbJDapXUfZJ1xopgujBI+gc7Ik0lry2FTl95p1aA1aynv",
-	"AzqIi3rjBI4k3a45FYeQ3qfZ2NMnbeF8gHsYJDwq96s6r1S+8CFl41Re2pKI8zM2of1Biswy1dArMww4",
-	"9RT/xcfMIHXiDiusccwZcZHgAM7MCLBcMQ/v5HwrlY08AY2bh+RujO0AdkZ2B59Eclfkel8ru/tLHk2N",
-	"Bt24dY/UiUU52/pDlJwIvjpZByVh93bCOmlgbxe3tr1mWCfeXrfe8xq9Jt7r+eRFVK8D3asJcNqO2A6T",
-	"7dS7wK3WRCeVVOfc0uDCcTow/hCPRXtVhkCtJRJZVcP31xtWlrDMMoU4bYdM3w66r0P6nr49ufnXSf2c",
-	"nogTdtkKD092Tu5Gv304fLtXI9O3/4o+nshC/uePrUGX/YP2/lELGzHrDl/50W9vY8t/ljKnvb0DFl7Z",
-	"iA6fc5SGu5BbD9ZMba11J0onYIKZqsIytbX4tTx9tKz8AH7yDjlLEx57kNPde5/Q/vyIO/311qJPH13n",
-	"EqfklA5p6p2a3F2LaisXL9RwKSVfppM2r1ZL/kmpJkHSdWoRKnjXZquXfV4oC4vSVARa9VFGyFsvcZTR",
-	"vPykvvyTGztNufyovr38owvFhVxzfgqpw+G71iqNZQnGz0hEsfE2aDb2ln98zfkZZlM9QDB5t1aZlBOd",
-	"lFwl5ISvVhjilcpTfmMlZoStATLf8s91Y5ZZF6DGjUH39y+PX1xHjIdDnEydtvMahJjCLnNcJ8V94bR/",
-	"h23tfJGVSQKJ08G/ZAf6VV4PB9p81PB9S4E5SjhULC9oyXvW0DlYfRhHYULA9ohjgF8o3gGvSaqzXH7r",
-	"cWl8Gxx+t/rRpNuuOJSuqwb1n3ks/RmHybeRcYFyT+k9AbP2KOFdYhGtXjxFtoAVvyrVah9VoXYgcDEp",
-	"vgO7R69HQ7QB+cmNNUQLiZsuavnbSqk6oWIdEr8kOFJAG/9mVC47Nn0m65XJWh/sT1ivcfGY/9aFO+cp",
-	"Sp4X7886k7INvfhQyjQfc8+lUyrSklBtrAaMTIhIlTFPR36ppK8oR/ED3xWmlVaZkVerkKtkLtnesXGg",
-	"y7Jvi7lZSvIiW2YdlxY8VLlrZcniYN+zeKqHp5SBVIBmJnMsgyC13CfKhAOutFcs59LFLRszkJUgo6px",
-	"KzI5a3/NWMcv30cE/L3ozus0/MaOV697jdZ1w2/79fZ2s9Zo7n12lNus4+/Uw/AFxl4Tb9e9ZtTc8zCO",
-	"sNdrdZtN0vN3Sf2FU8jab0TNVZsxLm1/8AGrRZz8n+5zLeRDxwacXbkvChbE+VurUW+16o3tZmvnxW7u",
-	"49m28N6yDCUWkFUWj7pqbrd54K1actfh2UVU0RwtoyL7/xqtS7oognrmSai1M7fOJF33Hx/Xon/wv68U",
-	"sSEEkvf0JngWsP/KAvZfWda1xAKRoswX3Fy/+m4rXb9bX+G/J9Hj3Iv4MrdMqFqVh4w+JK1Y7NweZ7ta",
-	"ZF4J2vFDYWobg0yVTHCsYRu+7YZYcmLv1Jr1xudCjnClJciyTeX/gCgm/ffCGrfrcAfAmrSd2fAXSUeu",
-	"E2PlPwQRHo18nLfapUMnmZK0pOzX2Wmvgedavi8v8qx3jeW9a9Zrzab/udT6Xqnihu/LI9isjjq5X0R7",
-	"vXq4TbxGt4m9JtnteXt4p+vVw0a0TZq9Ft7pmgu21fV7DbxLvHr4IvKa3V3i7UWtF54fNrq7vTrZxs2m",
-	"fXeJcRgSEsnd+UVXQcLW9m43DL3WNtn2mlG963W7u13PJ7thL9ohOxiH1Xe0dbmuWEnWDwsU9YkXpoWS",
-	"9LsNTGajhwESCbnlPYXX5ZRx2WaB3iqQ49zZdGwFPMYySmIFcuGX8j1eDRdUutWrC61/x691bR+RFMDe",
-	"qtVQMIjnG/uvfGP7zeUfnfP0FR+z/6IrXuuslXeAciMTVqRs1bW/rlB7rPgC5/HLHIZhKyG6RbCOP7Fy",
-	"d45d/R9jMibG9T/jIbTznvaK4JrFyNxjwnGSECa5kcx5IYN5MeJ0kd24NGOYw3Q01hRLsyW4/accQASs",
-	"w7oX08pHZNb7RUbEozyAGvD5VMeeT83nU/O/7dTMtkt2di6Qj3R6wlm/+XtKJuufeDfw/YID75IIHt9n",
-	"rvjGCZkyKxFBoLEkAxVPgWhqRWxB/sY/SJjmv3aY5Z6rvGQUZI32aANfIpLrSYmOesEiiyDMAtdMAgTj",
-	"JQ0ORCb9sNVLK2Cihk4gp4JBshjyiCj1YsLHKck9SsmDFFk3mn5zcyY9pEE6y/JERnJCh5RRkUVhzssc",
-	"uZGrwsSmziPZYRt5gtbNclZJ8EKyEktqL8bqvJJQ2EotifocpRwmfbXEksW76EqN+BIoDFLgfIPrj1ku",
-	"iDgGoln9Wil05Ec58sAXZjpgtHN6ZcprbC5deHX1ny5eKUCocIcMsCKj8efL8flyzC9Hf4XL8ZCzXkwV",
-	"gMKzH88Pu8KP4BLIw9UKWXjQhrk0OIunm9blrk+0/HaHW30d26NGDrBNjzV0gYWO49JwKmBM+EWgwDJE",
-	"MvKQ3ir7ZNBhWKBA/0NKJn2i4q5kIfh4HwXG5gE5k8HsYW44iH6XpeYZMMH1+c+yX6qwIu1QS+3EMlVW",
-	"xByjZOVT3OCtLGz/u5tP7QSYK40bbIBIa93QBijIFR6ii0IsiEeZIBCrdU8253UxS1k4a2LNUvRbYCut",
-	"5o80shYTvsjdhF4lmIVUhNypSOri3FwdzCgi287hwaz2su3UG9voDFOGrtIqZWUOA2MnOXDqe3u+59e9",
-	"equIbrPQOjubhkP3tKR3hWwGTaftNFs7L2bUtG1wkgYokqUGXzuvgvOWD5jRlK+oXLbSKjhHXBKtlVvi",
-	"0XWKSBHaGUOwbAA7L3b3ZhTdOiVYpbnYAjJaNJOVIb2g7FhoP15g31XATJl513Wsc9NpO2d/HEzPqf9w",
-	"duVPzz/8Y3p2xCdn1/xf54fN6flRjHuvb1rnfxxPPl0fP6zJHC43DcMOf2YKny3DfwXL8FjzCIY3UjwD",
-	"KIgrFRMKXUkgzGxYJZ4UUZU08o0KV1fIByFOQOtYRsPpsIVwOBuQGLEMgWPiyYM85a1eBxN9t+l2WBU0",
-	"zgweTrsI2iHwVJQwCrJjS2OXqOikLD6+GBuuIyYnVMX+50WyMGrQE5QHFEses8MmOs5KwVowMIbuZ1jb",
-	"iKYqENKC0FFgvDPw+gZ/qjQJMWV3oFMJhGCBiwJCmVIVldPv6H6WrsLAin9SMYpyVjIy6zC5ygZKC/jT",
-	"Hh8nmS6GxZUBTmoBtY5jPWbVgt8BHLUvT1SSwCGepflrf7W2yUFO2jDtNgHnpPvu00tFsfI6xPGYzKbG",
-	"+86cUsv30RlO7ki6lFeqSjn3e4649gdmpJZw8n9lOL8Cu4KZfEfFrco7l93RFk9yCTyJSlE3oCPZWCiJ",
-	"qk+c9g44E1RmbXMOwiFBH2kEysLT00NnJjebYgVIdBtT3KUxTae3CoZt6lSlYpsHUFiRvAwad3RaMqfe",
-	"8JRP3Z7FzfUowyycnZ5S+jCn4ddbnr/j+XVnYU4up76363v+tuc3nIW5t8ykz8+upae8OguWc5EQAYB2",
-	"VsJ0Q+MKhS9j9ookXzjcF1L94U+m+u8gH6zK98uJeKl9LL872z/LykMyMjk+r9nyNAXOMuWPwOYzOpxZ",
-	"M6RfW0vnZhpmfW/MwBPqhCHZ2n2XkWReqsZBdc+fM5a1OPMitPZKGuj6UzTQU8r6q6ugs9LfUQdtYcH/",
-	"NDmjAqttWY1Vnzy6jsGDq0ZLvbk8NUYZRiaZa3k+cysg3j7LRFomkiIyuwPKULujnMOqyGiFs2WKDNdX",
-	"R1k2nbbshdpKtS6Ppv+zRVV7r0lq9kax7r7+Yd0KVerk6jrH+W/rVftzLQj/GQaBxiof61BOKV8eAw7u",
-	"f484bHCD4UiqkIhtW0HmAbCSn7SSiA9sdCyVQ0mLxEoA/UMBPBqjvAgyBDLeQ5hBPKW2QHSYgsb0m26O",
-	"AoJBKB+zO8YnDNFKo/LrbJN+o6nWGMGX3pGXuqC683L/2D/Lvvust3s25v5X+ofOO9bcb3BdGlccfBc4",
-	"SSmOkbq72zkIlEa+BGRrnBA0SWiaEqaQgOF0EwD3p7VHCqBOA052GGBL8QQN8UhVsRHMajUCFwXGIhJs",
-	"VubFVxjgPCY1jU2qsYZMVqwQM50HTCMJKmR0DaM81JjEvq9ckw60RAw9ysCDoOuA1BpD7DFgC2rfKKzr",
-	"ldWGCdGuVqDLSAzI2wTUoqAGlH3e3C+qKEFXqLDjIxqZ+ijLMVO1VlFPHtNrodWtBqEqw/JNaGr9c6OA",
-	"vApQp2qsHjrUMIMKDFYjmGZIpRrOMJt/gAuwOmcUoK6NKw7YkaiALZ5DY4LKFuFihkHZkQNTr0IwVYD9",
-	"qlcWoqtBWQTwqpjge5Jfx7lO1aCKy24UdKUmQmljsTZ4s60xvHINr2wAEFs5k7UqrnvfFCsyAW4Rz9xF",
-	"45HB9jIdANUXgFszBTyM5oDo3pKHAR4LQHnLmsvnWjUHaIyatLO5oyIfPokMpGigxWtxmxC7QT1yN59N",
-	"g2JrKcL3wfwtqzXjAHgQBb1VQOCE8al1B40M0JtnmB8DPbYAf1XuK00QY5bSuOC91c7mrAIb1c3Q7DLM",
-	"TgXXKSdvBrd/AmkCB/g+m0EXUVhijBROKILMn1Wc140tyjzZj++/T7U2qxVbixVU0/7jvRb/XJ2ROrCf",
-	"+dtn/vbZWfHflgtXR9Ga+gWNzP8DIgyOFdS/BateBGfXqQMyJUYG7a/uwgT2n7bPW+kGOizH6MZdfk82",
-	"26iA3K9Q4lM3A++Xd/synH7GZ0D6Y9JLCyD9OnIhR91HJdB91yDgF0DvM9P1LOw9ylDvC7NUAe6uU9UI",
-	"nUook1qW4uTP42qgCwoKnqZZAgId29dhSxHmgWM3y6IS0JghpxMaEsTvSdLOlUezeWzsjCDFnDCuSa0h",
-	"RyV7gUv49BuaqQLk6k1UFjhsyoJYPENZVXzTJdT8/XwDvlHrpYa50k1/aRf+fgqsX+wJ+88zDj2zDX9J",
-	"tuHZurDk9ofrdk5inZWZgUK2shXiFXRjlVdVMXoBbZjcZHXf36xVhhN8KLT+UzC7Wm3fr/k+QJXYSWnz",
-	"cjsz5cChuhE2ezt4t+v5UZ14zd429va6rdB7Ee2SvZ6P690G4IbocMJb8IOw3IZGtGbnn1QzP91apdr/",
-	"BdDYv38e7t1/Gr6afhq+2gl/+9CECVO5E27HCV2QqNpeLs/oqWy37TyhvpaXybBLoohEnnbnWBtoa+Xb",
-	"yaaBeZ7SduIkTWzPUunz9fLfZnUB92q88Ay2Dv7i4fptZpnFjtuVXdG5y4LCgRgoa8cI94lrHMa6UxXW",
-	"dHBx4qKJTgxEOizzPO7ROAY366Ivs3Z4NrlEhpLxpwqGs6DeB4lONg46aflJTLyxsPINyzFAjK5JdLmv",
-	"/j3BSaSuvW7CJ9rtWmhokMA+ewOTn1Kfk5CfTs1DnqLDGIS0wzgEZCHlgwTC1Y0gZgBl3b9KRBmTPg6n",
-	"JiaxF/MJBJ1DfhQP0ikXV8LkkSjaBxakIXNzcVGKjrmi34q5n+ttvcAJ6Od5XWuZ6lsuxcob8EnX2U9w",
-	"L9QXd9lJa6EYeVHxzeOTBjjvrs6OgP9or8Pnm/9ZH/3sK/ezfeWqstzr82QBc6OlW5MBbZ3Ie/1Nnh9w",
-	"oRyLriwnC8ZTJAZ8wqrFW5Pv78dLtvW9tu9bEmvJgSaHyDGYoQYrGiZzKfxi8ccepOlyDKDmividmaxJ",
-	"mCSYaEEwcHk0xbxt5XvcrPmWFK/XkTz18hzrdV8kfGa08Sx2Pgfp/hWkyJlDzzpbs2NrfsyuSaoqhYKb",
-	"y1NjwIOzRZgEqDlYoQnP0Akrs/SOGziOjZVtMiCsw7KfqEBcoYVtKgkuc1azfZxlS1IGDJTrGyTxBiFN",
-	"HsrKURAESjAjyuOPp1jlvBdc+cIhms6BEVOBJTpDIgrg+FGSHLxjkAcEMNUAlAujUULvcUpcFHM+6uLw",
-	"TgpRUnrwYh7iDLFjP4Meg4YgP686b4Vqpb21VW+8qPk1v1YPtFOgzvE3wJBW1FxH9p0lp5L3dBLrLP1n",
-	"lhJU+fi1UaJXjrK+nJEsiaFJxKjcl5r+HgpCzTUF2gdKllZZcUlajTCmLnFNP9+GLvZT7q+1LpYnXis/",
-	"QQicFFv8SNOB4lKWioIf5375+NTxFupYeJlqVzmwRut9rLbx8yX7l5bwnh2I/n0AS3VudDzDEFTzAyUx",
-	"a+ur/kvHLamrYfYAP4L3AlXmypZ3udLoKuRgUFtS5dGfe5/M3DWqTvuuKZyhzepY0QzKeYLzm+z5uHlW",
-	"KP2XmZLU7ll537srpG4p3OomCXV+oc+EDc7duv63sT/rMj1PZ3WWMTjPB8vzwfLfGRm46qmynpHwo2E2",
-	"8qQRVZzIFkj5xBOZDPT0ZuYpQE6EyNNHlKQX9IrnpuQifKsqod1wzWddgNQx+BUglbdRoMfjyVI4HSdE",
-	"W5Ef8jeeGOBGaydAEMhFcDhAGi1rwlFWSrgdJkY4lBMiR5m5H0PXoUO/CIM4e5BJ2Jon08iwlSPQUGBT",
-	"yvrKPznz5R5ggYb8XmXHKLZlYsJAkcFZSLSGI2sXKggHJLwT1aNVyytQTO8U3HsbhTiOlRdBds3AGFmH",
-	"RWQU82m5E13S48rRIF8pyXDye5K4OnhSR2iiN2cHh5IhlW/HsmFl61fBXKWZzafdmPnVSYU2GLfiOSFe",
-	"VP+0qX27QWUBahkVbKZTktAe+D0DvisRarJYzsfaGiE5/aWFAkVXYZSjhA+pMHlLsvSlbZVSvMNoqlde",
-	"jkSgjTz+LTB136q6b3P/uSDT8GGRZlo2GJn2sjfvlqiaXO02MiRC4L4Gz1NdmAwIq/TnBnLQm1ZrHr43",
-	"T/EfqFLJif2ZDXlmQ77JE/u/QhUCp0gF6/KLOUrnaESKuarlyULfEZ22uktwQpKDcTqQ/5bchCDJvWFD",
-	"5im5ZyyeZd9hx3UePJPCUWeuncUON5j05dq09eEJNZ6CGcNYLzaCIb4jKBkzBRka9Ln8B6ptqUFuhcMI",
-	"VOdRsFnohG3faO/6u35l61+y6Z6JM3vQodlW8v8snwycUAgcpms52jksweyATnJIwo13nw4V3kCGzbnx",
-	"7tPLzRybWVel/Oln63oz329BzHPfc3XkknbeU06IOEfu2bTaLXo8zLZvLgtRMMYZW5wKE8stclbFGTHP",
-	"1pnlQEQx77s2bGM566oZiXlv1a8TH1XMGIlHJNH9VSl6KCsaxwDfNa/KkHQFadJ7AoumulHIEW8P1uT1",
-	"/yJJzvYWKSSWliKDZvuLvAZnOWxgtLaBa11gwkgljXvURqNZhqaEJ86mqPHwgHB4x/gkJlFfq1zzRSme",
-	"eQcz2IBQoBBhuGwuTEzaD5wM08RPmY2ZqFU5OyTBwp4ck9RWQTYsmyKVVuJQF/5x81Ro52dNlo4jNVOR",
-	"TVG1OXbJTNln3EFuwv1RE1bV3M+at8I9IWlMZ9GaN4XaaL3GBL5SX/yc6VON/WmTl4HHybb//wAAAP//",
+	"7L0Lcxo51j/8VfT281QFzzYYMDg2rq1dYjuJE9vx+jKZZMjjFt0CNG4kttUYs1N+P/u/dI7UF2huzmV2",
+	"d7y1xTigVutydHSuv/O748vhSAomYuW0fnfYAx2OQgZ/XzARcNH/mUW8x30acyn012o8HNJo6rScNhlI",
+	"FbOA3GeaEMWU0v+dUB5z0Sc9GZF4wAgTARkrFjmuc0/DMdN9+RGjMQtuaey0nHq1vluu1cr15nW92qo2",
+	"W9VqpVqtfnZchz2MeMTUTLvduXY80L/7jd4u3euWq0GNlRu9HVre7zb98stgj+33qrTWrfuO64wiec8D",
+	"Ft2GXNw5LWcQxyPV2t6mI1654xGtmLXYhtlNt9fp9m+xvGPir5+H+/efhq+nn4avd/1ffm44rhOxgEfM",
+	"j2/HEc+8bCrHER2N8u8yK1nWWxOymDmuo2Iaj5XTcka4KY7rxNMRc1oOG3ZZELCgDNNwHb3Et7AObH+3",
+	"VqW1Wjlo1hrlRnPvZXmvGfhlVttj9W5jt8aaTefx0XUuWUD9mAU3endmdjgyv8HWubCRsRx2VSwFI/GA",
+	"xiRiQ8qFWndba62dRqXe2IdtHVIeOi3HvuTv9o8KF/c05IHd0r2g2uxW66y8H9Sa5cZusFvudnd2yvv+",
+	"Xi1o7Nbo/u6+4zpDFtOAxtRp/f7oOkOuFBf92x5nYaCc1q9f3ORN2aHVy9X6dXW/VWu0qs1KrQ6UlCz4",
+	"5fG748Pr46N0xbkI+D0PxjTUyz0K6Dr9ZTf2lsYxG470iavN/BJHvN9nEQucVhyNGe7Ob2zx7uBvJB2T",
+	"SyY8HsBGRYwqmd8ZGgQRU+rW5zH0MFYxF46bfi/HIobOb67ame/1cui5X/+S+zJiTM+7Ro7DIbmKM7/9",
+	"i49ufRnoZ17u7FRrjut0eRQPbgPsqLa/1yxXX5ar+nCsSy+B9MdDJuK5YSY/iPGwq480VXHDaTn71Vo9",
+	"+7PZwSDi9yxStyH3mVAsQ4m/UcEqasjjwd/Nkaz4cui4To9HKr4VdKiff0cF25A09Yjs41e6/zy5On40",
+	"xFPbqDsLaRe3s/XryhO2W9nba8CKsXsWyhGLbvFpvYUDRq6uzknAAyJkTIY09pFe9PAIFQHRe0Rkj8CO",
+	"VRz7aqflfJLjiHDRk9EQub0vxyH202XmHmCB8/jFdZQSyT7UarXa1x2qwtk9/VD9bEZadKjsLEhuTIuO",
+	"0BUV5HVEhc+VLzc4SYftwpNU3yFnlIuFh2m/Uas25w/TfrVcrZVrze95mBrN3ZcFh2lElRrJKM6eIjkQ",
+	"lUCypWdIDoQ9Q2vdVPkzdCTZWgw/S4W7L/f2s1T48/HlyeuTp1Nho1b/BlQ45aJfRIb29s+QIZkMpGJ5",
+	"cYsrEo2FQJngmUj/O4n008n5m6dRabKST6fSj6w7kPLuWAQjyUU8S6cT/FnL9/j7GoJgbb9VrWbk9oAp",
+	"P+IjVDGci0gGYx+oO2I+03e13rd7VFJ+BRG3kh11hfo+G8UsMPJv/sce5SELnC9mH18G+72av8PK9W6D",
+	"lhtsr1fep7vdcs2vBzus0WvS3W52A5ig3RC7XrDUs7MZR+ESEd+sl9rWSoZTsMAfeTy4Yn7EVi41ino8",
+	"VkTxvmYBROFz/yVbYBbBmQwU82/Peu//sR/tvXn/6Z/R9eS3m4ujvZPTi88nsn5KT+nVpDF6u3e3Q1+d",
+	"/KPx1x+5gY+uM2A0YBFozW3fZ0qVD6WIIxmW22EoJ+UPEe9z0J7zy6xlMQm/KUJ1SxaQWGrBPTASvBpJ",
+	"ofQdQCjpRnKiWERKhx8ur7a0XKb8ARuC/DikD6dM9OOB06pXG3sJr1BxpK8GPchD6g+YHdj8WN7KCQml",
+	"6BNKfDmakiGdapnujo1iUvJG427IfZcM6UOZ9tlf93Yb1apHgD56LGLCZ1pspAfEE7KsYhkx+JXds2ga",
+	"DzRtslCxZaOuus5IM6ZIj+b/fiXl///LT//rFM3k+Jr25yfQJiqO9ASYiHk8JTHtayEW13EUMcVEjHdm",
+	"6fL1Idmv1apbrl5uxURAutS/08vsnfTK51Kw8pmWi721x9txfv3//kcPueMUD/okYMORjJmIy5dsFNKp",
+	"5rGzc/A00/XIZMAEiQf6bk8oQBGq5xHSqZ0VXFVpC2toUVqM95LX+dPyezadmQgT46E+x/p1+ljOD/eS",
+	"xuyUD3lchs/5oV6yf46ZilPCHbGITLgI5MQMhSvSvjghd2yafzlqD3CRxTtaPxvSBz7UA6pV4X/6lhT4",
+	"TTVz68Wsz6KZwV2C9UEPevEAQ9aL9dbqxfHHUcSAc+qBfs9xKVawaFfMlyJQZCxiHsKAzIpp8ozVuuOB",
+	"07d6NCyOpuV2L0bhsngksQRLHemynoz0SYkjLZF+25F8/Pix3B7HA30yfRAHi7hPLAnNNGoR7xWjEYs0",
+	"PwyHf+04muF2HOAr3vZ9zSNas4UjrVzitUf8PZvONHYJ8ua/dpyHMh3x8h2b2i4uPlxdk239yhXHfP50",
+	"/FI21FU+CYrZeoS/v1CEBy6hoZKaBFkUyYh0ZcCZIlQRzzS75YHXAnpAu1ryvGZOQLxe9pWGQ/BYs4U9",
+	"vXC1+h4JmeZGyiUB7/NYL0nFc4l36xEZEa/suUTGAxZNuGKEEsEm+mUV0k7epVk+jBQ4IiUfdw6JF0fU",
+	"ZyOqT41nFrNlGRQjikX3LCLsQUvXikBj5WZn8MJ8S3wpYi7GTBEeu2BnSDt4oUgo+yTkIuVjdlRamFak",
+	"KxOrFn7Ng6QP7J8HC3exVi+4ER81/47okMXm6j5EHeMQlJiiPTVKyAtFTq4+kJ3a7m65Rmg4GtDyDtG6",
+	"TwVs1SAmJJqKvvf1RTFwXMfoBX7mRa6jJ8QTiTs7g/+NWM9pOf+znRrpt/FXtZ0dLNzu40jJqHjc3oj2",
+	"uUBRTLCH+NaHxp69SEYRu+dyrMiI9mEOMOZ/jlk0zQwaX7BghZu1OnCBZMXzl3m7/JmW/1Ut79/+tfzl",
+	"LwtudS1dLjpOIHrCYSIlTwsaFfhGnxvL2kd0GkoabOU3gfnNnb2u75ebO2yn3Ahq3XK3u9ctV9me3wt2",
+	"2S6lfvEuMTOeZTuUMMbxGKzVmRXZ2V0qBfjT92xaJMSMBf/nWMtd0/QaDWWf+zRMaL9Eyc3NyRG5b2gG",
+	"wANGwwMitKxFRuNY38RKChqCRKaXh8dblY64NLw9tRCDqKDfpE9SVwZTI2GoAvniYOZQT2R0p5/rCOMG",
+	"MGKIL4dDHpNY9pnmNi5RklB4CQ5wSO+YIvFEi7lKjiOfKVJSjJHM0hDalfdMjzm3l81evfvSr7HyPm0E",
+	"5Ya/0y3vsd1euUbr3R2/ETTZbs/uJXKqdDdn5KGlu5rl/83mMrrudB7qtXKn8/DyeBFZn/S0OAnS5ILT",
+	"qcVZOItG8p7KMRnIMDjIcnkV8zC04gsyWCrUhEX6R2+n2vBgW+U41pqC3spUyq0sXJSsrLuQeVbrjbVF",
+	"8wXC4gXtM6L4v5hLanBdVauL+EwIPWTHErAeHYexHom7XEjLCCK1QkHkRrFoEYvRaitwmBkGsp7dp4CB",
+	"jPFl35R/GFvBojnMWggK5rOm8l0wn0ny7m84pUfdF7IOuIRf0cDIOWC9kEJrTGDSHI1CY0/Y/k2hLzqZ",
+	"lW4JpkdwG6IpC2QtPXX9X3SbgNHNaWUNk64zZErRvn54OFbgx6DoATH3ip4Q+fTp06fy2Vn56Mh5dNOO",
+	"jJEh2wkobTQoSxEiX/WpMP4RrRI8fsk2vs4KNIoYt2fFLDAKhk7LqdbeHb3/vPPL7vX+x/o/Xu/93Dxr",
+	"nL+8rF20ncd1BYZjWA5Y8IXSqh7DkIZ6xizQUuM9lyGNGd4H2NMB8XBFPSOZMeoPiOz10DNNYGn0DNY3",
+	"ihQN2zy9vezRYjV1WW+zzRfrkuv1kj5SrP2t2wtQxrxasezxXFvY1kMpeiH3n3ZwDOndxhEVigNpZAm1",
+	"DeyRTAZS00hilM4Qtz+gos+CjGobMJ8rLXP+YeTsmxVRWac4Ch0v9JWKWqZt5ZFStgVhDxztG/o8T92O",
+	"kBGhBO4nKzknCijBY+8PWLDlEo+n0sbtHZvecnE7VszTgpsdmxkRV1o26ojkiu8yfYpGkdR0z4IDVMmJ",
+	"GsgoDqfQ+dxWmZGbGwyZEgkkU0TIuCPAQqOFQFAECz0Bt+xhQMcqZoGHUtfz6f3BpxcJ+ilHV8j4luvv",
+	"hkygBT57wXCVp1J9XOk95SHthoxMWfxjj2dbTNEMYWwhJa3kmDmRRrWpSbRZrW259voFHQXbqgEdsR92",
+	"tXzddp4ILS7T8Onbyk0PiSCT7qrtHNflR28gGQv2MMLAIxjAgSYqsPHTrlZAUGOZynFEQHKvkAWq55yV",
+	"GjQd2vtP2eRzGb+WYxE8+dj24Ons1moNBc4o/PRjt/ZcEjX2B+kNmBggYiaoiJ+luj/gXjiX8ZkMMK5q",
+	"gVVyNDWRIcaUUGg/zvu19EEzxgR9esFi8MO2d84TuayvfOOM92/ZQ9Dmq5f+Ai2K11Ke0qjPnnTKjVXy",
+	"NpbyNoReFul/YLQBFVQff/bgMxaQGjnjr368AA1j4YrAiDUPoCIdyjML+MEs4IpF99xnNyKR255Eigq7",
+	"uR1n+pklRtPG6nWg0kCESUBj2qWKWX2E9mKGfpqYD8FWknE3/niCXTluuMuEnJCSV7AO3laFnBsZZkK1",
+	"7iRmZuplpucRhd5Td5U88+OOS97Xu5Q8M02/mjSvpTyjYmp97U+iy4jG7BbU6lnlRUoypGJqWaT6dyS+",
+	"2THOBT8coIO9kICe2emT2OkfRe03go7jgYz4v9jTZP5xtoNZ3kthCwnkEJEBVQTTnn6wEnAYsYCJmNNQ",
+	"ERoxYgJWXTKJpP6PGZSrFfUug4ixWJKA9yAMLDaqwjNlP42yiyJllnUx1/4b0LixPep78RhC6Z5mvpgx",
+	"gUZsrIqMUzNXJly/uiVerTRDWVlB+cdLGPO2Cj1SYxxeY8Sk5BUvibf1fFb+AKH6RqjxaCSjmAVnLOD0",
+	"GhyTT+LpSUe3Q90TJh2sVvO6jMy+4Y/T9LTU7M0Ox3umzB9Omcm24opjds2h4cKpG382pScXsFGdjVmZ",
+	"8bq7tt+ruDAaE752CaRIC5/pqz5ifS5FhbwGJ5iJYDNmJ5MCxBSmEErBSHcK2pc+Ih1R8tS4G/B78AYq",
+	"CHXx3hxfk+372jb2xJny0OwxHMXTFrm5arvksH3ukvbNlUteXbZdcnLd3nKhc3C+ScU6QvevSMk7bHsg",
+	"dx/SkPdkJDg9IF677bnEax974Ib32hfY5uaKtMG//VpC8FEy+q0D0osYIzF7iDuChYpNBixiFdIWBFMH",
+	"MOM5ZPTeuMTNs6TkzaRU6Tfnsqk8tyO82Vwpb4uMhXWcWn8d8QfMvyM8JrRPuZgNgoKcrKfuNmZwZeko",
+	"n8w1G/m6ql+lpM9pzIILCDkzqWfgk6ThRSRHLIo5U06rR0PF5lwJpMsE63Gf05DIiWCRpjTF+/BXj1DS",
+	"HSsumFIuoUrrfuNIoDw8yvT9ey7RbDkvPDIykskCW8E4odFjPils+SPnus2j6wyouoUZqQEf6YfM2nWl",
+	"DBkFlsfVLU61+OdMItl6r0xedztikc9ETPsrn/1gn7lIH3nMJaQtf/4UGj26TszjcOXbrqERhvzY8KFf",
+	"s4ubnbXdozQ7QXZ/Y35cRHcnYjSOvxvx/UfSW36yHwcQjIlxsrBkesqKjGiUxDJkp7uCWld2PqRTWMok",
+	"mHt5538wra968urq/A+g8XE8yETCLaXsPHX6IcfQ6GJ/ESroLxTBdiZAcMMbZUSVmsho1StsM/2GJDAw",
+	"eXaz+8Z1JhGP2QcRTtPk1Owip/POjG/x0mLQ4YZra/EalpGA7v5a3jEg7UQJyF66ugXaeQpWfj7oMztJ",
+	"25+LQ1k0PXz/ZnND+9NtbB+d5ZfvPl4n6XJUEa9tTFmgL7SISdbpjKvVHT/bF3zDvBkqa1T3dwsIy0L9",
+	"FKVLzmdPoa3MPJOLc93ZrS6NFp5NXCqIF3Yd6N7kkKdJczjR4rS57Fbl1jM3s1zPRVv4yrDLo+z8sxR0",
+	"BlH0Wq5VLAwVmfCgbxLI8vS0+ijbd50b/pshU3/IyEfsmZyeHq48sGmQeKdz5Sx51/XMkhrr/23IaZeH",
+	"PJ7e6nNFxdRxHV9GI4nxS47r9JlgEQ1v9c1lrzu34Pn870qG7FZTe8RZDME0Qgr9RQ9izeNorPR/+/Ke",
+	"RQKAA2TUp8LQtuYnkP8aTm/jiAYsSIb3pWCShxarYLPTF44GtF7MT+fSjeqF6UYz+5PbnfpcQs6X3+uP",
+	"/1u0Sb5JgFo7/chGiBcN/Vj0Q64GGL+I+mEpnc5Mss6N0LtIQP1Uq1mj64ykimkIutStPevzjCti/XFI",
+	"IUstQnQyl1DhDyTYsUGngzxlgt3B2lqpyGq6AJPDlGuz7DqCC8I4CD4+VYyUeAyYHTzE1L7L4zqcT6rI",
+	"8eFZ+wpGtFUh7S6EZPTyejSmbnREZgTKJaB/knm10RpsQFNkwayK+H+lv7U6neD35uPW/86d2aJlzKrn",
+	"xduYbYErNqPemsgFvb+JA8zMziXdKfFg4Aeo4OsmHbHYjBBImF6RNWFuUczruQLlvSO09o4LwmM2VCtl",
+	"u3RicF3ThxN8rJlZKRpFdDrH333M3zMH1xyCmcUsYu5L8wzboji5EBcKV2A8GiVU591cgZnj7PgX/Z+j",
+	"4xtvq5VaSZhZeEVkryMKrC56Pbk/IH1+b2P50zTHLLMhsZQV0s58o+Dt3lZH0IhhXKkBgTAEaZh7+9VH",
+	"x3Xar9/ozzcf9OdJW3+e4ucr/Xl+pD8vj+ETWl6e6c8r+LyGltev4RN+BW7XvrnWn5/1U6+OTvTn8Sl8",
+	"nsOnbvPqtX721Zsj+LzUn2/xE349eas/T8/gE74//aw/z2705wfo7RJ6uHwFn9DzNXz+rN/+6qP+9bD9",
+	"Gj7194eH7/Xn22P4PIVP+P7kZ/15pt9y+OEIPt/AJ7SHdx1+0CM5vICWl3pGhzev4FOv4eEv8OwnaPPp",
+	"Qn/C3I+O9WiP3un2R2d6PEfnus8j6O3os/7m+FC3OX7zSX9Cz8dXb+HzAj71XI6v9TevT/RoX0Nvr091",
+	"P69hBV5f6r17DTvypq1H9eaVHs+bY/39G+j5zVvd8s0J/Ar9vDnV/b85g2/O8fMf+vPyED6P4FPP/c01",
+	"9HzzGj7xb93n2/d6ld6e6ZZvgU7eXur1eXutR/j2Rr/l5Ag+z+AT2px80DM6gZ5PYNdOLvV7T67gmys9",
+	"8hOgq3dt/a53x/pd7z7o799d6Pbv25oS3gMtvX8Df7/VLd+f6Dbvz/Wz76H9+4/6XadtvQ6nr87h8xI+",
+	"dZ+nYLI7PdE7dfoe/r6Cltd6R05vftGfP+vvz9qH8PkaPnUPZ4e65dkR/Hr0Bj713M+O9VNnQF1n7/V8",
+	"z05P4FOP5Axo7Oz8GD7hqXO9C2cf9CzOLqENrMDZtV6TMzhNZx+hh0/w9yfd5hxW5vxQv+X8WLc/f63p",
+	"4fyNHs/5ySF86lmcn+oxnMNqnF9A+0v4/rP++wPsy0X7PXzC34fwCX1ewCwuTjWFX8BoL+AsXACVXlzC",
+	"UzDmi0u9nhdXel4Xn/Qq/aOtv78E+r/8AJ8wl0s4lVdt/c0V0MYV7OPVmwv41G2u4FRevdNzvAIudHV6",
+	"DJ96ha9gDa/gBF1dwCdwgKsrPdOra+jnBtr8/B4+obeP0MNHvc5Xv8BTnw7hU7e8Bkq4PtQ9XAMnvIbz",
+	"cv1O93D9/hQ+9VPXp3qE1x90n9fX0BLo/BreeH2jR3j9Eb6B030DO3LzXv96c6bX7QbWCnPQbz7rkf8M",
+	"a/XzIXzCavz8Br4Hev75XL/3Z+CoH0/12n6Ek/7pWH9+Bpr8DKf488djfa9lE/tyouZOgai5Uyxqmqvw",
+	"lKtNzXfHILAVSRj6IjIJ7yzAxJiQY26bGtIwxKQ8g662NW/cgz6LpSAEG9M3a3KBQmytVsW9nI2jEEJk",
+	"OU6GmxgX1hJcrJaRE1pq1TWkljGAdC00HxwVuoTaxKchEwGNIDnSJV6aEulZIRoTpkpCEg/h3urlnaq3",
+	"VSG4W2lWpYmO4qojwNQ6oirGHH+TL556W9IMszgaM8yz6mXd7Y1qVUuKXPRN1joLgxahHQF9mFAxGdAp",
+	"Kd1cH265hCKwJb7D4J54tf0qwNNVax6EtlCSglxmGnaEV9tLWlaIpooiFOQR7Rvvrk2e1LJsNA7ZrLCe",
+	"w8VL6MfmpmYVoLy2PQOXVC3vf/m98VjGP+rpH4XnTu/xNR8Wy5+Xrw/Jzs7OPgTXqZgOR3rTbq4PccXZ",
+	"A/XjcEriQcQY6UXUxyNrYEdIacjDkJsAty0XUwqo6ghvETydZwkkfaFeMk0hYPJTEA0FVCMRIGTYIlx0",
+	"RJI57CaZzybeGm0juS0x+KmEhvxubheWIOfl9qSshzhryMoDQXUCvQ/6P3X7n2v8Tyv3n06nov/Yefxc",
+	"vEUs5HpRNuSL15B4iY9qRqUXDA4WiSX+w6SGzzO+FBVwTRZkh9jGB+dY0Swn0ioBvtwYpzfLFUf0uM2f",
+	"AsgTM7lbGq/jsoGz8ZiCyK23DlfYepbjwiCzM3fTvPFkzQs58cz6bmhQSp/6CtCEZIgGN2/9tWM2823W",
+	"WzRF1zl2SxAbkJT0wZLj2CW+FIJZ7EHg9C4RUpTrDw8mtXVrxszZLDRqhBQjrZCOs0uw28guwe4a2F4p",
+	"SMEte/BZNFogICBkSneqeVaCPYf4iS8yYG42gi0HNFJEujjfW38hJFGm97fX1xdmgQ4IRSsTAIgImb6Z",
+	"RhG/Z8FyWaW5v58limoxqFfO1G1obYZacpuwjMKvknOWn2KZeAbx3muRf47ZGGEJsrUFKMaEVzqiTDw1",
+	"9n3GAmbRtBKkTMRKYQGpPzxg0zThuWWsf3mKxFY+FT4L5/uDJAGmJUgYUMAhXDJAAkABwr7Ra9Sq5I0U",
+	"zCMltLWY1srg8mRMJSm8fzITuKbMUB3XsQMqtDwfGdjbc5BTF9iSj4hFx32hjERbIVex1GNlwo+mevcs",
+	"nJCNuSAlrxBy1yNShNMZM277Va2+Y5B4s8w5L8E0FkBEfUn/JOUvP2V+mL8n532C6SJYH8P8EtxxEejj",
+	"mZr7yWggY0lOjirZzUhBgxE8i4bIvefx40csGlLNCm8jpngAJJ8wenYro1sTS8VtH0Me8phGptmQxhH3",
+	"x/q04Bf3XNHCLT4+OS8Szm+uyPFwFMopi8gJxG8ncg8Sg0lV0YfHwAQBRANVg9Wbn9/dWr0Mmws4xYsF",
+	"1P0C+bT+WP4b/vXycb3NPLZxE+n7FwE3W3aGLvUZ5tqY1VDnF9ZeVxsKWyBTZdLTjR6KmE2QY68l0SH1",
+	"B1ywcsRoAF8C5JUHLz2ESLAD4hnfrgdoEJq3jZjUE0wRV0JEpIjJUKqY1KpVVHc0w8e/0GYeSpGk7dWr",
+	"VeIPqBbT0W2hiD82FvJZxXe13ycZcHLDF3DtDyBmxtEUMEFnoGHydxMwVVg9C00AGeQ4q8q6RvzXurkJ",
+	"c10pgxZ65BcD8ayUM7Lxutkul4TuuivBCQs9DanvP/POoms13aUC8YvGZALrj/kcQGeR7Ed0CGigasJj",
+	"f0CkqJBzNjGGfgMGTIOABS0SR4zqK5WMxZ2QE2F8NB2h1b+MGFLpCLhEZ0GZPFJqVKtbrVyicjdi9E4Z",
+	"n5uINb0WQw0hwFBHENIOlUS21qjtkhIl3iUVfeaRLptKgw3JkNXr4xGyLTiLjdpLUqKCeMeAYuAZPAp9",
+	"WnSvXq1aLVuwSm8L5QCLuQJR0dnhZ+On3119OMfm2TwfaF7batlMGuDBAFTsp6k2+FgCCQDPNLZaWnZb",
+	"npIPzw1ZPJDBrX7coPFCB82tFtFsBtxAEHFtETyNcJMC3zSq+8l+FMPfkPXQb/QKAm+D5MuU9Ow6LgLG",
+	"wQEsgMdJAfBMrYODrNBXiIeTTqgYFQdhi+EN2MsqWBzbpZB5s4KVGkPWM7sxl/Ktn63tbLnEM0Hf+Z92",
+	"avqn4jQCeLS5YPFM/ggpNep1M9m7+QwageRtFhZ7yqZcwvN6ZkvSFM06ZwFJPFJqVqt65DP4M/ADTKko",
+	"0Vb/uIPvgsNW9LoZobgA0y17HB13Nq0uj6wxezQgpMQgZblOMUFmXpEDxFpBJBB4Np/vP7frMOQFWSML",
+	"86Zm0mTn4GHmYYCKEr6/ZEW5gpXNXEy7jSIx6Z6JwiCLGQMcRGwbQxQL0FDqgSHKI0bsmJIYY5dAKZIC",
+	"4lkCrrsdckFjFMeGdDQyuRxQWMAUNFgkCtwoFh1iExyqqUdgK38te84WQss9aFVwjNJf9jgqsYfYMNdH",
+	"caWEJV1li+61TfvFPZryCmv29xpaY2+PiQw4Pc+g3kKIrWAfeoCauEzymlvuR3f1A4tnt+nT+bmsfrZg",
+	"i9Z5LE8Yj1/sOThisVFPNgk8F8Ygm1TvMMeEs4JQ82z9jvVtb2mPGxtz15Cgn2aGNYxhpYZhCdCGXa5s",
+	"DIr+Y6b04RNwVefstYYbZ5Y/nUFufQvlbz2stZyaxdHFa20YvOSS+TIK1tizFAJ8Vb8XacvZlYHx5fpa",
+	"OHszsCceDYP9Fsr+tzoRRdHwx/8c01AlAlsljyues5H+6Wh84cbOhu7mLmX3iZWBiu/a2au7yB6WUf03",
+	"O2sGwrfYis/C4IXJZixR0OsI2H1ZVA75HSMjGg+sY5N4NElHusX8F7Vd3QYzFGYcCgYOYjRqGEUKZUL9",
+	"N+Bfk6QUAbx1xqCaxyteXp0iZ+Ao0P25spq/NfKNGI2t91yNu0MegzubhuOZCOP18JFXmkzmcmP0RqTD",
+	"LqK8t4yG8WDDHU6dd5ZW5R0qC1lpePngTB9FYzq1CXLzBBRSBQB+UcbyhlYIrGlFuDHRIlpNusLzVtXG",
+	"ejbz3xtgUNWqemo/LaCNs0zN0eKl/H21xSs/YagJKidC655loBoyojxSpIRPICWpLTd1JlAFuHQVcoSB",
+	"vlAvaqZsAaTeZhdnvkgqfcgOvFkt2KT5pAZTvHV5vtPKRIaiZLL5fJUBjdhseh3kGgYAb2py13Kz3M1m",
+	"rQRybEC6iv216YzRJ+MAaF32ot/guAyouh3KiC1O8LOmBAhu6UmtTi9K6LNJ/F/lec7UKikqKaCwhI4t",
+	"ZhJL0mfo1tAPwigTY7M0AoU+mLbKyWz5kuWcwNYlSJapiCdcDKQoDqo5rtR2G2Skf7dOt9zJ/0utUWs2",
+	"m81qrb4zQ567Oercm4k2+cuvtfL+F/Sq7Lq1RnHAzyUzIutT894SgfcW3bCbbG6hQ93KWV8tyiQduQWj",
+	"LNqkq6tFLrQrCdnAV8wfRzyeLnSdBVQNmFrDcUbaZrM7QpPfbP/tQK+Rio0VFR/mSo2ZIiUaMUqq1apL",
+	"dnd39dv3q9Xy/v6+S/qRHI+I/kWxiNOwI6rVanVrzdi4uQC0+k650SwXOPRqKx16O4lDL3XtNdZ07V1R",
+	"EXTlwyW752zytExXizCfvePpaBTJe3SSwI5/KfTZUANXUFwHpNyjvl40bEciUGZYoNkINVXXDbB9uo5r",
+	"1saeF4+W5ufNamB2xoWEncll2TBleLGvaDbRJqZ3TKGxOUlUMRkiWc+yzVgZRazHHxCiY0vLvngSZjKt",
+	"aDbBKNtvYq6HEN6S1257W6sQMXZWVKICKq25C0KSuZJL4m1mpuzOOjMjhs4gMZecV54d5m5hRl559QhX",
+	"J9vNpNnVXyiTNcVjCKWUYlbDSIFTVmsYxc5JGFURVV7btPn0bRcmSiLePPHclsreCOkBaldkEUTI1awc",
+	"rggdjRiFZvGA8WiBEC/CKQDaWIQMzyULImNc4jGeaZUtQnrPbtMetg6MatgReAMoFgP0HtJWkas+X997",
+	"RTp6BkLosaD290aJnjMVwtd6M4IMPc5XEl/zaWj8WFRpfHkHn/koGfachr62mW0O42bG1jZvatscHcTq",
+	"BrdBPt972bNFKeLZrkLWp+FaoBq5BPBsF+tYp3IZ3dmHJ6yr+Ool+GiaPbpPNXXPlYjfiKAXFJJfE/Zm",
+	"ps78ilFnA9PgYS76t8mCUbXpRiXsZe3xfm8YmkT42Yj8ZyNn1iy5tkJrWGkL2Rh1JlPJf2n7xMhSUO9/",
+	"ob1RETqOpV49Px9ggIEPgrFA2fTpJHQKLjbItMZ0ptyl/mvebqgUSI0J01vl6c2mQhf4E6ymu9SVAI0S",
+	"eVstjgaHyzY37Qnc179BmZEDYq5OnLmHVjmIsfMuj98dH14fH3lrR4tlHYiXqAjkplsvmK61QRvmRMNw",
+	"Dedoyqa+uPMmFZGNTsnbvvTcWUQVxN1imeL72rZuqrZ/x7KCj9s4JMxW6k47ImKxFmak2EqsHrynJT4U",
+	"KiZUYa1fnEhCOpTEcthVsRSsRTxjteaqIzzb9O/2j4qJiUBAPSFN4BQGHhozl5kPVh5VNipmzjQJS5qT",
+	"hza/NWc62JxbzXSwMT9YJNGtzY5nOtgEYCqRwdVtxLIHZ/6MnQgb2IU5ALEk3sXNNYZut0i+5jxNUWst",
+	"MKFVXY20HEMiHzWZex7Ugjs5PvJg6y2cAFeoDUFyHZY0S7oBWMO0YhkqTJOO8JKyclbHW8DCM4bGzdc8",
+	"9Qqsd4jTsAE4xnNkvM7Nr/tIPHiAJLmplGOfWnSNrNjjOL1lirYYrNHUxivLKGBRhbQ7Ak+2SoIVdDdo",
+	"4edxAn08oIENgNRKuubWVJiLCrT2IaNC2RJRnQTvsgSonOlyeCTgaC4ZFhT//XVWe7BX0NOvtAXUlfD8",
+	"wmCv4tL1UAGgKCxQkQG91yeA6YucRuAHtCGc4N386qzh3DDjiPf7LCqqFWSt+LlhDqhaNjjywdTJNxiq",
+	"QFI8xsCtjpgkyH8ZmrI9ccP4Zw/tEk90khaXxPBbSWrhNBdt05zkNePnzhzDIqNFGte0rmVy1uYg2MSs",
+	"4Wsj3kWM9EIaV8iJCPg9DyD4YKxYBjiRhvaYlrz0PvNc4iWXEwDJppel/k0pkTND/ORtHST+Jobv8BI9",
+	"4ydsO6N7QLd58d1YMApsFz8ZcphXq70KuTLR/hAhrMmjI+64CF4oOzUQOhrVasWKGy7x4CzrP+yOe0l1",
+	"/8QA+ZOXSMoRI2pAI8jS6oj2IsGZRrHCi42GoZFQIAmOWYGy1RFlwpP9aGWGtHD9yczy55RAvY5kziSU",
+	"a1YIEax5WvYbn8fFIMKkAA8q+1zSOeyQJg0jNM+2AOn55qrtHeg1sKSQXYECW0Lua5wvmScbvG7uWW60",
+	"yfbN01N+qReJZWb2C+VGO2dNs6vmDHQDwFbohYBitQFT1lFoctmNUHt1da6l7OOT8xbxarVaGf5fq3mk",
+	"5Jk/9b+2QG62SotLvHq9Xob/1+u6qflT/2uL9CWDfAvv8vjnk+OPMPgpViBioQIzspWYni2A38sCWICH",
+	"b4j7hZrDBzZ4i4CCu35uUjFW8bMR8TsZEb+tOXBdk955En7xh1sEV1r3Ts7/fS2BP8Qkt6np6r/PTLEm",
+	"4PVXmSc2wNXeSIOeUR+M5rAYRzuToXC0NPCt2DH+JJ/EZocrGwmTv5BuBP/nGHQDjIs+SKGEpDCoBZgI",
+	"R45YMMbiLfAbj58UvrzRyVgPHCVrP3mCteSp8c6b68ULzO8TqqxKW1mtzWaCkezQ3TyNZrTcnEK6YLgr",
+	"SDpJx9pAN71KDOk0dSBgd/PR9usw19kjZml6YZj4l7ViupaBlOlXfu8ECwg1+LfKrMjmIj2BmT095G5x",
+	"xJRnzD4GIMXUFKDqjgUHWlczPgkvzcWFExWyXky8w8vj9vXxkaeVq9SRk4MvQKum6UVzQi6DLEiHeT0Y",
+	"i02rBRFfOQfOtwWAyvO4b5WjUchLEuZhNiQ/s1VE8y3YxZy3iltn1dO5R46oF7KPJYkgT+EfS0CHLGG2",
+	"LGM8yF8KGLSOds6SMUoZe+MWkVjAf8pikvBxzKBOHRytRdcNF4jGwJTJujbmATw/NvwP3cGEkiEVYxqS",
+	"CIIoMy85gcGbWMjA9mQOWCvjWAUYEuOe9Q6IL6OI+RYcJqZo9zeuBBObSigYNxVCqZNYJsn4mXNpVhCg",
+	"Rs2kAahVT8Z+eQK/22EVHtu5pM0fzPYEm9w+hQeM9I7Isbr9t2MgsyPLzXH5UcnlzT6BiSQyK7qAMPAz",
+	"B8/wdA4yTyQL2chMltm3YSbFaFNealr2SOn9p0PgDokFFb57tZW9z9IHnNQOsvBo3IAX46kuihGNYk5D",
+	"U9yuBb7CrKsQHH80YoDCGTPhpjZ9Re4YG5lISUzwqXSEh5AVaHk2MRopfqtZ8Eqh38DFK0YBBGzERiH1",
+	"DXJqyNVzDOS/oQX0IL9NCnMhYLeebaPPttFn2+izbfTZNvp1ttHHBcJGEYDKDxaM55OrE5G+SFj5ajve",
+	"ktin65ngpgmLWFIayflGEa8b6eazQ/6ywT5+IxU9r1SqVBV8soS9kOgWCtrFMBDfRt6eRwH6Qwxi6+eR",
+	"PCXqeP6QLVWWf6ThSW2wM9+JpK0R49uQdIaI1iNoA13y9eT880z07kZ5mxj3v6lZ84luLVPB8inIO1+b",
+	"rAH4yQGLbkMu7hbUqOOiH7LyWDFEKLC1Si0MKBifY5l3jEV8NuGxsVdsPuYR8+Nb/UBuOmt2sJ4dKEsK",
+	"804zS4ts2GVBwIIyrMX35ATFjqyEFeQ3ZWaVcvSSI7lVh2CzwMv8iZjdqDlfX8RyBKG13EhONGlARBbW",
+	"izEwOFz0SWkQxyMiI6L/qwBmkytyc3mSFEKhqiP6/J4JAxTgmQWD0Ew0kt7apInELEJHIyYCFmgq5bEy",
+	"KEAlU46GimlH9CLa1xrQVoWcY/A0kZDQwRUJIjkascAlAfNlgCD0EYPI7fl6kDDy1vb2VI4jOhpVzC/b",
+	"WXZWtqxkjdORSVuGrv/W2t4uSlSOi21iOfL1WlD+p5+U0elO0/pAk7ntSjKd8tdB1oK26nQUBxDk6GYV",
+	"gX5vz2PuRljlgSzyJK6awGXizfvusRABu2eh7uZ2kQuxTYYSI3J9rpjFXOjJiEzl+MAWA1UDOYHQc5kj",
+	"iHwa+7UJ1kwyCWjsY9oCpMTrEwjQVbKHNaAK6yWv7fts27FO5Zj4VOAYF4/uyQgRyyk48QRuwGLXKriR",
+	"LbORm5VBjzayR1obA49ogiF2kM0ISzgfgr6CJXkc+3LIbD0OfVnozvR6JCAmXJB6gwzkOELkNDUesUix",
+	"ADkFeKIgYx7Y7KJiGslQk0upGEzuI2LYHpsqHz/ofOQskivBt0CcXKAFm0JP0xHLYO+SEjpd9NcZ0P1s",
+	"JRMz8gTAg4IZd2ttO24OonC57fbbSIPrSVMz25lxsD0tBysKnyD6FUpUUegkO7koIGhFhsrM5L5GZgoW",
+	"VZm/iGQwtqWYsNDQOhUR1iXRWFoqPYAEDSBOibzjW9DekAv7rxlCdJ0xhNaZn00qn9ngIpExRZYCh9jF",
+	"h6vr2booi6QsA4yttu94RL+ZdDVDVnroa1DJ9xZcZhnot5Jdik/yvGhp6zB5tu5jpkRWWpHJFmTKSY0C",
+	"HkQEcvxzjRviI48HCCXzb35X/Huy8TQWAdbw9mkGBpVsQJFNoC+0CINtXOJNBor5tx75C+lSxXYbWhTc",
+	"qZOIikAOsXJbhVwNsKqJuRhBboxkjLG14bRSAFuUObX4ihSc8y/bf/3yl7XQOf9LrzWzQRvfb9a9Oc9j",
+	"qT9klsF+Q4XVesvnSOnzyYUWPjOoZRVyEhMAxE11DA9/B8f8LY7J0/RVkIYmFhTjD1kMOFNcEMYhLNmU",
+	"+d9v1KpNDJSEP8u1+k7Dsxi8N1dtl3hvdz6T+qeXXkdwQQ6poAHdclORz0KyGQSwWSsBdDtbmiiHx1X/",
+	"BhXbHvHAAv7hlaZGE8wx4u/ZtPgMY6WbF2gSuGNw/Lj+ETGULfZYy3ko0xEv37Fp+lbT76PrdBmNWNQe",
+	"I4ww/uu1pZt3UMB9/tUe9X1w1Ms7JjzSi+SQGEAOOo4HnksoeffxGkMiDOri26t6cxfLz2J5DQS8vXx9",
+	"uPey3gQsweGQiUCREg37MuLxYOhiZF3kEjoOOBM+8hzgh1OQOIw/C2RyOMUQhQ6zSGeridt51EustUw0",
+	"EIuY+mjJRq+2Y+qO/F2LI5kzZNbwPY8oLLRpNo/3e5jyxCEVtM8y+bPwbYJ0C4AlLiq2UxMrlGBIlN5/",
+	"OswUOXPJ+0+vOlo3BhMPFZyprTRIkobhlIAaGslxf0BoYdXlkIs7TAINGY0EmQxoTAZgamNBR9iH7W4Z",
+	"wQxyQf/nf4imDT047Kwjjh9MnJqW6IiHoc2pJW9ElZrIKECMbyoI0goBWiE0zhEKKYEpWvfUEV5CqJ7B",
+	"DIylTKpke9v3NY/oGesfbajnTz91ZTz46SfitU2pGxhli7wCGiCdcbW648O74U/mdQQMM30Xrozuhhgk",
+	"71CKvjWoQFaJKSpFrnU/ClF5PHsrc5FU6OmI0s5utbp1QHpMcz+MCJXCKJhoo8RSbrFEMmYAoIoOHR/L",
+	"sGtxTJFGtWZ34EbZGKPstnaEQfAzCd1JdG6FAIwOqreIVQEO4AWhtbiQXCVgQiXFWEd4eaAAz6YA61du",
+	"uYUp5d0p4bFiYc+1DLhL/bt+JMcicJPEdd1BRwzlvUn0TaN/XdzZDHZKLgDe1ReN4l0ssg0ka8OAEcIH",
+	"/V7mBT4VEF2HkbuWC2HIbklGBEzTZofyk0GjyZbFbDGTw5YGSMHuzElalagjZiCJPJcsBCnKvlBZEInl",
+	"gEYdYQQLfaa8zIvL7/WBMcD5JUpubk6OyH0D6vUFjIYHSWHEerOZAW20qLyjcTwbuS6gBCt5z6ag13WE",
+	"8uUIjfJw6PE8wLDv2CiGk27NUXmkAzg+UH3LAqXAN1AeDuLkpmDz6ggsEZwAtZRQSnKxpX6RqRaVlhc4",
+	"lbh+3pZLhjS6M1vcEenixOVLeAdW5xsz76BgUJQEvNdjkSZ9W7aOkka9Dpv800/Hxp8hhc8qP/0ElAbm",
+	"hBeKTGR0h5A9tj6cC24LFPbw7/QMkN9kV23Zg5DWaU8XUbfXA4OrTQ5NzQGOpQT13mjpnEDtLawvnx6r",
+	"pDOOEaodAXGrVuGjsemwQq4k3ACw+XgL6DuXJJWmqXWjZGpO62+bDw8Y6qpYdA9HLKIK/C9DHpTNoiCe",
+	"fTTVX+f3HOYFnDaYWikuQwLpfDMLIyOX8J4FyUGjnG3mIgqufhS2wZpjkZL0bFqwbPq9SOlDesdUR8QT",
+	"mWwXgH+lKYLIJ6EYNBTgClmmy0whzFzVPTAIK7N/eL3Yeenv7WQO9EwyA9SDQRM/ZPRQ0oPsAbhIcJ3T",
+	"cfVZjOgg+x1RWlQtEClL8z2T/JhQKs6rR3mod1pMSePhQfPW5sPDFkQsJzhEbkcoaS4qRXvgLe7xBwA2",
+	"gnlpSXluXy07PI6oGkfMNsW8oznGOMfaME9GLUqkKb05urgk7SiukNpLlxweXrS3DO/RI6cdkYVqQwej",
+	"xeAw1nV3QSFD/UOqfel/ZYGXqAgyeG/6qwPYUQsH19UyqyFBCPkdyFAz4SUQcXhe8Wo2KDB4Q3NF+lr7",
+	"INdztRkHXMUymup/TpW9WdFgGMq+vqYk+PahQo0ioUTsHB51xDx8zvKhJ5Az4PXdwmp1MmcvUi8Siu4I",
+	"U/XdjopH1iI4NeDg6oD4UAAzeQgu/YSCk1OVyEU2HQ7uHVNLHFeNogs5yXfybFUkWzajbRfOAqpY3pin",
+	"J/AWq46wTFoz2wSrnoyF3kIKbCMP3icnwsoEzBB6wFQcyakiJXhcltUgYoG+/bbwJBnGO+IM1kjfBeNR",
+	"AqACwxHSZvbJERN2FnpXAZYlFY+MNAQCDzHiDWaYtYAsjWNnLiAIa6OHmrECQCHwQgR2MSvLY3OWYLgm",
+	"52QOFREfROFfWbg6YElFtUa3UiwZuC5gxDRUEseMWpAWGRNG0SIxUPJMEmSJC+uocsnY4qRt4enEJzJJ",
+	"kpoLZxMlfSl6vD+OWGCyJJVrlUZzDLXUgscuOVO4Gli4V05EJtOytFMlgT6G3SkJWI+OQ33jJaNKGWEk",
+	"I9URqLpAEUk3vXQxLwDlG2N1wCrZLVslu4SYc+5cgWxNVklBbFJKFcUtN60KXJLLKk0j7/TSWsme1rg1",
+	"1xcolni/lI3DpHwSWMnygPxzLGNAuANtBXy7qEVbnViralCz2oxP5UopYd+YEwNPJ/7QCmmLTNFcVKu7",
+	"LCAmzEFfyZaIEuD7pKQnJBQapakjvGa15qUXFADpz1VitbtkLIaqIy5ZnystKFn/n7Lqgr25rFbsVcgx",
+	"1RzAsp7UoUj1+3/voKWv47RIx6lUKh3HJR0w4euvfq9UKo+PnpszjQCWUkxFQKMgGRRBcwYpeebVZX19",
+	"dETyTy3hqJgOR/rasl/qbmk8jqw0gLN4SL8vqwGtN3c9UhqwB/L2rH1Yvnrbrjd3DU/qiIhOUEa7Y9Ps",
+	"CBPXKNotD4x8lBRvQkuwcoGcR+B9RuOyGlGflRUb0UhfrZoxtMWU1B8eCPXvhJyELACOklweFfLBVNYx",
+	"21qycSjoZ9IEgIV2WLDlWthVbG3d47UmMbxdCy0AsAkXDHzdJEMuXLJThf92RJ0M9JcDl9SqZAAdwh8h",
+	"jfWlKCMjR+fr8qbYoFwZpnNAPOtG8YhxmSis7WDXr0JsTUnQNGISMqpiUC9aJMjjVWT3HnmUveY7gpoY",
+	"IO+nY6wfa6zYYMCY4I0ZMQM+aa4176GcEPIBSUyteBN6phAASAVDEktZ6YhzNsk5JwGAPwhQKxlyIQE5",
+	"USvMipRqlVqlan6euau3WtnNxlunL6S+5Cn64DVPMEEtuh1uqxp3kRvYqs2EPej14bEpm2uq/2O6LUgo",
+	"ab6eFMhqOmJARRAa027IfWYq/RjjXnukRRRSr1SNtT61qE8mkwqFnysy6m+bZ9X26cnh8fnVcbleqVYG",
+	"8RAyXkyyA9oK0WbTGVer9V2SDTEh7YsTjIXHgiQOLBqUlh0xQUfcaTk7lWplB3AP4gHYgcFapv8YSVXg",
+	"0rEmOZTnEsPwKtscQUMpmuZMLeKMDQ4Zf0estIrpd4J1DzTndx+v0cQLLykykx0AuvIdEx2BsmvIe0yz",
+	"s/QcWZQDPFumfA/wbQxI1rc0F0iO8SCScRxqMQhPaa0Kus44QqGLkkhOYDCaMxlrORzqme+MaTCzarHs",
+	"AwqKS3rjCFiSea/likMortWo7xtOm+MPcA+Dhsf1eUV+hdX6h1yMY31payJOeWzE+4OY2G2qkNd2GsD1",
+	"UP6SY2ERSWlH5PY4lIK5REkAoRYMRK5Q+nd6vdFkozmgDWfR0o31HcDJSO7gk0CfitTui5GAIBK8ksHU",
+	"WtBt+PoIORaXYvs3NRMs8buTDFATdm/Xr7E6Le/R5k654ddYeb9b65XrvQbd71XZy6BWA7rHBXBajtrx",
+	"o524fEGbzYkp6Yp8bmUS5Tge2LiPx7xfLkHaNhqJ7qperW42raRcYMYV4rQcNn036L7x+Qf+7uTmXye1",
+	"c36iTsRl0z882T25G/3y8+G7/QqbvvtX8PFEN6p+/tgcdMU/eO8fFb8eiu7wdTX45V2YiRPmwmnt7IIn",
+	"W7/EpAk6aOHOVbaEPcOjtelCmfJnsFJFmK1ZK34lLd6uO2/DT+VDKeJIhuW2pvPyh4j3F2cWmqe3lz36",
+	"6DqXNGanfMjj8qmtnLest9nmuR4uteYrTMn09XpJH5npSbF4k14UJilnxepVj+fawqY0kECLHkoIefsV",
+	"DRKa14/UVj9yI6jxnDA4XY3azuqHLlAKuZbyFAr3w3PNdV6WlPc/YwGnNqqiUd9f/fC1lGdUTM0EwbXf",
+	"XGdRTkTMIkFDLIcLT60xxSsW3XOf3WTKosLRAJ1v9ePmZRm3LkCqW4fur18ev7iOGg+HNJo6LecNKDG5",
+	"U+a4Tkz7ymn9Csfa+aI70wQSxoN/6QH0i6I72sZ9VK9WMwbMUSShY31Ba9mzQs7B6yMk8SMGvkcaAsxE",
+	"/g54w2JTY/Zr2aWN4XDk3fqsyby7gCldF03qP5Mt/RHM5OvIOEe5p/yegVt7FMkuyxCt2TwkW8DEX5dq",
+	"TWCGwhMIUkxM78Dv0etxn5S05JJ4Q4ySuOWSZnUHjaoTrjYh8UtGAwQU+Tejcj2w6TNZr03WhrE/Yb/G",
+	"eTb/tRt3LmMSPW/eH8WTkgO9nCllg8wWsiY04SZFI2s2Xswl3akx17oZj1harxO9fybGjak01QacD9lK",
+	"nxgT10pgfVDvLcCuny06ig6qOdz7bGQU2ukVRnUQL4NdovvLwvAYG4EJ9gP7/bUdEFdEDWkYkhIa0XZ2",
+	"yftXxt+Y2OYTx6GQUE2aCxprpdyDCXim+E1HIE4KkT2SrL5W0z2ob5A4bWzJUOKl6I9ouT2JEycEmHpy",
+	"Fwbido5H/YgG6BhBF4g/YFDFpeQd6r/tOWqR0bgbct/tiCF9KNM+++vebqNaTZypEQa3ExVHUvSJd3xN",
+	"+94BZtDyGBw6MPiTXvlcClY+o7E/sFW3O8LbqTaI5gZnMoA0Ji+TTdKVwbRCvLfH7SMviftJzCvmpEBE",
+	"Jcbo2J86ILKnMVmEKuPLwCCp5IKD5bpCR3crS8N6bpl6rRhcpAlUYTDfEetyKl4o4nEly9DEO8jGeXZM",
+	"upZxsqFXLNnOF3Nknytki3FCplIsvO+NlP2QvVAdYR4kFqUFoyus3y7kXdOAi9E43iqyW5xyFR8mx9p1",
+	"RjSiQxYDB15Q1Chtsn3S09sIu2gKG32NPAAr4rTqjX2T6A46QDga0LrTcl5fQhJWwODvdhpt+Dqiwtds",
+	"az5y1mk5/1f6W6vTCX6vP5K/6f/uPG79r6PZX8p6QMFwM69qH6eval8ep6+6ETxmAWlHtEuOhzyiMSza",
+	"XGdf1r4VDYuBnIqCqxH5qeFpP+x6zB36VX3lGz+6jj70qx6CNs82i9yVvlNtrL7Oz2VsmaPzI+0c/80m",
+	"h4x2puKUL2cEoZRDzstC27/7qZjwuFAy+iDS4HnZI4WB+4bVZ68ezZLKO4b7pxeziWvB+21Cp7M3tefm",
+	"72B39s4tvAzeMHMXTP/gmyDhxDdXKSe+uWrPcWKQxdQy3l/STL/5uFX6W+tX0umUv8AXjcetrb8VXQS/",
+	"J3z/1MnWcXdursrwlfWChbRLh9TR94Z94v38E+9zT6i7/AOZ+bSjIQvIa6mFD1Jqt7eyDaHqe77nw8yz",
+	"mbrrm988i+xFz3fO853zB985a47ttRyLP9ElBcZvezwX3FGbcu8cSOcXc8OliZ+FF5q+LGdc6DZGULAJ",
+	"UzGG7hp13x9HSkYk1U4hU0WYEJUkpNsEjC3SVI5tWuBm07MHd/U6wCih5eztHU7N9DD0R6vn0xFL0sgA",
+	"eidlyRbkaC1OnEmZXf5mG/SZKftZ9PIM3lry/g0RnL58G4fvr/kkZadere+Wa7VyvXldr7aqtdZOo1Jv",
+	"7H92MBnYqe7WfP8lpeUG3amVG0Fjv0xpQMu9ZrfRYL3qHqu9hN0Hh1rWsbzua2wC229yICqBZH83Y674",
+	"cuhky+isPRYEO3X+0qzXms1afafR3H25l2autjIo9knd1Qw8d4KytW7F+kUlaYyf3oDO5WulpBigua83",
+	"frumi3ypkgFVt0MZsSRFPcQ7tVZ9fNyI/hdpwG0EdpI9cwie3en/ze70P4+amWS42/vb3G2JgokNtn+H",
+	"/54EizXLyzQOEXvFfBjDJDMIc2n0bTaxIslBMGkeWCnMhl8W6YjHBozyK619yzn2bqVRq3+GhGqLmoL2",
+	"wKSGdvoPwGYxfy/tcacGdwDsScuZB/XQdOQ6IcVsIcCtqKfzvDUJHKZ0tqYljFZPuL1R0JrVKtgT7ejq",
+	"q0fXqFUajernmbfvz3Rcr1Y1C7a7g5z7ZbDfq/k7rFzvNmi5wfZ65X262y3X/Hqwwxq9Jt3t2gu22a32",
+	"6nSPlWv+y6Dc6O6x8n7QfFmu+vXuXq/Gdmijkb271Nj3GQv06fxiumB+c2ev6/vl5g7bKTeCWrfc7e51",
+	"y1W25/eCXbZLqV98R2cu1zU7ScaRKfXyxAszg/38axZuPYuJDmZndit7iELuzKLNz8PXF+Dhu/NF5nNV",
+	"JmZrPxTUY/gye48XgyDP3OrFjTa/4ze6to9YDBD2xUYEmMTzjf3ffGM/K+kLlXRhcgGMGzuD/1V07W+q",
+	"1B6jXDCrr6cCw3bEzBshFv6JnbsLouj/MWZjZhP9ExnCpOqZHAhpRIwkGcYfRxETWhpJUhUS8FqrTufF",
+	"jUs7hwVCR31DtTTZgtt/6gkEIDpsejGtzSKT0S8LGT5KYeGg6gAO7JlrPnPNPxvXTI5LwjuX6EeKiqAr",
+	"H+az5O85m2zO8W7g+SUM75IpGd4nifc25ZiLTHlFz1TI8BA9gfA4g8/iEg9RV9JfOyKTjIs5MQjEa/LX",
+	"ILSFpXZSZjAuqErwghKYGlvW0eZEQ7qQDTDKjDIDj1AhJ1Ap0uJzDmXA0LwYyXHM0vxR9qBV1lKj2sgk",
+	"KuP6E4vfbpKk9TUXs2jIBVcJ5hJ6KwPe53GSzn11dU5KqSlMQVW745PzjihZ8CemtlrEq9VqZfh/rWai",
+	"rsy/8AvIWUQwG5d49Xq9DP+v101j8y/4oi9JLGHRYSm0GjxFsAwWIhiIVRaKLNBXOONLoDAo7PsViT52",
+	"uwBfDIhm/WslN5DvlbYDT9jlgNkuGJVtbxDHTeP1zX+meaECgeAGCQxnQuPPl+Pz5ZhejtU1LsdDKXoh",
+	"R1jI56yd73aFH8ElkILT5GoLk5K9NKQIp1uZy91wtPR2h1t9E9+jwQnMuh4r5IIqg9piQGLBmfBCZcNk",
+	"K4I9xLfon/Q6girimX+YuFSE/mcPEKbLDohnfR4QpAtuD3vDAdadbrXIgQmJzn+U/xJBREz0Nc+Wyy3y",
+	"IqbIq2tzcYsiu/T939x9mlTOfVxz3uADtEG3pAQGckRgdQEptcyFYoDMcs+2Fg0RHYmFLlb7UxZCttn4",
+	"nk7WfBlbfZoIRMVy5UunoFStiaWaKUKLcUazxWWdWn2HnFEuyFVcZKxMQV+zpRud2v5+tVytlWvNPGbv",
+	"Uu/sfHFRM9IZuyvUaGw4LafR3H05Z6ZtQUo0AI+udPhmq0U67+RAWEv5msblTLFI50hqos1UzHx0nTwu",
+	"pEm9UCKZwO7Lvf05Q7cpdF7oLs7AMy9byUIALzB2LPUfL/HvItx04t51nQzfdFrO2W/t6TmvPpxdVafn",
+	"P/9jenYkJ2fX8l/nh43p+VFIe29umue/HU8+XR8/bCgcrnYNwwl/FgqfPcP/DZ7hsZERrGyEMgMYiAsN",
+	"E4ilrAgVWRBlGeUxlA3OLYLTIc6hzdeZxb6FjJnF4LeYGzULeGvR4zw93FwhEYu1s+V2RBEQ7hz6bSsP",
+	"0anoVM0gEiZsyyCVIhZJgoaXR4Iz+EgTjkh/aZMENA3sBLMTCrWM2RETg6qCIJYCnKEHSR4X4THCHmUA",
+	"c7HE0FzRQIs2PbMIIRd3YFPxlBKeSzzGBZqKZosKm3HOXIVeBu0EEYn0qiRk1hF6ly1wNsinPTmOEluM",
+	"CAvhTHADjY1jw0jwFG8TUNO/PNFIAkzckjCknybHpJ2SNix7loBT0n3/6RVSrL4OaThm8wX/v7Gk1KxW",
+	"yRmN7li8UlYqKqT/a4qv/hsVrBJJ9vfZIgU5cYUKBoHht1hNP7mjMzLJJcgkWHh/wEf6Zb4mqj5zWrsQ",
+	"TFBYi95p+0NGPvIAjIWnp4fOXMV5FAVYcBty2uUhj6e3CLo+dYoKzC8qu1BQkh1e7phi606tXsaYuv2M",
+	"NNfjggp/fnlmiqI79WqtWa7ulqs1Z2mlcae2v1ctV3fK1bqztKK4XfTFNcPNkhfX9nYuIqYAvj6V7xIa",
+	"R8z9RNjLk3yOuS+l+sMfTPXfQD9YV+7XC/HKxFh+c7F/XpSHEut6fuVGs2wocF4ofwQxX/Dh3J4R83Vm",
+	"69zEwmzujbliBKYMarJ332QmSZSqDVDdry6Yy0aSeb5g2FoW6NpTLNBTLvrrm6CT1t/QBp2pcPfD9IwC",
+	"ZPZVPRY98ug6Fv29uDbKzeWpdcoINklCy9OVW6OOz7NOZHQirSKLO6AMPB2zlbnzgpY/3yYvcP3uoGfT",
+	"aelR4FGqdGUw/Z9tju97w2J7NvJ9980Pm3Z4AzaG4j7H6W+bdftjPQj/GQ6B+joPG+AmrV8eQ9WbP486",
+	"bKsEAUsq0IizvoIkAmCtOGnUiNtZLGysDG1UYlRAf8NyDtYpr7wEb1z2CBWAnmQ8EB2BhTCqDTcFpaCg",
+	"lI/FnZATQXiwIOc2cSV/lavWOsFX3pGXpiHeeWl87B/l33222z07c/+cSZwL2Jr7FaFL4wLGd0GjmNOQ",
+	"4N3dSiGfTZ0LqGNFI0YmEY9jJrDuD3A3BeD+xnqEcPSmvERHANaRjMiQjrCLkjdv1fBc4lmPiLeFpV58",
+	"w2BVLCMWmIpfMmQVU4nEIAvbWt8+Faa6uakbgHXQTNGkoalAVK1iaFLbaMQwogRpCoYOdVlCQBqDSgIm",
+	"NoqafnW3fsRMqBXYMiIL6T4BsyiYAfWYtw7yJkqwFWKluIAHtj8u0gopxqpoFk+YvTDmVgvQlFTuiXic",
+	"+WcpV2cFCpvgXMvk0BQVQPAfU68kqUtiihck6w/ggJnBWQOom60iBjBZJFdJLC2EASZbQnNmYSi93rb9",
+	"Yr0SLM+Ho8rUb7E1FQCyK2T0nqXXcWpTtTXE9DBytlKboVRabg3eahnE7tTCq18A9Vmk0L2i1H1gm+WF",
+	"ADdfvcwl45FF8rYDANMXgC0JLDNEFpTMuWUPAzpWgOmevC5da3wd1F4wpJ2sHVfp9C0wGSl5Rr1WtxHL",
+	"vtDM3E1X09asyRjCD8D9rbu18wAwUATaztXbgPm5BrFsLGKgt7IVfizQ+JJqK/pcGYIYi5iHueitVrJm",
+	"BZVQ3AS7PqnQgcU59OLNVembyHEYkAG9T1bQhbqoBEDIACpFRgGLiiSvm6wq8+Q4vj+faW3eKraRKIjL",
+	"/v2jFv9YmxEy7Gf59lm+fQ5W/LeVwpEVbWhfMHX4vkOGwTEW9ssUUcuXYjOFAhMjRlLID+/CCM6f8c9n",
+	"igt2RFqRi3blPdtqkVydPqwJF7tJqT59t6+qyifkXEm+kPXiXEk+k7mQ1tgjMyX2XFvvLlfiLnFdzxe5",
+	"I0mNu9wqFZRyM4VplSkcnGgtK6viLZJqYAhY+I3HSbnBFKJ2VT05kNjttmC5WTvleMJ9RuQ9i1qp8Wi+",
+	"am22/me+AqxrC2nqWelR0JlqdCUjVEGdqi0yq3BkKQty8SxlFclNl9Dzt4sN+EqrF05zrZv+Mtv42xmw",
+	"XmQX7D/POfQsNvxXig3P3oUVtz9ctwvK6K4tDORqk6+Rr2BeVnhV5bMXSMlWIq9Vq1uVwnSCn3Nv/yGY",
+	"Xc1WtVqpVgGqxNZcyrfbnWsHAdV1v9HbpXvdcjWosXKjt0PL+92mX34Z7LH9XpXWunXADTHphLcQB5EJ",
+	"Gxrxyh2PqI32wZWfbq/T7d+gRMxfPw/37z8NX08/DV/v+r/83IAFw0qJt+OIZ142leOIjkb5d5mVK1s7",
+	"VTZs29z+aUwFG3ZZELCgbMI5NgbaWvt2ytLAokjpbJlkQ2zPWunz9fJn87pAeDVdyoMzjD/PXL/OLbM8",
+	"cLtwKKZSuZdjiB56O0a0z1wbMNadYlpT++LEJRNTBph1RBJ53ONhCGHW+VhmE/BsK4cOteDPEYYzZ94n",
+	"WNhC3IFNWj8SsvJYYXkOcwWYHN16AwpEqwP894RGphBDN5ITE3atDDSIl+W9mP1utLNbrEpv1iEtyGkd",
+	"QiZgHBKyCMYggXJ1o5idwKztHwsjhKxP/anNSeyFcgJJ51ANtcyVGrP8TtiqkXn/wJKi426qLmrVMTX0",
+	"Z3LuF0ZbLwkC+nFR10an+ppLsfAGfNJ19gPCC83FPRuktVSNvCh45vFJE1x0Vycs4D866vD55n+2Rz/H",
+	"yv3oWDkjFRSJFEuEG6Pd2nrnm2Tem2cSlK/leiy5ygRZCBkTNZATUaze2ur+31+zre23qtWMxjoTQJNC",
+	"5FjMUIsVDYu5En4x/2MPinI7FlBzTfzORNdkQhNMsCQZeHY2+Srts/e43fNtrV5vonma7Tk2+75M+Uxo",
+	"41ntfE7S/W/QIueYXoa3Jmxrcc7uJetzpQV3QiH9wjjwgLcoAul8QQYv0qZnhBx4u4esxyMlGobWyzYZ",
+	"MNERyU9cEYloYVuowSXBatkYZ/0mrQN6GPrmHZgSgMCUMVAQFEpwI2r2J2PgYVC/EGLhCI8XwIhhYslw",
+	"rCB2zwP2g5ocfCeg6idgqgEoFyWjiN/TmLkklHIEtQJlBIpnOZQ+TRA7DhLoMXgRDZUkyG8VvqW1vV2r",
+	"v6xUK9VKzTNBgaai/4AqkrmOsneWXkrZM8X5kvJMljmafOAWiczOcdHXK8LIUKI/L2K9sbLxgo3qPvF8",
+	"IzV5JgZKt+bKujAXK4KGfr4OXeyH3F8bXSxPvFZ+gBI4yb/xI48HKKWsVAU/Lnzy8anzzfWx9DI1oXLg",
+	"jTbnGI/x8yX7X63hPQcQ/fsAluJlQOicQFAsD8yoWdu/m79M3hJeDfMM/Ai+VxZQAkszkAxwMFp0ETkY",
+	"zJYcI/rT6JO5uwb7zN41OR7aKM4VTaCcJzS9yZ7ZzbNB6U/mSsLTs/a5d9co3ZK71eU4xos9udDn0gYX",
+	"Ht3q14k/mwo9Txd1Vgk4z4zlmbH8OTMD1+UqmzkJP1phIy0aUSSJbIOWz8oq0YGe/ppFBpATpdLyETPa",
+	"C3ktU1dyHr4VW5gwXPtYFyB1LH4FaOUt4pn5lHUrGo8jZrzID+k3ZTWg9eauRyCRi1F/QAxa1kSSpJVy",
+	"O0KNqK8XRM8yCT+GocOAXiiLONtONGwjkxlk2MIZGCiwKRd9jE9OYrkHVJGhvMfqGPl32ZwwMGRI4TNj",
+	"4UjeCx34A+bfqeLZ4vYqEvI7hHtvEZ+GIUYRJNcMzFF0RMBGoZzODqLLehIDDdKd0gKnvGeRa5InTYYm",
+	"eXvWPtQCqf52rF+Mvn5M5ppZ2XTZrZsfORUpCZnJ54R8UfPTlontBpMFmGUw2cyUJOE9iHsGfFemcLFE",
+	"KsdmLUJ6+Wc2CgxduVmOIjnkytYtScqXtshkwEPWETw2O69nokgpzX/zbN+32PdtGj/nJRY+quLEygYz",
+	"M1H29rsVpibXhI0MmVK0b8DzcAiTAROF8dxADubQGsvDt5Yp/gNNKimxP4shz2LIV0Vi/ylMIcBFCkSX",
+	"F5aVLrCI6F6YP44gf/ZXzVn4ezZFpOQuoxGL2uN4oP+tpQnFonsrhiwycs95PGdjhx3XeSjbEo6mcu08",
+	"drjFpJ/tzXgfntDjKbgxrPei5A3pHSPRWCBkqNeX+h+kso2T3PaHAZjOA28rN4isf6O1V92rFr79S7Lc",
+	"c3lmDyY1248YpJvTMK0nAxyKQMB0JUU7hy2Yn9BJCklYev/pEPEGEmzO0vtPr7ZSbGbTFcbTz/f1dnHc",
+	"gloUvueazCUTvIdBiDRF7tnKvDcf8TD/fntZqJwzzvriME0s9chlOk6Ieb7PpAYiCWXfzcI2zlZdtTOx",
+	"32f6N4WPins/ufpAdmq7u6YgPGfK4A+Nu3prcPUw9864z5giAsCJEKCWR0RL6DQkvgwYQQRNBVgJNqqU",
+	"QN4fhqraPjLjSwvPF2wqC0csMkuKVYS4yPvvAII27c2euoLTw+8Z0BWuFA2QykaR7ObG85bRUFPrF30q",
+	"sgEtudrXWqsxmkleHJIiRTYMNvbBbYqdGGBdu0fj15qXuWYgz8WU1B8eCPXvhJyELOgbq3BKN3m23J6D",
+	"L4QGuSTIVWth0+a+42LYV/yQ1ZhLrNWrwyKqsotj6+4iqsSqJcLKF4em8fdbp9x7ftRimVRXuxTJEhV7",
+	"jFesVJYNt1Mv8/dasKLX/ah1y11lmsZMoa9FS2j86hss4Gt84scsH77sD1u8BN9Ov/v/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
