@@ -32,6 +32,12 @@ type ServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx echo.Context, params ListCountriesParams) error
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx echo.Context, params ListEventsParams) error
@@ -111,6 +117,71 @@ func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetReadiness(ctx)
+	return err
+}
+
+// ListCountries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCountries(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCountriesParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCountries(ctx, params)
+	return err
+}
+
+// GetCountry converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCountry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "countryCode" -------------
+	var countryCode CountryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "countryCode", ctx.Param("countryCode"), &countryCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter countryCode: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCountryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCountry(ctx, countryCode, params)
 	return err
 }
 
@@ -531,6 +602,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
 	router.GET(options.BaseURL+"/v1/events/:eventId", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
 	router.POST(options.BaseURL+"/v1/events/:eventId/redeliver", wrapper.RedeliverEvent, options.OperationMiddlewares["redeliverEvent"]...)
+	router.GET(options.BaseURL+"/v1/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
+	router.GET(options.BaseURL+"/v1/countries/:countryCode", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
 	router.POST(options.BaseURL+"/v1/sandbox/users/:userId/review", wrapper.SandboxReviewUser, options.OperationMiddlewares["sandboxReviewUser"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
@@ -594,6 +667,16 @@ type NotFoundJSONResponse struct {
 	Body Error
 
 	Headers NotFoundResponseHeaders
+}
+
+type NotModifiedResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	XRequestId               *string
+}
+type NotModifiedResponse struct {
+	Headers NotModifiedResponseHeaders
 }
 
 type PayloadTooLargeResponseHeaders struct {
@@ -1095,6 +1178,506 @@ type GetReadinessdefaultJSONResponse struct {
 }
 
 func (response GetReadinessdefaultJSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesRequestObject struct {
+	Params ListCountriesParams
+}
+
+type ListCountriesResponseObject interface {
+	VisitListCountriesResponse(w http.ResponseWriter) error
+}
+
+type ListCountries200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type ListCountries200JSONResponse struct {
+	Body    CountryList
+	Headers ListCountries200ResponseHeaders
+}
+
+func (response ListCountries200JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries304Response = NotModifiedResponse
+
+func (response ListCountries304Response) VisitListCountriesResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListCountries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListCountries400JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListCountries401JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListCountries429JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListCountries500JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListCountries503JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListCountriesdefaultJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountryRequestObject struct {
+	CountryCode CountryCode `json:"countryCode"`
+	Params      GetCountryParams
+}
+
+type GetCountryResponseObject interface {
+	VisitGetCountryResponse(w http.ResponseWriter) error
+}
+
+type GetCountry200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type GetCountry200JSONResponse struct {
+	Body    Country
+	Headers GetCountry200ResponseHeaders
+}
+
+func (response GetCountry200JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry304Response = NotModifiedResponse
+
+func (response GetCountry304Response) VisitGetCountryResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetCountry400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetCountry400JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetCountry401JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetCountry404JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetCountry429JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetCountry500JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetCountry503JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountrydefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetCountrydefaultJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5379,6 +5962,12 @@ type StrictServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx context.Context, request GetCountryRequestObject) (GetCountryResponseObject, error)
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx context.Context, request ListEventsRequestObject) (ListEventsResponseObject, error)
@@ -5527,6 +6116,57 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetReadinessResponseObject); ok {
 		return validResponse.VisitGetReadinessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCountries operation middleware
+func (sh *strictHandler) ListCountries(ctx echo.Context, params ListCountriesParams) error {
+	var request ListCountriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCountries(ctx.Request().Context(), request.(ListCountriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCountries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCountriesResponseObject); ok {
+		return validResponse.VisitListCountriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCountry operation middleware
+func (sh *strictHandler) GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error {
+	var request GetCountryRequestObject
+
+	request.CountryCode = countryCode
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCountry(ctx.Request().Context(), request.(GetCountryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCountry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCountryResponseObject); ok {
+		return validResponse.VisitGetCountryResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6051,320 +6691,355 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L0LU+M41j/8VVR+/lUDs3ZwQkJDqK3noYHuphtolkv3dE/6xYqtJBocKWs5hOwU3/0tHUm27Dg3+jKz",
-	"M2xteWhH1vXo6Ohcfud3J+TDEWeEpcJp/+6QBzwcxQT+viAsoqz/gSS0R0OcUs7kazEeDnEyddrOARpw",
-	"kZII3VtFkCBCyP9OME0p66MeT1A6IIiwCI0FSRzXucfxmMi6woTglES3OHXaTsNv7Hj1utdoXTf8tt9q",
-	"+37N9/3PjuuQhxFNiCiV25kpRyP5e9js7eDdrudHdeI1e9vY2+u2Qu9FtEv2ej6udxuh4zqjhN/TiCS3",
-	"MWV3TtsZpOlItLe28IjW7miCa3outmB0061Vqv3flN8R9s/Pw737T8NX00/DVzvhLx+ajuskJKIJCdPb",
-	"cUKtxqZ8nODRqNiWnklPLk1MUuK4jkhxOhZO2xmpRXFcJ52OiNN2yLBLoohEHgzDdeQU38I8kL2duo/r",
-	"dS9q1Ztes7X7wtttRaFH6ruk0W3u1Emr5Tw+us4liXCYkuhGrk5phRP9GyydCwuZ8mFXpJwRlA5wihIy",
-	"xJSJVZe13t5u1hrNPVjWIaax03ZMI/9n/qhRdo9jGpkl3Y38VtdvEG8vqre85k6043W729veXrhbj5o7",
-	"dby3s+e4zpCkOMIpdtq/P7rOkApBWf+2R0kcCaf96xc3a8nuWsPzG9f+XrvebPutWr0BlJRN+OXx2+PD",
-	"6+OjfMYpi+g9jcY4ltM9ivAq9dkLe4vTlAxHcsfVS7+kCe33SUIip50mY6JW5zcyf3XUbyjvk4smNB3A",
-	"QiUEC15cGRxFCRHiNqQp1DAWKWWOm7/nY5ZC5TdXB9Z7OR1y7Ne/FF4mhMhx19FxPERXqfXbf+joNuSR",
-	"/ObF9rZfd1ynS5N0cBupiup7uy3Pf+H5cnOsSi8RD8dDwtKZbmY/sPGwK7c0FmnTaTt7fr1h/6xXMEro",
-	"PUnEbUxDwgSxKPE3zEhNDGk6+D+9JWshHzqu06OJSG8ZHsrv32JG1iRN2SPz+ZWsv0iuTpgM1a5tNpy5",
-	"tKuWs/3r0h22U9vdbcKMkXsS8xFJbtXXcgkHBF1dnaOIRojxFA1xGip6kd1DmEVIrhHiPQQrVnNM007b",
-	"+cTHCaKsx5Oh4vYhH8eqni7R5wCJnMcvriMEy9ahXq/Xv25TVY7u6Zvqg+5p1aYyo0CFPs3bQleYoVcJ",
-	"ZiEVIV9jJx0eVO6kxjY6w5TN3Ux7zbrfmt1Me77n171663tupmZr50XFZhphIUY8Se1dxAesFnGycA/x",
-	"ATN7aKWTqriHjjhZieHbVLjzYnfPpsIPx5cnr06eToXNeuMbUOGUsn4VGZrT3yJDNBlwQYriFhUoGTOm",
-	"ZIJnIv1rEumnk/PXT6PSbCafTqUfSXfA+d0xi0acsrRMpxP1s5Tv1e8rCIL1vbbvW3J7RESY0JG6YjgX",
-	"CY/GIVB3QkIiz2q5bvfqkvIriLg1u9c1HIZklJJIy7/FH3uYxiRyvuh1fBHt9erhNvEa3Sb2mmS35+3h",
-	"na5XDxvRNmn2Wninay8AYbgbq6rnTHV5NOMkXiDi6/kSW/KS4VRM8EeaDq5ImJClU61EPZoKJGhfsgAk",
-	"1Hd/kSXQk+BMBoKEt2e9d//aS3Zfv/v07+R68tvNxdHuyenF5xPeOMWn+GrSHL3ZvdvGL0/+1fznj1zA",
-	"R9cZEByRBG7NB2FIhPAOOUsTHnsHccwn3vuE9incnovTLGUxDr8JhGVJEqGUS8E90hK8GHEm5BmAMOom",
-	"fCJIgjYO319ebUq5TIQDMgT5cYgfTgnrpwOn3fCbuxmvEGkijwbZyZOIDEc8JSz1LskoxlO5ycs9CuSu",
-	"D9BkQBhKB/JwybogEEYJfChlQ9k94JV5CXPTF1KODLLmwqn3jkyDYn8JGw8lIcnmJF3MdvcSp+SUDmnq",
-	"wXO2q5fk32Mi0nzmRiRBE8oiPtFdoQIdXJygOzItNq7EV+Ck6ba8IAzxAx3KDtV9+J9k00y98S22m5I+",
-	"SUqdu4Trr+z0/A7GpJfKJZSTE46ThMDWlR39nv0SpGLSrkjIWSTQmKU0hg7pGUtkebFqf3Z3mqv0hqTJ",
-	"1DvopUq6qe5JykFVhLqkxxNJ8mkiRaJv25OPHz96B+N0QFgqeRKZ7c4bPpFdwVahNgpeEpyQRG7IePjP",
-	"jiN3fMcJEGco2LqvB0herYDFCRcFByP6jkxLhV2kmMM/O86Dh0fUuyNTU8XF+6trtCWbDBbsZr9qd/zi",
-	"aeryTqJqvpKo338SiEYuwrHgkgRJkvAEdXlEiUBYoEAXu6VR0AZ6UIqd7HskJLVShgK7Sc0haCrZwq6c",
-	"uHpjF8UkTUkiXBTRPk3llNQCFwW3AeIJCrzARTwdkGRCBUEYMTKRjdXQQdbWEE9VTwVhEcLo4/YhCtIE",
-	"h2SE5a4J9GS2DYMiSJDkniSIPEjxTiAoLFx7BD/ptyjkLKVsTASiqQsX3byCnwSKeR/FlOV8zPRKSnMC",
-	"dXmmVlGvaZTVoeqn0dxVrDcqWPKj64xwgock1WfH4TgRPKlezmCE+5Sp45SRh/Q2hMKB4cWjhNxTPhZo",
-	"hPtE9kOeN86/xySZOq6jBVL1zbxOtuoN2EhZp2X/5IrKmv6/Xw+8z9j7j+/t3f7T+/KP/+dUkeWxlBDm",
-	"USSID0CPaCOQEnEN3kjSM9xxhKcxxxEcbvq8lSd42Nre7Yah19om214zqne9bne36/lkN+xFO2QH49CM",
-	"eIRBt6IHTHR/XEeuGs3k2kreMh6DxtGake2dhQdpOH1HprNjPUBjRv89JvLgyU+imPdpiOOMfDYwurk5",
-	"OUL3TbmHaERwvI8YkcQ8GqfyMBOc4RjJiZLTQ9PNWoddavaYa/ngtJUtSWLs8miqD2lRcUTvl/bFhCd3",
-	"8rsO06pcfZKHfDikKUp5n8gN6yLBEYZGVAeH+I4IlE6kqCL4OAmJQBuCEGRNDcJdfk9knwtr2eo1ui/C",
-	"OvH2cDPymuF219slOz2vjhvd7bAZtchOz6yl2uz5apZEioWrarPQVmsRXXc6D4261+k8vDieR9ZzJJAL",
-	"3CdI0P8QF9WBB/r+vJ0XQw12ByPSw+M4lWe7u/jkt063euXpdiNIMm/TSWEc9lxpS612m63YUmPV2Dfd",
-	"UfoGNG8M5XtPxXhWvFJUjGeStf0Nh/Qo61KbCTj7SxzpwxPuZJxJMRwUNaNRrG9JW78JZWHLRiVLgkIF",
-	"jCHqgg4HuBy6/K9SBoMqwWnb6hbXGRIhcF9+PBwL0M5ipdfVnFYOCH369OmTd3bmHR05j25ekb462ZXA",
-	"TQBHHmex4jQhZlrrK+XMxy924Wv7lBRIG3NqeoKVtOG0Hb/+9ujd5+1fdq73Pjb+9Wr3Q+usef7isn5x",
-	"4Dzac///EtJz2s7/bOW2yi31q9g6humACZ8rAsk+DHEsR0wiKYrcUx7jlCgOqWraR4Ga0UAf9wSHA8R7",
-	"PWVvQzA1cgSrX/Wquq2/3lr0afXdZ1Ft5eLzLyir1ZJ/Un2lWLUWoIxZWXXR54WysKyHnPViGj5t42jS",
-	"u00TzAQF0rAJ9QDYI5oMuKSRTNVmEXc4wKxPIuu+FJGQCimF/WHkHOoZEbapTx3DPwkEuts2CkypAG3Y",
-	"JRB5oOrSLPfz1O0wniCM4HwysmR2q0Fq24cDEm26KKD5+Xt7R6a3lN2OBQmkKGP6pntEhZQWOozK/tA4",
-	"Rl0id9Eo4ZLuSbSv7nlIDHiSxlOofGapdM/1CaaYEoo4EYjxtMPg2i/FIrhdVOo3b8nDAI9FSqJAySHP",
-	"u/cH715F0E/Zuoynt1S+GxKm9Ir2AUNFkUrldsX3mMa4GxM0JemP3Z4HbKrutvqCvSHFfj0m1PRbkkRb",
-	"fn3TNccvSO2qrBjgEflhR8vXLecJk2Izjp++rFTXkAky+aqaytW8/OgFRGNGHkbKnQI6sC+JaiDZFu7y",
-	"caqVHVM+ThBI7jU05zI2o/qU3wnc+29Z5HOevuJjFj152/bga3tp5Q0F9ij89GOX9pwjMQ4H+QmYXclT",
-	"wjBLn6W6P+BcuFCKnmvOT3HSJ08iNa0suk05v42hlnmXEFCLwD1I0iB5CAmJUB2d0Zc/XoqDvlCBoMeS",
-	"EDHLu/JMhz+YDq9Ick9DcsMy4eFJpChUNbdjq54yMeoy5nIBcjUYbyOc4i4WxAjFuJcSpYFO6RAu7JYh",
-	"5ccT7NJ+A0NlfII2gop5CDZr6FwfpBMsBXhWGmlgDS9AQtmF3GWH6o/bLkUr1kLytIp+NWlec36G2dRY",
-	"EZ9ElwlOyS3c7coSNOdoiNnUsEjxZyS+ch9nzLr7ynRYSUDP7PRJ7PSPovYbhsfpgCf0P+RpgufYrqDM",
-	"ezEsIQL3fDTAAqmIgh8siR4mJCIspTgWCCcEaV8wF00SLv+jO+XK22KXxJz1UcpRRHs9Aj4DSl59puyn",
-	"UXaVD8CiKmbKfwMa1woweS4esxScM59yhy7p4RIyFlUaktKRCcevLKmOVmxRli0o/3gJY/bCLHuqNZQr",
-	"9BhtBNVTEmw+75U/QKi+YWI8GvEkJdEZiSi+BuvYk3h6VtHtUNak/HmXX/O6BJVb+ONuelJqDsrdCZ4p",
-	"84dTZrasasaV4/qh5sK5LbnsLW/78WhrvOVKUDL9uqbeq7TSzwxeuwiiD1lI5FGfkL62J+V9AM/7pzas",
-	"/PTtIRVd9svuZcvqFYKHFKckugCnFB1gADYaHF8kfESSlBLhtHs4FmRGtYq6hJEeDSmOEZ8wkshBC9qH",
-	"v3oIo+5YUEaEcBEW8hoyTpgSzUZW3b8XwgkWb8sjfVxrX/8lexgKPRZd/xd/ci7LPLrOAItbGJEY0JH8",
-	"SM9dl/OYYNh9VNyqoVb/bIULrNZk1tztiCQhYSnuL/32vfnmIv/ksRB2sPj7Uyj06DopTeOlrV1DIeUC",
-	"YdwpfrUn1x61WaPcBZh3fyNhWkV3J2w0Tr8b8f1X0ltxsB8H4K6lPOlgyuSQBRrhJLPt2sNdQq1LKx/i",
-	"KUxl5jG5uPI/mNaXfXl1df4H0Pg4HVieQQspu0idYUyV82S1z5S6K/4kkCqnHabWPFFGWIgJT5Y1YYrJ",
-	"FjJHqezb9c4b15kkNCXvWTzNQ5DsSc7HbfVv/tQqJ6w159ZE5S4iAVn9Nb8jQNqZPGofurKEUjlUzPys",
-	"E5w9SFOfq7oyb3iq/fXGplQht6n5tMwv3368RqnxwBYoONBaFRBd20h7xHfGvr8d2nXBGxKUqKzp7+1U",
-	"EJYBdKgKipkNUVBqG/1NQU7a3vEXek+WowMq/CddB6rXkYJ5ZIoaaHVsir1UhfksjKxQc9USvtTs8sge",
-	"v01BZ+Bni1mEBIljgSY06usojSI9Ld/Kpq1zzX8tMg2HBH1UNaPT08OlGzZ3nu10rpwFbV2XplQrom9j",
-	"irs0pun0Vu4rzKaO64Q8GXHlz+G4Tp8wkuD4Vp5c5rhzK74v/i54TG4ltSeUpOBcwDiTL3rge5smYyH/",
-	"2+f3JGEQHsqTPmaatiU/GXdjGsbT2zTBEYmy7n2pGOShikg9hJvq77PuBCdX79F2fWfHqyMcjwbY20Y6",
-	"iBXJ262LxqMRSVCIBUEbwc3VQeCi4Oz4F/mfo+MbpbowM3fw8qPjOgevXsvn6/fyeSJvCAen6vlSPs+P",
-	"5PPyGJ5Q8vJMPq/geQ0lr1/BE369uYLntXx+ll+9PDqRz+NTeJ7DU5Z5+Up++/L1ETwv5fONesKvJ2/k",
-	"8/QMnvD+9LN8nt3I53uo7RJquHwJT6j5Gp4fZOsvP8pfDw9ewVO+Pzx8J59vjuF5Ck94f/JBPs9kK4fv",
-	"j+D5Gp5QHto6fC97cngBJS/liA5vXsJTzuHhL/DtJyjz6UI+YexHx7K3R29l+aMz2Z+jc1nnEdR29Fm+",
-	"OT6UZY5ff5JPqPn46g08L+Apx3J8Ld+8OpG9fQW1vTqV9byCGXh1KdfuFazI6wPZq9cvZX9eH8v3r6Hm",
-	"129kydcn8CvU8/pU1v/6DN6cq+e/5PPyEJ5H8JRjf30NNd+8gqf6W9b55p2cpTdnsuQboJM3l3J+3lzL",
-	"Hr65ka2cHMHzDJ5Q5uS9HNEJ1HwCq3ZyKds9uYI3V7LnJ0BXbw9kW2+PZVtv38v3by9k+XcHkhLeAS29",
-	"ew1/v5El353IMu/O5bfvoPy7j7Kt0wM5D6cvz+F5CU9Z5ynch09P5EqdvoO/r6DktVyR05tf5PODfH92",
-	"cAjPV/CUNZwdypJnR/Dr0Wt4yrGfHcuvzoC6zt7J8Z6dnsBT9uQMaOzs/Bie8NW5XIWz93IUZ5dQBmbg",
-	"7FrOyRnsprOPUMMn+PuTLHMOM3N+KFs5P5blz19Jejh/LftzfnIITzmK81PZh3OYjfMLKH8J7z/Lv9/D",
-	"ulwcvIMn/H0IT6jzAkZxcSop/AJ6ewF74QKo9OISvoI+X1zK+by4kuO6+CRn6V8H8v0l0P/le3jCWC5h",
-	"V14dyDdXQBtXsI5Xry/gKctcwa68eivHeAVc6Or0GJ5yhq9gDq9gB11dwBM4wNWVHOnVNdRzA2U+vIMn",
-	"1PYRavgo5/nqF/jq0yE8ZclroITrQ1nDNXDCa9gv129lDdfvTuEpv7o+lT28fi/rvL6GkkDn19Di9Y3s",
-	"4fVHeAO7+wZW5Oad/PXmTM7bDcyVAhy4+Sx7/gHm6sMhPGE2PryG90DPH85lux+Ao348lXP7EXb6p2P5",
-	"/Aw0+Rl28eePx/JQsaMICqfs9kzo1Zfftx//X9Vhe1SpZjpAIY4Ji3ACXv8uCnJf/8BVyE3aE3iDcRQo",
-	"dIaGt+0HmzV0fE+SqRUuoC2uVHQY3JlHWKQqnEuHBkFRqDR3nZbCu3Ig7tkq/KbvI4aHlPV1gBKJozbC",
-	"HQZ1aPMzj/AUbdxcH2668oouL+KqDR0lGtT3fECT8OsBmMswyjFprIIdFtR3s5I1JK8tVaBlI9zXGmMT",
-	"FYCHBCXjmJTjlwowFpngaYIubKGsKDb5xRX1vb0vvzcfPfVHI/9j7hpf02G1oHH56hBtb2/vgcFepHg4",
-	"kot2c32oZpw84DCNpygdJISgXoJDdVHQQZpoY0jjmGqj+aarfOWw6LBgHppEYAgkb1BOmaQQuLsJsLAC",
-	"1XAVTjlsI8o6LAuJcbOQHu3DpYTcwpJouCOEY3o3swoLgC4Ka+LJLpZvJIWV6HQiuQ7yPw3zn2v1n3bh",
-	"P51OTf6x/fi5eolITOWkrKmfuoaIAvUp4j2YMNhY8g4G/9AxT7PqqRzE43eHpmQolmqpdDsH6kO4t+KH",
-	"E/WpfSnFSYKncE3TjWstw3pBUArsYf2vILpVDw6gGpbr3mBvPOaYD6vNw5UqXb7QQSftkbt5QFQ251XX",
-	"ufL8rnkvz7/6imjArIsa5mL1uSPGpbus9pvC7tbVIgXlgTbkxuLj1EUhZ4wYqBDg9C5inHmNhwcds7FZ",
-	"uq+2KvQfrhNjZb1VdGxPwU7TnoKdFZAQ8ui7W/IQkmSUVmuwVHRsdyp5ltaPGriTnyzoC2MVL8SUVpGu",
-	"Gq+GQaoOys9qf3N9faEnaB/hLoTZQ1Q743nLOEnoPSkq1maIorW3ZxOFXw2BUNBZaForUUthERZR+FW2",
-	"z4pD9FCgASqDNvr3mIxVvJ0NBYqVn1mtwzwUiHEYEhIRgz2QAdtgJiYkIRFqPDyoonkkT1syyGRaokhV",
-	"KsQsJPFsfeB4SGKSqg5FFFwwIkUASoAwLQbNuo9ec0YCtDEZ0HBgSgsdgm1dy3M0zmwkcEzprjquYzpU",
-	"qUI40ihV54BhVU0xJ0fIgFn9JJBCu6qhq5TLvhIWJlO5eiZy3BjP0EZQiZAVIM7iaSm8/uBlvbGtgbNs",
-	"5lyUYJpz0AC+5H8i78vP1g+z5+SscjefBKMsmp2CO8oiuT1zvQ0aDXjK0cmRrSOxML4UTgKOFfeehXsc",
-	"kWSIJSu8TYigEZB8xujJLU9utX2WmjqGNKYpTnSxIU4TGo7lblEv7qnAlUt8fHJeJZzfXKHj4SjmU5Kg",
-	"E/AJy+QeRQza/VVuHpoO+DhVsYdYDJYvfnF16w0PFhdgxeYLqHsV8mnj0ftf9deLx9UW89gYwPL25+Gs",
-	"GXambCMl5tos34ZmJ9YcV2sKWyBTWXFXKJDcWoXopBA8JiXRIQ4HlBEvITiCl4BuEECjh7L85j4KtJI+",
-	"gDBHydtGhMsB5qHEsQq1TNGQixTVfV9ddyTDV38pzM2YsywUoOH7KBxgKaaTREDV4ThVbKdkANKnzFL/",
-	"FFBRPuYh42VyfA9iZppMAUGpFPNcPJuAqcLsmZg7CI1SowLsg1UE0VeyuHadWSqDVppW5keYL5UzbB8g",
-	"u8oF7kDuUiiXkolKTrhrGXGsNquO1XyVKsQvnKIJzL/yEQU6S3g/wUPAThITmoYDxFkNnZMJqJYFGGa7",
-	"BOEoIlEbpQnB8khFY3bH+ITBHuhOO0xe/ywxpNZhcIiW0QYCtNH0/c12Af2mmxB8p+7KIWeppNfqGHoV",
-	"Od9hCB3Egiu21qzvoA2MgkvM+iRAXTLlGkmHKFYvt0dMNmEvNusv0AZmKDiG8LxAB1rK3SJrDeq+7xlo",
-	"n2BTyQEmmBg8rezu2z5Zb6/en6vitu8wFK9vto13LvBgOfcozN131WdZrBt809xsS9ltcawZfDck6YBH",
-	"t/JzjV0GFbQ220iyGdnPALy4DN6RFm7yiO6mv5etR3VcN1otrFvOIPA2COjISc/M47yIb9WBOXHfKAv7",
-	"1tCk+7bQVxnonQ+oOtxbgbxBC6qWZfHepkrGi2oFIzXGpKdXYyaMTH5b3950UaAdyYo/bdflT9WuifBp",
-	"a87kaZ9UtNFsNPRg72a9cpkibz2xqiY7jAO+lyNbEPqg59mOtA3QRsv3Zc9LgdXwAwypKnhH/rit2oLN",
-	"VtVcSSiuACuxt6Pjll31iyGj5a0BtkENAeE61QRpNVFAelhCJOBBMBtDOLPq0OU5nqhzfbFLoTczcc+z",
-	"8e1VQWRfbFGuYmatg2mnWSUm3WuH27IEWlLAgeudVkSRSClKA1BEBUiLHVOUKiM0XIo4g3DmiMpqh5Th",
-	"VIljQzwaaf9QwAHV+KPzRIEbQZJDVUR1VcOHGqD+Rd+ZvAWFD80VXOF2LPpcXWIPVcFCHdXApguqsnNk",
-	"HOjy82vUaKgr1vcKSqvaHjMZcHpuAZyBrxQj73sAB7RI8pqZ7kd3+QfzR7fu18WxLP+2YolW+axIGI9f",
-	"zD44Iqm+nqzjQci0QjYD29XbhJIKn0Ebbnd13Vte49rK3BUk6KepYTVjWHrDMARo/GeWFoaL/qOVqeQJ",
-	"gGEz+lrNja3pz0dQmN9K+Vt265Su7YJn3MRWWjBo5JKEPIlWWLMc7XFZvRd5yfLMQP8Kdc0dve7YE7eG",
-	"BjWJef9b7Ygqt8bjf49xLDKBrVaEkCzoSP92ND53Ycs+WIVD2X0ikHf1WVs+uqv0YdbVf729prHpqrX4",
-	"JI5+EkqXsoHhXodA70sSL6Z3BI1wOjCGTRTgzK/8Vjkyiy1/C9RQgQplJ2AgVkoNfZFSMqH8G4AdUQbc",
-	"Cq2WFKpFIL7FWL4FBUfF3Z8Kc/M3Sr4Rwamxnotxd0hTMGfjeEyK3VgN+G+pymTGyVkuRN7tKsp7Q3As",
-	"q1trhXPjnaFVfqcuC7Y0vLhzuo6qPp2aSIdZAoqxAGSaxNK8KS2EgqBHVKtoVQR8PsOzWtXmajrz35ug",
-	"UJVX9Vx/WkEbZ1aKoOqp/H25xqs4YEjhwydM3j09oBo0wjQRaEN9oShJbLq5MQELQIGuoSMOd3GR8oSU",
-	"EGoHJCmS32xOI/xgd7zlVyzSrHeqzrW02HF9qUdqVVTArOPxACekHCcBQSMR4HbpIITCKHds9+OIjzXw",
-	"R7W9Nh+xssk4AIRjH/RrbJcBFrdDnpD5kRpGlQDOLT0ur9PzIjNMYOBXWZ4tWOoqrFyhAMcNbnXKUZ8o",
-	"s4b8EHqZKZu5FijkxjSA1mWk6sWcwADuZtNUxRMuBpxVO9Uc1+o7TTSSvxujW2Hn/6PerLdarZZfb2yX",
-	"yHOnQJ27JW+Tf/xa9/a+KKvKjltvVjv8XBItsj41gCETeG+VGXadxa00qBs566tFmawit6KXVYt0dTXP",
-	"hHbFIazrioTjhKbTuaazCIsBESsYztCBXuwOk+RXrv8gknMkUq1FVR9TIcZEoA2cEIx833fRzs6ObH3P",
-	"9729vT0X9RM+HiH5iyAJxXGH+b7vb67oGzfjgNbY9potr8KgV19q0NvODHq5aa+5omnvCrOoyx8uyT0l",
-	"k6eFLBnoVPuMx6NRwu+VkQRW/EulzQbruNNqgGuvh0M5aaocSuAyQyLJRrBOkjgTYbtiKrtZ8WhhoEX5",
-	"BmZGXEXY1ybSLO/UhbZHp+vHapkcYmsFRwL8rR10i67KEo9AeDQiGIqlA0KTOeISi6cdthFkQaWBi+b4",
-	"ILgoINQqlZBRQiTbxym9J7d5DZv7WgjvMLXXBEkBOEWdElVG0WLisyURXFYA+GNFUrTFX9vxH48zqdNW",
-	"almFiD/Oplhb8Wso/FiVgm1xBZ/pKOv2zF1oZYXGTFh4Sasxq9RYP6DWSGG3UTFEatG3VVFVdlUx6eN4",
-	"pTjUQsyUXcUqeoBCEJT98YR0BV0+BR91sUf3qUrFmdx5axH0nAx7K0aKlxLwLem17QIEH1PWv80mDIt1",
-	"FypjLyv393tHbmfHzFrkX/ZRWDFrwxL5bOmtc+1AbTuT7aLy2XW2IhHiXM2OQHiccjl7YSnTOJiYGSGR",
-	"2EdkOEqnuZMKHGxUZFk0C2f/r0UNjRBwPmdMb5lNLWdyrSrNrblTLFTaQqFHK6nvPL9bOGwLw57Aea0S",
-	"P4N2KsYjgFTXp6iahECpQsCxKTD5dgOV9sjK3RQcXh4fyF905AUutaUTjrKIJ6gX84kNnLbSKWGbfy6V",
-	"GFeYwkbFFBaydP/u4DhewbSVs74v7uyFmNm+BUXNhZxPkmABXpMqJdd9fUsWFVu/q2wnj1uqSyrWpDvt",
-	"sISkUkDibDO7s9KenFMlqEywUHmtrOzpKoNelj29jQKtc6Siw4K5OdADWDLGtduLchvTSgo9HpUiSBif",
-	"hhnFEkxpQcZa/yQuVbA+ByxVsDaPmSclrsziSxWsg/OQCfXiNiH2BpndtyesmLkx5Si4uLlWjrdtVMyv",
-	"iHMcM5NoIs8+DRJ4CmFYWMddBSZlcaDz8StbPAXJPFGhUSrTQlYN7mPK8kQKyvdp0mFBlu0i2KyimSo1",
-	"0fpznut0V9vEudEXtvEMGa8iTcg6MvuLlfFzdcnJfDXvaFqyxml+clUtsauyeWpvU3lRTWrooMPUzhaZ",
-	"qVlWo/SzNM3A8AY4Mu5rMRWgw8BMH37yBRoSzIRBru8wQ1YbkokE+XQEef73iixdv5ZvJOZYe/oxOYe6",
-	"Mp4/Jz9xVZpGwIStcuoSaIDv5Q4gUjjACVhxjAMe2KacJam2lqrB5iVLnqeDLXRzgMWizqH3OiekYvmK",
-	"pGiq3G46bJIB8Fg0ZWqimvGXN+0CO2IW1JR5YBvpbO4w5y3TjDRXslJa27BKEZJ7payqVyrrMRiZ6Dl8",
-	"pUXGhKBejNMaOsmyZcM0W/hFODbbdCPIz7PARUF2OAVuhwX5YSl/E4IVVBs/B5v7mbWAqDaC7O7ysypb",
-	"us9AtcUrgdaKVOhDftbkMHtVD2roSvtqg3+nJI8Ou6Ms+kmYoYHQ0fT9mhE3XBTAXpZ/mBUPskyWgdn4",
-	"PweZ9J0QJAY4gRibDjuYJ4zjJBXqYMNxrCUUCGEiRjJtd5hnpbNvW12aO/+oNP2Fi6WcRzSjZioU05df",
-	"+a7I0+w3IU1LJaA1qLysXCl8l1UOKyRJQ0vf5RIga99cHQT7cg4MKdgzUKGfKLxW40WzZKOOm3tS6G22",
-	"fLP0VJzqeWKZHv1cudGMWdLssjED3QCUvNIhQw6tiAhj5tGRyFqovbo6l1L28cl5GwX1et2D/9frAdoI",
-	"9J/yX5sgN+cXoaDRaHjw/0ZDFtV/yn9toj4n4C0fXB5/ODn+CJ2fKkx6Eqvk1kZietYqfi+tYgVCqibu",
-	"n8QMTJ+GPQIwutUjS6ohA58Vk99JMfltVYyrqgnPM+P5H65lXKoxPDn/82oXf4iab1112F9PTbEi7uRX",
-	"qSfWgLdc6wZduj7om8N8OEvLv/xoodtSNaTlk+wc620u24+heCDdqKTdI5Ior9b9HAiGMx1zrsKY0BGJ",
-	"xgrOG36j6ZOcT9faGatBW9j6kydoS57qrbr+vXiOSn+ChbnS1pbfZi1XEtN1t0ij1i23cCGd090lJJ0F",
-	"06xxN73KNPI4N0qo6mZ9pVdhruUtZmh6rpPvl5U8chZBjcomv7d7PLgv/Kn84u1Ikicws6c7TM33dwm0",
-	"2kfDW2hoXyzuSLQv72raJhHkkZSwo2LSSy1LD08si1Ah+FxpNXUtkhNSHtkQC7p5UBbrUnP8dQoGnG8L",
-	"31Pkcd/Kw76Sl2TMQy9IcWTLiOZbsIsZaxU1xqqnc48CUc9lHwvc+J/CPxZAxhjCbBvGuF88FJTLsdJz",
-	"bmillNY3Qu5n+fuUpCjj4/tgpcPhXYch1Ev4EFnWjtxG/O7ToTZt/iQKxk2DMmcC0mEj9SijYgCqVoiY",
-	"1uoRMN8G+6qD2tqivfkYmSBBhJBjkHvu4ubaxKfn3WnPOwopU3H+ROh4Xq26aBeykCvzN8JoiNkYxygB",
-	"9zyrkROYWO1lF5ma9OZvZ4bkfYg8t8YT8iQhoYEdSbEalDZzaK/H0hhTnoV5WzxDry4AJupBA9ykHIx5",
-	"eQK/m25VspSZcMAfzJIZmdw+hT+N5Irwsbj90zG3cs8KY1y8jQsRmU9gcJk8rcxTKtaiEPj/dO42SyRz",
-	"WVwpfunbMLpqHKMgV3sHaOPdp0OVtd5oH+DdywLkc/6Bk+to5m6NG7CwPNV8MsJJSnGMlJ2mDXZM24wJ",
-	"RkmcEMB3TAlzc3uDQHeEjLRnqAodqXVYoMAQlFZcO6LkyKB6wmuVNg1XMWgB4KIJGcU41JicMRXPPp9/",
-	"Qu3sfnGZhPKyh9V61ts+622f9bbPettnve3X6W0f5wgbVdAcP1gwng3bzUT6KmHlq3WMC/yyrkuOVxOS",
-	"SGGDhHclh9Wv8fBdS29Q7vKXNdbxG6kPipdKkV8FnyxhzyW6uYJ2NcDAt5G3Z/Fl/hBl3epxM0/xiJ7d",
-	"ZAsvyz9SKSbWWJnvRNJGifFtSNoiotUIWoNifD05fyh5Fq9jOtNxDuuqXJ9octNJrp6C6fK1wSmAzBuR",
-	"5Dam7K76DBCU9WPijQVRse8mnVlBn5fyotEuoWWwjuZutWqbJiRMb+UHheGsWMFqeiCbFGYNeoYWybBL",
-	"oohEHszF9+QE1Ua2jBUUF6U0SwV6KZDcsk2wnlNocUeUF2rGDllS8MpbbsInkjTAW0zFw2iAFcr6aGOQ",
-	"piPEEyT/KwDAkQp0c3mSpdjAosP69J4wHYIe6AkDt1GlJL01AR2ZWgSPRoRFJJJUSlOh8WU2tAoas2mH",
-	"9RLclzegzRo6V47diPd0AE+U8NGIRC6KSMgjBW+eEPAqJzOx49Dz9tbWlI8TPBrV9C9bNjvzDCtZYXdY",
-	"AeZQ9f+2t7aq4AzSap1YgXyDNiSW6WcJWrrTPPPMZGa5ssiu4nFga9CW7Y5q54YC3Swj0O9tFS2cCMus",
-	"o1VWzmUDuMwsjd/dTyMi9ySW1dzOM28eoCFX3sIhFcRE8/d4gqZ8vI8ijT4z4BNwi+cFgihG919rR9Is",
-	"ygGnoQqpAJQouQMBFIn3VHahypSKK9tlD0xfp3yMQsxUH+f37snYA4spOLNSrsFiV0rlYCdwKIxK4xJr",
-	"2SPPuqC2aIZOtW9Hq2WcT8GJgiZ5nIZ8SEymBzDCBW2YjwwegzLUaKIBHycKk0uMRyQRJFKcAixRgBAA",
-	"bHZemoasq9mhVA1T9lGhox7r/BE/aH8UNJJLYZ1AnJxzC9YphKYjYqG6og1ldJGvLTh3O0eG7nmGnIJB",
-	"jbu5sh63AH63WHf7baTB1aSp0nJaBranxYcl8RNEv0qJKomdbCXnOSstiZ4pDe5rZKZoXiLai4RHY5Pk",
-	"R6WwWQVrf1USTbmh0n0IHgHi5Ip3fAvaG1Jm/lUiRNcZg9uf/lmHGeoFrhIZc8wiMIhdvL+6LmfcmCdl",
-	"achlsXVHE/zNpKsSWcmur0Al31twKTPQbyW7VO/kWdHSZPgxce12aqc8149J9VOQGhl8qLCt1Z8rnBAf",
-	"aTpQ0Dl/8rPiz8nGc18EmMPbpykYRLYAVTqBPpMijCrjomAyECS8DdA/UBcLstOUouB2AyWYRXyocoLV",
-	"0NVA5cvQByPIjQlPld9vPK1KqW/tWtVEDvv4j61/fvnHSriPf9FjTS/Q2uebMW/O8lgcDolhsN/wwmqs",
-	"5YU295p1v1VOBlPA5Wp8gxxZj4qQAXHuSq6SdnIY0XdkWk3bKrfIT+qqfEeALKn8UaHWQkIsQIt/8PCI",
-	"endkmreq6310nS4kvD8YK+BW9a9XZj7fQnrm2aYDO/19oJ3tFIgGHqeDwEUYvf14rVwFNM7dm6tGa0cl",
-	"/FQJDRTE6OWrw90XjRagtw2HhEUCbeC4zxOaDoau8jhLXITHESUsVHsR+MQUTmJt5wFZFagbPMdVEv9s",
-	"tHLRnUc5xfL2pRSnLMWh0vAqa6+jMz38nzymLdrSc/iOJhgmWhebRVg9zHnFEDPcJ1bMK7zNsEUBZMRV",
-	"F76p9qHJcB823n06tNJKuejdp5cdeWdEKi09JWIzdx7EcTxFcD1L+Lg/QLgyz21M2Z0K3IwJThiaDHCK",
-	"BqCCIlGHmY/NammBBeI3/+d/kKQN2TlVWYcdP2j/LSnpoEC5I+carhEWYsKTSKEqY4YUrSCgFYTTAqGg",
-	"DVDRypo6LMgINVDIFijlPMtLHGzd1wMkRyx/NC6QP//c5eng559RcKCTi0Av2+gl0ADqjH1/O4S24U8S",
-	"dBh0M29LzYysBmns5JizvlE0QCSITuODrmU9QqHzBOa0oizLidJhG9s7vr+5j3okDY03KGfEBt9RybNS",
-	"rv1OAbJSGTpgcEpMEajp180K3Ajje2Mva4dpJD8dhJ151NYQQN+oa5/ClwDD6ByXUzWRVGRIQsrPNSgG",
-	"9wcmbFc2uelWhoF3p4imgsQ918BOd3F410/4mEVuFmwuK+iwIb/Xwbm5V6yrVtbCOyk4rbtoxIWgXZXW",
-	"GEjWuMcq2B1lD9INhJiB15nyaDVcSLmybvAEgcpWr1BxMEqZsGlwVvTgVEkNfmBW5iTPA9NhJRihwEVz",
-	"gYXsBoUBflgMQtRh+sCVeyqwGvbeyQ2joco3MLq5OTlC903IkBYRHO9nqegarZYF3mhwUEfjtOxtziDp",
-	"JXpHpnDf6TAR8pFSVsOmV/sBun1HRinsdKOmKaITwPaBfEcG3ATeQEIu8B+bgi6ow1RS1gxcZUNJD64q",
-	"KRvS+XlyQPdTruYv2HTRECd3eok7LJ+c1LuENlQ+tDEJ9is6hVFEez2SSNI3icIwajYasMg//3ys9fyc",
-	"haT2889AaXDN/kmgCU/uFMyOycjlgjpfCUHq73wPoN94V2yajZBnxs4nUZaXHYOjjQ81yjtVydvk2kip",
-	"FUG2I5XRO99WWWVUeW52GPhzmosQTnWFNXTF4QSAxVengDxzUZbbFxvzgpXlV75tPTwoF1BBknvYYgkW",
-	"YJcY0sjTk6IQxJOpfF1ccxgXcNpoigjV+a4yEsjHa00MT1xEewbYRimrTDFXpQmTn8IyGDWloiQ5mjZM",
-	"m2xXUfoQ3xHRYemEZ8sFgF15WJ/ik5B+F1IexcSq0ko9WMhzBopSoddPHS9mXPK9Gcy+HInVQdkZpfqG",
-	"KByMeuBVDweJmue8X32SKkSPvQ7bmJefTVGW5Hs6YDGjVDWuHqaxXGk2Rc2HB8lbWw8Pm+DJm2EHuR0m",
-	"uD6oBO6BFbVHHwCMCMaVJtPZdTXs8DjBYpwQU1TFCs0wxhnWpmJbxLzgl43XRxeX6CBJa6j+wkWHhxcH",
-	"m5r3yJ7jDrPh1ZThzeBmaK2zOyd1nPwhv5XIf9lgSZhFFkabfLUPK2og3LpSZtUkCK6wAx5LJrwA1k3t",
-	"V3U0a+QWdUJTgfqcEZWDq5gNb0BFypOp/KckKa3ABUVazPuuhuvLcurHXOHd0KTDZiFvFnc9g4kBa+im",
-	"yg/GC3oU8VNG0R2m82ybXtEkT2uv4JjFPgoh5WD2ERz6GQVnuyqTi0wIG5w7OnuzmjWsTKtZjFJg8tCY",
-	"RAUHZuIMCIrhjUV6Aiuq6DDDpCWzzdDB0ZhFgIgo2UYRcI9PmJEJiCb0iIg04VOBNuBz7olBQiJ5+m2q",
-	"naQZ74gSmCN5FoxHGegJdIdxE43HR4SZUchVBSgVK4ZJSUMg8CAt3qiosDaQpTZ4zDjKqGzUsWSsACoI",
-	"vFCBseiZpaneS9BdHYsxg2SoPlTCvzAQc8CSqrI7bub4L3BcQI9xLLjqs7oFSZExYxRtlAIllwIXNygz",
-	"BhwXjQ222abaneoLK7BRcmE7uDHkrEf744REOrJRuObSqLehlFrUtsv2lJoNlSqVT5gVHbmx7aNIbsPu",
-	"FEWkh8exPPGyXuWMMOGJ6DB1dYG0fW5+6Cp/eSXfDLCAUwryErdNXuINhRPnzqQklmSVpSBGG/lFcdPN",
-	"87Bu8EW5fRXvDPLstIG8cUuuz5RYEvziaUOCdxIZyXIf/XvMU0Clg9sK2DzVLdrcieVVDbIE6/6JQvIa",
-	"VbeKFYGvMzthDR0wK02pulZ3SYS0+V8eyYaIssygWRJFCALUl6YOC1p+PcgPKDmbs7kvzSppTZrosEvS",
-	"p0IKSsYuJsx1wZxc5lYc1NAxlhzAsJ7c0IZl+793lAas47RRx6nVah3HRR1QbctXv9dqtcfHwC2oRgD/",
-	"KMUswkmUdQopdQbaCHTTnjw+Oiz7p5RwRIqHI3lsmZeyWpyOEyMNqFE85O89McCN1k6ANgbkAb05Ozj0",
-	"rt4cNFo7mid1WIInSka7I1O7h5nJUOnz9rV8lKXLURpS4QI5j8Aqq5SuYoRD4gkywok8WiVjOGBT1Hh4",
-	"QDi8Y3wSkwg4SnZ41NB7nctEL+uG8c9Q9hdJACq1CYk2XQOVqkobs3G9hTRvl0ILgGLCAQOvW2hImYu2",
-	"ffhvhzXQQL4cuKjuowFUCH/EOJWHIk+0HF3MhJrjeVKhmc4+Cox5IUDalCBUXgkzfzVksvjBTSNFMcEi",
-	"hetFG0VFjAl77RWPMsd8h2HtGxP8fKwydmrtLigwJurETIgGjNTHWvDgZYS8j4LXx4q41UkY6IQAIBUM",
-	"Ucp5rcPOyaRgtAMg/ihSt5IhZRzQDuWFWaCNeq1e8/XPpbN6s20vtjp1+ozLQx4r27TkCdrZQ5ZTyyrG",
-	"XcUNTJ5cRB7k/NBUJyrV+dZVGCpIKHkcG2eK1XTYALMoJso/IKYh0blVtHLvYCRFFNSo+VqLnWuaJ5NJ",
-	"DcPPNZ70t/S3Yuv05PD4/OrYa9T82iAdQiSIDgJQukKls+mMfb+xg2zXC3RwcaJ8xFVSDAcmDZJ5jgjD",
-	"I+q0ne2aX9sGrIJ0AHpg0JbJP0ZcVJg6jEpOyXOZYniZbg4pRalSzensr5YOTjH+DluqFZNtgnYPbs5v",
-	"P14rFS80UqUm2wdE5DvCOkzJrjHtEcnO8n1kkAnU3tIJU4BvK0ddeUpTpsgxHSQ8TWMpBqldWvfhrjNO",
-	"lNCFUcIn0BnJmbS2HDZ16Z1WDVqzlvI+IJe4qDdOgCXpdg1XHEI6o2ZjT3PaAn+AcxhueFTuV8WvVH70",
-	"IWXjVB7akohzHpvQ/iBFZplq6JUZBnA9JX/xMTMoorjDCmscc0ZcJDgARzMCIlfMwzs530plIzmgcfOQ",
-	"0o2xHcDOyM7gk0juilzva2Wzf8mjqdGgG7fukeJYlLOt30TJieB3J+ugJOzeTlgnDezt4ta21wzrxNvr",
-	"1nteo9fEez2fvIjqdaB7NQFO2xHbYbKdehe41ZroJJqKzy0NLhynA+MP8Vi0V2Xo2PpGIqtq+P56w8oS",
-	"tFmmEKftkOnbQfd1SN/Ttyc3/zmpn9MTccIuW+Hhyc7J3eiXD4dv92pk+vY/0ccTWcj//LE16LJ/0d6/",
-	"amEjZt3hKz/65W1s+c9S5rS3d8DCKxvR4XOO0nAXcgnCmqmtte5E6YRTMFNVOKu2Fr+Wp8uWlR/AT94h",
-	"Z2nCYw9y2HvvE9qfH3Gnv95a9Omj61zilJzSIU29U5OrbFFt5eKFGi7lzZfpJNWr1ZJ/UqpJkHSdWoQK",
-	"3rXF6mWfF8rCojQVgVZ9lBHy1kscZTQvP6kv/+TGTssuP6pvL//oQkkh15yfQqp0+K61SmNZQvUzElFs",
-	"vA2ajb3lH19zfobZVA8QTN6tVSblRCdhVwlI4asVhnil8rLfWIkoYWvAnW/557oxy6wLMOjGoPvrl8cv",
-	"riPGwyFOpk7beQ2XmMIuc1wnxX3htH+Fbe18kZVJAonTwX9kB/pVXg8H2nzU8H1LgTlKOFQsD2gpe9bQ",
-	"OVh9GEdhQsD2iGOAXyieAa9JqrN6fi27NL4NDr9bnTXptiuY0nXVoP472dIfwUy+jowLlHtK7wmYtUcJ",
-	"7xKLaPXiKbIFHPtVqVb7qAq1A0GKSfEd2D16PRqiDcjHbqwh+pK46aKWv62UqhMq1iHxS4IjBbTxJ6Ny",
-	"2bHpM1mvTNaasT9hvcZFNv+1C3fOU5Q8L94fxZOyDb2YKWWaj7l86ZSKtHSpNlYDRiZEpMqYpyO/VJJb",
-	"lCMMgu8K00qrzMirVchVdy7Z3rFxoMuyjYu5GVTyIltmHZcWPFS5emXJ4mDfs3iqh6eUgVSAZiZzLIMg",
-	"tdwnyoQDrrRXLOfSxS0bM5CVvKOqcSsyOWt/zVjHL9/mCvhr0Z3XafiNHa9e9xqt64bf9uvt7Wat0dz7",
-	"7Ci3WcffqYfhC4y9Jt6ue82ouedhHGGv1+o2m6Tn75L6CyvHv3XVXLUZ49L2Gx+wWsTJ/+k+10I+dGww",
-	"3JX7omBBnH+0GvVWq97YbrZ2XuzmPp5tC+8ty55iAVll8air5rKbByyrb+46PLuIeJqjZRRer926pIsi",
-	"4GiedFs7c+vM2XX/8XEt+gf/+8orNoRA8p7eBM8X7L/yBfuvfNe1rgUiRZkvuDl+9dlWOn63fof/nkSP",
-	"cw/iy9wyoWpVHjKaSVqx2Lk9zna1yLwStOOHwvs2BpmqO8Gxhm34uhNiCcfeqTXrjc+FnOhKS5Blwsr/",
-	"AVFM+u+FNW7X4QyANWk7s+Evko5cJ8bKfwgiPBr5OG+1S4dOgCVpSdmvM26vgedavi8P8qx3jeW9a9Zr",
-	"zab/udT6Xqnihu9LFmxWR3HuF9Ferx5uE6/RbWKvSXZ73h7e6Xr1sBFtk2avhXe65oBtdf1eA+8Srx6+",
-	"iLxmd5d4e1HrheeHje5ur062cbNpn11iHIaERHJ3ftFVkLC1vdsNQ6+1Tba9ZlTvet3ubtfzyW7Yi3bI",
-	"DsZh9RltHa4rVpL1wwJFfeKBaaEk/WoDk9noYYBEQm55T+F1OWVctlmgtwrkOHc2VVwBj7GMkliBXPil",
-	"fI5XwwWVTvXqQuuf8Wsd20ckBbC3ajUUDOL5xP4rn9h+c/lH5zx9xcfsb3TEa5218g5QbmTCipStOvbX",
-	"vdQeK7nAefwyR2DYSohuEazjT6zcnWNX/9eYjIlx/c9kCO28p70iuBYxMveYcJwkhElpJHNeyGBezHW6",
-	"KG5cmjHMEToaa15LsyW4/bccQASiw7oH08osMuv9IiPiUR5ADfh8qmPPXPOZa/7duGa2XTLeueB+pFMn",
-	"zvrN31MyWZ/j3cD3CxjeJRE8vs9c8Y0TMmVWIoJAY0kGKp4C0dSK2ILckr+RMM1/7TDLPVd5ySjIGu3R",
-	"Br5EJNeTEh31gkUWQZgFrpkECMZLGhyITGpkq5dWwEQNnUBOBYNkMeQRUerFhI9TknuUkgd5Zd1o+s3N",
-	"mdSVBuksy2EZyQkdUkZFFoU5L6vlRq4KE5s6x2WHbeTJYzfLGS/BC8lKeqm9GKtzXkJhK+0l6nOUcpj0",
-	"1ZJeFs+iKzXiS6AwSM/zFa4/Zrkg4hiIZvVjpdCR7+XIA1+Y6YDRzumVKa+xuXTh1dV/unjlBUKFO2SA",
-	"FRmNPx+Oz4djfjj6KxyOh5z1YqoAFJ79eL7bEX4Eh0AerlbIwoM2zKHBWTzdtA53zdHy0x1O9XVsjxo5",
-	"wDY91tAFFjqOS8OpgDHhJ4ECyxDJyEN6q+yTQYdhgQL9D3kz6RMVdyULwcf7KDA2D8jnDGYPc8JB9Lss",
-	"Nc+ACa7Pf5T9UoUVaYdaaieWqbIi5hglK3Nxg7eysP1vbj61k3OuNG6wASKtdUMboCBXeIguCrEgHmWC",
-	"QKzWPdmc18UsneKsidX8ZIOttJrf08haTPgidxN6lWAWUhFypyKpi3NzdTCjiGw7hwez2su2U29sozNM",
-	"GbpKq5SVOQyMneTAqe/t+Z5f9+qtIrrNQuvsbBoO3dOS3hWyGTSdttNs7byYUdO2wUkaoEiWGnztvArO",
-	"Wz5gRlO+onLZSqvgHHFJtFZuiUfXKSJFaGcMwbIB7LzY3ZtRdOuUYJXmYgvIaNFMVob0grJjof14gX1X",
-	"ATNl5l3Xsfim03bOfjuYnlP/4ezKn55/+Nf07IhPzq75f84Pm9Pzoxj3Xt+0zn87nny6Pn5YUzhcbhqG",
-	"Hf4sFD5bhv8KluGxlhGMbKRkBlAQVyomFLqSQJjZsEo8KaIqaeQbFa6ukA9CnIDWsYyG02EL4XA2IDFi",
-	"GQLHxJMHeTpevQ4m+m7T7bAqaJwZPJx2EbRD4KkoYRRkbEtjl6jopCw+vhgbriMmJ1TF/udFsjBq0BOU",
-	"BxRLGbPDJjrOSsFaMDCG7mdY24imKhDSgtBRYLwz8PoGf6o0CTFld6BTCYRggYsCQplSFZXT7+h+lo7C",
-	"wIp/UjGKclYyMuswucoGSgvk0x4fJ5kuhsWVAU5qAbWOYz1h1YLfARy1L09UkgATz9L8tX+3tslBTtow",
-	"7TYB56T77tNLRbHyOMTxmMymxvvGklLL99EZTu5IulRWqko592uOuPYbZqSWcPJ/ZTi/griCmXxHxa3K",
-	"O5ed0ZZMcgkyiUpRN6Aj2VgoiapPnPYOOBNUZm1zDsIhQR9pBMrC09NDZyY3mxIFSHQbU9ylMU2ntwqG",
-	"bepUpWKbB1BYkbwMGnd0WjKn3vCUT92eJc31KMMsnJ2eUvowp+HXW56/4/l1Z2FOLqe+t+t7/rbnN5yF",
-	"ubfMpM/PrqWnvDoLlnOREAGAdlYyd0PjCoUvE/aKJF9g7gup/vAHU/03uB+sKvfLiXipfSy/udg/K8pD",
-	"MjI5Pq/Z8jQFzgrljyDmMzqcWTOkX1tL52YaZn1uzMAT6oQh2dp9k5FkXqrGQXXPnzOWtSTzIrT2Shro",
-	"+lM00FPK+quroLPS31AHbWHB/7B7RgVW27Iaqz55dB2DB1eNlnpzeWqMMoxMMtfyfOZWQLx9vhPpO5G8",
-	"IrM7oAy1O8o5rIqCVjhbpihw/e4oy6bTlr1QW6nW5dH0f7aoau81Sc3eKNbd1z+sW6FKnVxd5zj/bb1q",
-	"f6wF4b/DINBY5WMdyinvl8eAg/v3uQ4b3GBgSRU3YttWkHkArOQnrW7EBzY6lsqhpK/E6gL6mwJ4NEZ5",
-	"oSHqBFeWce0IIC+uiMobXHah7JIQjwUBv6bibQ+PBIkULKaU1O4JizjAssV8olFvI6RTXdnXxw7rUUbF",
-	"gEQKf1QjofEewgziOg2KhULo9JtuDkaCQTcwZneMTxiilbbt1xmv+EqLsbHFLz2qL3VBdfTmbrp/lJn5",
-	"WX34bFP+W7qpzuOu7ld4UI0r+O8FTlKKY6REiHaORaUBOAFgGycETRKapoQpQGJgbgJQB7USS+HkadzL",
-	"DgOIK56gIR6pKjaCWeVK4KLAGGaCzcr0/AqKnMekpiFSNeSRSc4VYqbTkWlAQwXQrtGch4bx+spD6kBf",
-	"zKFHGYYRdB0AY2MIgQaIQ+2ihXW9stowIdrjC1QqicGam4B2FrSRss+b+0VNKagsFYR9RCNTH2U5dKtW",
-	"burJY3ottNbXAGVlkMIJTa1/bhQAYAFxVY3VQ4ca7VBh0mog1QwwVaMqZvMPqAVW58yx6drw5gBhiQoQ",
-	"5zlCJ2iOES4mOpQdOTD1KiBVlTdA9coCljVgj4ChFRN8T3KpIFftGnBz2Y3CIW4CpTYWK6U32xpKLJcL",
-	"ZAMAHMuZrFUJ//umWFEWcYuw6i4ajwzEmOkAaOBAmGAK/xjNwfK9JQ8DPBYANpc1l8+1ag5AITVpZ3NH",
-	"RT58Ehlk00Df8sVtQuwG9cjdfDYNmK6lj98HK7ys1owDUEoUAlgBCBTGp9YdFENAb56RfQwC2gIYWLmv",
-	"NEGMWUrjghNZO5uzCohWNwPVy6BDFWqonLyZ9AETyFY4wPfZDLogESKEkYIrRZCAtEryurFvVE92J/z7",
-	"afhmlXNriYJq2r+/8+Qfq7pSDPtZvn2Wb599Jv+0UrhiRWuqOXSCgO8Q6HCsMg5Y6O5FjHidwSDTpWQZ",
-	"BtRZmMD+024CVtaDDsuhwnGX35PNNiokEFBg9amb5RCQZ/uydAGMz+QKiEkvLeQK0AEUOfg/KmH/uwaI",
-	"v4C9n1nQZ9H3UQa+X5ilCox5nTFHaN1OdmtZCtc/T6qBLihEeppmeRB0iGGHLQW6B4ndLIvKg2OGnE5o",
-	"SBC/J0k7Vx7NptOxE5MUU9O4JsOHHJXsBS7B5G9ooQoAtDdR+cJhUxaEBBrKqpKbLqHmb+ei8JVaLzXM",
-	"lU76S7vwt1Ng/WRP2H+fjepZbPhLig3PRo4lpz8ct3Py+6wsDBSSpq0QNqEbqzyqikEUaMOkSKv7/mat",
-	"MqrhQ6H1HwId1mr7fs33ATHFzo2bl9uZKQd+3Y2w2dvBu13Pj+rEa/a2sbfXbYXei2iX7PV8XO82AL5E",
-	"RzXegjuG5b00ojU7Daaa+enWKtX+L2DX/vPzcO/+0/DV9NPw1U74y4cmTJhK4XA7TuiCfNn2cnlGT2V7",
-	"j+d5/fV9mQy7JIpI5GmvkrXxvlY+nWwamOewbedv0sT2fCt9Pl7+blYX8PLGC3mwxfiLzPXrzDKL/ccr",
-	"u6JTqAUFhhgoa8cI94lr/Na6UxVddXBx4qKJzk9EOixzgO7ROAZv76JLtfa7NilNhlLwpwoNtKDehxud",
-	"bBx00vKTmHhjYaU9lmOAUGGTb3Nf/XuCk0gde92ET7T3t9AIJYHNewOTJlPzSUiTp+YhzxRiDELabx3i",
-	"wpByhYLL1Q0Y/it1/8rwH5M+DqcmNLIX8wnEvkOaFg+yOhdXwqSzKNoHFmRDc/Prorw65op+K/R/rtP3",
-	"Al+kH+f8re9UX3MoVp6ATzrOfoCXoz64y75iC6+RFxXfPD5pgPPO6owF/Fc7Pz6f/M/66GeXvR/tsleV",
-	"bF/zkwXCjb7dmkRs6wAA6G/yNIUL77HoynKyYDxFYsAnrPp6a9IOfv+bbX2v7fvWjbXkQJMj9RjoUgNZ",
-	"DZO5FAWy+GMPsoU5BtdzRRjR7K5JmCSYaEFMcnk0xfRx5XPcrPmWvF6vc/PUy3Os133R5TOjjedr53Os",
-	"8F/hFjnD9CzemrGt+aHDJrervBTcXJ4aAx7wFmHysOaYiSZKROfNzLJMbuA4Nla2yYCwDst+ogJxBVq2",
-	"qW5wmbOa7WotW5J3wEC5vkEucbikSaasHAXhQglmRMn+eIpV6n3BlS8coukcNDMV36ITNaIA2I+6ycE7",
-	"BulIANoNsMEwGiX0HqfERTHnI3Du5glcPL2YhzgDDtnPENCgIUgTrPitUK20t7bqjRc1v+bX6oF2CtRO",
-	"2gMM2U3NcWSfWXIqeU/n0s6ykGaZSZWPXxsleuUo68sZyXIpmnyQyn2p6e+hINRSU6B9oGRplZyXpNVA",
-	"Z+oQ1/TzdSBnP+T8WutgeeKx8gMugZNiix9pOlBSytKr4Me5Xz4+dbyFOhYeptpVDqzReh+rbfx8yP6l",
-	"b3jPDkR/HtxUnaIdzwgE1fJA6Zq19bv+S4dPqaNhloEfwXuBKlN2y7NcaXQVgDGoLany6M+9T2bOGlWn",
-	"fdYUeGizOmQ1Q5Se4Pwke2Y3zwqlv5kpSe2elfe9u0IGmcKpbnJh5wf6TNjg3K3rf534s67Q83RRZ5mA",
-	"88xYnhnL3zMycFWusp6R8KMRNvLcFVWSyBbc8oknsjvQ05uZpwA5ESLPYlG6vaBXPDclF1FkVQnthms+",
-	"6wKyj4HRgFt5GwV6PJ4shdNxQrQV+SF/44kBbrR2AgSBXASHA6RBuyYcZaWE22FihEM5IXKUmfsxdB06",
-	"9JMwwLcH2Q1by2QaoLZyBBqRbEpZX/knZ77cAyzQkN+rJB3FtkxMGCgyOAuJ1nBk7UIF4YCEd6J6tGp5",
-	"BYrpnUKdb6MQx7HyIsiOGRgj67CIjGI+LXfCipTPVkoKnPyeJK4OntQRmujN2cGhFEjl27FsWNn6VTBX",
-	"aWbzaTdmfsWp0AbjVjwnxIvqnza1bzeoLEAto4LNdGYU2gO/Z4CZJUJNFsvlWFsjJKe/tFCg6CqMcpTw",
-	"IRUmfUqWRbWtMpt3GE31ysuRCLSRx78Fpu5bVfdt7j8XZBo+LNJMywYj01725t0SVZOr3UaGRAjc1xh+",
-	"qguTAWGV/txADnrTas3Dt5Yp/gtVKjmxP4shz2LIV3li/y1UIcBFKkSXnwwrnaMRKabMlpyFviM6e3aX",
-	"4IQkB+N0IP8tpQlBknsjhsxTcs9YPMu+w47rPHgmk6ROoDsLYW6g8cu1aevDE2o8BTOGsV5sBEN8R1Ay",
-	"Zgq5NOhz+Q9U21KD3AqHEajOo2Cz0AnbvtHe9Xf9yta/ZNM9E2f2oEOzw4RAuDmO87Q2wKEQOEzXctB1",
-	"WILZAZ3kyIgb7z4dKryBDCJ0492nl5s5RLSuSvnTz9b1Zr7fgpjnvufqyCXtvKecEHEOILRptVv0eJht",
-	"3xwWomCMM7Y4FSaWW+SsijNinq0zS8WIYt53bfTIcvJXMxLz3qpf51+qmDESj0ii+6syBVFWNI4BzGxe",
-	"lSHpCtKk9wQWTXWjkKreHqzOVS+p68GzvUUK+a3llUGL/UVZg7McvTBa28C1Lj5ipHLXPWqj0axAU4I1",
-	"Z1PUeHhAOLxjfBKTqK9VrvmiFHnewQxEIRQoRBgumwsTk/YdJ8M08UNmYyZqVc4OSbCwJ8fk1lWQDcum",
-	"SGW3ONSFv988Fdr5UZOl40jNVGRTVG2OXTJTNo87yE2432vCqpr7UfNWOCckjelkXvOmUBut15jAV+qL",
-	"HzN9qrE/bPIy8DjZ9v8fAAD//w==",
+	"7L0Lcxo51j/8VfT281QFzzYYMDg2rq1dYjuJE9vx+jKZZMjjFt0CNG4kttUYs1N+P/u/dI7UF2huzmV2",
+	"d7y1xTigVutydHSuv/O748vhSAomYuW0fnfYAx2OQgZ/XzARcNH/mUW8x30acyn012o8HNJo6rScNhlI",
+	"FbOA3GeaEMWU0v+dUB5z0Sc9GZF4wAgTARkrFjmuc0/DMdN9+RGjMQtuaey0nHq1vluu1cr15nW92qo2",
+	"W9VqpVqtfnZchz2MeMTUTLvduXY80L/7jd4u3euWq0GNlRu9HVre7zb98stgj+33qrTWrfuO64wiec8D",
+	"Ft2GXNw5LWcQxyPV2t6mI1654xGtmLXYhtlNt9fp9m+xvGPir5+H+/efhq+nn4avd/1ffm44rhOxgEfM",
+	"j2/HEc+8bCrHER2N8u8yK1nWWxOymDmuo2Iaj5XTcka4KY7rxNMRc1oOG3ZZELCgDNNwHb3Et7AObH+3",
+	"VqW1Wjlo1hrlRnPvZXmvGfhlVttj9W5jt8aaTefx0XUuWUD9mAU3endmdjgyv8HWubCRsRx2VSwFI/GA",
+	"xiRiQ8qFWndba62dRqXe2IdtHVIeOi3HvuTv9o8KF/c05IHd0r2g2uxW66y8H9Sa5cZusFvudnd2yvv+",
+	"Xi1o7Nbo/u6+4zpDFtOAxtRp/f7oOkOuFBf92x5nYaCc1q9f3ORN2aHVy9X6dXW/VWu0qs1KrQ6UlCz4",
+	"5fG748Pr46N0xbkI+D0PxjTUyz0K6Dr9ZTf2lsYxG470iavN/BJHvN9nEQucVhyNGe7Ob2zx7uBvJB2T",
+	"SyY8HsBGRYwqmd8ZGgQRU+rW5zH0MFYxF46bfi/HIobOb67ame/1cui5X/+S+zJiTM+7Ro7DIbmKM7/9",
+	"i49ufRnoZ17u7FRrjut0eRQPbgPsqLa/1yxXX5ar+nCsSy+B9MdDJuK5YSY/iPGwq480VXHDaTn71Vo9",
+	"+7PZwSDi9yxStyH3mVAsQ4m/UcEqasjjwd/Nkaz4cui4To9HKr4VdKiff0cF25A09Yjs41e6/zy5On40",
+	"xFPbqDsLaRe3s/XryhO2W9nba8CKsXsWyhGLbvFpvYUDRq6uzknAAyJkTIY09pFe9PAIFQHRe0Rkj8CO",
+	"VRz7aqflfJLjiHDRk9EQub0vxyH202XmHmCB8/jFdZQSyT7UarXa1x2qwtk9/VD9bEZadKjsLEhuTIuO",
+	"0BUV5HVEhc+VLzc4SYftwpNU3yFnlIuFh2m/Uas25w/TfrVcrZVrze95mBrN3ZcFh2lElRrJKM6eIjkQ",
+	"lUCypWdIDoQ9Q2vdVPkzdCTZWgw/S4W7L/f2s1T48/HlyeuTp1Nho1b/BlQ45aJfRIb29s+QIZkMpGJ5",
+	"cYsrEo2FQJngmUj/O4n008n5m6dRabKST6fSj6w7kPLuWAQjyUU8S6cT/FnL9/j7GoJgbb9VrWbk9oAp",
+	"P+IjVDGci0gGYx+oO2I+03e13rd7VFJ+BRG3kh11hfo+G8UsMPJv/sce5SELnC9mH18G+72av8PK9W6D",
+	"lhtsr1fep7vdcs2vBzus0WvS3W52A5ig3RC7XrDUs7MZR+ESEd+sl9rWSoZTsMAfeTy4Yn7EVi41ino8",
+	"VkTxvmYBROFz/yVbYBbBmQwU82/Peu//sR/tvXn/6Z/R9eS3m4ujvZPTi88nsn5KT+nVpDF6u3e3Q1+d",
+	"/KPx1x+5gY+uM2A0YBFozW3fZ0qVD6WIIxmW22EoJ+UPEe9z0J7zy6xlMQm/KUJ1SxaQWGrBPTASvBpJ",
+	"ofQdQCjpRnKiWERKhx8ur7a0XKb8ARuC/DikD6dM9OOB06pXG3sJr1BxpK8GPchD6g+YHdj8WN7KCQml",
+	"6BNKfDmakiGdapnujo1iUvJG427IfZcM6UOZ9tlf93Yb1apHgD56LGLCZ1pspAfEE7KsYhkx+JXds2ga",
+	"DzRtslCxZaOuus5IM6ZIj+b/fiXl///LT//rFM3k+Jr25yfQJiqO9ASYiHk8JTHtayEW13EUMcVEjHdm",
+	"6fL1Idmv1apbrl5uxURAutS/08vsnfTK51Kw8pmWi721x9txfv3//kcPueMUD/okYMORjJmIy5dsFNKp",
+	"5rGzc/A00/XIZMAEiQf6bk8oQBGq5xHSqZ0VXFVpC2toUVqM95LX+dPyezadmQgT46E+x/p1+ljOD/eS",
+	"xuyUD3lchs/5oV6yf46ZilPCHbGITLgI5MQMhSvSvjghd2yafzlqD3CRxTtaPxvSBz7UA6pV4X/6lhT4",
+	"TTVz68Wsz6KZwV2C9UEPevEAQ9aL9dbqxfHHUcSAc+qBfs9xKVawaFfMlyJQZCxiHsKAzIpp8ozVuuOB",
+	"07d6NCyOpuV2L0bhsngksQRLHemynoz0SYkjLZF+25F8/Pix3B7HA30yfRAHi7hPLAnNNGoR7xWjEYs0",
+	"PwyHf+04muF2HOAr3vZ9zSNas4UjrVzitUf8PZvONHYJ8ua/dpyHMh3x8h2b2i4uPlxdk239yhXHfP50",
+	"/FI21FU+CYrZeoS/v1CEBy6hoZKaBFkUyYh0ZcCZIlQRzzS75YHXAnpAu1ryvGZOQLxe9pWGQ/BYs4U9",
+	"vXC1+h4JmeZGyiUB7/NYL0nFc4l36xEZEa/suUTGAxZNuGKEEsEm+mUV0k7epVk+jBQ4IiUfdw6JF0fU",
+	"ZyOqT41nFrNlGRQjikX3LCLsQUvXikBj5WZn8MJ8S3wpYi7GTBEeu2BnSDt4oUgo+yTkIuVjdlRamFak",
+	"KxOrFn7Ng6QP7J8HC3exVi+4ER81/47okMXm6j5EHeMQlJiiPTVKyAtFTq4+kJ3a7m65Rmg4GtDyDtG6",
+	"TwVs1SAmJJqKvvf1RTFwXMfoBX7mRa6jJ8QTiTs7g/+NWM9pOf+znRrpt/FXtZ0dLNzu40jJqHjc3oj2",
+	"uUBRTLCH+NaHxp69SEYRu+dyrMiI9mEOMOZ/jlk0zQwaX7BghZu1OnCBZMXzl3m7/JmW/1Ut79/+tfzl",
+	"LwtudS1dLjpOIHrCYSIlTwsaFfhGnxvL2kd0GkoabOU3gfnNnb2u75ebO2yn3Ahq3XK3u9ctV9me3wt2",
+	"2S6lfvEuMTOeZTuUMMbxGKzVmRXZ2V0qBfjT92xaJMSMBf/nWMtd0/QaDWWf+zRMaL9Eyc3NyRG5b2gG",
+	"wANGwwMitKxFRuNY38RKChqCRKaXh8dblY64NLw9tRCDqKDfpE9SVwZTI2GoAvniYOZQT2R0p5/rCOMG",
+	"MGKIL4dDHpNY9pnmNi5RklB4CQ5wSO+YIvFEi7lKjiOfKVJSjJHM0hDalfdMjzm3l81evfvSr7HyPm0E",
+	"5Ya/0y3vsd1euUbr3R2/ETTZbs/uJXKqdDdn5KGlu5rl/83mMrrudB7qtXKn8/DyeBFZn/S0OAnS5ILT",
+	"qcVZOItG8p7KMRnIMDjIcnkV8zC04gsyWCrUhEX6R2+n2vBgW+U41pqC3spUyq0sXJSsrLuQeVbrjbVF",
+	"8wXC4gXtM6L4v5hLanBdVauL+EwIPWTHErAeHYexHom7XEjLCCK1QkHkRrFoEYvRaitwmBkGsp7dp4CB",
+	"jPFl35R/GFvBojnMWggK5rOm8l0wn0ny7m84pUfdF7IOuIRf0cDIOWC9kEJrTGDSHI1CY0/Y/k2hLzqZ",
+	"lW4JpkdwG6IpC2QtPXX9X3SbgNHNaWUNk64zZErRvn54OFbgx6DoATH3ip4Q+fTp06fy2Vn56Mh5dNOO",
+	"jJEh2wkobTQoSxEiX/WpMP4RrRI8fsk2vs4KNIoYt2fFLDAKhk7LqdbeHb3/vPPL7vX+x/o/Xu/93Dxr",
+	"nL+8rF20ncd1BYZjWA5Y8IXSqh7DkIZ6xizQUuM9lyGNGd4H2NMB8XBFPSOZMeoPiOz10DNNYGn0DNY3",
+	"ihQN2zy9vezRYjV1WW+zzRfrkuv1kj5SrP2t2wtQxrxasezxXFvY1kMpeiH3n3ZwDOndxhEVigNpZAm1",
+	"DeyRTAZS00hilM4Qtz+gos+CjGobMJ8rLXP+YeTsmxVRWac4Ch0v9JWKWqZt5ZFStgVhDxztG/o8T92O",
+	"kBGhBO4nKzknCijBY+8PWLDlEo+n0sbtHZvecnE7VszTgpsdmxkRV1o26ojkiu8yfYpGkdR0z4IDVMmJ",
+	"GsgoDqfQ+dxWmZGbGwyZEgkkU0TIuCPAQqOFQFAECz0Bt+xhQMcqZoGHUtfz6f3BpxcJ+ilHV8j4luvv",
+	"hkygBT57wXCVp1J9XOk95SHthoxMWfxjj2dbTNEMYWwhJa3kmDmRRrWpSbRZrW259voFHQXbqgEdsR92",
+	"tXzddp4ILS7T8Onbyk0PiSCT7qrtHNflR28gGQv2MMLAIxjAgSYqsPHTrlZAUGOZynFEQHKvkAWq55yV",
+	"GjQd2vtP2eRzGb+WYxE8+dj24Ons1moNBc4o/PRjt/ZcEjX2B+kNmBggYiaoiJ+luj/gXjiX8ZkMMK5q",
+	"gVVyNDWRIcaUUGg/zvu19EEzxgR9esFi8MO2d84TuayvfOOM92/ZQ9Dmq5f+Ai2K11Ke0qjPnnTKjVXy",
+	"NpbyNoReFul/YLQBFVQff/bgMxaQGjnjr368AA1j4YrAiDUPoCIdyjML+MEs4IpF99xnNyKR255Eigq7",
+	"uR1n+pklRtPG6nWg0kCESUBj2qWKWX2E9mKGfpqYD8FWknE3/niCXTluuMuEnJCSV7AO3laFnBsZZkK1",
+	"7iRmZuplpucRhd5Td5U88+OOS97Xu5Q8M02/mjSvpTyjYmp97U+iy4jG7BbU6lnlRUoypGJqWaT6dyS+",
+	"2THOBT8coIO9kICe2emT2OkfRe03go7jgYz4v9jTZP5xtoNZ3kthCwnkEJEBVQTTnn6wEnAYsYCJmNNQ",
+	"ERoxYgJWXTKJpP6PGZSrFfUug4ixWJKA9yAMLDaqwjNlP42yiyJllnUx1/4b0LixPep78RhC6Z5mvpgx",
+	"gUZsrIqMUzNXJly/uiVerTRDWVlB+cdLGPO2Cj1SYxxeY8Sk5BUvibf1fFb+AKH6RqjxaCSjmAVnLOD0",
+	"GhyTT+LpSUe3Q90TJh2sVvO6jMy+4Y/T9LTU7M0Ox3umzB9Omcm24opjds2h4cKpG382pScXsFGdjVmZ",
+	"8bq7tt+ruDAaE752CaRIC5/pqz5ifS5FhbwGJ5iJYDNmJ5MCxBSmEErBSHcK2pc+Ih1R8tS4G/B78AYq",
+	"CHXx3hxfk+372jb2xJny0OwxHMXTFrm5arvksH3ukvbNlUteXbZdcnLd3nKhc3C+ScU6QvevSMk7bHsg",
+	"dx/SkPdkJDg9IF677bnEax974Ib32hfY5uaKtMG//VpC8FEy+q0D0osYIzF7iDuChYpNBixiFdIWBFMH",
+	"MOM5ZPTeuMTNs6TkzaRU6Tfnsqk8tyO82Vwpb4uMhXWcWn8d8QfMvyM8JrRPuZgNgoKcrKfuNmZwZeko",
+	"n8w1G/m6ql+lpM9pzIILCDkzqWfgk6ThRSRHLIo5U06rR0PF5lwJpMsE63Gf05DIiWCRpjTF+/BXj1DS",
+	"HSsumFIuoUrrfuNIoDw8yvT9ey7RbDkvPDIykskCW8E4odFjPils+SPnus2j6wyouoUZqQEf6YfM2nWl",
+	"DBkFlsfVLU61+OdMItl6r0xedztikc9ETPsrn/1gn7lIH3nMJaQtf/4UGj26TszjcOXbrqERhvzY8KFf",
+	"s4ubnbXdozQ7QXZ/Y35cRHcnYjSOvxvx/UfSW36yHwcQjIlxsrBkesqKjGiUxDJkp7uCWld2PqRTWMok",
+	"mHt5538wra968urq/A+g8XE8yETCLaXsPHX6IcfQ6GJ/ESroLxTBdiZAcMMbZUSVmsho1StsM/2GJDAw",
+	"eXaz+8Z1JhGP2QcRTtPk1Owip/POjG/x0mLQ4YZra/EalpGA7v5a3jEg7UQJyF66ugXaeQpWfj7oMztJ",
+	"25+LQ1k0PXz/ZnND+9NtbB+d5ZfvPl4n6XJUEa9tTFmgL7SISdbpjKvVHT/bF3zDvBkqa1T3dwsIy0L9",
+	"FKVLzmdPoa3MPJOLc93ZrS6NFp5NXCqIF3Yd6N7kkKdJczjR4rS57Fbl1jM3s1zPRVv4yrDLo+z8sxR0",
+	"BlH0Wq5VLAwVmfCgbxLI8vS0+ijbd50b/pshU3/IyEfsmZyeHq48sGmQeKdz5Sx51/XMkhrr/23IaZeH",
+	"PJ7e6nNFxdRxHV9GI4nxS47r9JlgEQ1v9c1lrzu34Pn870qG7FZTe8RZDME0Qgr9RQ9izeNorPR/+/Ke",
+	"RQKAA2TUp8LQtuYnkP8aTm/jiAYsSIb3pWCShxarYLPTF44GtF7MT+fSjeqF6UYz+5PbnfpcQs6X3+uP",
+	"/1u0Sb5JgFo7/chGiBcN/Vj0Q64GGL+I+mEpnc5Mss6N0LtIQP1Uq1mj64ykimkIutStPevzjCti/XFI",
+	"IUstQnQyl1DhDyTYsUGngzxlgt3B2lqpyGq6AJPDlGuz7DqCC8I4CD4+VYyUeAyYHTzE1L7L4zqcT6rI",
+	"8eFZ+wpGtFUh7S6EZPTyejSmbnREZgTKJaB/knm10RpsQFNkwayK+H+lv7U6neD35uPW/86d2aJlzKrn",
+	"xduYbYErNqPemsgFvb+JA8zMziXdKfFg4Aeo4OsmHbHYjBBImF6RNWFuUczruQLlvSO09o4LwmM2VCtl",
+	"u3RicF3ThxN8rJlZKRpFdDrH333M3zMH1xyCmcUsYu5L8wzboji5EBcKV2A8GiVU591cgZnj7PgX/Z+j",
+	"4xtvq5VaSZhZeEVkryMKrC56Pbk/IH1+b2P50zTHLLMhsZQV0s58o+Dt3lZH0IhhXKkBgTAEaZh7+9VH",
+	"x3Xar9/ozzcf9OdJW3+e4ucr/Xl+pD8vj+ETWl6e6c8r+LyGltev4RN+BW7XvrnWn5/1U6+OTvTn8Sl8",
+	"nsOnbvPqtX721Zsj+LzUn2/xE349eas/T8/gE74//aw/z2705wfo7RJ6uHwFn9DzNXz+rN/+6qP+9bD9",
+	"Gj7194eH7/Xn22P4PIVP+P7kZ/15pt9y+OEIPt/AJ7SHdx1+0CM5vICWl3pGhzev4FOv4eEv8OwnaPPp",
+	"Qn/C3I+O9WiP3un2R2d6PEfnus8j6O3os/7m+FC3OX7zSX9Cz8dXb+HzAj71XI6v9TevT/RoX0Nvr091",
+	"P69hBV5f6r17DTvypq1H9eaVHs+bY/39G+j5zVvd8s0J/Ar9vDnV/b85g2/O8fMf+vPyED6P4FPP/c01",
+	"9HzzGj7xb93n2/d6ld6e6ZZvgU7eXur1eXutR/j2Rr/l5Ag+z+AT2px80DM6gZ5PYNdOLvV7T67gmys9",
+	"8hOgq3dt/a53x/pd7z7o799d6Pbv25oS3gMtvX8Df7/VLd+f6Dbvz/Wz76H9+4/6XadtvQ6nr87h8xI+",
+	"dZ+nYLI7PdE7dfoe/r6Cltd6R05vftGfP+vvz9qH8PkaPnUPZ4e65dkR/Hr0Bj713M+O9VNnQF1n7/V8",
+	"z05P4FOP5Axo7Oz8GD7hqXO9C2cf9CzOLqENrMDZtV6TMzhNZx+hh0/w9yfd5hxW5vxQv+X8WLc/f63p",
+	"4fyNHs/5ySF86lmcn+oxnMNqnF9A+0v4/rP++wPsy0X7PXzC34fwCX1ewCwuTjWFX8BoL+AsXACVXlzC",
+	"UzDmi0u9nhdXel4Xn/Qq/aOtv78E+r/8AJ8wl0s4lVdt/c0V0MYV7OPVmwv41G2u4FRevdNzvAIudHV6",
+	"DJ96ha9gDa/gBF1dwCdwgKsrPdOra+jnBtr8/B4+obeP0MNHvc5Xv8BTnw7hU7e8Bkq4PtQ9XAMnvIbz",
+	"cv1O93D9/hQ+9VPXp3qE1x90n9fX0BLo/BreeH2jR3j9Eb6B030DO3LzXv96c6bX7QbWCnPQbz7rkf8M",
+	"a/XzIXzCavz8Br4Hev75XL/3Z+CoH0/12n6Ek/7pWH9+Bpr8DKf488djfa9lE/tyouZOgai5Uyxqmqvw",
+	"lKtNzXfHILAVSRj6IjIJ7yzAxJiQY26bGtIwxKQ8g662NW/cgz6LpSAEG9M3a3KBQmytVsW9nI2jEEJk",
+	"OU6GmxgX1hJcrJaRE1pq1TWkljGAdC00HxwVuoTaxKchEwGNIDnSJV6aEulZIRoTpkpCEg/h3urlnaq3",
+	"VSG4W2lWpYmO4qojwNQ6oirGHH+TL556W9IMszgaM8yz6mXd7Y1qVUuKXPRN1joLgxahHQF9mFAxGdAp",
+	"Kd1cH265hCKwJb7D4J54tf0qwNNVax6EtlCSglxmGnaEV9tLWlaIpooiFOQR7Rvvrk2e1LJsNA7ZrLCe",
+	"w8VL6MfmpmYVoLy2PQOXVC3vf/m98VjGP+rpH4XnTu/xNR8Wy5+Xrw/Jzs7OPgTXqZgOR3rTbq4PccXZ",
+	"A/XjcEriQcQY6UXUxyNrYEdIacjDkJsAty0XUwqo6ghvETydZwkkfaFeMk0hYPJTEA0FVCMRIGTYIlx0",
+	"RJI57CaZzybeGm0juS0x+KmEhvxubheWIOfl9qSshzhryMoDQXUCvQ/6P3X7n2v8Tyv3n06nov/Yefxc",
+	"vEUs5HpRNuSL15B4iY9qRqUXDA4WiSX+w6SGzzO+FBVwTRZkh9jGB+dY0Swn0ioBvtwYpzfLFUf0uM2f",
+	"AsgTM7lbGq/jsoGz8ZiCyK23DlfYepbjwiCzM3fTvPFkzQs58cz6bmhQSp/6CtCEZIgGN2/9tWM2823W",
+	"WzRF1zl2SxAbkJT0wZLj2CW+FIJZ7EHg9C4RUpTrDw8mtXVrxszZLDRqhBQjrZCOs0uw28guwe4a2F4p",
+	"SMEte/BZNFogICBkSneqeVaCPYf4iS8yYG42gi0HNFJEujjfW38hJFGm97fX1xdmgQ4IRSsTAIgImb6Z",
+	"RhG/Z8FyWaW5v58limoxqFfO1G1obYZacpuwjMKvknOWn2KZeAbx3muRf47ZGGEJsrUFKMaEVzqiTDw1",
+	"9n3GAmbRtBKkTMRKYQGpPzxg0zThuWWsf3mKxFY+FT4L5/uDJAGmJUgYUMAhXDJAAkABwr7Ra9Sq5I0U",
+	"zCMltLWY1srg8mRMJSm8fzITuKbMUB3XsQMqtDwfGdjbc5BTF9iSj4hFx32hjERbIVex1GNlwo+mevcs",
+	"nJCNuSAlrxBy1yNShNMZM277Va2+Y5B4s8w5L8E0FkBEfUn/JOUvP2V+mL8n532C6SJYH8P8EtxxEejj",
+	"mZr7yWggY0lOjirZzUhBgxE8i4bIvefx40csGlLNCm8jpngAJJ8wenYro1sTS8VtH0Me8phGptmQxhH3",
+	"x/q04Bf3XNHCLT4+OS8Szm+uyPFwFMopi8gJxG8ncg8Sg0lV0YfHwAQBRANVg9Wbn9/dWr0Mmws4xYsF",
+	"1P0C+bT+WP4b/vXycb3NPLZxE+n7FwE3W3aGLvUZ5tqY1VDnF9ZeVxsKWyBTZdLTjR6KmE2QY68l0SH1",
+	"B1ywcsRoAF8C5JUHLz2ESLAD4hnfrgdoEJq3jZjUE0wRV0JEpIjJUKqY1KpVVHc0w8e/0GYeSpGk7dWr",
+	"VeIPqBbT0W2hiD82FvJZxXe13ycZcHLDF3DtDyBmxtEUMEFnoGHydxMwVVg9C00AGeQ4q8q6RvzXurkJ",
+	"c10pgxZ65BcD8ayUM7Lxutkul4TuuivBCQs9DanvP/POoms13aUC8YvGZALrj/kcQGeR7Ed0CGigasJj",
+	"f0CkqJBzNjGGfgMGTIOABS0SR4zqK5WMxZ2QE2F8NB2h1b+MGFLpCLhEZ0GZPFJqVKtbrVyicjdi9E4Z",
+	"n5uINb0WQw0hwFBHENIOlUS21qjtkhIl3iUVfeaRLptKgw3JkNXr4xGyLTiLjdpLUqKCeMeAYuAZPAp9",
+	"WnSvXq1aLVuwSm8L5QCLuQJR0dnhZ+On3119OMfm2TwfaF7batlMGuDBAFTsp6k2+FgCCQDPNLZaWnZb",
+	"npIPzw1ZPJDBrX7coPFCB82tFtFsBtxAEHFtETyNcJMC3zSq+8l+FMPfkPXQb/QKAm+D5MuU9Ow6LgLG",
+	"wQEsgMdJAfBMrYODrNBXiIeTTqgYFQdhi+EN2MsqWBzbpZB5s4KVGkPWM7sxl/Ktn63tbLnEM0Hf+Z92",
+	"avqn4jQCeLS5YPFM/ggpNep1M9m7+QwageRtFhZ7yqZcwvN6ZkvSFM06ZwFJPFJqVqt65DP4M/ADTKko",
+	"0Vb/uIPvgsNW9LoZobgA0y17HB13Nq0uj6wxezQgpMQgZblOMUFmXpEDxFpBJBB4Np/vP7frMOQFWSML",
+	"86Zm0mTn4GHmYYCKEr6/ZEW5gpXNXEy7jSIx6Z6JwiCLGQMcRGwbQxQL0FDqgSHKI0bsmJIYY5dAKZIC",
+	"4lkCrrsdckFjFMeGdDQyuRxQWMAUNFgkCtwoFh1iExyqqUdgK38te84WQss9aFVwjNJf9jgqsYfYMNdH",
+	"caWEJV1li+61TfvFPZryCmv29xpaY2+PiQw4Pc+g3kKIrWAfeoCauEzymlvuR3f1A4tnt+nT+bmsfrZg",
+	"i9Z5LE8Yj1/sOThisVFPNgk8F8Ygm1TvMMeEs4JQ82z9jvVtb2mPGxtz15Cgn2aGNYxhpYZhCdCGXa5s",
+	"DIr+Y6b04RNwVefstYYbZ5Y/nUFufQvlbz2stZyaxdHFa20YvOSS+TIK1tizFAJ8Vb8XacvZlYHx5fpa",
+	"OHszsCceDYP9Fsr+tzoRRdHwx/8c01AlAlsljyues5H+6Wh84cbOhu7mLmX3iZWBiu/a2au7yB6WUf03",
+	"O2sGwrfYis/C4IXJZixR0OsI2H1ZVA75HSMjGg+sY5N4NElHusX8F7Vd3QYzFGYcCgYOYjRqGEUKZUL9",
+	"N+Bfk6QUAbx1xqCaxyteXp0iZ+Ao0P25spq/NfKNGI2t91yNu0MegzubhuOZCOP18JFXmkzmcmP0RqTD",
+	"LqK8t4yG8WDDHU6dd5ZW5R0qC1lpePngTB9FYzq1CXLzBBRSBQB+UcbyhlYIrGlFuDHRIlpNusLzVtXG",
+	"ejbz3xtgUNWqemo/LaCNs0zN0eKl/H21xSs/YagJKidC655loBoyojxSpIRPICWpLTd1JlAFuHQVcoSB",
+	"vlAvaqZsAaTeZhdnvkgqfcgOvFkt2KT5pAZTvHV5vtPKRIaiZLL5fJUBjdhseh3kGgYAb2py13Kz3M1m",
+	"rQRybEC6iv216YzRJ+MAaF32ot/guAyouh3KiC1O8LOmBAhu6UmtTi9K6LNJ/F/lec7UKikqKaCwhI4t",
+	"ZhJL0mfo1tAPwigTY7M0AoU+mLbKyWz5kuWcwNYlSJapiCdcDKQoDqo5rtR2G2Skf7dOt9zJ/0utUWs2",
+	"m81qrb4zQ567Oercm4k2+cuvtfL+F/Sq7Lq1RnHAzyUzIutT894SgfcW3bCbbG6hQ93KWV8tyiQduQWj",
+	"LNqkq6tFLrQrCdnAV8wfRzyeLnSdBVQNmFrDcUbaZrM7QpPfbP/tQK+Rio0VFR/mSo2ZIiUaMUqq1apL",
+	"dnd39dv3q9Xy/v6+S/qRHI+I/kWxiNOwI6rVanVrzdi4uQC0+k650SwXOPRqKx16O4lDL3XtNdZ07V1R",
+	"EXTlwyW752zytExXizCfvePpaBTJe3SSwI5/KfTZUANXUFwHpNyjvl40bEciUGZYoNkINVXXDbB9uo5r",
+	"1saeF4+W5ufNamB2xoWEncll2TBleLGvaDbRJqZ3TKGxOUlUMRkiWc+yzVgZRazHHxCiY0vLvngSZjKt",
+	"aDbBKNtvYq6HEN6S1257W6sQMXZWVKICKq25C0KSuZJL4m1mpuzOOjMjhs4gMZecV54d5m5hRl559QhX",
+	"J9vNpNnVXyiTNcVjCKWUYlbDSIFTVmsYxc5JGFURVV7btPn0bRcmSiLePPHclsreCOkBaldkEUTI1awc",
+	"rggdjRiFZvGA8WiBEC/CKQDaWIQMzyULImNc4jGeaZUtQnrPbtMetg6MatgReAMoFgP0HtJWkas+X997",
+	"RTp6BkLosaD290aJnjMVwtd6M4IMPc5XEl/zaWj8WFRpfHkHn/koGfachr62mW0O42bG1jZvatscHcTq",
+	"BrdBPt972bNFKeLZrkLWp+FaoBq5BPBsF+tYp3IZ3dmHJ6yr+Ool+GiaPbpPNXXPlYjfiKAXFJJfE/Zm",
+	"ps78ilFnA9PgYS76t8mCUbXpRiXsZe3xfm8YmkT42Yj8ZyNn1iy5tkJrWGkL2Rh1JlPJf2n7xMhSUO9/",
+	"ob1RETqOpV49Px9ggIEPgrFA2fTpJHQKLjbItMZ0ptyl/mvebqgUSI0J01vl6c2mQhf4E6ymu9SVAI0S",
+	"eVstjgaHyzY37Qnc179BmRGwmYZ0BPWQzC2Ki+ChgQ7C7bzL43fHh9fHRx6Wl81UT/QOL4/b+heTD0Rn",
+	"3gX55/dMBDIivVBOstC7a90SWafkJSoXuSWsFyyhtWsbhkfDcA2Ha8r6vrjzZhqRjXjJ29P0erKIKojl",
+	"xdLH97Vt3VRt/46lCh+3cUiYAdWddkTEYi0gSbGVWFJ4T68pCioTqrB+ME4kIUdKYjnsqlgK1iKesYRz",
+	"1RGebfp3+0fFxFkgSJ+QJhgLgxmN6czMB6uZKhtpM2fuhCXNyVib38QzHWzOAWc62JjHLJIS12bxMx1s",
+	"AlqVyPXqNmLZAzJ/bk+EDRbDvIJYEu/i5hrDwVskX8eepki4FuzQqsNGAo8hOZCabEAP6sud6OOqt95C",
+	"FHCFGhYk7GGZtKQbgEpMq6ChEjbpCC8pVWf1xgXXQsZ4ufmap56G9Q5xGooAx3iOjNeRJnQfiVcQ0Ck3",
+	"lZzsU4uuphV7HKc3V9EWg4Wb2hhoGQUsqpB2R+DJVkkAhO4GvQY8TuCUBzSwQZVa8ddsnwpz+YElYMio",
+	"ULbsVCfB0CwB0me6HB4JOJpghgUFhX+d1Ujstfb0a3IBdSU8vzCArLgcPlQVKAo1VGRA7/UJYFo4oBH4",
+	"Fm1YKHhMvzoTOTfMOOL9PouK6g9Zz0BumAOqlg2OfDC19w0uK5AUjzEYrCMmCZpghqZsT9ww/tlDu8S7",
+	"naTaJXkBVjpbOM1F2zQnzc34zjPHsMgQksZKrWvtnLVjCDYxa/jaiIwRI72QxhVyIgJ+zwMIaBgrlgFj",
+	"pKE9piUvvc88l3jJ5QTgtOllqX9TSuRMGz95WweJD4vhO7xEd/kJ287oM9BtXiUwVpECe8hPhhzmVXWv",
+	"Qq5MBgFEHWvy6Ig7LoIXyk4NhI5GtVqx4oZLPDjL+g+74/gGiIa2B/8nL5G+I0bUgEaQ+dUR7UXCOI1i",
+	"hRcbDUMjoUBiHbOSaasjyoQn+9HKDGnh+pOZ5c8plnodyZyZKdesEHZY87TsNz6Pi4GJSQHGVPa5pHPY",
+	"IU0aRvqebQGy9s1V2zvQa2BJIbsCBfaJ3Nc4XzJPNnjd3LPcaJPtm6en/FIvEsvM7BfKjXbOmmZXzRno",
+	"BsCy0LMBBXADpqzz0eTHG6H26upcS9nHJ+ct4tVqtTL8v1bzSMkzf+p/bYHcnCpCXr1eL8P/63Xd1Pyp",
+	"/7VF+pJBDod3efzzyfFHGPwUqxqxUIFp2kpMz1bF72VVLMDYN8T9Qs1hDhsMR0DWXT/fqRj/+Nkw+Z0M",
+	"k9/WxLiumfA8Cen4w62MKy2GJ+f/vtbFH2Lm29Qc9t9nplgTRPurzBMbYHVvpEHPqA9Gc1iMzZ3Jejha",
+	"GkxX7Gx/kp9js8OVja7JX0g3gv9zDLoBxlofpPBEUhgkBEyuI0csGGNBGPiNx08Kid7oZKwHuJK1nzzB",
+	"WvLUGOrN9eIFJv0JVValrazWZjMBTnbobp5GM1puTiFdMNwVJJ2keG2gm14lFnmaOiWwu/kI/nWY6+wR",
+	"szS9MPT8y1pxYsuAz/Qrv3fSBoQv/Ftla2Tzm57AzJ4exrc4CsszZh8DumLqFFB1x4IDrasZn4SX5vfC",
+	"iQpZL854emSU8QjlIBHQqml60ZyQyyAL/GFeD8Zi02pBFFnOgfNtQaXyPO5b5X0U8pKEeZgNyc9sFdF8",
+	"C3Yx563i1ln1dO6RI+qF7GNJcslT+McSICNLmC3LGA/ylwIGwqOds2SMUsbeuEWgeHFMpiwmCR8/AC8d",
+	"9e86gpBeJIck4+1IfcTvPx0a1+YLlXNuWuxDC5MAB6nHBVcDMLVCHr8xj4D71jvAARpvi4kxFWxCFMKq",
+	"w5m7uLm2qAnpcFqLrkIuEH2CKZNlbkwXeLZtuCO6vwklQyrGNCQRBI1mXnICC2tiPwPbkzn8rcSRfAB4",
+	"CJn5+DKKmG/BcGKKkzJuDhOLOzPHWCbgAxmeYXYXoFXNpAGYVk/GfnkCv9thFbKUuSTVH8ySBZvcPoU/",
+	"jfSOyLG6/bdjbrMjy81x+THO5Qk/gcEl8jS6pzDQNQdH8XTuNk8kC1ncTFbdt2F0xehaXmr29kjp/adD",
+	"4FyJdRe+e7WVvWvTB5zURrPwaNyAh+Wp7pMRjWJOQ1PMrwV+zKwbE5ySNGKAOhoz4ab+BkXuGBuZyFBM",
+	"aKp0hIcQHWgVN4EoKV6tWfBKoU/DRQatAPI2YqOQ+gYpNuTqOebz39A6e5DfJoW5H7Bbz3bbZ7vts932",
+	"2W77bLf9Orvt4wJhowgw5gcLxvPJ5IlIXySsfLWNcUlc1vVM4NWERSwpBeV8owjfjewGs0P+ssE+fiPz",
+	"QV6pVKkq+GQJeyHRLRS0i2Evvo28PY969IcY69bPm3lKRPT8IVuqLP9Io5jaYGe+E0lbI8a3IekMEa1H",
+	"0Aaq5evJ+eeZyOKN8lQxz2FTk+sTXW6mYudTkIa+NjkF8KIDFt2GXNwtqMnHRT9k5bFiiMhga7Pm7Hmx",
+	"zDvtIj6b4NnYKzZt84j58a1+IDedNTtYzw6UJYV5h56lRTbssiBgQRnW4ntygmInW8IK8psys0o5esmR",
+	"3KpDsFlQaP5EzG7UnB9yxsCrtdxITjRpQLQY5sMY2B8u+qQ0iOMRkRHR/1UAK8oVubk8SQq/UNURfX7P",
+	"hAFG8MyCQdgoGklvbUJHYhahoxETAQs0lfJYGdSjkjFBUzHtiF5E+1oD2qqQcwzsJrJnEniCSI5GLHBJ",
+	"wHwZIOh+xCCqfL7+JYy8tb09leOIjkYV88t2lp2VLStZ43Rk0rSh67+1treLErPjYptYjny9FpQ76idl",
+	"g7rTtB7SZG67ksyu/HWQtaCtOh3FwQ05ullFoN/bK5q7EVZ5R4u8nKsmcJl4Gr97nEbA7lmou7ld5N5s",
+	"k6HEaGGfK2YxJnoyIlM5PrDFT9VATiAsXuYIIp+2f20CSZMsBxr7mFIBEAD6BAJUl+xhzavC+tBr+2Xb",
+	"dqxTOSY+FTjGxaN7MiLGcgpOvJQbsNi1Coxky4rkZmXQso3skdYCwSOaYKYdZLPVEs6HILdgSR7Hvhwy",
+	"W38EnHBeC9YjAW3hgtQbZCDHESLFqfGIRYoFyCnAEwUIAcBmFxUPSYaaXErF4HkfEbP32FQ1+UHnI2eR",
+	"XAk2BuLkAi3YFLaajlgGa5iU0Omiv84UGchWbjEjTwBLKJhxt9a24+YgGZfbbr+NNLieNDWznRkH29Py",
+	"w6LwCaJfoUQVhU6yk4uClVZkz8xM7mtkpmBRVf2LSAZjW3oKCyutUwFiXRKNpaXSA0geAeKUyDu+Be0N",
+	"ubD/miFE1xlD2J/52aQZmg0uEhlTJC1wiF18uLqerQOzSMoyQOBq+45H9JtJVzNkpYe+BpV8b8FlloF+",
+	"K9ml+CTPi5a27pTNa88WHEsrUNkCVDmpUcCDiLiOf65xQ3zk8QChc/7N74p/TzaexiLAGt4+zcCgkg0o",
+	"sgn0hRZhsI1LvMlAMf/WI38hXarYbkOLgjt1ElERyCFWqquQqwFWcTEXI8iNkYwx7jecVgpgmjKnFl+R",
+	"gpH+ZfuvX/6yFhrpf+m1ZjZo4/vNujfneSz1h8wy2G+osFpv+RwpfT650MJnBqWtQk5iAgDAqY7h4e/g",
+	"mL/FMXmavgpS5ERHeG+OEXMiqZ3suSRkMeBqcUEYh5BpnypGSt5+o1ZtYhAn/Fmu1XcansUcvrlqu8R7",
+	"u/OZ1D+99DqCC3JIBQ3olpuKfBaCziCezVoJoNvZUkw5/LH6N6hQ94gHFvAerzQ1mmCOEX/PpsVnGCv7",
+	"vECTwB2D48f1j4gZbbHWWs5DmY54+Y5N07eafh9dp8toxKL2GGGT8V+vLd28g4L186/2qO+Do17eMeGZ",
+	"oEIEC6HjeOC5hJJ3H68xJMKgTL69qjd3sdwulhNBgN/L14d7L+tNwE4cDpkIFCnRsC8jHg+GLkbWRS6h",
+	"44Az4SPPAX44BYnD+LNAJodTDBHyMIt0tpq4nUe9xFrLRAOxiKmPlmz0ajumzsrftTiSOUNmDd/ziMJC",
+	"m2bz+MaHKU8cUkH7LJPbC98myL4ApuKiYjs1sUIJvkXp/afDTFE3l7z/9KqjdWMw8VDBmdpKgyRpGE4J",
+	"qKGRHPcHhBZWmQ65uMME1ZDRSJDJgMZkAKY2FnSEfdjulhHMIE/1f/6HaNrQg8POOuL4wcSpaYmOeBh2",
+	"nVryRlSpiYwCxDSngiCtEKAVQuMcoZASmKJ1Tx3hJYTqGYzEWMqkKri3fV/ziJ6x/tGGev70U1fGg59+",
+	"Il7blPaBUbbIK6AB0hlXqzs+vBv+ZF5HwDDTd+HK6G6IQS4PpehbgwpkvJgiWuRa96MQhciztzIXSUWi",
+	"jijt7FarWwekxzT3w4hQKVgWZAhL18XSxNcCYCw6dHwsO6/FMUUa1ZrdgRtlY4yy29oRBrHQJJsnkcMV",
+	"AhA/qN4ijgY4gBeE1uJCcpUgJmE8r5cHMfBserJ+5ZZbmO7enRIeKxb2XMuAu9S/60dyLAI3SarXHXTE",
+	"UN6bJOQ0+tfFnc3guuSC81190SjexaLiQLI2DBjhhdDvZV7gUwHRdRi5a7kQhuyWZETANG12KD8ZNJps",
+	"WTwZMzlsaUAe7M6cpFWYOmIGLslzyUIApewLlQW4WA621BFGsNBnysu8uPxeHxhTKKBEyc3NyRG5b0B9",
+	"woDR8CApBFlvNjMglRaFeDSOZ6PqBZScJe/ZFPS6jlC+HKFRHg49ngcY9h0bxXDSrTkqj8IAxweqjVkQ",
+	"F/gGyuFBnNwUbF4dgSWRExCZEkpJLrbULzLVsdJyCqcS18/bcsmQRndmizsiXZy4fAnvwGqEY+YdFAyK",
+	"koD3eizSpG/L9FHSqNdhk3/66dj4M6TwWeWnn4DSwJzwQpGJjO4QTsjWw3PBbYHCHv6dngHym+yqLXsQ",
+	"0rr06SLq9npgcLXJoamxwLF0ot4bLZ0TqDWG9fTTY5V0xjFCtSMgbtUqfDQ2HVbIlYQbADYfbwF955Kk",
+	"sja1bpRMjW39bfPhAUNdFYvu4YhFVIH/ZciDslkUxO+Ppvrr/J7DvIDTBlMrxWVIIJ1vZmFk5BLeswA+",
+	"aJSzzVxE/dWPwjZYcyxSkp5NC5ZNvxcpfUjvmOqIeCKT7QJgsjR9EfkkFL+GgmMhy3SZKfyZqzIIBmFl",
+	"9g+vFzsv/b2dzIGeSWaAejBo4odsI0p6kD0AFwmuczquPosRuWS/I0qLqiMiZWm+ZxIzE0rFefUoD/VO",
+	"iylpPDxo3tp8eNiCiOUEI8ntCCXNRaVoD7zFPf4AoEswLy0pz+2rZYfHEVXjiNmmmBM1xxjnWBvm8KhF",
+	"ST6lN0cXl6QdxRVSe+mSw8OL9pbhPXrktCOyMHLoYLT4IMa67i4o3Kh/SLUv/a8sKBQVQQaLTn91ADtq",
+	"oeq6WmY1JAghvwMZaia8BL4OzytezQahBm9orkhfax/keq4W5YCrWEZT/c+psjcrGgxD2XcNLKGpyKNI",
+	"KBHXh0cdMQ/ts3zoCRwOeH23sDqfzNmL1IuEojvCVLm3o+KRtQhODRi6OiA+FPxMHoJLP6Hg5FQlcpFN",
+	"1YN7x9ROx1Wj6EJOcrE8WwXKlglp24WzYC+WN+bpCbzFqiMsk9bMNsHmJ2MRAPKjZht5YEE5EVYmYIbQ",
+	"A6biSE4VKcHjsqwGEQv07beFJ8kw3hFnsEb6LhiPEnAXGI6QNutQjpiws9C7CpAxmVwtlIZA4CFGvMHs",
+	"txaQpXHszAUEYS34UDNWAE8EXoigM2ZleWzOEgzX5JzMITbigyj8KwulByypqLbqVopzA9cFjJiGSuKY",
+	"UQvSImPCKFokBkqeSdAscWEdVS4ZWwy3LTyd+EQmgVNz4WwSpy9Fj/fHEQtMBqdyrdJojqGWWvDYJWcK",
+	"VwMLFcuJyGSBlnaqJNDHsDslAevRcahvvGRUKSOMZKQ6AlUXKJrpppcu5gWgfGOsDlgVvGWrgpcQD8+d",
+	"KwiuySopAE5KqaK45aZVkEtyWWVt5J1eWhva0xq35voCxRLvl7JxmJRPAitZHpB/jmUM6HugrYBvF7Vo",
+	"qxNrVQ1qdJvxqVzpKOwbc2Lg6cQfWiFtkSkSjGp1lwXEhDnoK9kSUQL0n5QwhWRHozR1hNes1rz0goLC",
+	"AXOVZ+0uGYuh6ohL1udKC0rW/6esumBvLqsVexVyTDUHsKwndShS/f7fO2jp6zgt0nEqlUrHcUkHTPj6",
+	"q98rlcrjo+fmTCOA8xRTEdAoSAZF0JxBSp55dVlfHx2R/FNLOCqmw5G+tuyXulsajyMrDeAsHtLvy2pA",
+	"681dj5QG7IG8PWsflq/etuvNXcOTOiKiE5TR7tg0O8LENYp2ywMjHyXFqtASrFwg5xF4n9G4rEbUZ2XF",
+	"RjTSV6tmDG0xJfWHB0L9OyEnIQuAoySXR4V8MJWEzLaWbBwK+pk0AWBhIRZsuRYSFltb93itSQxv10IL",
+	"gH/CBQNfN8mQC5fsVOG/HVEnA/3lwCW1KhlAh/BHSGN9KcrIyNH5OsQpbilXhukcEM+6UTxiXCYKa1nY",
+	"9asQW0MTNI2YhIyqGNSLFgnyWBrZvUceZa/5jqAmBsj76Rjr5RorNhgwJnhjRswAY5przXsoJ4R8QBJT",
+	"K96Enil8AFLBkMRSVjrinE1yzkkoOBAEqJUMuZCA6qgVZkVKtUqtUjU/z9zVW63sZuOt0xdSX/IUffCa",
+	"J5igFt0Ot1WNu8gNbJVqwh70+vDYlAlWHiJ9QrotSChpvp4UyGo6YkBFEBrTbsh9ZiobGeNee6RFFFKv",
+	"VI21PrWoTyaTCoWfKzLqb5tn1fbpyeHx+dVxuV6pVgbxEDJeTLID2grRZtMZV6v1XZINMSHtixOMhccC",
+	"LA4sGpTSHTFBR9xpOTuVamUHMBniAdiBwVqm/xhJVeDSsSY5lOcSw/Aq2xxBQyma5kzt5YwNDhl/R6y0",
+	"iul3gnUPNOd3H6/RxAsvKTKTHQDy8x0THYGya8h7TLOz9BxZBAY8W6ZcEfBtDEjWtzQXSI7xIJJxHGox",
+	"CE9prQq6zjhCoYuSSE5gMJozGWs5HOqZ74xpMLNqsewDQotLeuMIWJJ5r+WKQygm1qjvG06b4w9wD4OG",
+	"x/V5RX5FmL4+hlyMY31payJOeWzE+4OY2G2qkNd2GsD1UP6SY2HRUmlH5PY4lIK5REkAyBYMRK5Q+nd6",
+	"vdFkozmgDWfR0o31HcDJSO7gk0CfitTui5GAIBK8ksHUWtBt+PoIORaXYvs3NRMs8buTDFATdm/Xr7E6",
+	"Le/R5k654ddYeb9b65XrvQbd71XZy6BWA7rHBXBajtrxo524fEGbzYkpYYt8bmUS5Tge2LiPx7xfLkEB",
+	"NxqJ7qperW42raQ8YsYV4rQcNn036L7x+Qf+7uTmXye1c36iTsRl0z882T25G/3y8+G7/QqbvvtX8PFE",
+	"N6p+/tgcdMU/eO8fFb8eiu7wdTX45V2YiRPmwmnt7IInW7/EpAk6aOHOVfKEPcOjtelCmXJvsFJFeLJZ",
+	"K34lLVavO2/DT+VDKeJIhuW2pvPyh4j3F2cWmqe3lz366DqXNGanfMjj8qmtFList9nmuR4uteYrTIn4",
+	"9XpJH5npSbF4k14UJilnxepVj+fawqY0kECLHkoIefsVDRKa14/UVj9yI6jxnDA4XY3azuqHLlAKuZby",
+	"lEZ9hs8113mZ0RVYcMYCTm1URaO+v/rhaynPqJiaCYJrv7nOopyImEWChlj+F55aY4pXLLrnPrvJlIGF",
+	"owE63+rHzcsybl2Ae7cO3V+/PH5xHTUeDmk0dVrOG1BicqfMcZ2Y9pXT+hWOtfNFd6YJJIwH/9ID6BdF",
+	"d7SN+6herWYMmKNIQsf6gtayZ4Wcg9dHSOJHDHyPNASYifwd8IbFpqbu17JLG8PhyLv1WZN5dwFTui6a",
+	"1H8mW/ojmMnXkXGOck/5PQO39iiSXZYhWrN5SLaA178u1ZrADIUnEKSYmN6B36PX4z4packl8YYYJXHL",
+	"Jc3qDhpVJ1xtQuKXjAYIKPJvRuV6YNNnsl6brA1jf8J+jfNs/ms37lzGJHrevD+KJyUHejlTygaZLWRN",
+	"aMJNimTWbLyYS7pTY651Mx6xtD4pev9MjBtTaaoNOB+ylU0xJq6VwPqg3luAqz9bZBUdVHOY/NnIKLTT",
+	"K4zqIF4Gu0T3l4XhMTYCE+wH9vtrOyCuiBrSMCQlNKLt7JL3r4y/MbHNJ45DIaF6Nhc01kq5BxPwTGGe",
+	"jkCcFCJ7JFl9raZ7UHshcdrYEqnES5Ep0XJ7EidOCDD15C4MxBQdj/oRDdAxgi4Qf8CgwkzJO9R/23PU",
+	"IqNxN+S+2xFD+lCmffbXvd1GtZo4UyMMbicqjqToE+/4mva9A8yg5TE4dGDwJ73yuRSsfEZjf2CrjHeE",
+	"t1NtEM0NzmQAaUxeJpukK4NphXhvj9tHXhL3k5hXzEmBiEqM0bE/dUBkT2OyCFXGl4FBUskFB8t1hY7u",
+	"VpaG9dwy9WkxuEgTqMJgviPW5VS8UMTjSpahiXeQjfPsmHQtZWuocX+QbueLObLPFe7FOCFTGRfe90bK",
+	"fsheqI4wDxKL0oLRFdZvF/KuacDFaBxvFdktTrmKD5Nj7TojGtEhi4EDLyi4lDbZPunpbYRdNEWXvkYe",
+	"gBVxWvXGvkl0Bx0gHA1o3Wk5ry8hCStg8Hc7jTZ8HVHha7Y1HznrtJz/K/2t1ekEv9cfyd/0f3cet/7X",
+	"0ewvZT2gYLiZV7WP01e1L4/TV90IHrOAtCPaJcdDHtEYFm2usy9r34qGxUBORcHViPzU8LQfdj3mDv2q",
+	"vvKNH11HH/pVD0GbZ5tF7krfqTZWX+fnMrbM0fmRdo7/ZpNDRjtTccqXM4JQyiHnZaHt3/1UTHhcKBl9",
+	"EGnwvOyRwsB9w+qzV49mSeUdw/3Ti9nEteD9NqHT2Zvac/N3sDt75xZeBm+YuQumf/BNkHDim6uUE99c",
+	"tec4MchiahnvL2mm33zcKv2t9SvpdMpf4IvG49bW34ougt8Tvn/qZOvWOzdXZfjKesFC2qVD6uh7wz7x",
+	"fv6J97kn1F3+gcx82tGQBeS11MIHKbXbW9mGUOU+3/Nh5tlMnfnNb55F9qLnO+f5zvmD75w1x/ZajsWf",
+	"6JIC47c9ngvuqE25dw6k84u54dLEz8ILTV+WMy50GyMo2ISpGEN3jbrvjyMlI5Jqp5CpIkyIShLSbQLG",
+	"FmkqxzYtcLPp2YO7eh1glNBy9vYOp2Z6GPqj1fPpiCVpZAC9k7JkC3K0FifOpMwuf7MN+syUJC16eQZv",
+	"LXn/hghOX76Nw/fXfJKyU6/Wd8u1WrnevK5XW9Vaa6dRqTf2PzuYDOxUd2u+/5LScoPu1MqNoLFfpjSg",
+	"5V6z22iwXnWP1V7C7oNDLetYXvc1NoHtNzkQlUCyv5sxV3w5dLIlftYeC4KdOn9p1mvNZq2+02juvtxL",
+	"M1dbGRT7pCZsBp47Qdlat0L/onI5xk9vQOfydVxSDNDc1xu/XdNFvozKgKrboYxYkqIe4p1aqz4+bkT/",
+	"izTgNgI7yZ45BM/u9P9md/qfR81MMtzt/W3utkTBxAbbv8N/T4LFmuVlGoeIvWI+jGGSGYS5NPo2m1iR",
+	"5CCYNA+sYmbDL4t0xGMDRvmV1r7lHHu30qjVP0NCtUVNQXtgUt87/Qdgs5i/l/a4U4M7APak5cyDemg6",
+	"cp2QYrYQ4FbU03nemgQOU9Zb0xJGqyfc3ihozWoV7Il2dPXVo2vUKo1G9fPM2/dnOq5Xq5oF291Bzv0y",
+	"2O/V/B1WrncbtNxge73yPt3tlmt+PdhhjV6T7nbtBdvsVnt1usfKNf9lUG5091h5P2i+LFf9enevV2M7",
+	"tNHI3l1q7PuMBfp0fjFdML+5s9f1/XJzh+2UG0GtW+5297rlKtvze8Eu26XUL76jM5frmp0k48iUenni",
+	"hZnBfv41C7eexUQHszO7lT1EIXdm0ebn4esL8PDd+QL4uSoTs7UfCuoxfJm9x4tBkGdu9eJGm9/xG13b",
+	"RywGCPtiIwJM4vnG/m++sZ+V9IVKujC5AMaNncH/Krr2N1Vqj1EumNXXU4FhO2LmjRAL/8TO3QVR9P8Y",
+	"szGzif6JDGFS9UwOhDQiRpIM44+jiAktjSSpCgl4rVWn8+LGpZ3DAqGjvqFammzB7T/1BAIQHTa9mNZm",
+	"kcnol4UMH6WwcFB1AAf2zDWfueafjWsmxyXhnUv0I0VF0JUP81ny95xNNud4N/D8EoZ3yZQM75PEe5ty",
+	"zEWmvKJnKmR4iJ5AeJzBZ3GJh6gr6a8dkUnGxZwYBOI1+WsQ2sJSOykzGBdUJXhBCUyNLetoc6IhXcgG",
+	"GGVGmYFHqJATqBRp8TmHMmBoXozkOGZp/ih70CprqVFtZBKVcf2JxW83SdL6motZNOSCqwRzCb2VAe/z",
+	"OEnnvro6J6XUFKagqt3xyXlHlCz4E1NbLeLVarUy/L9WM1FX5l/4BeQsIpiNS7x6vV6G/9frprH5F3zR",
+	"lySWsOiwFFoNniJYBgsRDMQqC0UW6Cuc8SVQGBQd/opEH7tdgC8GRLP+tZIbyPdK24En7HLAbBeMyrY3",
+	"iOOm8frmP9O8UIFAcIMEhjOh8efL8flyTC/H6hqX46EUvZAjLORz1s53u8KP4BJIwWlytYVJyV4aUoTT",
+	"rczlbjhaervDrb6J79HgBGZdjxVyQZVBbTEgseBMeKGyYbIVwR7iW/RPeh1BFfHMP0xcKkL/swcI02UH",
+	"xLM+DwjSBbeHveEA6063WuTAhETnP8p/iSAiJvqaZ8vlFnkRU+TVtbm4RZFd+v5v7j5NKuc+rjlv8AHa",
+	"oFtSAgM5IrC6gJRa5kIxQGa5Z1uLhoiOxEIXq/0pCyHbbHxPJ2u+jK0+TQSiYrnypVNQqtbEUs0UocU4",
+	"o9nisk6tvkPOKBfkKi4yVqagr9nSjU5tf79artbKtWYes3epd3a+uKgZ6YzdFWo0NpyW02juvpwz07Yg",
+	"JRqAR1c6fLPVIp13ciCspXxN43KmWKRzJDXRZipmPrpOHhfSpF4okUxg9+Xe/pyh2xQ6L3QXZ+CZl61k",
+	"IYAXGDuW+o+X+HcRbjpx77pOhm86Lefst/b0nFcfzq6q0/Of/zE9O5KTs2v5r/PDxvT8KKS9NzfN89+O",
+	"J5+ujx82FA5Xu4bhhD8Lhc+e4f8Gz/DYyAhWNkKZAQzEhYYJxFJWhIosiLKM8hjKBucWwekQ59Dm68xi",
+	"30LGzGLwW8yNmgW8tehxnh5urpCIxdrZcjuiCAh3Dv22lYfoVHSqZhAJE7ZlkEoRiyRBw8sjwRl8pAlH",
+	"pL+0SQKaBnaC2QmFWsbsiIlBVUEQSwHO0IMkj4vwGGGPMoC5WGJormigRZueWYSQizuwqXhKCc8lHuMC",
+	"TUWzRYXNOGeuQi+DdoKIRHpVEjLrCL3LFjgb5NOeHEeJLUaEhXAmuIHGxrFhJHiKtwmo6V+eaCQBJm5J",
+	"GNJPk2PSTkkblj1LwCnpvv/0CilWX4c0HLP5gv/fWFJqVqvkjEZ3LF4pKxUV0v81xVf/jQpWiST7+2yR",
+	"gpy4QgWDwPBbrKaf3NEZmeQSZBIsvD/gI/0yXxNVnzmtXQgmKKxF77T9ISMfeQDGwtPTQ2eu4jyKAiy4",
+	"DTnt8pDH01sEXZ86RQXmF5VdKCjJDi93TLF1p1YvY0zdfkaa63FBhT+/PDNF0Z16tdYsV3fL1ZqztNK4",
+	"U9vfq5arO+Vq3VlaUdwu+uKa4WbJi2t7OxcRUwBfn8p3CY0j5n4i7OVJPsfcl1L94Q+m+m+gH6wr9+uF",
+	"eGViLL+52D8vykOJdT2/cqNZNhQ4L5Q/gpgv+HBuz4j5OrN1bmJhNvfGXDECUwY12btvMpMkStUGqO5X",
+	"F8xlI8k8XzBsLQt07SkW6CkX/fVN0Enrb2iDzlS4+2F6RgEy+6oeix55dB2L/l5cG+Xm8tQ6ZQSbJKHl",
+	"6cqtUcfnWScyOpFWkcUdUAaejtnK3HlBy59vkxe4fnfQs+m09CjwKFW6Mpj+zzbH971hsT0b+b775odN",
+	"O7wBG0Nxn+P0t826/bEehP8Mh0B9nYcNcJPWL4+h6s2fRx22VYKAJRVoxFlfQRIBsFacNGrE7SwWNlaG",
+	"NioxKqC/YTkH65RXBm9DSfSMm0AAg2rREalC2WU+HSsGcU15bY+OFAsQpkFLavdMBBJA2EM5MTVuAmIK",
+	"eGfVx47occHVgAVYbcTgnsseoQJQnCxmJdbjqDbcFBuDgm1gLO6EnAjCgwWpv4lH+6s8xtYXv/KqvjQN",
+	"8epNw3T/KDfzs/nw2af858wlXcBd3a+IoBoX8N8LGsWchgRFiFaKPG3KbUA5LRoxMol4HDOB5YeAuSmo",
+	"MWCMWIiKb6pcdARALsmIDOkIuyh588YVzyWedcx4W1hxxjd8XsVSM10sPCZDVjEFUQzAsS057lNhiqyb",
+	"8gVYjs3UbhpaxlvFCKm2UcxhRAngFQwdysOEAHgGBQ1MiBY1/epu/YiZiC8wqUQWWX4C1lmwRuoxbx3k",
+	"LaVgssSCdQEPbH9cpIVajHHTLJ4we2GsvhYnKikgFPE4889SrtwL1FfBuZbJoaltgBhEpmxKUh7F1FBI",
+	"1h8wCjODs9emmy1mBmhdJFfQLK3HAZZjQnN3K1SAb9t+sWwKVgnEUWXKyNjSDoAcFjJ6z1KpIDXt2lJm",
+	"ehi5S9wmSpWWG6W3WgY4PJUL9AugTIwUulcU/g9ss7ws4uaLqLlkPLKA4nYAYIEDYUJgtSOyoHLPLXsY",
+	"0LECaPnkdela4+ugBIQh7WTtuEqnb/HRSMkzWr66jVj2hWbmbrqatnROxh5/AF543a2dB2CSIt53ruwH",
+	"zM81wGljEQO9la3sY/HOlxR90efKEMRYxDzMBZG1kjUrKMjiJhD6SaEQrBGiF2+uWOBEjsOADOh9soIu",
+	"SIQEsNAAsUVGAYuKJK+brEb15HDCP5+Fb944t5EoiMv+/YMn/1jTFTLsZ/n2Wb59jpn8t5XCkRVtaOYw",
+	"5QC/Q6LDMdYXzNRyy1eEM/UKE1tKUk8Q78IIzp8JE8jUOOyItDAY7cp7ttUiuXKBWJoudpOKgfpuX1Uc",
+	"UMi5yoAh68W5yoAmgSIt9UdmKv25tuxertJe4kGfr7VHklJ7uVUqqChn6uMqY9tJtJaVxfkWSTUwBKw/",
+	"x+Ok6mGKlLuqrB1I7HZbsOqtnXI84T4j8p5FrdR4NF88N1uGNF+I1rX1PPWs9CjoTFG8khGqoFzWFplV",
+	"OLKUBSmBlrKK5KZL6PnbhSh8pdULp7nWTX+ZbfztDFgvsgv2n+ejehYb/ivFhmcnx4rbH67bBdV81xYG",
+	"ciXS10ibMC8rvKrySRSkZAui16rVrUphVsPPubf/EOiwZqtarVSrgJhiSz/l2+3OtYO47rrf6O3SvW65",
+	"GtRYudHboeX9btMvvwz22H6vSmvdOsCXmKzGWwjHyEQvjXjljkfUBh3hyk+31+n2b1Cp5q+fh/v3n4av",
+	"p5+Gr3f9X35uwIJhwcbbccQzL5vKcURHo/y7zMqVrZ0qGz1ubv80tIMNuywIWFA2USUb432tfTtlaWBR",
+	"wHa2WrMhtmet9Pl6+bN5XSDKmy7lwRnGn2euX+eWWR4/XjgUUzDdyzFED70dI9pnro1b604xu6p9ceKS",
+	"ialGzDoiCYDu8TCEaO98SLWJu7YFTIda8OeIBpoz7xOsryHuwCatHwlZeaywSoi5AkyqcL0BdarVAf57",
+	"QiNTD6IbyYmJ/lYGocTL8l5Mwjfa2S0WxzfrkNYFtQ4hE7cOeWEEQ6FAuboBx3+h7R8d/yHrU39qUyN7",
+	"oZxA7jsUZS1zpcYsvxO2eGXeP7Ck9rmbqotadUwN/ZnU/4VB30tikX5c8LfRqb7mUiy8AZ90nf2AKEdz",
+	"cc/Gii1VIy8Knnl80gQX3dUJC/iPDn58vvmf7dHPIXs/OmTPSAVFIsUS4cZot7bs+iYAAOaZBGxsuR5L",
+	"rjJBFkLGRA3kRBSrtx/taL67Zlvbb1WrGY11JoAmReqx0KUWshoWcyUKZP7HHtQGdyyu55owoomuyYQm",
+	"mGBJTvLsbPLF4mfvcbvn21q93kTzNNtzbPZ9mfKZ0Maz2vmcK/zfoEXOMb0Mb03Y1uLU4UvW50oL7oRC",
+	"Fohx4AFvUQSyCoMMbKXNEgk58HYPWY9HSjQMrZdtMmCiI5KfuCISQcu2UINLgtWyodb6TVoH9DD0zTsw",
+	"lQiBKWOgICiU4EbU7E/GwMOgjCLEwhEeL0Azw/yW4VhB7J4H7Ac1OfhOQPFRgHYDbDBKRhG/pzFzSSjl",
+	"CIK7ZQSKZzmUPk2AQw4SBDR4EQ2VJMhvFb6ltb1dq7+sVCvVSs0zQYEmSHtAFclcR9k7Sy+l7JkagUmV",
+	"KMscTVpyi0Rm57jo6xVhZCjRnxex3ljZeMFGdZ94vpGaPBMDpVtzZV2YixVBQz9fB3L2Q+6vjS6WJ14r",
+	"P0AJnOTf+JHHA5RSVqqCHxc++fjU+eb6WHqZmlA58Eabc4zH+PmS/a/W8J4DiP59cFPxMiB0TiAolgdm",
+	"1Kzt381fJn0Kr4Z5Bn4E3yubmIQVIkgGvxgtughgDGZLjhH9afTJ3F2DfWbvmhwPbRSnrCaI0hOa3mTP",
+	"7ObZoPQncyXh6Vn73LtrVJDJ3epyHOPFnlzoc2mDC49u9evEn02FnqeLOqsEnGfG8sxY/pyZgetylc2c",
+	"hB+tsJHWriiSRLZBy2dllehAT3/NIgPIiVJpFYsZ7YW8lqkrOY8iiy1MGK59rAvIPhZGA7TyFvHMfMq6",
+	"FY3HETNe5If0m7Ia0Hpz1yOQyMWoPyAGtGsiSdJKuR2hRtTXC6JnmYQfw9BhQC+UBb5tJxq2kckMQG3h",
+	"DAwi2ZSLPsYnJ7HcA6rIUN5jkY78u2xOGBgypPCZsXAk74UO/AHz71TxbHF7FQn5HaLOt4hPwxCjCJJr",
+	"BuYoOiJgo1BOZweRyZRPdkoLnPKeRa5JnjQZmuTtWftQC6T627F+Mfr6MZlrZmXTZbdufuRUpCRkJp8T",
+	"8kXNT1smthtMFmCWwWQzUxmF9yDuGWBmmcLFEqkcm7UI6eWf2SgwdOVmOYrkkCtbPiWpotoikwEPWUfw",
+	"2Oy8nokipTT/zbN932Lft2n8nJdY+KiKEysbzMxE2dvvVpiaXBM2MmRK0b7B8MMhTAZMFMZzAzmYQ2ss",
+	"D99apvgPNKmkxP4shjyLIV8Vif2nMIUAFykQXV5YVrrAIqJ7Yf44gvzZXzVn4e/ZFAGbu4xGLGqP44H+",
+	"t5YmFIvurRiyyMg95/GcjR12XOehbCtJmgK68xDmFhp/tjfjfXhCj6fgxrDei5I3pHeMRGOByKVeX+p/",
+	"kMo2TnLbHwZgOg+8rdwgsv6N1l51r1r49i/Jcs/lmT2Y1Gw/YpBuTsO0rA1wKAIB05UUdB22YH5CJyky",
+	"Yun9p0PEG0ggQkvvP73aSiGiTVcYTz/f19vFcQtqUfieazKXTPAeBiHSFEBoK/PefMTD/PvtZaFyzjjr",
+	"i8M0sdQjl+k4Ieb5PpNSjCSUfTeLHjlb/NXOxH6f6d/UXyru/eTqA9mp7e6auvScKYM/NO7qrcHVw9w7",
+	"4z5jiggAJ0KcXB4RLaHTkPgyYASBPBVgJdioUgJ5fxiqavvIjC+tf1+wqSwcscgsKRYz4iLvvwMk3LQ3",
+	"e+oKTg+/Z0BXuFI0QCobRbKbG89bRkNNrV/0qcgGtORKcGutxmgmeXFIihRgMdjYB7cphGOA5fUejV9r",
+	"XuaaQV4XU1J/eCDUvxNyErKgb6zCKd3k2XJ7DkURGuSSIFethU2b+46LYV/xQ1ZjLrFWrw6LqMouji3/",
+	"i6gSq5YIC3Acmsbfb51y7/lRi2VSXe1SJEtU7DFesVJZNtxOvczfa8GKXvej1i13lWkaM/XGFi2h8atv",
+	"sICv8Ykfs3z4sj9s8RJ8O/3u/xcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
