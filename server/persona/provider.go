@@ -8,9 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	"golang.org/x/text/language"
-
 	"github.com/kiraapi/kira/openapi/timestamp"
+	"github.com/kiraapi/kira/server/country"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -152,9 +151,9 @@ func Prefill(u *kyc.User) (fields map[string]string, identity []string) {
 		first, last, birth = f.RepresentativeFirstName, f.RepresentativeLastName, f.RepresentativeBirthDate
 		names = [3]string{"representative_first_name", "representative_last_name", "representative_birth_date"}
 	}
-	country := ""
-	if r, err := language.ParseRegion(f.AddressCountry); err == nil && f.AddressCountry != "" {
-		country = r.String()
+	alpha2 := ""
+	if c := country.Lookup(f.AddressCountry); c != nil {
+		alpha2 = c.Alpha2
 	}
 	fields = map[string]string{}
 	for _, m := range []struct{ ours, theirs, value string }{
@@ -165,7 +164,7 @@ func Prefill(u *kyc.User) (fields map[string]string, identity []string) {
 		{"address_city", "address-city", f.AddressCity},
 		{"address_state", "address-subdivision", f.AddressState},
 		{"address_zip_code", "address-postal-code", f.AddressZipCode},
-		{"address_country", "address-country-code", country},
+		{"address_country", "address-country-code", alpha2},
 		{"", "email-address", f.Email},
 		{"", "phone-number", f.Phone},
 	} {
