@@ -41,6 +41,9 @@ type ServerInterface interface {
 	// RedeliverEvent Redeliver an event
 	// (POST /v1/events/{eventId}/redeliver)
 	RedeliverEvent(ctx echo.Context, eventId EventId) error
+	// DecideReview Decide a user's manual review (operators)
+	// (POST /v1/review/tenants/{tenantId}/users/{userId}/decision)
+	DecideReview(ctx echo.Context, tenantId TenantId, userId UserId) error
 	// SandboxReviewUser Decide a user's manual review (sandbox only)
 	// (POST /v1/sandbox/users/{userId}/review)
 	SandboxReviewUser(ctx echo.Context, userId UserId) error
@@ -182,6 +185,30 @@ func (w *ServerInterfaceWrapper) RedeliverEvent(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RedeliverEvent(ctx, eventId)
+	return err
+}
+
+// DecideReview converts echo context to params.
+func (w *ServerInterfaceWrapper) DecideReview(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", ctx.Param("tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenantId: %s", err))
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", ctx.Param("userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DecideReview(ctx, tenantId, userId)
 	return err
 }
 
@@ -531,6 +558,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
 	router.GET(options.BaseURL+"/v1/events/:eventId", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
 	router.POST(options.BaseURL+"/v1/events/:eventId/redeliver", wrapper.RedeliverEvent, options.OperationMiddlewares["redeliverEvent"]...)
+	router.POST(options.BaseURL+"/v1/review/tenants/:tenantId/users/:userId/decision", wrapper.DecideReview, options.OperationMiddlewares["decideReview"]...)
 	router.POST(options.BaseURL+"/v1/sandbox/users/:userId/review", wrapper.SandboxReviewUser, options.OperationMiddlewares["sandboxReviewUser"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
@@ -571,6 +599,15 @@ type ErrorJSONResponse struct {
 	Body Error
 
 	Headers ErrorResponseHeaders
+}
+
+type ForbiddenResponseHeaders struct {
+	XRequestId *string
+}
+type ForbiddenJSONResponse struct {
+	Body Error
+
+	Headers ForbiddenResponseHeaders
 }
 
 type InternalErrorResponseHeaders struct {
@@ -1777,6 +1814,303 @@ type RedeliverEventdefaultJSONResponse struct {
 }
 
 func (response RedeliverEventdefaultJSONResponse) VisitRedeliverEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReviewRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	UserId   UserId   `json:"userId"`
+	Body     *DecideReviewJSONRequestBody
+}
+
+type DecideReviewResponseObject interface {
+	VisitDecideReviewResponse(w http.ResponseWriter) error
+}
+
+type DecideReview200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type DecideReview200JSONResponse struct {
+	Body    User
+	Headers DecideReview200ResponseHeaders
+}
+
+func (response DecideReview200JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DecideReview400JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DecideReview401JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DecideReview403JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DecideReview404JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview409JSONResponse struct{ ConflictJSONResponse }
+
+func (response DecideReview409JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DecideReview413JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DecideReview415JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DecideReview500JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DecideReview503JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReviewdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response DecideReviewdefaultJSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5388,6 +5722,9 @@ type StrictServerInterface interface {
 	// RedeliverEvent Redeliver an event
 	// (POST /v1/events/{eventId}/redeliver)
 	RedeliverEvent(ctx context.Context, request RedeliverEventRequestObject) (RedeliverEventResponseObject, error)
+	// DecideReview Decide a user's manual review (operators)
+	// (POST /v1/review/tenants/{tenantId}/users/{userId}/decision)
+	DecideReview(ctx context.Context, request DecideReviewRequestObject) (DecideReviewResponseObject, error)
 	// SandboxReviewUser Decide a user's manual review (sandbox only)
 	// (POST /v1/sandbox/users/{userId}/review)
 	SandboxReviewUser(ctx context.Context, request SandboxReviewUserRequestObject) (SandboxReviewUserResponseObject, error)
@@ -5602,6 +5939,55 @@ func (sh *strictHandler) RedeliverEvent(ctx echo.Context, eventId EventId) error
 		return err
 	} else if validResponse, ok := response.(RedeliverEventResponseObject); ok {
 		return validResponse.VisitRedeliverEventResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DecideReview operation middleware
+func (sh *strictHandler) DecideReview(ctx echo.Context, tenantId TenantId, userId UserId) error {
+	var request DecideReviewRequestObject
+
+	request.TenantId = tenantId
+	request.UserId = userId
+
+	var body DecideReviewJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideReview(ctx.Request().Context(), request.(DecideReviewRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideReview")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DecideReviewResponseObject); ok {
+		return validResponse.VisitDecideReviewResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6051,317 +6437,333 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2LU9s62j/+r2j8fmcOnLWDExIKYXbelwJtaYGyXNrTnvSHFVtJdHCkrOUQsh3+99/okWTLjnOjl7N7",
-	"lp0dH+rIuj6Snuvn+eqEfDjijLBUOO2vDnnAw1FM4O8LwiLK+h9IQns0xCnlTL4W4+EQJ1On7RygARcp",
-	"idC9VQQJIoT87wTTlLI+6vEEpQOCCIvQWJDEcZ17HI+JrCtMCE5JdItTp+00/MaOV697jdZ1w2/7rbbv",
-	"13zf/+y4DnkY0YSIUrmdmXI0kr+Hzd4O3u16flQnXrO3jb29biv0XkS7ZK/n43q3ETquM0r4PY1IchtT",
-	"due0nUGajkR7awuPaO2OJrim52ILRjfdWqXa/035HWF//zzcu/80fDX9NHy1E/72oem4TkIimpAwvR0n",
-	"1GpsyscJHo2KbemZ9OTSxCQljuuIFKdj4bSdkVoUx3XS6Yg4bYcMuySKSOTBMFxHTvEtzAPZ26n7uF73",
-	"ola96TVbuy+83VYUeqS+Sxrd5k6dtFrO46PrXJIIhymJbuTqlFY40b/B0rmwkCkfdkXKGUHpAKcoIUNM",
-	"mVh1Wevt7Wat0dyDZR1iGjttxzTyf+aPGmX3OKaRWdLdyG91/Qbx9qJ6y2vuRDtet7u97e2Fu/WouVPH",
-	"ezt7jusMSYojnGKn/fXRdYZUCMr6tz1K4kg47d+/uFlLdtcant+49vfa9Wbbb9XqDaCkbMIvj98eH14f",
-	"H+UzTllE72k0xrGc7lGEV6nPXthbnKZkOJI7rl76JU1ov08SEjntNBkTtTp/kPmro35DeZ9cNKHpABYq",
-	"IVjw4srgKEqIELchTaGGsUgpc9z8PR+zFCq/uTqw3svpkGO//q3wMiFEjruOjuMhukqt3/5FR7chj+Q3",
-	"L7a3/brjOl2apIPbSFVU39ttef4Lz5ebY1V6iXg4HhKWznQz+4GNh125pbFIm07b2fPrDftnvYJRQu9J",
-	"Im5jGhImiEWJf2BGamJI08H/6S1ZC/nQcZ0eTUR6y/BQfv8WM7Imacoemc+vZP1FcnXCZKh2bbPhzKVd",
-	"tZzt35fusJ3a7m4TZozck5iPSHKrvpZLOCDo6uocRTRCjKdoiNNQ0YvsHsIsQnKNEO8hWLGaY5p22s4n",
-	"Pk4QZT2eDNVpH/JxrOrpEn0PkMh5/OI6QrBsHer1ev3bNlXl6J6+qT7onlZtKjMKVOjTvC10hRl6lWAW",
-	"UhHyNXbS4UHlTmpsozNM2dzNtNes+63ZzbTne37dq7d+5GZqtnZeVGymERZixJPU3kV8wGoRJwv3EB8w",
-	"s4dWuqmKe+iIk5UOfJsKd17s7tlU+OH48uTVydOpsFlvfAcqnFLWryJDc/tbZIgmAy5Ikd2iAiVjxhRP",
-	"8Eykf00i/XRy/vppVJrN5NOp9CPpDji/O2bRiFOWlul0on6W/L36fQVGsL7X9n2Lb4+ICBM6UiKGc5Hw",
-	"aBwCdSckJPKulut2r4SU34HFrdm9ruEwJKOURJr/Lf7YwzQmkfNFr+OLaK9XD7eJ1+g2sdckuz1vD+90",
-	"vXrYiLZJs9fCO117AQjD3VhVPWeqy6MZJ/ECFl/Pl9iSQoZTMcEfaTq4ImFClk61YvVoKpCgfXkEIKG+",
-	"+4ssgZ4EZzIQJLw96737x16y+/rdp38m15M/bi6Odk9OLz6f8MYpPsVXk+boze7dNn558o/m33/mAj66",
-	"zoDgiCQgNR+EIRHCO+QsTXjsHcQxn3jvE9qnID0Xp1nyYhx+EwjLkiRCKZeMe6Q5eDHiTMg7AGHUTfhE",
-	"kARtHL6/vNqUfJkIB2QI/OMQP5wS1k8HTrvhN3ezs0KkibwaZCdPIjIc8ZSw1LskoxhP5SYv9yiQuz5A",
-	"kwFhKB3IyyXrgkAYJfCh5A1l9+CszEsYSV9IPjLImgun3jsyDYr9JWw8lIQkm5N0MdvdS5ySUzqkqQfP",
-	"2a5ekn+OiUjzmRuRBE0oi/hEd4UKdHBxgu7ItNi4Yl/hJE23pYAwxA90KDtU9+F/8phm6o1vHbsp6ZOk",
-	"1LlLEH9lp+d3MCa9VC6hnJxwnCQEtq7s6I/slyAVk3ZFQs4igcYspTF0SM9YIsuLVfuzu9NcpTckTabe",
-	"QS9V3E11T1IOqiLUJT2eSJJPE8kSfd+efPz40TsYpwPCUnkmkdnuvOET2RVsFWqj4CXBCUnkhoyHf+84",
-	"csd3nABxhoKt+3qApGgFR5xwUXAwou/ItFTYRepw+HvHefDwiHp3ZGqquHh/dY22ZJPBgt3sV+2O3zxN",
-	"Xd5JVH2uJOr3XwSikYtwLLgkQZIkPEFdHlEiEBYo0MVuaRS0gR6UYif7HglJrZShwG5SnxA0lcfCrpy4",
-	"emMXxSRNSSJcFNE+TeWU1AIXBbcB4gkKvMBFPB2QZEIFQRgxMpGN1dBB1tYQT1VPBWERwujj9iEK0gSH",
-	"ZITlrgn0ZLbNAUWQIMk9SRB5kOydQFBYuPYIftFvUchZStmYCERTFwTdvIJfBIp5H8WU5eeY6ZXk5gTq",
-	"8kytol7TKKtD1U+juatYb1QcyY+uM8IJHpJU3x2H40TwpHo5gxHuU6auU0Ye0tsQCgfmLB4l5J7ysUAj",
-	"3CeyH/K+cf45JsnUcR3NkKpv5nWyVW/ARso6LfsnV1TW9P/9fuB9xt6/fG/v9u/el7/9P6eKLI8lhzCP",
-	"IoF9AHpEG4HkiGvwRpKeOR1HeBpzHMHlpu9beYOHre3dbhh6rW2y7TWjetfrdne7nk92w160Q3YwDs2I",
-	"Rxh0K3rARPfHdeSq0YyvrTxbxmPQOFozsr2z8CINp+/IdHasB2jM6D/HRF48+U0U8z4NcZyRzwZGNzcn",
-	"R+i+KfcQjQiO9xEjkphH41ReZoIzHCM5UXJ6aLpZ67BLfTzmWj64bWVLkhi7PJrqS1pUXNH7pX0x4cmd",
-	"/K7DtCpX3+QhHw5pilLeJ3LDukhwhKER1cEhviMCpRPJqgg+TkIi0IYgBFlTg3CX3xPZ58JatnqN7ouw",
-	"Trw93Iy8Zrjd9XbJTs+r40Z3O2xGLbLTM2upNnu+miWWYuGq2kdoq7WIrjudh0bd63QeXhzPI+s5HMgF",
-	"7hMk6L+Ii+pwBvr+vJ0XQw12ByPSw+M4lXe7u/jmt263euXtdiNIMm/TSWYc9lxpS60mzVZsqbFq7Lvu",
-	"KC0BzRtDWe6pGM+KIkXFeCZZ299xSI+yLrWZ4GR/iSN9eYJMxplkw0FRMxrFWkra+kMoC1s2KlkSFCpg",
-	"DFECOlzgcujyv0oZDKoEp22rW1xnSITAffnxcCxAO4uVXleftHJA6NOnT5+8szPv6Mh5dPOKtOhkVwKS",
-	"AI48zmJ10oSYaa2v5DMfv9iFr+1bUiBtzKnpCVbchtN2/Prbo3eft3/bud772PjHq90PrbPm+YvL+sWB",
-	"82jP/f9LSM9pO/+zldsqt9SvYusYpgMmfC4LJPswxLEcMYkkK3JPeYxTok5IVdM+CtSMBvq6JzgcIN7r",
-	"KXsbgqmRI1hd1Kvqtv56a9Gn1bLPotrKxecLKKvVkn9SLVKsWgtQxiyvuujzQllY1kPOejENn7ZxNOnd",
-	"pglmggJp2IR6AMcjmgy4pJFM1WYRdzjArE8iS16KSEiF5ML+NHIO9YwI29SnruFfBALdbRsFplSANuwS",
-	"iDxQJTTL/Tx1O4wnCCO4nwwvmUk1SG37cECiTRcFNL9/b+/I9Jay27EggWRlTN90j6iQ3EKHUdkfGseo",
-	"S+QuGiVc0j2J9pWch8SAJ2k8hcpnlkr3XN9g6lBCEScCMZ52GIj9ki0C6aJSv3lLHgZ4LFISBYoPed69",
-	"P3n3KoJ+ytZlPL2l8t2QMKVXtC8YKopUKrcrvsc0xt2YoClJf+72PGBTJdtqAXtDsv16TKjptySJtvz6",
-	"pmuuX+DaVVkxwCPy066Wb1vOEybZZhw/fVmpriFjZPJVNZWrefnZC4jGjDyMlDsFdGBfEtVAHlu4y8ep",
-	"VnZM+ThBwLnX0BxhbEb1Kb8TuPefssjnPH3Fxyx68rbtwdf20koJBfYo/PRzl/acIzEOB/kNmInkKWGY",
-	"pc9c3Z9wL1woRc8156c46ZMnkZpWFt2mnN/GUMs8IQTUIiAHSRokDyEhEaqjM/ry53Nx0BcqEPRYEiJm",
-	"eVee6fAn0+EVSe5pSG5Yxjw8iRSFquZ2bNVTJkZdxggXwFeD8TbCKe5iQQxTjHspURrolA5BYLcMKT+f",
-	"YJf2Gw5UxidoI6iYh2Czhs71RTrBkoFnpZEG1vACJJRdyF12qf687VK0Yi0kT6voN5PmNednmE2NFfFJ",
-	"dJnglNyCbFfmoDlHQ8ym5ogU/47EV+7jjFl3X5kOKwno+Th90nH6Z1H7DcPjdMAT+i/yNMZzbFdQPnsx",
-	"LCEC93w0wAKpiIKfzIkeJiQiLKU4FggnBGlfMBdNEi7/ozvlSmmxS2LO+ijlKKK9HgGfAcWvPlP20yi7",
-	"ygdgURUz5b8DjWsFmLwXj1kKzplPkaFLeriEjEWVhqR0ZcL1K0uqqxVblGUzyj+fw5gVmGVPtYZyhR6j",
-	"jaB6SoLN573yJzDVN0yMRyOepCQ6IxHF12Ade9KZnlV0O5Q1KX/e5WJel6ByC3+epCe55qDcneCZMn86",
-	"ZWbLqmZcOa4f6lM4tyWXveVtPx5tjbdcCUqmX9fUe5VW+pnBaxdB9CELibzqE9LX9qS8D+B5/9SGlZ++",
-	"PaSiy37ZvWxZvULwkOKURBfglKIDDMBGg+OLhI9IklIinHYPx4LMqFZRlzDSoyHFMeITRhI5aEH78FcP",
-	"YdQdC8qIEC7CQooh44Qp1mxk1f21EE6weFse6eta+/ov2cNQ6LHo+r/4k3NZ5tF1BljcwojEgI7kR3ru",
-	"upzHBMPuo+JWDbX6ZytcYLUms+ZuRyQJCUtxf+m37803F/knj4Wwg8Xfn0KhR9dJaRovbe0aCikXCONO",
-	"8bs9ufaozRrlLsC8+wcJ0yq6O2GjcfrDiO8/kt6Kg/04AHct5UkHUyaHLNAIJ5lt1x7uEmpdWvkQT2Eq",
-	"M4/JxZX/ybS+7Murq/M/gcbH6cDyDFpI2UXqDGOqnCerfaaUrPiLQKqcdpha80YZYSEmPFnWhCkmW8gc",
-	"pbJv17tvXGeS0JS8Z/E0D0GyJzkft9W/+VOrnLDWnFsTlbuIBGT11/yOAGln/Kh96coSSuVQMfOzTnD2",
-	"IE19rurKvOGp9tcbm1KF3Kbm0/J5+fbjNUqNB7ZAwYHWqgDr2kbaI74z9v3t0K4L3pCgRGVNf2+ngrAM",
-	"oENVUMxsiIJS2+hvCnzS9o6/0HuyHB1Q4T/pOlC9jhTMI1PUQKtjU+ylKsxnYWSFmquW8KU+Lo/s8dsU",
-	"dAZ+tphFSJA4FmhCo76O0ijS0/KtbNo61+evRabhkKCPqmZ0enq4dMPmzrOdzpWzoK3r0pRqRfRtTHGX",
-	"xjSd3sp9hdnUcZ2QJyOu/Dkc1+kTRhIc38qby1x3bsX3xd8Fj8mtpPaEkhScCxhn8kUPfG/TZCzkf/v8",
-	"niQMwkN50sdM07Y8T8bdmIbx9DZNcESirHtfKgZ5qCJSD0FS/TrrTnBy9R5t13d2vDrC8WiAvW2kg1iR",
-	"lG5dNB6NSIJCLAjaCG6uDgIXBWfHv8n/HB3fKNWFmbmDlx8d1zl49Vo+X7+XzxMpIRycqudL+Tw/ks/L",
-	"Y3hCycsz+byC5zWUvH4FT/j15gqe1/L5WX718uhEPo9P4XkOT1nm5Sv57cvXR/C8lM836gm/nryRz9Mz",
-	"eML708/yeXYjn++htkuo4fIlPKHma3h+kK2//Ch/PTx4BU/5/vDwnXy+OYbnKTzh/ckH+TyTrRy+P4Ln",
-	"a3hCeWjr8L3syeEFlLyUIzq8eQlPOYeHv8G3n6DMpwv5hLEfHcveHr2V5Y/OZH+OzmWdR1Db0Wf55vhQ",
-	"ljl+/Uk+oebjqzfwvICnHMvxtXzz6kT29hXU9upU1vMKZuDVpVy7V7Airw9kr16/lP15fSzfv4aaX7+R",
-	"JV+fwK9Qz+tTWf/rM3hzrp7/kM/LQ3gewVOO/fU11HzzCp7qb1nnm3dylt6cyZJvgE7eXMr5eXMte/jm",
-	"RrZycgTPM3hCmZP3ckQnUPMJrNrJpWz35AreXMmenwBdvT2Qbb09lm29fS/fv72Q5d8dSEp4B7T07jX8",
-	"/UaWfHciy7w7l9++g/LvPsq2Tg/kPJy+PIfnJTxlnacgD5+eyJU6fQd/X0HJa7kipze/yecH+f7s4BCe",
-	"r+Apazg7lCXPjuDXo9fwlGM/O5ZfnQF1nb2T4z07PYGn7MkZ0NjZ+TE84atzuQpn7+Uozi6hDMzA2bWc",
-	"kzPYTWcfoYZP8PcnWeYcZub8ULZyfizLn7+S9HD+Wvbn/OQQnnIU56eyD+cwG+cXUP4S3n+Wf7+Hdbk4",
-	"eAdP+PsQnlDnBYzi4lRS+AX09gL2wgVQ6cUlfAV9vriU83lxJcd18UnO0j8O5PtLoP/L9/CEsVzCrrw6",
-	"kG+ugDauYB2vXl/AU5a5gl159VaO8QpOoavTY3jKGb6CObyCHXR1AU84Aa6u5EivrqGeGyjz4R08obaP",
-	"UMNHOc9Xv8FXnw7hKUteAyVcH8oaruEkvIb9cv1W1nD97hSe8qvrU9nD6/eyzutrKAl0fg0tXt/IHl5/",
-	"hDewu29gRW7eyV9vzuS83cBcKcCBm8+y5x9grj4cwhNm48NreA/0/OFctvsBTtSPp3JuP8JO/3Qsn5+B",
-	"Jj/DLv788VheKnYUQeGW3Z4Jvfrydfvx/1VdtkeVaqYDFOKYsAgn4PXvoiD39Q9chdykPYE3GEeBQmdo",
-	"eNt+sFlDx/ckmVrhAtriSkWHgcw8wiJV4Vw6NAiKQqW567Rk3pUDcc9W4Td9HzE8pKyvA5RIHLUR7jCo",
-	"Q5ufeYSnaOPm+nDTlSK6FMRVGzpKNKjv+YAm4dcDMJdhlGPSWAU7LKjvZiVrSIotVaBlI9zXGmMTFYCH",
-	"BCXjmJTjlwowFhnjaYIubKasyDb5xRX1vb0vX5uPnvqjkf8xd42v6bCa0bh8dYi2t7f3wGAvUjwcyUW7",
-	"uT5UM04ecJjGU5QOEkJQL8GhEhR0kCbaGNI4ptpovukqXzksOiyYhyYRGALJG5RTJikEZDcBFlagGq7C",
-	"KYdtRFmHZSExbhbSo324FJNbWBINd4RwTO9mVmEB0EVhTTzZxbJEUliJTieS6yD/0zD/uVb/aRf+0+nU",
-	"5B/bj5+rl4jEVE7Kmvqpa4goUJ8i3oMJg40lZTD4h455mlVP5SAeXx2akqFYqqXS7RyoD0FuxQ8n6lNb",
-	"KMVJgqcgpunGtZZhvSAoBfaw/lcQ3aoHB1ANy3VvsDcec8yH1ebhSpUuC3TQSXvkbh4Qlc15lThXnt81",
-	"5fL8q2+IBsy6qGEuVp87Yly6y2q/KexuXS1SUB5oQ24sPk5dFHLGiIEKgZPeRYwzr/HwoGM2NkvyaqtC",
-	"/+E6MVbWW0XH9hTsNO0p2FkBCSGPvrslDyFJRmm1BktFx3an8szS+lEDd/KLBX1hrOKFmNIq0lXj1TBI",
-	"1UH5We1vrq8v9ATtI9yFMHuIamc8bxknCb0nRcXaDFG09vZsovCrIRAKOgtNayVqKSzCIgq/yvZZcYge",
-	"CjRAZdBG/xyTsYq3s6FAsfIzq3WYhwIxDkNCImKwBzJgG8zEhCQkQo2HB1U0j+RpywMymZYoUpUKMQtJ",
-	"PFsfOB6SmKSqQxEFF4xIEYBiIEyLQbPuo9eckQBtTAY0HJjSQodgW2J5jsaZjQSuKd1Vx3VMhypVCEca",
-	"peocMKyqKebkCBkwq18EUmhXNXSVctlXwsJkKlfPRI4b4xnaCCoRsgLEWTwthdcfvKw3tjVwln04FzmY",
-	"5hw0gC/5n8j78qv1w+w9OavczSfBKItmp+COskhuz1xvg0YDnnJ0cmTrSCyML4WTgGN1es/CPY5IMsTy",
-	"KLxNiKARkHx20JNbntxq+yw1dQxpTFOc6GJDnCY0HMvdol7cU4Erl/j45LyKOb+5QsfDUcynJEEn4BOW",
-	"8T2KGLT7q9w8NB3wcapiD7EYLF/84urWGx4sLsCKzWdQ9yr408aj97/qrxePqy3msTGA5e3Pw1kzx5my",
-	"jZQO12ZZGpqdWHNdrclsAU9lxV2hQJ7WKkQnheAxyYkOcTigjHgJwRG8BHSDABo9lOU391GglfQBhDnK",
-	"s21EuBxgHkocq1DLFA25SFHd95W4Iw989ZfC3Iw5y0IBGr6PwgGWbDpJBFQdjlN17JQMQPqWWeqfAirK",
-	"xzxkvEyO74HNTJMpICiVYp6LdxMcqjB7JuYOQqPUqAD7YBVG9JUsrl1nlvKglaaV+RHmS/kM2wfIrnKB",
-	"O5C7FMqlZKKSE+5aRhyrzaprNV+lCvYLp2gC8698RIHOEt5P8BCwk8SEpuEAcVZD52QCqmUBhtkuQTiK",
-	"SNRGaUKwvFLRmN0xPmGwB7rTDpPin8WG1DoMLtEy2kCANpq+v9kuoN90E4LvlKwccpZKeq2OoVeR8x2G",
-	"0EEsuDrWmvUdtIFRcIlZnwSoS6ZcI+kQddTL7RGTTdiLzfoLtIEZCo4hPC/QgZZyt8hag7rvewbaJ9hU",
-	"fIAJJgZPK7v7tk/W26v356q47TsMxeubbeOdC2ewnHsU5u676rMs1g2+aW62Je+2ONYMvhuSdMCjW/m5",
-	"xi6DClqbbSSPGdnPALy4DN6RZm7yiO6mv5etR3VcN1otrFvOIJxtENCRk56Zx3kR36oDc+K+URb2raFJ",
-	"922mrzLQOx9Qdbi3AnmDFlQty+K9TZWMF9UKhmuMSU+vxkwYmfy2vr3pokA7khV/2q7Ln6pdE+HT1pzJ",
-	"0z6paKPZaOjB3s165TJF3npiVU12GAd8L0e2IPRBz7MdaRugjZbvy56XAqvhBxhSVfCO/HFbtQWbraq5",
-	"ElNcAVZib0fHLbvqF0NGy1sDbIMaAsJ1qgnSaqKA9LCESMCDYDaGcGbVoctzPFHn+mKXQm9m4p5n49ur",
-	"gsi+2KxcxcxaF9NOs4pNutcOt2UOtKSAA9c7rYgikVKUBqCICpBmO6YoVUZoEIo4g3DmiMpqh5ThVLFj",
-	"Qzwaaf9QwAHV+KPzWIEbQZJDVUR1VcOHGqD+Rd+ZvAWFD40IrnA7Fn2uhNhDVbBQRzWw6YKq7BwZB7r8",
-	"/Bo1GuqK9b2C0qq2x4wHnJ5bAGfgK8XI+x7AAS3ivGam+9Fd/sH80a37dXEsy7+tWKJVPisSxuMXsw+O",
-	"SKrFk3U8CJlWyGZgu3qbUFLhM2jD7a6ue8trXFuZuwIH/TQ1rD4YlkoYhgCN/8zSwiDoP1qZSp4AGDaj",
-	"r9WnsTX9+QgK81vJf8tundK1XfCMm9hKCwaNXJKQJ9EKa5ajPS6r9yIvWZ4Z6F+hrrmj1x174tbQoCYx",
-	"73+vHVHl1nj8zzGORcaw1YoQkgUd6X8djc9d2LIPVuFSdp8I5F1915av7ip9mCX6r7fXNDZdtRafxNEv",
-	"QulSNjDIdQj0viTxYnpH0AinA2PYRAHO/MpvlSOz2PK3QA0VqFB2AgZipdTQgpTiCeXfAOyIMuBWaLWk",
-	"UC0C8S3G8i0oOCpkfyqM5G+UfCOCU2M9F+PukKZgzsbxmBS7sRrw31KVyYyTs1yIvNtVlPeG4FhWt9YK",
-	"58Y7Q6v8TgkLNje8uHO6jqo+nZpIh1kCirEAZJrE0rwpLYSCoEdUq2hVBHw+w7Na1eZqOvOvTVCoSlE9",
-	"159W0MaZlSKoeiq/Ltd4FQcMKXz4hEnZ0wOqQSNME4E21BeKksSmmxsTsAAU6Bo64iCLi5QnpIRQOyBJ",
-	"kfxmcxrhB7vjLb9ikWa9U3WupcWO60s9UquiAmYdjwc4IeU4CQgaiQC3SwchFEa5Y7sfR3ysgT+q7bX5",
-	"iJVNxgEgHPuiX2O7DLC4HfKEzI/UMKoEcG7pcSlOz4vMMIGB32R5tmCpq7ByhQIcN7jVKUd9oswa8kPo",
-	"ZaZs5pqhkBvTAFqXkaoXnwQGcDebpqoz4WLAWbVTzXGtvtNEI/m7MboVdv7f6s16q9Vq+fXGdok8dwrU",
-	"uVvyNvnb73Vv74uyquy49Wa1w88l0SzrUwMYMob3Vplh11ncSoO64bO+mZXJKnIrelm1SFdX80xoVxzC",
-	"uq5IOE5oOp1rOouwGBCxguEMHejF7jBJfuX6DyI5RyLVWlT1MRViTATawAnByPd9F+3s7MjW93zf29vb",
-	"c1E/4eMRkr8IklAcd5jv+/7mir5xMw5ojW2v2fIqDHr1pQa97cygl5v2miua9q4wi7r84ZLcUzJ5WsiS",
-	"gU6173g8GiX8XhlJYMW/VNpssI47rQa49no4lJOmyqEEhBkSyWME6ySJMxG2K6aym2WPFgZalCUwM+Iq",
-	"wr42kWZ5py60PTpdP1bL5BBbKzgS4G/toFt0VeZ4BMKjEcFQLB0Qmsxhl1g87bCNIAsqDVw0xwfBRQGh",
-	"VqmEjBIij32c0ntym9ewua+Z8A5Te02QFIBT1C1RZRQtJj5bEsFlBYA/ViRFW/y1Hf/xOJM6baWWVYj4",
-	"42yKtRW/hsKPVSnYFlfwmY6ybs/IQisrNGbCwktajVmlxvoBtYYLu42KIVKLvq2KqrKrikkfxyvFoRZi",
-	"puwqVtEDFIKg7I8npCvo8in4qIs9uk9VKs7kzluLoOdk2FsxUryUgG9Jr20XIPiYsv5tNmFYrLtQ2fGy",
-	"cn9/dOR2ds2sRf5lH4UVszYs4c+WSp1rB2rbmWwXlc/E2YpEiHM1OwLhccrl7IWlTONgYmaERGIfkeEo",
-	"neZOKnCxUZFl0Szc/b8XNTRCwP2cHXrLbGr5Ideq0twamWKh0hYKPVpJfef53cJlWxj2BO5rlfh5H+mr",
-	"U408UPoP8GYKTJLdYGW/HNtUc6lYrsJwGxXDLWTU/urgOF7BDJUfU1/cWeGV2X4ARS2DHDtJsAAPR5U+",
-	"676+JYuKra8qM8njluqSigvpTjssIalkZjjbzORL2kM01Qz8BAuVg8rKdK6y3WWZztso0PpBKjosmJuv",
-	"PACHFca1i4py8dIKBT0elc5HGP+DGSUQTGmBH1r/1ixVsP5pVapg7fNgHke38nFcqmAdTIaMARe3CbE3",
-	"zuweO2HFLIspR8HFzbVykm2jYi5EnGOOmaQQeaZo4JZTCJnCOkYqMOmFA507X9nNKXDRiQpjUlkRsmpw",
-	"H1OWJz1QfkqTDguyzBTBZhXNVKl01p/zXP+62ibODbSwjWfIeJWbX9aR2Uqs7Jyrcznmq3nXyJI1TvNb",
-	"pmqJXZV5U3uGSqEyqaGDDlM7W2RmYVmN0qXSNAOuG+DIuJrFVMBpjZm+qOQLNCSYCYMy32GGrDbkIRLk",
-	"0xHkudorMmr9XpYezBX09CttDnVlZ/6cXMJVKRUBv7XKAUugAb6XO4DIixwnYHExznJgR3KWpMVaqrKa",
-	"l9h4nr600M0BFos6h97r/I3qyFckRVPlItNhkwwsx6IpUxPVB3950y6w+WUBSJm3tOGk5g5z3jLNcF4l",
-	"i6K1DauUFrkHyao6oLLOgZGJnsNXmr1LCOrFOK2hkyyzNUyzhTWEY7NNN4L8PgtcFGSXU+B2WJBflvI3",
-	"IVhBDfFrsLmfafaJaiPI5IxfVdmS7AHVFtl3rcGo0F38qslhVqwOauhK+1WDL6Ykjw67oyz6RZihAdPR",
-	"9P2aYTdcFMBeln+YFQ+yrJOB2fi/BhmnnBAkBjiBeJgOO5jHOOMkFepiw3GsORQINyKGoWx3mGelnm9b",
-	"XZo7/6g0/QUhUM4jmlEJFYppQVW+K55p9puQpqUS0BpUXlaEFL7LKocVkqShmeZyCeCeb64Ogn05B4YU",
-	"7Bmo0CUUXqvxolmyUdfNPSn0Nlu+WXoqTvU8tkyPfi7faMYsaXbZmIFuAPZd6Xsh31VEhDHJ6KhhzdRe",
-	"XZ1LLvv45LyNgnq97sH/6/UAbQT6T/mvTeCbjdDioqDRaHjw/0ZDFtV/yn9toj4n4NkeXB5/ODn+CJ2f",
-	"Kvx4EqtE1IZjetYA/igNYAWaqSbuX8QMpJ6GKALguNWjQKrh/Z6ViD9Iifh91YGrqvTOM0P3n64RXKrd",
-	"Ozn/99UE/hSV3Lqqq7+emmJFjMhvUk+sAUW5lgRdEh+05DAfetLyBT9a6GJUDT/5JJvEepvL9jkoXkg3",
-	"KsH2iCTKA3U/B23hTMeHq5AjdESisYLeht9o+iRH0bV2xmowFLb+5Anakqd6lq4vF89Rv0+wMCJtbbk0",
-	"a7l9mK67RRq1pNyCQDqnu0tIOgt8WUM2vcoU6Tg3IKjqZv2aVzlcy1vM0PRch9wvK3nPLIIFlU3+aFd2",
-	"cDX4t/Jht6M+nnCYPd25ab5vSqDVPhqKQsPwYnFHon0pq2mbRJBHPcKOikkvRcHh5fHB9fFRAKltM0NO",
-	"IVBcaTV1LfIkpDyy4RB086As1qXm+NYUDDjfF2qneMZ9L2/4yrMkOzz0ghRHtoxovsdxMWOtosZY9fTT",
-	"o0DUc4+PBS73Tzk/FsC7GMJsm4Nxv3gpKPdgpefc0EoprW+EPM3y9ylJUXaOq1jV3MDRnnfdUKbi3onQ",
-	"8a1aPdAuZOVW5mCE0RCzMY5RAu5qViMn0HntdRaZmvQGa1uGVQB80ObZYB+FPElIaGA4Uqz0/tqUoL0A",
-	"EQblpiACupLyLOzZ2pd6BgFAUA8a4BflYMzLE/jddKty286Ex/3kY4+Rye1TzoCRXBE+Frf/dgdIuWeF",
-	"MS7eKoUIxSccIhnPqkxAKvagEAj/9BNklkjmHiOleJ7vc5hU4/oEuWo5QBvvPh2qLO5Gwod3LwsQyPkH",
-	"Tq4Hmbs1bsCK8VQTxQgnKcUxUraQNtgKbVMhGP5wQgDvMCXMzXX6At0RMtKekiqUotZhgQIHUJpn7aOR",
-	"I2XqCa9V2g1cdcUIANtMyCjGocaojKl49oH8N9SA7heXSSivc1itZ93os270WTf6rBt91o1+m270cQ6z",
-	"UQVV8ZMZ49kw1oylr2JWvlmPt8D36brk3DQhiWQ2SHinRNLv4vG6lmxe7vKXNdbxO4noRaFS5KLgkzns",
-	"uUQ3l9GuDrj/Pvz2LN7Kn6IQWz2O5Clex7ObbKGw/DMVT2KNlflBJG2UGN+HpC0iWo2gNUjEt5Pzh5L3",
-	"7jrmKe33v65a84lmLZ306SkYJ98arAFItRFJbmPK7qrvAEFZPybeWBAVC27SexnARVA+p7xoGEtoGbyi",
-	"uVutPqYJCdNb+UFhOCtWsJoeyCaFWaOZoUUy7JIoIpEHc/EjT4JqQ1Z2FBQXpTRLBXopkNyyTbCe42Vx",
-	"R5QXasbWl5ACQUgpN+ETSRrgkaUyc2jAEcr6aGOQpiPEEyT/KwDQkAp0c3mSpZzAosP69J4wHZId6AkD",
-	"10ylJL01QROZWgSPRoRFJJJUSlOh8VY2dOIPzKYd1ktwX0pAmzV0rpynEYeADipQlPDRiEQuikjIIwX3",
-	"nRDw3CYzsdTQ8/bW1pSPEzwa1fQvW/Zx5pmjZIXdYQVcQ9X/297aqgrvT6t1YgXyDdqQaKWfJSzpTvNM",
-	"LJOZ5coinYrXga1BW7Y7qh0ICnSzjEB/tOWxcCMss0BWWRKXDeAys+b9cF+IiNyTWFZzO8+EeICGXHnk",
-	"hlQQE93e4wma8vE+ijQay4BPwPWcFwiiGO1+rZ01s0gCnIYqbAFQk+QOBJAg3lPZdipTDK5s+zwwfZ3y",
-	"MQoxU32c37snx+IvpuDMErjGEbtSagM7oUFhVBqnV/MeeRYCtUUztKZ9OyIsO/kUvCZoksdpyIfEZD6Q",
-	"l4WsTM5HBhdBGWo00YCPE4VRJcYjkggSqZMCLFEQMQ/H7Ly0BVlXs0upGrbro0ILPdb5FH7S/ihoJJfC",
-	"HAE7OUcK1il1piNioZyiDWV0ka8teHM7Z4TueYYkgkGNu7myHrcABrdYd/t9uMHVuKnScloGtqfFYCXx",
-	"E1i/So4qiZ1sJec5BC2JUCkN7lt4pmheYtaLhEdjk/RGpXRZBXt+VRJNuaHSfQjQAOLk6uz4HrQ3pMz8",
-	"q0SIrjMG1zr9sw7l0wtcxTLmGD5gELt4f3VdzkAxj8vSEMRi644m+LtxVyWykl1fgUp+NONSPkC/F+9S",
-	"vZNnWUuT8SYwGfasZER57huT+qbANTL4UGE9qz9XuCE+0nSgoGT+ze+Kf89jPPdFgDm8fZqCQWQLUKUT",
-	"6DPJwqgyLgomA0HC2wD9DXWxIDtNyQpuN1CCWcSHKkdWDV0NVP4IfTEC35jwVPnWxtOqFPPWrlVN5DCI",
-	"f9v6+5e/rYSD+Be91vQCrX2/GfPm7BmLwyExB+x3FFiNtbzQ5l6z7rfKyVEKOFWN75Az6lERMiCwXclV",
-	"0k4OI/qOTKtpW+Xa+EWJyncEyJLKHxWKKySIAvT0Bw+PqHdHpnmrut5H1+lCAviDsQIyVf96ZebzLaQr",
-	"nm06sNPBB6iX8CHSQBV4nA4CF2HIsA+uAhr37c1Vo7WjEmAqgH8FuXn56nD3RaMFaGbDIWGRQBs47vOE",
-	"poOhqzzOEhfhcUQJC9VehHNiCjextvMArwrUDd7ZKql9Nlq56M6jnGIpfSnFKUtxqDS8ytrr6MwH/yev",
-	"aYu29By+owmGidbFZhFHD/OzYogZ7hMrrhTeZlibAOThKoFvqn1oMmyFjXefDq00Sy569+llR8qMSKVp",
-	"p0Rs5s6DOI6nCMSzhI/7A4Qr877GlN2p4MiY4IShyQCnaAAqKBJ1mPnYrJZmWCBG8n/+B0nakJ1TlXXY",
-	"8YP235KcDgqUy2+u4RphISY8iRTKMGZI0QoCWkE4LRAK2gAVraypw4KMUAOFHoFSzrM8vcHWfT1AcsTy",
-	"R+MC+euvXZ4Ofv0VBQc62Qb0so1eAg2gztj3t0NoG/4kQYdBN/O21MzIapDGEo456xtFA0Rb6LQ26FrW",
-	"IxRaTWBuK8qyHCEdtrG94/ub+6hH0nCgPSU504KX0t2pZFIpV2RMAMJRGTpgcIpNEajp180K3Ajje2Mv",
-	"a4dpZDsd6Jx5rdYQwMsosU9hOIBhdI7LqZpIKjKQnQ1BSIcFxQD6wITGyiY33cpQ6+4U0VSQuOcaGOYu",
-	"Du/6CR+zyM0CumUFHTbk9zoANveKddXKWpgiBcdwF424ELSr0vwCyRr3WAVto+xBuoEQM/A6Ux6t5hRS",
-	"rqwbPEGgstUrVByMUiZsGiwTPThVUgMMmJU5yfOidFgJqidw0VzwHrtBYcAVFgP9dJi+cOWeCqyGvXdy",
-	"w2jo7g2Mbm5OjtB9EzKGRQTH+1lqtkarZYEZGlzQ0Tgte3QzSAKJ3pEpyDsdJkI+Uspq2PRqP0C378go",
-	"hZ1u1DRFBADYPpD/xwCIwBtIUAX+Y1PQBXWYSlKaAZhsKO7BVSVlQzpfTQ5wfsrV/AWbLhri5E4vcYfl",
-	"k5N6l9CGyg82JsF+RacwimivRxJJ+iZxFkbNRgMW+ddfj7Wen7OQ1H79FSgNxOxfBJrw5E5B2ZgMVS6o",
-	"8xUTpP7O9wD6g3fFptkIeabofBJledkxuNr4UKOeU5XMTK6N5FoRZP9RGa7zbZVVRpXnZoeBP6cRhHCq",
-	"K6yhKw43ACy+ugXknYuyXLfYmBesrLfybevhQbmACpLcwxZLsAC7xJBGnp4UhaidTOXr4prDuOCkjaaI",
-	"UJ3/KSOBfLzWxPDERbRnwGOUssoUc1XaLPkpLINRUypKkqNpw7TJdhWlD/EdER2WTni2XACKlYfOqXMS",
-	"0tFCCqCYWFVaqfgKeb9AUSr0+qnrxYxLvjeD2ZcjsTooO6NU3xDpglEPvOrhIlHznPerT1KFmrHXYRvz",
-	"8pUpypLnng4KzChVjauHaSxXmk1R8+FBnq2th4dN8OTN8HncDhNcX1QC98CK2qMPAPgD40qT6ey6muPw",
-	"OMFinBBTVMXjzByMM0ebih8R8wJMNl4fXVyigyStofoLFx0eXhxs6rNH9hx3mA1hpgxvBptCa53dOanU",
-	"5A+5VCL/ZQMSYRZZOGjy1T6sqIFJ60qeVZMguMIOeCwP4QXQaWq/qqtZo6OoG5oK1OeMqJxUxexwAypS",
-	"nkzlPyVJaQUuKNJi3pfXFAebt84xH3OFKUOTDpuFlVnc9QyKBayhmypfFi/oUcQvGUV3mM47bXpFkzzN",
-	"u4InFvsohBR82Udw6WcUnO2qjC8yYWJw7+hsxmrWsDKtZnFAgcnLYoD7D8zEGaARczYW6QmsqKLDzCEt",
-	"D9sMLRuNmVxCDMdGEdSOT5jhCYgm9IiINOFTgTbgc+6JQUIiefttqp2kD94RJTBH8i4YjzJgEegO4ybi",
-	"jY8IM6OQqwpwJTl7pLkhYHiQZm9U5FUbyFIbPGYcZVR25lgerADcB2ehAjzRM0tTvZeguzoWYwYtUH2o",
-	"mH9hYNzgSKrKdriZY6zAdQE9xrHgqs9KCpIsY3ZQtFEKlFwKDtygzBhwXDQ2+GGbaneqL6zgQXkK2wGE",
-	"IWc92h8nJNLRg8I1QqPehpJrUdsu21NqNlTqUD5hVgTixraPIrkNu1MUkR4ex/LGy3qVH4QJT0SHKdEF",
-	"0ti5+aWr/OUVfzPAAm4pyNPbNnl6NxQWmzuToleSVZaSF23kguKmm+cl3eCLct2qszPIs7UGUuKWpz5T",
-	"bEnwm6cNCd5JZDjLffTPMU8B+Q2kFbB5KinayMRSVIOsubp/opDMRdWtYkXg68xOWEMHzErbqcTqLomQ",
-	"Nv/LK9kQUZYpM0sqCIF2WmjqsKDl14P8gpKzOZsL0qyS1qSJDrskfSoko2TsYsKIC+bmMlJxUEPHWJ4A",
-	"5ujJDW1Ytv+1ozRgHaeNOk6tVus4LuqAalu++lqr1R4fA7egGgGMoRSzCCdR1imk1BloI9BNe/L66LDs",
-	"n5LDESkejuS1ZV7KanE6Tgw3oEbxkL/3xAA3WjsB2hiQB/Tm7ODQu3pz0Gjt6DOpwxI8UTzaHZnaPcxM",
-	"hkqft6/5oyx9jNKQChfIeQRWWaV0FSMcEk+QEU7k1SoPhgM2RY2HB4TDO8YnMYngRMkujxp6r3N76GXd",
-	"MP4Zyv4iCUCl+iDRpmvgSFVpYzaut5A+2yXTAsCTcMHA6xYaUuaibR/+22ENNJAvBy6q+2gAFcIfMU7l",
-	"pcgTzUcXM4PmmJlU6ENn386sb1LqqzwLZv5qyGS1A0kjRTHBIgXxoo2iIo6DvfbqjDLXfIdh7RsT/Hqs",
-	"Mlhq7S4oMCbqxkyIBmXU11rw4GWEvI+C18eKuNVNGGiAfOAKhijlvNZh52RSMNoBMH0UKalkSBkHREEp",
-	"MAu0Ua/Va77+uXRXb7btxVa3Tp9xecljZZuWZ4J29pDl1LKKcVedBiZvLCIPcn5oqhN36vzjKgwVOJQ8",
-	"jo0zddR02ACzKCbKP8AkyG9/Ncq9g5FkUVCj5mstdq5pnkwmNQw/13jS39Lfiq3Tk8Pj86tjr1Hza4N0",
-	"CJEgOghA6QqVzqYz9v3GDrJdL9DBxYnyEVdJIhyYNEhuOSIMj6jTdrZrfm0b8ADSAeiBQVsm/xhxUWHq",
-	"MCo5xc9liuFlujmkFKVKNaezoVo6OHXwd9hSrZhsE7R7IDm//XitVLzQSJWabB9Qh+8I6zDFu8a0R+Rx",
-	"lu8jE/2v9pZOIALntnLUlbc0ZYoc00HC0zSWbJDapXUfZJ1xopgujBI+gc7Ik0lry2FTl95p1aA1aynv",
-	"AzqIi3rjBI4k3a45FYeQ3qfZ2NMnbeF8gHsYJDwq96s6r1S+8CFl41Re2pKI8zM2of1Biswy1dArMww4",
-	"9RT/xcfMIHXiDiusccwZcZHgAM7MCLBcMQ/v5HwrlY08AY2bh+RujO0AdkZ2B59Eclfkel8ru/tLHk2N",
-	"Bt24dY/UiUU52/pDlJwIvjpZByVh93bCOmlgbxe3tr1mWCfeXrfe8xq9Jt7r+eRFVK8D3asJcNqO2A6T",
-	"7dS7wK3WRCeVVOfc0uDCcTow/hCPRXtVhkCtJRJZVcP31xtWlrDMMoU4bYdM3w66r0P6nr49ufnXSf2c",
-	"nogTdtkKD092Tu5Gv304fLtXI9O3/4o+nshC/uePrUGX/YP2/lELGzHrDl/50W9vY8t/ljKnvb0DFl7Z",
-	"iA6fc5SGu5BbD9ZMba11J0onYIKZqsIytbX4tTx9tKz8AH7yDjlLEx57kNPde5/Q/vyIO/311qJPH13n",
-	"EqfklA5p6p2a3F2LaisXL9RwKSVfppM2r1ZL/kmpJkHSdWoRKnjXZquXfV4oC4vSVARa9VFGyFsvcZTR",
-	"vPykvvyTGztNufyovr38owvFhVxzfgqpw+G71iqNZQnGz0hEsfE2aDb2ln98zfkZZlM9QDB5t1aZlBOd",
-	"lFwl5ISvVhjilcpTfmMlZoStATLf8s91Y5ZZF6DGjUH39y+PX1xHjIdDnEydtvMahJjCLnNcJ8V94bR/",
-	"h23tfJGVSQKJ08G/ZAf6VV4PB9p81PB9S4E5SjhULC9oyXvW0DlYfRhHYULA9ohjgF8o3gGvSaqzXH7r",
-	"cWl8Gxx+t/rRpNuuOJSuqwb1n3ks/RmHybeRcYFyT+k9AbP2KOFdYhGtXjxFtoAVvyrVah9VoXYgcDEp",
-	"vgO7R69HQ7QB+cmNNUQLiZsuavnbSqk6oWIdEr8kOFJAG/9mVC47Nn0m65XJWh/sT1ivcfGY/9aFO+cp",
-	"Sp4X7886k7INvfhQyjQfc8+lUyrSklBtrAaMTIhIlTFPR36ppK8oR/ED3xWmlVaZkVerkKtkLtnesXGg",
-	"y7Jvi7lZSvIiW2YdlxY8VLlrZcniYN+zeKqHp5SBVIBmJnMsgyC13CfKhAOutFcs59LFLRszkJUgo6px",
-	"KzI5a3/NWMcv30cE/L3ozus0/MaOV697jdZ1w2/79fZ2s9Zo7n12lNus4+/Uw/AFxl4Tb9e9ZtTc8zCO",
-	"sNdrdZtN0vN3Sf2FU8jab0TNVZsxLm1/8AGrRZz8n+5zLeRDxwacXbkvChbE+VurUW+16o3tZmvnxW7u",
-	"49m28N6yDCUWkFUWj7pqbrd54K1actfh2UVU0RwtoyL7/xqtS7oognrmSai1M7fOJF33Hx/Xon/wv68U",
-	"sSEEkvf0JngWsP/KAvZfWda1xAKRoswX3Fy/+m4rXb9bX+G/J9Hj3Iv4MrdMqFqVh4w+JK1Y7NweZ7ta",
-	"ZF4J2vFDYWobg0yVTHCsYRu+7YZYcmLv1Jr1xudCjnClJciyTeX/gCgm/ffCGrfrcAfAmrSd2fAXSUeu",
-	"E2PlPwQRHo18nLfapUMnmZK0pOzX2Wmvgedavi8v8qx3jeW9a9Zrzab/udT6Xqnihu/LI9isjjq5X0R7",
-	"vXq4TbxGt4m9JtnteXt4p+vVw0a0TZq9Ft7pmgu21fV7DbxLvHr4IvKa3V3i7UWtF54fNrq7vTrZxs2m",
-	"fXeJcRgSEsnd+UVXQcLW9m43DL3WNtn2mlG963W7u13PJ7thL9ohOxiH1Xe0dbmuWEnWDwsU9YkXpoWS",
-	"9LsNTGajhwESCbnlPYXX5ZRx2WaB3iqQ49zZdGwFPMYySmIFcuGX8j1eDRdUutWrC61/x691bR+RFMDe",
-	"qtVQMIjnG/uvfGP7zeUfnfP0FR+z/6IrXuuslXeAciMTVqRs1bW/rlB7rPgC5/HLHIZhKyG6RbCOP7Fy",
-	"d45d/R9jMibG9T/jIbTznvaK4JrFyNxjwnGSECa5kcx5IYN5MeJ0kd24NGOYw3Q01hRLsyW4/accQASs",
-	"w7oX08pHZNb7RUbEozyAGvD5VMeeT83nU/O/7dTMtkt2di6Qj3R6wlm/+XtKJuufeDfw/YID75IIHt9n",
-	"rvjGCZkyKxFBoLEkAxVPgWhqRWxB/sY/SJjmv3aY5Z6rvGQUZI32aANfIpLrSYmOesEiiyDMAtdMAgTj",
-	"JQ0ORCb9sNVLK2Cihk4gp4JBshjyiCj1YsLHKck9SsmDFFk3mn5zcyY9pEE6y/JERnJCh5RRkUVhzssc",
-	"uZGrwsSmziPZYRt5gtbNclZJ8EKyEktqL8bqvJJQ2EotifocpRwmfbXEksW76EqN+BIoDFLgfIPrj1ku",
-	"iDgGoln9Wil05Ec58sAXZjpgtHN6ZcprbC5deHX1ny5eKUCocIcMsCKj8efL8flyzC9Hf4XL8ZCzXkwV",
-	"gMKzH88Pu8KP4BLIw9UKWXjQhrk0OIunm9blrk+0/HaHW30d26NGDrBNjzV0gYWO49JwKmBM+EWgwDJE",
-	"MvKQ3ir7ZNBhWKBA/0NKJn2i4q5kIfh4HwXG5gE5k8HsYW44iH6XpeYZMMH1+c+yX6qwIu1QS+3EMlVW",
-	"xByjZOVT3OCtLGz/u5tP7QSYK40bbIBIa93QBijIFR6ii0IsiEeZIBCrdU8253UxS1k4a2LNUvRbYCut",
-	"5o80shYTvsjdhF4lmIVUhNypSOri3FwdzCgi287hwaz2su3UG9voDFOGrtIqZWUOA2MnOXDqe3u+59e9",
-	"equIbrPQOjubhkP3tKR3hWwGTaftNFs7L2bUtG1wkgYokqUGXzuvgvOWD5jRlK+oXLbSKjhHXBKtlVvi",
-	"0XWKSBHaGUOwbAA7L3b3ZhTdOiVYpbnYAjJaNJOVIb2g7FhoP15g31XATJl513Wsc9NpO2d/HEzPqf9w",
-	"duVPzz/8Y3p2xCdn1/xf54fN6flRjHuvb1rnfxxPPl0fP6zJHC43DcMOf2YKny3DfwXL8FjzCIY3UjwD",
-	"KIgrFRMKXUkgzGxYJZ4UUZU08o0KV1fIByFOQOtYRsPpsIVwOBuQGLEMgWPiyYM85a1eBxN9t+l2WBU0",
-	"zgweTrsI2iHwVJQwCrJjS2OXqOikLD6+GBuuIyYnVMX+50WyMGrQE5QHFEses8MmOs5KwVowMIbuZ1jb",
-	"iKYqENKC0FFgvDPw+gZ/qjQJMWV3oFMJhGCBiwJCmVIVldPv6H6WrsLAin9SMYpyVjIy6zC5ygZKC/jT",
-	"Hh8nmS6GxZUBTmoBtY5jPWbVgt8BHLUvT1SSwCGepflrf7W2yUFO2jDtNgHnpPvu00tFsfI6xPGYzKbG",
-	"+86cUsv30RlO7ki6lFeqSjn3e4649gdmpJZw8n9lOL8Cu4KZfEfFrco7l93RFk9yCTyJSlE3oCPZWCiJ",
-	"qk+c9g44E1RmbXMOwiFBH2kEysLT00NnJjebYgVIdBtT3KUxTae3CoZt6lSlYpsHUFiRvAwad3RaMqfe",
-	"8JRP3Z7FzfUowyycnZ5S+jCn4ddbnr/j+XVnYU4up76363v+tuc3nIW5t8ykz8+upae8OguWc5EQAYB2",
-	"VsJ0Q+MKhS9j9ookXzjcF1L94U+m+u8gH6zK98uJeKl9LL872z/LykMyMjk+r9nyNAXOMuWPwOYzOpxZ",
-	"M6RfW0vnZhpmfW/MwBPqhCHZ2n2XkWReqsZBdc+fM5a1OPMitPZKGuj6UzTQU8r6q6ugs9LfUQdtYcH/",
-	"NDmjAqttWY1Vnzy6jsGDq0ZLvbk8NUYZRiaZa3k+cysg3j7LRFomkiIyuwPKULujnMOqyGiFs2WKDNdX",
-	"R1k2nbbshdpKtS6Ppv+zRVV7r0lq9kax7r7+Yd0KVerk6jrH+W/rVftzLQj/GQaBxiof61BOKV8eAw7u",
-	"f484bHCD4UiqkIhtW0HmAbCSn7SSiA9sdCyVQ0mLxEoA/UMBPBqjvAgyBDLeQ5hBPKW2QHSYgsb0m26O",
-	"AoJBKB+zO8YnDNFKo/LrbJN+o6nWGMGX3pGXuqC683L/2D/Lvvust3s25v5X+ofOO9bcb3BdGlccfBc4",
-	"SSmOkbq72zkIlEa+BGRrnBA0SWiaEqaQgOF0EwD3p7VHCqBOA052GGBL8QQN8UhVsRHMajUCFwXGIhJs",
-	"VubFVxjgPCY1jU2qsYZMVqwQM50HTCMJKmR0DaM81JjEvq9ckw60RAw9ysCDoOuA1BpD7DFgC2rfKKzr",
-	"ldWGCdGuVqDLSAzI2wTUoqAGlH3e3C+qKEFXqLDjIxqZ+ijLMVO1VlFPHtNrodWtBqEqw/JNaGr9c6OA",
-	"vApQp2qsHjrUMIMKDFYjmGZIpRrOMJt/gAuwOmcUoK6NKw7YkaiALZ5DY4LKFuFihkHZkQNTr0IwVYD9",
-	"qlcWoqtBWQTwqpjge5Jfx7lO1aCKy24UdKUmQmljsTZ4s60xvHINr2wAEFs5k7UqrnvfFCsyAW4Rz9xF",
-	"45HB9jIdANUXgFszBTyM5oDo3pKHAR4LQHnLmsvnWjUHaIyatLO5oyIfPokMpGigxWtxmxC7QT1yN59N",
-	"g2JrKcL3wfwtqzXjAHgQBb1VQOCE8al1B40M0JtnmB8DPbYAf1XuK00QY5bSuOC91c7mrAIb1c3Q7DLM",
-	"TgXXKSdvBrd/AmkCB/g+m0EXUVhijBROKILMn1Wc140tyjzZj++/T7U2qxVbixVU0/7jvRb/XJ2ROrCf",
-	"+dtn/vbZWfHflgtXR9Ga+gWNzP8DIgyOFdS/BateBGfXqQMyJUYG7a/uwgT2n7bPW+kGOizH6MZdfk82",
-	"26iA3K9Q4lM3A++Xd/synH7GZ0D6Y9JLCyD9OnIhR91HJdB91yDgF0DvM9P1LOw9ylDvC7NUAe6uU9UI",
-	"nUook1qW4uTP42qgCwoKnqZZAgId29dhSxHmgWM3y6IS0JghpxMaEsTvSdLOlUezeWzsjCDFnDCuSa0h",
-	"RyV7gUv49BuaqQLk6k1UFjhsyoJYPENZVXzTJdT8/XwDvlHrpYa50k1/aRf+fgqsX+wJ+88zDj2zDX9J",
-	"tuHZurDk9ofrdk5inZWZgUK2shXiFXRjlVdVMXoBbZjcZHXf36xVhhN8KLT+UzC7Wm3fr/k+QJXYSWnz",
-	"cjsz5cChuhE2ezt4t+v5UZ14zd429va6rdB7Ee2SvZ6P690G4IbocMJb8IOw3IZGtGbnn1QzP91apdr/",
-	"BdDYv38e7t1/Gr6afhq+2gl/+9CECVO5E27HCV2QqNpeLs/oqWy37TyhvpaXybBLoohEnnbnWBtoa+Xb",
-	"yaaBeZ7SduIkTWzPUunz9fLfZnUB92q88Ay2Dv7i4fptZpnFjtuVXdG5y4LCgRgoa8cI94lrHMa6UxXW",
-	"dHBx4qKJTgxEOizzPO7ROAY366Ivs3Z4NrlEhpLxpwqGs6DeB4lONg46aflJTLyxsPINyzFAjK5JdLmv",
-	"/j3BSaSuvW7CJ9rtWmhokMA+ewOTn1Kfk5CfTs1DnqLDGIS0wzgEZCHlgwTC1Y0gZgBl3b9KRBmTPg6n",
-	"JiaxF/MJBJ1DfhQP0ikXV8LkkSjaBxakIXNzcVGKjrmi34q5n+ttvcAJ6Od5XWuZ6lsuxcob8EnX2U9w",
-	"L9QXd9lJa6EYeVHxzeOTBjjvrs6OgP9or8Pnm/9ZH/3sK/ezfeWqstzr82QBc6OlW5MBbZ3Ie/1Nnh9w",
-	"oRyLriwnC8ZTJAZ8wqrFW5Pv78dLtvW9tu9bEmvJgSaHyDGYoQYrGiZzKfxi8ccepOlyDKDmividmaxJ",
-	"mCSYaEEwcHk0xbxt5XvcrPmWFK/XkTz18hzrdV8kfGa08Sx2Pgfp/hWkyJlDzzpbs2NrfsyuSaoqhYKb",
-	"y1NjwIOzRZgEqDlYoQnP0Akrs/SOGziOjZVtMiCsw7KfqEBcoYVtKgkuc1azfZxlS1IGDJTrGyTxBiFN",
-	"HsrKURAESjAjyuOPp1jlvBdc+cIhms6BEVOBJTpDIgrg+FGSHLxjkAcEMNUAlAujUULvcUpcFHM+6uLw",
-	"TgpRUnrwYh7iDLFjP4Meg4YgP686b4Vqpb21VW+8qPk1v1YPtFOgzvE3wJBW1FxH9p0lp5L3dBLrLP1n",
-	"lhJU+fi1UaJXjrK+nJEsiaFJxKjcl5r+HgpCzTUF2gdKllZZcUlajTCmLnFNP9+GLvZT7q+1LpYnXis/",
-	"QQicFFv8SNOB4lKWioIf5375+NTxFupYeJlqVzmwRut9rLbx8yX7l5bwnh2I/n0AS3VudDzDEFTzAyUx",
-	"a+ur/kvHLamrYfYAP4L3AlXmypZ3udLoKuRgUFtS5dGfe5/M3DWqTvuuKZyhzepY0QzKeYLzm+z5uHlW",
-	"KP2XmZLU7ll537srpG4p3OomCXV+oc+EDc7duv63sT/rMj1PZ3WWMTjPB8vzwfLfGRm46qmynpHwo2E2",
-	"8qQRVZzIFkj5xBOZDPT0ZuYpQE6EyNNHlKQX9IrnpuQifKsqod1wzWddgNQx+BUglbdRoMfjyVI4HSdE",
-	"W5Ef8jeeGOBGaydAEMhFcDhAGi1rwlFWSrgdJkY4lBMiR5m5H0PXoUO/CIM4e5BJ2Jon08iwlSPQUGBT",
-	"yvrKPznz5R5ggYb8XmXHKLZlYsJAkcFZSLSGI2sXKggHJLwT1aNVyytQTO8U3HsbhTiOlRdBds3AGFmH",
-	"RWQU82m5E13S48rRIF8pyXDye5K4OnhSR2iiN2cHh5IhlW/HsmFl61fBXKWZzafdmPnVSYU2GLfiOSFe",
-	"VP+0qX27QWUBahkVbKZTktAe+D0DvisRarJYzsfaGiE5/aWFAkVXYZSjhA+pMHlLsvSlbZVSvMNoqlde",
-	"jkSgjTz+LTB136q6b3P/uSDT8GGRZlo2GJn2sjfvlqiaXO02MiRC4L4Gz1NdmAwIq/TnBnLQm1ZrHr43",
-	"T/EfqFLJif2ZDXlmQ77JE/u/QhUCp0gF6/KLOUrnaESKuarlyULfEZ22uktwQpKDcTqQ/5bchCDJvWFD",
-	"5im5ZyyeZd9hx3UePJPCUWeuncUON5j05dq09eEJNZ6CGcNYLzaCIb4jKBkzBRka9Ln8B6ptqUFuhcMI",
-	"VOdRsFnohG3faO/6u35l61+y6Z6JM3vQodlW8v8snwycUAgcpms52jksweyATnJIwo13nw4V3kCGzbnx",
-	"7tPLzRybWVel/Oln63oz329BzHPfc3XkknbeU06IOEfu2bTaLXo8zLZvLgtRMMYZW5wKE8stclbFGTHP",
-	"1pnlQEQx77s2bGM566oZiXlv1a8TH1XMGIlHJNH9VSl6KCsaxwDfNa/KkHQFadJ7AoumulHIEW8P1uT1",
-	"/yJJzvYWKSSWliKDZvuLvAZnOWxgtLaBa11gwkgljXvURqNZhqaEJ86mqPHwgHB4x/gkJlFfq1zzRSme",
-	"eQcz2IBQoBBhuGwuTEzaD5wM08RPmY2ZqFU5OyTBwp4ck9RWQTYsmyKVVuJQF/5x81Ro52dNlo4jNVOR",
-	"TVG1OXbJTNln3EFuwv1RE1bV3M+at8I9IWlMZ9GaN4XaaL3GBL5SX/yc6VON/WmTl4HHybb//wAAAP//",
+	"7H0Jc9s4sv9XQfG9qsizpCzJkmPLtfXWsZ3Eie14fCSTjPI3IRKSMKYADUFZ1qb83f+FBkCCFHU5x1ze",
+	"2uI4FIiz0Wj08esvTsCHI84IS4TT/uKQezwcRQT+PicspKz/nsS0RwOcUM7kazEeDnE8ddrOPhpwkZAQ",
+	"3VlFkCBCyP9OME0o66Mej1EyIIiwEI0FiR3XucPRmMi6gpjghIQ3OHHaTqPW2Pbqda/RumrU2rVWu1ar",
+	"1mq1T47rkPsRjYkolNueKUdD+XvQ7G3jna5XC+vEa/a2sLfbbQXe83CH7PZquN5tBI7rjGJ+R0MS30SU",
+	"3TptZ5AkI9He3MQjWr2lMa7qudiE0U03V6n2/xJ+S9i/Pw137z4OX04/Dl9uB7+8bzquE5OQxiRIbsYx",
+	"tRqb8nGMR6N8W3omPbk0EUmI4zoiwclYOG1npBbFcZ1kOiJO2yHDLglDEnowDNeRU3wD80B2t+s1XK97",
+	"Yave9JqtnefeTisMPFLfIY1uc7tOWi3n4cF1LkiIg4SE13J1Cisc699g6VxYyIQPuyLhjKBkgBMUkyGm",
+	"TKy6rPX2VrPaaO7Csg4xjZy2Yxr5j/mjStkdjmholnQnrLW6tQbxdsN6y2tuh9tet7u15e0GO/WwuV3H",
+	"u9u7jusMSYJDnGCn/eXBdYZUCMr6Nz1KolA47V8/u2lLdtcaXq1xVdtt15vtWqtabwAlpRN+cfTm6ODq",
+	"6DCbccpCekfDMY7kdI9CvEp99sLe4CQhw5HccfXCL0lM+30Sk9BpJ/GYqNX5jcxfHfUbyvrkoglNBrBQ",
+	"McGC51cGh2FMhLgJaAI1jEVCmeNm7/mYJVD59eW+9V5Ohxz71S+5lzEhctx1dBQN0WVi/fZfOroJeCi/",
+	"eb61Vas7rtOlcTK4CVVF9d2dlld77tXk5liVXkIejIeEJTPdTH9g42FXbmkskqbTdnZr9Yb9s17BMKZ3",
+	"JBY3EQ0IE8SixN8wI1UxpMngP3pLVgM+dFynR2OR3DA8lN+/wYysSZqyR+bzS1l/nlydIB6qXdtsOHNp",
+	"Vy1n+9elO2y7urPThBkjdyTiIxLfqK/lEg4Iurw8QyENEeMJGuIkUPQiu4cwC5FcI8R7CFas6pimnbbz",
+	"kY9jRFmPx0PF7QM+jlQ9XaLPARI6D59dRwiWrkO9Xq9/3aYqHd3jN9V73dOyTWVGgXJ9mreFLjFDL2PM",
+	"AioCvsZOOtgv3UmNLXSKKZu7mXab9VprdjPt1rxa3au3vudmara2n5dsphEWYsTjxN5FfMCqIScL9xAf",
+	"MLOHVjqp8nvokJOVGL5NhdvPd3ZtKnx/dHH88vjxVNisN74BFU4p65eRoTn9LTJEkwEXJC9uUYHiMWNK",
+	"Jngi0r8nkX48Pnv1OCpNZ/LxVPqBdAec3x6xcMQpS4p0OlE/S/le/b6CIFjfbddqltweEhHEdKSuGM55",
+	"zMNxANQdk4DIs1qu2526pPwKIm7V7nUVBwEZJSTU8m/+xx6mEQmdz3odn4e7vXqwRbxGt4m9Jtnpebt4",
+	"u+vVg0a4RZq9Ft7u2gtAGO5Gquo5U10czTiOFoj4er7EprxkOCUT/IEmg0sSxGTpVCtRjyYCCdqXLAAJ",
+	"9d3fZAn0JDiTgSDBzWnv7c+78c6rtx9/j68mv12fH+4cn5x/OuaNE3yCLyfN0eud2y384vjn5r9/5AI+",
+	"uM6A4JDEcGveDwIihHfAWRLzyNuPIj7x3sW0T+H2nJ9mKYtx+E0gLEuSECVcCu6hluDFiDMhzwCEUTfm",
+	"E0FiVDl4d3G5IeUyEQzIEOTHIb4/IayfDJx2o9bcSXmFSGJ5NMhOHodkOOIJYYl3QUYRnspNXuyRL3e9",
+	"jyYDwlAykIdL2gWBMIrhQykbyu4Br8xKmJu+kHKknzYXTL23ZOrn+0vYeCgJSTYn6WK2uxc4ISd0SBMP",
+	"nrNdvSC/j4lIspkbkRhNKAv5RHeFCrR/foxuyTTfuBJfgZMmW/KCMMT3dCg7VK/B/ySbZupNzWK7CemT",
+	"uNC5C7j+yk7P72BEeolcQjk5wTiOCWxd2dHv2S9BSibtkgSchQKNWUIj6JCesViWF6v2Z2e7uUpvSBJP",
+	"vf1eoqSb8p4kHFRFqEt6PJYkn8RSJPq2Pfnw4YO3P04GhCWSJ5HZ7rzmE9kVbBVqI/8FwTGJ5YaMhv/u",
+	"OHLHdxwfcYb8zbu6j+TVCliccJG/P6JvybRQ2EWKOfy749x7eES9WzI1VZy/u7xCm7JJf8FurpXtjl88",
+	"TV3ecVjOV2L1+zOBaOgiHAkuSZDEMY9Rl4eUCIQF8nWxGxr6baAHpdhJv0dCUitlyLeb1ByCJpIt7MiJ",
+	"qzd2UESShMTCRSHt00ROSdV3kX/jIx4j3/NdxJMBiSdUEIQRIxPZWBXtp20N8VT1VBAWIow+bB0gP4lx",
+	"QEZY7hpfT2bbMCiCBInvSIzIvRTvBILCwrVH8Ey/RQFnCWVjIhBNXLjoZhU8EyjifRRRlvEx0yspzQnU",
+	"5alaRb2mYVqHqp+Gc1ex3ihhyQ+uM8IxHpJEnx0H41jwuHw5/RHuU6aOU0buk5sACvuGF49ickf5WKAR",
+	"7hPZD3neOL+PSTx1XEcLpOqbeZ1s1RuwkdJOy/7JFZU1/b9f971P2Ptvzdu9+bf3+V//65SR5ZGUEOZR",
+	"JIgPQI+o4kuJuApvJOkZ7jjC04jjEA43fd7KEzxobe10g8BrbZEtrxnWu163u9P1amQn6IXbZBvjwIx4",
+	"hEG3ogdMdH9cR64aTeXaUt4yHoPG0ZqRre2FB2kwfUums2PdR2NGfx8TefBkJ1HE+zTAUUo+FYyur48P",
+	"0V1T7iEaEhztIUYkMY/GiTzMBGc4QnKi5PTQZKPaYReaPWZaPjhtZUuSGLs8nOpDWpQc0XuFfTHh8a38",
+	"rsO0Klef5AEfDmmCEt4ncsO6SHCEoRHVwSG+JQIlEymqCD6OAyJQRRCCrKlBuMvviOxzbi1bvUb3eVAn",
+	"3i5uhl4z2Op6O2S759Vxo7sVNMMW2e6ZtVSbPVvNgkixcFVtFtpqLaLrTue+Ufc6nfvnR/PIeo4Eco77",
+	"BAn6X+KiOvDAWm3ezougBruDIenhcZTIs91dfPJbp1u99HS7IgzP33Y0NDxCCuaSG0JxVFGHF4+lkHdH",
+	"yQR+F7KwXOSpLlfYi61eLdgOG8Tbwa261wxqciVbxNvq1UO5srukXivfi4np5TfdjNeCxPNGrser+LLF",
+	"Tla7yZcMYawa+6YD0Le/eWMo3vlKxrPidapkPJO07W84pAdZl2IkcKq9wKEWHOA+ypm8goCSajSK9A1x",
+	"8zehrIvpqGRJUCaBIUgpJ0B4kUOX/1WKcFCjOG1b1eQ6QyIE7suPh2MBmmmsdNr6lJEDQh8/fvzonZ56",
+	"h4fOg5tVpK+NdiVwC8Khx1mkuGyAmdZ4Sxn74bNd+MqWEATShqyqnmAlaTltp1Z/c/j209Yv21e7Hxo/",
+	"v9x53zptnj2/qJ/vOw/23P9vTHpO2/mfzcxOu6l+FZtHMB0w4XPFP9mHIY7kiEkoxbA7yiOcEHU6qJr2",
+	"kK9m1NeiDsHBAPFeT9kaEUyNHMHq19yybuuvNxd9Wn7vW1Rbsfj8y9lqtWSflF+nVq0FKGNWTl/0ea4s",
+	"LOsBZ72IBo/bOJr0bpIYM0GBNGxC3Qf2iCYDLmkkVTNaxB0MMOuT0LorhiSgQkqgfxg5B3pGhG3mVCLI",
+	"M4FAb91Gvinlo4pdApF7qhQGcj9P3Q7jMcIIzmZzRqY3OqS2fTAg4YaLfJrJHje3ZHpD2c1YEF+KcaZv",
+	"ukdUSEmpw6jsD40i1CVyF41iLumehHvqjovEgMdJNIXKZ5ZK91yfYIopoZATgRhPOgxUHlIkhJtVqW73",
+	"htwP8FgkJPSVDPa0e3/w7lUE/Zity3hyQ+W7IWFKp2ofMFTkqVRuV3yHaYS7EUFTkvzY7bnPpuper5UL",
+	"FXnl0WNCzVpLkmirVt9wzfELNxZVVgzwiPywo+XrlvMlj7s0DAl71JL20q/nLKa8J/JbwtJdjgb4juhj",
+	"mo+IVsfycUIQIyQUP54JBzEJCUsojgTCMUHAtFB3nKCQQ4/7sbxYWB2tYFYcnuSSfJwos4Uc2EZh/b9u",
+	"lY6ZvNjh6PGbj+oaUnEzWy5TuaLeH73N0JiR+5Fy+IEO7MlJH8jDBXfVlEp2MOXjGMHdsormqAtmlPPy",
+	"O4F7f5WteMaTl3zMwkcz1x58bS+tvEcCDcNPP3ZpzzgS42CQySmp0kjdmZ9k7z/g9D5Xqsgrzk9w3CeP",
+	"IjWtzrxJOL+JoJZ5V0VQ3MFtVdIguQ8ICVEdndIXP57NQ1+oQNBjSYiYZV15osMfTIeXJL6jAblmqYj3",
+	"KFIUqpqbsVVPkRh1GXMFhNsPnNMhTnAXC2KuLriXEGUjSegQ1CqWqe/HE+zSfgNDZXyCKn7JPPgbVXSm",
+	"D9IJltcsVhipbw3PR0JZLt1lh+qP2y55O+tC8rSKfjVpXnF+itnU2LkfRZcxTsgN3MCL9xzO0RCzqWGR",
+	"4s9IfMU+zjge7CnjdikBPbHTR7HTP4rarxkeJwMe0/+SxwmeY7uCIu/FsIT6jjTAAqmYlx8siR4Ubnja",
+	"W9FFk5jL/+hOufJO3yURZ32UcBTSXo+AV4uSV58o+3GUXealsqiKmfLfgMa1mlKei0csAffhx9yhC9rS",
+	"mIxFmR6rcGTC8StLqqMVW5RlC8o/XsKYvTDLnmo98go9RhW/fEr8jae98gcI1ddMjEcjHickPCUhxVdg",
+	"w3wUT08ruhnKmpTH+fJrXpegYgt/3E1PSs1+sTv+E2X+cMpMl1XNuAqtONBcOLP4F+M5bE8z7S9iObsU",
+	"DPSuqfcyKfWEhNcugvhYFhB51Mekr61+WR8gNuSxDatIEntI+aCSogPksnqF4AHFCQnPwW1Kh8CAJQ1H",
+	"5zEfkTihRDjtHo4EmVGtoi5hpEcDiiPEJ4zEctCC9uGvHsKoOxaUESFchIW8hoxjpkSzkVX3l1zAy+Jt",
+	"eaiPax2NsmQPQ6GHfHDK4k/OZJkH1xlgcQMjEgM6kh/puetyHhEMu4+KGzXU8p+tgJbVmkybuxmROCAs",
+	"wf2l374z35xnnzzkAmMWf38ChR5cJ6FJtLS1KyikHFWM08uv9uTaozZrlDmp8+5vJEjK6O6YjcbJdyO+",
+	"vyS95Qf7YQAOhcrXE6ZMDlmgEY5TC7w93CXUurTyIZ7CVKY+vYsr/4NpfdmXl5dnfwCNj5OB5b+1kLLz",
+	"1BlEVLn3lnu2qbviM4FUOe3WtuaJMsJCTHi8rAlTTLaQurOl36533rjOJKYJeceiaRYkZ09yNm6rf/On",
+	"VrnKrTm3Jm58EQnI6q/4LQHSTuVR+9CVJZTKoWTmZ10V7UGa+lzVlXnDU+2vNzalCrlJzKdFfvnmwxVK",
+	"TIyAQP6+1qqA6NpGOmajM67VtgK7LnhD/AKVNWu72yWEZSBHysK2ZoNolNpGf5OTk7a2awv9e4vxKyUe",
+	"vq4D1etY1ix2Sg20PHrKXqrcfOZGlqu5bAlfaHZ5aI/fpqBT8ATHLESCRJFAExr2dRxRnp6Wb2XT1pnm",
+	"vxaZBkOCPqia0cnJwdINm7l3dzqXzoK2rgpTqhXRNxHFXRrRZHoj9xVmU8d1Ah6PuPK6cVynTxiJcXQj",
+	"Ty5z3Lkl3+d/FzwiN5LaY0oScC5gnMkXPfAOT+KxkP/t8zsSMwhg5nEfM03bkp+MuxENoulNEuOQhGn3",
+	"PpcM8kDFTB/ATfXLrDvB8eU7tFXf3vbqCEejAfa2kA6zRvJ266LxaERiFGBBUMW/vtz3XeSfHv0i/3N4",
+	"dK1UF2bm9l98cFxn/+Ur+Xz1Tj6P5Q1h/0Q9X8jn2aF8XhzBE0penMrnJTyvoOTVS3jCr9eX8LySz0/y",
+	"qxeHx/J5dALPM3jKMi9eym9fvDqE54V8vlZP+PX4tXyenMIT3p98ks/Ta/l8B7VdQA0XL+AJNV/B871s",
+	"/cUH+evB/kt4yvcHB2/l8/URPE/gCe+P38vnqWzl4N0hPF/BE8pDWwfvZE8OzqHkhRzRwfULeMo5PPgF",
+	"vv0IZT6eyyeM/fBI9vbwjSx/eCr7c3gm6zyE2g4/yTdHB7LM0auP8gk1H12+huc5POVYjq7km5fHsrcv",
+	"obaXJ7KelzADLy/k2r2EFXm1L3v16oXsz6sj+f4V1PzqtSz56hh+hXpencj6X53CmzP1/Fk+Lw7geQhP",
+	"OfZXV1Dz9Ut4qr9lna/fyll6fSpLvgY6eX0h5+f1lezh62vZyvEhPE/hCWWO38kRHUPNx7Bqxxey3eNL",
+	"eHMpe34MdPVmX7b15ki29eadfP/mXJZ/uy8p4S3Q0ttX8PdrWfLtsSzz9kx++xbKv/0g2zrZl/Nw8uIM",
+	"nhfwlHWewH345Fiu1Mlb+PsSSl7JFTm5/kU+38v3p/sH8HwJT1nD6YEseXoIvx6+gqcc++mR/OoUqOv0",
+	"rRzv6ckxPGVPToHGTs+O4AlfnclVOH0nR3F6AWVgBk6v5Jycwm46/QA1fIS/P8oyZzAzZweylbMjWf7s",
+	"paSHs1eyP2fHB/CUozg7kX04g9k4O4fyF/D+k/z7HazL+f5beMLfB/CEOs9hFOcnksLPobfnsBfOgUrP",
+	"L+Ar6PP5hZzP80s5rvOPcpZ+3pfvL4D+L97BE8ZyAbvycl++uQTauIR1vHx1Dk9Z5hJ25eUbOcZL4EKX",
+	"J0fwlDN8CXN4CTvo8hyewAEuL+VIL6+gnmso8/4tPKG2D1DDBznPl7/AVx8P4ClLXgElXB3IGq6AE17B",
+	"frl6I2u4ensCT/nV1Yns4dU7WefVFZQEOr+CFq+uZQ+vPsAb2N3XsCLXb+Wv16dy3q5hrhQkxvUn2fP3",
+	"MFfvD+AJs/H+FbwHen5/Jtt9Dxz1w4mc2w+w0z8eyecnoMlPsIs/fTiSh4od65E7ZbdmggM/f9l6+N+y",
+	"w/awVM20jwIcERbiGGIzXORnERm+q7DFtL92hXHkK/yQhrdV8zeq6AgilLKgDm1xpaLD4M48wiJRAYc6",
+	"eA2KQqWZg7sU3pWbd89W4TdrNcTwkLK+DqEjUdhGuMOgDm1+5iGeosr11cGGK6/o8iKu2tBxzH59twZ4",
+	"J7W6D+YyjDLUJKtgh/n1nbRkFclrSxms3gj3tcbYxG7gIUHxOCLFCLsc0EoqeJrQGFsoy4tNtfyK1rzd",
+	"z1+aD576o5H9MXeNr+iwXNC4eHmAtra2dsFgLxI8HMlFu746UDNO7nGQRFOUDGJCUC/Ggboo6DBiVBnS",
+	"KKLaaL7hKl85LDrMn4d34hsCyRqUUyYpBO5uAiysQDVcBfwO24iyDksDl9w08Er7cCkhN7ckGpAL4Yje",
+	"zqzCAiiW3Jp4sovFG0luJTqdUK6D/E/D/OdK/aed+0+nU5V/bD18Kl8iElE5KWvqp64g7kN9ingPJgw2",
+	"lryDwT90ZNqseiqDmfni0IQMxVItlW5nX30I91Z8f6w+tS+lOI7xFK5punGtZVgvVE3Bkaz/FcRf68EB",
+	"mMhy3RvsjYcMlWS1ebhUpYsXOuikPXI3C1tL57zsOlec3zXv5dlXXxGvmnZRA7GsPnfEuHQX1X5T2N26",
+	"WqTAZlBFbiw+TlwUcMaIAbMBTu8ixpnXuL/XkTUbhftqq0T/4ToRVtZbRcf2FGw37SnYXgGrI4uRvCH3",
+	"AYlHSbkGS8Vvd6eSZ2n9qAHkeWaBsxireC7quYx01Xg1UFc5bERa++urq3M9QXsIdwEIAnAXGM9axnFM",
+	"70hesTZDFK3dXZsoauUgHTmdhaa1ArXkFmERhV+m+yw/RA/5GkLVb6Pfx2SsoiJtsFqs/MyqHeYhX4yD",
+	"gJCQGHSMFHoJMzEhMQlR4/5eFc3irdo6gDpPkapUgFlAotn6wPGQRCRRHQopuGCEigCUAGFa9Jv1GnrF",
+	"GfFRZTKgwcCUFhokwLqWZ3ix6UjgmNJddVzHdKhUhXCocdTOAGWtnGKOD5GBW3smkMJjq6LLhMu+EhbE",
+	"U7l6BtvAGM9QxS/FcPMRZ9G0EHS+/6Le2NLQbjZzzkswzTl4FZ+zP5H3+Sfrh9lzcla5m02CURbNTsEt",
+	"ZRBkn+lt0GjAE46OD20diYVCp5A8cKS49ywg6YjEQyxZ4U1MBA2B5FNGT254fKPts9TUMaQRTXCsiw1x",
+	"EtNgLHeLenFHBS5d4qPjszLh/PoSHQ1HEZ+SGB2DT1gq9yhi0O6vcvPoiB6IEMVisHzx86tbb3iwuAB8",
+	"N19A3S2RTxsP3v+pv54/rLaYR8YAlrU/DwnQsDNlGykw12bxNjQ7sea4WlPYApnKio5DvuTWKkQngRA/",
+	"KYkOcTCgjHgxwSG8BPwNHxo9kOU39pCvlfQ+BKNK3jYiXA4wC/iOVEBsgoZcJKheq6nrjmT46i+FChtx",
+	"loYCNGo1FAywFNNJLKDqYJwotlMwAOlTZql/CqgoH7LA/iI5vgMxM4mngPFViEzPn03AVGH2TGQkhEap",
+	"UQE6xyqC6EtZXLvOLJVBS00r83EAlsoZtg+QXeUCdyB3KdhQwUQlJ9y1jDhWm2XHarZKJeIXTtAE5l/5",
+	"iAKdxbwf4yGge4kJTYIB4qyKzsgEVMsCDLNdgnAYkrCNkphgeaSiMbtlfMJgD3SnHSavf5YYUu0wOESL",
+	"mBA+qjRrtY12Dp+pGxN8q+7KAWeJpNdypAOFb9BhCO1Hgiu21qxvowpG/gVmfeKjLplyjfVEFKuX2yMi",
+	"G7AXm/XnEOnoH0F4nq/DYeVukbX69VrNM+BT/oaSA0zIN3ha2d23fbLeXL47U8Vt32EoXt9oG+9c4MFy",
+	"7u0ATfVZGnUK32zpJuw4zlzk5kSuJcxhFmaai+GUwwGT0bM0eBPaSWPqoJ3mRlvKiItj2uC7IUkGPLyR",
+	"n2sUP6igtdFGkp3JrvjgLWaQv7QQlcX3N2u76bqXR/mj1YL85dCAh0LgSEbiZr3mxf+rDsxBAUApCIAG",
+	"6d2zhcvSsP9sQOXB/wruEFpQtSyL/jdVMp5XXxjpNCI9vRoz4Wry2/rWhot87bCW/2mrLn8qd4GET1tz",
+	"Jk/7vqJKs9HQg72d9f5lahvpiVU12eEi8L0c2YIQCz3PdkSvjyqtWk32vBBmDz/AkMqChOSPW6ot2NRl",
+	"zRWE7xLoGnvbO24xJMAOEs+HqRa3CdgjNTiI65QTp9VcDgNkCcGA18Js3OIMBUD353i/zvX/LoT7zMRa",
+	"zyIflAWufbbFx5JZtg7D7WaZaHannXyLUm9B6Qfuflr5RUKlnPVB+eUjLepMUaIM33AR4wxCqEMqqx1S",
+	"JnmmQiMbjbRPKqDjalTeeeLHtSDxgSqiuqpBdU36ikXfmWweuQ/NtV8huiz6XF2cD1TBXB3lcL8LqrIz",
+	"x+zr8vNr1BjBK9b3Ekqr2h5SuXN6ZsH+gX8WI+96ABS1SNqbme4Hd/kH80e37tf5sSz/tmSJVvksTxgP",
+	"n80+OCSJvhKt47XItBI4haDW24SSEj9FG4R6dX1fVuPaCuQVpPbHqX41Y1h6qzEEaHx2lhYG5cKDlb/n",
+	"EVByMzpizY2t6c9GkJvfUplfduuEru32Z1zTVlowaOSCBDwOV1izDAN1Wb3nWcnizED/cnXNHb3u2CO3",
+	"hoa7iXj/W+2IMlfKo9/HUo43wls1D6ya08v+42h87sIW/b5yh7L7SHj78rO2eHSX6eAsdcN6e02jFpZb",
+	"DkgUPhNKf1PBcJdEoGsmsRfRW4JGOBkYYyrycerLfqOcp8VmbRNUX74KnydglFaKFH2pUjKh/BvgTlEK",
+	"ZwytFpS4eYjGxQjXOaVKib6BCqNtMIrFEcGJsdiLcXdIEzCh42hM8t1YDRJyqZpmxrFaLkTW7TLKe01w",
+	"JKtba4Uzg6GhVX6rLg62NLy4c7qOsj6dmOiKWQKKsAA0nNjS9inNh0rMgKhWC6uo+2yGZzW5zdX09F+a",
+	"oMSV1/ZMZ1tCG6dW4qzyqfyyXMuWHzAktuITJu+hHlANGmEaC1RRXyhKEhtuZsDAArDRq+hQqVBEwmNS",
+	"wG0ekDhPfrOZvvC93fFWrWSRZj1idQayxc7yS71gyyIRZp2dBzgmxdgMCFQJAdFNBz7kRrltuzyHfKzB",
+	"RsptxNmIlR3IAfAd+6BfY7sMsLgZ8pjMjw4xagVwqOlxeZ2eFw1ighG/ytptgbWXIUgLBcNv0NwTjvpE",
+	"6eDkh9DLVMHNtUAhN6aBeS/ity/mBAaGOp2mMp5wPuCs3JHnqFrfbqKR/N0Y+nI7/1/1Zr3VarVq9cZW",
+	"gTy3c9S5U/Bw+devdW/3s7LkbLv1ZrmT0QXRIutjgyZSgfdGmX7XWdxSI76Rs75alEkrckt6WbZIFwDZ",
+	"fagBWR8XoGPgXO3TBY9GMb9TJgFo6/OsVe3ek6W9OxyDFl1+prqzn36s/n2hq3goy0Q4a+QBLepvylXD",
+	"tVJYptFbMPOgiH4mL5y6RoEqGkwdddJ0mZI1DTEbA+K+7Eu14xQEEvBs0rZdba9NlaxZVkRBoh4lZYab",
+	"JfEMXzFOQOa1BrVa2sWZAa6YrXHNkRWvU4aIyqj08nKecfmSQ8DjJQnGMU2mc43KIRYDIlYwKaN9zZI6",
+	"TE5hsf79UO5kkWi9v/qYCjEmAlVwTDCq1Wou2t7elq3v1mre7u6ui/oxH4+Q/EWQmOKow2q1Wm1jRa/R",
+	"GdfMxpbXbHklpu76UlP3VmrqzozezRWN3peYhV1+bzblj+MVC7aBAej3ejiQk6a3QAxXbhLKw87aJn82",
+	"wr4yMZhZp861p0ayfhSjyf+4VtgwMAk7HB1dFuVygfBoRDAUSwaExnOEehZNO6zip+HWvovmeOe4yCfU",
+	"KhWTUUykcIITekdusho29vRVscPUXhMkAUghJcuUuQvkk1YuiW20oBEeShJaLv7ajox6mEl7uVLLCjzh",
+	"YTY95opfQ+GHsvSZiyv4REdpt2du7Cur3WYAEwq6t1nV2/qh5uaucBPmgwcXfVsWb2hXFZE+jlaK0M5F",
+	"E9pVrKKtyoUH2h9PSFfQ5VPwQRd7cB+r+p7Je7oWQc/JjroihkIheeqSXtvOcfAxZf2bdMKwWHehUvay",
+	"cn+/N6ZBesysRf5F750Vs84suUUs1Y2sDWFgZyFfVD5VupQksZ2rfxQIjxMuZy/IOx8opwhwMNlDZDhK",
+	"ppn7FhxsVKQZkHNn/695PaIQcD6nTG+Z5Tdjcq0y+4K5+S40LUChBysh+zyPdDhsc8OewHmtbih7SB+d",
+	"auS+0tKBn59vEqT7K3us2QbFCyVy5YbbKBmu0Ulr5oSjaAVjacamPruzKhZme67kdWFy7CTGAnx/VerD",
+	"u/om5Jza/KIyKz1sqi6piKnutMNikkhhhrONVAtCe4gmWoCfYKHyB6qBpKSDUcKHXZFwRtrI11psKjrM",
+	"N0X/Y/6oah8JH1y5GNfOW8r5MZ84S6ViE8ZjZkZVCVOak4fWPzULFazPrQoVrM0P5kl0K7PjQgXroJWk",
+	"Ari4iYm9cWb32DHLZ8hNOPLPr6+U+3gb5fPY4gyNzyS1ybL8g7ScQDAh1tGDvkkN78PSu9q7g4IUHasA",
+	"P5XVJa0G9zFlWdIW5cE36TA/zazjb5TRTJnicf05z6wEq23izI0AtvEMGa9y8ss6UouelVl5dSnHfDXv",
+	"GFmyxkl2ypQtsauyJmufaXmpjKtov8PUzhap84KsRmn8aZJCOg5waJwwIyqAW2OmDyr5Ag0JZsLkX+gw",
+	"Q1YVyUT8bDp8FFJ1MR2WZEP8tXh7MEfQ44+0OdSV8vw5eeDL0uECsnGZy6BQqUm6hMiDHMdgFzTunWDt",
+	"dJakNFyqWJ2XlH6eVj/XzQEWizqH3uncu4rlK5KiiXLk6rBJCiNl0ZSpiWrGX9y0CyzTaWheGkdgJKm5",
+	"w5y3TDOSV8HubW3DMqVF5ue0qg6oqHNgOktkFb3U4l1MUC/CSRUds5De0RCcEcaCWChcODLbtOJn55nv",
+	"Ij89nHy3w/zssJS/CcFyaoif/I291P5EVBt+es/4SZUt3D2g2rz4rjUYJbqLnzQ5zF6r/Sq61BEH4D0s",
+	"yaPDbikLnwkzNBA6mrVa1YgbLvJhL8s/zIr7acZg32z8n/xUUo4JEgMcQ6RYh+3PE5xxnAh1sOEo0hIK",
+	"BOIRI1C2O8xDNF2PttWlufOPCtOfuwTKeUQzKqFcMX1Rle/yPM1+E9CkUAJag8qLipDcd2nlsEKSNLTQ",
+	"XCwB0vP15b6/J+fAkII9AyW6hNxrNV40SzbquLkjud6myzdLT/mpnieW6dHPlRvNmCXNLhsz0A0kRFD6",
+	"XsjXFxJhDIc6nl4LtZeXZ1LKPjo+ayO/Xq978P963UcVX/8p/7UBcrO5tLjIbzQaHvy/0ZBF9Z/yXxuo",
+	"zwnEfPgXR++Pjz5A56cqswKJBIAtGInpSQP4vTSAJTi/mrifiRmwSQ3eBZCKq8dHlQNfPikRv5MS8duq",
+	"A1dV6Z2l7hh/uEZwqXbv+OzPqwn8ISq5dVVXfz81xYroqV+lnlgDpHWtG3Th+qBvDvNBWa2IhcOFjnDl",
+	"wKyPskmst7lsz5j8gXTN6O9juBsoP+m9DM6IM42coILk0CEJxwqUHn6jyaPcmdfaGasBtNj6k0doSx7r",
+	"/7z+vXiO+n2ChbnSVpffZi3nJNN1N0+j1i03dyGd090lJJ2GZ61xN71MFek4MyCo6ma971dhrsUtZmh6",
+	"rtv455V8vBYB5somv3fABbga/KkiLezYpEcws8e74M33TfG12keDtGiAaixuSbgn72raJuFncbqwoyLS",
+	"S5B/cHG0f3V06ENq7tSQk4NQUFpNXYvkhJSHNlCIbh6UxbrUHN+anAHn24JQ5Xnct4rZKOUlKfPQC5If",
+	"2TKi+RbsYsZaRY2x6vHcI0fUc9nHgsCQx/CPBcBHhjDbhjHu5Q8F5cSu9JwVrZTS+kbIMy9/n5IEpXxc",
+	"RVdnBo72vOOGMoUIQYSOyNbqAbV/jKOVxhvARb/NtJFj6Lz2OgtNTXqDtS3DKkChaPOsv4cCHsckMAA1",
+	"CVZ6f21K0F6ACINyUxABXUl4Gqhv7Us9gwCtqQcNwKRyMOblMfxuulW6bWeCOH8w22NkcvMYHjCSK8LH",
+	"4uZPx0CKPcuNcfFWycXRPoKJpDKrMgGpCJkcdMPjOcgskcxlI4Wos2/DTMoRr/xMteyjytuPB8AdUg0q",
+	"vHuRAwfPPnAyPcjcrXENVozHmihGOE4ojpCyhbTBVmibCsHwh2MCSKAJ0Q7YoNMX6JaQkfaUVAE/1Q7z",
+	"FZyF0jxrH40MQ1ZPeLXUbuCqI0YADG1MRhEONHprRMWTD+SfUAO6l18mobzOYbWedKNPutEn3eiTbvRJ",
+	"N/p1utGHOcJGGaDKDxaMZ4OtU5G+TFj5aj3eAt+nq4Jz04TEUtggwa26kn4Tj9e17ubFLn9eYx2/0RU9",
+	"f6kU2VXw0RL2XKKbK2iXw0J8G3l7FhXoD1GIrR5H8hiv49lNtvCy/CMVT2KNlflOJG2UGN+GpC0iWo2g",
+	"NZTJ15Pz+4L37jrmKe33v65a85FmLZ0O7TFIPF8brAEYziGJbyLKbsvPAEFZPyLeWBCFWGAS3xkoUlA+",
+	"JzxvGItpEWKluVOuPqYxCZIb+UFuOCtWsJoeyCaFWaOZoUUy7JIwJKEHc/E9OUG5IStlBflFKcxSjl5y",
+	"JLdsE6zneJnfEcWFmrH1xSRHEPKWG/OJJA3wyFI5azQsDmV9VBkkyQjxGMn/CoDgpAJdXxynyViw6LA+",
+	"vSNMh2T7esLANVMpSW9M0ESqFsGjEWEhCSWV0kRoVKCKTomD2bTDejHuyxvQRhWdKedpxCGggwoUxnw0",
+	"IqGLQhLwUAHhxwQ8t8lMLDX0vL25OeXjGI9GVf3Lps3OPMNKVtgdVsA1VP1/7c3NMhCKpFwnliNfvw0p",
+	"iPppKp/uNMtRNJlZrjTSKX8c2Bq0Zbuj3IEgRzfLCPR7Wx5zJ8IyC2SZJXHZAC5Sa95394VYjmaxj4Zc",
+	"eeQGVOQAHqZ8vGdgl8WAT8D1nOcIYhan4vLyLIskSLEpANtL7kCAsuI9lYeqNPnmyrbPfdPXKR+jADPV",
+	"x/m9e3Qs/mIKTi2Ba7DYlZJ+2Kk+cqPSyNJa9sjyc6gtmmKK7dkRYSnnUyCwoEkeJwEfEpMTRB4WsjI5",
+	"HylcBGWo0UQDPo4VkpoYj0gsSKg4BViiIGIe2Oy8hB5pV9NDqRxc7oPCtD3SmUZ+0P7IaSSXgnGBODnn",
+	"FqyTTU1HxMLiRRVldJGvLeB/O5uK7nmKJIJBjbuxsh43B1m4WHf7baTB1aSpwnJaBrbHxWDF0SNEv1KJ",
+	"Ko6cdCXnOQQtiVApDO5rZKZwXsri85iHY5MOSiU7WiUrw6okmnBDpXsQoAHEyRXv+Ba0N6TM/KtAiK4z",
+	"Btc6/bMO5dMLXCYyZkhTYBA7f3d5VczNMk/K0kDZYvOWxvibSVcFspJdX4FKvrfgUmSg30p2Kd/Js6Kl",
+	"yQXlm9yTVpquLCuUSQqVkxoZfKgQydWfK5wQH2gyUFAyf/Kz4s/JxjNfBJjDm8cpGES6AGU6gT6TIowq",
+	"4yJ/MhAkuPHRv1AXC7LdlKLgVgPFmIV8qLLHVdHlQGVW0QcjyI0xT5RvbTStlsAWWbtWNZGBdf5r89+f",
+	"/7USWuff9FjTC7T2+WbMm7M8FgdDYhjsN7ywGmt5rs3dZr3WKqYNyuFUNb5BNrUHRciAwHYpV0k7OYzo",
+	"WzItp22VHeaZuirfEiBLKn9UWMOQOg0w/u89PKLeLZlmrep6H1ynS3BM4v2xgttV/3pp5vMNJPKebdrH",
+	"QQAGbH5LmI96MR8iDVSBx8nAdxFGbz5cKVcBjfv2+rLR2lapYVUaCgUMe/HyYOd5owVoZsMhYZBGJ+rz",
+	"mCaDoas8zmIX4XFICQvUXgQ+MYWTWNt5QFYF6gbvbBhFNlq56JDjQOfmuZLdLoXtNCVgTmF0qOLLg/uG",
+	"j26q1aq/4aIhDom8fMD7MP1E6PKKyH03DZnvMMj/I4rpgqpIMgPQ/tySKQnRAIuBSoPDUy3OkjFJspE3",
+	"SqUMZgkOlNZaWbAdnXPkP7Kn1n7RdPGWxhgGqovNYv0eZPxviBnuEytWFt6mKLcATuKqS+xU+wWleBGV",
+	"tx8PrKRqLnr78UVH3oNBnYMZJWIjc4jEUTRFcOWM+bg/QLg0y3NE2a0K+IwIjplKyDQAtRoJO8x8bChQ",
+	"C2EQ9/k//4MkvcvOqco67Ohe+6RJ6Q35yo0509qNsBATHocK3xszpOhfrzhOcsSPKqB2ljV1mJ9uPl8h",
+	"YqCE8zQrt795V/eRHLH80bh1/vRTlyeDn35C/r5OeQO9bKMXQAOoM67VtgJoG/4kfodBN7O21MzIapBG",
+	"8Y446xvlCUSQ6ORSCDaDUAg8vjmBKUsz9XRYZWu7VtvYQz2SBAPt/cmZvkwqfaRKHZdwtTUJwFIq4w0M",
+	"ToleAjVrdbMC18L4E9nL2mEarU8Hb6eeuFUEkDnqKqtwKcDYO8eNVk0kFSlwUEUQ0mF+HhTAN+G+sskN",
+	"tzR8vAs7lEQ91wCgd3Fw24/5mIVuGqQuK+iwIb/TQb2Zp6+rVtbCSck5u7toxIWgXZXUG0jWuPwquB6N",
+	"0aoaCDADTzrlpWs4q3LPrfAYgRpar1B+MEpBsmHwWfTgVEkNmmBW5jjLSNRhBfgh30VzAYnsBoUBjFgM",
+	"XtRhWoiQe8q3Gvbeyg2jQfMrGF1fHx+iuybkBwwJjvbSRIyNVssCaDRYp6NxUvRSZ5DyFb0lU7jDaa4M",
+	"CnjY9Go/QLdvySiBnW5UT3lUA9g+kIXLgKLAG0hHBz5xU6H4vkpJnIKyVJRE5KqSsiGdKSpLLXDC1fyp",
+	"cya+1UvcYdnkJN4FtKGyAY6Jv1fSKYxC2uuRWJK+SZOHUbPRgEX+6acjbbvgLCDVn34CSgPVwTOBJjy+",
+	"VfA8Jk+cC4eUEuzU39keQL/xrtgwGyHLC59Noj7g1HHNhzrfAFWpC+XaSEkcQd4trIF+zbZKK6PKG7XD",
+	"wEfVXO5woiusoksOJwAsvjoFpByB0szW2JhMrBzX8m3r/t7V4MXxHWyxGAuwtQxp6OlJUVj28VS+zq85",
+	"jAs4bThFhOosbCkJZOO1JobHLqI9A4ijFHCmmKtwleWnsAxG9aooSY6mDdMm21WUPsS3RHRYMuHpcgHQ",
+	"VxYOqPgkJJ+G5FsRsaq0Em/msu+B8lfo9VPHixmXfG8GsydHYnVQdkap8yF6B6MeRArAQaLmOetXnyQK",
+	"CWS3wyrzsgYqypJ8Twc6ppSqxtXDNILEi1PUvL+XvLV1f78B3skp5pDbYYLrg0rgHliGe/QeQIxgXEk8",
+	"nV1Xww6PYizGMTFFVYzRDGOcYW0qJkbMC5qpvDo8v0D7cVJF9ecuOjg439/QvEf2HHeYDcumjIkGb0Nr",
+	"0t05CQ3lD9lNS/7LBlnCLLSw3eSrPVhRA/3WlXK4JkFw7x3wSDLhBXBwar+qo1kjvqgTmgrU54yobHD5",
+	"HI0DKqXcqfynJCmtlAblYMT78pjiYMeH7DQCRVzh5NC4w2ahchZ3PYWXAQvvhspUx3O6IfEspegO01nm",
+	"Ta9obLR/Uw25LPZQAIkw04/g0E8pON1VqVxkQt/g3NG5y9WsYWUuTmObfJMRyaTM2DcTZ8BTDG/M0xNY",
+	"hkWHGSYtmW2KAI7GTC4hBraRB+rjE2ZkAqIJPSQiiflUoAp8zj0xiEkoT78NtZM04x1RAnMkz4LxKAVL",
+	"ge4wbqL4+IgwMwq5qgDBkolHWhoCgQdp8UZFk7WBLLURZ8b5R+VijyRjBTBC4IUKxEXPLE30XoLu6viS",
+	"GQRE9aES/oWBpgOWVJZzdCPDjYHjAnqMI8FVn9UtSIqMKaNoowQouRDwWKHMGKVcNDaYaBtqd6ovrIBI",
+	"yYXtoMiAsx7tj2MS6ohI4ZqLsN6GUmpR2y7dU2o2VKJgPmFWVGVlq4ZCuQ27U6SR9DesXmWMMOax6DB1",
+	"dYEEkm526KoYACXfDLCAUwqycrdNVu6KwpdzZxJyS7JKE3CjSnZR3HCzLMQVviizteKdfpab2UcVWBe1",
+	"hzvM/8XTxhHvODSS5R76fcwTQLOD2wrYcdUt2tyJ5VUNcmTr/olcGiVVt4p/ga9T22cVpdoEOcXqWt2V",
+	"l3zl0iCPZENEaSqFNJ0nBA/qS1OH+a1a3c8OKDmbsxlZzSpp7aDosAvSp0IKSsbWJ8x1wZxc5lbsV9ER",
+	"lhzAsJ7MeIhl+186SqvXcdqo41Sr1Y7jog6o6+WrL9Vq9eHBd3PqHsBNSjALcRymnUJKnYEqvm7ak8dH",
+	"h6X/lBKOSPBwJI8t81JWi5NxbKQBNYr77L0nBrjR2vZRZUDu0evT/QPv8vV+o7WteVKHxXiiZDSlaUl7",
+	"mJpBlY5yT8tHaeImpfUVLpDzCCzNSpEsRjggniAjHMujVTKGfTZFjft7hINbxicRCYGjpIdHFb3TWXX0",
+	"slaMz4myKUkCUEl2SLjhGohVVdqYwustpHm7FFoATBMOGHjdQkPKXLRVg/92WAMN5MuBi+o1NIAK4Y8I",
+	"J/JQ5LGWo/P5eTMcUCo009lDvjGZ+EibR4TKHWHmr4pMPkm4aSQoIlgkcL1oozCPTWGvveJR5pjvMKz9",
+	"ffyfjlTuWK2xBgXGRJ2YMdFAk/pY8++9lJD3kP/qSBG3Ogl9DfoPUsEQJZxXO+yMTHKGSADbD0OdCoUy",
+	"DiiJ8sIsUKVerVdr+ufCWb3RthdbnTp9xuUhj5W9XfIE7cAiy6llFeOu4gYmezMi93J+aKJT5gpfIWdC",
+	"aC1IKFlsHmeK1XTYALMwIkpNGNGA6Cw/Wrm3P5IiCmpUa1ozn2nPJ5NJFcPPVR73N/W3YvPk+ODo7PLI",
+	"a1Rr1UEyhOgWHdigdIVKZ9MZ12qNbWS7k6D982Pl964SXzgwaVrlyvCIOm1nq1qrbgHGQTIA3TZoy+Qf",
+	"Iy5KzDdGJafkuVTZvUw3h5SiVKnmdB5iSwenGH+HLdWKyTZBuwc35zcfrpTaGhopU5PtAZLyLWEdpmTX",
+	"iPaIZGfZPjKIBmpv6aQowLeV87E8pSlT5JgMYp4kkRSD1C6t1+CuM46V0IVRzCfQGcmZtAUANnXhnVYN",
+	"WrOW8D4gnrioN46BJel2DVccQmKtZmNXc9ocf4BzGG54VO5Xxa8QkcfHkLJxIg9tScQZj41pf5Ags0xV",
+	"9NIMA7iekr/4mBn0UdxhuTWOOCMuEhwApxkBkSviwa2cb6WykRzQuK5I6cbYQ2BnpGfwcSh3Rab3VV5/",
+	"IBK84OHUaNCNq/pIcSzK2eZvouAY8cVJOygJu7cd1EkDezu4teU1gzrxdrv1ntfoNfFur0aeh/U60L2a",
+	"AKftiK0g3kq8c9xqTXQ6V8XnlgZMjpOB8fF4yNvgUlRtfSORVTVqtfWGlaYKtMw7Ttsh0zeD7quAvqNv",
+	"jq//e1w/o8fimF20goPj7ePb0S/vD97sVsn0zX/DD8eyUO3Th9agy36mvZ+rQSNi3eHLWvjLm8jyCabM",
+	"aW9tg9VaNqJDAh2l4c5ltYQ1U1tr3YnSqc9gpsrwWW0tfjVL3C4r34efvAPOkphH3r6kc+9dTPvzowj1",
+	"15uLPn1wnQuckBM6pIl3YrLmLaqtWDxXw4W8+TKdLn21WrJPCjUJkqxTi1ABybZYvezzXFlYlKYi0LKP",
+	"UkLefIHDlOblJ/Xln1wzrC0nBHZXs761/KNzJYVccX4CSfvhu9YqjaWp/U9JSLHxoGg2dpd/fMX5KWZT",
+	"PUAw47dWmZRjlpCY4UilwoWvVhjiJYnvaECurZSosDXgzrf8c92YZaoG+HRjpP7188Nn1xHj4RDHU6ft",
+	"vIJLTG6XOa6T4D7kwQOT82dZmSSQKBn8V3agX+bJsa/NR41azVJgjmIOFcsDWsqeVXQGVh/GURATsD3i",
+	"CCAl8mfAK5Lo/LJfyy6Nv4bDb1dnTbrtEqZ0VTaovyZb+iOYydeRcY5yT+gdAbP2KOZdYhGtXjxFtoB/",
+	"vyrVar9boXYgSDEJvgW7R69HA1SRkktqDdGXxA0XtWpbSqk6oWIdEr8gOFTgIX8yKpcdmz6R9cpkrRn7",
+	"I9ZrnGfzX7twZzxB8dPi/VE8Kd3Qi5lSqvmYy5dOqEgKl2pjNWBkQkSijHnagUmlW0YZMiH4rjCttEqN",
+	"vFqFXHbnku0dGafANO+9mJt5JSuyadZxacEDlTValiymkI2menhKGUgFaGZSZzkIvMt8okyI40p7xXKY",
+	"XdyyMQNZST/KGreirdP214zf/PxtroC/5l2UnUatse3V616jddWotWv19laz2mjufnKUK7BT264HwXOM",
+	"vSbeqnvNsLnrYRxir9fqNpukV9sh9eew+iBi21fNVZsxLm2/8QGrhpz8R/e5GvChY4PortwXBXXi/KvV",
+	"qLda9cZWs7X9fCfzW21bGHZp1hULnCuNsV01X908QFp9c9ch53mk1AwBJPd67dYlXeSBSrP079pBXedw",
+	"r9ceHtaif4gpKL1iQ1gn7+lN8HTB/jtfsP/Od13rWiASlPq3m+NXn22F43fzC/z3OHyYexBfZJYJVavy",
+	"kNFM0oovz+xxtqtF6pWgHT8UTrgxyJTdCY40FMXXnRBLOPZ2tVlvfMpl51dagjSDVvYPiMzSfy+scasO",
+	"ZwCsSduZDemRdOQ6EVb+QxC10sjGeaNdOnTiLElLyn6dcnsNpteq1eRBnvausbx3zXq12ax9KrS+W6i4",
+	"UatJFmxWR3Hu5+Furx5sEa/RbWKvSXZ63i7e7nr1oBFukWavhbe75oBtdWu9Bt4hXj14HnrN7g7xdsPW",
+	"c68WNLo7vTrZws2mfXaJcRAQEsrd+VlXQYLW1k43CLzWFtnymmG963W7O12vRnaCXrhNtjEOys9o63Bd",
+	"sZK0HxbQ6yMPTAv56VcbbM1GRAN0FXLDewqDzClizc2C15Wg4bmzKeZyGJNF5McSNMbPxXO8HAKpcKqX",
+	"F1r/jF/r2D4kCQDYlauhYBBPJ/bf+cSuNZd/dMaTl3zM/kFHvNZZK+8A5UYmrOjfsmN/3UvtkZILnIfP",
+	"cwSGzZjoFsE6/sjK3Tl29Z/HZEyM638qQ2jnPe0VwbWIkbrHBOM4JkxKI6nzQgpdY67TeXHjwoxhjtDR",
+	"WPNami7Bze9yACGIDuseTCuzyLT3i4yIh1lQOGAOqo49cc0nrvlP45rpdkl554L7kUpWsKmUj2Lzi/pD",
+	"8r2CJ73JdrA+F7zSVa6iOryG1hYwzAsieHSXuvIbJ2bK7NyNOroThoYCzgSPCDh2tpGvsTd9FasB8RRW",
+	"OFhF8Vx/vijob0BWzN9IkGR12P7BOuRHAQGpwMrU5byiszto30nOSBpUAkmEIXb1mTzjNE6TQBW/CNok",
+	"e6AyyrMO8+dhIWpvPrNsdtSQ8txj2oFXHzZ4HNIEJTGmEWJ4CNmhwcXNBOGqsJjUYanoRg4us9kqWAEl",
+	"qZt2gKNI57nPgntdhC03IAUkVBr6m8WEBHxEIGxCrm9b+Zn7OjR4Xggw8jxQWqKj0/3jE+R5UAvK17Gx",
+	"p2I9THPKh0kNpVnbqqJ3ad1ihJlW2QtwiLIzqOuriBoNnMpat99hNEwFGT5h7TTrUxoWwFQe/9QaQEOT",
+	"o7fpoojeQnTemN0yhYpAqkjtrw6zjJCokg8/zaqz7f8bqaurIW5wiC4zGxzCBF3AbH2Nq1bGRRy1h5wy",
+	"UDK49ZgrIRoNeMIzv+wMRkyQqEdB2kk/XBHVaw3RQ474UPf6e3l7wRemc5Dpak63THkNSqcLr64j1sVL",
+	"b5kqJiZFajErVZCg/iqSwQpH70sed2kYKk+29WWJ2gqyxAFnvYgqDI0/xO3pL+e+VECFKHoxKT6UxfHl",
+	"Ui6hSsr7NyyRR3OtVOTRWaZnQwWh2NrizTcQWcrEEitIvUTg6LCixGEkC3Xsg/s0yUzDRAf6YpGCJqSx",
+	"+ulO1yc6+EwvOdLRMaTGMoBkQx4SZVFVkBopsyb3VCSo0qw1N2ayfBvA2jTddygndEgZFSnwxLwE4JXM",
+	"+ic2dDrwDqtkefY3isnBwfHayg+uAzfK04NDYStDOOpzlHCY9NXyg+dPz0s1YkWIwIO/zRGqiWb14yzX",
+	"kafT7Ekf8A/XB/wlzvB/htZiycluDg3Ooql9uGuOlp3ucKqv426lwZJsb6sqOsdCh65rVDzwn3gmkG/5",
+	"XjFyn9wolyy/w7BAvv4HSjhE7QDWMblP4OM95Bs3D18eGODpYU44APyRpeb5bEG01x/lsqUiqfUFnNr5",
+	"AcscpzKouZW5uIHNW9j+N/cYs/OYrzRupUHQt3tUAZ8AdR91UYAF8SgTBMLT78jGvC6mmadnvcrMTzZm",
+	"Xqv5Pf3K8nn75G5CL2PMAioC7pTk5nOuL/dnbK9t52B/1mDbduqNLXSKKUOXSZl9NkPzs3NVOfXd3ZpX",
+	"q3v1Vh6kcKFD2mw2Nd3TgqkZklI1nbbTbG0/n7FMtyEuDNDXlvq42emxnDd8wIxzwIr2dCs7lnPIJdFa",
+	"KcIeXCcPjqX9TwVLB7D9fGd3xravM7uWeshZeJSLZrIUxQTsOwtd5ha4tCl8zdSjzXUsvum0ndPf9qdn",
+	"tHZ/elmbnr3/eXp6yCenV/y/ZwfN6dlhhHuvrltnvx1NPl4d3a8pHC73hoMd/iQUPjnD/R2c4cZaRjCy",
+	"kZIZwCZeqphQgJKgjbeQJHmcB5LUYH/KoqLAngIcg6G1CADYYQsRACuQ37qI+mcgdHzZ3RxyugEc2HA7",
+	"rAwNcAYCsJ3HKRN4KgqwTCnb0nBtKiDb1t1bcDgaJGJCFdxRViRFjgE9QXFAkZQxO2yiQ8sVkhcD/6+9",
+	"NGUKoonCfrBQA1VOhZksSQZyszAJEWW3oFPxhWC+i3xCmVIVFbMo6n4WjkLfCvlWsAxyVlIy6zC5ygY9",
+	"FOTTHh/HqS6GRaUx3WoBtY5jPWHVQhwEONzPj1SSABNPszW3v1jbZD8jbZh2m4Az0n378YWiWHkc4mhM",
+	"ZjMcf2NJqVWroVMc35JkqaxUljn41wxk9jfMSDXm5D9FVOacuIKZfEfFjUofnJ7RlkxyATKJyjQ8oCPZ",
+	"WCCJqk+c9jb4T5Ym33X2gyFBH2gIysKTkwNnJsWuEgVIeBNR3KURTaY3Cnl26pRl1J2HM12SgxYad3R2",
+	"Wafe8FQYwa4lzfUowyyYnZ5CFlinUau3vNq2V6s7C1OrOvXdnZpX2/JqDWdhClUz6fOTpOopL09m6pzH",
+	"RACGbybfpTSugIdTYS9P8jnmvpDqD34w1X+D+8Gqcr+ciBc6rOSbi/2zojzklJXj85otT1PgrFD+AGI+",
+	"o8OZNUP6tbV0bqph1ufGDCKzzvuWrt03GUkamGNicnZrc8aylmSez5Cykga6/hgN9JSy/uoq6LT0N9RB",
+	"Wyl9ftg9owSedlmNZZ88uI6BwC0Hvb++ODFGGUYmaTRdNnMrJC54uhPpO5G8IrNboAy1O4qpSPOCVjBb",
+	"Ji9wfXGUZdNpy16orVTt8nD6P5tUtfeKJGZv5Ovu6x/WrfAadAzldY6z39ar9sdaEP4aBoHGKh9r9Ap5",
+	"vzwC6P9/znXYpEoAllRyI7ZtBakHwEqhYepGvG87/KlUmPpKrC6gvylMa2OUF37qLcd7BRevDsvcu1Lg",
+	"MyxsLy9aalR+lW7SrzTVGiP40jPyQhdUZ14WEvRH2Xef9HZPxtx/ZEjMPLbmfoXr0riE8Z3jOKE4Qurs",
+	"bme4lxrsG7yQcUzQJKZJQphKfgDcTQDCsdYeKUxejbHdYQCnyWM0xCNVRcWf1Wr4LvKNRcTfUHj3gWaw",
+	"KiePTnvCI1LVcOwaXtEkNw0w046fGjxZJYPRmSOGxq+2plyT9vWNGHqUOhtD1wGcPgK4FYBT1r5RWNcr",
+	"qw1iol2tQJcRG1zbCahF0zxCG3t5FSXoClW6nJCGpj7KMph4rVV0jdO2eq/VrQaUM01fENPE+mclBzYP",
+	"6O5qrB460MjKCv9eg7an4OwawTmdf0BIsjpnFKCunUoF4LJRLp1KhgYOKluE84miZUf2Tb0KtF3lKFK9",
+	"skDsDbA04HVGBN+R7DjOdKomkYrsRk5XaoKyK4u1wRttDVuaaXhlAxBRwJmsVUnde6ZYXghw8ylcXDQe",
+	"GThT0wFQfUE+D6ZyLaA5eQNuyP0AjwUEHKTNZXOtmgMAak3a6dxRkQ2fhAZF3dfXa3ETE7tBPXI3m00D",
+	"3G8pwvfA/C2rNeMARDSFNpoDHYfxqXUHjQzQm2eEH4O2ugByXu4rTRBjltAo573VTuesBA7eTQF8U5hy",
+	"FeAgJ28mVdEE/MIH+C6dQRfiKRDCSEGjI0jgXiZ5XdtXmUf78f3zVGuzWrG1REE17d/fa/GP1Rkphv0k",
+	"3z7Jt0/Oin9aKVyxojX1CzoZ0XeIMDhS2Y2sTDL5fDQ6W1KqxEizGamzMIb9p+3zVoalDsvSkuAuvyMb",
+	"bZRLVqQS4yRumq9Inu3LUhMxPpOXKCK9JJeXSEcuZImGUCHPkGuS/uTy/KSm69lMPyhN9JObpZJ8Njo7",
+	"n9DZE9Nby9LUQPOkGuiCyn5DkzTnko4C7LClSXVAYjfLonLumSEnExoQxO9I3M6UR7Op++wkaPk0eK7J",
+	"JiZHJXuBCyl5KlqogmQdG6h44bApCwIdDWWVyU0XUPO38w34Sq2XGuZKJ/2FXfjbKbCe2RP21zMOPYkN",
+	"f0ux4cm6sOT0h+N2Ti7BlYWBXILWFeIVdGOlR1U+egFVTDrWeq22US0NJ3ifa/2HwJS22rVatVYDdDaT",
+	"eCJfbnumHDhUN4JmbxvvdL1aWCdes7eFvd1uK/Cehztkt1fD9W4DoNJ0OOEN+EFYbkMjWrVTbquZn26u",
+	"Uu3/QZz8vz8Nd+8+Dl9OPw5fbge/vG/ChKl0UTfjmFqNTfk4xqNRvi09c57RU9lu2/r0z3wqyLBLwpCE",
+	"nnbnWBtbdOXTyaaBeZ7Sdq5ITWxPt9Kn4+WfZnUB92q8kAdbjD/PXL/OLLPYcbu0Kzpdq59jiL6ydoxw",
+	"n7jGYaw7VWFN++fHLproXIikw1LP4x6NInCzzvsya4dnkz5tKAV/qpDHc+p9uNHJxkEnLT+JiDcWKjeb",
+	"PgJ0jK7J7b2n/j3BcaiOvW7MJ9rtWmg0NN/mvb5Jya35JKTkVfOQZSUzBiHtMA4BWUj5IMHl6loQM4Ci",
+	"7l/l3o5IHwdTE5PYi/gEgs4hJZxHhRiT/EqY1Fl5+8CCzKtudl2UV8dM0Z+D0Znjbb3ACejHeV3rO9XX",
+	"HIqlJ+CjjrMf4F6oD+6ik9bCa+R5yTcPjxrgvLM6ZQF/aa/Dp5P/SR/95Cv3o33ltFRQJlIsEG707dYk",
+	"fV0n8l5/k6VEXniPRZeWkwXjCRIDPmHl11uT4vj732zru+1azbqxFhxoMogcA5Nu0mPAZC5FnC5D9nMM",
+	"hviKkOXpXZMwSTDhgmDg4mjyqWqL57hZ8015vV7n5qmX50iv+6LLZ0obT9fOpyDdv8MtcobpWbw1ZVvz",
+	"Y3ZNHnl5Kbi+ODEGPOAtwuR8z/CZTXiGztGdZrSu4CgyVrbJgLAOS3+iAnGFFrahbnCps5rt4yxbkndA",
+	"X7m++XvyAiUvaQOFSxlNVXJ9MCNK9scT4GGAlQm+cIgmc2DEVGCJTgqNfGA/6iYH7xikPgNMNQDlwmgU",
+	"0zucEBdFnI+6OLiVlyh5e/AiHuAUsWMvhR6DhnAkuEa+FKqV9uZmvfG8WqvWqnVfOwXqtMYDDJnUzXFk",
+	"n1lyKnkPTQY0GGQZz9Ms6MrHr41ivXKArGrlbTa5p5X7UrO2i/xAS02+9oGSpakwJsz5F0FNP1+HLvZD",
+	"zq+1DpZHHis/4BI4ybf4gSYDJaUsvQp+mPvlw2PHm6tj4WGqXeXAGq33sdrGT4fs3/qG9+RA9OfBaFeH",
+	"AcIzAkG5PFC4Zm1+0X/puCV1NMwy8EN4LwyghMpGhaxcCUqjq5IlgNqSKo/+zPukBAta1mmfNTke2iyP",
+	"FU2zV0xwdpI9sZsnhdI/zJSkds/K+95dIVtd7lRXmPXCOtBnwgbnbt3a14k/6wo9jxd1lgk4T4zlibH8",
+	"MyMDV+Uq6xkJPxhhI8uTVSaJbMItn3givQM9vpl5CpBjIbKMWYXbC3rJM1NyHr5VldBuuOazLkDqGPwK",
+	"uJW3ka/H48lSOBnHRFuR77M3nhjgRmvbRxDIRXAwQBota8JRWkq4HSZGOJATIkeZuh9D16FDz4RBnN1P",
+	"b9haJtPIsKUj0FBgU8r6bppJBlRBAyzQkN+phGD5tkxMGCgyOAuI1nCk7UIFwYAEt6J8tGp5hUpDkgyo",
+	"aENOF+VFkB4zMEbWYSEZRXxa7ESX9LhyNMhWSgqc/I7Erg6e1BGa6PXp/oEUSOXbsWxY2fpVMFdhZrNp",
+	"N2Z+xalQhXErnhPiRfVPG9q3G1QWacKbNAsb7YHfM+C7EqEmi2VyrK0RktNfWKg0KUw6ylHMh1SYVG1p",
+	"xvY2mgxoRDqMJnrl5UgEqmTxb76p+0bVfZP5z/mphg+LJNWywci0l715t0TV5Gq3kSERAvc1eJ7qwmRA",
+	"WKk/N5CD3rRa8/CtZYq/oEolI/YnMeRJDPkqT+x/hCoEuEiJ6PLMsNI5GpFi6hg8om/JVCEldwmOSbw/",
+	"TgZpDhkS3xkxZJ6Se8biWfQddlzn3jNZq3Wy/lnscINJX6xNWx8eUeMJmDGM9aLiD/EtQfGYKchQv8/l",
+	"P1B1Uw1yMxiGoDoP/Y1cJ2z7RnuntlMrbf1zOt0zcWb3OjTbTjVm8slYicWqGdo5LMHsgI4zSMLK248H",
+	"Cm8gxeasvP34YiPDZtZVKX/62bpez/dbEPPc91wduaSd95QTIs6QezasdvMeD7Ptm8NC5IxxxhanwsQy",
+	"i5xVcUrMs3WmaZ9RxPuuDdtYTDRvRmLeW/XrXI8lM0YiyC0I/VUpeijLG8cA3zWrypD0bF2nuTwNJlJf",
+	"KOdShYYRUcwCghKCh89Elp/PBdJRUuKQWPMna+owPk5S6bw7plHiUVbM6VjxN/Wf/oadnc+4iOgEfRAc",
+	"NzUfg49rmlJAzaoqCDIbSPMqjZEcvO2zImdJnvAjnAy07GjlLhQGgKDDStIXLk5P6G8gykRCZIGena/P",
+	"2mlKBDNYoSpbVQmroHcENpEiCxyqLTWKeTdHfK8JjuTW/CxZgO29A2Y77e4CVzh9DcvLfpxlMI7h2gbH",
+	"dYEiQ5W3+EEb8WYFzAK+O5uixv09wsEt45OIhH29jNkmyZ9B+zNYjVAgF/G5bC5MjOB3nAzTxA+ZjZko",
+	"Yjk7JMbCnhzlW3SjITSWTZFK83GgC3+/ecq186MmS8f1mqlIp6jcPL5kpuwzZz8zqX+vCStr7kfNW+7c",
+	"ljSms5rNm0LtRLDGBL5UX/yY6VON/WGTl4L5ybb/fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

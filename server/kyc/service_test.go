@@ -68,6 +68,7 @@ type memTx struct {
 	events     []*kyc.Event
 	deliveries []*kyc.Delivery
 	jobs       []kyc.VerificationJob
+	audit      []*kyc.AuditEntry
 }
 
 func (tx *memTx) GetUserForUpdate(ctx context.Context, tenantID, id string) (*kyc.User, error) {
@@ -98,6 +99,10 @@ func (tx *memTx) EnqueueVerification(_ context.Context, j kyc.VerificationJob) e
 
 func (tx *memTx) RedactUser(_ context.Context, u *kyc.User) error { tx.users[u.ID] = *u; return nil }
 func (tx *memTx) ExpirePendingSessions(context.Context, string, string, time.Time) error {
+	return nil
+}
+func (tx *memTx) AppendAudit(_ context.Context, e *kyc.AuditEntry) error {
+	tx.audit = append(tx.audit, e)
 	return nil
 }
 

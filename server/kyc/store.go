@@ -111,6 +111,7 @@ type Store interface {
 	UserStore
 	WebhookStore
 	DeliveryStore
+	OperatorStore
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 }
@@ -155,6 +156,9 @@ type Tx interface {
 	// CompleteIdempotencyKey stores the response of the key this transaction claimed; it commits
 	// with the work that produced it.
 	CompleteIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
+
+	// AppendAudit adds an entry to the audit trail (EConflict if its id is taken).
+	AppendAudit(ctx context.Context, e *AuditEntry) error
 }
 
 type txKey struct{}
