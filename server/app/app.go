@@ -19,11 +19,13 @@ import (
 	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/apidocs"
 	"github.com/kiraapi/kira/server/auth"
+	"github.com/kiraapi/kira/server/console"
 	"github.com/kiraapi/kira/server/hosted"
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/metrics"
+	"github.com/kiraapi/kira/server/operator"
 	"github.com/kiraapi/kira/server/retention"
 	"github.com/kiraapi/kira/server/secret"
 	"github.com/kiraapi/kira/server/store"
@@ -52,6 +54,9 @@ type Options struct {
 	Provider kyc.Provider
 	// AuthOptions tune credential checks (tests lower the bcrypt cost).
 	AuthOptions []auth.Option
+	// OperatorOptions tune operator authentication (tests lower the argon2id cost, set the
+	// session timeouts).
+	OperatorOptions []operator.Option
 	// PollInterval is how often idle workers look for jobs (0: 50ms). PostgreSQL is also notified.
 	PollInterval time.Duration
 	// PublicURL is the base of the links handed out (hosted verification pages).
@@ -80,7 +85,9 @@ type Options struct {
 type App struct {
 	Handler http.Handler
 	Auth    *auth.Service
-	Users   *kyc.UserService
+	// Operators authenticates the review console's operators and their API tokens.
+	Operators *operator.Service
+	Users     *kyc.UserService
 	// Metrics records the service's metrics; Metrics.Handler serves them.
 	Metrics *metrics.Metrics
 	river   store.RiverClient
@@ -120,6 +127,7 @@ func New(opts Options) (*App, error) {
 	}
 	users := kyc.NewUserService(opts.Store, svcOpts...)
 	authSvc := auth.New(opts.Store, opts.Keyring, append([]auth.Option{auth.WithClock(opts.Now)}, opts.AuthOptions...)...)
+	operators := operator.New(opts.Store, opts.Keyring, append([]operator.Option{operator.WithClock(opts.Now)}, opts.OperatorOptions...)...)
 	policy := webhook.Policy{Sandbox: opts.Sandbox}
 	webhooks := kyc.NewWebhookService(opts.Store, kyc.WithURLCheck(policy.CheckURL), kyc.WithClock(opts.Now))
 
@@ -159,6 +167,11 @@ func New(opts Options) (*App, error) {
 	links := hosted.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
 	page := &hosted.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors, Ready: opts.Store.Ping, Now: opts.Now}
 	mount := map[string]http.Handler{hosted.Pattern: httpapi.Instrument(page, hosted.Pattern, "hostedVerificationPage", m, tracer)}
+	reviewConsole := console.New(console.Console{Operators: operators, Reviews: users, Store: opts.Store, Sandbox: opts.Sandbox,
+		Logger: opts.Logger, Ready: opts.Store.Ping, Now: opts.Now})
+	for _, p := range console.Patterns {
+		mount[p] = httpapi.Instrument(reviewConsole, p, "reviewConsole", m, tracer)
+	}
 	for _, p := range apidocs.Patterns {
 		mount[p] = apidocs.Handler()
 	}
@@ -171,6 +184,7 @@ func New(opts Options) (*App, error) {
 		Ready:       opts.Store.Ping,
 		Now:         opts.Now,
 		Auth:        authSvc,
+		Operators:   operators,
 		Users:       users,
 		Store:       opts.Store,
 		Hasher:      opts.Keyring,
@@ -186,7 +200,7 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{Handler: api, Auth: authSvc, Users: users, Metrics: m, river: rc}, nil
+	return &App{Handler: api, Auth: authSvc, Operators: operators, Users: users, Metrics: m, river: rc}, nil
 }
 
 // Start starts the background workers.

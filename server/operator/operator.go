@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -182,14 +181,14 @@ func (s *Service) totpStep(secret, code string) (int64, bool) {
 // dummy is a hash of a random password with the service's parameters, which a login of an
 // unknown email is checked against, so that it costs the same as one of a known email.
 func (s *Service) dummy() string {
-	s.dummyOnce.Do(func() { s.dummyHash = s.params.hash(randomToken()) })
+	s.dummyOnce.Do(func() { s.dummyHash = s.params.hash(NewToken()) })
 	return s.dummyHash
 }
 
 // StartSession opens a console session for o and returns its token, for the cookie. Only a keyed
 // hash of the token is stored.
 func (s *Service) StartSession(ctx context.Context, o *kyc.Operator) (string, error) {
-	token := randomToken()
+	token := NewToken()
 	now := s.now()
 	err := s.store.CreateOperatorSession(ctx, &kyc.OperatorSession{
 		TokenHash: s.sessionHash(token), OperatorID: o.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.absolute),
@@ -271,7 +270,7 @@ func (s *Service) CreateToken(ctx context.Context, email string, scopes []string
 	if err != nil {
 		return "", fmt.Errorf("operator: create token: %w", err)
 	}
-	token := TokenPrefix + randomToken()
+	token := TokenPrefix + NewToken()
 	err = s.store.CreateOperatorToken(ctx, &kyc.OperatorToken{
 		ID: uuid.Must(uuid.NewV7()).String(), OperatorID: o.ID, TokenHash: s.tokenHash(token), Scopes: slices.Compact(slices.Sorted(slices.Values(scopes))), CreatedAt: s.now(),
 	})
@@ -310,13 +309,11 @@ func (s *Service) Authorize(ctx context.Context, token, scope string) (*kyc.Oper
 	return o, nil
 }
 
-// randomToken is 32 random bytes in unpadded base64url.
-func randomToken() string {
+// NewToken returns an opaque random token: 32 random bytes (256 bits) in unpadded base64url.
+func NewToken() string {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		panic("operator: no randomness: " + err.Error())
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
-
-var errMalformedHash = errors.New("malformed password hash")

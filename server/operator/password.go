@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -20,6 +21,8 @@ type Argon2Params struct {
 
 // DefaultArgon2 is the second recommended option of RFC 9106 §4 (t=3, 64 MiB), with 2 lanes.
 var DefaultArgon2 = Argon2Params{Time: 3, Memory: 64 * 1024, Threads: 2}
+
+var errMalformedHash = errors.New("malformed password hash")
 
 const (
 	saltLen = 16
