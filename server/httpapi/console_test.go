@@ -92,7 +92,10 @@ func (b *consoleClient) do(method, path string, form url.Values) consolePage {
 
 func (b *consoleClient) get(path string) consolePage { b.t.Helper(); return b.do("GET", path, nil) }
 
-func (b *consoleClient) post(path string, form url.Values) consolePage { b.t.Helper(); return b.do("POST", path, form) }
+func (b *consoleClient) post(path string, form url.Values) consolePage {
+	b.t.Helper()
+	return b.do("POST", path, form)
+}
 
 var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
