@@ -232,7 +232,9 @@ func TestReviewAPI(t *testing.T) {
 		if _, err := env.app.Operators.CreateToken(ctx, o.Email, []string{"users:write"}); kyc.ErrorCode(err) != kyc.EInvalid {
 			t.Errorf("a token with an unknown scope: %v", err)
 		}
-		path := func(tenantID string) string { return "/v1/review/tenants/" + tenantID + "/users/" + userID + "/decision" }
+		path := func(tenantID string) string {
+			return "/v1/review/tenants/" + tenantID + "/users/" + userID + "/decision"
+		}
 		bearer := func(token string) http.Header { return http.Header{"Authorization": {"Bearer " + token}} }
 		reject := map[string]string{"decision": "reject", "reason": "We could not confirm your identity.", "developer_reason": "Sanctions list match."}
 		for _, tt := range []struct {
