@@ -3,6 +3,7 @@ package httpapi
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -18,14 +19,17 @@ type RateLimit struct {
 	Burst     int
 }
 
-// rateLimited spends one token of the caller's API key per request, sets the RateLimit-* headers,
-// and answers 429 with Retry-After when the bucket is empty. Requests without a key (health
-// probes) are not limited.
+// rateLimited spends one token of the caller's API key (on the review routes, of its operator
+// token) per request, sets the RateLimit-* headers, and answers 429 with Retry-After when the
+// bucket is empty. Requests without a key (health probes) are not limited.
 func rateLimited(cfg RateLimit, now func() time.Time) echo.MiddlewareFunc {
 	l := throttle.NewBuckets(cfg.PerSecond, cfg.Burst, now)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			key := c.Request().Header.Get(apiKeyHeader)
+			if token, ok := bearer(c.Request()); ok && key == "" && strings.HasPrefix(c.Request().URL.Path, reviewPrefix) {
+				key = "operator\x00" + token // the operators' routes take no API key: their token's budget
+			}
 			if cfg.PerSecond <= 0 || key == "" {
 				return next(c)
 			}
