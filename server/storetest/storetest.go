@@ -91,6 +91,10 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"ListEvents", testListEvents},
 		{"PruneEvents", testPruneEvents},
 		{"NoPlaintextWebhookSecrets", testNoPlaintextWebhookSecrets},
+		{"Operators", testOperators},
+		{"OperatorSessionsAndTokens", testOperatorSessionsAndTokens},
+		{"AuditTrail", testAuditTrail},
+		{"ReviewQueue", testReviewQueue},
 		{"Ping", testPing},
 	}
 	for _, tc := range tests {
