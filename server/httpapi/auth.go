@@ -104,6 +104,9 @@ func authenticate(auth Authenticator, operators OperatorAuthorizer) echo.Middlew
 // authenticateOperator serves a review route to the operator whose token grants
 // kyc.ScopeReviewDecide. Tenant credentials are refused: an API key here is a mistake.
 func authenticateOperator(c echo.Context, next echo.HandlerFunc, operators OperatorAuthorizer) error {
+	if c.Get(echo.ContextKeyHeaderAllow) != nil {
+		return next(c) // a method the route does not take: 405 with Allow, whatever the credentials
+	}
 	req := c.Request()
 	token, ok := bearer(req)
 	if !ok || req.Header.Get(apiKeyHeader) != "" || operators == nil {

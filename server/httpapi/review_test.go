@@ -25,6 +25,17 @@ func (env *testEnv) subscribe(t *testing.T, a *testTenant) *receiver {
 	return r
 }
 
+// operatorToken is the API token, scoped review:decide, of a new operator.
+func (env *testEnv) operatorToken(t *testing.T) string {
+	t.Helper()
+	o := env.operator(t, "token-holder@compliance.example", false)
+	token, err := env.app.Operators.CreateToken(t.Context(), o.Email, []string{kyc.ScopeReviewDecide})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
 // decisionEvent waits for the receiver's next delivery and decodes it.
 func decisionEvent(t *testing.T, r *receiver) (event string, data map[string]any) {
 	t.Helper()

@@ -233,9 +233,10 @@ func (s *Service) Session(ctx context.Context, token string) (*kyc.Operator, err
 	return o, nil
 }
 
-// EndSession ends the session of token (signing out), and drops the sessions that have expired.
+// EndSession ends the session of token (signing out), and drops the sessions past their absolute
+// expiry.
 func (s *Service) EndSession(ctx context.Context, token string) error {
-	if err := s.store.DeleteOperatorSession(ctx, s.sessionHash(token), s.now().Add(-s.absolute)); err != nil {
+	if err := s.store.DeleteOperatorSession(ctx, s.sessionHash(token), s.now()); err != nil {
 		return fmt.Errorf("operator: end session: %w", err)
 	}
 	return nil
