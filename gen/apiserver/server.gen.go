@@ -32,6 +32,12 @@ type ServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx echo.Context, params ListCountriesParams) error
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx echo.Context, params ListEventsParams) error
@@ -114,6 +120,71 @@ func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetReadiness(ctx)
+	return err
+}
+
+// ListCountries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCountries(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCountriesParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCountries(ctx, params)
+	return err
+}
+
+// GetCountry converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCountry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "countryCode" -------------
+	var countryCode CountryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "countryCode", ctx.Param("countryCode"), &countryCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter countryCode: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCountryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCountry(ctx, countryCode, params)
 	return err
 }
 
@@ -558,6 +629,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
 	router.GET(options.BaseURL+"/v1/events/:eventId", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
 	router.POST(options.BaseURL+"/v1/events/:eventId/redeliver", wrapper.RedeliverEvent, options.OperationMiddlewares["redeliverEvent"]...)
+	router.GET(options.BaseURL+"/v1/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
+	router.GET(options.BaseURL+"/v1/countries/:countryCode", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
 	router.POST(options.BaseURL+"/v1/review/tenants/:tenantId/users/:userId/decision", wrapper.DecideReview, options.OperationMiddlewares["decideReview"]...)
 	router.POST(options.BaseURL+"/v1/sandbox/users/:userId/review", wrapper.SandboxReviewUser, options.OperationMiddlewares["sandboxReviewUser"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
@@ -635,6 +708,16 @@ type NotFoundJSONResponse struct {
 	Body Error
 
 	Headers NotFoundResponseHeaders
+}
+
+type NotModifiedResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	XRequestId               *string
+}
+type NotModifiedResponse struct {
+	Headers NotModifiedResponseHeaders
 }
 
 type PayloadTooLargeResponseHeaders struct {
@@ -1136,6 +1219,506 @@ type GetReadinessdefaultJSONResponse struct {
 }
 
 func (response GetReadinessdefaultJSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesRequestObject struct {
+	Params ListCountriesParams
+}
+
+type ListCountriesResponseObject interface {
+	VisitListCountriesResponse(w http.ResponseWriter) error
+}
+
+type ListCountries200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type ListCountries200JSONResponse struct {
+	Body    CountryList
+	Headers ListCountries200ResponseHeaders
+}
+
+func (response ListCountries200JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries304Response = NotModifiedResponse
+
+func (response ListCountries304Response) VisitListCountriesResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListCountries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListCountries400JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListCountries401JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListCountries429JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListCountries500JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListCountries503JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListCountriesdefaultJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountryRequestObject struct {
+	CountryCode CountryCode `json:"countryCode"`
+	Params      GetCountryParams
+}
+
+type GetCountryResponseObject interface {
+	VisitGetCountryResponse(w http.ResponseWriter) error
+}
+
+type GetCountry200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type GetCountry200JSONResponse struct {
+	Body    Country
+	Headers GetCountry200ResponseHeaders
+}
+
+func (response GetCountry200JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry304Response = NotModifiedResponse
+
+func (response GetCountry304Response) VisitGetCountryResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetCountry400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetCountry400JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetCountry401JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetCountry404JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetCountry429JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetCountry500JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetCountry503JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountrydefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetCountrydefaultJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5777,6 +6360,12 @@ type StrictServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx context.Context, request GetCountryRequestObject) (GetCountryResponseObject, error)
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx context.Context, request ListEventsRequestObject) (ListEventsResponseObject, error)
@@ -5928,6 +6517,57 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetReadinessResponseObject); ok {
 		return validResponse.VisitGetReadinessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCountries operation middleware
+func (sh *strictHandler) ListCountries(ctx echo.Context, params ListCountriesParams) error {
+	var request ListCountriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCountries(ctx.Request().Context(), request.(ListCountriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCountries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCountriesResponseObject); ok {
+		return validResponse.VisitListCountriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCountry operation middleware
+func (sh *strictHandler) GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error {
+	var request GetCountryRequestObject
+
+	request.CountryCode = countryCode
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCountry(ctx.Request().Context(), request.(GetCountryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCountry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCountryResponseObject); ok {
+		return validResponse.VisitGetCountryResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6501,335 +7141,370 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L0Jc9s40j/8VVB8/lWRZ0lZkiXHlmvreRzbSZzYjtfHZJJRXhMiIQtjCtASlGXtlL/7W+gGeEjU5Rwz",
-	"O+OtLY5DgTgbjUYfv/7dCeRgKAUTiXLavzvsgQ6GEYO/z5kIubj9mcW8xwOacCn0azUaDGg8cdrOPulL",
-	"lbCQ3OeKEMWU0v8dU55wcUt6MiZJnxEmQjJSLHZc555GI6brCmJGExbe0MRpO41aY9ur171G66pRa9da",
-	"7VqtWqvVPjuuwx6GPGZqqtz2TDke6t+DZm+b7nS9WlhnXrO3Rb3dbivwXoY7bLdXo/VuI3BcZxjLex6y",
-	"+Cbi4s5pO/0kGar25iYd8uodj2nVzMUmjG6yuUq1/5vIOyb++Xmwe/9p8HryafB6O/jl56bjOjELecyC",
-	"5GYU81xjEzmK6XBYbMvMpKeXJmIJc1xHJTQZKaftDHFRHNdJJkPmtB026LIwZKEHw3AdPcU3MA9sd7te",
-	"o/W6F7bqTa/Z2nnp7bTCwGP1HdboNrfrrNVyHh9d54KFNEhYeK1XZ2qFY/MbLJ0LC5nIQVclUjCS9GlC",
-	"YjagXKhVl7Xe3mpWG81dWNYB5ZHTdmwj/2f/qHJxTyMe2iXdCWutbq3BvN2w3vKa2+G21+1ubXm7wU49",
-	"bG7X6e72ruM6A5bQkCbUaf/+6DoDrhQXtzc9zqJQOe1fv7hpS/muNbxa46q2264327VWtd4ASkon/OLo",
-	"3dHB1dFhNuNchPyehyMa6ekehnSV+vILe0OThA2GesfVp35JYn57y2IWOu0kHjFcnd/Y/NXB30jWJ5eM",
-	"edKHhYoZVbK4MjQMY6bUTcATqGGkEi4cN3svRyKByq8v93Pv9XTosV/9UngZM6bHXSdH0YBcJrnf/sOH",
-	"N4EM9Tcvt7Zqdcd1ujxO+jchVlTf3Wl5tZdeTW+OVekllMFowEQy0830BzEadPWWpippOm1nt1Zv5H82",
-	"KxjG/J7F6ibiAROK5SjxNypYVQ140v8/syWrgRw4rtPjsUpuBB3o799RwdYkTd0j+/mlrr9Irk4QD3DX",
-	"NhvOXNrF5Wz/unSHbVd3dpowY+yeRXLI4hv8Wi9hn5HLyzMS8pAImZABTQKkF909QkVI9BoR2SOwYlXH",
-	"Nu20nU9yFBMuejIeILcP5CjCerrMnAMsdB6/uI5SIl2Her1e/7pNVTq6p2+qn01PyzaVHQUp9GneFrqk",
-	"gryOqQi4CuQaO+lgv3QnNbbIKeVi7mbabdZrrdnNtFvzanWv3vqem6nZ2n5ZspmGVKmhjJP8LpJ9UQ0l",
-	"W7iHZF/YPbTSSVXcQ4eSrcTw81S4/XJnN0+FPx9dHL8+fjoVNuuNb0CFEy5uy8jQnv45MiTjvlSsKG5x",
-	"ReKRECgTPBPpX5NIPx2fvXkalaYz+XQq/ci6fSnvjkQ4lFwk03Q6xp+1fI+/ryAI1nfbtVpObg+ZCmI+",
-	"xCuGcx7LcBQAdccsYPqs1ut2j5eUX0HEreZ7XaVBwIYJC438W/yxR3nEQueLWceX4W6vHmwxr9FtUq/J",
-	"dnreLt3uevWgEW6xZq9Ft7v5BWCCdiOses5UT49mFEcLRHwzX2pTXzKckgn+yJP+JQtitnSqUdTjiSKK",
-	"32oWQBR+9xdZAjMJzrivWHBz2nv/r9145837T/+Or8a/XZ8f7hyfnH8+lo0TekIvx83h2527Lfrq+F/N",
-	"f/7IBXx0nT6jIYvh1rwfBEwp70CKJJaRtx9Fcux9iPkth9tzcZq1LCbhN0WoLslCkkgtuIdGgldDKZQ+",
-	"Awgl3ViOFYtJ5eDDxeWGlstU0GcDkB8H9OGEiduk77QbteZOyitUEuujQXfyOGSDoUyYSLwLNozoRG/y",
-	"6R75etf7ZNxngiR9fbikXVCEkhg+1LKh7h7wyqyEvekrLUf6aXPBxHvPJn6xv0yMBpqQdHOaLma7e0ET",
-	"dsIHPPHgOdvVC/bvEVNJNnNDFpMxF6Ecm65wRfbPj8kdmxQbR/EVOGmypS8IA/rAB7pD9Rr8T7NpgW9q",
-	"ObabsFsWT3XuAq6/utPzOxixXqKXUE9OMIpjBltXd/R79kuxkkm7ZIEUoSIjkfAIOmRmLNbl1ar92dlu",
-	"rtIblsQTb7+XoHRT3pNEgqqIdFlPxprkk1iLRN+2Jx8/fvT2R0mfiUTzJDbbnbdyrLtCc4XaxH/FaMxi",
-	"vSGjwT87jt7xHccnUhB/877uE321AhanXOLvD/l7Npkq7BJkDv/sOA8eHXLvjk1sFecfLq/Ipm7SX7Cb",
-	"a2W74xfPUJd3HJbzlRh/f6EID11CIyU1CbI4ljHpypAzRagivil2w0O/DfSAip30e6I0tXJB/HyThkPw",
-	"RLOFHT1x9cYOiViSsFi5JOS3PNFTUvVd4t/4RMbE93yXyKTP4jFXjFAi2Fg3ViX7aVsDOsGeKiZCQsnH",
-	"rQPiJzEN2JDqXeObyWxbBsWIYvE9iwl70OKdIlBYufkRvDBvSSBFwsWIKcITFy66WQUvFInkLYm4yPiY",
-	"7ZWW5hTpylStgq95mNaB9fNw7irWGyUs+dF1hjSmA5aYs+NgFCsZly+nP6S3XOBxKthDchNAYd/y4mHM",
-	"7rkcKTKkt0z3Q583zr9HLJ44rmMEUvxmXidb9QZspLTTun96RXVN/9+v+95n6v2n5u3e/NP78o//55SR",
-	"5ZGWEOZRJIgPQI+k4muJuApvNOlZ7jikk0jSEA43c97qEzxobe10g8BrbbEtrxnWu163u9P1amwn6IXb",
-	"bJvSwI54SEG3YgbMTH9cR68aT+XaUt4yGoHGMTcjW9sLD9Jg8p5NZse6T0aC/3vE9MGTnUSRvOUBjVLy",
-	"qVByfX18SO6beg/xkNFojwimiXk4SvRhpqSgEdETpaeHJxvVjrgw7DHT8sFpq1vSxNiV4cQc0qrkiN6b",
-	"2hdjGd/p7zrCqHLNSR7IwYAnJJG3TG9YlyhJKDSCHRzQO6ZIMtaiipKjOGCKVBRjJDc1hHblPdN9Lqxl",
-	"q9fovgzqzNulzdBrBltdb4dt97w6bXS3gmbYYts9u5a42bPVnBIpFq5qnoW2WovoutN5aNS9Tufh5dE8",
-	"sp4jgZzTW0YU/w9zSR14YK02b+dFUEO+gyHr0VGU6LPdXXzy5063eunpdsUEnb/teGh5hBbMNTeE4qSC",
-	"h5eMtZB3z9kYfle6sF7kiSk3tRdbvVqwHTaYt0Nbda8Z1PRKtpi31auHemV3Wb1WvhcT28tvuhmvFYvn",
-	"jdyMF/lyjp2sdpMvGcIIG/umAzC3v3ljmL7zlYxnxetUyXjGadvfcEiPui5kJHCqvaKhERzgPiqFvoKA",
-	"kmo4jMwNcfM3hdbFdFS6JCiTwBCEygkQXvTQ9X9REQ5qFKedVzW5zoApRW/1x4ORAs00RZ22OWX0gMin",
-	"T58+eaen3uGh8+hmFZlrY74SuAXR0JMiQi4bUGE03lrGfvySL3yVlxAUMYasqplglLSctlOrvzt8/3nr",
-	"l+2r3Y+Nf73e+bl12jx7eVE/33ce83P//2LWc9rO/2xmdtpN/FVtHsF0wITPFf90HwY00iNmoRbD7rmM",
-	"aMLwdMCa9oiPM+obUYfRoE9kr4e2RgJTo0ew+jW3rNvm681Fn5bf+xbVNl18/uVstVqyT8qvU6vWApQx",
-	"K6cv+rxQFpb1QIpexIOnbRxDejdJTIXiQBp5Qt0H9kjGfalpJFUz5og76FNxy8LcXTFkAVdaAv3DyDkw",
-	"M6LyZk4UQV4oAnrrNvFtKZ9U8iUIe+CoMND7eeJ2hIwJJXA22zMyvdER3PZBn4UbLvF5Jnvc3LHJDRc3",
-	"I8V8LcbZvpkecaUlpY7guj88ikiX6V00jKWmexbu4R2XqL6Mk2gClc8slem5OcGQKZFQMkWETDoCVB5a",
-	"JISbValu94Y99OlIJSz0UQZ73r0/ePciQT9l6wqZ3HD9bsAE6lTzBwxXRSrV25XeUx7RbsTIhCU/dnvu",
-	"iwne641yoaKvPGZMpFlraRJt1eobrj1+4caCZVWfDtkPO1q+bjlfy7jLw5CJJy1pL/16zmLqe6K8YyLd",
-	"5aRP75k5puWQGXWsHCWMCMZC9eOZcBCzkImE00gRGjMCTIt0RwkJJfT4NtYXi1xHK1RMD09zSTlK0Gyh",
-	"B7bxLFr8AczpWOgLMI2ezqS4qSEVyzOytpXjLv/R7IiMBHsYomMUdGBPE2dfH8K0i6Sn2eZEjmICd/Aq",
-	"maNWmTFi6O8U7f23sKwzmbyWIxE++RDqwdf5pdX3bdjr8NOPXdozSdQo6GfyXKpcQ93CMyP5AxjJOaps",
-	"r6Q8ofEtexKpGbXvTSLlTQS1zLtSg4ITbvWaBtlDwFhI6uSUv/rxxyH0hSsCPdaESEXWlWc6/MF0eMni",
-	"ex6wa5GKwk8iRYXV3Ixy9UwToyljr8pwSwR5JqQJ7VLF7BWP9hKGtqSED0D9lDOJ/niCXdpvYKhCjknF",
-	"L5kHf6NKzsxBOqb6OiqmRurnhucThRZed9mh+uO2S9EevZA8c0W/mjSvpDylYmL9AZ5ElzFN2A1oKqbv",
-	"g1KSARUTyyLVn5H4pvs446Cxh04ApQT0zE6fxE7/KGq/FnSU9GXM/8OeJniO8hVM814KS2jukn2qCMYG",
-	"/WBJ9GDqJmy8Ol0yjqX+j+mUS2RMuiyS4pYkkoS812Pg/YPy6jNlP42yy7x5FlUxU/4b0LhR5+pz8Ugk",
-	"4Gb9lDv0lFY5ZiNVpu+bOjLh+NUl8WilOcrKC8o/XsKYvTDrnhp9+wo9JhW/fEr8Zy3RHyFUXws1Gg5l",
-	"nLDwlIWcXoGt90k8Pa3oZqBrQs/85de8LiPTLfxxNz0tNfvT3fGfKfOHU2a6rDjjGIJyYLhw5hkxHfeS",
-	"98gzfjU5p6ApRwbX1nuZlHqMwmuXQByxCJg+6mN2a6yjWR8ghuapDWPETX5IxeCbaUfRZfUqJQNOExae",
-	"g3uZCRUCiyONzmM5ZHHCmXLaPRopNqNaJV0mWI8HnEZEjgWL9aAVv4W/eoSS7khxwZRyCVX6GjKKBYpm",
-	"w1zdvxcCgxZvy0NzXJuonSV7GAo9FoN4Fn9ypss8uk6fqhsYkerzof7IzF1XyohR2H1c3eBQy3/OBf6s",
-	"1mTa3M2QxQETCb1d+u0H+8159sljIYBo8fcnUOjRdRKeREtbu4JC6NBjnYN+zU9uftR2jTJnftn9jQVJ",
-	"Gd0di+Eo+W7E919Jb8XBfuyD4yX6xMKU6SErMqRx6qmQH+4Sal1a+YBOYCpT3+fFlf/BtL7sy8vLsz+A",
-	"xkdJP+fntpCyi9QZRBzdoMs9APGu+EIRLGfc/9Y8UYZUqbGMlzVhi+kWUre/9Nv1zhvXGcc8YR9ENMmC",
-	"CfOTnI0717/5U4suhWvOrY2vX0QCuvoreceAtFN5NH/o6hKociiZ+VmXzvwgbX0udmXe8LD99caGqpCb",
-	"xH46zS/ffbwiiY2lUMTfN1oVEF3bxMS2dEa12laQrwveMH+Kypq13e0SwrLQLGXhbbPBRqi2Md8U5KSt",
-	"7dpCP+jpOJ8ST2jXgepNzG8WY4YDLY8yyy9VYT4LIyvUXLaErwy7PMyPP09Bp+AxT0VIFIsiRcY8vDXx",
-	"VkV6Wr6VbVtnhv/myDQYMPIRayYnJwdLN2zmBt/pXDoL2rqamlKjiL6JOO3yiCeTG72vqJg4rhPIeCjR",
-	"O8lxnVsmWEyjG31y2ePOLfm++LuSEbvR1B5zloBzgZBCv+iBF30Sj5T+7628Z7GAQG8Z31JhaFvzk1E3",
-	"4kE0uUliGrIw7d6XkkEeYGz5AdxUf591Jzi+/EC26tvbXp3QaNin3hYx4ehE325dMhoOWUwCqhip+NeX",
-	"+75L/NOjX/R/Do+uUXVhZ27/1UfHdfZfv9HPNx/081jfEPZP8PlKP88O9fPiCJ5Q8uJUPy/heQUlr17D",
-	"E369voTnlX5+1l+9OjzWz6MTeJ7BU5d59Vp/++rNITwv9PMtPuHX47f6eXIKT3h/8lk/T6/18wPUdgE1",
-	"XLyCJ9R8Bc+fdeuvPupfD/Zfw1O/Pzh4r59vj+B5Ak94f/yzfp7qVg4+HMLzDTyhPLR18EH35OAcSl7o",
-	"ER1cv4KnnsODX+DbT1Dm07l+wtgPj3RvD9/p8oenuj+HZ7rOQ6jt8LN+c3Sgyxy9+aSfUPPR5Vt4nsNT",
-	"j+XoSr95fax7+xpqe32i63kNM/D6Qq/da1iRN/u6V29e6f68OdLv30DNb97qkm+O4Veo582Jrv/NKbw5",
-	"w+e/9PPiAJ6H8NRjf3MFNV+/hif+ret8+17P0ttTXfIt0MnbCz0/b690D99e61aOD+F5Ck8oc/xBj+gY",
-	"aj6GVTu+0O0eX8KbS93zY6Crd/u6rXdHuq13H/T7d+e6/Pt9TQnvgZbev4G/3+qS7491mfdn+tv3UP79",
-	"R93Wyb6eh5NXZ/C8gKeu8wTuwyfHeqVO3sPfl1DySq/IyfUv+vmzfn+6fwDP1/DUNZwe6JKnh/Dr4Rt4",
-	"6rGfHumvToG6Tt/r8Z6eHMNT9+QUaOz07Aie8NWZXoXTD3oUpxdQBmbg9ErPySnsptOPUMMn+PuTLnMG",
-	"M3N2oFs5O9Llz15rejh7o/tzdnwATz2KsxPdhzOYjbNzKH8B7z/rvz/Aupzvv4cn/H0AT6jzHEZxfqIp",
-	"/Bx6ew574Ryo9PwCvoI+n1/o+Ty/1OM6/6Rn6V/7+v0F0P/FB3jCWC5gV17u6zeXQBuXsI6Xb87hqctc",
-	"wq68fKfHeAlc6PLkCJ56hi9hDi9hB12ewxM4wOWlHunlFdRzDWV+fg9PqO0j1PBRz/PlL/DVpwN46pJX",
-	"QAlXB7qGK+CEV7Bfrt7pGq7en8BTf3V1ont49UHXeXUFJYHOr6DFq2vdw6uP8AZ29zWsyPV7/ev1qZ63",
-	"a5grhA65/qx7/jPM1c8H8ITZ+PkNvAd6/vlMt/szcNSPJ3puP8JO/3Skn5+BJj/DLv788UgfKvmYmMIp",
-	"uzUTRPnl963H/1d22B6Wqpn2SUAjJkIaQwyLS/wscsV3EYPN+LVXhCQ+4qw0vK2av1ElRxDJlQW/GIsr",
-	"Vx0Bd+YhVQkGZpogPygKlWaBAFp4R3f4Xl6F36zViKADLm5NqCGLwjahHQF1GPOzDOmEVK6vDjZcfUXX",
-	"F3Fsw8R7+/XdGuDC1Oo+mMsoydClcgU7wq/vpCWrRF9byuAHh/TWaIxtjAsdMBKPIjYdiVgApEkFTxtC",
-	"lBfKimJTrbiiNW/3y+/NRw//aGR/zF3jKz4oFzQuXh+Qra2tXTDYq4QOhnrRrq8OcMbZAw2SaEKSfswY",
-	"6cU0wIuCCbcmlQGPIm6M5hsu+spR1RH+PFwY3xJI1qCeMk0hcHdTYGEFqpEYGD1oEy46Ig3wctMANePD",
-	"hUJuYUkMcBmhEb+bWYUFkDWFNfF0F6dvJIWV6HRCvQ76Pw37nyv8T7vwn06nqv/YevxcvkQs4npS1tRP",
-	"XUF8DH5KZA8mDDaWvoPBP0wE36x6KoPj+d3hCRuopVoq084+fgj3VvpwjJ/mL6U0jukErmmmcaNlWC+k",
-	"D2Fb1v8K4tTN4AB0ZbnuDfbGY4besto8XGLp6QsddDI/cjcL70vnvOw6Nz2/a97Ls6++Iq437aIBrFl9",
-	"7ph16Z5W+01gd5tqCYLykIreWHKUuCSQQjAL+gOc3iVCCq/x8GAikDam7qutEv2H60QUrbdIx/kp2G7m",
-	"p2B7BUyTLJb0hj0ELB4m5RosjHPvTjTPMvpRC1z0IgdiY63ihejwMtLF8RpAs3J4jbT2t1dX52aC9gjt",
-	"AmAG4FMImbVM45jfs6JibYYoWru7eaKolYOZFHQWhtamqKWwCIso/DLdZ8UhesQ3ULN+m/x7xEYYPZoH",
-	"9aXoZ1btCI/4ahQEjIXMooikEFVUqDGLWUgaDw9YNItLa5tA8yJFYqmAioBFs/WB4yGLWIIdCjm4YIRI",
-	"AChA2Bb9Zr1G3kjBfFIZ93nQt6WVAVPIXcszXN10JHBMma46rmM7VKpCODR4c2eARldOMceHxMLSvVAE",
-	"ceuq5DKRuq9MBPFEr57FgLDGM1LxS7HufCJFNJkKzt9/VW9sGQi8PHMuSjDNObgeX7I/ifflp9wPs+fk",
-	"rHI3mwSrLJqdgjsuAIwg09uQYV8mkhwf5nUkObQ+RDyhEXLvWeDWIYsHVLPCm5gpHgLJp4ye3cj4xthn",
-	"ua1jwCOe0NgUG9Ak5sFI7xZ8cc8VLV3io+OzMuH8+pIcDYaRnLCYHINPWCr3IDEY91e9eUzkE0TSUtVf",
-	"vvjF1a03PFhcAAicL6DulsinjUfvf/Gvl4+rLeaRNYBl7c9DTLTsDG0jU8y1OX0bmp1Ye1ytKWyBTJWL",
-	"IiS+5tYYopNAKKSWRAc06HPBvJjREF4CTokPjR7o8ht7xDdKeh+CdjVvGzKpB5gFxkcYOJyQgVQJqddq",
-	"eN3RDB//QvTcSIo0FKBRq5GgT7WYzmIFVQejBNnOlAHInDJL/VNARfmYASBMk+MHEDOTeAJYaFMR/MWz",
-	"CZgqzJ6NIIXQKBwVoJisIoi+1sWN68xSGbTUtDIfL2GpnJH3AcpXucAdyF0KyjRlotIT7uaMOLk2y47V",
-	"bJVKxC+akDHMP/qIAp3F8jamA0BBU2OeBH0iRZWcsTGolhUYZruM0DBkYZskMaP6SCUjcSfkWMAe6E46",
-	"Ql//cmJItSPgEJ3GzvBJpVmrbbQLOFbdmNE7vCsHUiSaXssRIRAHoiMI2Y+URLbWrG+TCiX+BRW3zCdd",
-	"NpEGE4shq9fbI2IbsBeb9ZcQEeofQXieb8KG9W7Rtfr1Ws2zIF3+BsoBNjQePK3y3c/7ZL27/HCGxfO+",
-	"w1C8vtG23rnAg/Xc5wNZ8bM0Ohe+2TJN5ONdCxGuY72WMIdZOG4h1lUPB0xGL9IgV2gnjamDdpobbS0j",
-	"Lo5pg+8GLOnL8EZ/btAOoYLWRptodqa74oO3mEVIM0JUhoPQrO2m616OhkBWA0PQQwMeCoEjGYnb9ZqH",
-	"k4AdmIOWQFKwBANmvJcXLkvhEbIBlYMkICwktIC1LENJsFUKWVRfWOk0Yj2zGjPhavrb+taGS3zjsFb8",
-	"aauufyp3gYRPW3Mmz/i+kkqz0TCDvZv1/hW4jczEYk35cBH4Xo9sQYiFmed8RK9PKq1aTfd8Co4AfoAh",
-	"lQUJ6R+3sC3Y1GXNTQnfJRA/+W3vuNMhAflg+mKY6vQ2AXukAVFxnXLizDVXwEpZQjDgtTAbtzhDAdD9",
-	"Od6vc/2/p8J9ZmKtZxEiygLXvuTFx5JZzh2G280y0ezeOPlOS71TSj9w9zPKLxaictYH5ZdPjKgzIQka",
-	"vuEiJgWEUIdcVzvgQvNMRG0bDo1PKqAIG/TieeLHtWLxARbBrhrwYZvmY9F3NutJ4UN77Ufkm0Wf48X5",
-	"AAsW6iiHRV5QVT7Dzr4pP79Gg6W8Yn2voTTW9pjKnZOzHDwi+GcJ9qEHgFqLpL2Z6X50l38wf3Trfl0c",
-	"y/JvS5Zolc+KhPH4xe6DQ5aYK9E6XovCKIFTqG6zTTgr8VPMg3Wvru/LalxbgbyC1P401a9hDEtvNZYA",
-	"rc/O0sKgXHjM5Tl6AuTejI7YcOPc9GcjKMxvqcyvu3XC13b7s65pKy0YNHLBAhmHK6xZhhW7rN7zrOT0",
-	"zED/CnXNHb3p2BO3hoEFiuTtt9oRZa6UR/8eaTneCm/VIgBtQS/7t6PxuQs77fdVOJTdJ6YBKD9rp4/u",
-	"Mh1cTt2w3l4z6I7llgMWhS8U6m8qFO6SBHTNLPYifsfIkCZ9a0wlPk192W/QeVpt1jZB9eVj+DwDozQq",
-	"UsylCmVC/TfAwpIU9hlanVLiFqEsFyOBF5QqJfoGrqy2wSoWh4wm1mKvRt0BT8CETqMRK3ZjNejMpWqa",
-	"GcdqvRBZt8so7y2jka5urRXODIaWVuUdXhzy0vDizpk6yvp0YqMrZgkoogrQcOKctg81H5jAgnCjFsao",
-	"+2yGZzW5zdX09L83QYmrr+2ZzraENk5zCcbKp/L35Vq24oAhAZgcC30P9YBqyJDyWJEKfoGUpDbczIBB",
-	"FWDIV8khqlBUImM2hW/dZ3GR/GYzotGHfMdbtZJFmvWINZnaFjvLL/WCLYtEmHV27tOYTcdmQKBKCMh3",
-	"JvChMMrtvMtzKEcGbKTcRpyNGO1ADoDv5A/6NbZLn6qbgYzZ/OgQq1YAh5qe1NfpedEgNhjxq6zdOVD7",
-	"MqRthekKLOp9IsktQx2c/hB6mSq4pREo9Ma0cPjTOPeLOYGF606nqYwnnPelKHfkOarWt5tkqH+3hr7C",
-	"zv9HvVlvtVqtWr2xNUWe2wXq3JnycPnHr3Vv9wtacrbderPcyeiCGZH1qUETqcB7g6bfdRa31Ihv5ayv",
-	"FmXSitySXpYt0gVAmx8a4NqnBehY2Nv86UKHw1jeo0kA2voya1V78HRp757GoEXXn2F39tOP8d8XporH",
-	"soyNs0Ye0KL+hq4abi7VZxq9BTMPiugX+sJpalSkYkDnSSdNK6pZ04CKEWQm0H2pdpwpgQQ8m4xt19hr",
-	"UyVrlj1SsajHWZnhZkk8w1eMExCMc4NaLT3lzABXzGq55simr1OWiMqo9PJynnH5UkLA4yULRjFPJnON",
-	"yiFVfaZWMCmTfcOSOkJP4XT9+6HeySoxen/8mCs1YopUaMwoqdVqLtne3tat79Zq3u7urktuYzkaEv2L",
-	"YjGnUUfUarXaxopeozOumY0tr9nySkzd9aWm7q3U1J0ZvZsrGr0vqQi78sFuyh/HKxZsA5vIwOvRQE+a",
-	"2QIxXLlZqA+73Db5sxH2lY3BzDp1bjw1kvWjGG2ezLXChoFJ5MPRyeW0XK4IHQ4ZhWJJn/F4jlAvoklH",
-	"VPw03Np3yRzvHJf4jOdKxWwYMy2c0ITfs5usho09c1XsCNxriiUAKYSyTJm7QDG555LYxhw0wmNJ4s/F",
-	"X+cjox5n0oOu1DKCJzzOphFd8Wso/FiWZnRxBZ/5MO32zI19ZbXbDGDClO5tVvW2fqi5vSvchMXgwUXf",
-	"lsUb5quK2C2NVorQLkQT5qtYRVtVCA/MfzxmXcWXT8FHU+zRfarqeyY/7FoEPSeL7IoYClNJZpf0Ou8c",
-	"Bx9zcXuTThhV6y5Uyl5W7u/3xjRIj5m1yH/ae2fF7DxLbhFLdSNrQxjks7UvKp8qXUqS/c7VPypCR4nU",
-	"sxcUnQ/QKQIcTPYIGwyTSea+BQcbV2mm6MLZ/2tRj6gUnM8p01tm+c2YXKvMvmBvvgtNC1DoMZe4fp5H",
-	"Ohy2hWGP4bzGG8oeMUcnjtxHLR34+fk2kby/ssda3qB4gSJXYbiNkuFanbRhTjSKVjCWZmzqizurYhF5",
-	"z5WiLkyPncVUge8vpoi8r29Cbq7N3zED1eMmdgkjprqTjohZooUZKTZSLQjvEZ4YAX5MFeZZxIGkpENJ",
-	"IgddlUjB2sQ3WmyuOsK3Rf/P/lE1PhI+uHIJaZy30PmxmGAMU9Yp6zEzo6qEKS3IQ+ufmlMVrM+tpipY",
-	"mx/Mk+hWZsdTFayDVpIK4OomZvmNM7vHjkUxk3AiiX9+fYXu421SzPdLMzQ+m/zHXhKMtJxAMCE10YO+",
-	"TaHvw9K7xruDgxQdY4AfZr9Jq6G3lIssuQ168I07wk8zEPkbZTRTpnhcf84zK8FqmzhzI4BtPEPGq5z8",
-	"uo7UopfLQL26lGO/mneMLFnjJDtlypbYxezSxmdaXyrjKtnvCNzZKnVe0NWgxp8nKaRjn4bWCTPiCrg1",
-	"Feag0i/IgFGhbP6FjrBkVdFMxM+mwychx4vpoCRr5K/Ttwd7BD39SJtDXSnPn5MvvyxtMCAbl7kMKkzh",
-	"0mVMH+Q0Brugde8Ea6ezJPXjUsXqvOT987T6hW72qVrUOfLB5ChGlo8kxRN05OqIcQojlaMpWxM3jH96",
-	"0y6wTKeheWkcgZWk5g5z3jLNSF5Tdu/cNixTWmR+TqvqgKZ1DsJk06yS10a8ixnpRTSpkmMR8nsegjPC",
-	"SLEcCheN7Dat+Nl55rvETw8n3+0IPzss9W9KiYIa4id/Yy+1PzFsw0/vGT9h2am7B1RbFN+NBqNEd/GT",
-	"IYfZa7VfJZcm4gC8hzV5dMQdF+ELZYcGQkezVqtaccMlPuxl/YddcT/NrOzbjf+Tn0rKMSOqT2OIFOuI",
-	"/XmCM40ThQcbjSIjoUAgHrMCZbsjPMLT9WjnujR3/snU9BcugXoeyYxKqFDMXFT1uyJPy78JeDJVAlqD",
-	"yqcVIYXv0sphhTRpGKF5ugRIz9eX+/6engNLCvkZKNElFF7jeMks2eBxc88KvU2Xb5aeilM9Tywzo58r",
-	"N9oxa5pdNmagG0iIgPpeyGsYMmUNhyae3gi1l5dnWso+Oj5rE79er3vw/3rdJxXf/Kn/tQFys720uMRv",
-	"NBoe/L/R0EXNn/pfG+RWMoj58C+Ofj4++gidn2BmBRYpAFuwEtOzBvB7aQBLcH4Ncb9QM2CTBrwLIBVX",
-	"j48qB758ViJ+JyXit1UHrqrSO0vdMf5wjeBS7d7x2Z9XE/hDVHLrqq7+emqKFdFTv0o9sQZI61o36Knr",
-	"g7k5zAdlzUUsHC50hCsHZn2STWK9zZX3jCkeSNeC/3sEdwP0k97L4IykMMgJGCRHDlk4QlB6+I0nT3Jn",
-	"XmtnrAbQktefPEFb8lT/5/XvxXPU72Oq7JW2uvw2m3NOsl13izSau+UWLqRzuruEpNPwrDXuppepIp1m",
-	"BgSsbtb7fhXmOr3FLE3PdRv/spKP1yLAXN3k9w64AFeDP1WkRT426QnM7OkuePN9U3yj9jEgLQagmqo7",
-	"Fu7pu5qxSfhZnC7sqIj1EuIfXBztXx0d+pDCPDXkFCAUUKtpatGckMswDxRimgdlsSk1x7emYMD5tiBU",
-	"RR73rWI2SnlJyjzMghRHtoxovgW7mLFWcWusejr3KBD1XPaxIDDkKfxjAfCRJcy2ZYx7xUMBndhRz1kx",
-	"Simjb4R8/Pr3CUtIyscxujozcLTnHTdcICIEUyYi26gHcP9YRyuDN0Cn/TbTRo6h88brLLQ1mQ3WzhlW",
-	"AQrFmGf9PRLIOGaBBahJKOr9jSnBeAESCspNxRR0JZFpoH5uX5oZBGhNM2gAJtWDsS+P4XfbrdJtOxPE",
-	"+YPZnmDjm6fwgKFeETlSN386BjLds8IYF2+VQhztE5hIKrOiCQgjZArQDU/nILNEMpeNTEWdfRtmUo54",
-	"5WeqZZ9U3n86AO6QalDh3asCOHj2gZPpQeZujWuwYjzVRDGkccJpRNAW0gZbYd5UCIY/GjNAAk2YccAG",
-	"nb4id4wNjackBvxUO8JHOAvUPBsfjQxD1kx4tdRu4OIRowCGNmbDiAYGvTXi6tkH8k+oAd0rLpNCr3NY",
-	"rWfd6LNu9Fk3+qwbfdaNfp1u9HGOsFEGqPKDBePZYOtUpC8TVr5aj7fA9+lqyrlpzGItbLDgDq+k38Tj",
-	"da27+XSXv6yxjt/oil68VKrsKvhkCXsu0c0VtMthIb6NvD2LCvSHKMRWjyN5itfx7CZbeFn+kYontcbK",
-	"fCeStkqMb0PSOSJajaANlMnXk/PPU96765injN//umrNJ5q1TDq0pyDxfG2wBmA4hyy+ibi4Kz8DFBe3",
-	"EfNGiiFigU18Z6FIQfmcyKJhLObTECvNnXL1MY9ZkNzoDwrDWbGC1fRAeVKYNZpZWmSDLgtDFnowF9+T",
-	"E5QbslJWUFyUqVkq0EuB5JZtgvUcL4s7YnqhZmx9MSsQhL7lxnKsSQM8sjBnjYHF4eKWVPpJMiQyJvq/",
-	"CiA4uSLXF8dpMhaqOuKW3zNhQrJ9M2HgmolK0hsbNJGqRehwyETIQk2lPFEGFahiUuJQMemIXkxv9Q1o",
-	"o0rO0HmaSAjo4IqEsRwOWeiSkAUyRCD8mIHnNpuJpYaetzc3J3IU0+Gwan7ZzLMzz7KSFXZHLuAaqv7f",
-	"9uZmGQhFUq4TK5Cv34YURLdpKp/uJMtRNJ5ZrjTSqXgc5DVoy3ZHuQNBgW6WEej3tjwWToRlFsgyS+Ky",
-	"AVyk1rzv7guxHM1inwwkeuQGXBUAHiZytGdhl1VfjsH1XBYIYhan4vLyLIskSLEpANtL70CAspI9zENV",
-	"mnxzZdvnvu3rRI5IQAX2cX7vnhyLv5iCU0vgGix2paQf+VQfhVEZZGkje2T5OXCLpphie/mIsJTzIQgs",
-	"aJJHSSAHzOYE0YeFrkzPRwoXwQVpNElfjmJEUlOjIYsVC5FTgCUKIuaBzc5L6JF2NT2UysHlPiKm7ZHJ",
-	"NPKD9kdBI7kUjAvEyTm3YJNsajJkOSxeUkGji36dA/7PZ1MxPU+RRCiocTdW1uMWIAsX626/jTS4mjQ1",
-	"tZw5A9vTYrDi6AmiX6lEFUdOupLzHIKWRKhMDe5rZKZwXsri81iGI5sOCpMdrZKVYVUSTaSl0j0I0ADi",
-	"lMg7vgXtDbiw/5oiRNcZgWud+dmE8pkFLhMZM6QpMIidf7i8ms7NMk/KMkDZavOOx/SbSVdTZKW7vgKV",
-	"fG/BZZqBfivZpXwnz4qWNheUb3NP5tJ0ZVmhbFKogtQo4ENEJMc/VzghPvKkj1Ayf/Kz4s/JxjNfBJjD",
-	"m6cpGFS6AGU6gVuhRRgs4xJ/3FcsuPHJP0iXKrbd1KLgVoPEVIRygNnjquSyj5lVzMEIcmMsE/StjSbV",
-	"Etii3K7FJjKwzn9s/vPLP1ZC6/yLHmtmgdY+36x5c5bH0mDALIP9hhdWay0vtLnbrNda02mDCjhVjW+Q",
-	"Te0RCRkQ2C71KhknhyF/zybltI3ZYV7gVfmOAVly/SNiDUPqNMD4f/DokHt3bJK1aup9dJ0uozGL90cI",
-	"t4v/em3n8x0k8p5t2qdBAAZseceET3qxHBADVEFHSd93CSXvPl6hq4DBfXt72WhtY2pYTEOBwLAXrw92",
-	"XjZagGY2GDABaXSiWxnzpD9w0eMsdgkdhZyJAPci8IkJnMTGzgOyKlA3eGfDKLLR6kWHHAcmN8+V7nYp",
-	"bKctAXMKoyMVXx/cN3J4U61W/Q2XDGjI9OUD3ofpJ8qURyL33TRkviMg/4+aThdUJZoZgPbnjk1YSPpU",
-	"9TENjky1OEvGpMlG3yhRGSwSGqDWGi3Yjsk58n+6p7n9YujiPY8pDNQUm8X6Pcj434AKestysbLwNkW5",
-	"BXASFy+xE+MXlOJFVN5/OsglVXPJ+0+vOvoeDOocKjhTG5lDJI2iCYErZyxHt31CS7M8R1zcYcBnxGgs",
-	"MCFTH9RqLOwI+7GlQCOEQdzn//wP0fSuO4eVdcTRg/FJ09Ib8dGNOdPaDalSYxmHiO9NBUH6NytOkwLx",
-	"kwqonXVNHeGnm89HRAySSJlm5fY37+s+0SPWP1q3zp9+6sqk/9NPxN83KW+gl23yCmiAdEa12lYAbcOf",
-	"zO8I6GbWFs6MroYYFO9IilurPIEIEpNcisBmUIjA49sTmIs0U09HVLa2a7WNPdJjSdA33p9SmMsk6iMx",
-	"dVwicWsygKVE4w0MDkUvRZq1ul2Ba2X9ifLL2hEGrc8Eb6eeuFUCkDl4lUVcCjD2znGjxYnkKgUOqijG",
-	"OsIvggL4NtxXN7nhloaPd2GHsqjnWgD0Lg3ubmM5EqGbBqnrCjpiIO9NUG/m6eviyuZwUgrO7i4ZSqV4",
-	"F5N6A8lal1+E6zEYrdhAQAV40qGXruWs6J5bkTEBNbRZoeJgUEGyYfFZzOCwpAFNsCtznGUk6ogp+CHf",
-	"JXMBifINKgsYsRi8qCOMEKH3lJ9r2HuvN4wBza9Qcn19fEjum5AfMGQ02ksTMTZarRxAo8U6HY6SaS91",
-	"ASlfyXs2gTuc4cqggIdNj/sBun3HhgnsdKt6KqIawPaBLFwWFAXeQDo68ImbKOT7mJI4BWWpoETkYknd",
-	"kMkUlaUWOJE4f3jOxHdmiTsim5zEu4A2MBvgiPl7JZ2iJOS9Hos16ds0eZQ0Gw1Y5J9+OjK2CykCVv3p",
-	"J6A0UB28UGQs4zuE57F54lw4pFCww7+zPUB+k121YTdClhc+m0RzwOFxLQcm3wDH1IV6bbQkTiDvFjVA",
-	"v3ZbpZVx9EbtCPBRtZc7mpgKq+RSwgkAi4+ngJYjSJrZmlqTSS7HtX7benhwDXhxfA9bLKYKbC0DHnpm",
-	"UhDLPp7o18U1h3EBpw0nhHGThS0lgWy8uYmRsUt4zwLioALOFnMRV1l/CstgVa9ISXo0bZg23S5S+oDe",
-	"MdURyVimywVAX1k4IPJJSD4Nybcilqsyl3izkH0PlL/KrB8eL3Zc+r0dzJ4eSa6DujOozofoHUp6ECkA",
-	"BwnOc9avW5YgEshuR1TmZQ1EytJ8zwQ6ppSK4+pRHkHixQlpPjxo3tp6eNgA7+QUc8jtCCXNQaVoDyzD",
-	"Pf4AIEYwriSezK6rZYdHMVWjmNmiGGM0wxhnWBvGxKh5QTOVN4fnF2Q/Tqqk/tIlBwfn+xuG9+ie047I",
-	"w7KhMdHibRhNujsnoaH+Ibtp6X/lQZaoCHPYbvrVHqyohX7rajnckCC49/ZlpJnwAjg43K94NBvEFzyh",
-	"uSK3UjDMBlfM0djnWsqd6H9qkjJKaVAORvJWH1MS7PiQnUaRSCJODo87YhYqZ3HXU3gZsPBuYKY6WdAN",
-	"qRcpRXeEyTJve8Vjq/2bGMhltUcCSISZfgSHfkrB6a5K5SIb+gbnjsldjrNG0Vycxjb5NiOSTZmxbyfO",
-	"gqdY3likJ7AMq46wTFoz2xQBnIyEXkIKbKMI1CfHwsoEzBB6yFQSy4kiFfhceqofs1Cffhu4kwzjHXIG",
-	"c6TPgtEwBUuB7ghpo/jkkAk7Cr2qAMGSiUdGGgKBhxjxBqPJ2kCWxogz4/yDudgjzVgBjBB4IYK4mJnl",
-	"idlL0F0TXzKDgIgfovCvLDQdsKSynKMbGW4MHBfQYxopiX3GW5AWGVNG0SYJUPJUwGOFC2uUcsnIYqJt",
-	"4O7EL3IBkZoL54MiAyl6/HYUs9BERCrXXoTNNtRSC267dE/hbGCiYDkWuajKylaNhHobdifEIOlv5HqV",
-	"McJYxqoj8OoCCSTd7NDFGACUb/pUwSkFWbnbNit3BfHl3JmE3Jqs0gTcpJJdFDfcLAtxRS7KbI28089y",
-	"M/ukAuuCe7gj/F88YxzxjkMrWe6Rf49kAmh2cFsBOy7eou2dWF/VIEe26Z8qpFHCujH+Bb5ObZ9VkmoT",
-	"9BTjtbqrL/no0qCPZEtEaSqFNJ0nBA+aS1NH+K1a3c8OKD2bsxlZ7SoZ7aDqiAt2y5UWlKytT9nrgj25",
-	"7K3Yr5IjqjmAZT2Z8ZDq9n/voFav47RJx6lWqx3HJR1Q1+tXv1er1cdH3y2oewA3KaEipHGYdoqgOoNU",
-	"fNO0p4+Pjkj/qSUcldDBUB9b9qWuliaj2EoDOIqH7L2n+rTR2vZJpc8eyNvT/QPv8u1+o7VteFJHxHSM",
-	"MhpqWtIepmZQ1FHuGfkoTdyEWl/lAjkPwdKMimQ1pAHzFBvSWB+tmjHsiwlpPDwQGtwJOY5YCBwlPTyq",
-	"5IPJqmOWtWJ9TtCmpAkAk+ywcMO1EKtY2prC6y1ieLsWWgBMEw4YeN0iAy5cslWD/3ZEg/T1y75L6jXS",
-	"hwrhj4gm+lCUsZGji/l5MxxQrgzT2SO+NZn4xJhHFOaOsPNXJTafJNw0EhIxqhK4XrRJWMSmyK898ih7",
-	"zHcENf4+/k9HmDvWaKxBgTHGEzNmBmjSHGv+g5cS8h7x3xwhceNJ6BvQf5AKBiSRstoRZ2xcMEQC2H4Y",
-	"mlQoXEhASdQXZkUq9Wq9WjM/T53VG+38YuOpcyukPuQp2ts1TzAOLLocLqsadZEb2OzNhD3o+eGJSZmr",
-	"fETOhNBakFCy2DwpkNV0RJ+KMGJ232PGio5AvQoX2alKY2ZPRvSuYuhFxfURShJGB1oOsFrMVM2BMcWa",
-	"HyoZMS2ib5q/fRcGNKSxSROO7lobNhlJjsNgJZt4t1abv+MfWkyekpptZLNRZdFyVWy92kjXItOmWokI",
-	"jgrDHrN07gZJNOIBM3mQjPpzf6iFONKo1oztIrMvjMfjKoWfqzK+3TTfqs2T44Ojs8sjr1GtVfvJAOJ/",
-	"TOgHalNx9jujWq2xTfION3oUGBmAqUEcGIpRSgs65E7b2arWqluAApH0QfsP+kT9x1CqEgOXVVqixJua",
-	"A5ZpLwmqknFOTabmnJYSj8aOWKo31G3CsoBu4d3HK1TsQyNlisQ9wJq+Y6IjULqPeI9php9xGov5gNzH",
-	"pI0BCkf3bC3HcIEbNunHMkkiLSgiH6vX4DY4ilEspSSWY+iM5t3GRgJsb+qdUZ7mZi2Rt4AJ45LeKAam",
-	"bdq158YAUo81G7uG3gscFCQVuANzzdGQoxOmD9gBF6NEizV6m2enUMxv+3o/4TJVyWs7DDgXUEKVI2Hx",
-	"WWlHFNY4koK5REmA5BYMhNJIBnd6vlGppc8I69yj5T9rMYKdkUopx6HeFZlmHP0iQWh6JcOJtTFYZ/4h",
-	"8nQuxeZvasp15Hcn7aAm7N52UGcN6u3Q1pbXDOrM2+3We16j16S7vRp7GdbrQPc4AU7bUVtBvJV457TV",
-	"GpuEt3gSLA0pHSV96wXzWLRSprjj5s6mq2rUausNK02mmDOAOW2HTd71u28C/oG/O77+z3H9jB+rY3HR",
-	"Cg6Ot4/vhr/8fPBut8om7/4TfjzWhWqfP7b6XfEv3vtXNWhEojt4XQt/eRflvKa5cNpb22DX142YoEkH",
-	"bQCFvJ+wZri11p0okxwOZqoMwTZv56hmqe115fvwk3cgRRLLyNvXdO59iPnt/DhL8/Xmok8fXeeCJuyE",
-	"D3jindi8gotqmy5eqOGCDSgXJqH8arVkn0zVpFiyTi0KQ7bzF49lnxfKwqI0kUDLPkoJefMVDVOa15/U",
-	"l39yLaixLTHYXc361vKPzlFOu5LyhMa3DL9rrdKYuU2x8JSFnFofk2Zjd/nHV1KeUjExAwRHh9Yqk3Is",
-	"EhYLGmGyYPhqhSFesvieB+w6lzQWtgbcipd/bhrLGfMBYN6a8X/98vjFddRoMKDxxGk7b+CaV9hljusk",
-	"9BYyBYJR/ouuTBNIlPT/oztwW+brsm8MbI1aLafiHcYSKtYHtJbOq+QM7GJCkiBmYJ2lEYBuFM+ANywx",
-	"GXi/ll1ajxZH3q3OmkzbJUzpqmxQ/51s6Y9gJl9HxgXKPeH3DAz/w1h2WY5ozeIh2UKGgFWp1ngmK9yB",
-	"IMUk9A4sQ70eD0hFSy6pvchcozdc0qptodp5zNU6JH7BaIjwKn8yKtcdmzyT9cpkbRj7E9ZrVGTzX7tw",
-	"ZzIh8fPi/VE8Kd3Qi5lSqhuay5dOuEqmLtXWriLYmKkEzZ3GxQsTUpMMuxG8e4RR66VmcKNkL7tz6faO",
-	"rNvkkMZ0wBIgnTm5abIim3YdlxY8wLzauuR0kt1oYoaXanP0XSN1J4TQxMxrzAaBrrRXci7Fi1u2hrJc",
-	"WpSyxnPx6Gn7a0a4fvk2V8Bfi07cTqPW2Pbqda/RumrU2rV6e6tZbTR3PzvoLO3UtutB8JJSr0m36l4z",
-	"bO56lIbU67W6zSbr1XZY/SWsPojY+avmqs1Yp7/fZF9UQ8n+z/S5GsiBk4cZXrkvCAbj/KPVqLda9cZW",
-	"s7X9cifz7G3nUP7SvDQ5+LI0CnnVjH7zIHvNzd0E5RexZDOMlMLrtVvXdFGEcs0S5BsXfpPlvl57fFyL",
-	"/iHqovSKDYGvsmc2wfMF+698wf4r33Vz1wKVkDQCwB6/5mybOn43f4f/HoePcw/ii8x2g7WiD5FhkrkI",
-	"/MximXdGSf02jGsMIqlbk1XZneDIgHV83QmxhGNvV5v1xmdwrLdRZaglSHOMZf+A2DXz98Iat+pwBsCa",
-	"tJ3ZoCdNR64TUfSwgrieRjbOG+P0YlKLaVpCc0rK7Q3cYKtW0wd52rvG8t4169Vms/Z5qvXdqYobtZpm",
-	"wXZ1kHO/DHd79WCLeY1uk3pNttPzdul216sHjXCLNXstut21B2yrW+s16A7z6sHL0Gt2d5i3G7ZeerWg",
-	"0d3p1dkWbTbzZ5caBQFjod6dX0wVLGht7XSDwGttsS2vGda7Xre70/VqbCfohdtsm9Kg/IzOHa4rVpL2",
-	"IweF+8QDM4eN9Wseji6PGQf4M+xG9hClzZlG45uF9yvBC3Rnk/AVUDinsTFL8Cq/TJ/j5SBRU6d6eaH1",
-	"z/i1ju1DlgDEX7kaCgbxfGL/lU/sWnP5R2cyeS1H4m90xBudNfpPoKOdysVHlx37615qj1AucB6/zBEY",
-	"NmNmWgTr+BMrd+fY1f81YiNmgyNSGcK4Nxq/EWlEjNSBKBjFMRNaGkndO1JwH3udLoobF3YMc4SOxprX",
-	"0nQJbv6tBxCC6LDuwbQyi0x7v8iIeJiFzQMqI3bsmWs+c82/G9dMt0vKOxfcj9b2mlqfC16ZKldRHV5D",
-	"awsY5gVTMrpPgx2sm3fOCQ2c7me9ysD1tU18g07qYzQLRJzkAuYqyHP9+aKgvwF5Q39jQZLVkfegNkFR",
-	"CJWEoaepU37F5L8w3qVSsDTsBtIsgxfaC33GGSQrRSr+NKyV7gHm3Bcd4c9DizT+jnbZ8nFVxLi9oYuz",
-	"OWzoKOQJSWLKIyLoAPJngxOg9Y3DwKHUYWna0R6cinOugFnITerIHtAowhxQOZ87l9CcGxBCLZV65GVR",
-	"M4EcMggs0evbRn9D3wRPzwuSJp4HSktydLp/fEI8D2ohxTo29jAaxjaHPkw4lGZtq0o+pHWrIRVGZa/A",
-	"ISqfY95cRXA0cCob3X5H8DAVZORYtNO8WGnghJCY59paA3hosxg3XRLxO4hfHIk7gbgRrEpwf3VEzghJ",
-	"KsUA3ay6vP1/I3UGtsQNLuNlZoNDmCB0/PwaV62Mizi4h5wy2Da49dgrIRn2ZSIzz/UMaE2xqMdB2kk/",
-	"XBH3bA3RQ4/40PT6e3l7wRe2c5ALbE63bHkD22cKr64jNsVLb5kYNZRi2diVepag/tIS1Aoiymvr3/w0",
-	"mau2gsx1IEUv4ojG8uwe9j3dw6ZwSaa9xJDPZ5GkhaRfpJKerRs5kdKcCqlIafKczwarQrG1xcdvIBKW",
-	"iX05mIQSga4jpiU6K7mhWAXu6SwzvTMTak5VCtuRokWknNRITOCTvkRkIseQnM1C4g1kyNBijWEI6WHI",
-	"HrhKSKVZa27M5Jm3kMlpwvlQT+iAC65S6JN5KegrmXVVbZiE9B1RsRgsTG1Mp6cHx/ZchnoTOlSeoB4K",
-	"53LUk1tJEgmTvlqG+qJ0cokjRkKEM+7biCiGaFYXFwodeZYWnqWFv7m+5fns/9NohZac7PbQkCKa5A93",
-	"w9Gy0x1O9XXc2QxcV96brUrOqTLgCQaXEfxTXiji53zbBHtIbtDlze8Iqohv/kESCVFRgLbNHhL4eI/4",
-	"1o3G1wcGeNLYEw4gp3SpeT5xEE33R7nEYSy/UXDwfIbKMse0DOxwZS5ugRsXtv/NPfLymfRXGjdqaIz2",
-	"hFTA5wLv+y4JqGIeF4oBQMI925jXxTT3+azXnv0pj9rYan5Pv71i5ki9m8jrmIqAq0A6JdkhnevL/Rnb",
-	"dts52J81iLedemOLnFIuyGVSZv/O8CTz2dKc+u5uzavVvXqrCJO50OFvNp+f6emUKR/SojWdttNsbb+c",
-	"sfy3Ie4O8P+W+hDmE7Q572RfWOeLFf0VcvnZnEOpiTaXpO7RdYrwbMa/V4l0ANsvd3ZnfCdMbuFSD8Qc",
-	"IuqimSzF0QH72UKXxAUug4jwmnoMuk6Obzpt5/S3/ckZrz2cXtYmZz//a3J6KMenV/I/ZwfNydlhRHtv",
-	"rltnvx2NP10dPawpHC73NoQd/iwUPjsb/hWcDUdGRrCyEcoM4HNQqphASFOwduSwTGVchDI1cJNosUK4",
-	"sYDGYMiehqDsiIUYlBXIsD6NO2khC3zd3QJ2v4W82HA7ogyPcgaEsl1EylN0oqaAwVK2ZQADMeA9bxvJ",
-	"ATIZmJIxR8CtrEiKXQR6gukBRVrG7IixCd1HLDkB/nV7adIewhNEH8nhVmJWj5k8XRb0dWoSIi7uQKfi",
-	"KyV8l/iMC1QVTefxNP2cOgr9XEg9AoPoWUnJrCP0Klv8WpBPe3IUp7oYEZXGzOMCGh3HesJqDvMSAJm/",
-	"PFFJAkw8zRfe/j23TfYz0oZpzxNwRrrvP71CitXHIY1GbDbH9jeWlFq1Gjml8R1LlspKZbmrf81gjn+j",
-	"glVjyf5vGhe8IK5Qod9xdYMJrNMzOieTXIBMgrmu+3yoGws0Ud0yp70N/qml6Z+d/WDAyEcegrLw5OTA",
-	"mUnyjKIAC28iTrs84snkBrGPJ05ZTud5SOclWZChccfkN3bqDQ/DNHZz0lyPCyqC2emZykPsNGr1llfb",
-	"9mp1Z2FyX6e+u1PzaltereEsTOJrJ31+ml4z5eXpdJ3zmClAkc7ku5TGEfo6FfaKJF9g7gup/uAHU/03",
-	"uB+sKvfriXhlwna+udg/K8pDVmM9Pq/Z8gwFzgrljyDmCz6YWTNiXueWzk01zObcmMEEN5kH07X7JiNJ",
-	"A59szNNubc5Y1pLMizl6VtJA15+igZ5wcbu6Cjot/Q110LmkUj/snlECkLysxrJPHl3HgjCXp124vjix",
-	"RhnBxmm0YjZzK6TOeL4TmTuRviKLO6AM3B3TyXCLglYwW6YocP3uoGXTaete4FaqdmU4+Z9Nju29YYnd",
-	"G8W6b80P61Z4DTqG8jpH2W/rVftjLQj/HQaBxiofG3QQfb88guQTf5/rsE3WASyp5EactxWkHgArhd7h",
-	"jXg/71CJyVjNlRgvoL8hqro1yis/9UaUvSkXuo7I3OdSYDmq8l50vNSo/CbdpF9pqrVG8KVn5IUpiGde",
-	"FnL1R9l3n/V2z8bcv2XI0Ty25n6F69KohPGd0zjhNCJ4drcz5FUDNw9e3jRmZBzzJGEC028Ad1OAsW20",
-	"R4gKbVDeOwIAXWVMBnSIVVT8Wa2G7xLfWkT8Dcy4EBgGi1mhTOIdGbGqSQhg4Cttet2ACuNYa+C7MR2R",
-	"yV0ysH7LNXRN2jc3YuhR6swNXYf0CBHA2QCgt/GNoqZeXW0QM+NqBbqM2CIrj0Etmmay2tgrqihBV4gJ",
-	"m0Ie2vq4yBIVGK2ia53i8b1Rt1rQ0zSBRsyT3D8rhXQHkF8Ax+qRA4PtjRkYTNqAND2AwRBP5x8QqHKd",
-	"swpQN5/MBwDbSSGhT4ZHDypbQoupynVH9m29mDYAs2Rhr3JpFCy0OeChRozes+w4znSqNpWP7kZBV2qD",
-	"3iuLtcEbbQMLm2l4dQMQsSGFrhWl7j1brCgEuMUkQi4ZDS1crO0AqL4go4zAbB9kTuaKG/bQpyMFAR1p",
-	"c9lcY3OAX2xIO507rrLhs9Di+Pvmeq1uYpZv0IzczWbTpo7IKcL3wPytq7XjAMQ5RHMtwN7D+HDdQSMD",
-	"9OZZ4cei2S5IeqD3lSGIkUh4VPDeaqdzVpKQwE0hpFOgfAwg0ZM3kyxrDH73fXqfzqAL8SqEUILg/ETG",
-	"IST4npG8rvNXmSf78f39VGuzWrG1REGc9u/vtfjH6oyQYT/Lt8/y7bOz4p9WCkdWtKZ+waTD+g4RBkeY",
-	"XyuXy6iYEcnk60qVGGk+LTwLY9h/xj6fy/HVEVliHNqV92yjTQrpsjA1U+KmGbP02b4sOZaQM5mxItZL",
-	"CpmxTORCluqKTGW6cm3aqUKmqdR0PZtriqSppgqzVJJRyeSHVCZ/Z3prWZqcap5UA13A/Es8SbN+mSjL",
-	"jlia1gkkdrssmPXRDjkZ84ARec/idqY8mk0emU/DV0zE6Np8dnpUuhd0KilUxQhVkC5mg0xfOPKUBYGk",
-	"lrLK5KYLqPnb+QZ8pdYLh7nSSX+RL/ztFFgv8hP232ccehYb/pJiw7N1YcnpD8ftnGyWKwsDhRTBK8Qr",
-	"mMZKj6pi9AKp2ITA9Vpto1oaTvBzofUfAgPbatdq1VoN0O9sYo9iue2ZcuBQ3QiavW260/VqYZ15zd4W",
-	"9Xa7rcB7Ge6w3V6N1rsNgKIz4YQ34AeRcxsa8mo+6TvO/GRzlWr/F3AI/vl5sHv/afB68mnwejv45ecm",
-	"TBgmLLsZxTzX2ESOYjocFtsyM+dZPVXebduc/plPBRt0WRiy0DPuHGtjt658OuVpYJ6ndD5bqSG251vp",
-	"8/Hyd7O6gHs1XciDc4y/yFy/ziyz2HG7tCsmYbBfYIg+WjuG9Ja51mEMMuBhwjqXjE02TtYRqedxj0cR",
-	"uFkXfZmNw7NN4DfQgj9HZPeCeh9udLpx0EnrTyLmjRRmqTNHgInRtdnl9/DfYxqHeOx1Yzk2btfKoM35",
-	"ed7r26Twhk9CUmichyzrmzUIGYdxCMgi6IMEl6trxewApnX/mP09Yrc0mNiYxF4kxxB0DkkJPa7UiBVX",
-	"wqYmK9oHFuT+dbPror46Zor+AkzRHG/rBU5AP87r2typvuZQLD0Bn3Sc/QD3QnNwTztpLbxGnpd88/ik",
-	"Ac47q1MW8F/tdfh88j/ro5995X60r5yRCspEigXCjbnd2rTD60Tem2+ypNwL77HkMudkIWRCVF+ORfn1",
-	"1ibZ/v432/puu1bL3VinHGgyiBwLQ2/Tj8BkLkX0LkNOdCxG+4qQ8OldkwlNMOGCYODp0RRTAU+f43bN",
-	"N/X1ep2bp1meI7Puiy6fKW08Xzufg3T/CrfIGaaX460p25ofs3vBbrnSgjuhEH5hDHjAWxSBcL4wB0Fu",
-	"wzNMlvg0p3qFRpG1so37THRE+hNXRCJa2Abe4FJntbyPs25J3wF9dH3z9/QFSl/S+oj7GU0AqxPNiJr9",
-	"yQR4GGCRgi8c4ckcGDEMLDFJt4kP7AdvcvBOQGo5wFQDUC5KhjG/pwlzSSTlsEuDO32J0rcHL5IBTRE7",
-	"9lLoMWiIRkoaZFGFrbQ3N+uNl9VatVat+8Yp0KSN7lPI5W+Po/yZpadS9si4z4N+lnM/zcOPPn5tEpuV",
-	"A+TaXF5sm9sb3ZeatV3iB0Zq8o0PlC7NlTVhzr8IGvr5OnSxH3J+rXWwPPFY+QGXwHGxxY886aOUsvQq",
-	"+HHul49PHW+hjoWHqXGVA2u02ce4jZ8P2b/0De/ZgejPg4GPhwGhMwJBuTwwdc3a/N38ZeKW8GiYZeCH",
-	"8F5ZQAnM9kVyuShQo4vJKEBtydGjP/M+KcHa1nXmz5oCD22Wx4qm2UHGNDvJntnNs0Lpb2ZKwt2z8r53",
-	"V8gGWDjVMSeAyh3oM2GDc7du7evEn3WFnqeLOssEnGfG8sxY/p6RgatylfWMhB+tsJHlISuTRDbhls88",
-	"ld6Bnt7MPAXIsVJZRrKp2wt5LTNTchG+FUsYN1z7WRcgdSx+BdzK28Q34/F0KZqMYmasyA/ZG0/1aaO1",
-	"7RMI5GI06BODljWWJC2l3I5QQxroCdGjTN2PoevQoRfKIs7upzdsI5MZZNjSERgosAkXt26aqQdUQX2q",
-	"yEDeY8K1Yls2JgwUGVIEzGg40nahgqDPgjtVPlpcXoVpXpI+V23ImYNeBOkxA2MUHRGyYSQn053osp5E",
-	"R4NspbTAKe9Z7JrgSROhSd6e7h9ogVS/HemG0daPwVxTM5tNuzXzI6ciFSFz8ZwQL2p+2jC+3aCySBMK",
-	"pVnueA/8ngHflSmcLJHJsXmNkJ7+qYVKk+6koxzGcsCVTYWXZsRvk3GfR6wjeGJWXo9EkUoW/+bbum+w",
-	"7pvMf85PNXxUJamWDUZmvOztuyWqJte4jQyYUvTWgOdhF8Z9Jkr9uYEczKY1modvLVP8F6pUMmJ/FkOe",
-	"xZCv8sT+W6hCgIuUiC4vLCudoxGZTh1Dh/w9myBScpfRmMX7o6Sf5pBh8b0VQ+YpuWcsntO+w47rPHg2",
-	"K7jTBgj3Wexwi0k/XZuxPjyhxhMwY1jrRcUf0DtG4pFAyFD/Vup/kOomDnIzGISgOg/9jUIn8vaN9k5t",
-	"p1ba+pd0umfizB5MaHY+lZvNJ5NL3FbN0M5hCWYHdJxBElbefzpAvIEUm7Py/tOrjQyb2VSF/vSzdb2d",
-	"77eg5rnvuSZyyTjvoRMizZB7NnLtFj0eZtu3h4UqGOOsLQ7DxDKLXK7ilJhn60zTapNI3rp52MbpRP52",
-	"JPZ9rn6TS7NkxlgEuRuhv5iih4uicQzwXbOqLEnP1nVayNNgI/UVOpciGkbEqQgYSRgdvFBZ/kMXSAel",
-	"xAHLzZ+uqSPkKEml8+6IR4nHxXTOzIq/af70N/LZD62LiEmACMFxE/sx+LimKQVwVrEgyGwgzWMaIz34",
-	"vM+KniV9wg9p0jeyYy43pLIABB1Rkh5ycfpHf4NwoRKmC/Ty+RBzOw1FMIsVitmqSlgFv2ewiZAsaIhb",
-	"ahjLboH43jIa6a35RbOAvPcOmO2Muwtc4cw1rCj7SZHBOIZrGxzXBYoMMS/0ozHizQqYU/juYkIaDw+E",
-	"BndCjiMW3pplzDZJ8Qzan8FqhAKFiM9lc2FjBL/jZNgmfshszEQR69lhMVX5yUHfohsDobFsijDNx4Ep",
-	"/P3mqdDOj5osE9drpyKdonLz+JKZyp85+5lJ/XtNWFlzP2reCue2pjGT1WzeFBongjUm8DV+8WOmDxv7",
-	"wyYvBfPTbf//AQAA//8=",
+	"7L0Lc9s21j/8VfDqeWYid0lZkiXHlmdnV7GdxE3seH1pmlZ5TIiEJNQUoCUoy9qO38/+H5wD8CbqYidN",
+	"u607HUaWQFwPDg7O5Xd+rfhyPJGCiVhVOr9W2D0dT0IGn8+ZCLgY/sAiPuA+jbkU+ms1HY9pNK90Kl0y",
+	"kipmAbnLFCGKKaX/nVEeczEkAxmReMQIEwGZKhZVnModDadM1+VHjMYsuKFxpVNp1pu7bqPhNttXzXqn",
+	"3u7U67V6vf5Txamw+wmPmCqU210oxwP9u98a7NK9vlsPGsxtDXaou99v++7LYI/tD+q00W/6FacyieQd",
+	"D1h0E3JxW+lURnE8UZ3tbTrhtVse0ZqZi20Y3Xx7k2r/EctbJv7+03j/7tP49fzT+PWu/+MPrYpTiVjA",
+	"I+bHN9OIZxqby2lEJ5N8W2YmXb00IYtZxamomMZTVelUJrgoFacSzyes0qmwcZ8FAQtcGIZT0VN8A/PA",
+	"9ncbddpouEG70XJb7b2X7l478F3W2GPNfmu3wdrtysODU7lgAfVjFlzr1SmscGR+g6VzYCFjOe6rWApG",
+	"4hGNScTGlAu16bI2OjutWrO1D8s6pjysdCq2kX/aDzUu7mjIA7uke0G93a83mbsfNNpuazfYdfv9nR13",
+	"399rBK3dBt3f3a84lTGLaUBjWun8+uBUxlwpLoY3A87CQFU6P392kpayXWu69eZVfb/TaHXq7VqjCZSU",
+	"TPjF8ffHh1fHR+mMcxHwOx5MaainexLQTerLLuwNjWM2nugd1yj8Ekd8OGQRCyqdOJoyXJ1f2PLVwd9I",
+	"2ieHzHg8goWKGFUyvzI0CCKm1I3PY6hhqmIuKk76vZyKGCq/vuxmvtfTocd+9WPuy4gxPe4GOQ7H5DLO",
+	"/PYfPrnxZaDfebmzU29UnEqfR/HoJsCKGvt7bbf+0q3rzbEpvQTSn46ZiBe6mfwgpuO+3tJUxa1Kp7Jf",
+	"bzSzP5sVDCJ+xyJ1E3KfCcUylPgLFaymxjwe/dNsyZovxxWnMuCRim8EHev3v6eCPZI0dY/s65e6/jy5",
+	"VvxojLu21awspV1czs7Pa3fYbm1vrwUzxu5YKCcsusG39RKOGLm8PCMBD4iQMRnT2Ed60d0jVARErxGR",
+	"AwIrVqvYpiudyic5jQgXAxmNkdv7chpiPX1mzgEWVB4+OxWlRLIOjUaj8WWbqnR0T99UP5ielm0qOwqS",
+	"69OyLXRJBXkdUeFz5ctH7KTDbulOau6QU8rF0s2032rU24ubab/u1htuo/1bbqZWe/dlyWaaUKUmMoqz",
+	"u0iORC2QbOUekiNh99BGJ1V+Dx1JthHDz1Lh7su9/SwV/nB8cfL65OlU2Go0vwIVzrkYlpGhPf0zZEhm",
+	"I6lYXtziikRTIVAmeCbSPyeRfjo5e/M0Kk1m8ulU+pH1R1LeHotgIrmIi3Q6w5+1fI+/byAINvY79XpG",
+	"bg+Y8iM+wStG5TySwdQH6o6Yz/RZrdftDi8pP4OIW8v2ukZ9n01iFhj5N//jgPKQBZXPZh1fBvuDhr/D",
+	"3Ga/Rd0W2xu4+3S37zb8ZrDDWoM23e1nF4AJ2g+x6iVTXRzNNApXiPhmvtS2vmRUSib4I49Hl8yP2Nqp",
+	"RlGPx4ooPtQsgCh870+yBGYSKrORYv7N6eDdv/ajvTfvPv07upr9cn1+tHfy/vynE9l8T9/Ty1lr8nbv",
+	"doe+OvlX6+/fcgEfnMqI0YBFcGvu+j5Tyj2UIo5k6HbDUM7cDxEfcrg956dZy2ISflOE6pIsILHUgntg",
+	"JHg1kULpM4BQ0o/kTLGIVA8/XFxuablM+SM2BvlxTO/fMzGMR5VOs97aS3iFiiN9NOhOHlJ/xGzHFvvy",
+	"Vs5IKMWQUOLLyZyM6VzLdLdsEpOqN5n2Q+47ZEzvXTpkf9/bbdXrHgH6GLCICZ9psZEeEE9IV8UyYvAr",
+	"u2PRPB5p2mShYqt6XXcqE82YIt2b//uZuP//5+/+t1I2kuMrOlwcQJeoONIDYCLm8ZzEdKiFWJzHScQU",
+	"EzGemdWL14dkv9Gobzl6uhUTAelT/1ZPs3cycM+kYO6plou9jfvbq/z8//2P7nKvUt7pk4CNJzJmInYv",
+	"2CSkc81ji2PwNNP1yGzEBIlH+mxPKEARqscR0rkdFRxVaQmraFFajPeS5vy5+47NCwNhYjrW+1g3p7fl",
+	"YncvaMze8zGPXXgudvWC/XvKVJwS7oRFZMZFIGemK1yR7vkJuWXzfON4e4CDLN7R97Mxvedj3aFGHf7T",
+	"p6TAb+qZUy9mQxYVOncB2gfd6eUdDNkg1kurJ8efRhEDzqk7+lv2S7GSSbtkvhSBIlMR8xA6ZGZMk2es",
+	"Nu0P7L71vWFxNHe7gxiFy/KexBI0daTPBjLSOyWOtET6dXvy8eNHtzuNR3pn+iAOlnGfWBKaKdQh3itG",
+	"IxZpfhiO/96raIbbqwBf8bbvGh7RN1vY0sohXnfC37F5obBDkDf/vVe5d+mEu7dsbqs4/3B5RbZ1k2u2",
+	"+eLu+NE11OWeBOVsPcLfXyjCA4fQUElNgiyKZET6MuBMEaqIZ4rd8MDrAD2gXi15XzMnIF4v26ThEDzW",
+	"bGFPT1yjuUdCprmRckjAhzzWU1LzHOLdeERGxHM9h8h4xKIZV4xQIthMN1Yj3aQtzfKhp8ARKfm4c0i8",
+	"OKI+m1C9azwzmR3LoBhRLLpjEWH3WrpWBAorJzuCF+Zb4ksRczFlivDYAT1DWsELRUI5JCEXKR+zvdLC",
+	"tCJ9mWi18GseJHVg/TxYuoqNZsmJ+KD5d0THLDZH9yHeMQ7hElO2puYS8kKRk8sPZKexu+s2CA0nI+ru",
+	"EH33qYGuGsSE5Kaiz319UIwqTsXcC/xMQ05FD4gnEnd2BP8bsUGlU/mf7VRJv42/qu1sZ+F0n0ZKRuX9",
+	"9iZ0yAWKYoLdxzc+FPbsQTKJ2B2XU0UmdAhjgD7/e8qieabT2MCSGW43msAFkhnPH+Zd9yfq/qfu7t/8",
+	"3f38tyWnupYul20nED1hM5GqpwWNGnyj941l7RM6DyUNtvKLwPz2zl7f9932DttxW0Gj7/b7e323zvb8",
+	"QbDLdin1y1eJmf6sWqGEMU6noK3OzMjO7kopwJ+/Y/MyIWYq+L+nWu6ap8doKIfcp2FC+1VKrq9Pjshd",
+	"SzMAHjAaHhChZS0ymcb6JFZS0BAkMj09PN6q9cSF4e2phhhEBd2S3kl9GcyNhKFK5IuDwqaeyehWv9cT",
+	"xgxgxBBfjsc8JrEcMs1tHKIkodAIdnBMb5ki8UyLuUpOI58pUlWMkczUENqXd0z3ObeW7UGz/9JvMHef",
+	"tgK35e/03T22O3AbtNnf8VtBm+0O7Foip0pXsyAPrVzVLP9vt1fRda9332y4vd79y+NlZH0y0OIkSJNL",
+	"dqcWZ2EvGsl7LqdkJMPgIMvlVczD0IovyGCpUDMW6R+9nXrLg2WV01jfFPRSplJubemkZGXdpcyz3mxt",
+	"LJovERbP6ZARxf/DHNKA46peX8ZnQqgh25eADeg0jHVPnNVCWkYQaZQKIldM0OVMhgeWI+orrD64oDip",
+	"opwhIy2P33E2g9+VLgz3G1OuwHnag7q/GzSZu0fbDbfl1zXdtpm7M2gEmo73WaNeznli28uvynquFYuW",
+	"jdyMF4/QDPPcTOdVMoQpNvZVB2D0JMvGUNSOlIxnQ8VDyXhmSdtfcUgPui5kmyCAvKKBkfFAcyOFvi2C",
+	"OncyCY0uZfsXhXb4ZFS6JKhdwWSKajyQM/XQ9b9oMgKFY6WTVco6lTFTig71y+OpAhsOReuPOVP1gMin",
+	"T58+uaen7tFR5cFJKzIKlmwlcGGlgStFiGeKT4WxDenr0MPnbOGrrDCniDH51swEo1Bc6VTqje+P3v20",
+	"8+Pu1f7H5r9e7/3QPm2dvbxonHcrD5sKS8cwHTDhSyV13YcxDfWIWaAl5jsuQxozPAuxpgPi4Yx6Ripl",
+	"1B8RORigVZ7A1OgRbK4QKuu2eXt71avlV/RVtRWLL79Hb1ZL+kr5zXfTWoAyFq9Uq17PlYVlPZRiEHL/",
+	"aRvHkN5NHFGhOJBGllC7wB7JbCQ1jSQK+Qxx+yMqhizIXOsD5nOl5e3fjZx9MyMq6xCAAtcLLU7gDduW",
+	"8kg1W4Kwe466Hb2f505PyIhQAmezPSOTyzfBbe+PWLDlEI+nktbNLZvfcHEzVczTQqvtm+kRV1ou7IlE",
+	"vOkzvYsmkdR0z4IDVEcQNZJRHM6h8oWlMj03JxgyJRJIpoiQcU+AdkoLwHAJLrWC3LD7EZ2qmAUeSpzP",
+	"u/cb714k6KdsXSHjG66/GzOB1ofsAcNVnkr1dqV3lIe0HzIyZ/G33Z5dMUcVjNEDVfUFz4yJtOptTaLt",
+	"emPLsccv3M+wrBrRCftmR8uXLedrGfV5EDDxpCUdJG8vWUx9K5a3TCS7nIzoHTPHtJwwozmX05gRwVig",
+	"vj0T9iMWMBFzGipCI0aAaZH+NCaBhB4PI32xyHS0SkVxePY+BwY+PbCtZ9Hid2BOJ0JffGn4dCbFTQ2J",
+	"WJ6Sta0cd/m3ZkdkKtj9BF0IoQMHmjjBWkf7SHqabc7lNCJwB6+RJUqkBXsT6Czo4L+FZZ3J+LWciuDJ",
+	"h9AA3s4urb5vw16Hn77t0p5Joqb+KJXnElUi6haeGcnvwEjOZHwqA/SQXGJfmMyNj5dRCpZagvIWar3R",
+	"jFpQ717Q/X2z5V3wKVhVV75wxo6/6iUo88VTf462gSsp39NoyJ60y4194SaW8iaEWpZpM0D9CgoVvf3Z",
+	"vc9YQBrklL/69pII9IUrAj3WPICKtCvPLOAbs4BLFt1xn12L5BbyJFJUWM3NNFNPkRhNGaulgAs6iJIB",
+	"jWmfKmZv13QQM7S4xnwMmr+M48C3J9i1/YazTMgZqXol8+Bt1ciZkWFmVJFAisJIvczwPKLQD8JZJ898",
+	"u+2S99pYSZ6Zol9MmldSnlIxt14zT6LLiMbsBpRExau4lGRMxdyySPVHJL5iHxfcmA7QVaaUgJ7Z6ZPY",
+	"6e9F7deCTuORjPh/2NNk/mm2giLvpbCE5ho/oopgAOM3vgQcFpQQxvXcIbNI6n9MpxwiI9Jn4PsZSxLw",
+	"ATh0xuaq8EzZT6PsMp+3VVUslP8KNG406fpcPAan2KepLwoK/YhNVZmqtXBkwvGrS+LRSjOUlRWUv72E",
+	"sair0D01po4NekyqXvmUeM8Kut9DqL4WajqZyChmwSkLOL0CM/uTeHpS0c1Y14ThQ+uveX1Gii38fjc9",
+	"LTV7xe54z5T5zSkzWVaccYyTOzRcOHVKKQbn5Vyv6kXvs4IPiWPrvYxL/arha4cA2IHwmT7qIzbkUtTI",
+	"azDpGl9Uo3YywXxMYTCwFIz053D70lukJ6qemvYDfge2bQVOa96b4yuyfdfYxpo4Ux6qPcaTeN4h15dd",
+	"hxx2zxzSvb50yKuLrkNOrrpbDlQOpmSpWE/o+hWpeoddD+TuQxrygYwEpwfE63Y9h3jdYw+cSrzuOZa5",
+	"viRd8NZ4LcGNMOn91gEZRIyRmN3HPcFCxWYjFrEa6QqCQUCIXRAyemccPMy7pOoVgiN1y7m4SM/pCa8Y",
+	"9ehtkamwbgCJXcofMf+W8JjQIeWi6M4I0ZVPXW2MxczSUT4ss+jDvq5epaTPacyCc3AeNUGkYGGn4Xkk",
+	"JyyKOVOVzoCGii2YEkifCTbgPqchkTPBIk1pig/h04BQ0p8qLphSDqFK3/2mkUB5eJKp+9dcyOhqXnhk",
+	"ZCQTz7mGcUKhh3x45+pXznSZB6cyouoGRqRGfKJfMnPXlzJkFFgeVzc41PKfMyGhmzWZNHczYZHPREyH",
+	"a9/9YN85T195yIWWrn7/PRR6cCoxj8O1rV1BIXRgs85wP2cnNztqu0ZpnJHs/8L8uIzuTsRkGv9mxPdf",
+	"SW/5wX4cgVs1erzDlOkhKzKhUeKZkx3uGmpdW/mYzmEqk7CM1ZX/zrS+7s3Ly7Pfgcan8Sjj17mSsvPU",
+	"6YccgxzK7UV4QX+hCJYz7q6PPFEmVKmZjNY1YYvpFhI31+Tdx503TmUW8Zh9EOE8DTPPTnI67kz/lk8t",
+	"utA+cm4t8soqEtDVX8lbBqSdXAKyh64ugXqekplfdGHODtLW52BXlg0P23/c2FD/dBPbV4v88vuPV0ng",
+	"K1XE6xpVFtwXOsSE3fWm9fqOn60LvmFegcpa9f3dEsKyoF1lgc+LcZCoKzPv5Ly2d3brK/3+iyGIJZ7/",
+	"TgWqN2gQafgrDrQ8ADa7VLn5zI0sV3PZEr4y7PIoO/4sBZ1CPIyWaxULQ0VmPBiaUNA8Pa3fyratM8N/",
+	"M2Tqjxn5iDWT9+8P127YNNyj17usrGjrqjClRvt/E3La5yGP5zd6X1ExrzgVX0YTid54FacyZIJFNLzR",
+	"J5c97pyS9/O/KxmyG03tEWcxONMIKfQXA4gaiaOp0v8O5R2LBECAyGhIhaFtzU8gkj2c38QRDViQdO9z",
+	"ySAPLerI43ZfOBnRZjk/XQgcbJYGDhbWJ7c6zYXQus+/Nh/+t2yRfBPKuHEgoY13KOv6sRiGXI3QGxfv",
+	"h9V0OIXgl2uhV5HA9VOtZ41OZSJVTEO4S93Yvb7IuCI2nIYU4k0jxBl0CBX+SIIeG+50GJGD1cHcWqnI",
+	"3nQB8Iopx8bL9gQXhHEQfHyqGKnyGNB3eIhBuhfHTdifVJHjw9PuJfRoq0a6fXDJGOTv0ei01xOZHiiH",
+	"wP2TLF4brcIGboosKF4R/6/6j06vF/zaftj634U9WzaN2et5+TJmS+CMFa63xnNBr29iADOjc0h/Tjzo",
+	"+AFe8HWRnliuRjDujmXahIVJMc1zBZf3ntC3d5wQHrOxWivbpQOD45ren+Br7cxM0Sii8wX+7mMkrtm4",
+	"ZhMUJrOMua+MGO6K8jBhnCicgelkklCdd30Jao7T4x/1P0fH195WJ9WSMDPxishBT5RoXfR8cn9EhvzO",
+	"RqakActZZkNiKWukm/lGQeveVk/QiKGXtIFzMQRpmHv31ceKU+m+fqOfbz7o50lXP9/j85V+nh3p58Ux",
+	"PKHkxal+XsLzCkpevYYn/Arcrnt9pZ8/6bdeHZ3o5/F7eJ7BU5d59Vq/++rNETwv9PMtPuHXk7f6+f4U",
+	"nvD9+5/08/RaPz9AbRdQw8UreELNV/D8Qbf+6qP+9bD7Gp76+8PDd/r59hie7+EJ35/8oJ+nupXDD0fw",
+	"fANPKA9tHX7QPTk8h5IXekSH16/gqefw8Ed49xOU+XSunzD2o2Pd26PvdfmjU92fozNd5xHUdvST/ub4",
+	"UJc5fvNJP6Hm48u38DyHpx7L8ZX+5vWJ7u1rqO31e13Pa5iB1xd67V7Dirzp6l69eaX78+ZYf/8Gan7z",
+	"Vpd8cwK/Qj1v3uv635zCN2f4/Jd+XhzC8wieeuxvrqDm69fwxM+6zrfv9Cy9PdUl3wKdvL3Q8/P2Svfw",
+	"7bVu5eQInqfwhDInH/SITqDmE1i1kwvd7sklfHOpe34CdPV9V7f1/bFu6/sP+vvvz3X5d11NCe+Alt69",
+	"gc9vdcl3J7rMuzP97jso/+6jbut9V8/D+1dn8LyAp67zPajs3p/olXr/Dj5fQskrvSLvr3/Uzx/096fd",
+	"Q3i+hqeu4fRQlzw9gl+P3sBTj/30WL91CtR1+k6P9/T9CTx1T06Bxk7PjuEJb53pVTj9oEdxegFlYAZO",
+	"r/ScnMJuOv0INXyCz590mTOYmbND3crZsS5/9lrTw9kb3Z+zk0N46lGcvdd9OIPZODuH8hfw/U/68wdY",
+	"l/PuO3jC50N4Qp3nMIrz95rCz6G357AXzoFKzy/gLejz+YWez/NLPa7zT3qW/tXV318A/V98gCeM5QJ2",
+	"5WVXf3MJtHEJ63j55hyeuswl7MrL7/UYL4ELXb4/hqee4UuYw0vYQZfn8AQOcHmpR3p5BfVcQ5kf3sET",
+	"avsINXzU83z5I7z16RCeuuQVUMLVoa7hCjjhFeyXq+91DVfv3sNTv3X1Xvfw6oOu8+oKSgKdX0GLV9e6",
+	"h1cf4RvY3dewItfv9K/Xp3rermGuEE3i+ifd8x9grn44hCfMxg9v4Hug5x/OdLs/AEf9+F7P7UfY6Z+O",
+	"9fMnoMmfYBf/9PFYn2vZMNWcqLlTImrulIua5ih8z9Vj1XfHILCVSRj6IDLQFSzAMK+QY6SmGtMwxBBT",
+	"g5O4tajcgzrLpSCEDdQna3KAgm+tvop7OR1HKRjQasQbJ1EubCS42FtGTmhp1DeQWqYAt7dUfXBUahLq",
+	"Ep+GTAQ0glBfh3hpgK9nhWgM/6sKSTwEbmy6O3Vvq0ZwtdIYYeMdxVVPgKp1QlWMaB0G+SG1tqTxknE0",
+	"ZRg1OMia21v1upYUuRga/AkWBh1CewLqMK5iMqBzUr2+OtxyCEWIWmzDIBh5jf06AE3WGx64tlCSwtVm",
+	"CvaE19hLStaIpooyPPMJHRrrrg0F1rJsNA1ZUVjPIVwm9GMjrbMXoPxtuwB8Vnf3P//aenDxQzP9ULrv",
+	"9Bpf8XG5/Hnx+pDs7Ozsg3Odiul4ohft+uoQZ5zdUz8O5yQeRYyRQUR93LIGQIhUxzwMuXFw23IwpICq",
+	"nvCWAU16lkDSBvWUaQoBlZ8CbyigGolQP+MO4aInkjh4J4njN/7WqBvJLYlBQiY05LcLq7ACAzO3Jq7u",
+	"YlGRlYd06wV6HfQ/TfvPFf7Tyf3T69X0h52Hn8qXiIVcT8oj+eIVhBHjq5pR6QmDjUViiX8YoINFxpfi",
+	"e27IgmwXu/jiAisqciJ9JcDGjXL6ccgHiAP5+LcAvMgM7obGm5hsYG88pHCQm83DJZYuclzoZHbkToqC",
+	"kMx5KScuzO8jFUrpW18Af5J00SBgbj53zEa+Fa1FczSdY7UEUT5JVW8sOY0d4kshmEURBU7vECGF27y/",
+	"N4HaWwU1Z7tUqRFS9LRCOs5OwW4rOwW7G6D0pZAbN+zeZ9FkiYCA4Ef9ueZZCYokIqG+yMAyWg+2HGRQ",
+	"GenieG/8peBimdrfXl2dmwk6IBS1TAAFJGTaMo0ifseC1bJKe38/SxT1cni+nKrb0FqBWnKLsIrCL5N9",
+	"lh+iSzyTu8LrkH9P2RRBNrJZQij6hNd6wiWemvo+YwGzuHgJ5i2iHrGANO/vsWgavt8x2r88RWIpnwqf",
+	"hYv1QZAA0xIkdCjg4C4ZIAGgAGFb9FqNOnkjBfNIFXUtprQyCFsZVUmaqCMZCRxTpqsVp2I7VKp5PjIA",
+	"1mcgpy7RJR8Ri3P9QhmJtkYuY6n7yoQfzfXqWWAw63NBql4peLZHpAjnBTVu91WjuWMwtbPMOS/BtJaA",
+	"vX1OPxL383eZHxbPyUWbYDoJ1sawOAW3XABmU6ruJ5ORjCU5OaplFyOF/0YYPBoi917MBDFh0ZhqVngT",
+	"McUDIPmE0bMbGd0YXypu6xjzkMc0MsXGNI64P9W7Bb+444qWLvHxyVmZcH59SY7Hk1DOWUROwH87kXuQ",
+	"GEyoit48JkAcAEeoGq1f/PzqNpouLC4gji8XUPdL5NPmg/sP/PTyYbPFPLZ+E2n7yyDYLTtDk3qBubaK",
+	"N9TFibXH1SOFLZCpMmAL5h6K6GuAGKEl0TH1R1wwN2I0gC8BvM6DRg/BE+yAeMa26wG2ieZtEyb1AFP8",
+	"oBDxVWIyliomjXodrzua4eMn1JmHUiRhe816nfgjqsV0NFso4k+Nhrx48V1v90k6nJzwJVz7A4iZcTQH",
+	"dN8C0FH+bAKmCrNngTYgghxHVdtUif9aFzdurmtl0FKL/HJYqbVyRtZfN1vlCtddZy3MaKmlIbX9Z9os",
+	"O1bTVSoRv2hMZjD/GM8BdBbJYUTHgOurZjz2R0SKGjljM6PoN7DeNAhY0CFxxKg+UslU3Ao5E8ZG0xP6",
+	"+pcRQ2o9AYdoEWLMI9VWvb7VyQUq9yNGb5WxuYlY02s5cBbCZfUEId1QSWRrrcYuqVLiXVAxZB7ps7k0",
+	"KK8MWb3eHiHbgr3YarwE4AzvGFAMPIOuoneLrtVr1OuuhZ31tlAOsAhC4BWd7X7Wf/r7yw9nWDwb5wPF",
+	"G1sdG0kDPBggxzN4H/haAmIC7+yYJrKwIDkgkJleS5jDFLUkBwmihwOeBi8SLBBoJ4EegHZaWx0tI64O",
+	"/Yf3xiweyeBGv27wu6GC9laHaHYG5ibw7LaYv0aISuGiWvX9ZN3LQaPIZphRemjAQyHIMyVxu17L4KSw",
+	"A0tApVLITJMd5SArXJaiSKUDKseSQqBzaAFrWQcmZasUMq++sNJpyAZmNRZCy/W7jZ0th3jGuTz/005D",
+	"/1QergCvtpdMnolTIdVWs2kGe7sYqSNwG5mJxZqyoZ3wvh7ZinBIM89Z4BOPVNv1uu55AbUJfoAhlQX0",
+	"6h93sC3Y1GXNFYTvEiTE7LavOMXwvSzmUB7No7hNwI3FYM05lXLizDSXg5RbQzDg7LaIMbBAAdD9JZEq",
+	"S2O1CqG5C5A0i0BaZUHmn7PiY8ksZw7D3VaZaHbHRKljR0HpB17iRvnFAlTOeqD88ogRdeYkRn8puIhJ",
+	"AT40AdfVjrnQPBNxbCcTEz8CaUlMOpRl4se1YtEhFsGummwmNm/gqvdsGsXci/baj5EBq17Hi/MhFszV",
+	"UZ5nZUVV2ZSdXVN+eY0mOcuG9b2G0ljbQyJ3zs8ymNng1ivYhwHgjq6S9ham+8FZ/8Ly0T327fxY1r9b",
+	"skSbvJYnjIfPdh8csdhciR7j7C6MEjjJ/WO2CWcl7u3Z7D+b6/vSGh+tQN5Aan+a6tcwhrW3GkuA1tVz",
+	"bWFQLjxkEqc+AZl4QUdsuHFm+tMR5Oa3VObX3drIkFru0bzRgkEjF8yXUbDBmqUJBNbVe56WLM4M9C9X",
+	"19LRm449cWsY9MRQDr/WjijzwD/+91TL8VZ4q+WzEuT0sn85Gl+6sEV34dyh7Dwxr1j5WVs8ust0cBl1",
+	"w+P2mgHBLrccsDB4YSIoqxTukgR0zSxyQ37LyITGI2tMJR5NQqBuMOZGbde3QfWFUY6CgVEaFSnmUoUy",
+	"of4M6PkkSWQCrRaUuHnE79W5bXJKlRJ9A1dW22AVixNGY2uxV9P+mMdgQqfhtODVvBnC+Fo1zUI8jl6I",
+	"tNtllPeW0TAePXKFU4OhpVV5ixeHrDS8unOmjrI+vbdBeYsEFFIFoIFRRtuHmg/MiEe4UQsjQk46w4ua",
+	"3NZmevpfW6DE1df2VGdbQhunmYzF5VP563otW37AkFFYzoS+h7pANWRCeaRIFd9ASlJbTmrAoAqw8Grk",
+	"CFUokG2ukPQEwn2zk7OYYpneZzverpcs0mIghUn9vDrGam3wRFkA22KMzIhGrBjSB/GNAQAEm3i53Ch3",
+	"s5EygZwaYLByG3E6YrQDVQAoL3vQP2K7jKi6GcuILQ8qtGoFcKgZSH2dXhZEaIEDvsjancl0VJaQRGEC",
+	"LpsKKZZkyFAHp1+EXiYKbmkECr0xbY6kYvKj1ZzAZjVJpqmMJ5yPpCh35DmuNXZbZKJ/t4a+3M7/W6PV",
+	"aLfb7XqjuVMgz90cde4VPFz+9nPD3f+Mlpxdp9EqdzK6YEZkfWqsXSLw3qDp9zGLW2rEt3LWF4sySUVO",
+	"SS/LFukCMsAcGXz/p8V12uwA2dOFTiaRvEOTALT1edGqdu/q0u4djUCLrl/D7nSTl/HvC1PFQ1kK+EUj",
+	"D2hRf0FXDZu8TZdNgn5h5kER/UJfOE2NilRNbh7Sq2CTkDadjKmYQroq3Zdar1IQSMCzydh2jb02UbKm",
+	"6egVCweclRlu1oTBfcE4IdFDZlCb5btfGOCGafIfObLidcoSURmVXl4uMy5fSoiTv2T+NOLxfKlROaBq",
+	"xNQGJmXSNSypJ/QUFuvvBnonq9jo/fFlrtSUKVKlEaOkXq87ZHd3V7e+X6+7+/v7DhlGcjoh+hfFIk7D",
+	"nqjX6/WtDb1GF1wzmztuq+2WmLoba03dO4mpOzV6tzY0el9SEfTlvd2U345XrNgGNt+TO6C+njSzBSK4",
+	"crNAH3aZbfKHI+xMlNcjg+mXW1GLIWgxvWUKzSNJCJeJncr6XNhYrknEBvwewWu29A0Nd0IhBpFmQ++y",
+	"9Sa8D5zbq163622tw4rZWZNtEai04Sxx1udKrvBEKwzZKZr5I4ZmUrEQtuoWu7lbGqvqru/h+jDUQgBq",
+	"84Uy8YQ8BidjKYr34BRSaP09uNxsD70qo8orCyiRtnZu/Ifix0MyXCsWPRoDBY6uLLYOuSzeFhWhkwmj",
+	"UCweMR4tuWqKcA5QTxY7xnPIEp8xh3iMZ0plE23fsZu0hq0Do8DoCTwBFIsBlBJpq8yJJcFhMohZK4Ea",
+	"MuBaD06lAOH0yBDoHDPYsGWE38q9bBGaNnobCmdetwHC6yr4iU+Sbi/okTZWBi+gPxU0wosK4cfj5tgb",
+	"7E2QR0JY9W4ZeEK2qpANabgR3EwOGiFbxSY61BzWQfblGesrvn4KPppiD85TDTJ28z2NoEv37saAUMnb",
+	"m0xVzmUTXuZieJNMGFWPXaiEvWzc398aoCkRfh5F/kWfsg1Ta665267V2D0aj2mcUfGtKp+oAvU76A51",
+	"gxx+hVZcETqNpZ49P+8Sg6464PZkgQUSp0I42ACDAAP9cof6z3nttlIgNSZMb50/QhYkoMTqZfUxKw1e",
+	"UCiRt9XyOAk4bHPDnsF5jffmA2KOThy5h7pj8D71Lo6/Pz68Oj7yNvajzJq5L/AikBtus2S41lJimBMN",
+	"ww1M+Cmb+uwsKv5E1p8qr6HVY2cRVeCRjqn47xrbkFh3+1dMH/uwjV3COL7+vCciFmthRoqtRDfHB1ri",
+	"Q6FiRhXms8eBJKRDSSzHfRVLwTrEM7YVrnrCs0X/aT/UjOcOQk0KaVwK0SU3nx0Ys2sr68e1oECHKc3J",
+	"Q48/NQsVPJ5bFSp4ND9YJtFtzI4LFTwGei2RwdVNxLIbZ3GPnQjriojRMbEk3vn1FQY1dIin18OzPIWm",
+	"eM4WstNeXY20HEOIKzUxrR7k/Dw5PvJg6S3QBld4G4KwU0xdmVQDgJ9pZkq8MM16wkvSh9o73hIWnlGH",
+	"P37OU9vVZps4dW6BbbxAxpuc/LqOxM4MGKuPlXLsW8uOkTVrHKenTNkSg82EWk9+GQUsqpFuT+DOVolL",
+	"ja4G7VA8TkDBRzSwrsH6kq65NRXmoIJb+5hRoWzytF6CBFsFvNp0OjwScFSXjEsS3P9cvD3YI+jpR9oS",
+	"6kp4fqlL4uLUv5UzzI1R5siqMP9inzF9kNMIrNXW6Rhs8F8cT5/rZhzx4ZBFZVm0rK0p180RVas6Rz4I",
+	"AgeQQRcGkuIxuhf2xCzBxMzQlK2JG8Zf3LQr/CWSgNEkusVKUkuHuWyZFiSvgjdGZhuWKS1S77tNNZNF",
+	"nYMwqfBr5LUR7yJGBiGNa+REBPyOB+AiM1UsAylKQ7tNq156nnkO8ZLDCSCW08NS/6aUyKkhvvO2DhKr",
+	"KMM2vOSe8R2WLdw9oNq8+G40GCW6i+8MOSxeq70auTRxMODTrsmjJ265CF4oOzQQOlr1es2KGw7xYC/r",
+	"D3bFsQXwtbcb/zsvkZQjRtSIRhC/2BPdZYIzjWKFBxsNQyOhQHgoswJlpydcwpP16GS6tHT+SWH6c5dA",
+	"PY9kQSWUK1YKnq15WvYbn8fl8NqkBCkt+15SOayQJg0jNBdLgPR8fdn1DvQcWFLIzkCJLiH3NY6XLJIN",
+	"Hjd3LNfbZPkW6Sk/1cvEMjP6pXKjHbOm2XVjBroByDe0QkBS8oApa842KA9GqL28PNNS9vHJWYd4jUbD",
+	"hf8bDY9UPfNR/7UFcrO9tDjEazabLvzfbOqi5qP+a4sMJYNIJO/i+IeT44/Q+Tnm5mKhAjWylZieNYC/",
+	"lQawJFOEIe4XagE52yCRAj705lF75Sjez0rE30iJ+HXVgZuq9M4SJ6HfXSO4Vrt3cvbH1QR+E5XcY1VX",
+	"fz41xYZQ8F+knngE4vyjbtCF64O5OSxHmM/E0RytdM8sN4w/ySbxuM2V9dfKH0jXgv97CncD9N4/SEG2",
+	"pDB4Hhi6SY5YMMW0RvAbj5/kZP+onbEZbFBWf/IEbclTvfIffy9eon6fUWWvtLX1t9mMy5ztupOn0cwt",
+	"N3chXdLdNSSdBA0+4m56mSjSaWpAwOoWY0I2Ya7FLWZpemkww+eNPA9XwffpJn/rMCBwNfhDxf9kI+ae",
+	"wMye7hi63GPKM2ofAx1ksm1QdcuCA31XMzYJL40ehx0VskFMvMOL4+7V8ZGnL1epIScH7IFaTVOL5oRc",
+	"Bln4GtM8KItNqSUeXzkDzteFRsvzuK8VSVTKSxLmYRYkP7J1RPM12MWCtYpbY9XTuUeOqJeyjxXhSk/h",
+	"HyvguCxhdixjPMgfChhagXrOqlFKGX3jFoEU3DGZs5gkfBxj/lMDR2fZccMF4pQwZXACjHoA9491/zMo",
+	"GLToTZw0cgKdN76Qga3JbLBOxrAKAD3GPOsdEF9GEfMtbFJMUe9vTAnGN5VQUG4qTDJAYpnAR2T2pZlB",
+	"AOE1gwYIYz0Y++UJ/G67VbptF0KLvzHbE2x28xQeMNErIqfq5g/HQIo9y41x9VbJRXc/gYkkMiuagNDx",
+	"Mwco8nQOskgkS9lIIRby6zCTchw2L1Ute6T67tMhcIdEgwrfvdrKnmfpC5VUD7J0a1yDFeOpJooJjWJO",
+	"Q5P2sQO2wqypEAx/NGKATxszExYAOn1FbhmbGE9JDEOr9YSHICuoeTY+GimysZnwWqndwMEjRgE4csQm",
+	"IfUNpnDI1bMP5B9QA3qQXyaFsRCwWs+60Wfd6LNu9Fk3+qwb/TLd6MMSYaMM5ucbC8aLEACJSF8mrHyx",
+	"Hm+F79NVwblpxiKWJA2rfCWP10fdzYtd/vyIdfxKV/T8pVKlV8EnS9hLiW6poF0OVvJ15O1FrKrfRSG2",
+	"eRzJU7yOFzfZysvyt1Q8qUeszG9E0laJ8XVIOkNEmxG0Adj5cnL+oeC9+6i4TfT7f6xa84lmLZPb9Sn4",
+	"UF8arAHI4gGLbkIubpdkb+RiGDJ3qhjiaNgsvhYgF5TPscwbxiJeDHhs7ZWrj3nE/PhGv5AbzoYVbKYH",
+	"ypLCotHM0iIb91kQsMCFufgtOUG5ISthBflFKcxSjl5yJLduEzzO8TK/I4oLtWDri1iOIPQtN5IzTRrg",
+	"kYWZlAxYExdDUh3F8YTIiOh/FQDDckWuL06SFEFU9cSQ3zFhgAI8M2HgmolK0hsbNJGoRehkwkTAAk2l",
+	"PFYGq6pqEjVRMe+JQUSH+ga0VSNn6DxNJAR0cEWCSE4mLHBIwHwZYHqGiIHn9mKmVOh5Z3t7LqcRnUxq",
+	"5pftLDtzLSvZYHdkwpah6n90trfLApXjcp1Yjny9DiTGGiYJpvrzNHPWbGG5kkin/HGQ1aCt2x3lDgQ5",
+	"ullHoL+15TF3IqyzQJZZEtcN4CKx5v3mvhDrMVa6ZCzRI9fnKgc7MpfTAwsGrkZyBq7nMkcQi+gpl5dn",
+	"aSRBgpgCIfF6BwLAmhxgdrTSTOIb2z67tq9zOSU+FdjH5b17MkLEagpOLIGPYLEbpaLJJqDJjcrgnRvZ",
+	"I80ag1s0Qbo7yEaEJZwPoYlBkzyNfTlmNlONPix0ZXo+EhATLkizRUZyGiG+n5pOWKRYgJwCLFEQMQ9s",
+	"dlmamaSryaFUDnn4EZGWj03+m2+0P3IaybUQcSBOLrkFmxRo8wnLIESTKhpd9NeZdBTZHD+m5wmABwU1",
+	"7tbGetwckOZq3e3XkQY3k6YKy5kxsD0tBisKnyD6lUpUUVhJVnKZQ9CaCJXC4L5EZiqQYBanQwZTm6QM",
+	"U3BtkitkUxKNpaXSAwjQAOKUyDu+Bu2NubB/FQjRqUzBtc78bEL5zAKXiYwp/hkYxM4/XF4VMwYtk7IM",
+	"fLvavuUR/WrSVYGsdNc3oJLfWnApMtCvJbuU7+RF0dJmKPNsRtRM8rg0V5lNVZaTGgW8iDj5+HGDE+Ij",
+	"j0cIJfMHPyv+mGw89UWAObx5moJBJQtQphMYCi3CYBmHeLORYv6NR/5G+lSx3ZYWBXeaJKIikGPMaVgj",
+	"lyPM92MORpAbIxmjb204r5XAFmV2LTaRQsj+bfvvn/+2EYbsn/RYMwv06PPNmjcXeSz1x8wy2K94YbXW",
+	"8gVS+unkXAufGdSyGjmJCcA2p3cMD38Hw/wN9snT9FUShiZ6wntzjLgOSZZtzyEhiwFnigvCOLgl+1Qx",
+	"UvX2W416Gx0l4aPbaO60PIsUfX3ZdYj3ducn0vz00usJLsghFTSgW04q8llINoMAVtQSQLXFpF05PK7m",
+	"V8hl+IAbFvAPLzU1GmeOCX/H5uV7GHMzvUCVwC2D7cf1j4j0bbHHOpV7l064e8vmaaum3gen0mc0YlF3",
+	"imDX+NdrSzfff7yqlKW986jvg6Fe3jLhkUEkx8QActBpPPIcQsn3H6/QJcKgLr69bLZ3MTEzJoFBWOaL",
+	"14d7L5ttwBIcj5mAJFbhUEY8Ho0d9KyLHEKnAWfCR54D/HAOEoexZ4FMDrsYvNBhFOloNXFDhhGTGetK",
+	"d7sUNNeWgDmF0ZGqpwWUGzm5qdVq3pZDxjRgkHJefx8kryhTHjez5yTQAD0B2bdUMVlXjWimB1quWzZn",
+	"gSbAESahkom2as2YNNnomzMqvUVMfdTOo6W+YjL+/FP3NMMXDF284xGFgZpii0jbhymfH1NBhywTEwzf",
+	"JhjTAMLi4GV9bvyfElyM6rtPh5mUhg559+lVT9/3QW1FBWdqK3X8pGE4J3C1juR0OCK0NMd6yMUtBraG",
+	"jEYC06GNQH3Igp6wL1sKNMImxLf+z/8QTe+6c1hZTxzfG987LaUSD921U+3khCo1k1GA6PpUEKR/s+I0",
+	"zhE/qYJ6XdfUE16y+TyDgxhLmeTE97bvGh7RI9Y/WvfV777ry3j03XfE65qEU9DLDnkFNEB603p9x4e2",
+	"4SPzegK6mbaFM6OrIQZDP5RiaJVEECljUrsR2AwKkYY8K2lwkeTJ6onqzm69vnVABkxzdPRylcJcmlHv",
+	"iokbY4lbkwEoLBqpYHAoYirSqjfsClwr6zeVXdaeMKiEJkg98TiuEYAGwis74m+AUXuJuzBOJFcJQFJV",
+	"MdYTXh78wLNhzbrJLac0TL4PO5SFA8ceKn3q3w4jORWBkwTj6wp6YizvTPBy6tHs4Mpm8GByTv2OPjwV",
+	"72NKfSBZ69qMsEQGIRkb8KkAj0H0RracFd2QqzIioG43K5QfDCqCtiwOjRkcljTgEHZlTtJ8YD1RgFny",
+	"HLIUeCnboLLAGKtBmnrCCEt6T3mZht13esOYlBVVSq6vT47IXQuycwaMhgdJGtRmu50BorRIw5NpXPTG",
+	"F5Bwmbxjc7irGq4MhgbY9LgfoNu3bBLDTrcqtjx6A2wfyIFnwV/gG0gGCb5/c4V8HxOCJ+AzVZT8HCyp",
+	"GzJ52tLEHu8lzh+eM9GtWeKeSCcndi+gDczFOWXeQUmnKAn4YMAiTfo2SSUlrWYTFvm7746NjUYKn9W+",
+	"+w4oDVQkLxSZyegWYYhslkYHDikUYPFzugfIL7KvtuxG0AtqRptMojng8LiWY5Ptg2PiUL02+sZBIOsd",
+	"NTDbdlsllXH0uu0J8MW1l1gamwpr5FLCCQCLj6eAliNIkleeWtNQJsO8/rZ9f+8Y6PDoDrZYRBXYlMY8",
+	"cM2kYCaJaK6/zq85jAs4bTC3kmmGBNLxZiZGRg7hAwv8g4pGW8xBZF/9KiyDVTEjJenRdGDadLtI6WN6",
+	"y1RPxDOZLBcAmqVhj8gnIfU7pL4LWabKTNrbXO5LUHIrs354vNhx6e/tYA70SDId1J1BswVEKVEygIgI",
+	"OEhwntN+DVmMiCf7PVFdlrMTKUvzPRPQmVAqjmtAeQhpT+ekdX+veWv7/n4LvLATbCWnJ5Q0B5WiA7CA",
+	"D/g9gDXBuLT0v7Culh0eR1RNI2aLYizVAmNcYG0Y+6OWBQdV3xydX5BuFNdI46VDDg/Pu1uG9+ie057I",
+	"ws+h0dTiihiLgbMknaj+Ib1R6r+yYFJUBBkMO/3VAayohbjraznckCC4MY9kqJnwCtg73K94NBtkGzyh",
+	"uSJDfaMiVwsZUkdcS7lz/edc2ZMVlaChHOpjSoK/AuSGUiSUiAfEo55YhARa3fUERgcs2VuYJ1LmdGDq",
+	"RULRPcHufRZNYtsrHlkt59wAnqsD4kMa2uQlOPQTCk52VSIX2RA/OHcCBjYXnDWKZvEkhsuz+chswpqu",
+	"nTgLEmN5Y56ewAKuesIyac1sE/x9MhV6CSmwjTwgoZwJKxMwQ+gBU3Ek54pU4XXpqlHEAn36beFOMox3",
+	"whnMkT4LppMEFAa6I6SNVpQTJuwo9KoC1EwqHhlpCAQeYsQbjJrrAFkaY9WCk5NPhc/CUDNWAF0EXohg",
+	"NWZmeWz2EnTXxNEsID3iiyj8KwvBByypLOPvVoqPA8cF9JiGSmKf8RakRcaEUXRIDJRcCOyscmGNbw6Z",
+	"Wuy3Ldyd+EYm8FNz4Wzwpy/FgA+nEQtM5Kdy7EXYbEMtteC2S/YUzgam6ZYzkYkere7USaC3YX9OTB6L",
+	"rUyvUkYYyUj1BF5dIH2rkx66GOuA8o3RpGBO/I7NiV9FHD1nIR2+Jqsk/T2pphfFLSfNAV6Vq/LKI+/0",
+	"0szoHqnCuuAe7gnvR9cYgdyTwEqWB+TfUxkDah/cVsBejbdoeyfWVzXIUG/6p3JJzLBujPOBtxMbb40k",
+	"2gQ9xXit7utLPrpu6CPZElEC5p8k04UgSXNp6gmvXW946QEFyQEW8iHbVTJaUNUTF2zIlRaUrE1T2euC",
+	"PbnsrdirkWOqOYBlPamRlOr2f+2h9rJX6ZBepVar9SoO6YFZQn/1a61We3jwnJy6B/ChYioCGgVJpwiq",
+	"M0jVM027+vjoieRPLeGomI4n+tiyX+pqaTyNrDSAo7hPv3fViDbbux6pjtg9eXvaPXQv33ab7V3Dk3oi",
+	"ojOU0VDTkvQwMfeiLvbAyEdJ2jTUbisHyHkCFnVUmKsJ9Zmr2IRG+mjVjKEr5qR5f0+ofyvkLGQBcJTk",
+	"8KiRDyanlVnWqvWtQduZJgBMccWCLcdCyWJpa/JvtInh7VpoAdBQOGDg6zYZc+GQnTr82xNNMtJfjhzS",
+	"qJMRVAgfQhrrQ1FGRo7OZ8dO8U65MkzngHjWNOQRYwZSmK/Czl+N2GyucNOIScioiuF60SFBHoMju/bI",
+	"o+wx3xPU+DV53x1j5majmQcFxgxPzIgZQE1zrHn3bkLIByRRH+NJ6JnkBiAVjEksZa0nztgsZ3CFpAJB",
+	"YBIRcSEBDVJfmBWpNmqNWt38XDirtzrZxcZTZyikPuQp+hVonmAcdXQ5XFY17SM3sLnTCbvX88Njk7Ba",
+	"eYgQCiHEIKGkMYhSIKvpiREVQcjsvsd8MT2BehUu0lOVRsyejOhFxtBbjOsjlMSMjrUcYLWYiZoDY6c1",
+	"P1QyZFpE3zafPQcGNKGRSdKPbmlbNhVQhsNgJdt4t1bbv+IHLSYXpGYbwW1UWbRcFduoNZO1SLWpViKC",
+	"o8KwxyQ7u8XMDbnPTBYyo/7sTrQQR5q1urHRpHaU2WxWo/BzTUbDbfOu2n5/cnh8dnnsNmv12igeQ5yT",
+	"CXFBbSrOfm9arzd3SdaxSI8CIyAwDU0FhmKU0oJOeKVT2anVazuAdhGPQPsP+kT9YSJViSHPKi1R4k3M",
+	"Aeu0lwRVyTinJk96RkuJR2NPrNUb6jZhWUC38P3HK1TsQyNlisQDwNS+ZaInULoP+YBphp9yGottgdzH",
+	"JG0CCkc3dC3HcIEbNh5FMo5DLSgiH2vU4TY4jVAspSSSM+iM5t3GRgJsr/CdUZ5mZi2WQ8C+cchgGgHT",
+	"Nu3ac2MMif9azX1D7zkOCpIK3IG55mjI0QnTB+yYi2msxRq9zdNTKOLDkd5PuEw18toOA84FlFDlVFgc",
+	"WtoTuTUOpWAOURKgxwUDoTSU/q2eb1Rq6TPCOjFp+c9ajGBnJFLKSaB3RaoZR/9PEJpeyWBubQw2aGGC",
+	"PJ1Lsf2LKrjI/FpJOqgJe7DrN1iTunu0veO2/AZz9/uNgdsctOj+oM5eBo0G0D1OQKVTUTt+tBO757Td",
+	"npl003gSrA2dncYj6+3zkLfGJvjq5s6mq2rW648bVpLKNGMAq3QqbP79qP/G5x/49yfX/zlpnPETdSIu",
+	"2v7hye7J7eTHHw6/36+x+ff/CT6e6EL1nz62R33xLz74V81vhqI/fl0Pfvw+zHiHc1Hp7OyC/4JuxASH",
+	"VtAGkMu6C2uGW+uxE2VSM8JMlSH1Zu0ctYpjTIswdV34yT2UIo5k6HY1nbsfIj5cHk9q3t5e9eqDU7mg",
+	"MXvPxzx239usnqtqKxbP1XDBxpQLLoab15K+UqhJsfgxtSgMTc9ePNa9nisLi9JCAi17KSHk7Vc0SGhe",
+	"v9JY/8q1oMa2xGB3tRo76186RzntSsr3NBoyfK+9SWPmNsWCUxZwan1pWs399S9fSXlKxdwMEBw62ptM",
+	"yomIWSRoiKm64a0NhnjJojvus+tMymbYGnArXv+6aSxjzAcgfWvG//nzw2enoqbjMY3mlU7lDVzzcrus",
+	"4lRiOoQ8nWCU/6wr0wQSxqP/6A4My3x6usbA1qzXMyreSSShYn1Aa+m8Rs7ALiYk8SMG1lkaArhI/gx4",
+	"w2KT//pL2aX13KnI281Zk2m7hCldlQ3qv5Mt/R7M5MvIOEe57/kdA8P/JJJ9liFas3hItpAJYVOqNe44",
+	"CncgSDExvQXL0GDAfVLVkktiLzLX6C2HtOs7qHaecfUYEr9gNEAYmT8YleuOzZ/JemOyNoz9Ces1zbP5",
+	"L124MxmT6Hnxfi+elGzo1Uwp61q4lDWhkjtJFdqwXoIOeH6Z7AKpzTDN0or2UePZyFQaYAXmmWx+V/SE",
+	"7CRgTnjvLclYUEw1iya8hWwHWX84tGQo9HshXgaxRteXBV8yOgLj4gnakivbIa6IGtMwJFVUM+7sknev",
+	"jEU2sV4kplXUCQFQp76UezAAz6Q86glExyFyQJLZBzUVZLVIzFo2USzxUsxP1G2fxImZBpRhuQMD0Vqn",
+	"k2FEAzQdoZHIHzHI3VP1DvVnu486ZDLth9x3emJM7106ZH/f223V64m5OcKQBqLiSIoh8Y6v6NA7wLhp",
+	"HoPJCzp/MnDPpGDuKY39kUdiSYYs7glvp94imhucygCC17xMDFFfBvMa8d4ed4+8xDMqUa+YnQJ+tOjF",
+	"ZH/qgcieeq0Rqoy1B93IkgMOpusSXQE6WRrWY8tk6UX3K0gLjy6cR6zPqXihiMeVdKGId5D17u2ZID1j",
+	"hkS7YbKcLxbIPpe+GD2pTH5gaO+NlMOQvVA9YV4kFpsH/U+sZTPkfVOAi8k03irTW7znKj5MtrVTmdCI",
+	"jlkMHHhJKqu0yPbJQC8jrKJJZ/Ul8gDMSKXTbO0beAO4A4STEW1WOpXXFxB6FzD43E39MV9HVPiabS36",
+	"S1c6lf+r/qPT6wW/Nh/IP/S/Ow9b/1vR7C9lPXDBcDJNdY/TproXx2lT14LHLCDdiPbJ8ZhHNIZJW6js",
+	"88anomExEElTcjQiPzU87Zsdj7lNv66ufOEHp6I3/bqXoMyzziJ3pO/UW+uP8zMZW+ZY+ZZ6jj+zyiFz",
+	"O1NxypczglDKIRdloe1f/VRMeFgqGX0QaciEHJDScA3D6rNHj2ZJ7o7h/unBbIxNeL7N6Lx4UntO/gx2",
+	"imdu6WHwhpmzYP47nwQJJ76+TDnx9WV3gRODLKZW8f6qZvrth63qPzo/k17P/QxftB62tv5RdhD8mvD9",
+	"95Vs9v7K9aULX1krWEj7dEwr+tywb7xbfONd7g11m38hM55uNGYBeS218EGq3e5WtiDk+s/XfJh5N5Nt",
+	"//EnzzJ90fOZ83zm/M5nzoZ9ey2n4i90SIHy227PJWfUY7l3Dpr1sznh0nDf0gNNH5YFE7r1ohRsxlSM",
+	"zs3muu9PIyUjkt5OIZZHGCeexOnduNQtu6kc22DQxw3Pbtz18wC9hJLF0zucm+ElvhvxfMKS4EEAXEpZ",
+	"soW22ogTZwKlV7ds3WIzyV7LGs+g7CXtPxK36/PXMfj+nA9NrzTrzV230XCb7atmvVNvdHZatWZr/6cK",
+	"hoBX6rsN339JqduiOw23FbT2XUoD6g7a/VaLDep7rPESVh8MalnD8qbN2BC/X+RI1ALJ/mn6XPPluJJN",
+	"nrRxXxDitvK3drPRbjeaO6327su9NF65k8ldkGTbzYCyJ9hqFba/26jTRsMN2o2W22rvvXT32oHvssYe",
+	"a/Zbuw3Wbi/P7GPt9AZqMJ8hJ0V+zX396NY1XeQT1IyouhnLiCXABCGeqY36w8Oj6H/ZDbiLcF5yYDbB",
+	"szn9z2xO/+tcMxNcA3t+m7MtuWBige1f4d+TYPnN8iL11MRaMWLIMMkMrmDqn5wNPUmiNEwgDOaHsw6q",
+	"ZXfEYwNB+oXavtUce7fWajR/gjB6i5WD+sAkc3r6ByDymM8ra9xpwBkAa9KpLEK5aDpyKiHFeCpAK2mm",
+	"47wxIS4mYbqmJXSeTLi9uaC163XQJ9reNdf3rtWotVr1nwqt7xcqbtbrmgXb1UHO/TLYHzT8HeY2+y3q",
+	"ttjewN2nu3234TeDHdYatOlu3x6w7X590KR7zG34LwO31d9j7n7QfunW/WZ/b9BgO7TVyp5daur7jAV6",
+	"d342VTC/vbPX9323vcN23FbQ6Lv9/l7frbM9fxDssl1K/fIzOnO4blhJ0o9Mgp8nHpgZxO+fsyD7WSR8",
+	"UDuzGzlA7PlKMcfAYtKCkiwIC0k5nHxukWLGj5IsHJ+L53g59HXhVC8v9Pgz/lHH9hGLIXFBuRIBBvF8",
+	"Yv+ZT+znS/rSS7ow0RLGjJ1BfSs79h97qT1GuaB4X08Fhu2ImRbBF/6JlTtLvOj/NWVTZqEQEhnCBDOa",
+	"KBFpRIwkXMifRhETWhpJgjkSyGJ7nc6LGxd2DEuEjuYjr6XJEtz8Ww8gANHhsQfTxiwy6f0ql+GjFAwQ",
+	"ck1gx5655jPX/KtxzWS7JLxzxf3o0TFSj+eCV6bKTVSH19DaCoZ5wZQM7xJoAxvUnQk5gxD7xRgyCHTt",
+	"EM/kXPEQuwLwJTLwOFXkud5yUdDbcoiHyDhpHdl4aQOBggDQCDSVhOBXTVZP4+ojBUtANvRdaAgxZy/0",
+	"GWfwuRWpekWwbt0DgBUCwLplOTBMdKNdtiyKCjFBbsyaUXX7dBrwmMQR5SERdMzFEIMsk0g4hAlJwpOK",
+	"YfUQQpwJ/EsBNpKwdZ+GIfpKZSLsHJJxLDIA0qXxd6m/my8nDGAk9Pp2MLrQM1BpyyDRiOuC0pIcn3ZP",
+	"3hPXhVpIvo6tA8S+sM1hxBIOpVXfqZEPSd1qQoVR2StwQ0vWmKcOeIG1RVvdfk/wIBFk5Ex0kmzfCUyC",
+	"AG/i1BrAAwOfU285JOS3gFY0FbcC0TBZjeD+6omMyzGp5uG40uqy3v5bSeivJW4IEC8zGxzBBGGY55cE",
+	"ZqVcpIJ7qFIGRg+3HnslJJORjGUap55COyoWDjhIO8mLG6K5P0L00CM+Mr3+rWK74A3bOchwvqRbtrxJ",
+	"RmAKb64jNsVLb5mIEZIg9NqVepag/tQS1AYiymsbzfw0mau+gcx1KMUg5Igx+xwM9lsGgxVQSIsxYcjn",
+	"U9yoXCpzUk3O1q2MSGlOhUSkVFQEfXm/CE0FxR4tPn4FkbBM7MuAIpYIdD1RlOis5IZiFXhLs9T0zgyw",
+	"HFUJSGeCDZlwUiMxQQT6GpGJnEDKeQv0P5YBQ4s1gg4khyG75yom1Va9lUEHwvknNhGUwV/QUmXMojEX",
+	"XCVAp+gAF/AhjxMMpcvLM1JNrasKoBWOT856omoRV5na6hCv0Wi48H+jYRz5zV/4BQCFIIKkQ7xms+nC",
+	"/82mKWz+gi+GksQSJt3K8GKOCHUsRAQ+ezyWSSeXOGIkRDjjvo6IYohmc3Eh15FnaeFZWviL61uez/4/",
+	"jFZozcluDw0pwnn2cDccLT3d4VR/jDubAefOerPVyDlVBirRZJsA/5QXKht5VRPsPr5BlzevJ6ginvnD",
+	"hDphDjF2D5Ff7IB41o0G4r7Ak8aecAAwrUst84kD7JzfyyUOkfuMgoNbmMpljmlpCoeNubhNR7Gy/a/u",
+	"kadbXumQVxw3amhsOFYVfC7wvu9AygWXC8UADvGObS3rIvqmlXrt2Z+yuSjard/Sby9nswZBhUCgFVe+",
+	"zJq0be5/456ft20b1/WCQbxTaTR3yCnlglzGZfbvNHtENgd8pbG/X3frDbfRzif/WOnwt2Cftz0tmPIh",
+	"2Xur0qm02rsvFyz/HUDZAbT/tT6E2bTzle/lSFjniw39FTJZ5ytHUhNtJvX+g1PJg7GbaF4lkgHsvtzb",
+	"X/Cd+HRy9maZB2Imz8uqmSxFzQX72UqXxBUug5i3JvEYdCoZvlnpVE5/6c7PeP3+9LI+P/vhX/PTIzk7",
+	"vZL/OTtszc+OQjp4c90+++V49unq+P6RwuF6b0PY4c9C4bOz4Z/B2XBqZAQrG6HMAD4HpYoJTGAC1o5M",
+	"5hIZ5ROXmOQSaLFCcHEbAl5MOAFB2MszTmC4fTHLhAUo9HR3cxkJLcDlltMTZdknFlJOdPK4+IrOVQEG",
+	"PGFbJj0AwttlbSMZ+GUDSjrjCK+dFkmQikFPUBxQqGXMnpgZoD5EjhfgX3eQQAMQHiPWaCZLBeYqXcg+",
+	"blO8FCYh5OIWdCqeUsJziMe4QFWRSetBtRhyo3/EfhaOQi8DoIcwoHpWEjLrCb3KNlsNyKcDOY0SXYwI",
+	"SxHycAGNjuORwYUpyD2kX/r8RCUJMHFLwoBokmyTbkraMO1ZAk5J992nV0ix+jik4ZSZPH2/naTUrtfJ",
+	"KY1uWbxWVqJKSZ/DUY4g5zi3ibRCBatFkv2zmO0sJ65QwSDW8AZAiaPkjM7IJBcgk8iZYJEa8YluzNdE",
+	"NWSVzi74p9qpvAnZkIb2va4/ZuQjD0BZ+P79YSVT0MglIAqw4CbktM9DHs9vMNPRPFt2ZlO5LcvfFki9",
+	"6ZLyVJnGtegGcnej6WKYxn5GmhtwQYW/OD3WIGel0Ga90Xbru269Abq63JYqiKt7dbe+49abiwXLJr1Q",
+	"ZHHKCwUsgup5xBTkjErlu4TGMdFVIuzlST7H3FdS/eE3pvqvcD/YVO7XE/HKhO18dbF/UZRXCglwx221",
+	"XUOBi0L5A4j5go8X1oyYrzNL5yQaZnNuLGQAg9T1mbX7KiNJAp9szNN+fclYHiWZ5zMPb6SBbjxFAz3n",
+	"Yri5Cjop/RV10JlU2d/snlGSDmldjWWvPDgVm3KpPMni9cV7a5QRbJZEK6Yzt0FC0Oc7kbkT6SuyuAXK",
+	"wN2RRcjW3+YFLX+xTF7g+rWCls1KR/cCt1KtL4P5/2xzbO8Ni+3eyNc9ND88tsJr0DGU1zlNf3tctd/W",
+	"gvDfYRBobvKywQLV98tjSDX517kO29ScwJJKbsRZW0HiAbBR6B3eiLtZh0pg8/ZKjBfQXzCHmjXKKy/x",
+	"RpSDggtdT6TucwnOGVVZLzoeLIFxSUzJX2SqtUbwtWfkhSmIZ14acvV72Xef9XbPxty/Ji7IErbmfIHr",
+	"0rSE8Z3TKOY0JHh2d9I8Kya5HHh504iRWcTjmAlMtgncTUFGLaM9whxQJqdbTwB8pozImE6wiqq3qNXw",
+	"HOJZi4i3hfkVfcNgMQe0SbMrQ1Yz6f9MsgqTApD4VBjHWpOsC5MPm0ylY+u3XEfXpK65EUOPEmdu6Dok",
+	"QwwBvBbSdxnfKGrq1dX6ETOuVqDLiGwepRmoRZO81VsHeRUl6AoxPXPAA1sfF2laQqNVdKxTPH5v1K0W",
+	"8zNJlxnxOPNnNZfcELIJ4lhdcmgyeSGepEkSmCQDNBnDkvkHvOlM56wC1Mmm7gXkVZJL35tmnwOVLaE5",
+	"tXBNd6Rr68UkgZgTG3uVSZpoE5kBCmzI6B1Lj+NUp2oT9+pu5HSlNui9ulobvNUxSWBSDa9uACI2pNC1",
+	"otR9YIvlhQAnnzLYIdOJTQ5jOwCqL8DvFJjbkyzJU3nD7kd0qiCgI2kunWtsDrIVGdJO5o6rdPgW6xYC",
+	"O+B6rW4ilm3QjNxJZ9Mmiswowg/A/K2rteMAfHnM3ZJLcgfjcwwI7lTEQG+uFX5s7poVKQ71vjIEMRUx",
+	"D3PeW51kzkrSDzpJwqgkLR4GkOjJW0iNPQO/+xG9S2bQgXgVAri2gL4no4BFZZLXdfYq82Q/vr+eam1R",
+	"K/YoURCn/bf3Wvx9dUbIsJ/l22f59tlZ8Q8rhSMreqR+wSS//g0iDI4xm3Ymc3E+/7HJzp0oMZLs2XgW",
+	"RrD/jH0+k9G7J9I0uLQv79hWh+SSY2Mi5thJ8mPrs31dKmwhF/Jgh2wQ5/Jgm8iFNLE1KeS1dmyS6Vxe",
+	"6cR0vZhZmiSJpXOzVJI/WTGFqQow11hya1mbinqZVANdwGzLPE5yfKdZD9YlcQaJ3S4LV9khxzPuMyLv",
+	"WNRJlUdexpDuvmNzL5d032a2x7lybPZ6PSrdC1pIAV01QhUkh90ixQtHlrIgkNRSVpncdAE1fz3fgC/U",
+	"euEwNzrpL7KFv54C60V2wv77jEPPYsOfUmx4ti6sOf3huE0jFXJn7cbCQJbdbxKvYBorPary0QukSmMy",
+	"liomjXp9q1YaTvBDrvVvAgPb7tTrtXod0O9sGs98ud2FcuBQ3fRbg12613frQYO5rcEOdff7bd99Geyx",
+	"/UGdNvpNgKIz4YQ34AeRcRua8Notj6j19sGZn29vUu0/AIfg7z+N9+8+jV/PP41f7/o//tCCCcP05DfT",
+	"iGcam8tpRCeTfFtm5lyrp8q6bZvTP/WpYOM+CwIWuMad49HYrRufTlkaWOYpnTmpLLE930qfj5e/mtUF",
+	"3KvpSh6cYfx55vplZpnVjtulXSGYQNzLMUQPrR0TOmSOdRiDfPeYnt4hM0gvBsnIEs/jAQ9DcLPO+zIb",
+	"h2ebrn+sBX+OyO459T7BXGniFnTS+pWQuVOFGd/MEWBidJstMpLTSB3g3zMamdxe/UjOjNu1MmhzXpb3",
+	"YvS7uZ3dwCXTM/OQ5ni3BiHjMA4BWQR9kOByda2YHUBR94+5tkI2pP7cxiQOQjmDoPNYkoi5XKkpy6+E",
+	"TUSetw8UIYkyF0YnvS7qq2Oq6M/BFC3xtl7hBPTtvK7NnepLDsXSE/BJx9k3cC80B3fRSWvlNfK85J2H",
+	"Jw1w2VmdsID/aq/D55P/WR/97Cv3rX3ljFRQJlKsEG7M7XbG+iMpbx8VeW/eSYBjV99jyWXGyULImKiR",
+	"nIny6+1H25vf/Gbb2O/U65kba8GBJoXIsTD0Nv0ITOZaRO8y5MSKxWjfEBI+uWsyoQkmWBEMXBzNNApX",
+	"nON2zbf19foxN0+zPMdm3VddPhPaeL52Pgfp/hlukQtML8NbE7a1PGb3gg250oI7oRB+YQx4wFsUgXC+",
+	"IANBbsMzQg683UPW45EqDUNrZZuNmOiJ5CeuiES0sC28wSXOalkfZ92SvgN66PrmHZis0sCU0VEQLpRg",
+	"RtTsT8bAwwCLFHzhCI+XwIhhYMl4qsB3zwP2gzc5+E5AInnAVANQLkomEb+jMXNIKOUE0k/LCC6ebih9",
+	"miB2HCTQY9AQDZU0yKIKW+lsbzeaL2v1Wr3W8IxTIJ5W4PaXOY6yZ5aeSjkw+Z6TjJ+WOZp44A6JzMoB",
+	"cq0UjIwl2vMiNpgq6y/Yqu8TzzdSk2d8oHRprqwJc/lF0NDPl6GLfZPz61EHyxOPlW9wCZzlW/zI4xFK",
+	"KWuvgh+Xvvnw1PHm6lh5mBpXObBGm32M2/j5kP1T3/CeHYj+OBj4eBgQuiAQlMsDhWvW9q/mk4lbwqNh",
+	"kYEfwffKAkpgti+SyUWBGl1MRgFqS44e/an3SQnWtq4ze9bkeGirPFY0yQ4yo+lJ9sxunhVKfzFTEu6e",
+	"jfe9s0E2wNypjjkBVOZAXwgbXLp1618m/jxW6Hm6qLNOwHlmLM+M5a8ZGbgpV3mckfCjFTbSPGRlksg2",
+	"3PKZq5I70NObWaYAOVEqzUhWuL2Q1zI1JefhW7GEccO1r/UBUsfiV8CtvEM8Mx5Xl6LxNGLGinyffuOq",
+	"EW22dz0CgVyM+iNi0LJmkiSllNMTakJ9PSF6lIn7MXQdOvRCWcTZbnLDNjKZQYYtHYGBAptzMXSSTD2g",
+	"ChpRRcbyDhOu5duyMWGgyJDCZ0bDkbQLFfgj5t+q8tHi8ipM8xKPuOpAzhz0IkiOGRij6ImATUI5L3ai",
+	"zwYSHQ3SldICp7xjkWOCJ02EJnl72j3UAqn+dqobRls/BnMVZjaddmvmR05FqkJm4jkhXtT8tGV8u0Fl",
+	"kSQUSrLc8QH4PQO+K1M4WSKVY7MaIT39hYVKku4ko5xEcsyVTYWXZMTvkNmIh6wneGxWXo9EkWoa/+bZ",
+	"um+w7pvUf85LNHxUxYmWDUZmvOztd2tUTY5xGxkzpejQgOdhF2YjJkr9uYEczKY1moevLVP8F6pUUmJ/",
+	"FkOexZAv8sT+S6hCgIuUiC4vLCtdohEppo6hE/6OzREpuc9oxKLuNB4lOWRYdGfFkGVK7gWLZ9F3uOJU",
+	"7l2bFbzSAQj3Rexwi0lfrM1YH55Q43swY1jrRdUb01tGoqlAyFBvKPUfpLaNg9z2xwGozgNvK9eJrH2j",
+	"s1ffq5e2/jmZ7oU4s3sTmp1N5WbzyWQSt9VStHNYgsUBnaSQhNV3nw4RbyDB5qy++/RqK8VmNlWhP/1i",
+	"XW+X+y2oZe57jolcMs576IRIU+SerUy7eY+HxfbtYaFyxjhri8MwsdQil6k4IebFOpO02iSUQycL21hM",
+	"5G9HYr/P1G9yaZbXfnL5gew0dncxTl/3zOAPTft6aXD2MPbOpgtURAA4EQLU8ohoCZ2GxJcB5IkcUzCH",
+	"qcSrlEDcH7qq2joy/Tu0LZctKgshvSRMKWYR4iJvvwMI2rQ2u+sW6zrNpZKwYAIK/V8RsCPkVPiMxIyO",
+	"X6g0RaMD1I2C7JhllljX1BNyGicXiP6Uh7HLRTGtZ9XbNh+9rWyCRuvFYnI0Qvze3L4MbrhJ1gNceCwI",
+	"YiVcODDTkh581q1Gz5IWQiY0HhnxNpO+UlmMhJ4oyWC5OkOlt0W4UDHTBQbZlI0ZZoBSooUzxYRaJdyM",
+	"3zHY50i5NMBdP4lkP0cfbxkNNff4rLlU1sEILIvGIwdumeammBdPpUiRJoNH20Qfi2UZYOrqB2NnXJSB",
+	"CxD0Yk6a9/eE+rdCzkIWDM0ypvs4f0x2F+AkoUAuKHXdXNgwxt9wMmwT32Q2FgKd9eywiKrs5KD7041B",
+	"+Vg3RZiJ5NAU/u3mKdfOt5osE3pspyKZonIL/pqZyh6L3dTq/1tNWFlz32recqKFpjGTeG3ZFBo/h0dM",
+	"4Gt849tMHzb2u01egjeo2/5/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -158,8 +158,9 @@ func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Res
 		}
 		return nil, e
 	}
+	before := u.Fields
 	p.Apply(&u.Fields)
-	if err := u.Fields.Validate(u.Type, s.now()); err != nil {
+	if err := u.Fields.ValidateUpdate(u.Type, s.now(), &before); err != nil {
 		return nil, err
 	}
 	u.UpdatedAt = s.now().UTC()
