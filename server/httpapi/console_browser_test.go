@@ -27,7 +27,6 @@ func TestConsoleInChromium(t *testing.T) {
 		users := map[bool]string{false: env.reviewUser(t, a), true: env.reviewUser(t, a)}
 		hooks := env.subscribe(t, a)
 		o := env.operator(t, "ada@compliance.example", false)
-		ctx := startChromium(t, browserPath)
 		for _, script := range []bool{false, true} {
 			userID := users[script]
 			name := "without JavaScript"
@@ -35,8 +34,7 @@ func TestConsoleInChromium(t *testing.T) {
 				name = "with JavaScript"
 			}
 			t.Run(name, func(t *testing.T) {
-				tab, cancel := chromedp.NewContext(ctx)
-				defer cancel()
+				tab := startChromium(t, browserPath) // a browser of its own: a fresh minute, fresh cookies
 				if err := chromedp.Do(tab, scriptEnabled(script)); err != nil {
 					t.Fatal(err)
 				}
@@ -75,8 +73,8 @@ func reviewInBrowser(t *testing.T, env *testEnv, tab context.Context, o testOper
 	step(t, tab, "sign in and open the user",
 		chromedp.Navigate(env.srv.URL+"/console/login"),
 		chromedp.WaitVisible(`#email`),
-		chromedp.SendKeys(`#email`, o.Email),
-		chromedp.SendKeys(`#password`, o.password),
+		chromedp.SetValue(`#email`, o.Email),
+		chromedp.SetValue(`#password`, o.password),
 		chromedp.Click(`button[type=submit]`),
 		chromedp.WaitVisible(`a[href$="`+userID+`"]`),
 		chromedp.Click(`a[href$="`+userID+`"]`),
@@ -109,10 +107,10 @@ func reviewInBrowser(t *testing.T, env *testEnv, tab context.Context, o testOper
 	}
 }
 
-// step runs actions in the tab for at most 15 seconds; on failure it says where the tab is.
+// step runs actions in the tab for at most 25 seconds; on failure it says where the tab is.
 func step(t *testing.T, tab context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tab, 15*time.Second)
+	ctx, cancel := context.WithTimeout(tab, 25*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		where, _ := chromedp.Run(tab, chromedp.Location())
