@@ -47,6 +47,9 @@ type ServerInterface interface {
 	// RedeliverEvent Redeliver an event
 	// (POST /v1/events/{eventId}/redeliver)
 	RedeliverEvent(ctx echo.Context, eventId EventId) error
+	// DecideReview Decide a user's manual review (operators)
+	// (POST /v1/review/tenants/{tenantId}/users/{userId}/decision)
+	DecideReview(ctx echo.Context, tenantId TenantId, userId UserId) error
 	// SandboxReviewUser Decide a user's manual review (sandbox only)
 	// (POST /v1/sandbox/users/{userId}/review)
 	SandboxReviewUser(ctx echo.Context, userId UserId) error
@@ -253,6 +256,30 @@ func (w *ServerInterfaceWrapper) RedeliverEvent(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RedeliverEvent(ctx, eventId)
+	return err
+}
+
+// DecideReview converts echo context to params.
+func (w *ServerInterfaceWrapper) DecideReview(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", ctx.Param("tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenantId: %s", err))
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", ctx.Param("userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DecideReview(ctx, tenantId, userId)
 	return err
 }
 
@@ -604,6 +631,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/events/:eventId/redeliver", wrapper.RedeliverEvent, options.OperationMiddlewares["redeliverEvent"]...)
 	router.GET(options.BaseURL+"/v1/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
 	router.GET(options.BaseURL+"/v1/countries/:countryCode", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
+	router.POST(options.BaseURL+"/v1/review/tenants/:tenantId/users/:userId/decision", wrapper.DecideReview, options.OperationMiddlewares["decideReview"]...)
 	router.POST(options.BaseURL+"/v1/sandbox/users/:userId/review", wrapper.SandboxReviewUser, options.OperationMiddlewares["sandboxReviewUser"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
@@ -644,6 +672,19 @@ type ErrorJSONResponse struct {
 	Body Error
 
 	Headers ErrorResponseHeaders
+}
+
+type ForbiddenResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+type ForbiddenJSONResponse struct {
+	Body Error
+
+	Headers ForbiddenResponseHeaders
 }
 
 type InternalErrorResponseHeaders struct {
@@ -2360,6 +2401,363 @@ type RedeliverEventdefaultJSONResponse struct {
 }
 
 func (response RedeliverEventdefaultJSONResponse) VisitRedeliverEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReviewRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	UserId   UserId   `json:"userId"`
+	Body     *DecideReviewJSONRequestBody
+}
+
+type DecideReviewResponseObject interface {
+	VisitDecideReviewResponse(w http.ResponseWriter) error
+}
+
+type DecideReview200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type DecideReview200JSONResponse struct {
+	Body    User
+	Headers DecideReview200ResponseHeaders
+}
+
+func (response DecideReview200JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DecideReview400JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DecideReview401JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DecideReview403JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DecideReview404JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview409JSONResponse struct{ ConflictJSONResponse }
+
+func (response DecideReview409JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DecideReview413JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DecideReview415JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DecideReview429JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DecideReview500JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReview503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DecideReview503JSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReviewdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response DecideReviewdefaultJSONResponse) VisitDecideReviewResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5977,6 +6375,9 @@ type StrictServerInterface interface {
 	// RedeliverEvent Redeliver an event
 	// (POST /v1/events/{eventId}/redeliver)
 	RedeliverEvent(ctx context.Context, request RedeliverEventRequestObject) (RedeliverEventResponseObject, error)
+	// DecideReview Decide a user's manual review (operators)
+	// (POST /v1/review/tenants/{tenantId}/users/{userId}/decision)
+	DecideReview(ctx context.Context, request DecideReviewRequestObject) (DecideReviewResponseObject, error)
 	// SandboxReviewUser Decide a user's manual review (sandbox only)
 	// (POST /v1/sandbox/users/{userId}/review)
 	SandboxReviewUser(ctx context.Context, request SandboxReviewUserRequestObject) (SandboxReviewUserResponseObject, error)
@@ -6242,6 +6643,55 @@ func (sh *strictHandler) RedeliverEvent(ctx echo.Context, eventId EventId) error
 		return err
 	} else if validResponse, ok := response.(RedeliverEventResponseObject); ok {
 		return validResponse.VisitRedeliverEventResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DecideReview operation middleware
+func (sh *strictHandler) DecideReview(ctx echo.Context, tenantId TenantId, userId UserId) error {
+	var request DecideReviewRequestObject
+
+	request.TenantId = tenantId
+	request.UserId = userId
+
+	var body DecideReviewJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideReview(ctx.Request().Context(), request.(DecideReviewRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideReview")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DecideReviewResponseObject); ok {
+		return validResponse.VisitDecideReviewResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6691,355 +7141,372 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L0Lcxo51j/8VfT281QFzzYYMDg2rq1dYjuJE9vx+jKZZMjjFt0CNG4kttUYs1N+P/u/dI7UF2huzmV2",
-	"d7y1xTigVutydHSuv/O748vhSAomYuW0fnfYAx2OQgZ/XzARcNH/mUW8x30acyn012o8HNJo6rScNhlI",
-	"FbOA3GeaEMWU0v+dUB5z0Sc9GZF4wAgTARkrFjmuc0/DMdN9+RGjMQtuaey0nHq1vluu1cr15nW92qo2",
-	"W9VqpVqtfnZchz2MeMTUTLvduXY80L/7jd4u3euWq0GNlRu9HVre7zb98stgj+33qrTWrfuO64wiec8D",
-	"Ft2GXNw5LWcQxyPV2t6mI1654xGtmLXYhtlNt9fp9m+xvGPir5+H+/efhq+nn4avd/1ffm44rhOxgEfM",
-	"j2/HEc+8bCrHER2N8u8yK1nWWxOymDmuo2Iaj5XTcka4KY7rxNMRc1oOG3ZZELCgDNNwHb3Et7AObH+3",
-	"VqW1Wjlo1hrlRnPvZXmvGfhlVttj9W5jt8aaTefx0XUuWUD9mAU3endmdjgyv8HWubCRsRx2VSwFI/GA",
-	"xiRiQ8qFWndba62dRqXe2IdtHVIeOi3HvuTv9o8KF/c05IHd0r2g2uxW66y8H9Sa5cZusFvudnd2yvv+",
-	"Xi1o7Nbo/u6+4zpDFtOAxtRp/f7oOkOuFBf92x5nYaCc1q9f3ORN2aHVy9X6dXW/VWu0qs1KrQ6UlCz4",
-	"5fG748Pr46N0xbkI+D0PxjTUyz0K6Dr9ZTf2lsYxG470iavN/BJHvN9nEQucVhyNGe7Ob2zx7uBvJB2T",
-	"SyY8HsBGRYwqmd8ZGgQRU+rW5zH0MFYxF46bfi/HIobOb67ame/1cui5X/+S+zJiTM+7Ro7DIbmKM7/9",
-	"i49ufRnoZ17u7FRrjut0eRQPbgPsqLa/1yxXX5ar+nCsSy+B9MdDJuK5YSY/iPGwq480VXHDaTn71Vo9",
-	"+7PZwSDi9yxStyH3mVAsQ4m/UcEqasjjwd/Nkaz4cui4To9HKr4VdKiff0cF25A09Yjs41e6/zy5On40",
-	"xFPbqDsLaRe3s/XryhO2W9nba8CKsXsWyhGLbvFpvYUDRq6uzknAAyJkTIY09pFe9PAIFQHRe0Rkj8CO",
-	"VRz7aqflfJLjiHDRk9EQub0vxyH202XmHmCB8/jFdZQSyT7UarXa1x2qwtk9/VD9bEZadKjsLEhuTIuO",
-	"0BUV5HVEhc+VLzc4SYftwpNU3yFnlIuFh2m/Uas25w/TfrVcrZVrze95mBrN3ZcFh2lElRrJKM6eIjkQ",
-	"lUCypWdIDoQ9Q2vdVPkzdCTZWgw/S4W7L/f2s1T48/HlyeuTp1Nho1b/BlQ45aJfRIb29s+QIZkMpGJ5",
-	"cYsrEo2FQJngmUj/O4n008n5m6dRabKST6fSj6w7kPLuWAQjyUU8S6cT/FnL9/j7GoJgbb9VrWbk9oAp",
-	"P+IjVDGci0gGYx+oO2I+03e13rd7VFJ+BRG3kh11hfo+G8UsMPJv/sce5SELnC9mH18G+72av8PK9W6D",
-	"lhtsr1fep7vdcs2vBzus0WvS3W52A5ig3RC7XrDUs7MZR+ESEd+sl9rWSoZTsMAfeTy4Yn7EVi41ino8",
-	"VkTxvmYBROFz/yVbYBbBmQwU82/Peu//sR/tvXn/6Z/R9eS3m4ujvZPTi88nsn5KT+nVpDF6u3e3Q1+d",
-	"/KPx1x+5gY+uM2A0YBFozW3fZ0qVD6WIIxmW22EoJ+UPEe9z0J7zy6xlMQm/KUJ1SxaQWGrBPTASvBpJ",
-	"ofQdQCjpRnKiWERKhx8ur7a0XKb8ARuC/DikD6dM9OOB06pXG3sJr1BxpK8GPchD6g+YHdj8WN7KCQml",
-	"6BNKfDmakiGdapnujo1iUvJG427IfZcM6UOZ9tlf93Yb1apHgD56LGLCZ1pspAfEE7KsYhkx+JXds2ga",
-	"DzRtslCxZaOuus5IM6ZIj+b/fiXl///LT//rFM3k+Jr25yfQJiqO9ASYiHk8JTHtayEW13EUMcVEjHdm",
-	"6fL1Idmv1apbrl5uxURAutS/08vsnfTK51Kw8pmWi721x9txfv3//kcPueMUD/okYMORjJmIy5dsFNKp",
-	"5rGzc/A00/XIZMAEiQf6bk8oQBGq5xHSqZ0VXFVpC2toUVqM95LX+dPyezadmQgT46E+x/p1+ljOD/eS",
-	"xuyUD3lchs/5oV6yf46ZilPCHbGITLgI5MQMhSvSvjghd2yafzlqD3CRxTtaPxvSBz7UA6pV4X/6lhT4",
-	"TTVz68Wsz6KZwV2C9UEPevEAQ9aL9dbqxfHHUcSAc+qBfs9xKVawaFfMlyJQZCxiHsKAzIpp8ozVuuOB",
-	"07d6NCyOpuV2L0bhsngksQRLHemynoz0SYkjLZF+25F8/Pix3B7HA30yfRAHi7hPLAnNNGoR7xWjEYs0",
-	"PwyHf+04muF2HOAr3vZ9zSNas4UjrVzitUf8PZvONHYJ8ua/dpyHMh3x8h2b2i4uPlxdk239yhXHfP50",
-	"/FI21FU+CYrZeoS/v1CEBy6hoZKaBFkUyYh0ZcCZIlQRzzS75YHXAnpAu1ryvGZOQLxe9pWGQ/BYs4U9",
-	"vXC1+h4JmeZGyiUB7/NYL0nFc4l36xEZEa/suUTGAxZNuGKEEsEm+mUV0k7epVk+jBQ4IiUfdw6JF0fU",
-	"ZyOqT41nFrNlGRQjikX3LCLsQUvXikBj5WZn8MJ8S3wpYi7GTBEeu2BnSDt4oUgo+yTkIuVjdlRamFak",
-	"KxOrFn7Ng6QP7J8HC3exVi+4ER81/47okMXm6j5EHeMQlJiiPTVKyAtFTq4+kJ3a7m65Rmg4GtDyDtG6",
-	"TwVs1SAmJJqKvvf1RTFwXMfoBX7mRa6jJ8QTiTs7g/+NWM9pOf+znRrpt/FXtZ0dLNzu40jJqHjc3oj2",
-	"uUBRTLCH+NaHxp69SEYRu+dyrMiI9mEOMOZ/jlk0zQwaX7BghZu1OnCBZMXzl3m7/JmW/1Ut79/+tfzl",
-	"LwtudS1dLjpOIHrCYSIlTwsaFfhGnxvL2kd0GkoabOU3gfnNnb2u75ebO2yn3Ahq3XK3u9ctV9me3wt2",
-	"2S6lfvEuMTOeZTuUMMbxGKzVmRXZ2V0qBfjT92xaJMSMBf/nWMtd0/QaDWWf+zRMaL9Eyc3NyRG5b2gG",
-	"wANGwwMitKxFRuNY38RKChqCRKaXh8dblY64NLw9tRCDqKDfpE9SVwZTI2GoAvniYOZQT2R0p5/rCOMG",
-	"MGKIL4dDHpNY9pnmNi5RklB4CQ5wSO+YIvFEi7lKjiOfKVJSjJHM0hDalfdMjzm3l81evfvSr7HyPm0E",
-	"5Ya/0y3vsd1euUbr3R2/ETTZbs/uJXKqdDdn5KGlu5rl/83mMrrudB7qtXKn8/DyeBFZn/S0OAnS5ILT",
-	"qcVZOItG8p7KMRnIMDjIcnkV8zC04gsyWCrUhEX6R2+n2vBgW+U41pqC3spUyq0sXJSsrLuQeVbrjbVF",
-	"8wXC4gXtM6L4v5hLanBdVauL+EwIPWTHErAeHYexHom7XEjLCCK1QkHkRrFoEYvRaitwmBkGsp7dp4CB",
-	"jPFl35R/GFvBojnMWggK5rOm8l0wn0ny7m84pUfdF7IOuIRf0cDIOWC9kEJrTGDSHI1CY0/Y/k2hLzqZ",
-	"lW4JpkdwG6IpC2QtPXX9X3SbgNHNaWUNk64zZErRvn54OFbgx6DoATH3ip4Q+fTp06fy2Vn56Mh5dNOO",
-	"jJEh2wkobTQoSxEiX/WpMP4RrRI8fsk2vs4KNIoYt2fFLDAKhk7LqdbeHb3/vPPL7vX+x/o/Xu/93Dxr",
-	"nL+8rF20ncd1BYZjWA5Y8IXSqh7DkIZ6xizQUuM9lyGNGd4H2NMB8XBFPSOZMeoPiOz10DNNYGn0DNY3",
-	"ihQN2zy9vezRYjV1WW+zzRfrkuv1kj5SrP2t2wtQxrxasezxXFvY1kMpeiH3n3ZwDOndxhEVigNpZAm1",
-	"DeyRTAZS00hilM4Qtz+gos+CjGobMJ8rLXP+YeTsmxVRWac4Ch0v9JWKWqZt5ZFStgVhDxztG/o8T92O",
-	"kBGhBO4nKzknCijBY+8PWLDlEo+n0sbtHZvecnE7VszTgpsdmxkRV1o26ojkiu8yfYpGkdR0z4IDVMmJ",
-	"GsgoDqfQ+dxWmZGbGwyZEgkkU0TIuCPAQqOFQFAECz0Bt+xhQMcqZoGHUtfz6f3BpxcJ+ilHV8j4luvv",
-	"hkygBT57wXCVp1J9XOk95SHthoxMWfxjj2dbTNEMYWwhJa3kmDmRRrWpSbRZrW259voFHQXbqgEdsR92",
-	"tXzddp4ILS7T8Onbyk0PiSCT7qrtHNflR28gGQv2MMLAIxjAgSYqsPHTrlZAUGOZynFEQHKvkAWq55yV",
-	"GjQd2vtP2eRzGb+WYxE8+dj24Ons1moNBc4o/PRjt/ZcEjX2B+kNmBggYiaoiJ+luj/gXjiX8ZkMMK5q",
-	"gVVyNDWRIcaUUGg/zvu19EEzxgR9esFi8MO2d84TuayvfOOM92/ZQ9Dmq5f+Ai2K11Ke0qjPnnTKjVXy",
-	"NpbyNoReFul/YLQBFVQff/bgMxaQGjnjr368AA1j4YrAiDUPoCIdyjML+MEs4IpF99xnNyKR255Eigq7",
-	"uR1n+pklRtPG6nWg0kCESUBj2qWKWX2E9mKGfpqYD8FWknE3/niCXTluuMuEnJCSV7AO3laFnBsZZkK1",
-	"7iRmZuplpucRhd5Td5U88+OOS97Xu5Q8M02/mjSvpTyjYmp97U+iy4jG7BbU6lnlRUoypGJqWaT6dyS+",
-	"2THOBT8coIO9kICe2emT2OkfRe03go7jgYz4v9jTZP5xtoNZ3kthCwnkEJEBVQTTnn6wEnAYsYCJmNNQ",
-	"ERoxYgJWXTKJpP6PGZSrFfUug4ixWJKA9yAMLDaqwjNlP42yiyJllnUx1/4b0LixPep78RhC6Z5mvpgx",
-	"gUZsrIqMUzNXJly/uiVerTRDWVlB+cdLGPO2Cj1SYxxeY8Sk5BUvibf1fFb+AKH6RqjxaCSjmAVnLOD0",
-	"GhyTT+LpSUe3Q90TJh2sVvO6jMy+4Y/T9LTU7M0Ox3umzB9Omcm24opjds2h4cKpG382pScXsFGdjVmZ",
-	"8bq7tt+ruDAaE752CaRIC5/pqz5ifS5FhbwGJ5iJYDNmJ5MCxBSmEErBSHcK2pc+Ih1R8tS4G/B78AYq",
-	"CHXx3hxfk+372jb2xJny0OwxHMXTFrm5arvksH3ukvbNlUteXbZdcnLd3nKhc3C+ScU6QvevSMk7bHsg",
-	"dx/SkPdkJDg9IF677bnEax974Ib32hfY5uaKtMG//VpC8FEy+q0D0osYIzF7iDuChYpNBixiFdIWBFMH",
-	"MOM5ZPTeuMTNs6TkzaRU6Tfnsqk8tyO82Vwpb4uMhXWcWn8d8QfMvyM8JrRPuZgNgoKcrKfuNmZwZeko",
-	"n8w1G/m6ql+lpM9pzIILCDkzqWfgk6ThRSRHLIo5U06rR0PF5lwJpMsE63Gf05DIiWCRpjTF+/BXj1DS",
-	"HSsumFIuoUrrfuNIoDw8yvT9ey7RbDkvPDIykskCW8E4odFjPils+SPnus2j6wyouoUZqQEf6YfM2nWl",
-	"DBkFlsfVLU61+OdMItl6r0xedztikc9ETPsrn/1gn7lIH3nMJaQtf/4UGj26TszjcOXbrqERhvzY8KFf",
-	"s4ubnbXdozQ7QXZ/Y35cRHcnYjSOvxvx/UfSW36yHwcQjIlxsrBkesqKjGiUxDJkp7uCWld2PqRTWMok",
-	"mHt5538wra968urq/A+g8XE8yETCLaXsPHX6IcfQ6GJ/ESroLxTBdiZAcMMbZUSVmsho1StsM/2GJDAw",
-	"eXaz+8Z1JhGP2QcRTtPk1Owip/POjG/x0mLQ4YZra/EalpGA7v5a3jEg7UQJyF66ugXaeQpWfj7oMztJ",
-	"25+LQ1k0PXz/ZnND+9NtbB+d5ZfvPl4n6XJUEa9tTFmgL7SISdbpjKvVHT/bF3zDvBkqa1T3dwsIy0L9",
-	"FKVLzmdPoa3MPJOLc93ZrS6NFp5NXCqIF3Yd6N7kkKdJczjR4rS57Fbl1jM3s1zPRVv4yrDLo+z8sxR0",
-	"BlH0Wq5VLAwVmfCgbxLI8vS0+ijbd50b/pshU3/IyEfsmZyeHq48sGmQeKdz5Sx51/XMkhrr/23IaZeH",
-	"PJ7e6nNFxdRxHV9GI4nxS47r9JlgEQ1v9c1lrzu34Pn870qG7FZTe8RZDME0Qgr9RQ9izeNorPR/+/Ke",
-	"RQKAA2TUp8LQtuYnkP8aTm/jiAYsSIb3pWCShxarYLPTF44GtF7MT+fSjeqF6UYz+5PbnfpcQs6X3+uP",
-	"/1u0Sb5JgFo7/chGiBcN/Vj0Q64GGL+I+mEpnc5Mss6N0LtIQP1Uq1mj64ykimkIutStPevzjCti/XFI",
-	"IUstQnQyl1DhDyTYsUGngzxlgt3B2lqpyGq6AJPDlGuz7DqCC8I4CD4+VYyUeAyYHTzE1L7L4zqcT6rI",
-	"8eFZ+wpGtFUh7S6EZPTyejSmbnREZgTKJaB/knm10RpsQFNkwayK+H+lv7U6neD35uPW/86d2aJlzKrn",
-	"xduYbYErNqPemsgFvb+JA8zMziXdKfFg4Aeo4OsmHbHYjBBImF6RNWFuUczruQLlvSO09o4LwmM2VCtl",
-	"u3RicF3ThxN8rJlZKRpFdDrH333M3zMH1xyCmcUsYu5L8wzboji5EBcKV2A8GiVU591cgZnj7PgX/Z+j",
-	"4xtvq5VaSZhZeEVkryMKrC56Pbk/IH1+b2P50zTHLLMhsZQV0s58o+Dt3lZH0IhhXKkBgTAEaZh7+9VH",
-	"x3Xar9/ozzcf9OdJW3+e4ucr/Xl+pD8vj+ETWl6e6c8r+LyGltev4RN+BW7XvrnWn5/1U6+OTvTn8Sl8",
-	"nsOnbvPqtX721Zsj+LzUn2/xE349eas/T8/gE74//aw/z2705wfo7RJ6uHwFn9DzNXz+rN/+6qP+9bD9",
-	"Gj7194eH7/Xn22P4PIVP+P7kZ/15pt9y+OEIPt/AJ7SHdx1+0CM5vICWl3pGhzev4FOv4eEv8OwnaPPp",
-	"Qn/C3I+O9WiP3un2R2d6PEfnus8j6O3os/7m+FC3OX7zSX9Cz8dXb+HzAj71XI6v9TevT/RoX0Nvr091",
-	"P69hBV5f6r17DTvypq1H9eaVHs+bY/39G+j5zVvd8s0J/Ar9vDnV/b85g2/O8fMf+vPyED6P4FPP/c01",
-	"9HzzGj7xb93n2/d6ld6e6ZZvgU7eXur1eXutR/j2Rr/l5Ag+z+AT2px80DM6gZ5PYNdOLvV7T67gmys9",
-	"8hOgq3dt/a53x/pd7z7o799d6Pbv25oS3gMtvX8Df7/VLd+f6Dbvz/Wz76H9+4/6XadtvQ6nr87h8xI+",
-	"dZ+nYLI7PdE7dfoe/r6Cltd6R05vftGfP+vvz9qH8PkaPnUPZ4e65dkR/Hr0Bj713M+O9VNnQF1n7/V8",
-	"z05P4FOP5Axo7Oz8GD7hqXO9C2cf9CzOLqENrMDZtV6TMzhNZx+hh0/w9yfd5hxW5vxQv+X8WLc/f63p",
-	"4fyNHs/5ySF86lmcn+oxnMNqnF9A+0v4/rP++wPsy0X7PXzC34fwCX1ewCwuTjWFX8BoL+AsXACVXlzC",
-	"UzDmi0u9nhdXel4Xn/Qq/aOtv78E+r/8AJ8wl0s4lVdt/c0V0MYV7OPVmwv41G2u4FRevdNzvAIudHV6",
-	"DJ96ha9gDa/gBF1dwCdwgKsrPdOra+jnBtr8/B4+obeP0MNHvc5Xv8BTnw7hU7e8Bkq4PtQ9XAMnvIbz",
-	"cv1O93D9/hQ+9VPXp3qE1x90n9fX0BLo/BreeH2jR3j9Eb6B030DO3LzXv96c6bX7QbWCnPQbz7rkf8M",
-	"a/XzIXzCavz8Br4Hev75XL/3Z+CoH0/12n6Ek/7pWH9+Bpr8DKf488djfa9lE/tyouZOgai5Uyxqmqvw",
-	"lKtNzXfHILAVSRj6IjIJ7yzAxJiQY26bGtIwxKQ8g662NW/cgz6LpSAEG9M3a3KBQmytVsW9nI2jEEJk",
-	"OU6GmxgX1hJcrJaRE1pq1TWkljGAdC00HxwVuoTaxKchEwGNIDnSJV6aEulZIRoTpkpCEg/h3urlnaq3",
-	"VSG4W2lWpYmO4qojwNQ6oirGHH+TL556W9IMszgaM8yz6mXd7Y1qVUuKXPRN1joLgxahHQF9mFAxGdAp",
-	"Kd1cH265hCKwJb7D4J54tf0qwNNVax6EtlCSglxmGnaEV9tLWlaIpooiFOQR7Rvvrk2e1LJsNA7ZrLCe",
-	"w8VL6MfmpmYVoLy2PQOXVC3vf/m98VjGP+rpH4XnTu/xNR8Wy5+Xrw/Jzs7OPgTXqZgOR3rTbq4PccXZ",
-	"A/XjcEriQcQY6UXUxyNrYEdIacjDkJsAty0XUwqo6ghvETydZwkkfaFeMk0hYPJTEA0FVCMRIGTYIlx0",
-	"RJI57CaZzybeGm0juS0x+KmEhvxubheWIOfl9qSshzhryMoDQXUCvQ/6P3X7n2v8Tyv3n06nov/Yefxc",
-	"vEUs5HpRNuSL15B4iY9qRqUXDA4WiSX+w6SGzzO+FBVwTRZkh9jGB+dY0Swn0ioBvtwYpzfLFUf0uM2f",
-	"AsgTM7lbGq/jsoGz8ZiCyK23DlfYepbjwiCzM3fTvPFkzQs58cz6bmhQSp/6CtCEZIgGN2/9tWM2823W",
-	"WzRF1zl2SxAbkJT0wZLj2CW+FIJZ7EHg9C4RUpTrDw8mtXVrxszZLDRqhBQjrZCOs0uw28guwe4a2F4p",
-	"SMEte/BZNFogICBkSneqeVaCPYf4iS8yYG42gi0HNFJEujjfW38hJFGm97fX1xdmgQ4IRSsTAIgImb6Z",
-	"RhG/Z8FyWaW5v58limoxqFfO1G1obYZacpuwjMKvknOWn2KZeAbx3muRf47ZGGEJsrUFKMaEVzqiTDw1",
-	"9n3GAmbRtBKkTMRKYQGpPzxg0zThuWWsf3mKxFY+FT4L5/uDJAGmJUgYUMAhXDJAAkABwr7Ra9Sq5I0U",
-	"zCMltLWY1srg8mRMJSm8fzITuKbMUB3XsQMqtDwfGdjbc5BTF9iSj4hFx32hjERbIVex1GNlwo+mevcs",
-	"nJCNuSAlrxBy1yNShNMZM277Va2+Y5B4s8w5L8E0FkBEfUn/JOUvP2V+mL8n532C6SJYH8P8EtxxEejj",
-	"mZr7yWggY0lOjirZzUhBgxE8i4bIvefx40csGlLNCm8jpngAJJ8wenYro1sTS8VtH0Me8phGptmQxhH3",
-	"x/q04Bf3XNHCLT4+OS8Szm+uyPFwFMopi8gJxG8ncg8Sg0lV0YfHwAQBRANVg9Wbn9/dWr0Mmws4xYsF",
-	"1P0C+bT+WP4b/vXycb3NPLZxE+n7FwE3W3aGLvUZ5tqY1VDnF9ZeVxsKWyBTZdLTjR6KmE2QY68l0SH1",
-	"B1ywcsRoAF8C5JUHLz2ESLAD4hnfrgdoEJq3jZjUE0wRV0JEpIjJUKqY1KpVVHc0w8e/0GYeSpGk7dWr",
-	"VeIPqBbT0W2hiD82FvJZxXe13ycZcHLDF3DtDyBmxtEUMEFnoGHydxMwVVg9C00AGeQ4q8q6RvzXurkJ",
-	"c10pgxZ65BcD8ayUM7Lxutkul4TuuivBCQs9DanvP/POoms13aUC8YvGZALrj/kcQGeR7Ed0CGigasJj",
-	"f0CkqJBzNjGGfgMGTIOABS0SR4zqK5WMxZ2QE2F8NB2h1b+MGFLpCLhEZ0GZPFJqVKtbrVyicjdi9E4Z",
-	"n5uINb0WQw0hwFBHENIOlUS21qjtkhIl3iUVfeaRLptKgw3JkNXr4xGyLTiLjdpLUqKCeMeAYuAZPAp9",
-	"WnSvXq1aLVuwSm8L5QCLuQJR0dnhZ+On3119OMfm2TwfaF7batlMGuDBAFTsp6k2+FgCCQDPNLZaWnZb",
-	"npIPzw1ZPJDBrX7coPFCB82tFtFsBtxAEHFtETyNcJMC3zSq+8l+FMPfkPXQb/QKAm+D5MuU9Ow6LgLG",
-	"wQEsgMdJAfBMrYODrNBXiIeTTqgYFQdhi+EN2MsqWBzbpZB5s4KVGkPWM7sxl/Ktn63tbLnEM0Hf+Z92",
-	"avqn4jQCeLS5YPFM/ggpNep1M9m7+QwageRtFhZ7yqZcwvN6ZkvSFM06ZwFJPFJqVqt65DP4M/ADTKko",
-	"0Vb/uIPvgsNW9LoZobgA0y17HB13Nq0uj6wxezQgpMQgZblOMUFmXpEDxFpBJBB4Np/vP7frMOQFWSML",
-	"86Zm0mTn4GHmYYCKEr6/ZEW5gpXNXEy7jSIx6Z6JwiCLGQMcRGwbQxQL0FDqgSHKI0bsmJIYY5dAKZIC",
-	"4lkCrrsdckFjFMeGdDQyuRxQWMAUNFgkCtwoFh1iExyqqUdgK38te84WQss9aFVwjNJf9jgqsYfYMNdH",
-	"caWEJV1li+61TfvFPZryCmv29xpaY2+PiQw4Pc+g3kKIrWAfeoCauEzymlvuR3f1A4tnt+nT+bmsfrZg",
-	"i9Z5LE8Yj1/sOThisVFPNgk8F8Ygm1TvMMeEs4JQ82z9jvVtb2mPGxtz15Cgn2aGNYxhpYZhCdCGXa5s",
-	"DIr+Y6b04RNwVefstYYbZ5Y/nUFufQvlbz2stZyaxdHFa20YvOSS+TIK1tizFAJ8Vb8XacvZlYHx5fpa",
-	"OHszsCceDYP9Fsr+tzoRRdHwx/8c01AlAlsljyues5H+6Wh84cbOhu7mLmX3iZWBiu/a2au7yB6WUf03",
-	"O2sGwrfYis/C4IXJZixR0OsI2H1ZVA75HSMjGg+sY5N4NElHusX8F7Vd3QYzFGYcCgYOYjRqGEUKZUL9",
-	"N+Bfk6QUAbx1xqCaxyteXp0iZ+Ao0P25spq/NfKNGI2t91yNu0MegzubhuOZCOP18JFXmkzmcmP0RqTD",
-	"LqK8t4yG8WDDHU6dd5ZW5R0qC1lpePngTB9FYzq1CXLzBBRSBQB+UcbyhlYIrGlFuDHRIlpNusLzVtXG",
-	"ejbz3xtgUNWqemo/LaCNs0zN0eKl/H21xSs/YagJKidC655loBoyojxSpIRPICWpLTd1JlAFuHQVcoSB",
-	"vlAvaqZsAaTeZhdnvkgqfcgOvFkt2KT5pAZTvHV5vtPKRIaiZLL5fJUBjdhseh3kGgYAb2py13Kz3M1m",
-	"rQRybEC6iv216YzRJ+MAaF32ot/guAyouh3KiC1O8LOmBAhu6UmtTi9K6LNJ/F/lec7UKikqKaCwhI4t",
-	"ZhJL0mfo1tAPwigTY7M0AoU+mLbKyWz5kuWcwNYlSJapiCdcDKQoDqo5rtR2G2Skf7dOt9zJ/0utUWs2",
-	"m81qrb4zQ567Oercm4k2+cuvtfL+F/Sq7Lq1RnHAzyUzIutT894SgfcW3bCbbG6hQ93KWV8tyiQduQWj",
-	"LNqkq6tFLrQrCdnAV8wfRzyeLnSdBVQNmFrDcUbaZrM7QpPfbP/tQK+Rio0VFR/mSo2ZIiUaMUqq1apL",
-	"dnd39dv3q9Xy/v6+S/qRHI+I/kWxiNOwI6rVanVrzdi4uQC0+k650SwXOPRqKx16O4lDL3XtNdZ07V1R",
-	"EXTlwyW752zytExXizCfvePpaBTJe3SSwI5/KfTZUANXUFwHpNyjvl40bEciUGZYoNkINVXXDbB9uo5r",
-	"1saeF4+W5ufNamB2xoWEncll2TBleLGvaDbRJqZ3TKGxOUlUMRkiWc+yzVgZRazHHxCiY0vLvngSZjKt",
-	"aDbBKNtvYq6HEN6S1257W6sQMXZWVKICKq25C0KSuZJL4m1mpuzOOjMjhs4gMZecV54d5m5hRl559QhX",
-	"J9vNpNnVXyiTNcVjCKWUYlbDSIFTVmsYxc5JGFURVV7btPn0bRcmSiLePPHclsreCOkBaldkEUTI1awc",
-	"rggdjRiFZvGA8WiBEC/CKQDaWIQMzyULImNc4jGeaZUtQnrPbtMetg6MatgReAMoFgP0HtJWkas+X997",
-	"RTp6BkLosaD290aJnjMVwtd6M4IMPc5XEl/zaWj8WFRpfHkHn/koGfachr62mW0O42bG1jZvatscHcTq",
-	"BrdBPt972bNFKeLZrkLWp+FaoBq5BPBsF+tYp3IZ3dmHJ6yr+Ool+GiaPbpPNXXPlYjfiKAXFJJfE/Zm",
-	"ps78ilFnA9PgYS76t8mCUbXpRiXsZe3xfm8YmkT42Yj8ZyNn1iy5tkJrWGkL2Rh1JlPJf2n7xMhSUO9/",
-	"ob1RETqOpV49Px9ggIEPgrFA2fTpJHQKLjbItMZ0ptyl/mvebqgUSI0J01vl6c2mQhf4E6ymu9SVAI0S",
-	"eVstjgaHyzY37Qnc179BmRGwmYZ0BPWQzC2Ki+ChgQ7C7bzL43fHh9fHRx6Wl81UT/QOL4/b+heTD0Rn",
-	"3gX55/dMBDIivVBOstC7a90SWafkJSoXuSWsFyyhtWsbhkfDcA2Ha8r6vrjzZhqRjXjJ29P0erKIKojl",
-	"xdLH97Vt3VRt/46lCh+3cUiYAdWddkTEYi0gSbGVWFJ4T68pCioTqrB+ME4kIUdKYjnsqlgK1iKesYRz",
-	"1RGebfp3+0fFxFkgSJ+QJhgLgxmN6czMB6uZKhtpM2fuhCXNyVib38QzHWzOAWc62JjHLJIS12bxMx1s",
-	"AlqVyPXqNmLZAzJ/bk+EDRbDvIJYEu/i5hrDwVskX8eepki4FuzQqsNGAo8hOZCabEAP6sud6OOqt95C",
-	"FHCFGhYk7GGZtKQbgEpMq6ChEjbpCC8pVWf1xgXXQsZ4ufmap56G9Q5xGooAx3iOjNeRJnQfiVcQ0Ck3",
-	"lZzsU4uuphV7HKc3V9EWg4Wb2hhoGQUsqpB2R+DJVkkAhO4GvQY8TuCUBzSwQZVa8ddsnwpz+YElYMio",
-	"ULbsVCfB0CwB0me6HB4JOJpghgUFhX+d1Ujstfb0a3IBdSU8vzCArLgcPlQVKAo1VGRA7/UJYFo4oBH4",
-	"Fm1YKHhMvzoTOTfMOOL9PouK6g9Zz0BumAOqlg2OfDC19w0uK5AUjzEYrCMmCZpghqZsT9ww/tlDu8S7",
-	"naTaJXkBVjpbOM1F2zQnzc34zjPHsMgQksZKrWvtnLVjCDYxa/jaiIwRI72QxhVyIgJ+zwMIaBgrlgFj",
-	"pKE9piUvvc88l3jJ5QTgtOllqX9TSuRMGz95WweJD4vhO7xEd/kJ287oM9BtXiUwVpECe8hPhhzmVXWv",
-	"Qq5MBgFEHWvy6Ig7LoIXyk4NhI5GtVqx4oZLPDjL+g+74/gGiIa2B/8nL5G+I0bUgEaQ+dUR7UXCOI1i",
-	"hRcbDUMjoUBiHbOSaasjyoQn+9HKDGnh+pOZ5c8plnodyZyZKdesEHZY87TsNz6Pi4GJSQHGVPa5pHPY",
-	"IU0aRvqebQGy9s1V2zvQa2BJIbsCBfaJ3Nc4XzJPNnjd3LPcaJPtm6en/FIvEsvM7BfKjXbOmmZXzRno",
-	"BsCy0LMBBXADpqzz0eTHG6H26upcS9nHJ+ct4tVqtTL8v1bzSMkzf+p/bYHcnCpCXr1eL8P/63Xd1Pyp",
-	"/7VF+pJBDod3efzzyfFHGPwUqxqxUIFp2kpMz1bF72VVLMDYN8T9Qs1hDhsMR0DWXT/fqRj/+Nkw+Z0M",
-	"k9/WxLiumfA8Cen4w62MKy2GJ+f/vtbFH2Lm29Qc9t9nplgTRPurzBMbYHVvpEHPqA9Gc1iMzZ3Jejha",
-	"GkxX7Gx/kp9js8OVja7JX0g3gv9zDLoBxlofpPBEUhgkBEyuI0csGGNBGPiNx08Kid7oZKwHuJK1nzzB",
-	"WvLUGOrN9eIFJv0JVValrazWZjMBTnbobp5GM1puTiFdMNwVJJ2keG2gm14lFnmaOiWwu/kI/nWY6+wR",
-	"szS9MPT8y1pxYsuAz/Qrv3fSBoQv/Ftla2Tzm57AzJ4exrc4CsszZh8DumLqFFB1x4IDrasZn4SX5vfC",
-	"iQpZL854emSU8QjlIBHQqml60ZyQyyAL/GFeD8Zi02pBFFnOgfNtQaXyPO5b5X0U8pKEeZgNyc9sFdF8",
-	"C3Yx563i1ln1dO6RI+qF7GNJcslT+McSICNLmC3LGA/ylwIGwqOds2SMUsbeuEWgeHFMpiwmCR8/AC8d",
-	"9e86gpBeJIck4+1IfcTvPx0a1+YLlXNuWuxDC5MAB6nHBVcDMLVCHr8xj4D71jvAARpvi4kxFWxCFMKq",
-	"w5m7uLm2qAnpcFqLrkIuEH2CKZNlbkwXeLZtuCO6vwklQyrGNCQRBI1mXnICC2tiPwPbkzn8rcSRfAB4",
-	"CJn5+DKKmG/BcGKKkzJuDhOLOzPHWCbgAxmeYXYXoFXNpAGYVk/GfnkCv9thFbKUuSTVH8ySBZvcPoU/",
-	"jfSOyLG6/bdjbrMjy81x+THO5Qk/gcEl8jS6pzDQNQdH8XTuNk8kC1ncTFbdt2F0xehaXmr29kjp/adD",
-	"4FyJdRe+e7WVvWvTB5zURrPwaNyAh+Wp7pMRjWJOQ1PMrwV+zKwbE5ySNGKAOhoz4ab+BkXuGBuZyFBM",
-	"aKp0hIcQHWgVN4EoKV6tWfBKoU/DRQatAPI2YqOQ+gYpNuTqOebz39A6e5DfJoW5H7Bbz3bbZ7vts932",
-	"2W77bLf9Orvt4wJhowgw5gcLxvPJ5IlIXySsfLWNcUlc1vVM4NWERSwpBeV8owjfjewGs0P+ssE+fiPz",
-	"QV6pVKkq+GQJeyHRLRS0i2Evvo28PY969IcY69bPm3lKRPT8IVuqLP9Io5jaYGe+E0lbI8a3IekMEa1H",
-	"0Aaq5evJ+eeZyOKN8lQxz2FTk+sTXW6mYudTkIa+NjkF8KIDFt2GXNwtqMnHRT9k5bFiiMhga7Pm7Hmx",
-	"zDvtIj6b4NnYKzZt84j58a1+IDedNTtYzw6UJYV5h56lRTbssiBgQRnW4ntygmInW8IK8psys0o5esmR",
-	"3KpDsFlQaP5EzG7UnB9yxsCrtdxITjRpQLQY5sMY2B8u+qQ0iOMRkRHR/1UAK8oVubk8SQq/UNURfX7P",
-	"hAFG8MyCQdgoGklvbUJHYhahoxETAQs0lfJYGdSjkjFBUzHtiF5E+1oD2qqQcwzsJrJnEniCSI5GLHBJ",
-	"wHwZIOh+xCCqfL7+JYy8tb09leOIjkYV88t2lp2VLStZ43Rk0rSh67+1treLErPjYptYjny9FpQ76idl",
-	"g7rTtB7SZG67ksyu/HWQtaCtOh3FwQ05ullFoN/bK5q7EVZ5R4u8nKsmcJl4Gr97nEbA7lmou7ld5N5s",
-	"k6HEaGGfK2YxJnoyIlM5PrDFT9VATiAsXuYIIp+2f20CSZMsBxr7mFIBEAD6BAJUl+xhzavC+tBr+2Xb",
-	"dqxTOSY+FTjGxaN7MiLGcgpOvJQbsNi1Coxky4rkZmXQso3skdYCwSOaYKYdZLPVEs6HILdgSR7Hvhwy",
-	"W38EnHBeC9YjAW3hgtQbZCDHESLFqfGIRYoFyCnAEwUIAcBmFxUPSYaaXErF4HkfEbP32FQ1+UHnI2eR",
-	"XAk2BuLkAi3YFLaajlgGa5iU0Omiv84UGchWbjEjTwBLKJhxt9a24+YgGZfbbr+NNLieNDWznRkH29Py",
-	"w6LwCaJfoUQVhU6yk4uClVZkz8xM7mtkpmBRVf2LSAZjW3oKCyutUwFiXRKNpaXSA0geAeKUyDu+Be0N",
-	"ubD/miFE1xlD2J/52aQZmg0uEhlTJC1wiF18uLqerQOzSMoyQOBq+45H9JtJVzNkpYe+BpV8b8FlloF+",
-	"K9ml+CTPi5a27pTNa88WHEsrUNkCVDmpUcCDiLiOf65xQ3zk8QChc/7N74p/TzaexiLAGt4+zcCgkg0o",
-	"sgn0hRZhsI1LvMlAMf/WI38hXarYbkOLgjt1ElERyCFWqquQqwFWcTEXI8iNkYwx7jecVgpgmjKnFl+R",
-	"gpH+ZfuvX/6yFhrpf+m1ZjZo4/vNujfneSz1h8wy2G+osFpv+RwpfT650MJnBqWtQk5iAgDAqY7h4e/g",
-	"mL/FMXmavgpS5ERHeG+OEXMiqZ3suSRkMeBqcUEYh5BpnypGSt5+o1ZtYhAn/Fmu1XcansUcvrlqu8R7",
-	"u/OZ1D+99DqCC3JIBQ3olpuKfBaCziCezVoJoNvZUkw5/LH6N6hQ94gHFvAerzQ1mmCOEX/PpsVnGCv7",
-	"vECTwB2D48f1j4gZbbHWWs5DmY54+Y5N07eafh9dp8toxKL2GGGT8V+vLd28g4L186/2qO+Do17eMeGZ",
-	"oEIEC6HjeOC5hJJ3H68xJMKgTL69qjd3sdwulhNBgN/L14d7L+tNwE4cDpkIFCnRsC8jHg+GLkbWRS6h",
-	"44Az4SPPAX44BYnD+LNAJodTDBHyMIt0tpq4nUe9xFrLRAOxiKmPlmz0ajumzsrftTiSOUNmDd/ziMJC",
-	"m2bz+MaHKU8cUkH7LJPbC98myL4ApuKiYjs1sUIJvkXp/afDTFE3l7z/9KqjdWMw8VDBmdpKgyRpGE4J",
-	"qKGRHPcHhBZWmQ65uMME1ZDRSJDJgMZkAKY2FnSEfdjulhHMIE/1f/6HaNrQg8POOuL4wcSpaYmOeBh2",
-	"nVryRlSpiYwCxDSngiCtEKAVQuMcoZASmKJ1Tx3hJYTqGYzEWMqkKri3fV/ziJ6x/tGGev70U1fGg59+",
-	"Il7blPaBUbbIK6AB0hlXqzs+vBv+ZF5HwDDTd+HK6G6IQS4PpehbgwpkvJgiWuRa96MQhciztzIXSUWi",
-	"jijt7FarWwekxzT3w4hQKVgWZAhL18XSxNcCYCw6dHwsO6/FMUUa1ZrdgRtlY4yy29oRBrHQJJsnkcMV",
-	"AhA/qN4ijgY4gBeE1uJCcpUgJmE8r5cHMfBserJ+5ZZbmO7enRIeKxb2XMuAu9S/60dyLAI3SarXHXTE",
-	"UN6bJOQ0+tfFnc3guuSC81190SjexaLiQLI2DBjhhdDvZV7gUwHRdRi5a7kQhuyWZETANG12KD8ZNJps",
-	"WTwZMzlsaUAe7M6cpFWYOmIGLslzyUIApewLlQW4WA621BFGsNBnysu8uPxeHxhTKKBEyc3NyRG5b0B9",
-	"woDR8CApBFlvNjMglRaFeDSOZ6PqBZScJe/ZFPS6jlC+HKFRHg49ngcY9h0bxXDSrTkqj8IAxweqjVkQ",
-	"F/gGyuFBnNwUbF4dgSWRExCZEkpJLrbULzLVsdJyCqcS18/bcsmQRndmizsiXZy4fAnvwGqEY+YdFAyK",
-	"koD3eizSpG/L9FHSqNdhk3/66dj4M6TwWeWnn4DSwJzwQpGJjO4QTsjWw3PBbYHCHv6dngHym+yqLXsQ",
-	"0rr06SLq9npgcLXJoamxwLF0ot4bLZ0TqDWG9fTTY5V0xjFCtSMgbtUqfDQ2HVbIlYQbADYfbwF955Kk",
-	"sja1bpRMjW39bfPhAUNdFYvu4YhFVIH/ZciDslkUxO+Ppvrr/J7DvIDTBlMrxWVIIJ1vZmFk5BLeswA+",
-	"aJSzzVxE/dWPwjZYcyxSkp5NC5ZNvxcpfUjvmOqIeCKT7QJgsjR9EfkkFL+GgmMhy3SZKfyZqzIIBmFl",
-	"9g+vFzsv/b2dzIGeSWaAejBo4odsI0p6kD0AFwmuczquPosRuWS/I0qLqiMiZWm+ZxIzE0rFefUoD/VO",
-	"iylpPDxo3tp8eNiCiOUEI8ntCCXNRaVoD7zFPf4AoEswLy0pz+2rZYfHEVXjiNmmmBM1xxjnWBvm8KhF",
-	"ST6lN0cXl6QdxRVSe+mSw8OL9pbhPXrktCOyMHLoYLT4IMa67i4o3Kh/SLUv/a8sKBQVQQaLTn91ADtq",
-	"oeq6WmY1JAghvwMZaia8BL4OzytezQahBm9orkhfax/keq4W5YCrWEZT/c+psjcrGgxD2XcNLKGpyKNI",
-	"KBHXh0cdMQ/ts3zoCRwOeH23sDqfzNmL1IuEojvCVLm3o+KRtQhODRi6OiA+FPxMHoJLP6Hg5FQlcpFN",
-	"1YN7x9ROx1Wj6EJOcrE8WwXKlglp24WzYC+WN+bpCbzFqiMsk9bMNsHmJ2MRAPKjZht5YEE5EVYmYIbQ",
-	"A6biSE4VKcHjsqwGEQv07beFJ8kw3hFnsEb6LhiPEnAXGI6QNutQjpiws9C7CpAxmVwtlIZA4CFGvMHs",
-	"txaQpXHszAUEYS34UDNWAE8EXoigM2ZleWzOEgzX5JzMITbigyj8KwulByypqLbqVopzA9cFjJiGSuKY",
-	"UQvSImPCKFokBkqeSdAscWEdVS4ZWwy3LTyd+EQmgVNz4WwSpy9Fj/fHEQtMBqdyrdJojqGWWvDYJWcK",
-	"VwMLFcuJyGSBlnaqJNDHsDslAevRcahvvGRUKSOMZKQ6AlUXKJrpppcu5gWgfGOsDlgVvGWrgpcQD8+d",
-	"KwiuySopAE5KqaK45aZVkEtyWWVt5J1eWhva0xq35voCxRLvl7JxmJRPAitZHpB/jmUM6HugrYBvF7Vo",
-	"qxNrVQ1qdJvxqVzpKOwbc2Lg6cQfWiFtkSkSjGp1lwXEhDnoK9kSUQL0n5QwhWRHozR1hNes1rz0goLC",
-	"AXOVZ+0uGYuh6ohL1udKC0rW/6esumBvLqsVexVyTDUHsKwndShS/f7fO2jp6zgt0nEqlUrHcUkHTPj6",
-	"q98rlcrjo+fmTCOA8xRTEdAoSAZF0JxBSp55dVlfHx2R/FNLOCqmw5G+tuyXulsajyMrDeAsHtLvy2pA",
-	"681dj5QG7IG8PWsflq/etuvNXcOTOiKiE5TR7tg0O8LENYp2ywMjHyXFqtASrFwg5xF4n9G4rEbUZ2XF",
-	"RjTSV6tmDG0xJfWHB0L9OyEnIQuAoySXR4V8MJWEzLaWbBwK+pk0AWBhIRZsuRYSFltb93itSQxv10IL",
-	"gH/CBQNfN8mQC5fsVOG/HVEnA/3lwCW1KhlAh/BHSGN9KcrIyNH5OsQpbilXhukcEM+6UTxiXCYKa1nY",
-	"9asQW0MTNI2YhIyqGNSLFgnyWBrZvUceZa/5jqAmBsj76Rjr5RorNhgwJnhjRswAY5przXsoJ4R8QBJT",
-	"K96Enil8AFLBkMRSVjrinE1yzkkoOBAEqJUMuZCA6qgVZkVKtUqtUjU/z9zVW63sZuOt0xdSX/IUffCa",
-	"J5igFt0Ot1WNu8gNbJVqwh70+vDYlAlWHiJ9QrotSChpvp4UyGo6YkBFEBrTbsh9ZiobGeNee6RFFFKv",
-	"VI21PrWoTyaTCoWfKzLqb5tn1fbpyeHx+dVxuV6pVgbxEDJeTLID2grRZtMZV6v1XZINMSHtixOMhccC",
-	"LA4sGpTSHTFBR9xpOTuVamUHMBniAdiBwVqm/xhJVeDSsSY5lOcSw/Aq2xxBQyma5kzt5YwNDhl/R6y0",
-	"iul3gnUPNOd3H6/RxAsvKTKTHQDy8x0THYGya8h7TLOz9BxZBAY8W6ZcEfBtDEjWtzQXSI7xIJJxHGox",
-	"CE9prQq6zjhCoYuSSE5gMJozGWs5HOqZ74xpMLNqsewDQotLeuMIWJJ5r+WKQygm1qjvG06b4w9wD4OG",
-	"x/V5RX5FmL4+hlyMY31payJOeWzE+4OY2G2qkNd2GsD1UP6SY2HRUmlH5PY4lIK5REkAyBYMRK5Q+nd6",
-	"vdFkozmgDWfR0o31HcDJSO7gk0CfitTui5GAIBK8ksHUWtBt+PoIORaXYvs3NRMs8buTDFATdm/Xr7E6",
-	"Le/R5k654ddYeb9b65XrvQbd71XZy6BWA7rHBXBajtrxo524fEGbzYkpYYt8bmUS5Tge2LiPx7xfLkEB",
-	"NxqJ7qperW42raQ8YsYV4rQcNn036L7x+Qf+7uTmXye1c36iTsRl0z882T25G/3y8+G7/QqbvvtX8PFE",
-	"N6p+/tgcdMU/eO8fFb8eiu7wdTX45V2YiRPmwmnt7IInW7/EpAk6aOHOVfKEPcOjtelCmXJvsFJFeLJZ",
-	"K34lLVavO2/DT+VDKeJIhuW2pvPyh4j3F2cWmqe3lz366DqXNGanfMjj8qmtFList9nmuR4uteYrTIn4",
-	"9XpJH5npSbF4k14UJilnxepVj+fawqY0kECLHkoIefsVDRKa14/UVj9yI6jxnDA4XY3azuqHLlAKuZby",
-	"lEZ9hs8113mZ0RVYcMYCTm1URaO+v/rhaynPqJiaCYJrv7nOopyImEWChlj+F55aY4pXLLrnPrvJlIGF",
-	"owE63+rHzcsybl2Ae7cO3V+/PH5xHTUeDmk0dVrOG1BicqfMcZ2Y9pXT+hWOtfNFd6YJJIwH/9ID6BdF",
-	"d7SN+6herWYMmKNIQsf6gtayZ4Wcg9dHSOJHDHyPNASYifwd8IbFpqbu17JLG8PhyLv1WZN5dwFTui6a",
-	"1H8mW/ojmMnXkXGOck/5PQO39iiSXZYhWrN5SLaA178u1ZrADIUnEKSYmN6B36PX4z4packl8YYYJXHL",
-	"Jc3qDhpVJ1xtQuKXjAYIKPJvRuV6YNNnsl6brA1jf8J+jfNs/ms37lzGJHrevD+KJyUHejlTygaZLWRN",
-	"aMJNimTWbLyYS7pTY651Mx6xtD4pev9MjBtTaaoNOB+ylU0xJq6VwPqg3luAqz9bZBUdVHOY/NnIKLTT",
-	"K4zqIF4Gu0T3l4XhMTYCE+wH9vtrOyCuiBrSMCQlNKLt7JL3r4y/MbHNJ45DIaF6Nhc01kq5BxPwTGGe",
-	"jkCcFCJ7JFl9raZ7UHshcdrYEqnES5Ep0XJ7EidOCDD15C4MxBQdj/oRDdAxgi4Qf8CgwkzJO9R/23PU",
-	"IqNxN+S+2xFD+lCmffbXvd1GtZo4UyMMbicqjqToE+/4mva9A8yg5TE4dGDwJ73yuRSsfEZjf2CrjHeE",
-	"t1NtEM0NzmQAaUxeJpukK4NphXhvj9tHXhL3k5hXzEmBiEqM0bE/dUBkT2OyCFXGl4FBUskFB8t1hY7u",
-	"VpaG9dwy9WkxuEgTqMJgviPW5VS8UMTjSpahiXeQjfPsmHQtZWuocX+QbueLObLPFe7FOCFTGRfe90bK",
-	"fsheqI4wDxKL0oLRFdZvF/KuacDFaBxvFdktTrmKD5Nj7TojGtEhi4EDLyi4lDbZPunpbYRdNEWXvkYe",
-	"gBVxWvXGvkl0Bx0gHA1o3Wk5ry8hCStg8Hc7jTZ8HVHha7Y1HznrtJz/K/2t1ekEv9cfyd/0f3cet/7X",
-	"0ewvZT2gYLiZV7WP01e1L4/TV90IHrOAtCPaJcdDHtEYFm2usy9r34qGxUBORcHViPzU8LQfdj3mDv2q",
-	"vvKNH11HH/pVD0GbZ5tF7krfqTZWX+fnMrbM0fmRdo7/ZpNDRjtTccqXM4JQyiHnZaHt3/1UTHhcKBl9",
-	"EGnwvOyRwsB9w+qzV49mSeUdw/3Ti9nEteD9NqHT2Zvac/N3sDt75xZeBm+YuQumf/BNkHDim6uUE99c",
-	"tec4MchiahnvL2mm33zcKv2t9SvpdMpf4IvG49bW34ougt8Tvn/qZOvWOzdXZfjKesFC2qVD6uh7wz7x",
-	"fv6J97kn1F3+gcx82tGQBeS11MIHKbXbW9mGUOU+3/Nh5tlMnfnNb55F9qLnO+f5zvmD75w1x/ZajsWf",
-	"6JIC47c9ngvuqE25dw6k84u54dLEz8ILTV+WMy50GyMo2ISpGEN3jbrvjyMlI5Jqp5CpIkyIShLSbQLG",
-	"FmkqxzYtcLPp2YO7eh1glNBy9vYOp2Z6GPqj1fPpiCVpZAC9k7JkC3K0FifOpMwuf7MN+syUJC16eQZv",
-	"LXn/hghOX76Nw/fXfJKyU6/Wd8u1WrnevK5XW9Vaa6dRqTf2PzuYDOxUd2u+/5LScoPu1MqNoLFfpjSg",
-	"5V6z22iwXnWP1V7C7oNDLetYXvc1NoHtNzkQlUCyv5sxV3w5dLIlftYeC4KdOn9p1mvNZq2+02juvtxL",
-	"M1dbGRT7pCZsBp47Qdlat0L/onI5xk9vQOfydVxSDNDc1xu/XdNFvozKgKrboYxYkqIe4p1aqz4+bkT/",
-	"izTgNgI7yZ45BM/u9P9md/qfR81MMtzt/W3utkTBxAbbv8N/T4LFmuVlGoeIvWI+jGGSGYS5NPo2m1iR",
-	"5CCYNA+sYmbDL4t0xGMDRvmV1r7lHHu30qjVP0NCtUVNQXtgUt87/Qdgs5i/l/a4U4M7APak5cyDemg6",
-	"cp2QYrYQ4FbU03nemgQOU9Zb0xJGqyfc3ihozWoV7Il2dPXVo2vUKo1G9fPM2/dnOq5Xq5oF291Bzv0y",
-	"2O/V/B1WrncbtNxge73yPt3tlmt+PdhhjV6T7nbtBdvsVnt1usfKNf9lUG5091h5P2i+LFf9enevV2M7",
-	"tNHI3l1q7PuMBfp0fjFdML+5s9f1/XJzh+2UG0GtW+5297rlKtvze8Eu26XUL76jM5frmp0k48iUenni",
-	"hZnBfv41C7eexUQHszO7lT1EIXdm0ebn4esL8PDd+QL4uSoTs7UfCuoxfJm9x4tBkGdu9eJGm9/xG13b",
-	"RywGCPtiIwJM4vnG/m++sZ+V9IVKujC5AMaNncH/Krr2N1Vqj1EumNXXU4FhO2LmjRAL/8TO3QVR9P8Y",
-	"szGzif6JDGFS9UwOhDQiRpIM44+jiAktjSSpCgl4rVWn8+LGpZ3DAqGjvqFammzB7T/1BAIQHTa9mNZm",
-	"kcnol4UMH6WwcFB1AAf2zDWfueafjWsmxyXhnUv0I0VF0JUP81ny95xNNud4N/D8EoZ3yZQM75PEe5ty",
-	"zEWmvKJnKmR4iJ5AeJzBZ3GJh6gr6a8dkUnGxZwYBOI1+WsQ2sJSOykzGBdUJXhBCUyNLetoc6IhXcgG",
-	"GGVGmYFHqJATqBRp8TmHMmBoXozkOGZp/ih70CprqVFtZBKVcf2JxW83SdL6motZNOSCqwRzCb2VAe/z",
-	"OEnnvro6J6XUFKagqt3xyXlHlCz4E1NbLeLVarUy/L9WM1FX5l/4BeQsIpiNS7x6vV6G/9frprH5F3zR",
-	"lySWsOiwFFoNniJYBgsRDMQqC0UW6Cuc8SVQGBQd/opEH7tdgC8GRLP+tZIbyPdK24En7HLAbBeMyrY3",
-	"iOOm8frmP9O8UIFAcIMEhjOh8efL8flyTC/H6hqX46EUvZAjLORz1s53u8KP4BJIwWlytYVJyV4aUoTT",
-	"rczlbjhaervDrb6J79HgBGZdjxVyQZVBbTEgseBMeKGyYbIVwR7iW/RPeh1BFfHMP0xcKkL/swcI02UH",
-	"xLM+DwjSBbeHveEA6063WuTAhETnP8p/iSAiJvqaZ8vlFnkRU+TVtbm4RZFd+v5v7j5NKuc+rjlv8AHa",
-	"oFtSAgM5IrC6gJRa5kIxQGa5Z1uLhoiOxEIXq/0pCyHbbHxPJ2u+jK0+TQSiYrnypVNQqtbEUs0UocU4",
-	"o9nisk6tvkPOKBfkKi4yVqagr9nSjU5tf79artbKtWYes3epd3a+uKgZ6YzdFWo0NpyW02juvpwz07Yg",
-	"JRqAR1c6fLPVIp13ciCspXxN43KmWKRzJDXRZipmPrpOHhfSpF4okUxg9+Xe/pyh2xQ6L3QXZ+CZl61k",
-	"IYAXGDuW+o+X+HcRbjpx77pOhm86Lefst/b0nFcfzq6q0/Of/zE9O5KTs2v5r/PDxvT8KKS9NzfN89+O",
-	"J5+ujx82FA5Xu4bhhD8Lhc+e4f8Gz/DYyAhWNkKZAQzEhYYJxFJWhIosiLKM8hjKBucWwekQ59Dm68xi",
-	"30LGzGLwW8yNmgW8tehxnh5urpCIxdrZcjuiCAh3Dv22lYfoVHSqZhAJE7ZlkEoRiyRBw8sjwRl8pAlH",
-	"pL+0SQKaBnaC2QmFWsbsiIlBVUEQSwHO0IMkj4vwGGGPMoC5WGJormigRZueWYSQizuwqXhKCc8lHuMC",
-	"TUWzRYXNOGeuQi+DdoKIRHpVEjLrCL3LFjgb5NOeHEeJLUaEhXAmuIHGxrFhJHiKtwmo6V+eaCQBJm5J",
-	"GNJPk2PSTkkblj1LwCnpvv/0CilWX4c0HLP5gv/fWFJqVqvkjEZ3LF4pKxUV0v81xVf/jQpWiST7+2yR",
-	"gpy4QgWDwPBbrKaf3NEZmeQSZBIsvD/gI/0yXxNVnzmtXQgmKKxF77T9ISMfeQDGwtPTQ2eu4jyKAiy4",
-	"DTnt8pDH01sEXZ86RQXmF5VdKCjJDi93TLF1p1YvY0zdfkaa63FBhT+/PDNF0Z16tdYsV3fL1ZqztNK4",
-	"U9vfq5arO+Vq3VlaUdwu+uKa4WbJi2t7OxcRUwBfn8p3CY0j5n4i7OVJPsfcl1L94Q+m+m+gH6wr9+uF",
-	"eGViLL+52D8vykOJdT2/cqNZNhQ4L5Q/gpgv+HBuz4j5OrN1bmJhNvfGXDECUwY12btvMpMkStUGqO5X",
-	"F8xlI8k8XzBsLQt07SkW6CkX/fVN0Enrb2iDzlS4+2F6RgEy+6oeix55dB2L/l5cG+Xm8tQ6ZQSbJKHl",
-	"6cqtUcfnWScyOpFWkcUdUAaejtnK3HlBy59vkxe4fnfQs+m09CjwKFW6Mpj+zzbH971hsT0b+b775odN",
-	"O7wBG0Nxn+P0t826/bEehP8Mh0B9nYcNcJPWL4+h6s2fRx22VYKAJRVoxFlfQRIBsFacNGrE7SwWNlaG",
-	"NioxKqC/YTkH65RXBm9DSfSMm0AAg2rREalC2WU+HSsGcU15bY+OFAsQpkFLavdMBBJA2EM5MTVuAmIK",
-	"eGfVx47occHVgAVYbcTgnsseoQJQnCxmJdbjqDbcFBuDgm1gLO6EnAjCgwWpv4lH+6s8xtYXv/KqvjQN",
-	"8epNw3T/KDfzs/nw2af858wlXcBd3a+IoBoX8N8LGsWchgRFiFaKPG3KbUA5LRoxMol4HDOB5YeAuSmo",
-	"MWCMWIiKb6pcdARALsmIDOkIuyh588YVzyWedcx4W1hxxjd8XsVSM10sPCZDVjEFUQzAsS057lNhiqyb",
-	"8gVYjs3UbhpaxlvFCKm2UcxhRAngFQwdysOEAHgGBQ1MiBY1/epu/YiZiC8wqUQWWX4C1lmwRuoxbx3k",
-	"LaVgssSCdQEPbH9cpIVajHHTLJ4we2GsvhYnKikgFPE4889SrtwL1FfBuZbJoaltgBhEpmxKUh7F1FBI",
-	"1h8wCjODs9emmy1mBmhdJFfQLK3HAZZjQnN3K1SAb9t+sWwKVgnEUWXKyNjSDoAcFjJ6z1KpIDXt2lJm",
-	"ehi5S9wmSpWWG6W3WgY4PJUL9AugTIwUulcU/g9ss7ws4uaLqLlkPLKA4nYAYIEDYUJgtSOyoHLPLXsY",
-	"0LECaPnkdela4+ugBIQh7WTtuEqnb/HRSMkzWr66jVj2hWbmbrqatnROxh5/AF543a2dB2CSIt53ruwH",
-	"zM81wGljEQO9la3sY/HOlxR90efKEMRYxDzMBZG1kjUrKMjiJhD6SaEQrBGiF2+uWOBEjsOADOh9soIu",
-	"SIQEsNAAsUVGAYuKJK+brEb15HDCP5+Fb944t5EoiMv+/YMn/1jTFTLsZ/n2Wb59jpn8t5XCkRVtaOYw",
-	"5QC/Q6LDMdYXzNRyy1eEM/UKE1tKUk8Q78IIzp8JE8jUOOyItDAY7cp7ttUiuXKBWJoudpOKgfpuX1Uc",
-	"UMi5yoAh68W5yoAmgSIt9UdmKv25tuxertJe4kGfr7VHklJ7uVUqqChn6uMqY9tJtJaVxfkWSTUwBKw/",
-	"x+Ok6mGKlLuqrB1I7HZbsOqtnXI84T4j8p5FrdR4NF88N1uGNF+I1rX1PPWs9CjoTFG8khGqoFzWFplV",
-	"OLKUBSmBlrKK5KZL6PnbhSh8pdULp7nWTX+ZbfztDFgvsgv2n+ejehYb/ivFhmcnx4rbH67bBdV81xYG",
-	"ciXS10ibMC8rvKrySRSkZAui16rVrUphVsPPubf/EOiwZqtarVSrgJhiSz/l2+3OtYO47rrf6O3SvW65",
-	"GtRYudHboeX9btMvvwz22H6vSmvdOsCXmKzGWwjHyEQvjXjljkfUBh3hyk+31+n2b1Cp5q+fh/v3n4av",
-	"p5+Gr3f9X35uwIJhwcbbccQzL5vKcURHo/y7zMqVrZ0qGz1ubv80tIMNuywIWFA2USUb432tfTtlaWBR",
-	"wHa2WrMhtmet9Pl6+bN5XSDKmy7lwRnGn2euX+eWWR4/XjgUUzDdyzFED70dI9pnro1b604xu6p9ceKS",
-	"ialGzDoiCYDu8TCEaO98SLWJu7YFTIda8OeIBpoz7xOsryHuwCatHwlZeaywSoi5AkyqcL0BdarVAf57",
-	"QiNTD6IbyYmJ/lYGocTL8l5Mwjfa2S0WxzfrkNYFtQ4hE7cOeWEEQ6FAuboBx3+h7R8d/yHrU39qUyN7",
-	"oZxA7jsUZS1zpcYsvxO2eGXeP7Ck9rmbqotadUwN/ZnU/4VB30tikX5c8LfRqb7mUiy8AZ90nf2AKEdz",
-	"cc/Gii1VIy8Knnl80gQX3dUJC/iPDn58vvmf7dHPIXs/OmTPSAVFIsUS4cZot7bs+iYAAOaZBGxsuR5L",
-	"rjJBFkLGRA3kRBSrtx/taL67Zlvbb1WrGY11JoAmReqx0KUWshoWcyUKZP7HHtQGdyyu55owoomuyYQm",
-	"mGBJTvLsbPLF4mfvcbvn21q93kTzNNtzbPZ9mfKZ0Maz2vmcK/zfoEXOMb0Mb03Y1uLU4UvW50oL7oRC",
-	"Fohx4AFvUQSyCoMMbKXNEgk58HYPWY9HSjQMrZdtMmCiI5KfuCISQcu2UINLgtWyodb6TVoH9DD0zTsw",
-	"lQiBKWOgICiU4EbU7E/GwMOgjCLEwhEeL0Azw/yW4VhB7J4H7Ac1OfhOQPFRgHYDbDBKRhG/pzFzSSjl",
-	"CIK7ZQSKZzmUPk2AQw4SBDR4EQ2VJMhvFb6ltb1dq7+sVCvVSs0zQYEmSHtAFclcR9k7Sy+l7JkagUmV",
-	"KMscTVpyi0Rm57jo6xVhZCjRnxex3ljZeMFGdZ94vpGaPBMDpVtzZV2YixVBQz9fB3L2Q+6vjS6WJ14r",
-	"P0AJnOTf+JHHA5RSVqqCHxc++fjU+eb6WHqZmlA58Eabc4zH+PmS/a/W8J4DiP59cFPxMiB0TiAolgdm",
-	"1Kzt381fJn0Kr4Z5Bn4E3yubmIQVIkgGvxgtughgDGZLjhH9afTJ3F2DfWbvmhwPbRSnrCaI0hOa3mTP",
-	"7ObZoPQncyXh6Vn73LtrVJDJ3epyHOPFnlzoc2mDC49u9evEn02FnqeLOqsEnGfG8sxY/pyZgetylc2c",
-	"hB+tsJHWriiSRLZBy2dllehAT3/NIgPIiVJpFYsZ7YW8lqkrOY8iiy1MGK59rAvIPhZGA7TyFvHMfMq6",
-	"FY3HETNe5If0m7Ia0Hpz1yOQyMWoPyAGtGsiSdJKuR2hRtTXC6JnmYQfw9BhQC+UBb5tJxq2kckMQG3h",
-	"DAwi2ZSLPsYnJ7HcA6rIUN5jkY78u2xOGBgypPCZsXAk74UO/AHz71TxbHF7FQn5HaLOt4hPwxCjCJJr",
-	"BuYoOiJgo1BOZweRyZRPdkoLnPKeRa5JnjQZmuTtWftQC6T627F+Mfr6MZlrZmXTZbdufuRUpCRkJp8T",
-	"8kXNT1smthtMFmCWwWQzUxmF9yDuGWBmmcLFEqkcm7UI6eWf2SgwdOVmOYrkkCtbPiWpotoikwEPWUfw",
-	"2Oy8nokipTT/zbN932Lft2n8nJdY+KiKEysbzMxE2dvvVpiaXBM2MmRK0b7B8MMhTAZMFMZzAzmYQ2ss",
-	"D99apvgPNKmkxP4shjyLIV8Vif2nMIUAFykQXV5YVrrAIqJ7Yf44gvzZXzVn4e/ZFAGbu4xGLGqP44H+",
-	"t5YmFIvurRiyyMg95/GcjR12XOehbCtJmgK68xDmFhp/tjfjfXhCj6fgxrDei5I3pHeMRGOByKVeX+p/",
-	"kMo2TnLbHwZgOg+8rdwgsv6N1l51r1r49i/Jcs/lmT2Y1Gw/YpBuTsO0rA1wKAIB05UUdB22YH5CJyky",
-	"Yun9p0PEG0ggQkvvP73aSiGiTVcYTz/f19vFcQtqUfieazKXTPAeBiHSFEBoK/PefMTD/PvtZaFyzjjr",
-	"i8M0sdQjl+k4Ieb5PpNSjCSUfTeLHjlb/NXOxH6f6d/UXyru/eTqA9mp7e6auvScKYM/NO7qrcHVw9w7",
-	"4z5jiggAJ0KcXB4RLaHTkPgyYASBPBVgJdioUgJ5fxiqavvIjC+tf1+wqSwcscgsKRYz4iLvvwMk3LQ3",
-	"e+oKTg+/Z0BXuFI0QCobRbKbG89bRkNNrV/0qcgGtORKcGutxmgmeXFIihRgMdjYB7cphGOA5fUejV9r",
-	"XuaaQV4XU1J/eCDUvxNyErKgb6zCKd3k2XJ7DkURGuSSIFethU2b+46LYV/xQ1ZjLrFWrw6LqMouji3/",
-	"i6gSq5YIC3Acmsbfb51y7/lRi2VSXe1SJEtU7DFesVJZNtxOvczfa8GKXvej1i13lWkaM/XGFi2h8atv",
-	"sICv8Ykfs3z4sj9s8RJ8O/3u/xcAAP//",
+	"7L0Lc9s21j/8VfDqeWYid0lZkiXHlmdnV7GdxE3seH1pmlZ5TIiEJNQUoCUoy9qO38/+H5wD8CbqYidN",
+	"u607HUaWQFwPDg7O5Xd+rfhyPJGCiVhVOr9W2D0dT0IGn8+ZCLgY/sAiPuA+jbkU+ms1HY9pNK90Kl0y",
+	"kipmAbnLFCGKKaX/nVEeczEkAxmReMQIEwGZKhZVnModDadM1+VHjMYsuKFxpVNp1pu7bqPhNttXzXqn",
+	"3u7U67V6vf5Txamw+wmPmCqU210oxwP9u98a7NK9vlsPGsxtDXaou99v++7LYI/tD+q00W/6FacyieQd",
+	"D1h0E3JxW+lURnE8UZ3tbTrhtVse0ZqZi20Y3Xx7k2r/EctbJv7+03j/7tP49fzT+PWu/+MPrYpTiVjA",
+	"I+bHN9OIZxqby2lEJ5N8W2YmXb00IYtZxamomMZTVelUJrgoFacSzyes0qmwcZ8FAQtcGIZT0VN8A/PA",
+	"9ncbddpouEG70XJb7b2X7l478F3W2GPNfmu3wdrtysODU7lgAfVjFlzr1SmscGR+g6VzYCFjOe6rWApG",
+	"4hGNScTGlAu16bI2OjutWrO1D8s6pjysdCq2kX/aDzUu7mjIA7uke0G93a83mbsfNNpuazfYdfv9nR13",
+	"399rBK3dBt3f3a84lTGLaUBjWun8+uBUxlwpLoY3A87CQFU6P392kpayXWu69eZVfb/TaHXq7VqjCZSU",
+	"TPjF8ffHh1fHR+mMcxHwOx5MaainexLQTerLLuwNjWM2nugd1yj8Ekd8OGQRCyqdOJoyXJ1f2PLVwd9I",
+	"2ieHzHg8goWKGFUyvzI0CCKm1I3PY6hhqmIuKk76vZyKGCq/vuxmvtfTocd+9WPuy4gxPe4GOQ7H5DLO",
+	"/PYfPrnxZaDfebmzU29UnEqfR/HoJsCKGvt7bbf+0q3rzbEpvQTSn46ZiBe6mfwgpuO+3tJUxa1Kp7Jf",
+	"bzSzP5sVDCJ+xyJ1E3KfCcUylPgLFaymxjwe/dNsyZovxxWnMuCRim8EHev3v6eCPZI0dY/s65e6/jy5",
+	"VvxojLu21awspV1czs7Pa3fYbm1vrwUzxu5YKCcsusG39RKOGLm8PCMBD4iQMRnT2Ed60d0jVARErxGR",
+	"AwIrVqvYpiudyic5jQgXAxmNkdv7chpiPX1mzgEWVB4+OxWlRLIOjUaj8WWbqnR0T99UP5ielm0qOwqS",
+	"69OyLXRJBXkdUeFz5ctH7KTDbulOau6QU8rF0s2032rU24ubab/u1htuo/1bbqZWe/dlyWaaUKUmMoqz",
+	"u0iORC2QbOUekiNh99BGJ1V+Dx1JthHDz1Lh7su9/SwV/nB8cfL65OlU2Go0vwIVzrkYlpGhPf0zZEhm",
+	"I6lYXtziikRTIVAmeCbSPyeRfjo5e/M0Kk1m8ulU+pH1R1LeHotgIrmIi3Q6w5+1fI+/byAINvY79XpG",
+	"bg+Y8iM+wStG5TySwdQH6o6Yz/RZrdftDi8pP4OIW8v2ukZ9n01iFhj5N//jgPKQBZXPZh1fBvuDhr/D",
+	"3Ga/Rd0W2xu4+3S37zb8ZrDDWoM23e1nF4AJ2g+x6iVTXRzNNApXiPhmvtS2vmRUSib4I49Hl8yP2Nqp",
+	"RlGPx4ooPtQsgCh870+yBGYSKrORYv7N6eDdv/ajvTfvPv07upr9cn1+tHfy/vynE9l8T9/Ty1lr8nbv",
+	"doe+OvlX6+/fcgEfnMqI0YBFcGvu+j5Tyj2UIo5k6HbDUM7cDxEfcrg956dZy2ISflOE6pIsILHUgntg",
+	"JHg1kULpM4BQ0o/kTLGIVA8/XFxuablM+SM2BvlxTO/fMzGMR5VOs97aS3iFiiN9NOhOHlJ/xGzHFvvy",
+	"Vs5IKMWQUOLLyZyM6VzLdLdsEpOqN5n2Q+47ZEzvXTpkf9/bbdXrHgH6GLCICZ9psZEeEE9IV8UyYvAr",
+	"u2PRPB5p2mShYqt6XXcqE82YIt2b//uZuP//5+/+t1I2kuMrOlwcQJeoONIDYCLm8ZzEdKiFWJzHScQU",
+	"EzGemdWL14dkv9Gobzl6uhUTAelT/1ZPs3cycM+kYO6plou9jfvbq/z8//2P7nKvUt7pk4CNJzJmInYv",
+	"2CSkc81ji2PwNNP1yGzEBIlH+mxPKEARqscR0rkdFRxVaQmraFFajPeS5vy5+47NCwNhYjrW+1g3p7fl",
+	"YncvaMze8zGPXXgudvWC/XvKVJwS7oRFZMZFIGemK1yR7vkJuWXzfON4e4CDLN7R97Mxvedj3aFGHf7T",
+	"p6TAb+qZUy9mQxYVOncB2gfd6eUdDNkg1kurJ8efRhEDzqk7+lv2S7GSSbtkvhSBIlMR8xA6ZGZMk2es",
+	"Nu0P7L71vWFxNHe7gxiFy/KexBI0daTPBjLSOyWOtET6dXvy8eNHtzuNR3pn+iAOlnGfWBKaKdQh3itG",
+	"IxZpfhiO/96raIbbqwBf8bbvGh7RN1vY0sohXnfC37F5obBDkDf/vVe5d+mEu7dsbqs4/3B5RbZ1k2u2",
+	"+eLu+NE11OWeBOVsPcLfXyjCA4fQUElNgiyKZET6MuBMEaqIZ4rd8MDrAD2gXi15XzMnIF4v26ThEDzW",
+	"bGFPT1yjuUdCprmRckjAhzzWU1LzHOLdeERGxHM9h8h4xKIZV4xQIthMN1Yj3aQtzfKhp8ARKfm4c0i8",
+	"OKI+m1C9azwzmR3LoBhRLLpjEWH3WrpWBAorJzuCF+Zb4ksRczFlivDYAT1DWsELRUI5JCEXKR+zvdLC",
+	"tCJ9mWi18GseJHVg/TxYuoqNZsmJ+KD5d0THLDZH9yHeMQ7hElO2puYS8kKRk8sPZKexu+s2CA0nI+ru",
+	"EH33qYGuGsSE5Kaiz319UIwqTsXcC/xMQ05FD4gnEnd2BP8bsUGlU/mf7VRJv42/qu1sZ+F0n0ZKRuX9",
+	"9iZ0yAWKYoLdxzc+FPbsQTKJ2B2XU0UmdAhjgD7/e8qieabT2MCSGW43msAFkhnPH+Zd9yfq/qfu7t/8",
+	"3f38tyWnupYul20nED1hM5GqpwWNGnyj941l7RM6DyUNtvKLwPz2zl7f9932DttxW0Gj7/b7e323zvb8",
+	"QbDLdin1y1eJmf6sWqGEMU6noK3OzMjO7kopwJ+/Y/MyIWYq+L+nWu6ap8doKIfcp2FC+1VKrq9Pjshd",
+	"SzMAHjAaHhChZS0ymcb6JFZS0BAkMj09PN6q9cSF4e2phhhEBd2S3kl9GcyNhKFK5IuDwqaeyehWv9cT",
+	"xgxgxBBfjsc8JrEcMs1tHKIkodAIdnBMb5ki8UyLuUpOI58pUlWMkczUENqXd0z3ObeW7UGz/9JvMHef",
+	"tgK35e/03T22O3AbtNnf8VtBm+0O7Foip0pXsyAPrVzVLP9vt1fRda9332y4vd79y+NlZH0y0OIkSJNL",
+	"dqcWZ2EvGsl7LqdkJMPgIMvlVczD0IovyGCpUDMW6R+9nXrLg2WV01jfFPRSplJubemkZGXdpcyz3mxt",
+	"LJovERbP6ZARxf/DHNKA46peX8ZnQqgh25eADeg0jHVPnNVCWkYQaZQKIldM0OVMhgeWI+orrD64oDip",
+	"opwhIy2P33E2g9+VLgz3G1OuwHnag7q/GzSZu0fbDbfl1zXdtpm7M2gEmo73WaNeznli28uvynquFYuW",
+	"jdyMF4/QDPPcTOdVMoQpNvZVB2D0JMvGUNSOlIxnQ8VDyXhmSdtfcUgPui5kmyCAvKKBkfFAcyOFvi2C",
+	"OncyCY0uZfsXhXb4ZFS6JKhdwWSKajyQM/XQ9b9oMgKFY6WTVco6lTFTig71y+OpAhsOReuPOVP1gMin",
+	"T58+uaen7tFR5cFJKzIKlmwlcGGlgStFiGeKT4WxDenr0MPnbOGrrDCniDH51swEo1Bc6VTqje+P3v20",
+	"8+Pu1f7H5r9e7/3QPm2dvbxonHcrD5sKS8cwHTDhSyV13YcxDfWIWaAl5jsuQxozPAuxpgPi4Yx6Ripl",
+	"1B8RORigVZ7A1OgRbK4QKuu2eXt71avlV/RVtRWLL79Hb1ZL+kr5zXfTWoAyFq9Uq17PlYVlPZRiEHL/",
+	"aRvHkN5NHFGhOJBGllC7wB7JbCQ1jSQK+Qxx+yMqhizIXOsD5nOl5e3fjZx9MyMq6xCAAtcLLU7gDduW",
+	"8kg1W4Kwe466Hb2f505PyIhQAmezPSOTyzfBbe+PWLDlEI+nktbNLZvfcHEzVczTQqvtm+kRV1ou7IlE",
+	"vOkzvYsmkdR0z4IDVEcQNZJRHM6h8oWlMj03JxgyJRJIpoiQcU+AdkoLwHAJLrWC3LD7EZ2qmAUeSpzP",
+	"u/cb714k6KdsXSHjG66/GzOB1ofsAcNVnkr1dqV3lIe0HzIyZ/G33Z5dMUcVjNEDVfUFz4yJtOptTaLt",
+	"emPLsccv3M+wrBrRCftmR8uXLedrGfV5EDDxpCUdJG8vWUx9K5a3TCS7nIzoHTPHtJwwozmX05gRwVig",
+	"vj0T9iMWMBFzGipCI0aAaZH+NCaBhB4PI32xyHS0SkVxePY+BwY+PbCtZ9Hid2BOJ0JffGn4dCbFTQ2J",
+	"WJ6Sta0cd/m3ZkdkKtj9BF0IoQMHmjjBWkf7SHqabc7lNCJwB6+RJUqkBXsT6Czo4L+FZZ3J+LWciuDJ",
+	"h9AA3s4urb5vw16Hn77t0p5Joqb+KJXnElUi6haeGcnvwEjOZHwqA/SQXGJfmMyNj5dRCpZagvIWar3R",
+	"jFpQ717Q/X2z5V3wKVhVV75wxo6/6iUo88VTf462gSsp39NoyJ60y4194SaW8iaEWpZpM0D9CgoVvf3Z",
+	"vc9YQBrklL/69pII9IUrAj3WPICKtCvPLOAbs4BLFt1xn12L5BbyJFJUWM3NNFNPkRhNGaulgAs6iJIB",
+	"jWmfKmZv13QQM7S4xnwMmr+M48C3J9i1/YazTMgZqXol8+Bt1ciZkWFmVJFAisJIvczwPKLQD8JZJ898",
+	"u+2S99pYSZ6Zol9MmldSnlIxt14zT6LLiMbsBpRExau4lGRMxdyySPVHJL5iHxfcmA7QVaaUgJ7Z6ZPY",
+	"6e9F7deCTuORjPh/2NNk/mm2giLvpbCE5ho/oopgAOM3vgQcFpQQxvXcIbNI6n9MpxwiI9Jn4PsZSxLw",
+	"ATh0xuaq8EzZT6PsMp+3VVUslP8KNG406fpcPAan2KepLwoK/YhNVZmqtXBkwvGrS+LRSjOUlRWUv72E",
+	"sair0D01po4NekyqXvmUeM8Kut9DqL4WajqZyChmwSkLOL0CM/uTeHpS0c1Y14ThQ+uveX1Gii38fjc9",
+	"LTV7xe54z5T5zSkzWVaccYyTOzRcOHVKKQbn5Vyv6kXvs4IPiWPrvYxL/arha4cA2IHwmT7qIzbkUtTI",
+	"azDpGl9Uo3YywXxMYTCwFIz053D70lukJ6qemvYDfge2bQVOa96b4yuyfdfYxpo4Ux6qPcaTeN4h15dd",
+	"hxx2zxzSvb50yKuLrkNOrrpbDlQOpmSpWE/o+hWpeoddD+TuQxrygYwEpwfE63Y9h3jdYw+cSrzuOZa5",
+	"viRd8NZ4LcGNMOn91gEZRIyRmN3HPcFCxWYjFrEa6QqCQUCIXRAyemccPMy7pOoVgiN1y7m4SM/pCa8Y",
+	"9ehtkamwbgCJXcofMf+W8JjQIeWi6M4I0ZVPXW2MxczSUT4ss+jDvq5epaTPacyCc3AeNUGkYGGn4Xkk",
+	"JyyKOVOVzoCGii2YEkifCTbgPqchkTPBIk1pig/h04BQ0p8qLphSDqFK3/2mkUB5eJKp+9dcyOhqXnhk",
+	"ZCQTz7mGcUKhh3x45+pXznSZB6cyouoGRqRGfKJfMnPXlzJkFFgeVzc41PKfMyGhmzWZNHczYZHPREyH",
+	"a9/9YN85T195yIWWrn7/PRR6cCoxj8O1rV1BIXRgs85wP2cnNztqu0ZpnJHs/8L8uIzuTsRkGv9mxPdf",
+	"SW/5wX4cgVs1erzDlOkhKzKhUeKZkx3uGmpdW/mYzmEqk7CM1ZX/zrS+7s3Ly7Pfgcan8Sjj17mSsvPU",
+	"6YccgxzK7UV4QX+hCJYz7q6PPFEmVKmZjNY1YYvpFhI31+Tdx503TmUW8Zh9EOE8DTPPTnI67kz/lk8t",
+	"utA+cm4t8soqEtDVX8lbBqSdXAKyh64ugXqekplfdGHODtLW52BXlg0P23/c2FD/dBPbV4v88vuPV0ng",
+	"K1XE6xpVFtwXOsSE3fWm9fqOn60LvmFegcpa9f3dEsKyoF1lgc+LcZCoKzPv5Ly2d3brK/3+iyGIJZ7/",
+	"TgWqN2gQafgrDrQ8ADa7VLn5zI0sV3PZEr4y7PIoO/4sBZ1CPIyWaxULQ0VmPBiaUNA8Pa3fyratM8N/",
+	"M2Tqjxn5iDWT9+8P127YNNyj17usrGjrqjClRvt/E3La5yGP5zd6X1ExrzgVX0YTid54FacyZIJFNLzR",
+	"J5c97pyS9/O/KxmyG03tEWcxONMIKfQXA4gaiaOp0v8O5R2LBECAyGhIhaFtzU8gkj2c38QRDViQdO9z",
+	"ySAPLerI43ZfOBnRZjk/XQgcbJYGDhbWJ7c6zYXQus+/Nh/+t2yRfBPKuHEgoY13KOv6sRiGXI3QGxfv",
+	"h9V0OIXgl2uhV5HA9VOtZ41OZSJVTEO4S93Yvb7IuCI2nIYU4k0jxBl0CBX+SIIeG+50GJGD1cHcWqnI",
+	"3nQB8Iopx8bL9gQXhHEQfHyqGKnyGNB3eIhBuhfHTdifVJHjw9PuJfRoq0a6fXDJGOTv0ei01xOZHiiH",
+	"wP2TLF4brcIGboosKF4R/6/6j06vF/zaftj634U9WzaN2et5+TJmS+CMFa63xnNBr29iADOjc0h/Tjzo",
+	"+AFe8HWRnliuRjDujmXahIVJMc1zBZf3ntC3d5wQHrOxWivbpQOD45ren+Br7cxM0Sii8wX+7mMkrtm4",
+	"ZhMUJrOMua+MGO6K8jBhnCicgelkklCdd30Jao7T4x/1P0fH195WJ9WSMDPxishBT5RoXfR8cn9EhvzO",
+	"RqakActZZkNiKWukm/lGQeveVk/QiKGXtIFzMQRpmHv31ceKU+m+fqOfbz7o50lXP9/j85V+nh3p58Ux",
+	"PKHkxal+XsLzCkpevYYn/Arcrnt9pZ8/6bdeHZ3o5/F7eJ7BU5d59Vq/++rNETwv9PMtPuHXk7f6+f4U",
+	"nvD9+5/08/RaPz9AbRdQw8UreELNV/D8Qbf+6qP+9bD7Gp76+8PDd/r59hie7+EJ35/8oJ+nupXDD0fw",
+	"fANPKA9tHX7QPTk8h5IXekSH16/gqefw8Ed49xOU+XSunzD2o2Pd26PvdfmjU92fozNd5xHUdvST/ub4",
+	"UJc5fvNJP6Hm48u38DyHpx7L8ZX+5vWJ7u1rqO31e13Pa5iB1xd67V7Dirzp6l69eaX78+ZYf/8Gan7z",
+	"Vpd8cwK/Qj1v3uv635zCN2f4/Jd+XhzC8wieeuxvrqDm69fwxM+6zrfv9Cy9PdUl3wKdvL3Q8/P2Svfw",
+	"7bVu5eQInqfwhDInH/SITqDmE1i1kwvd7sklfHOpe34CdPV9V7f1/bFu6/sP+vvvz3X5d11NCe+Alt69",
+	"gc9vdcl3J7rMuzP97jso/+6jbut9V8/D+1dn8LyAp67zPajs3p/olXr/Dj5fQskrvSLvr3/Uzx/096fd",
+	"Q3i+hqeu4fRQlzw9gl+P3sBTj/30WL91CtR1+k6P9/T9CTx1T06Bxk7PjuEJb53pVTj9oEdxegFlYAZO",
+	"r/ScnMJuOv0INXyCz590mTOYmbND3crZsS5/9lrTw9kb3Z+zk0N46lGcvdd9OIPZODuH8hfw/U/68wdY",
+	"l/PuO3jC50N4Qp3nMIrz95rCz6G357AXzoFKzy/gLejz+YWez/NLPa7zT3qW/tXV318A/V98gCeM5QJ2",
+	"5WVXf3MJtHEJ63j55hyeuswl7MrL7/UYL4ELXb4/hqee4UuYw0vYQZfn8AQOcHmpR3p5BfVcQ5kf3sET",
+	"avsINXzU83z5I7z16RCeuuQVUMLVoa7hCjjhFeyXq+91DVfv3sNTv3X1Xvfw6oOu8+oKSgKdX0GLV9e6",
+	"h1cf4RvY3dewItfv9K/Xp3rermGuEE3i+ifd8x9grn44hCfMxg9v4Hug5x/OdLs/AEf9+F7P7UfY6Z+O",
+	"9fMnoMmfYBf/9PFYn2vZMNWcqLlTImrulIua5ih8z9Vj1XfHILCVSRj6IDLQFSzAMK+QY6SmGtMwxBBT",
+	"g5O4tajcgzrLpSCEDdQna3KAgm+tvop7OR1HKRjQasQbJ1EubCS42FtGTmhp1DeQWqYAt7dUfXBUahLq",
+	"Ep+GTAQ0glBfh3hpgK9nhWgM/6sKSTwEbmy6O3Vvq0ZwtdIYYeMdxVVPgKp1QlWMaB0G+SG1tqTxknE0",
+	"ZRg1OMia21v1upYUuRga/AkWBh1CewLqMK5iMqBzUr2+OtxyCEWIWmzDIBh5jf06AE3WGx64tlCSwtVm",
+	"CvaE19hLStaIpooyPPMJHRrrrg0F1rJsNA1ZUVjPIVwm9GMjrbMXoPxtuwB8Vnf3P//aenDxQzP9ULrv",
+	"9Bpf8XG5/Hnx+pDs7Ozsg3Odiul4ohft+uoQZ5zdUz8O5yQeRYyRQUR93LIGQIhUxzwMuXFw23IwpICq",
+	"nvCWAU16lkDSBvWUaQoBlZ8CbyigGolQP+MO4aInkjh4J4njN/7WqBvJLYlBQiY05LcLq7ACAzO3Jq7u",
+	"YlGRlYd06wV6HfQ/TfvPFf7Tyf3T69X0h52Hn8qXiIVcT8oj+eIVhBHjq5pR6QmDjUViiX8YoINFxpfi",
+	"e27IgmwXu/jiAisqciJ9JcDGjXL6ccgHiAP5+LcAvMgM7obGm5hsYG88pHCQm83DJZYuclzoZHbkToqC",
+	"kMx5KScuzO8jFUrpW18Af5J00SBgbj53zEa+Fa1FczSdY7UEUT5JVW8sOY0d4kshmEURBU7vECGF27y/",
+	"N4HaWwU1Z7tUqRFS9LRCOs5OwW4rOwW7G6D0pZAbN+zeZ9FkiYCA4Ef9ueZZCYokIqG+yMAyWg+2HGRQ",
+	"GenieG/8peBimdrfXl2dmwk6IBS1TAAFJGTaMo0ifseC1bJKe38/SxT1cni+nKrb0FqBWnKLsIrCL5N9",
+	"lh+iSzyTu8LrkH9P2RRBNrJZQij6hNd6wiWemvo+YwGzuHgJ5i2iHrGANO/vsWgavt8x2r88RWIpnwqf",
+	"hYv1QZAA0xIkdCjg4C4ZIAGgAGFb9FqNOnkjBfNIFXUtprQyCFsZVUmaqCMZCRxTpqsVp2I7VKp5PjIA",
+	"1mcgpy7RJR8Ri3P9QhmJtkYuY6n7yoQfzfXqWWAw63NBql4peLZHpAjnBTVu91WjuWMwtbPMOS/BtJaA",
+	"vX1OPxL383eZHxbPyUWbYDoJ1sawOAW3XABmU6ruJ5ORjCU5OaplFyOF/0YYPBoi917MBDFh0ZhqVngT",
+	"McUDIPmE0bMbGd0YXypu6xjzkMc0MsXGNI64P9W7Bb+444qWLvHxyVmZcH59SY7Hk1DOWUROwH87kXuQ",
+	"GEyoit48JkAcAEeoGq1f/PzqNpouLC4gji8XUPdL5NPmg/sP/PTyYbPFPLZ+E2n7yyDYLTtDk3qBubaK",
+	"N9TFibXH1SOFLZCpMmAL5h6K6GuAGKEl0TH1R1wwN2I0gC8BvM6DRg/BE+yAeMa26wG2ieZtEyb1AFP8",
+	"oBDxVWIyliomjXodrzua4eMn1JmHUiRhe816nfgjqsV0NFso4k+Nhrx48V1v90k6nJzwJVz7A4iZcTQH",
+	"dN8C0FH+bAKmCrNngTYgghxHVdtUif9aFzdurmtl0FKL/HJYqbVyRtZfN1vlCtddZy3MaKmlIbX9Z9os",
+	"O1bTVSoRv2hMZjD/GM8BdBbJYUTHgOurZjz2R0SKGjljM6PoN7DeNAhY0CFxxKg+UslU3Ao5E8ZG0xP6",
+	"+pcRQ2o9AYdoEWLMI9VWvb7VyQUq9yNGb5WxuYlY02s5cBbCZfUEId1QSWRrrcYuqVLiXVAxZB7ps7k0",
+	"KK8MWb3eHiHbgr3YarwE4AzvGFAMPIOuoneLrtVr1OuuhZ31tlAOsAhC4BWd7X7Wf/r7yw9nWDwb5wPF",
+	"G1sdG0kDPBggxzN4H/haAmIC7+yYJrKwIDkgkJleS5jDFLUkBwmihwOeBi8SLBBoJ4EegHZaWx0tI64O",
+	"/Yf3xiweyeBGv27wu6GC9laHaHYG5ibw7LaYv0aISuGiWvX9ZN3LQaPIZphRemjAQyHIMyVxu17L4KSw",
+	"A0tApVLITJMd5SArXJaiSKUDKseSQqBzaAFrWQcmZasUMq++sNJpyAZmNRZCy/W7jZ0th3jGuTz/005D",
+	"/1QergCvtpdMnolTIdVWs2kGe7sYqSNwG5mJxZqyoZ3wvh7ZinBIM89Z4BOPVNv1uu55AbUJfoAhlQX0",
+	"6h93sC3Y1GXNFYTvEiTE7LavOMXwvSzmUB7No7hNwI3FYM05lXLizDSXg5RbQzDg7LaIMbBAAdD9JZEq",
+	"S2O1CqG5C5A0i0BaZUHmn7PiY8ksZw7D3VaZaHbHRKljR0HpB17iRvnFAlTOeqD88ogRdeYkRn8puIhJ",
+	"AT40AdfVjrnQPBNxbCcTEz8CaUlMOpRl4se1YtEhFsGummwmNm/gqvdsGsXci/baj5EBq17Hi/MhFszV",
+	"UZ5nZUVV2ZSdXVN+eY0mOcuG9b2G0ljbQyJ3zs8ymNng1ivYhwHgjq6S9ham+8FZ/8Ly0T327fxY1r9b",
+	"skSbvJYnjIfPdh8csdhciR7j7C6MEjjJ/WO2CWcl7u3Z7D+b6/vSGh+tQN5Aan+a6tcwhrW3GkuA1tVz",
+	"bWFQLjxkEqc+AZl4QUdsuHFm+tMR5Oa3VObX3drIkFru0bzRgkEjF8yXUbDBmqUJBNbVe56WLM4M9C9X",
+	"19LRm449cWsY9MRQDr/WjijzwD/+91TL8VZ4q+WzEuT0sn85Gl+6sEV34dyh7Dwxr1j5WVs8ust0cBl1",
+	"w+P2mgHBLrccsDB4YSIoqxTukgR0zSxyQ37LyITGI2tMJR5NQqBuMOZGbde3QfWFUY6CgVEaFSnmUoUy",
+	"of4M6PkkSWQCrRaUuHnE79W5bXJKlRJ9A1dW22AVixNGY2uxV9P+mMdgQqfhtODVvBnC+Fo1zUI8jl6I",
+	"tNtllPeW0TAePXKFU4OhpVV5ixeHrDS8unOmjrI+vbdBeYsEFFIFoIFRRtuHmg/MiEe4UQsjQk46w4ua",
+	"3NZmevpfW6DE1df2VGdbQhunmYzF5VP563otW37AkFFYzoS+h7pANWRCeaRIFd9ASlJbTmrAoAqw8Grk",
+	"CFUokG2ukPQEwn2zk7OYYpneZzverpcs0mIghUn9vDrGam3wRFkA22KMzIhGrBjSB/GNAQAEm3i53Ch3",
+	"s5EygZwaYLByG3E6YrQDVQAoL3vQP2K7jKi6GcuILQ8qtGoFcKgZSH2dXhZEaIEDvsjancl0VJaQRGEC",
+	"LpsKKZZkyFAHp1+EXiYKbmkECr0xbY6kYvKj1ZzAZjVJpqmMJ5yPpCh35DmuNXZbZKJ/t4a+3M7/W6PV",
+	"aLfb7XqjuVMgz90cde4VPFz+9nPD3f+Mlpxdp9EqdzK6YEZkfWqsXSLw3qDp9zGLW2rEt3LWF4sySUVO",
+	"SS/LFukCMsAcGXz/p8V12uwA2dOFTiaRvEOTALT1edGqdu/q0u4djUCLrl/D7nSTl/HvC1PFQ1kK+EUj",
+	"D2hRf0FXDZu8TZdNgn5h5kER/UJfOE2NilRNbh7Sq2CTkDadjKmYQroq3Zdar1IQSMCzydh2jb02UbKm",
+	"6egVCweclRlu1oTBfcE4IdFDZlCb5btfGOCGafIfObLidcoSURmVXl4uMy5fSoiTv2T+NOLxfKlROaBq",
+	"xNQGJmXSNSypJ/QUFuvvBnonq9jo/fFlrtSUKVKlEaOkXq87ZHd3V7e+X6+7+/v7DhlGcjoh+hfFIk7D",
+	"nqjX6/WtDb1GF1wzmztuq+2WmLoba03dO4mpOzV6tzY0el9SEfTlvd2U345XrNgGNt+TO6C+njSzBSK4",
+	"crNAH3aZbfKHI+xMlNcjg+mXW1GLIWgxvWUKzSNJCJeJncr6XNhYrknEBvwewWu29A0Nd0IhBpFmQ++y",
+	"9Sa8D5zbq163622tw4rZWZNtEai04Sxx1udKrvBEKwzZKZr5I4ZmUrEQtuoWu7lbGqvqru/h+jDUQgBq",
+	"84Uy8YQ8BidjKYr34BRSaP09uNxsD70qo8orCyiRtnZu/Ifix0MyXCsWPRoDBY6uLLYOuSzeFhWhkwmj",
+	"UCweMR4tuWqKcA5QTxY7xnPIEp8xh3iMZ0plE23fsZu0hq0Do8DoCTwBFIsBlBJpq8yJJcFhMohZK4Ea",
+	"MuBaD06lAOH0yBDoHDPYsGWE38q9bBGaNnobCmdetwHC6yr4iU+Sbi/okTZWBi+gPxU0wosK4cfj5tgb",
+	"7E2QR0JY9W4ZeEK2qpANabgR3EwOGiFbxSY61BzWQfblGesrvn4KPppiD85TDTJ28z2NoEv37saAUMnb",
+	"m0xVzmUTXuZieJNMGFWPXaiEvWzc398aoCkRfh5F/kWfsg1Ta665267V2D0aj2mcUfGtKp+oAvU76A51",
+	"gxx+hVZcETqNpZ49P+8Sg6464PZkgQUSp0I42ACDAAP9cof6z3nttlIgNSZMb50/QhYkoMTqZfUxKw1e",
+	"UCiRt9XyOAk4bHPDnsF5jfdm0OyHdAJ578wpipPgoRoZHFG9i+Pvjw+vjo88TKGeyRDsHV4cd/UvJlKO",
+	"FtoCZIY7JgIZkUEoZ1lQ6o1Oiazp/AIvF7kpbJZMobW+GIZHw3ADt4CU9X12FpWJIuujldf66vlkEVXg",
+	"5Y7p/e8a25Csd/tXTEn7sI1dwtjA/rwnIhZrAUmKrUTfxwd6TlFQmVGFOfJxIAk5UhLLcV/FUrAO8Yy9",
+	"hque8GzRf9oPNeMNhPCVQho3RXTzzWccxozdyvqGLSjlYUpzMtbjT+JCBY/ngIUKHs1jlkmJG7P4QgWP",
+	"gXNL5Hp1E7HsBlnctyfCujdixE0siXd+fYWBEh3i6fXwLJ+iKUa0hQG112EjgccQNktNnKwHeURP9HbV",
+	"S2/BO7jCGxaEsmI6zKQaABFNs13iJWzWE16SktTeG5ccCxkV++PnPLWHbbaJU4cZ2MYLZLyJNKHrSGzX",
+	"gNv6WMnJvrXsaFqzxnF6cpUtMdhhqI0OkFHAohrp9gTubJW46ehq0LbF4wRofEQD626sL/6a7VNhDj/Q",
+	"BIwZFcomZOsl6LJVwMBNp8MjAUcVzLgkaf7PxRuJPdaefkwuoa6E55e6OS5O/Vs5w3wbZc6xCnM69hnT",
+	"wgGNwAJuHZnBrv/FMfq5bsYRHw5ZVJaZy9qvct0cUbWqc+SDIHAAGcRiICkeo8tiT8wSnM0MTdmauGH8",
+	"xU27wgcjCUJNImasdLZ0mMuWaUGaK3h4ZLZhmSIk9ejbVNtZ1GMIk16/Rl4bkTFiZBDSuEZORMDveABu",
+	"N1PFMjClNLTbtOql55nnEC85nAC2OT0s9W9KiZxq4ztv6yCxtDJsw0vuLt9h2cJ9BqrNXwmMVqREH/Kd",
+	"IYfFq7pXI5cmtgb85DV59MQtF8ELZYcGQkerXq9ZccMhHuxl/cGuOLYA/vt243/nJdJ3xIga0QhiInui",
+	"u0wYp1Gs8GCjYWgkFAg5ZVYy7fSES3iyHp1Ml5bOPylMf+5iqeeRLKiZcsVKAbk1T8t+4/O4HLKblKCv",
+	"Zd9LKocV0qRhpO9iCZC1ry+73oGeA0sK2Rko0U/kvsbxkkWywePmjuV6myzfIj3lp3qZWGZGv1RutGPW",
+	"NLtuzEA3ACOHlg1IdB4wZU3kBjnCCLWXl2dayj4+OesQr9FouPB/o+GRqmc+6r+2QG5OL0Jes9l04f9m",
+	"Uxc1H/VfW2QoGUQ3eRfHP5wcf4TOzzHfFwsVqKatxPSsVfyttIol2ScMcb9QC2jcBt0UMKc3jwQsRwZ/",
+	"Vkz+RorJr6ti3FRNeJY4Hv3uWsa1GsOTsz+udvGbqPkeqw7786kpNoSX/yL1xCNQ7B91gy5cH8zNYTlq",
+	"fSY252ily2e5sf1Jdo7Hba6sD1j+QLoW/N9TuBtgRMBBCtwlhcEIwXBQcsSCKaZKgt94/CTH/UftjM2g",
+	"iLL6kydoS57q6f/4e/ESlf6MKnulra2/zWbc8GzXnTyNZm65uQvpku6uIekkEPERd9PLRCNPU6MEVrcY",
+	"Z7IJcy1uMUvTSwMkPm/kzbgKElA3+VuHFoH7wh8qpigbhfcEZvZ0Z9PlXlieUfsYOCKTwYOqWxYc6Lua",
+	"sUl4aUQ67KiQDeKMpUdGGYtQDiwEtZqmFs0JuQyykDimeVAWm1JLvMhyBpyvC7eW53FfKzqplJckzMMs",
+	"SH5k64jma7CLBWsVt8aqp3OPHFEvZR8rQqCewj9WQHxZwuxYxniQPxQwXAP1nFWjlDL6xi0Cab1jMmcx",
+	"Sfj4AVjpqH/bE4QMIjkmGWtHaiN+9+nQmDZfqJxx06KCWgAR2EgDLrgagaoVkCeMegTMt94BdtBYW4yP",
+	"qWAzojDhAOy58+sriyeSdqez7CjkAnFZmDK4CEZ1gXvbujsa1A9a9J5OGjmBiTW+n4GtyWz+TmJIPgAE",
+	"j8x4fBlFzLcwUTHFQRkzh/HFLYwxlglcRoZnmNUF0GEzaIBs1oOxX57A77ZbpSxlIZT6G7NkwWY3T+FP",
+	"E70icqpu/nDMrdiz3BhXb+NcNPsTGFwiT6N5Ch1dcwAqT+dui0SylMUVYj+/DqMrx53zUrW3R6rvPh0C",
+	"50q0u/Ddq63sWZu+UEl1NEu3xjVYWJ5qPpnQKOY0NGkuO2DHzJoxwShJIwZ4vDEzYRBgb1DklrGJ8QzF",
+	"sLtaT3gIKoNaceOIkiI5mwmvldo0HGTQCsCgIzYJqW8wlEOunn0+/4Da2YP8MimM/YDVetbbPuttn/W2",
+	"z3rbZ73tl+ltH5YIG2WwRt9YMF6EPEhE+jJh5Yt1jCv8sq4KjlczFrEkSVrlK3n4PkpvUOzy50es41dS",
+	"H+QvlSq9Cj5Zwl5KdEsF7XJwlq8jby9ic/0uyrrN42ae4hG9uMlWXpa/pVJMPWJlfiOStkqMr0PSGSLa",
+	"jKANoNCXk/MPBc/iR8WpYpzDY1WuTzS5mVy2T8HD+tLgFEBSD1h0E3JxuyRbJRfDkLlTxRA3xGYtzunz",
+	"Ypk32kW8GODZ2itXbfOI+fGNfiE3nA0r2EwPlCWFRYOepUU27rMgYIELc/FbcoJyI1vCCvKLUpilHL3k",
+	"SG7dJnicU2h+RxQXasEOWVDw6ltuJGeaNMBbDONhDDgVF0NSHcXxhMiI6H8VAOFyRa4vTpKUSFT1xJDf",
+	"MWGAETwzYeA2ikrSGxvQkahF6GTCRMACTaU8Vgabq2pU0FTMe2IQ0aG+AW3VyBk6dhM5MAE8QSQnExY4",
+	"JGC+DDAdRcTAq3wxMyz0vLO9PZfTiE4mNfPLdpaduZaVbLA7MmHaUPU/OtvbZYHZcblOLEe+XgcSgQ2T",
+	"hFr9eZopbLawXElkV/44yGrQ1u2OcueGHN2sI9Df2iqaOxHWWUfLrJzrBnCRWBp/cz+N9ZgyXTKW6C3s",
+	"c5WDWZnL6YEFP1cjOQO3eJkjiEW0mMvLszTKIUGIAQgAvQMBUE4OMBtcaeb0je2yXdvXuZwSnwrs4/Le",
+	"PRkRYzUFJ1bKR7DYjVLvZBPu5EZl8N2N7JFmycEtmiD7HWSj1RLOh1DMoEmexr4cM5uZB4xwXgfmIwFt",
+	"4YI0W2QkpxHiGarphEWKBcgpwBIFCAHAZpel1Um6mhxK5RCPHxFZ+tjk+/lG+yOnkVwLiQfi5JJbsEn5",
+	"Np+wDCI2qaLRRX+dSb+RzWlkep4AllBQ425trMfNAYeu1t1+HWlwM2mqsJwZA9vT4sOi8AmiX6lEFYWV",
+	"ZCWXOSutiZ4pDO5LZKYCCWZxSWQwtUnZMOXYJrlRNiXRWFoqPYDgESBOibzja9DemAv7V4EQncoU3P7M",
+	"zybM0CxwmciY4r2BQez8w+VVMUPSMinLwNWr7Vse0a8mXRXISnd9Ayr5rQWXIgP9WrJL+U5eFC1tRjYb",
+	"155NxZfmZrOp2XJSo4AXMS8AftzghPjI4xFC5/zBz4o/JhtPfRFgDm+epmBQyQKU6QSGQoswWMYh3myk",
+	"mH/jkb+RPlVst6VFwZ0miagI5BhzONbI5QjzG5mDEeTGSMbo9xvOayUwTZldi02kkLl/2/77579thJn7",
+	"Jz3WzAI9+nyz5s1FHkv9MbMM9iteWK21fIGUfjo518JnBqWtRk5iAjDV6R3Dw9/BMH+DffI0fZWEyIme",
+	"8N4cI+ZEklXcc0jIYsDV4oIwDi7TPlWMVL39VqPeRidO+Og2mjstzyJjX192HeK93fmJND+99HqCC3JI",
+	"BQ3olpOKfBaCziCeFbUEUG0xSVkOf6z5FXI3PuCGBbzHS02Nxpljwt+xefkexlxUL1AlcMtg+3H9IyKb",
+	"W6y1TuXepRPu3rJ52qqp98Gp9BmNWNSdIrg3/vXa0s33H68qZWn+POr7YKiXt0x4xqkQwULoNB55DqHk",
+	"+49X6BJhUCbfXjbbu5iIGpPeIAz1xevDvZfNNmAnjsdMQNKucCgjHo/GDnrWRQ6h04Az4SPPAX44B4nD",
+	"2LNAJoddDB7yMIp0tJq4IaOKyQR2pbtdChJsS8CcwuhI1dMCyo2c3NRqNW/LIWMaMEixr78PkleUKY+b",
+	"2XMS2IKegGxjqpicrEY00wMt1y2bs0AT4AiTbslEW7VmTJps9M0Zld4ipj5q59FSXzEZjv6pe5rhC4Yu",
+	"3vGIwkBNsUVk8cOUz4+poEOWiVeGbxNMbQCIcfCyPjf+TwlmR/Xdp8NMCkeHvPv0qqfv+6C2ooIztZU6",
+	"ftIwnBO4WkdyOhwRWppTPuTiFoNuQ0YjgenfRqA+ZEFP2JctBRphE2Jv/+d/iKZ33TmsrCeO743vnZZS",
+	"iYeu5Kl2ckKVmskowGwCVBCkf7PiNM4RP6mCel3X1BNesvk8g/sYS7llU7x723cNj+gR6x+t++p33/Vl",
+	"PPruO+J1TYIt6GWHvAIaIL1pvb7jQ9vwkXk9Ad1M28KZ0dUQkzMglGJolUQQxWNS2RHYDAqRlTwraXCR",
+	"5AXrierObr2+dUAGTHN09HKVgmWBkzBRZSyNzzCA4KKRCgaHIqYirXrDrsC1sn5T2WXtCYPCaALoE2/o",
+	"GgHYIryyIzYIGLWXuAvjRHKVoEChj7KXB2bwbMi1bnLLKQ3h78MOZeHAsYdKn/q3w0hOReAkQAG6gp4Y",
+	"yzsTWJ16NDu4shmsmlzAgaMPT8X74GGIJGtdmxEyySBCYwM+FeAxiN7IlrOiG3JVRgTU7WaF8oNBRdCW",
+	"xcgxg8OSBrjCrsxJmv+sJwoQUJ5DloJCZRtUFrRjNYBUTxhhSe8pL9Ow+05vGJOio0rJ9fXJEblrQTbS",
+	"gNHwIEn72my3M8CbFll5Mo2LkQICEkyTd2wOd1XDlcHQAJse9wN0+5ZNYtjpVsWWR5aA7QM5/ywwDXwD",
+	"yS/B92+ukO9jAvQEGKeKkp+DJXVDJi9dmsjkvcT5w3MmujVL3BPp5MTuBbSBuUenzDso6RQlAR8MWKRJ",
+	"3yblpKTVbMIif/fdsbHRSOGz2nffAaWBiuSFIjMZ3SJEks1K6cAhhQIsfk73APlF9tWW3Qh6Qc1ok0k0",
+	"Bxwe13JssptwTJSq10bfOAhk+aMGVtxuq6Qyjl63PQG+uPYSS2NTYY1cSjgBYPHxFNByBEny6FNrGspk",
+	"1Nfftu/vHQOVHt3BFouoApvSmAeumRTMnBHN9df5NYdxAacN5lYyzZBAOt7MxMjIIXxgQYlQ0WiLOYhk",
+	"rF+FZbAqZqQkPZoOTJtuFyl9TG+Z6ol4JpPlArC1NCQT+SSkuodUfyHLVJlJ85vL9QlKbmXWD48XOy79",
+	"vR3MgR5JpoO6M2i2gAgqSgYQEQEHCc5z2q8hixGNZb8nqstylCJlab5ngk0TSsVxDSgPIc3rnLTu7zVv",
+	"bd/fb4EXdoL75PSEkuagUnQAFvABvwcgKRiXlv4X1tWyw+OIqmnEbFGM81pgjAusDeOS1LLApeqbo/ML",
+	"0o3iGmm8dMjh4Xl3y/Ae3XPaE1loPDSaWswTYzFwlqRP1T+kN0r9Vxboioogg6+nvzqAFbXwe30thxsS",
+	"BDfmkQw1E14ByYf7FY9mg7qDJzRXZKhvVORqISPsiGspd67/nCt7sqISNJRDx0AtmlxYioQSsYp41BOL",
+	"cEWru55A/IAlewvzYsqcDky9SCi6J9i9z6JJbHvFI6vlnBuAd3VAfEi7m7wEh35CwcmuSuQiG34I507A",
+	"wOaCs0bRLJ7El3k2/5pN0NO1E2cBbCxvzNMTWMBVT1gmrZltkm+ATEUAaJaabeTBEuVMWJmAGUIPmIoj",
+	"OVekCq9LV40iFujTbwt3kmG8E85gjvRZMJ0kgDXQHSFtJKWcMGFHoVcVYHAy8WcoDYHAQ4x4gxF9HSBL",
+	"Y6xacHLyqfBZGGrGCoCQwAsRSMfMLI/NXoLumjiaBRRKfBGFf2XhAYEllWU43kqxe+C4gB7TUEnsM96C",
+	"tMiYMIoOiYGSC0GnVS6s8c0hU4tLt4W7E9/IBKVqLpwNTPWlGPDhNGKBiUpVjr0Im22opRbcdsmewtnA",
+	"tORyJjKRrdWdOgn0NuzPicnbsZXpVcoIIxmpnsCrC6SrddJDF2MdUL4xmhSiRnSi2RcARYH409e3v2L6",
+	"f01WSbp/Uk0viltOmvO8Klfl0Ufe6aWZ4D1ShXXBPdwT3o+uMQK5J4GVLA/Iv6cyBkRBuK2AvRpv0fZO",
+	"rK9qkJHf9E/lkrZh3RjnA28nNt4aSbQJeorxWt3Xl3x03dBHsiWiJHlBkjwYAjjNpaknvHa94aUHFCRD",
+	"WMj/bFfJaEFVT1ywIVdaULI2TWWvC/bksrdir0aOqeYAlvWkRlKq2/+1h9rLXqVDepVardarOKQHZgn9",
+	"1a+1Wu3hwXNy6h7AroqpCGgUJJ0iqM4gVc807erjoyeSP7WEo2I6nuhjy36pq6XxNLLSAI7iPv3eVSPa",
+	"bO96pDpi9+TtaffQvXzbbbZ3DU/qiYjOUEZDTUvSw8Tci7rYAyMfJWniULutHCDnCVjUUWGuJtRnrmIT",
+	"GumjVTOGrpiT5v09of6tkLOQBcBRksOjRj6YHF5mWavWtwZtZ5oAMKUXC7YcC3OLpa3Jv9EmhrdroQUA",
+	"TeGAga/bZMyFQ3bq8G9PNMlIfzlySKNORlAhfAhprA9FGRk5Op8NPMVi5cownQPiWdOQR4wZSGF+Djt/",
+	"NWKz18JNIyYhoyqG60WHBHl8kOzaI4+yx3xPUOPX5H13jJmqjWYeFBgzPDEjZsA+zbHm3bsJIR+QRH2M",
+	"J6FnkjmAVDAmsZS1njhjs5zBFZIoBIFJvMSFBKRKfWFWpNqoNWp183PhrN7qZBcbT52hkPqQp+hXoHmC",
+	"cdTR5XBZ1bSP3MDmiifsXs8Pj02CbuUheimEEIOEksYgSoGspidGVAQhs/se8+P0BOpVuEhPVRoxezKi",
+	"FxlDbzGuj1ASMzrWcoDVYiZqDoyd1vxQyZBpEX3bfPYcGNCERjFuMHRL27KpjzIcBivZxru12v4VP2gx",
+	"uSA12whuo8qi5arYRq2ZrEWqTbUSERwVhj0m2egtnm/IfWayrhn1Z3eihTjSrNWNjSa1o8xmsxqFn2sy",
+	"Gm6bd9X2+5PD47PLY7dZq9dG8RjinEyIC2pTcfZ703q9uUuyjkV6FBgBgWl3KjAUo5QWdMIrncpOrV7b",
+	"ASSOeATaf9An6g8TqUoMeVZpiRJvYg5Yp70kqErGOTV54TNaSjwae2Kt3lC3CcsCuoXvP16hYh8aKVMk",
+	"HgDe9y0TPYHSfcgHTDP8lNNY3A3kPiZJFVA4uqFrOYYL3LDxKJJxHGpBEflYow63wWmEYiklkZxBZzTv",
+	"NjYSYHuF74zyNDNrsRwCLo9DBtMImLZp154bY0h02GruG3rPcVCQVOAOzDVHQ45OmD5gx1xMYy3W6G2e",
+	"nkIRH470fsJlqpHXdhhwLqCEKqfCYuTSnsitcSgFc4iSAIsuGAilofRv9XyjUkufEdaJSct/1mIEOyOR",
+	"Uk4CvStSzTj6f4LQ9EoGc2tjsEELE+TpXIrtX1TBRebXStJBTdiDXb/BmtTdo+0dt+U3mLvfbwzc5qBF",
+	"9wd19jJoNIDucQIqnYra8aOd2D2n7fbMpNfGk2Bt6Ow0Hllvn4e8NTbBfjd3Nl1Vs15/3LCS1K0ZA1il",
+	"U2Hz70f9Nz7/wL8/uf7PSeOMn6gTcdH2D092T24nP/5w+P1+jc2//0/w8UQXqv/0sT3qi3/xwb9qfjMU",
+	"/fHrevDj92HGO5yLSmdnF/wXdCMmOLSCNoBclmFYM9xaj50ok4oSZqoMRThr56hVHGNahKnrwk/uoRRx",
+	"JEO3q+nc/RDx4fJ4UvP29qpXH5zKBY3Zez7msfveZjFdVVuxeK6GCzamXHAx3LyW9JVCTYrFj6lFYWh6",
+	"9uKx7vVcWViUFhJo2UsJIW+/okFC8/qVxvpXrgU1tiUGu6vV2Fn/0jnKaVdSvqfRkOF77U0aM7cpFpyy",
+	"gFPrS9Nq7q9/+UrKUyrmZoDg0NHeZFJORMwiQUNMTQ5vbTDESxbdcZ9dZ1JUw9aAW/H6101jGWM+gPxb",
+	"M/7Pnx8+OxU1HY9pNK90Km/gmpfbZRWnEtMh5CUFo/xnXZkmkDAe/Ud3YFjm09M1BrZmvZ5R8U4iCRXr",
+	"A1pL5zVyBnYxIYkfMbDO0hDARfJnwBsWm3zfX8ouredORd5uzppM2yVM6apsUP+dbOn3YCZfRsY5yn3P",
+	"7xgY/ieR7LMM0ZrFQ7KFLA2bUq1xx1G4A0GKiektWIYGA+6TqpZcEnuRuUZvOaRd30G184yrx5D4BaMB",
+	"wsj8wahcd2z+TNYbk7Vh7E9Yr2mezX/pwp3JmETPi/d78aRkQ69mSlnXwqWsCZXcSWrUhvUSdMDzy2Q+",
+	"SG2GaVZatI8az0am0gArMM9k89miJ2QnAXPCe29JNoVial004S1kYsj6w6ElQ6HfC/EyiDW6viz4ktER",
+	"GBdP0JZc2Q5xRdSYhiGpoppxZ5e8e2Usson1IjGtok4IQET1pdyDAXgmHVNPIDoOkQOSzD6oqSDjRmLW",
+	"solxiZfikaJu+yROzDSgDMsdGIgkO50MIxqg6QiNRP6IQV6hqneoP9t91CGTaT/kvtMTY3rv0iH7+95u",
+	"q15PzM0RhjQQFUdSDIl3fEWH3gHGTfMYTF7Q+ZOBeyYFc09p7I88EksyZHFPeDv1FtHc4FQGELzmZWKI",
+	"+jKY14j39rh75CWeUYl6xewU8KNFLyb7Uw9E9tRrjVBlrD3oRpYccDBdl+gK0MnSsB5bJisxul9BGnx0",
+	"4TxifU7FC0U8rqQLRbyDrHdvzwTpKZs5j/ujdDlfLJB9Ll0zelKZfMjQ3hsphyF7oXrCvEgsNg/6n1jL",
+	"Zsj7pgAXk2m8Vaa3eM9VfJhsa6cyoREdsxg48JI0W2mR7ZOBXkZYRZNq60vkAZiRSqfZ2jfwBnAHCCcj",
+	"2qx0Kq8vIPQuYPC5m/pjvo6o8DXbWvSXrnQq/1f9R6fXC35tPpB/6H93Hrb+t6LZX8p64ILhZJrqHqdN",
+	"dS+O06auBY9ZQLoR7ZPjMY9oDJO2UNnnjU9Fw2IgkqbkaER+anjaNzsec5t+XV35wg9ORW/6dS9BmWed",
+	"Re5I36m31h/nZzK2zLHyLfUcf2aVQ+Z2puKUL2cEoZRDLspC27/6qZjwsFQy+iDSkAk5IKXhGobVZ48e",
+	"zZLcHcP904PZGJvwfJvRefGk9pz8GewUz9zSw+ANM2fB/Hc+CRJOfH2ZcuLry+4CJwZZTK3i/VXN9NsP",
+	"W9V/dH4mvZ77Gb5oPWxt/aPsIPg14fvvK06FK3mTtO7CV9YKFtI+HdOKPjfsG+8W33iXe0Pd5l/IjKcb",
+	"jVlAXkstfJBqt7uVLXjYXaj5MPPuIQ35QEaC08rjT55l+qLnM+f5zPmdz5wN+/ZaTsVf6JAC5bfdnkvO",
+	"qMdy7xw062dzwqXhvqUHmj4sCyZ060Up2IypGJ2bzXXfn0ZKRiS9nUIsjzBOPInTu3GpW3ZTObbBoI8b",
+	"nt246+cBegkli6d3ODfDS3w34vmEJcGDALiUsmQLbbURJ84ESq9u2brFZhLRljWeQdlL2n8kbtfnr2Pw",
+	"/Tkfml5p1pu7bqPhNttXzXqn3ujstGrN1v5PFQwBr9R3G77/klK3RXcabito7buUBtQdtPutFhvU91jj",
+	"Jaw+GNSyhuVNm7Ehfr/IkagFkv3T9Lnmy3Elm9hp474gxG3lb+1mo91uNHda7d2Xe2m8cieTuyDJBJwB",
+	"ZU+w1Spsf7dRp42GG7QbLbfV3nvp7rUD32WNPdbst3YbrN1ennXI2ukN1GA+e0+K/Jr7+tGta7rIJ88Z",
+	"UXUzlhFLgAlCPFMb9YeHR9H/shtwF+G85MBsgmdz+p/ZnP7XuWYmuAb2/DZnW3LBxALbv8K/J8Hym+VF",
+	"6qmJtWLEkGGSGVzB1D85G3qSRGmYQBjMXWcdVMvuiMcGgvQLtX2rOfZurdVo/gRh9BYrB/WBSVb39A9A",
+	"5DGfV9a404AzANakU1mEctF05FRCivFUgFbSTMd5Y0JcTDJ3TUvoPJlwe3NBa9froE+0vWuu712rUWu1",
+	"6j8VWt8vVNys1zULtquDnPtlsD9o+DvMbfZb1G2xvYG7T3f7bsNvBjusNWjT3b49YNv9+qBJ95jb8F8G",
+	"bqu/x9z9oP3SrfvN/t6gwXZoq5U9u9TU9xkL9O78bKpgfntnr+/7bnuH7bitoNF3+/29vltne/4g2GW7",
+	"lPrlZ3TmcN2wkqQfmQQ/TzwwM4jfP2dB9rNI+KB2ZjdygNjzlWKOgcWkBSVZEBaScjj53CLFjB8lWTg+",
+	"F8/xcujrwqleXujxZ/yjju0jFkPignIlAgzi+cT+M5/Yz5f0pZd0YaIljBk7g/pWduw/9lJ7jHJB8b6e",
+	"CgzbETMtgi/8Eyt3lnjR/2vKpsxCISQyhAlmNFEi0ogYSbiQP40iJrQ0kgRzJJDF9jqdFzcu7BiWCB3N",
+	"R15LkyW4+bceQACiw2MPpo1ZZNL7VS7DRykYIOSawI49c81nrvlX45rJdkl454r70aNjpB7PBa9MlZuo",
+	"Dq+htRUM84IpGd4l0AY2qDsTcgYh9osxZBDo2iGeybniIXYF4Etk4HGqyHO95aKgt+UQD5Fx0jqy8dIG",
+	"AgUBoBFoKgnBr5qsnsbVRwqWgGzou9AQYs5e6DPO4HMrUvWKYN26BwArBIB1y3JgmOhGu2xZFBVigtyY",
+	"NaPq9uk04DGJI8pDIuiYiyEGWSaRcAgTkoQnFcPqIYQ4E/iXAmwkYes+DUP0lcpE2Dkk41hkAKRL4+9S",
+	"fzdfThjASOj17WB0oWeg0pZBohHXBaUlOT7tnrwnrgu1kHwdWweIfWGbw4glHEqrvlMjH5K61YQKo7JX",
+	"4IaWrDFPHfACa4u2uv2e4EEiyMiZ6CSZyBOYBAHexKk1gAcGPqfeckjIbwGtaCpuBaJhshrB/dUTGZdj",
+	"Us3DcaXVZb39t5LQX0vcECBeZjY4ggnCMM8vCcxKuUgF91ClDIwebj32SkgmIxnLNE49hXZULBxwkHaS",
+	"FzdEc3+E6KFHfGR6/VvFdsEbtnOQfX1Jt2x5k4zAFN5cR2yKl94yESMkQei1K/UsQf2pJagNRJTXNpr5",
+	"aTJXfQOZ61CKQcgRY/Y5GOy3DAYroJAWY8KQz6e4UblU5qSanK1bGZHSnAqJSKmoCPryfhGaCoo9Wnz8",
+	"CiJhmdiXAUUsEeh6oijRWckNxSrwlmap6Z0ZYDmqEpDOBBsy4aRGYoII9DUiEzmBlPMW6H8sA4YWawQd",
+	"SA5Dds9VTKqteiuDDoTzT2wiKIO/oKXKmEVjLrhKgE7RAS7gQx4nGEqXl2ekmlpXFUArHJ+c9UTVIq4y",
+	"tdUhXqPRcOH/RsM48pu/8AsACkEESYd4zWbThf+bTVPY/AVfDCWJJUy6leHFHBHqWIgIfPZ4LJNOLnHE",
+	"SIhwxn0dEcUQzebiQq4jz9LCs7TwF9e3PJ/9fxit0JqT3R4aUoTz7OFuOFp6usOp/hh3NgPOnfVmq5Fz",
+	"qgxUosk2Af4pL1Q28qom2H18gy5vXk9QRTzzhwl1whxi7B4iv9gB8awbDcR9gSeNPeEAYFqXWuYTB9g5",
+	"v5dLHCL3GQUHtzCVyxzT0hQOG3Nxm45iZftf3SNPt7zSIa84btTQ2HCsKvhc4H3fgZQLLheKARziHdta",
+	"1kX0TSv12rM/ZXNRtFu/pd9ezmYNggqBQCuufJk1advc/8Y9P2/bNq7rBYN4p9Jo7pBTygW5jMvs32n2",
+	"iGwO+Epjf7/u1htuo51P/rHS4W/BPm97WjDlQ7L3VqVTabV3Xy5Y/juAsgNo/2t9CLNp5yvfy5Gwzhcb",
+	"+itkss5XjqQm2kzq/QenkgdjN9G8SiQD2H25t7/gO/Hp5OzNMg/ETJ6XVTNZipoL9rOVLokrXAYxb03i",
+	"MehUMnyz0qmc/tKdn/H6/ellfX72w7/mp0dydnol/3N22JqfHYV08Oa6ffbL8ezT1fH9I4XD9d6GsMOf",
+	"hcJnZ8M/g7Ph1MgIVjZCmQF8DkoVE5jABKwdmcwlMsonLjHJJdBiheDiNgS8mHACgrCXZ5zAcPtilgkL",
+	"UOjp7uYyElqAyy2nJ8qyTyyknOjkcfEVnasCDHjCtkx6AIS3y9pGMvDLBpR0xhFeOy2SIBWDnqA4oFDL",
+	"mD0xM0B9iBwvwL/uIIEGIDxGrNFMlgrMVbqQfdymeClMQsjFLehUPKWE5xCPcYGqIpPWg2ox5Eb/iP0s",
+	"HIVeBkAPYUD1rCRk1hN6lW22GpBPB3IaJboYEZYi5OECGh3HI4MLU5B7SL/0+YlKEmDiloQB0STZJt2U",
+	"tGHaswScku67T6+QYvVxSMMpM3n6fjtJqV2vk1Ma3bJ4raxElZI+h6McQc5xbhNphQpWiyT7ZzHbWU5c",
+	"oYJBrOENgBJHyRmdkUkuQCaRM8EiNeIT3ZiviWrIKp1d8E+1U3kTsiEN7Xtdf8zIRx6AsvD9+8NKpqCR",
+	"S0AUYMFNyGmfhzye32Cmo3m27MymcluWvy2QetMl5akyjWvRDeTuRtPFMI39jDQ34IIKf3F6rEHOSqHN",
+	"eqPt1nfdegN0dbktVRBX9+pufcetNxcLlk16ocjilBcKWATV84gpyBmVyncJjWOiq0TYy5N8jrmvpPrD",
+	"b0z1X+F+sKncryfilQnb+epi/6IorxQS4I7baruGAheF8gcQ8wUfL6wZMV9nls5JNMzm3FjIAAap6zNr",
+	"91VGkgQ+2Zin/fqSsTxKMs9nHt5IA914igZ6zsVwcxV0Uvor6qAzqbK/2T2jJB3SuhrLXnlwKjblUnmS",
+	"xeuL99YoI9gsiVZMZ26DhKDPdyJzJ9JXZHELlIG7I4uQrb/NC1r+Ypm8wPVrBS2blY7uBW6lWl8G8//Z",
+	"5tjeGxbbvZGve2h+eGyF16BjKK9zmv72uGq/rQXhv8Mg0NzkZYMFqu+Xx5Bq8q9zHbapOYElldyIs7aC",
+	"xANgo9A7vBF3sw6VwObtlRgvoL9gDjVrlFcGwk0ZNzHjCGCA0noivVD2mU+nioH/Xf62RyeKBYj8pSW1",
+	"OyYCcMUchHJmEksGpM8G0iSJsNfHnhhwwdWIBZjiz3hFykHBlS/jxZfArVGVdebjwRI0mcSi/UUWY2uL",
+	"X3tUX5iCePSmkV+/l5n5WX34bFP+a8KTLOGuzhd4UE1L+O85jWJOQ4IiRCdN92Jy3IGzOY0YmUU8jpnA",
+	"nJ/A3BQk9jJKLExFZVLL9QSgeMqIjOkEq6h6i8oVzyGeNcx4W5jm0Td8HlNRm2y/MmQ1k4XQ5MwwmQiJ",
+	"T4Xx7zU5wzAHskmYOraMt44eUl1zMYceJT7l0HXIyRgChi5kETMuWtTUq6v1I2Y8vkClEtl0TjPQzibp",
+	"s7cO8ppSUFliluiAB7Y+LtLsiEa56VjffPzeaH0t9GiStTPicebPai7HIiQ1xLG65NAkFENYS5OrMMlJ",
+	"aBKXJfMPsNeZztlj08lmEAYAWJLLIpwmwQPNMaG5s7WmO9K19WKuQkzNjb3K5G60+dQAjDZk9I6lUkGq",
+	"2rX5g3U3coe4jb2vrlZKb3VMLppULtANQOCIFLpWFP4PbLG8LOLkMxc7ZDqxOWpsB0ADB8KEwBSjZEm6",
+	"zBt2P6JTBXElSXPpXGNzkDTJkHYyd1ylw7eQuxBfArd8dROxbINm5E46mzZfZUYffwBWeF2tHQfA3GMK",
+	"mVyuPRifY7B4pyIGenOt7GNT6KzItKj3lSGIqYh5mHMi6yRzVpIF0UnyViXZ+TCORU/eQobuGbj/j+hd",
+	"MoMOSIQE4HUBBFBGAYvKJK/r7I3qye6Efz0N36Jy7lGiIE77b+88+fuqrpBhP8u3z/Lts8/kH1YKR1b0",
+	"SDWHycH9GwQ6HGNS70wC5XwaZpMkPNGlJEm88SyMYP8ZN4FMYvGeSLPx0r68Y1sdksvRjfmgYydJ063P",
+	"9nUZuYVcSMcdskGcS8dtAijS/NqkkF7bsbmuc+mtEwv6YoJrkuS3zs1SSRpnxRRmTEDdTnJrWZsRe5lU",
+	"A13ApM88TlKNp8kX1uWSBondLgtX2SHHM+4zIu9Y1EmVR17Gnu++Y3Mvl/vfJtjHuXJsEn09Kt0LWshE",
+	"XTVCFeSo3SLFC0eWsiCe1VJWmdx0ATV/PReFL9R64TA3OukvsoW/ngLrRXbC/vtsVM9iw59SbHg2cqw5",
+	"/eG4TQMmcmftxsJAlt1vEjZhGis9qvJBFKRKYzKWKiaNen2rVhrV8EOu9W+CRtvu1Ou1eh1A+Gw20Xy5",
+	"3YVy4Nfd9FuDXbrXd+tBg7mtwQ519/tt330Z7LH9QZ02+k1AxDNRjTfgjpHxXprw2i2PqHU6wpmfb29S",
+	"7T8ADuHvP4337z6NX88/jV/v+j/+0IIJwyzpN9OIZxqby2lEJ5N8W2bmXKunynqPm9M/de1g4z4LAha4",
+	"xqvk0RCyG59OWRpY5rCdOakssT3fSp+Pl7+a1QW8vOlKHpxh/Hnm+mVmmdX+46VdIZjH3MsxRA+tHRM6",
+	"ZI71W4O0+5gl3yEzyHIGOdESB+gBD0Pw9s67VBu/a7SsT/tjLfhzBJjPqfcJpmwTt6CT1q+EzJ0qTDxn",
+	"jgATKtxskZGcRuoA/57RyKQY60dyZry/lQG987K8F4Pwze3sBi6ZnpmHNNW8NQgZv3WICyPoCgWXq2sw",
+	"/Jfq/tHwH7Ih9ec2NHIQyhnEvseSRMzlSk1ZfiVsPvS8faCIjJS5MDrpdVFfHVNFfw4taYnT9wpfpG/n",
+	"/G3uVF9yKJaegE86zr6Bl6M5uIu+Yiuvkecl7zw8aYDLzuqEBfxXOz8+n/zP+uhnl71v7bJnpIIykWKF",
+	"cGNutzPWH0l5+ygAAPNOgl+7+h5LLjNOFkLGRI3kTJRfbz/a3vzmN9vGfqdez9xYCw40KVKPRcO3WVBg",
+	"MtcCi5cBOFYsVPyGyPTJXZMJTTDBipjk4mimUbjiHLdrvq2v14+5eZrlOTbrvurymdDG87XzOVb4z3CL",
+	"XGB6Gd6asK3locMXbMiVFtwJhSgQY8AD3qIIRBUGGSR0GyUScuDtHrIej1RpGFor22zERE8kP3FFJIKW",
+	"beENLnFWy7pa65b0HdBD1zfvwCS3BqaMjoJwoQQzomZ/MgYeBpCo4AtHeLwEzQzjW8ZTBb57HrAfvMnB",
+	"dwLy2QO0G2CDUTKJ+B2NmUNCKSfg3C0juHi6ofRpAhxykCCgQUM0VNIAnCpspbO93Wi+rNVr9VrDM06B",
+	"xkl7RBXJHEfZM0tPpRyYtNNJ4lHLHE1YcodEZuUAQFcKRsYS7XkRG0yV9Rds1feJ5xupyTM+ULo0V9aE",
+	"ufwiaOjny0DOvsn59aiD5YnHyje4BM7yLX7k8QillLVXwY9L33x46nhzdaw8TI2rHFijzT7Gbfx8yP6p",
+	"b3jPDkR/HCh+PAwIXRAIyuWBwjVr+1fzyYRP4dGwyMCP4HtlA5Mw6RjJpMRAjS7mxAC1JUeP/tT7pATy",
+	"W9eZPWtyPLRVHrKaJCmZ0fQke2Y3zwqlv5gpCXfPxvve2SApYe5Ux9QEKnOgL4QNLt269S8Tfx4r9Dxd",
+	"1Fkn4DwzlmfG8teMDNyUqzzOSPjRChtpOrQySWQbbvnMVckd6OnNLFOAnCiVJkYr3F7Ia5makvMosljC",
+	"uOHa1/qA7GNhNOBW3iGeGY+rS9F4GjFjRb5Pv3HViDbbux6BQC5G/RExoF0zSZJSyukJNaG+nhA9ysT9",
+	"GLoOHXqhLPBtN7lhG5nMANSWjsAgks25GDpJwiBQBY2oImN5h3nf8m3ZmDBQZEjhM6PhSNqFCvwR829V",
+	"+WhxeRVmm4lHXHUgdQ96ESTHDIxR9ETAJqGcFzuRiZRPVkoLnPKORY4JnjQRmuTtafdQC6T626luGG39",
+	"GMxVmNl02q2ZHzkVqQqZieeEeFHz05bx7QaVRZLXKEm2xwfg9wwws0zhZIlUjs1qhPT0FxYqyf2TjHIS",
+	"yTFXNiNfkpi/Q2YjHrKe4LFZeT0SRapp/Jtn677Bum9S/zkv0fBRFSdaNhiZ8bK3361RNTnGbWTMlKJD",
+	"g+GHXZiNmCj15wZyMJvWaB6+tkzxX6hSSYn9WQx5FkO+yBP7L6EKAS5SIrq8sKx0iUakmMGGTvg7NkfA",
+	"5j6jEYu603iUpLJh0Z0VQ5YpuRcsnkXf4YpTuXdtcvJKB5DkFyHMLTR+sTZjfXhCje/BjGGtF1VvTG8Z",
+	"iaYCkUu9odR/kNo2DnLbHwegOg+8rVwnsvaNzl59r17a+udkuhfizO5NaHY2o5xNa5PJH1dLQddhCRYH",
+	"dJIiI1bffTpEvIEEIrT67tOrrRQi2lSF/vSLdb1d7reglrnvOSZyyTjvoRMiTQGEtjLt5j0eFtu3h4XK",
+	"GeOsLQ7DxFKLXKbihJgX60yye5NQDp0semQiniQoAyaAy3yfqd+k9Cyv/eTyA9lp7O5inL7umcEfmvb1",
+	"0uDsYeydzVqoiABwIsTJ5RHREjoNiS8DSFc5pmAOU4lXKYG4P3RVtXVk+ndoWy5bVBZClkuYUkxmxEXe",
+	"fgdIuGltdtct1nWay2hhwQQU+r8iYEfIqfAZiRkdv1BppkgHqBsF2THLLLGuqSfkNE4uEP0pD2OXi2J2",
+	"0aq3bT56W9k8kdaLxaSKhPi9uX0Z3HCT5Au48FgQxEq4cGDCJz34rFuNniUthExoPDLibSaLprIYCT1R",
+	"kkhzdaJMb4twoWKmCwyymSMzzAClRIuqinm9SrgZv2Owz5FyaYC7fhLJfo4+3jIaau7xWXOprIMRWBaN",
+	"Rw7cMs1NMS+eSpECXgaPtok+FlIzwAzaD8bOuCgDF5DwxZw07+8J9W+FnIUsGJplTPdx/pjsLqBaQoFc",
+	"UOq6ubBhjL/hZNgmvslsLAQ669lhEVXZyUH3pxuD8rFuijAhyqEp/NvNU66dbzVZJvTYTkUyReUW/DUz",
+	"lT0Wu6nV/7easLLmvtW85UQLTWMm/9uyKTR+Do+YwNf4xreZPmzsd5u8BG9Qt/3/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

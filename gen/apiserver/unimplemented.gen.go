@@ -82,6 +82,14 @@ func (Unimplemented) RedeliverEvent(context.Context, RedeliverEventRequestObject
 	return nil, ErrNotImplemented
 }
 
+// DecideReview Decide a user's manual review (operators)
+// (POST /v1/review/tenants/{tenantId}/users/{userId}/decision)
+//
+// It returns ErrNotImplemented.
+func (Unimplemented) DecideReview(context.Context, DecideReviewRequestObject) (DecideReviewResponseObject, error) {
+	return nil, ErrNotImplemented
+}
+
 // SandboxReviewUser Decide a user's manual review (sandbox only)
 // (POST /v1/sandbox/users/{userId}/review)
 //

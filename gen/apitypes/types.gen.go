@@ -888,6 +888,7 @@ func (e DocumentType) Valid() bool {
 // Defines values for ErrorCode.
 const (
 	ErrorCodeConflict                      ErrorCode = "conflict"
+	ErrorCodeForbidden                     ErrorCode = "forbidden"
 	ErrorCodeHeadersTooLarge               ErrorCode = "headers_too_large"
 	ErrorCodeIdempotencyKeyInUse           ErrorCode = "idempotency_key_in_use"
 	ErrorCodeIdempotencyKeyReused          ErrorCode = "idempotency_key_reused"
@@ -910,6 +911,8 @@ const (
 func (e ErrorCode) Valid() bool {
 	switch e {
 	case ErrorCodeConflict:
+		return true
+	case ErrorCodeForbidden:
 		return true
 	case ErrorCodeHeadersTooLarge:
 		return true
@@ -987,6 +990,24 @@ func (e HealthStatus) Valid() bool {
 	case Ok:
 		return true
 	case Unavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReviewDecisionRequestDecision.
+const (
+	ReviewApprove ReviewDecisionRequestDecision = "approve"
+	ReviewReject  ReviewDecisionRequestDecision = "reject"
+)
+
+// Valid indicates whether the value is a known member of the ReviewDecisionRequestDecision enum.
+func (e ReviewDecisionRequestDecision) Valid() bool {
+	switch e {
+	case ReviewApprove:
+		return true
+	case ReviewReject:
 		return true
 	default:
 		return false
@@ -1519,6 +1540,8 @@ type Error struct {
 	//   `100-continue`).
 	// - `invalid_json` (400): the body is not JSON.
 	// - `unauthorized` (401): missing or wrong credentials.
+	// - `forbidden` (403): the credentials do not grant what the route needs (an operator
+	//   token's scope).
 	// - `not_found` (404): no such resource for this tenant.
 	// - `method_not_allowed` (405): see the `Allow` header.
 	// - `conflict` (409): the resource exists already, or a limit of the operation is reached
@@ -1554,6 +1577,8 @@ type Error struct {
 //     `100-continue`).
 //   - `invalid_json` (400): the body is not JSON.
 //   - `unauthorized` (401): missing or wrong credentials.
+//   - `forbidden` (403): the credentials do not grant what the route needs (an operator
+//     token's scope).
 //   - `not_found` (404): no such resource for this tenant.
 //   - `method_not_allowed` (405): see the `Allow` header.
 //   - `conflict` (409): the resource exists already, or a limit of the operation is reached
@@ -1680,6 +1705,24 @@ type RedeliverResponse struct {
 	DeliveriesQueued int32              `json:"deliveries_queued"`
 	EventId          openapi_types.UUID `json:"event_id"`
 }
+
+// ReviewDecisionRequest defines model for ReviewDecisionRequest.
+type ReviewDecisionRequest struct {
+	Decision ReviewDecisionRequestDecision `json:"decision"`
+
+	// DeveloperReason On a rejection, the reason for the integrator's developers (default "Rejected in manual review.").
+	//
+	// Example: The document photo does not match the selfie.
+	DeveloperReason *string `json:"developer_reason,omitempty"`
+
+	// Reason On a rejection, the reason for the user (default "Your information could not be verified").
+	//
+	// Example: Your information could not be verified
+	Reason *string `json:"reason,omitempty"`
+}
+
+// ReviewDecisionRequestDecision defines model for ReviewDecisionRequest.Decision.
+type ReviewDecisionRequestDecision string
 
 // SSN A US Social Security Number, with or without dashes. Stored encrypted; never returned. A number
 // the Social Security Administration never issues (area 000, 666 or 900-999, group 00, serial
@@ -2585,6 +2628,9 @@ type IfNoneMatch = string
 // Limit defines model for Limit.
 type Limit = int32
 
+// TenantId defines model for TenantId.
+type TenantId = openapi_types.UUID
+
 // UserId defines model for UserId.
 type UserId = openapi_types.UUID
 
@@ -2600,6 +2646,11 @@ type BadRequest = Error
 // is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
 // is cut.
 type Conflict = Error
+
+// Forbidden The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
+type Forbidden = Error
 
 // InternalError The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
 // is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
@@ -2712,6 +2763,9 @@ type CreateVerificationParams struct {
 
 // AuthenticateJSONRequestBody defines body for Authenticate for application/json ContentType.
 type AuthenticateJSONRequestBody = AuthRequest
+
+// DecideReviewJSONRequestBody defines body for DecideReview for application/json ContentType.
+type DecideReviewJSONRequestBody = ReviewDecisionRequest
 
 // SandboxReviewUserJSONRequestBody defines body for SandboxReviewUser for application/json ContentType.
 type SandboxReviewUserJSONRequestBody = SandboxReviewRequest

@@ -20,11 +20,13 @@ import (
 	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/apidocs"
 	"github.com/kiraapi/kira/server/auth"
+	"github.com/kiraapi/kira/server/console"
 	"github.com/kiraapi/kira/server/hosted"
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/metrics"
+	"github.com/kiraapi/kira/server/operator"
 	"github.com/kiraapi/kira/server/persona"
 	"github.com/kiraapi/kira/server/retention"
 	"github.com/kiraapi/kira/server/secret"
@@ -59,6 +61,9 @@ type Options struct {
 	Poll verify.Poll
 	// AuthOptions tune credential checks (tests lower the bcrypt cost).
 	AuthOptions []auth.Option
+	// OperatorOptions tune operator authentication (tests lower the argon2id cost, set the
+	// session timeouts).
+	OperatorOptions []operator.Option
 	// PollInterval is how often idle workers look for jobs (0: 50ms). PostgreSQL is also notified.
 	PollInterval time.Duration
 	// PublicURL is the base of the links handed out (hosted verification pages).
@@ -98,7 +103,9 @@ type Persona struct {
 type App struct {
 	Handler http.Handler
 	Auth    *auth.Service
-	Users   *kyc.UserService
+	// Operators authenticates the review console's operators and their API tokens.
+	Operators *operator.Service
+	Users     *kyc.UserService
 	// Metrics records the service's metrics; Metrics.Handler serves them.
 	Metrics *metrics.Metrics
 	river   store.RiverClient
@@ -144,6 +151,7 @@ func New(opts Options) (*App, error) {
 		opts.Provider = verify.Sandbox{Now: opts.Now}
 	}
 	authSvc := auth.New(opts.Store, opts.Keyring, append([]auth.Option{auth.WithClock(opts.Now)}, opts.AuthOptions...)...)
+	operators := operator.New(opts.Store, opts.Keyring, append([]operator.Option{operator.WithClock(opts.Now)}, opts.OperatorOptions...)...)
 	policy := webhook.Policy{Sandbox: opts.Sandbox}
 	webhooks := kyc.NewWebhookService(opts.Store, kyc.WithURLCheck(policy.CheckURL), kyc.WithClock(opts.Now))
 
@@ -192,6 +200,11 @@ func New(opts Options) (*App, error) {
 	if h, ok := mount[persona.WebhookPattern]; ok {
 		mount[persona.WebhookPattern] = httpapi.Instrument(h, persona.WebhookPattern, "personaWebhook", m, tracer)
 	}
+	reviewConsole := console.New(console.Console{Operators: operators, Reviews: users, Store: opts.Store, Sandbox: opts.Sandbox,
+		Logger: opts.Logger, Ready: opts.Store.Ping, Now: opts.Now})
+	for _, p := range console.Patterns {
+		mount[p] = httpapi.Instrument(reviewConsole, p, "reviewConsole", m, tracer)
+	}
 	for _, p := range apidocs.Patterns {
 		mount[p] = apidocs.Handler()
 	}
@@ -204,6 +217,7 @@ func New(opts Options) (*App, error) {
 		Ready:       opts.Store.Ping,
 		Now:         opts.Now,
 		Auth:        authSvc,
+		Operators:   operators,
 		Users:       users,
 		Store:       opts.Store,
 		Hasher:      opts.Keyring,
@@ -219,7 +233,7 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{Handler: api, Auth: authSvc, Users: users, Metrics: m, river: rc}, nil
+	return &App{Handler: api, Auth: authSvc, Operators: operators, Users: users, Metrics: m, river: rc}, nil
 }
 
 // Start starts the background workers.

@@ -34,6 +34,7 @@ var statusByCode = map[string]int{
 	kyc.EInvalid:           http.StatusBadRequest,
 	codeInvalidJSON:        http.StatusBadRequest,
 	kyc.EUnauthorized:      http.StatusUnauthorized,
+	kyc.EForbidden:         http.StatusForbidden,
 	kyc.ENotFound:          http.StatusNotFound,
 	codeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	kyc.EConflict:          http.StatusConflict,

@@ -56,7 +56,7 @@ func (f *fakeUsers) RedactUser(context.Context, string, string, kyc.RedactionRea
 	return nil, f.unexpected("RedactUser")
 }
 
-func (f *fakeUsers) Review(context.Context, string, string, bool, string) (*kyc.User, error) {
+func (f *fakeUsers) Review(context.Context, string, string, kyc.ReviewDecision) (*kyc.User, error) {
 	return nil, f.unexpected("Review")
 }
 

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/time/rate"
 
 	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/throttle"
 )
 
 // loginBudget bounds failed logins (POST /auth): 10 in a row, then one more a minute. Failures
@@ -28,8 +28,7 @@ var errLoginThrottled = &kyc.Error{Code: codeRateLimited, Message: "Too many fai
 // client id, have used up their failures; a login that fails spends one failure of each, one
 // that succeeds spends nothing.
 func throttleLogins(budget RateLimit, now func() time.Time) echo.MiddlewareFunc {
-	byKey := &limiters{cfg: budget, now: now, buckets: map[[32]byte]*bucket{}}
-	byClient := &limiters{cfg: budget, now: now, buckets: map[[32]byte]*bucket{}}
+	failures := throttle.NewFailures(2, budget.PerSecond, budget.Burst, now)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
@@ -41,27 +40,14 @@ func throttleLogins(budget RateLimit, now func() time.Time) echo.MiddlewareFunc 
 			if err != nil {
 				return err
 			}
-			at := now()
-			reservations := []*rate.Reservation{
-				byKey.get(apiKey).ReserveN(at, 1),
-				byClient.get(apiKey+"\x00"+clientID).ReserveN(at, 1),
-			}
-			var wait time.Duration
-			for _, r := range reservations {
-				wait = max(wait, r.DelayFrom(at))
-			}
-			if wait > 0 {
-				for _, r := range reservations {
-					r.CancelAt(at)
-				}
+			attempt, wait := failures.Begin(apiKey, apiKey+"\x00"+clientID)
+			if attempt == nil {
 				c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 				return errLoginThrottled
 			}
 			err = next(c)
 			if kyc.ErrorCode(err) != kyc.EUnauthorized {
-				for _, r := range reservations { // not a failed login: nothing spent
-					r.CancelAt(at)
-				}
+				attempt.Forgive() // not a failed login: nothing spent
 			}
 			return err
 		}

@@ -48,7 +48,7 @@ func newFixture(t *testing.T, env *testEnv) *fixture {
 	if len(events.Data) == 0 {
 		t.Fatalf("no events: %s", raw)
 	}
-	return &fixture{tenant: a, link: link, params: map[string]string{"userId": uid, "webhookId": wid, "eventId": events.Data[0].ID}}
+	return &fixture{tenant: a, link: link, params: map[string]string{"tenantId": a.id, "userId": uid, "webhookId": wid, "eventId": events.Data[0].ID}}
 }
 
 // specPaths lists the spec's paths with their parameters filled in, and each path's methods.
@@ -88,6 +88,7 @@ func TestMediaTypeCasing(t *testing.T) {
 			{"createVerification", "POST", "/v1/users/" + uid + "/verifications", f.tenant.headers(), `{"type":"embedded-link","redirect_uri":"https://yourapp.example/x"}`},
 			{"createWebhook", "POST", "/v1/webhooks", f.tenant.headers(), `{"url":"http://127.0.0.1:9/other"}`},
 			{"sandboxReviewUser", "POST", "/v1/sandbox/users/" + uid + "/review", f.tenant.headers(), `{"decision":"approve"}`},
+			{"decideReview", "POST", "/v1/review/tenants/" + f.tenant.id + "/users/" + uid + "/decision", http.Header{"Authorization": {"Bearer " + env.operatorToken(t)}}, `{"decision":"approve"}`},
 		}
 		spec, err := openapi.Load()
 		if err != nil {

@@ -40,6 +40,8 @@ type Options struct {
 	Now func() time.Time
 	// Auth checks credentials.
 	Auth Authenticator
+	// Operators checks operator API tokens, on the review routes (nil: they answer 401).
+	Operators OperatorAuthorizer
 	// Users carries out the user use cases.
 	Users UserService
 	// Store keeps idempotency records, in the transaction of the request they belong to.
@@ -111,7 +113,7 @@ func New(opts Options) (http.Handler, error) {
 		e.Use(cors(opts.CORSOrigins))
 	}
 	e.Use(rateLimited(opts.RateLimit, opts.Now))
-	e.Use(authenticate(opts.Auth))
+	e.Use(authenticate(opts.Auth, opts.Operators))
 	e.Use(checkParameters(ops))
 	e.Use(screenBody(limits))
 	e.Use(validator(spec, isDocumentRoute, opts.Now))

@@ -13,7 +13,7 @@ type UserService interface {
 	UpdateUser(ctx context.Context, tenantID, id string, p kyc.Patch) (*kyc.Result, error)
 	ListUsers(ctx context.Context, tenantID string, f kyc.UserFilter) ([]*kyc.User, string, error)
 	RedactUser(ctx context.Context, tenantID, id string, reason kyc.RedactionReason) (*kyc.User, error)
-	Review(ctx context.Context, tenantID, userID string, approve bool, reason string) (*kyc.User, error)
+	Review(ctx context.Context, tenantID, userID string, d kyc.ReviewDecision) (*kyc.User, error)
 	CreateSession(ctx context.Context, tenantID, userID, redirectURI string) (*kyc.Session, error)
 	ListSessions(ctx context.Context, tenantID, userID string) ([]*kyc.Session, error)
 }

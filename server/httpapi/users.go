@@ -88,9 +88,26 @@ func (h *handler) SandboxReviewUser(ctx context.Context, req apiserver.SandboxRe
 	if !h.sandbox {
 		return nil, errorByStatus[http.StatusNotFound]
 	}
-	u, err := h.users.Review(ctx, tenantFrom(ctx).ID, req.UserId.String(), req.Body.Decision == apitypes.Approve, deref(req.Body.Reason))
+	u, err := h.users.Review(ctx, tenantFrom(ctx).ID, req.UserId.String(),
+		kyc.ReviewDecision{Approve: req.Body.Decision == apitypes.Approve, Reason: deref(req.Body.Reason)})
 	if err != nil {
 		return nil, err
 	}
 	return apiserver.SandboxReviewUser200JSONResponse{Body: toAPIUser(u, false)}, nil
+}
+
+// DecideReview is the operators' review decision: the tenant is named in the path, since
+// operators span tenants, and the operator (authenticate) is recorded in the audit trail with the
+// decision.
+func (h *handler) DecideReview(ctx context.Context, req apiserver.DecideReviewRequestObject) (apiserver.DecideReviewResponseObject, error) {
+	u, err := h.users.Review(ctx, req.TenantId.String(), req.UserId.String(), kyc.ReviewDecision{
+		Approve:         req.Body.Decision == apitypes.ReviewApprove,
+		Reason:          deref(req.Body.Reason),
+		DeveloperReason: deref(req.Body.DeveloperReason),
+		By:              reviewerFrom(ctx),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return apiserver.DecideReview200JSONResponse{Body: toAPIUser(u, false)}, nil
 }

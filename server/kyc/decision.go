@@ -1,10 +1,11 @@
 package kyc
 
 import (
-	"github.com/kiraapi/kira/openapi/timestamp"
-
+	"cmp"
 	"context"
 	"fmt"
+
+	"github.com/kiraapi/kira/openapi/timestamp"
 )
 
 // Decision is a verification provider's verdict on one attempt: VERIFIED with the fields it
@@ -68,9 +69,30 @@ func (s *UserService) applyAttempt(ctx context.Context, tx Tx, tenantID, userID 
 	return true, tx.UpdateUser(ctx, u)
 }
 
-// Review resolves a user in REVIEW: approve verifies it, otherwise it is rejected with reason.
-// A user who is not in REVIEW is an EInvalidTransition.
-func (s *UserService) Review(ctx context.Context, tenantID, userID string, approve bool, reason string) (*User, error) {
+// ReviewDecision is a person's decision on a user in REVIEW.
+type ReviewDecision struct {
+	// Approve verifies the user; otherwise it is rejected.
+	Approve bool
+	// Reason tells the user why it was rejected ("": DefaultReviewReason).
+	Reason string
+	// DeveloperReason tells the integrator's developers why ("": DefaultReviewDeveloperReason).
+	DeveloperReason string
+	// By is the operator who decided, nil for the sandbox helper. When set, the decision is
+	// recorded in the audit trail in the decision's transaction.
+	By *Reviewer
+}
+
+// The reasons of a rejection in manual review that gives none.
+const (
+	DefaultReviewReason          = "Your information could not be verified"
+	DefaultReviewDeveloperReason = "Rejected in manual review."
+)
+
+// Review resolves a user in REVIEW: approving verifies it (event user.verification.accepted),
+// rejecting rejects it with the decision's reasons (user.verification.failed), in one transaction
+// with the events, their deliveries and, when d.By is set, the audit entry. A user who is not in
+// REVIEW is an EInvalidTransition; an erased one EInvalid; an unknown one ENotFound.
+func (s *UserService) Review(ctx context.Context, tenantID, userID string, d ReviewDecision) (*User, error) {
 	var out *User
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		u, err := tx.GetUserForUpdate(ctx, tenantID, userID)
@@ -83,15 +105,23 @@ func (s *UserService) Review(ctx context.Context, tenantID, userID string, appro
 		if u.Status != StatusReview {
 			return Errorf(EInvalidTransition, "Only a user in REVIEW can be reviewed; this user is %s.", u.Status)
 		}
-		d := Decision{Status: StatusVerified, VerifiedFields: CheckedFields(u.Type, &u.Fields)}
-		if !approve {
-			if reason == "" {
-				reason = "Your information could not be verified"
-			}
-			d = Decision{Status: StatusRejected, Reasons: []Reason{{Reason: reason, DeveloperReason: "Rejected in manual review.", CreatedAt: timestamp.Of(s.now())}}}
+		verdict, outcome := Decision{Status: StatusVerified, VerifiedFields: CheckedFields(u.Type, &u.Fields)}, "approve"
+		if !d.Approve {
+			verdict, outcome = Decision{Status: StatusRejected, Reasons: []Reason{{
+				Reason:          cmp.Or(d.Reason, DefaultReviewReason),
+				DeveloperReason: cmp.Or(d.DeveloperReason, DefaultReviewDeveloperReason),
+				CreatedAt:       timestamp.Of(s.now()),
+			}}}, "reject"
 		}
-		if err := s.decide(ctx, tx, u, d); err != nil {
+		if err := s.decide(ctx, tx, u, verdict); err != nil {
 			return err
+		}
+		if d.By != nil {
+			err := tx.AppendAudit(ctx, &AuditEntry{ID: s.newID(), OperatorID: d.By.OperatorID, Action: AuditDecision,
+				TenantID: tenantID, UserID: userID, Detail: outcome, RequestID: d.By.RequestID, CreatedAt: s.now()})
+			if err != nil {
+				return err
+			}
 		}
 		out = u
 		return tx.UpdateUser(ctx, u)

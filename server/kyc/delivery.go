@@ -90,7 +90,7 @@ func queueDeliveries(ctx context.Context, tx Tx, e *Event, at time.Time) (int, e
 	}
 	for _, endpointID := range endpoints {
 		d := &Delivery{
-			ID: newID(), TenantID: e.TenantID, EventID: e.ID, EndpointID: endpointID, Status: DeliveryPending,
+			ID: NewID(), TenantID: e.TenantID, EventID: e.ID, EndpointID: endpointID, Status: DeliveryPending,
 			NextAttemptAt: at, CreatedAt: at, UpdatedAt: at,
 		}
 		if err := tx.QueueDelivery(ctx, d); err != nil {

@@ -12,6 +12,7 @@ import (
 const (
 	EInvalid           = "validation_error"
 	EUnauthorized      = "unauthorized"
+	EForbidden         = "forbidden"
 	ENotFound          = "not_found"
 	EConflict          = "conflict"
 	EIdempotencyInUse  = "idempotency_key_in_use"

@@ -34,16 +34,16 @@ type config struct {
 type Option func(*config)
 
 func newConfig(opts []Option) config {
-	c := config{now: time.Now, newID: newID, maxAttempts: DefaultMaxAttempts}
+	c := config{now: time.Now, newID: NewID, maxAttempts: DefaultMaxAttempts}
 	for _, o := range opts {
 		o(&c)
 	}
 	return c
 }
 
-// newID returns a UUIDv7: ids sort by creation, so events written in one transaction keep their
+// NewID returns a new id, a UUIDv7: ids sort by creation, so events written in one transaction keep their
 // order even when their timestamps are equal.
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // WithClock sets a service's clock (default time.Now).
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }

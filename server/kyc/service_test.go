@@ -77,6 +77,7 @@ type memTx struct {
 	jobs       []kyc.VerificationJob
 	checks     map[string]kyc.VendorCheck
 	claimed    map[string]bool
+	audit      []*kyc.AuditEntry
 }
 
 func (tx *memTx) GetUserForUpdate(ctx context.Context, tenantID, id string) (*kyc.User, error) {
@@ -126,6 +127,10 @@ func (tx *memTx) ClaimVendorEvent(_ context.Context, _, id string, _ time.Time) 
 
 func (tx *memTx) RedactUser(_ context.Context, u *kyc.User) error { tx.users[u.ID] = *u; return nil }
 func (tx *memTx) ExpirePendingSessions(context.Context, string, string, time.Time) error {
+	return nil
+}
+func (tx *memTx) AppendAudit(_ context.Context, e *kyc.AuditEntry) error {
+	tx.audit = append(tx.audit, e)
 	return nil
 }
 

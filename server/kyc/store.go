@@ -113,6 +113,7 @@ type Store interface {
 	UserStore
 	WebhookStore
 	DeliveryStore
+	OperatorStore
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 }
@@ -167,6 +168,8 @@ type Tx interface {
 	// ClaimVendorEvent records that the provider's event id was received at at; false if it was
 	// already (a duplicate delivery). The claim commits with the transaction.
 	ClaimVendorEvent(ctx context.Context, provider, eventID string, at time.Time) (bool, error)
+	// AppendAudit adds an entry to the audit trail (EConflict if its id is taken).
+	AppendAudit(ctx context.Context, e *AuditEntry) error
 }
 
 type txKey struct{}

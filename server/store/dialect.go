@@ -8,6 +8,8 @@ import "fmt"
 type dialect struct {
 	// Bytes, Time and JSON are the column types of the migrations, which are templates.
 	Bytes, Time, JSON string
+	// Postgres selects, in a migration, what only PostgreSQL understands (functions, their triggers).
+	Postgres bool
 	// forUpdate ends a SELECT whose rows stay locked until the transaction ends. SQLite needs no
 	// row locks: its transactions begin IMMEDIATE and hold the database's write lock throughout.
 	forUpdate string
@@ -28,6 +30,6 @@ type dialect struct {
 var (
 	sqliteDialect = dialect{Bytes: "BLOB", Time: "INTEGER", JSON: "TEXT", compactAfterErasure: "PRAGMA wal_checkpoint(TRUNCATE)",
 		optimize: "PRAGMA optimize"}
-	postgresDialect = dialect{Bytes: "BYTEA", Time: "TIMESTAMPTZ", JSON: "JSONB", forUpdate: " FOR UPDATE", forNoKeyUpdate: " FOR NO KEY UPDATE",
+	postgresDialect = dialect{Bytes: "BYTEA", Time: "TIMESTAMPTZ", JSON: "JSONB", Postgres: true, forUpdate: " FOR UPDATE", forNoKeyUpdate: " FOR NO KEY UPDATE",
 		claimTimeout: fmt.Sprintf("SET LOCAL lock_timeout = %d", idempotencyClaimWait.Milliseconds())}
 )

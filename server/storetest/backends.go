@@ -296,7 +296,7 @@ func (s *inspectable) InjectFault(ctx context.Context, f Fault) (func() error, e
 		create = append(create, fmt.Sprintf("CREATE TRIGGER %s AFTER %s ON %s%s BEGIN %s; END",
 			faultTrigger, f.Op, f.Table, when, action))
 		drop = append([]string{"DROP TRIGGER " + faultTrigger}, drop...)
-		return s.execAll(ctx, "sqlite", (&url.URL{Scheme: "file", Path: path, RawQuery: "_pragma=busy_timeout(5000)"}).String(), create, drop)
+		return s.execAll(ctx, "sqlite", sqliteWritable(path), create, drop)
 	}
 	when, timing := "", "BEFORE"
 	if f.When != "" {
@@ -316,6 +316,21 @@ func (s *inspectable) InjectFault(ctx context.Context, f Fault) (func() error, e
 	}
 	drop = []string{fmt.Sprintf("DROP TRIGGER %s ON %s", faultTrigger, f.Table), "DROP FUNCTION " + faultTrigger + "()"}
 	return s.execAll(ctx, "pgx", s.url, create, drop)
+}
+
+func (s *inspectable) Exec(ctx context.Context, stmt string) error {
+	driver, dsn := "pgx", s.url
+	if path, ok := strings.CutPrefix(s.url, "sqlite:"); ok {
+		driver, dsn = "sqlite", sqliteWritable(path)
+	}
+	_, err := s.execAll(ctx, driver, dsn, []string{stmt}, nil)
+	return err
+}
+
+// sqliteWritable is the DSN of a writable connection to the SQLite file at path, beside the
+// store's, waiting for its lock.
+func sqliteWritable(path string) string {
+	return (&url.URL{Scheme: "file", Path: path, RawQuery: "_pragma=busy_timeout(5000)"}).String()
 }
 
 // execAll runs create on a writable connection of the store's database and returns a function

@@ -41,6 +41,9 @@ type Inspector interface {
 	// InjectFault makes the database fail every statement that matches f until the returned
 	// function removes the fault.
 	InjectFault(ctx context.Context, f Fault) (remove func() error, err error)
+	// Exec runs stmt on a connection of its own to the store's database, beneath the store: what
+	// the database itself allows or refuses, whatever the application would do.
+	Exec(ctx context.Context, stmt string) error
 }
 
 // Fault is a failure the database is made to raise, by a trigger: on every Op ("INSERT" or
@@ -89,6 +92,10 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"ListEvents", testListEvents},
 		{"PruneEvents", testPruneEvents},
 		{"NoPlaintextWebhookSecrets", testNoPlaintextWebhookSecrets},
+		{"Operators", testOperators},
+		{"OperatorSessionsAndTokens", testOperatorSessionsAndTokens},
+		{"AuditTrail", testAuditTrail},
+		{"ReviewQueue", testReviewQueue},
 		{"Ping", testPing},
 	}
 	for _, tc := range tests {

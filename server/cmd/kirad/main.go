@@ -2,6 +2,8 @@
 //
 //	kirad                                  serve the API
 //	kirad tenants create --name NAME [--json]  provision a tenant and print its credentials
+//	kirad operators create --email EMAIL [--totp]  create a review console operator (password on stdin)
+//	kirad operators token create --email EMAIL [--scope review:decide]  issue an operator API token
 //
 // Configuration comes from the environment (see server/config): KIRA_ADDR, KIRA_DATABASE_URL,
 // KIRA_MODE, KIRA_ENCRYPTION_KEY, KIRA_API_KEY/KIRA_CLIENT_ID/KIRA_PASSWORD, KIRA_RATE_LIMIT,
@@ -68,8 +70,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, getenv, logger, stdout, onListen)
 	case len(args) >= 2 && args[0] == "tenants" && args[1] == "create":
 		return createTenant(ctx, cfg, logger, args[2:], stdout)
+	case len(args) >= 1 && args[0] == "operators":
+		return operatorsCommand(ctx, cfg, logger, args[1:], os.Stdin, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (commands: none to serve, \"tenants create --name NAME [--json]\")", args)
+		return fmt.Errorf("unknown command %q (commands: none to serve, \"tenants create --name NAME [--json]\", \"operators create --email EMAIL [--totp]\", \"operators token create --email EMAIL\")", args)
 	}
 }
 
