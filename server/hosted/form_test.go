@@ -35,7 +35,7 @@ func TestFieldsToAsk(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []string
-		for _, f := range fieldsToAsk(&tt.user) {
+		for _, f := range fieldsToAsk(&tt.user, kyc.SeedRequirements) {
 			got = append(got, f.Name)
 		}
 		if !slices.Equal(got, tt.want) {

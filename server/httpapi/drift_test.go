@@ -102,7 +102,7 @@ func kept(returned *openapi3.Schema, path string, sent, got map[string]any) []st
 		switch {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("%s%s: accepted but not stored or not returned", path, p))
-		case returned.Properties[p] != nil && returned.Properties[p].Value.Items != nil:
+		case returned.Properties[p] != nil && returned.Properties[p].Value.Items != nil && returned.Properties[p].Value.Items.Value.Type.Is(openapi3.TypeObject):
 			sentItems, _ := v.([]any)
 			gotItems, _ := g.([]any)
 			if len(gotItems) != len(sentItems) {
@@ -176,6 +176,9 @@ func TestEveryRequestPropertyIsStoredAndReturned(t *testing.T) {
 			for _, p := range slices.Sorted(maps.Keys(props)) {
 				if p == "email" && !tc.update {
 					continue // every create sends it, and it is checked on update
+				}
+				if p == "redirect_uri" {
+					continue // not user data but where a hosted link sends the end user: TestCreateWithAVerificationLink
 				}
 				got, refused := send(p, props[p], tc.update)
 				if got == nil {

@@ -73,7 +73,7 @@ func TestMissingFields(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := tt.fields()
-			if got := kyc.MissingFields(tt.typ, &f); !reflect.DeepEqual(got, tt.want) {
+			if got := kyc.MissingFields(kyc.SeedRequirements, tt.typ, &f); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("MissingFields = %v, want %v", got, tt.want)
 			}
 		})

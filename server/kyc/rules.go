@@ -3,6 +3,7 @@ package kyc
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,7 +12,9 @@ import (
 // Validate checks what the schema cannot: that a user of type t carries no field of the other
 // type, and that its values can be true (CheckValues). Its errors name the fields, never their
 // values.
-func (f *Fields) Validate(t UserType, today time.Time) error {
+func (f *Fields) Validate(t UserType, today time.Time) error { return invalid(f.problems(t, today)) }
+
+func (f *Fields) problems(t UserType, today time.Time) []FieldError {
 	var fields []FieldError
 	v := reflect.ValueOf(f).Elem()
 	for _, s := range userFields {
@@ -19,7 +22,38 @@ func (f *Fields) Validate(t UserType, today time.Time) error {
 			fields = append(fields, s.wrongType())
 		}
 	}
-	return invalid(append(fields, f.valueErrors(today)...))
+	return append(fields, f.valueErrors(today)...)
+}
+
+// enumErrors refuses the text values of f that are not on the list of their field's enum for
+// users of type t (FieldSpec.EnumFor), as values returns it: source_of_funds and account_purpose
+// have a list per type. A nil values checks nothing.
+func (f *Fields) enumErrors(t UserType, values EnumValues) []FieldError {
+	if values == nil {
+		return nil
+	}
+	var out []FieldError
+	v := reflect.ValueOf(f).Elem()
+	for _, s := range userFields {
+		allowed := values(s.EnumFor(t))
+		if allowed == nil {
+			continue
+		}
+		var given []string
+		switch fv := s.value(v).Interface().(type) {
+		case string:
+			given = []string{fv}
+		case []string:
+			given = fv
+		}
+		for _, g := range given {
+			if g != "" && !slices.Contains(allowed, g) {
+				out = append(out, FieldError{Field: s.Name, Message: "is not one of the values for " + string(t) + " users"})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // CheckValues checks, whatever the user's type, that f's values can be true on the day today:
