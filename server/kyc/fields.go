@@ -81,7 +81,7 @@ type FieldSpec struct {
 	// Name is the field's API name.
 	Name string
 	// Types are the user types that carry the field (a person's fields: both).
-	Types       []UserType
+	Types  []UserType
 	Class  Class
 	Sealed bool
 	Masked bool

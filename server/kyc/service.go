@@ -171,7 +171,9 @@ func (s *UserService) problems(t UserType, f *Fields) []FieldError {
 }
 
 // MissingFields lists what automatic verification still needs of u under the service's rules.
-func (s *UserService) MissingFields(u *User) []string { return MissingFields(s.rules, u.Type, &u.Fields) }
+func (s *UserService) MissingFields(u *User) []string {
+	return MissingFields(s.rules, u.Type, &u.Fields)
+}
 
 // Rules is the requirement set that decides when automatic verification starts (WithRules).
 func (s *UserService) Rules() RequirementSet { return s.rules }
