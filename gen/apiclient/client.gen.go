@@ -205,8 +205,13 @@ type ClientInterface interface {
 	// what is still needed; complete it later with `PUT`, or send the end user a hosted
 	// verification link.
 	//
-	// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-	// carry their last four digits only.
+	// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+	// user: the response carries `verification_link`, the hosted page where the end user
+	// completes and submits their details (the session is created in the same transaction as
+	// the user, and a replay of the request returns the same link).
+	//
+	// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+	// persons') are never returned: responses carry their last four digits only.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -222,8 +227,13 @@ type ClientInterface interface {
 	// what is still needed; complete it later with `PUT`, or send the end user a hosted
 	// verification link.
 	//
-	// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-	// carry their last four digits only.
+	// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+	// user: the response carries `verification_link`, the hosted page where the end user
+	// completes and submits their details (the session is created in the same transaction as
+	// the user, and a replay of the request returns the same link).
+	//
+	// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+	// persons') are never returned: responses carry their last four digits only.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -629,8 +639,13 @@ func (c *Client) ListUsers(ctx context.Context, params *ListUsersParams, reqEdit
 // what is still needed; complete it later with `PUT`, or send the end user a hosted
 // verification link.
 //
-// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-// carry their last four digits only.
+// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+// user: the response carries `verification_link`, the hosted page where the end user
+// completes and submits their details (the session is created in the same transaction as
+// the user, and a replay of the request returns the same link).
+//
+// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+// persons') are never returned: responses carry their last four digits only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -656,8 +671,13 @@ func (c *Client) CreateUserWithBody(ctx context.Context, params *CreateUserParam
 // what is still needed; complete it later with `PUT`, or send the end user a hosted
 // verification link.
 //
-// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-// carry their last four digits only.
+// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+// user: the response carries `verification_link`, the hosted page where the end user
+// completes and submits their details (the session is created in the same transaction as
+// the user, and a replay of the request returns the same link).
+//
+// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+// persons') are never returned: responses carry their last four digits only.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2003,8 +2023,13 @@ type ClientWithResponsesInterface interface {
 	// what is still needed; complete it later with `PUT`, or send the end user a hosted
 	// verification link.
 	//
-	// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-	// carry their last four digits only.
+	// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+	// user: the response carries `verification_link`, the hosted page where the end user
+	// completes and submits their details (the session is created in the same transaction as
+	// the user, and a replay of the request returns the same link).
+	//
+	// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+	// persons') are never returned: responses carry their last four digits only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2020,8 +2045,13 @@ type ClientWithResponsesInterface interface {
 	// what is still needed; complete it later with `PUT`, or send the end user a hosted
 	// verification link.
 	//
-	// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-	// carry their last four digits only.
+	// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+	// user: the response carries `verification_link`, the hosted page where the end user
+	// completes and submits their details (the session is created in the same transaction as
+	// the user, and a replay of the request returns the same link).
+	//
+	// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+	// persons') are never returned: responses carry their last four digits only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5771,8 +5801,13 @@ func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, params 
 // what is still needed; complete it later with `PUT`, or send the end user a hosted
 // verification link.
 //
-// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-// carry their last four digits only.
+// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+// user: the response carries `verification_link`, the hosted page where the end user
+// completes and submits their details (the session is created in the same transaction as
+// the user, and a replay of the request returns the same link).
+//
+// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+// persons') are never returned: responses carry their last four digits only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5794,8 +5829,13 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 // what is still needed; complete it later with `PUT`, or send the end user a hosted
 // verification link.
 //
-// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-// carry their last four digits only.
+// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+// user: the response carries `verification_link`, the hosted page where the end user
+// completes and submits their details (the session is created in the same transaction as
+// the user, and a replay of the request returns the same link).
+//
+// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+// persons') are never returned: responses carry their last four digits only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

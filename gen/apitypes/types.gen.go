@@ -2862,6 +2862,21 @@ type User struct {
 //     `address_*` fields, `representative_first_name`, `representative_last_name`,
 //     `representative_birth_date`, and `ein` when `address_country` is `USA`.
 //
+// A server started with `KIRA_REQUIREMENTS=kira` applies Kira's fuller lists instead ("Required
+// Fields for Automatic Verification", kira-financial-ai.readme.io/reference/createuser), besides
+// the identity documents:
+//   - individual: the list above and `phone`, `nationality`, `gender`, `employment_status`,
+//     `occupation`, `source_of_funds`, `account_purpose`, `pep_status`, and `current_employer`
+//     when `employment_status` is `employed`;
+//   - business: the list above and `phone`, `doing_business_as`, `business_industry`,
+//     `business_website`, `business_description`, `formation_state`, `source_of_funds`,
+//     `account_purpose`, `pep_status`, `representative_title`, and `representative_ssn` when
+//     `address_country` is `USA`.
+//
+// `missing_fields` follows the server's rules.
+//
+// `external_id` and `verification_mode` are set here only: an update that sends them is a 400.
+//
 // The sandbox decides on the digits of the SSN or EIN: `111-11-1111` (`11-1111111`) is
 // rejected, `222-22-2222` (`22-2222222`) goes to `REVIEW`, anything else is verified.
 type UserCreateRequest struct {
@@ -3203,7 +3218,8 @@ type UserStatusChangedEventEvent string
 type UserType string
 
 // UserUpdateRequest A partial update: only the fields sent are written, the others keep their values.
-// `type` and `status` cannot be changed. `associated_persons`, when sent, replaces the list.
+// `type` and `status` cannot be changed, nor `external_id` and `verification_mode`, which only
+// the create sets (a 400 names them). `associated_persons`, when sent, replaces the list.
 type UserUpdateRequest struct {
 	// AccountPurpose What the account will be used for: for individuals a value of `IndividualAccountPurpose`,
 	// for businesses one of `BusinessAccountPurpose` (the other type's values are refused with a

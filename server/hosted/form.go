@@ -273,25 +273,10 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fi
 			problems[f.Name] = "was given more than once; please enter it once"
 			continue
 		}
-		var list []string
-		for _, g := range given {
-			v := strings.TrimSpace(g)
-			if f.Name == "ssn" || f.Name == "ein" {
-				v = strings.ReplaceAll(v, " ", "")
-			}
-			switch {
-			case v == "":
-				continue
-			case !utf8.ValidString(v):
-				problems[f.Name] = "must be valid UTF-8 text"
-			case strings.IndexByte(v, 0) >= 0:
-				problems[f.Name] = "must not contain NUL characters"
-			default:
-				list = append(list, v)
-				continue
-			}
-			list = nil
-			break
+		list, problem := typedValues(f, given)
+		if problem != "" {
+			problems[f.Name] = problem
+			continue
 		}
 		if len(list) == 0 {
 			continue
@@ -348,6 +333,27 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fi
 		return sub, problems
 	}
 	return sub, nil
+}
+
+// typedValues reads what was typed in field f: its values that are not blank, trimmed (an SSN or
+// EIN without its spaces), or the problem of one that is not text.
+func typedValues(f field, given []string) (list []string, problem string) {
+	for _, g := range given {
+		v := strings.TrimSpace(g)
+		if f.spec.Issued == "ssn" || f.Name == "ein" {
+			v = strings.ReplaceAll(v, " ", "")
+		}
+		switch {
+		case v == "":
+		case !utf8.ValidString(v):
+			return nil, "must be valid UTF-8 text"
+		case strings.IndexByte(v, 0) >= 0:
+			return nil, "must not contain NUL characters"
+		default:
+			list = append(list, v)
+		}
+	}
+	return list, ""
 }
 
 func schemaErrors(err error) []*openapi3.SchemaError {

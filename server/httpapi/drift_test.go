@@ -121,6 +121,16 @@ func kept(returned *openapi3.Schema, path string, sent, got map[string]any) []st
 	return problems
 }
 
+// loadSpec returns the spec and its User schema, what the API returns of a user.
+func loadSpec(t *testing.T) (*openapi3.T, *openapi3.Schema) {
+	t.Helper()
+	spec, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec, spec.Components.Schemas["User"].Value
+}
+
 // jsonValue is v as encoding/json decodes it (numbers as float64).
 func jsonValue(v any) any {
 	raw, _ := json.Marshal(v)
@@ -133,11 +143,7 @@ func jsonValue(v any) any {
 // request schemas, with a valid value, in a request of its own, then reads the user back.
 func TestEveryRequestPropertyIsStoredAndReturned(t *testing.T) {
 	t.Parallel()
-	spec, err := openapi.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	returned := spec.Components.Schemas["User"].Value
+	spec, returned := loadSpec(t)
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
 		a := env.tenant(t, "acme")
 		n := 0
