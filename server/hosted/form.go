@@ -95,16 +95,19 @@ const (
 // fieldsToAsk chooses the inputs for a user: what automatic verification still misses under the
 // requirement set rules, or, when nothing is missing (a rejected user correcting their data),
 // every field verification may check, the country included. The fields required only in the USA
-// (SSN, EIN) are offered whenever the country can still be chosen, since a US address needs them.
+// (SSN, EIN) are offered whenever the country can still be chosen, since a US address needs them,
+// and the fields required in some cases only (kyc.ConditionalFields: the employer of an employed
+// individual) always, since what the page sets may need them.
 func fieldsToAsk(u *kyc.User, rules kyc.RequirementSet) []field {
 	missing := kyc.MissingFields(rules, u.Type, &u.Fields)
+	conditional := kyc.ConditionalFields(rules, u.Type)
 	correcting := len(missing) == 0
 	countryOpen := correcting || slices.Contains(missing, "address_country")
 	var out []field
 	for _, f := range formFields[u.Type] {
 		req := f.spec.RequirementIn(rules)
 		if slices.Contains(missing, f.Name) || correcting && req != kyc.Optional ||
-			countryOpen && req == kyc.RequiredInUSA {
+			countryOpen && req == kyc.RequiredInUSA || slices.Contains(conditional, f.Name) {
 			out = append(out, f)
 		}
 	}

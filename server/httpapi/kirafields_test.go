@@ -265,7 +265,7 @@ func TestHostedPageAsksForKiraFields(t *testing.T) {
 			VerificationLink string `json:"verification_link"`
 		}](t, raw).VerificationLink
 		_, body := page(t, http.MethodGet, link, nil)
-		for _, name := range []string{"phone", "nationality", "gender", "employment_status", "occupation", "source_of_funds", "account_purpose", "pep_status"} {
+		for _, name := range []string{"phone", "nationality", "gender", "employment_status", "current_employer", "occupation", "source_of_funds", "account_purpose", "pep_status"} {
 			if !strings.Contains(body, `name="`+name+`"`) {
 				t.Errorf("the individual's page does not ask for %s", name)
 			}

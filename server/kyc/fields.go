@@ -305,6 +305,19 @@ func MissingFields(set RequirementSet, t UserType, f *Fields) []string {
 	return missing
 }
 
+// ConditionalFields names what the requirement set needs of a user of type t in some cases only
+// (its extraRules' tokens): a form that asks for their conditions (employment_status) offers
+// them too.
+func ConditionalFields(set RequirementSet, t UserType) []string {
+	var out []string
+	for _, r := range extraRules[set] {
+		if r.Type == t {
+			out = append(out, r.Token)
+		}
+	}
+	return out
+}
+
 // CheckedFields names the identity fields a verification checks for a user of type t: the present
 // ones that a set of verification rules requires.
 func CheckedFields(t UserType, f *Fields) []string {
