@@ -2841,7 +2841,9 @@ type User struct {
 	//   a hosted page where the end user completes and submits their details (a hosted
 	//   verification session, as `POST /v1/users/{userId}/verifications` creates). Such a create
 	//   needs at least `first_name`, `last_name` and `email` (individuals) or
-	//   `business_legal_name` and `email` (businesses), and may give `redirect_uri`.
+	//   `business_legal_name` and `email` (businesses), and may give `redirect_uri`; without one,
+	//   the page sends the end user to a page of this server that thanks them
+	//   (`/verify/completed`), which is then the session's `redirect_uri`.
 	VerificationMode *VerificationMode `json:"verification_mode,omitempty"`
 
 	// VerificationTriggered Whether verification has been started for this user. On `POST` and `PUT` it tells
@@ -3087,7 +3089,9 @@ type UserCreateRequest struct {
 	//   a hosted page where the end user completes and submits their details (a hosted
 	//   verification session, as `POST /v1/users/{userId}/verifications` creates). Such a create
 	//   needs at least `first_name`, `last_name` and `email` (individuals) or
-	//   `business_legal_name` and `email` (businesses), and may give `redirect_uri`.
+	//   `business_legal_name` and `email` (businesses), and may give `redirect_uri`; without one,
+	//   the page sends the end user to a page of this server that thanks them
+	//   (`/verify/completed`), which is then the session's `redirect_uri`.
 	VerificationMode *VerificationMode `json:"verification_mode,omitempty"`
 }
 
@@ -3519,7 +3523,9 @@ type VerificationList struct {
 //     a hosted page where the end user completes and submits their details (a hosted
 //     verification session, as `POST /v1/users/{userId}/verifications` creates). Such a create
 //     needs at least `first_name`, `last_name` and `email` (individuals) or
-//     `business_legal_name` and `email` (businesses), and may give `redirect_uri`.
+//     `business_legal_name` and `email` (businesses), and may give `redirect_uri`; without one,
+//     the page sends the end user to a page of this server that thanks them
+//     (`/verify/completed`), which is then the session's `redirect_uri`.
 type VerificationMode string
 
 // VerificationReason defines model for VerificationReason.
