@@ -68,8 +68,11 @@ func checkFieldTable() error {
 		if _, ok := user[returnedName(s)]; !ok {
 			errs = append(errs, fmt.Errorf("user field %s is not returned in User (as %s)", s.Name, returnedName(s)))
 		}
-		if _, ok := update[s.Name]; ok == s.CreateOnly {
-			errs = append(errs, fmt.Errorf("user field %s is create-only (%v) but UserUpdateRequest accepting it is %v", s.Name, s.CreateOnly, ok))
+		switch _, ok := update[s.Name]; {
+		case ok && s.CreateOnly:
+			errs = append(errs, fmt.Errorf("user field %s is create-only but UserUpdateRequest accepts it", s.Name))
+		case !ok && !s.CreateOnly:
+			errs = append(errs, fmt.Errorf("user field %s is not accepted by UserUpdateRequest (tag it create_only if only a create sets it)", s.Name))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
