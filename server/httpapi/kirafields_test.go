@@ -92,7 +92,21 @@ func TestKiraExamplesUnderKiraRules(t *testing.T) {
 			t.Fatalf("individual: %d %s", resp.StatusCode, raw)
 		}
 		readBack("individual", u.ID, without(t, kiraIndividual))
-		resp, raw = env.srv.Do(t, "PUT", "/v1/users/"+u.ID, a.headers(), map[string]string{"gender": "female", "pep_status": "false"})
+		resp, raw = env.srv.Do(t, "POST", "/v1/users", a.headers("Idempotency-Key", "kira-individual-no-phone"), without(t, kiraIndividual, "phone", "email"))
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("without an email: %d %s", resp.StatusCode, raw)
+		}
+		noPhone := without(t, kiraIndividual, "phone")
+		noPhone["email"] = "maria.two@example.com"
+		_, raw = env.srv.Do(t, "POST", "/v1/users", a.headers("Idempotency-Key", "kira-individual-no-phone"), noPhone)
+		id := decode[user](t, raw).ID
+		// Identity data that leaves the user incomplete starts nothing; the phone, contact data,
+		// completes the user and starts verification.
+		resp, raw = env.srv.Do(t, "PUT", "/v1/users/"+id, a.headers(), map[string]string{"gender": "female", "pep_status": "false"})
+		if u := decode[user](t, raw); resp.StatusCode != http.StatusOK || u.VerificationTriggered || !slices.Equal(u.MissingFields, []string{"phone"}) {
+			t.Fatalf("individual without a phone: %d %s", resp.StatusCode, raw)
+		}
+		resp, raw = env.srv.Do(t, "PUT", "/v1/users/"+id, a.headers(), map[string]string{"phone": "+525512345678"})
 		if u := decode[user](t, raw); resp.StatusCode != http.StatusOK || !u.VerificationTriggered || u.Status != "VERIFYING" || len(u.MissingFields) != 0 {
 			t.Fatalf("individual completed: %d %s", resp.StatusCode, raw)
 		}

@@ -198,9 +198,10 @@ func (s *UserService) UpdateUser(ctx context.Context, tenantID, id string, p Pat
 // update applies p to u within tx. Only the fields whose value differs from the stored one
 // change; an update that changes nothing writes nothing (updated_at stays). A user in VERIFYING
 // or REVIEW cannot change until the decision, and a redacted user never changes (EInvalidTransition naming every changed field).
-// Contact data and metadata never start a verification. A change to identity data starts an
-// attempt when the user is then complete and is CREATED, REJECTED, or VERIFIED: a verified user's
-// changed identity is verified again (Reverify).
+// A change to identity data starts an attempt when the user is then complete and is CREATED,
+// REJECTED, or VERIFIED: a verified user's changed identity is verified again (Reverify). Contact
+// data and metadata start one only when they complete a user who is not VERIFIED (Kira's rules
+// need a phone); otherwise they never do.
 func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Result, error) {
 	if u.Redacted() {
 		return nil, errRedacted()
@@ -225,12 +226,13 @@ func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Res
 		}
 		return nil, e
 	}
+	wasIncomplete := len(s.MissingFields(u)) > 0 && u.Status != StatusVerified
 	p.Apply(&u.Fields)
 	if err := invalid(s.problems(u.Type, &u.Fields)); err != nil {
 		return nil, err
 	}
 	u.UpdatedAt = s.now().UTC()
-	if identity && len(s.MissingFields(u)) == 0 {
+	if (identity || wasIncomplete) && len(s.MissingFields(u)) == 0 {
 		res.Reverify = u.Status == StatusVerified
 		if err := s.startVerification(ctx, tx, u); err != nil {
 			return nil, err
