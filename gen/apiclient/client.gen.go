@@ -259,7 +259,8 @@ type ClientInterface interface {
 	// changes nothing writes nothing (`updated_at` stays).
 	//
 	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-	//   `REJECTED`, and never start a verification.
+	//   `REJECTED`, and start a verification only when they complete a user who was missing
+	//   them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 	// - A change to identity data (every other field) that leaves the user complete starts a
 	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -286,7 +287,8 @@ type ClientInterface interface {
 	// changes nothing writes nothing (`updated_at` stays).
 	//
 	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-	//   `REJECTED`, and never start a verification.
+	//   `REJECTED`, and start a verification only when they complete a user who was missing
+	//   them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 	// - A change to identity data (every other field) that leaves the user complete starts a
 	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -723,7 +725,8 @@ func (c *Client) GetUser(ctx context.Context, userId UserId, reqEditors ...Reque
 // changes nothing writes nothing (`updated_at` stays).
 //
 //   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-//     `REJECTED`, and never start a verification.
+//     `REJECTED`, and start a verification only when they complete a user who was missing
+//     them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 //   - A change to identity data (every other field) that leaves the user complete starts a
 //     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 //     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -760,7 +763,8 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, userId UserId, contentT
 // changes nothing writes nothing (`updated_at` stays).
 //
 //   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-//     `REJECTED`, and never start a verification.
+//     `REJECTED`, and start a verification only when they complete a user who was missing
+//     them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 //   - A change to identity data (every other field) that leaves the user complete starts a
 //     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 //     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -2079,7 +2083,8 @@ type ClientWithResponsesInterface interface {
 	// changes nothing writes nothing (`updated_at` stays).
 	//
 	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-	//   `REJECTED`, and never start a verification.
+	//   `REJECTED`, and start a verification only when they complete a user who was missing
+	//   them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 	// - A change to identity data (every other field) that leaves the user complete starts a
 	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -2106,7 +2111,8 @@ type ClientWithResponsesInterface interface {
 	// changes nothing writes nothing (`updated_at` stays).
 	//
 	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-	//   `REJECTED`, and never start a verification.
+	//   `REJECTED`, and start a verification only when they complete a user who was missing
+	//   them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 	// - A change to identity data (every other field) that leaves the user complete starts a
 	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -5875,7 +5881,8 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, userId Us
 // changes nothing writes nothing (`updated_at` stays).
 //
 //   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-//     `REJECTED`, and never start a verification.
+//     `REJECTED`, and start a verification only when they complete a user who was missing
+//     them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 //   - A change to identity data (every other field) that leaves the user complete starts a
 //     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 //     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -5908,7 +5915,8 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 // changes nothing writes nothing (`updated_at` stays).
 //
 //   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-//     `REJECTED`, and never start a verification.
+//     `REJECTED`, and start a verification only when they complete a user who was missing
+//     them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 //   - A change to identity data (every other field) that leaves the user complete starts a
 //     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 //     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
