@@ -32,6 +32,12 @@ type ServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx echo.Context, params ListCountriesParams) error
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx echo.Context, params ListEventsParams) error
@@ -111,6 +117,71 @@ func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetReadiness(ctx)
+	return err
+}
+
+// ListCountries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCountries(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCountriesParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCountries(ctx, params)
+	return err
+}
+
+// GetCountry converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCountry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "countryCode" -------------
+	var countryCode CountryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "countryCode", ctx.Param("countryCode"), &countryCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter countryCode: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCountryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCountry(ctx, countryCode, params)
 	return err
 }
 
@@ -531,6 +602,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
 	router.GET(options.BaseURL+"/v1/events/:eventId", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
 	router.POST(options.BaseURL+"/v1/events/:eventId/redeliver", wrapper.RedeliverEvent, options.OperationMiddlewares["redeliverEvent"]...)
+	router.GET(options.BaseURL+"/v1/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
+	router.GET(options.BaseURL+"/v1/countries/:countryCode", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
 	router.POST(options.BaseURL+"/v1/sandbox/users/:userId/review", wrapper.SandboxReviewUser, options.OperationMiddlewares["sandboxReviewUser"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
@@ -594,6 +667,16 @@ type NotFoundJSONResponse struct {
 	Body Error
 
 	Headers NotFoundResponseHeaders
+}
+
+type NotModifiedResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	XRequestId               *string
+}
+type NotModifiedResponse struct {
+	Headers NotModifiedResponseHeaders
 }
 
 type PayloadTooLargeResponseHeaders struct {
@@ -1095,6 +1178,506 @@ type GetReadinessdefaultJSONResponse struct {
 }
 
 func (response GetReadinessdefaultJSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesRequestObject struct {
+	Params ListCountriesParams
+}
+
+type ListCountriesResponseObject interface {
+	VisitListCountriesResponse(w http.ResponseWriter) error
+}
+
+type ListCountries200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type ListCountries200JSONResponse struct {
+	Body    CountryList
+	Headers ListCountries200ResponseHeaders
+}
+
+func (response ListCountries200JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries304Response = NotModifiedResponse
+
+func (response ListCountries304Response) VisitListCountriesResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListCountries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListCountries400JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListCountries401JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListCountries429JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListCountries500JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListCountries503JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListCountriesdefaultJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountryRequestObject struct {
+	CountryCode CountryCode `json:"countryCode"`
+	Params      GetCountryParams
+}
+
+type GetCountryResponseObject interface {
+	VisitGetCountryResponse(w http.ResponseWriter) error
+}
+
+type GetCountry200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type GetCountry200JSONResponse struct {
+	Body    Country
+	Headers GetCountry200ResponseHeaders
+}
+
+func (response GetCountry200JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry304Response = NotModifiedResponse
+
+func (response GetCountry304Response) VisitGetCountryResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetCountry400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetCountry400JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetCountry401JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetCountry404JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetCountry429JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetCountry500JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetCountry503JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountrydefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetCountrydefaultJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5379,6 +5962,12 @@ type StrictServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx context.Context, request GetCountryRequestObject) (GetCountryResponseObject, error)
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx context.Context, request ListEventsRequestObject) (ListEventsResponseObject, error)
@@ -5527,6 +6116,57 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetReadinessResponseObject); ok {
 		return validResponse.VisitGetReadinessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCountries operation middleware
+func (sh *strictHandler) ListCountries(ctx echo.Context, params ListCountriesParams) error {
+	var request ListCountriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCountries(ctx.Request().Context(), request.(ListCountriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCountries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCountriesResponseObject); ok {
+		return validResponse.VisitListCountriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCountry operation middleware
+func (sh *strictHandler) GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error {
+	var request GetCountryRequestObject
+
+	request.CountryCode = countryCode
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCountry(ctx.Request().Context(), request.(GetCountryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCountry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCountryResponseObject); ok {
+		return validResponse.VisitGetCountryResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6051,392 +6691,428 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L0Lcxq50j/8VVTzf6pi7wEMGBwb16nncWwncRI7Pr5sNrvkZcSMAK0HiSPNGLNb/u5vdUuaCwwYO9ns",
-	"nj3e2iJ40OjaarX68uvfvUCOJ1IwEWuv87vH7uh4EjH8fs5EyMXwR6b4gAc05lLAY52Mx1TNvI53QEZS",
-	"xywkt7kiRDOt4d8p5TEXQzKQisQjRpgISaKZ8ireLY0SBnUFitGYhT0aex2vWW/uVBuNarN91ax36u1O",
-	"vV6r1+s/exWP3U24Ynqu3M5COR7C70FrsEN3+9V62GDV1mCbVvf67aD6Mtxle4M6bfSbgVfxJkre8pCp",
-	"XsTFjdfxRnE80Z2tLTrhtRuuaM3OxRaObra1TrX/G8sbJv7583jv9vP49ezz+PVO8NOPLa/iKRZyxYK4",
-	"lyiea2wmE0Unk2JbdiarsDQRi5lX8XRM40R7HW9iFsWrePFswryOx8Z9FoYsrOIwKh5McQ/nge3tNOq0",
-	"0aiG7Uar2mrvvqzutsOgyhq7rNlv7TRYu+3d31e8CxbSIGbhNazO3Aor+xsuXQUXMpbjvo6lYCQe0Zgo",
-	"NqZc6HWXtdHZbtWarT1c1jHlkdfxXCP/577UuLilEQ/dku6G9Xa/3mTVvbDRrrZ2wp1qv7+9Xd0Ldhth",
-	"a6dB93b2vIo3ZjENaUy9zu/3FW/MteZi2BtwFoXa6/zypZK2lO9as1pvXtX3Oo1Wp96uNZpISemEXxy/",
-	"Oz68Oj7KZpyLkN/yMKERTPckpOvUl1/YHo1jNp7AjmvM/RIrPhwyxUKvE6uEmdX5lS1fHfMbyfpUIVMe",
-	"j3ChFKNaFleGhqFiWvcCHmMNiY658CrZc5mIGCu/vjzIPYfpgLFf/VR4qBiDcTfIcTQml3Hut9/4pBfI",
-	"EN55ub1db3gVr89VPOqFpqLG3m67Wn9ZrcPmWJdeQhkkYybihW6mP4hk3IctTXXc8jreXr3RzP9sVzBU",
-	"/JYp3Yt4wIRmOUr8lQpW02Mej/7PbslaIMdexRtwpeOeoGN4/x0V7JGkCT1yr19C/UVy9QI1Nru21fSW",
-	"0q5Zzs4vD+6wndrubgtnjN2ySE6Y6pm3YQlHjFxenpGQh0TImIxpHBh6ge4RKkICa0TkgOCK1TzXtNfx",
-	"PstEES4GUo0Ntw9kEpl6+syeAyz07r9UPK1Fug6NRqPxdZuqdHRP31Q/2p6WbSo3ClLo07ItdEkFea2o",
-	"CLgO5CN20uFB6U5qbpNTysXSzbTXatTbi5tpr16tN6qN9h+5mVrtnZclm2lCtZ5IFed3kRyJWijZyj0k",
-	"R8LtobVOquIeOpJsLYafp8Kdl7t7eSr88fji5PXJ06mw1Wh+AyqccTEsI0N3+ufIkExHUrOiuMU1UYkQ",
-	"RiZ4JtK/J5F+Pjl78zQqTWfy6VT6ifVHUt4ci3AiuYjn6XRqfgb53vy+hiDY2OvU6zm5PWQ6UHxirhje",
-	"uZJhEiB1KxYwOKth3W7NJeUXFHFr+V7XaBCwScxCK/8WfxxQHrHQ+2LX8WW4N2gE26za7LdotcV2B9U9",
-	"utOvNoJmuM1agzbd6ecXgAnaj0zVS6Z6fjSJilaI+Ha+9BZcMrySCf7E49ElCxR7cKqNqMdjTTQfAgsg",
-	"2rz3N1kCOwnedKRZ0DsdvP/Xntp98/7zv9XV9Nfr86Pdkw/nP5/I5gf6gV5OW5O3uzfb9NXJv1r//J4L",
-	"eF/xRoyGTOGt+SAImNbVQyliJaPqQRTJafWj4kOOt+fiNIMsJvE3TSiUZCGJJQjuoZXg9UQKDWcAoaSv",
-	"5FQzRTYOP15cboJcpoMRG6P8OKZ3H5gYxiOv06y3dlNeoWMFRwN08iRk44mMmYirF2wS0Rls8vke+bDr",
-	"fTIdMUHiERwuaRc0oUThiyAbQveQV2Yl3E1fgxzpp80Fs+p7NvOL/WUiGQMhQXNAF4vdvaAx+8DHPK7i",
-	"52JXL9i/E6bjbOYmTJEpF6Gc2q5wTQ7OT8gNmxUbN+IrctJ4Gy4IY3rHx9ChRh3/AzYtzJN6ju3GbMjU",
-	"XOcu8PoLnV7ewYgNYlhCmJwgUYrh1oWO/pH90qxk0i5ZIEWoSSJiHmGH7IwpKK/X7c/uTmud3rBYzaoH",
-	"g9hIN+U9iSWqikifDaQCko8ViETftiefPn2qHiTxiIkYeBJb7M5bOYWu0FyhDvFfMaqYgg0Zjf/Z9WDH",
-	"dz2fSEH8rduGT+BqhSxOV4h/MOHv2WyucIUY5vDPrndXpRNevWEzV8X5x8srsgVN+it2c71sd/xUtdRV",
-	"PQnL+Yoyv7/QhIcVQiMtgQSZUlKRvgw504Rq4ttiPR76HaQHo9hJ3ycaqJUL4uebtByCx8AWdmHiGs1d",
-	"ErE4ZkpXSMiHPIYpqfkV4vd8IhXxq36FyHjE1JRrRigRbAqN1chB2taYzkxPNRMhoeTT9iHxY0UDNqGw",
-	"a3w7mR3HoBjRTN0yRdgdiHeaYGFdyY/ghX1KAiliLhKmCY8reNHNKnihSSSHJOIi42OuVyDNadKXqVrF",
-	"POZhWoepn4dLV7HRLGHJ9xVvQhUds9ieHYeJ0lKVL6c/oUMuzHEq2F3cC7Cw73jxRLFbLhNNJnTIoB9w",
-	"3nj/TpiaeRXPCqTmnWWdbDeauJHSTkP/YEWhpv/vl4Pqz7T6W7261/tn9cs//scrI8tjkBCWUSSKD0iP",
-	"ZMMHibiGT4D0HHec0FkkaYiHmz1v4QQP2tu7/SCotrfZdrUVNvrVfn+3X62z3WAQ7rAdSgM34glF3Yod",
-	"MLP9qXiwajyVa0t5S5KgxjE3I9s7Kw/SYPaezRbHekASwf+dMDh4spMokkMe0Cglnw1Krq9PjshtC/YQ",
-	"DxmN9olgQMyTJIbDTEtBIwITBdPD481aV1xY9php+fC0hZaAGPsynNlDWpcc0ftz+2Iq1Q281xVWlWtP",
-	"8kCOxzwmsRwy2LAVoiWh2Ijp4JjeME3iKYgqWiYqYJpsaMZIbmoI7ctbBn0urGV70Oy/DBqsukdbYbUV",
-	"bPeru2xnUG3QZn87aIVttjNwa2k2e7aacyLFylXNs9B2exVdd7t3zUa12717ebyMrJdIIOd0yIjmv7EK",
-	"aSAPrNeX7bwIa8h3MGQDmkQxnO2V1Sd/7nRrlJ5u15qpZZsOhHHcc3Nbar3bbMmWSkxj33RH2RvQsjHM",
-	"33tKxrPmlaJkPNO07W84pHuoy2wm5OyvaGgPT7yTSQFiOCpqJpPI3pK2ftXGwpaOCkqiQgWNIeaCjgc4",
-	"DB3+NcpgVCV4nby6peKNmdZ0CC+PE43aWWr0upbTwoDI58+fP1dPT6tHR959JavIXp3yleBNgIZVKSLD",
-	"aQIqrNYX5Mz7L/nCV/lTUhNrzKnZCTbShtfx6o13R+9/3v5p52rvU/Nfr3d/bJ+2zl5eNM4PvPv83P+P",
-	"YgOv4/2/rcxWuWV+1VvHOB044UtFIOjDmEYwYhaCKHLLZURjZjikqWmf+GZGfXvcMxqMiBwMjL2N4NTA",
-	"CNa/6pV12769terV8rvPqtrmiy+/oKxXS/ZK+ZVi3VqQMhZl1VWvF8rish5KMYh48LSNY0mvFysqNEfS",
-	"yBPqAbJHMh1JoJFU1ZYj7mBExZCFuftSyAKuQQr708g5sDOi86Y+cwy/0AR1tx3iu1I+2ciXIOyOm0sz",
-	"7OdZpSukIpTg+eRkyfRWQ8y2D0Ys3KwQn2fnb++GzXpc9BLNfBBlXN9sj7gGaaErOPSHRxHpM9hFEyWB",
-	"7lm4b+55RI+kiqMZVr6wVLbn9gQzTImEkmkiZNwVeO0HsQhvF6X6zR67G9FExyz0jRzyvHu/8+41BP2U",
-	"rStk3OPwbMyE0SvmDxiui1QK25XeUh7RfsTIjMXfd3seiJm529oL9gaI/XZMpFVvA4m2643Nijt+UWo3",
-	"ZfWITth3O1q+bjlPBIjNNHr6snJbQyrIZKvqKjfz8r0XkCSC3U2MOwV2YB+IagRsi/ZlEltlx0wmiqDk",
-	"XiNLLmMLqk94T9PBf8oin8n4tUxE+ORtO8C380sLNxTco/jT913aM0l0EoyyEzC9ksdMUBE/S3V/wrlw",
-	"bhQ9V1J+oGrInkRqVlnUi6XsRVjLsksIqkXwHgQ0yO4CxkLSIKf81feX4rAvXBPsMRAiFVlXnunwO9Ph",
-	"JVO3PGDXIhUenkSK2lTTS3L1zBOjLeMuFyhXo/E2pDHtU82cUEwHMTMa6JiP8cKeM6R8f4J9sN/IUIWc",
-	"kg2/ZB78zRo5swfplIIAL+ZG6ueG5xNt7EKVhw7V77ddilasleSZK/rVpHkl5SkVM2dFfBJdKhqzHt7t",
-	"5iVoKcmYipljkfqvSHzzfVww6+4b02EpAT2z0yex0z+L2q8FTeKRVPw39jTBM8lXMM97KS4hQfd8MqKa",
-	"mIiC7yyJHioWMhFzGmlCFSPWF6xCpkrCP7ZTFbgt9lkkxZDEkoR8MGDoM2Dk1WfKfhpll/kArKpiofw3",
-	"oHGrAINz8VjE6Jz5lDv0nB5OsUSXaUjmjkw8fqGkOVppjrLygvL3lzAWL8zQU6uhXKPHZMMvnxJ/83mv",
-	"/AlC9bXQyWQiVczCUxZyeoXWsSfx9LSi3hhqMv68D1/z+ozMt/Dn3fRAavbnu+M/U+Z3p8x0Wd2My0TE",
-	"54maSF3iEfZpRGMUhKkpSKbGkGEY0kCqDsqjmTe2JpSg3y2RA+KfpM+LDfmVroD3+onmgmnNNLpcwSuv",
-	"7KO5F4wZxKiXgf5faNOMESIUG+Q4ZFe06nUi6BiuW8YBhEXhZo3ggcBEMgaKRLOK4FI4i088ldZRw/pl",
-	"Wq/f3oTOxuj0W/HGVNAh602UHJgQTxr1uAjkGDckvSktbL1YeoNEhBoN8LdMx8Y1X1EbyhiMqOIxHIq9",
-	"UBofp7myEzMV8NSq/cWwR3uw5lTMvIrnmu7FsjdQnIlQ96TqDeiYR7Me7StJ4YBM+yNVL+K3UAu7mzBh",
-	"qp4kKhhRzXpDKUPdoyLs2QutNgGjMQvi3pTRCB0I3BxpGlE1yz2wnekNoAeKsYiKwIw067xb/vykzU86",
-	"VlDal1SLHitGdYKtxyOuwt6EqnjWG0vBZsaUhkIm2j1ZIMdjpgLWUyymPMqaXnTArXgHYYhWOBqdiIG0",
-	"QSX2ybmCgcScaa8zoJFm8+zvPVf0hSa4+WA1rQo9Z87rU3EDNDriOpZqtk+oIFToqdUTD/ktE+hyYNwU",
-	"hUSGOck1/Ls3oroXMsFZ2IPqenajYl+j6OMAvSNWse/PTJ9JdF6Y3/rM7DbbX5RH0PPJ7TaKA3CsoQYT",
-	"Br1J9B/dE7i8FBt3JqVrAbd8chnTmOka+tXYRZX9X1kQ20VVTOtHruYBmUgd04jYWB9o0a6wYBgBPpBq",
-	"vLg+gRVwVw3c9ugQit5XvDTOZ/Vbh6bYIYgJ9xXPdM+GH61+82c+cW+ZgKZexAXrNdbs56UJgpp7u/n4",
-	"t5M+HA/aBtWv9S7eQVas6qGd7swraj7uK++Rav3Kck5xZSwga3nRgRseVwjG0YuAwaVVsaH1jMj6gDFk",
-	"T23YRJzlh1QMPpt3lH6oXq1lwGnMwnM8CB69D/pMsAEPOI2InAqmYNCaD/HbAPal5eoVYFqKxYkSRslQ",
-	"3Bj5wLjVi39kL56LgXCP2iBLwuVW1/EBC92nIXMPiMJY6L4YQbf6lTMoc1/xhkyEy9VNrvQbU8pyWpx+",
-	"PeITeM0udF/KiFEUernumXUp/zkXpbdeF41UQqM1ONrc1MsgSCYpesaqFz9mJeE9N0AQogImYjp8sLcf",
-	"3Tvn2SvAHkdSMLv0D1VxDmU947/IrbaqR7NjYw1OhfwtC2lck8hiHkcPDvAKCxn3Sueq+Uue4vJL6wj3",
-	"SxnLnOMEJ2KSxH8YO/jrcYAHW7XFz0zp/wQmsFxwMlI/LJEmIB+7W09+eR5gIQ9WPqYzXPo0emR15c8M",
-	"6I9nQA+Vvrw8+xMYTxKPcq7gK9nNnDQdcRMtU+4kb4wDLzQx5ayH/CMFrwnVeirVQ024YtBC6hmfvvs4",
-	"saziTRWP2UcRzbKY8/wkZ+PO9W/51Bqv+0fOrYNhWUlcSTy6kjcMN0eqgMzLplDC2JhKZn4x6iE/SFdf",
-	"xXRl2fBM+48bm7F99WL36vwh9u7TFYldyJ0m/oE1oyEj6BAbAtlN6vXtIF8XPmH+HJW16ns7JYTlELzK",
-	"oqAXY1KNnc6+U7hObO/UV4bLzIeDlgTMVDys3kJDZKHIZqDlwcj5pSrMZ2FkhZrLltAp+I7y489T0CkG",
-	"VlEREs2iSJMpD4c2LLdITw9vZdfWiQgTeGoJfVFLbcu9gGu9K0o24H5P7LA1OojruIIhfHB6SsGKMXq/",
-	"IN32rH2Li2FvJDUquhSLMOg+1V59qXg8ZuMHmfncAFA9MKZ3J+bdhpkB91c6AVQpOvMqngnBsz8jW1mY",
-	"ktLQvcXpmHUIJWcHJ4eXRCd9zYJYKrJBSTxSjFUx1JUEMmSbsHusWkQLesN6AdWM6CgZ1rriasQ0I3vb",
-	"edUtkDrMq3vr4PzE6sCsa/8Gj9Fip1KN74QO2aYJ44OKdVcgahPqf2qXNXLIhE40eZUoRpMXer7fuqjl",
-	"pUEgx2NpQosQywU2jo4VjVGxaYwvecUj5cqoFeGH9LVxP4loLNWsN0LlaC+gihVeGycaHbl7QzruR4Yu",
-	"EJqCS9HL6A6KCj6mEVCSRaCAZ5MJVSzqjalIBjSIE3ty9NktU3TIerHsw1jcW4sFlaRhQJEi4c+ERyF0",
-	"YkxjpkDAGFIVMtEDep9gP2HsEWe6FzIaMaVRTc3GPKCL3Qgi49/UM6xBwkh6OpYKBwSkncRM9VjEglhJ",
-	"wYOl/Qyk0LEy4+7JQc911NSTKM6U7sFZwcTQdkqxkMc9VAijiQxfdZuOBjG/5bGZ2UDJSXFe196zFY+F",
-	"SWBF0MJjHBPOSjZ3aOuiImC9dFsvjDSbDJ0rn07agPYVWt3D3pjFGT0s1DPgGqd+BKeHGAJxTib2JynD",
-	"XkoiWdXweKEaeOjG1QsVR+10bxLRwL6kGPCCXiSHQ/tKIkLdi1WiY91D60xvwAUVcB3s3bIRDyLzaqIE",
-	"jxPFeiM5Zj38E/uco5GsjJv6ZeMdUi1R56jj1FAyZIIpoEumghEVIde54dodmVo+zNbM/Xo76wX8lkc9",
-	"JoZcMAYN9fKECMWknvCYRsb2oBNlVpcqQ5Gl5GZsFCzuTZJ+ZFdpbh9GjOK80SjiK8Yc4abSPSFFNsNc",
-	"xFQMeT9iPao1s1anYMQFU7OFKow9CqlTDqzdyHTTTlrcm45kxDRu9l6YKDRHofFlWSEhxUI5tHT22F3A",
-	"JnFPcmAs5rkOWBRRwWSiFztX+BXXxppozB4fS8FiqmY96+EEE9yD6xUsep8i7udY4saf8ADJSMtEhMBj",
-	"pUJGV2CxYxlL5UgULUZ5NgesOhnrnrHM4NbWPMYXhRS4GyMe9MbcEN2yRRNAQfMjEYnShsFkdzskyAEN",
-	"eOQox85bj93FijoSNDsshz1YsM3RCVMLXZgwBaWRM8MY9YQFMZxTPTy+dN4gGNFEhGpWqJTFSkYsGfcC",
-	"mQ10cfkmfMJwSy4cjBO4EwKHU0m/z9SKKowBwzaO2iI+hhU3zG+huOKiyKjtSV3YgBPFb2kMbCfRbCSj",
-	"0FoxM/OtDuBqxQc86MUsGAlYbLSD9mGF89KAGU62kQv0pCiPFgevGBwKBkoO/or4kAN9DxUV8ZgifwXG",
-	"ExRNylINqbC3D2MUFTAFEaNIObn1UWwC4siYAqcBtoBIuQGDA1bz4SjWjNkjodgzzYLE7SKUf3g8A46H",
-	"1KZ7eR7jLNDQHmoMI+A2XMeuuQmDhzEaW0OW1iKR3LFV6IIx4o5kvz/r9aW86Y0TDb10bHhx/Xp0qHiQ",
-	"RLib3elTXtIwnfLfFsYew8Erx+NEWG8UjQ/vYh6x3phHUf7vdG+75yY2szdUyF7gNo6CSEkzhQc52WCe",
-	"lOGQuVl8P4kzdjCligEN4/LHUpl78pTqmPVyfF2xTP7JUckURLzFBlJGnhfLxlTdsBjmHs3vfSVvDN+a",
-	"gnhQzum+rLh7nVkFX05FEIwZ+WRudeTDh8MHlSUZUkW3e+mtaOtq7jprvb57Ead9mMtZzlsikGoi023t",
-	"xAc4CJw+tVLyfvF3LQ2BTBRnMUbyCTh/lBwg0AXKRVC5vGVKmIM3t7NTLhPZnROm3Sub0LxKc/HSJsjJ",
-	"5Uey3djZqTYIjSYjWt0mVk2OV7MKSSYTpgheyDb868sDv0L80+Of4J+j42vjJ+hm7uDVJ6/iHbx+A59v",
-	"PsLnyQF8fjCfr+Dz7Ag+L47xE0tenMLnJX5eYcmr1/iJv15f4ucVfP4Mb706OoHP4w/4eYafUObVa3j3",
-	"1Zsj/LyAz7fmE389eQufH07xE59/+Bk+T6/h8yPWdoE1XLzCT6z5Cj9/hNZffYJfDw9e4yc8Pzx8D59v",
-	"j/HzA37i85Mf4fMUWjn8eISfb/ATy2Nbhx+hJ4fnWPICRnR4/Qo/YQ4Pf8J3P2OZz+fwiWM/OobeHr2D",
-	"8ken0J+jM6jzCGs7+hmeHB9CmeM3n+ETaz6+fIuf5/gJYzm+gievT6C3r7G21x+gntc4A68vYO1e44q8",
-	"OYBevXkF/XlzDM/fYM1v3kLJNyf4K9bz5gPU/+YUn5yZz3/B58Uhfh7hJ4z9zRXWfP0aP813qPPte5il",
-	"t6dQ8i3SydsLmJ+3V9DDt9fQyskRfp7iJ5Y5+QgjOsGaT3DVTi6g3ZNLfHIJPT9Bunp3AG29O4a23n2E",
-	"5+/Oofz7A6CE90hL79/g97dQ8v0JlHl/Bu++x/LvP0FbHw5gHj68OsPPC/yEOj+gyf7DCazUh/f4/RJL",
-	"XsGKfLj+CT5/hOenB4f4+Ro/oYbTQyh5eoS/Hr3BTxj76TG8dYrUdfoexnv64QQ/oSenSGOnZ8f4iW+d",
-	"wSqcfoRRnF5gGZyB0yuYk1PcTaefsIbP+P0zlDnDmTk7hFbOjqH82Wugh7M30J+zk0P8hFGcfYA+nOFs",
-	"nJ1j+Qt8/jN8/4jrcn7wHj/x+yF+Yp3nOIrzD0Dh59jbc9wL50il5xf4Fvb5/ALm8/wSxnX+GWbpXwfw",
-	"/ALp/+IjfuJYLnBXXh7Ak0ukjUtcx8s35/gJZS5xV16+gzFeIhe6/HCMnzDDlziHl7iDLs/xEznA5SWM",
-	"9PIK67nGMj++x0+s7RPW8Anm+fInfOvzIX5CySukhKtDqOEKOeEV7perd1DD1fsP+AlvXX2AHl59hDqv",
-	"rrAk0vkVtnh1DT28+oRPcHdf44pcv4dfr09h3q5xrgy67/XP0PMfca5+PMRPnI0f3+BzpOcfz6DdH5Gj",
-	"fvoAc/sJd/rnY/j8GWnyZ9zFP386hkMlD9lTOGW3F3DOvvy+ff8/ZYftUaknzAEJaMRESBVC7FSInwHr",
-	"+BWTJsHCbmwISXwDhdysbtf9zRo5vmVqlsPmseFNXHcFGpEnVMcGO83icGFRrDTDKYlVwgxaR94blJQ5",
-	"g3YI7Qqsw8Z6yZDOyMb11eFmhVAD+m7asJCMfmOvjtDN9YaPsSmUZADwuYJd4Td205I1cjVipRlCJnRo",
-	"3bMdBA8dM6KSiM2DhRUwo1Olv0M4yivEi2JTvbii9erel99b91XzpZl9WbrGV3xcLmhcvD4k29vbexgd",
-	"p2M6nsCiXV8dmhlndzSIo5nRDZOBvb3SyCIikg2QpLmNUNusmMB0qrvCXwbd7DsCyRqEKQMKQbuZRo9A",
-	"pBppsAvHHcJFV6T4U5UUP8sGTBsDQ2FJbG4BQiN+s7AKK1ClC2tShS7OW4MKK9HthrAO8E/T/XNl/ukU",
-	"/ul2a/Bl+/7n8iViEYdJeaTDxhXC95hXrRXDbCwSS/OHBRhb9NfIELN/X8964bp4YF6cN17U5wwW9yB+",
-	"msathfdxiGMGWfnxbyGUpB0c4iI/7IyCe+M+A1hebx4uTel5Yxp2Mj/ySoY+ls55mSltfn4faRPN3voK",
-	"6L20ixZTev25Yw4/Zd6vZGYiDky1xOBmkw3YWDKJKySQQjCHy42cvkKEFNXm3Z0FSNqcsxW2S2zPFS+i",
-	"JlTK0HF+CnZa+SnYWQN2OIO6Q72nmsTlhkYDRdmfAc+yDjgOW/xFDmfahaAVABzLSNeMN3X6LcPLSmt/",
-	"e3V1bidon9A+YtoihKyQWctUKX7Lik4NC0TR3tvLE0W9HG+4YC+2tDZHLYVFWEXhl+k+Kw6xSnybDcrv",
-	"kH8nLDHgdvm8W9QEdde6okp8nQQBYyFzQL8pirwxObKQNO/uTNEMNquDbu+zOYo0pQIqAhYt1odR/ixi",
-	"selQyDHeMTQEYAQI16LfatTJGymYTzamIx6MXGlt8U5z1/Is9VU6EjymbFe9iuc6VKpCmPNoK6WYkyPi",
-	"/OReaGL8lWrkMpbQVyYCNYPVczCtzr+XbPil/rU+kSKazWHZHrxqNLdtloo8cy5KMK0l0Ltfsq+k+uWH",
-	"3A+L5+SiY002CU5ZtDgFN1yEsD0zvQ2ZjGQsyclRXkeSS6jhPNMM917MrTRhakyF0dCh1j+YZYye9SSq",
-	"xW+51bjiocUjjvYOe4TFqAmFwvjglmtausTHJ2dlwvn1JTkeTyI5Y4qchFbhbeQeQwwWawI2D49HLlAl",
-	"pHr08OIXV7fRrOLiYg6P5QLqXol82ryv/q/59vJ+vcU8dh6ZWfvLkpo4dmb80uaYa2v+NrQ4sXb6nD5z",
-	"kWyyKLgXmjBbvEasFwnInNxyXN/8aozsyNoQH8s+ZqGfQnN3hX/DFfWdGwoSI1wTNKH6xgTf4VIJ3Gj7",
-	"FqHrhk1iQjWxTJ7GuF54z8Dm5sXbb6+SPU5HuIx347w4plEcvK9ZNOilD3AyxnANsx4gjkQjjlZUGNiY",
-	"0CjaN1OGZjJNRkyx1McEjRyCvP98SG5lQPtJRNWMbFAM5HmlYOgvNAkSHcsxU2UrBKz4E+yRQk9tLgPX",
-	"WeWwU/E0cDRQ4OHubTTC5IaJDju5PxSL8fgEJpHAlkUb9JiN6U2pi1YOaPCR9wEU+3M4fMQHgcJAtmFI",
-	"olkAY1iuAinjQ0S79rHRQyi/uU9868PnI+wlUOeESdiDGbRsZKA3YzKWOiaNet3cyEEmMd9MDrZIihQa",
-	"qlmvk2BE4SbJlMaqgyQ2szrnH7pG9FPa4VQILSHOj3gTitUMM2rMYeAWxSdcaZw9h8GIcX5mVIiFvc5d",
-	"6TUUt6HUD16TSj0vlyMOPygK52PC81WuCA+vPAjtP+fBChNeyfl45tosk/yyVSoPSp7i/BvMEKQzJYeK",
-	"jjGXhp7yOBgRKWrkjE3R+qHROb3PCA1DFnZIrBgFqY8k4kbIqcA90J91BY8LknKtK1DOm0ef9slGq17f",
-	"7BSyIfQVozfashtjAy3HVDZIyl1ByEGkpTl5W40dskGJf0HFkPmkz2bSZlZgRhqB7RGxTdyLrcZLskEF",
-	"8Y8RrtF3kdEjKqBWv1GvV12qB2Rc1QxcFiPv893Px+i/u/x4ZornsWSweGOz49BaUEyAuSdBBudiXkux",
-	"D/Gd1mYHrhersQfxvTGLRzLswes2lw1W0N7sEGAz0E8fo/pd/gsrf2cIv636Xroe5Ti/ZD2YX5hB5G0I",
-	"8JWRnpvHZQjApgNLcIBJCgNsU9Xt5+8lpcC/2YDK4X9N0h9swdTyEP6vq1LIoubLXWwiNrCrsQArCO82",
-	"tjcrxLfAAsWfthvwUzlUBb7aXjJ5FqOEbLSaTTvYm0WUFnOiu4k1NeVhvfB9GNkKKCw7z3nkVZ9stOt1",
-	"6Pkc0C7+gEMqA3ODH7dNW7jZypqbu7eVgNfntyMe/QXopiKE6PzWMF6SBhK84pUTZK6JAvL3A0RicAQW",
-	"MCUXVh27vASZZCk2zxwU2wIO7iLecRmo4Je85Foys7mDaadVJibdWgCW+UvSnI4YA1itrpSFRpfvo67U",
-	"J1bsmJHY+KjjvV0KhLcNOVQ75oLGRhwbW3fMzu8mL5zNR7dMFLjWTB2aIqarNp2cS9y86j2Xx7rwotMS",
-	"GRz3Va8bWf3QFCzUUZ7obkVV+ZzpB7b88hptdrw163uNpU1t96kMODvLJbzB6C3B1oAdWJju+8rDLywf",
-	"3WPfLo7l4XdLlmid14qEcf/F7YMj9Ex8bNSnsDaDNPmi3SaclcR55tMvrq8ezmp8tL1hDQn6aZYCyxge",
-	"vGE4AnThNQ8WRl3UfS5z/RMSyCyYFCw3zk1/NoLC/JbK39CtD/zREXouimytBcNGLtBBd401y7J/PRg/",
-	"mZWcnxnsX6GupaO3HXvi1rCIJJEcfqsdURb1ePxvBF1yAlutmFKsoMb/r6PxpQs77yZYOJQrT0zsWn7W",
-	"zh/dpWqbOyMGlaV+wmTzcD9VDEH/giw1H1RcyRTwVttXI5csJlIQMx7UChb1s4EaV+v1eqO5XXKJf6SW",
-	"L6e1eBybsGmWym1kLApfaKMG2qB4JSVoVWGqGvEbRiY0Hjm3AeLTFMbABnjorfoWKnl9g8ps4XlQH2Pv",
-	"gEache+Yo4ykOQix1TlzRTGn1Oq0lAXdTInagmuntHAq9AmjTodJdNIf8xidRWiUsGI31sth9aC2ZyF8",
-	"GxYi63bZpnntPF2WoOBcWb1yKRIOmaIeNg8HgNc7k4qqOMSj4wfDtR8kyTcphoLb3mOKSOQDZr/gZbJ0",
-	"J741sGaPI+XMB8A1KG/MhS5/Y1m9CraOssk/GY/5UKXTn+g1jA88e8cpDcoAsiqpr46N2iR6gtcZHuft",
-	"XCaoksf8Nwz2PXe2LBNteWHDWLyK94FOB0lEsgLuNyIHWNireGdSVJfXAL8uvFS2UjZPilkiAyO73J4X",
-	"sSGNzE4pQJIQlw4tiaHJsgnCpJPaOVK/0CRmaozQRl0xUIyRmN3FJtUNJdeXOfAjP0W3M0oQKkLiMy58",
-	"ouksZ9nNgKpkwFlIQzKRihwEAZeCaXIJ92E8bEJKNi4PLje/fot8cKA0JVNFNSYoUTmFu5k0k4mccGs8",
-	"NEDoWe8X7X2t9ay5v7fQ1KcYDTPLXkmnT1lMnXBZvjt/f1jRveRwvWGzqkGtnFCuNNkwb1hz02bZKXsk",
-	"UQWH0StziUqB3xUmBwS+sQFcbTWtoJvveLtesu8X4ybeUcG+fvE/FqBQHmAkGW4KKkNSiq/NUe4gnlLF",
-	"yLGNnvwGvSwBUVkETRhBo3NANohCFOLOtZgthc7u5KETQpnYLBXl/k7ZuogUA+j8+HwZH14AKrR8wXWt",
-	"Q6gwIEkVEnJloujxoJwoBmSFIeebJs38REY85gGNollXsLuJ1Ca9u7ZrgRgRwHz8LmaQx4TaCv7CUwr+",
-	"3EgFBGTu6JxjU3Uj1MWckhLz0FfM66VM97xwAXvEETmiujeWii2fMqfiRb/YgYwiOV2GGuQAfL/KaS2X",
-	"Prosp602iJsuv3QsyZAZjwh4EXuZGgGlvegB53SJp+czSq8+/V1i3HSayuQAgwlU5o97XGvstAjiCzl/",
-	"ncL2/Eej1Wi32+0SkX+nsDF35xxV//FLo7r3xThk7FQarXJf4QtmVQlPxZ1JFRE948H1mMUt9cVz99+v",
-	"vmKmFVVKelm2SBfM7Ovri5NSWreCMBNhigGr5BRYxVAybZ3R7S3AXQqs+zjujI1RHE9gm8O/Gg0mXHfF",
-	"9cVJXpRD4Fjr0OPb67bxqsAAU0w2juKI8z2hkwlIzSEQOog7eCnqig3r/E7FjAwUHY6ZWBRbsCedra2Z",
-	"TBSdTGr2l638HbkaSHiGF6hsQRSfv0+1ihSIVf9vZ2urjOwuL5c5Ol1ijCq5NBGus6UOTiHVI6bXcG8i",
-	"B3ZfdQUsyHz9B4UYYfsy1zphmmxQxSip1+sVsrOzA63v1evVvb29ChkqmUwI/KIRf6Mr6vV6fXPNCIaF",
-	"MIHmdrXVrpa4XTUedLvaTt2uMges1poOWJdUhH15d8FuOZs+DdTLZZPNX6HoBG6Sxk8AN9eXUrcFqpeJ",
-	"MUD21QENYNJMOWKQAEDeF2il/dV4EReZJcqEuQh7EP2jkNgQE0PULCy5Zq+EIppXQroRl/GQS7Rdfxy8",
-	"RrjwFVzEchDEuSaBHDMQ0OR4XUj2QjtrILIXy/8ZgOwpyHjObwo9tFII9jxcupIBYxjvr+ktQo1wMWKK",
-	"Y9h6b8gHGJrLB7EB6kh/KlSje5GkwiAhCG1gZWLrh4c1R6wnBxZ9o1cM97fNYpzwmEnBeizSTKc48PCy",
-	"hrdL4c1tKHBa2kAR9gKKICQI4GPvl66HqCHrzb+Xh0RPn1nE9B6IneoW24vpXQ+WTZQrKa8cQmC2Vc5V",
-	"dnF/JMbetWbq0UijKFLnMYWBBRfvpBqPMqqsgMzVkgutAKF6w08RWuF0LPdfruClPfujKKv3sho2962K",
-	"sSvMCaBZjHvBiIll3moWvNwh+z8IvldM1nBfyU0fgoKsAQ2Zh7M3FSggoSeglKevPgmK1b2t4zXgX4vo",
-	"3/mXHTb2o3DH3eu/8clj4dIXdc1r27oWcLcXoNzm7V2Px8dNWUJYBNdbB2Iuj8eXr4rngOIeAVUHJJ6v",
-	"BnVwa6G9FoAj8lWsY2kqIEHkX56yvuYPz+QnW+y+8kQj3bw/8MNowTm38j8b5Dx9e52pLsRR4MuFnB5U",
-	"P3ahUz77B4GyL7h0r7c2OR92BPG0Pkv8YRNpZtd7Ehp0hvL0NFrI3n8MD8lhS63Dm+dsQ08AsZ53OmZ7",
-	"O406bTSqYbvRqrbauy+ru+0wqLLGLmv2WzsN1m4/bNd+UJ+cs5GsSQ6Llpj71IfNnsIMLRFrbZ9lFoyn",
-	"AGOPc7rxVeVTHTq8w8MwYo9rxnj/9oycs8J6qwlNYgl0ERQ9TY0HrAC5fJ+w8SSeZT70KN5xTZyuYA5b",
-	"tWCF1VoUMFQfcvnLDtp2yUH7/XHFJ2yyJtFl6maHIf4I8HDqJJTyEFuUjQvrM0XxGm6iLNwnVtK1MUv5",
-	"QKWL43fHh1fHR/7a8Q15l7cLc28vrEuzZF2c14Q9gtfLIpQdxmWJhET+5lw022B+I0U1BjOef7y8Ilu3",
-	"jS1Ent36Hf45Ce+3TJcMBER/1hWKxbDnpdhM9cF8QHhstUBTqmvkgLiBpDROSSzHfR1LwTrEt84KXHeF",
-	"74r+n/tSs168RmUnpL1zm1AZe1O248FhcO38uBesajilhevL40XMuQoef6rNVfBoXrfsAra20DBXwWOg",
-	"71MtDlz18xtncY+dCBeKYAKrY0n88+srEw/bIT6sh++YH81yeVrHoVTTZC+3MaKjUAuH4v94fHHy+uT4",
-	"yLdeQMb/2ChRlFHa9hlaMF01dEi5MEobR4RCTrvCVPX55OyNv1lGM2UmGBNd0ZMDq1B4KMdAQaH1pMQo",
-	"Ga9cjwlkjrLIBha2wToHNNSR+qxNwifcBdxby87LB2gkzo7TMhJBEyd1EXpShUzVyEFXGM6gU/dcqMbo",
-	"/3icJpQd0dCF/ERcI7enwp7ICMc9ZlTg7yMuhl3hyHID7QbZdPgk5EY7Opa3bN448Mv8Vd0dYU8/u5dQ",
-	"Z3pmlIY3LE79Wzk1edXLAmE0GdFb2EEM3WeUze5mYnnQn28lPEJjDbiIQjcjLm7Wog7qvPq4mIv2gSp8",
-	"MpYhM0vEYzjIJxGd6c0cORlbUlegMWm6YI9KZS+Lv4+GKKdJC9FTXFcIyIARqyaamdC7ZouMZIK46v6b",
-	"49JjM9/XNAY0d3JB921Q8kP2oQcF+8K8jNfQ7+RFk1Mr2BUqiRUfDpli4XL7dYGMRlSvIh7yURAUMKwV",
-	"Drc8j00oSVdMUy+C3J53NXF7sM8z5RW+sSmWTBr47m4BS4e5bBstXAHmPG9zbLLMspFFWqxrKJpXAQs2",
-	"tXP42t4zFCODiMY1cpIzeCSa5fIS0cix0Q0/k1f8CvFT4cOvdIWfCUNoLNWioBX+wd/cz5tHoI3Mx+sH",
-	"U3ZOA4LVFq/hVqFcokr+wZLDoo7Rr5FLG3+cGl264oaL8IV2Q0OhslWv15w4WSE+8lr44lbcd7ACxHeM",
-	"+Qc/vbIpRvSIKoQ26YqDZTc4qmJtBBcaRVYC1SbQ3o6n0xXVnAGqk+vS0vknc9NfUEXBPJIFDX2hmFWR",
-	"wLPimZN/EvB4rgS2hpXPa4UL76WVG7O5FlZ0WyiBt6PrywN/H+Ygc/zJZqBEI+oveAvCTM2TjREHblmh",
-	"t+nyLdJTcaqXid129EvvBW7M6Ln4wJgN3RA0KamUZRk3hPcnFwe9i+N/XZ9cHJ8en11d/tPgWjgMPJv+",
-	"Y5BEEVP2gOBCx4yGZKPrXVjm1hV24wNLzUg0z8K7XoVA3dUUw7pKeQ2OjTGrcbmVetJvGd4F/GSzQvpo",
-	"zNLGxJ8J3Q6fYoGm08QltC9vDUJCtuFyGgX406jEcOsvwEqY+c8UCch7igI2kmLRVoTbO1UiuEVaAKOA",
-	"utdDHJmj15WjK+FzOQJ2BgM7snkNfKFsjr8Xad7uzJKpMOT/wGz4ZZc8N0uLN0hD2YWNVUbcfvH0852j",
-	"mvHdR6p/oQ06C24FP6cstsx9QTjxDd9lsYErMaIaFcQcpUYI0EzgHYCNMzYP9aPfvfG/ICELgHydN5rF",
-	"WrT6gcvLMyIVOT456xC/0WhU8f9Gwycbvv0Kf22iCsLpfyrEbzabVfy/2YSi9iv8tWkcluDGcnH848nx",
-	"J5zcGd4WCIs0AnG6y+ez7fPva/tcmUxrPjeovVZgRsn1oVHK85Q+m0//4ubTv5Qh9PG5Xv90W+iDE3Zy",
-	"9mwD/bvYQJ+NkY81Rv5tjXbGg7yXKP7QS3lv87+pbWfN/MVfZdP5BuaMddMsP9Ls8A1UmXOKQasTXJ6b",
-	"OYeGcrQy2q48P/OTfKYeeYTdLksBfY35ThGxDwvtZ8j6UlgQXwO6RY5YmEwizK4Iv5mA10dDJTxqZ6/H",
-	"OvKWqyfYqZ6KrfB4jfcSD48p1U7zU3tYT50LsHFdrxRpNKe/Lqial3T3AZJOoZ8eoXW+TF0gaOajYqpb",
-	"RPZY5+Cb32KOppdCUnxZK05pVd5saPKPBnNBn+6/FIpLHvfoCczs6WFky0NTfGvQsXjhNk891Tcs3Cd+",
-	"6k3iZ7h/uKMiNoiJf3hxfHB1fGTiPFMXnAJUqrEY2lqAE3IZ5mP5bfMGXtaUWhJaU3C9+bb5EIo87lvh",
-	"wZTykpR52AUpjuwhovkW7GLBz4g7N6Onc48CUS9lHytAZ57CP1Zg8DvC7DjGuF88FEykvDEHbFhzk9Wl",
-	"bgIxw+8zFpOUjxu0xsw1pbPsuOHCIL8ybREerTbS7B8XZ2U8DgklYyoSGhGF0Wq5Rk6w8zboLHQ12Q3W",
-	"ybnEIeSxdazz90kgFQjgFis9ptbYYZw4bBAgoWi2tMGXJJYp8GduX9oZxCxPdtCYIwsG4x6e4O+uW6Xb",
-	"dgEg7juzPcGmvafwgAmsiEn8+xdjIPM9K4xx9VYpYPQ9gYmkMqtxvjEwHAUo2KdzkEUiWcpG5hCtvg0z",
-	"KQdr8TMDm0823n8+RO6Qmovw2atCnsrshVxE3NKtcY1Glac6H0yoijmNrGmmg7aavJMWulxRxTApVcxE",
-	"JbPWa3LD2MQ60pg4yVpX+DlkGGeUy9KZpW5eAuZgHVNSJcUhjWbGjmndhTSLNdlIA4kNPP14s1bqbFAx",
-	"p5fGZGvoQxRYPPuI6+c4tmdbToktZ79IKNpE1CO9PFt5nq08z1ae/0Arz7Ox5tlY82ysecBY82xx+Stb",
-	"XO6X3D7K0Nu/8015ETU0veOX3V6+WrG/Igzlai7OZMoU3D5YcGN0VN8kyvJRyrr5Ln95xDp+I51dUcuk",
-	"M93Qk6/cS4lu6c27HIP621zAF1MQ/Cka8vXxM54SQLq4yVZqz76nJlo/YmX+IJJ2Ws1vQ9I5IlqPoC1u",
-	"+teT849zgZiPsVfbeKdHo3w8zc59N8HY0afA/n8t3AECc4dMLQk2Q1fiNK7LgA3GEj2PixFisaytEaRV",
-	"Zk8quLU8uoL1ZLk8KSxa0bMMjH0Whiys4lz8kZyg3LKdsoLioszNUoFeCiT30CZ4XIxVcUfML9RXQ1iW",
-	"QlaSImJlV3wbyEqSQ6zsigyykpyZOFYiBzZBaqjkZMLCCglZIEOTpFkxDKJl4V8F4jIuV5IXyNfvEGq2",
-	"q8UJ7c/MDB+cn6yO8Cww40J+0tW7o9yjqEA3DxHoH+2KUDgRHnJJKHMteGgAp6WJKd/KqTX2OT8RJ8hi",
-	"9JCf2jAtemLIBjSJ4s1OaYhdfwaEzaLBcoiUNFPhfGTKZklCQEstNqR7oRXjLGUNBgZiT5fVgAE4tIBK",
-	"+7RAYrJB03hkMjcDZtcjzvVSKI65mGLTc71ZI5eYGcQ+gLqt9TcmEaM6Xh6EaCPdDBrHRg5Bc5NIVQxm",
-	"ygXvFd/KIkQ3KzZt7gwBeYmf3yL+fgpDKwXDOcWAVZjONNwnf+q6XY4RPVy7IDu8sMUjKkze0TFShG/m",
-	"ZraVijf+ZhEjQtiQJZzmF3qub0XTdEq1XlnYetnpWSKqfw83wpDdsgiq6S3zvjkwWaQnigVcM4cLO5CK",
-	"zGSyT0KL6T+SU4zHloVFKOLEXtmwqhT+gMaBwVrAvDWw8hjAJQcE1UK1BZDM+iPchg5cX2cyIQEVpo/L",
-	"e/dkFNvVvD51onmEMLLCbWRigpp9k0sT0yvb3EbpqGySV0fGneK2SPPl7OfBBFIZweRmRCNsEgdyzEx1",
-	"RqwKDS/M0oxykSIZILyPTiZMaRaaMxX5OqJ64p4pbhE7EIvail1NxbdyONVPJtXksQgxs9F32h8Fe9eD",
-	"yTLw4rVEX2RynMEruRSZZMP4K8DjXG5sO0Z0ZLM9T5kfRSPh5tpWwkImsdWWwW9zb1rv3jG3nDnflKcB",
-	"x6joCZek0ruHirx0JZf50j4A2zA3uK+5XcyRYB5LWIYJwnETxQIG9LRO4vJ1STSWjkr3EbUAiVMa3vEt",
-	"aG/MhftrjhArXoJe6fZniz9kF7jscpUlGkBfEpB+5tNkLbuP2Py1euuGK/rN7iFzZAVdX4NK/mgRf56B",
-	"fispv3wnL17CQq5pP2JwLcUbr3G8NZRLqNBTZIitRp28sWmB0/uVwBdNomDzdY0T4hOPRwbu+i9+Vvw1",
-	"2Xjmxodz2HuaKk6nC1CmPRsKvFdhmQrxpyPNgp5P/kH6VLOdFoiC202iqAjlmPRnMeaeGMmpyKVrBLlR",
-	"yTifuXEeWj23a00TWTKtf2z988s/1sqm9Tc91uwCPfp8c14vizyWBmPmGOw3VO18ZvpM5nWSMwThF7KU",
-	"FzjPrUIP91qNens+hWcBeb+5LOda9pVUv/yQ++F/Stm/tplOLmFNrcvfhL9ns/KdEDNBRfzCqKBuGBIx",
-	"hx9N1k0YpknUfVelE169YbOsVVvvfcXrM6qYOkhMPkbz12s3++8+XXmVkqZ9GgToBSVvmPAxHYZTINAk",
-	"HvkVQsm7T1fGbc1C07y9bLZ3cOPZXPImzdvF68Pdl802Zg0Zj/FKvkGjoVQ8Ho0rxrVbVQhNQo5pWaEC",
-	"5CozPLet/RQlW9wLGAaFo8hGCyTi3d+jM4hxewykiGlgLCfG5cezSfb/Dw71HCXaOcTMXjDRtthilrvD",
-	"jLOMqaDDfIo3fJpmTkMFS8VcD2dWWZMi4Wy8/3yI97MJk5OIVcj7z69MzhCTcYIzvZl56dMomhG8zCmZ",
-	"DEeZwqig54m4uDFakohRJch0RGMyQtUuC7vCvexWy4o3iH3y//4fAdqAzlnYH3F8Zx2lQS4ivomtyTTH",
-	"E6r1VKrQZIWlghhaIUgrhMYFQiEbaPqAmrrCTwnVNwCbJJZys0aO8bbjb902fAIjNpoVo2364Ye+jEc/",
-	"/EB86KZU/DfsZYe8Qhog3aRe3w6wbfzK/K7AbmZtmZmBaojN/RpJMXRqCQxrNFutRq6gHm0AfX13tmGu",
-	"SRZIEequ2Njeqdc398mAxagdE2yKGV5QEjY6cdqHG1ksDRljCldrQMTBGaFGk1a94VbgWjs/0PyydoXN",
-	"1WFVjGl4SI0gAq+5JBqYStRfLYntMBPJdYpDvKEZK0HhkZlydLOyWpVacXlQ+zS4GSqZiLCSYqJBBV0x",
-	"lrcW2CYLP6mYlc3BrhYisCpkIrXmfXQHNyTr4lAM+q+xs9oGAirQvduEjqQAWRgzsiGVyd5lV6hMK5qq",
-	"8uzgTEmL0edW5iRk44mMmQhmXTGnQvUraytVDT7haizkrrDHM+wpP9dw9T1sGJtqeYOS6+uTI3LbghXl",
-	"IaPRPmy6sdQxabbbufQsLv/WJInnQ6cEJk4l79kMb0ddoQM5MUYg3PRmP2C3b9gkLsJTFkD0cPvcsFmG",
-	"kYpP+jKcOeBMeNoVqCzOUDg3jKxRMSWhITNAnSWk/iDN/PmbFTKm6sYucVdkkxNXL7ANFnYIIgHvl3SK",
-	"kpAPEKssNq0Z8KdmExf5hx+Orf1MioDVfvgBKQ0v5S80mUp1Y4wMihlvqwqayYzIZL5ne4D8KvvAvc1G",
-	"gAW1o00nEcpDx/Bok2ObpZoL5CGwNiDjklhRoWlg84XabZVWxk2IRFdg4IS7NtHYVlgjlxJPAFx8cwqg",
-	"kSDmYyaTGM5ua7YjgRSCuXZI++6uksPg6opAUY1GjjEPq3ZSTBZXNYPHxTXHcSGnDWeEcYxuzpFANt7c",
-	"xEhVIXyQGlNQteWKVUgorSM8LoNTahpKgtF0cNqgXUPpY3qDyHNTmS4X4oZnMeqGTyrFgTlNRzxiuSod",
-	"SChMMALsq0QI0y1YN7N+5nhx4zL4sGYw+zCSXAehM0ZRjiGllAwwfA0PEjPPWb+GLDaIZHtdseHzbPP3",
-	"btisx0Uv0cw3lAV8z0bfp5RqxjWw5iAxI627O+Ct7bu7TQyZSSGIK12hpT2oNB2gd8KA3yGmMY4rVrPF",
-	"dXXs8FhRnSjmiprA1wXGuMDaTKCmXhbJufHm6PyCHKi4RhovK+Tw8Pxg0/Ie6DntijzKuzFoO3jHDKqu",
-	"FGoVfsjuMPBXHnOZijAHFQ+P9nFFnRWqz0w6ODQpRTRgIxkBE16BLm/2qzmaLcCoOaG5JkMpWI1cZRp2",
-	"m1N8xHUs1Qz+nKUZxo3aLZJDOKYk+pLMIklDTSJpYFm56opFZNbVXU/RTNHLYBMtg6EsaF30i5Siu4Ld",
-	"BUxNYtcrtDqiXm1m0wDqfRLQYMTC9CU89FMKTndVKhc5+yueOyFDLb+ZNWpcFtKAW99OAnfJog/cxDms",
-	"Tscbi/SE3gm6KxyTBmabZqUkiYAlpMg2irj/ciqcTMAsoYdMx0rONNnA12VVjxQL4fTbNDvJMt4JZzhH",
-	"cBYkkxQwELsjpAstlxMm3ChgVREUMROPrDSEAg+x4o0Jce4gWVrzyIIDWkBFwKIIGCvmNkBeaIAM7czy",
-	"2O4lg4Nogh4XEiqYF43wrx3SPbIk35J3D08mbk7lDDvR2FChxzTS0vTZ3IJAZEwZRYfESMlzUfgbmHYQ",
-	"zT0VkjiI9E2zO80buSh94ML5SP1AigEfJspkdeYSyMJeGu02BKnFbLt0T5nZ6ArEdpyKXKj/xnadhLAN",
-	"+7PUryDXq4wRKql0V5irC4O/Ktmha2K3jHwzoiYFpB7RCbAvxMRF8acPt78xDUZcsKpiNIQnQFb+mGlN",
-	"h1AsuyhuVoiP7WgQbwVQNLDqCZDVYGApwySEdPCcuO/w4raB62L2cFf4P1Wt2aF6EjrJcp/8O5Exgtvj",
-	"bQUtpOYW7e7EcFWDHhDbP50meJ0wNJ+zrrDJK+Ht1KpYIwcCaN8mdjXX6j4LifV3gCPZEREe+ULGhANF",
-	"jGG9Zix2l6au8Nv1hp8dUDCbxBcy7qXlWei7VbJ6N90VF2zINQhKzoqm3XXBnVzuVuzXyDEFDuBYT2aW",
-	"o9D+712jL+t6HdL1arVa16uQLirC4dHvtVrt/t6vFFQjiB0aUxFSFaadIkadQTZ823QVjo+uSP8ECUfH",
-	"dDyBY8s9hGppnCgnDZhR3GXPq3pEm+0dn2yM2B15e3pwWL18e9Bs71ie1BWKTo2MdsNm+R6mBkaj/du3",
-	"8hG1f1t9qq4gOU/QhmtUtHpCA1bVbEIVHK3AGA7EjDTv7ggNboScRixEjpIeHjXy0aYrt8u64RwnjLUG",
-	"CMCAwrLQ+n8IaUs7I3OjTSxvB6EFc3PgAYOP22TMRYVs1/HfrmiSETwcVUijTkZYIX6JaAyHolRWjvYv",
-	"QACqHsAf+bQiXFums098Z4zwiTU8WLBjN381cuTOSJ5zl4HrRYeERcCk/NobHuWO+a6g1hnI/wHV/D6x",
-	"umBUYEzNiamYzTthjzX/rpoS8j5J0wiYk9BP/ZEQAzeWstYVZ2xaMPFhqs0wNLeSMRcSQfk1JrvfaNQa",
-	"tbr9ee6s3uzkF9ucOkMh4ZCnxpINPMG6hkC5inNpMtzA3tUEYXcwPzwmvus1Aigj3gNKKFnAuBSG1XTF",
-	"iIowYsabIOIBs+nTrXLvYAIiCmnW6lbnnemlp9NpjeLPNamGW/ZdvfXh5PD47PK42qzVa6N4jOGANjjH",
-	"6AqNzqab1OvNnQJuNjk4PzEuPiYZs4eThjFYEybohHsdb7tWr20j8E48Qj0wasvgy0TqEsOIU8kZeS5V",
-	"DD+kmyNGUWpUc4a88jo4w/i74kGtGLSJ2j28Ob/7dGVUvNhImZpsHxMz3TDRFUZ2jfiAATvL9pGD2TF7",
-	"y+Y5Rr5tHODhlObCkGM8UjKOIxCDzC5t1PGukygjdFGi5BQ7A5zJastxU889s6rB3KzFcogwXBUySBSy",
-	"JNuu44pjuJqRVnPPctoCf8BzGG94HPar4VeEwfEx5iKJ4dAGIs54rOLDUUzcMtXIazcM5HpG/pKJcMku",
-	"aFcU1jiSglWIlpi/SjAUuSIZ3MB8G5UNcEDnFALSjbMd4M5Iz+CTEHZFpvc1nqcoEryS4cxp0F24xMRw",
-	"LC7F1q96zuXgdy/tIBD2YCdosCat7tL2drUVNFh1r98YVJuDFt0b1NnLsNFAujcT4HU8vR2o7bh6Tttt",
-	"fHJv9fwPBk5A9533xH3RupUm6bI3EqiqWa8/bljOjJ43hXgdj83ejfpvAv6Rvzu5/u2kccZP9Im4aAeH",
-	"JzsnN5Offjx8t1djs3e/hZ9OoFD950/tUV/8iw/+VQuakeiPX9fDn95FOb90LrzO9g7ag6ERG7zqGQ23",
-	"iS5Fecuumdlaj50oMxVmpsrSgeS1+DWvYo1MOHUH+FP1UIpYyah6AHRe/aj4cHnYtX17a9Wr9xXvgsbs",
-	"Ax/zuIqfD9U2X7xQwwXcfAUXw/VryV6Zq0mz+DG1aAMkkRerH3q9UBYXpWUItOyllJC3XtEwpXl4pfHw",
-	"K9eCWssJw93Vamw//NK5kUKupPxA1ZCZ99rrNGbvCiw8ZSGnzjeh1dx7+OUrKU+pmNkBooG8vc6k2EDu",
-	"CC8n5q01hnhpcsRfC3pLeQRynLH54Z3v4ddtYzmzLmZTcwbdX77cf6l4OhmPqZp5He8NXmIKuwyTxQ+1",
-	"1/kFt7X3BSoDAoni0W/QgWGZj8SBNR816/WcAhOz9GuTvgZkzxo5Q6uPkCRQDG2PNEKco+IZ8IbFb7FB",
-	"72vZpfOE8OTN+qzJtl3ClK7KBvWfyZb+DGbydWRcoNwP/JahWXuiZJ/liNYuniFbTIe3LtWmfvO4A1GK",
-	"iekN2j0GAx6QDZBcUmuIvSRuVki7vm2UqlOuH0PiF4yGBtHqL0bl0LHZM1mvTdaWsT9hvZIim//ahTuT",
-	"MVHPi/dn8aR0Q69mSqnmYylf+pBmUEwv1c5qINiU6dgY82xEZZAoLRXJ4HLRd0VYpVVq5LUq5LI7F7R3",
-	"7NztJlTRMYuRdJYkYs2KbLl1fLDgIfYSSxYH+1FEMzu8NP4J7hqpYxkGf2Y+US7Mdq29knNFXd2yMwPl",
-	"coCWNZ6L+E/bf2QM8ZdvcwX8pej86zXrzZ1qo1Fttq+a9U690dlu1ZqtvZ8942Tr1XcaQfCS0mqLbjeq",
-	"rbC1V6U0pNVBu99qsUF9lzVe4uqjiJ2/aq7bjHNp+1WORC2U7P9sn2uBHHt5ZPe1+2Lgerx/tJuNdrvR",
-	"3G61d17uZh6hnRywapqENYcYmcZ5e2xvp1GnjUY1bDda1VZ792V1tx0GVdbYZc1+a6fB2u3lsOPu5m5h",
-	"D4rw3RkKTeHxo1sHuiiiZ4+o7o2lYqnrd2RYbKN+f/8o+kdv/dIrtgs6NJvg+YL9d75g/53vurlrgY5J",
-	"6jnujl97ts0dv1u/478n4f3Sg/gis0yYWis2kBeZZA7jILPH5V0tUq8E6/hhklc4g0zZneDYwqF83Qnx",
-	"AMfeqbUazZ/RxdpFIxktQZpQO/sDY57s95U1bjfwDMA16XiLwTJARxUvosZ/CONBmtk4e9alw+bRBloy",
-	"9uuU21sQ1Ha9Dgd52rvmw71rNWqtVv3nudb35ipu1uvAgt3qGM79MtwbNIJtVm32W7TaYruD6h7d6Vcb",
-	"QTPcZq1Bm+703QHb7tcHTbrLqo3gZVht9XdZdS9sv6zWg2Z/d9Bg27TVyp9dOgkCxkLYnV9sFSxob+/2",
-	"g6Da3mbb1VbY6Ff7/d1+tc52g0G4w3YoDcrP6NzhumYlaT9y6ONPPDBz6GO/5IEl84iFiPCDoHAYMO3N",
-	"g3Muon2WwIdWFjPOF7CB5xF7S1B0v8yf4+UwXHOnenmhx5/xjzq2jxBJYZkaCgfxfGL/nU/seuvhl85k",
-	"/Fom4r/oiLc6a+MdYNzIdC6utuzYf+yl9tjIBd79lyUCw5ZitkW0jj+x8soSu/q/EpYw5/qfyhDWec96",
-	"RUgrYqTuMRarOZplzgspfJK7ThfFjQs3hiVCR/OR19J0CXr/hgGEKDo89mBam0WmvV9lRDzKwq0R99J0",
-	"7JlrPnPN/zaumW6XlHeuuB/ZtOOLfvO3nE0fz/Gu8f0VDO+CaRndpq74zgmZi1zGH99itPomnoLwOBex",
-	"hTnhf2VBnP3aFTn3XOMlYwBurEcb+hKxTE/KbNQL1WkEYRq45jINOS9pdCCCHqJLaNbLXMBEjZxg8iKH",
-	"ezGWITPqRSWTmGUepewOrqwbrXprcyHtu0MQTPO/hzChYy64TqMwl2WEn0e4IscnZ12RR7CazxaPXki5",
-	"hPHWi7E8XzwWzqWMJ0NJYomTvl7C+OJZdGlGfIEUhrnmvsL1xy0XRhwj0ax/rBQ68kc58uAbbjpwtEt6",
-	"5cpbzDtbeH31ny1eeoEw4Q4pvEVK48+H4/PhmB2O9TUOx0MpBhE3cAvPfjx/2BF+hIdAFq5WSHdHNtyh",
-	"IUU028wd7pajZac7nuqPsT1a5IC86bFGzqm2cVwWfAWNCS808XOGSMHu4p6xT/pdQTXx7R9wMxkyE3cF",
-	"hfDlfeI7m4cPBwaaPdwJh9HvUGqZARNdn/8s+6UJK7IOtTyfwa3MipghmqzNxR06y8r2v7n5NMs+vOa4",
-	"0QZIrNaNbKCC3KAnVkhANatyoRnGat2yzWVdTHMDL5pY3U95aJZ26480shaTj8FuIq8VFQHXgfRKEox5",
-	"15cHC4rIjnd4sKi97HiN5jY5pVyQy7hMWZnBwOSTj3iNvb16td6oNtpFLJyV1tnFXEy2p3N6V8wy0vI6",
-	"Xqu983JBTdtBJ2mEInnQ4JvPd+K9kyPhNOVrKpdz6U68IwlEm8tng5lq8kgR1hlDi3QAOy939xYU3Tb3",
-	"Zqm5OAd7tGomS0N6Udmx0n68wr5rYJxS827Fy/FNr+Od/nowO+P1u9PL+uzsx3/NTo/k9PRK/nZ22Jqd",
-	"HUV08Oa6ffbr8fTz1fHdI4XDh03DuMOfhcJny/DfwTKcWBnByUZGZkAFcaliwqAraUJFHlZJqiKqkkW+",
-	"MeHqBvkgoAq1jvNoOF2xEg6nFO47jSf3s9zydh1c9N1mpSvKoHEW8HA6RdAOTWfzMOAp27LYJSY6KY9P",
-	"nosNtxGTU25i/7MiaRg16gnmBxSBjNkVUxtnZWAtBBpD91NwccJjEwiZg9Ax0L0LaSsyqPEFACrUqXzC",
-	"ChZSqhaR2Q0A+lIEdRszZSLYMoh2aH9uUt3al8GrY8nV6OpdsRa8eg7iG6PtLfSuXXETKZcBtmCUsFsh",
-	"h2tg4EKc0siRbi4a01QDPTe6KV9r4VeIz7gwKrf59GJ2vedECguIb68tjpyyLKUOMEK/2MxFnJl+AB1m",
-	"GA4wtQ67DC8EA5moVPklotKIMrNjrFLpcbeDHN4RAtd9eaJWCk/NNIFx5/ccXzrIeAnSeZ5jZLzi/edX",
-	"hkWA/EGjhFmc0D9ONG3X6+SUqhsWPyicluWb/SWDuPuVClZTkv3fPNpiQT6kAp5x3TNJZ1OhKCcEXqAQ",
-	"aPLTjvgEGguA+obM6+yg90ZprlXvIBgz8omHqJ398OHQW8ioamQvFvYiTvs84vGsZ3DvZl5ZAtVl+JEl",
-	"KUOxcc8mA/UazapxYtzLic8DLqgIFqdnLl+m16w32tX6TrXe8FYmJ/Qae7v1an27Wm96K5MQuklfnmbQ",
-	"Tnl5OkDvXDGNCIKZQJ3SuIE9TKXrIskXTtOVVH/4nan+G1zI1r1owUS8sk6t3/yetXh3wqyKML5qq121",
-	"FLh4C4Jlu+GKvno0r5ID8p4r+kKTQRJFTCHLUknEios3n0zceYr1JhQz1OreQKreUMpQ96gIezYaR8+7",
-	"+vz12N0j1v2nbNmfwiRdSltvwMY0WpNtFpK02p4tY6XW9Trr8D8arUa73W7XG82WcRTgNrSpZycKz8Ly",
-	"hZmfDxC1aTQ/q2YlQExivQZQam4f6qQPFGptOocHRsFTnurbO0UDIEpOmCFiahh/zSvN6G3Awns2qA/Y",
-	"N0hn8K9iEa5xSoF/2/NlfoFWnzwLGZm9o2OvmJLXQ81t3oM/o5/tP/nwKuODa5xvC0ltPU0jpuFBKbMq",
-	"Ow+BsZ4sORMt73S8AiV5V7KSITVYQLUip0Uuiwfl41itYXMWar7nQIpHFHaU4Czs9am46dl6vI4nYDfD",
-	"z4ku+el+gUMf8iSkIQkZOWV3fAmTPj3+qYxJH53+VMamD25r5IIhCRJDSyWMur6zg87GJWd02ypNFxLb",
-	"e5csGpSf3qaHi1z8TS4iZY3Te0wVp7WhFL/RiP02HxyzmNPdPrPJZowWxThSBWpcrdftXirsiVNoo/yE",
-	"KElr7p1JUb2wNA4H+HXtsjYnPLyx/fXmMoN7xxETdOFcMXOVT+vtXcpBPIVr3bEYcsHMLWwls2g3i9E+",
-	"ZVuPqtkSNe7CNd/r5LJc3aPiWPDxglBK7OPCxnNGequJWAC8tqkd0033TUS1jGvaSdirLxXWbguJ90zy",
-	"z/ygTIKx8uRtUsyletsQcglc8+Y3H2QxFeWjszCuu/KLOc3uH6chLybEWcsTpPEUT5AZF8P1XUHS0t/Q",
-	"FySXwem76ftLMJMfqrHslfuK53CZy7MWXF98cHoul8GxVrAwrpGn4tk2YW0TFQ82ElKG2R3zOZqL+rdg",
-	"sUxRD/e7ZzwMvQ70wmylWl+Gs/+3xU17b1js9kax7qH94bEVXqOtr7zOJPvtcdV+X0+e/wzHnOY6L9vb",
-	"F+1H7BjzUfz3mKVc/g5kSSWWqbzPTuqJu1a8orFMHeRRas35b80TRuf/qwFad86x2k+RgOWAUIG4JtYT",
-	"qCsMRH29VcmMAxSNY4m4EXIqCC917nyTbtKvdJl0zqgPnpEXtqA587I4tT/Lz/LZfv7sVPlfGae1jK1V",
-	"viKEIClhfOdUxZxGxJzdnQyM1SpMMMMMXEKniscxEyYjB3I3jbDb1qhogKKtgbQrEONVKjKmE1PFhr+o",
-	"/fUrxHeeSf6msaoGlsHqWCoW2lw8MmI1myPAYn66XLYBFTZ7r0X0NhmKbDqTsc0NUq8bM+yBVbljj1LV",
-	"EHYdMyZEiAGEGN82RoHaeqHaQDEb8oAqSOXAlqfonoDmeOjz5n7Rqo02e5PDKeShq4+LLHeBte7byRN2",
-	"Lazbg0OKTXNqKB7n/twoZEDAlANmrFVyaOG+TVIGm0kgzRhgYcXT+UfYrlznnCNCJZ/fBzHcSSHHD+qL",
-	"Y6pgrgpOBEhJDhxslnkn5EJV4OJkXRxsqu8x2bDIx+9PLg56F8f/uj65OD49Pru6/OcNV9R3iP42eXk6",
-	"Gkx9kCYMxIzGB244JoGByddlJiOX0MGBrCN2bcToLcukgKzTLqnQQk52B1CwsdoZZLNjHSAyBw/rUAC9",
-	"hlpNx/ddsaLsUSmmM6qQZOKgfV0HUFGO/gLC5B0hS3Jo9NjdiCYaQZ7T5rIlNs0hGLvdUenccZ0Nn4Uu",
-	"o4Bvb/W6p1i+QTvySjabLolFzg9mH71fMXe+HQeiAxrk3QIAP47PkBtqGPWmXWSrqDEeMSvSL8B2tgSR",
-	"iJhHheCNTjpnJakRKimYdQrZb9D6YfIW0nZNMaf4iN6mM1ghHJeYEpMmgEgVYhLvBYHvOn+DenIYz3+f",
-	"oXfRNvEoCdRM+x8ftPTnqqrMOfEsVj+L1c+xSn9Z4d+wokeqNWxirj8gwPjYZPrKeSEWczPZzGGp7iTN",
-	"7GXOQoX7z7rn5rKNdUWWoof25S3b7JBC4i6TJCqupLm74Gx/KE2XkAs5uiI2iAs5umzgcpZ0i8zl3Kq4",
-	"BFiFnFd2ybpiMesVSZNeFWapJLeT9TrVNpNoell6ME3WMqkGu2AyQfE4zT9moT264sEEU3hRcMti8k+6",
-	"IcdTHjAib52TLuqsFtNY5hMCFlNCVlxmPRgV9ILOpafasEIVJq7ZJPP3nDxloRevo6wyuekCa/52nqpf",
-	"qWwzw1zrpL/IF/52erMX+Qn7z7NJPYsNf0ux4dmo8cDpj8ftkryaawsDhWTFa4Qr28ZKj6pi8DLZcKmJ",
-	"G/X6Zq00mvjHQuvfBbK33anXa/U6IhW6JCzFcjsL5dAfqBm0Bjt0t1+thw1WbQ22aXWv3w6qL8Ndtjeo",
-	"00a/ibCBFk3EuEHknAwnvJZPP29mfra1TrX/izkj/vnzeO/28/j17PP49U7w04+tr/fvSL2D7OmfuXyw",
-	"cZ+FIQur1vfm0Ti7a59OPxZ8a8oDJfN5Uy2xPd9Kn4+X/zZjD0ZX0pU8OMf4i8z166xBq+M2S7tiUxf7",
-	"BYboGyPLhA5ZxTnF9WcG1eDg/KSSRep1RepLN+BRhFGWxVBGawwohO9xg8JfQBLFGx00jjppeCVi1USb",
-	"PIX2CLAQPS7P/b75e0pVaI69vpJTG3WpLTKgn+e9vktPb/kkpqc285Bl6HN2KBs9iHgMxLg+4eXqWjM3",
-	"gHndv4nti9iQBjMHSTKI5BQxpzA9YpVrnbDiSrg0ckX7wIosxJXsughXx0zRn4PcWhr7t8L36PvFANo7",
-	"1TdweiyegE86zr6DV6M9uOd9w1ZeI89L3rl/0gCXndUpC/iPdnZ8Pvmf9dHPLnrf20XPSgVlIsUK4cbe",
-	"bl0C5McAb9l3svTgK++x5DLn2yFkTPRITkX59dal+/7jb7aNvU69nruxzvntZAiZLmWASxWDk/kg+nrx",
-	"xwFm6fUcnv6a8P1ZxI0AgglXYAHNj6aYtnn+HHdrvgXX68fcPO3yHNt1X3X5TGnj+dr5jNHzd7hFLjC9",
-	"HG9N2dZyyJ4LNuQaBHdCMerDGvCQt2iCUdJhDi7eRYXYfPVpdvcNGkXOyjYdMdEV6U9cE2nAgjfNDW4B",
-	"+QUtTXwIRAqXLeDK/j5coOCSBkzZeJXhhRLNiMD+ZIw8DBNpowse4fESFGETz2ITpBMf2Y+5yeEzgWkA",
-	"EVIZMXkpmSh+S2NWIZGUkz4NbuASBbeHaiQDmgL27afIw9gQjbQkht9q00pna6vRfFmr1+q1hm99EW2K",
-	"7xHVJHcc5c8smEo5sB5vafZ/xxwtHFCHKLty6EaXy2Hu8rAb96VWfY/4gZWafOsDBaW5dibM5RdBSz9f",
-	"By78Xc6vRx0sTzxWvsMlcFps8ROPR0ZKefAq+Gnpm/dPHW+hjpWHqXWVQ2u03cdmGz8fsn/rG96zA9Ff",
-	"J1+BOQwIXRAIyuWBuWvW1u/2mw2XMkfDIgM/YiYWOs7t/hrJ5Q0xGl2TOATVltwEEmTeJwtnjakzf9YU",
-	"eGirPEQ1zeQypdlJ9sxunhVK/2WmJLN71t73lTUyNxZOdZnE5mBPD/SFaMWlW7f+deLPY4Wep4s6Dwk4",
-	"z4zlmbH8dwYkrstVHmck/OSEjSxnXJkksoW3fFbV6R3o6c0sU4CcaJ1lj5u7vZDXMjMlF7M3mBLWDde9",
-	"1kdwIAebgbfyDvHteKpQisaJYtaKfJc9qeoRbbZ3fIKBXIwGI4fdOpUkLaUrXaEnNIAJgVGm7sfYdezQ",
-	"C+0SThykN2wrk9nEEKUjsEjAMy6Gxj859eUeUU3G8tYkxyu25WLCUJEhRcCshiNtFysIRiy40eWjNcur",
-	"ScRvTLanDgloFBkvgvSYwTGKrgjZJJKz+U702UBaSOB0pUDglLdMVWzMpg0MJW9PDw5BIIWnCTRsbP0m",
-	"mGtuZrNpd2Z+w6nIhpC5MFIMU7U/bVrfblRZoFrGBJvZjIR8gH7PmN6BaTNZIpNj8xohmP65hUJFV2GU",
-	"EyXHXLu0hTjoGzaJO2Q64hHrCh7blYeRaLKRxb/5ru6eqbuX+c/5qYaP6jjVsuHIrJe9e/aAqqli3UbG",
-	"TGs6tNjZpgvTEROl/txIDnbTWs3Dt5Yp/gNVKhmxP4shz2LIV3li/1eoQpCLlIguLxwrXaIRgVpYkCiM",
-	"n/0FOAt/z2YmUUqfUcXUQRKP4G+QJjRTt04MWabkXrB4zvsOexXvruoyuHsdhPZbTB3kUlLN12atD0+o",
-	"8QOaMZz1YsMf0xtGVCJMxgB/KOEPUtsyg9wKxiGqzkN/s9CJvH2js1vfrZe2/iWd7oU4szsbmh0oZgFy",
-	"s3SSyKEIOkzXsmRHuASLA8pwQsnG+8+HBuYgRV/eeP/51WaWmsVWZfzpF+t6u9xvQS9z36vYyCXrvGec",
-	"EGkGGLSZa7fo8bDYvjssdMEY52xxJkwss8jlKk6JebHONAU6ieSwkoejTsWTFGXABnDZ57n6bd7Tkhlj",
-	"0YQp21+ToZOLonEMsw1kVTmSLiFNfstw0Uw3aGiWcKJkvzDYt4xGQApfgOTy3iJoJrLuFXhlsGJ/UdaQ",
-	"IkMrDB9t4HosHmJockbfW6PRokAzl05IzEjz7o7Q4EbIacTCoVW5ZotS5HkHC5CEWKAQYfjQXLiYtD9w",
-	"MlwT32U2FqJWYXaYojo/OcaXpWchGx6aIpNV7tAW/uPmqdDO95osG0fqpiKdonJz7AMzledxB5kJ94+a",
-	"sLLmvte8Fc4JoDGbRHfZFFqj9SMm8LV54/tMn2nsT5u8FLMO2v7/AwAA//8=",
+	"7L0Lcxo51j/8VfTybFXsWSCAwbFxbe0S20k8iR2vL5PJDHlo0S1A40ZipW5jZsrvZ//XOZL6RoOxk8nM",
+	"M5upKYIbta5HR0fn8ju/VXw5nUnBRKQr3d8q7I5OZyHD7+dMBFyMf2CKj7hPIy4FPNbxdErVotKt9MhE",
+	"6ogF5DZThGimNfw7pzziYkxGUpFowggTAYk1U5Vq5ZaGMYO6fMVoxIIBjSrdSqvR2q01m7VW56rV6DY6",
+	"3Uaj3mg0fqpUK+xuxhXThXK7S+V4AL/77dEu3RvWGkGT1dqjHVrbH3b82otgj+2PGrQ5bPmVamWm5C0P",
+	"mBqEXNxUupVJFM109/lzOuP1G65o3c7Fcxzd4vkm1f4zkjdM/OOn6f7tx+mrxcfpq13/xx/alWpFsYAr",
+	"5keDWPFMYwsZKzqb5duyM1mDpQlZxCrVio5oFOtKtzIzi1KpVqLFjFW6FTYdsiBgQQ2HUa3AFA9wHtj+",
+	"brNBm81a0Gm2a+3O3ovaXifwa6y5x1rD9m6TdTqV+/tq5YIF1I9YcA2rU1hhZX/DpaviQkZyOtSRFIxE",
+	"ExoRxaaUC73psja7O+16q72PyzqlPKx0K66Rf7kvdS5uacgDt6R7QaMzbLRYbT9odmrt3WC3Nhzu7NT2",
+	"/b1m0N5t0v3d/Uq1MmURDWhEK93f7quVKdeai/FgxFkY6Er350/VpKVs11q1Ruuqsd9ttruNTr3ZQkpK",
+	"Jvzi+Pvjw6vjo3TGuQj4LQ9iGsJ0zwK6SX3ZhR3QKGLTGey4ZuGXSPHxmCkWVLqRiplZnV/Y6tUxv5G0",
+	"T1Uy59EEF0oxqmV+ZWgQKKb1wOcR1hDriItKNX0uYxFh5deXvcxzmA4Y+9WPuYeKMRh3kxyHU3IZZX77",
+	"lc8GvgzgnRc7O41mpVoZchVNBoGpqLm/16k1XtQasDk2pZdA+vGUiWipm8kPIp4OYUtTHbUr3cp+o9nK",
+	"/mxXMFD8lik9CLnPhGYZSvyFClbXUx5N/mW3ZN2X00q1MuJKRwNBp/D+91SwR5Im9Mi9fgn158m14qup",
+	"2bXtVmUl7Zrl7P784A7bre/ttXHG2C0L5YypgXkblnDCyOXlGQl4QISMyJRGvqEX6B6hIiCwRkSOCK5Y",
+	"veKarnQrH2WsCBcjqaaG2/syDk09Q2bPARZU7j9VK1qLZB2azWbz8zZV6eievql+sD0t21RuFCTXp1Vb",
+	"6JIK8kpR4XPty0fspMNe6U5q7ZBTysXKzbTfbjY6y5tpv1FrNGvNzu+5mdqd3Rclm2lGtZ5JFWV3kZyI",
+	"eiDZ2j0kJ8LtoY1OqvweOpJsI4afpcLdF3v7WSr84fji5NXJ06mw3Wx9ASpccDEuI0N3+mfIkMwnUrO8",
+	"uMU1UbEQRib4RqR/TSL9eHL2+mlUmszk06n0AxtOpLw5FsFMchEV6XRufgb53vy+gSDY3O82Ghm5PWDa",
+	"V3xmrhiVcyWD2EfqVsxncFbDut2aS8rPKOLWs72uU99ns4gFVv7N/ziiPGRB5ZNdxxfB/qjp77Baa9im",
+	"tTbbG9X26e6w1vRbwQ5rjzp0d5hdACboMDRVr5jq4mhiFa4R8e186edwyaiUTPAHHk0uma/Yg1NtRD0e",
+	"aaL5GFgA0ea9v8gS2EmozCea+YPT0dt/76u9128//kddzX+5Pj/aO3l3/tOJbL2j7+jlvD17s3ezQ1+e",
+	"/Lv9j6+5gPfVyoTRgCm8Nfd8n2ldO5QiUjKs9cJQzmvvFR9zvD3npxlkMYm/aUKhJAtIJEFwD6wEr2dS",
+	"aDgDCCVDJeeaKbJ1+P7ichvkMu1P2BTlxym9e8fEOJpUuq1Gey/hFTpScDRAJw+pP2GuY8t9eSPnJJRi",
+	"TCjx5WxBpnQBMt0Nm0Vky5vFw5D7VTKldzU6Zv/Y2203Gh5B+hgxxYTPQGykB8QTsqYjqRj+ym6ZWkQT",
+	"oE0Warau141qZQaMSUFv/vdnUvv/P333t0rZSI6v6Hh5AD2iIwUDYCLi0YJEdAxCrJnHmWKaicicmVsX",
+	"rw7JfrPZ2K7CdGsmAjKk/g1Ms3cyqp1JwWqnIBd7G/e3X/n5//sf6HK/Ut7pk4BNZzJiIqpdsFlIF8Bj",
+	"i2PwgOl6ZD5hgkQTONsTCtCEwjhCunCjwqMqLeEULRrEeC9pzl/U3rJFYSBMxFPYx9AcbMvl7l7QiL3j",
+	"Ux7V8HO5qxfsPzHTUUq4M6bInItAzm1XuCa98xNywxb5xs3tAQ+yaAfuZ1N6x6fQoWYD/4NTUpgnjcyp",
+	"F7ExU4XOXaD2ATq9uoMhG0WwtDA5fqwUQ84JHf09+6VZyaRdMl+KQJNYRDzEDtkZA/KM9Kb9wd33cG9Y",
+	"pBa13igywmV5TyKJmjoyZCOpYKdECiTSL9uTDx8+1HpxNIGd6aM4WMZ9IkloplCXeC8ZVUwBPwyn/+hX",
+	"gOH2K8hXvOe3TY/AzRa3tK4Srzfjb9miULhKDG/+R79yV6MzXrthC1fF+fvLK/Icmnxgmy/vjh9rlrpq",
+	"J0E5W1fm92ea8KBKaKglkCBTSioylAFnmlBNPFtswAOvi/Rg9GrJ+8CckHi9bJOWQ/AI2MIeTFyztUdC",
+	"BtxIV0nAxzyCKal7VeINPCIV8WpelchowtSca0YoEWwOjdVJL2kLWD72FDkiJR92DokXKeqzGYVd49nJ",
+	"7DoGxYhm6pYpwu5AutYEC+tqdgTP7FPiSxFxETNNeFRFPUNawTNNQjkmIRcpH3O9AmFak6FMtFrmMQ+S",
+	"Okz9PFi5is1WyYl4D/xb0SmL7NF9aO4Yh3iJKVtTewl5psnJ5Xuy09zdrTUJDWcTWtshcPepo64axYTk",
+	"pgLnPhwUk0q1Yu8FfqahagUGxBOJOzuCvyk2qnQr//M8VdI/N7/q59nO4ukeKy1Veb+9GR1zYUQxwe6i",
+	"gY+FPXeQzBS75TLWZEbHOAbs839iphaZTpsGVsxwp9lCLpDMeP4w79V+orVfG7X9wT9qn/6+4lQH6XLV",
+	"dkLREzcT2fJA0KjjE9g3jrXP6CKUNNjOLwLzOzt7Q9+vdXbYTq0dNIe14XBvWGuwPX8U7LJdSv3yVWK2",
+	"P+tWKGGMcYza6syM7OyulQL8xVu2KBNiYsH/E4PctUiP0VCOuU/DhPa3KLm+Pjkit21gADxgNDwgAmQt",
+	"MosjOIm1FDREiQymh0fb9b64sLw91RCjqAAtwU4aymBhJQxdIl8cFDb1XKobeK8vrBnAiiG+nE55RCI5",
+	"ZsBtqkRLQrER08EpvWGaRHMQc7WMlc802dKMkczUEDqUtwz6nFvLzqg1fOE3WW2ftoNa298Z1vbY7qjW",
+	"pK3hjt8OOmx35NbScKp0NQvy0NpVzfL/TmcdXff7d61mrd+/e3G8iqxPRiBOojS5YneCOIt70UreCxmT",
+	"iQyDgyyX1xEPQye+GAZLhZ4zBT96O422h8sq4whuCrCUqZRbXzkpWVl3JfNstNobi+YrhMVzOmZE819Z",
+	"lTTxuGo0VvGZEGvI9iVgIxqHEfSkul5IywgizVJB5FoztYrFwLUVOUyBgWym9ylhILFp7IvyD6srWDWG",
+	"ooagZDwbXr5LxjNP2v6CQ7qHugzrwEP4JQ2snIPaCyngxoQqzdkstPqE579oY4tORgUlUfWIZkOjykJZ",
+	"C4YO/xqzCSrdKt2sYrJamTKt6RhensYa7RjUWEDsuQIDIh8/fvxYOz2tHR1V7qtpRVbJkK0EL200qEkR",
+	"Gr7qU2HtI3AluP+ULXyVFWg0sWbPup1gIxhWupVG8/ujtz/t/Lh7tf+h9e9Xez90TttnLy6a573K/aYC",
+	"wzFOB074SmkV+jClIYyYBSA13nIZ0oiZ88DUdEA8M6OelcwY9SdEjkbGMk1wamAEmytFyrpt336+7tXy",
+	"a+q62orFV98lN6slfaX89rdpLUgZy9eKda/nyuKyHkoxCrn/tI1jSW8QKSo0R9LIEmoP2SOZTyTQSKKU",
+	"zhC3P6FizILM1TZgPtcgc/5h5OzbGdFZo7gROp7BkWpuma6UR7ayJQi740a/Aft5Ue0LqQgleD45yTm5",
+	"gBKz7f0JC7arxOOptDG4YYsBF4NYMw8EN9c32yOuQTbqi+SIHzLYRTMlge5ZcGCu5ERPpIrCBVa+tFS2",
+	"5/YEM0yJBJJpImTUF6ihASEQL4KlloABu5vQWEcs8IzU9W33fuXdawj6KVtXyGjA4dmUCaOBzx4wXOep",
+	"FLYrvaU8pMOQkQWLvu727ImFUUNYXcgWXHLsmEi70QES7TSa21V3/OIdxZTVEzpjX+1o+bzlPBEgLtPw",
+	"6cvKbQ2JIJOuqqvczMvXXkASC3Y3M45H2IEDICrU8dMhXEDMjWUhY0VQcq+TFVfPJS013nTo6P/KIp/J",
+	"6JWMRfDkbTvCt7NLCzcU3KP409dd2jNJdOxP0hMwUUBETFARfZPq/oBz4UxGpzIwflUrtJKzhfUMsaqE",
+	"Uv1x3q4FG80qE2D3osbgqy3vkiVyXV35whnr37qXsMxnT/250SheSfmOqjF70i63WslBJOUgxFpW3f9Q",
+	"aYNXUNj+7M5nLCBNcspffn0BGvvCNcEeAw+gIu3KNxbwlVnAJVO33GfXIpHbnkSK2lQziDP1FInRlnH3",
+	"OrzSoIdJQCM6pJq5+wgdRczYaSI+RV1Jxtz49Qn2wX7jWSbknGx5JfPgbdfJmZVh5hTuTqIwUi8zPI9o",
+	"Yz2tPiTPfL3tkrf1riXPTNHPJs0rKU+pWDhb+5PoUtGIDfBaXby8SEmmVCwci9R/RuIr9nHJ+eHAGNhL",
+	"CegbO30SO/2jqP1a0DiaSMV/ZU+T+eNsBUXeS3EJCcYQkQnVxIQ9feVLwKFiARMRp6EmVDFiHVarZK4k",
+	"/GM7VYWL+pChx1gkScBH6AYW2avCN8p+GmWXecqsq2Kp/Begcat7hHPxGF3pnqa+KKhAFYt1mXKqcGTi",
+	"8QslzdFKM5SVFZS/voSxrKuAnlrl8AY9Jlte+ZR429/2yh8gVF8LHc9mUkUsOGUBp1domHwST08qGkyh",
+	"JhN08PA1b8hIsYU/7qYHUrNX7I73jTK/OmUmy+pmXMYiOo/VTOoSt7QPExoZZxBTkMyNDckwpJFUXZRH",
+	"05ARTSjB4AAiR8Q7SZ7nG/KqfQHvDWPNBdOaaXRMhFde2keFF4wFymj2gf6fadOMESIUG2U4ZF+0Gw0i",
+	"6BSuW8bTiIXBdp3ggcBEPAWKRIuW4FI4Y1s0l9YjyHov29CEwYwuphiZUK1MqaBjNpgpOTJx6DQccOHL",
+	"KW5IelNa2LpLDUaxCDT6PtwyHZn4IUVtvLU/oYpHcCgOAmmc6QplZ2Yq4Km1uIjxgA5gzalYVKoV1/Qg",
+	"koOR4kwEeiDVYESnPFwM6FBJCgdk0h+pBiG/hVrY3YwJU/UsVv6EajYYSxnoARXBwF5otYlqj5gfDeaM",
+	"hui74eZI05CqReaB7cxgBD1QjIVU+Gakaefd8mcnrTjpWEFpXxIDRqQY1TG2Hk24CgYzqqLFYCoFWxgr",
+	"JgqZaHJmvpxOmfLZQLGI8jBtetlNvVrpBQEaQGl4IkbSRr7ZJ+cKBhJxpivdEQ01K7K/t1zRZ5rg5oPV",
+	"tNaLjCV1SMUN0OiE60iqxQGhwnldAb8c81sm0NvDOPMKiQxzlmn4t8qE6kHABGfBAKob2I2KfQ3D9yN0",
+	"TFnHvj8yfSbRb6S49ZnZbba/KI+gi53bbRQH4FhDHSYMehPr37sncHnJN+6sedcCbvnkMqIR03V0abKL",
+	"Koe/MD+yi6qY1o9czR6ZSR3RkNiARGjRrrBgCFMxkmq6vD6+FXDXDdz26BCK3lcrSTDiI1x0qxXTPRsj",
+	"uf7Nn/jMvWWiLgchF2zQ3LCflyZSs/B26/Fvx0M4HrRF/tjoXbyDrFnVQzvdqUNaMTg153rYKHpflrGA",
+	"tOXlMAd4XCUI9iF8BpdWxcZcijp5he4cdi2tAcXSDtMmGB7OvOEC9YiwbH2x5WXmRKPTpvf6+Io8v20+",
+	"NzVxpj2jwJ/OokWXXF/2quSwd1YlvevLKnl50auSk6vedtUdqBE03BdQvyZb3mHPwxP7kIZ8JJXg9IB4",
+	"vZ5XJV7v2EOHMq93bspcX5Ieemq9kuhGm/R++4AASycRu4v6goWazSdMsTrpCWKC4Ax2R8jorXXucrtm",
+	"yysEB0PLubhgkA28YtSvt01i4VyAnOcJ8SfMvyE8InRMuSi682J08VNX28QiZ+koH5ZcjOF4qF6tpc9p",
+	"xIJzPH0fzXyGTLAR9zkNiZwLpoDSNB/jtxEwQ3uUVuGkUCyKlTCanTw3yoZMr99xR/a2vxwi/SiutCKQ",
+	"en0d77DQfRJM/cD9Awvd52Or179yBmXuq5UxE8FqHZ8r/dqUsscbTr+e8Bm8Zhd6KGXIKN40uB6YdSn/",
+	"ORO/vVkXjShIww2OkcLUS9+PZwmu0roX36cl4T03QJBcfSYiOn6wt+/dO+fpK3AmTaRgdukfquIcylaM",
+	"vy63KsIBTc/qDY4HPFTSYPcNiSziUfjgAK+wkHEndq7JP2cpLru0jnA/lZ1TBU5wImZx9Luxgz8fB3iw",
+	"VVv8zJT+v8AEVkur5qoFS6QJXErcVTO7PA+wkAcrn9IFLn0S2La+8m8M6PdnQA+Vvrw8+wMYTxxNMqEP",
+	"a9lN4QoTchMLV+4gZCwyzzQx5WxEyCMFrxnVei7VQ024YtBCEgmSvPs4saxamSsesfciXKRoJNlJTsed",
+	"6d/qqTVRJo+cWwfQtZa44mhyJW8Ybo5E65uVTaGEMeyVzPxylE92kK6+qunKquGZ9h83NmNwHETu1eIh",
+	"9v2HqwQfgWri9aztEhlBl9jo7H7caOz42brwCfMKVNZu7O+WEJbDdizDx1gOlzfGUftOLrBpZ7exNjys",
+	"GKleEiBWrWD1FjQoRUkwAy3HScguVW4+cyPL1Vy2hE6repQdf5aCTjFsEq5/moWhJnMejC1iQJ6eHt7K",
+	"rq0TEcQab6zlm9qdU8804UlRsvWWKxPFAIPDgAgdVTFAF05PKVg+AvdnpNuBNSpyMR5MpEbtomIhwrEk",
+	"KsNP1QqP2PRBZl4YAOpkpvTuxLzbNDPg/komgCpFF5VqxQTY2p+RrSxNSWlg7vJ0LLqEkrPeyeEl0fFQ",
+	"Mz+SimxREk0UYzWMwke9wTbsHquL0oLesIFPNSM6jMf1vriaMM3I/k5WXw6kDvPq3uqdn1jFow1l2eIR",
+	"mklVomaf0THbNkG6ULHuC1RhoNKtflknh0zoWJOXsWI0fqaL/dZ51Tr1fTmdShNKhyhfsHF0pGiE2mRj",
+	"8cpqeylXRpcLPySvTYdxSCOpFoMJaqQHPlUs99o01hi4MBjT6TA0dIGgRVyKQUp3UFTwKQ2Bkiw2ETyb",
+	"zahi4WBKRTyifhTbk2PIbpmiYzaI5BDG4t5aLqgkDXyKFAl/xjwMoBNTGjEFAsaYqoCJAdD7DPsJYw85",
+	"04OA0ZApjbYBNuU+Xe6GHxqnsoFhDRJGMkB0HHxNTmdxxNSAhcyPlBTcX9lPXwodKTPugRwNXEdNPbHi",
+	"TOkBnBVMjG2nFAt4NEAtPNol8VW36agf8VsemZn1lZzl53XjPVutsCD2rQiae4xjwllJ5w4NjFT4bJBs",
+	"66WRppOhM+WTSRvRoUJXh2AwZVFKD0v1jLjGqZ/A6SHGQJyzmf1JymCQkEhaNTxeqgYeunENAsXRJDCY",
+	"hdS3LykGvGAQyvHYvhKLQA8iFetID9AkNhhxQQVcBwe3bML90LwaK8GjWLHBRE7ZAP/EPmdoJC3jpn7V",
+	"eMdUS1T06iixTo2ZYArokil/QkXAdWa4dkcm5iazNTO/3i4GPr/l4YCJMReMQUODLCFCMalnPKKhMfjo",
+	"WJnVpcpQZCm5GcMQiwaIKmVWqbAPQ0Zx3mgY8jVjDnFT6YGQIp1hLiIqxnwYsgHVmllTnz/hgqnFUhXG",
+	"CIjUKUfWWGe6aSctGswnMmQaN/sgiBXaANHitaqQkGKpHJqXB+zOZ7NoIDkwFvNc+ywMqWAy1sudy/2K",
+	"a2PtYmaPT6VgEVWLgXUrgwkewPUKFn1IERF6KnHjz7iPZKRlLALgsVIho8ux2KmMpHIkima6LJsDVh1P",
+	"9cCYw3Brax7hi0IK3I0h9wdTbohu1aIJoKDiSESstGEw6d0OCXJEfR46yrHzNmB3kaKOBM0Oy6DS5gyi",
+	"dMbUUhdmTEFp5MwwRj1jfgTn1ACPL521woY0FoFa5CplkZIhi6cDX6YDXV6+GZ8x3JJLB+MM7oTA4VQ8",
+	"HDK1pgpjNbKNo7aIT2HFDfNbKq64yDNqe1LnNuBM8VsaAduJNZvIMLCm49Rmrn24WvER9wcR8ycCFhuN",
+	"z0NY4aw0YIaTbuQcPSnKw+XBKwaHggEZhb9CPuZA32NFRTSlyF+B8fh5O75UYyrs7cNYogVMQcgoUk5m",
+	"fRSbgTgypcBpgC0ghrrP4IDVfDyJNGP2SMj3TDM/drsI5R8eLYDjIbXpQZbHOLM/tIcawxC4DdeRa27G",
+	"4GGEFu6AJbVIJHdsFbpgLOcTORwuBkMpbwbTWEMvHRteXr8BHSvuxyHuZnf6lJc0TKf8t6WxR3Dwyuk0",
+	"FtYFSOPDu4iHbDDlYZj9O9nb7rmJRR6MFbIXuI2jIFLSTO5BRjYokjIcMjfL78dRyg7mVDGgYVz+SCpz",
+	"T55THbFBhq8rlso/GSqZg4i33EDCyLNi2ZSqGxbB3KPPw1DJG8O35iAelHO6T2vuXmdWwZdREfhTRj6Y",
+	"Wx159+7wQWVJisjS719W1rR1VbjOWlf7QcjpEOZykXFR8aWayWRbO/EBDgKnT62WvJ//XUtDIDPFWYSR",
+	"qwLOHyVHCOyCchFULm+ZEubgzezshMuEducESffKJvQw1Xk/RvMRzia0VX7tXcL2apViexXWJ7c6rSX0",
+	"q0+/te7/VrZIm7gDFNS2Tjm83PVjMQY2bMACjAl7Kx1OARkr54rxsFoq58AwcHqW5WuyYuM4pAgJpwzr",
+	"rhIq/IlEp3E0OyMoqHPXgOqc2t0Z4xGTnumqg7TrCy4I46hZx6vzFt6spzMeGhy9i+MW6kaoJseHp71L",
+	"7NF2nfSGGP84ypv6DU5SX2R6oKsETeRk2bLtvCPRmM2CohX7f7f+2e33g98699t/W9qzZdOY9SAoX8Zs",
+	"CTNjBQu8DROE9U2iTezoqmS4IB52/MD4IECRvljt6RBIHF6Zw8PSpNjmuUb/gr6A48BMyEaKm8uMQ0lO",
+	"Z9PJzJTR0yzpeg1Ynt24dhMUJrNMsbYW1K8nypH8zESZGYhns4TqvOtL9MQ4Pf4R/jk6vva2u6kjB7MT",
+	"r4kc9UWJYwjMJ/cn6DhmgXNSTMEssyGRlHXSyzzR2Lq33RdUMQPiYBGX84qb3ssPlWql9+o1fL5+D58n",
+	"Pfh8Zz5fwufZEXxeHOMnlrw4hc9L/LzCklev8BN/RW7Xu76Cz5/grZdHJ/B5/A4/z/ATyrx8Be++fH2E",
+	"nxfw+cZ84q8nb+Dz3Sl+4vN3P8Hn6TV8vsfaLrCGi5f4iTVf4ecP0PrLD/DrYe8VfsLzw8O38PnmGD/f",
+	"4Sc+P/kBPk+hlcP3R/j5Gj+xPLZ1+B56cniOJS9gRIfXL/ET5vDwR3z3I5b5eA6fOPajY+jt0fdQ/ugU",
+	"+nN0BnUeYW1HP8GT40Moc/z6I3xizceXb/DzHD9hLMdX8OTVCfT2Fdb26h3U8wpn4NUFrN0rXJHXPejV",
+	"65fQn9fH8Pw11vz6DZR8fYK/Yj2v30H9r0/xyZn5/Dd8Xhzi5xF+wthfX2HN16/w03yHOt+8hVl6cwol",
+	"3yCdvLmA+XlzBT18cw2tnBzh5yl+YpmT9zCiE6z5BFft5ALaPbnEJ5fQ8xOkq+970Nb3x9DW9+/h+ffn",
+	"UP5tDyjhLdLS29f4/Q2UfHsCZd6ewbtvsfzbD9DWux7Mw7uXZ/h5gZ9Q5zv0Knp3Aiv17i1+v8SSV7Ai",
+	"765/hM8f4Plp7xA/X+En1HB6CCVPj/DXo9f4CWM/PYa3TpG6Tt/CeE/fneAn9OQUaez07Bg/8a0zWIXT",
+	"9zCK0wssgzNwegVzcoq76fQD1vARv3+EMmc4M2eH0MrZMZQ/ewX0cPYa+nN2coifMIqzd9CHM5yNs3Ms",
+	"f4HPf4Lv73Fdzntv8RO/H+In1nmOozh/BxR+jr09x71wjlR6foFvYZ/PL2A+zy9hXOcfYZb+3YPnF0j/",
+	"F+/xE8dygbvysgdPLpE2LnEdL1+f4yeUucRdefk9jPESudDlu2P8hBm+xDm8xB10eY6fyAEuL2Gkl1dY",
+	"zzWW+eEtfmJtH7CGDzDPlz/iWx8P8RNKXiElXB1CDVfICa9wv1x9DzVcvX2Hn/DW1Tvo4dV7qPPqCksi",
+	"nV9hi1fX0MOrD/gEd/c1rsj1W/j1+hTm7RrnygC+Xv8EPf8B5+qHQ/zE2fjhNT5Hev7hDNr9ATnqh3cw",
+	"tx9wp388hs+fkCZ/wl3804djONeyKHo5UXOnRNTcKRc17VH4juvH+rMco8BWJmHAQWTRZVlgYgDQbsE1",
+	"0VMahgYBz6Yy2S7xvnUeyMtSkHEKgJM1OUARyCKgEfVy9uVSvO71oNTVxLC7keDibhkFQ9MGUkuMGTFW",
+	"mm6PSr1We8SnIRMBVYhEWCVeij/oOSHaoJNtCUk8k1ulVdtpeNt1YlYrhTC0ochc9wX6Hs2ojgygrgVn",
+	"TR1CUzi3SMXMgJplIzdIWeBGl9C+wDpsXLYM6IJsXV8dblcJNVmkTBsWZNxr7jcwF0yj6WEcKSVpRqlM",
+	"wb7wmntJyToBqihLOTijYxtK5ZAKQZZVcciKwnouCU1CPw4IMnsByt+2C7kJGrX9T7+172vmSyv9Urrv",
+	"YI2v+LRc/rx4dUh2dnb2MZJdR3Q6g0W7vjo0M87uqB+FC2NSJCOr9KShxfgmW1MehtxGk29XDX4P1X3h",
+	"rcoF4zkCSRuEKQMKQXcLjd77SDXSoHFPu4SLvkhgOqsJzKgFNzF26dyS2GRlhIb8ZmkV1qSpya1JDbpY",
+	"dCLIZ13oB7AO8E/L/XNl/unm/un36/Bl5/6n8iViIYdJeSRfvEKUQ/OqNX6bjUUiaf6wOKzLjC9NwbMh",
+	"C3Jd7JkXl1hRkRPBlcA0bh2DHgfMalK1PP4txBe3gxvQaBMfRtwb92nGls3m4dKULnJc7GR25NUUpDWZ",
+	"81JOXJjfRyqU0rc+A6E46aJNUrP53DEHM1d0R1wY735TLTGJeMgWbCwZR1XiSyGYS/SDnL5KhBS11t2d",
+	"xZHcLriYdEqVGiE1Yc2GjrNTsNvOTsHuBok0UkRgNJep2QoBweCTDxfAs5JELyZZ0bNM5hQXLp5D9S4j",
+	"XTPeJECnDFY0qf3N1dW5naADQo2WCdG6hUxbpkrxWxasl1U6+/tZomiUZ9DIuRlZWitQS24R1lH4ZbLP",
+	"8kOsEc+ml/W65D8xiw0GcDaRLzUALPW+qBFPx77PWMBc6ookLZXxVGEBad3dmaIpumjXav/yFGlK+VT4",
+	"LFyuDxF5GEiQ2KGAIzZBYAjACBCuRa/dbJDXUjCPbBldiy2tLQh+RlWS5tJNRoLHlO1qpVpxHSrVPBcc",
+	"oct1yUfEuVc/01airZPLSEJfmfDVAlbPYfe7sBCy5ZWGZXhEinBRUOP2XjZbOzbtXZY55yWY9op8DJ/S",
+	"r6T26bvMD8vn5LI/ZjoJzsawPAU3XASwPVN1P5lNZCTJyVE9uxhphj7n0Gy493Ky1hlTUyqMYQeNxf4i",
+	"ZfRsINGaesutoQ4PLR5yNJPbIyxCAxoUxge3XNPSJT4+OSsTzq8vyfF0FsoFU+QksHZSI/cYYrC4ULB5",
+	"LCY/4iFTPXl48fOr22zVcHExKeBqAXW/RD5t3df+ab69uN9sMY+dI3/a/qosiY6dGXfmAnNtF2+oyxNr",
+	"p+9spSkjjVh/pgmzxevEOh+CzMktx/XMr8Y3C1kbKqjtYxZ4SbKZvvBuuKKe815EYoRrgiZU35hAeVwq",
+	"gRvtwAKZYgo0qoll8jTC9cJ7BjZXFG+/vCXvOBnhKt6N8+KYRn7wnmbhaJA8wMmYwjXMOg46EoV7u73X",
+	"TQkNwwMzZehdoQnaAZxrItrGBXn78ZDcSp8O45CqBdmieEF/qWDozzTxYx3JKVNlKwSs+APskVxPLSKl",
+	"66xyEPN4GjgayPFw9zba7jPDRD/PzB+KRXh8ApOIYcui69KUTelNqWdvBo/5kfcBFPszcMVWVWJyeCDm",
+	"Mi6A8UeqASnjQ0yB4mGjhxhPeUA86/rtITo4UOeMSdiDKQJ/aBDKIzKVOiLNRsPcyEEmMd+MWSeUIoFx",
+	"bDUaxJ9QuEkayxoslDXiFHUzD5smkw4nQmgJcb7Hm1CkFpgjrpAqIC8+4Urj7DmoaozJN6Oqb2pnegXF",
+	"LezJg9ekUof91YkZHhSFs/gt2SrXQLlUH0xWVWoMS0MDMm2WSX7pKpUDiMxx/g2+F9KZkmNFp5gdTs95",
+	"5E+IFHVyxubWFmWTQ9IgYEGXRIpRkPpILG6EnAtrRuwLHuUk5XpfoJxXTNLhka12o7HdzQHXDhWjN9qy",
+	"G+M6U556wiSc6AtCeqGW5uRtN3fJFiXeBRVj5pEhW0ibK4wZaQS2R8i2cS+2my/IFhXEO0ZUa8+hmEyo",
+	"gFq9ZqNRc8nLkHHVUgx+RMnJdj+Lp/P95fszUzyL+4bFm9tdh6yGYgImrvRT6DXzWgIRje+0t7twvVgP",
+	"0YzvTVk0kcEAXrfZGbGCznaXAJtBSyUi8LiMblb+ThMhtBv7yXqUp0Mgm2VDgBlE3oZgnCnpuXlclSjB",
+	"dGBFuoQ0IZLNfX2QvZeU5kdIB1SeJcGkscQWTC0PpUlwVQqZ13y5i03IRnY1liCA4d3mznaVeBYEKP/T",
+	"ThN+KoeVwlc7KybP4omRrXarZQd7s4yoZk50N7GmpiwEJ74PI1sDW2nnOQtQ75GtTqMBPS/kI8AfcEhl",
+	"wKvw445pCzdbWXOFe1tJjp/sdsSjPwezmEdaL24N41xvMqdUK+UEmWkilyDlASIxmD9L+M9Lq45dXoEi",
+	"thJHrwCbupQuYDktRBkA8Kes5Foys5mDabddJibdMlHqB1TQESPugdWVssDo8j3UlXrEih0LEpnQJry3",
+	"S4EuVwGHaqdc0MiIY1Prxd/9zSSatgmuV4kC15qpQ1PEdNXmp1YsAAlo7XsXtkzuRaclMlgX6143svqh",
+	"KZirozxz9pqqfsi80LPlV9do021vWN8rLG1qu09kwMVZJgsiBv0KtgFE0NJ031cffmH16B77dn4sD79b",
+	"skSbvJYnjPtPbh8coUP7Y8EChLUZJNnc7TbhrAQeIJvPfXP1cFrjo+0NG0jQT7MUWMbw4A3DEaCLynyw",
+	"MOqi7s3GeJLto8ykYLlxZvrTEeTmt1T+hm5tZHcvDz7eaMGwkQuM69hgzdKUsA+G3aclizOD/cvVtXL0",
+	"tmNP3BoWPSyU4y+1I8qC5Y//gwCJTmCr5/PM5tT4/3U0vnJhi97luUN57Xm35ugqP2uLR3ep2ubOiEFl",
+	"GTI/ylgRuJ8qhgC9fppsGiqupgp4q+2rk0sWESmIGQ9qBfP6WV9Na41Go9naKbnEP1LLl9FaPI5N2GyU",
+	"5TYyFgbPLJzZFsUrKUGrClO1kN8wMqPRxLkNEI8m6Dc2LlA/bzxHJa+BHHNQeqiPsXdAI87Cd0zlSpKs",
+	"2thqwVyRT725PtF6TjdTorbg2iktnAp9xqjTYRIdD6c8QmcRGsYF//3NUn0+qO1ZQv2AhUi7XbZpXjlP",
+	"lxWIdVdWr1yKWmf9sbMoMni9Mxk780M8On4Q5eNBknydQO+47T2lmDVkxOwXvEyW7sQ3BoL0caSc+gC4",
+	"BuWNudBlbyzrV8HWUTb5J9MpH6tk+mO9gfGBp+84pUEZmGU18dWxwf5Ez/A6w6OsncvE4vOI/4oYEefO",
+	"lmWC9C9s9GOlWnlH56M4JGkB9xuRIyxcqVbOpKitrgF+XXqpbKVsOjmzRAbyfbU9L2RjGpqdkkOyIi5r",
+	"bBxBk2UThJnIdcblPWJqioh4fZHgFZqMgJRcX2Yw87wEidYoQRAGkXHhEU0XGctuCiopfc4CGpCZVKTn",
+	"+1wKpskl3IfxsAko2brsXW5//hZ557DMSqaKaszjpjIKdzNpmvmKRYRb46FJWpL2ftne197MmvtbG019",
+	"itEgteyVdPqURdQJl+W787eHFd0rDtcbtqgZhOkZ5UqTLfOGNTdtl52yRyYEBYMeC9nrEbcyOzkg8E0N",
+	"OHq7ZQXdbMc7jZJ9vxxu9z0V7PMX/30OQesBRpLCbaEyJKH4eoFyR9GcKgzmwqD7L9DLEuytZaydCTRa",
+	"wD9D8LoAd66F+sp1djeLuBPI2GaUKvd3StdFJNBx58fnq/jwEqiw5Quua11ChcHWq5KAKwO+ggflTDEg",
+	"K0Qq2QYhgZKZDHnEfRqGi75gdzOpWWAJDdcCoYWA+Xj9CmyZfsXDXLn9Cp5S8OdWIiAgc0fnHHMqIBUH",
+	"BSUl1IJoFaFmpUz3PHcBe8QROaF6MJWKrZ4yp+JFv9iRDEM5XwU258D2P8tpDX3+/FjpMhe0c6oNOrYp",
+	"4JFIkjEzHhHwIvYyMQJKe9EDzgk/FC1uzdZDp78ZUjWdpjI5wEDJlfnjHtebu22CsHTOXye3Pf/ebDc7",
+	"nU6nROTfzW3MvYKj6t9/btb2PxmHjN1qs13uK3zBrCrhqXBliSJiYDy4HrO4pb547v772VfMpKJqSS/L",
+	"FumCmX19fXFSSutWEGYiSPDalZwDqxhLpq0zur0FuEuBdR/HnbE1iaIZbHP4V6PBhOu+uL44yYpyCPJu",
+	"HXo8e902XhUY3Ap/GXHE+Z7Q2Qyk5gAIHcQdvBT1xZZ1fqdiQUaKjqdMLIst2JPu8+cLGSs6m9XtL8+z",
+	"d+SaC6fI6SMUL96n2nkKxKr/2X3+vIzsLi9XOTpdIrQBuTTACIuVDk4B1ROmN3BvIj27r/oCFqRYfy8H",
+	"LWFf5lrHTJMtqhgljUajSnZ3d6H1/Uajtr+/XyVjJeMZgV80wjb1RaPRaGxvGMGwFCbQ2qm1O7USt6vm",
+	"g25XO4nbVeqA1d7QAeuSimAo7y7YLWfzp2FBuqT72SsUncFN0vgJ4Ob6VOq2QPUqMQbIvjaiPkyaKUcM",
+	"gAzI+wKttL8YL+I8s0SZMAPMAqJ/GBAbYmKImgUl1+y1CHZFJaQbcRkPuUTb9fvRK0ztsYaLWA6COSmI",
+	"L6cMBDQ53TR9Sq6dDbKn5Mv/EclTkoQgGb8p9NBK0qVkU5so6TOGMDGa3iJCFRcTpjiinQzGfISIDnwU",
+	"GXyn5KdcNXoQSioMgI7QBo0ssn54WHPIBnJkQZsGeZQY2yzCS0yZFGzAQs10krMFXtbwdmkqEosgkZQ2",
+	"CLYDnyJ2FeK+2ful6yFqyAbF97LpS5JnNrvJAMROdYvtRfRuAMsmypWUl/nECo+Bel3txFMM0o/oDdPG",
+	"CyAJcrfR5VmvVBftPlNsxO9MBoLtKpGWPxdQGmgWnCBbb+JHgeF/W16v520/BPi/s/omg5da5J3N6opw",
+	"Rq7lGl/9wpCrRS8zxYyXjlgC9qgVu7lbiuZRe7iHDwN1FCA6Ws+01fDxCMOwltA0K2leiIf1p+VeY9ir",
+	"Ml555eCO09bOVapOeiRg8LVm6tGw6XjRyyZIAMEgrynRKGBRZa9tXK1Qswi46m15Cdw8yGzlXvVVVCWl",
+	"f+RvkIO0hu0Dq/juCyOXaBYhhza0VeZDadPfuNxQDyIJ59N93Vcz04cIZxvgXGcTIpkKTDqPx+e5KWQC",
+	"eSRMTY4dPS5/TPZll+jjUZlriiAuj0i4s2wB2dgCu5REZAmXtmiFfTzYf3JQBXmk4E3wcrPgwtmqeAb1",
+	"9hG4u0Di2WpQM7wRdH0OBStbxSb2zxysVfblORtq/vBMfrDF7qtPNB0XvdQfTn2QCXb4ozO2JG9vMtW5",
+	"6B58OZcVjurHLnTCZ3+nDDNLgQabrU0msgIRya0nHX/YcJ9am5+U2iKFrHwaLaTvP4aHZIAyN+HNBYvl",
+	"EzJyFF3h2f5us0GbzVrQabZr7c7ei9peJ/BrrLnHWsP2bpN1Og97Wzxo5chY7jYkh2X74H3iWWlPYYb2",
+	"sY22zyq72lOyfEwzFpt15RPLDrzDgyBkj2vG+KQPjJyzxqdAExpHEujCz/s/G79sAbdFB0CWRHageIdY",
+	"ZUaDVQCKz/kGaC1ygPAPOaJmwcSWD9qvnyRlxmYbEl1qBHEJUR6RCYXqUhg5F/iNsnFufeYoXoPMz4ID",
+	"YiVdG0mXDZ+7OP7++PDq+MjbOOom64h5YbRJuXVplayL8+WxR/BmeSjTw7gsFaXI6nPyxkTMkKmoxhDb",
+	"8/eXBp8NYfSf/wb/nAT3z02XDDDJcNEXikWw56XYTqwUfAQXNHMHmFNdJz3iBpLQOCWRnA51JAXrEs+6",
+	"0HDdF54r+i/3pW59y40iWUirCTIBXFZ/Y8eDw+DaRRcs2XpxSnPXl8eLmIUKHn+qFSp4NK9bdQHbWGgo",
+	"VPCYPD7JlVkPFMtunOU9diJcgIwJ948k8c6vr0yUdpd4sB6eY340zQbv0iQ6/ae93EaI2UMtSI/3w/HF",
+	"yauT4yPP+qYZr3ij2lPGlDBkaFd31WCSRaNKdEQo5LwvTFUfT85eO5XMipMzYxg0MT8DObJqroeAHXNq",
+	"1idleUt55WZMIHXfRjawtA02OaChjsSTEvNiPvYu4N5adV4+QCNRepyWkQga3qmLG5UqYKpOen1hOINO",
+	"nMahGqOV5pEL0CITGrhAtJBr5PZU2BMZlXRTRgX+PuFi3E+yd26hNSudDo8E3Ojsp/KWFZV6Pxev6u4I",
+	"e/rZvYI6kzOjNOhmeerfyDmZUrEoDc/SZEJvYQcxdOpSNj+wiTBDL9PPBhjLdTPk4mYj6qDO15SLQgwa",
+	"VOGRqQyYWSIewUE+C+lCb2fIyVg4+wJNnPMlK2kie9lkQmgedZq0AOMXdJWADBiyWqyZCQhttclExpgk",
+	"JoE1LRyb2b4mkcmZkwu6b0PlH7JaPijY5+ZluoF+JyuanFrBLldJpPh4zBQLVntV5MhoQvU64iHvBUEB",
+	"w9qGccvzyAQ49cU88W3J7HlXE7cHe5Epr/HYThCOEjgGdwtYOcxV22jpClDwB8+wyTIdchr/s6n5sqgC",
+	"Fmxu5/CVvWcoRkYhjerkJGOGizXLJFmkoWOjW14qr3hV4iXCB6YtToUhNOFrkdMKf+dtH2SNdtBG6nn4",
+	"nSlb0IBgtflruFUol6iSv7PksKxj9Ork0kbFJ6bAvrjhInim3dBQqGw3GnUnTlaJh7wWvrgV9xzYRWoP",
+	"+s5LrmyKET2hCgF3+qK36gZHVaSN4ELD0Eqg2sA/2PF0+6KWMYt2M11aOf+kMP05VRTMI1nS0OeKlSak",
+	"hjMn+8TnUXnKalIC7Z19L6ncOHNoYUW3pRJ4O7q+7HkHMAepO1o6AyUaUW/JhxVmqkg2Rhy4ZbneJsu3",
+	"TE/5qV4ldtvRr7wXuDGjP+0DYzZ0Q9DQqRKWZZxj3p5c9AYXx/++Prk4Pj0+u7r8h0FbcciMNpfZKA5D",
+	"puwBwYWOGA3IVr9yYZlbX9iNDyw1JdEsC+9XqgTqriUJOWqU1+HYmLI6l8+T+I7nhncBP9mukiEas7Qx",
+	"bKZCt0NNWaLpBM2UDuWtwe1IN1xGowB/GpUYbv0lsBMz/6kiAXlPXsBGUszbinB7J0oEt0hLEClQ92Y4",
+	"OAV6XTu6Ej6XIWBnMLAjK2rgc2Uz/D1P83ZnlkyFIf8HZsMru+S5WVq+QRrKzm2sMuL28qef59wnTUQJ",
+	"Uv0zbTCDcCt4GWWxZe5Lwoln+C6LDIiOEdVoPhO/ZgLvAGyasnmoH6NBjFcQCZgP5Ot8JC0CqNUPXF6e",
+	"EanI8clZl3jNZrOG/zebHtny7Ff4axtVEE7/UyVeq9Wq4f+tFhS1X+GvbeNGBzeWi+MfTo4/4OQu8LZA",
+	"WKjRgO4un99sn39d2+fazKDFROf2WoHpsTcH7ClPuv7NfPonN5/+qQyhj09c/4fbQh+csJOzbzbQv4oN",
+	"9Jsx8rHGyL+s0c7ENQxixR96KRsD8Re17TxoW7g8+2ybzhcwZ2zYzceaHb6AKrOgGLQ6QXNorNfRBUdr",
+	"Y0DLPZCf5DP1yCMsE3OUlz6vMXk74khioYM034MUFlraQMGRIxbEsxBTRcNvJgz70QAej9rZm7GOrOXq",
+	"CXaqpyJ+PF7jvcLDY0610/zUH9ZTZ8K+XNereRrN6K9zquYV3X2ApBNAskdonS8TFwia+qiY6pbxZjY5",
+	"+IpbzNH0SqCUTxtFz63LJANN/t4QQ+jT/afCFsqicT2BmT09uHF1wJRnDToWxd4POVAX1TcsOCBe4k3i",
+	"pWiUuKNCNoqId3hx3Ls6PjLRx4kLTg7A11gMbS3ACbkMsggTtnkDemxKrQj4yrnefNksHXke96VQikp5",
+	"ScI87ILkR/YQ0XwJdrHkZ8Sdm9HTuUeOqFeyjzVQSE/hH2syQzjC7DrGeJA/FAx+gzEHbFlzk9WlbgMx",
+	"w+8LFpGEjxsM0dQ1pbvquOHC4BEzbXFHrTbS7B8X/Wc8DgklUypiGhKFMZSZRk6w8zYUMnA12Q3WzbjE",
+	"IRC3dazzDogvFQjgFsE/otbYYZw4bGgqoWi2tCHBJJIJHG1mX9oZxHxwdtCYTQ8G4x6e4O+uW6Xbdgm2",
+	"8CuzPcHmg6fwgBmsiIz14E/HQIo9y41x/VbJIUc+gYkkMqtxvjERdjmA4qdzkGUiWclGCjhrX4aZlEMI",
+	"eamBzSNbbz8eIndIzEX47OV29jxLX8jEaa7cGtdoVHmq88GMqojT0JpmumiryTppocsVVQxTpUVMVFNr",
+	"vSY3jM2sI42J3q33hZfBK3JGuTTJXuLmJWAONjElVRN03HBh7JjWXUizSJOtJLzdJE2YbtdLnQ2q5vTS",
+	"mAIQfYh8m2Uh5PpbHNs3W06JLecgTyja4DwgvXyz8nyz8nyz8vwftPJ8M9Z8M9Z8M9Y8YKz5ZnH5M1tc",
+	"7lfcPspyCnzlm/Iylm1yxy+7vXy2Yn9NGMpVIc5kzhTcPph/Y3RUXyTK8lHKumKXPz1iHb+Qzi6vZdKp",
+	"bujJV+6VRLfy5l2OjP5lLuDLiTH+EA355vgZTwkgXd5ka7VnX1MTrR+xMr8TSTut5pch6QwRbUbQFs3/",
+	"88n5h0Ig5qMQs0y806NRPp5m576bYezoU5JRfC7cAcLFB0ytCDZDV+IkrstAYEYSPY/zEWKRrG8QpFVm",
+	"T8q5tTy6gs1kuSwpLFvR07ygQxYELKjhXPyenKDcsp2wgvyiFGYpRy85kntoEzwuxiq/I4oL9dnAqqVA",
+	"qiSPo9oXXwZIlWRwVPsiBVIlZyaOlciRTdsbKDmbsaBKAubLwKQOVwyDaFnwZwFejcqV5Dny9bqEmu1q",
+	"0WuHCzPDvfOT9RGeOWacy5q7fneUexTl6OYhAv29XRFyJ8JDLgllrgUPDeC0FFrwjZxbY5/zE3GCLEYP",
+	"eYkN02J6BmxE4zDa7paG2A0XQNgsHK2GSEnyZxYjU7ZL0lRaarEh3UutGGcpazAwEHu6rAYMwKE5rOSn",
+	"BRKTLZrEI5PCDJhdj+jrK6E4CjHFpud6u04uMV+NfQB1W+tvREJGdbQ6CNFGuhk0jq0Mrus2Il6S8uC9",
+	"/FtphOh21SZzXiBMNPGyW8Q7SHA2pWA4pxiwCtOZhPtkT123yzGih2sXZIcXtmhChcmGO0WK8MzcLJ4n",
+	"4o23nceIEDZkCaf5mS70LW+aTqi2Uha2XnZ6lojqX8ONMGC3LIRqBqu8b3omt/lMMZ9r5tCKR1KRhYwP",
+	"SGAzTUzkHOOxZW4R8lCbVzasKoE/oJFvsBYQthNWHgO45IigWqi+BJLZeITbUM/1dSFj4lNh+ri6d0/G",
+	"Vl7P6xMnmkcII2vcRmYmqNkzGV4x6bfNuJWMyqYedmTczW+LJIvTQRZMIJERTMZQNMLGkS+nzFRnxKrA",
+	"8MI0+S0XCZIBwvvoeMaUZoE5U5GvI6on7pn8FrEDsVjC2NVEfCsH+f1gEqAeiwDzbX2l/ZGzdz2YwgUv",
+	"Xiv0RSbzHrySSdxKtoy/AjzOZGy3Y0RHNtvzhPlRNBJub2wlzOW3W28Z/DL3ps3uHYXlzPimPA04RoVP",
+	"uCSV3j1UWElWcpUv7QOwDYXBfc7tokCCWSxhGcQIEk8U8xnQ0ybp9Dcl0Ug6Kj1A1AIkTml4x5egvSkX",
+	"7q8CIVYrMXql258t/pBd4LLLVZr+An1JQPopJm9bdR+xWZX18xuu6Be7hxTICrq+AZX83iJ+kYF+KSm/",
+	"fCcvX8ICrukwZHAtxRuvcbw1lEuo0HNkiO1mg7x2MOLufiXwRZO+2nzd4IT4wKOJgbv+k58Vf042nrrx",
+	"4RwOnqaK08kClGnPxgLvVVimSrz5RDN/4JG/kyHVbLcNouBOiygqAjklw0WEGVEmci4ySURBblQyyuYT",
+	"LUKrZ3ataSJN8fb35//49PeNcrz9RY81u0CPPt+c18syj6X+lDkG+wVVOx+ZPpNZneQCU0MIWcoLnOfW",
+	"EuH9dHIOomomD0OdnEQEE5imNxLP/I5OYgMzAg8TjiyDXYgMhpd5ypn2qiRkESLnc0EYx/gfn2pGtrz9",
+	"drPRMREJ+LXWbO20vSQJ5mWvSrw3Oz+R1scXXl9wQQ6poAHdrqYCoksyYXMaFLVvWG0xgW4uw0BrVcbD",
+	"9Cupffou88PfSo85bfMMXQLtWtfGGX/LFuU7PmKCiuiZUbXdMNysHH40OW9dNoVu5a5GZ7x2wxZpq7be",
+	"+2plyKhiqhebbKjmr1eOyr7/cFWpljTtUd9Hby95w4SHyWicooTG0cSrEkq+/3Bl3PMsBM+by1ZnFxkM",
+	"4omiGE41uXh1uPei1cGcPdMpqh62aDiWikeTadW4sKsqoXHAMSkyVIDcc4HyibUTowSPex7DvXAU6Whh",
+	"K1Tu79Hpxbh3+lJE1DcWIuPaVNHxbCZV9C8QXjI7zs4h5tWDibbFlnNMHqYcdEoFHWcTLOLTJG8hKpKq",
+	"5hq8sEqpBPFn6+3HQ7yHzpichaxK3n58aTL2mHwvnOntNBqBhuGC4KVVyXg8SRVjOX1WyMWN0QaFjCpB",
+	"5hMakQmqsFnQF+5lt1pWjEOMl//5HwK0AZ2z8Ebi+M46hIP8RzwTQ5RqyGdU67lUgcnJTAUxtEKQVgiN",
+	"coRCttDEAzX1hZcQqmezoERSbtfJMd7qvOe3TY/AiI0GyWjVvvtuKKPJd98RD7opFf8Ve9klL5EGSD9u",
+	"NHZ8bBu/Mq8vsJtpW2ZmoBpiMy+HUoyd+gXDN81Wq5MrqEcb4GLPneGY6ZX5UgS6L7Z2dhuN7QMyYhFq",
+	"AQWbY34l5DZG90+HmN5GGjLGBMrWUIqDM8KbJu1G063AtXb+rtll7Qubk8SqUpMwmDpBpGFzGTZwnKin",
+	"WxHDYiaS6wRveUszVoI2JFMl8HZ1vcq46hjwkPo3YyVjEVQT7DeooC+m8tYC+KRhNlWzshl42VykWRUO",
+	"Gs2H6PZuSNbF2xiUY2NPtg34VKAbuwmRSYDAMDZmSyqTO8+uUJn2N1FZ2sGZkhaL0K3MScCmMxkx4S/6",
+	"oqAq9qobK48NDuN6zOe+sGII7Ckv03DtLWwYm+h8i5Lr65MjctuGFeUBo+EBbLqp1BFpdTqZNDQu+90s",
+	"joohYgLTFpO3bIG3wL7QvpwZYxduerMfsNs3bBblYThzYIG4fW7YIsWCxSdDGSwcQCg87QtUiqdoo1tG",
+	"pqqaktCQGaBO08G/k2b+vO0qmVJ1Y5e4L9LJiWoX2AYLugQRjw9KOkVJwEeIyRaZ1gzIVauFi/zdd8fW",
+	"TiiFz+rffYeUhsqHZ5rMpboxxhTFjFdZFc2BRjQ039M9QH6RQ+DeZiPAgtrRJpMI5aFjeLTJqc0RzwXy",
+	"EFgbkOVJpKjQ1LfZeu22SirjJhSkLzBAxF0PaWQrrJNLiScALr45BdAYEvEpk3EEZ7c1TxJfCsFcO6Rz",
+	"d1fNYI31ha+oRmPOlAc1Oykmh7JawOP8muO4kNMGCyfFZUggHW9mYqSqEj5KjEaownPFqiavF7yKy+CU",
+	"t4aSYDRdnDZo11D6lN4gwt5cJsuF+OhpLL7hk0pxYE7zCQ9ZpkoHhgoTjIkEVCyE6Rasm1k/c7y4cRkc",
+	"XDOYAxhJpoPQGWMQwNBZSkYYpocHiZnntF9jFhnktf2+2PJ4uvkHN2wx4GIQa+YZygK+Z1EGEko14xpZ",
+	"s5dYkPbdHfDWzt3dNoYGJVDL1b7Q0h5Umo7QC2PE7xC7GccFkvLSujp2eKyojhVzRU2A7xJjXGJtJiBV",
+	"r4pY3Xp9dH5Beiqqk+aLKjk8PO9tW94DPad9kUWzN4Z7B2OZQvKVQsrCD+ldDf7KYktTEWQg8eHRAa6o",
+	"s7YNmUnGiKazkPpsIkNgwmtQ9M1+NUezBVI1JzTXZAy3D3KVWhJsRv8J15FUC/hzkeT3N+rFUI7hmJLo",
+	"M7MIJQ00CaWBn+WqL5YRaNd3PUFtRW+KbbSABjKnXdLPEoruC3bnMzWLXK/Quor6w4VNwqkPiE/9CQuS",
+	"l/DQTyg42VWJXOTszHjuBAytGWbWqHHNSAKLPTsJ3KVq77mJc5ikjjfm6Qm9MHRfOCYNzDbJCUtiAUtI",
+	"kW3k8xvIuXAyAbOEHjAdKbnQZAtflzU9USyA02/b7CTLeGec4RzBWRDPEmBE7I6QLoRezphwo4BVRfDH",
+	"VDyy0hAKPMSKNyaUu4tkac1AS452PhU+C0NgrJjDAXmhAWy0M8sju5cM3qMJ7lxKHGFeNMK/doj+yJI8",
+	"S94DPJm4OZVTjEhjK4Ye01BL02dzCwKRMWEUXRIhJRfQBrYw6SeataokdlDw22Z3mjcyaATAhbOIBL4U",
+	"Iz6OlcmpziWQhb002m0IUovZdsmeMrPRF4hhORcZSIOtnQYJYBsOF4n/RKZXKSNUUum+MFcXBn9V00PX",
+	"xKgZ+cZqHYie0BmwL8T+RfFnCLe/KfUnXLCaYjSAJ0BW3pRpTcdQLL0obleJh+1oEG8FUDRmzgSyGo0s",
+	"ZZh0rA6GFPcdXty2cF3MHu4L78eaNa/UTgInWR6Q/8QyQhB/vK2gJdjcot2dGK5q0ANi+6eT9Mozhm4C",
+	"rC9s6lh4O7Ge1klPAO3btMrmWj1kAbF+HXAkOyJKUnlyoIgprNeCRe7S1Bdep9H00gMKU4N6QkaDpDwL",
+	"PLdKVr+o++KCjbkGQclZC7W7LriTy92KvTo5psABHOtJzY8U2v+tb/SC/UqX9Cv1er1fqZI+Kvzh0W/1",
+	"ev3+3qvmVCOIkRpREVAVJJ0iRp1BtjzbdA2Oj75I/gQJR0d0OoNjyz2EamkUKycNmFHcpc9rekJbnV2P",
+	"bE3YHXlz2jusXb7ptTq7lif1haJzI6PdsEW2h4kh1Wg5D6x8RO3fVm+sq0jOM7RVG1W0nlGf1TSbUQVH",
+	"KzCGnliQ1t0dof6NkPOQBchRksOjTt4bkB+3rFvOQcRYpYAADPgtC6yfi5C2tDOmNzvE8nYQWjAHCR4w",
+	"+LhDplxUyU4D/+2LFpnAw0mVNBtkghXil5BGcChKZeVo7wIEoFoP/simT+HaMp0D4jmji0esgcWCOrv5",
+	"q5Mjd0byjFsQXC+6JMgDQ2XX3vAod8z3BbVOT953aM7wiNV5owJjbk5MxWx+DXuseXe1hJAPSKJqNSeh",
+	"l/hdIdZvJGW9L87YPGfKxJSiQWBuJVMuJCYfgAuzJlvNerPesD8XzurtbnaxzakzFhIOeWos9sATrAsM",
+	"lKs61y3DDexdTRB2B/PDI+K5XiNQNOJaoISSBsZLYVhNX0yoCEKr2g25z4QJE7fKvd4MRBTSqjesbj/V",
+	"v8/n8zrFn+tSjZ/bd/XzdyeHx2eXx7VWvVGfRFMMe7RBSEZXaHQ2/bjRaO3m8MFJ7/zEuDKZFMsVnDSM",
+	"NZsxQWe80q3s1Bv1HQQYiiaoB0ZtGXyZSV1iAHIqOSPPJYrhh3RzxChKjWrOkFdWB2cYf188qBWDNlG7",
+	"hzfn7z9cGRUvNlKmJjvABFQ3TPSFkV1DPmLAztJ95OCEzN6yWcaRbxtHfziluTDkGE2UjKIQxCCzS5sN",
+	"vOvEyghdlCg5x84AZ7LactzUhWdWNZiZtUiOEW6sSkaxQpZk23VccQpXM9Ju7VtOm+MPeA7jDY/DfjX8",
+	"ijA4PqZcxBEc2kDEKY9VfDyJiFumOnnlhoFcz8hfMhYuqQfti9wah1KwKtES83QJhiJXKP0bmG+jsgEO",
+	"6JxfQLpxtgPcGckZfBLArkj1vsbDFkWClzJYOA26CwuZGY7FpXj+iy64VvxWSToIhD3a9ZusRWt7tLNT",
+	"a/tNVtsfNke11qhN90cN9iJoNpHuzQRUuhW946udqHZOOx18cm/1/A8GiED3nZfIfd6KlyQjszcSqKrV",
+	"aDxuWM5dIGsKqXQrbPH9ZPja5+/59yfXv540z/iJPhEXHf/wZPfkZvbjD4ff79fZ4vtfgw8nUKjx04fO",
+	"ZCj+zUf/rvutUAynrxrBj9+HGf97LirdnV20e0MjNki3YjTcJooW5S27ZmZrPXaizFSYmSpLe5LV4tcr",
+	"VWtkwqnr4U+1QykiJcNaD+i89l7x8erwcvv283Wv3lcrFzRi7/iURzX8fKi2YvFcDRdw8xVcjDevJX2l",
+	"UJNm0WNq0QYwIytWP/R6riwuStsQaNlLCSE/f0mDhObhlebDr1wLai0nDHdXu7nz8EvnRgq5kvIdVWNm",
+	"3uts0pi9K7DglAWcOh+Mdmv/4ZevpDylYmEHiI4AnU0mxQash3g5MW9tMMRLpm65z64FvaU8BDnO2Pzw",
+	"zvfw67axjFkXs8Y5g+7Pn+4/VSs6nk6pWlS6ldd4icntskq1EtGxrnR/xm1d+QSVAYGE0eRX6MC4zBek",
+	"Z81HrUYjo8CcKYkVwwENsmednKHVR0jiK4a2RxoinlP+DHjNojfYYOVz2aXz+KjIm81Zk227hCldlQ3q",
+	"/yZb+iOYyeeRcY5y3/FbhmbtmZJDliFau3iGbDHt36ZUm8QH4A5EKSaiN2j3GI24T7ZAckmsIfaSuF0l",
+	"ncaOUarOuX4MiV8wGhjkrj8ZlUPHFt/IemOytoz9CesV59n85y7cmYyI+rZ4fxRPSjb0eqaUdTJbyZqM",
+	"Cvfk8j3Zae7u1prOX6xKhgurrq1mLGLxMOC33OhDgE1ZHzem08AcND5kfOaI8YnLZL3Ce29J+rdC5jhr",
+	"oFpKHZf1jDJ6eh3ZQL0MvA3Ul4WEszoC6+yH+vsr1yGuiZ7SMCRbRom2s0vevrT2xkQ3nxgOhYQ7LGIj",
+	"w6XcwwF4NvarLwxYFpEjksw+ZhTFFIGJ0QZvzcC9vRRm2WhuT6LECIGqntyBYSIU49lY0cAYRowJxJ8w",
+	"TFS75R3Cd7ePumQWD0PuV/tiSu9qdMz+sbfbbjQSY6oyrvBER0qKMfGOr+jYOzCR6TxCgw52/mRUO5OC",
+	"1U5p5E88EkkyZlFfeDuNNgFucCoDDHryMrEnQxks6sR7c9w78hK/n0S9YncKelQaHx33Ux9F9tQni1Bt",
+	"bRnGSSo54HC6DHyN7mZpGMaGX1tIgca5yEAzojPfERtyipF5XMsaFvEOsn6efRvcZY1sxiqWLOezJbLP",
+	"bgzrJ4T1VE17r6Uch+yZ7gv7InHIUDZU1drtQj60BbiYxdF2md7iHdfRYbKtq5UZVXTKIuTAK/I2p0We",
+	"n4xgGXEVbe7mz5EHcEYq3VZ73wJI4B0gnE1oq9KtvLrAkK2A4fde6m34SlHhA9ta9pytdCv/u/XPbr8f",
+	"/Na6J/+Ef3fut/9WAfaXsh68YFQzTfWO06Z6F8dpU9eCRywgPUWH5HjKFY1w0pYq+7TxqWhZDEZglByN",
+	"hp9anvbVjsfcpn+ornzh+2oFNv1DL2GZbzqL3JG+02g/fJyfycgxx8rX1HP8lVUOmduZjlK+nBGEUg65",
+	"LAs9/81PxYT7lZLRe5E6z8sRKXXct6w+e/QAS6rtWO6fHszWr8Wcb3O6KJ7UXjV/BleLZ27pYfCa2bNg",
+	"8QefBAknvr5MOfH1ZW+JE6Msptfx/i1g+p377a1/dn8m/X7tEz5o329v/7PsIPgt4fvvKtUK13KQtF7D",
+	"R84KFtIhndIKnBvujbfLb7zNvaFv8i9kxtNTUxaQVxKED7LV621nCx72lmo+zLx7SEM+kkpwWnn8ybNK",
+	"X/TtzPl25vzBZ86GfXslY/FfdEih8tttzxVn1GO5dw7H9ZM94dIw0dID7R2m/c6Z0J2PoGBzpiPjumuv",
+	"+36stFQkvZ1ipIqwLiqJS7d1GFt1Uzl2QYSPG57buA/PA/YSSxZP73Bhh5egukSLGUvCyBDSKmXJDjxs",
+	"I06cCbBd37Jz+uQ6gREpazyDY5i0/0hktE9fxuD7cz6kudJqtHZrzWat1blqNbqNZnenXW+193+qmNDh",
+	"SmO36fsvKK216U6z1g7a+zVKA1obdYbtNhs19ljzBa4+GtSyhuVNm3EBbL/IiagHkv3L9rnuy2klm69u",
+	"474YEOLK3zutZqfTbO20O7sv9tI4124mXYyd5VwejAS9rsL2d5sN2mzWgk6zXWt39l7U9jqBX2PNPdYa",
+	"tnebrNNZnUzN2ektmGM+KVmKrZt7/OjWgS7yOcEmVA+mUrEkoD00Z2qzcX//KPpfdQPuJVBKZhN8M6f/",
+	"lc3p/z3XzCQe3p3f9mxLLpimwPPf8N+TYPXN8iL1QzS1Vi08GTLJDHJj6n2bDaxIYhBsmIdJyencL8vu",
+	"iMcW5PUztX3rOfZuvd1s/YQB1Q5jxegDbTBK9g9EcrHf19a408QzANekW1mGAAE6qlZCaqKFEOWilY5z",
+	"YAM4kIUbWjLe6gm3txe0TqOB+kTXu9bDvWs36+1246dC6/uFiluNBrBgtzqGc78I9kdNf4fVWsM2rbXZ",
+	"3qi2T3eHtabfCnZYe9Shu0N3wHaGjVGL7rFa038R1NrDPVbbDzovag2/NdwbNdkObbezZ5eOfZ+xAHbn",
+	"J1sF8zs7e0Pfr3V22E6tHTSHteFwb1hrsD1/FOyyXUr98jM6c7huWEnSj0xOtScemBlM9Z+z6TKyeRhQ",
+	"7YxQ9wgDVymmHFnOYVKSFGUpVVAh41ExD1FJbqBPxXO8HFy8cKqXF3r8Gf+oY/sI8SFXKRFwEN9O7L/y",
+	"if3tkr7yki5sLIA1Y2fQwsqO/cdeao+NXFC8r6cCw3PFbIvoC//EyqsrvOj/HbOYuUD/RIawoXo2BkJa",
+	"ESMJhrEZqMJFGqqQgEK763Re3LhwY1ghdLQeeS1NlmDwHxhAgKLDYw+mjVlk0vt1LsNHKYgcZvMwHfvG",
+	"Nb9xzf82rplsl4R3rrkfaSqCobxbjpK/5Wz+eI53je+vYXgXTMvwNgm8dyHHXGTyGHs284xn0BMIjzL4",
+	"LFXiGdSV9Ne+yATjmpgYA9tr49fQtYWlelJmMS6oTvCCEpgalz/ZxURjuJBzMMr0MgOPUCcnmJLZoXlO",
+	"ZcCMelHJOGJp/Ci7gyvrVrvRzgQqm/knLi+CDZKGYy5iasoF1wnmkrFWBnzMoySc+/LybAm3mxyfnPVF",
+	"Fpe7S7xms1nD/5tN63Vl/zIPMGbRgNlUiddqtWr4f6tlC9u/8MFYkkjipONUwDV4YcAyWGjAQNxloUwD",
+	"fWlGfIEUhhn0PyPQxy0X4osh0Wx+rOQ68nuF7eAbbjpwtCt65cpbJH9beHP1ny1eeoEw4AYJaGdC498O",
+	"x2+HY3o4NjY4HA+lGIXcgEh+i9r53Y7wIzwEUnCaXBJ/suUODSnCxXbmcLccLT3d8VR/jO3R4gRmTY91",
+	"ck61RW2xkLJoTHims26ydcHuooGxT3p9QTXx7B/WL9UkCmB36KbLDojnbB7opItmD3fCIdYdlFplwMRA",
+	"5z/KfmlARKz3Nc/mpS+zIqY4rRtzcYc5u7b9L24+TVLU3284brQBOqdbsoUKcoPAWkWk1BoXmiEyyy3b",
+	"XtVFY0gsNbG6n7KAs53272lkzadUh91E0CuWa19WStKmW1+qQkJ042dUTHReabZ2yCnlglxGZcrKFPQ1",
+	"m1K10tzfb9QazVqzk0f4XWudXc4wbXta0Lti7tR2pVtpd3ZfLKlpuxgSjcCjDxp8s1lcK9/LiXCa8g2V",
+	"y5kkrpUjCUSbydKL+XezuJA29EKLZAC7L/b2lxTdH0/OXq8yF2fAnNfNZCmAFyo71tqP19h3DTh1Yt6t",
+	"VjJ8s9KtnP7SW5zxxt3pZWNx9sO/F6dHcn56JX89O2wvzo5COnp93Tn75Xj+8er47pHC4cOmYdzh34TC",
+	"b5bhv4JlOLYygpONjMyACuJSxYTBUtaEiiyIslR5DGWLc2vA6QzOoYvXKWLfYsTMavDb0iRmCXqcB93N",
+	"pR1xWDvb1b4oA8JdQr/t5iE6NV0Uk5slbMsilRoskmzWtQwSnMVHmnOD9JcWSUDTUE9QHFAIMmZfzC2q",
+	"igGxFGgMPUjiuAiPDOxRBjDXJCRaSsaZJlBbgptGncoHrCA3zKkMWD7fnEnrtjIvnEVIMXg1aeI5aL8w",
+	"qW7ty5LGYcn1OeP6YqOkcZnEZRhYZhMKZbzXs/CsiAnmVsihGBpwUKc0cqSbwV4y1UDPjW7K01p4VeIx",
+	"LozKrZg03a53QaSwaf7stcWRE9Va+pzishlcRP1sO4MvY/oBdJgiNsLUOqRyvBCMZKwS5ZcIS/FjzI6x",
+	"SqVHut6nAKcIU//piVopPDUdz8B434Qv9VJegnSe5Rgpr3j78aVhESB/0DBmNvvJ7yeadhoNckrVDYse",
+	"FE7TlRzYhcS5TcRDKlhdSfavYg6JnHxIBUNP/AEC0qlEKMoIgRcoBMq5YEpP+Awa84H6xqzS3UXvjZK8",
+	"hDDF/pSRDzxA7ey7d4eVTEErCKLsxYJByOmQhzxaDAzK/SJbdu4SZKzKihFI4HJJeapt4yAr40Wn2aoZ",
+	"J8b9jPg84oIKf3l6XNI6J/a3Gs1OrbFbazRROZrbe4X7wV6j1tipNVrLBcsmvVBkecoLBRy+2LliGvMF",
+	"pAJ1QuMmyUEiXedJPnearqX6w69M9V/gQrbpRQsm4qV1av3i96zlu5PWhgB3au1OzVLg8i0Ilu2GK/ry",
+	"0bxKjshbrugzTUZxGDKFLEvFIcsvno+zMpjFaiY1Sz3FBjO6gOHrwUiqwVjKQA+oCAYWe0MXXX3+fOzu",
+	"Eev+Y7rsT2GSYyYCrGfEpjTckG2aeycNzeSZnq1ipdb1Ou3w35vtZqfT6TSarbZxFOAWyGRgJwrPwvKF",
+	"Kc5HJp4sM6tmJUBMYoMmUGpmH2YCycwC3ueYfV5mP0UDIEpOmPdybhh/PcvJuQhijX0yKdAGFsIH2DdI",
+	"Z/CvYiGucUKBf9nzpbhA60+e9Fe3o46OYVXZbJCoWlBzm/XgT+ln5w8+vMr44Abnm0HpH8jRYBSLAP03",
+	"acg0PChlVmXnITDWkxVnouWdjlegJO9KZmA9LHx6ntMil8WD8nGs1rA5m0Bv4FISTSjsKMFZMBhScTOw",
+	"9VS6FQG7GX6OdclP90sc+pDHAQ1IwMgpu+MrmPTp8Y9lTPro9McyNt27rZMLhiRIDC2VMOrG7i46G5ec",
+	"0R2rNDXOUgM2nYVygSzukoWj8tPb9HCZi7/ORKRscHpPqeK0PpbiVxqyX4vBMdgRrCHZRLZzJoWu0aIY",
+	"RypfTWuNht1LuT1xCm2UnxDTKR+rdN9iC2dS1C4sjcMBfl2/rBeEh9e2v5VqZcqDIGTuh+OQCbp0rpi5",
+	"kr4fz6yes3IpR9EcrnXHYswFM7ewtcyi08pH+5RtPaoWK9S4S9f8SjeTu/seFceCT5eEUmIf5zaeM9Jb",
+	"TcRSeivM/Z3ZdF9EVEu5pp2E/cZKYS072nfQmcKgTNr08pT0UhQS2G8JuSI50/YXH2Q20/qaXK7ZTtRc",
+	"1x+x8suZ2u8fpyHPp/ndyBOk+RRPkAUX481dQZLSX9AXJJOX+qvp+0syJD1UY9kr99WKy8JUnqPw+uKd",
+	"03MJNk9CPNOZ2yD75jfbhLVNVCuwkZAyzO7IworD07z+zV8uk9fD/VYxHoaVLvTCbKX6UAaL/3nOTXuv",
+	"WeT2Rr7usf3hsRVeo62vvM44/e1x1X5dT57/G445rU1etrcvOgzZMWaf/O8xS7lsnciSSixTWZ+dxBN3",
+	"o3hFY5nqZXPSmPPfmieMzv8Xk1bNOcdqL8n7I0eECkQxtZ5AfWES0jXa1dQ4QNE4FosbIeeC8GAF9k3i",
+	"0vlZLpPOGfXBM/LCFjRnXhqn9kf5WX6zn39zqvzvBFNZwdaqnxFCEJcwvnOqIk5DYs7ubpp6xSpMMJ8s",
+	"XELnikcREyb/JnI3jUm2rFHRpIWyBtK+QMxRqciUzkwVW96y9terEs95JnnbxqrqWwarI6lYYDPvypDV",
+	"bUZAm+HDZgUkPhVCRpgm1uTvMvmIbfLSqc0E2mgYM2zPqtyxR4lqCLuO+RFDRPzFjF42RoHaeqFaXzEb",
+	"8oAqSOVSK83RPQHN8dDn7YO8VRtt9iZjc8ADVx8XaaZCa923kyfsWli3BweUmmTQVDzK/LmVy3eICQbN",
+	"WGvk0Cb3MiCcNm9gkh/QJhFL5h9BujOdc44I1Ww2X4SrJbmMvqgvjqiCuco5EeSQXRepd0ImVAUuTtbF",
+	"AarFFduyeY7enlz0BhfH/74+uTg+PT67uvzHDVfUc/n7jNsHTUaDiQ6lsPewOoy/54Zj0hWa7NxmMjLp",
+	"G11KNUTsDRm9ZakUkHbapRCGbuZG6QAKttY7g2x3rQNE6uBhHQqg11Cr6fiBK5aXPar55MVVEs9cIh/X",
+	"AVSUo7+AMFlGyYqMmQN2N6GxxpROSXPpEpvmMPWa3VHJ3HGdDt/hEpMtz97q9UCxbIN25NV0Nl3Kyowf",
+	"zMH/Y+/ae9tGjvhXWeSf2AAlyz7HFysoCje9IEFa9JDDJU3rQ7giVxJhiitwKclCke9e7MzsS6RefuiS",
+	"mP/ZErXLHS7nsfOb+QH6VQ9r1gFcAMizE9Dtwfoialg8KyrY5h1mD2oQEbOBbFG/zrQhZkWV5UHxRt/K",
+	"rIEIMbLUVZagD7n5tPBqJN0LOctTNuZzK8GIZfCIOUNSQCbLVJRNDt/vfgR15zKep5forecm9vJAUeyP",
+	"X7T05x5VoZ1o3erWrW5rlb5Z5x9V0Z7HGkTD/QgFxr8gr7eHQgyZmIkn3J6dWB5vtIUlvH8Ez/W4xa8L",
+	"R8jLB3IujvssoOlGSugqskzd2rZvI+UuZI2ROxfDKmDkpsJlR7HNVhi2I0N3HTBc0yO7Luoc18xSXAdS",
+	"amByJtSpYsgLZ4OlraTY67wauAXkfc4qyzbuGCq20UlDoGAeS6b8JVeLLBFMzg1IF86sYg/W2XkvlnFA",
+	"/2849lFWkeHR16vSd8FXyKiPyKkCmtpjthrn+DsLULxmZzX5TR9g5IdDqt7zsA2XuZOl/+Bf/HDnZs99",
+	"gX1/OanWbfgh3YY2qbHF+oO5dYXKga3d2Rnw1f0u5co0WaOpCouX2RGv2ESqip32esfdxmrij8HsB2nZ",
+	"+6Lf63V7PehUaChXw+suatcBHugsOR9e8JeDTi89FZ3z4U+8czl4kXR+Tl+Ky2GPnw7OoG0gdRNBGIQH",
+	"Mpxm3Zus5CHmYnmyy7B/BYbIv/xncjn/PHmz/Dx5c5H8++P5/fEdFh1E1t9BPsRkINJUpB3C3uzdZ3dn",
+	"6/QxwNY0F0p6lspstjYqbc3LU0v2QHUl36iDPcUfKtf7ZYM212023gpDsvc4UIgxJlmmfCQiA4obLLGr",
+	"wdWv7yJXqXddWCzdMMtzqLIMSxkpGRCU72XYhT/oJMqQ1664gTNp/ZNcdGYK2fnIBFCLnrNzNpazUr3C",
+	"/xe8JB62QSkXVHWpqDNg7OtebH5F0dkXCDJjkoPj4zd5KKoehH4MDKFPEFz9roRZwOrZP9b25WLEk6Vp",
+	"STLM5QJ6TlWSlaKTKTUT4ZMwpPFhfsBiD6i9lhcwRi5c1KGjO+j3Wm6trf3bgD06XA0gxVQPAHoMLeCd",
+	"zNkBUI1kuFexYRvDyF8bfvP1TgtcZ6utCviuwY6t5W/Po1uI3qEheuQVNLkUG5wbim4XYjCW8mavxlv0",
+	"G9vkd3Mcy37zsB2FrJgay0XRHN5+Mnfz6JHt6WW/1/Mi1hXcjuuQaSgDDFUMCHNr9/XwyyHPcpE+M/30",
+	"d2zf7ypuCr1h0g29gFZXMyvzDXbcPPMTHV7vE3nS4/mFnvum4NPujTbsbHv0/AhRZE3pebrVqq31LXs+",
+	"iFGmtOPOOFR9UAIPdItiUCWdeu3iTVVInoFuj1H1xOyI57nJsi3Gorgu7FeZYhKbBR9jBFfr/AKZpmyk",
+	"N6kOtrRWjl8RAzgoZUSVQUAJaUSt/mQFOgzoywGCx7JqTRdhrGeZzBRABmNQPxjJwWcFkP5DS2XoycvZ",
+	"tMzmvBIRy6WcAlW4LCHw7OQy4bZh3yvbeRgm4rmSDPWtwln6JyenZz93e91e9zQmLCJaK0AbeubIt1la",
+	"lHJIiDfLzmqUI7UD6rOSnhzA6GQh2ERiPq8Uw5kyMMXz3iWLE/KaYsJA6aszZVKY6wNB2j/3ay58EPu1",
+	"l2G5o1k5QBC4CGf8lFVj9FK2hoKf1v7y613XG4yx0ZgSVA6y0fQe42vcGtkfOsJrAUTfDl8BGgPGaw5B",
+	"sz+wEmad/I/+onIpNA11Bf53gbXQlff2d5nHG4InukgcAseWGRYSOPRJzdbgmL6tCXToeXOJqmVyWXBn",
+	"yVp10x4oPbFUEr49O7/30Q7MjYFVl7MKDbs16LVqxbWvbu9+7s++Ts/dXZ1tDk6rWFrF8jQLEnfVKvsl",
+	"CT8ZZ8NxxjV5IicQ5YuOsjHQ3adZdwDyTinHHrcSvbA30qWSQ/YGvIJguOZnA2gOZNpmQFTeZzGtp6Ov",
+	"4tWsFJRFvnWfdNSYn724iBkUcgmejE3v1oVk9ioVXRdqyhMtEL1KCz+GW4cbeq4M4cSVjbDJJyNiiMYV",
+	"UCfgZVaMEJ9ssdxjrthEzpEcL5zL1ITBQYYsEkEnHHZeGCAZi+RGNa8WH69ieXaDbE99lvA8RxSBNTOw",
+	"xuK6SMU0l8vVmxiIoaSWwPZJaYdTzkUZUc0mFYayt/+8eq0dUv3pTE+MuX4s5lqRrBO7SfOjpmJHhfTK",
+	"SKFMlb46Jmw3HFnAsQwWmxEjYTYE3DPQOwiFwiqcH+ufCGnxrzwoOOgKVjkt5SRThrYQFn0jplWfLcZZ",
+	"Lq6LrKInr1ei2JGrf4vN2F9w7C8OPxfbEz6uKnvKBisjlL35bMtRU0SwkYlQio+odzbewmIsikY8N2wH",
+	"emnp5OGhfYrv8EjFbfbWDWndkHshsZ/EUQhokQbX5blRpWtORPQoIpmVUD/7X61ZsvdiiUQpA8FLUV7N",
+	"qrH+X3sTSpRz44asO+SuZTxXscPPome3HcPg/qwPrf3q1EGGkmp1NMo+3GHEf0Aaw2QvjuIJvxGsnBXI",
+	"GBCPpP6HdU9wkSfJJIWj8zQ+Dm7Cz2/0X/Ze9hpn/8OKu1Zndkul2UkpqEGuo5MEDcUAMN11ZEfwCOoL",
+	"cn1C2dH7z6+xzYHtvnz0/vPfjh01Cw2FePr6WG/X4xbUOvheRJVLBN5DECJ3DYOOvXlDxEN9fmMsVJCM",
+	"M7k4LBNzGTlvYLuZ62NaCnSWy1Hkt6O27ontMkAFXPS5Nz7xnjaP/u63f7GfTi8usE5f3xm1PXLNiA0p",
+	"A6XPhGIF9ERChoOsZNjqmCUyFQz75irolWBQpQzq/hCqasbw7u+1mbnpoYp8KkoSKZKIZkWYvwNCBDea",
+	"eesa3p5sLmBfoaR4irtsWspBcD9vBc/1bv1DvxU+oAUyWYQAgaiGIpPQHZKFa6iY7p2D27dlY4q01l8p",
+	"r1X3uVYYj4olO7u9ZTy5KeQiF+mIToXdvgnV8lWtayJcEBRBbpOFKZt7RGGYKQ4ijVphrZaOKLnyhYNw",
+	"my/UVWKbiJD47jVd/HhyCuY5lLCo1NWIwoqoOWO8RVK+Gr5yWebHEljTdIeSW2DK9B4jnt91IqS8+h4C",
+	"fIO/OIz4cLI/TXi2rZ6e+/8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

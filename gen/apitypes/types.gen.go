@@ -2035,10 +2035,17 @@ type Address struct {
 	// City Example: San Francisco
 	City *AddressCity `json:"city,omitempty"`
 
-	// Country An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// Country An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	Country *CountryCode `json:"country,omitempty"`
 
-	// PostalCode Example: 94105
+	// PostalCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
+	// in Canada), when the country has one.
+	//
+	//
+	// Example: 94105
 	PostalCode *ZipCode `json:"postal_code,omitempty"`
 
 	// StreetLine1 Example: 123 Main St
@@ -2047,7 +2054,12 @@ type Address struct {
 	// StreetLine2 Example: 123 Main St
 	StreetLine2 *AddressStreet `json:"street_line_2,omitempty"`
 
-	// Subdivision State, province or region.
+	// Subdivision State, province or region. For a country whose addresses name one by its code
+	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
+	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
+	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
+	// `address_zip_code`) unchanged does not check it again.
+	//
 	//
 	// Example: CA
 	Subdivision *AddressState `json:"subdivision,omitempty"`
@@ -2056,7 +2068,11 @@ type Address struct {
 // AddressCity Example: San Francisco
 type AddressCity = string
 
-// AddressState State, province or region.
+// AddressState State, province or region. For a country whose addresses name one by its code
+// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
+// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
+// elsewhere. An update that leaves the address (`address_country`, `address_state`,
+// `address_zip_code`) unchanged does not check it again.
 //
 // Example: CA
 type AddressState = string
@@ -2075,7 +2091,9 @@ type AssociatedPerson struct {
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
 
-	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	DocumentCountry *CountryCode `json:"document_country,omitempty"`
 
 	// DocumentNumberLast4 The last four characters of a secret identifier.
@@ -2095,7 +2113,9 @@ type AssociatedPerson struct {
 	// LastName Example: Jane
 	LastName Name `json:"last_name"`
 
-	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	Nationality *CountryCode `json:"nationality,omitempty"`
 
 	// Occupation The individual's occupation, as free text.
@@ -2136,7 +2156,9 @@ type AssociatedPersonInput struct {
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
 
-	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	DocumentCountry *CountryCode `json:"document_country,omitempty"`
 
 	// DocumentNumber The ID document's number. Stored encrypted; never returned (`document_number_last4` only).
@@ -2160,7 +2182,9 @@ type AssociatedPersonInput struct {
 	// LastName Example: Jane
 	LastName Name `json:"last_name"`
 
-	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	Nationality *CountryCode `json:"nationality,omitempty"`
 
 	// Occupation The individual's occupation, as free text.
@@ -2251,8 +2275,48 @@ type BusinessSourceOfFunds string
 // BusinessType defines model for BusinessType.
 type BusinessType string
 
-// CountryCode An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+// Country defines model for Country.
+type Country struct {
+	// Alpha2 The ISO 3166-1 alpha-2 code.
+	//
+	// Example: US
+	Alpha2 string `json:"alpha2"`
+
+	// Code An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	Code CountryCode `json:"code"`
+
+	// Name The English short name (ISO 3166-1).
+	//
+	// Example: United States
+	Name string `json:"name"`
+
+	// PostalCodeFormat A regular expression, anchored, that every postal code of the country matches, letters
+	// in either case (it compiles as RE2 and as ECMAScript). Absent for a country without
+	// postal codes, where `address_zip_code` is not checked.
+	//
+	//
+	// Example: ^(?:\d{5})$
+	PostalCodeFormat *string `json:"postal_code_format,omitempty"`
+
+	// Subdivisions The subdivisions that `address_state` must name for this country, by `code`; empty for
+	// a country whose addresses do not name one by its code, where `address_state` is free
+	// text.
+	Subdivisions []Subdivision `json:"subdivisions"`
+}
+
+// CountryCode An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+// are not accepted.
 type CountryCode string
+
+// CountryList Every country, by `code`; not paginated (the list is small and complete).
+type CountryList struct {
+	// Count The number of countries in `data`.
+	Count int32     `json:"count"`
+	Data  []Country `json:"data"`
+}
 
 // Date A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
 // of a past event, so a date that cannot be true is refused with a 400 naming the field: a
@@ -2589,6 +2653,26 @@ type SandboxReviewRequestDecision string
 // 400 naming the field). This enum is the union of the two.
 type SourceOfFunds string
 
+// Subdivision defines model for Subdivision.
+type Subdivision struct {
+	// Code What `address_state` takes: the ISO 3166-2 code without the country prefix (`CA`), or
+	// the postal code of a subdivision ISO 3166-2 does not list (`AA`).
+	//
+	//
+	// Example: CA
+	Code string `json:"code"`
+
+	// IsoCode The ISO 3166-2 code, absent when there is none.
+	//
+	// Example: US-CA
+	IsoCode *string `json:"iso_code,omitempty"`
+
+	// Name The English name (ISO 3166-2's where it has one).
+	//
+	// Example: California
+	Name string `json:"name"`
+}
+
 // Title Example: President
 type Title = string
 
@@ -2607,10 +2691,17 @@ type User struct {
 	// AddressCity Example: San Francisco
 	AddressCity *AddressCity `json:"address_city,omitempty"`
 
-	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	AddressCountry *CountryCode `json:"address_country,omitempty"`
 
-	// AddressState State, province or region.
+	// AddressState State, province or region. For a country whose addresses name one by its code
+	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
+	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
+	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
+	// `address_zip_code`) unchanged does not check it again.
+	//
 	//
 	// Example: CA
 	AddressState *AddressState `json:"address_state,omitempty"`
@@ -2618,7 +2709,12 @@ type User struct {
 	// AddressStreet Example: 123 Main St
 	AddressStreet *AddressStreet `json:"address_street,omitempty"`
 
-	// AddressZipCode Example: 94105
+	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
+	// in Canada), when the country has one.
+	//
+	//
+	// Example: 94105
 	AddressZipCode    *ZipCode            `json:"address_zip_code,omitempty"`
 	AssociatedPersons *[]AssociatedPerson `json:"associated_persons,omitempty"`
 
@@ -2661,7 +2757,9 @@ type User struct {
 	// Example: Acme Widgets LLC
 	CurrentEmployer *EmployerName `json:"current_employer,omitempty"`
 
-	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	DocumentCountry *CountryCode `json:"document_country,omitempty"`
 
 	// DocumentNumberLast4 The last four characters of a secret identifier.
@@ -2696,7 +2794,9 @@ type User struct {
 	// FirstName Example: Jane
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// FormationCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// FormationCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	FormationCountry *CountryCode `json:"formation_country,omitempty"`
 
 	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
@@ -2743,7 +2843,9 @@ type User struct {
 	// Example: ["birth_date","ssn"]
 	MissingFields []string `json:"missing_fields"`
 
-	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	Nationality *CountryCode `json:"nationality,omitempty"`
 
 	// Occupation The individual's occupation, as free text.
@@ -2893,10 +2995,17 @@ type UserCreateRequest struct {
 	// AddressCity Example: San Francisco
 	AddressCity *AddressCity `json:"address_city,omitempty"`
 
-	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	AddressCountry *CountryCode `json:"address_country,omitempty"`
 
-	// AddressState State, province or region.
+	// AddressState State, province or region. For a country whose addresses name one by its code
+	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
+	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
+	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
+	// `address_zip_code`) unchanged does not check it again.
+	//
 	//
 	// Example: CA
 	AddressState *AddressState `json:"address_state,omitempty"`
@@ -2904,7 +3013,12 @@ type UserCreateRequest struct {
 	// AddressStreet Example: 123 Main St
 	AddressStreet *AddressStreet `json:"address_street,omitempty"`
 
-	// AddressZipCode Example: 94105
+	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
+	// in Canada), when the country has one.
+	//
+	//
+	// Example: 94105
 	AddressZipCode *ZipCode `json:"address_zip_code,omitempty"`
 
 	// AssociatedPersons The business's beneficial owners and signers.
@@ -2941,7 +3055,9 @@ type UserCreateRequest struct {
 	// Example: Acme Widgets LLC
 	CurrentEmployer *EmployerName `json:"current_employer,omitempty"`
 
-	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	DocumentCountry *CountryCode `json:"document_country,omitempty"`
 
 	// DocumentNumber The ID document's number. Stored encrypted; never returned (`document_number_last4` only).
@@ -2976,7 +3092,9 @@ type UserCreateRequest struct {
 	// FirstName Example: Jane
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// FormationCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// FormationCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	FormationCountry *CountryCode `json:"formation_country,omitempty"`
 
 	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
@@ -3015,7 +3133,9 @@ type UserCreateRequest struct {
 	// MiddleName Example: Jane
 	MiddleName *Name `json:"middle_name,omitempty"`
 
-	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	Nationality *CountryCode `json:"nationality,omitempty"`
 
 	// Occupation The individual's occupation, as free text.
@@ -3236,10 +3356,17 @@ type UserUpdateRequest struct {
 	// AddressCity Example: San Francisco
 	AddressCity *AddressCity `json:"address_city,omitempty"`
 
-	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	AddressCountry *CountryCode `json:"address_country,omitempty"`
 
-	// AddressState State, province or region.
+	// AddressState State, province or region. For a country whose addresses name one by its code
+	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
+	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
+	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
+	// `address_zip_code`) unchanged does not check it again.
+	//
 	//
 	// Example: CA
 	AddressState *AddressState `json:"address_state,omitempty"`
@@ -3247,7 +3374,12 @@ type UserUpdateRequest struct {
 	// AddressStreet Example: 123 Main St
 	AddressStreet *AddressStreet `json:"address_street,omitempty"`
 
-	// AddressZipCode Example: 94105
+	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
+	// in Canada), when the country has one.
+	//
+	//
+	// Example: 94105
 	AddressZipCode *ZipCode `json:"address_zip_code,omitempty"`
 
 	// AssociatedPersons The business's beneficial owners and signers; replaces the stored list.
@@ -3284,7 +3416,9 @@ type UserUpdateRequest struct {
 	// Example: Acme Widgets LLC
 	CurrentEmployer *EmployerName `json:"current_employer,omitempty"`
 
-	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	DocumentCountry *CountryCode `json:"document_country,omitempty"`
 
 	// DocumentNumber The ID document's number. Stored encrypted; never returned (`document_number_last4` only).
@@ -3314,7 +3448,9 @@ type UserUpdateRequest struct {
 	// FirstName Example: Jane
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// FormationCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// FormationCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	FormationCountry *CountryCode `json:"formation_country,omitempty"`
 
 	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
@@ -3353,7 +3489,9 @@ type UserUpdateRequest struct {
 	// MiddleName Example: Jane
 	MiddleName *Name `json:"middle_name,omitempty"`
 
-	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	Nationality *CountryCode `json:"nationality,omitempty"`
 
 	// Occupation The individual's occupation, as free text.
@@ -3647,7 +3785,11 @@ type Website = string
 // YesNo defines model for YesNo.
 type YesNo string
 
-// ZipCode Example: 94105
+// ZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
+// in Canada), when the country has one.
+//
+// Example: 94105
 type ZipCode = string
 
 // Cursor defines model for Cursor.
@@ -3658,6 +3800,9 @@ type EventId = openapi_types.UUID
 
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
+
+// IfNoneMatch defines model for IfNoneMatch.
+type IfNoneMatch = string
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -3717,6 +3862,18 @@ type UnprocessableEntity = Error
 // is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
 // is cut.
 type UnsupportedMediaType = Error
+
+// ListCountriesParams defines parameters for ListCountries.
+type ListCountriesParams struct {
+	// IfNoneMatch The `ETag` of a copy you hold; when it is still current, the answer is `304` without a body (RFC 9110).
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetCountryParams defines parameters for GetCountry.
+type GetCountryParams struct {
+	// IfNoneMatch The `ETag` of a copy you hold; when it is still current, the answer is `304` without a body (RFC 9110).
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
 
 // ListEventsParams defines parameters for ListEvents.
 type ListEventsParams struct {

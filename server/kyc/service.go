@@ -167,7 +167,7 @@ func (s *UserService) validateCreate(t UserType, f *Fields, redirectURI string) 
 // problems are what Validate finds in f, for a user of type t, and the values that are not on
 // their type's list (WithEnums).
 func (s *UserService) problems(t UserType, f *Fields) []FieldError {
-	return append(f.problems(t, s.now()), f.enumErrors(t, s.enums)...)
+	return append(f.problems(t, s.now(), true), f.enumErrors(t, s.enums)...)
 }
 
 // MissingFields lists what automatic verification still needs of u under the service's rules.
@@ -227,8 +227,9 @@ func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Res
 		return nil, e
 	}
 	wasIncomplete := len(s.MissingFields(u)) > 0 && u.Status != StatusVerified
+	before := u.Fields
 	p.Apply(&u.Fields)
-	if err := invalid(s.problems(u.Type, &u.Fields)); err != nil {
+	if err := invalid(append(u.Fields.updateProblems(u.Type, s.now(), &before), u.Fields.enumErrors(u.Type, s.enums)...)); err != nil {
 		return nil, err
 	}
 	u.UpdatedAt = s.now().UTC()

@@ -120,7 +120,7 @@ type Fields struct {
 
 	AddressStreet  string `json:"address_street,omitempty" require:"seed,kira" label:"Street address" input:"text" autocomplete:"street-address"`
 	AddressCity    string `json:"address_city,omitempty" require:"seed,kira" label:"City" input:"text" autocomplete:"address-level2"`
-	AddressState   string `json:"address_state,omitempty" require:"seed,kira" label:"State, province or region" input:"text" autocomplete:"address-level1"`
+	AddressState   string `json:"address_state,omitempty" require:"seed,kira" label:"State, province or region" input:"text" autocomplete:"address-level1" hint:"Where addresses use one, its code: CA for California, QC for Quebec."`
 	AddressZipCode string `json:"address_zip_code,omitempty" require:"seed,kira" label:"ZIP or postal code" input:"text" autocomplete:"postal-code"`
 	AddressCountry string `json:"address_country,omitempty" require:"seed,kira" label:"Country" input:"select" enum:"CountryCode" autocomplete:"country"`
 
