@@ -26,3 +26,23 @@ func Load() (*openapi3.T, error) {
 	}
 	return doc, nil
 }
+
+// EnumValues returns a lookup of the string values that the enum of each component schema of
+// doc allows, by schema name: nil for a schema that is not a string enum (or none at all).
+// Computed once; the lookup is safe for concurrent use.
+func EnumValues(doc *openapi3.T) func(schema string) []string {
+	enums := map[string][]string{}
+	for name, ref := range doc.Components.Schemas {
+		if ref.Value == nil || len(ref.Value.Enum) == 0 {
+			continue
+		}
+		values := make([]string, 0, len(ref.Value.Enum))
+		for _, v := range ref.Value.Enum {
+			if s, ok := v.(string); ok {
+				values = append(values, s)
+			}
+		}
+		enums[name] = values
+	}
+	return func(schema string) []string { return enums[schema] }
+}

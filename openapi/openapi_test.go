@@ -1,6 +1,7 @@
 package openapi_test
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -104,6 +105,31 @@ func TestEverySecuredOperationNeedsBothCredentials(t *testing.T) {
 			if len(sec) != 1 || sec[0]["bearerAuth"] == nil || sec[0]["apiKey"] == nil {
 				t.Errorf("%s %s: security = %v, want bearerAuth AND apiKey", method, path, sec)
 			}
+		}
+	}
+}
+
+// TestUnionEnumsAreTheirTypesLists: a field whose values depend on the user's type accepts, in the
+// schema, exactly the values of either type's list (the server refuses the other type's).
+func TestUnionEnumsAreTheirTypesLists(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := openapi.EnumValues(doc)
+	for _, name := range []string{"SourceOfFunds", "AccountPurpose"} {
+		want := map[string]bool{}
+		for _, v := range append(values("Individual"+name), values("Business"+name)...) {
+			want[v] = true
+		}
+		union := values(name)
+		got := map[string]bool{}
+		for _, v := range union {
+			got[v] = true
+		}
+		if len(want) == 0 || len(union) != len(got) || !maps.Equal(got, want) {
+			t.Errorf("%s lists %v, want the values of Individual%s and Business%s", name, union, name, name)
 		}
 	}
 }

@@ -271,8 +271,13 @@ type ClientInterface interface {
 	// what is still needed; complete it later with `PUT`, or send the end user a hosted
 	// verification link.
 	//
-	// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-	// carry their last four digits only.
+	// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+	// user: the response carries `verification_link`, the hosted page where the end user
+	// completes and submits their details (the session is created in the same transaction as
+	// the user, and a replay of the request returns the same link).
+	//
+	// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+	// persons') are never returned: responses carry their last four digits only.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -288,8 +293,13 @@ type ClientInterface interface {
 	// what is still needed; complete it later with `PUT`, or send the end user a hosted
 	// verification link.
 	//
-	// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-	// carry their last four digits only.
+	// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+	// user: the response carries `verification_link`, the hosted page where the end user
+	// completes and submits their details (the session is created in the same transaction as
+	// the user, and a replay of the request returns the same link).
+	//
+	// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+	// persons') are never returned: responses carry their last four digits only.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -316,7 +326,8 @@ type ClientInterface interface {
 	// changes nothing writes nothing (`updated_at` stays).
 	//
 	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-	//   `REJECTED`, and never start a verification.
+	//   `REJECTED`, and start a verification only when they complete a user who was missing
+	//   them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 	// - A change to identity data (every other field) that leaves the user complete starts a
 	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -343,7 +354,8 @@ type ClientInterface interface {
 	// changes nothing writes nothing (`updated_at` stays).
 	//
 	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-	//   `REJECTED`, and never start a verification.
+	//   `REJECTED`, and start a verification only when they complete a user who was missing
+	//   them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 	// - A change to identity data (every other field) that leaves the user complete starts a
 	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -802,8 +814,13 @@ func (c *Client) ListUsers(ctx context.Context, params *ListUsersParams, reqEdit
 // what is still needed; complete it later with `PUT`, or send the end user a hosted
 // verification link.
 //
-// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-// carry their last four digits only.
+// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+// user: the response carries `verification_link`, the hosted page where the end user
+// completes and submits their details (the session is created in the same transaction as
+// the user, and a replay of the request returns the same link).
+//
+// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+// persons') are never returned: responses carry their last four digits only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -829,8 +846,13 @@ func (c *Client) CreateUserWithBody(ctx context.Context, params *CreateUserParam
 // what is still needed; complete it later with `PUT`, or send the end user a hosted
 // verification link.
 //
-// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-// carry their last four digits only.
+// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+// user: the response carries `verification_link`, the hosted page where the end user
+// completes and submits their details (the session is created in the same transaction as
+// the user, and a replay of the request returns the same link).
+//
+// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+// persons') are never returned: responses carry their last four digits only.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -877,7 +899,8 @@ func (c *Client) GetUser(ctx context.Context, userId UserId, reqEditors ...Reque
 // changes nothing writes nothing (`updated_at` stays).
 //
 //   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-//     `REJECTED`, and never start a verification.
+//     `REJECTED`, and start a verification only when they complete a user who was missing
+//     them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 //   - A change to identity data (every other field) that leaves the user complete starts a
 //     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 //     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -914,7 +937,8 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, userId UserId, contentT
 // changes nothing writes nothing (`updated_at` stays).
 //
 //   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-//     `REJECTED`, and never start a verification.
+//     `REJECTED`, and start a verification only when they complete a user who was missing
+//     them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 //   - A change to identity data (every other field) that leaves the user complete starts a
 //     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 //     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -2392,8 +2416,13 @@ type ClientWithResponsesInterface interface {
 	// what is still needed; complete it later with `PUT`, or send the end user a hosted
 	// verification link.
 	//
-	// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-	// carry their last four digits only.
+	// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+	// user: the response carries `verification_link`, the hosted page where the end user
+	// completes and submits their details (the session is created in the same transaction as
+	// the user, and a replay of the request returns the same link).
+	//
+	// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+	// persons') are never returned: responses carry their last four digits only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2409,8 +2438,13 @@ type ClientWithResponsesInterface interface {
 	// what is still needed; complete it later with `PUT`, or send the end user a hosted
 	// verification link.
 	//
-	// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-	// carry their last four digits only.
+	// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+	// user: the response carries `verification_link`, the hosted page where the end user
+	// completes and submits their details (the session is created in the same transaction as
+	// the user, and a replay of the request returns the same link).
+	//
+	// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+	// persons') are never returned: responses carry their last four digits only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2439,7 +2473,8 @@ type ClientWithResponsesInterface interface {
 	// changes nothing writes nothing (`updated_at` stays).
 	//
 	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-	//   `REJECTED`, and never start a verification.
+	//   `REJECTED`, and start a verification only when they complete a user who was missing
+	//   them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 	// - A change to identity data (every other field) that leaves the user complete starts a
 	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -2466,7 +2501,8 @@ type ClientWithResponsesInterface interface {
 	// changes nothing writes nothing (`updated_at` stays).
 	//
 	// - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-	//   `REJECTED`, and never start a verification.
+	//   `REJECTED`, and start a verification only when they complete a user who was missing
+	//   them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 	// - A change to identity data (every other field) that leaves the user complete starts a
 	//   verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 	//   create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -6849,8 +6885,13 @@ func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, params 
 // what is still needed; complete it later with `PUT`, or send the end user a hosted
 // verification link.
 //
-// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-// carry their last four digits only.
+// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+// user: the response carries `verification_link`, the hosted page where the end user
+// completes and submits their details (the session is created in the same transaction as
+// the user, and a replay of the request returns the same link).
+//
+// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+// persons') are never returned: responses carry their last four digits only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6872,8 +6913,13 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 // what is still needed; complete it later with `PUT`, or send the end user a hosted
 // verification link.
 //
-// `ssn`, `ein`, `representative_ssn` and `document_number` are never returned: responses
-// carry their last four digits only.
+// With `verification_mode: verification_link` nothing starts by itself, even for a complete
+// user: the response carries `verification_link`, the hosted page where the end user
+// completes and submits their details (the session is created in the same transaction as
+// the user, and a replay of the request returns the same link).
+//
+// `ssn`, `ein`, `representative_ssn` and `document_number` (the user's and the associated
+// persons') are never returned: responses carry their last four digits only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6914,7 +6960,8 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, userId Us
 // changes nothing writes nothing (`updated_at` stays).
 //
 //   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-//     `REJECTED`, and never start a verification.
+//     `REJECTED`, and start a verification only when they complete a user who was missing
+//     them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 //   - A change to identity data (every other field) that leaves the user complete starts a
 //     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 //     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409
@@ -6947,7 +6994,8 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 // changes nothing writes nothing (`updated_at` stays).
 //
 //   - Contact data (`email`, `phone`) and `metadata` can change in `CREATED`, `VERIFIED` and
-//     `REJECTED`, and never start a verification.
+//     `REJECTED`, and start a verification only when they complete a user who was missing
+//     them (under `KIRA_REQUIREMENTS=kira`, which needs a `phone`), as on create.
 //   - A change to identity data (every other field) that leaves the user complete starts a
 //     verification attempt (`verification_triggered: true`): for a `CREATED` user, as on
 //     create; for a `REJECTED` user, a new attempt, up to the attempt limit (then 409

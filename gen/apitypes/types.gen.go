@@ -12,6 +12,75 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AccountPurpose.
+const (
+	AccountPurposeCharitableDonations                AccountPurpose = "charitable_donations"
+	AccountPurposeEcommerceRetailPayments            AccountPurpose = "ecommerce_retail_payments"
+	AccountPurposeInternalTreasury                   AccountPurpose = "internal_treasury"
+	AccountPurposeInvestmentPurposes                 AccountPurpose = "investment_purposes"
+	AccountPurposeInvestmentTrading                  AccountPurpose = "investment_trading"
+	AccountPurposeMakePayments                       AccountPurpose = "make_payments"
+	AccountPurposeManagePersonalFunds                AccountPurpose = "manage_personal_funds"
+	AccountPurposeManageProfessionalIncome           AccountPurpose = "manage_professional_income"
+	AccountPurposeOperatingACompany                  AccountPurpose = "operating_a_company"
+	AccountPurposeOperatingBusinessPayments          AccountPurpose = "operating_business_payments"
+	AccountPurposePaymentsToFriendsOrFamilyAbroad    AccountPurpose = "payments_to_friends_or_family_abroad"
+	AccountPurposePersonalOrLivingExpenses           AccountPurpose = "personal_or_living_expenses"
+	AccountPurposeProtectWealth                      AccountPurpose = "protect_wealth"
+	AccountPurposePurchaseGoodsAndServices           AccountPurpose = "purchase_goods_and_services"
+	AccountPurposeReceivePaymentForFreelancing       AccountPurpose = "receive_payment_for_freelancing"
+	AccountPurposeReceivePayments                    AccountPurpose = "receive_payments"
+	AccountPurposeReceivePaymentsForGoodsAndServices AccountPurpose = "receive_payments_for_goods_and_services"
+	AccountPurposeReceiveSalary                      AccountPurpose = "receive_salary"
+	AccountPurposeThirdPartyMoneyTransmission        AccountPurpose = "third_party_money_transmission"
+)
+
+// Valid indicates whether the value is a known member of the AccountPurpose enum.
+func (e AccountPurpose) Valid() bool {
+	switch e {
+	case AccountPurposeCharitableDonations:
+		return true
+	case AccountPurposeEcommerceRetailPayments:
+		return true
+	case AccountPurposeInternalTreasury:
+		return true
+	case AccountPurposeInvestmentPurposes:
+		return true
+	case AccountPurposeInvestmentTrading:
+		return true
+	case AccountPurposeMakePayments:
+		return true
+	case AccountPurposeManagePersonalFunds:
+		return true
+	case AccountPurposeManageProfessionalIncome:
+		return true
+	case AccountPurposeOperatingACompany:
+		return true
+	case AccountPurposeOperatingBusinessPayments:
+		return true
+	case AccountPurposePaymentsToFriendsOrFamilyAbroad:
+		return true
+	case AccountPurposePersonalOrLivingExpenses:
+		return true
+	case AccountPurposeProtectWealth:
+		return true
+	case AccountPurposePurchaseGoodsAndServices:
+		return true
+	case AccountPurposeReceivePaymentForFreelancing:
+		return true
+	case AccountPurposeReceivePayments:
+		return true
+	case AccountPurposeReceivePaymentsForGoodsAndServices:
+		return true
+	case AccountPurposeReceiveSalary:
+		return true
+	case AccountPurposeThirdPartyMoneyTransmission:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuthTokenTokenType.
 const (
 	Bearer AuthTokenTokenType = "Bearer"
@@ -21,6 +90,405 @@ const (
 func (e AuthTokenTokenType) Valid() bool {
 	switch e {
 	case Bearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BusinessAccountPurpose.
+const (
+	BusinessAccountPurposeCharitableDonations                BusinessAccountPurpose = "charitable_donations"
+	BusinessAccountPurposeEcommerceRetailPayments            BusinessAccountPurpose = "ecommerce_retail_payments"
+	BusinessAccountPurposeInternalTreasury                   BusinessAccountPurpose = "internal_treasury"
+	BusinessAccountPurposeInvestmentPurposes                 BusinessAccountPurpose = "investment_purposes"
+	BusinessAccountPurposeInvestmentTrading                  BusinessAccountPurpose = "investment_trading"
+	BusinessAccountPurposeMakePayments                       BusinessAccountPurpose = "make_payments"
+	BusinessAccountPurposeManageProfessionalIncome           BusinessAccountPurpose = "manage_professional_income"
+	BusinessAccountPurposeOperatingACompany                  BusinessAccountPurpose = "operating_a_company"
+	BusinessAccountPurposeOperatingBusinessPayments          BusinessAccountPurpose = "operating_business_payments"
+	BusinessAccountPurposePaymentsToFriendsOrFamilyAbroad    BusinessAccountPurpose = "payments_to_friends_or_family_abroad"
+	BusinessAccountPurposePersonalOrLivingExpenses           BusinessAccountPurpose = "personal_or_living_expenses"
+	BusinessAccountPurposeProtectWealth                      BusinessAccountPurpose = "protect_wealth"
+	BusinessAccountPurposePurchaseGoodsAndServices           BusinessAccountPurpose = "purchase_goods_and_services"
+	BusinessAccountPurposeReceivePaymentForFreelancing       BusinessAccountPurpose = "receive_payment_for_freelancing"
+	BusinessAccountPurposeReceivePayments                    BusinessAccountPurpose = "receive_payments"
+	BusinessAccountPurposeReceivePaymentsForGoodsAndServices BusinessAccountPurpose = "receive_payments_for_goods_and_services"
+	BusinessAccountPurposeReceiveSalary                      BusinessAccountPurpose = "receive_salary"
+	BusinessAccountPurposeThirdPartyMoneyTransmission        BusinessAccountPurpose = "third_party_money_transmission"
+)
+
+// Valid indicates whether the value is a known member of the BusinessAccountPurpose enum.
+func (e BusinessAccountPurpose) Valid() bool {
+	switch e {
+	case BusinessAccountPurposeCharitableDonations:
+		return true
+	case BusinessAccountPurposeEcommerceRetailPayments:
+		return true
+	case BusinessAccountPurposeInternalTreasury:
+		return true
+	case BusinessAccountPurposeInvestmentPurposes:
+		return true
+	case BusinessAccountPurposeInvestmentTrading:
+		return true
+	case BusinessAccountPurposeMakePayments:
+		return true
+	case BusinessAccountPurposeManageProfessionalIncome:
+		return true
+	case BusinessAccountPurposeOperatingACompany:
+		return true
+	case BusinessAccountPurposeOperatingBusinessPayments:
+		return true
+	case BusinessAccountPurposePaymentsToFriendsOrFamilyAbroad:
+		return true
+	case BusinessAccountPurposePersonalOrLivingExpenses:
+		return true
+	case BusinessAccountPurposeProtectWealth:
+		return true
+	case BusinessAccountPurposePurchaseGoodsAndServices:
+		return true
+	case BusinessAccountPurposeReceivePaymentForFreelancing:
+		return true
+	case BusinessAccountPurposeReceivePayments:
+		return true
+	case BusinessAccountPurposeReceivePaymentsForGoodsAndServices:
+		return true
+	case BusinessAccountPurposeReceiveSalary:
+		return true
+	case BusinessAccountPurposeThirdPartyMoneyTransmission:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BusinessIndustry.
+const (
+	Accommodation                                      BusinessIndustry = "accommodation"
+	AdministrativeSupportServices                      BusinessIndustry = "administrative_support_services"
+	AirTransportation                                  BusinessIndustry = "air_transportation"
+	AmbulatoryHealthCareServices                       BusinessIndustry = "ambulatory_health_care_services"
+	AmusementGamblingRecreationIndustries              BusinessIndustry = "amusement_gambling_recreation_industries"
+	AnimalProduction                                   BusinessIndustry = "animal_production"
+	ApparelManufacturing                               BusinessIndustry = "apparel_manufacturing"
+	BeverageTobaccoProductManufacturing                BusinessIndustry = "beverage_tobacco_product_manufacturing"
+	Broadcasting                                       BusinessIndustry = "broadcasting"
+	BuildingMaterialGardenEquipmentSuppliesDealers     BusinessIndustry = "building_material_garden_equipment_supplies_dealers"
+	ChemicalManufacturing                              BusinessIndustry = "chemical_manufacturing"
+	ClothingAccessoriesStores                          BusinessIndustry = "clothing_accessories_stores"
+	ComputerElectronicProductManufacturing             BusinessIndustry = "computer_electronic_product_manufacturing"
+	ConstructionOfBuildings                            BusinessIndustry = "construction_of_buildings"
+	CouriersMessengers                                 BusinessIndustry = "couriers_messengers"
+	CreditIntermediationRelatedActivities              BusinessIndustry = "credit_intermediation_related_activities"
+	CropProduction                                     BusinessIndustry = "crop_production"
+	DataProcessingHostingRelatedServices               BusinessIndustry = "data_processing_hosting_related_services"
+	EducationalServices                                BusinessIndustry = "educational_services"
+	ElectricalEquipmentApplianceComponentManufacturing BusinessIndustry = "electrical_equipment_appliance_component_manufacturing"
+	ElectronicsApplianceStores                         BusinessIndustry = "electronics_appliance_stores"
+	FabricatedMetalProductManufacturing                BusinessIndustry = "fabricated_metal_product_manufacturing"
+	FishingHuntingTrapping                             BusinessIndustry = "fishing_hunting_trapping"
+	FoodBeverageStores                                 BusinessIndustry = "food_beverage_stores"
+	FoodManufacturing                                  BusinessIndustry = "food_manufacturing"
+	FoodServicesDrinkingPlaces                         BusinessIndustry = "food_services_drinking_places"
+	ForestryLogging                                    BusinessIndustry = "forestry_logging"
+	FundsTrustsOtherFinancialVehicles                  BusinessIndustry = "funds_trusts_other_financial_vehicles"
+	FurnitureHomeFurnishingsStores                     BusinessIndustry = "furniture_home_furnishings_stores"
+	FurnitureRelatedProductManufacturing               BusinessIndustry = "furniture_related_product_manufacturing"
+	GasolineStations                                   BusinessIndustry = "gasoline_stations"
+	GeneralMerchandiseStores                           BusinessIndustry = "general_merchandise_stores"
+	HealthPersonalCareStores                           BusinessIndustry = "health_personal_care_stores"
+	HeavyCivilEngineeringConstruction                  BusinessIndustry = "heavy_civil_engineering_construction"
+	Hospitals                                          BusinessIndustry = "hospitals"
+	InsuranceCarriersRelatedActivities                 BusinessIndustry = "insurance_carriers_related_activities"
+	InternetPublishingBroadcasting                     BusinessIndustry = "internet_publishing_broadcasting"
+	LeatherAlliedProductManufacturing                  BusinessIndustry = "leather_allied_product_manufacturing"
+	LessorsNonfinancialIntangibleAssets                BusinessIndustry = "lessors_nonfinancial_intangible_assets"
+	MachineryManufacturing                             BusinessIndustry = "machinery_manufacturing"
+	ManagementOfCompanies                              BusinessIndustry = "management_of_companies"
+	MerchantWholesalersDurableGoods                    BusinessIndustry = "merchant_wholesalers_durable_goods"
+	MerchantWholesalersNondurableGoods                 BusinessIndustry = "merchant_wholesalers_nondurable_goods"
+	MiningExceptOilGas                                 BusinessIndustry = "mining_except_oil_gas"
+	MiscellaneousManufacturing                         BusinessIndustry = "miscellaneous_manufacturing"
+	MiscellaneousStoreRetailers                        BusinessIndustry = "miscellaneous_store_retailers"
+	MonetaryAuthoritiesCentralBank                     BusinessIndustry = "monetary_authorities_central_bank"
+	MotionPictureSoundRecordingIndustries              BusinessIndustry = "motion_picture_sound_recording_industries"
+	MotorVehiclePartsDealers                           BusinessIndustry = "motor_vehicle_parts_dealers"
+	MuseumsHistoricalSites                             BusinessIndustry = "museums_historical_sites"
+	NonmetallicMineralProductManufacturing             BusinessIndustry = "nonmetallic_mineral_product_manufacturing"
+	NonstoreRetailers                                  BusinessIndustry = "nonstore_retailers"
+	NursingResidentialCareFacilities                   BusinessIndustry = "nursing_residential_care_facilities"
+	OilGasExtraction                                   BusinessIndustry = "oil_gas_extraction"
+	OtherInformationServices                           BusinessIndustry = "other_information_services"
+	PaperManufacturing                                 BusinessIndustry = "paper_manufacturing"
+	PerformingArtsSpectatorSports                      BusinessIndustry = "performing_arts_spectator_sports"
+	PersonalLaundryServices                            BusinessIndustry = "personal_laundry_services"
+	PetroleumCoalProductsManufacturing                 BusinessIndustry = "petroleum_coal_products_manufacturing"
+	PipelineTransportation                             BusinessIndustry = "pipeline_transportation"
+	PlasticsRubberProductsManufacturing                BusinessIndustry = "plastics_rubber_products_manufacturing"
+	PostalService                                      BusinessIndustry = "postal_service"
+	PrimaryMetalManufacturing                          BusinessIndustry = "primary_metal_manufacturing"
+	PrintingRelatedSupportActivities                   BusinessIndustry = "printing_related_support_activities"
+	PrivateHouseholds                                  BusinessIndustry = "private_households"
+	ProfessionalScientificTechnical                    BusinessIndustry = "professional_scientific_technical"
+	PublicAdministration                               BusinessIndustry = "public_administration"
+	PublishingIndustries                               BusinessIndustry = "publishing_industries"
+	RailTransportation                                 BusinessIndustry = "rail_transportation"
+	RealEstate                                         BusinessIndustry = "real_estate"
+	ReligiousGrantmakingCivicProfessionalOrganizations BusinessIndustry = "religious_grantmaking_civic_professional_organizations"
+	RentalLeasingServices                              BusinessIndustry = "rental_leasing_services"
+	RepairMaintenance                                  BusinessIndustry = "repair_maintenance"
+	ScenicSightseeingTransportation                    BusinessIndustry = "scenic_sightseeing_transportation"
+	SecuritiesCommodityContractsFinancialInvestments   BusinessIndustry = "securities_commodity_contracts_financial_investments"
+	SocialAssistance                                   BusinessIndustry = "social_assistance"
+	SpecialtyTradeContractors                          BusinessIndustry = "specialty_trade_contractors"
+	SportingGoodsHobbyBookMusicStores                  BusinessIndustry = "sporting_goods_hobby_book_music_stores"
+	SupportActivitiesAgricultureForestry               BusinessIndustry = "support_activities_agriculture_forestry"
+	SupportActivitiesMining                            BusinessIndustry = "support_activities_mining"
+	SupportActivitiesTransportation                    BusinessIndustry = "support_activities_transportation"
+	Telecommunications                                 BusinessIndustry = "telecommunications"
+	TextileMills                                       BusinessIndustry = "textile_mills"
+	TextileProductMills                                BusinessIndustry = "textile_product_mills"
+	TransitGroundPassengerTransportation               BusinessIndustry = "transit_ground_passenger_transportation"
+	TransportationEquipmentManufacturing               BusinessIndustry = "transportation_equipment_manufacturing"
+	TruckTransportation                                BusinessIndustry = "truck_transportation"
+	Utilities                                          BusinessIndustry = "utilities"
+	WarehousingStorage                                 BusinessIndustry = "warehousing_storage"
+	WasteManagementRemediationServices                 BusinessIndustry = "waste_management_remediation_services"
+	WaterTransportation                                BusinessIndustry = "water_transportation"
+	WholesaleElectronicMarketsAgentsBrokers            BusinessIndustry = "wholesale_electronic_markets_agents_brokers"
+	WoodProductManufacturing                           BusinessIndustry = "wood_product_manufacturing"
+)
+
+// Valid indicates whether the value is a known member of the BusinessIndustry enum.
+func (e BusinessIndustry) Valid() bool {
+	switch e {
+	case Accommodation:
+		return true
+	case AdministrativeSupportServices:
+		return true
+	case AirTransportation:
+		return true
+	case AmbulatoryHealthCareServices:
+		return true
+	case AmusementGamblingRecreationIndustries:
+		return true
+	case AnimalProduction:
+		return true
+	case ApparelManufacturing:
+		return true
+	case BeverageTobaccoProductManufacturing:
+		return true
+	case Broadcasting:
+		return true
+	case BuildingMaterialGardenEquipmentSuppliesDealers:
+		return true
+	case ChemicalManufacturing:
+		return true
+	case ClothingAccessoriesStores:
+		return true
+	case ComputerElectronicProductManufacturing:
+		return true
+	case ConstructionOfBuildings:
+		return true
+	case CouriersMessengers:
+		return true
+	case CreditIntermediationRelatedActivities:
+		return true
+	case CropProduction:
+		return true
+	case DataProcessingHostingRelatedServices:
+		return true
+	case EducationalServices:
+		return true
+	case ElectricalEquipmentApplianceComponentManufacturing:
+		return true
+	case ElectronicsApplianceStores:
+		return true
+	case FabricatedMetalProductManufacturing:
+		return true
+	case FishingHuntingTrapping:
+		return true
+	case FoodBeverageStores:
+		return true
+	case FoodManufacturing:
+		return true
+	case FoodServicesDrinkingPlaces:
+		return true
+	case ForestryLogging:
+		return true
+	case FundsTrustsOtherFinancialVehicles:
+		return true
+	case FurnitureHomeFurnishingsStores:
+		return true
+	case FurnitureRelatedProductManufacturing:
+		return true
+	case GasolineStations:
+		return true
+	case GeneralMerchandiseStores:
+		return true
+	case HealthPersonalCareStores:
+		return true
+	case HeavyCivilEngineeringConstruction:
+		return true
+	case Hospitals:
+		return true
+	case InsuranceCarriersRelatedActivities:
+		return true
+	case InternetPublishingBroadcasting:
+		return true
+	case LeatherAlliedProductManufacturing:
+		return true
+	case LessorsNonfinancialIntangibleAssets:
+		return true
+	case MachineryManufacturing:
+		return true
+	case ManagementOfCompanies:
+		return true
+	case MerchantWholesalersDurableGoods:
+		return true
+	case MerchantWholesalersNondurableGoods:
+		return true
+	case MiningExceptOilGas:
+		return true
+	case MiscellaneousManufacturing:
+		return true
+	case MiscellaneousStoreRetailers:
+		return true
+	case MonetaryAuthoritiesCentralBank:
+		return true
+	case MotionPictureSoundRecordingIndustries:
+		return true
+	case MotorVehiclePartsDealers:
+		return true
+	case MuseumsHistoricalSites:
+		return true
+	case NonmetallicMineralProductManufacturing:
+		return true
+	case NonstoreRetailers:
+		return true
+	case NursingResidentialCareFacilities:
+		return true
+	case OilGasExtraction:
+		return true
+	case OtherInformationServices:
+		return true
+	case PaperManufacturing:
+		return true
+	case PerformingArtsSpectatorSports:
+		return true
+	case PersonalLaundryServices:
+		return true
+	case PetroleumCoalProductsManufacturing:
+		return true
+	case PipelineTransportation:
+		return true
+	case PlasticsRubberProductsManufacturing:
+		return true
+	case PostalService:
+		return true
+	case PrimaryMetalManufacturing:
+		return true
+	case PrintingRelatedSupportActivities:
+		return true
+	case PrivateHouseholds:
+		return true
+	case ProfessionalScientificTechnical:
+		return true
+	case PublicAdministration:
+		return true
+	case PublishingIndustries:
+		return true
+	case RailTransportation:
+		return true
+	case RealEstate:
+		return true
+	case ReligiousGrantmakingCivicProfessionalOrganizations:
+		return true
+	case RentalLeasingServices:
+		return true
+	case RepairMaintenance:
+		return true
+	case ScenicSightseeingTransportation:
+		return true
+	case SecuritiesCommodityContractsFinancialInvestments:
+		return true
+	case SocialAssistance:
+		return true
+	case SpecialtyTradeContractors:
+		return true
+	case SportingGoodsHobbyBookMusicStores:
+		return true
+	case SupportActivitiesAgricultureForestry:
+		return true
+	case SupportActivitiesMining:
+		return true
+	case SupportActivitiesTransportation:
+		return true
+	case Telecommunications:
+		return true
+	case TextileMills:
+		return true
+	case TextileProductMills:
+		return true
+	case TransitGroundPassengerTransportation:
+		return true
+	case TransportationEquipmentManufacturing:
+		return true
+	case TruckTransportation:
+		return true
+	case Utilities:
+		return true
+	case WarehousingStorage:
+		return true
+	case WasteManagementRemediationServices:
+		return true
+	case WaterTransportation:
+		return true
+	case WholesaleElectronicMarketsAgentsBrokers:
+		return true
+	case WoodProductManufacturing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BusinessSourceOfFunds.
+const (
+	BusinessSourceOfFundsBusinessLoans           BusinessSourceOfFunds = "business_loans"
+	BusinessSourceOfFundsCompanyFunds            BusinessSourceOfFunds = "company_funds"
+	BusinessSourceOfFundsInterCompanyFunds       BusinessSourceOfFunds = "inter_company_funds"
+	BusinessSourceOfFundsInvestmentProceeds      BusinessSourceOfFunds = "investment_proceeds"
+	BusinessSourceOfFundsInvestmentsLoans        BusinessSourceOfFunds = "investments_loans"
+	BusinessSourceOfFundsOwnersCapital           BusinessSourceOfFunds = "owners_capital"
+	BusinessSourceOfFundsSalesOfGoodsAndServices BusinessSourceOfFunds = "sales_of_goods_and_services"
+	BusinessSourceOfFundsTaxRefund               BusinessSourceOfFunds = "tax_refund"
+	BusinessSourceOfFundsThirdPartyFunds         BusinessSourceOfFunds = "third_party_funds"
+	BusinessSourceOfFundsTreasuryReserves        BusinessSourceOfFunds = "treasury_reserves"
+)
+
+// Valid indicates whether the value is a known member of the BusinessSourceOfFunds enum.
+func (e BusinessSourceOfFunds) Valid() bool {
+	switch e {
+	case BusinessSourceOfFundsBusinessLoans:
+		return true
+	case BusinessSourceOfFundsCompanyFunds:
+		return true
+	case BusinessSourceOfFundsInterCompanyFunds:
+		return true
+	case BusinessSourceOfFundsInvestmentProceeds:
+		return true
+	case BusinessSourceOfFundsInvestmentsLoans:
+		return true
+	case BusinessSourceOfFundsOwnersCapital:
+		return true
+	case BusinessSourceOfFundsSalesOfGoodsAndServices:
+		return true
+	case BusinessSourceOfFundsTaxRefund:
+		return true
+	case BusinessSourceOfFundsThirdPartyFunds:
+		return true
+	case BusinessSourceOfFundsTreasuryReserves:
 		return true
 	default:
 		return false
@@ -885,6 +1353,36 @@ func (e DocumentType) Valid() bool {
 	}
 }
 
+// Defines values for EmploymentStatus.
+const (
+	Employed     EmploymentStatus = "employed"
+	Homemaker    EmploymentStatus = "homemaker"
+	Retired      EmploymentStatus = "retired"
+	SelfEmployed EmploymentStatus = "self_employed"
+	Student      EmploymentStatus = "student"
+	Unemployed   EmploymentStatus = "unemployed"
+)
+
+// Valid indicates whether the value is a known member of the EmploymentStatus enum.
+func (e EmploymentStatus) Valid() bool {
+	switch e {
+	case Employed:
+		return true
+	case Homemaker:
+		return true
+	case Retired:
+		return true
+	case SelfEmployed:
+		return true
+	case Student:
+		return true
+	case Unemployed:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
 	ErrorCodeConflict                      ErrorCode = "conflict"
@@ -978,6 +1476,27 @@ func (e EventType) Valid() bool {
 	}
 }
 
+// Defines values for Gender.
+const (
+	Female Gender = "female"
+	Male   Gender = "male"
+	Other  Gender = "other"
+)
+
+// Valid indicates whether the value is a known member of the Gender enum.
+func (e Gender) Valid() bool {
+	switch e {
+	case Female:
+		return true
+	case Male:
+		return true
+	case Other:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok          HealthStatus = "ok"
@@ -990,6 +1509,150 @@ func (e HealthStatus) Valid() bool {
 	case Ok:
 		return true
 	case Unavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImmigrationStatus.
+const (
+	LawfulPermanentResidentOfUS ImmigrationStatus = "Lawful Permanent Resident of U.S."
+	NonPermanentUSResident      ImmigrationStatus = "Non-Permanent U.S. Resident"
+	NonResidentOfUS             ImmigrationStatus = "Non-Resident of U.S."
+	PermanentUSResident         ImmigrationStatus = "Permanent U.S. Resident"
+	USCitizen                   ImmigrationStatus = "U.S. Citizen"
+)
+
+// Valid indicates whether the value is a known member of the ImmigrationStatus enum.
+func (e ImmigrationStatus) Valid() bool {
+	switch e {
+	case LawfulPermanentResidentOfUS:
+		return true
+	case NonPermanentUSResident:
+		return true
+	case NonResidentOfUS:
+		return true
+	case PermanentUSResident:
+		return true
+	case USCitizen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IndividualAccountPurpose.
+const (
+	IndividualAccountPurposeCharitableDonations             IndividualAccountPurpose = "charitable_donations"
+	IndividualAccountPurposeInvestmentPurposes              IndividualAccountPurpose = "investment_purposes"
+	IndividualAccountPurposeInvestmentTrading               IndividualAccountPurpose = "investment_trading"
+	IndividualAccountPurposeMakePayments                    IndividualAccountPurpose = "make_payments"
+	IndividualAccountPurposeManagePersonalFunds             IndividualAccountPurpose = "manage_personal_funds"
+	IndividualAccountPurposeManageProfessionalIncome        IndividualAccountPurpose = "manage_professional_income"
+	IndividualAccountPurposeOperatingACompany               IndividualAccountPurpose = "operating_a_company"
+	IndividualAccountPurposePaymentsToFriendsOrFamilyAbroad IndividualAccountPurpose = "payments_to_friends_or_family_abroad"
+	IndividualAccountPurposePersonalOrLivingExpenses        IndividualAccountPurpose = "personal_or_living_expenses"
+	IndividualAccountPurposeProtectWealth                   IndividualAccountPurpose = "protect_wealth"
+	IndividualAccountPurposePurchaseGoodsAndServices        IndividualAccountPurpose = "purchase_goods_and_services"
+	IndividualAccountPurposeReceivePaymentForFreelancing    IndividualAccountPurpose = "receive_payment_for_freelancing"
+	IndividualAccountPurposeReceivePayments                 IndividualAccountPurpose = "receive_payments"
+	IndividualAccountPurposeReceiveSalary                   IndividualAccountPurpose = "receive_salary"
+)
+
+// Valid indicates whether the value is a known member of the IndividualAccountPurpose enum.
+func (e IndividualAccountPurpose) Valid() bool {
+	switch e {
+	case IndividualAccountPurposeCharitableDonations:
+		return true
+	case IndividualAccountPurposeInvestmentPurposes:
+		return true
+	case IndividualAccountPurposeInvestmentTrading:
+		return true
+	case IndividualAccountPurposeMakePayments:
+		return true
+	case IndividualAccountPurposeManagePersonalFunds:
+		return true
+	case IndividualAccountPurposeManageProfessionalIncome:
+		return true
+	case IndividualAccountPurposeOperatingACompany:
+		return true
+	case IndividualAccountPurposePaymentsToFriendsOrFamilyAbroad:
+		return true
+	case IndividualAccountPurposePersonalOrLivingExpenses:
+		return true
+	case IndividualAccountPurposeProtectWealth:
+		return true
+	case IndividualAccountPurposePurchaseGoodsAndServices:
+		return true
+	case IndividualAccountPurposeReceivePaymentForFreelancing:
+		return true
+	case IndividualAccountPurposeReceivePayments:
+		return true
+	case IndividualAccountPurposeReceiveSalary:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IndividualSourceOfFunds.
+const (
+	IndividualSourceOfFundsGifts                  IndividualSourceOfFunds = "gifts"
+	IndividualSourceOfFundsInheritance            IndividualSourceOfFunds = "inheritance"
+	IndividualSourceOfFundsInvestmentProceeds     IndividualSourceOfFunds = "investment_proceeds"
+	IndividualSourceOfFundsInvestmentsLoans       IndividualSourceOfFunds = "investments_loans"
+	IndividualSourceOfFundsPensionRetirement      IndividualSourceOfFunds = "pension_retirement"
+	IndividualSourceOfFundsSalary                 IndividualSourceOfFunds = "salary"
+	IndividualSourceOfFundsSaleOfAssetsRealEstate IndividualSourceOfFunds = "sale_of_assets_real_estate"
+	IndividualSourceOfFundsSavings                IndividualSourceOfFunds = "savings"
+	IndividualSourceOfFundsSavingsInheritanceGift IndividualSourceOfFunds = "savings_inheritance_gift"
+	IndividualSourceOfFundsSelfEmploymentIncome   IndividualSourceOfFunds = "self_employment_income"
+	IndividualSourceOfFundsSomeoneElsesFunds      IndividualSourceOfFunds = "someone_elses_funds"
+)
+
+// Valid indicates whether the value is a known member of the IndividualSourceOfFunds enum.
+func (e IndividualSourceOfFunds) Valid() bool {
+	switch e {
+	case IndividualSourceOfFundsGifts:
+		return true
+	case IndividualSourceOfFundsInheritance:
+		return true
+	case IndividualSourceOfFundsInvestmentProceeds:
+		return true
+	case IndividualSourceOfFundsInvestmentsLoans:
+		return true
+	case IndividualSourceOfFundsPensionRetirement:
+		return true
+	case IndividualSourceOfFundsSalary:
+		return true
+	case IndividualSourceOfFundsSaleOfAssetsRealEstate:
+		return true
+	case IndividualSourceOfFundsSavings:
+		return true
+	case IndividualSourceOfFundsSavingsInheritanceGift:
+		return true
+	case IndividualSourceOfFundsSelfEmploymentIncome:
+		return true
+	case IndividualSourceOfFundsSomeoneElsesFunds:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PEPStatus.
+const (
+	False PEPStatus = "false"
+	True  PEPStatus = "true"
+)
+
+// Valid indicates whether the value is a known member of the PEPStatus enum.
+func (e PEPStatus) Valid() bool {
+	switch e {
+	case False:
+		return true
+	case True:
 		return true
 	default:
 		return false
@@ -1026,6 +1689,75 @@ func (e SandboxReviewRequestDecision) Valid() bool {
 	case Approve:
 		return true
 	case Reject:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SourceOfFunds.
+const (
+	SourceOfFundsBusinessLoans           SourceOfFunds = "business_loans"
+	SourceOfFundsCompanyFunds            SourceOfFunds = "company_funds"
+	SourceOfFundsGifts                   SourceOfFunds = "gifts"
+	SourceOfFundsInheritance             SourceOfFunds = "inheritance"
+	SourceOfFundsInterCompanyFunds       SourceOfFunds = "inter_company_funds"
+	SourceOfFundsInvestmentProceeds      SourceOfFunds = "investment_proceeds"
+	SourceOfFundsInvestmentsLoans        SourceOfFunds = "investments_loans"
+	SourceOfFundsOwnersCapital           SourceOfFunds = "owners_capital"
+	SourceOfFundsPensionRetirement       SourceOfFunds = "pension_retirement"
+	SourceOfFundsSalary                  SourceOfFunds = "salary"
+	SourceOfFundsSaleOfAssetsRealEstate  SourceOfFunds = "sale_of_assets_real_estate"
+	SourceOfFundsSalesOfGoodsAndServices SourceOfFunds = "sales_of_goods_and_services"
+	SourceOfFundsSavings                 SourceOfFunds = "savings"
+	SourceOfFundsSavingsInheritanceGift  SourceOfFunds = "savings_inheritance_gift"
+	SourceOfFundsSelfEmploymentIncome    SourceOfFunds = "self_employment_income"
+	SourceOfFundsSomeoneElsesFunds       SourceOfFunds = "someone_elses_funds"
+	SourceOfFundsTaxRefund               SourceOfFunds = "tax_refund"
+	SourceOfFundsThirdPartyFunds         SourceOfFunds = "third_party_funds"
+	SourceOfFundsTreasuryReserves        SourceOfFunds = "treasury_reserves"
+)
+
+// Valid indicates whether the value is a known member of the SourceOfFunds enum.
+func (e SourceOfFunds) Valid() bool {
+	switch e {
+	case SourceOfFundsBusinessLoans:
+		return true
+	case SourceOfFundsCompanyFunds:
+		return true
+	case SourceOfFundsGifts:
+		return true
+	case SourceOfFundsInheritance:
+		return true
+	case SourceOfFundsInterCompanyFunds:
+		return true
+	case SourceOfFundsInvestmentProceeds:
+		return true
+	case SourceOfFundsInvestmentsLoans:
+		return true
+	case SourceOfFundsOwnersCapital:
+		return true
+	case SourceOfFundsPensionRetirement:
+		return true
+	case SourceOfFundsSalary:
+		return true
+	case SourceOfFundsSaleOfAssetsRealEstate:
+		return true
+	case SourceOfFundsSalesOfGoodsAndServices:
+		return true
+	case SourceOfFundsSavings:
+		return true
+	case SourceOfFundsSavingsInheritanceGift:
+		return true
+	case SourceOfFundsSelfEmploymentIncome:
+		return true
+	case SourceOfFundsSomeoneElsesFunds:
+		return true
+	case SourceOfFundsTaxRefund:
+		return true
+	case SourceOfFundsThirdPartyFunds:
+		return true
+	case SourceOfFundsTreasuryReserves:
 		return true
 	default:
 		return false
@@ -1230,6 +1962,24 @@ func (e VerificationCreateRequestType) Valid() bool {
 	}
 }
 
+// Defines values for VerificationMode.
+const (
+	Automatic        VerificationMode = "automatic"
+	VerificationLink VerificationMode = "verification_link"
+)
+
+// Valid indicates whether the value is a known member of the VerificationMode enum.
+func (e VerificationMode) Valid() bool {
+	switch e {
+	case Automatic:
+		return true
+	case VerificationLink:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for VerificationStatus.
 const (
 	VerificationStatusCompleted VerificationStatus = "completed"
@@ -1269,6 +2019,73 @@ func (e WebhookEndpointStatus) Valid() bool {
 	}
 }
 
+// Defines values for YesNo.
+const (
+	No  YesNo = "no"
+	Yes YesNo = "yes"
+)
+
+// Valid indicates whether the value is a known member of the YesNo enum.
+func (e YesNo) Valid() bool {
+	switch e {
+	case No:
+		return true
+	case Yes:
+		return true
+	default:
+		return false
+	}
+}
+
+// AccountPurpose What the account will be used for: for individuals a value of `IndividualAccountPurpose`,
+// for businesses one of `BusinessAccountPurpose` (the other type's values are refused with a
+// 400 naming the field). This enum is the union of the two.
+type AccountPurpose string
+
+// AdditionalInfo Kira's questions about the user's banking history; an answer not given reads as `no`.
+type AdditionalInfo struct {
+	// HasDeniedBankAccount Whether the user was ever refused a bank account.
+	HasDeniedBankAccount *YesNo `json:"has_denied_bank_account,omitempty"`
+
+	// HasUsBankAccount Whether the user has a bank account in the United States.
+	HasUsBankAccount *YesNo `json:"has_us_bank_account,omitempty"`
+}
+
+// Address A postal address in Kira's nested form.
+type Address struct {
+	// City Example: San Francisco
+	City *AddressCity `json:"city,omitempty"`
+
+	// Country An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	Country *CountryCode `json:"country,omitempty"`
+
+	// PostalCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
+	// in Canada), when the country has one.
+	//
+	//
+	// Example: 94105
+	PostalCode *ZipCode `json:"postal_code,omitempty"`
+
+	// StreetLine1 Example: 123 Main St
+	StreetLine1 *AddressStreet `json:"street_line_1,omitempty"`
+
+	// StreetLine2 Example: 123 Main St
+	StreetLine2 *AddressStreet `json:"street_line_2,omitempty"`
+
+	// Subdivision State, province or region. For a country whose addresses name one by its code
+	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
+	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
+	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
+	// `address_zip_code`) unchanged does not check it again.
+	//
+	//
+	// Example: CA
+	Subdivision *AddressState `json:"subdivision,omitempty"`
+}
+
 // AddressCity Example: San Francisco
 type AddressCity = string
 
@@ -1295,21 +2112,50 @@ type AssociatedPerson struct {
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
 
+	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	DocumentCountry *CountryCode `json:"document_country,omitempty"`
+
+	// DocumentNumberLast4 The last four characters of a secret identifier.
+	//
+	// Example: 6789
+	DocumentNumberLast4 *Last4 `json:"document_number_last4,omitempty"`
+
 	// Email Example: john.doe@example.com
 	Email Email `json:"email"`
 
 	// FirstName Example: Jane
-	FirstName    Name  `json:"first_name"`
-	HasOwnership *bool `json:"has_ownership,omitempty"`
-	IsSigner     *bool `json:"is_signer,omitempty"`
+	FirstName    Name    `json:"first_name"`
+	Gender       *Gender `json:"gender,omitempty"`
+	HasOwnership *bool   `json:"has_ownership,omitempty"`
+	IsSigner     *bool   `json:"is_signer,omitempty"`
 
 	// LastName Example: Jane
 	LastName Name `json:"last_name"`
+
+	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	Nationality *CountryCode `json:"nationality,omitempty"`
+
+	// Occupation The individual's occupation, as free text.
+	//
+	// Example: Software Engineer
+	Occupation *Occupation `json:"occupation,omitempty"`
 
 	// OwnershipPercentage Share of the business owned, in percent.
 	//
 	// Example: 60
 	OwnershipPercentage *OwnershipPercentage `json:"ownership_percentage,omitempty"`
+
+	// PhoneNumber An E.164 phone number.
+	//
+	// Example: +14155550123
+	PhoneNumber *Phone `json:"phone_number,omitempty"`
+
+	// ResidentialAddress A postal address in Kira's nested form.
+	ResidentialAddress *Address `json:"residential_address,omitempty"`
 
 	// SsnLast4 The last four characters of a secret identifier.
 	//
@@ -1331,11 +2177,22 @@ type AssociatedPersonInput struct {
 	// Example: 1990-01-15
 	BirthDate *Date `json:"birth_date,omitempty"`
 
+	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	DocumentCountry *CountryCode `json:"document_country,omitempty"`
+
+	// DocumentNumber The ID document's number. Stored encrypted; never returned (`document_number_last4` only).
+	//
+	// Example: AB1234567
+	DocumentNumber *DocumentNumber `json:"document_number,omitempty"`
+
 	// Email Example: john.doe@example.com
 	Email Email `json:"email"`
 
 	// FirstName Example: Jane
-	FirstName Name `json:"first_name"`
+	FirstName Name    `json:"first_name"`
+	Gender    *Gender `json:"gender,omitempty"`
 
 	// HasOwnership Whether the person owns part of the business.
 	HasOwnership *bool `json:"has_ownership,omitempty"`
@@ -1346,10 +2203,28 @@ type AssociatedPersonInput struct {
 	// LastName Example: Jane
 	LastName Name `json:"last_name"`
 
+	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	Nationality *CountryCode `json:"nationality,omitempty"`
+
+	// Occupation The individual's occupation, as free text.
+	//
+	// Example: Software Engineer
+	Occupation *Occupation `json:"occupation,omitempty"`
+
 	// OwnershipPercentage Share of the business owned, in percent.
 	//
 	// Example: 60
 	OwnershipPercentage *OwnershipPercentage `json:"ownership_percentage,omitempty"`
+
+	// PhoneNumber An E.164 phone number.
+	//
+	// Example: +14155550123
+	PhoneNumber *Phone `json:"phone_number,omitempty"`
+
+	// ResidentialAddress A postal address in Kira's nested form.
+	ResidentialAddress *Address `json:"residential_address,omitempty"`
 
 	// Ssn A US Social Security Number, with or without dashes. Stored encrypted; never returned. A number
 	// the Social Security Administration never issues (area 000, 666 or 900-999, group 00, serial
@@ -1395,11 +2270,28 @@ type AuthToken struct {
 // AuthTokenTokenType defines model for AuthToken.TokenType.
 type AuthTokenTokenType string
 
+// BusinessAccountPurpose What a business will use the account for: the individual list without
+// `manage_personal_funds`, and the business values Kira's sandbox names (18 in all).
+type BusinessAccountPurpose string
+
 // BusinessDescription Example: Makes and sells widgets.
 type BusinessDescription = string
 
+// BusinessIndustries The business's industries (Kira requires a list, even of one).
+//
+// Example: ["data_processing_hosting_related_services"]
+type BusinessIndustries = []BusinessIndustry
+
+// BusinessIndustry A business's industry: a NAICS subsector (a three-digit code) as Kira's snake_case slug.
+// These 93 values are the list Kira's API answers with (its users values page); the slugs
+// name the U.S. Census Bureau's NAICS subsectors.
+type BusinessIndustry string
+
 // BusinessName Example: Acme Widgets LLC
 type BusinessName = string
+
+// BusinessSourceOfFunds Where a business's money comes from (Kira's values page).
+type BusinessSourceOfFunds string
 
 // BusinessType defines model for BusinessType.
 type BusinessType string
@@ -1528,6 +2420,17 @@ type EIN = string
 // Email Example: john.doe@example.com
 type Email = openapi_types.Email
 
+// EmployerName The individual's employer. Kira reads it when `employment_status` is `employed`, and the
+// `kira` requirement rules ask for it then only; it is kept as sent whatever the status.
+//
+// Example: Acme Widgets LLC
+type EmployerName = string
+
+// EmploymentStatus Kira documents `employed`, `self_employed` and more values without listing them all; the
+// others here are the common KYC vocabulary (as in Bridge's customer `employment_status`).
+// With `employed`, `current_employer` names the employer.
+type EmploymentStatus string
+
 // Error The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
 // is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
 // is cut.
@@ -1646,6 +2549,11 @@ type EventRecord struct {
 // EventType defines model for EventType.
 type EventType string
 
+// ExternalId Your own reference for the user, returned as sent. Set on create only.
+//
+// Example: crm-000123
+type ExternalId = string
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field The field's name (a JSON pointer-like path such as `associated_persons/0/email` for nested fields, or a header or query parameter name).
@@ -1659,6 +2567,14 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// FormationState The state, province or region where the business was formed.
+//
+// Example: DE
+type FormationState = string
+
+// Gender defines model for Gender.
+type Gender string
+
 // Health defines model for Health.
 type Health struct {
 	Status HealthStatus `json:"status"`
@@ -1666,6 +2582,21 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// ImmigrationStatus The individual's immigration status in the United States, exactly as Kira spells it.
+type ImmigrationStatus string
+
+// IndividualAccountPurpose What an individual will use the account for (exactly the 14 values of Kira's create-a-user).
+type IndividualAccountPurpose string
+
+// IndividualSourceOfFunds Where an individual's money comes from (Kira, create-a-user).
+type IndividualSourceOfFunds string
+
+// InternationalEntityType The legal form of a business formed outside the United States, in its country's terms, as
+// free text (for a US business, `business_type` and `ein` say it).
+//
+// Example: Sociedad por Acciones Simplificada (SAS)
+type InternationalEntityType = string
 
 // Last4 The last four characters of a secret identifier.
 //
@@ -1680,10 +2611,19 @@ type Metadata map[string]string
 // Name Example: Jane
 type Name = string
 
+// Occupation The individual's occupation, as free text.
+//
+// Example: Software Engineer
+type Occupation = string
+
 // OwnershipPercentage Share of the business owned, in percent.
 //
 // Example: 60
 type OwnershipPercentage = float64
+
+// PEPStatus Whether the user (for a business: an owner, director or representative) is a politically
+// exposed person, as the text `"true"` or `"false"` (the form Kira integrations send).
+type PEPStatus string
 
 // Pagination defines model for Pagination.
 type Pagination struct {
@@ -1705,6 +2645,13 @@ type RedeliverResponse struct {
 	DeliveriesQueued int32              `json:"deliveries_queued"`
 	EventId          openapi_types.UUID `json:"event_id"`
 }
+
+// RedirectURI Where the end user's browser goes after submitting the hosted page (http or https): this
+// URI exactly as given, with `user_id`, `session_id` and `status` appended to its query
+// (before any fragment).
+//
+// Example: https://yourapp.example/verification-complete
+type RedirectURI = string
 
 // ReviewDecisionRequest defines model for ReviewDecisionRequest.
 type ReviewDecisionRequest struct {
@@ -1744,6 +2691,11 @@ type SandboxReviewRequest struct {
 // SandboxReviewRequestDecision defines model for SandboxReviewRequest.Decision.
 type SandboxReviewRequestDecision string
 
+// SourceOfFunds Where the user's money comes from: for individuals a value of `IndividualSourceOfFunds`,
+// for businesses one of `BusinessSourceOfFunds` (the other type's values are refused with a
+// 400 naming the field). This enum is the union of the two.
+type SourceOfFunds string
+
 // Subdivision defines model for Subdivision.
 type Subdivision struct {
 	// Code What `address_state` takes: the ISO 3166-2 code without the country prefix (`CA`), or
@@ -1771,6 +2723,14 @@ type Title = string
 // (`ssn_last4`, `document_number_last4`, `ein_last4`, `representative_ssn_last4`); fields
 // never set are absent.
 type User struct {
+	// AccountPurpose What the account will be used for: for individuals a value of `IndividualAccountPurpose`,
+	// for businesses one of `BusinessAccountPurpose` (the other type's values are refused with a
+	// 400 naming the field). This enum is the union of the two.
+	AccountPurpose *AccountPurpose `json:"account_purpose,omitempty"`
+
+	// AdditionalInfo Kira's questions about the user's banking history; an answer not given reads as `no`.
+	AdditionalInfo *AdditionalInfo `json:"additional_info,omitempty"`
+
 	// AddressCity Example: San Francisco
 	AddressCity *AddressCity `json:"address_city,omitempty"`
 
@@ -1813,6 +2773,11 @@ type User struct {
 	// BusinessDescription Example: Makes and sells widgets.
 	BusinessDescription *BusinessDescription `json:"business_description,omitempty"`
 
+	// BusinessIndustry The business's industries (Kira requires a list, even of one).
+	//
+	// Example: ["data_processing_hosting_related_services"]
+	BusinessIndustry *BusinessIndustries `json:"business_industry,omitempty"`
+
 	// BusinessLegalName Example: Acme Widgets LLC
 	BusinessLegalName *BusinessName `json:"business_legal_name,omitempty"`
 	BusinessType      *BusinessType `json:"business_type,omitempty"`
@@ -1827,6 +2792,13 @@ type User struct {
 	//
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
+
+	// CurrentEmployer The individual's employer. Kira reads it when `employment_status` is `employed`, and the
+	// `kira` requirement rules ask for it then only; it is kept as sent whatever the status.
+	//
+	//
+	// Example: Acme Widgets LLC
+	CurrentEmployer *EmployerName `json:"current_employer,omitempty"`
 
 	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
 	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
@@ -1852,8 +2824,23 @@ type User struct {
 	// Email Example: john.doe@example.com
 	Email Email `json:"email"`
 
+	// EmploymentStatus Kira documents `employed`, `self_employed` and more values without listing them all; the
+	// others here are the common KYC vocabulary (as in Bridge's customer `employment_status`).
+	// With `employed`, `current_employer` names the employer.
+	EmploymentStatus *EmploymentStatus `json:"employment_status,omitempty"`
+
+	// ExternalId Your own reference for the user, returned as sent. Set on create only.
+	//
+	// Example: crm-000123
+	ExternalId *ExternalId `json:"external_id,omitempty"`
+
 	// FirstName Example: Jane
 	FirstName *Name `json:"first_name,omitempty"`
+
+	// FormationCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	FormationCountry *CountryCode `json:"formation_country,omitempty"`
 
 	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
 	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
@@ -1864,8 +2851,24 @@ type User struct {
 	// Example: 1990-01-15
 	FormationDate *Date `json:"formation_date,omitempty"`
 
+	// FormationState The state, province or region where the business was formed.
+	//
+	// Example: DE
+	FormationState *FormationState `json:"formation_state,omitempty"`
+	Gender         *Gender         `json:"gender,omitempty"`
+
 	// Id Example: e9610a11-d514-4587-85dc-e18e2b461e55
 	Id *openapi_types.UUID `json:"id,omitempty"`
+
+	// ImmigrationStatus The individual's immigration status in the United States, exactly as Kira spells it.
+	ImmigrationStatus *ImmigrationStatus `json:"immigration_status,omitempty"`
+
+	// InternationalEntityType The legal form of a business formed outside the United States, in its country's terms, as
+	// free text (for a US business, `business_type` and `ein` say it).
+	//
+	//
+	// Example: Sociedad por Acciones Simplificada (SAS)
+	InternationalEntityType *InternationalEntityType `json:"international_entity_type,omitempty"`
 
 	// LastName Example: Jane
 	LastName *Name `json:"last_name,omitempty"`
@@ -1875,10 +2878,27 @@ type User struct {
 	// Example: {"crm_id":"42"}
 	Metadata Metadata `json:"metadata"`
 
+	// MiddleName Example: Jane
+	MiddleName *Name `json:"middle_name,omitempty"`
+
 	// MissingFields The fields automatic verification still needs; empty when the user is complete.
 	//
 	// Example: ["birth_date","ssn"]
 	MissingFields []string `json:"missing_fields"`
+
+	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	Nationality *CountryCode `json:"nationality,omitempty"`
+
+	// Occupation The individual's occupation, as free text.
+	//
+	// Example: Software Engineer
+	Occupation *Occupation `json:"occupation,omitempty"`
+
+	// PepStatus Whether the user (for a business: an owner, director or representative) is a politically
+	// exposed person, as the text `"true"` or `"false"` (the form Kira integrations send).
+	PepStatus *PEPStatus `json:"pep_status,omitempty"`
 
 	// Phone An E.164 phone number.
 	//
@@ -1921,6 +2941,11 @@ type User struct {
 	// `VERIFYING`).
 	RequiresReverification *bool `json:"requires_reverification,omitempty"`
 
+	// SourceOfFunds Where the user's money comes from: for individuals a value of `IndividualSourceOfFunds`,
+	// for businesses one of `BusinessSourceOfFunds` (the other type's values are refused with a
+	// 400 naming the field). This enum is the union of the two.
+	SourceOfFunds *SourceOfFunds `json:"source_of_funds,omitempty"`
+
 	// SsnLast4 The last four characters of a secret identifier.
 	//
 	// Example: 6789
@@ -1949,6 +2974,23 @@ type User struct {
 	// VerificationAttempts How many verification attempts have been started for this user.
 	VerificationAttempts int32 `json:"verification_attempts"`
 
+	// VerificationLink In the response to a create in `verification_link` mode (and its replays) only: the hosted
+	// page where the end user completes and submits their details, single-use, for 24 hours.
+	// `GET /v1/users/{userId}/verifications` lists the user's links.
+	VerificationLink *string `json:"verification_link,omitempty"`
+
+	// VerificationMode How a new user is verified:
+	// - `automatic` (the default): verification starts by itself when the user is complete
+	//   (see `missing_fields`).
+	// - `verification_link`: nothing starts by itself; the create returns `verification_link`,
+	//   a hosted page where the end user completes and submits their details (a hosted
+	//   verification session, as `POST /v1/users/{userId}/verifications` creates). Such a create
+	//   needs at least `first_name`, `last_name` and `email` (individuals) or
+	//   `business_legal_name` and `email` (businesses), and may give `redirect_uri`; without one,
+	//   the page sends the end user to a page of this server that thanks them
+	//   (`/verify/completed`), which is then the session's `redirect_uri`.
+	VerificationMode *VerificationMode `json:"verification_mode,omitempty"`
+
 	// VerificationTriggered Whether verification has been started for this user. On `POST` and `PUT` it tells
 	// whether that request started it.
 	VerificationTriggered bool `json:"verification_triggered"`
@@ -1967,9 +3009,32 @@ type User struct {
 //     `address_*` fields, `representative_first_name`, `representative_last_name`,
 //     `representative_birth_date`, and `ein` when `address_country` is `USA`.
 //
+// A server started with `KIRA_REQUIREMENTS=kira` applies Kira's fuller lists instead ("Required
+// Fields for Automatic Verification", kira-financial-ai.readme.io/reference/createuser), besides
+// the identity documents:
+//   - individual: the list above and `phone`, `nationality`, `gender`, `employment_status`,
+//     `occupation`, `source_of_funds`, `account_purpose`, `pep_status`, and `current_employer`
+//     when `employment_status` is `employed`;
+//   - business: the list above and `phone`, `doing_business_as`, `business_industry`,
+//     `business_website`, `business_description`, `formation_state`, `source_of_funds`,
+//     `account_purpose`, `pep_status`, `representative_title`, and `representative_ssn` when
+//     `address_country` is `USA`.
+//
+// `missing_fields` follows the server's rules.
+//
+// `external_id` and `verification_mode` are set here only: an update that sends them is a 400.
+//
 // The sandbox decides on the digits of the SSN or EIN: `111-11-1111` (`11-1111111`) is
 // rejected, `222-22-2222` (`22-2222222`) goes to `REVIEW`, anything else is verified.
 type UserCreateRequest struct {
+	// AccountPurpose What the account will be used for: for individuals a value of `IndividualAccountPurpose`,
+	// for businesses one of `BusinessAccountPurpose` (the other type's values are refused with a
+	// 400 naming the field). This enum is the union of the two.
+	AccountPurpose *AccountPurpose `json:"account_purpose,omitempty"`
+
+	// AdditionalInfo Kira's questions about the user's banking history; an answer not given reads as `no`.
+	AdditionalInfo *AdditionalInfo `json:"additional_info,omitempty"`
+
 	// AddressCity Example: San Francisco
 	AddressCity *AddressCity `json:"address_city,omitempty"`
 
@@ -2014,12 +3079,24 @@ type UserCreateRequest struct {
 	// BusinessDescription Example: Makes and sells widgets.
 	BusinessDescription *BusinessDescription `json:"business_description,omitempty"`
 
+	// BusinessIndustry The business's industries (Kira requires a list, even of one).
+	//
+	// Example: ["data_processing_hosting_related_services"]
+	BusinessIndustry *BusinessIndustries `json:"business_industry,omitempty"`
+
 	// BusinessLegalName Example: Acme Widgets LLC
 	BusinessLegalName *BusinessName `json:"business_legal_name,omitempty"`
 	BusinessType      *BusinessType `json:"business_type,omitempty"`
 
 	// BusinessWebsite Example: https://acme.example
 	BusinessWebsite *Website `json:"business_website,omitempty"`
+
+	// CurrentEmployer The individual's employer. Kira reads it when `employment_status` is `employed`, and the
+	// `kira` requirement rules ask for it then only; it is kept as sent whatever the status.
+	//
+	//
+	// Example: Acme Widgets LLC
+	CurrentEmployer *EmployerName `json:"current_employer,omitempty"`
 
 	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
 	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
@@ -2045,8 +3122,23 @@ type UserCreateRequest struct {
 	// Email Example: john.doe@example.com
 	Email Email `json:"email"`
 
+	// EmploymentStatus Kira documents `employed`, `self_employed` and more values without listing them all; the
+	// others here are the common KYC vocabulary (as in Bridge's customer `employment_status`).
+	// With `employed`, `current_employer` names the employer.
+	EmploymentStatus *EmploymentStatus `json:"employment_status,omitempty"`
+
+	// ExternalId Your own reference for the user, returned as sent. Set on create only.
+	//
+	// Example: crm-000123
+	ExternalId *ExternalId `json:"external_id,omitempty"`
+
 	// FirstName Example: Jane
 	FirstName *Name `json:"first_name,omitempty"`
+
+	// FormationCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	FormationCountry *CountryCode `json:"formation_country,omitempty"`
 
 	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
 	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
@@ -2057,6 +3149,22 @@ type UserCreateRequest struct {
 	// Example: 1990-01-15
 	FormationDate *Date `json:"formation_date,omitempty"`
 
+	// FormationState The state, province or region where the business was formed.
+	//
+	// Example: DE
+	FormationState *FormationState `json:"formation_state,omitempty"`
+	Gender         *Gender         `json:"gender,omitempty"`
+
+	// ImmigrationStatus The individual's immigration status in the United States, exactly as Kira spells it.
+	ImmigrationStatus *ImmigrationStatus `json:"immigration_status,omitempty"`
+
+	// InternationalEntityType The legal form of a business formed outside the United States, in its country's terms, as
+	// free text (for a US business, `business_type` and `ein` say it).
+	//
+	//
+	// Example: Sociedad por Acciones Simplificada (SAS)
+	InternationalEntityType *InternationalEntityType `json:"international_entity_type,omitempty"`
+
 	// LastName Example: Jane
 	LastName *Name `json:"last_name,omitempty"`
 
@@ -2065,10 +3173,35 @@ type UserCreateRequest struct {
 	// Example: {"crm_id":"42"}
 	Metadata *Metadata `json:"metadata,omitempty"`
 
+	// MiddleName Example: Jane
+	MiddleName *Name `json:"middle_name,omitempty"`
+
+	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	Nationality *CountryCode `json:"nationality,omitempty"`
+
+	// Occupation The individual's occupation, as free text.
+	//
+	// Example: Software Engineer
+	Occupation *Occupation `json:"occupation,omitempty"`
+
+	// PepStatus Whether the user (for a business: an owner, director or representative) is a politically
+	// exposed person, as the text `"true"` or `"false"` (the form Kira integrations send).
+	PepStatus *PEPStatus `json:"pep_status,omitempty"`
+
 	// Phone An E.164 phone number.
 	//
 	// Example: +14155550123
 	Phone *Phone `json:"phone,omitempty"`
+
+	// RedirectUri Where the end user's browser goes after submitting the hosted page (http or https): this
+	// URI exactly as given, with `user_id`, `session_id` and `status` appended to its query
+	// (before any fragment).
+	//
+	//
+	// Example: https://yourapp.example/verification-complete
+	RedirectUri *RedirectURI `json:"redirect_uri,omitempty"`
 
 	// RepresentativeBirthDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
 	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
@@ -2096,6 +3229,11 @@ type UserCreateRequest struct {
 	// RepresentativeTitle Example: President
 	RepresentativeTitle *Title `json:"representative_title,omitempty"`
 
+	// SourceOfFunds Where the user's money comes from: for individuals a value of `IndividualSourceOfFunds`,
+	// for businesses one of `BusinessSourceOfFunds` (the other type's values are refused with a
+	// 400 naming the field). This enum is the union of the two.
+	SourceOfFunds *SourceOfFunds `json:"source_of_funds,omitempty"`
+
 	// Ssn A US Social Security Number, with or without dashes. Stored encrypted; never returned. A number
 	// the Social Security Administration never issues (area 000, 666 or 900-999, group 00, serial
 	// 0000) is refused with a 400 naming the field.
@@ -2106,6 +3244,18 @@ type UserCreateRequest struct {
 
 	// Type `individual` (KYC) or `business` (KYB).
 	Type UserType `json:"type"`
+
+	// VerificationMode How a new user is verified:
+	// - `automatic` (the default): verification starts by itself when the user is complete
+	//   (see `missing_fields`).
+	// - `verification_link`: nothing starts by itself; the create returns `verification_link`,
+	//   a hosted page where the end user completes and submits their details (a hosted
+	//   verification session, as `POST /v1/users/{userId}/verifications` creates). Such a create
+	//   needs at least `first_name`, `last_name` and `email` (individuals) or
+	//   `business_legal_name` and `email` (businesses), and may give `redirect_uri`; without one,
+	//   the page sends the end user to a page of this server that thanks them
+	//   (`/verify/completed`), which is then the session's `redirect_uri`.
+	VerificationMode *VerificationMode `json:"verification_mode,omitempty"`
 }
 
 // UserCreatedData defines model for UserCreatedData.
@@ -2247,8 +3397,17 @@ type UserStatusChangedEventEvent string
 type UserType string
 
 // UserUpdateRequest A partial update: only the fields sent are written, the others keep their values.
-// `type` and `status` cannot be changed. `associated_persons`, when sent, replaces the list.
+// `type` and `status` cannot be changed, nor `external_id` and `verification_mode`, which only
+// the create sets (a 400 names them). `associated_persons`, when sent, replaces the list.
 type UserUpdateRequest struct {
+	// AccountPurpose What the account will be used for: for individuals a value of `IndividualAccountPurpose`,
+	// for businesses one of `BusinessAccountPurpose` (the other type's values are refused with a
+	// 400 naming the field). This enum is the union of the two.
+	AccountPurpose *AccountPurpose `json:"account_purpose,omitempty"`
+
+	// AdditionalInfo Kira's questions about the user's banking history; an answer not given reads as `no`.
+	AdditionalInfo *AdditionalInfo `json:"additional_info,omitempty"`
+
 	// AddressCity Example: San Francisco
 	AddressCity *AddressCity `json:"address_city,omitempty"`
 
@@ -2293,12 +3452,24 @@ type UserUpdateRequest struct {
 	// BusinessDescription Example: Makes and sells widgets.
 	BusinessDescription *BusinessDescription `json:"business_description,omitempty"`
 
+	// BusinessIndustry The business's industries (Kira requires a list, even of one).
+	//
+	// Example: ["data_processing_hosting_related_services"]
+	BusinessIndustry *BusinessIndustries `json:"business_industry,omitempty"`
+
 	// BusinessLegalName Example: Acme Widgets LLC
 	BusinessLegalName *BusinessName `json:"business_legal_name,omitempty"`
 	BusinessType      *BusinessType `json:"business_type,omitempty"`
 
 	// BusinessWebsite Example: https://acme.example
 	BusinessWebsite *Website `json:"business_website,omitempty"`
+
+	// CurrentEmployer The individual's employer. Kira reads it when `employment_status` is `employed`, and the
+	// `kira` requirement rules ask for it then only; it is kept as sent whatever the status.
+	//
+	//
+	// Example: Acme Widgets LLC
+	CurrentEmployer *EmployerName `json:"current_employer,omitempty"`
 
 	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
 	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
@@ -2324,8 +3495,18 @@ type UserUpdateRequest struct {
 	// Email Example: john.doe@example.com
 	Email *Email `json:"email,omitempty"`
 
+	// EmploymentStatus Kira documents `employed`, `self_employed` and more values without listing them all; the
+	// others here are the common KYC vocabulary (as in Bridge's customer `employment_status`).
+	// With `employed`, `current_employer` names the employer.
+	EmploymentStatus *EmploymentStatus `json:"employment_status,omitempty"`
+
 	// FirstName Example: Jane
 	FirstName *Name `json:"first_name,omitempty"`
+
+	// FormationCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	FormationCountry *CountryCode `json:"formation_country,omitempty"`
 
 	// FormationDate A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
 	// of a past event, so a date that cannot be true is refused with a 400 naming the field: a
@@ -2336,6 +3517,22 @@ type UserUpdateRequest struct {
 	// Example: 1990-01-15
 	FormationDate *Date `json:"formation_date,omitempty"`
 
+	// FormationState The state, province or region where the business was formed.
+	//
+	// Example: DE
+	FormationState *FormationState `json:"formation_state,omitempty"`
+	Gender         *Gender         `json:"gender,omitempty"`
+
+	// ImmigrationStatus The individual's immigration status in the United States, exactly as Kira spells it.
+	ImmigrationStatus *ImmigrationStatus `json:"immigration_status,omitempty"`
+
+	// InternationalEntityType The legal form of a business formed outside the United States, in its country's terms, as
+	// free text (for a US business, `business_type` and `ein` say it).
+	//
+	//
+	// Example: Sociedad por Acciones Simplificada (SAS)
+	InternationalEntityType *InternationalEntityType `json:"international_entity_type,omitempty"`
+
 	// LastName Example: Jane
 	LastName *Name `json:"last_name,omitempty"`
 
@@ -2343,6 +3540,23 @@ type UserUpdateRequest struct {
 	//
 	// Example: {"crm_id":"42"}
 	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// MiddleName Example: Jane
+	MiddleName *Name `json:"middle_name,omitempty"`
+
+	// Nationality An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	Nationality *CountryCode `json:"nationality,omitempty"`
+
+	// Occupation The individual's occupation, as free text.
+	//
+	// Example: Software Engineer
+	Occupation *Occupation `json:"occupation,omitempty"`
+
+	// PepStatus Whether the user (for a business: an owner, director or representative) is a politically
+	// exposed person, as the text `"true"` or `"false"` (the form Kira integrations send).
+	PepStatus *PEPStatus `json:"pep_status,omitempty"`
 
 	// Phone An E.164 phone number.
 	//
@@ -2374,6 +3588,11 @@ type UserUpdateRequest struct {
 
 	// RepresentativeTitle Example: President
 	RepresentativeTitle *Title `json:"representative_title,omitempty"`
+
+	// SourceOfFunds Where the user's money comes from: for individuals a value of `IndividualSourceOfFunds`,
+	// for businesses one of `BusinessSourceOfFunds` (the other type's values are refused with a
+	// 400 naming the field). This enum is the union of the two.
+	SourceOfFunds *SourceOfFunds `json:"source_of_funds,omitempty"`
 
 	// Ssn A US Social Security Number, with or without dashes. Stored encrypted; never returned. A number
 	// the Social Security Administration never issues (area 000, 666 or 900-999, group 00, serial
@@ -2490,6 +3709,18 @@ type VerificationList struct {
 	Data []Verification `json:"data"`
 }
 
+// VerificationMode How a new user is verified:
+//   - `automatic` (the default): verification starts by itself when the user is complete
+//     (see `missing_fields`).
+//   - `verification_link`: nothing starts by itself; the create returns `verification_link`,
+//     a hosted page where the end user completes and submits their details (a hosted
+//     verification session, as `POST /v1/users/{userId}/verifications` creates). Such a create
+//     needs at least `first_name`, `last_name` and `email` (individuals) or
+//     `business_legal_name` and `email` (businesses), and may give `redirect_uri`; without one,
+//     the page sends the end user to a page of this server that thanks them
+//     (`/verify/completed`), which is then the session's `redirect_uri`.
+type VerificationMode string
+
 // VerificationReason defines model for VerificationReason.
 type VerificationReason struct {
 	// CreatedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
@@ -2605,6 +3836,9 @@ type WebhookEndpointWithSecret struct {
 
 // Website Example: https://acme.example
 type Website = string
+
+// YesNo defines model for YesNo.
+type YesNo string
 
 // ZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
 // `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`

@@ -50,6 +50,8 @@ type Options struct {
 	RateLimit httpapi.RateLimit
 	// MaxAttempts bounds a user's verification attempts (0: kyc.DefaultMaxAttempts).
 	MaxAttempts int
+	// Requirements decide when automatic verification starts ("": kyc.SeedRequirements).
+	Requirements kyc.RequirementSet
 	// VerificationDelay is how long the provider takes to decide.
 	VerificationDelay time.Duration
 	// Provider decides verifications; nil means the sandbox provider, unless Persona is set.
@@ -140,6 +142,14 @@ func New(opts Options) (*App, error) {
 	if opts.MaxAttempts > 0 {
 		svcOpts = append(svcOpts, kyc.WithMaxAttempts(opts.MaxAttempts))
 	}
+	if opts.Requirements != "" {
+		svcOpts = append(svcOpts, kyc.WithRules(opts.Requirements))
+	}
+	spec, err := openapi.Load()
+	if err != nil {
+		return nil, err
+	}
+	svcOpts = append(svcOpts, kyc.WithEnums(openapi.EnumValues(spec)))
 	users := kyc.NewUserService(opts.Store, svcOpts...)
 	mount := map[string]http.Handler{}
 	if p := opts.Persona; p != nil {
@@ -184,10 +194,6 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	spec, err := openapi.Load()
-	if err != nil {
-		return nil, err
-	}
 	links := hosted.Links{BaseURL: opts.PublicURL, Hasher: opts.Keyring}
 	page := &hosted.Page{Users: users, Links: links, Spec: spec, Logger: opts.Logger, FrameAncestors: opts.FrameAncestors, Ready: opts.Store.Ping, Now: opts.Now}
 	if p := opts.Persona; p != nil {
@@ -197,6 +203,7 @@ func New(opts Options) (*App, error) {
 		mount[persona.FlowPattern] = httpapi.Instrument(flow, persona.FlowPattern, "personaFlow", m, tracer)
 	}
 	mount[hosted.Pattern] = httpapi.Instrument(page, hosted.Pattern, "hostedVerificationPage", m, tracer)
+	mount[hosted.CompletedPattern] = httpapi.Instrument(http.HandlerFunc(page.ServeCompleted), hosted.CompletedPattern, "hostedVerificationCompleted", m, tracer)
 	if h, ok := mount[persona.WebhookPattern]; ok {
 		mount[persona.WebhookPattern] = httpapi.Instrument(h, persona.WebhookPattern, "personaWebhook", m, tracer)
 	}
@@ -212,23 +219,24 @@ func New(opts Options) (*App, error) {
 		mount["GET /metrics"] = m.Handler()
 	}
 	api, err := httpapi.New(httpapi.Options{
-		Spec:        spec,
-		Logger:      opts.Logger,
-		Ready:       opts.Store.Ping,
-		Now:         opts.Now,
-		Auth:        authSvc,
-		Operators:   operators,
-		Users:       users,
-		Store:       opts.Store,
-		Hasher:      opts.Keyring,
-		RateLimit:   opts.RateLimit,
-		Sandbox:     opts.Sandbox,
-		LinkFor:     links.URL,
-		Webhooks:    webhooks,
-		CORSOrigins: opts.CORSOrigins,
-		Metrics:     m,
-		Tracer:      tracer,
-		Mount:       mount,
+		Spec:         spec,
+		Logger:       opts.Logger,
+		Ready:        opts.Store.Ping,
+		Now:          opts.Now,
+		Auth:         authSvc,
+		Operators:    operators,
+		Users:        users,
+		Store:        opts.Store,
+		Hasher:       opts.Keyring,
+		RateLimit:    opts.RateLimit,
+		Sandbox:      opts.Sandbox,
+		LinkFor:      links.URL,
+		CompletedURL: links.CompletedURL(),
+		Webhooks:     webhooks,
+		CORSOrigins:  opts.CORSOrigins,
+		Metrics:      m,
+		Tracer:       tracer,
+		Mount:        mount,
 	})
 	if err != nil {
 		return nil, err

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kiraapi/kira/server/kyc"
 )
 
 // Mode selects the service's behaviour: sandbox (the default) makes life easy for integrators;
@@ -47,6 +49,9 @@ type Config struct {
 	// MaxAttempts is how many verification attempts a user gets (KIRA_MAX_VERIFICATION_ATTEMPTS,
 	// default 3).
 	MaxAttempts int
+	// Requirements are the rules that decide when automatic verification starts
+	// (KIRA_REQUIREMENTS): seed, the default (the seed's lists), or kira (Kira's fuller lists).
+	Requirements kyc.RequirementSet
 	// PublicURL is the base of the links this server hands out, such as hosted verification pages
 	// (KIRA_PUBLIC_URL, default http://ADDR).
 	PublicURL string
@@ -132,6 +137,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		RateLimit:     50,
 		SandboxDelay:  2 * time.Second,
 		MaxAttempts:   3,
+		Requirements:  kyc.SeedRequirements,
 		PublicURL:     strings.TrimRight(getenv("KIRA_PUBLIC_URL"), "/"),
 
 		EventRetention: 720 * time.Hour,
@@ -199,6 +205,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, errors.New("KIRA_MAX_VERIFICATION_ATTEMPTS must be a number from 1 to 100"))
 		}
 		c.MaxAttempts = n
+	}
+	if v := getenv("KIRA_REQUIREMENTS"); v != "" {
+		set, err := kyc.ParseVerificationRules(strings.ToLower(v))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("KIRA_REQUIREMENTS must be one of %v", kyc.VerificationRules))
+		}
+		c.Requirements = set
 	}
 	if c.Mode == Production {
 		c.RetentionCreated, c.RetentionRejected = DefaultRetentionCreated, DefaultRetentionRejected

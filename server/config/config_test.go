@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kiraapi/kira/server/config"
+	"github.com/kiraapi/kira/server/kyc"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -18,19 +19,19 @@ func TestFromEnv(t *testing.T) {
 		want    config.Config
 		wantErr bool
 	}{
-		{"defaults", nil, config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, Provider: config.ProviderSandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
+		{"defaults", nil, config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, Provider: config.ProviderSandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, Requirements: kyc.SeedRequirements, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
 		{"production on postgres", map[string]string{"KIRA_ADDR": ":9000", "KIRA_MODE": "Production", "KIRA_DATABASE_URL": "postgres://u:p@db/kira", "KIRA_ENCRYPTION_KEY": "k", "KIRA_RATE_LIMIT": "0",
 			"KIRA_SANDBOX_DELAY": "0", "KIRA_MAX_VERIFICATION_ATTEMPTS": "5", "KIRA_PUBLIC_URL": "https://kyc.example/", "KIRA_EVENT_RETENTION": "168h", "KIRA_DB_MAX_CONNS": "40",
 			"KIRA_CORS_ORIGINS": "https://app.example, http://localhost:3000/", "KIRA_FRAME_ANCESTORS": "https://portal.example",
-			"KIRA_METRICS_ADDR": "127.0.0.1:9090", "KIRA_LOG_FORMAT": "TEXT", "KIRA_LOG_LEVEL": "debug"},
-			config.Config{Addr: ":9000", Mode: config.Production, Provider: config.ProviderSandbox, DatabaseURL: "postgres://u:p@db/kira", EncryptionKey: "k", MaxAttempts: 5, PublicURL: "https://kyc.example", EventRetention: 168 * time.Hour, DBMaxConns: 40,
+			"KIRA_METRICS_ADDR": "127.0.0.1:9090", "KIRA_LOG_FORMAT": "TEXT", "KIRA_LOG_LEVEL": "debug", "KIRA_REQUIREMENTS": "Kira"},
+			config.Config{Addr: ":9000", Mode: config.Production, Provider: config.ProviderSandbox, DatabaseURL: "postgres://u:p@db/kira", EncryptionKey: "k", MaxAttempts: 5, Requirements: kyc.KiraRequirements, PublicURL: "https://kyc.example", EventRetention: 168 * time.Hour, DBMaxConns: 40,
 				CORSOrigins: []string{"https://app.example", "http://localhost:3000"}, FrameAncestors: []string{"https://portal.example"},
 				MetricsAddr: "127.0.0.1:9090", LogFormat: "text", LogLevel: slog.LevelDebug,
 				RetentionCreated: config.DefaultRetentionCreated, RetentionRejected: config.DefaultRetentionRejected}, false},
 		{"every interface: links on the loopback address", map[string]string{"KIRA_ADDR": ":18108"},
-			config.Config{Addr: ":18108", Mode: config.Sandbox, Provider: config.ProviderSandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:18108", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
+			config.Config{Addr: ":18108", Mode: config.Sandbox, Provider: config.ProviderSandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, Requirements: kyc.SeedRequirements, PublicURL: "http://127.0.0.1:18108", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
 		{"every IPv6 interface", map[string]string{"KIRA_ADDR": "[::]:18108"},
-			config.Config{Addr: "[::]:18108", Mode: config.Sandbox, Provider: config.ProviderSandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:18108", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
+			config.Config{Addr: "[::]:18108", Mode: config.Sandbox, Provider: config.ProviderSandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, Requirements: kyc.SeedRequirements, PublicURL: "http://127.0.0.1:18108", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
 		{"a port without a colon", map[string]string{"KIRA_ADDR": "18108"}, config.Config{}, true},
 		{"a port out of range", map[string]string{"KIRA_ADDR": "127.0.0.1:99999"}, config.Config{}, true},
 		{"a URL for an address", map[string]string{"KIRA_ADDR": "http://127.0.0.1:8080"}, config.Config{}, true},
@@ -38,10 +39,10 @@ func TestFromEnv(t *testing.T) {
 		{"bad log format", map[string]string{"KIRA_LOG_FORMAT": "xml"}, config.Config{}, true},
 		{"bad log level", map[string]string{"KIRA_LOG_LEVEL": "loud"}, config.Config{}, true},
 		{"retention set in sandbox", map[string]string{"KIRA_RETENTION_CREATED": "48h", "KIRA_RETENTION_REJECTED": "720h"},
-			config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, Provider: config.ProviderSandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour, LogFormat: "json",
+			config.Config{Addr: "127.0.0.1:8080", Mode: config.Sandbox, Provider: config.ProviderSandbox, RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, Requirements: kyc.SeedRequirements, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour, LogFormat: "json",
 				RetentionCreated: 48 * time.Hour, RetentionRejected: 720 * time.Hour}, false},
 		{"retention turned off in production", map[string]string{"KIRA_MODE": "production", "KIRA_ENCRYPTION_KEY": "k", "KIRA_RETENTION_CREATED": "0", "KIRA_RETENTION_REJECTED": "0"},
-			config.Config{Addr: "127.0.0.1:8080", Mode: config.Production, Provider: config.ProviderSandbox, EncryptionKey: "k", RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
+			config.Config{Addr: "127.0.0.1:8080", Mode: config.Production, Provider: config.ProviderSandbox, EncryptionKey: "k", RateLimit: 50, SandboxDelay: 2 * time.Second, MaxAttempts: 3, Requirements: kyc.SeedRequirements, PublicURL: "http://127.0.0.1:8080", EventRetention: 720 * time.Hour, LogFormat: "json"}, false},
 		{"retention too short", map[string]string{"KIRA_RETENTION_CREATED": "5m"}, config.Config{}, true},
 		{"bad retention", map[string]string{"KIRA_RETENTION_REJECTED": "1y"}, config.Config{}, true},
 		{"bad delay", map[string]string{"KIRA_SANDBOX_DELAY": "soon"}, config.Config{}, true},
@@ -50,6 +51,8 @@ func TestFromEnv(t *testing.T) {
 		{"pool too small", map[string]string{"KIRA_DB_MAX_CONNS": "1"}, config.Config{}, true},
 		{"bad pool size", map[string]string{"KIRA_DB_MAX_CONNS": "many"}, config.Config{}, true},
 		{"bad attempts", map[string]string{"KIRA_MAX_VERIFICATION_ATTEMPTS": "0"}, config.Config{}, true},
+		{"unknown requirements", map[string]string{"KIRA_REQUIREMENTS": "strict"}, config.Config{}, true},
+		{"link is no verification rule", map[string]string{"KIRA_REQUIREMENTS": "link"}, config.Config{}, true},
 		{"bad public url", map[string]string{"KIRA_PUBLIC_URL": "ftp://x"}, config.Config{}, true},
 		{"production without a key", map[string]string{"KIRA_MODE": "production"}, config.Config{}, true},
 		{"some tenant credentials", map[string]string{"KIRA_API_KEY": "a", "KIRA_CLIENT_ID": "b"}, config.Config{}, true},

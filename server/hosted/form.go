@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -22,12 +24,12 @@ import (
 type field struct {
 	Name         string
 	Label        string
-	Kind         string // text, email, tel, date, select
+	Kind         string // text, email, tel, url, date, select, multiselect (a list of values)
 	Enum         string // the spec schema whose enum lists a select's options
 	Secret       bool
 	Autocomplete string
 	Hint         string
-	Requirement  kyc.Requirement
+	spec         *kyc.FieldSpec
 }
 
 // formFields lists, per user type and in the table's order, the fields the page can ask for: the
@@ -38,13 +40,17 @@ var formFields = func() map[kyc.UserType][]field {
 		if s.Label == "" {
 			continue
 		}
-		f := field{Name: s.Name, Label: s.Label, Kind: s.Input, Enum: s.Enum, Secret: s.Sealed, Autocomplete: s.Autocomplete, Hint: s.Hint, Requirement: s.Requirement}
 		for _, t := range s.Types {
-			out[t] = append(out[t], f)
+			out[t] = append(out[t], field{Name: s.Name, Label: s.Label, Kind: s.Input, Enum: s.EnumFor(t), Secret: s.Sealed,
+				Autocomplete: s.Autocomplete, Hint: s.Hint, spec: s})
 		}
 	}
 	return out
 }()
+
+// listSeparator joins the values of a list field (a multiselect) in the form's values: enum
+// values have no commas.
+const listSeparator = ","
 
 // option is one choice of a select.
 type option struct {
@@ -64,6 +70,8 @@ type formInput struct {
 	ID      string
 	Value   string
 	Options []option
+	// Selected are a multiselect's chosen values.
+	Selected map[string]bool
 	// Suggestions are a text input's usual values (a datalist): the subdivisions of the address's
 	// country for address_state.
 	Suggestions []option
@@ -88,18 +96,22 @@ const (
 	msgNotAccepted   = "Some of the details on file could not be accepted. Please check the form and submit it again."
 )
 
-// fieldsToAsk chooses the inputs for a user: what automatic verification still misses, or, when
-// nothing is missing (a rejected user correcting their data), every field verification may check,
-// the country included. The fields required only in the USA (SSN, EIN) are offered whenever the
-// country can still be chosen, since a US address needs them.
-func fieldsToAsk(u *kyc.User) []field {
-	missing := kyc.MissingFields(u.Type, &u.Fields)
+// fieldsToAsk chooses the inputs for a user: what automatic verification still misses under the
+// requirement set rules, or, when nothing is missing (a rejected user correcting their data),
+// every field verification may check, the country included. The fields required only in the USA
+// (SSN, EIN) are offered whenever the country can still be chosen, since a US address needs them,
+// and the fields required in some cases only (kyc.ConditionalFields: the employer of an employed
+// individual) always, since what the page sets may need them.
+func fieldsToAsk(u *kyc.User, rules kyc.RequirementSet) []field {
+	missing := kyc.MissingFields(rules, u.Type, &u.Fields)
+	conditional := kyc.ConditionalFields(rules, u.Type)
 	correcting := len(missing) == 0
 	countryOpen := correcting || slices.Contains(missing, "address_country")
 	var out []field
 	for _, f := range formFields[u.Type] {
-		if slices.Contains(missing, f.Name) || correcting && f.Requirement != kyc.Optional ||
-			countryOpen && f.Requirement == kyc.RequiredInUSA {
+		req := f.spec.RequirementIn(rules)
+		if slices.Contains(missing, f.Name) || correcting && req != kyc.Optional ||
+			countryOpen && req == kyc.RequiredInUSA || slices.Contains(conditional, f.Name) {
 			out = append(out, f)
 		}
 	}
@@ -107,12 +119,22 @@ func fieldsToAsk(u *kyc.User) []field {
 }
 
 // currentValues returns the user's text values that are not sealed, by API name, to prefill the
-// form.
+// form (a list's values joined by listSeparator).
 func currentValues(u *kyc.User) map[string]string {
 	out := map[string]string{}
 	for _, s := range kyc.UserFields() {
-		if v, ok := s.Value(&u.Fields).(string); ok && v != "" && !s.Sealed {
-			out[s.Name] = v
+		if s.Sealed {
+			continue
+		}
+		switch v := s.Value(&u.Fields).(type) {
+		case string:
+			if v != "" {
+				out[s.Name] = v
+			}
+		case []string:
+			if len(v) > 0 {
+				out[s.Name] = strings.Join(v, listSeparator)
+			}
 		}
 	}
 	return out
@@ -121,9 +143,9 @@ func currentValues(u *kyc.User) map[string]string {
 // buildForm renders the inputs for fields with the given values and errors (problems by field
 // name; a problem of a field not on the form is shown above it, by the field's label). Secrets are
 // never prefilled.
-func buildForm(spec *openapi3.T, u *kyc.User, fields []field, values map[string]string, problems map[string]string) form {
+func buildForm(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fields []field, values map[string]string, problems map[string]string) form {
 	missing := map[string]bool{}
-	for _, m := range kyc.MissingFields(u.Type, &u.Fields) {
+	for _, m := range kyc.MissingFields(rules, u.Type, &u.Fields) {
 		missing[m] = true
 	}
 	_, secrets := u.Fields.Split()
@@ -131,9 +153,15 @@ func buildForm(spec *openapi3.T, u *kyc.User, fields []field, values map[string]
 	shown := map[string]bool{}
 	for _, fd := range fields {
 		in := formInput{field: fd, ID: "f-" + fd.Name, Error: problems[fd.Name], Required: missing[fd.Name]}
-		if !fd.Secret {
+		switch {
+		case fd.Kind == "multiselect":
+			in.Selected = map[string]bool{}
+			for _, v := range strings.Split(values[fd.Name], listSeparator) {
+				in.Selected[v] = v != ""
+			}
+		case !fd.Secret:
 			in.Value = values[fd.Name]
-		} else {
+		default:
 			in.Kept = secretOnFile(secrets, fd.Name)
 		}
 		if fd.Enum != "" {
@@ -185,6 +213,15 @@ var optionLabels = map[string]string{
 	"general_partnership": "General partnership", "limited_liability_partnership": "Limited liability partnership (LLP)",
 	"sole_proprietor": "Sole proprietorship", "non_profit": "Non-profit", "trust": "Trust",
 	"government_organization": "Government organization", "publicly_traded_company": "Publicly traded company",
+	"true": "Yes", "false": "No",
+}
+
+// humanize is the label of an enum value that has none of its own: its words, the first
+// capitalised ("self_employed" -> "Self employed").
+func humanize(value string) string {
+	words := strings.ReplaceAll(value, "_", " ")
+	r, size := utf8.DecodeRuneInString(words)
+	return string(unicode.ToUpper(r)) + words[size:]
 }
 
 // enumOptions lists a select's choices from the spec's enum, labelled for people; the countries
@@ -208,7 +245,7 @@ func enumOptions(spec *openapi3.T, schema string) []option {
 		s := fmt.Sprint(v)
 		label := optionLabels[s]
 		if label == "" {
-			label = s
+			label = humanize(s)
 		}
 		opts = append(opts, option{Value: s, Label: label})
 	}
@@ -235,8 +272,9 @@ func subdivisionOptions(code string) []option {
 	return opts
 }
 
-// submission is a form post: what was typed in the form's fields, by field name (text only, each
-// given once), and, when it has no problems, the patch it makes.
+// submission is a form post: what was typed in the form's fields, by field name (text, each
+// given once, or a multiselect's values joined by listSeparator), and, when it has no problems,
+// the patch it makes.
 type submission struct {
 	patch kyc.Patch
 	typed map[string]string
@@ -247,7 +285,7 @@ type submission struct {
 // validates what was typed against the spec's update schema and the field rules on the day today,
 // as the API would, and checks that the user would be complete. problems maps field names (or
 // formLevel) to messages; they never repeat what was typed.
-func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Values, today time.Time) (*submission, map[string]string) {
+func parseSubmission(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fields []field, post url.Values, today time.Time) (*submission, map[string]string) {
 	problems := map[string]string{}
 	onForm := map[string]bool{tokenField: true}
 	for _, f := range fields {
@@ -262,31 +300,32 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Val
 	}
 	sub := &submission{typed: map[string]string{}}
 	body := map[string]any{}
+	values := map[string][]string{}
 	for _, f := range fields {
 		given := post[f.Name]
-		if len(given) > 1 {
+		if len(given) > 1 && f.Kind != "multiselect" {
 			problems[f.Name] = "was given more than once; please enter it once"
 			continue
 		}
-		if len(given) == 0 {
+		list, problem := typedValues(f, given)
+		if problem != "" {
+			problems[f.Name] = problem
 			continue
 		}
-		v := strings.TrimSpace(given[0])
-		if f.Name == "ssn" || f.Name == "ein" {
-			v = strings.ReplaceAll(v, " ", "")
-		}
-		switch {
-		case v == "":
-			continue
-		case !utf8.ValidString(v):
-			problems[f.Name] = "must be valid UTF-8 text"
-			continue
-		case strings.IndexByte(v, 0) >= 0:
-			problems[f.Name] = "must not contain NUL characters"
+		if len(list) == 0 {
 			continue
 		}
-		sub.typed[f.Name] = v
-		body[f.Name] = v
+		values[f.Name] = list
+		sub.typed[f.Name] = strings.Join(list, listSeparator)
+		if f.Kind == "multiselect" {
+			items := make([]any, len(list))
+			for i, v := range list {
+				items[i] = v
+			}
+			body[f.Name] = items
+		} else {
+			body[f.Name] = list[0]
+		}
 	}
 	add := func(name, msg string) {
 		if _, seen := problems[name]; !seen {
@@ -302,7 +341,11 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Val
 			}
 		}
 	}
-	for name, v := range sub.typed {
+	for name, list := range values {
+		var v any = list[0]
+		if s := kyc.UserField(name); s != nil && s.Type() == reflect.TypeFor[[]string]() {
+			v = list
+		}
 		if err := sub.patch.Set(name, v); err != nil {
 			add(name, "could not be read")
 		}
@@ -315,7 +358,7 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Val
 			add(fe.Field, fe.Message)
 		}
 	}
-	for _, m := range kyc.MissingFields(u.Type, &next) {
+	for _, m := range kyc.MissingFields(rules, u.Type, &next) {
 		if onForm[m] {
 			add(m, "is required")
 		}
@@ -324,6 +367,27 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Val
 		return sub, problems
 	}
 	return sub, nil
+}
+
+// typedValues reads what was typed in field f: its values that are not blank, trimmed (an SSN or
+// EIN without its spaces), or the problem of one that is not text.
+func typedValues(f field, given []string) (list []string, problem string) {
+	for _, g := range given {
+		v := strings.TrimSpace(g)
+		if f.spec.Issued == "ssn" || f.Name == "ein" {
+			v = strings.ReplaceAll(v, " ", "")
+		}
+		switch {
+		case v == "":
+		case !utf8.ValidString(v):
+			return nil, "must be valid UTF-8 text"
+		case strings.IndexByte(v, 0) >= 0:
+			return nil, "must not contain NUL characters"
+		default:
+			list = append(list, v)
+		}
+	}
+	return list, ""
 }
 
 func schemaErrors(err error) []*openapi3.SchemaError {

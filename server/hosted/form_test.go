@@ -35,12 +35,31 @@ func TestFieldsToAsk(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []string
-		for _, f := range fieldsToAsk(&tt.user) {
+		for _, f := range fieldsToAsk(&tt.user, kyc.SeedRequirements) {
 			got = append(got, f.Name)
 		}
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestFieldsToAskUnderKiraRules: Kira's rules ask for more, and offer the employer of an
+// individual whose employment status the page may set.
+func TestFieldsToAskUnderKiraRules(t *testing.T) {
+	t.Parallel()
+	u := kyc.User{Type: kyc.Individual, Status: kyc.StatusCreated, Fields: kyc.Fields{
+		Email: "a@example.com", FirstName: "A", LastName: "B", BirthDate: "1990-01-15", DocumentType: "passport",
+		DocumentNumber: "X1", DocumentCountry: "FRA", AddressStreet: "1 Rue", AddressCity: "Paris", AddressState: "IDF",
+		AddressZipCode: "75001", AddressCountry: "FRA",
+	}}
+	var got []string
+	for _, f := range fieldsToAsk(&u, kyc.KiraRequirements) {
+		got = append(got, f.Name)
+	}
+	want := []string{"phone", "nationality", "gender", "employment_status", "current_employer", "occupation", "source_of_funds", "account_purpose", "pep_status"}
+	if !slices.Equal(got, want) {
+		t.Errorf("%v, want %v", got, want)
 	}
 }
 

@@ -23,6 +23,10 @@ func (l Links) URL(sessionID string) string {
 	return l.BaseURL + pagePrefix + url.PathEscape(sessionID) + "?token=" + l.Hasher.Hash(linkPurpose, sessionID)
 }
 
+// CompletedURL returns the absolute link of the page that thanks an end user whose session has
+// no redirect_uri of its own (CompletedPattern).
+func (l Links) CompletedURL() string { return l.BaseURL + pagePrefix + "completed" }
+
 // Valid reports whether token is the session's, in constant time.
 func (l Links) Valid(sessionID, token string) bool {
 	want := l.Hasher.Hash(linkPurpose, sessionID)

@@ -43,6 +43,8 @@ type Sessions interface {
 	SubmitSession(ctx context.Context, id string, p kyc.Patch) (*kyc.Session, *kyc.User, error)
 	// AttemptsLeft is how many verification attempts the user may still start.
 	AttemptsLeft(u *kyc.User) int
+	// Rules is the requirement set that decides what automatic verification needs.
+	Rules() kyc.RequirementSet
 }
 
 // Page serves the hosted verification pages. It works without JavaScript: the form posts back to
@@ -69,6 +71,20 @@ type Page struct {
 
 // Pattern is the route the page handles, for an http.ServeMux.
 const Pattern = pagePrefix + "{sessionId}"
+
+// CompletedPattern is the route of the page that thanks the end user of a session that has no
+// redirect_uri of the integrator's (a user created in verification_link mode without one): the
+// form sends them there (Links.CompletedURL), and ServeCompleted answers.
+const CompletedPattern = "GET " + pagePrefix + "completed"
+
+// ServeCompleted tells the end user that their details were submitted, whatever the query says.
+func (p *Page) ServeCompleted(w http.ResponseWriter, _ *http.Request) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	p.message(w, http.StatusOK, "Thank you", "Your details were submitted for verification. You can close this page.")
+}
 
 // ServeHTTP implements http.Handler.
 func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -108,12 +124,13 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.closed(w, u) {
 		return
 	}
-	fields := fieldsToAsk(u)
+	rules := p.Users.Rules()
+	fields := fieldsToAsk(u, rules)
 	if r.Method != http.MethodPost {
 		p.form(w, http.StatusOK, se, u, token, fields, currentValues(u), nil)
 		return
 	}
-	sub, problems := parseSubmission(p.Spec, u, fields, r.PostForm, p.now())
+	sub, problems := parseSubmission(p.Spec, u, rules, fields, r.PostForm, p.now())
 	if problems != nil {
 		p.redraw(w, se, u, token, fields, sub.typed, problems)
 		return
@@ -237,7 +254,7 @@ func (p *Page) form(w http.ResponseWriter, status int, se *kyc.Session, u *kyc.U
 		"Lead":   lead,
 		"Action": pagePrefix + url.PathEscape(se.ID),
 		"Token":  token,
-		"Form":   buildForm(p.Spec, u, fields, values, problems),
+		"Form":   buildForm(p.Spec, u, p.Users.Rules(), fields, values, problems),
 	})
 }
 

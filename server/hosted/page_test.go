@@ -20,6 +20,8 @@ type fakeSessions struct{ err error }
 
 func (fakeSessions) AttemptsLeft(*kyc.User) int { return 1 }
 
+func (fakeSessions) Rules() kyc.RequirementSet { return kyc.SeedRequirements }
+
 func (f fakeSessions) OpenSession(context.Context, string) (*kyc.Session, *kyc.User, error) {
 	return nil, nil, f.err
 }

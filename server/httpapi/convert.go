@@ -28,7 +28,12 @@ import (
 
 // computedUserFields are the members of the User response that are not user fields.
 var computedUserFields = []string{"id", "type", "status", "verification_triggered", "verification_attempts",
-	"missing_fields", "reasons", "updated_fields", "requires_reverification", "created_at", "updated_at", "redacted_at"}
+	"missing_fields", "reasons", "updated_fields", "requires_reverification", "created_at", "updated_at", "redacted_at",
+	"verification_link"}
+
+// createOptions are the members of the create request that are not user fields: how the user is
+// created.
+var createOptions = []string{"type", "redirect_uri"}
 
 // checkFieldTable reports every user field that the API and the domain's field table do not
 // both know: a property of a request the table lacks would be accepted and dropped, and a table
@@ -44,11 +49,12 @@ func checkFieldTable() error {
 	}
 	for _, req := range []reflect.Type{reflect.TypeFor[apitypes.UserCreateRequest](), reflect.TypeFor[apitypes.UserUpdateRequest]()} {
 		for name := range jsonMembers(req) {
-			if name != "type" && kyc.UserField(name) == nil {
+			if !slices.Contains(createOptions, name) && kyc.UserField(name) == nil {
 				errs = append(errs, fmt.Errorf("%s.%s is accepted but not in the user field table (server/kyc Fields): it would be dropped", req.Name(), name))
 			}
 		}
 	}
+	update := jsonMembers(reflect.TypeFor[apitypes.UserUpdateRequest]())
 	user := jsonMembers(reflect.TypeFor[apitypes.User]())
 	for name := range user {
 		if _, ok := tableName(name); !ok && !slices.Contains(computedUserFields, name) {
@@ -62,6 +68,12 @@ func checkFieldTable() error {
 		}
 		if _, ok := user[returnedName(s)]; !ok {
 			errs = append(errs, fmt.Errorf("user field %s is not returned in User (as %s)", s.Name, returnedName(s)))
+		}
+		switch _, ok := update[s.Name]; {
+		case ok && s.CreateOnly:
+			errs = append(errs, fmt.Errorf("user field %s is create-only but UserUpdateRequest accepts it", s.Name))
+		case !ok && !s.CreateOnly:
+			errs = append(errs, fmt.Errorf("user field %s is not accepted by UserUpdateRequest (tag it create_only if only a create sets it)", s.Name))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -106,9 +118,10 @@ func patchFromRequest(body *apitypes.UserUpdateRequest) (kyc.Patch, error) {
 	return p, nil
 }
 
-// toAPIUser renders a user. Masked fields appear as their last four characters only. A redacted
-// user is its tombstone: no fields but the placeholder email, nothing missing, and redacted_at.
-func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
+// toAPIUser renders a user, with what automatic verification still needs under the service's
+// rules. Masked fields appear as their last four characters only. A redacted user is its
+// tombstone: no fields but the placeholder email, nothing missing, and redacted_at.
+func (h *handler) toAPIUser(u *kyc.User, triggered bool) apitypes.User {
 	if u.Redacted() {
 		return apitypes.User{
 			Id: opt(uuid.MustParse(u.ID)), Type: apitypes.UserType(u.Type), Status: opt(apitypes.UserStatus(u.Status)),
@@ -123,7 +136,7 @@ func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
 		Status:                opt(apitypes.UserStatus(u.Status)),
 		VerificationTriggered: triggered || u.Attempts > 0,
 		VerificationAttempts:  int32(u.Attempts),
-		MissingFields:         kyc.MissingFields(u.Type, &u.Fields),
+		MissingFields:         h.users.MissingFields(u),
 		CreatedAt:             timestamp.Of(u.CreatedAt),
 		UpdatedAt:             timestamp.Of(u.UpdatedAt),
 	}
@@ -143,9 +156,19 @@ func toAPIUser(u *kyc.User, triggered bool) apitypes.User {
 	return out
 }
 
+// toAPICreatedUser renders a user after a create, with its hosted link when it was created in
+// verification_link mode.
+func (h *handler) toAPICreatedUser(res *kyc.Result) apitypes.User {
+	out := h.toAPIUser(res.User, res.Triggered)
+	if res.Session != nil {
+		out.VerificationLink = opt(h.linkFor(res.Session.ID))
+	}
+	return out
+}
+
 // toAPIUpdatedUser renders a user after an update, with what the update changed.
-func toAPIUpdatedUser(res *kyc.Result) apitypes.User {
-	out := toAPIUser(res.User, res.Triggered)
+func (h *handler) toAPIUpdatedUser(res *kyc.Result) apitypes.User {
+	out := h.toAPIUser(res.User, res.Triggered)
 	out.VerificationTriggered = res.Triggered // on PUT: whether this request started it
 	updated := res.Updated
 	if updated == nil {
@@ -224,8 +247,9 @@ func planOf(dst, src reflect.Type, specs []*kyc.FieldSpec, dir direction) ([]ste
 }
 
 // convert sets dst from src, values of one field on either side of the edge: text (strings,
-// enums, emails; dates as YYYY-MM-DD), numbers, booleans, maps of text, and lists of structs
-// (associated persons, converted member by member by their tables). A nil pointer or a zero value
+// enums, emails; dates as YYYY-MM-DD), numbers, booleans, maps of text, structs of the field
+// table (additional_info, an associated person, its address: converted member by member by their
+// tables, kyc.TableOf) and lists of any of these. A nil pointer or a zero value
 // that no pointer holds leaves dst as it is, so that an absent optional member stays absent; a
 // pointer to a zero value (is_signer: false) is a value.
 func convert(dst, src reflect.Value, dir direction) error {
@@ -264,10 +288,20 @@ func convert(dst, src reflect.Value, dir direction) error {
 		dst.SetBool(src.Bool())
 	case src.Kind() == reflect.Map && src.Type().ConvertibleTo(dst.Type()):
 		dst.Set(src.Convert(dst.Type()))
+	case src.Kind() == reflect.Struct && dst.Kind() == reflect.Struct:
+		domain := dst.Type()
+		if dir == outbound {
+			domain = src.Type()
+		}
+		specs := kyc.TableOf(domain)
+		if specs == nil {
+			return fmt.Errorf("%s is not a struct of the field table", domain)
+		}
+		return convertStruct(dst, src, specs, dir)
 	case src.Kind() == reflect.Slice && dst.Kind() == reflect.Slice:
 		out := reflect.MakeSlice(dst.Type(), src.Len(), src.Len())
 		for i := range src.Len() {
-			if err := convertStruct(out.Index(i), src.Index(i), kyc.PersonFields(), dir); err != nil {
+			if err := convert(out.Index(i), src.Index(i), dir); err != nil {
 				return fmt.Errorf("%d: %w", i, err)
 			}
 		}

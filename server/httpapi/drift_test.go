@@ -102,7 +102,7 @@ func kept(returned *openapi3.Schema, path string, sent, got map[string]any) []st
 		switch {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("%s%s: accepted but not stored or not returned", path, p))
-		case returned.Properties[p] != nil && returned.Properties[p].Value.Items != nil:
+		case returned.Properties[p] != nil && returned.Properties[p].Value.Items != nil && returned.Properties[p].Value.Items.Value.Type.Is(openapi3.TypeObject):
 			sentItems, _ := v.([]any)
 			gotItems, _ := g.([]any)
 			if len(gotItems) != len(sentItems) {
@@ -121,6 +121,16 @@ func kept(returned *openapi3.Schema, path string, sent, got map[string]any) []st
 	return problems
 }
 
+// loadSpec returns the spec and its User schema, what the API returns of a user.
+func loadSpec(t *testing.T) (*openapi3.T, *openapi3.Schema) {
+	t.Helper()
+	spec, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec, spec.Components.Schemas["User"].Value
+}
+
 // jsonValue is v as encoding/json decodes it (numbers as float64).
 func jsonValue(v any) any {
 	raw, _ := json.Marshal(v)
@@ -133,11 +143,7 @@ func jsonValue(v any) any {
 // request schemas, with a valid value, in a request of its own, then reads the user back.
 func TestEveryRequestPropertyIsStoredAndReturned(t *testing.T) {
 	t.Parallel()
-	spec, err := openapi.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	returned := spec.Components.Schemas["User"].Value
+	spec, returned := loadSpec(t)
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
 		a := env.tenant(t, "acme")
 		n := 0
@@ -176,6 +182,9 @@ func TestEveryRequestPropertyIsStoredAndReturned(t *testing.T) {
 			for _, p := range slices.Sorted(maps.Keys(props)) {
 				if p == "email" && !tc.update {
 					continue // every create sends it, and it is checked on update
+				}
+				if p == "redirect_uri" {
+					continue // not user data but where a hosted link sends the end user: TestCreateWithAVerificationLink
 				}
 				got, refused := send(p, props[p], tc.update)
 				if got == nil {

@@ -15,7 +15,7 @@ import (
 // is nil fails the test that calls it.
 type fakeUsers struct {
 	t              *testing.T
-	CreateUserFunc func(ctx context.Context, tenantID string, typ kyc.UserType, f kyc.Fields) (*kyc.Result, error)
+	CreateUserFunc func(ctx context.Context, tenantID string, typ kyc.UserType, f kyc.Fields, redirectURI string) (*kyc.Result, error)
 	GetUserFunc    func(ctx context.Context, tenantID, id string) (*kyc.User, error)
 	UpdateUserFunc func(ctx context.Context, tenantID, id string, p kyc.Patch) (*kyc.Result, error)
 }
@@ -27,11 +27,11 @@ func (f *fakeUsers) unexpected(name string) error {
 	return errors.New("unexpected call")
 }
 
-func (f *fakeUsers) CreateUser(ctx context.Context, tenantID string, typ kyc.UserType, fields kyc.Fields) (*kyc.Result, error) {
+func (f *fakeUsers) CreateUser(ctx context.Context, tenantID string, typ kyc.UserType, fields kyc.Fields, redirectURI string) (*kyc.Result, error) {
 	if f.CreateUserFunc == nil {
 		return nil, f.unexpected("CreateUser")
 	}
-	return f.CreateUserFunc(ctx, tenantID, typ, fields)
+	return f.CreateUserFunc(ctx, tenantID, typ, fields, redirectURI)
 }
 
 func (f *fakeUsers) GetUser(ctx context.Context, tenantID, id string) (*kyc.User, error) {
@@ -66,6 +66,11 @@ func (f *fakeUsers) CreateSession(context.Context, string, string, string) (*kyc
 
 func (f *fakeUsers) ListSessions(context.Context, string, string) ([]*kyc.Session, error) {
 	return nil, f.unexpected("ListSessions")
+}
+
+// MissingFields applies the seed's rules.
+func (f *fakeUsers) MissingFields(u *kyc.User) []string {
+	return kyc.MissingFields(kyc.SeedRequirements, u.Type, &u.Fields)
 }
 
 // memoryKeys is a kyc.Transactor whose transactions keep idempotency records in memory and do
@@ -152,7 +157,7 @@ func TestConversionAtTheEdge(t *testing.T) {
 	var created kyc.Fields
 	var patched kyc.Patch
 	users := &fakeUsers{t: t,
-		CreateUserFunc: func(_ context.Context, _ string, typ kyc.UserType, f kyc.Fields) (*kyc.Result, error) {
+		CreateUserFunc: func(_ context.Context, _ string, typ kyc.UserType, f kyc.Fields, _ string) (*kyc.Result, error) {
 			created = f
 			return &kyc.Result{User: &kyc.User{ID: "e9610a11-d514-4587-85dc-e18e2b461e55", Type: typ, Status: kyc.StatusCreated, Fields: f, CreatedAt: now, UpdatedAt: now}}, nil
 		},
@@ -200,7 +205,7 @@ func (plainHasher) Hash(purpose, value string) string { return purpose + ":" + v
 func TestPanicUnderAnIdempotencyKey(t *testing.T) {
 	t.Parallel()
 	keys := &memoryKeys{records: map[string]*kyc.IdempotencyRecord{}}
-	users := &fakeUsers{t: t, CreateUserFunc: func(context.Context, string, kyc.UserType, kyc.Fields) (*kyc.Result, error) {
+	users := &fakeUsers{t: t, CreateUserFunc: func(context.Context, string, kyc.UserType, kyc.Fields, string) (*kyc.Result, error) {
 		panic("boom")
 	}}
 	srv := serve(t, httpapi.Options{Users: users, Store: keys, Hasher: plainHasher{}})

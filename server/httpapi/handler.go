@@ -15,12 +15,14 @@ import (
 type handler struct {
 	apiserver.Unimplemented
 
-	ready    func(context.Context) error
-	auth     Authenticator
-	users    UserService
-	sandbox  bool
-	linkFor  func(sessionID string) string
-	webhooks WebhookService
+	ready   func(context.Context) error
+	auth    Authenticator
+	users   UserService
+	sandbox bool
+	linkFor func(sessionID string) string
+	// completedURL is the default redirect_uri of a create in verification_link mode.
+	completedURL string
+	webhooks     WebhookService
 }
 
 var _ apiserver.StrictServerInterface = (*handler)(nil)

@@ -54,6 +54,9 @@ type Options struct {
 	Sandbox bool
 	// LinkFor returns the absolute URL of a verification session's hosted page.
 	LinkFor func(sessionID string) string
+	// CompletedURL is where the hosted page sends the end user of a session that has no
+	// redirect_uri of its own (a create in verification_link mode without one).
+	CompletedURL string
 	// Webhooks carries out the webhook endpoint and events use cases.
 	Webhooks WebhookService
 	// Metrics, when set, records every answered request.
@@ -126,7 +129,7 @@ func New(opts Options) (http.Handler, error) {
 	e.GET("/openapi.json", func(c echo.Context) error {
 		return c.JSONBlob(http.StatusOK, specJSON)
 	})
-	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox, linkFor: opts.LinkFor, webhooks: opts.Webhooks}, nil))
+	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox, linkFor: opts.LinkFor, completedURL: opts.CompletedURL, webhooks: opts.Webhooks}, nil))
 	return newFront(e, opts.Mount), nil
 }
 

@@ -8,7 +8,7 @@ import (
 
 // UserService is what the API needs of the user use cases: kyc.UserService, or a fake in tests.
 type UserService interface {
-	CreateUser(ctx context.Context, tenantID string, t kyc.UserType, f kyc.Fields) (*kyc.Result, error)
+	CreateUser(ctx context.Context, tenantID string, t kyc.UserType, f kyc.Fields, redirectURI string) (*kyc.Result, error)
 	GetUser(ctx context.Context, tenantID, id string) (*kyc.User, error)
 	UpdateUser(ctx context.Context, tenantID, id string, p kyc.Patch) (*kyc.Result, error)
 	ListUsers(ctx context.Context, tenantID string, f kyc.UserFilter) ([]*kyc.User, string, error)
@@ -16,6 +16,8 @@ type UserService interface {
 	Review(ctx context.Context, tenantID, userID string, d kyc.ReviewDecision) (*kyc.User, error)
 	CreateSession(ctx context.Context, tenantID, userID, redirectURI string) (*kyc.Session, error)
 	ListSessions(ctx context.Context, tenantID, userID string) ([]*kyc.Session, error)
+	// MissingFields lists what automatic verification still needs of u.
+	MissingFields(u *kyc.User) []string
 }
 
 // WebhookService is what the API needs of the webhook and event use cases: kyc.WebhookService, or a

@@ -17,12 +17,16 @@ func (h *handler) CreateUser(ctx context.Context, req apiserver.CreateUserReques
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.users.CreateUser(ctx, tenantFrom(ctx).ID, kyc.UserType(req.Body.Type), fields)
+	redirect := string(deref(req.Body.RedirectUri))
+	if redirect == "" && fields.VerificationMode == kyc.VerifyThroughLink {
+		redirect = h.completedURL
+	}
+	res, err := h.users.CreateUser(ctx, tenantFrom(ctx).ID, kyc.UserType(req.Body.Type), fields, redirect)
 	if err != nil {
 		return nil, err
 	}
 	return apiserver.CreateUser201JSONResponse{
-		Body:    toAPIUser(res.User, res.Triggered),
+		Body:    h.toAPICreatedUser(res),
 		Headers: apiserver.CreateUser201ResponseHeaders{Location: opt("/v1/users/" + res.User.ID)},
 	}, nil
 }
@@ -32,7 +36,7 @@ func (h *handler) GetUser(ctx context.Context, req apiserver.GetUserRequestObjec
 	if err != nil {
 		return nil, err
 	}
-	return apiserver.GetUser200JSONResponse{Body: toAPIUser(u, false)}, nil
+	return apiserver.GetUser200JSONResponse{Body: h.toAPIUser(u, false)}, nil
 }
 
 func (h *handler) UpdateUser(ctx context.Context, req apiserver.UpdateUserRequestObject) (apiserver.UpdateUserResponseObject, error) {
@@ -44,7 +48,7 @@ func (h *handler) UpdateUser(ctx context.Context, req apiserver.UpdateUserReques
 	if err != nil {
 		return nil, err
 	}
-	return apiserver.UpdateUser200JSONResponse{Body: toAPIUpdatedUser(res)}, nil
+	return apiserver.UpdateUser200JSONResponse{Body: h.toAPIUpdatedUser(res)}, nil
 }
 
 func (h *handler) RedactUser(ctx context.Context, req apiserver.RedactUserRequestObject) (apiserver.RedactUserResponseObject, error) {
@@ -52,7 +56,7 @@ func (h *handler) RedactUser(ctx context.Context, req apiserver.RedactUserReques
 	if err != nil {
 		return nil, err
 	}
-	return apiserver.RedactUser200JSONResponse{Body: toAPIUser(u, false)}, nil
+	return apiserver.RedactUser200JSONResponse{Body: h.toAPIUser(u, false)}, nil
 }
 
 func (h *handler) ListUsers(ctx context.Context, req apiserver.ListUsersRequestObject) (apiserver.ListUsersResponseObject, error) {
@@ -79,7 +83,7 @@ func (h *handler) ListUsers(ctx context.Context, req apiserver.ListUsersRequestO
 	}
 	body := apitypes.UserList{Data: make([]apitypes.User, len(users)), Pagination: apitypes.Pagination{Limit: int32(f.Limit), HasMore: next != "", NextCursor: opt(next)}}
 	for i, u := range users {
-		body.Data[i] = toAPIUser(u, false)
+		body.Data[i] = h.toAPIUser(u, false)
 	}
 	return apiserver.ListUsers200JSONResponse{Body: body}, nil
 }
@@ -93,7 +97,7 @@ func (h *handler) SandboxReviewUser(ctx context.Context, req apiserver.SandboxRe
 	if err != nil {
 		return nil, err
 	}
-	return apiserver.SandboxReviewUser200JSONResponse{Body: toAPIUser(u, false)}, nil
+	return apiserver.SandboxReviewUser200JSONResponse{Body: h.toAPIUser(u, false)}, nil
 }
 
 // DecideReview is the operators' review decision: the tenant is named in the path, since
@@ -109,5 +113,5 @@ func (h *handler) DecideReview(ctx context.Context, req apiserver.DecideReviewRe
 	if err != nil {
 		return nil, err
 	}
-	return apiserver.DecideReview200JSONResponse{Body: toAPIUser(u, false)}, nil
+	return apiserver.DecideReview200JSONResponse{Body: h.toAPIUser(u, false)}, nil
 }

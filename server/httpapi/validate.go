@@ -70,6 +70,9 @@ func validator(spec *openapi3.T, skipper func(echo.Context) bool, now func() tim
 				me = openapi3.MultiError{err}
 			}
 			kerr := fromValidation(me)
+			if kerr.Code == kyc.EInvalid && route.Operation.OperationID == "updateUser" {
+				sayCreateOnly(kerr.Fields)
+			}
 			if kerr.Code == kyc.EInvalid {
 				kerr.Fields = withNewFields(kerr.Fields, domainChecks(route.Operation.OperationID, c.Request(), kerr.Fields, now()))
 			}
@@ -98,6 +101,16 @@ func fromValidation(me openapi3.MultiError) *kyc.Error {
 		out[i] = kyc.FieldError{Field: f.Field, Message: f.Message}
 	}
 	return &kyc.Error{Code: kyc.EInvalid, Message: "The request is invalid.", Fields: out}
+}
+
+// sayCreateOnly says of each create-only user field in fields, which an update sent and its
+// schema does not know, that only a create sets it.
+func sayCreateOnly(fields []kyc.FieldError) {
+	for i, f := range fields {
+		if s := kyc.UserField(f.Field); s != nil && s.CreateOnly {
+			fields[i].Message = kyc.MsgCreateOnly
+		}
+	}
 }
 
 // domainChecks runs the domain's checks on a user create or update body the schema refused,

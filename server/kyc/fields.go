@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Class says whether a field is verified identity data or contact data.
@@ -17,7 +18,7 @@ const (
 	Contact  Class = "contact"
 )
 
-// Requirement says when automatic verification needs a field.
+// Requirement says when a requirement set needs a field.
 type Requirement string
 
 // The requirements.
@@ -27,22 +28,76 @@ const (
 	RequiredInUSA Requirement = "required_in_usa" // when address_country is USA
 )
 
+// RequirementSet names a list of what a user must carry: the fields (and other tokens) that
+// automatic verification needs, in missing_fields, or the minimum of a create in
+// verification_link mode.
+type RequirementSet string
+
+// The requirement sets. Seed and Kira are the rules of automatic verification (KIRA_REQUIREMENTS);
+// Link is what a create in verification_link mode needs at least.
+const (
+	// SeedRequirements are the seed's lists (users-and-verification), the default.
+	SeedRequirements RequirementSet = "seed"
+	// KiraRequirements are Kira's fuller lists: "Required Fields for Automatic Verification",
+	// https://kira-financial-ai.readme.io/reference/createuser (individuals and businesses, USA),
+	// without the identifying_information documents.
+	KiraRequirements RequirementSet = "kira"
+	// LinkRequirements are the minimum of a create in verification_link mode: individuals
+	// first_name, last_name and email, businesses business_legal_name and email (Kira changelog
+	// 2026-04-14, "Users verification link mode").
+	LinkRequirements RequirementSet = "link"
+)
+
+// VerificationRules are the requirement sets that can decide when automatic verification starts.
+var VerificationRules = []RequirementSet{SeedRequirements, KiraRequirements}
+
+// ParseVerificationRules returns the requirement set named name, one of VerificationRules.
+func ParseVerificationRules(name string) (RequirementSet, error) {
+	if set := RequirementSet(name); slices.Contains(VerificationRules, set) {
+		return set, nil
+	}
+	return "", fmt.Errorf("requirement set %q is none of %v", name, VerificationRules)
+}
+
+// rule is a requirement that is not one field of the table: the token it adds to missing_fields
+// for users of type Type, while Missing says it is not met. Each is one line of extraRules.
+type rule struct {
+	Token   string
+	Type    UserType
+	Missing func(*Fields) bool
+}
+
+// extraRules are, per requirement set, the requirements that the table's require tags cannot
+// state. They follow the table's fields in missing_fields.
+var extraRules = map[RequirementSet][]rule{
+	KiraRequirements: {
+		// Kira asks for the employer of an employed individual only (create-a-user, current_employer).
+		{Token: "current_employer", Type: Individual, Missing: func(f *Fields) bool { return f.EmploymentStatus == "employed" && f.CurrentEmployer == "" }},
+	},
+}
+
 // FieldSpec is one row of the user field table, read from the tags of Fields (or Person).
 type FieldSpec struct {
 	// Name is the field's API name.
 	Name string
 	// Types are the user types that carry the field (a person's fields: both).
-	Types       []UserType
-	Class       Class
-	Sealed      bool
-	Masked      bool
-	Requirement Requirement
+	Types  []UserType
+	Class  Class
+	Sealed bool
+	Masked bool
+	// CreateOnly fields are set when the user is created and never change (a PUT with one is a 400).
+	CreateOnly bool
+	// Requirements say which requirement sets need the field, and when.
+	Requirements map[RequirementSet]Requirement
 	// Date is the kind of a date field ("birth" or "formation"), whose earliest value is bounded.
 	Date string
 	// Issued names the issuer whose numbering rules the field's value follows ("ssn").
 	Issued string
-	// Label, Input, Enum, Autocomplete and Hint are the hosted page's; no Label: not asked there.
-	Label, Input, Enum, Autocomplete, Hint string
+	// Label, Input, Autocomplete and Hint are the hosted page's; no Label: not asked there.
+	Label, Input, Autocomplete, Hint string
+	// Enums name the spec schema whose enum lists the field's values, by user type: a field whose
+	// values depend on the user's type (source_of_funds) has one per type.
+	Enums map[UserType]string
 
 	index int
 	typ   reflect.Type
@@ -59,12 +114,18 @@ func (s *FieldSpec) wrongType() FieldError {
 // For reports whether users of type t carry the field.
 func (s *FieldSpec) For(t UserType) bool { return slices.Contains(s.Types, t) }
 
-// appliesTo reports whether automatic verification needs the field for a user of type t with f.
-func (s *FieldSpec) appliesTo(t UserType, f *Fields) bool {
-	switch {
-	case !s.For(t) || s.Requirement == Optional:
+// RequirementIn is when the requirement set needs the field.
+func (s *FieldSpec) RequirementIn(set RequirementSet) Requirement { return s.Requirements[set] }
+
+// EnumFor names the spec schema that lists the field's values for users of type t ("": free).
+func (s *FieldSpec) EnumFor(t UserType) string { return s.Enums[t] }
+
+// appliesTo reports whether the requirement set needs the field for a user of type t with f.
+func (s *FieldSpec) appliesTo(set RequirementSet, t UserType, f *Fields) bool {
+	switch r := s.Requirements[set]; {
+	case !s.For(t) || r == Optional:
 		return false
-	case s.Requirement == RequiredInUSA:
+	case r == RequiredInUSA:
 		return f.AddressCountry == "USA"
 	}
 	return true
@@ -73,7 +134,8 @@ func (s *FieldSpec) appliesTo(t UserType, f *Fields) bool {
 // value is the field of v, a Fields or a Person.
 func (s *FieldSpec) value(v reflect.Value) reflect.Value { return v.Field(s.index) }
 
-// Value returns the field's value in f: a string, a map[string]string or a []Person.
+// Value returns the field's value in f: a string, a []string, a map[string]string, a struct of
+// text (AdditionalInfo) or a []Person.
 func (s *FieldSpec) Value(f *Fields) any { return s.value(reflect.ValueOf(f).Elem()).Interface() }
 
 // IsSet reports whether the field has a value in f.
@@ -83,8 +145,9 @@ func (s *FieldSpec) IsSet(f *Fields) bool { return !s.value(reflect.ValueOf(f).E
 func (s *FieldSpec) Type() reflect.Type { return s.typ }
 
 var (
+	tables       sync.Map // reflect.Type -> []*FieldSpec, every struct type of the table
 	userFields   = describe(reflect.TypeFor[Fields](), []UserType{Individual, Business})
-	personFields = describe(reflect.TypeFor[Person](), []UserType{Individual, Business})
+	personFields = describeOnce(reflect.TypeFor[Person](), []UserType{Individual, Business})
 	userFieldsBy = byName(userFields)
 )
 
@@ -94,10 +157,20 @@ func UserFields() []*FieldSpec { return userFields }
 // PersonFields returns the field table of an associated person. The caller must not change it.
 func PersonFields() []*FieldSpec { return personFields }
 
+// TableOf returns the field table of a struct type that user fields hold (Person,
+// AdditionalInfo, Address), or nil for another type. The caller must not change it.
+func TableOf(t reflect.Type) []*FieldSpec {
+	if specs, ok := tables.Load(t); ok {
+		return specs.([]*FieldSpec)
+	}
+	return nil
+}
+
 // UserField returns the user field named name (its API name), or nil.
 func UserField(name string) *FieldSpec { return userFieldsBy[name] }
 
-// describe reads the field table from the tags of struct type t.
+// describe reads the field table from the tags of struct type t, and the tables of the struct
+// types its fields hold (directly, through a pointer or in a list).
 func describe(t reflect.Type, all []UserType) []*FieldSpec {
 	specs := make([]*FieldSpec, t.NumField())
 	for i := range t.NumField() {
@@ -105,7 +178,7 @@ func describe(t reflect.Type, all []UserType) []*FieldSpec {
 		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
 		s := &FieldSpec{
 			Name: name, Types: all, Class: Identity, index: i, typ: sf.Type,
-			Label: sf.Tag.Get("label"), Input: sf.Tag.Get("input"), Enum: sf.Tag.Get("enum"),
+			Label: sf.Tag.Get("label"), Input: sf.Tag.Get("input"),
 			Autocomplete: sf.Tag.Get("autocomplete"), Hint: sf.Tag.Get("hint"), Date: sf.Tag.Get("date"), Issued: sf.Tag.Get("issued"),
 		}
 		if tag := sf.Tag.Get("field"); tag != "" {
@@ -119,19 +192,91 @@ func describe(t reflect.Type, all []UserType) []*FieldSpec {
 					s.Sealed = true
 				case "masked":
 					s.Masked = true
-				case string(Required), string(RequiredInUSA):
-					s.Requirement = Requirement(attr)
+				case "create_only":
+					s.CreateOnly = true
 				default:
 					panic(fmt.Sprintf("kyc: field %s: unknown attribute %q", name, attr))
 				}
 			}
 		}
+		s.Requirements = parseRequire(name, sf.Tag.Get("require"))
+		s.Enums = parseEnum(name, sf.Tag.Get("enum"), s.Types)
 		if (s.Sealed || s.Masked) && sf.Type.Kind() != reflect.String {
 			panic(fmt.Sprintf("kyc: field %s: only text can be sealed or masked", name))
 		}
+		if inner := structOf(sf.Type); inner != nil {
+			describeOnce(inner, all)
+		}
 		specs[i] = s
 	}
+	tables.Store(t, specs)
 	return specs
+}
+
+// describeOnce is the table of struct type t, described the first time only.
+func describeOnce(t reflect.Type, all []UserType) []*FieldSpec {
+	if specs := TableOf(t); specs != nil {
+		return specs
+	}
+	return describe(t, all)
+}
+
+// structOf is the struct type that a field of type t holds (itself, through a pointer or in a
+// list), or nil.
+func structOf(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.Struct {
+		return t
+	}
+	return nil
+}
+
+// parseRequire reads a require tag: the requirement sets that need the field, comma separated,
+// each alone (required) or as SET:usa (required when address_country is USA).
+func parseRequire(name, tag string) map[RequirementSet]Requirement {
+	if tag == "" {
+		return nil
+	}
+	out := map[RequirementSet]Requirement{}
+	for _, item := range strings.Split(tag, ",") {
+		set, when, conditional := strings.Cut(item, ":")
+		switch {
+		case !slices.Contains(append(VerificationRules, LinkRequirements), RequirementSet(set)):
+			panic(fmt.Sprintf("kyc: field %s: unknown requirement set %q", name, set))
+		case conditional && when != "usa":
+			panic(fmt.Sprintf("kyc: field %s: unknown condition %q", name, when))
+		case conditional:
+			out[RequirementSet(set)] = RequiredInUSA
+		default:
+			out[RequirementSet(set)] = Required
+		}
+	}
+	return out
+}
+
+// parseEnum reads an enum tag: one spec schema for every type that carries the field, or
+// TYPE:SCHEMA pairs, comma separated, one per type.
+func parseEnum(name, tag string, types []UserType) map[UserType]string {
+	if tag == "" {
+		return nil
+	}
+	out := map[UserType]string{}
+	for _, item := range strings.Split(tag, ",") {
+		t, schema, perType := strings.Cut(item, ":")
+		if !perType {
+			for _, t := range types {
+				out[t] = item
+			}
+			continue
+		}
+		if !slices.Contains(types, UserType(t)) {
+			panic(fmt.Sprintf("kyc: field %s: enum for %q, a type that does not carry it", name, t))
+		}
+		out[UserType(t)] = schema
+	}
+	return out
 }
 
 func byName(specs []*FieldSpec) map[string]*FieldSpec {
@@ -142,25 +287,50 @@ func byName(specs []*FieldSpec) map[string]*FieldSpec {
 	return m
 }
 
-// MissingFields lists, in table order, the fields automatic verification still needs for a user
-// of type t. An empty list means the user is complete.
-func MissingFields(t UserType, f *Fields) []string {
+// MissingFields lists what the requirement set still needs of a user of type t: the fields, in
+// table order, then the set's other requirements (extraRules). An empty list means the user is
+// complete.
+func MissingFields(set RequirementSet, t UserType, f *Fields) []string {
 	missing := []string{}
 	for _, s := range userFields {
-		if s.appliesTo(t, f) && !s.IsSet(f) {
+		if s.appliesTo(set, t, f) && !s.IsSet(f) {
 			missing = append(missing, s.Name)
+		}
+	}
+	for _, r := range extraRules[set] {
+		if r.Type == t && r.Missing(f) {
+			missing = append(missing, r.Token)
 		}
 	}
 	return missing
 }
 
-// CheckedFields names the identity fields a verification checks for a user of type t: the
-// required ones that apply and are present.
+// ConditionalFields names what the requirement set needs of a user of type t in some cases only
+// (its extraRules' tokens): a form that asks for their conditions (employment_status) offers
+// them too.
+func ConditionalFields(set RequirementSet, t UserType) []string {
+	var out []string
+	for _, r := range extraRules[set] {
+		if r.Type == t {
+			out = append(out, r.Token)
+		}
+	}
+	return out
+}
+
+// CheckedFields names the identity fields a verification checks for a user of type t: the present
+// ones that a set of verification rules requires.
 func CheckedFields(t UserType, f *Fields) []string {
 	var checked []string
 	for _, s := range userFields {
-		if s.Class == Identity && s.appliesTo(t, f) && s.IsSet(f) {
-			checked = append(checked, s.Name)
+		if s.Class != Identity || !s.IsSet(f) {
+			continue
+		}
+		for _, set := range VerificationRules {
+			if s.appliesTo(set, t, f) {
+				checked = append(checked, s.Name)
+				break
+			}
 		}
 	}
 	return checked
@@ -311,12 +481,18 @@ func (p Patch) Changes(f *Fields) []*FieldSpec {
 	return out
 }
 
-// checkTypes refuses a patch that sends a field users of type t do not carry, even empty: what a
-// request may send does not depend on what else it sends.
+// MsgCreateOnly is the error of a create-only field sent in an update.
+const MsgCreateOnly = "can only be set when the user is created"
+
+// checkTypes refuses a patch that sends a field users of type t do not carry, even empty, or a
+// create-only field: what a request may send does not depend on what else it sends.
 func (p Patch) checkTypes(t UserType) error {
 	var fields []FieldError
 	for _, s := range userFields {
-		if _, ok := p.values[s]; ok && !s.For(t) {
+		switch _, ok := p.values[s]; {
+		case ok && s.CreateOnly:
+			fields = append(fields, FieldError{Field: s.Name, Message: MsgCreateOnly})
+		case ok && !s.For(t):
 			fields = append(fields, s.wrongType())
 		}
 	}

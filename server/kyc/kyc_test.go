@@ -73,10 +73,62 @@ func TestMissingFields(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := tt.fields()
-			if got := kyc.MissingFields(tt.typ, &f); !reflect.DeepEqual(got, tt.want) {
+			if got := kyc.MissingFields(kyc.SeedRequirements, tt.typ, &f); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("MissingFields = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// kiraIndividual is the individual of Kira's create-a-user example (without its documents).
+func kiraIndividual() kyc.Fields {
+	return kyc.Fields{
+		Email: "maria@example.com", Phone: "+525512345678", FirstName: "Maria", LastName: "Gonzalez", BirthDate: "1990-05-15",
+		Nationality: "MEX", AddressStreet: "Av. Reforma 123", AddressCity: "Ciudad de Mexico", AddressState: "CDMX",
+		AddressZipCode: "06600", AddressCountry: "MEX", DocumentType: "passport", DocumentNumber: "G12345678", DocumentCountry: "MEX",
+		EmploymentStatus: "employed", CurrentEmployer: "Self", Occupation: "Software Engineer",
+		AccountPurpose: "receive_payments", SourceOfFunds: "salary",
+	}
+}
+
+// TestMissingFieldsByRules: Kira's rules ask for more than the seed's, the employer of an employed
+// individual only, and a US business's representative's SSN; the seed's rules are unchanged.
+func TestMissingFieldsByRules(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		rules  kyc.RequirementSet
+		typ    kyc.UserType
+		fields func() kyc.Fields
+		want   []string
+	}{
+		{"Kira's example, seed rules", kyc.SeedRequirements, kyc.Individual, kiraIndividual, []string{}},
+		{"Kira's example, Kira's rules", kyc.KiraRequirements, kyc.Individual, kiraIndividual, []string{"gender", "pep_status"}},
+		{"employed without an employer", kyc.KiraRequirements, kyc.Individual, func() kyc.Fields {
+			f := kiraIndividual()
+			f.Gender, f.PEPStatus, f.CurrentEmployer = "female", "false", ""
+			return f
+		}, []string{"current_employer"}},
+		{"retired without an employer", kyc.KiraRequirements, kyc.Individual, func() kyc.Fields {
+			f := kiraIndividual()
+			f.Gender, f.PEPStatus, f.CurrentEmployer, f.EmploymentStatus = "female", "false", "", "retired"
+			return f
+		}, []string{}},
+		{"the seed's individual, Kira's rules", kyc.KiraRequirements, kyc.Individual, seedIndividual, []string{
+			"phone", "nationality", "gender", "employment_status", "occupation", "source_of_funds", "account_purpose", "pep_status"}},
+		{"the seed's business, Kira's rules", kyc.KiraRequirements, kyc.Business, seedBusiness, []string{
+			"phone", "doing_business_as", "business_industry", "business_website", "business_description", "formation_state",
+			"source_of_funds", "account_purpose", "pep_status", "representative_title", "representative_ssn"}},
+		{"the link mode's minimum", kyc.LinkRequirements, kyc.Business, func() kyc.Fields { return kyc.Fields{} }, []string{"email", "business_legal_name"}},
+	}
+	for _, tt := range tests {
+		f := tt.fields()
+		if got := kyc.MissingFields(tt.rules, tt.typ, &f); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if _, err := kyc.ParseVerificationRules("link"); err == nil {
+		t.Error("the link mode's minimum decides verification")
 	}
 }
 

@@ -3,6 +3,7 @@ package kyc
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,18 +14,25 @@ import (
 // Validate checks what the schema cannot: that a user of type t carries no field of the other
 // type, and that its values can be true (CheckValues). Its errors name the fields, never their
 // values.
-func (f *Fields) Validate(t UserType, today time.Time) error { return f.validate(t, today, true) }
+func (f *Fields) Validate(t UserType, today time.Time) error {
+	return invalid(f.problems(t, today, true))
+}
 
 // ValidateUpdate checks f, a user's fields after an update of before, as Validate does, except
 // that the address is checked (checkAddress) only when the update changes address_country,
 // address_state or address_zip_code: an address stored before the country list checked it does
 // not refuse an unrelated change.
 func (f *Fields) ValidateUpdate(t UserType, today time.Time, before *Fields) error {
-	moved := f.AddressCountry != before.AddressCountry || f.AddressState != before.AddressState || f.AddressZipCode != before.AddressZipCode
-	return f.validate(t, today, moved)
+	return invalid(f.updateProblems(t, today, before))
 }
 
-func (f *Fields) validate(t UserType, today time.Time, address bool) error {
+func (f *Fields) updateProblems(t UserType, today time.Time, before *Fields) []FieldError {
+	moved := f.AddressCountry != before.AddressCountry || f.AddressState != before.AddressState || f.AddressZipCode != before.AddressZipCode
+	return f.problems(t, today, moved)
+}
+
+// problems are what Validate finds, the address checked or not.
+func (f *Fields) problems(t UserType, today time.Time, address bool) []FieldError {
 	var fields []FieldError
 	v := reflect.ValueOf(f).Elem()
 	for _, s := range userFields {
@@ -36,7 +44,38 @@ func (f *Fields) validate(t UserType, today time.Time, address bool) error {
 	if address {
 		fields = append(fields, f.checkAddress()...)
 	}
-	return invalid(fields)
+	return fields
+}
+
+// enumErrors refuses the text values of f that are not on the list of their field's enum for
+// users of type t (FieldSpec.EnumFor), as values returns it: source_of_funds and account_purpose
+// have a list per type. A nil values checks nothing.
+func (f *Fields) enumErrors(t UserType, values EnumValues) []FieldError {
+	if values == nil {
+		return nil
+	}
+	var out []FieldError
+	v := reflect.ValueOf(f).Elem()
+	for _, s := range userFields {
+		allowed := values(s.EnumFor(t))
+		if allowed == nil {
+			continue
+		}
+		var given []string
+		switch fv := s.value(v).Interface().(type) {
+		case string:
+			given = []string{fv}
+		case []string:
+			given = fv
+		}
+		for _, g := range given {
+			if g != "" && !slices.Contains(allowed, g) {
+				out = append(out, FieldError{Field: s.Name, Message: "is not one of the values for " + string(t) + " users"})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // CheckValues checks, whatever the user's type, that f's values can be true on the day today:

@@ -27,14 +27,19 @@ type config struct {
 	maxAttempts int
 	delay       time.Duration
 	checkURL    URLChecker
+	rules       RequirementSet
+	enums       EnumValues
 }
+
+// EnumValues returns the values the spec schema named schema allows (nil: unknown schema).
+type EnumValues func(schema string) []string
 
 // Option configures a service (NewUserService, NewWebhookService); each takes the options that
 // concern it and ignores the others.
 type Option func(*config)
 
 func newConfig(opts []Option) config {
-	c := config{now: time.Now, newID: NewID, maxAttempts: DefaultMaxAttempts}
+	c := config{now: time.Now, newID: NewID, maxAttempts: DefaultMaxAttempts, rules: SeedRequirements}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -58,6 +63,15 @@ func WithVerificationDelay(d time.Duration) Option { return func(c *config) { c.
 // WithURLCheck sets what vets webhook endpoint URLs (default: any URL is accepted).
 func WithURLCheck(check URLChecker) Option { return func(c *config) { c.checkURL = check } }
 
+// WithRules sets the requirement set that decides when automatic verification starts (default
+// SeedRequirements; see VerificationRules).
+func WithRules(set RequirementSet) Option { return func(c *config) { c.rules = set } }
+
+// WithEnums sets where the values of the fields whose values depend on the user's type
+// (FieldSpec.Enums) are looked up, so that a value of the other type's list is refused. Unset, the
+// schema's check of the union is all.
+func WithEnums(values EnumValues) Option { return func(c *config) { c.enums = values } }
+
 // NewUserService returns the user use cases over store.
 func NewUserService(store UserStore, opts ...Option) *UserService {
 	return &UserService{config: newConfig(opts), store: store}
@@ -66,23 +80,40 @@ func NewUserService(store UserStore, opts ...Option) *UserService {
 // Result is a user after a create or an update, and whether that request started verification.
 // For an update, Updated names the fields it changed, in table order, and Reverify is true when it
 // changed verified identity data of a VERIFIED user, which verification then checks again.
+// A create in verification_link mode also returns its hosted verification Session.
 type Result struct {
 	User      *User
 	Triggered bool
 	Updated   []string
 	Reverify  bool
+	Session   *Session
 }
 
-// CreateUser creates a user. A complete user starts verification at once: it is created, moves
-// to VERIFYING and its verification job is queued, all in one transaction with the events
-// user.created and user.status_changed.
-func (s *UserService) CreateUser(ctx context.Context, tenantID string, t UserType, f Fields) (*Result, error) {
-	if err := f.Validate(t, s.now()); err != nil {
+// The verification modes (Fields.VerificationMode).
+const (
+	VerifyAutomatically = "automatic"
+	VerifyThroughLink   = "verification_link"
+)
+
+// CreateUser creates a user. In automatic mode (the default), a complete user (under the
+// service's rules, WithRules) starts verification at once: it is created, moves to VERIFYING and
+// its verification job is queued, all in one transaction with the events user.created and
+// user.status_changed. In verification_link mode the user carries at least the LinkRequirements,
+// no verification starts, and the same transaction opens the hosted verification session that
+// sends the end user to redirectURI (see CreateSession), returned in Result.Session. redirectURI
+// belongs to verification_link mode only: with automatic mode it is refused.
+func (s *UserService) CreateUser(ctx context.Context, tenantID string, t UserType, f Fields, redirectURI string) (*Result, error) {
+	if f.VerificationMode == "" {
+		f.VerificationMode = VerifyAutomatically
+	}
+	if err := s.validateCreate(t, &f, redirectURI); err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
 	u := &User{ID: s.newID(), TenantID: tenantID, Type: t, Status: StatusCreated, Fields: f, CreatedAt: now, UpdatedAt: now}
-	triggered := len(MissingFields(t, &f)) == 0
+	link := f.VerificationMode == VerifyThroughLink
+	triggered := !link && len(MissingFields(s.rules, t, &f)) == 0
+	res := &Result{User: u, Triggered: triggered}
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.InsertUser(ctx, u); err != nil {
 			return err
@@ -97,7 +128,12 @@ func (s *UserService) CreateUser(ctx context.Context, tenantID string, t UserTyp
 		if err := s.appendEvent(ctx, tx, u, EventUserCreated, data); err != nil {
 			return err
 		}
-		if triggered {
+		switch {
+		case link:
+			var err error
+			res.Session, err = s.openSession(ctx, tx, u, redirectURI)
+			return err
+		case triggered:
 			if err := s.startVerification(ctx, tx, u); err != nil {
 				return err
 			}
@@ -108,8 +144,39 @@ func (s *UserService) CreateUser(ctx context.Context, tenantID string, t UserTyp
 	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
-	return &Result{User: u, Triggered: triggered}, nil
+	return res, nil
 }
+
+// validateCreate checks a new user's fields (validate) and its verification mode: in
+// verification_link mode the LinkRequirements are present; in automatic mode no redirectURI is.
+func (s *UserService) validateCreate(t UserType, f *Fields, redirectURI string) error {
+	problems := s.problems(t, f)
+	switch f.VerificationMode {
+	case VerifyThroughLink:
+		for _, m := range MissingFields(LinkRequirements, t, f) {
+			problems = append(problems, FieldError{Field: m, Message: "is required when verification_mode is verification_link"})
+		}
+	default:
+		if redirectURI != "" {
+			problems = append(problems, FieldError{Field: "redirect_uri", Message: "applies only when verification_mode is verification_link"})
+		}
+	}
+	return invalid(problems)
+}
+
+// problems are what Validate finds in f, for a user of type t, and the values that are not on
+// their type's list (WithEnums).
+func (s *UserService) problems(t UserType, f *Fields) []FieldError {
+	return append(f.problems(t, s.now(), true), f.enumErrors(t, s.enums)...)
+}
+
+// MissingFields lists what automatic verification still needs of u under the service's rules.
+func (s *UserService) MissingFields(u *User) []string {
+	return MissingFields(s.rules, u.Type, &u.Fields)
+}
+
+// Rules is the requirement set that decides when automatic verification starts (WithRules).
+func (s *UserService) Rules() RequirementSet { return s.rules }
 
 // UpdateUser applies a partial update (see update) in one transaction.
 func (s *UserService) UpdateUser(ctx context.Context, tenantID, id string, p Patch) (*Result, error) {
@@ -131,9 +198,10 @@ func (s *UserService) UpdateUser(ctx context.Context, tenantID, id string, p Pat
 // update applies p to u within tx. Only the fields whose value differs from the stored one
 // change; an update that changes nothing writes nothing (updated_at stays). A user in VERIFYING
 // or REVIEW cannot change until the decision, and a redacted user never changes (EInvalidTransition naming every changed field).
-// Contact data and metadata never start a verification. A change to identity data starts an
-// attempt when the user is then complete and is CREATED, REJECTED, or VERIFIED: a verified user's
-// changed identity is verified again (Reverify).
+// A change to identity data starts an attempt when the user is then complete and is CREATED,
+// REJECTED, or VERIFIED: a verified user's changed identity is verified again (Reverify). Contact
+// data and metadata start one only when they complete a user who is not VERIFIED (Kira's rules
+// need a phone); otherwise they never do.
 func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Result, error) {
 	if u.Redacted() {
 		return nil, errRedacted()
@@ -158,13 +226,14 @@ func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Res
 		}
 		return nil, e
 	}
+	wasIncomplete := len(s.MissingFields(u)) > 0 && u.Status != StatusVerified
 	before := u.Fields
 	p.Apply(&u.Fields)
-	if err := u.Fields.ValidateUpdate(u.Type, s.now(), &before); err != nil {
+	if err := invalid(append(u.Fields.updateProblems(u.Type, s.now(), &before), u.Fields.enumErrors(u.Type, s.enums)...)); err != nil {
 		return nil, err
 	}
 	u.UpdatedAt = s.now().UTC()
-	if identity && len(MissingFields(u.Type, &u.Fields)) == 0 {
+	if (identity || wasIncomplete) && len(s.MissingFields(u)) == 0 {
 		res.Reverify = u.Status == StatusVerified
 		if err := s.startVerification(ctx, tx, u); err != nil {
 			return nil, err

@@ -152,7 +152,7 @@ func TestServiceCreateAndUpdate(t *testing.T) {
 	now := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
 	svc := kyc.NewUserService(st, kyc.WithClock(func() time.Time { return now }))
 
-	res, err := svc.CreateUser(ctx, "t1", kyc.Individual, seedIndividual())
+	res, err := svc.CreateUser(ctx, "t1", kyc.Individual, seedIndividual(), "")
 	if err != nil || !res.Triggered || res.User.Status != kyc.StatusVerifying {
 		t.Fatalf("create = %+v, %v", res, err)
 	}
@@ -211,7 +211,7 @@ func TestServiceRedactUser(t *testing.T) {
 	st := newMemStore()
 	now := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
 	svc := kyc.NewUserService(st, kyc.WithClock(func() time.Time { return now }))
-	res, err := svc.CreateUser(ctx, "t1", kyc.Individual, seedIndividual())
+	res, err := svc.CreateUser(ctx, "t1", kyc.Individual, seedIndividual(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,29 +58,38 @@ func (s *UserService) CreateSession(ctx context.Context, tenantID, userID, redir
 		if err != nil {
 			return err
 		}
-		if u.Redacted() {
-			return errRedacted()
-		}
-		if u.Status != StatusCreated && u.Status != StatusRejected {
-			return Errorf(EInvalidTransition, "A user who is %s cannot start a verification session.", u.Status)
-		}
-		if s.AttemptsLeft(u) == 0 {
-			return Errorf(EAttemptsExhausted, "This user has used all %d verification attempts.", s.maxAttempts)
-		}
-		now := s.now().UTC()
-		if err := tx.ExpirePendingSessions(ctx, tenantID, userID, now); err != nil {
-			return err
-		}
-		out = &Session{
-			ID: s.newID(), TenantID: tenantID, UserID: userID, Type: "embedded-link", Status: SessionPending,
-			RedirectURI: redirectURI, ExpiresAt: now.Add(SessionTTL), CreatedAt: now,
-		}
-		return tx.InsertSession(ctx, out)
+		out, err = s.openSession(ctx, tx, u, redirectURI)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create verification session: %w", err)
 	}
 	return out, nil
+}
+
+// openSession opens a hosted verification session for u within tx, by the rules of CreateSession.
+func (s *UserService) openSession(ctx context.Context, tx Tx, u *User, redirectURI string) (*Session, error) {
+	if u.Redacted() {
+		return nil, errRedacted()
+	}
+	if u.Status != StatusCreated && u.Status != StatusRejected {
+		return nil, Errorf(EInvalidTransition, "A user who is %s cannot start a verification session.", u.Status)
+	}
+	if s.AttemptsLeft(u) == 0 {
+		return nil, Errorf(EAttemptsExhausted, "This user has used all %d verification attempts.", s.maxAttempts)
+	}
+	now := s.now().UTC()
+	if err := tx.ExpirePendingSessions(ctx, u.TenantID, u.ID, now); err != nil {
+		return nil, err
+	}
+	se := &Session{
+		ID: s.newID(), TenantID: u.TenantID, UserID: u.ID, Type: "embedded-link", Status: SessionPending,
+		RedirectURI: redirectURI, ExpiresAt: now.Add(SessionTTL), CreatedAt: now,
+	}
+	if err := tx.InsertSession(ctx, se); err != nil {
+		return nil, err
+	}
+	return se, nil
 }
 
 // ListSessions returns the user's sessions, newest first; ENotFound if the tenant has no such user.
@@ -139,7 +148,7 @@ func (s *UserService) SubmitSession(ctx context.Context, id string, p Patch) (*S
 		}
 		// The page is a request for verification: a complete user who changed nothing is verified
 		// as they are.
-		if !res.Triggered && len(MissingFields(u.Type, &u.Fields)) == 0 && (u.Status == StatusCreated || u.Status == StatusRejected) {
+		if !res.Triggered && len(s.MissingFields(u)) == 0 && (u.Status == StatusCreated || u.Status == StatusRejected) {
 			if err := s.startVerification(ctx, tx, u); err != nil {
 				return err
 			}
@@ -149,7 +158,7 @@ func (s *UserService) SubmitSession(ctx context.Context, id string, p Patch) (*S
 			res.Triggered = true
 		}
 		if !res.Triggered {
-			return &Error{Code: EInvalid, Message: "The information is not complete.", Fields: missingErrors(u)}
+			return &Error{Code: EInvalid, Message: "The information is not complete.", Fields: s.missingErrors(u)}
 		}
 		se.Status, se.CompletedAt = SessionCompleted, s.now().UTC()
 		return tx.UpdateSession(ctx, se)
@@ -170,9 +179,9 @@ func usable(se *Session, now time.Time) error {
 	return nil
 }
 
-func missingErrors(u *User) []FieldError {
+func (s *UserService) missingErrors(u *User) []FieldError {
 	var out []FieldError
-	for _, m := range MissingFields(u.Type, &u.Fields) {
+	for _, m := range s.MissingFields(u) {
 		out = append(out, FieldError{Field: m, Message: "is required"})
 	}
 	return out

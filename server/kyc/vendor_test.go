@@ -18,7 +18,7 @@ func TestServiceApplyVendorDecision(t *testing.T) {
 	svc := kyc.NewUserService(st, kyc.WithClock(func() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) }))
 	create := func(checkID string) string {
 		t.Helper()
-		res, err := svc.CreateUser(ctx, "t1", kyc.Individual, seedIndividual())
+		res, err := svc.CreateUser(ctx, "t1", kyc.Individual, seedIndividual(), "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -196,6 +196,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 		Sandbox:           cfg.Mode == config.Sandbox,
 		RateLimit:         httpapi.RateLimit{PerSecond: cfg.RateLimit, Burst: int(2 * cfg.RateLimit)},
 		MaxAttempts:       cfg.MaxAttempts,
+		Requirements:      cfg.Requirements,
 		VerificationDelay: delay,
 		Persona:           vendor,
 		PublicURL:         cfg.PublicURL,
