@@ -3,6 +3,7 @@ package kyc
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,11 @@ import (
 // type, and that its values can be true (CheckValues). Its errors name the fields, never their
 // values.
 func (f *Fields) Validate(t UserType, today time.Time) error {
+	return invalid(f.validationErrors(t, today))
+}
+
+// validationErrors are the errors Validate reports.
+func (f *Fields) validationErrors(t UserType, today time.Time) []FieldError {
 	var fields []FieldError
 	v := reflect.ValueOf(f).Elem()
 	for _, s := range userFields {
@@ -19,7 +25,7 @@ func (f *Fields) Validate(t UserType, today time.Time) error {
 			fields = append(fields, s.wrongType())
 		}
 	}
-	return invalid(append(fields, f.valueErrors(today)...))
+	return append(fields, f.valueErrors(today)...)
 }
 
 // CheckValues checks, whatever the user's type, that f's values can be true on the day today:
@@ -28,7 +34,7 @@ func (f *Fields) Validate(t UserType, today time.Time) error {
 func (f *Fields) CheckValues(today time.Time) error { return invalid(f.valueErrors(today)) }
 
 func (f *Fields) valueErrors(today time.Time) []FieldError {
-	return append(append(f.checkDates(today), f.checkNumbers()...), f.checkPersons()...)
+	return slices.Concat(f.checkDates(today), f.checkNumbers(), f.checkPersons(), f.checkDocuments())
 }
 
 // invalid is the EInvalid error naming fields, or nil when there are none.

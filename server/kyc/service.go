@@ -27,6 +27,7 @@ type config struct {
 	maxAttempts int
 	delay       time.Duration
 	checkURL    URLChecker
+	linkKey     KeyHasher
 }
 
 // Option configures a service (NewUserService, NewWebhookService); each takes the options that
@@ -77,10 +78,11 @@ type Result struct {
 // to VERIFYING and its verification job is queued, all in one transaction with the events
 // user.created and user.status_changed.
 func (s *UserService) CreateUser(ctx context.Context, tenantID string, t UserType, f Fields) (*Result, error) {
-	if err := f.Validate(t, s.now()); err != nil {
+	now := s.now().UTC()
+	// The documents' files are decoded first: one error names every offending field.
+	if err := invalid(append(f.receiveDocuments(now, s.newID), f.validationErrors(t, now)...)); err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
 	u := &User{ID: s.newID(), TenantID: tenantID, Type: t, Status: StatusCreated, Fields: f, CreatedAt: now, UpdatedAt: now}
 	triggered := len(MissingFields(t, &f)) == 0
 	err := s.store.InTx(ctx, func(tx Tx) error {
@@ -131,6 +133,7 @@ func (s *UserService) UpdateUser(ctx context.Context, tenantID, id string, p Pat
 // update applies p to u within tx. Only the fields whose value differs from the stored one
 // change; an update that changes nothing writes nothing (updated_at stays). A user in VERIFYING
 // or REVIEW cannot change until the decision, and a redacted user never changes (EInvalidTransition naming every changed field).
+// Identity documents are identity data: a changed number or document (by content) is a change.
 // Contact data and metadata never start a verification. A change to identity data starts an
 // attempt when the user is then complete and is CREATED, REJECTED, or VERIFIED: a verified user's
 // changed identity is verified again (Reverify).
@@ -139,6 +142,9 @@ func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Res
 		return nil, errRedacted()
 	}
 	if err := p.checkTypes(u.Type); err != nil {
+		return nil, err
+	}
+	if err := invalid(p.receiveDocuments(s.now().UTC(), s.newID)); err != nil {
 		return nil, err
 	}
 	changes := p.Changes(&u.Fields)
@@ -158,7 +164,9 @@ func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Res
 		}
 		return nil, e
 	}
+	old := u.Fields
 	p.Apply(&u.Fields)
+	u.Fields.keepStored(&old)
 	if err := u.Fields.Validate(u.Type, s.now()); err != nil {
 		return nil, err
 	}

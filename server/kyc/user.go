@@ -111,6 +111,9 @@ type Fields struct {
 	RepresentativeSSN       string   `json:"representative_ssn,omitempty" field:"business,sealed,masked" issued:"ssn"`
 	EIN                     string   `json:"ein,omitempty" field:"business,sealed,masked,required_in_usa" label:"Employer Identification Number (EIN)" input:"text" autocomplete:"off" hint:"Required for US businesses. Nine digits, for example 12-3456789."`
 	AssociatedPersons       []Person `json:"associated_persons,omitempty" field:"business"`
+
+	// IdentifyingInformation are the user's identifiers and identity documents (documents.go).
+	IdentifyingInformation []IdentifyingInformation `json:"identifying_information,omitempty"`
 }
 
 // Person is a business's beneficial owner or signer. Its tags mean what they mean on Fields.
@@ -124,6 +127,8 @@ type Person struct {
 	OwnershipPercentage *float64 `json:"ownership_percentage,omitempty"`
 	IsSigner            *bool    `json:"is_signer,omitempty"`
 	HasOwnership        *bool    `json:"has_ownership,omitempty"`
+
+	IdentifyingInformation []IdentifyingInformation `json:"identifying_information,omitempty"`
 }
 
 // Last4 returns the last four ASCII letters or digits of a secret identifier, "" when it has
