@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -19,6 +20,7 @@ import (
 	. "github.com/kiraapi/kira/gen/apitypes"
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // ServerInterface represents all server handlers.
@@ -56,6 +58,9 @@ type ServerInterface interface {
 	// UpdateUser Update a user
 	// (PUT /v1/users/{userId})
 	UpdateUser(ctx echo.Context, userId UserId) error
+	// GetUserDocument Download an identity document
+	// (GET /v1/users/{userId}/documents/{documentId})
+	GetUserDocument(ctx echo.Context, userId UserId, documentId openapi_types.UUID, params GetUserDocumentParams) error
 	// RedactUser Erase a user's personal data
 	// (POST /v1/users/{userId}/redact)
 	RedactUser(ctx echo.Context, userId UserId, params RedactUserParams) error
@@ -310,6 +315,46 @@ func (w *ServerInterfaceWrapper) UpdateUser(ctx echo.Context) error {
 	return err
 }
 
+// GetUserDocument converts echo context to params.
+func (w *ServerInterfaceWrapper) GetUserDocument(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "userId" -------------
+	var userId UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", ctx.Param("userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// ------------- Path parameter "documentId" -------------
+	var documentId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "documentId", ctx.Param("documentId"), &documentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter documentId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetUserDocumentParams
+	// ------------- Required query parameter "expires" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "expires", ctx.QueryParams(), &params.Expires, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter expires: %s", err))
+	}
+
+	// ------------- Required query parameter "signature" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "signature", ctx.QueryParams(), &params.Signature, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter signature: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetUserDocument(ctx, userId, documentId, params)
+	return err
+}
+
 // RedactUser converts echo context to params.
 func (w *ServerInterfaceWrapper) RedactUser(ctx echo.Context) error {
 	var err error
@@ -520,6 +565,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/users", wrapper.CreateUser, options.OperationMiddlewares["createUser"]...)
 	router.GET(options.BaseURL+"/v1/users/:userId", wrapper.GetUser, options.OperationMiddlewares["getUser"]...)
 	router.PUT(options.BaseURL+"/v1/users/:userId", wrapper.UpdateUser, options.OperationMiddlewares["updateUser"]...)
+	router.GET(options.BaseURL+"/v1/users/:userId/documents/:documentId", wrapper.GetUserDocument, options.OperationMiddlewares["getUserDocument"]...)
 	router.POST(options.BaseURL+"/v1/users/:userId/redact", wrapper.RedactUser, options.OperationMiddlewares["redactUser"]...)
 	router.GET(options.BaseURL+"/v1/users/:userId/verifications", wrapper.ListVerifications, options.OperationMiddlewares["listVerifications"]...)
 	router.POST(options.BaseURL+"/v1/users/:userId/verifications", wrapper.CreateVerification, options.OperationMiddlewares["createVerification"]...)
@@ -561,6 +607,19 @@ type ConflictJSONResponse struct {
 	Body Error
 
 	Headers ConflictResponseHeaders
+}
+
+type DocumentsTooLargeResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+type DocumentsTooLargeJSONResponse struct {
+	Body Error
+
+	Headers DocumentsTooLargeResponseHeaders
 }
 
 type ErrorResponseHeaders struct {
@@ -2476,7 +2535,7 @@ func (response CreateUser409JSONResponse) VisitCreateUserResponse(w http.Respons
 	return err
 }
 
-type CreateUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+type CreateUser413JSONResponse struct{ DocumentsTooLargeJSONResponse }
 
 func (response CreateUser413JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
 
@@ -3071,7 +3130,7 @@ func (response UpdateUser409JSONResponse) VisitUpdateUserResponse(w http.Respons
 	return err
 }
 
-type UpdateUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+type UpdateUser413JSONResponse struct{ DocumentsTooLargeJSONResponse }
 
 func (response UpdateUser413JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
 
@@ -3213,6 +3272,269 @@ type UpdateUserdefaultJSONResponse struct {
 }
 
 func (response UpdateUserdefaultJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocumentRequestObject struct {
+	UserId     UserId             `json:"userId"`
+	DocumentId openapi_types.UUID `json:"documentId"`
+	Params     GetUserDocumentParams
+}
+
+type GetUserDocumentResponseObject interface {
+	VisitGetUserDocumentResponse(w http.ResponseWriter) error
+}
+
+type GetUserDocument200ResponseHeaders struct {
+	CacheControl       *string
+	ContentDisposition *string
+	XRequestId         *string
+}
+
+type GetUserDocument200ApplicationpdfResponse struct {
+	Body          io.Reader
+	Headers       GetUserDocument200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetUserDocument200ApplicationpdfResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/pdf")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserDocument200ImagejpegResponse struct {
+	Body          io.Reader
+	Headers       GetUserDocument200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetUserDocument200ImagejpegResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/jpeg")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserDocument200ImagepngResponse struct {
+	Body          io.Reader
+	Headers       GetUserDocument200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetUserDocument200ImagepngResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/png")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserDocument400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetUserDocument400JSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocument404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetUserDocument404JSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocument429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetUserDocument429JSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocument500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetUserDocument500JSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocument503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetUserDocument503JSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocumentdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetUserDocumentdefaultJSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5403,6 +5725,9 @@ type StrictServerInterface interface {
 	// UpdateUser Update a user
 	// (PUT /v1/users/{userId})
 	UpdateUser(ctx context.Context, request UpdateUserRequestObject) (UpdateUserResponseObject, error)
+	// GetUserDocument Download an identity document
+	// (GET /v1/users/{userId}/documents/{documentId})
+	GetUserDocument(ctx context.Context, request GetUserDocumentRequestObject) (GetUserDocumentResponseObject, error)
 	// RedactUser Erase a user's personal data
 	// (POST /v1/users/{userId}/redact)
 	RedactUser(ctx context.Context, request RedactUserRequestObject) (RedactUserResponseObject, error)
@@ -5802,6 +6127,33 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, userId UserId) error {
 	return nil
 }
 
+// GetUserDocument operation middleware
+func (sh *strictHandler) GetUserDocument(ctx echo.Context, userId UserId, documentId openapi_types.UUID, params GetUserDocumentParams) error {
+	var request GetUserDocumentRequestObject
+
+	request.UserId = userId
+	request.DocumentId = documentId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetUserDocument(ctx.Request().Context(), request.(GetUserDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetUserDocument")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetUserDocumentResponseObject); ok {
+		return validResponse.VisitGetUserDocumentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // RedactUser operation middleware
 func (sh *strictHandler) RedactUser(ctx echo.Context, userId UserId, params RedactUserParams) error {
 	var request RedactUserRequestObject
@@ -6051,317 +6403,355 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2LU9s62j/+r2j8fmcOnLWDExIKYXbelwJtaYGyXNrTnvSHFVtJdHCkrOUQsh3+99/okWTLjnOjl7N7",
-	"lp0dH+rIuj6Snuvn+eqEfDjijLBUOO2vDnnAw1FM4O8LwiLK+h9IQns0xCnlTL4W4+EQJ1On7RygARcp",
-	"idC9VQQJIoT87wTTlLI+6vEEpQOCCIvQWJDEcZ17HI+JrCtMCE5JdItTp+00/MaOV697jdZ1w2/7rbbv",
-	"13zf/+y4DnkY0YSIUrmdmXI0kr+Hzd4O3u16flQnXrO3jb29biv0XkS7ZK/n43q3ETquM0r4PY1IchtT",
-	"due0nUGajkR7awuPaO2OJrim52ILRjfdWqXa/035HWF//zzcu/80fDX9NHy1E/72oem4TkIimpAwvR0n",
-	"1GpsyscJHo2KbemZ9OTSxCQljuuIFKdj4bSdkVoUx3XS6Yg4bYcMuySKSOTBMFxHTvEtzAPZ26n7uF73",
-	"ola96TVbuy+83VYUeqS+Sxrd5k6dtFrO46PrXJIIhymJbuTqlFY40b/B0rmwkCkfdkXKGUHpAKcoIUNM",
-	"mVh1Wevt7Wat0dyDZR1iGjttxzTyf+aPGmX3OKaRWdLdyG91/Qbx9qJ6y2vuRDtet7u97e2Fu/WouVPH",
-	"ezt7jusMSYojnGKn/fXRdYZUCMr6tz1K4kg47d+/uFlLdtcant+49vfa9Wbbb9XqDaCkbMIvj98eH14f",
-	"H+UzTllE72k0xrGc7lGEV6nPXthbnKZkOJI7rl76JU1ov08SEjntNBkTtTp/kPmro35DeZ9cNKHpABYq",
-	"IVjw4srgKEqIELchTaGGsUgpc9z8PR+zFCq/uTqw3svpkGO//q3wMiFEjruOjuMhukqt3/5FR7chj+Q3",
-	"L7a3/brjOl2apIPbSFVU39ttef4Lz5ebY1V6iXg4HhKWznQz+4GNh125pbFIm07b2fPrDftnvYJRQu9J",
-	"Im5jGhImiEWJf2BGamJI08H/6S1ZC/nQcZ0eTUR6y/BQfv8WM7Imacoemc+vZP1FcnXCZKh2bbPhzKVd",
-	"tZzt35fusJ3a7m4TZozck5iPSHKrvpZLOCDo6uocRTRCjKdoiNNQ0YvsHsIsQnKNEO8hWLGaY5p22s4n",
-	"Pk4QZT2eDNVpH/JxrOrpEn0PkMh5/OI6QrBsHer1ev3bNlXl6J6+qT7onlZtKjMKVOjTvC10hRl6lWAW",
-	"UhHyNXbS4UHlTmpsozNM2dzNtNes+63ZzbTne37dq7d+5GZqtnZeVGymERZixJPU3kV8wGoRJwv3EB8w",
-	"s4dWuqmKe+iIk5UOfJsKd17s7tlU+OH48uTVydOpsFlvfAcqnFLWryJDc/tbZIgmAy5Ikd2iAiVjxhRP",
-	"8Eykf00i/XRy/vppVJrN5NOp9CPpDji/O2bRiFOWlul0on6W/L36fQVGsL7X9n2Lb4+ICBM6UiKGc5Hw",
-	"aBwCdSckJPKulut2r4SU34HFrdm9ruEwJKOURJr/Lf7YwzQmkfNFr+OLaK9XD7eJ1+g2sdckuz1vD+90",
-	"vXrYiLZJs9fCO117AQjD3VhVPWeqy6MZJ/ECFl/Pl9iSQoZTMcEfaTq4ImFClk61YvVoKpCgfXkEIKG+",
-	"+4ssgZ4EZzIQJLw96737x16y+/rdp38m15M/bi6Odk9OLz6f8MYpPsVXk+boze7dNn558o/m33/mAj66",
-	"zoDgiCQgNR+EIRHCO+QsTXjsHcQxn3jvE9qnID0Xp1nyYhx+EwjLkiRCKZeMe6Q5eDHiTMg7AGHUTfhE",
-	"kARtHL6/vNqUfJkIB2QI/OMQP5wS1k8HTrvhN3ezs0KkibwaZCdPIjIc8ZSw1LskoxhP5SYv9yiQuz5A",
-	"kwFhKB3IyyXrgkAYJfCh5A1l9+CszEsYSV9IPjLImgun3jsyDYr9JWw8lIQkm5N0MdvdS5ySUzqkqQfP",
-	"2a5ekn+OiUjzmRuRBE0oi/hEd4UKdHBxgu7ItNi4Yl/hJE23pYAwxA90KDtU9+F/8phm6o1vHbsp6ZOk",
-	"1LlLEH9lp+d3MCa9VC6hnJxwnCQEtq7s6I/slyAVk3ZFQs4igcYspTF0SM9YIsuLVfuzu9NcpTckTabe",
-	"QS9V3E11T1IOqiLUJT2eSJJPE8kSfd+efPz40TsYpwPCUnkmkdnuvOET2RVsFWqj4CXBCUnkhoyHf+84",
-	"csd3nABxhoKt+3qApGgFR5xwUXAwou/ItFTYRepw+HvHefDwiHp3ZGqquHh/dY22ZJPBgt3sV+2O3zxN",
-	"Xd5JVH2uJOr3XwSikYtwLLgkQZIkPEFdHlEiEBYo0MVuaRS0gR6UYif7HglJrZShwG5SnxA0lcfCrpy4",
-	"emMXxSRNSSJcFNE+TeWU1AIXBbcB4gkKvMBFPB2QZEIFQRgxMpGN1dBB1tYQT1VPBWERwujj9iEK0gSH",
-	"ZITlrgn0ZLbNAUWQIMk9SRB5kOydQFBYuPYIftFvUchZStmYCERTFwTdvIJfBIp5H8WU5eeY6ZXk5gTq",
-	"8kytol7TKKtD1U+juatYb1QcyY+uM8IJHpJU3x2H40TwpHo5gxHuU6auU0Ye0tsQCgfmLB4l5J7ysUAj",
-	"3CeyH/K+cf45JsnUcR3NkKpv5nWyVW/ARso6LfsnV1TW9P/9fuB9xt6/fG/v9u/el7/9P6eKLI8lhzCP",
-	"IoF9AHpEG4HkiGvwRpKeOR1HeBpzHMHlpu9beYOHre3dbhh6rW2y7TWjetfrdne7nk92w160Q3YwDs2I",
-	"Rxh0K3rARPfHdeSq0YyvrTxbxmPQOFozsr2z8CINp+/IdHasB2jM6D/HRF48+U0U8z4NcZyRzwZGNzcn",
-	"R+i+KfcQjQiO9xEjkphH41ReZoIzHCM5UXJ6aLpZ67BLfTzmWj64bWVLkhi7PJrqS1pUXNH7pX0x4cmd",
-	"/K7DtCpX3+QhHw5pilLeJ3LDukhwhKER1cEhviMCpRPJqgg+TkIi0IYgBFlTg3CX3xPZ58JatnqN7ouw",
-	"Trw93Iy8Zrjd9XbJTs+r40Z3O2xGLbLTM2upNnu+miWWYuGq2kdoq7WIrjudh0bd63QeXhzPI+s5HMgF",
-	"7hMk6L+Ii+pwBvr+vJ0XQw12ByPSw+M4lXe7u/jmt263euXtdiNIMm/TSWYc9lxpS60mzVZsqbFq7Lvu",
-	"KC0BzRtDWe6pGM+KIkXFeCZZ299xSI+yLrWZ4GR/iSN9eYJMxplkw0FRMxrFWkra+kMoC1s2KlkSFCpg",
-	"DFECOlzgcujyv0oZDKoEp22rW1xnSITAffnxcCxAO4uVXleftHJA6NOnT5+8szPv6Mh5dPOKtOhkVwKS",
-	"AI48zmJ10oSYaa2v5DMfv9iFr+1bUiBtzKnpCVbchtN2/Prbo3eft3/bud772PjHq90PrbPm+YvL+sWB",
-	"82jP/f9LSM9pO/+zldsqt9SvYusYpgMmfC4LJPswxLEcMYkkK3JPeYxTok5IVdM+CtSMBvq6JzgcIN7r",
-	"KXsbgqmRI1hd1Kvqtv56a9Gn1bLPotrKxecLKKvVkn9SLVKsWgtQxiyvuujzQllY1kPOejENn7ZxNOnd",
-	"pglmggJp2IR6AMcjmgy4pJFM1WYRdzjArE8iS16KSEiF5ML+NHIO9YwI29SnruFfBALdbRsFplSANuwS",
-	"iDxQJTTL/Tx1O4wnCCO4nwwvmUk1SG37cECiTRcFNL9/b+/I9Jay27EggWRlTN90j6iQ3EKHUdkfGseo",
-	"S+QuGiVc0j2J9pWch8SAJ2k8hcpnlkr3XN9g6lBCEScCMZ52GIj9ki0C6aJSv3lLHgZ4LFISBYoPed69",
-	"P3n3KoJ+ytZlPL2l8t2QMKVXtC8YKopUKrcrvsc0xt2YoClJf+72PGBTJdtqAXtDsv16TKjptySJtvz6",
-	"pmuuX+DaVVkxwCPy066Wb1vOEybZZhw/fVmpriFjZPJVNZWrefnZC4jGjDyMlDsFdGBfEtVAHlu4y8ep",
-	"VnZM+ThBwLnX0BxhbEb1Kb8TuPefssjnPH3Fxyx68rbtwdf20koJBfYo/PRzl/acIzEOB/kNmInkKWGY",
-	"pc9c3Z9wL1woRc8156c46ZMnkZpWFt2mnN/GUMs8IQTUIiAHSRokDyEhEaqjM/ry53Nx0BcqEPRYEiJm",
-	"eVee6fAn0+EVSe5pSG5Yxjw8iRSFquZ2bNVTJkZdxggXwFeD8TbCKe5iQQxTjHspURrolA5BYLcMKT+f",
-	"YJf2Gw5UxidoI6iYh2Czhs71RTrBkoFnpZEG1vACJJRdyF12qf687VK0Yi0kT6voN5PmNednmE2NFfFJ",
-	"dJnglNyCbFfmoDlHQ8ym5ogU/47EV+7jjFl3X5kOKwno+Th90nH6Z1H7DcPjdMAT+i/yNMZzbFdQPnsx",
-	"LCEC93w0wAKpiIKfzIkeJiQiLKU4FggnBGlfMBdNEi7/ozvlSmmxS2LO+ijlKKK9HgGfAcWvPlP20yi7",
-	"ygdgURUz5b8DjWsFmLwXj1kKzplPkaFLeriEjEWVhqR0ZcL1K0uqqxVblGUzyj+fw5gVmGVPtYZyhR6j",
-	"jaB6SoLN573yJzDVN0yMRyOepCQ6IxHF12Ade9KZnlV0O5Q1KX/e5WJel6ByC3+epCe55qDcneCZMn86",
-	"ZWbLqmZcOa4f6lM4tyWXveVtPx5tjbdcCUqmX9fUe5VW+pnBaxdB9CELibzqE9LX9qS8D+B5/9SGlZ++",
-	"PaSiy37ZvWxZvULwkOKURBfglKIDDMBGg+OLhI9IklIinHYPx4LMqFZRlzDSoyHFMeITRhI5aEH78FcP",
-	"YdQdC8qIEC7CQooh44Qp1mxk1f21EE6weFse6eta+/ov2cNQ6LHo+r/4k3NZ5tF1BljcwojEgI7kR3ru",
-	"upzHBMPuo+JWDbX6ZytcYLUms+ZuRyQJCUtxf+m37803F/knj4Wwg8Xfn0KhR9dJaRovbe0aCikXCONO",
-	"8bs9ufaozRrlLsC8+wcJ0yq6O2GjcfrDiO8/kt6Kg/04AHct5UkHUyaHLNAIJ5lt1x7uEmpdWvkQT2Eq",
-	"M4/JxZX/ybS+7Murq/M/gcbH6cDyDFpI2UXqDGOqnCerfaaUrPiLQKqcdpha80YZYSEmPFnWhCkmW8gc",
-	"pbJv17tvXGeS0JS8Z/E0D0GyJzkft9W/+VOrnLDWnFsTlbuIBGT11/yOAGln/Kh96coSSuVQMfOzTnD2",
-	"IE19rurKvOGp9tcbm1KF3Kbm0/J5+fbjNUqNB7ZAwYHWqgDr2kbaI74z9v3t0K4L3pCgRGVNf2+ngrAM",
-	"oENVUMxsiIJS2+hvCnzS9o6/0HuyHB1Q4T/pOlC9jhTMI1PUQKtjU+ylKsxnYWSFmquW8KU+Lo/s8dsU",
-	"dAZ+tphFSJA4FmhCo76O0ijS0/KtbNo61+evRabhkKCPqmZ0enq4dMPmzrOdzpWzoK3r0pRqRfRtTHGX",
-	"xjSd3sp9hdnUcZ2QJyOu/Dkc1+kTRhIc38qby1x3bsX3xd8Fj8mtpPaEkhScCxhn8kUPfG/TZCzkf/v8",
-	"niQMwkN50sdM07Y8T8bdmIbx9DZNcESirHtfKgZ5qCJSD0FS/TrrTnBy9R5t13d2vDrC8WiAvW2kg1iR",
-	"lG5dNB6NSIJCLAjaCG6uDgIXBWfHv8n/HB3fKNWFmbmDlx8d1zl49Vo+X7+XzxMpIRycqudL+Tw/ks/L",
-	"Y3hCycsz+byC5zWUvH4FT/j15gqe1/L5WX718uhEPo9P4XkOT1nm5Sv57cvXR/C8lM836gm/nryRz9Mz",
-	"eML708/yeXYjn++htkuo4fIlPKHma3h+kK2//Ch/PTx4BU/5/vDwnXy+OYbnKTzh/ckH+TyTrRy+P4Ln",
-	"a3hCeWjr8L3syeEFlLyUIzq8eQlPOYeHv8G3n6DMpwv5hLEfHcveHr2V5Y/OZH+OzmWdR1Db0Wf55vhQ",
-	"ljl+/Uk+oebjqzfwvICnHMvxtXzz6kT29hXU9upU1vMKZuDVpVy7V7Airw9kr16/lP15fSzfv4aaX7+R",
-	"JV+fwK9Qz+tTWf/rM3hzrp7/kM/LQ3gewVOO/fU11HzzCp7qb1nnm3dylt6cyZJvgE7eXMr5eXMte/jm",
-	"RrZycgTPM3hCmZP3ckQnUPMJrNrJpWz35AreXMmenwBdvT2Qbb09lm29fS/fv72Q5d8dSEp4B7T07jX8",
-	"/UaWfHciy7w7l9++g/LvPsq2Tg/kPJy+PIfnJTxlnacgD5+eyJU6fQd/X0HJa7kipze/yecH+f7s4BCe",
-	"r+Apazg7lCXPjuDXo9fwlGM/O5ZfnQF1nb2T4z07PYGn7MkZ0NjZ+TE84atzuQpn7+Uozi6hDMzA2bWc",
-	"kzPYTWcfoYZP8PcnWeYcZub8ULZyfizLn7+S9HD+Wvbn/OQQnnIU56eyD+cwG+cXUP4S3n+Wf7+Hdbk4",
-	"eAdP+PsQnlDnBYzi4lRS+AX09gL2wgVQ6cUlfAV9vriU83lxJcd18UnO0j8O5PtLoP/L9/CEsVzCrrw6",
-	"kG+ugDauYB2vXl/AU5a5gl159VaO8QpOoavTY3jKGb6CObyCHXR1AU84Aa6u5EivrqGeGyjz4R08obaP",
-	"UMNHOc9Xv8FXnw7hKUteAyVcH8oaruEkvIb9cv1W1nD97hSe8qvrU9nD6/eyzutrKAl0fg0tXt/IHl5/",
-	"hDewu29gRW7eyV9vzuS83cBcKcCBm8+y5x9grj4cwhNm48NreA/0/OFctvsBTtSPp3JuP8JO/3Qsn5+B",
-	"Jj/DLv788VheKnYUQeGW3Z4Jvfrydfvx/1VdtkeVaqYDFOKYsAgn4PXvoiD39Q9chdykPYE3GEeBQmdo",
-	"eNt+sFlDx/ckmVrhAtriSkWHgcw8wiJV4Vw6NAiKQqW567Rk3pUDcc9W4Td9HzE8pKyvA5RIHLUR7jCo",
-	"Q5ufeYSnaOPm+nDTlSK6FMRVGzpKNKjv+YAm4dcDMJdhlGPSWAU7LKjvZiVrSIotVaBlI9zXGmMTFYCH",
-	"BCXjmJTjlwowFhnjaYIubKasyDb5xRX1vb0vX5uPnvqjkf8xd42v6bCa0bh8dYi2t7f3wGAvUjwcyUW7",
-	"uT5UM04ecJjGU5QOEkJQL8GhEhR0kCbaGNI4ptpovukqXzksOiyYhyYRGALJG5RTJikEZDcBFlagGq7C",
-	"KYdtRFmHZSExbhbSo324FJNbWBINd4RwTO9mVmEB0EVhTTzZxbJEUliJTieS6yD/0zD/uVb/aRf+0+nU",
-	"5B/bj5+rl4jEVE7Kmvqpa4goUJ8i3oMJg40lZTD4h455mlVP5SAeXx2akqFYqqXS7RyoD0FuxQ8n6lNb",
-	"KMVJgqcgpunGtZZhvSAoBfaw/lcQ3aoHB1ANy3VvsDcec8yH1ebhSpUuC3TQSXvkbh4Qlc15lThXnt81",
-	"5fL8q2+IBsy6qGEuVp87Yly6y2q/KexuXS1SUB5oQ24sPk5dFHLGiIEKgZPeRYwzr/HwoGM2NkvyaqtC",
-	"/+E6MVbWW0XH9hTsNO0p2FkBCSGPvrslDyFJRmm1BktFx3an8szS+lEDd/KLBX1hrOKFmNIq0lXj1TBI",
-	"1UH5We1vrq8v9ATtI9yFMHuIamc8bxknCb0nRcXaDFG09vZsovCrIRAKOgtNayVqKSzCIgq/yvZZcYge",
-	"CjRAZdBG/xyTsYq3s6FAsfIzq3WYhwIxDkNCImKwBzJgG8zEhCQkQo2HB1U0j+RpywMymZYoUpUKMQtJ",
-	"PFsfOB6SmKSqQxEFF4xIEYBiIEyLQbPuo9eckQBtTAY0HJjSQodgW2J5jsaZjQSuKd1Vx3VMhypVCEca",
-	"peocMKyqKebkCBkwq18EUmhXNXSVctlXwsJkKlfPRI4b4xnaCCoRsgLEWTwthdcfvKw3tjVwln04FzmY",
-	"5hw0gC/5n8j78qv1w+w9OavczSfBKItmp+COskhuz1xvg0YDnnJ0cmTrSCyML4WTgGN1es/CPY5IMsTy",
-	"KLxNiKARkHx20JNbntxq+yw1dQxpTFOc6GJDnCY0HMvdol7cU4Erl/j45LyKOb+5QsfDUcynJEEn4BOW",
-	"8T2KGLT7q9w8NB3wcapiD7EYLF/84urWGx4sLsCKzWdQ9yr408aj97/qrxePqy3msTGA5e3Pw1kzx5my",
-	"jZQO12ZZGpqdWHNdrclsAU9lxV2hQJ7WKkQnheAxyYkOcTigjHgJwRG8BHSDABo9lOU391GglfQBhDnK",
-	"s21EuBxgHkocq1DLFA25SFHd95W4Iw989ZfC3Iw5y0IBGr6PwgGWbDpJBFQdjlN17JQMQPqWWeqfAirK",
-	"xzxkvEyO74HNTJMpICiVYp6LdxMcqjB7JuYOQqPUqAD7YBVG9JUsrl1nlvKglaaV+RHmS/kM2wfIrnKB",
-	"O5C7FMqlZKKSE+5aRhyrzaprNV+lCvYLp2gC8698RIHOEt5P8BCwk8SEpuEAcVZD52QCqmUBhtkuQTiK",
-	"SNRGaUKwvFLRmN0xPmGwB7rTDpPin8WG1DoMLtEy2kCANpq+v9kuoN90E4LvlKwccpZKeq2OoVeR8x2G",
-	"0EEsuDrWmvUdtIFRcIlZnwSoS6ZcI+kQddTL7RGTTdiLzfoLtIEZCo4hPC/QgZZyt8hag7rvewbaJ9hU",
-	"fIAJJgZPK7v7tk/W26v356q47TsMxeubbeOdC2ewnHsU5u676rMs1g2+aW62Je+2ONYMvhuSdMCjW/m5",
-	"xi6DClqbbSSPGdnPALy4DN6RZm7yiO6mv5etR3VcN1otrFvOIJxtENCRk56Zx3kR36oDc+K+URb2raFJ",
-	"922mrzLQOx9Qdbi3AnmDFlQty+K9TZWMF9UKhmuMSU+vxkwYmfy2vr3pokA7khV/2q7Ln6pdE+HT1pzJ",
-	"0z6paKPZaOjB3s165TJF3npiVU12GAd8L0e2IPRBz7MdaRugjZbvy56XAqvhBxhSVfCO/HFbtQWbraq5",
-	"ElNcAVZib0fHLbvqF0NGy1sDbIMaAsJ1qgnSaqKA9LCESMCDYDaGcGbVoctzPFHn+mKXQm9m4p5n49ur",
-	"gsi+2KxcxcxaF9NOs4pNutcOt2UOtKSAA9c7rYgikVKUBqCICpBmO6YoVUZoEIo4g3DmiMpqh5ThVLFj",
-	"Qzwaaf9QwAHV+KPzWIEbQZJDVUR1VcOHGqD+Rd+ZvAWFD40IrnA7Fn2uhNhDVbBQRzWw6YKq7BwZB7r8",
-	"/Bo1GuqK9b2C0qq2x4wHnJ5bAGfgK8XI+x7AAS3ivGam+9Fd/sH80a37dXEsy7+tWKJVPisSxuMXsw+O",
-	"SKrFk3U8CJlWyGZgu3qbUFLhM2jD7a6ue8trXFuZuwIH/TQ1rD4YlkoYhgCN/8zSwiDoP1qZSp4AGDaj",
-	"r9WnsTX9+QgK81vJf8tundK1XfCMm9hKCwaNXJKQJ9EKa5ajPS6r9yIvWZ4Z6F+hrrmj1x174tbQoCYx",
-	"73+vHVHl1nj8zzGORcaw1YoQkgUd6X8djc9d2LIPVuFSdp8I5F1915av7ip9mCX6r7fXNDZdtRafxNEv",
-	"QulSNjDIdQj0viTxYnpH0AinA2PYRAHO/MpvlSOz2PK3QA0VqFB2AgZipdTQgpTiCeXfAOyIMuBWaLWk",
-	"UC0C8S3G8i0oOCpkfyqM5G+UfCOCU2M9F+PukKZgzsbxmBS7sRrw31KVyYyTs1yIvNtVlPeG4FhWt9YK",
-	"58Y7Q6v8TgkLNje8uHO6jqo+nZpIh1kCirEAZJrE0rwpLYSCoEdUq2hVBHw+w7Na1eZqOvOvTVCoSlE9",
-	"159W0MaZlSKoeiq/Ltd4FQcMKXz4hEnZ0wOqQSNME4E21BeKksSmmxsTsAAU6Bo64iCLi5QnpIRQOyBJ",
-	"kfxmcxrhB7vjLb9ikWa9U3WupcWO60s9UquiAmYdjwc4IeU4CQgaiQC3SwchFEa5Y7sfR3ysgT+q7bX5",
-	"iJVNxgEgHPuiX2O7DLC4HfKEzI/UMKoEcG7pcSlOz4vMMIGB32R5tmCpq7ByhQIcN7jVKUd9oswa8kPo",
-	"ZaZs5pqhkBvTAFqXkaoXnwQGcDebpqoz4WLAWbVTzXGtvtNEI/m7MboVdv7f6s16q9Vq+fXGdok8dwrU",
-	"uVvyNvnb73Vv74uyquy49Wa1w88l0SzrUwMYMob3Vplh11ncSoO64bO+mZXJKnIrelm1SFdX80xoVxzC",
-	"uq5IOE5oOp1rOouwGBCxguEMHejF7jBJfuX6DyI5RyLVWlT1MRViTATawAnByPd9F+3s7MjW93zf29vb",
-	"c1E/4eMRkr8IklAcd5jv+/7mir5xMw5ojW2v2fIqDHr1pQa97cygl5v2miua9q4wi7r84ZLcUzJ5WsiS",
-	"gU6173g8GiX8XhlJYMW/VNpssI47rQa49no4lJOmyqEEhBkSyWME6ySJMxG2K6aym2WPFgZalCUwM+Iq",
-	"wr42kWZ5py60PTpdP1bL5BBbKzgS4G/toFt0VeZ4BMKjEcFQLB0Qmsxhl1g87bCNIAsqDVw0xwfBRQGh",
-	"VqmEjBIij32c0ntym9ewua+Z8A5Te02QFIBT1C1RZRQtJj5bEsFlBYA/ViRFW/y1Hf/xOJM6baWWVYj4",
-	"42yKtRW/hsKPVSnYFlfwmY6ybs/IQisrNGbCwktajVmlxvoBtYYLu42KIVKLvq2KqrKrikkfxyvFoRZi",
-	"puwqVtEDFIKg7I8npCvo8in4qIs9uk9VKs7kzluLoOdk2FsxUryUgG9Jr20XIPiYsv5tNmFYrLtQ2fGy",
-	"cn9/dOR2ds2sRf5lH4UVszYs4c+WSp1rB2rbmWwXlc/E2YpEiHM1OwLhccrl7IWlTONgYmaERGIfkeEo",
-	"neZOKnCxUZFl0Szc/b8XNTRCwP2cHXrLbGr5Ideq0twamWKh0hYKPVpJfef53cJlWxj2BO5rlfh5H+mr",
-	"U408UPoP8GYKTJLdYGW/HNtUc6lYrsJwGxXDLWTU/urgOF7BDJUfU1/cWeGV2X4ARS2DHDtJsAAPR5U+",
-	"676+JYuKra8qM8njluqSigvpTjssIalkZjjbzORL2kM01Qz8BAuVg8rKdK6y3WWZztso0PpBKjosmJuv",
-	"PACHFca1i4py8dIKBT0elc5HGP+DGSUQTGmBH1r/1ixVsP5pVapg7fNgHke38nFcqmAdTIaMARe3CbE3",
-	"zuweO2HFLIspR8HFzbVykm2jYi5EnGOOmaQQeaZo4JZTCJnCOkYqMOmFA507X9nNKXDRiQpjUlkRsmpw",
-	"H1OWJz1QfkqTDguyzBTBZhXNVKl01p/zXP+62ibODbSwjWfIeJWbX9aR2Uqs7Jyrcznmq3nXyJI1TvNb",
-	"pmqJXZV5U3uGSqEyqaGDDlM7W2RmYVmN0qXSNAOuG+DIuJrFVMBpjZm+qOQLNCSYCYMy32GGrDbkIRLk",
-	"0xHkudorMmr9XpYezBX09CttDnVlZ/6cXMJVKRUBv7XKAUugAb6XO4DIixwnYHExznJgR3KWpMVaqrKa",
-	"l9h4nr600M0BFos6h97r/I3qyFckRVPlItNhkwwsx6IpUxPVB3950y6w+WUBSJm3tOGk5g5z3jLNcF4l",
-	"i6K1DauUFrkHyao6oLLOgZGJnsNXmr1LCOrFOK2hkyyzNUyzhTWEY7NNN4L8PgtcFGSXU+B2WJBflvI3",
-	"IVhBDfFrsLmfafaJaiPI5IxfVdmS7AHVFtl3rcGo0F38qslhVqwOauhK+1WDL6Ykjw67oyz6RZihAdPR",
-	"9P2aYTdcFMBeln+YFQ+yrJOB2fi/BhmnnBAkBjiBeJgOO5jHOOMkFepiw3GsORQINyKGoWx3mGelnm9b",
-	"XZo7/6g0/QUhUM4jmlEJFYppQVW+K55p9puQpqUS0BpUXlaEFL7LKocVkqShmeZyCeCeb64Ogn05B4YU",
-	"7Bmo0CUUXqvxolmyUdfNPSn0Nlu+WXoqTvU8tkyPfi7faMYsaXbZmIFuAPZd6Xsh31VEhDHJ6KhhzdRe",
-	"XZ1LLvv45LyNgnq97sH/6/UAbQT6T/mvTeCbjdDioqDRaHjw/0ZDFtV/yn9toj4n4NkeXB5/ODn+CJ2f",
-	"Kvx4EqtE1IZjetYA/igNYAWaqSbuX8QMpJ6GKALguNWjQKrh/Z6ViD9Iifh91YGrqvTOM0P3n64RXKrd",
-	"Ozn/99UE/hSV3Lqqq7+emmJFjMhvUk+sAUW5lgRdEh+05DAfetLyBT9a6GJUDT/5JJvEepvL9jkoXkg3",
-	"KsH2iCTKA3U/B23hTMeHq5AjdESisYLeht9o+iRH0bV2xmowFLb+5Anakqd6lq4vF89Rv0+wMCJtbbk0",
-	"a7l9mK67RRq1pNyCQDqnu0tIOgt8WUM2vcoU6Tg3IKjqZv2aVzlcy1vM0PRch9wvK3nPLIIFlU3+aFd2",
-	"cDX4t/Jht6M+nnCYPd25ab5vSqDVPhqKQsPwYnFHon0pq2mbRJBHPcKOikkvRcHh5fHB9fFRAKltM0NO",
-	"IVBcaTV1LfIkpDyy4RB086As1qXm+NYUDDjfF2qneMZ9L2/4yrMkOzz0ghRHtoxovsdxMWOtosZY9fTT",
-	"o0DUc4+PBS73Tzk/FsC7GMJsm4Nxv3gpKPdgpefc0EoprW+EPM3y9ylJUXaOq1jV3MDRnnfdUKbi3onQ",
-	"8a1aPdAuZOVW5mCE0RCzMY5RAu5qViMn0HntdRaZmvQGa1uGVQB80ObZYB+FPElIaGA4Uqz0/tqUoL0A",
-	"EQblpiACupLyLOzZ2pd6BgFAUA8a4BflYMzLE/jddKty286Ex/3kY4+Rye1TzoCRXBE+Frf/dgdIuWeF",
-	"MS7eKoUIxSccIhnPqkxAKvagEAj/9BNklkjmHiOleJ7vc5hU4/oEuWo5QBvvPh2qLO5Gwod3LwsQyPkH",
-	"Tq4Hmbs1bsCK8VQTxQgnKcUxUraQNtgKbVMhGP5wQgDvMCXMzXX6At0RMtKekiqUotZhgQIHUJpn7aOR",
-	"I2XqCa9V2g1cdcUIANtMyCjGocaojKl49oH8N9SA7heXSSivc1itZ93os270WTf6rBt91o1+m270cQ6z",
-	"UQVV8ZMZ49kw1oylr2JWvlmPt8D36brk3DQhiWQ2SHinRNLv4vG6lmxe7vKXNdbxO4noRaFS5KLgkzns",
-	"uUQ3l9GuDrj/Pvz2LN7Kn6IQWz2O5Clex7ObbKGw/DMVT2KNlflBJG2UGN+HpC0iWo2gNUjEt5Pzh5L3",
-	"7jrmKe33v65a84lmLZ306SkYJ98arAFItRFJbmPK7qrvAEFZPybeWBAVC27SexnARVA+p7xoGEtoGbyi",
-	"uVutPqYJCdNb+UFhOCtWsJoeyCaFWaOZoUUy7JIoIpEHc/EjT4JqQ1Z2FBQXpTRLBXopkNyyTbCe42Vx",
-	"R5QXasbWl5ACQUgpN+ETSRrgkaUyc2jAEcr6aGOQpiPEEyT/KwDQkAp0c3mSpZzAosP69J4wHZId6AkD",
-	"10ylJL01QROZWgSPRoRFJJJUSlOh8VY2dOIPzKYd1ktwX0pAmzV0rpynEYeADipQlPDRiEQuikjIIwX3",
-	"nRDw3CYzsdTQ8/bW1pSPEzwa1fQvW/Zx5pmjZIXdYQVcQ9X/297aqgrvT6t1YgXyDdqQaKWfJSzpTvNM",
-	"LJOZ5coinYrXga1BW7Y7qh0ICnSzjEB/tOWxcCMss0BWWRKXDeAys+b9cF+IiNyTWFZzO8+EeICGXHnk",
-	"hlQQE93e4wma8vE+ijQay4BPwPWcFwiiGO1+rZ01s0gCnIYqbAFQk+QOBJAg3lPZdipTDK5s+zwwfZ3y",
-	"MQoxU32c37snx+IvpuDMErjGEbtSagM7oUFhVBqnV/MeeRYCtUUztKZ9OyIsO/kUvCZoksdpyIfEZD6Q",
-	"l4WsTM5HBhdBGWo00YCPE4VRJcYjkggSqZMCLFEQMQ/H7Ly0BVlXs0upGrbro0ILPdb5FH7S/ihoJJfC",
-	"HAE7OUcK1il1piNioZyiDWV0ka8teHM7Z4TueYYkgkGNu7myHrcABrdYd/t9uMHVuKnScloGtqfFYCXx",
-	"E1i/So4qiZ1sJec5BC2JUCkN7lt4pmheYtaLhEdjk/RGpXRZBXt+VRJNuaHSfQjQAOLk6uz4HrQ3pMz8",
-	"q0SIrjMG1zr9sw7l0wtcxTLmGD5gELt4f3VdzkAxj8vSEMRi644m+LtxVyWykl1fgUp+NONSPkC/F+9S",
-	"vZNnWUuT8SYwGfasZER57huT+qbANTL4UGE9qz9XuCE+0nSgoGT+ze+Kf89jPPdFgDm8fZqCQWQLUKUT",
-	"6DPJwqgyLgomA0HC2wD9DXWxIDtNyQpuN1CCWcSHKkdWDV0NVP4IfTEC35jwVPnWxtOqFPPWrlVN5DCI",
-	"f9v6+5e/rYSD+Be91vQCrX2/GfPm7BmLwyExB+x3FFiNtbzQ5l6z7rfKyVEKOFWN75Az6lERMiCwXclV",
-	"0k4OI/qOTKtpW+Xa+EWJyncEyJLKHxWKKySIAvT0Bw+PqHdHpnmrut5H1+lCAviDsQIyVf96ZebzLaQr",
-	"nm06sNPBB6iX8CHSQBV4nA4CF2HIsA+uAhr37c1Vo7WjEmAqgH8FuXn56nD3RaMFaGbDIWGRQBs47vOE",
-	"poOhqzzOEhfhcUQJC9VehHNiCjextvMArwrUDd7ZKql9Nlq56M6jnGIpfSnFKUtxqDS8ytrr6MwH/yev",
-	"aYu29By+owmGidbFZhFHD/OzYogZ7hMrrhTeZlibAOThKoFvqn1oMmyFjXefDq00Sy569+llR8qMSKVp",
-	"p0Rs5s6DOI6nCMSzhI/7A4Qr877GlN2p4MiY4IShyQCnaAAqKBJ1mPnYrJZmWCBG8n/+B0nakJ1TlXXY",
-	"8YP235KcDgqUy2+u4RphISY8iRTKMGZI0QoCWkE4LRAK2gAVraypw4KMUAOFHoFSzrM8vcHWfT1AcsTy",
-	"R+MC+euvXZ4Ofv0VBQc62Qb0so1eAg2gztj3t0NoG/4kQYdBN/O21MzIapDGEo456xtFA0Rb6LQ26FrW",
-	"IxRaTWBuK8qyHCEdtrG94/ub+6hH0nCgPSU504KX0t2pZFIpV2RMAMJRGTpgcIpNEajp180K3Ajje2Mv",
-	"a4dpZDsd6Jx5rdYQwMsosU9hOIBhdI7LqZpIKjKQnQ1BSIcFxQD6wITGyiY33cpQ6+4U0VSQuOcaGOYu",
-	"Du/6CR+zyM0CumUFHTbk9zoANveKddXKWpgiBcdwF424ELSr0vwCyRr3WAVto+xBuoEQM/A6Ux6t5hRS",
-	"rqwbPEGgstUrVByMUiZsGiwTPThVUgMMmJU5yfOidFgJqidw0VzwHrtBYcAVFgP9dJi+cOWeCqyGvXdy",
-	"w2jo7g2Mbm5OjtB9EzKGRQTH+1lqtkarZYEZGlzQ0Tgte3QzSAKJ3pEpyDsdJkI+Uspq2PRqP0C378go",
-	"hZ1u1DRFBADYPpD/xwCIwBtIUAX+Y1PQBXWYSlKaAZhsKO7BVSVlQzpfTQ5wfsrV/AWbLhri5E4vcYfl",
-	"k5N6l9CGyg82JsF+RacwimivRxJJ+iZxFkbNRgMW+ddfj7Wen7OQ1H79FSgNxOxfBJrw5E5B2ZgMVS6o",
-	"8xUTpP7O9wD6g3fFptkIeabofBJledkxuNr4UKOeU5XMTK6N5FoRZP9RGa7zbZVVRpXnZoeBP6cRhHCq",
-	"K6yhKw43ACy+ugXknYuyXLfYmBesrLfybevhQbmACpLcwxZLsAC7xJBGnp4UhaidTOXr4prDuOCkjaaI",
-	"UJ3/KSOBfLzWxPDERbRnwGOUssoUc1XaLPkpLINRUypKkqNpw7TJdhWlD/EdER2WTni2XACKlYfOqXMS",
-	"0tFCCqCYWFVaqfgKeb9AUSr0+qnrxYxLvjeD2ZcjsTooO6NU3xDpglEPvOrhIlHznPerT1KFmrHXYRvz",
-	"8pUpypLnng4KzChVjauHaSxXmk1R8+FBnq2th4dN8OTN8HncDhNcX1QC98CK2qMPAPgD40qT6ey6muPw",
-	"OMFinBBTVMXjzByMM0ebih8R8wJMNl4fXVyigyStofoLFx0eXhxs6rNH9hx3mA1hpgxvBptCa53dOanU",
-	"5A+5VCL/ZQMSYRZZOGjy1T6sqIFJ60qeVZMguMIOeCwP4QXQaWq/qqtZo6OoG5oK1OeMqJxUxexwAypS",
-	"nkzlPyVJaQUuKNJi3pfXFAebt84xH3OFKUOTDpuFlVnc9QyKBayhmypfFi/oUcQvGUV3mM47bXpFkzzN",
-	"u4InFvsohBR82Udw6WcUnO2qjC8yYWJw7+hsxmrWsDKtZnFAgcnLYoD7D8zEGaARczYW6QmsqKLDzCEt",
-	"D9sMLRuNmVxCDMdGEdSOT5jhCYgm9IiINOFTgTbgc+6JQUIiefttqp2kD94RJTBH8i4YjzJgEegO4ybi",
-	"jY8IM6OQqwpwJTl7pLkhYHiQZm9U5FUbyFIbPGYcZVR25lgerADcB2ehAjzRM0tTvZeguzoWYwYtUH2o",
-	"mH9hYNzgSKrKdriZY6zAdQE9xrHgqs9KCpIsY3ZQtFEKlFwKDtygzBhwXDQ2+GGbaneqL6zgQXkK2wGE",
-	"IWc92h8nJNLRg8I1QqPehpJrUdsu21NqNlTqUD5hVgTixraPIrkNu1MUkR4ex/LGy3qVH4QJT0SHKdEF",
-	"0ti5+aWr/OUVfzPAAm4pyNPbNnl6NxQWmzuToleSVZaSF23kguKmm+cl3eCLct2qszPIs7UGUuKWpz5T",
-	"bEnwm6cNCd5JZDjLffTPMU8B+Q2kFbB5KinayMRSVIOsubp/opDMRdWtYkXg68xOWEMHzErbqcTqLomQ",
-	"Nv/LK9kQUZYpM0sqCIF2WmjqsKDl14P8gpKzOZsL0qyS1qSJDrskfSoko2TsYsKIC+bmMlJxUEPHWJ4A",
-	"5ujJDW1Ytv+1ozRgHaeNOk6tVus4LuqAalu++lqr1R4fA7egGgGMoRSzCCdR1imk1BloI9BNe/L66LDs",
-	"n5LDESkejuS1ZV7KanE6Tgw3oEbxkL/3xAA3WjsB2hiQB/Tm7ODQu3pz0Gjt6DOpwxI8UTzaHZnaPcxM",
-	"hkqft6/5oyx9jNKQChfIeQRWWaV0FSMcEk+QEU7k1SoPhgM2RY2HB4TDO8YnMYngRMkujxp6r3N76GXd",
-	"MP4Zyv4iCUCl+iDRpmvgSFVpYzaut5A+2yXTAsCTcMHA6xYaUuaibR/+22ENNJAvBy6q+2gAFcIfMU7l",
-	"pcgTzUcXM4PmmJlU6ENn386sb1LqqzwLZv5qyGS1A0kjRTHBIgXxoo2iIo6DvfbqjDLXfIdh7RsT/Hqs",
-	"Mlhq7S4oMCbqxkyIBmXU11rw4GWEvI+C18eKuNVNGGiAfOAKhijlvNZh52RSMNoBMH0UKalkSBkHREEp",
-	"MAu0Ua/Va77+uXRXb7btxVa3Tp9xecljZZuWZ4J29pDl1LKKcVedBiZvLCIPcn5oqhN36vzjKgwVOJQ8",
-	"jo0zddR02ACzKCbKP8AkyG9/Ncq9g5FkUVCj5mstdq5pnkwmNQw/13jS39Lfiq3Tk8Pj86tjr1Hza4N0",
-	"CJEgOghA6QqVzqYz9v3GDrJdL9DBxYnyEVdJIhyYNEhuOSIMj6jTdrZrfm0b8ADSAeiBQVsm/xhxUWHq",
-	"MCo5xc9liuFlujmkFKVKNaezoVo6OHXwd9hSrZhsE7R7IDm//XitVLzQSJWabB9Qh+8I6zDFu8a0R+Rx",
-	"lu8jE/2v9pZOIALntnLUlbc0ZYoc00HC0zSWbJDapXUfZJ1xopgujBI+gc7Ik0lry2FTl95p1aA1aynv",
-	"AzqIi3rjBI4k3a45FYeQ3qfZ2NMnbeF8gHsYJDwq96s6r1S+8CFl41Re2pKI8zM2of1Biswy1dArMww4",
-	"9RT/xcfMIHXiDiusccwZcZHgAM7MCLBcMQ/v5HwrlY08AY2bh+RujO0AdkZ2B59Eclfkel8ru/tLHk2N",
-	"Bt24dY/UiUU52/pDlJwIvjpZByVh93bCOmlgbxe3tr1mWCfeXrfe8xq9Jt7r+eRFVK8D3asJcNqO2A6T",
-	"7dS7wK3WRCeVVOfc0uDCcTow/hCPRXtVhkCtJRJZVcP31xtWlrDMMoU4bYdM3w66r0P6nr49ufnXSf2c",
-	"nogTdtkKD092Tu5Gv304fLtXI9O3/4o+nshC/uePrUGX/YP2/lELGzHrDl/50W9vY8t/ljKnvb0DFl7Z",
-	"iA6fc5SGu5BbD9ZMba11J0onYIKZqsIytbX4tTx9tKz8AH7yDjlLEx57kNPde5/Q/vyIO/311qJPH13n",
-	"EqfklA5p6p2a3F2LaisXL9RwKSVfppM2r1ZL/kmpJkHSdWoRKnjXZquXfV4oC4vSVARa9VFGyFsvcZTR",
-	"vPykvvyTGztNufyovr38owvFhVxzfgqpw+G71iqNZQnGz0hEsfE2aDb2ln98zfkZZlM9QDB5t1aZlBOd",
-	"lFwl5ISvVhjilcpTfmMlZoStATLf8s91Y5ZZF6DGjUH39y+PX1xHjIdDnEydtvMahJjCLnNcJ8V94bR/",
-	"h23tfJGVSQKJ08G/ZAf6VV4PB9p81PB9S4E5SjhULC9oyXvW0DlYfRhHYULA9ohjgF8o3gGvSaqzXH7r",
-	"cWl8Gxx+t/rRpNuuOJSuqwb1n3ks/RmHybeRcYFyT+k9AbP2KOFdYhGtXjxFtoAVvyrVah9VoXYgcDEp",
-	"vgO7R69HQ7QB+cmNNUQLiZsuavnbSqk6oWIdEr8kOFJAG/9mVC47Nn0m65XJWh/sT1ivcfGY/9aFO+cp",
-	"Sp4X7886k7INvfhQyjQfc8+lUyrSklBtrAaMTIhIlTFPR36ppK8oR/ED3xWmlVaZkVerkKtkLtnesXGg",
-	"y7Jvi7lZSvIiW2YdlxY8VLlrZcniYN+zeKqHp5SBVIBmJnMsgyC13CfKhAOutFcs59LFLRszkJUgo6px",
-	"KzI5a3/NWMcv30cE/L3ozus0/MaOV697jdZ1w2/79fZ2s9Zo7n12lNus4+/Uw/AFxl4Tb9e9ZtTc8zCO",
-	"sNdrdZtN0vN3Sf2FU8jab0TNVZsxLm1/8AGrRZz8n+5zLeRDxwacXbkvChbE+VurUW+16o3tZmvnxW7u",
-	"49m28N6yDCUWkFUWj7pqbrd54K1actfh2UVU0RwtoyL7/xqtS7oognrmSai1M7fOJF33Hx/Xon/wv68U",
-	"sSEEkvf0JngWsP/KAvZfWda1xAKRoswX3Fy/+m4rXb9bX+G/J9Hj3Iv4MrdMqFqVh4w+JK1Y7NweZ7ta",
-	"ZF4J2vFDYWobg0yVTHCsYRu+7YZYcmLv1Jr1xudCjnClJciyTeX/gCgm/ffCGrfrcAfAmrSd2fAXSUeu",
-	"E2PlPwQRHo18nLfapUMnmZK0pOzX2Wmvgedavi8v8qx3jeW9a9Zrzab/udT6Xqnihu/LI9isjjq5X0R7",
-	"vXq4TbxGt4m9JtnteXt4p+vVw0a0TZq9Ft7pmgu21fV7DbxLvHr4IvKa3V3i7UWtF54fNrq7vTrZxs2m",
-	"fXeJcRgSEsnd+UVXQcLW9m43DL3WNtn2mlG963W7u13PJ7thL9ohOxiH1Xe0dbmuWEnWDwsU9YkXpoWS",
-	"9LsNTGajhwESCbnlPYXX5ZRx2WaB3iqQ49zZdGwFPMYySmIFcuGX8j1eDRdUutWrC61/x691bR+RFMDe",
-	"qtVQMIjnG/uvfGP7zeUfnfP0FR+z/6IrXuuslXeAciMTVqRs1bW/rlB7rPgC5/HLHIZhKyG6RbCOP7Fy",
-	"d45d/R9jMibG9T/jIbTznvaK4JrFyNxjwnGSECa5kcx5IYN5MeJ0kd24NGOYw3Q01hRLsyW4/accQASs",
-	"w7oX08pHZNb7RUbEozyAGvD5VMeeT83nU/O/7dTMtkt2di6Qj3R6wlm/+XtKJuufeDfw/YID75IIHt9n",
-	"rvjGCZkyKxFBoLEkAxVPgWhqRWxB/sY/SJjmv3aY5Z6rvGQUZI32aANfIpLrSYmOesEiiyDMAtdMAgTj",
-	"JQ0ORCb9sNVLK2Cihk4gp4JBshjyiCj1YsLHKck9SsmDFFk3mn5zcyY9pEE6y/JERnJCh5RRkUVhzssc",
-	"uZGrwsSmziPZYRt5gtbNclZJ8EKyEktqL8bqvJJQ2EotifocpRwmfbXEksW76EqN+BIoDFLgfIPrj1ku",
-	"iDgGoln9Wil05Ec58sAXZjpgtHN6ZcprbC5deHX1ny5eKUCocIcMsCKj8efL8flyzC9Hf4XL8ZCzXkwV",
-	"gMKzH88Pu8KP4BLIw9UKWXjQhrk0OIunm9blrk+0/HaHW30d26NGDrBNjzV0gYWO49JwKmBM+EWgwDJE",
-	"MvKQ3ir7ZNBhWKBA/0NKJn2i4q5kIfh4HwXG5gE5k8HsYW44iH6XpeYZMMH1+c+yX6qwIu1QS+3EMlVW",
-	"xByjZOVT3OCtLGz/u5tP7QSYK40bbIBIa93QBijIFR6ii0IsiEeZIBCrdU8253UxS1k4a2LNUvRbYCut",
-	"5o80shYTvsjdhF4lmIVUhNypSOri3FwdzCgi287hwaz2su3UG9voDFOGrtIqZWUOA2MnOXDqe3u+59e9",
-	"equIbrPQOjubhkP3tKR3hWwGTaftNFs7L2bUtG1wkgYokqUGXzuvgvOWD5jRlK+oXLbSKjhHXBKtlVvi",
-	"0XWKSBHaGUOwbAA7L3b3ZhTdOiVYpbnYAjJaNJOVIb2g7FhoP15g31XATJl513Wsc9NpO2d/HEzPqf9w",
-	"duVPzz/8Y3p2xCdn1/xf54fN6flRjHuvb1rnfxxPPl0fP6zJHC43DcMOf2YKny3DfwXL8FjzCIY3UjwD",
-	"KIgrFRMKXUkgzGxYJZ4UUZU08o0KV1fIByFOQOtYRsPpsIVwOBuQGLEMgWPiyYM85a1eBxN9t+l2WBU0",
-	"zgweTrsI2iHwVJQwCrJjS2OXqOikLD6+GBuuIyYnVMX+50WyMGrQE5QHFEses8MmOs5KwVowMIbuZ1jb",
-	"iKYqENKC0FFgvDPw+gZ/qjQJMWV3oFMJhGCBiwJCmVIVldPv6H6WrsLAin9SMYpyVjIy6zC5ygZKC/jT",
-	"Hh8nmS6GxZUBTmoBtY5jPWbVgt8BHLUvT1SSwCGepflrf7W2yUFO2jDtNgHnpPvu00tFsfI6xPGYzKbG",
-	"+86cUsv30RlO7ki6lFeqSjn3e4649gdmpJZw8n9lOL8Cu4KZfEfFrco7l93RFk9yCTyJSlE3oCPZWCiJ",
-	"qk+c9g44E1RmbXMOwiFBH2kEysLT00NnJjebYgVIdBtT3KUxTae3CoZt6lSlYpsHUFiRvAwad3RaMqfe",
-	"8JRP3Z7FzfUowyycnZ5S+jCn4ddbnr/j+XVnYU4up76363v+tuc3nIW5t8ykz8+upae8OguWc5EQAYB2",
-	"VsJ0Q+MKhS9j9ookXzjcF1L94U+m+u8gH6zK98uJeKl9LL872z/LykMyMjk+r9nyNAXOMuWPwOYzOpxZ",
-	"M6RfW0vnZhpmfW/MwBPqhCHZ2n2XkWReqsZBdc+fM5a1OPMitPZKGuj6UzTQU8r6q6ugs9LfUQdtYcH/",
-	"NDmjAqttWY1Vnzy6jsGDq0ZLvbk8NUYZRiaZa3k+cysg3j7LRFomkiIyuwPKULujnMOqyGiFs2WKDNdX",
-	"R1k2nbbshdpKtS6Ppv+zRVV7r0lq9kax7r7+Yd0KVerk6jrH+W/rVftzLQj/GQaBxiof61BOKV8eAw7u",
-	"f484bHCD4UiqkIhtW0HmAbCSn7SSiA9sdCyVQ0mLxEoA/UMBPBqjvAgyBDLeQ5hBPKW2QHSYgsb0m26O",
-	"AoJBKB+zO8YnDNFKo/LrbJN+o6nWGMGX3pGXuqC683L/2D/Lvvust3s25v5X+ofOO9bcb3BdGlccfBc4",
-	"SSmOkbq72zkIlEa+BGRrnBA0SWiaEqaQgOF0EwD3p7VHCqBOA052GGBL8QQN8UhVsRHMajUCFwXGIhJs",
-	"VubFVxjgPCY1jU2qsYZMVqwQM50HTCMJKmR0DaM81JjEvq9ckw60RAw9ysCDoOuA1BpD7DFgC2rfKKzr",
-	"ldWGCdGuVqDLSAzI2wTUoqAGlH3e3C+qKEFXqLDjIxqZ+ijLMVO1VlFPHtNrodWtBqEqw/JNaGr9c6OA",
-	"vApQp2qsHjrUMIMKDFYjmGZIpRrOMJt/gAuwOmcUoK6NKw7YkaiALZ5DY4LKFuFihkHZkQNTr0IwVYD9",
-	"qlcWoqtBWQTwqpjge5Jfx7lO1aCKy24UdKUmQmljsTZ4s60xvHINr2wAEFs5k7UqrnvfFCsyAW4Rz9xF",
-	"45HB9jIdANUXgFszBTyM5oDo3pKHAR4LQHnLmsvnWjUHaIyatLO5oyIfPokMpGigxWtxmxC7QT1yN59N",
-	"g2JrKcL3wfwtqzXjAHgQBb1VQOCE8al1B40M0JtnmB8DPbYAf1XuK00QY5bSuOC91c7mrAIb1c3Q7DLM",
-	"TgXXKSdvBrd/AmkCB/g+m0EXUVhijBROKILMn1Wc140tyjzZj++/T7U2qxVbixVU0/7jvRb/XJ2ROrCf",
-	"+dtn/vbZWfHflgtXR9Ga+gWNzP8DIgyOFdS/BateBGfXqQMyJUYG7a/uwgT2n7bPW+kGOizH6MZdfk82",
-	"26iA3K9Q4lM3A++Xd/synH7GZ0D6Y9JLCyD9OnIhR91HJdB91yDgF0DvM9P1LOw9ylDvC7NUAe6uU9UI",
-	"nUook1qW4uTP42qgCwoKnqZZAgId29dhSxHmgWM3y6IS0JghpxMaEsTvSdLOlUezeWzsjCDFnDCuSa0h",
-	"RyV7gUv49BuaqQLk6k1UFjhsyoJYPENZVXzTJdT8/XwDvlHrpYa50k1/aRf+fgqsX+wJ+88zDj2zDX9J",
-	"tuHZurDk9ofrdk5inZWZgUK2shXiFXRjlVdVMXoBbZjcZHXf36xVhhN8KLT+UzC7Wm3fr/k+QJXYSWnz",
-	"cjsz5cChuhE2ezt4t+v5UZ14zd429va6rdB7Ee2SvZ6P690G4IbocMJb8IOw3IZGtGbnn1QzP91apdr/",
-	"BdDYv38e7t1/Gr6afhq+2gl/+9CECVO5E27HCV2QqNpeLs/oqWy37TyhvpaXybBLoohEnnbnWBtoa+Xb",
-	"yaaBeZ7SduIkTWzPUunz9fLfZnUB92q88Ay2Dv7i4fptZpnFjtuVXdG5y4LCgRgoa8cI94lrHMa6UxXW",
-	"dHBx4qKJTgxEOizzPO7ROAY366Ivs3Z4NrlEhpLxpwqGs6DeB4lONg46aflJTLyxsPINyzFAjK5JdLmv",
-	"/j3BSaSuvW7CJ9rtWmhokMA+ewOTn1Kfk5CfTs1DnqLDGIS0wzgEZCHlgwTC1Y0gZgBl3b9KRBmTPg6n",
-	"JiaxF/MJBJ1DfhQP0ikXV8LkkSjaBxakIXNzcVGKjrmi34q5n+ttvcAJ6Od5XWuZ6lsuxcob8EnX2U9w",
-	"L9QXd9lJa6EYeVHxzeOTBjjvrs6OgP9or8Pnm/9ZH/3sK/ezfeWqstzr82QBc6OlW5MBbZ3Ie/1Nnh9w",
-	"oRyLriwnC8ZTJAZ8wqrFW5Pv78dLtvW9tu9bEmvJgSaHyDGYoQYrGiZzKfxi8ccepOlyDKDmividmaxJ",
-	"mCSYaEEwcHk0xbxt5XvcrPmWFK/XkTz18hzrdV8kfGa08Sx2Pgfp/hWkyJlDzzpbs2NrfsyuSaoqhYKb",
-	"y1NjwIOzRZgEqDlYoQnP0Akrs/SOGziOjZVtMiCsw7KfqEBcoYVtKgkuc1azfZxlS1IGDJTrGyTxBiFN",
-	"HsrKURAESjAjyuOPp1jlvBdc+cIhms6BEVOBJTpDIgrg+FGSHLxjkAcEMNUAlAujUULvcUpcFHM+6uLw",
-	"TgpRUnrwYh7iDLFjP4Meg4YgP686b4Vqpb21VW+8qPk1v1YPtFOgzvE3wJBW1FxH9p0lp5L3dBLrLP1n",
-	"lhJU+fi1UaJXjrK+nJEsiaFJxKjcl5r+HgpCzTUF2gdKllZZcUlajTCmLnFNP9+GLvZT7q+1LpYnXis/",
-	"QQicFFv8SNOB4lKWioIf5375+NTxFupYeJlqVzmwRut9rLbx8yX7l5bwnh2I/n0AS3VudDzDEFTzAyUx",
-	"a+ur/kvHLamrYfYAP4L3AlXmypZ3udLoKuRgUFtS5dGfe5/M3DWqTvuuKZyhzepY0QzKeYLzm+z5uHlW",
-	"KP2XmZLU7ll537srpG4p3OomCXV+oc+EDc7duv63sT/rMj1PZ3WWMTjPB8vzwfLfGRm46qmynpHwo2E2",
-	"8qQRVZzIFkj5xBOZDPT0ZuYpQE6EyNNHlKQX9IrnpuQifKsqod1wzWddgNQx+BUglbdRoMfjyVI4HSdE",
-	"W5Ef8jeeGOBGaydAEMhFcDhAGi1rwlFWSrgdJkY4lBMiR5m5H0PXoUO/CIM4e5BJ2Jon08iwlSPQUGBT",
-	"yvrKPznz5R5ggYb8XmXHKLZlYsJAkcFZSLSGI2sXKggHJLwT1aNVyytQTO8U3HsbhTiOlRdBds3AGFmH",
-	"RWQU82m5E13S48rRIF8pyXDye5K4OnhSR2iiN2cHh5IhlW/HsmFl61fBXKWZzafdmPnVSYU2GLfiOSFe",
-	"VP+0qX27QWUBahkVbKZTktAe+D0DvisRarJYzsfaGiE5/aWFAkVXYZSjhA+pMHlLsvSlbZVSvMNoqlde",
-	"jkSgjTz+LTB136q6b3P/uSDT8GGRZlo2GJn2sjfvlqiaXO02MiRC4L4Gz1NdmAwIq/TnBnLQm1ZrHr43",
-	"T/EfqFLJif2ZDXlmQ77JE/u/QhUCp0gF6/KLOUrnaESKuarlyULfEZ22uktwQpKDcTqQ/5bchCDJvWFD",
-	"5im5ZyyeZd9hx3UePJPCUWeuncUON5j05dq09eEJNZ6CGcNYLzaCIb4jKBkzBRka9Ln8B6ptqUFuhcMI",
-	"VOdRsFnohG3faO/6u35l61+y6Z6JM3vQodlW8v8snwycUAgcpms52jksweyATnJIwo13nw4V3kCGzbnx",
-	"7tPLzRybWVel/Oln63oz329BzHPfc3XkknbeU06IOEfu2bTaLXo8zLZvLgtRMMYZW5wKE8stclbFGTHP",
-	"1pnlQEQx77s2bGM566oZiXlv1a8TH1XMGIlHJNH9VSl6KCsaxwDfNa/KkHQFadJ7AoumulHIEW8P1uT1",
-	"/yJJzvYWKSSWliKDZvuLvAZnOWxgtLaBa11gwkgljXvURqNZhqaEJ86mqPHwgHB4x/gkJlFfq1zzRSme",
-	"eQcz2IBQoBBhuGwuTEzaD5wM08RPmY2ZqFU5OyTBwp4ck9RWQTYsmyKVVuJQF/5x81Ro52dNlo4jNVOR",
-	"TVG1OXbJTNln3EFuwv1RE1bV3M+at8I9IWlMZ9GaN4XaaL3GBL5SX/yc6VON/WmTl4HHybb//wAAAP//",
+	"7L0Lc9s21j/8VTB8/jOVu6QsyZJjy7PzPI7tJE5sx+tL0rTKK0IkJKGmAC1BWdZm/N3fwQFAghR1cy7t",
+	"tt7ZUR0JBHE5ODjX3/niBHw05oywRDjtLw55wKNxRODvS8JCygYfSEz7NMAJ5Ux+LSajEY5nTts5REMu",
+	"EhKie6sJEkQI+d8ppgllA9TnMUqGBBEWookgseM69ziaENlXEBOckLCLE6ftNGqNXa9e9xqtm0atXWu1",
+	"a7VqrVb71XEd8jCmMRGFdrtz7Wgofw+a/V281/NqYZ14zf4O9vZ7rcB7Ee6R/X4N13uNwHGdcczvaUji",
+	"bkTZndN2hkkyFu3tbTym1Tsa46pei22Y3Wx7nW7/N+F3hP3z19H+/afRq9mn0avd4JcPTcd1YhLSmARJ",
+	"dxJT62UzPonxeJx/l15JT25NRBLiuI5IcDIRTtsZq01xXCeZjYnTdsioR8KQhB5Mw3XkEndhHcj+br2G",
+	"63UvbNWbXrO198Lba4WBR+p7pNFr7tZJq+U8PrrOFQlxkJDwVu5OYYdj/RtsnQsbmfBRTyScEZQMcYJi",
+	"MsKUiXW3td7eaVYbzX3Y1hGmkdN2zEv+z/xRpeweRzQ0W7oX1lq9WoN4+2G95TV3w12v19vZ8faDvXrY",
+	"3K3j/d19x3VGJMEhTrDT/vLoOiMqBGWDbp+SKBRO+7fPbvome2gNr9a4qe236812rVWtN4CS0gW/Onl7",
+	"cnRzcpytOGUhvafhBEdyucchXqc/e2O7OEnIaCxPXL3wSxLTwYDEJHTaSTwhand+J4t3R/2GsjG5aEqT",
+	"IWxUTLDg+Z3BYRgTIboBTaCHiUgoc9zsez5hCXR+e31ofS+XQ8795pfclzEhct51dBKN0HVi/fYfOu4G",
+	"PJTPvNjZqdUd1+nROBl2Q9VRfX+v5dVeeDV5ONall5AHkxFhydww0x/YZNSTRxqLpOm0nf1avWH/rHcw",
+	"jOk9iUU3ogFhgliU+DtmpCpGNBn+nz6S1YCPHNfp01gkXYZH8vm3mJENSVOOyDx+LfvPk6sTxCN1apsN",
+	"ZyHtqu1s/7byhO1W9/aasGLknkR8TOKuelpu4ZCg6+sLFNIQMZ6gEU4CRS9yeAizEMk9QryPYMeqjnm1",
+	"03Y+8UmMKOvzeKS4fcAnkeqnR/Q9QELn8bPrCMHSfajX6/WvO1Sls3v6ofqgR1p2qMwsUG5Mi47QNWbo",
+	"VYxZQEXANzhJR4elJ6mxg84xZQsP036zXmvNH6b9mlere/XW9zxMzdbui5LDNMZCjHmc2KeID1k15GTp",
+	"GeJDZs7QWjdV/gwdc7IWw7epcPfF3r5NhR9Ork5fnT6dCpv1xjegwhllgzIyNLe/RYZoOuSC5MUtKlA8",
+	"YUzJBM9E+tck0k+nF6+fRqXpSj6dSj+S3pDzuxMWjjllSZFOp+pnKd+r39cQBOv77VrNkttDIoKYjpWK",
+	"4VzGPJwEQN0xCYi8q+W+3Ssl5TcQcav2qKs4CMg4IaGWf/M/9jGNSOh81vv4Itzv14Md4jV6Tew1yV7f",
+	"28e7Pa8eNMId0uy38G7P3gDCcC9SXS9Y6uJsJnG0RMTX6yW2pZLhlCzwR5oMr0kQk5VLrUQ9mggk6ECy",
+	"ACTUc3+RLdCL4EyHggTd8/67f+3He6/fffp3fDP9/fbyeO/07PLXU944w2f4etocv9m728EvT//V/OeP",
+	"3MBH1xkSHJIYtObDICBCeEecJTGPvMMo4lPvfUwHFLTn/DJLWYzDbwJh2ZKEKOFScA+1BC/GnAl5ByCM",
+	"ejGfChKjytH7q+stKZeJYEhGID+O8MMZYYNk6LQbteZeyitEEsurQQ7yNCSjMU8IS7wrMo7wTB7y4oh8",
+	"eep9NB0ShpKhvFzSIQiEUQwPStlQDg94ZdbCaPpCypF++rpg5r0jMz8/XsImI0lI8nWSLuaHe4UTckZH",
+	"NPHgc36oV+TfEyKSbOXGJEZTykI+1UOhAh1enqI7Msu/XImvwEmTHakgjPADHckB1WvwP8mmmfqmZrHd",
+	"hAxIXBjcFai/ctCLBxiRfiK3UC5OMIljAkdXDvR7jkuQkkW7JgFnoUATltAIBqRXLJbtxbrj2dttrjMa",
+	"ksQz77CfKOmmfCQJB1MR6pE+jyXJJ7EUib7tSD5+/OgdTpIhYYnkSWR+OG/4VA4FW43ayH9JcExieSCj",
+	"0T87jjzxHcdHnCF/+77uI6laAYsTLvIPx/QdmRUau0gxh392nAcPj6l3R2ami8v31zdoW77SX3Kaa2Wn",
+	"4xdPU5d3GpbzlVj9/pNANHQRjgSXJEjimMeox0NKBMIC+bpZl4Z+G+hBGXbS55GQ1EoZ8u1Xag5BE8kW",
+	"9uTC1Rt7KCJJQmLhopAOaCKXpOq7yO/6iMfI93wX8WRI4ikVBGHEyFS+rIoO03eN8EyNVBAWIow+7hwh",
+	"P4lxQMZYnhpfL2bbMCiCBInvSYzIgxTvBILGwrVn8JP+FgWcJZRNiEA0cUHRzTr4SaCID1BEWcbHzKik",
+	"NCdQj6dmFfU1DdM+VP80XLiL9UYJS350nTGO8Ygk+u44msSCx+Xb6Y/xgDJ1nTLykHQDaOwbXjyOyT3l",
+	"E4HGeEDkOOR94/x7QuKZ4zpaIFXPLBpkq96Ag5QOWo5P7qjs6f/77dD7FXv/qXn73X96n//x/5wysjyR",
+	"EsIiigTxAegRVXwpEVfhG0l6hjuO8SziOITLTd+38gYPWjt7vSDwWjtkx2uG9Z7X6+31vBrZC/rhLtnF",
+	"ODAzHmOwregJEz0e15G7RlO5tpS3TCZgcbRWZGd36UUazN6R2fxcD9GE0X9PiLx4spso4gMa4CglnwpG",
+	"t7enx+i+Kc8QDQmODhAjkpjHk0ReZoIzHCG5UHJ5aLJV7bArzR4zKx/ctvJNkhh7PJzpS1qUXNEHhXMx",
+	"5fGdfK7DtClX3+QBH41oghI+IPLAukhwhOElaoAjfEcESqZSVBF8EgdEoIogBFlLg3CP3xM55txetvqN",
+	"3ougTrx93Ay9ZrDT8/bIbt+r40ZvJ2iGLbLbN3upDnu2mwWRYumu2iy01VpG153OQ6PudToPL04WkfUC",
+	"CeQSDwgS9D/ERXXggbXaopMXQQ/2AEPSx5MokXe7u/zmt263euntditIvOjQSWEczlzhSK2nzZYcqYl6",
+	"2Tc9UVoDWjSHot5TMp81VYqS+UzTd3/DKT3KvtRhAs7+Eof68gSdjDMphoOhZjyOtJa0/btQHrZ0VrIl",
+	"GFTAGaIUdLjA5dTlf5UxGEwJTts2t7jOiAiBB/Lh0USAdRYru67mtHJC6NOnT5+883Pv+Nh5dLOOtOpk",
+	"dwKaAA49ziLFaQLMtNVXypmPn+3GN/YtKZB25lT1Aitpw2k7tfrb43e/7vyye7P/sfGvV3sfWufNixdX",
+	"9ctD59Fe+/8Xk77Tdv5nO/NVbqtfxfYJLAcs+EIRSI5hhCM5YxJKUeSe8ggnRHFI1dMB8tWK+vq6JzgY",
+	"It7vK38bgqWRM1hf1Ssbtn56e9mj5brPst6KzRcrKOv1kj1SrlKs2wtQxrysuuzxXFvY1iPO+hENnnZw",
+	"NOl1kxgzQYE0bEI9BPaIpkMuaSQ1tVnEHQwxG5DQ0pdCElAhpbA/jJwDvSLCdvWpa/gngcB220a+aeWj",
+	"it0CkQeqlGZ5nmduh/EYYQT3k5ElU60GqWMfDEm45SKfZvdv947MupR1J4L4UpQxY9MjokJKCx1G5Xho",
+	"FKEekadoHHNJ9yQ8UHoeEkMeJ9EMOp/bKj1yfYMppoRCTgRiPOkwUPulWATaRal9s0sehngiEhL6Sg55",
+	"Pr0/+PQea0O8uOH8DMcD8qRjrNWCbsJ5N4JeFl03IADDjScPMHkICAlRfRed05c//sDCYKToL4cs1QDM",
+	"9FgUZWfWAxVKkeA7qUUSltBkhowPQ2w93zt/AOWqnX0KtTKedKn8Tu4eGJ5tWqUiz18lneJ7TCPciwia",
+	"keTH0ukhmymrjDYNVaTCqueEmrWWZK6tWn3LNYIj6JuqrRjiMflhxPl123nKpMKHo6dvK9U9pCJ4tqum",
+	"c7UuP3oD0YSRh7EKBIIBHEiiGsoLF/f4JNFmuhmfxAh0zipaYEaYM9rL5wTu/7ds8gVPXvEJC598bPvw",
+	"tL21UreGMwo//ditveBITIJhJrulxqSEMMyS53vhD7gXLpUs8ofKM38iccYM5ZkOfzAdXpP4ngbklqXC",
+	"w5NIUahuuhOrnyIx6jZGLQaNEMIOQpzgHhbEqHO4nxDlO0noCExNlgvwxxPsynEDQ2V8iip+yTr4W1V0",
+	"oS/SKZaqJyvM1Lem5yOhPJruqkv1xx2XvP91KXlaTb+aNG84P8dsZvzfT6LLGCekC1aJogTNORphNjMs",
+	"UvwZia84xrmAhAPl9C4loGd2+iR2+kdR+y3Dk2TIY/of8jTBc2J3UOS9GLYQQWIJGmKBVC7MD5ZEj2IC",
+	"ZgkcCYRjgnQUo4umMZf/0YNypbbYIxFnA5RwFNJ+n0C0i5JXnyn7aZRdFr2yrIu59t+AxrXpVt6LJ2Cf",
+	"epoOXbAgx2QiyiwkhSsTrl/ZUl2t2KIsW1D+8RLGvMIsR6pt62uMGFX88iXxn41+f4RQfcvEZDzmcULC",
+	"cxJSfAN+3Sfx9LSj7kj2pCLRV6t5PYKKb/jjND0pNfvF4fjPlPnDKTPdVrXiKuXiSHPhLAqimOdhR6Dp",
+	"OBIrCKYQtOCafq+T0ghJ+NpFkDfLAiKv+pgMtCc0GwPkjDz1xSrDxJ5SPtmkGBi5ql8heEBxQsJLCKfS",
+	"qTHgXcTRZczHJE4oEU67jyNB5kyrqEcY6dOA4gjxKSOxnLSgA/irjzDqTQRlRAgXYSHVkEnMlGg2tvr+",
+	"kkuEWX4sj/V1rbNUVpxhaPSYT1pZ/siFbPPoOkMsujAjMaRj+ZBeux7nEcFw+pQjCvKTulbK36o3nGaP",
+	"nWZPnVEBh4CKrlq/8nda2TPrzSOdQ3dM4oCwBA9WPvvePHOZPfKYy8JZ/vwZNHp0nYQm0cq33UAjFRFk",
+	"oot+s3fMnrXZ+Cwinvd+J0FSRsynbDxJvhtF/1cScX6yH4cQvagCS2HJ5JQFGuM4DXWwp/udjwDsV+k5",
+	"WDnsEZ7BJqWhycuH/QefolVPXl9f/AGnZ5IMrRC8pWcmT/dBRFWUcnlwolJtfxJItdORiRtegGMsxJTH",
+	"q15hmsk3pBGJ6bObXY+uM41pQt6zaJbl+tmLnM3bGt/ipVXRjhuurUl/X0YCsvsbfkeAtFPx2ZYRZAtl",
+	"ISlZ+floU3uSpj9XDWXR9NT7N5ubstx0E/NokRO//XiDEpPqIJB/qI1AwCzaSKeedCa12k5g9wXfEL9A",
+	"Zc3a/m4JYRnklLLss/lcIGVl0s/kxLqd3drSMOViGk5JoLLrQPc6JTdLAVMTLU8Cs7cqt565meV6LtvC",
+	"l5pdHtvztynoHALaMQuRIFEk0JSGA50Olaen1UfZvOtC81+LTIMRQR9Vz+js7Gjlgc2i1Duda2fJu24K",
+	"S6rt5t2I4h6NaDLrynOF2cxxnYDHY67CTxzXGRBGYhx15Z1oLlK35Pn874JHpCupPaYkgVgIxpn8og9B",
+	"7kk8EfK/A35PYgZ52DweYKZpW/KTSS+iQTTrJjEOSZgO73PJJI9U6vcRKNZf5qMfTq/fo5367q5XRzga",
+	"D7G3g3S2OJLKuIsm4zGJUYAFQRX/9vrQd5F/fvKL/M/xya2ytJiVO3z50XGdw1ev5efr9/LzVCo0h2fq",
+	"86X8vDiWn1cn8Aktr87l5zV83kDLm1fwCb/eXsPnjfz8VT718vhUfp6cwecFfMo2L1/JZ1++PobPK/n5",
+	"Rn3Cr6dv5OfZOXzC92e/ys/zW/n5Hnq7gh6uXsIn9HwDnx/k219+lL8eHb6CT/n90dE7+fnmBD7P4BO+",
+	"P/0gP8/lW47eH8Pna/iE9vCuo/dyJEeX0PJKzujo9iV8yjU8+gWe/QRtPl3KT5j78Ykc7fFb2f74XI7n",
+	"+EL2eQy9Hf8qvzk5km1OXn+Sn9DzyfUb+LyETzmXkxv5zatTOdpX0NurM9nPK1iBV1dy717Bjrw+lKN6",
+	"/VKO5/WJ/P419Pz6jWz5+hR+hX5en8n+X5/DNxfq81/y8+oIPo/hU8799Q30fPsKPtXfss837+QqvTmX",
+	"Ld8Anby5kuvz5kaO8M2tfMvpMXyewye0OX0vZ3QKPZ/Crp1eyfeeXsM313Lkp0BXbw/lu96eyHe9fS+/",
+	"f3sp2787lJTwDmjp3Wv4+41s+e5Utnl3IZ99B+3ffZTvOjuU63D28gI+r+BT9nkG6vvZqdyps3fw9zW0",
+	"vJE7cnb7i/z8IL8/PzyCz1fwKXs4P5Itz4/h1+PX8Cnnfn4inzoH6jp/J+d7fnYKn3Ik50Bj5xcn8AlP",
+	"XchdOH8vZ3F+BW1gBc5v5Jqcw2k6/wg9fIK/P8k2F7AyF0fyLRcnsv3FK0kPF6/leC5Oj+BTzuLiTI7h",
+	"Albj4hLaX8H3v8q/38O+XB6+g0/4+wg+oc9LmMXlmaTwSxjtJZyFS6DSyyt4CsZ8eSXX8/Jazuvyk1yl",
+	"fx3K76+A/q/ewyfM5QpO5fWh/OYaaOMa9vH69SV8yjbXcCqv38o5XgMXuj47gU+5wtewhtdwgq4v4RM4",
+	"wPW1nOn1DfRzC20+vINP6O0j9PBRrvP1L/DUpyP4lC1vgBJujmQPN8AJb+C83LyVPdy8O4NP+dTNmRzh",
+	"zXvZ580NtAQ6v4E33tzKEd58hG/gdN/Cjty+k7/enst1u4W1Usget7/KkX+AtfpwBJ+wGh9ew/dAzx8u",
+	"5Hs/AEf9eCbX9iOc9E8n8vNXoMlf4RT/+vFEXip2uk7ult2Zy3H8/GXn8f+VXbbHpVaxQxTgiLAQx5Be",
+	"4yI/S6rxXRXXq0PuK4wjX8GgNLydmr9VRSf3JJ5ZeTnaQUxFh4E2PsYiUXmTOgcPmkKnWY6CFN5VpH7f",
+	"9jg0azXE8Iiygc4EJFHYRrjDoA/tLechnqHK7c3RliuVf6niq3fodGy/vl8D2JZa3QfvHkYZ+JPVsMP8",
+	"+l7asoqk2lKGDjjGA23gNuk3eERQPIlIMVEwhxeTCp4mu8kWyvJiUy2/ozVv//OX5qOn/mhkfyzc4xs6",
+	"Khc0rl4doZ2dnX2ILxAJHo3lpt3eHKkVJw84SKIZSoYxIagf40ApCjobGlVGNIqo9vFvuSq0D4sO8xfB",
+	"tviGQLIXyiWTFAK6mwCHMFANV3nLozairMPS3DM3zZ3TIWdKyM1ticYVQziid3O7sARRJrcnnhxiUSPJ",
+	"7USnE8p9kP9pmP/cqP+0c//pdKryj53HX8u3iERULsqGlq8bSN1RjyLehwWDgyV1MPiHTi6cN3xlaDlf",
+	"HJqQkVhp/9LvOVQPgt6KH07Vo7ZSiuMYz0BN0y/XVobNsg0VqsrmT0EauZ4cYKKsturB2XjMwFXWW4dr",
+	"1bqo0MEg7Zm7WeZhuuZl6lxxfTfUy7OnviLtNh2ixpNZf+2IiUAvmv1mcLp1t0hh5qCKPFh8krgo4IwR",
+	"g8kDnN5FjDOv8fCgk6O2Cvpqq8T+4ToRVs5mRcf2Euw27SXYXQNyJEtz7ZKHgMTjpNyCpdLQezPJs7Tl",
+	"1eAK/WRhzBgnfi55u4x01Xw13lg5+kXa+5ubm0u9QAcI9wDPAuAjGM/ejOOY3pO8YW2OKFr7+zZR1Mqx",
+	"RnI2C01rBWrJbcIyCr9Oz1l+ih7yNRKs30b/npCJSmy1MXexCourdpiHfDEJAkJCYkA+UgQpzMSUxCRE",
+	"jYcH1TRLmWtLBhnPChSpWgWYBSSa7w/iJElEEjWgkELESKgIQAkQ5o1+s15DrzkjPqpMhzQYmtZCYx1Y",
+	"ankGe5vOBK4pPVTHdcyASk0IJgvtAsDiyinm9DjNuPpJIAUrV0XXCZdjJSyIZ3L3DESD8fWhil8KRecj",
+	"zqJZAcfi8GW9saMR6mzmnJdgmgtgNz5nfyLv88/WD/P35LxxN1sEYyyaX4I7ykJ5PDO7DRoPecLR6bFt",
+	"I7HA9BQgCY4U957HVR2TeIQlK+zGRNAQSD5l9KTL4652J1PTx4hGNMGxbjbCSUyDiTwt6ot7KnDpFp+c",
+	"XpQJ57fX6GQ0jviMxEi7ZYzco4hBR+vKw0OTIZ8kKskXi+Hqzc/vbr3hweYCft9iAXW/RD5tPHr/q/56",
+	"8bjeZp4Y11r2/kWAhoadKd9Igbk2i9rQ/MKa62pDYQtkKitNDPmSW6uMogRy3aQkOsLBkDLixQSH8CXA",
+	"iPjw0iPZfusA+dpI70M+seRtY8LlBLOc/UjlNCdoxEWC6rWaUnckw1d/KXDbiLM0c6FRq6FgiKWYTmIB",
+	"XQeTRLGdggNI3zIrw2nARPmYYTMUyfE9iJlJPAOosgK4QP5uAqYKq2dSBCGTS80KQEbWEURfyeY60mel",
+	"DFrqWlkM5bBSzrBDluwul0QvuSsxkwouKrngruXEsd5Zdq1mu1QifuEETWH9VUgr0FnMBzEeAUiZmNIk",
+	"GCLOquiCTMG0LMAx2yMIhyEJ2yiJCZZXKpqwO8anDM5Ab9ZhUv2zxJBqh8ElWoT18FGlWatttXMwU72Y",
+	"4DulKwecJZJey8EqFERFhyF0GAmu2FqzvosqGPlXmA2Ij3pkxjVkFVGsXh6PiGzBWWzWX6AKZsg/gWxC",
+	"X+eFytMie/XrtZpnMLT8LSUHmKx9CAyzh2+HkL29fn+hmtuhztC8vtU2wcTAg+XaoyCLNlaPpal58Exz",
+	"qy1lt+WpcfDciCRDHnbl4xokEDpobbWRZDNynD4EnRlgMS3cZNAJzdp+uh/lAApoPfwEuYLA2yD/JCM9",
+	"s46LoBXUABYALKAUX0FjAB/YQl8pokI2oXJcBYWmCG9QvawCVjBdMp43KxipMSJ9vRtzWW/y2frOlot8",
+	"HfeW/2mnLn8qj6SER1sLFk+H0KJKs9HQk72bDyJmirz1wqqe7KwTeF7ObEmmhl5nOzHYR5VWrSZHXsgD",
+	"hx9gSmW5RvLHHfUuOGxlrysIxSWoQPZxdNxiZkE+w7V4NMA3qLFWXKecIK1X5CBVVhAJRBDMpzzO7ToM",
+	"eUHg7MLQ8UKm0Fya9nw6flnO22dblCtZWeti2m2WiUn3Oj64KIEWDHAQKagNUSRUhlIfDFE+0mLHDCXK",
+	"CQ1KEWeQfR1S2e2IMpwocWyEx2MdzgqAuxrod5EocCtIfKSaqKFqnF5TEWPZc6ZASO5Bo4IrgJxljysl",
+	"9kg1zPVRjiC8pCu7GM2hbr+4Rw07vGZ/r6C16u0xlQFnFxaSIMRKMfK+D7hbyySvueV+dFc/sHh2mz6d",
+	"n8vqZ0u2aJ3H8oTx+Nmcg2OSaPVkk9hEpg2yKaq1PiaUlEQj2rjW69vesh43NuauIUE/zQyrGcNKDcMQ",
+	"oImfWdkYFP1HqyTQE5D55uy1mhtby5/NILe+pfK3HBaEQD4tTGytDYOXXJGAx+Eae5bBqq7q9zJrWVwZ",
+	"GF+ur4Wz1wN74tHQGCwRH3yrE1EW1njy7wmORCqwVfNYrTkb6d+OxhdubDEGK3cpu09EzC+/a4tXd5k9",
+	"zFL9NztrGgSy3IpPovAnoWwpFQx6HQK7L4m9iN4RNMbJ0Dg2kY/TiPWuCmQW27VtMEP5KvOegINYGTW0",
+	"IqVkQvk3IKiiFCEZ3lowqOYRL5eDZucMHCW6PxVG8zdGvjHBifGei0lvRBNwZ+NoQvLDWA9hc6XJZC7I",
+	"WW5ENuwyyntDcCS722iHM+edoVV+p5QFWxpePjjdR9mYyqPfN+d4OviektiSCAwm2oqEm7Td2rfGqYZd",
+	"M1by/NXRLHHZPoxpjOdDSRu1nbpXa3mN2uq4hXlHrhATygZZuZvlg7ZDIx9dJ18LZ90kljVYbfmWKt5b",
+	"IIyFMbhLkiK+njbAZm/2XMXHjGN+TxBNvgdxqFFvRiFzSR4sN2oTdY0qGcsocLs/nLLKb4VsL5b6zVKP",
+	"mbwZ5l1lfyZP2Z/gSBghOb/cp+lSqzieeaxIVDFOkNZWFV3r+Bb/8vbGdxUwfGACr9QORVQk7Q7DeufA",
+	"aWtIEs6RSlwXUP+FZW9UsogySG1whsrPf+4kteZP0pKcwies0dzd8RXjf+LQV/tgs1PVRhgl+MHmeRVf",
+	"COa7yE/wgxTJt5TsVOK3BaDRDvNt56+vZJiiOVEIyKSAHnXKz5/Ly+s6D54crHePY/B7yFFn2319DYHT",
+	"6b9v8MPpce6by2xK2ZcXenKFtsdqlmfpJK1uzHSvzGwLz0Km9Pv4Mp104fdzPfvi19kyFH75AOuRUpMl",
+	"pWya/qlPvTkLuaPQBhHLlKuTh0d5wTBDk7G2Xapc0RD5IZ8yMOhO4sjvKJuwziTys3LNPqrUa2hE2SSR",
+	"9IYOM+YyoPeEyddjdHt1BpGMjKOIsrtyHywAMKTJQyVgX0wyqhDJFuDZMqO2QxfoCA/I9u9jIqlJ/WMM",
+	"lGWDHIzDfqlKZU+5zNIrxy65LThX4NU/CR3zVPFfn9yg7fv6ttTcxPYXVUXhcTtlSttfzJ+n4aO/5eqF",
+	"dtOwBNspVtAl6g0o0Rpml9iSTDBlHsBRtIYVMzMUfHbLBJg8FUjiGquiIrqAU35QkOMbkTQzNbvuDa/x",
+	"+jFnSfX38WANi/u8X3l/p7eDm95uUCfei6DV8PbDHeI1+q3eHn4R7Ib12mrTxcp1FPQ/pAu7ujyCcKfe",
+	"bL1o7K2KIlROxZJCbIqCfFSBoAA4J3Asb69OXXOMhyQmCv4c1h9w2AFlJiCuAi0lCYC322dAdazL3JXR",
+	"+friT8aIUjsMdL6hFWqJDUYvT77jxbJUUUTflD1mog9XazyvPUgSLjv9ZnOUV/3t5clrF11evJa7c3n8",
+	"Ctzs8JMWz3YABpyzACoK8JCEHaaqIrUzJnXQw4LsNt1qteqr2j3A3ahIuV0/5qM0NoCwZEvH2CGoXig5",
+	"q8ok0G9tuLXmnhX24qI7MtbUlZIOiE3KCKLpp4ou8oFPhShxa9hjlo6afnj5/mpae/d6wP9ZCA2v7zeb",
+	"tWYxLupbSuZF0iyTyRU/WoucygU2MBzltDgq2nBJhmqzLTnMB94mhbYeDu78Ax1cmTboTRKEO8w3vFAV",
+	"TZOSkA+XI0byOb2/SDtJKRuk785Lc/A2x3XkQ3qiUgrj/S7vd3XNXvO9QRPoZmKt+WUW4WnaLpCnAEyU",
+	"RPYy4DzsigSb0Ez1BMdx2NU3vvlSnWL5zFQZrPT3hLKuKhpXyojOjCFj/raXmiPq80lsEbNacVU11JKW",
+	"85rlfHxecz2d8ksTQvNW3g/nVlX3ct7zZXXsVH7CUHWdTxm6IzMPZHc0xjQWqKKeMPK8m1Oy5b1RRccc",
+	"LgJgZoWiYvL2yC3OfBl6/GAPvFUrOSnzec66PP5yCISVuc1l+BLzKexDHJMilgcAm4QAWK/hLHKz3LUT",
+	"2UM+0Yi35ZH/2Yy1CQQQoG2X0QaG1yEW3RGPyWLMDxOUAmlSfR5FfLoI48MgYn1VDoNVSbCsvJlQNSJN",
+	"qcGEowFRDE8+CKNMwxa5dk3Jg2lqEBaF1OU2ZVMjLV2mMsZ8OeSsPD3rpFrfbUp+yogxQ+VO/j/qzXqr",
+	"1WrV6o2dAnnu5qhzr5C39I/f6t7+ZxWfu+vWm+WpY1dEOz+fCoWRuk67KqB/k80tTc0wHruvdoqlHbkl",
+	"oyzbJKmKlwdjX3OAHromwSSmyWxhEHaIxZCINUKw0aHe7A6T5Ffs/zCUayQSHY+nHqZCTKRShmOCUa1W",
+	"c9Hu7q58+36t5u3v77toEPPJGMlfBIkpjjqsVqvVttbMspxLZWzseM2WVxIaXl8ZGr6ThoZnQeLNNYPE",
+	"rzELe/zhitxTMn0a+I2pdmV7i/AYbOtwGcKOfy6N/sWCs8U1Cb0+DuSiqXYoBrc4CSUbkaLo7yrTKX+C",
+	"4R60cJhQwCdRiHQarPKfkrDE0bYUsqPoyzczLiPsG4NZlA3qUtu8ks1Rf24FiTdWUaBimW3ARNdFiUcg",
+	"PB4TDM2SIaHxAnGJRTOpdKTAZ1I4Lc9mcZEPspr5R0zGMZFsHyf0nnSzHrYOtDu3w9RZEyQBxGB1S5SZ",
+	"drQw2g00nOFSLCAL+fDRzR59klPDPC2SNTDNctiIuYcNZuFaT0Nj6/H/0HF3nfyCX+k4HfacV31tP9Yc",
+	"HmIhPmbefL056FuqTIR5sJ1lz5bh89hdRWSAo7UQzXLoO3YX62iOOTgd++Ep6Qm6egk+6maP7lPD08zh",
+	"expBl57dtR3B6dPrLFXR7hNyygaZIonFphuVspe1x/u90QXTa2Yj8i9aJdcstPu1VsnvAta5MY7gyNJ9",
+	"l7VPdWT5jMr+6KprY0ngkUB4knA5wiCfaaAyIBghoThAZDROZlkOFdyWVCA5iIgkeX33t3wAkRBw6aec",
+	"dJUB2vL7lQUWGkVlaUwhNErFJbE4LRxu8Ny0pyAE/A51vw6Qvo/VzH0VngPJdv7VyduTo5uTY39tV6cd",
+	"SXyl5LjcdBsl0zXBaN/Uv2ClqeRNF3LuJMYCEnAv31+X+lbUkBRsSW/WYTFJJLVztpUqrbSPaKK1gikW",
+	"UpswE0lJB6OEj3oi4Yy0ka/D16joMN80/T/zR1UnR/jKhMp1BpXKQNRWCj0fVdZdmPSYMmdJQcja/Cou",
+	"dLA5Cyx0sDE/WCQmrs3jCx1sAhmaSvWiGxP74JSEDDCT4aXAAEzEBEjIbeTL/fANT8EZgr8pDmw0DyvW",
+	"ACdYQ/j4UFb49OTYh613dVoHBdE8Vig7qjpu2g0eYMqy4rcqjW7aYX5aodjfKqOZMjvR5muehQeud4iz",
+	"/AE4xnNkvI44IfvIXEjhE0Qn89Sia2TFHifZLVO2xWBMxCZxWWqqcRUddpg62SLNWpDdKAMtTdIyEEMc",
+	"mkzIiArg1pjpi0p+gUYEM2FqNnaYIauKZCJ+thw+CqnSdkf8nmwVrAy/FVUScwU9/UpbQF0pzy/N+ppf",
+	"+jd8qqohleUHCjTE9/IEEHmR4xgCgk0uJ4Q5L4XkqK8BUZIbZhLTwYDEJFxshM0Nc4jFssGh9wzBBaRY",
+	"viIpmqgMrg6bpljOFk2Znqhm/MVDu8wdavBx0mR+I0ktnOaibZqTvAoB79YxLLOEZAlO6xqWioYMRqZ6",
+	"DV9p8S4mqB/hpIpOWUjvaQhZCBNBLChsHJljWvGz+8x3kZ9eTr7bYX52WcrfdLRUquH87G8dpO4Cot7h",
+	"p8rLz6ptQaGBbvM6gTaLlBhEftbkMK+r+xCVFxp7IQgIHXZHWfiTMFMDoaNZq1WNuOEiH86y/MPsuHoD",
+	"pDCbg/+zn0rKMUFiiGNw1XbY4SLBGceJUBcbjiItoQAaDjECZbvDPETT/WhbQ1q4/qiw/DnNUq4jmrMz",
+	"5Zpp7Vd+l+dp9jcBTQot4G3QedG6knsu7Rx2SJKGFpqLLUB6vr0+9A/kGhhSsFegxECR+1rNF82Tjbpu",
+	"7klutOn2zdNTfqkXiWV69gvlRjNnSbOr5gx0A3FVyoiMQhLQkAjj59Ggdlqovb6+kFL2yelFG/n1et2D",
+	"/9frPqr4+k/5ry2Qm43S4iK/0Wh48P9GQzbVf8p/baEBJwC84F+dfDg9+QiDn6lqjCQSEAVhJKZns+L3",
+	"MiuW1AbSxP2TmKsloRG0oa7B+iAl5XUtni2T38ky+W1tjOvaCS9S7/kfbmZcaTI8vfgzmxe/V0WSH2Ls",
+	"29Qo9tczgKxZHOWrDB8b1GDZSDcvj6FbXHPFAkE4XhoRVV535UkulM2OrR0ikb/qbhn99wS0DpV6fZCh",
+	"FXOmY/cU1g46JuFERY/DbyrlbOMM6Y1Oxnr4q7Zl5gl2mKemVG+ucS8w7E+xMMpydbWebEWpmKG7eRq1",
+	"9OecqrtguCtIOkV82UDrvU5N9DhzTajuSvIU12CuxSNmaHphJvrntYJ9ltXDka/83hgOEBnxpwJvsOFO",
+	"nsDMnh6LtTiUxtcGJY3BqutPYXFHwgOpBWpvh5/BfcGJikg/Qf7R1cnhzcmxijJOXUQ5hERlL9W9SE5I",
+	"eS6ZRr8ezNC61YJQoJxr6NtiTOd53LeCgSjlJSnz0BuSn9kqovkW7GLOD0aNG+zp3CNH1AvZxxKsiafw",
+	"jyW4xoYw24YxHuQvBRXNrCyoFW3u0pZMSIWRv89IglI+rkDaMtdJe9F1Q5kCfCRCA7tpw4M6PyYuTDma",
+	"EUYjzCY4QjFE11kvOYXB6yC50PSkD1jbctkC0ql2/PoHKOBxTAKDP5tg5VHQTgodtIgwmE0FETCUhKd4",
+	"f9a51CsIlTP0pKHuiJyM+fIUfjfDKj22c7hQP5jtMTLtPoUHjOWO8Ino/ukYSHFkuTkuPyo5aK4nMJFU",
+	"ZlXOJZUqkUOAfDoHmSeShWykAGTzbZhJeW6OnxmtfVR59+lIJcoZ2wF89zKXGJc94GQWloVH4xb8I091",
+	"foxxnFAcIeVlaYMX0nZCqqS/mEChj4QwN/MWCHRHyFgHdqrMj2qH+QoVU9m0dfRHViJGL3i11CPhqitG",
+	"QD5wDiMgouI5ZPNPaFs9WAjl8Gx1fba6Pltdn62uz1bXP63V9XGBGFOG/vqDRe55ZLhUWSgTg77aQrgk",
+	"XuumEJA1JbEUY0hwV8Ds+Zoo3Y20/uKQP2+wj99I+c+rqyJTMp8suy8kuoUifDmG5beR5OchjP8QU9v6",
+	"CTVPiZSeP2RL1fAfadISG+zMdyJpYx75NiRtEdF6BK1xV7+enD8UIo43cXzpXIVNDaZPdJjlcIE2gw3+",
+	"2qwVgAULSdyNKLtbAOtE2SAi3kQQlRRvKuabGiZg1k543uUW0yIebHOv3DBNYxIkXflAbjprdrCehckm",
+	"hXl3nKFFMuqRMCShB2vxPTlBuYssZQX5TSmsUo5eciS36hBsFiyaPxHFjZrzIsYkRxBSf475VJIGRJGp",
+	"Yrcaw5eyAaoMk2SMeKxgcqBGCBWA3mOquGLRYQBRpnPTfb1gEE6qzK9dk+iRGlzweExYSEJJpTQRGsK4",
+	"omvpYjbrsH6MB1K32qqiCxXwDWh/gD8cxnw8JqFrEIHkAGMC0ebzmDsw8vb29oxPYjweV/Uv2zY78wwr",
+	"WeN0WJnn0PX/tre3nSXoUAVrW458/TbULh6kNYB7s6y48XRuu9LsrPx1YNvmVp2O8tCEHN2sItDv7dPM",
+	"3QirfJtlPspVE7hK/YTfPcoiJPckkt10FzknD9GIqyjigApi0vz7PEYzPjlAoYalGfIphMvzHEHk0/5v",
+	"dIBpmv2Ak0ClWgAQuTyBgLvN+6qAdXUuE7+2gVf10Ix1xicowEyNcfHongxKsJyCUx/jBix2rWqhdo3Q",
+	"3Kx06Sste2SFPdURTQHQD+wstpTzqYo1YKOeJAEfEVNMVF4WsjO5HiluBmWo0URDPokV7LuYjEksSKg4",
+	"Bfi4ADoA2OyiSqDpUNNLqRwJ/6MqwHOiS5T+oPORs3WuxHsCcXKBFqyrVM/GxCochCrKnQN4cFnFQLsM",
+	"qx55CqmCwUC8tbaFOFdfYblV+NtIg+tJU4XttFx3T8sbU1ieG4p+pRJVHDnpTi4KNVqRVVOY3NfITAUS",
+	"tAFLeDgxdaRVleR1yjmuS6IJN1R6AEklQJxc8Y5vQXsjysy/CoToOhMI2tM/6/TDUrBWJTJmYEbgart8",
+	"f31TLOq6SMrSVb3E9h2N8TeTrgpklQfoXEgl31twKTLQbyW7lJ/kedHSFJH2tRxvVw/PykmbatI5qZHB",
+	"g6p8mvpzjRviI02GClPnT35X/DnZeBblAGvYfZqBQaQbUGYTGDApwqg2LvKnQ0GCro/+gRT0qBQFdxoo",
+	"xizkIwXBXEXXQ1WSVV+MIDfGPFFRu9GsWoLfZJ1a9YoMD/If2//8/I+1ACH/otea3qCN7zfjOJ3nsTgY",
+	"EcNgv6HCavzwuXfuN+u1VrHecA6wq/ENiks8KkIGKLpruUs6fGJM35FZOW2r8rU/KVX5jgBZUvmjKowE",
+	"aPxQkPDBw2Pq3ZFZ9lbd76Pr9AiOSXw4UbWB1L9emfV8+/HGKavY7eMgANc4vyPMV9DCGlwDT5Kh7yKM",
+	"3n68MRDwYBZ5c91o7cJR0jUzFfbo1aujvReNFsC6jUaEhQJVcDTgMU2GI1fFssUuwpOQpojDwCdmcBNr",
+	"Pw/IqkDdEPcNs8hmKzfdeZRLLLUvAxKPA2XhVX5kR+Pk/p+8pi3a0mv4jsYYFlo3m4dePcp4xQgzPCBW",
+	"Lix8m4KOAviIqxS+mY7OSfEgKu8+HVmVy1307tPLjtQZwfSBGSViKwtLxFE0Q6CexXwyGCJszCg5Y3lE",
+	"2Z1K6IwIjhmaDnGChmCCImGHmYfNbmmBBfI6/+d/kKQNOTjVWYedPOjIMCnpIF8FE2cWrjEWYsrj0DcV",
+	"ARStIKAVhJMcoQBmeQg9dZifEqqvEC9QwvlWFZ2A/uJv39d9JGcsfzTBlT//3OPJ8OefkX+o69fCKNvo",
+	"JdAA6kxqtZ0A3g1/Er/DYJjZu9TKyG6QLs8VcTYwhgbI49CVotGN7EcohJ20dgFladndDqvs7NZqWwcK",
+	"DlvHYHKmFS9lu1P12ROu6/gAlqVydMDklJgiULNWNztwK0xUj72tHaYh/nRydhoPW0UAiaPUPoU7AY7R",
+	"BcGsaiGpSIGBKoKQDvPzSf++SeeVr9xyS9PDezNEE0Givmsqm/VwcDeI+YSFbpqELjvosBG/10m7Wbyt",
+	"q3bWwkHJhZy7aMyFoD2If1MkawJvFRyP8gfpFwSYQTybipU1XEgFyVZ4bKpKwA7lJ6OMCVsGf0VPTrXU",
+	"oAhmZ06zUsMdVoAX8l20EHDIfqEwgBDLwYk6TF+48kz51ou9d/LA6Gp4FYxub0+P0X0TivCHBEcHGaZ7",
+	"q2WhOhqA1PEkKcaKS1LdqqJ3ZAb6ToeJgI+VsRoOvToPMGxAhZcn3Zhp8qgFcHygpLYBPYFvoOY7RKbN",
+	"wBbUYRD7kYGuVJT04KqW8kW6BHRWM/CMq/Xzt1w0wvGd3uIOyxYn8a7gHark/oT4ByWDwrpwkSR9U4se",
+	"o2ajAZv8888n2s7PWUCqP/8MlAZq9k+qgoWC3zFF310w5yshSP2dnQH0O++JLXMQ5Ibq2aaLKNvLgcHV",
+	"xke6kCBlwEPk3kipFUFBbQyKeXas0s6oigntMIgUNYoQTnSHVXTN4QaAzVe3gLxzUUJHhE8SeXdr9wIK",
+	"OGPEvAe1Hh5UcKkg8T0csRgL8EuMaOjpRVHQ4vFMfp3fc5gXcNpwhgjVJdVTEsjmay0Mj11E+wbwRhmr",
+	"TDNXVaKXj8I2GDOloiQ5mzYsm3yvovQRviOiw5IpT7cLgLyypDzFJ+OYSuY0HdKIWF0aVJZiKX0wlAq9",
+	"f+p6MfOS35vJHMiZWAOUg1Gmb8ihwagP8fpwkah1zsY1IIlC+tjvsIpfXnHdV5Ql+Z5ON0wpVc2rj2kk",
+	"d5rNUPPhQfLW1sPDFsQIp5hCbocJri8qgfvgRe3TBwApgnkl8Wx+Xw07PImxmMTENFWZPnOMcY61qcwU",
+	"sSh1pfL6+PIKHcZJFdVfuOjo6PJwS/MeOXLcYTbsmnK8GTwNbXV2kV+KbSN/yLQS+S8bRAmz0MJuk18d",
+	"wI4aaLeelFk1CUKQ7ZBHkgkvgXtT51VdzRrRRd3QVKABZ0SVec+F26MhFQmPZ/KfkqS0ARcMaREfyGuK",
+	"g88bys4KFHGFg0PjDpuHwlk+9BQ+BryhW6oEPc/ZUcRPKUV3GHkISDxOzKhobCxlM43TLA5QgIMhCdOH",
+	"4NJPKTg9ValcZBLQ4N4JCdjt1aph5VpNM4x8U+rYVDA4NAtnwFEMb8zTE3hRRYcZJi2ZbQobjiZMbiEG",
+	"tpEH4uNTZmQCogk9JCKJ+UygCjzOPTGMSShvvy11kjTjHVMCayTvgsk4BUOB4TBucun4mDAzC7mrALGS",
+	"iUdaGgKBB2nxRuV0qXpc2uExFygTYBaQKJKMNavXokBa9MrSRJ8lGK7O8phDOFQPKuFfGOg5YEm+Ju8u",
+	"3ExU3coZLgxcFzBiHAmuxqy0ICkypoyijRKg5ELaYYUy48Bx0cRgnm2p06mesNISJRe2UxMDzvp0MIlJ",
+	"qPMShWuURn0MpdSijl16ptRqdBjg1kyZldtY2amhUB7D3gyFpI8nkbzx0lFZcmGhlGCHZVJ8FuSvKVPu",
+	"USx1nAXhw7999ts51O4KZuj6+sJNC/65HYaRKQhTrVa3UiZNY1NE08KBSof122ffLoKaDMnIrr32k0B+",
+	"n0ZEwVhmdaXQ0gJEW8XKQuDiswofSWYj1q99VNlx682W+6Kxpyx0W7lqSFV0KpcXlVc8gpsZLlx4VAmA",
+	"IxJSrNsrdipHpZH3kngiVegqOrRBhOQLDNrWHIw/qizaue2aVbitvg1ruTVfrED2rhhPnt9ILuQiPMZx",
+	"khVwSn2wh9YSZ+U85ys3Ma5TyLNxQYECKXa62SCA22M5lLTAkw530SfYrvQkZRvXqv+kQOaFgqrz0KGp",
+	"LbqQpn0ERmnATYDRgc1DngYXNS0K9aGFbFsFzKqCkpWC6ZXIFz4IWVLglOx3MpY3T31XktSBfQVLvhtr",
+	"lRqhuiK5Zn0nLWvfTTjvRjgeEHlxzjgLt2CSV+mVplkjHGIMVNxGBAfDrNzTEIs1iiZqwLNcqTxllVHS",
+	"LU6yHnEkpVsV8szjO1FW/0/VWYReF5RaPEAxwaF17QJbh3GhfkzEUMrQW9WMh1Bh1w6CrnMFAPRZN9CU",
+	"6XN2udhKb5aWISsvF+siqBIvZVXYowOplejH5TtV1huMNWW+5gBjk7qYyYggtdHQry4mRyu3DZjJ6lq4",
+	"KrxQEZJdDg6S7ipZoV1rrFLUYFzNQPWUTGkg1/cklShUeFOuTnUmX8c8Fh2mLGJE/svNdDk1PqU2S3KT",
+	"5CGGeCylYsC2A626FxGpLwdDyogn915+I6UVX5eP91Elsz9uuciH9wgfVWSHhEkNQB5J3u9rgQN4oBLJ",
+	"DdIA2AMrcN0rDtth/i+e9k97p6ExWBygf094AiCosPwQSqOMs8bUCosT8xjp8Ylc2X3Vt0puhKfT8BPJ",
+	"wLOjjZS1tqdrIWpNz3A20CQl7VApaMBGzkhibHEd5rdqdT/Te+RqIp/xpJu2J6Fvdkk7aESHXZEBFVL/",
+	"NuEWwlihDBMzxla/ik4kv0gl2ix+Qx4y/0tHOVY6Tht1nGq12nFc1AGPqfzqS7VafXz03ZzFHeD2EsxC",
+	"HIfpoJCykqOKr1/tSa2kw9J/SsVZJHg0ltqQ+VJ2i5NJbJRMNYuH7HtPDHGjteujypA8oDfnh0fe9ZvD",
+	"RmtXi7odFuOpUv3vyMweYRqJotxEB1rtTsuzKcebcIGcxxDso3x5YowD4gkyxrEUpSRLPmQz1Hh4QDi4",
+	"Y3wakRAE1VQnqaL3unaW3taKCfsT5mTqUlok3HINMrdqbaKR6i2kVQapCwMGM+gt8HVLclUX7QB3dTus",
+	"gYbyy6GL6jU0hA7hjwgnUteSTBbMM/6V1Ku9Q/kPGz6aCi3LHiDfeK19pD3UQtUxMutXRcdG9ZIcNUER",
+	"wSIBSamNwjzwkL33SvQ12mOHYR1y6f8M/mAfaach2MWnSn6NicYn1kKL/+ClhHyA0gq2SsHyU9lASpco",
+	"4bzaYRdkmosFgcIvYaiMXSPKOIDrCipl40q9Wq/W9M8FFXCrbW+2UmYGjEvdUQt4kifoGELZTm2rmPQU",
+	"N9AmQIbIg1wfmiDfjBoAlwE3ARTfLPGaM8VqOmyIWRjp0uamyHX7i/EZHY6l5osa1Zp2jmYOzOl0WsXw",
+	"c5XHg239rNg+Oz06ubg+8RrVWnWYjCB1UeeWKReUUiI6k1qtsYvsiD50eHmqUo9UESYHFk0+L7VKPKZO",
+	"29mp1qo7AGCTDMG9CE4Y+ceYlxVIN54edRul/sZVLh+k/G/K46PIy3btKMbfYSudLfKd4DQCufvtxxvl",
+	"OYSXlHlfDgCA/46wDlMmkYj2iWRn2TkycDXqbOkCXcC3Vf6HVP4oU+SYDGOeJJHUrtUprdfAhDaJlS6P",
+	"UcynMBjJmbQTFg514TvtcbJWLeEDgLNyUX8SA0vS7zVccQTl85qNfc1pc/wB7mEwHIJSpviVEjeVULfl",
+	"wtnKeGxMB8MEmW2qoldmGsD1lOzKJ8yAVuMOy+2xFDRdJDjUKWAENPmIB3dyvZUnQHJAI35KWcu4pOFk",
+	"pHfwaShPReZOVIHXIBK85OHMqt6tfN9Zoe3fRSE27YuTDlASdn83qJMG9vZwa8drBnXi7ffqfa/Rb+L9",
+	"fo28COt1XaheLoDTdsROEO8k3iVuteCbR+0+Xpk3JIdvwuwe82EQaTEGrRXIrhq12mbTSguCWh52p+2Q",
+	"2dth73VA39O3p7f/Oa1f0FNxyq5awdHp7und+JcPR2/3q2T29j/hx1PZqPbrx9awx/5F+/+qBo2I9Uav",
+	"auEvbyMrLYMyp72zC4FD8iU639tRjlOVQAzylt4zdbQ2XShd4BBWqgzW23YOVx1Xxy7A0h3CT94RZ0nM",
+	"I+9Q0rn3PqaDxSni+untZY8+us4VTsgZHdHEOzO1MZf1Vmye6+GKjDBllA3W7yV7pNCTIMkmvQiFNmGL",
+	"1asez7WFTWkqAi17KCXk7Zc4TGlePlJf/cgtw9ohT+B0Nes7qx+6VFLIDednUttWz7XWeZnWFUh4TkKK",
+	"TRBbs7G/+uEbzs8xm+kJQiRVa51FOWUJiRmOQDlRT60xxWsS39OA3DJ8j2kk5TgVSgKmxNWP65dZ0UJQ",
+	"dcPECf32+fGz64jJaITjmdN2XoMSkztljuskeCCc9m9wrJ3PsjNJIFEy/I8cwKAsmO5QRyU0ajXLLzaO",
+	"OXQsL2gpe1bRBQQTMG4bIapzd8Brkrwx5Z2/jl2akDmH363PmvS7S5jSTdmk/jvZ0h/BTL6OjHOUe0bv",
+	"CURLjWPeIxbR6s1TZAtlU9alWp36INQJBCkG7INJjPt9GqCKlFxSJ7tWErdc1KrtKCPUlIpNSPyK4FAh",
+	"Q/3JqFwObPZM1muTtWbsT9ivSZ7Nf+3GXfAEzLXPm/eH8KT0QC9nSqnlYyFfOqMiKSjVxhnNyJSIRLms",
+	"dEKxKqqOMthZCIlk2miVxg5pz2SZziXfd2Lissc4xiOSAOksKNiVNdk2+7iy4ZGqDS9b5if7nkUzPT1l",
+	"DKQCLDNpvDLkPmehtibLfK2zYuUsLH+ziS6wakWVvdwCvEjfv2EK/edvowL+ls8ScRq1xq5Xr3uN1k2j",
+	"1q7V2zvNaqO5/6ujsjGc2m49CF5g7DXxTt1rhs19D+MQe/1Wr9kk/doeqb+A3QcR21Y1132NiZT+nQ9Z",
+	"NeTk//SYqwEfOTZC+tpjUWhTzj9ajXqrVW/sNFu7L/ay1IG2BVCaFuuykBdTmIN1a6cuQhvXmrtG/cjD",
+	"YGcgTLmvN367pIs8CvUQi+6IxyTNEYoUi63XHh83on8FEVamYkNmPe/rQ/CsYP+VFey/sq5rqQUiQWmK",
+	"kbl+9d1WuH63v8B/T8PHhRfxVeaZUL2qwEvNJC2Ij8wfZ0fwpcFuOp5QFYEwDpkyneBEowF93Q2xgmPv",
+	"Vpv1xq+QuWPSVpWVIC28mP0DkmP130t73KnDHQB70nbmsyolHblOhFVYKiQONrJ5dnWkoK63KGlJ+a9T",
+	"bq+RUlu1mrzI09E1Vo+uWa82m7VfC2/fL3TcqNUkCza7ozj3i3C/Xw92iNfoNbHXJHt9bx/v9rx60Ah3",
+	"SLPfwrs9c8G2erV+A+8Rrx68CL1mb494+2HrhVcLGr29fp3s4GbTvrvEJAgICeXp/Ky7IEFrZ68XBF5r",
+	"h+x4zbDe83q9vZ5XI3tBP9wluxgH5Xe0dbmu2Uk6DgvF+4kXpgW+95uNpGmDUgLAFenyvoKBdIpAovPI",
+	"pCVQp+58ZdIcgHAR1rcEavdz8R4vR6Er3OrljTa/4ze6to9JAuik5WYomMTzjf1XvrFrzdUPXfDkFZ+w",
+	"v9EVr23WKjpARScLC4Ch7NrfVKk9UXKB8/h5gcCwHRP9RvCOP7Fzd4Ff/V8TMiEmoyyVIXRMuI6K4FrE",
+	"SMNjgkkcEyalkTR4IUUPM+p0Xty4MnNYIHQ0NlRL0y3o/ltOIATRYdOLaW0WmY5+mRPxOMPlANhXNbBn",
+	"rvnMNf9uXDM9LinvXKIf6Uq98+lY95RMN+d4t/D8EoZ3RQSP7tMML5PbQplVOcfXEMW+StNDNLESgaGU",
+	"8e8kSLJfO8zK+lBRMgoJTUe0QSwRyeykRCdTYpEmpqf50KZij0m+gQAiE05sjdLKw6uiUygCZACSRjwk",
+	"yrwY80lCsohS8iBV1kqz1tyaq5RsADTTksmhXNARZVSkyf2LiihXMlOY2NIllTusktUq3yoWWIYoJKvG",
+	"so5iLC+xDI2tKstowFHCYdHXq7Gcv4uu1YyvgMKgZttXhP6Y7QIgCyCa9a+V3EC+VyAPPGGWA2a7YFSm",
+	"vYZ81I3XN//p5qUKhArnT3GQUhp/vhyfL8fscqytcTkecdaPqMLleY7j+W5X+DFcAlkWdK5sHKqYS4Oz",
+	"aLZlXe6ao2W3O9zqm/geNSCN7XqsokssdHqwRukCZ8JPAvmWI5KRh6Sr/JN+h2GBfP0PqZkMiErnlY3g",
+	"4QPkG58H5BGB28PccACqIlstcmBC6PMf5b9U2ao6oJbaldDKvIgZ9NXaXNzAeC19/zd3n9oVm9eaN/gA",
+	"kba6oQoYyBXMrosCLIhHmSCQAnxPthYNMa2xO+9iNT/ZGF6t5vd0suYrlMnThF7FmAVUBNwpqULm3F4f",
+	"zhki287R4bz1su3UGzvoHFOGrpMyY2WGLmbXznHq+/s1r1b36q08aNpS7+x83Sg90oLdVaXpOW2n2dp9",
+	"MWembTsmiXi1w9cu1+O85UNmLOVrGpetaj3OMZdEa5UsenSdPACRDsYQLJ3A7ou9/TlDt65hWeoutvDx",
+	"lq1kKVIEGDuW+o+X+HcV3l/q3nUdi286bef898PZBa09nF/XZhcf/jU7P+bT8xv+n4uj5uziOML917et",
+	"i99Ppp9uTh42FA5Xu4bhhD8Lhc+e4b+CZ3iiZQQjGymZAQzEpYYJBdqnEpAztD4e58H6NKCaQkFRgDoB",
+	"jsHqWARZ67ClKGsVqORbRFZLYRmyGu16H0z23ZbbYWWIa3Mwa+08FpTAM1GAvknZlobEUtlJaf53HnJE",
+	"Z0xOqYKUyZqk6BxgJyhOKJIyZodNdZ6VQkti4Aw9SEs4IJqoREgLmU1hvM9VbTGwhoVFiCi7A5uKLwTz",
+	"XeQTypSpqFjVTY+zcBX6Vv6TyWlvZ0A1HaYS+hWIBsinfT6JU1sMi0oTnNQGahvHZsKqheoG8Jyfn2gk",
+	"ASae1qVtf7GOyWFG2rDsNgFnpPvu00tFsfI6xNGEzNdy/caSUqtWQ+c4viPJSlmprEbqbxmQ5++YkWrM",
+	"yf8VUWJz4gpm8jsquqpQanpHWzLJFcgkqqbqkI7lywJJVAPitHchmKC0zKhzGIwI+khDMBaenR05c8VE",
+	"lShAwm5EcY9GNJl1FbrnzCmrHboI97ak2ia83NF1NJ16w1MxdfuWNNenDLNgfnkK9S6dRq3e8mq7Xq3u",
+	"LC316NT392pebcerNZylJR3Noi8u2qiXvLy4onMZEwHoDZl8l9K4AndNhb08yeeY+1KqP/rBVP8N9IN1",
+	"5X65EC91jOU3F/vnRXmocSnn5zVbnqbAeaH8EcR8Rkdze4b019bWuamFWd8bc6i3ug5VunffZCZplKoJ",
+	"UN2vLZjLRpJ5vmLDWhbo+lMs0DPKBuuboNPW39AGbZUY+WF6RgkE6Koeyx55dB0DM1oOwn17dWacMoxM",
+	"09DybOXWAFJ/1om0TiRVZHYHlKFOR7E0Yl7QCubb5AWuL47ybDptOQp1lKo9Hs7+Z5uq970miTkb+b4H",
+	"+odNO1S1/sv7nGS/bdbtj/UgfA+HgKkTLr6hS6CxzsM6mVNqmCeAL/X3UYgNID0wpRKd2PYWpDEAa0VK",
+	"K5340IZdVMX5tFKsVNDfFXKwccsLP4W25H2EmYJeUz6IDtPQek03wwHBoJZP2B3jU4ZoqVv5dXpMv9JZ",
+	"a9zgK2/JK91Q3XpZhOwf5eF9ttw9u3P/lhGii9ia+xXBS5MSxneJ44TiCKnbu53BQGlIZYXuFxM0jWmS",
+	"EKYQRoG7CQUFqOxHCqJOIxl3GKBL8RiN8Fh1UfHn7Rq+i3zjE/G3SpEIVXEJHpGqBr3WaEOm3GKAmS4w",
+	"aVASoeSGhi8dpZimKjjpUOvEMKIUPgiGDhDgEWQfKzDLAthiReGyCYNdP8axgXmbgmEUDIFyzFsHeSMl",
+	"WAtVUZKQhqY/yjIwbm1X1IvH9F5og6vBqEpB4mOaWP+s5CC9AUNbzdVDRxpoUKGMa2jsFAJbAxqm6w+A",
+	"AdbgjAnUtQtWACgxyhWtyDBSwWiLcL50rQ2XqaGxNXQwjMrGKdU4iwBfFRF8T7LrOLOqmnIVchg5a6nJ",
+	"UaostwdvtTWKV2bjlS8AcFiFkKrk7gPTLC8EuPlCGa6GXZXjNAMA4xdUTWAK0R4tQGfvkochBjBefyt9",
+	"XbbW6nWAx2gAQM3aUZFNn4QGq9rXCrboxsR+oZ65m62mgUe3TOEH4ACX3Zp5AECIAt/KYXDC/NS+g01G",
+	"bOlNVhXItVF8CbC3PFeaIAC/NRe/1U7XrAR0203x7FLUTgXYKRdvriDMFOrPDvF9uoIuorDFGCmkUAQl",
+	"pcskr1tbmXlyJN/fz7g2bxfbSBRUy/794xb/WKuRYtjP8u2zfPtDwhW/h3Xi7yCHK2a0oYXBwsP/Yv5c",
+	"1/AAEP7KfKAx0+1L3/SmL0HA/D5SfM+TG+OjiikNMB0S1mFUlb/WuczhVhXdaj+3Xf8gD8cOMO6Iira+",
+	"6tkdeLhtkHYpJaR44GnInh1s6S5GbHezCocEYHxt4Ha3wzLkdiu2OzWzS/EccK+N2SRbE6wGqy5+LEWX",
+	"BPK2FV6pvPs7LAWUlwK+rpSuBiR/UeuuKo6kNVqQLsinbDbNWrNdBiivKhgaRHntt19kzTHHcd59Plea",
+	"mWW7oJcJSs/dMvpgUGFRBaonaCO93ij5xOLwRNWTU7xaSwMWKUt2mypgkY4mI6e9n/1P+7bktzXLY5SQ",
+	"gboqyxwKcmQ/KYICYO3Nh58+unQCll9it5krZyr/adczrXn72Ot//rLbfCyrW7pZJOY47IOjb34he5Rh",
+	"mIYNr1Nvtl40Sp0mWeWRb9nfmH2T7kqlGounqDrDecnmCAdDYqSTktrW45je44S4iHEP9Gi/nWNVUMHR",
+	"rnO00A+12yxbAMMpj6kYc6VOlIwCJwkOhvJ9RtcosEuo4CIpcbEbrLVb9v4/QGJ5Nq6thDw71pdfrkRH",
+	"mDHob2V9K+WF9i1MQz9fb79W39/p7eCmtxvUifciaDW8/XCHeI1+q7eHXwS7Yb1mOOQYAyKFZpCZ1LEe",
+	"i18T9qtc2lFI9d8hp/JE1cyz6gXlq5zpGnyp7JTWyFM3fAz6ho5ItOr2dVhW7Ar3+D3ZaqNcCTxVbi1x",
+	"0yp4VKwueMf4XLW7iPSTXLU7nauZla9Dhep1rikll6selwbrzdePQ2n5uNwqlVRJ0zVfjdCTWmlXFpxb",
+	"ZMWBIWS1Z3QlP41m0GErS7WBhdJsi6rkaqYMFWMQvydxOxO85gvC2qU188VVXVOjUs5KjgIXCr1VtBEJ",
+	"anVsoaKB1aYsQB8wlFUm011Bz98uGvIrvXxqmmtZNq7sxt/OYfeTvWD/feEwz2aSv6SZ5DmaYoWtA67b",
+	"BRVq1zZ95Mp+r5GhqV9WelXl8zWz8n/1Wm2rWppA+SH39h+CUtpq12rVWg3A2TI7ht1ud64dpJA1gmZ/",
+	"F+/1vFpYJ16zv4O9/V4r8F6Ee2S/X8P1XgOQ0jSAQhciP61A6TGt3tEYm/hmtfKz7XW6/V+Ayf/nr6P9",
+	"+0+jV7NPo1e7wS8fmrBgqlpUdxJT62UzPonxeJx/l145z/jl7EQ1fftnyjQZ9UgYktDTAawbQ4uufTvZ",
+	"NLAoN8yuQKyJ7dkK/3y9/N2iTCChDC/lwRbjzzPXrwtDWZ6qVjoUXQTczzFEX0V3jPGAuCZEvjdT9ujD",
+	"y1OoeKmqvXVYmmvVp1EEiWX57C2d4mWqp42k4E8V8HgunAHdZGbxDpOPRMSbCJI3a4PlutGE2sviQP17",
+	"iuNQm/ljPtWJZkKDofk271V4P1o766qC73odsqJkJgBGp8iBkRQpbR2Uq1tBzASKsQ4Qm4AiMsDBzKAw",
+	"9CM+BZgdqAjnUSEmJL8TpnJWPh5iST1vN1MXpeqYBTZYKEML88uWhD3/uDwzrVN9zaVYegM+6Tr7AQkV",
+	"+uIuhqUvVSMvS555fNIEF93VKQv4r86zeL75n+GCnnMDfnRugJYKykSKJcKN1m5NzddNsIb0M1lF5KV6",
+	"LLq2gkoZT5AY8ikrV29NhePvr9nW99u1mqWxFgKGM1BAg5JuqmPAYq4EnM7/2IfCpI6BEF8TsTzVNQmT",
+	"BBMugT8pziZfqbZ4j5s935bq9Saap96eE73vy5TPlDae1c5nWJK/ghY5x/Qs3pqyrcUoJaaMvFQKbq/O",
+	"jAMPeEsae5TBM5tgEV2iOy1oXcFRZLxsKgAq/YkKxBU+6pbS4NLgfDunS75J6oC+CvX3D1QolGLKKjEC",
+	"FEpwI0r2xxPgYVA7GGIWEE0WAKeqVFpdExr5wH6UJgffMah8BiiyAEOKURoPEXE+7uHgTipRUnvwIh7g",
+	"FKPsIAVbhRfhSHCk+K1Qb2lvb9cbL6q1aq1a93UShK5qPMQQgWWuI/vOkkvJ+2g6pMEwK3ieFkFXOQ1t",
+	"FOudo2ygoqt02WZTelqFUDRr+8gPtNTk65hv2ZoK48JcrAhq+vk6PNUfcn9tdLE88Vr5AUrgNP/GjzQZ",
+	"KillpSr4ceGTj0+db66PpZepFRVpzrE6xs+X7F9aw3vGd/3zQLSrywDhOYGgXB4oqFnbX/RfOlxaXQ3z",
+	"DPwYvhcGQksVo0JWqQRl0VW1EsBsSVUGYxZ9MnfXqD7tuybHQ5vl6Bhp8Yopzm6yZ3bzbFD6m7mS1OlZ",
+	"+9y7axSry93qfJKoiz290OcC6xce3drXiT+bCj1PF3VWCTjPjOWZsfw9kRDW5SqbOQk/GmEjK5NVJols",
+	"g5ZPPJHqQE9/zSIDyKkQWcGsgvaCXvHMlZwHrFctdBiueawHIIIGsQu08jby9Xy8NHlGe5Efsm88McSN",
+	"1q6PIHGd4GCIND7olGf5OsLtMDHGgVwQOcs0/BiGDgOCLAnA2D9MNWwtk2ks/NIZaPDTGWWDLCcrzdYa",
+	"8XtVDyz/LpMDD4YMzgKiLRzpe6GDYEiCO1E+W7W9AkX0ThW4aaNA5XxRgdJrBubIOiwk44jPioPokT5X",
+	"gQbZTkmBk9+T2NVgERqRAr05PzySAqn8FtLclK9fJa8XVtZKk9JufsWpUIVxC78C8DH0T1s6thtMFmCW",
+	"Ucn1uggb7UPcMyDaE6EWi2VyrG0Rkstf2CgwdOVmOY75iApTqS0t2N5G0yGNCKQgqp2XMxGokuX7+6bv",
+	"ruq7a+UBphY+LJLUygYz01H25rsVpiZXh42MiBB4oOGC1RCmQ8JK47mBHPSh1ZaHby1T/BeaVDJifxZD",
+	"nsWQr4rE/luYQoCLlIguPxlWusAikk9Vk5yFviM6a61HcEziw0kylP+W0oQg8X157nBm5J7zeBZjhx3X",
+	"efBM0Wpdq38+X81U4Sn2pr0PT+jxDNwYxntR8Uf4jqB4whRIuj/g8h+ouq0muR2MQjCdh/5WbhC2f6O9",
+	"V9urlb79c7rcc3lmDxqKxkpSTyvoAYdCEDBdzRLsYAvmJ3SagTBX3n06UvhKKRp55d2nl1tZNQrdlYqn",
+	"n+/rzeK4BbEofM/VmUs6eE8FIeIMqXDLem8+4mH+/eayEDlnnPHFqTSxzCNndZwSc3nKo3oy4gPXBqou",
+	"1pk3MzHfW/3rUo8lK0aiMYn1eFVRQsryzjFAtM+6MiRdQpr0nsCmqWHgUG3hOOa93GTfEBxJUvgsSc6O",
+	"FgE3kQ6vAJVBi/15WYOzDCg53NjBtSkUc6jK5D5qp9G8QFOooMJmqPHwgHBwx/g0IuFAm1yzTcnzvMM5",
+	"NGRokMswXLUWJiftOy6GecUPWY25rFW5OgphIlscU8ZfQVStWiJVSOtIN/5+65R7z49aLJ1HapYiXaJy",
+	"d+yKlbJ53GHmwv1eC1b2uh+1brl7AtBPVN3QRUuondYbLOAr9cSPWT71sj9s8VKwXPnu/z8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

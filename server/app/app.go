@@ -177,6 +177,7 @@ func New(opts Options) (*App, error) {
 		RateLimit:   opts.RateLimit,
 		Sandbox:     opts.Sandbox,
 		LinkFor:     links.URL,
+		PublicURL:   opts.PublicURL,
 		Webhooks:    webhooks,
 		CORSOrigins: opts.CORSOrigins,
 		Metrics:     m,

@@ -223,8 +223,9 @@ func planOf(dst, src reflect.Type, specs []*kyc.FieldSpec, dir direction) ([]ste
 }
 
 // convert sets dst from src, values of one field on either side of the edge: text (strings,
-// enums, emails; dates as YYYY-MM-DD), numbers, booleans, maps of text, and lists of structs
-// (associated persons, converted member by member by their tables). A nil pointer or a zero value
+// enums, emails; dates as YYYY-MM-DD), numbers, booleans, maps of text, identifying information
+// (documents.go), and lists of structs (associated persons, converted member by member by their
+// tables). A nil pointer or a zero value
 // that no pointer holds leaves dst as it is, so that an absent optional member stays absent; a
 // pointer to a zero value (is_signer: false) is a value.
 func convert(dst, src reflect.Value, dir direction) error {
@@ -263,6 +264,10 @@ func convert(dst, src reflect.Value, dir direction) error {
 		dst.SetBool(src.Bool())
 	case src.Kind() == reflect.Map && src.Type().ConvertibleTo(dst.Type()):
 		dst.Set(src.Convert(dst.Type()))
+	case src.Type() == reflect.TypeFor[[]apitypes.IdentifyingInformationInput]():
+		dst.Set(reflect.ValueOf(identifyingFromAPI(src.Interface().([]apitypes.IdentifyingInformationInput))))
+	case src.Type() == reflect.TypeFor[[]kyc.IdentifyingInformation]() && dir == outbound:
+		dst.Set(reflect.ValueOf(identifyingToAPI(src.Interface().([]kyc.IdentifyingInformation))))
 	case src.Kind() == reflect.Slice && dst.Kind() == reflect.Slice:
 		out := reflect.MakeSlice(dst.Type(), src.Len(), src.Len())
 		for i := range src.Len() {

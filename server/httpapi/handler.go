@@ -21,6 +21,8 @@ type handler struct {
 	sandbox  bool
 	linkFor  func(sessionID string) string
 	webhooks WebhookService
+	// publicURL is the base of document download links, without a trailing slash.
+	publicURL string
 }
 
 var _ apiserver.StrictServerInterface = (*handler)(nil)

@@ -16,6 +16,8 @@ type UserService interface {
 	Review(ctx context.Context, tenantID, userID string, approve bool, reason string) (*kyc.User, error)
 	CreateSession(ctx context.Context, tenantID, userID, redirectURI string) (*kyc.Session, error)
 	ListSessions(ctx context.Context, tenantID, userID string) ([]*kyc.Session, error)
+	DocumentLink(tenantID, userID, docID string) (expires int64, signature string, ok bool)
+	OpenDocument(ctx context.Context, userID, docID string, expires int64, signature string) (*kyc.DocumentFile, error)
 }
 
 // WebhookService is what the API needs of the webhook and event use cases: kyc.WebhookService, or a

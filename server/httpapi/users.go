@@ -22,7 +22,7 @@ func (h *handler) CreateUser(ctx context.Context, req apiserver.CreateUserReques
 		return nil, err
 	}
 	return apiserver.CreateUser201JSONResponse{
-		Body:    toAPIUser(res.User, res.Triggered),
+		Body:    h.user(res.User, res.Triggered),
 		Headers: apiserver.CreateUser201ResponseHeaders{Location: opt("/v1/users/" + res.User.ID)},
 	}, nil
 }
@@ -32,7 +32,7 @@ func (h *handler) GetUser(ctx context.Context, req apiserver.GetUserRequestObjec
 	if err != nil {
 		return nil, err
 	}
-	return apiserver.GetUser200JSONResponse{Body: toAPIUser(u, false)}, nil
+	return apiserver.GetUser200JSONResponse{Body: h.user(u, false)}, nil
 }
 
 func (h *handler) UpdateUser(ctx context.Context, req apiserver.UpdateUserRequestObject) (apiserver.UpdateUserResponseObject, error) {
@@ -44,7 +44,7 @@ func (h *handler) UpdateUser(ctx context.Context, req apiserver.UpdateUserReques
 	if err != nil {
 		return nil, err
 	}
-	return apiserver.UpdateUser200JSONResponse{Body: toAPIUpdatedUser(res)}, nil
+	return apiserver.UpdateUser200JSONResponse{Body: h.updatedUser(res)}, nil
 }
 
 func (h *handler) RedactUser(ctx context.Context, req apiserver.RedactUserRequestObject) (apiserver.RedactUserResponseObject, error) {
@@ -52,7 +52,7 @@ func (h *handler) RedactUser(ctx context.Context, req apiserver.RedactUserReques
 	if err != nil {
 		return nil, err
 	}
-	return apiserver.RedactUser200JSONResponse{Body: toAPIUser(u, false)}, nil
+	return apiserver.RedactUser200JSONResponse{Body: h.user(u, false)}, nil
 }
 
 func (h *handler) ListUsers(ctx context.Context, req apiserver.ListUsersRequestObject) (apiserver.ListUsersResponseObject, error) {
@@ -79,7 +79,7 @@ func (h *handler) ListUsers(ctx context.Context, req apiserver.ListUsersRequestO
 	}
 	body := apitypes.UserList{Data: make([]apitypes.User, len(users)), Pagination: apitypes.Pagination{Limit: int32(f.Limit), HasMore: next != "", NextCursor: opt(next)}}
 	for i, u := range users {
-		body.Data[i] = toAPIUser(u, false)
+		body.Data[i] = h.user(u, false)
 	}
 	return apiserver.ListUsers200JSONResponse{Body: body}, nil
 }
@@ -92,5 +92,5 @@ func (h *handler) SandboxReviewUser(ctx context.Context, req apiserver.SandboxRe
 	if err != nil {
 		return nil, err
 	}
-	return apiserver.SandboxReviewUser200JSONResponse{Body: toAPIUser(u, false)}, nil
+	return apiserver.SandboxReviewUser200JSONResponse{Body: h.user(u, false)}, nil
 }
