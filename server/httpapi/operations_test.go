@@ -3,8 +3,8 @@ package httpapi_test
 import (
 	"cmp"
 	"encoding/json"
-	"net/url"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"testing"
