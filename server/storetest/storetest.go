@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"IdempotencyExpiry", testIdempotencyExpiry},
 		{"IdempotencyConcurrentClaims", testIdempotencyConcurrentClaims},
 		{"NoPlaintextPersonalData", testNoPlaintextPersonalData},
+		{"Documents", testDocuments},
 		{"Sessions", testSessions},
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"WebhookCap", testWebhookCap},
