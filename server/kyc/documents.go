@@ -278,6 +278,13 @@ func SniffDocument(b []byte) (contentType, extension string) {
 	return "", ""
 }
 
+// CheckDocumentFile says what is wrong with a document file (a data URI or an https URL) as the
+// API would refuse it, "" when nothing is.
+func CheckDocumentFile(file string) string {
+	_, msg := decodeFile(file)
+	return msg
+}
+
 // NewUpload returns a document file as a data URI, for callers that receive raw bytes (the hosted
 // page's upload form), which then go through the same checks as the API's.
 func NewUpload(content []byte) string {
