@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 
+	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/httpapi"
 	"github.com/kiraapi/kira/server/kyc"
 )
@@ -272,4 +274,34 @@ func TestDocumentsRefused(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDocumentLimitsAreTheSpecs: the limits the domain enforces are the ones the spec states.
+func TestDocumentLimitsAreTheSpecs(t *testing.T) {
+	t.Parallel()
+	spec, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := func(name string) *openapi3.Schema { return spec.Components.Schemas[name].Value }
+	download := spec.Paths.Value("/v1/users/{userId}/documents/{documentId}").Get.Responses.Status(200).Value.Content
+	checks := []struct {
+		what      string
+		spec, got uint64
+	}{
+		{"identifying_information maxItems", *schema("IdentifyingInformationInputList").MaxItems, kyc.MaxIdentifyingInformation},
+		{"identifying_information returned maxItems", *schema("IdentifyingInformationList").MaxItems, kyc.MaxIdentifyingInformation},
+		{"documents maxItems", *schema("IdentifyingInformationInput").Properties["documents"].Value.MaxItems, kyc.MaxDocumentsPerItem},
+		{"file maxLength", *schema("IdentityDocumentInput").Properties["file"].Value.MaxLength, kyc.MaxDocumentFileLength},
+		{"size_bytes maximum", uint64(*schema("IdentityDocument").Properties["size_bytes"].Value.Max), kyc.MaxDocumentBytes},
+		{"download maxLength", *download.Get("application/pdf").Schema.Value.MaxLength, kyc.MaxDocumentBytes},
+	}
+	for _, c := range checks {
+		if c.spec != c.got {
+			t.Errorf("%s: the spec says %d, the server %d", c.what, c.spec, c.got)
+		}
+	}
+	if !strings.Contains(*spec.Components.Responses["DocumentsTooLarge"].Value.Description, fmt.Sprintf("%d MiB", httpapi.MaxDocumentBodyBytes>>20)) {
+		t.Errorf("DocumentsTooLarge does not state the body limit of %d MiB", httpapi.MaxDocumentBodyBytes>>20)
+	}
 }
