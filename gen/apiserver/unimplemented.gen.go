@@ -42,6 +42,22 @@ func (Unimplemented) GetReadiness(context.Context, GetReadinessRequestObject) (G
 	return nil, ErrNotImplemented
 }
 
+// ListCountries List countries
+// (GET /v1/countries)
+//
+// It returns ErrNotImplemented.
+func (Unimplemented) ListCountries(context.Context, ListCountriesRequestObject) (ListCountriesResponseObject, error) {
+	return nil, ErrNotImplemented
+}
+
+// GetCountry Get a country
+// (GET /v1/countries/{countryCode})
+//
+// It returns ErrNotImplemented.
+func (Unimplemented) GetCountry(context.Context, GetCountryRequestObject) (GetCountryResponseObject, error) {
+	return nil, ErrNotImplemented
+}
+
 // ListEvents List events
 // (GET /v1/events)
 //

@@ -1371,7 +1371,11 @@ func (e WebhookEndpointStatus) Valid() bool {
 // AddressCity Example: San Francisco
 type AddressCity = string
 
-// AddressState State, province or region.
+// AddressState State, province or region. For a country whose addresses name one by its code
+// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
+// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
+// elsewhere. An update that leaves the address (`address_country`, `address_state`,
+// `address_zip_code`) unchanged does not check it again.
 //
 // Example: CA
 type AddressState = string
@@ -1506,8 +1510,48 @@ type BusinessName = string
 // BusinessType defines model for BusinessType.
 type BusinessType string
 
-// CountryCode An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+// Country defines model for Country.
+type Country struct {
+	// Alpha2 The ISO 3166-1 alpha-2 code.
+	//
+	// Example: US
+	Alpha2 string `json:"alpha2"`
+
+	// Code An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	Code CountryCode `json:"code"`
+
+	// Name The English short name (ISO 3166-1).
+	//
+	// Example: United States
+	Name string `json:"name"`
+
+	// PostalCodeFormat A regular expression, anchored, that every postal code of the country matches, letters
+	// in either case (it compiles as RE2 and as ECMAScript). Absent for a country without
+	// postal codes, where `address_zip_code` is not checked.
+	//
+	//
+	// Example: ^(?:\d{5})$
+	PostalCodeFormat *string `json:"postal_code_format,omitempty"`
+
+	// Subdivisions The subdivisions that `address_state` must name for this country, by `code`; empty for
+	// a country whose addresses do not name one by its code, where `address_state` is free
+	// text.
+	Subdivisions []Subdivision `json:"subdivisions"`
+}
+
+// CountryCode An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+// are not accepted.
 type CountryCode string
+
+// CountryList Every country, by `code`; not paginated (the list is small and complete).
+type CountryList struct {
+	// Count The number of countries in `data`.
+	Count int32     `json:"count"`
+	Data  []Country `json:"data"`
+}
 
 // Date A calendar date, `YYYY-MM-DD`, that exists (no `1990-02-30`). Every date in this API is
 // of a past event, so a date that cannot be true is refused with a 400 naming the field: a
@@ -1732,7 +1776,9 @@ type IdentifyingInformation struct {
 	// Expiration Example: 2031-05-20
 	Expiration *openapi_types.Date `json:"expiration,omitempty"`
 
-	// IssuingCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// IssuingCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	IssuingCountry *CountryCode `json:"issuing_country,omitempty"`
 
 	// NumberLast4 The last four characters of a secret identifier.
@@ -1754,7 +1800,9 @@ type IdentifyingInformationInput struct {
 	// Example: 2031-05-20
 	Expiration *openapi_types.Date `json:"expiration,omitempty"`
 
-	// IssuingCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// IssuingCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	IssuingCountry *CountryCode `json:"issuing_country,omitempty"`
 
 	// Number The identifier's number. Stored encrypted; returned as `number_last4` only.
@@ -1897,6 +1945,26 @@ type SandboxReviewRequest struct {
 // SandboxReviewRequestDecision defines model for SandboxReviewRequest.Decision.
 type SandboxReviewRequestDecision string
 
+// Subdivision defines model for Subdivision.
+type Subdivision struct {
+	// Code What `address_state` takes: the ISO 3166-2 code without the country prefix (`CA`), or
+	// the postal code of a subdivision ISO 3166-2 does not list (`AA`).
+	//
+	//
+	// Example: CA
+	Code string `json:"code"`
+
+	// IsoCode The ISO 3166-2 code, absent when there is none.
+	//
+	// Example: US-CA
+	IsoCode *string `json:"iso_code,omitempty"`
+
+	// Name The English name (ISO 3166-2's where it has one).
+	//
+	// Example: California
+	Name string `json:"name"`
+}
+
 // Title Example: President
 type Title = string
 
@@ -1907,10 +1975,17 @@ type User struct {
 	// AddressCity Example: San Francisco
 	AddressCity *AddressCity `json:"address_city,omitempty"`
 
-	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	AddressCountry *CountryCode `json:"address_country,omitempty"`
 
-	// AddressState State, province or region.
+	// AddressState State, province or region. For a country whose addresses name one by its code
+	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
+	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
+	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
+	// `address_zip_code`) unchanged does not check it again.
+	//
 	//
 	// Example: CA
 	AddressState *AddressState `json:"address_state,omitempty"`
@@ -1918,7 +1993,12 @@ type User struct {
 	// AddressStreet Example: 123 Main St
 	AddressStreet *AddressStreet `json:"address_street,omitempty"`
 
-	// AddressZipCode Example: 94105
+	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
+	// in Canada), when the country has one.
+	//
+	//
+	// Example: 94105
 	AddressZipCode    *ZipCode            `json:"address_zip_code,omitempty"`
 	AssociatedPersons *[]AssociatedPerson `json:"associated_persons,omitempty"`
 
@@ -1949,7 +2029,9 @@ type User struct {
 	// Example: 2026-11-25T20:01:34.249Z
 	CreatedAt DateTime `json:"created_at"`
 
-	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	DocumentCountry *CountryCode `json:"document_country,omitempty"`
 
 	// DocumentNumberLast4 The last four characters of a secret identifier.
@@ -2095,10 +2177,17 @@ type UserCreateRequest struct {
 	// AddressCity Example: San Francisco
 	AddressCity *AddressCity `json:"address_city,omitempty"`
 
-	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	AddressCountry *CountryCode `json:"address_country,omitempty"`
 
-	// AddressState State, province or region.
+	// AddressState State, province or region. For a country whose addresses name one by its code
+	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
+	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
+	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
+	// `address_zip_code`) unchanged does not check it again.
+	//
 	//
 	// Example: CA
 	AddressState *AddressState `json:"address_state,omitempty"`
@@ -2106,7 +2195,12 @@ type UserCreateRequest struct {
 	// AddressStreet Example: 123 Main St
 	AddressStreet *AddressStreet `json:"address_street,omitempty"`
 
-	// AddressZipCode Example: 94105
+	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
+	// in Canada), when the country has one.
+	//
+	//
+	// Example: 94105
 	AddressZipCode *ZipCode `json:"address_zip_code,omitempty"`
 
 	// AssociatedPersons The business's beneficial owners and signers.
@@ -2131,7 +2225,9 @@ type UserCreateRequest struct {
 	// BusinessWebsite Example: https://acme.example
 	BusinessWebsite *Website `json:"business_website,omitempty"`
 
-	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	DocumentCountry *CountryCode `json:"document_country,omitempty"`
 
 	// DocumentNumber The ID document's number. Stored encrypted; never returned (`document_number_last4` only).
@@ -2352,10 +2448,17 @@ type UserUpdateRequest struct {
 	// AddressCity Example: San Francisco
 	AddressCity *AddressCity `json:"address_city,omitempty"`
 
-	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// AddressCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	AddressCountry *CountryCode `json:"address_country,omitempty"`
 
-	// AddressState State, province or region.
+	// AddressState State, province or region. For a country whose addresses name one by its code
+	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
+	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
+	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
+	// `address_zip_code`) unchanged does not check it again.
+	//
 	//
 	// Example: CA
 	AddressState *AddressState `json:"address_state,omitempty"`
@@ -2363,7 +2466,12 @@ type UserUpdateRequest struct {
 	// AddressStreet Example: 123 Main St
 	AddressStreet *AddressStreet `json:"address_street,omitempty"`
 
-	// AddressZipCode Example: 94105
+	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
+	// in Canada), when the country has one.
+	//
+	//
+	// Example: 94105
 	AddressZipCode *ZipCode `json:"address_zip_code,omitempty"`
 
 	// AssociatedPersons The business's beneficial owners and signers; replaces the stored list.
@@ -2388,7 +2496,9 @@ type UserUpdateRequest struct {
 	// BusinessWebsite Example: https://acme.example
 	BusinessWebsite *Website `json:"business_website,omitempty"`
 
-	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`).
+	// DocumentCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
 	DocumentCountry *CountryCode `json:"document_country,omitempty"`
 
 	// DocumentNumber The ID document's number. Stored encrypted; never returned (`document_number_last4` only).
@@ -2696,7 +2806,11 @@ type WebhookEndpointWithSecret struct {
 // Website Example: https://acme.example
 type Website = string
 
-// ZipCode Example: 94105
+// ZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
+// in Canada), when the country has one.
+//
+// Example: 94105
 type ZipCode = string
 
 // Cursor defines model for Cursor.
@@ -2707,6 +2821,9 @@ type EventId = openapi_types.UUID
 
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
+
+// IfNoneMatch defines model for IfNoneMatch.
+type IfNoneMatch = string
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -2771,6 +2888,18 @@ type UnprocessableEntity = Error
 // is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
 // is cut.
 type UnsupportedMediaType = Error
+
+// ListCountriesParams defines parameters for ListCountries.
+type ListCountriesParams struct {
+	// IfNoneMatch The `ETag` of a copy you hold; when it is still current, the answer is `304` without a body (RFC 9110).
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetCountryParams defines parameters for GetCountry.
+type GetCountryParams struct {
+	// IfNoneMatch The `ETag` of a copy you hold; when it is still current, the answer is `304` without a body (RFC 9110).
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
 
 // ListEventsParams defines parameters for ListEvents.
 type ListEventsParams struct {

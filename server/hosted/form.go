@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/kiraapi/kira/openapi"
+	"github.com/kiraapi/kira/server/country"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -62,11 +63,14 @@ type form struct {
 
 type formInput struct {
 	field
-	ID       string
-	Value    string
-	Options  []option
-	Error    string
-	Required bool
+	ID      string
+	Value   string
+	Options []option
+	// Suggestions are a text input's usual values (a datalist): the subdivisions of the address's
+	// country for address_state.
+	Suggestions []option
+	Error       string
+	Required    bool
 	// Kept is true for a secret already on file: left blank, it is kept.
 	Kept bool
 }
@@ -137,6 +141,9 @@ func buildForm(spec *openapi3.T, u *kyc.User, fields []field, values map[string]
 		if fd.Enum != "" {
 			in.Options = enumOptions(spec, fd.Enum)
 		}
+		if fd.Name == "address_state" {
+			in.Suggestions = subdivisionOptions(values["address_country"])
+		}
 		f.Fields = append(f.Fields, in)
 		shown[fd.Name] = true
 		if in.Error != "" {
@@ -189,8 +196,18 @@ var optionLabels = map[string]string{
 	"government_organization": "Government organization", "publicly_traded_company": "Publicly traded company",
 }
 
-// enumOptions lists a select's choices from the spec's enum, labelled for people.
+// enumOptions lists a select's choices from the spec's enum, labelled for people; the countries
+// (CountryCode) come from the country list, which a test keeps equal to that enum, by name.
 func enumOptions(spec *openapi3.T, schema string) []option {
+	if schema == "CountryCode" {
+		all := country.All()
+		opts := make([]option, len(all))
+		for i, c := range all {
+			opts[i] = option{Value: c.Code, Label: c.Name}
+		}
+		sort.Slice(opts, func(i, j int) bool { return opts[i].Label < opts[j].Label })
+		return opts
+	}
 	ref := spec.Components.Schemas[schema]
 	if ref == nil || ref.Value == nil {
 		return nil
@@ -199,16 +216,30 @@ func enumOptions(spec *openapi3.T, schema string) []option {
 	for _, v := range ref.Value.Enum {
 		s := fmt.Sprint(v)
 		label := optionLabels[s]
-		if schema == "CountryCode" {
-			label = countryNames[s]
-		}
 		if label == "" {
 			label = s
 		}
 		opts = append(opts, option{Value: s, Label: label})
 	}
-	if schema == "CountryCode" {
-		sort.Slice(opts, func(i, j int) bool { return opts[i].Label < opts[j].Label })
+	return opts
+}
+
+// subdivisionOptions suggests address_state's values for an address in the country of code: its
+// subdivisions when its addresses name one by code; every such subdivision, by country, when the
+// country is not chosen yet; none otherwise, where the field is free text.
+func subdivisionOptions(code string) []option {
+	var opts []option
+	for _, c := range country.All() {
+		if c.Code != code && code != "" {
+			continue
+		}
+		for _, s := range c.Subdivisions {
+			label := s.Name
+			if code == "" {
+				label += ", " + c.Name
+			}
+			opts = append(opts, option{Value: s.Code, Label: label})
+		}
 	}
 	return opts
 }
@@ -291,7 +322,7 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, fields []field, post url.Val
 	next := u.Fields
 	sub.patch.Apply(&next)
 	var kerr *kyc.Error
-	if err := next.Validate(u.Type, today); errors.As(err, &kerr) {
+	if err := next.ValidateUpdate(u.Type, today, &u.Fields); errors.As(err, &kerr) {
 		for _, fe := range kerr.Fields {
 			add(fe.Field, fe.Message)
 		}

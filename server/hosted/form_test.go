@@ -43,3 +43,20 @@ func TestFieldsToAsk(t *testing.T) {
 		}
 	}
 }
+
+// The page suggests address_state's values from the country list: the subdivisions of the
+// address's country, all of them by country while none is chosen, none where it is free text.
+func TestSubdivisionOptions(t *testing.T) {
+	t.Parallel()
+	us := subdivisionOptions("USA")
+	if len(us) != 62 || !slices.Contains(us, option{Value: "CA", Label: "California"}) {
+		t.Errorf("USA: %d options, %v...", len(us), us[:3])
+	}
+	if got := subdivisionOptions("FRA"); len(got) != 0 {
+		t.Errorf("FRA: %v, want none", got)
+	}
+	all := subdivisionOptions("")
+	if !slices.Contains(all, option{Value: "QC", Label: "Quebec, Canada"}) || !slices.Contains(all, option{Value: "CA", Label: "California, United States"}) {
+		t.Errorf("no country yet: %d options without Quebec or California", len(all))
+	}
+}

@@ -127,3 +127,40 @@ func decodeID(b *testing.B, raw []byte) string {
 	}
 	return string(raw[i+6 : i+6+36])
 }
+
+// BenchmarkListCountries serves GET /v1/countries (auth, validation, the precomputed body), and
+// the 304 a client holding the current copy gets.
+func BenchmarkListCountries(b *testing.B) {
+	h, headers := benchApp(b)
+	req := httptest.NewRequest("GET", "/v1/countries", nil)
+	req.Header = headers.Clone()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	etag := w.Header().Get("ETag")
+	if w.Code != http.StatusOK || etag == "" {
+		b.Fatalf("list: %d, ETag %q", w.Code, etag)
+	}
+	for _, bc := range []struct {
+		name        string
+		ifNoneMatch string
+		status      int
+	}{{"200", "", http.StatusOK}, {"304", etag, http.StatusNotModified}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req := httptest.NewRequest("GET", "/v1/countries", nil)
+					req.Header = headers.Clone()
+					if bc.ifNoneMatch != "" {
+						req.Header.Set("If-None-Match", bc.ifNoneMatch)
+					}
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, req)
+					if w.Code != bc.status {
+						b.Fatalf("list: %d", w.Code)
+					}
+				}
+			})
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kiraapi/kira/gen/apitypes"
 	"github.com/kiraapi/kira/openapi/timestamp"
+	"github.com/kiraapi/kira/server/country"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -371,6 +372,18 @@ func toAPIDelivery(d *kyc.Delivery) apitypes.Delivery {
 			Attempt: int32(a.Attempt), AttemptedAt: timestamp.Of(a.At), LatencyMs: a.Latency.Milliseconds(),
 			StatusCode: opt(int32(a.StatusCode)), Error: opt(a.Error), ResponseExcerpt: opt(a.ResponseExcerpt),
 		}
+	}
+	return out
+}
+
+// toAPICountry renders a country of the list.
+func toAPICountry(c *country.Country) apitypes.Country {
+	out := apitypes.Country{
+		Code: apitypes.CountryCode(c.Code), Alpha2: c.Alpha2, Name: c.Name,
+		Subdivisions: make([]apitypes.Subdivision, len(c.Subdivisions)), PostalCodeFormat: opt(c.PostalCodeFormat),
+	}
+	for i, s := range c.Subdivisions {
+		out.Subdivisions[i] = apitypes.Subdivision{Code: s.Code, Name: s.Name, IsoCode: opt(s.ISOCode)}
 	}
 	return out
 }

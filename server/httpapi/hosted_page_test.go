@@ -63,6 +63,11 @@ func TestHostedPageRefusesWhatTheAPIRefuses(t *testing.T) {
 				[]string{`id="f-address_street-error"`, "Street address must be valid UTF-8 text"}, []string{"NUL", "\ufffd"}},
 			{"a NUL character", func(v url.Values) { v.Set("address_street", "12\x003 Main St") },
 				[]string{"Street address must not contain NUL characters"}, []string{"3 Main St"}},
+			{"a state the country's addresses do not name", func(v url.Values) { v.Set("address_state", "Calif") },
+				[]string{`id="f-address_state-error"`, "State, province or region must be the code of a subdivision",
+					`list="f-address_state-list"`, `<option value="CA">California</option>`}, nil},
+			{"a postal code of another country", func(v url.Values) { v.Set("address_zip_code", "H3Z 2Y7") },
+				[]string{`id="f-address_zip_code-error"`, "ZIP or postal code is not a postal code of the address's country"}, nil},
 		}
 		for _, tt := range tests {
 			form := completeForm(token)

@@ -7,17 +7,29 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kiraapi/kira/server/country"
 )
 
 // Validate checks what the schema cannot: that a user of type t carries no field of the other
 // type, and that its values can be true (CheckValues). Its errors name the fields, never their
 // values.
 func (f *Fields) Validate(t UserType, today time.Time) error {
-	return invalid(f.validationErrors(t, today))
+	return invalid(f.validationErrors(t, today, true))
 }
 
-// validationErrors are the errors Validate reports.
-func (f *Fields) validationErrors(t UserType, today time.Time) []FieldError {
+// ValidateUpdate checks f, a user's fields after an update of before, as Validate does, except
+// that the address is checked (checkAddress) only when the update changes address_country,
+// address_state or address_zip_code: an address stored before the country list checked it does
+// not refuse an unrelated change.
+func (f *Fields) ValidateUpdate(t UserType, today time.Time, before *Fields) error {
+	moved := f.AddressCountry != before.AddressCountry || f.AddressState != before.AddressState || f.AddressZipCode != before.AddressZipCode
+	return invalid(f.validationErrors(t, today, moved))
+}
+
+// validationErrors are the errors Validate and ValidateUpdate report; address says whether the
+// address is checked.
+func (f *Fields) validationErrors(t UserType, today time.Time, address bool) []FieldError {
 	var fields []FieldError
 	v := reflect.ValueOf(f).Elem()
 	for _, s := range userFields {
@@ -25,16 +37,49 @@ func (f *Fields) validationErrors(t UserType, today time.Time) []FieldError {
 			fields = append(fields, s.wrongType())
 		}
 	}
-	return append(fields, f.valueErrors(today)...)
+	fields = append(fields, f.valueErrors(today)...)
+	if address {
+		fields = append(fields, f.checkAddress()...)
+	}
+	return fields
 }
 
 // CheckValues checks, whatever the user's type, that f's values can be true on the day today:
-// dates (checkDates), numbers their issuer issues (checkNumbers) and associated persons
-// (checkPersons). An update's values are checked so before the stored user is read.
-func (f *Fields) CheckValues(today time.Time) error { return invalid(f.valueErrors(today)) }
+// dates (checkDates), numbers their issuer issues (checkNumbers), associated persons
+// (checkPersons) and the address (checkAddress). An update's values are checked so before the
+// stored user is read.
+func (f *Fields) CheckValues(today time.Time) error {
+	return invalid(append(f.valueErrors(today), f.checkAddress()...))
+}
 
 func (f *Fields) valueErrors(today time.Time) []FieldError {
 	return slices.Concat(f.checkDates(today), f.checkNumbers(), f.checkPersons(), f.checkDocuments())
+}
+
+// checkAddress checks the user's address against its country (address_country) in the API's
+// country list (server/country): address_state must be one of the country's subdivision codes
+// when it has subdivisions, and address_zip_code must have the country's postal code format when
+// it has one. Nothing is checked without a country, or of a value not given.
+func (f *Fields) checkAddress() []FieldError {
+	return addressErrors(f.AddressCountry, f.AddressState, f.AddressZipCode, "address_state", "address_zip_code")
+}
+
+// addressErrors checks a subdivision and a postal code against an ISO 3166-1 alpha-3 country code
+// (see checkAddress), naming the offending ones stateField and zipField, never their values. It is
+// the one address rule, for users' addresses and for any other address (an associated person's).
+func addressErrors(countryCode, state, zip, stateField, zipField string) []FieldError {
+	c := country.Lookup(countryCode)
+	if c == nil {
+		return nil
+	}
+	var out []FieldError
+	if state != "" && !c.ValidState(state) {
+		out = append(out, FieldError{Field: stateField, Message: "must be the code of a subdivision of the address's country, as GET /v1/countries lists them (for the USA, a two-letter state code)"})
+	}
+	if zip != "" && !c.ValidPostalCode(zip) {
+		out = append(out, FieldError{Field: zipField, Message: "is not a postal code of the address's country (GET /v1/countries gives each country's format)"})
+	}
+	return out
 }
 
 // invalid is the EInvalid error naming fields, or nil when there are none.

@@ -80,7 +80,7 @@ type Result struct {
 func (s *UserService) CreateUser(ctx context.Context, tenantID string, t UserType, f Fields) (*Result, error) {
 	now := s.now().UTC()
 	// The documents' files are decoded first: one error names every offending field.
-	if err := invalid(append(f.receiveDocuments(now, s.newID), f.validationErrors(t, now)...)); err != nil {
+	if err := invalid(append(f.receiveDocuments(now, s.newID), f.validationErrors(t, now, true)...)); err != nil {
 		return nil, err
 	}
 	u := &User{ID: s.newID(), TenantID: tenantID, Type: t, Status: StatusCreated, Fields: f, CreatedAt: now, UpdatedAt: now}
@@ -164,10 +164,10 @@ func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Res
 		}
 		return nil, e
 	}
-	old := u.Fields
+	before := u.Fields
 	p.Apply(&u.Fields)
-	u.Fields.keepStored(&old)
-	if err := u.Fields.Validate(u.Type, s.now()); err != nil {
+	u.Fields.keepStored(&before)
+	if err := u.Fields.ValidateUpdate(u.Type, s.now(), &before); err != nil {
 		return nil, err
 	}
 	u.UpdatedAt = s.now().UTC()

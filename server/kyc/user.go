@@ -98,7 +98,7 @@ type Fields struct {
 
 	AddressStreet  string `json:"address_street,omitempty" field:"required" label:"Street address" input:"text" autocomplete:"street-address"`
 	AddressCity    string `json:"address_city,omitempty" field:"required" label:"City" input:"text" autocomplete:"address-level2"`
-	AddressState   string `json:"address_state,omitempty" field:"required" label:"State, province or region" input:"text" autocomplete:"address-level1"`
+	AddressState   string `json:"address_state,omitempty" field:"required" label:"State, province or region" input:"text" autocomplete:"address-level1" hint:"Where addresses use one, its code: CA for California, QC for Quebec."`
 	AddressZipCode string `json:"address_zip_code,omitempty" field:"required" label:"ZIP or postal code" input:"text" autocomplete:"postal-code"`
 	AddressCountry string `json:"address_country,omitempty" field:"required" label:"Country" input:"select" enum:"CountryCode" autocomplete:"country"`
 

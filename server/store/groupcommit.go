@@ -19,7 +19,8 @@ import (
 // caller learns that its transaction committed only once it has, exactly as with a transaction
 // of its own. The first caller to find no batch running runs batches until none waits.
 type groupCommit struct {
-	db *sql.DB // the writer
+	db    *sql.DB    // the writer
+	stmts *stmtCache // the writer's statements, prepared between batches (nil: none)
 
 	mu      sync.Mutex
 	waiting []*groupTx
@@ -76,6 +77,9 @@ func (g *groupCommit) lead() {
 		}
 		g.mu.Unlock()
 		g.commit(batch)
+		if g.stmts != nil {
+			g.stmts.prepareNoted(context.Background())
+		}
 	}
 }
 

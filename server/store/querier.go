@@ -45,17 +45,26 @@ type sqlDB interface {
 }
 
 // sqliteQuerier runs queries through database/sql on SQLite, which keeps times as integer
-// microseconds since the Unix epoch (exact, and ordered as the times are). On a pool, its
-// statements are prepared once and reused; in a transaction they run unprepared.
+// microseconds since the Unix epoch (exact, and ordered as the times are). Its statements are
+// prepared once and reused: on a pool, at their first use; in a transaction of the writer, once
+// the transaction that first ran one unprepared has ended (see stmtCache.inTx).
 type sqliteQuerier struct {
 	db    sqlDB
-	stmts *stmtCache
+	stmts *stmtCache // nil: every statement runs unprepared
+	tx    *sql.Tx    // set when db is a transaction of stmts' pool
 }
 
-// stmt returns the prepared statement of query, or nil when q prepares nothing.
+// stmt returns the prepared statement of query, or nil when it runs unprepared.
 func (q sqliteQuerier) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if q.stmts == nil {
+	switch {
+	case q.stmts == nil:
 		return nil, nil
+	case q.tx != nil:
+		s := q.stmts.inTx(query)
+		if s == nil {
+			return nil, nil
+		}
+		return q.tx.StmtContext(ctx, s), nil
 	}
 	return q.stmts.get(ctx, query)
 }
@@ -112,26 +121,66 @@ func (r errRow) Scan(...any) error { return r.err }
 
 // stmtCache holds one prepared statement per query text for a database/sql pool: SQLite would
 // otherwise parse and plan the query on every call. (pgx caches statements itself.)
+//
+// Preparing takes a connection of the pool. The writer's pool has one, which a transaction holds
+// while it runs, so a transaction never prepares: a query it runs that is not prepared yet runs
+// unprepared and is noted, and prepareNoted prepares the noted queries once the transaction is over.
 type stmtCache struct {
 	db *sql.DB
 	mu sync.Mutex
 	m  map[string]*sql.Stmt
+	// noted are the queries transactions ran unprepared, to prepare when none runs.
+	noted map[string]struct{}
 }
 
-func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}} }
+func newStmtCache(db *sql.DB) *stmtCache {
+	return &stmtCache{db: db, m: map[string]*sql.Stmt{}, noted: map[string]struct{}{}}
+}
 
+// get returns query's statement, preparing it on first use. The lock is not held while it
+// prepares: a transaction holding the pool's connection may need it meanwhile (inTx).
 func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.m[query]; ok {
+	s, ok := c.m[query]
+	c.mu.Unlock()
+	if ok {
 		return s, nil
 	}
 	s, err := c.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.m[query]; ok { // prepared meanwhile by another caller
+		return prev, s.Close()
+	}
 	c.m[query] = s
 	return s, nil
+}
+
+// inTx returns query's statement for a transaction of the pool, or nil when it is not prepared
+// yet: then the query is noted for prepareNoted.
+func (c *stmtCache) inTx(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[query]
+	if !ok {
+		c.noted[query] = struct{}{}
+	}
+	return s
+}
+
+// prepareNoted prepares the queries transactions noted; it must run while the caller holds no
+// connection of the pool. A query that cannot be prepared goes on running unprepared.
+func (c *stmtCache) prepareNoted(ctx context.Context) {
+	c.mu.Lock()
+	noted := c.noted
+	c.noted = map[string]struct{}{}
+	c.mu.Unlock()
+	for query := range noted {
+		_, _ = c.get(ctx, query)
+	}
 }
 
 // close closes the prepared statements.

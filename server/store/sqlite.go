@@ -40,9 +40,8 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("resolve the SQLite path: %w", err)
 	}
-	// secure_delete zeroes what the writer deletes or overwrites, so that erased data does not
-	// linger in the file's free space.
-	write, err := sql.Open("sqlite", abs+"?"+sqlitePragmas+"&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_txlock=immediate")
+	writeDSN, readDSN := SQLiteDSNs(abs)
+	write, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database: %w", err)
 	}
@@ -52,19 +51,30 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 	if err := write.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open SQLite database %s: %w", abs, err), write.Close())
 	}
-	readURL := url.URL{Scheme: "file", Path: abs, RawQuery: "mode=ro&" + sqlitePragmas}
-	read, err := sql.Open("sqlite", readURL.String())
+	read, err := sql.Open("sqlite", readDSN)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open SQLite database: %w", err), write.Close())
 	}
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
-	b := &sqliteBackend{write: write, read: read, writeStmts: newStmtCache(write), readStmts: newStmtCache(read), logger: logger,
-		group: &groupCommit{db: write}}
+	writeStmts := newStmtCache(write)
+	b := &sqliteBackend{write: write, read: read, writeStmts: writeStmts, readStmts: newStmtCache(read), logger: logger,
+		group: &groupCommit{db: write, stmts: writeStmts}}
 	if b.river, err = river.NewClient(riversqlite.New(write), &river.Config{Logger: logger}); err != nil {
 		return nil, errors.Join(fmt.Errorf("create the River client: %w", err), b.close())
 	}
 	return b, nil
+}
+
+// SQLiteDSNs are the "sqlite" database/sql data source names with which the store opens the
+// SQLite file at the absolute path abs: its one writer's (WAL, transactions that begin IMMEDIATE)
+// and its read-only readers'.
+func SQLiteDSNs(abs string) (writer, reader string) {
+	// secure_delete zeroes what the writer deletes or overwrites, so that erased data does not
+	// linger in the file's free space.
+	writer = abs + "?" + sqlitePragmas + "&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_txlock=immediate"
+	readURL := url.URL{Scheme: "file", Path: abs, RawQuery: "mode=ro&" + sqlitePragmas}
+	return writer, readURL.String()
 }
 
 func (b *sqliteBackend) dialect() dialect { return sqliteDialect }
@@ -78,9 +88,7 @@ func (b *sqliteBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) 
 			_, err := b.river.InsertTx(ctx, tx, args, opts)
 			return err
 		}
-		// Statements run unprepared in transactions: preparing one would need the writer pool's
-		// only connection, which the transaction holds.
-		return fn(sqliteQuerier{db: tx}, enqueue)
+		return fn(sqliteQuerier{db: tx, stmts: b.writeStmts, tx: tx}, enqueue)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/kiraapi/kira/server/secret"
@@ -54,4 +55,54 @@ func openSQLiteStore(t *testing.T) (*Store, *secret.Keyring) {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st, keyring
+}
+
+// TestSQLiteTransactionsReuseStatements checks that a query a transaction of the writer ran
+// unprepared is prepared once the transaction is over, and that the next transactions run it
+// prepared; and that a transaction finding a statement needs no lock that a caller preparing
+// one outside transactions holds while it waits for the writer's connection.
+func TestSQLiteTransactionsReuseStatements(t *testing.T) {
+	st, _ := openSQLiteStore(t)
+	b := st.db.(*sqliteBackend)
+	const q, other = "SELECT count(*) FROM tenants WHERE id <> ?", "SELECT count(*) FROM users WHERE id <> ?"
+	count := func(qr querier, q string) error {
+		var n int
+		return qr.queryRow(t.Context(), q, "x").Scan(&n)
+	}
+	var prepared []bool
+	for range 2 {
+		err := b.inTx(t.Context(), func(qr querier, _ enqueueFunc) error {
+			prepared = append(prepared, b.writeStmts.inTx(q) != nil)
+			return count(qr, q)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if prepared[0] || !prepared[1] {
+		t.Errorf("prepared in the first and second transactions: %v, want [false true]", prepared)
+	}
+
+	// A caller outside transactions waits for the connection the transaction holds, to prepare a
+	// new statement.
+	err := b.inTx(t.Context(), func(qr querier, _ enqueueFunc) error {
+		outside := make(chan error, 1)
+		go func() { outside <- count(b.writer(), other) }()
+		waits := b.write.Stats().WaitCount
+		for b.write.Stats().WaitCount == waits {
+			runtime.Gosched()
+		}
+		if err := count(qr, q); err != nil { // would deadlock if get held the cache's lock
+			return err
+		}
+		select {
+		case err := <-outside:
+			t.Errorf("the caller outside the transaction ran inside it: %v", err)
+		default:
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

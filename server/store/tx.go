@@ -8,6 +8,7 @@ import (
 
 	"github.com/kiraapi/kira/server/jobs"
 	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/secret"
 )
 
 // tx is a kyc.Tx: the store's SQL on one transaction, and River's inserts in it.
@@ -17,12 +18,39 @@ type tx struct {
 	enqueue enqueueFunc
 	// afterCommit runs once the transaction has committed.
 	afterCommit []func(context.Context)
+	// sealers are the data keys of the users the transaction read or gave one, so that it reads
+	// each at most once.
+	sealers map[kyc.UserRef]*secret.Sealer
+}
+
+// sealer returns the sealer of the user's data key that the transaction already has, or nil.
+func (t *tx) sealer(tenantID, userID string) *secret.Sealer {
+	return t.sealers[kyc.UserRef{TenantID: tenantID, ID: userID}]
+}
+
+// keepSealer remembers the sealer of the user's data key for the rest of the transaction; nil
+// forgets it.
+func (t *tx) keepSealer(tenantID, userID string, s *secret.Sealer) {
+	ref := kyc.UserRef{TenantID: tenantID, ID: userID}
+	if s == nil {
+		delete(t.sealers, ref)
+		return
+	}
+	if t.sealers == nil {
+		t.sealers = map[kyc.UserRef]*secret.Sealer{}
+	}
+	t.sealers[ref] = s
 }
 
 // GetUserForUpdate reads a user and locks it until the transaction ends (on SQLite the
 // transaction already holds the database's write lock); ENotFound if the tenant has no such user.
 func (t *tx) GetUserForUpdate(ctx context.Context, tenantID, id string) (*kyc.User, error) {
-	return t.s.getUser(ctx, t.q, tenantID, id, t.s.db.dialect().forUpdate)
+	u, sealer, err := t.s.getUser(ctx, t.q, tenantID, id, t.s.db.dialect().forUpdate)
+	if err != nil {
+		return nil, err
+	}
+	t.keepSealer(tenantID, id, sealer)
+	return u, nil
 }
 
 // InsertUser inserts u (EConflict if its id is taken), with a new data key that seals its
@@ -34,6 +62,7 @@ func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 	if err != nil {
 		return err
 	}
+	t.keepSealer(u.TenantID, u.ID, sealer)
 	rec, err := t.s.encodeUser(u, sealer)
 	if err != nil {
 		return err
@@ -52,9 +81,13 @@ func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 // tenant has no such user. It sets u.UpdatedAt to the stored value.
 func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
 	u.UpdatedAt = t.s.timestamp(u.UpdatedAt)
-	sealer, err := t.s.writableUserKey(ctx, t.q, u.TenantID, u.ID)
-	if err != nil {
-		return err
+	sealer := t.sealer(u.TenantID, u.ID)
+	if sealer == nil {
+		var err error
+		if sealer, err = t.s.writableUserKey(ctx, t.q, u.TenantID, u.ID); err != nil {
+			return err
+		}
+		t.keepSealer(u.TenantID, u.ID, sealer)
 	}
 	rec, err := t.s.encodeUser(u, sealer)
 	if err != nil {
@@ -101,17 +134,20 @@ func (t *tx) sealPayload(ctx context.Context, e *kyc.Event) (stored json.RawMess
 	if err != nil || bytes.Equal(redacted, e.Payload) {
 		return e.Payload, nil, err
 	}
-	var key []byte
-	err = t.q.queryRow(ctx, "SELECT data_key FROM user_keys WHERE user_id = ? AND tenant_id = ?", e.UserID, e.TenantID).Scan(&key)
-	if isNoRows(err) {
-		return e.Payload, nil, nil
-	}
-	if err != nil {
-		return nil, nil, dbError("read user data key", err)
-	}
-	sealer, err := t.s.userSealer(e.TenantID, e.UserID, key)
-	if err != nil {
-		return nil, nil, err
+	sealer := t.sealer(e.TenantID, e.UserID)
+	if sealer == nil {
+		var key []byte
+		err = t.q.queryRow(ctx, "SELECT data_key FROM user_keys WHERE user_id = ? AND tenant_id = ?", e.UserID, e.TenantID).Scan(&key)
+		if isNoRows(err) {
+			return e.Payload, nil, nil
+		}
+		if err != nil {
+			return nil, nil, dbError("read user data key", err)
+		}
+		if sealer, err = t.s.userSealer(e.TenantID, e.UserID, key); err != nil {
+			return nil, nil, err
+		}
+		t.keepSealer(e.TenantID, e.UserID, sealer)
 	}
 	return redacted, sealer.Seal(e.Payload, eventAAD(e.TenantID, e.ID)), nil
 }

@@ -21,19 +21,21 @@ const userColumns = "id, tenant_id, type, status, attempts, public, secrets, rea
 
 // GetUser returns the tenant's user, or ENotFound.
 func (s *Store) GetUser(ctx context.Context, tenantID, id string) (*kyc.User, error) {
-	return s.getUser(ctx, s.db.reader(), tenantID, id, "")
+	u, _, err := s.getUser(ctx, s.db.reader(), tenantID, id, "")
+	return u, err
 }
 
-// getUser reads a user through q; suffix ends the query (a row lock).
-func (s *Store) getUser(ctx context.Context, q querier, tenantID, id, suffix string) (*kyc.User, error) {
-	u, err := s.scanUser(q.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE tenant_id = ? AND id = ?"+suffix, tenantID, id))
+// getUser reads a user through q, with the sealer of its data key (nil when it has none); suffix
+// ends the query (a row lock).
+func (s *Store) getUser(ctx context.Context, q querier, tenantID, id, suffix string) (*kyc.User, *secret.Sealer, error) {
+	u, sealer, err := s.scanUserKey(q.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE tenant_id = ? AND id = ?"+suffix, tenantID, id))
 	if isNoRows(err) {
-		return nil, notFound("User")
+		return nil, nil, notFound("User")
 	}
 	if err != nil {
-		return nil, dbError("get user", err)
+		return nil, nil, dbError("get user", err)
 	}
-	return u, nil
+	return u, sealer, nil
 }
 
 // ListUsers returns a page of the tenant's users, newest first (ties by id, descending), and the
@@ -64,6 +66,12 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, f kyc.UserFilter
 // (kyc.Secrets) sealed under the master key. A redacted user has no fields. A missing row is an
 // error matching sql.ErrNoRows.
 func (s *Store) scanUser(r row) (*kyc.User, error) {
+	u, _, err := s.scanUserKey(r)
+	return u, err
+}
+
+// scanUserKey is scanUser, also returning the sealer of the user's data key (nil when it has none).
+func (s *Store) scanUserKey(r row) (*kyc.User, *secret.Sealer, error) {
 	var (
 		u                                kyc.User
 		typ, status                      string
@@ -71,39 +79,39 @@ func (s *Store) scanUser(r row) (*kyc.User, error) {
 	)
 	if err := r.Scan(&u.ID, &u.TenantID, &typ, &status, &u.Attempts, &public, &sealed, &reasons,
 		scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt), scanNullTime(&u.RedactedAt), &dataKey); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u.Type, u.Status = kyc.UserType(typ), kyc.Status(status)
 	if err := json.Unmarshal(reasons, &u.Reasons); err != nil {
-		return nil, fmt.Errorf("decode user reasons: %w", err)
+		return nil, nil, fmt.Errorf("decode user reasons: %w", err)
 	}
 	if u.Redacted() {
-		return &u, nil
+		return &u, nil, nil
 	}
 	sealer, err := s.userSealer(u.TenantID, u.ID, dataKey)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	plain, err := sealer.Open(sealed, userAAD(u.TenantID, u.ID))
 	if err != nil {
-		return nil, fmt.Errorf("open user fields: %w", err)
+		return nil, nil, fmt.Errorf("open user fields: %w", err)
 	}
 	if dataKey != nil {
 		if err := json.Unmarshal(plain, &u.Fields); err != nil {
-			return nil, fmt.Errorf("decode user fields: %w", err)
+			return nil, nil, fmt.Errorf("decode user fields: %w", err)
 		}
-		return &u, nil
+		return &u, sealer, nil
 	}
 	var fields kyc.Fields
 	var secrets kyc.Secrets
 	if err := json.Unmarshal(public, &fields); err != nil {
-		return nil, fmt.Errorf("decode user fields: %w", err)
+		return nil, nil, fmt.Errorf("decode user fields: %w", err)
 	}
 	if err := json.Unmarshal(plain, &secrets); err != nil {
-		return nil, fmt.Errorf("decode user secrets: %w", err)
+		return nil, nil, fmt.Errorf("decode user secrets: %w", err)
 	}
 	u.Fields = kyc.Join(fields, secrets)
-	return &u, nil
+	return &u, nil, nil
 }
 
 // userRecord is a user's columns that are encoded: its fields sealed, the email as a keyed hash,

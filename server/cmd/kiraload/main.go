@@ -15,9 +15,14 @@
 //   - POST minimal: POST /v1/users of a user automatic verification cannot start for;
 //   - POST complete: POST /v1/users of a complete user, which queues its verification.
 //
+// Each round also runs each scenario's floor (see floor.go), the least any server can do for that
+// request on the same database: a read by primary key, or a write transaction of as many
+// statements as kirad's.
+//
 // The table gives, per scenario, the median over the rounds of the requests per second and of the
 // p50 and p99 latencies (ms), the bare handler's median requests per second, and the ratio of
-// the two. Everything runs on loopback and stops by itself.
+// the two; then the floor's requests per second and its ratio to the bare handler, the most
+// kirad's ratio can be. Everything runs on loopback and stops by itself.
 package main
 
 import (
@@ -45,7 +50,8 @@ import (
 )
 
 func main() {
-	bare := flag.Bool("bare", false, "serve the bare handler on 127.0.0.1:0 and print its address (used by kiraload itself)")
+	bare := flag.Bool("bare", false, "serve the bare handler and the floor on 127.0.0.1:0 and print the address (used by kiraload itself)")
+	dir := flag.String("dir", "", "with -bare: the folder of the floor's SQLite file")
 	kirad := flag.String("kirad", "", "the kirad binary to measure (required)")
 	db := flag.String("db", "", "a postgres:// URL to run kirad on; empty: a fresh SQLite file")
 	conns := flag.Int("conns", 16, "concurrent clients")
@@ -53,7 +59,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds of every scenario")
 	flag.Parse()
 	if *bare {
-		if err := serveBare(); err != nil {
+		if err := serveBare(*db, *dir); err != nil {
 			fmt.Fprintln(os.Stderr, "kiraload:", err)
 			os.Exit(1)
 		}
@@ -91,6 +97,8 @@ type scenario struct {
 	request func(base string, i int64) (*http.Request, error)
 	// want is the status a kirad answer must have.
 	want int
+	// floor makes the i-th request of the scenario's floor.
+	floor func(base string, i int64) (*http.Request, error)
 }
 
 // server is a running server process and what authenticates against it.
@@ -110,7 +118,7 @@ func run(kirad, db string, conns int, each time.Duration, rounds int) error {
 	if err != nil {
 		return err
 	}
-	bare, err := start(exec.Command(self, "-bare"), "")
+	bare, err := start(exec.Command(self, "-bare", "-db", db, "-dir", dir), "")
 	if err != nil {
 		return fmt.Errorf("start the bare handler: %w", err)
 	}
@@ -139,16 +147,16 @@ func run(kirad, db string, conns int, each time.Duration, rounds int) error {
 	scenarios := []scenario{
 		{"GET", func(base string, _ int64) (*http.Request, error) {
 			return http.NewRequest("GET", base+"/v1/users/"+userID, nil)
-		}, http.StatusOK},
+		}, http.StatusOK, floorRequest("GET", 0)},
 		{"PUT", func(base string, i int64) (*http.Request, error) {
 			return http.NewRequest("PUT", base+"/v1/users/"+userID, strings.NewReader(fmt.Sprintf(`{"phone":"+1415555%04d"}`, i%10000)))
-		}, http.StatusOK},
-		{"POST minimal", post(minimalUser), http.StatusCreated},
-		{"POST complete", post(completeUser), http.StatusCreated},
+		}, http.StatusOK, floorRequest("PUT", putStatements)},
+		{"POST minimal", post(minimalUser), http.StatusCreated, floorRequest("POST", minimalStatements)},
+		{"POST complete", post(completeUser), http.StatusCreated, floorRequest("POST", completeStatements)},
 	}
 	type result struct{ rps, p50, p99 []float64 }
 	kiradResults := make([]result, len(scenarios))
-	bareRPS := make([][]float64, len(scenarios))
+	bareRPS, floorRPS := make([][]float64, len(scenarios)), make([][]float64, len(scenarios))
 	for round := range rounds {
 		for i, sc := range scenarios {
 			r, err := load(bare, sc, conns, each, 0)
@@ -156,6 +164,11 @@ func run(kirad, db string, conns int, each time.Duration, rounds int) error {
 				return fmt.Errorf("bare handler, %s: %w", sc.name, err)
 			}
 			bareRPS[i] = append(bareRPS[i], r.rps)
+			r, err = load(bare, scenario{name: sc.name, request: sc.floor}, conns, each, sc.want)
+			if err != nil {
+				return fmt.Errorf("floor, %s: %w", sc.name, err)
+			}
+			floorRPS[i] = append(floorRPS[i], r.rps)
 			r, err = load(k, sc, conns, each, sc.want)
 			if err != nil {
 				return fmt.Errorf("kirad, %s: %w", sc.name, err)
@@ -163,7 +176,7 @@ func run(kirad, db string, conns int, each time.Duration, rounds int) error {
 			kiradResults[i].rps = append(kiradResults[i].rps, r.rps)
 			kiradResults[i].p50 = append(kiradResults[i].p50, r.p50)
 			kiradResults[i].p99 = append(kiradResults[i].p99, r.p99)
-			fmt.Fprintf(os.Stderr, "round %d, %s: kirad %.0f req/s, bare %.0f req/s\n", round+1, sc.name, r.rps, bareRPS[i][round])
+			fmt.Fprintf(os.Stderr, "round %d, %s: kirad %.0f req/s, bare %.0f req/s, floor %.0f req/s\n", round+1, sc.name, r.rps, bareRPS[i][round], floorRPS[i][round])
 		}
 	}
 	backend := "SQLite"
@@ -172,10 +185,10 @@ func run(kirad, db string, conns int, each time.Duration, rounds int) error {
 	}
 	fmt.Printf("kirad on %s, %d connections, %d rounds of %s (medians)\n", backend, conns, rounds, each)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "scenario\treq/s\tp50 ms\tp99 ms\tbare req/s\tshare of bare\t")
+	fmt.Fprintln(w, "scenario\treq/s\tp50 ms\tp99 ms\tbare req/s\tshare of bare\tfloor req/s\tfloor's share\t")
 	for i, sc := range scenarios {
-		rps, b := median(kiradResults[i].rps), median(bareRPS[i])
-		fmt.Fprintf(w, "%s\t%.0f\t%.1f\t%.1f\t%.0f\t%.1f%%\t\n", sc.name, rps, median(kiradResults[i].p50), median(kiradResults[i].p99), b, 100*rps/b)
+		rps, b, f := median(kiradResults[i].rps), median(bareRPS[i]), median(floorRPS[i])
+		fmt.Fprintf(w, "%s\t%.0f\t%.1f\t%.1f\t%.0f\t%.1f%%\t%.0f\t%.1f%%\t\n", sc.name, rps, median(kiradResults[i].p50), median(kiradResults[i].p99), b, 100*rps/b, f, 100*f/b)
 	}
 	return w.Flush()
 }
@@ -262,8 +275,14 @@ func median(v []float64) float64 {
 	return s[len(s)/2]
 }
 
-// serveBare serves the bare handler and prints its address on stdout.
-func serveBare() error {
+// serveBare serves the bare handler, and the floor on db (a new SQLite file in dir when empty),
+// and prints its address on stdout.
+func serveBare(db, dir string) error {
+	f, err := openFloor(context.Background(), db, dir)
+	if err != nil {
+		return err
+	}
+	defer f.close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -271,6 +290,7 @@ func serveBare() error {
 	fmt.Println(ln.Addr().String())
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	f.routes(e)
 	e.Any("/*", func(c echo.Context) error { return c.JSONBlob(http.StatusOK, user) })
 	return http.Serve(ln, e)
 }
