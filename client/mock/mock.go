@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -36,8 +37,9 @@ const MaxBodyBytes = 1 << 20
 
 // answer is what an operation responds with.
 type answer struct {
-	status int
-	body   []byte // nil for no content
+	status      int
+	body        []byte // nil for no content
+	contentType string
 }
 
 // Server answers the spec's operations from their examples. It is safe for concurrent use.
@@ -105,7 +107,7 @@ func exampleAnswer(op *openapi3.Operation) (answer, error) {
 	}
 	mt := resp.Content.Get("application/json")
 	if mt == nil {
-		return answer{}, fmt.Errorf("%d: no application/json content", status)
+		return fileAnswer(status, resp.Content)
 	}
 	value := mt.Example
 	if value == nil {
@@ -118,7 +120,18 @@ func exampleAnswer(op *openapi3.Operation) (answer, error) {
 	if err != nil {
 		return answer{}, fmt.Errorf("%d: encode example: %w", status, err)
 	}
-	return answer{status: status, body: body}, nil
+	return answer{status: status, body: body, contentType: "application/json"}, nil
+}
+
+// fileAnswer answers with the example of the first media type (by name) of a response that is not
+// JSON (a file), as its bytes.
+func fileAnswer(status int, content openapi3.Content) (answer, error) {
+	types := slices.Sorted(maps.Keys(content))
+	example, ok := content[types[0]].Example.(string)
+	if !ok {
+		return answer{}, fmt.Errorf("%d: no example of %s", status, types[0])
+	}
+	return answer{status: status, body: []byte(example), contentType: types[0]}, nil
 }
 
 // firstExample is the value of the example written first (by name when positions are unknown).
@@ -195,7 +208,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(a.status)
 		return
 	}
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", a.contentType)
 	w.WriteHeader(a.status)
 	_, _ = w.Write(a.body)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -63,6 +64,7 @@ func example(mt *openapi3.MediaType) any {
 func validRequest(t *testing.T, base, path, method string, item *openapi3.PathItem, op *openapi3.Operation) *http.Request {
 	t.Helper()
 	headers := http.Header{"Authorization": {"Bearer any-token"}, "X-Api-Key": {"any-key"}}
+	query := url.Values{}
 	for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
 		v := p.Value.Example
 		if v == nil && p.Value.Schema.Value.Example != nil {
@@ -73,7 +75,12 @@ func validRequest(t *testing.T, base, path, method string, item *openapi3.PathIt
 			path = strings.ReplaceAll(path, "{"+p.Value.Name+"}", v.(string))
 		case p.Value.In == "header" && p.Value.Required:
 			headers.Set(p.Value.Name, v.(string))
+		case p.Value.In == "query" && p.Value.Required:
+			query.Set(p.Value.Name, strings.Trim(string(must(json.Marshal(v))), `"`))
 		}
+	}
+	if len(query) > 0 {
+		path += "?" + query.Encode()
 	}
 	var body io.Reader
 	if op.RequestBody != nil {
@@ -208,4 +215,12 @@ func TestMockAllowsBrowsers(t *testing.T) {
 		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Idempotency-Key") {
 		t.Errorf("preflight -> %d %v", resp.StatusCode, resp.Header)
 	}
+}
+
+// must returns v, failing on err (values the spec's examples make).
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -19,6 +20,7 @@ import (
 	. "github.com/kiraapi/kira/gen/apitypes"
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // ServerInterface represents all server handlers.
@@ -65,6 +67,9 @@ type ServerInterface interface {
 	// UpdateUser Update a user
 	// (PUT /v1/users/{userId})
 	UpdateUser(ctx echo.Context, userId UserId) error
+	// GetUserDocument Download an identity document
+	// (GET /v1/users/{userId}/documents/{documentId})
+	GetUserDocument(ctx echo.Context, userId UserId, documentId openapi_types.UUID, params GetUserDocumentParams) error
 	// RedactUser Erase a user's personal data
 	// (POST /v1/users/{userId}/redact)
 	RedactUser(ctx echo.Context, userId UserId, params RedactUserParams) error
@@ -408,6 +413,46 @@ func (w *ServerInterfaceWrapper) UpdateUser(ctx echo.Context) error {
 	return err
 }
 
+// GetUserDocument converts echo context to params.
+func (w *ServerInterfaceWrapper) GetUserDocument(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "userId" -------------
+	var userId UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", ctx.Param("userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// ------------- Path parameter "documentId" -------------
+	var documentId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "documentId", ctx.Param("documentId"), &documentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter documentId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetUserDocumentParams
+	// ------------- Required query parameter "expires" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "expires", ctx.QueryParams(), &params.Expires, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter expires: %s", err))
+	}
+
+	// ------------- Required query parameter "signature" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "signature", ctx.QueryParams(), &params.Signature, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter signature: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetUserDocument(ctx, userId, documentId, params)
+	return err
+}
+
 // RedactUser converts echo context to params.
 func (w *ServerInterfaceWrapper) RedactUser(ctx echo.Context) error {
 	var err error
@@ -618,6 +663,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/users", wrapper.CreateUser, options.OperationMiddlewares["createUser"]...)
 	router.GET(options.BaseURL+"/v1/users/:userId", wrapper.GetUser, options.OperationMiddlewares["getUser"]...)
 	router.PUT(options.BaseURL+"/v1/users/:userId", wrapper.UpdateUser, options.OperationMiddlewares["updateUser"]...)
+	router.GET(options.BaseURL+"/v1/users/:userId/documents/:documentId", wrapper.GetUserDocument, options.OperationMiddlewares["getUserDocument"]...)
 	router.POST(options.BaseURL+"/v1/users/:userId/redact", wrapper.RedactUser, options.OperationMiddlewares["redactUser"]...)
 	router.GET(options.BaseURL+"/v1/users/:userId/verifications", wrapper.ListVerifications, options.OperationMiddlewares["listVerifications"]...)
 	router.POST(options.BaseURL+"/v1/users/:userId/verifications", wrapper.CreateVerification, options.OperationMiddlewares["createVerification"]...)
@@ -662,6 +708,19 @@ type ConflictJSONResponse struct {
 	Body Error
 
 	Headers ConflictResponseHeaders
+}
+
+type DocumentsTooLargeResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+type DocumentsTooLargeJSONResponse struct {
+	Body Error
+
+	Headers DocumentsTooLargeResponseHeaders
 }
 
 type ErrorResponseHeaders struct {
@@ -3457,7 +3516,7 @@ func (response CreateUser409JSONResponse) VisitCreateUserResponse(w http.Respons
 	return err
 }
 
-type CreateUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+type CreateUser413JSONResponse struct{ DocumentsTooLargeJSONResponse }
 
 func (response CreateUser413JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
 
@@ -4052,7 +4111,7 @@ func (response UpdateUser409JSONResponse) VisitUpdateUserResponse(w http.Respons
 	return err
 }
 
-type UpdateUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+type UpdateUser413JSONResponse struct{ DocumentsTooLargeJSONResponse }
 
 func (response UpdateUser413JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
 
@@ -4194,6 +4253,309 @@ type UpdateUserdefaultJSONResponse struct {
 }
 
 func (response UpdateUserdefaultJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocumentRequestObject struct {
+	UserId     UserId             `json:"userId"`
+	DocumentId openapi_types.UUID `json:"documentId"`
+	Params     GetUserDocumentParams
+}
+
+type GetUserDocumentResponseObject interface {
+	VisitGetUserDocumentResponse(w http.ResponseWriter) error
+}
+
+type GetUserDocument200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	ContentDisposition       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	XRequestId               *string
+}
+
+type GetUserDocument200ApplicationpdfResponse struct {
+	Body          io.Reader
+	Headers       GetUserDocument200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetUserDocument200ApplicationpdfResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/pdf")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserDocument200ImagejpegResponse struct {
+	Body          io.Reader
+	Headers       GetUserDocument200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetUserDocument200ImagejpegResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/jpeg")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserDocument200ImagepngResponse struct {
+	Body          io.Reader
+	Headers       GetUserDocument200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetUserDocument200ImagepngResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/png")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserDocument400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetUserDocument400JSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocument404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetUserDocument404JSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocument429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetUserDocument429JSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocument500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetUserDocument500JSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocument503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetUserDocument503JSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserDocumentdefaultJSONResponse struct {
+	Body       Error
+	Headers    ErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetUserDocumentdefaultJSONResponse) VisitGetUserDocumentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -6393,6 +6755,9 @@ type StrictServerInterface interface {
 	// UpdateUser Update a user
 	// (PUT /v1/users/{userId})
 	UpdateUser(ctx context.Context, request UpdateUserRequestObject) (UpdateUserResponseObject, error)
+	// GetUserDocument Download an identity document
+	// (GET /v1/users/{userId}/documents/{documentId})
+	GetUserDocument(ctx context.Context, request GetUserDocumentRequestObject) (GetUserDocumentResponseObject, error)
 	// RedactUser Erase a user's personal data
 	// (POST /v1/users/{userId}/redact)
 	RedactUser(ctx context.Context, request RedactUserRequestObject) (RedactUserResponseObject, error)
@@ -6892,6 +7257,33 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, userId UserId) error {
 	return nil
 }
 
+// GetUserDocument operation middleware
+func (sh *strictHandler) GetUserDocument(ctx echo.Context, userId UserId, documentId openapi_types.UUID, params GetUserDocumentParams) error {
+	var request GetUserDocumentRequestObject
+
+	request.UserId = userId
+	request.DocumentId = documentId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetUserDocument(ctx.Request().Context(), request.(GetUserDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetUserDocument")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetUserDocumentResponseObject); ok {
+		return validResponse.VisitGetUserDocumentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // RedactUser operation middleware
 func (sh *strictHandler) RedactUser(ctx echo.Context, userId UserId, params RedactUserParams) error {
 	var request RedactUserRequestObject
@@ -7141,448 +7533,489 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P0Lcxo51j+OvxX9ebYq9iwQwODYuLZ2ie0kTmLH68tkMkO+tOgWoHEjsVK3MTvl/2v/1TmS+kZjsJPJ",
-	"zDNPpqYIbtS6Hh0dncvn/Fbx5XQmBRORrnR/q7A7Op2FDL+fMxFwMf6RKT7iPo24FPBYx9MpVYtKt9Ij",
-	"E6kjFpDbTBGimdbw75zyiIsxGUlFogkjTAQk1kxVqpVbGsYM6vIVoxELBjSqdCutRmu31mzWWp2rVqPb",
-	"6HQbjXqj0fi5Uq2wuxlXTBfK7S6V4wH87rdHu3RvWGsETVZrj3ZobX/Y8Wsvgj22P2rQ5rDlV6qVmZK3",
-	"PGBqEHJxU+lWJlE0093nz+mM12+4onU7F89xdIvnm1T7z0jeMPGPn6f7t5+mrxafpq92/Z9+bFeqFcUC",
-	"rpgfDWLFM40tZKzobJZvy85kDZYmZBGrVCs6olGsK93KzCxKpVqJFjNW6VbYdMiCgAU1HEa1AlM8wHlg",
-	"+7vNBm02a0Gn2a61O3svanudwK+x5h5rDdu7TdbpVO7vq5ULFlA/YsE1rE5hhZX9DZeuigsZyelQR1Iw",
-	"Ek1oRBSbUi70psva7O606632Pi7rlPKw0q24Rv7lvtS5uKUhD9yS7gWNzrDRYrX9oNmptXeD3dpwuLNT",
-	"2/f3mkF7t0n3d/cr1cqURTSgEa10f7uvVqZcay7GgxFnYaAr3V8+V5OWsl1r1Rqtq8Z+t9nuNjr1Zgsp",
-	"KZnwi+O3x4dXx0fpjHMR8FsexDSE6Z4FdJP6sgs7oFHEpjPYcc3CL5Hi4zFTLKh0IxUzszq/stWrY34j",
-	"aZ+qZM6jCS6UYlTL/MrQIFBM64HPI6wh1hEXlWr6XMYiwsqvL3uZ5zAdMParn3IPFWMw7iY5DqfkMsr8",
-	"9l8+G/gygHde7Ow0mpVqZchVNBkEpqLm/l6n1nhRa8Dm2JReAunHUyaipW4mP4h4OoQtTXXUrnQr+41m",
-	"K/uzXcFA8Vum9CDkPhOaZSjxVypYXU95NPmX3ZJ1X04r1cqIKx0NBJ3C+2+pYI8kTeiRe/0S6s+Ta8VX",
-	"U7Nr263KSto1y9n9Ze0O263v7bVxxtgtC+WMqYF5G5Zwwsjl5RkJeECEjMiURr6hF+geoSIgsEZEjgiu",
-	"WL3imq50K59krAgXI6mmhtv7Mg5NPUNmzwEWVO4/Vytai2Qdms1m88s2Venonr6pfrQ9LdtUbhQk16dV",
-	"W+iSCvJKUeFz7ctH7KTDXulOau2QU8rFys203242Osubab9RazRrzc7vuZnand0XJZtpRrWeSRVld5Gc",
-	"iHog2YN7SE6E20MbnVT5PXQk2UYMP0uFuy/29rNU+OPxxcmrk6dTYbvZ+gpUuOBiXEaG7vTPkCGZT6Rm",
-	"eXGLa6JiIYxM8J1I/5pE+unk7PXTqDSZyadT6Uc2nEh5cyyCmeQiKtLp3PwM8r35fQNBsLnfbTQycnvA",
-	"tK/4zFwxKudKBrGP1K2Yz+CshnW7NZeUX1DErWd7Xae+z2YRC6z8m/9xRHnIgspnu44vgv1R099htdaw",
-	"TWtttjeq7dPdYa3pt4Id1h516O4wuwBM0GFoql4x1cXRxCp8QMS386WfwyWjUjLBH3k0uWS+Ymun2oh6",
-	"PNJE8zGwAKLNe3+RJbCTUJlPNPMHp6N3/95Xe6/fffqPupr/en1+tHfy/vznE9l6T9/Ty3l79mbvZoe+",
-	"PPl3+x/fcgHvq5UJowFTeGvu+T7TunYoRaRkWOuFoZzXPig+5nh7zk8zyGISf9OEQkkWkEiC4B5YCV7P",
-	"pNBwBhBKhkrONVNk6/DDxeU2yGXan7Apyo9TeveeiXE0qXRbjfZewit0pOBogE4eUn/CXMeW+/JGzkko",
-	"xZhQ4svZgkzpAmS6GzaLyJY3i4ch96tkSu9qdMz+sbfbbjQ8gvQxYooJn4HYSA+IJ2RNR1Ix/JXdMrWI",
-	"JkCbLNTsoV43qpUZMCYFvfl/v5Da///zD3+rlI3k+IqOlwfQIzpSMAAmIh4tSETHIMSaeZwpppmIzJm5",
-	"dfHqkOw3m43tKky3ZiIgQ+rfwDR7J6PamRSsdgpysbdxf/uVX/5//wNd7lfKO30SsOlMRkxEtQs2C+kC",
-	"eGxxDB4wXY/MJ0yQaAJne0IBmlAYR0gXblR4VKUlnKJFgxjvJc35i9o7tigMhIl4CvsYmoNtudzdCxqx",
-	"93zKoxp+Lnf1gv0nZjpKCXfGFJlzEci57QrXpHd+Qm7YIt+4uT3gQRbtwP1sSu/4FDrUbOB/cEoK86SR",
-	"OfUiNmaq0LkL1D5Ap1d3MGSjCJYWJsePlWLIOaGjv2e/NCuZtEvmSxFoEouIh9ghO2NAnpHetD+4+9b3",
-	"hkVqUeuNIiNclvckkqipI0M2kgp2SqRAIv26Pfn48WOtF0cT2Jk+ioNl3CeShGYKdYn3klHFFPDDcPqP",
-	"fgUYbr+CfMV7ftv0CNxscUvrKvF6M/6OLQqFq8Tw5n/0K3c1OuO1G7ZwVZx/uLwiz6HJNdt8eXf8VLPU",
-	"VTsJytm6Mr8/04QHVUJDLYEEmVJSkaEMONOEauLZYgMeeF2kB6NXS94H5oTE62WbtByCR8AW9mDimq09",
-	"EjLgRrpKAj7mEUxJ3asSb+ARqYhX86pERhOm5lwzQolgc2isTnpJW8DysafIESn5uHNIvEhRn80o7BrP",
-	"TmbXMShGNFO3TBF2B9K1JlhYV7MjeGafEl+KiIuYacKjKuoZ0gqeaRLKMQm5SPmY6xUI05oMZaLVMo95",
-	"kNRh6ufBylVstkpOxHvg34pOWWSP7kNzxzjES0zZmtpLyDNNTi4/kJ3m7m6tSWg4m9DaDoG7Tx111Sgm",
-	"JDcVOPfhoJhUqhV7L/AzDVUrMCCeSNzZEfxNsVGlW/mf56mS/rn5VT/PdhZP91hpqcr77c3omAsjigl2",
-	"Fw18LOy5g2Sm2C2XsSYzOsYxYJ//EzO1yHTaNLBihjvNFnKBZMbzh3mv9jOt/bdR2x/8o/b57ytOdZAu",
-	"V20nFD1xM5EtDwSNOj6BfeNY+4wuQkmD7fwiML+zszf0/Vpnh+3U2kFzWBsO94a1BtvzR8Eu26XUL18l",
-	"Zvvz0AoljDGOUVudmZGd3QelAH/xji3KhJhY8P/EIHct0mM0lGPu0zCh/S1Krq9PjshtGxgADxgND4gA",
-	"WYvM4ghOYi0FDVEig+nh0Xa9Ly4sb081xCgqQEuwk4YyWFgJQ5fIFweFTT2X6gbe6wtrBrBiiC+nUx6R",
-	"SI4ZcJsq0ZJQbMR0cEpvmCbRHMRcLWPlM022NGMkMzWEDuUtgz7n1rIzag1f+E1W26ftoNb2d4a1PbY7",
-	"qjVpa7jjt4MO2x25tTScKl3Ngjz04Kpm+X+n8xBd9/t3rWat3797cbyKrE9GIE6iNLlid4I4i3vRSt4L",
-	"GZOJDIODLJfXEQ9DJ74YBkuFnjMFP3o7jbaHyyrjCG4KsJSplFtfOSlZWXcl82y02huL5iuExXM6ZkTz",
-	"/7IqaeJx1Wis4jMh1pDtS8BGNA4j6En1YSEtI4g0SwWRKyboaibDA8cR4QoLBxcWJ1tGzpAK5PFbzub4",
-	"u4bCeL+x5QqcpzNq+LtBi9X2aKdZa/sNoNsOq+2MmgHQ8T5rNso5T+R6+VVZz7VmatXI7XjNEZphnpvp",
-	"vEqGEJvGvuoArJ5k1RiK2pGS8WyoeCgZzzxp+ysO6R7qMmwTBZCXNLAyHmpupIDbIqpzZ7PQ6lKe/6qN",
-	"HT4ZFZREtSuaTI0aD+VMGDr8a0xGqHCsdLNK2WplyrSmY3h5Gmu04VBj/bFnKgyIfPr06VPt9LR2dFS5",
-	"r6YVWQVLthK8sNKgJkVozhSfCmsbguvQ/eds4ausMKeJNfnW7QQbobjSrTSab4/e/bzz0+7V/sfWv1/t",
-	"/dg5bZ+9uGie9yr3mwpLxzgdOOErJXXow5SGMGIWgMR8y2VII2bOQlPTAfHMjHpWKmXUnxA5GhmrPMGp",
-	"gRFsrhAq67Z9+/lDr5Zf0R+qrVh89T16s1rSV8pvvpvWgpSxfKV66PVcWVzWQylGIfeftnEs6Q0iRYXm",
-	"SBpZQu0heyTziQQaSRTyGeL2J1SMWZC51gfM5xrk7T+MnH07IzrrEGAErmcgTpgbtivlka1sCcLuuNHt",
-	"wH5eVPtCKkIJns3ujEwu38Rse3/Cgu0q8XgqaQ1u2GLAxSDWzAOh1fXN9ohrkAv7IhFvhgx20UxJoHsW",
-	"HBh1BNETqaJwgZUvLZXtuT3BDFMigWSaCBn1BWqnQADGS3CpFWTA7iY01hELPCNxft+933j3GoJ+ytYV",
-	"MhpweDZlwlgfsgcM13kqhe1KbykP6TBkZMGib7s9e2JhVDBWD7QFFzw7JtJudIBEO43mdtUdv3g/M2X1",
-	"hM7YNztavmw5X0k15EHAxJOWdJS8vWIx4VYsb5hIdjmZ0Ftmj2k5Y1ZzLuOIEcFYoL89E/YVC5iIOA01",
-	"oYoRZFpkGEckkNjjsYKLRaajW1QUh+fuc2jgg4Ftfxct/gDmdCLg4kvDpzMpbmtIxPKUrF3lZpd/a3ZE",
-	"YsHuZsaFEDtwAMSJ1jo6NKQHbHMhY0XwDl4nK5RIS/Ym1FnQ0f8WlnUmo1cyFsGTD6ERvp1dWrhv417H",
-	"n77t0p5JomN/kspziSrR6Ba+M5I/gJGcyehUBsZDcoV9YbawPl5WKVhqCcpbqGGjWbUg7F7U/X2z5V3y",
-	"KXiornzhjB3/oZewzBdP/bmxDVxJ+Z6qMXvSLrf2hUEk5SDEWlZpM1D9igoV2P7szmcsIE1yyl9+e0kE",
-	"+8I1wR4DD6Ai7cp3FvCNWcAlU7fcZ9ciuYU8iRS1qWYQZ+opEqMt47QUeEFHUTKgER1Szdztmo4iZiyu",
-	"EZ+i5i/jOPDtCXZtv/EsE3JOtrySefC26+TMyjBzqkkgRWGkXmZ4HtHGD6K6Tp75dtsl77XxIHlmin4x",
-	"aV5JeUrFwnnNPIkuFY3YAJVExau4lGRKxcKxSP1nJL5iH5fcmA6Mq0wpAX1np09ip38UtV8LGkcTqfh/",
-	"2dNk/jhbQZH3UlxCe42fUE1MAOM3vgQcFpQQ1vW8SuZKwj+2U1UiFRky9P2MJAn4CB06I3tV+E7ZT6Ps",
-	"Mp+3h6pYKv8VaNxq0uFcPEan2KepLwoKfcViXaZqLRyZePxCSXO00gxlZQXlby9hLOsqoKfW1LFBj8mW",
-	"Vz4l3ncF3R8hVF8LHc9mUkUsOGUBp1doZn8ST08qGkyhJhM+tP6aN2Sk2MIfd9MDqdkrdsf7TpnfnDKT",
-	"ZXUzLmMRncdqJnWJg+nHCY2MW5cpSObGImoY0kiqLsqjafCXJpRgmA+RI+KdJM/zDXnVvoD3hrHmgmnN",
-	"NLoYwysv7aPCC8aeauxUQP/PtGnGCBGKjTIcsi/ajQYRdArXLeMzyMJgu07wQGAingJFon1WcCmc6Tia",
-	"S+vbZ+MQbJDRYEYXU4wxqlamVNAxG8yUHBlECRoOuPDlFDckvSktbB0fB6NYBBo9eW6ZjkwkoKIWOcGf",
-	"UMUjOBQHgTRusYWyMzMV8NTaD8V4QAew5lQsKtWKa3oQycFIcSYCPZBqMKJTHi4GdKgkhQMy6Y9Ug5Df",
-	"Qi3sbsaEqXoWK39CNRuMpQz0gIpgYC+02uBTRMyPBnNGQ/REcnOkaUjVIvPAdmYwgh4oxkIqfDPStPNu",
-	"+bOTVpx0rKC0L4kBI1KM6hhbjyZcBYMZVdFiMJWCLYxNHoVMdKBgvpxOmfLZQLGI8jBtejngpFrpBQGa",
-	"82l4IkbSxrDaJ+cKBhJxpivdEQ01K7K/d1zRZ5rg5oPVtNaLjF/AkIoboNEJ15FUiwNChfOfRHMcv2UC",
-	"fZeMW76QyDBnmYZ/q0yoHgRMcBYMoLqB3ajY1zD8MEI3q4fY9yemzyR6QRW3PjO7zfYX5RF0lnW7jeIA",
-	"HGuow4RBb2L9e/cELi/5xp1t+lrALZ9cRjRiuo4OenZR5fBX5kd2URXT+pGr2SMzqSMaEhtaDC3aFRYM",
-	"AWdGUk2X18e3Au5DA7c9OoSi99VKElb8CGf7asV0z0Y7P/zmz3zm3jLx04OQCzZobtjPSxNzXXi79fi3",
-	"4yEcD9pi+Gz0Lt5BHljVQzvdqXtlMcw850TcKPpRl7GAtOXlgCV4XCUI2yN8BpdWxcZcijp5hc5Jdi2t",
-	"AcXSDtMG1gLOvOEC9YiwbH2x5WXmRKP7tff6+Io8v20+NzVxpj2jwJ/OokWXXF/2quSwd1YlvevLKnl5",
-	"0auSk6vedtUdqBE03BdQvyZb3mHPwxP7kIZ8JJXg9IB4vZ5XJV7v2EP3SK93bspcX5Ie+h2+kugQn/R+",
-	"+4AASycRu4v6goWazSdMsTrpCWLCWQ0KT8jorXVVdLtmyyuE+UPLuQh/kA28Yvy+t01i4RzaEg8Lf8L8",
-	"G8IjQseUi6JjPuIEPHW1DapAlo7yAAPFaKx19WotfU4jFpzj6fto5jNkgo24z2lI5FwwBZSm+Ri/jYAZ",
-	"2qO0CieFYlGshNHs5LlRFvzg4R13ZG/7y2AHj+JKKyARHq7jPRa6T2AR1tw/sNB9HiXh4VfOoMx9tTJm",
-	"Ilit43OlX5tS9njD6dcTPoPX7EIPpQwZxZsG1wOzLuU/Z5AYNuuiEQVpuMExUph66fvxLEFIe+jFD2lJ",
-	"eM8NECRXn4mIjtf29oN75zx9Bc6kiRTMLv26Ks6hbMV4n3OrIhzQ9Kze4HjAQyWFrdiQyCIehWsHeIWF",
-	"jHO8c7T/JUtx2aV1hPu57JwqcIITMYuj340d/Pk4wNpWbfEzU/p/AxNYLa2aqxYskSZwKXFXzezyrGEh",
-	"ayuf0gUufRKi+nDl3xnQ78+A1pW+vDz7AxhPHE0ygTwPspvCFSbkJqq13EHIWGSeaWLK2fimRwpeM6r1",
-	"XKp1Tbhi0EIS15S8+zixrFqZKx6xDyJcpLhC2UlOx53p3+qpNTFTj5xbB7X3IHHF0eRK3jDcHInWNyub",
-	"Qglj2CuZ+eWYtewgXX1V05VVwzPtP25sxuA4iNyrxUPs7cerBOmEauL1rO0SGUGXWJyFftxo7PjZuvAJ",
-	"8wpU1m7s75YQlkNpLUO6WQa+MMZR+04uTG9nt/FgoGcRc6Ik1LNaweot/FeKd2IGWo54kl2q3HzmRpar",
-	"uWwJnVb1KDv+LAWdYgA0XP80C0NN5jwYW+yPPD2t38qurRMRxBpvrOWb2p1TzzThSVGy9Y4rE5MDg8Pw",
-	"Hh1VMdQeTk8pWD6i9Rek24E1KnIxHkykRu2iYiECKyUqw8/VCo/YdC0zLwwAdTJTendi3m2aGXB/JRNA",
-	"laKLSrViQuXtz8hWlqakNMR+eToWXULJWe/k8JLoeKiZH0lFtiiJJoqxGuJpoN5gG3aP1UVpQW/YwKea",
-	"ER3G43pfXE2YZmR/J6svB1KHeXVv9c5PrOLRBmZt8UjbeGL72oyO2bYJt4eKdV+gCgOVbvXLOjlkQsea",
-	"vIwVo/EzXey3zqvWqe/L6VSawFDE64ONoyNFI9QmG4tXVttLuTK6XPgheW06jEMaSbUYTFAjPfCpYrnX",
-	"prHGMJzBmE6HoaELhB/jUgxSuoOigk9pCJRkUcbg2WxGFQsHUyriEfWj2J4cQ3bLFB2zQSSHMBb31nJB",
-	"JWngU6RI+DPmYQCdmNKIKRAwxlQFTAyA3mfYTxh7yJkeBIyGTGm0DbAp9+lyN/zQOJUNDGuQMJIB4lzh",
-	"a3I6iyOmBixkfqSk4P7KfvpS6EiZcQ/kaOA6auqJFWdKD+CsYGJsO6VYwKMBauHRLomvuk1H/Yjf8sjM",
-	"rK/kLD+vG+/ZaoUFsW9F0NxjHBPOSjp3aGCkwmeDZFsvjTSdDJ0pn0zaiA4VujoEgymLUnpYqmfENU79",
-	"BE4PMQbinM3sT1IGg4RE0qrh8VI18NCNaxAojiaBwSykvn1JMeAFg1COx/aVWAR6EKlYR3qAJrHBiAsq",
-	"4Do4uGUT7ofm1VgJHsWKDSZyygb4J/Y5QyNpGTf1q8Y7plqioldHiXVqzARTQJdM+RMqAq4zw7U7MjE3",
-	"ma2Z+fV2MfD5LQ8HTIy5YAwaGmQJEYpJPeMRDY3BR8fKrC5VhiJLyc0Yhlg0QHw4s0qFfRgyivNGw5A/",
-	"MOYQN5UeCCnSGeYiomLMhyEbUK2ZNfX5Ey6YWixVYYyASJ1yZI11ppt20qLBfCJDpnGzD4JYoQ0QLV6r",
-	"CgkplsqheXnA7nw2iwaSA2Mxz7XPwpAKJmO93Lncr7g21i5m9vhUChZRtRhYtzKY4AFcr2DRhxSx3acS",
-	"N/6M+0hGWsYiAB4rFTK6HIudykgqR6JopsuyOWDV8VQPjDkMt7bmEb4opMDdGHJ/MOWG6FYtmgAKKo5E",
-	"xEobBpPe7ZAgR9TnoaMcO28Ddhcp6kjQ7LAMvnTOIEpnTC11YcYUlEbODGPUM+ZHcE4N8PjSWStsSGMR",
-	"qEWuUhYpGbJ4OvBlOtDl5ZvxGcMtuXQwzuBOCBxOxcMhUw9UYaxGtnHUFvEprLhhfkvFFRd5Rm1P6twG",
-	"nCl+SyNgO7FmExkG1nSc2sy1D1crPuL+IGL+RMBio/F5CCuclQbMcNKNnKMnRXm4PHjF4FAwcMHwV8jH",
-	"HOgbwxunFPkrMB4/b8eXakyFvX0YS7SAKQgZRcrJrI9iMxBHphQ4DbAFzIbgMzhgNR9PIs2YPRLyPdPM",
-	"j90uQvmHRwvgeEhtepDlMc7sD+2hxjAEbsN15JqbMXgYoYU7YEktEskdW4UuGMv5RA6Hi8FQypvBNNbQ",
-	"S8eGl9dvQMeK+3GIu9mdPuUlDdMp/21p7BEcvHI6jYV1AdL48C7iIRtMeRhm/072tntuIusHY4XsBW7j",
-	"KIiUNJN7kJENiqQMh8zN8vtxlLKDOVUMaBiXP5LK3JPnVEdskOHriqXyT4ZK5iDiLTeQMPKsWDal6oZF",
-	"MPfo8zBU8sbwrTmIB+Wc7vMDd68zq+DLqAj8KSMfza2OvH9/uFZZkmIr9fuXlQfauipcZ62r/SDkdAhz",
-	"uci4qPhSzWSyrZ34AAeB06dWS97P/66lIZCZ4izCyFUB54+SI4RoQrkIKpe3TAlz8GZ2dsJlQrtzgqR7",
-	"ZRN6mOq8H6P5CGcT2iq/9i6h9LVKUfoK65NbndYSjt3n31r3fytbpE3cAQpqW6ccXu76sRgDGzbQF8aE",
-	"vZUOp4A0lXPFWK+WyjkwDJyeZfmarNg4DimCOyrDuquECn8i0Wkczc4G/sq6a0B1Tu3ujPGYXYLpqgOn",
-	"7AsuCOOoWcer8xberKczHhpEzIvjFupGqCbHh6e9S+zRdp30hhj/OMqb+k2EfF9keqCrBE3kZNmy7bwj",
-	"0ZjNgqIV+/9t/bPb7we/de63/7a0Z8umMetBUL6M2RJmxgoWeBsmCOubRJvY0VXJcEE87PiB8UGAIn2x",
-	"2tPBYguUOTwsTYptnmv0L+gLOA7MhGykuLnMOJTkdDadzEwZPc2SrtfAXtqNazdBYTLLFGsPwnP2RDkm",
-	"p5koMwPxbJZQnXd9iZ4Yp8c/wT9Hx9fedjd15GB24jWRo74ocQyB+eT+BB3HLAxUig6aZTYkkrJOepkn",
-	"Glv3tvuCKmYgSSx2el5x03v5sVKt9F69hs/XH+DzpAef783nS/g8O4LPi2P8xJIXp/B5iZ9XWPLqFX7i",
-	"r8jtetdX8PkzvPXy6AQ+j9/j5xl+QpmXr+Ddl6+P8PMCPt+YT/z15A18vj/FT3z+/mf4PL2Gzw9Y2wXW",
-	"cPESP7HmK/z8EVp/+RF+Pey9wk94fnj4Dj7fHOPne/zE5yc/wucptHL44Qg/X+Mnlse2Dj9ATw7PseQF",
-	"jOjw+iV+whwe/oTvfsIyn87hE8d+dAy9PXoL5Y9OoT9HZ1DnEdZ29DM8OT6EMsevP8En1nx8+QY/z/ET",
-	"xnJ8BU9enUBvX2Ftr95DPa9wBl5dwNq9whV53YNevX4J/Xl9DM9fY82v30DJ1yf4K9bz+j3U//oUn5yZ",
-	"z3/D58Uhfh7hJ4z99RXWfP0KP813qPPNO5ilN6dQ8g3SyZsLmJ83V9DDN9fQyskRfp7iJ5Y5+QAjOsGa",
-	"T3DVTi6g3ZNLfHIJPT9Bunrbg7beHkNbbz/A87fnUP5dDyjhHdLSu9f4/Q2UfHcCZd6dwbvvsPy7j9DW",
-	"+x7Mw/uXZ/h5gZ9Q53v0Knp/Aiv1/h1+v8SSV7Ai769/gs8f4flp7xA/X+En1HB6CCVPj/DXo9f4CWM/",
-	"PYa3TpG6Tt/BeE/fn+An9OQUaez07Bg/8a0zWIXTDzCK0wssgzNwegVzcoq76fQj1vAJv3+CMmc4M2eH",
-	"0MrZMZQ/ewX0cPYa+nN2coifMIqz99CHM5yNs3Msf4HPf4bvH3Bdznvv8BO/H+In1nmOozh/DxR+jr09",
-	"x71wjlR6foFvYZ/PL2A+zy9hXOefYJb+3YPnF0j/Fx/wE8dygbvysgdPLpE2LnEdL1+f4yeUucRdefkW",
-	"xniJXOjy/TF+wgxf4hxe4g66PMdP5ACXlzDSyyus5xrL/PgOP7G2j1jDR5jny5/wrU+H+Aklr5ASrg6h",
-	"hivkhFe4X67eQg1X797jJ7x19R56ePUB6ry6wpJI51fY4tU19PDqIz7B3X2NK3L9Dn69PoV5u8a5MtDN",
-	"1z9Dz3/EufrxED9xNn58jc+Rnn88g3Z/RI768T3M7Ufc6Z+O4fNnpMmfcRf//PEYzrUsJmRO1NwpETV3",
-	"ykVNexS+5/qx/izHKLCVSRhwEFmcaBaYGAC0W3BN9JSGocFztEmJtku8b50H8rIUZJwC4GRNDlAEsgho",
-	"RL2cfbkUef9hePlqYtjdSHBxt4yCoWkDqSXG3DYrTbdHpV6rPeLTkImAKsTVrBIvRdP0nBBtsPa2hCSe",
-	"yZLUqu00vO06MauVAnLaUGSu+wJ9j2ZURwYa28Ispw6hKThhpGJmIPqykRukLHCjS2hfYB02LlsGdEG2",
-	"rq8Ot6uEmnxwpg2bLsBr7jcwq1Oj6WEcKSVpbrhMwb7wmntJyToBqihLHjqjYxtK5XA3QZZVcciKwnou",
-	"nVRCPw7WNHsByt+2C1lGGrX9z7+172vmSyv9UrrvYI2v+LRc/rx4dUh2dnb2MZJdR3Q6g0W7vjo0M87u",
-	"qB+FC2NSJCOr9KShResnW1MehtxGk29XDX4P1X3hrcrq5DkCSRuEKQMKQXcLjd77SDXS4OpPu4SLvkhA",
-	"Z6sJaK4FNzF26dyS2LSDhIb8ZmkVHkg4lVuTGnSx6ESQz5/SD2Ad4J+W++fK/NPN/dPv1+HLzv3P5UvE",
-	"Qg6T8ki+eIWYneZVa/w2G4tE0vxhUYWXGV+aTGtDFuS62DMvLrGiIieCK4Fp3DoGPQ5m2CRdevxbmCnA",
-	"Dm5Ao018GHFv3Ke5lzabh0tTushxsZPZkVdTyOFkzks5cWF+H6lQSt/6AqzxpIs23dTmc8cczFzRHXFh",
-	"vPtNtcSk1CJbsLFkHFWJL4VgLmUXcvoqEVLUWnd3FhV1u+Bi0ilVaoTUhDUbOs5OwW47OwW7G6TESfGt",
-	"0VymZisEBJNpYLgAnpWkbDJpx55lciC5cPEcPn8Z6ZrxJgE6ZSC5Se1vrq7O7QQdEGq0TIi7L2TaMlWK",
-	"37LgYVmls7+fJYpGeS6cnJuRpbUCteQW4SEKv0z2WX6INeLZRNFel/wnZrFBtM6m5KYGgKXeFzXi6dj3",
-	"GQuYS0KTJJgzniosIK27O1M0xcrtWu1fniJNKZ8Kn4XL9SEiDwMJEjsUcMQmCAwBGAHCtei1mw3yWgrm",
-	"kS2ja7GltU1nkVGVpFmxk5HgMWW7WqlWXIdKNc8FR+hyXfIRce7Vz7SVaOvkMpLQVyZ8tYDVc1k4XFgI",
-	"2fJKwzI8IkW4KKhxey+brR2bwDLLnPMSTHtFZpXP6VdS+/xD5oflc3LZHzOdBGdjWJ6CGy4wQUKq7iez",
-	"iYwkOTmqZxcjzbXpHJoN915OuzxjakqFMeygsdhfpIyeDSRaU2+5NdThocVDjmZye4RFaECDwvjglmta",
-	"usTHJ2dlwvn1JTmezkK5YIqcBNZOauQeQwwWFwo2j0VjRXRvqifrFz+/us1WDRcX03uuFlD3S+TT1n3t",
-	"n+bbi/vNFvPYOfKn7a/Kd+rYmXFnLjDXdvGGujyxdvrOVpoy0oj1Z5owW7xOrPMhyJzcclzP/Gp8s5C1",
-	"oYLaPmaBl6SN6gvvhivqOe9FJEa4JmhC9Y0JlMelErjRDiyQKSYzpJpYJk8jXC+8Z2BzRfH261vyjpMR",
-	"ruLdOC+OaeQH72kWjgbJA5yMqTTwwjHTCYnCvd3e66aEhuGBmTL0rtAE7QDONRFt44K8+3RIbqVPh3FI",
-	"1YJsUbygv1Qw9Gea+LGO5JSpshUCVvwR9kiupxaR0nVWuYQJeBo4GsjxcPc22u4zw0Q/z8wfikV4fAKT",
-	"iGHLouvSlE3pTalnbwZd/JH3ART7M+DbVlVisvEggjgugPFHqgEp40NMZuRho4cYT3lAPOv67SHWPVDn",
-	"jEnYg2k+idDg7UdkKnVEmo2GuZGDTGK+GbNOKEUC49hqNIg/oXCTNJY1WChrxCnqZtabJpMOJ0JoCXF+",
-	"wJtQpBaY7bGQ+CIvPuFK4+w54HWMyTejqm9qZ3oFxS3sydprUqnD/uo0I2tF4Sx+S7bKB6BcqmvTzpUa",
-	"w9LQgEybZZJfukrlACJznH+D74V0puRY0SnmedRzHvkTIkWdnLG5tUXZNK80CFjQJZFiFKQ+EosbIefC",
-	"mhH7gkc5SbneFyjnFVPOeGSr3Whsd3PAtUPF6I227Ma4zpQnUjHpU/qCkF6opTl5281dskWJd0HFmHlk",
-	"yBbSZv1jRhqB7RGybdyL7eYLBFL3jhHV2nMoJhMqoFav2WjUXBpCZFy1NKMEouRku5/F03l7+eHMFM/i",
-	"vmHx5nbXIauhmIApaDP47+a1BNQe39mxTWRh4nPA8HMHBpNBsc9BxMNwMBDhWYINj+0kUNTYTnu7C9eY",
-	"h6Gg8b0piyYyGMDrNp8rVtDZ7hJgZ2gRRaQflwPSyvlp+pB2Yz9Z9/IkImSzHCIwNOShCPqZkrhbr1Xp",
-	"RUwHViQZSVOo2Wz5B9n7T2lWkXRA5blFTOJbbMHUsi65iKtSyLyGzV2gQjayq7EENQzvNne2q8SzYEP5",
-	"n3aa8FM5fBW+2lkxeRa3jGy1Wy072Jtl5DYjObiJNTVloT7xfRjZA/CYdp6zQPge2eo0GtDzQhYP/AGH",
-	"VAbwCj/umLZwU5c1V7gflmTGym57FDFycI7ZHBR5dPfiNjEO/Sb3ULVSTpyZ5nIphtYQjMEZWsKcXqIA",
-	"7P4K5LKV2H0FqNalFAXLiVXKQIc/Z6XlklnOHIa77TLR7JaJUt+jgl4asRasfpYFxn7goX7WI1bUWZDI",
-	"hFOhrkAKdPMKOFQ75QJ4pslraCIHur+ZNPU2Pf4q8eNaM3Voipiu2uz2igUgdT343oUtk3vRaaYMvsZD",
-	"r5v7waEpmKujPO/+A1X9mHmhZ8uvrtEm69+wvldY2tR2n8idi7NMDlUMNBZsA1iipem+r65/YfXoHvt2",
-	"fizr3y1Zok1eyxPG/We3D47Qif6xAAXC2imQVZsjE7cJZyWQBJbcH6mSTmt8tI1jA6n9adYJyxjW3moc",
-	"AbpI0LWFUf91bzbGk+wtZWYMy40z05+OIDe/pTI/dGsjW395wPNGC4aNXGAsyQZrliaUXhvqn5Yszgz2",
-	"L1fXytHbjj1xa1jEslCOv9aOKAvQP/4PgjI64a2ez1KdMx38n6PxlQtb9GjPHcoPnncPHF3lZ23x6C5V",
-	"Fd0ZMagsx+wnGSsCd2LFEBTYT1PVQ8XVVOlvNYx1cskiIgUx40FNZF4n7KtprdFoNFs7JYqDR2oWM5qS",
-	"x7EJm8+13C7HwuCZhVDbongNJmjJYaoW8htGZjSaOFcF4tEEccfGIurnjeeoWDYwZw6+D3VA9j5oxFn4",
-	"jomgSZKTH1stmEjyyWsLqtilKcnog0pUJVw7RYlT288YdXpTouPhlEfooELDuBAzsFmy3LUapiWkEViI",
-	"tNtlm+aV865ZgZJ3ZXXZpUh51gc8i1yDVz2T8zY/xKPjtcgia0nydQL347b3lGKmkhGzX/BiWboT3xjY",
-	"08eRcup34BqUN+Zyl72xPLwKto6yyT+ZTvlYJdMf6w0MHjx9xykQygA0q4l/kAUYIHqG1xkeZW1rJv6f",
-	"R/y/eDU9d/YzAwxwYSMuK9XKezofxSFJC7jfiBxh4Uq1ciZFbXUN8OvSS2UrZVPYmSUyMPOrbYghG9PQ",
-	"7JQcehZxeZfjCJosmyAubDSDc7OPmJoiCl9fJBiJJqcmJdeXGZw+L0G/NQoRhF5kXHhE00XGmpwCWUqf",
-	"s4AGZCYV6fk+l4Jpcgn3YTxsAkq2LnuX21++Rd47/LSSqaIac8epjJLfTJpmvmIR4dZgaRKlpL1ftjG2",
-	"N7Mg/9ZG86JiNEitiSWdPmURdcJl+e78bb1yfcXhesMWNYNqPaNcabJl3rAmru2yU/bIaE4x0JK4YF9M",
-	"F4S2rtzkgMA3NYDs7ZYVdLMd7zRK9v1yiN9bKtiXL/6HHGrXGkaSQnyhMiSh+HqBckfRnCoMIMNA/6/Q",
-	"yxK8r2V8nwk0WsBcQ8C8AHeuhRfLdXY3i/ITyNhmsSr3sUrXRSRwdefH56v48BKQseULrmtdQoXB86uS",
-	"gCsD+IIH5UwxICtER9kGIYGSmQx5xH0ahou+YHczqVlgCQ3XAuGMgPl4/QpsmX7Fw2zT/QqeUvDnViIg",
-	"IHNHhyBzKiAVBwWFJdSCCBmhZqVM9zx3AXvEETmhejCViq2eMqfuRV/ckQxDOV8FcOcA/r/IUQ79DP1Y",
-	"6TK3t3OqDSK3KeCRSJIxM7YReBF7mRgepb3oAeeEH4pWvmZr3elvhlRNp6lMDjDwdWU+wMf15m6bIBSe",
-	"8xHKbc+/N9vNTqfTKRH5d3Mbc6/gHPv3X5q1/c/GCWS32myX+ydfMKtKeCpEWqKIGBivsccsbqn/n7v/",
-	"fvEVM6moWtLLskW6YGZfX1+clNK6FYSZCBKMeCXnwCrGkmnrAG9vAe5SYF3WcWdsTaJoBtsc/tVoPOG6",
-	"L64vTrKiHALLWyciz163jScHBtTCX0Yccf4udDYDqTkAQgdxBy9FfbFlHe6pWJCRouMpE8tiC/ak+/z5",
-	"QsaKzmZ1+8vz7B255kI4cvoIxYv3qXaeArHqf3afPy8nu1vO5kfMx+jNpyEfBvbtrPBOZ3CHMVZxXNbP",
-	"y75PdzUoXbulCg3J8JrpTi952fx9YatA0eOWhdD4wDi3l/k5oCHxV+NQW7VmTSib3PkdC5dAOkmNmmwF",
-	"DFMlk37FNMkCOACnVMQ0JAr7Uu9XChdb9D+3Tj/Wqy6xM2IMtbmUsnDEWZnvwhqguC8Ypzk900GhpJaB",
-	"aAGBPAyIDTYxpMaCpQFu9tpjR1bUKDoiKmMIl5erXAAvEfSDXBrIkMVK17+A6gnTGzj+kZ7l/n0BU1is",
-	"v5cDXbEvc61jpskWVYySRqNRJbu7u9D6fqNR29/fr5KxkvGMwC8aAc36otFoNLY3jO1ZCqBp7dTanVqJ",
-	"Q2JzrUPiTuKQmLomtjd0TbykIhjKO7cpvx2veGAbXFk6r42oD5Nmt4CBVoJbaW6b/OkIG70tPoxeYdKb",
-	"B846e85hthbiyymDa4ScbppYKNfOBnmF8uX/iLRCSaqcjEch+i4miYSySX+U9BlDACVNbxG7jYsJUxxx",
-	"gAZjPkKsEz6KDPJZ8lOuGj0IJRUGWkpog9MXWQ9VrDlkAzmycGaDPH6SbRaBV6ZMCjZgoWY6yWYEL2t4",
-	"uzRJj8VWSUobbOeBTxHVDRERrRbE9RD1uIPie9nEPskzm/dnAJcjdYvtRfRuAMsmylXpl/mUI48BQV7t",
-	"3laEr4joDdPGbyWBf7C4C1l/bYcDMVNsxO9Mbo7tKpGWPxfwS2gWtiNbb3IiY2DsltfredvrUmHsrL5v",
-	"o+oFeWezuiLQl2v5QBRLYcjVov+lYsZ/TSxB3tSK3dwtxbmpre/hegibAnhN65m2emgeYYDiEs5sJc2Y",
-	"sl7LX+5Pib0q45VXDgg8be1cpUrPR0JpX2umHp1QAAWqbOoQEAzy+jyN1wCqrHKBqxXKQBEuMJONS8QA",
-	"N4vyeJMqKjzTP/J6jkFaw/aBNc/0hZFLNIuQQxvaKvMutomhXNa0tRjb+UR499XM9CH23wYI8NlUYaYC",
-	"k+jm8RmgCjlyHgnglGNHj8uslH3ZpcB5VE6nIrzRI1JRLdvpNvYTWEqvs4TYXPQVeHwajOSgCvIY2psg",
-	"SWdht7NV8Qwe9CMQqYHEs9Wg/WKjpA45fLhsFZtY6XOAb9mX52yo+fqZ/GiL3Vef6OBQjN9YnxQkEwb0",
-	"R+cySt7eZKpzcW/4ci5fItWPXeiEz/5OuZeWQnA2W5tMzBFi9Vt/T77evST1iXhS0pcUzPVptJC+/xge",
-	"koGQ3YQ3F+zqT8hVUwwSYfu7zQZtNmtBp9mutTt7L2p7ncCvseYeaw3bu03W6az3CVpri8vYlzckh2Ur",
-	"9n3i/2tPYYZW3I22zyrr71Py30wzdsWHyif2R3iHB0HIHteMidYYGDnnAc8XTWgcSaALP++xbyIJMCrD",
-	"QfMlMU8o3iGKn9GzFlIo5DxYtBa5VAnr3KWzMHvLB+23Tx80Y7MNiS411blUQY/IEUR1KcCig0RA2Ti3",
-	"PnMUr43yFd2MQjrTLDggVui14abZGNOL47fHh1fHRzbGFAuYoFHv8OK4B79YmwAttIUgjLdMBFKRUSjn",
-	"NqdJsHGMW9YF+cJoqHJr3SpZa+fFZo/1zbK+pgd8WeJXkdUR5c3omI9WUY0B7ecfLg0aIiateP4b/HMS",
-	"3D83XTIwQMNFXygWAR+RYjuxz/ERzKm5V8yprpMecQNJ9g0lkZwOdSQF6xLPOo9x3ReeK/ov96VuoyqM",
-	"CUVIq10y4ZJWJ2THg8Pg2sXYLHk54JTmrkSPF1sLFTz+pCxU8Gj+uepSt7EgUqjgMVmzkmu4HiiW3SDL",
-	"+/ZEuDAxA64RSeKdX18ZTIQu8WA9PMdQaZQEdLmkpE6nai/MESJkUQuJ5f14fHHy6gS2q/HKNPEgRl2o",
-	"jBFtyNCjxFWDKU2NetIRoZDzvjBVfTo5e+3UPCtO44xJ3ES+DeTIqs7WwajmVLdPyqmY8t/NmEAauIBs",
-	"YGkbbHLoQx2JDzFmoX3s/cK9teoMXkMjUXpEl5EIupxQF6UtVcBUnfT6wnAGnYRLQDVG080jF6ZIJjRw",
-	"YZ8h12jeocKe8qj4mzIq8PcJF+N+kit3C+246XR4JODGDjCVt6yoKPyleP13x+LT5YEV1JmcGaXhZstT",
-	"/0bOyZSKRWmQoiYTegs7iKE7o7LZuE2cJfpXfzGcX66bIRc3G1EHdV7WXBQiMaEKj0xlwMwS8QiEg1lI",
-	"F3o7Q07Gtt8XaNyfL/kHJPKcTd2FjgFOOxdg5I6uEpArQ1aLNTPh1602mcgYUzIlIMKFYzPb1wQHIHNy",
-	"QfctMMU6e/3ay0JuXqYb6IyyosmpFRZzlUSKj8dMsWC1P1GOjCZUP0Q85IMgKGBYrwjc8jwyoX19MU+8",
-	"ujJ73tXE7cFeZMoPxCokeGIJ+Im7Wawc5qpttHStKERCZNhkmV46jXzb1CRaVCsLNrdz+MreXRQjo5BG",
-	"dXKSMe3FmmVSmtLQsdEtL5VXvCrxEuEDk4SnwhA6r2iR0zT/4G0fZA2B0Ebqc/uDKVvQqmC1+au9VVKX",
-	"qKd/sOSwrLf06uTSYlAk5sW+uOEieKbd0FCobDcadSdOVomHvBa+uBX3HLRMamP6wUuugYoRPaEK4a36",
-	"orfqVkhVpI3gQsPQSqDagK3Y8XT7opYxtXYzXVo5/6Qw/Tn1FswjWdL654qVpn+HMyf7xOdReYJ4UgKk",
-	"n30vqdy4MWlhRbelEniXur7seQcwB6kjZjoDJVpWb8l7u0qWycaIA7cs19tk+ZbpKT/Vq8RuO/qV9wI3",
-	"ZvQkXzNmQzcEjacqYVnGLezdyUVvcHH87+uTi+PT47Ory38YbCOHg2ozB47iMGTKHhBc6IjRgGz1KxeW",
-	"ufWF3fjAUlMSzbLwfqVKoO5akv6mRnkdjo0pq3P5PIlsem54F/CT7SoZooFMG2NpKnQ7jKIlmk6wg+lQ",
-	"3hqUnHTDZbQU8KdRs+HWX4IWMvOfKieQ9+QFbCTFvP0Jt3eimHCLtARIBHVvhjpVoNcHR1fC5zIE7IwQ",
-	"dmRFrX6ubIa/52ne7sySqTDkv2Y2vLJLnpul5Rukoezcxiojbi9/+nnOcdi6rSmL5BiHzGDHeBkFtGXu",
-	"S8KJZ/guiwxklRHVqCDmKDVCgGYC7wBsmrJ5qB/joIynEQmYD+TrvIMt3q7VD1xenhGpyPHJWZd4zWaz",
-	"hv83mx7Z8uxX+GsbVRCpTslrtVo1/L/VgqL2K/y1bRxI4cZycfzjyfFHnNwF3hYICzUa5d3l87s99a9r",
-	"T30wD++QCTbi6BdoHHXMtQKT0W8Oj1W0xp6IWRx9N8n+2U2yfyrj6qYG0rMk7uYPt6+unbCTs+921b+K",
-	"XfW7gfOxBs6/rCHQRPQMYsXXvZSN/vmL2nbW2hYuz77YpvMVzBkbdvOxZoevoMosKAatTtAcGg/r6IKj",
-	"B6Ofy72an+SH9cgjLBNtl5c+rwX/T4xaP4OJc5BmV5HCArkbQERyxIJ4FmJidvjNABA8GrrmUTt7M9aR",
-	"tVw9wU71VKybx2u8V3iNzKl2mp/6ej11JuDRdb2ap9GM/jqnal7R3TUknUDxPULrfJn4UtDU78VUt4y0",
-	"tMnBV9xijqZXQgR93ihu9KG8TdDk7w2uhX7ifypUrSwO3ROY2dPDelcHYXnWoGNzRvghB+qi+oYFB8RL",
-	"vEm8FJMVd1TIRlHGR0eqjC9PDi7bWAxtLcAJuQyy2Cq2eQMxbkqtCCLLud583Zw4eR73tfC5SnlJwjzs",
-	"guRHto5ovga7WPIz4s7N6OncI0fUK9nHAyBgT+EfD+RhcYTZdYzxIH8oGOQSYw7YsuYmq0vdBmKG3xcs",
-	"IgkfP0D/Kurf9AXB8D2S8VNJ3RAR0R+d0p7pnFuaS92WM26PuOB6gkZUxF62hg90vPMOTAetn4wNMRVs",
-	"TmwQO+658+srh6iddqe76ijkwiCTM22Rga2m1OxtF+1oca9pMXg6aeQEJ9aGfgauJrv5u4kL4AFiWGfG",
-	"40sFlwObyyOi1hBjHExsKG5hjJFMAKMzPMOuLmaGtIPGvJowGPfwBH933SplKUtgot+YJQs2HzyFP81g",
-	"RWSsB3865lbsWW6MD2/jHJ7rExhcIk8bxyATUZiDEH86d1smkpUsroB++HUYXTmwl5ca/zyy9e7TIXKu",
-	"xJSFz15uZ8/a9IVMXOrKrXGNBp+nOkbMqIo4Da3ZqIt2pKwDGbqDUcUwaWLELAqCTZZyw9jMOvmYaOV6",
-	"X3gZFDFnMEzTbSYuaALmYBMzVzXBrA4XxsZqXZk0izTZSsL5TfqU6Xa91BGiani/xmSg6N/k23wrIdff",
-	"4/a+25lK7EwHeULRBtcC6eW7Beq7Beq7Bep/oQXquyHpuyHpuyFpjSHpuzXoz2wNul9x+yjL9PGNb8rL",
-	"CNPJHb/s9vLFRocHQmSuCjEwc6bg9sH8m0Ls4ZdElT5KkVjs8udHrONX0ifmtUw61Q09+cq9kuhW3rzL",
-	"8xV8nQv4crqaP0R7vzleyFOCW5c32YPas2+pJdePWJnfiaSdVvPrkHSGiDYjaJtj48vJ+cdCkOijEMJM",
-	"LNajUU2eZoNHxbl+UoqYL4V3wCQOAVMrAuHQzTmJOTPAtJFEr+i8gj+S9Q0CyMpsXTmXm0dXsJkslyWF",
-	"ZQt/miF4yIKABTWci9+TE5Rb3RNWkF+Uwizl6CVHcus2wePiv/I7orhQXwx3XApvTPLoxn3xdeCNSQbd",
-	"uC9SeGNyZmJsiRxZLIZAydmMBVUSMF8iMqciimGALwv+LHDIUbmSPEe+XpdQs10tpvRwYWa4d37ycPRp",
-	"jhnn8mc/vDvKvZ1ydLOOQH9vN4ncibDOXaLM7WHdAE5LoRTfyLk19jkfFifIYmSTl9gwLYapxULe7paG",
-	"/w0XQNgsHK2GhEky3BajZrZLEslaarHh5kutHJCMwcBACuqyGjA4iOYQzJ8W5Ey2aBIrTQozYHY95kRY",
-	"CRNSiHc2PdfbdXKJWaTsA6jbWn8jEjKqo9UBkjYKzyCFbGVwbLeJSZRcGliYfyuNXt2u2rTuCwRvJ152",
-	"i3gHCa6oFAznFINpYTqTUKTsqet2OUYbce0CACOT35kKkxd7ihThmblZPE/EG287j18hbDgVTvMzXehb",
-	"3jSdUG2lLKS+7PQsEdW/hYvjejT2HplKE0Lrc50DKF/I+MBlztYTOcdYcZlbhGWc9cvLsxSaIcFWR5hS",
-	"WHkMLpMjgmqh+hIoaOMRLk0919eFjIlPhenj6t49GUv6YV6fOPg8Qhh5wKVlZgKuPZODGdP/W6z4ZFQ2",
-	"Obgj425+WyS51Q6yQAeJjGDy+KIRNo58OWWmOuu/Ynhhmp6aiwRlAaGHdDxjSrPAnKnI1xHFFPdMfovY",
-	"gVjsZOxqIr6Vgxp/NGmJj0WAWfC+0f7I2bvWJlbCi9cKfZHJhwmvZNIpky3jrwCP00OL2TGik53tecL8",
-	"KBoJtze2EuayTj5sGfw696bN7h2F5cz4pjwN1EaFT7gkld49VFhJVnKVn+8aSInC4L7kdlEgwSx2sgxi",
-	"BMUnivkM6Gk9d9qcRCPpqPQAERWQOKXhHV+D9qZcuL8KhFitxOgxb3+22Eh2gcsuV2lSGvQlAemnmFJx",
-	"1X3E5jrXz2+4ol/tHlIgK+j6BlTye4v4RQb6taT88p28fAkLuKbDkAUOzM84BRvKJVToOTLEdrNBXjvY",
-	"dHe/EviiSSpvvm5wQnzk0cTAe//Jz4o/JxtP3fhwDgdPU8XpZAHKtGdjgfcqLFMl3nyimT/wyN/JkGq2",
-	"2wZRcKdFFBWBnJLhIsIMMBM5F5nUviA3Khlls/wWoeQzu9Y0kSZe/Pvzf3z++0aZF/+ix5pdoEefb87r",
-	"ZZnHUn/KHIP9iqqdT0yfyaxOcoGpMIQs5QXOc2uJ8H4+OQdRNZN3ok5OIoJphdMbiWd+RyexgRmBhwlW",
-	"loE4RAZfzDzlTHtVErIIMwVwQRjH2CSfaka2vP12s9Ex0RL4tdZs7bS9JDXtZa9KvDc7P5PWpxdeX3BB",
-	"DqmgAd2upgKiS6phczgUtW9YbTGtdS6jQmtVHtL0K6l9/iHzw99Kjzlt8ypdAu1a18YZf8cW5Ts+YoKK",
-	"6JlRtd0w3KwcfjSZqF32iG7lrkZnvHbDFmmrtt77amXIqGKqF5scxeavV47K3n68qlRLmvao76O3l7xh",
-	"wrPe+0ZRQuNo4lUJJW8/Xhn3PAsP9Oay1dlFBoNYpyiGU00uXh3uvWh1MEfRdIqqhy0ajqXi0WRaNS7s",
-	"qkpoHHBMVQ4VIPdcoHxi7cQoweOex1A0HEU6WtgK6MwxY5jo7Aq6XZr30JXAOcXRkS0PxJmBnA3q9bq3",
-	"XSVTGjC4kuHzIHlF2/Jm63vVBJmxL7QvZ9Y1Uck4YkYjVCfAIlF7fMMWLAACRAWJcV80dLhmTPfoyGNc",
-	"Vn0pIuobq5dx16roeDaTKvoX9DTDRSxdYAZPGKgttpzN9jA9FaZU0HE2lSs+TTKkonKsaq72C6toSxCW",
-	"tt59OsS79YzJWciq5N2nlybrksnZw5neTiMsaBguCF7ElYzHk1TZl9PRhVzcGA1XyKgSZD6hEZmgWp4F",
-	"feFedhRoRVPE1Pmf/yFA79A5Cyclju+skzvItMQzMVup1n9GtZ5LFZjs71QQQ/92xWmUI36yhWYrqKkv",
-	"vGTzeTaTTSTldp0c403Ve37b9AiM2GjFjKbwhx+GMpr88APxoJtS8f9iL7vkJdIA6ceNxo6PbeNX5vUF",
-	"djNty8wMVENsjvdQirFTKWG4rGEfdYKbQRvwac/JJZhTmvlSBLovtnZ2G43tAzJike9CZqRgWWxpOsQU",
-	"RdIG52CyOWP8xcEZgVSTdqPpVuBaOx/e7LL2hc0rY9XDSdhRnSCys7ngG/hT1D2uiMsxE8l1ApRtgoGW",
-	"0J1kqtjerj6sBq+6Q2VI/ZuxkrEIqgnWHlTQF1N5awGT0tChqlnZDJxvLrKvCoen5kN05Tck62KIDKq0",
-	"zbxoGvCpQNd8E/aTAK9hvM+WVCZLp12hMo12ooa1gzMlLfajW5mTgE1nMmLCX/RFQf3tVTdWiBvcy4cx",
-	"tvvCilawp7xMw7V3sGHMQUa2KLm+Pjkit21YUR4wGh7ApptKHZFWp5NJJeQyGM7iqBiSJzBBOnnHFniz",
-	"tVwZDXi46c1+wG7fsFmUhz3NgTPi9rlhixR7F58MZbBwgKyG76OiP0V33TJyYtWUhIbMADXRaDLQxHsv",
-	"zfyZc0bd2CXui3RyotoFtsGCLkGE6YOSTlES8BFi4EWmNQMq1mrhIv/ww7G1fUrhs/oPPyCloULlmSZz",
-	"qW6MgUgx4ylXxUPKiLvme7oHyK9yCNzbbARYUDvaZBLtAWeOazk1Wg9YD+AhsDZwPyGRokJTm77Tbauk",
-	"Mm7CW/oCg17clZdGtsI6uZR4AuDim1MADTwRnzIZRyCPWJMr8aUQLk0oJZ27u2oG260vfEU1GqimPKjZ",
-	"STHZ2tUCHufXHMeFnDZYOMk0QwLpeDMTI1WV8FFiCEO1pCtWNbnZ4FVcBqeQNpQEo+nitEG7htKn9AYR",
-	"DecyWS7Eo0+xDwyfVIoDc5pPeMgyVTrwWRQ7eBgSFQthugXrZtbPHC9uXAZ32AzmAEaS6SB0xhg5MFSZ",
-	"khGGHuJBYuY57deYRQbpbr8vtjyebv7BDVsMuBjEmnmGsoDvWVSHhFLNuEbWlCcWpH13B7y1c3e3jeFO",
-	"CbR1tS+0tAeVpiP0LBnxO8TKxnGB9L+0ro4dHiuqY8VcURNQvcQYl1ibCQDWqyKEt14fnV+QnorqpPmi",
-	"Sg4Pz3vblvdAz2lfZLMHGGcEBxuaQiCWQvjCD+n9E/7KYnlTEWRSEMCjA1xRZ0EcMpNQE82BIfXZRIbA",
-	"hB/IWmD2qzmaLXCtOaG5JmO4UZGr1DpiOk8mHKTcBfy50O5kNSrTUI6rNhvFjC5CSQNNQmngfrnqi2XE",
-	"34e7nqDkoofINlp1A5nTmOlnCUX3BbvzmZpFrldoMUad6MImUtUHxKf+hAXJS3joJxSc7KpELnK2czx3",
-	"AoYWGjNr1LibJIHcnp0Ey/CA3u3EOQxYxxvz9ISeJbovHJMGZpvk9SWxCDDhB7CNfD4JORdOJmCW0AOm",
-	"IyUXmmzh67KmJ4oFcPptm51kGe+MM5wjOAviWQJEid0R0kEWyBkTbhSwqgi2mQn0NtIQCjzEijcmdL6L",
-	"ZGlNW0vOgz4VPgtDYKyYMwN5oQHItDPLI7uXDL6mCVhdStRhXjTCv3YZFJAleZa8B3gycXMqp5icxv4N",
-	"PaahlqbP5hYEImPCKLokQkouoDtsYeJWNNVVSeyg97fN7jRvZNAfgAtnESB8KUZ8HCsWWPgHXXUXYbsN",
-	"QWox2y7ZU2Y2+gIxQ+ciAyGxtdMgAWzD4SLxCcn0KmWESirdF+bqwuCvanromrg7I99YTQrREzoD9oVY",
-	"yyj+DOH2N6X+hAtWU4wG8ATIypsyrekYiqUXxe0q8bAdDeKtAIrG7KdAVqORpQyTUtfBvuK+w4vbFq6L",
-	"2cN94f1Usyaj2kngJMsD8p9YRpg0AW8raN02t2h3J4arGvSA2P7pJEX2jKHrA+sLm/4X3k4swnWSaBNg",
-	"is21egiXfOOrAkeyI6IkHSsHisDM6QsWuUtTX3idRtNLDyhM7+oJGQ2S8izw3CpZnanuiws25hoEJWcB",
-	"1e664E4udyv26uSYAgdwrCc1qVJo/7e+0XX2K13Sr9Tr9X6lSvpoxIBHv9Xr9ft7r5pT9yAmbURFQFWQ",
-	"dIoYdQbZ8mzTNTg++iL5EyQcHdHpDI4t9xCqpVGsnDRgRnGXPq/pCW11dj2yNWF35M1p77B2+abX6uxa",
-	"ntQXis6NjGY0LUkPE+Ow0dweWPmI2r+tLlxXkZxnaH836nU9oz6raTajCo5WYAw9sSCtuztC/Rsh5yEL",
-	"kKMkh0edfDCgSm5Zt5zTi7G0AQEYsGEWWN8dIW1p5yDQ7BDL20FowZwveMDg4w6ZclElOw38ty9aZAIP",
-	"J1XSbJAJVohfQhrBoSiVlaO9CxCAaj34I5uuhmvLdA6I5wxJHrFGIwui7eavTo7cGckzrk5wveiSIA/E",
-	"lV17w6PcMd8X1DpyeT+gicYjVo+PCoy5OTEVs/lM7LHm3dUSQj4gifrYnIRe4kuG2MqRlPW+OGPznHkW",
-	"08IGgbmVTLmQmOwBLsyabDXrzXrD/lw4q7e72cU2p85YSDjkqfFCAJ5g3XqgXNW5oxluYO9qgrA7mB8e",
-	"Ec/1GoG5EasDJZQ02F8Kw2r6YkJFEDK3700e+r4wehUu0lOVKuZORuOdyYx7HIcjlESMTkEOcFrMRM1h",
-	"QEqAH2oZMhDRn9vvXhUHNKMqSvzBeucnCJZQ4DCmkufmbq2f/2a+gJhckJodVIpVZdFyVWyz3krWItWm",
-	"OokIjwrLHkdSDXkQMOFSHoXcZ8KAA1j1Z28GQhxp1RvWopNaXebzeZ3iz3Wpxs/tu/r5+5PD47PL41qr",
-	"3qhPoikGu9rQM6NNNbPfjxuN1m4OsR5GYRzYTCLxCg7FKqUFnfFKt7JTb9R3EPIqmqD2H/WJ8GUmdYnZ",
-	"zyktjcSbmAPWaS+JUSWbOTUbMKulNEdjX6zVG0KbuCyoW3j78coo9rGRMkXiAaZEu2GiL4x0H/IRA4af",
-	"choHcGW4j82ljxRuwjtAjuHCbNhoomQUhSAoGj7WbOBtMFZGLKVEyTl2Bni3tZEg2ys8s8rTzKxFcowA",
-	"eFUyihUybduuOzemcHkl7da+pfccB0VJBe/AHDia4eiEwQE75SKOQKyBbZ6eQoqPJ7CfzDLVySs3DDwX",
-	"jIQqY+HSzNC+yK1xKAWrEi0xc5xgKJSG0r+B+TZKLTgjnMsTyH/OYoQ7I5FSTgLYFalm3PhVo9D0UgYL",
-	"Z2NwwUAzw9O5FM9/1QWHmt8qSQeBsEe7fpO1aG2PdnZqbb/JavvD5qjWGrXp/qjBXgTNJtK9mYBKt6J3",
-	"fLUT1c5pp4NP7q0lZG1YEHTf+Qbd5223SXo8e2eDqlqNxuOG5ZxEsgawSrfCFm8nw9c+/8Dfnlz/96R5",
-	"xk/0ibjo+Icnuyc3s59+PHy7X2eLt/8NPp5AocbPHzuTofg3H/277rdCMZy+agQ/vQ0zURdcVLo7u+jt",
-	"AI3Y0OyKsQGY2GmUSO2ama312IkyU2FmqiwRT9bOUa9UrWkRp66HP9UOpYiUDGs9oPPaB8XHq0EF7NvP",
-	"H3r1vlq5oBF7z6c8quHnutqKxXM1XLAp5YKL8ea1pK8UatIsekwt2sCkZC8e617PlcVFaRsCLXspIeTn",
-	"L2mQ0Dy80lz/yrWg1rbEcHe1mzvrXzo3ctqVlO+pGjPzXmeTxuxtigWnLODUed60W/vrX76S8pSKhR0g",
-	"un90NpkUC1MQ4vXNvLXBEC+ZuuU+uxb0lvIQJF1jFcVb8frXbWMZYz7mMXRm/F8+33+uVnQ8nVK1qHQr",
-	"r/Gal9tllWolomNd6f6C27ryGSoDAgmjyX+hA+MyD6CeNbC1Go2MinemJFYMBzRI53VyhnYxIYmvGFpn",
-	"aYgoXvkz4DWL3mCDlS9ll87PpyJvNmdNtu0SpnRVNqj/nWzpj2AmX0bGOcp9z28ZGv5nSg5Zhmjt4hmy",
-	"xUSUm1JtEhWCOxClmIjeoGVoNOI+2QLJJbEX2Wv0dpV0GjtG7Tzn+jEkfsFoYPDa/mRUDh1bfCfrjcna",
-	"MvYnrFecZ/NfunBnMiLq++L9UTwp2dAPM6Wsa+FK1mSU3CeXH8hOc3e31nReglX0/LLJA1ObYTwM+C03",
-	"GiNgU9azkek0HAvNMxlPSWI8ITN52PDeW5KQsJDL0JrwlpIZZv3hjCVDRzY8MwNqBPVlgQCtjsC6eKK2",
-	"5Mp1iGuipzQMyZZRM+7skncvrUU2sV4kplWjE0K0briUezgAz0b89YWBSCNyRJLZRzUVJq1MzFp4awbu",
-	"7aXA30a3fRIlZhpUhuUODBOXGs/GigbGdGSMRP6EYerkLe8Qvrt91CWzeBhyv9oXU3pXo2P2j73ddqOR",
-	"mJuVCYAgOlJSjIl3fEXH3oHBI+ARmryw8yej2pkUrHZKI3/ikUiSMYv6wttptAlwg1MZYKibl4k4Gspg",
-	"USfem+PekZd4RiXqFbtT0I/WeDG5n/oosqdea4Rqa+0xbmTJAYfTZUCLdDdLwzA2/NpCCjTuVwaQE104",
-	"j9iQU4zH5FrWsIh3kPXu7duQPmuGNHbDZDmfLZF9dmNYTyqsp2raey3lOGTPdF/YF4nDA7MBytayGfKh",
-	"LcDFLI62y/QW77mODpNtXa3MqKJTFiEHXpFJPC3y/GQEy4iraLOJf4k8gDNS6bba+xY2BO8A4WxCW5Vu",
-	"5dUFBuoFDL/3Un/MV4oKH9jWsr90pVv5f1v/7Pb7wW+te/JP+HfnfvtvFWB/KevBC0Y101TvOG2qd3Gc",
-	"NnUteMQC0lN0SI6nXNEIJ22pss8bn4qWxWDcTcnRaPip5Wnf7HjMbfp1deUL31crsOnXvYRlvussckf6",
-	"TqO9/jg/k5FjjpVvqef4K6scMrczHaV8OSMIpRxyWRZ6/pufign3KyWjDyINmZAjUhquYVl99ugBllTb",
-	"sdw/PZitscmcb3O6KJ7UXjV/BleLZ27pYfCa2bNg8QefBAknvr5MOfH1ZW+JE6Msph/i/VvA9Dv321v/",
-	"7P5C+v3aZ3zQvt/e/mfZQfBbwvffV6oVruUgab2Gj5wVLKRDOqUVODfcG++W33iXe0Pf5F/IjKenpiwg",
-	"ryQIH2Sr19vOFjzsLdV8mHn3kIZ8JJXgtPL4k2eVvuj7mfP9zPmDz5wN+/ZKxuL/0CGFym+3PVecUY/l",
-	"3jn03s/2hEuDg0sPtPeYiD5nQndelILNmY6Mc7O97vux0lKR9HaKsTzCOvEkTu/WpW7VTeXYhY4+bnhu",
-	"466fB+wlliye3uHCDi/x3YgWM5YEDyKQWcqSHWTcRpw4E1b9cMvOLZbrBDymrPEMemXS/iPx8D5/HYPv",
-	"L/lA9kqr0dqtNZu1Vueq1eg2mt2ddr3V3v+5YgLGK43dpu+/oLTWpjvNWjto79coDWht1Bm222zU2GPN",
-	"F7j6aFDLGpY3bcaF+P0qJ6IeSPYv2+e6L6eVbAbFjftioKcrf++0mp1Os7XT7uy+2Eujm7uZJEF2lnPZ",
-	"TxLMwgrb3202aLNZCzrNdq3d2XtR2+sEfo0191hr2N5tsk5ndXo/Z6e3EJ75NHkponLu8aNbB7rIZ6mb",
-	"UD2YSsUSGIPQnKnNxv39o+h/1Q24lwBomU3w3Zz+Vzan/9+5ZiYoCO78tmdbcsE0BZ7/hv+eBKtvlhep",
-	"p6aptWpB6ZBJZvA6U//kbOhJEqVhA2FMkljnoFp2Rzy20L5fqO17mGPv1tvN1s8YRu+QdYw+0IbrZP9A",
-	"/B77/cEad5p4BuCadCvLwC9AR9VKSE08FWKbtNJxDmyIC7JwQ0vGeTLh9vaC1mk0UJ/oetda37t2s95u",
-	"N34utL5fqLjVaAALdqtjOPeLYH/U9HdYrTVs01qb7Y1q+3R3WGv6rWCHtUcdujt0B2xn2Bi16B6rNf0X",
-	"Qa093GO1/aDzotbwW8O9UZPt0HY7e3bp2PcZC2B3frZVML+zszf0/Vpnh+3U2kFzWBsO94a1BtvzR8Eu",
-	"26XULz+jM4frhpUk/chk0nvigZlB0v8lmyQlm30D1c6Y4ADB/yrFRDPLmWtKUuEsJYgq5LkqZp8qyQj1",
-	"uXiOl0PKF0718kKPP+MfdWwfISroKiUCDuL7if1XPrG/X9JXXtKFjZawZuwMRlzZsf/YS+2xkQuK9/VU",
-	"YHiumG0RfeGfWHl1hRf9v2MWMweFkMgQNpjRRolIK2Ik4UI271i4SIM5Eihwd53OixsXbgwrhI7WI6+l",
-	"yRIM/gMDCFB0eOzBtDGLTHr/kMvwUQodiDlcTMe+c83vXPP/GtdMtkvCOx+4Hz06RurxXPDKVrmJ6vAa",
-	"W3uAYV4wLcPbBNrABXVnQs4wxH45hgwDXbvEs7mMPINdgfgSGXicLcNzvdWioLddJZ5BxknryMZLWwgU",
-	"AxdtgKaSEPwtmz7buvpIwRKQDbgLjTHm7BmccRbNW5MtrwjtDT1AWCEErFuVW8ZGN7ply6KoEBvkxpwZ",
-	"FdqnccAjEinKQyLolIuxCbJMIuEMTEgSnlQMq8cQ4kzgXwqwkYSt+zQMja9UJsKuSjKORRZuujT+LvV3",
-	"8+WMIYwErG/XRBd6FiptFSQaqdVQaUmOT3sn70mthrWQfB3bBwb7wjVnIpbMUNqNnTr5kNStZ1RYlb1G",
-	"N7RsigLniRQ4W7TT7fcFDxJBRs5F15ExT2ASBHoTp9YAHlj4nEa7SkJ+g2hFsbgRBjuT1YnZX32RcTkm",
-	"W3k4rrS6rLf/dhL664gbA8TLzAZHOEEmzPNLArNSLlIxe6hSBl2Ptx53JSSziYxkGqeeQjtqFo44SjvJ",
-	"ixtivz9C9IARH9le/16xXfiG6xywwFXdcuVtkg9beHMdsS1eess0GCEJnq9bqe8S1F9agtpARHnlopmf",
-	"JnM1NpC5DqUYhdwg0n4PBvs9g8EKKKTFmDDD51PcqCkVMQ2dKLWVnK3bGZHSngqJSKmpCIbybhmaCos9",
-	"Wnz8CiJhmdiXAUUsEej6oijROcnNiFXoLc1S0zuzwHJUJyCdCTZkwkmtxIQR6GtEJnIiyCxNCzCVATMW",
-	"awM6kByG7I7riGy1G+0MOpCZf+ISrFn8BZAqI6amXHCdAJ0aB7iAj3mUYChdXp4tJQAixydnfZFN8NMl",
-	"XrPZrOH/zaZ15Ld/mQcIFGIQJKvEa7VaNfy/1bKF7V/4YCxJJHHSnQwvFgahjoUGgc8dj2XSyaUZsSFE",
-	"POO+johiiWZzcSHXke/Swndp4f+4vuX72f+n0QqtOdndoSFFuMge7pajpac7nuqPcWez4NxZb7Y6Oafa",
-	"QiXa3BTon/JMZyOv6oLdRQPj8ub1BdXEs3/YUCeTcYzdYeQXOyCec6PBuC/0pHEnHAJMQ6lVPnGInfNH",
-	"ucQZ5D6r4OAOpnKVY1qa8GFjLu6SVzzY/lf3yIOWH3TIK47baGhcONYW+lyY+34VUy7UuNAM4RBv2faq",
-	"LhrftFKvPfdTNnNFp/17+u3lbNYoqBAMtOLal1mTtrV6O/f8vG3buq4XDOLdSrO1Q04pF+QyKrN/p9kj",
-	"0A4/CExdzf39Rq3RrDU7+VQhDzr8LdnnXU8LpvwBbLR2pVtpd3ZfLFn+u4iyg2j/a30IM84F3cpbORHO",
-	"+WJDf4XUH6FbOZJAtC68r9L97b5ayYOx22heLZIB7L7Y21/ynfh0cvZ6lQdiJivMQzNZipqL9rMHXRIf",
-	"cBk0WW4Sj8FqJcM3K93K6a+9xRlv3J1eNhZnP/57cXok56dX8r9nh+3F2VFIR6+vO2e/Hs8/XR3fPVI4",
-	"XO9tiDv8u1D43dnwr+BsGFsZwclGRmZAn4NSxYRJYILWjkzmEqnyiUtscgljsTLg4i4EvJhwAoOwV2ec",
-	"KM2GnAAUetDdXP5CB3C5Xe2LsuwTSyknunlcfE0XxSzJCduy6QEMvF3WNpKBX7agpHNu4LXTIglSMeoJ",
-	"igMKQcbsi7kF6jPI8QL96w4SaADCI4M1mslSYTKbLmX1TzMxL+V4QZ3KR6wgN8ypDFg+cbXJD70ywbQF",
-	"3TMQiGkGa2i/MKlu7cuyT2PJh5NP98VG2aczGZARq8BmJs0ERGZzIiAQr1shBx1uEPmd0siRbgbw1FQD",
-	"PTe6KU9r4VWJx7gwKjebHoWCODeAH816F0QKmy/cXlscOVGtpc8pLpsBI9fPtjOQhaYfQIcpTDpMrUsP",
-	"hBeCkYxVovwSYSkkodkxVqn0yGjONKsA5rv6/EStFJ6ajmcghEzCl3opL0E6z3KMlFe8+/TSsAiQP2gY",
-	"M5tG8fcTTTuNBjml6oZFa4XTdCUHdiFxbhPxkApWV5L9q5iMLicfUsEwuHOAKNAqEYoyQuAFCoFyLpjS",
-	"Ez6DxnygvjGrdHfRIbgkwTlMsT9l5CMPUDv7/v1hJVPQCoIoe7FgEHI65CGPFgOTWmqRLTt3mfZWpdcL",
-	"JHC5pDzVtnGQlfGi02zVTFzMfkZ8HnFBhb88Pc4C6sT+VqPZqTV2a40mKkdze69wP9hr1Bo7tUZruWDZ",
-	"pBeKLE95oYCDrD1XTGOSrlSgTmjcZBZLpOs8yedO0wep/vAbU/1XuJBtetGCiXhp46S++j1r+e6ktSHA",
-	"nVq7U7MUuHwLgmW74Yq+fDSvkiPyjiv6TJNRjE4iwLJUHLL84vk4K4NZrGZSszT4YDCjCxi+HoykGoyl",
-	"DPSAimBg4dx00Xv8z8fuHrHuP6XL/hQmOWYiwHpGbErDDdmmuXfS0Eye6dkqVmqj+dIO/73ZbnY6nU6j",
-	"2Wob31NuHVUGdqLwLCxfmOJ8ZCAKMrNqVgLEJDZoAqVm9mEGm8As4H2O2edl9lM0AKLkhAn054bx17Oc",
-	"nIsg1tgnk0t5YFEhgX2DdAb/KhbiGicU+Jc9X4oL9PDJk/7qdtTRMawqmw0SVQtqbrNBoSn97PzBh1cZ",
-	"H9zgfDOpsQZyNBjFIsCQIBoyDQ9KmVXZeQiM9WTFmWh5p+MVKMm7khmkOJuzKM9pkcviQfk4VmvYnM3E",
-	"PXB5QCcUdpTgLBgMqbgZ2Hoq3YqA3Qw/x7rkp/slDn3I44AGJGDklN3xFUz69PinMiZ9dPpTGZvu3dbJ",
-	"/8fe1TancWv/r6Lh/yIws2DsJm5CpvO/vrlOmknT2+s0zc0dd7yCFaDrRWJWiwnt9Lvf0TlHWgkWDLbj",
-	"NjHvbFj0tJLO0++c35mALchwL9Vc1N3jY8hfq5HRT8hpivj7CzGZ5noBV9w7kQ/rpTeOcPUWfxUkOW8h",
-	"vSe8kLwz0uo3novflvOtYSDQgj9ENLgMinqjFwWx+YNi0u526SxFZ+Kt7aNeQkwmclRU5xZ6+FGr9hnt",
-	"cSvA33fedZaUh1c03kbSmMgsy4X74jQXiq/IFVwrPRjMpuTnbLzTw3JuzbpTNZJKoBW28bJ4chQnkNcd",
-	"PV4s1rhxV8z8Rq/hVUo4hxOp5GRFKWX0cXTwXJCePBErnLLWNg4P3Z2oatWtSYvwrLtWWQtn+4MdzNKk",
-	"wD8SOUsq74JW1UTAGdFUeg0jauvOJ+nYay5mhQwk3kLPCj6dOjkVsYK23dB3ePMrPhj0rW7vIY/8bdsh",
-	"QQ5vggRZSDXaHgrin75DLAgwSaIb6d78/TW0pNe1WPeTP5KGoz6tJzt/f/aD83MpMfdVQ6qV24LGfx+b",
-	"oNhE0rAHCXYGno6QqcZ+GvvfBqvPxH643xuIMGz07CjwKHX6Olv834HE/l6J0p2NuO0RfbFrg+8h1lff",
-	"5qz6brdm7xfJ82UAc462+TFZX7yfi1OgfH84YSlHkQ9XUk1kKsTseCTuViUwMDJ1EiY2ofyn8AT6/P+L",
-	"XMYOHGuolLKhdA0C5FLB4nNVBXb6YsBnRkAeTBx14VMjMnT5v/n4gl0JlUFK1DDXcyJ4z1jfKvHLgY+h",
-	"VNKMre1Ttnx2kh4updQE2TQ+RsFNmFQjszVVHT2y9FbITYeJvVZUn9GDKHqrCgx/FtxzH8bfYzsfZpnA",
-	"NbdrcotMhlnN/fsTL0rJc4YqRK+iXSS/DSR9Wlt4XsiyFAq59+FyM0CwS7FNpISlOO25gmr6umATPsUm",
-	"mumqEzpNWOoAUmkLg7sDuudNqe2lq5Vg87HORYfYwIm7jhjB2YAryrMj7l7WNESTC6x1dPF2MRp8Qp5/",
-	"GJH3UMHQgRs9By4LYPOlVAlO7dpmB4WgzAvwhBaOVnUOKAlABdgxt57HwXWADsBDLJOZa0+qiqWcQAaJ",
-	"y5HFzwl94SgAPHt+Icvg32bEdQ7k4jjXNntBxL5YXp44wz03OBEI+/UH+plgcE5sJkHSChIxsEBAk+wt",
-	"eWHXKpKqEWfBogJJBBkz1n4jpIVtFt5YkzhO37w+O7k4O/3X+9dnp29Pf/z53XeXsuCp4+5G9An3s4EM",
-	"bO0ybzt2/iduOkhVDmoaLUZA3e7olIGLIhf8SlTKSDVowlZwO8xolq70VnMzJqXVIxxGpY4QrsGO2raK",
-	"A3/uHotVoISqdVBvCZtNHUWlGwD460GHUQzovNkatvwL8WnMZwbSyn131SvG7oAzlU6UXztpquk7xg1I",
-	"LwfngrkoRNghzTypVtPR1QdwnOcAwrXNunkAyxUySEZU2zC/hKg4ZqqEbd5m3l+EwJwNROv2ONOGmKlS",
-	"5lEOSc+vWQ0JeuJpaz05N6ax28VbxkuxOWT/jvmVX8EEFFEG7BpQA1wXmSjqFL73oSF342yihxdvXg2R",
-	"7KSB4rJ//typP9djhnJir1bv1ep9ytRfVvnHq2hH78oBErR/hjzn04KbQCF6ZBjq7jxHTcqK4xB+WepJ",
-	"35RWawdZWMD5I5SwbWtWCFQiC2FvTtCg+vpKtHosdSzzoMladVqUCSO1FWS7e+Bv7o8OCWtSQ5VGle5c",
-	"oTiWhuViSMzdNHzKn8414n9lUU0I1XDi6gC1h7z2FZzzXLlC3i4bFajmrYqYJfEqoRESQ5wR/GrIpeSN",
-	"pSWSfarBJtH4AofYGq0GhmCNMORgQ6Mo4F6rGwSwhKmByHMiGnevRZpwyuVcDgTTVw4rDD6rNECXtt+I",
-	"RUqAXEMWY2GqtUrQUsNZ2VFw5mZIdYlIqVqwS7FosWU7J9xZACZ2O6tObzqDlu8OMHtLZxtOcytJfxY+",
-	"fHd+s0fhgn15obG92vBVqg372Mo10h/EbZUvHcnarZWB8LrfJmuaOqsVVXEONWvykk20Kdlht9vq1CY1",
-	"/xL1fi9kFE963W6n24Ua3ChazdJzxyvPASzpaPB4eMyf9tvd7FC0Hw+/4e1n/SeD9rfZU/Fs2OWH/SMo",
-	"iE1FTRCNEWAdp7JzKQseQz8WB9s0+/9QDe27/0yeXX2cvFx8nLw8Hvz7l8e3h5l4kBJJ/wp5IiZ9kWUi",
-	"axMEaGcGia2l0y8RxKc+XzOQVG6z7a3SvXh5aMEeSPLkG+/g4OKPL9fbRYM2p4/WDoXNx9ZuSqMLMcUg",
-	"y5SPROKwef0FFlc4+el1UiUMnisP6RvKPIdkzzijkoIBURahRH6pqNwoQ8ZmdQk+afuTXLRnBnmnSQRQ",
-	"paCjx2ysZ4V5jv/PeUEMw/1Czyn501DN6zS8e7EGF1lnF2BkprQO9j8WxaEoiRHKQjBEYIFx9R7wBrW+",
-	"f8Qb5GLEBwtXGWWY6zmUvio1K0RbGjMT8ZuAlqJKYQ41EdYhCwzGpDIXrelYOfqjYqlrUhA3QKDuLxWR",
-	"bKo7wF7GEvBG4uwewJUkuJchahvNyJ9qfvPHjSa4Tlb7K+CLxlzuJf/eH71HCt43UpC0gjqVYoNyQ9bt",
-	"XPTHWl/uVP+LfuPpKzbbsexdgO1QumRmrOeq3rz94Ebz2S3bw2e9bjewWJdwO1WhTkeG5UgQYTGv5RWq",
-	"q9/ecExRWxJTVYk/ym6YbENJouXZzIp8gxx37/zAmte7WJ70ek7pvW8yPv3e2Jud+1JBX4MVuXLpBXer",
-	"v7bWVw46EyNprOLOOCSfUAAP7hbDIFk7C4iQXHJKLuFuT/HqSVmT57mLss3HQp0r/5U0TGPN4hZacCsF",
-	"aCDSJEd2k1pjy97K6XNrQFkjbYzsA/kCGAMwjGivP13CHQaMCADBY7JcU8wY02omMwOQwRSuH7Tk4DN7",
-	"9xdY2RlKA3M2LeQVL0XCcq2ngCnXBRie7VwPuK8b+NwXQIaOeG408RsY7KV3cHB49G2n2+l2DlPCIhI2",
-	"fMwNC8RRKLPsUuohId7SV6c/s1AgUlWiHivozQGMTivBJhrjeYUYzoyDKT7uPmPpgLSmlDBQ9mlpXAhz",
-	"vSFI++d2NY7vRX7tJFhuKFbuwQicxz1+kOUYtZRrTcEPa3/5x03nG7WxUZgSVA6i0XSO8RjvhexXbeHt",
-	"AUR/HSYuFAaMrygE9frAkpl18Dv9RVlbKBpWL/B/CEzJLoPT32EBIx56dJESD9yWEhMJKvRJDeOPbTOU",
-	"NdEd+rg+U9ZzFM55Jcn2183eofTAQkl4erY+98kWnOSRVEdmMhMI9JVsxbVHt3s79WdXpefmqs51Cs7+",
-	"YtlfLA8zIXHbW2W3IOEHp2xUbMh1msgBWPmibbwNdPNu1jlAXhtT8SIvWS/spa5CyTGJBD5BMFz3sz7U",
-	"KHLVO8Aq77GU5tO2T/FyVgiKIn+qPmmbMT96cpwySOQSfDB2JWTnmvmnTHKuzJQP7ILYWXr4MQwdBvTI",
-	"ON6LE29hk05G/BS1M6CCxAupRonnCwVX0JgbNtFXSPsc9+VywsCRodVAkIfD9wsNDMZicGnqZ4uv1yDZ",
-	"ZDmWpgfMnYgi8GIG5qjOVSamuV4sDyJI0Pdvyiqc+koUCeVsUmIo+/7tyQurkNpPZ7ZjjPVjMtfSylbL",
-	"7sL8eFOxptJBGimkqdJXLcJ2g8vC05p6rm05BNwzsEwIg4ulKj029AjZ5V96UZ76089yWuiJNI6QGyZ9",
-	"KaZlj83HMhfnSpb05u1MDGtW+W+pa/sC276o8HOp9/BxU3ovG8yMUPbus2tcTQnBRibCGD6iEt44hPlY",
-	"qFo8N2wHOrTkebhrneILdKlUm32vhuzVkFshsR+EKwRukRrV5ZG7Std4RJYJLPlUvhEL5GvpC16I4mRW",
-	"jj2TpSiunBqyzsm9EvFcxg43ksantqSVa/SgwuAqg5FjxlpujaIPN2jxBwhjuOhFM53wS8GKmULignSk",
-	"7T+sc4CTPBhMMnCdZ2krGkQY3+g97T7t1vb+q1/ulTyzT5SaHRJKO1bLgD66U3EuwStYnVBVrpQ133x8",
-	"gWUOfBHo5puPf29VDDHUFOLpV9v6fj1uwayD7yWUuUTgPQQh8qpuUSvoN0Y8rPbvhIWJgnEuFodpYlVE",
-	"LmjYb+bVNkG0wC9zPUrCqthePfFVBiiBiz4P2idG//rWX7/7J/vm8PgY8/TtyKjsUVUT2XFDONJywxTU",
-	"REKiBVkwrLjMBjoDtvoJh3CY8ahSBnl/CFV1bQTje+F6rnupIgeSe1hS5DKVKo7fAS9D1Zo7dattvY0I",
-	"7VwxAYP4V6wTkkuuBoKVgk8emYooPoHdjYoslLZ1r9i2dK70rPQGRH8m87ItletmoJWxqmYzPaA/01ZI",
-	"E+9QLMQU38P6G/RjgOF67jV88fggqJVgcCDfq518CKuxq2SVkCkvx6TeBiT6xtVIOFc1PPqbefLTFpPK",
-	"lIJDTfaAOD64DFBLdGWSkda35jaTVwLOOe5cnuGpnxa6H+2P7wXP7e3xq72lQoARRBYJkQNWJlmKsXqq",
-	"VVVnM9s5JrprJc8MThtV66vTgZeIsNSCHX36xPjgUul5LrIRvcbqHMdi8mSlmCY8ECWlXrcWLo3xMy6G",
-	"6+JeVmMl0dmujii4CRcH4U8XVOXjuiVCPsQX9PDnW6eon/taLEo9dkvhl6g+gn/NSoVi8aSK+n+uBavr",
-	"7r7WLVIt7B4j+ud1S0g4hx0W8CX+4n6WDzv70xbPlzm0ff8vAAD//w==",
+	"7P0NUxs5tj+OvxX9fW9VzGzb2MYQMLW11wGSkATC8jDZzDhft9wt21raklfqBrxT/F/7r86R1E9ugyGZ",
+	"zNy9mZpyTFutx6Ojo/PwOb/VAjmbS8FErGu932rsjs7mEcPvZ0yEXEx+ZoqPeUBjLgU81slsRtWi1qv1",
+	"yVTqmIXkJleEaKY1/HtLeczFhIylIvGUESZCkmimal7thkYJg7oCxWjMwiGNa71ap9XZabTbjc72ZafV",
+	"a233Wq1mq9X6pebV2N2cK6ZL5XaWyvEQfg+64x26O2q0wjZrdMdbtLE32g4aL8Ndtjdu0faoE9S82lzJ",
+	"Gx4yNYy4uK71atM4nuve5iad8+Y1V7Rp52ITR7fYXKfav8Xymom//jLbu/k8e734PHu9E/zj527NqykW",
+	"csWCeJgonmtsIRNF5/NiW3YmG7A0EYtZzavpmMaJrvVqc7MoNa8WL+as1qux2YiFIQsbOAyvBlM8xHlg",
+	"ezvtFm23G+F2u9vobu++bOxuh0GDtXdZZ9TdabPt7dr9vVc7ZyENYhZeweqUVljZ33DpPFzIWM5GOpaC",
+	"kXhKY6LYjHKh113Wdm+r2+x093BZZ5RHtV7NNfI/7kuTixsa8dAt6W7Y2h61OqyxF7a3G92dcKcxGm1t",
+	"NfaC3XbY3WnTvZ29mlebsZiGNKa13m/3Xm3GteZiMhxzFoW61vv1i5e2lO9ap9HqXLb2eu1ur7XdbHeQ",
+	"ktIJPz96d3RweXSYzTgXIb/hYUIjmO55SNepL7+wQxrHbDaHHdcu/RIrPpkwxcJaL1YJM6vzT7Z6dcxv",
+	"JOuTR255PMWFUoxqWVwZGoaKaT0MeIw1JDrmouZlz2UiYqz86qKfew7TAWO//EfhoWIMxt0mR9GMXMS5",
+	"3/7N58NAhvDOy62tVrvm1UZcxdNhaCpq7+1uN1ovGy3YHOvSSyiDZMZEvNTN9AeRzEawpamOu7Veba/V",
+	"7uR/tisYKn7DlB5GPGBCsxwl/pMK1tQzHk//x27JZiBnNa825krHQ0Fn8P47KtgTSRN65F6/gPqL5FoL",
+	"1Mzs2m6ntpJ2zXL2fn10h+00d3e7OGPshkVyztTQvA1LOGXk4uKUhDwkQsZkRuPA0At0j1ARElgjIscE",
+	"V6xZc03XerXPMlGEi7FUM8PtA5lEpp4Rs+cAC2v3X7ya1iJdh3a73f66TVU5uudvqp9tT6s2lRsFKfRp",
+	"1Ra6oIK8VlQEXAfyCTvpoF+5kzpb5IRysXIz7XXbre3lzbTXarTajfb277mZuts7Lys205xqPZcqzu8i",
+	"ORXNULIH95CcCreH1jqpinvoULK1GH6eCnde7u7lqfDno/Pj18fPp8Juu/MNqHDBxaSKDN3pnyNDcjuV",
+	"mhXFLa6JSoQwMsEPIv3PJNLPx6dvnkel6Uw+n0o/sdFUyusjEc4lF3GZTm/NzyDfm9/XEATbe71WKye3",
+	"h0wHis/NFaN2pmSYBEjdigUMzmpYtxtzSfkVRdxmvtdNGgRsHrPQyr/FH8eURyysfbHr+DLcG7eDLdbo",
+	"jLq00WW748Ye3Rk12kEn3GLd8TbdGeUXgAk6ikzVK6a6PJpERQ+I+Ha+9CZcMmoVE/yJx9MLFij26FQb",
+	"UY/Hmmg+ARZAtHnvP2QJ7CTUbqeaBcOT8fu/76ndN+8//0td3v7z6uxw9/jD2S/HsvOBfqAXt935293r",
+	"Lfrq+O/dv37PBbz3alNGQ6bw1twPAqZ140CKWMmo0Y8iedv4qPiE4+25OM0gi0n8TRMKJVlIYgmCe2gl",
+	"eD2XQsMZQCgZKXmrmSL1g4/nFxsgl+lgymYoP87o3QcmJvG01uu0urspr9CxgqMBOnlAgylzHVvuy1t5",
+	"SyIpJoSSQM4XZEYXINNds3lM6v48GUU88MiM3jXohP11d6fbavkE6WPMFBMBA7GR7hNfyIaOpWL4K7th",
+	"ahFPgTZZpNlDvW55tTkwJgW9+X+/ksb//8tP/12rGsnRJZ0sD6BPdKxgAEzEPF6QmE5AiDXzOFdMMxGb",
+	"M7N+/vqA7LXbrQ0PplszEZIRDa5hmv3jceNUCtY4AbnYX7u/g9qv/7//gi4PatWdPg7ZbC5jJuLGOZtH",
+	"dAE8tjwGH5iuT26nTJB4Cmd7SgGaUBhHRBduVHhUZSWcokWDGO+nzQWLxnu2KA2EiWQG+xiag2253N1z",
+	"GrMPfMbjBn4ud/Wc/SthOs4Id84UueUilLe2K1yT/tkxuWaLYuPm9oAHWbwF97MZveMz6FC7hf/BKSnM",
+	"k1bu1IvZhKlS585R+wCdXt3BiI1jWFqYnCBRiiHnhI7+nv3SrGLSLlggRahJImIeYYfsjAF5xnrd/uDu",
+	"e7w3LFaLRn8cG+GyuiexRE0dGbGxVLBTYgUS6bftyadPnxr9JJ7CzgxQHKziPrEkNFeoR/xXjCqmgB9G",
+	"s78OasBwBzXkK/7mTdsncLPFLa094vfn/D1blAp7xPDmvw5qdw06541rtnBVnH28uCSb0OQj23x5d/yj",
+	"YamrcRxWs3Vlfn+hCQ89QiMtgQSZUlKRkQw504Rq4ttiQx76PaQHo1dL3wfmhMTr55u0HILHwBZ2YeLa",
+	"nV0SMeBG2iMhn/AYpqTpe8Qf+kQq4jd8j8h4ytQt14xQItgtNNYk/bQtYPnYU+SIlHzaOiB+rGjA5hR2",
+	"jW8ns+cYFCOaqRumCLsD6VoTLKy9/Ahe2KckkCLmImGa8NhDPUNWwQtNIjkhERcZH3O9AmFak5FMtVrm",
+	"MQ/TOkz9PFy5iu1OxYl4D/xb0RmL7dF9YO4YB3iJqVpTewl5ocnxxUey1d7ZabQJjeZT2tgicPdpoq4a",
+	"xYT0pgLnPhwU05pXs/eCINeQV4MB8VTizo/gvxUb13q1/9rMlPSb5le9me8snu6J0lJV99uf0wkXRhQT",
+	"7C4eBljYdwfJXLEbLhNN5nSCY8A+/ythapHrtGlgxQxvtzvIBdIZLx7m/cYvtPHvVmNv+NfGl7+sONVB",
+	"uly1nVD0xM1E6j4IGk18AvvGsfY5XUSShhvFRWDB9tbuKAga21tsq9EN26PGaLQ7arTYbjAOd9gOpUH1",
+	"KjHbn4dWKGWMSYLa6tyMbO08KAUEi/dsUSXEJIL/KwG5a5Edo5Gc8IBGKe3XKbm6Oj4kN11gADxkNNon",
+	"AmQtMk9iOIm1FDRCiQymh8cbzYE4t7w90xCjqAAtwU4ayXBhJQxdIV/slzb1rVTX8N5AWDOAFUMCOZvx",
+	"mMRywoDbeERLQrER08EZvWaaxLcg5mqZqIBpUteMkdzUEDqSNwz6XFjL7XFn9DJos8Ye7YaNbrA1auyy",
+	"nXGjTTujraAbbrOdsVtLw6my1SzJQw+uap7/b28/RNeDwV2n3RgM7l4erSLr4zGIkyhNrtidIM7iXrSS",
+	"90ImZCqjcD/P5XXMo8iJL4bBUqFvmYIf/a1W18dllUkMNwVYykzKba6clLysu5J5tjrdtUXzFcLiGZ0w",
+	"ovm/mUfaeFy1Wqv4TIQ15PsSsjFNohh64j0spOUEkXalIHLJBF3NZHjoOCJcYeHgwuKkbuQMqUAev+Hs",
+	"Fn/XUBjvN7ZcifNsj1vBTthhjV263W50gxbQ7TZrbI3bIdDxHmu3qjlP7Hr5TVnPlWZq1cjteM0RmmOe",
+	"6+m8KoaQmMa+6QCsnmTVGMrakYrxrKl4qBjPbdr2NxzSPdRl2CYKIK9oaGU81NxIAbdFVOfO55HVpWz+",
+	"Uxs7fDoqKIlqVzSZGjUeypkwdPjXmIxQ4Vjr5ZWyXm3GtKYTeHmWaLThUGP9sWcqDIh8/vz5c+PkpHF4",
+	"WLv3soqsgiVfCV5YadiQIjJnSkCFtQ3Bdej+S77wZV6Y08SafJt2go1QXOvVWu13h+9/2frHzuXep87f",
+	"X+/+vH3SPX153j7r1+7XFZaOcDpwwldK6tCHGY1gxCwEifmGy4jGzJyFpqZ94psZ9a1UymgwJXI8NlZ5",
+	"glMDI1hfIVTVbfv25kOvVl/RH6qtXHz1PXq9WrJXqm++69aClLF8pXro9UJZXNYDKcYRD563cSzpDWNF",
+	"heZIGnlC7SN7JLdTCTSSKuRzxB1MqZiwMHetD1nANcjbfxg5B3ZGdN4hwAhcL0CcMDdsV8on9XwJwu64",
+	"0e3Afl54AyEVoQTPZndGppdvYrZ9MGXhhkd8nklaw2u2GHIxTDTzQWh1fbM94hrkwoFIxZsRg100VxLo",
+	"noX7Rh1B9FSqOFpg5UtLZXtuTzDDlEgomSZCxgOB2ikQgPESXGkFGbK7KU10zELfSJw/du933r2H1lyn",
+	"L6X8QNWEPWsb2wvgMJZyGGEtq44blI/xxIMNzO4CxkLS3iEn/NX337DYGbjkQZfhwkeF7Yuh7EzJZRyu",
+	"YnoNoqrVcjtLp974ce78AZRrVvY51CpkPOTwDFYPzVN5WuW6yF+BTukN5REdRYwsWPx96bQvFkZ5aDWY",
+	"9bFUxI6JdFvbwFy3W+0NzwmOqFkwZfWUztl3I86vW87XUo14GDLxrCUdp2+vWEypCHqIpucTmdIbZgVM",
+	"OWfW5iOTmBHBWKi/PzcKFEPWQiNNqGIEj1sySmISSuzxRMGVONfROhXl4TlNBJqmYWA/mNMfwZyORcyU",
+	"oNHzmRS3NaQXyoysXeVml39vdkQSwe7mxvkVO7APxIl2ZjoypAdscyETRVB71CQr1J9LllLUttHx/xaW",
+	"dSrj1zIR4bMPoTG+nV/aK7juwF7Hn77v0p5KopNgmt1EUiW40Yr9YCR/ACM5lfGJDI1v7wrL2HxhvROt",
+	"OrvShln0rYCNZhXasHtREP5uy7vkDfNQXcXCOQ+Uh17CMl899WfmUvOHXoz+RPci15UfLOA7s4ALpm54",
+	"wK5Eegt5FilqU80wydVTJkZbxunXULWEomRIYzqimjm9EB3HzPgKxHyGOuucy8v3J9hH+41nmZC3pO5X",
+	"zIO/0SSnVoa5pZqEUpRG6ueG5xNtPHi8x+SZ77ddiv5GD5JnruhXk+allCdULJy/17PoUtGYDVG9Wb6K",
+	"S0lmVCwci9R/RuIr93HJAW/fOHlVEtAPdvosdvpHUfuVoEk8lYr/mz1P5k/yFZR5L8UltNf4KdXEhN5+",
+	"50vAQUkJYYMmPHKrJPxjO+URqciIoddyLEnIx+iKHNurwg/Kfh5lV3lrPlTFUvlvQOPWBgTn4hEqup+n",
+	"viiZohRLdJWqtXRk4vELJc3RSnOUlReUv7+EsayrgJ5aI90aPSZ1v3pK/B8Kuj9CqL4SOpnPpYpZeMJC",
+	"Ti/RQeRZPD2taDiDmkzg2+PXvBEj5Rb+uJseSM1+uTv+D8r87pSZLqubcZmI+CxRc6krXKM/oVXSCA9Q",
+	"kNwaW75hSGOpeiiPZmGLmlCCAWpEjol/nD4vNuR7AwHvjRLNBdOaaXSOh1de2UelF6y9FO1UQP8vtGnG",
+	"CBGKjXMcciC6rRYRdAbXLePtyqJwo0nwQGAimQFFomeB4FI4p4f4VlqvVBtBY8PjhnO6QDMsen0JOmHD",
+	"uZJjg4VCoyEXgZzhhqTXlYWty+5wnIhQow/aDdOxiWFV1GJ+BFOqeAyH4jCUxqG7VHZupgKeWvuhmAzp",
+	"ENacikXNq7mmh7EcjhVnItRDqYZjOuPRYkhHSlI4INP+SDWM+A3Uwu7mTJiq54kKplSz4UTKUA+pCIf2",
+	"QqsNskrMgnh4y2iEPnRujjSNqFrkHtjODMfQA8VYREVgRpp13i1/ftLKk44VVPYlNWDEilGdYOvxlKtw",
+	"OKcqXgxnUrCF8SZBIRNdf1ggZzOmAjZULKY8yppeDpXyav0wREcUGh2LsbTR1/bJmYKBxJzpWm9MI83K",
+	"7O89V/SFJrj50MRvrBc5j5YRFddAo1OuY6kW+4QK5/mL5jh+wwR63ZmAEiGRYc5zDf9Wm1I9DJngLBxC",
+	"dUO7UbGvUfRxjA6CD7Hvz0yfSvTfK299Znab7S/KI+jm7XYbxQE41tCECYPeJPr37glcXoqNO9v0lYBb",
+	"PrmIacx0E11L7aLK0T9ZENtFVUzrJ65mn8yljmlEbFA8tGhXWDCEShpLNVten8AKuA8N3PboAIree7U0",
+	"IP4JYSJezXTPxuk//OYvfO7eMpH/w4gLNmyv2c8LgxZQervz9LeTERwP2qJPrfUu3kEeWNUDO92ZY3AZ",
+	"IKHg/t4qRwBUsYCs5eVQO3jsEQScEgGDS6tiEy5Fk7xGtzq7ltaAYmmHaQPIAmfeaIF6RFi2gaj7uTnR",
+	"GDjgvzm6JJs37U1TE2faNwr82Txe9MjVRd8jB/1Tj/SvLjzy6rzvkePL/obnDtQYGh4IqF+Tun/Q9/HE",
+	"PqARH0slON0nfr/ve8TvH/no2Ov3z0yZqwvSR4/Z1xJDOdLeb+wTYOkkZnfxQLBIs9spU6xJ+oKYQGzj",
+	"zhQxemOdbN2uqfslgApouYBNAbKBX0ae8DdIIpwrZuphEUxZcE14TOiEclEOKUGEi+eutsHDyNNRERqj",
+	"HEf4WL1ay4DTmIVnePo+mfmMmGBjHnAaEXkrmAJK03yC38bADO1R6sFJoVicKGE0O0VulIfteHjHHdrb",
+	"/jJMx5O40gowj4fr+ICF7lNAj0fuH1jovojv8fArp1Dm3qtNmAhX6/hc6TemlD3ecPr1lM/hNbvQIykj",
+	"RvGmYbz3EPplmENTeqyN4+y14+ytD1wjc+N6aBa7us0cMMl64zbyJY3WOJtK6ymDIJmvNaKPWUl4z80a",
+	"iMMBEzGdPNrbj+6ds+wVOOimUjBLT49VcQZlayYYg1u945BmAsAaZw6eVBmKy5qUG/M4enSAl1jIxIq4",
+	"uJNf82ScX1q3G75UHX4l9nIs5kn8u/GYPx9bebRVW/zUlP7fwFlWi8Dm/gZLpAncdNz9Nb88vzNfQvqq",
+	"ZE6PdntGF0hUaSz4w93+wdp+f9b2WOmLi9M/gKUl8TQXMfcgIyvduCJuwser/ZmMAemFJqacDSR8opw4",
+	"p1rfSvVYE64YtJAGEKbvPk2K9Gq3isfso4gWGYBXfpKzcef6t3pqTXDiE+fWYVo+SFxJPL2U1ww3R6qk",
+	"zovSUMLYIStmfjk4ND9IV59nurJqeKb9p43N2EeHsXu1fDy++3SZQgpRTfy+NbUiI+gRC2gySFqtrSBf",
+	"Fz5hfonKuq29nQrCcnDIVZBSywgzxpZr3ynEw27ttB6MqC6Du1TEVHs1rN7i7GXAQmag1dBC+aUqzGdh",
+	"ZIWaq5bQKYEP8+PPU9AJIg3AbVWzKNLklocTC7JTpKfHt7Jr61iEicYLdvWmdufUC014WpTU33Nlgt9g",
+	"cBhHp2MPMS3gXJaCFUPHf0W6HVobKBzGU6lRGapYhAhmqYbzi1fjMZs9ysxLA0AV0ozeHZt322YG3F/p",
+	"BFCl6KLm1Qwmhf0Z2crSlFRiWSxPx6JHKDntHx9cEJ2MNAtiqUidkniqGGsgcA2qOTZg91jVmRb0mg0D",
+	"qhnRUTJpDsTllGlG9rby6n0gdZhX91b/7NjqSW0EZJ3H2gbu29fmdMI2DK4FVKwHAjUuqCNsXjTJARM6",
+	"0eRVohhNXuhyv3XREkCDQM5m0kRgIzAmbBwdKxqj8tsY6PLKacqVUT3DD+lrs1ES0ViqxXCKCvRhQBUr",
+	"vDZLNEYNDSd0NooMXSDOH5dimNEdFBV8RiOgJAvnB8/mc6pYNJxRkYxpECf25BixG6bohA1jOYKxuLeW",
+	"CypJw4AiRcKfCY9C6MSMxkyBgDGhKmRiCPQ+x37C2CPO9DBkNGJKoymDzXhAl7sRRMYHbmhYg4SRDBFQ",
+	"Dl+Ts3kSMzVkEQtiJQUPVvYzkELHyox7KMdD11FTT6I4U3oIZwUTE9spxUIeD9FogGZUfNVtOhrE/IbH",
+	"ZmYDJefFeV17z3o1FiaBFUELj3FMOCvZ3KE9lIqADdNtvTTSbDJ0rnw6aWM6UuiZEQ5nLM7oYameMdc4",
+	"9VM4PcQEiHM+tz9JGQ5TEsmqhsdL1cBDN65hqDhaMIbziAb2JcWAFwwjOZnYVxIR6mGsEh3rIVrwhmMu",
+	"qICL5vCGTXkQmVcTJXicKDacyhkb4p/Y5xyNZGXc1K8a74RqiXppHafGtAkTTAFdMhVMqQi5zg3X7sjU",
+	"Oma2Zu7Xm8Uw4Dc8GjIx4YIxaGiYJ0QoJvWcxzQy9imdKLO6VBmKrCQ3Y8di8RCBGM0qlfZhxCjOG40i",
+	"/sCYI9xUeiikyGaYi5iKCR9FbEi1ZtYyGUy5YGqxVIWxWSJ1yrG1LZpu2kmLh7dTGTGNm30YJgpNlmig",
+	"W1VISLFUDq3hQ3YXsHk8lBwYi3muAxZFVDCZ6OXOFX7FtbFmPLPHZ1KwmKrF0HrBwQQP4XoFiz6imERh",
+	"JnHjz3mAZKRlIkLgsVKF5mqcY7EzGUvlSBStink2B6w6memhsd7h1tY8xheFFLgbIx4MZ9wQ3apFE0BB",
+	"5ZGIRGnDYLK7HRLkmAY8cpRj523I7mJFHQmaHZa74hfst3TO1FIX5kxBaeTMMEY9Z0EM59QQjy+dNxpH",
+	"NBGhWhQqZbGSEUtmw0BmA11evjmfM9ySSwfjHO6EwOFUMhox9UAVxshlG0c9FJ/Bihvmt1RccVFk1Pak",
+	"LmzAueI3NAa2k2g2lVFoLd2ZiV8HHNUgPBjGLJgKWGy0lY9ghfPSgBlOtpEL9KQoj5YHrxgcCgaXG/6K",
+	"+IQDfWM05owifwXGExTdDqSaUGFvH8ZwLmAKIkaRcnLro9gcxJEZBU4DbAHTjgQMDljNJ9NYM2aPhGLP",
+	"NAsSt4tQ/uHxAjgeUpse5nmM81KA9lAXGQG34Tp2zc0ZPIzRIB+ytBaJ5I6tQheMoX8qR6PFcCTl9XCW",
+	"aOilY8PL6zekE8WDJMLd7E6f6pKG6VT/tjT2GA5eOZslwnosaXx4F/OIDWc8ivJ/p3vbPTcQFsOJQvYC",
+	"t3EURCqaKTzIyQZlUoZD5nr5/STO2MEtVQxoGJc/lsrck2+pjtkwx9cVy+SfHJXcgoi33EDKyPNi2Yyq",
+	"axbD3KOLxkjJa8O3bkE8qOZ0Xx64e51aBV9ORRDMGPlkbnXkw4eDR5UlGYjZYHBRe6Cty9J11kYGDCNO",
+	"RzCXi5xHTSDVXKbb2okPcBA4Ta1X8X7xdy0NgcwVZzEG2go4f5QcIxYaykVQubxhSpiDN7ezUy4T2Z0T",
+	"pt2rmtCDTJv+FM1HNJ/STvW1dwkOs1MJh1lan8LqdJYAI7/81rn/76pFWsd7oaS2dcrh5a4fiQmwYYMx",
+	"Yyzu9Ww4JUi3gufI42qpgr/F0OlZlq/Jik2SiCKKqjKs2yNUBFOJPu5oJTc4c9a7BKpzCn3nO4BpXJj2",
+	"HArsQHBBGEfNOl6d63izns15ZKBnz486qBuhmhwdnPQvsEcbTdIfYbjmuOiZYAL6ByLXA+0RtOiTZUO8",
+	"c+ZE2zsLy0b3/1f/W28wCH/bvt/476U9WzWNeYeH6mXMlzAzVnIYsFGNsL5pcIwdnUdGC+Jjx/eNywQU",
+	"GYjVjhkWCqHKP2NpUmzzXKM7xEDAcWAmZC3FzUXO/6Wgs9nOzZTR0yzpeg2+rN24dhOUJrNKsfYgDm5f",
+	"VIPfmokyM5DM5ynV+VcX6DhycvQP+Ofw6Mrf6GV+J8xOvCZyPBAVfiwwnzyYop+bxVvLYHjzzIbEUjZJ",
+	"P/dEY+v+xkBQxQyCik1SUFTc9F99qnm1/us38PnmI3we9+Hzg/l8BZ+nh/B5foSfWPL8BD4v8PMSS16+",
+	"xk/8Fbld/+oSPn+Bt14dHsPn0Qf8PMVPKPPqNbz76s0hfp7D51vzib8ev4XPDyf4ic8//AKfJ1fw+RFr",
+	"O8cazl/hJ9Z8iZ8/Q+uvPsGvB/3X+AnPDw7ew+fbI/z8gJ/4/Phn+DyBVg4+HuLnG/zE8tjWwUfoycEZ",
+	"ljyHER1cvcJPmMODf+C7n7HM5zP4xLEfHkFvD99B+cMT6M/hKdR5iLUd/gJPjg6gzNGbz/CJNR9dvMXP",
+	"M/yEsRxdwpPXx9Db11jb6w9Qz2ucgdfnsHavcUXe9KFXb15Bf94cwfM3WPObt1DyzTH+ivW8+QD1vznB",
+	"J6fm8+/weX6An4f4CWN/c4k1X73GT/Md6nz7Hmbp7QmUfIt08vYc5uftJfTw7RW0cnyInyf4iWWOP8KI",
+	"jrHmY1y143No9/gCn1xAz4+Rrt71oa13R9DWu4/w/N0ZlH/fB0p4j7T0/g1+fwsl3x9Dmfen8O57LP/+",
+	"E7T1oQ/z8OHVKX6e4yfU+QGdoD4cw0p9eI/fL7DkJazIh6t/wOfP8Pykf4Cfr/ETajg5gJInh/jr4Rv8",
+	"hLGfHMFbJ0hdJ+9hvCcfjvETenKCNHZyeoSf+NYprMLJRxjFyTmWwRk4uYQ5OcHddPIJa/iM3z9DmVOc",
+	"mdMDaOX0CMqfvgZ6OH0D/Tk9PsBPGMXpB+jDKc7G6RmWP8fnv8D3j7guZ/33+InfD/AT6zzDUZx9AAo/",
+	"w96e4V44Qyo9O8e3sM9n5zCfZxcwrrPPMEt/78Pzc6T/84/4iWM5x1150YcnF0gbF7iOF2/O8BPKXOCu",
+	"vHgHY7xALnTx4Qg/YYYvcA4vcAddnOEncoCLCxjpxSXWc4Vlfn6Pn1jbJ6zhE8zzxT/wrc8H+AklL5ES",
+	"Lg+ghkvkhJe4Xy7fQQ2X7z/gJ7x1+QF6ePkR6ry8xJJI55fY4uUV9PDyEz7B3X2FK3L1Hn69OoF5u8K5",
+	"MhjpV79Az3/Gufr5AD9xNn5+g8+Rnn8+hXZ/Ro766QPM7Sfc6Z+P4PMXpMlfcBf/8ukIzrU8+GpB1Nyq",
+	"EDW3qkVNexSiF8PTPGWOUGCrkjDgILKA7Cw0IQtot+Ca6BmNIgOcarN/bVQ4CzuH6WUpyDgFwMmaHqCI",
+	"uxHSmPoF+3JliouH8zh4qWF3LcHF3TJKhqY1pJYEk0itNN0eVjrZ9klAIyZCqhDA1iN+BlvrOyHagFrW",
+	"hSS+SUfWaWy1/I0mMauVId/ayGmuBwK9muZUxwaD3uKZZ/6rGQporBJmsDDzgSakKs6kR+hAYB02jFyG",
+	"dEHqV5cHGx6hJvGiacPm5fDbey1Mn9Zq+xj2SkmWhDFXcCD89m5askmAKqqy9M7pxEZ+OYBbkGVVErGy",
+	"sF7I25bSj8MPzl+AirftUjqfVmPvy2/d+4b50sm+VO47WONLPquWP89fH5Ctra09DLzXMZ3NYdGuLg/M",
+	"jLM7GsTRwpgUydgqPWlk02KQ+oxHEbfB7xuegRuieiD8VenTfEcgWYMwZUAh6G6hMdgAqUaaBBazHuFi",
+	"IFJ0Zy9Fp7ZYLMYuXVgSm9+T0IhfL63CA5ndCmvSgC6WnQiKiYoGIawD/NNx/1yaf3qFfwaDJnzZuv+l",
+	"eolYxGFSnsgXLxEc17xqjd9mY5FYmj8sfPcy48uy1q3JglwX++bFJVZU5kRwJTCNW8egp+F5m+xmT38L",
+	"U3LYwQ1pvI53JO6N+yzJ2XrzcGFKlzkudjI/ci/D9k7nvJITl+b3iQql7K2vAPVPu2jzuq0/d8yh4pXd",
+	"ERcmGMFUS0zuOlKHjSWT2COBFIK53HjI6T0ipGh07u4s/PBGycVku1KpEVEThW3oOD8FO938FOyskXsq",
+	"A5JHc5marxAQTEqP0QJ4VpobzeT3e5FLNuai2wuJMKpI14w3jSeqQqNOa397eXlmJ2ifUKNlwgQXQmYt",
+	"U6X4DQsfllW29/byRNGqTjpVcDOytFailsIiPEThF+k+Kw6xQXybkd3vkX8lLDHQ8fnc99TgxTQHokF8",
+	"nQQBYyFz2Z7STI7GU4WFpHN3Z4pmoNQ9q/0rUqQpFVARsGi5PgQQYiBBYodCjlAKoSEAI0C4Fv1uu0Xe",
+	"SMF8Uje6Flta27wxOVVJln4+HQkeU7arNa/mOlSpeS65WFfrkg9TTOMX2kq0TXIRS+grE4FawOq5dDcu",
+	"ioXU/cooEp9IES1Katz+q3Zny2aKzTPnogTTXZHC6Ev2lTS+/JT7YfmcXPbHzCbB2RiWp+CaC8xEkqn7",
+	"yXwqY0mOD5v5xciS2jqHZsO9l/Obz5maUWEMO2gsDhYZo2dDidbUG24NdXho8YijmdweYTEa0KAwPrjh",
+	"mlYu8dHxaZVwfnVBjmbzSC6YItZd3Mk9hhgsjBVsHgseizD6VE8fX/zi6rY7DVxczKO7WkDdq5BPO/eN",
+	"v5lvL+/XW8wjFyKQtb8qsbBjZ8aducRcu+Ub6vLE2uk7XWnKyALsX2jCbPEmsc6HIHNyy3F986vxzULW",
+	"hgpq+5iFfpqfbSD8a66o77wXkRjhmqAJ1dcmrh+XSuBG27e4q5g1lGpimTyNcb3wnoHNlcXbb2/JO0pH",
+	"uIp347yk8OmFwfuaReNh+gAnYyYNGnLCdEqicG+397oZoVG0b6YMvSs0QTuAc01E27gg7z8fkBsZ0FES",
+	"UbUgdYoX9FcKhv5CkyDRsZwxVbVCwIo/wR4p9NQCaLrOKpeZBE8DRwMFHu7eRtt9bpjo55n7Q7EYj09g",
+	"EglsWXRdmrEZva707M2BoT/xPoBifw4r3KpKTNorBDzHBTD+SA0gZXyIWcN8bPQAwz/3iW9dv31MKgHU",
+	"OWcS9mCWuCUyiS1iMpM6Ju1Wy9zIQSYx34xZJ5IiRZ3stFokmFK4SRrLGiyUNeKUdTOPmybTDqdCaAVx",
+	"fsSbUKwWmFa1lGGmKD7hSuPsOZx4hBAwo2qua2d6DcUtSsuj16RKh/3V+XweFYXzcDP5Kh9AnvEeze9Y",
+	"aQzLQgNybVZJftkqVeOd3OL8GzgypDMlJ4rOMKGqvuVxMCVSNMkpu7W2KJtPmYYhC3skVoyC1EcScS3k",
+	"rbBmxIHgcUFSbg4Eynnl3E4+qXdbrY1eAWd3pBi91pbdGNeZ6oxFJk/RQBDSj7Q0J2+3vUPqlPjnVEyY",
+	"T0ZsIW16TWakEdgeEdvAvdhtv0Tcd/8IQbh9B7oypQJq9dutVsPl+0TG1chStyCoT777efifdxcfT03x",
+	"PEwdFm9v9BwQHIoJmOs5B1dvXksx+PGdLdtEHtW+gGN/67BrcqD7BUR7GA4GIrxIoeyxnRQ5G9vpbvTg",
+	"GvMwcjW+N2PxVIZDeN0mTsYKtjd6BNgZWkQRmMglW7Vyfpanp9vaS9e9OlsPWS9ZDwwNeShilGYk7tZr",
+	"VR4f04EV2XyyXIUqEYKLyX7+/lOZvicbUHUSH5NhGlswtTyWxcdVKWRRw+YuUBEb29VYQkaGd9tbGx7x",
+	"LTZS8aetNvxUjbaFr26vmDwLs0bq3U7HDvZ6GWjOSA5uYk1NeWRSfB9G9gCap53nPG6/T+rbrRb0vJR0",
+	"BH/AIVXh0cKPW6Yt3NRVzZXuhxUp6PLbHkWMAvpkPmVGEYy+vE2MQ79J8uXVqokz11whl9cjBGNgkZYg",
+	"spcoALu/AmhtJdRgCVl2KaPCch6YKozkL3lpuWKWc4fhTrdKNLthotL3qKSXRmgIq59lobEf+Kif9YkV",
+	"dRYkNuFUqCuQAt28Qg7VzrgAnmkSiJrIgd5vmAuyifEpcBRXix9XmqkDU8R01TOvKRaC1PXge+e2TOFF",
+	"p5kycCAPvW7uBwemYKGOPNk0ne/IQ1X9nHuhb8uvrtHocdat7zWWNrXdp3Ln4jSXrBgDjQVbA0Vpabrv",
+	"vcdfWD26p75dHMvj71Ys0TqvFQnj/ovbB4foRP9U6ANh7RTIqs2RiduEswqwA0vuT1RJZzU+2caxhtT+",
+	"POuEZQyP3mocAbpI0EcLo/7r3myMZ9lbqswYlhvnpj8bQWF+K2V+6NZatv7qgOe1FgwbOcdYkjXWLMvc",
+	"/miof1ayPDPYv0JdK0dvO/bMrWEB1iI5+VY7oipA/+hfiCHphLdmMR18wXTwf47GVy5s2aO9cCg/eN49",
+	"cHRVn7Xlo7tSVXRnxKCqZM6fZaII3IkVQwzj9CplLghepvS3GsYmuWAxkYKY8aAmsqgTDtSs0Wq12p2t",
+	"CsXBEzWLOU3J09iETZxcbZdjUfjCIr7VKV6DCVpymGpE/JqROY2nzlWB+DTF8rGxiHqztYmKZYPK5tAG",
+	"UQdk74NGnIXvmHGdzKmiMxYzha2WTCTFLNElVezSlOT0QRWqEq6dosSp7eeMOr0p0cloxmN0UKFRUooZ",
+	"WC8r9aMapiWkEViIrNtVm+a1865ZAep3aXXZlcB+1gc8j1yDVz2TXLo4xMOjR5FFHiXJNymQkNveM4qJ",
+	"VcbMfsGLZeVOfGtQWp9GypnfgWtQXpvLXf7G8vAq2DqqJr8aUOjpp5LFM+JM5aQ2p/F/BAUvLbf2yX5s",
+	"c7I6A1/xeO9WeJvczbmiy8AVndZWu9HabnRaj7tcLfugaJ2YoOPnYGY9C4FvneOweknN+VgijJWIHw/g",
+	"TH09baC5MbUGoWsfbGxGePx7EIfp9dMoZAk3SxR67TBeSD3jjSW2/odT1grLZboWD5r88+e+v2zl/zMZ",
+	"+f8EW8JdZIrTfZxOtXFBXE4kTerOOLa9AZKVcc3zz64ufRC9DIqDteXiCkVcx72BoKn7scpIEveRSUah",
+	"QRCgImvRyItPiIV6aP8XY6OWd9ID2JnPmKOls+Mr+v/Mrj/uPpLtqh6hJKZ3eZ5X97UWvkf8mN7BtWnD",
+	"CIkVLifooj4Qft5vxbeW8JL6V2sMV8YaLcDYn8tBxavdNaCzjRuq0B4Gvc6W++IC43DSvy/p3fFh4clZ",
+	"NqTs4akdXKnsoRnlh3SQuWrccM/daEvvotT5UZ2lgy79fmJHX36cTUPpl59xPlJqykkpT0UAtbve7YXC",
+	"VuihiDVjMYVLOWweYx2lgiRzq182cKEh8UN5K1DpnqjIHxi9vcUt8x0QGI19Um+3yIyLJAZ6I/2MuRjs",
+	"e8R5vzr/gE7YQpKIi+tq2zwmVUmhyirkeQGMKsTcEWjxdL3Oe13xGZ2wzX/OGVCT+WOOlJVPXDIPx5XC",
+	"dn7IVdp46DtwW7zrYtMvtHXXrKfBkYhhtfkb/HMc3m+mTGnzN/f1OLz3Nzw70V7qrpI3lpYuTe0OYkyE",
+	"2SH2AO4cfQJef6bMqYLsFyUqAOKaa3Ir1TUXE5OJJt8phFmNWAr2mR33jtc0xkqKuPnP+WQNq8iyv8He",
+	"1miLdhs7QZs1XgbbncZeuMUanfH2aJe+DHbCdutx9dKj86j5v9kQV/Vh5+etdnf7pdVQPOAAbYzAy+Tk",
+	"GwrySR2dRXCf4La8Oj/23DaGiyryfh/nv04zrYtnckCzOJiycCO/B0zFcOFTUSWdry/+ZIwo1ZVh5U/U",
+	"FD6gJ7PTU6x4tSxVFtGfyh4z0UeaOV6+PQAJV+1+tzjG2+Ld2dEbj5ydvoHVOTt8je4X+JMVz7bICX9F",
+	"pAgYCVkgQxYORB1jvXoZk9ofUc12ul6z2fQN1B1yN65TbjdWcpb6jDARb1j3YDKN47kGzmqCoGyrHa/V",
+	"3c25Q3mps1+OdFBsMtoeSz9Nclr02Sx5AOa6PRdpr/nPrz6e37bev5nIv5aiWtp73W6rW3bp/JaSeZk0",
+	"q2Ryw4/WIqdqgS1NnpTSDdc9PCQNxgPNyWE+8jYQ2kY0uPb3HSqEKzBKYkIHwne80Md9DZKQn6ZDCa7t",
+	"+hJryOZikrZdlOawtZpXg5fsQEEKk+OhHKcgwvZ5mqUnE2vdL4uI3qblAtgFqEZmUMsEkeJi6rzKzRuS",
+	"qnBoT3z30OxieCdNK4TPGRdDA3lRyYiOZzM+UakiL9FruM7y7B3nilKVOcZLI80sVCXRczSMG4WBm0WD",
+	"JMlj/m90ckglPwMxaeU/mOYP9HacRCQr4H4DMoDCNa92KkVjdQ3w69JLlbNinBAMTzP5FVdfJyI2oZHR",
+	"uRYQ3q02k8gkRmKtmCAuLC6GA2yImZrh5Wkg0uQgpG7CJK4ucgkq/JSgjGsN5hxhXPhE00UuLiHL4CID",
+	"zkIakrlUpB8EXAqmyQWfzSOkt5CS+kX/YuPrla0fnG6sYqqojslYJirHH82kaRYoFucuYEVlxbK3enc9",
+	"NcVvXXRUf1TkOLEi+erj7LfH3TRXmGmu2aJh0rnNKVea1M0b7opYZa85ND54eD4SBxtnzj9MEpOfnN9q",
+	"gZqZTITdjr0s5zu+3apgvstgUe+oYF+/+B8L+O+PMJIMLB4vSSnFN0uUO45vqUIoIoSM/Aa9rECOX0aK",
+	"nkKjpbwAmNQhxJ1rgeoLnd3J40WHMrHp26uj9bJ1EWlKhbOjs1V8eCmDl+ULrms9kEkQR98jIVcGOhhN",
+	"LnPFgKwQZ3cDtUxkLiMe84BG0WIg2N1cahZaQsO1QEEImI8/qMGWGdTMYTmooVgHf9ZTUxMydxS4zamA",
+	"VByWdB9QC2KtRppVMt2zgin/CcaWKdXDmVRs9ZQ5x0GM6h7LKJK3q1IluMyWXxVyiRGrQaJ0VQDlGdUm",
+	"FZ0p4IMgPGFGyIEXsZepC7u0LgPAOeGHqovpw3YkMyQvm6YqYcwkQqiKJj9qtne6BJMqONVzYXv+pd1t",
+	"b29vb1cYj3cKG3O3FGb9l1/bjb0vJpxox2t3qyPdz5l1Snku2H7q0jI08YdPWdzKSFLnSfHVzgppRV5F",
+	"L6sW6ZyZfX11flxJ69akykSYJkdU8hZYxUQybaEUrD3ZmZct+AHujDrcaGCb480G3XC5Hgi4ceVEOdQq",
+	"2XA03zpumJgghGaDv4w44iKn6HzORMhCIHQQd9C8PhB1C91AxYKMFZ2AgL0ktmBPepubC5koOp837S+b",
+	"eW+LhgMDKageFC9b5rtFCsSq/9bb3KwmuxvObg9ZgDhgz8uhEdq382ZgOkejGYokuKzrqWBNd/rpy+bv",
+	"c1sFih43LILGhwYmoSpiBi+g/zSh2Z51kIeyqfeIY+ESSCetUZN6yMY0iWIyqJkmWQgH4IyKhEZEYV+a",
+	"g1rJlnaZv7SZO1jqsY5ofMZGwqIxZ1VRMI+kHPiKcZrTMxsUSmo5sF8QyKOQWNgSQ2osXBrgeq89dWRl",
+	"3zRHRFUM4eJiVTDpBcLHkgsDPrtYGUQaUj1leo0QUtK33H8gYArL9fcL8L32Za51wjSpU8UoabVaHtnZ",
+	"2YHW91qtxt7enkcmSiZzAr9ohMYfiFar1dpYEyVmCYqls9XobjcqQlvbj4a2bqWhrVmQa3fNINcLKsKR",
+	"vHOb8vvxige2waWl88aYBjBpdgsYkG64lRa2yZ+OsFGb8XH8GrM9P3DW2XMO0xSTQM6YRn3duhm1C+2s",
+	"kVC7WP6PyKed5ojOxaZiFGyaQTuf7VrJgDGE4tb0BrMAcDFliiOi9HDCx4iay8exwdBPfypUo4eRpMKA",
+	"lAttMj7ENtYZa45Q72SA8YdFJG7bLKqZZ0wKNmSRZjpN4w0va6fpWspObVF609ImS9gwoJgfAHNrWC2I",
+	"6yF6BA7L7+UzWqfPbMLrIVyO1A22F9O7ISybqHbKvCjm2n1KOq3VgZJlINSYXjNtIqBSIFGL4JmP/HeI",
+	"onPFxvzOJKVFzaXhzyUkXJoHgM3Xm57ICLFW9/t9f+OxHLBbq+/bqHpB3tn2VkDGcS0fwEMpDdkrR/Iq",
+	"ZiIhxRJ4cqPczZ1KxOTG4z18HAy5BIPceaGtRyOPUZG8lLGolqUKftxftDoyF3tVxSsvXUq5rLUzlSk9",
+	"n5iU7Uoz9WSbDgpUeY8PEAyK+jyN1wCqrHKBqxXKQBEtMIWzSxYKN4tq5BIPFZ7ZH0U9xzCrYWPfOvoO",
+	"hJFLNIuRQxvaqrKF24zow3mi5lI/ag/pm+JntvS9l5s+zCKxRi7BfI58U4HJ8Pz01Oel5NBP9EMrsKOn",
+	"pRTPv+xyPz8pmXkZKPsJOdiXPb7Xdj1cyiu9lPur7HH09FSt6UEVFrOxrZOTLJ/ALV8Vz2UWe0JuMyDx",
+	"fDVov1grPWgh00C+inVshoXUAfmXb9lI88dn8pMtdu89M1SmjATyeOLaHKDMH53EO317nakuewyEEtMh",
+	"uQmn+qkLnfLZ3ynp+BKYy3prk0OvQe8bGznMHw9UyqJrnpWYOEsL9DxayN5/Cg/JJSNahzeXIjSekU+5",
+	"7P7D9nbaLdpuN8LtdrfR3d592djdDoMGa++yzqi702bb29/A/ef3yf6eGa3XpLFl0/h9Gp5uj3bjwLDW",
+	"nlxlUn5OeuZZzlj5UPnUqAnv8DDMOYat1YwBExka4emBwCxNaBJLmO+gCChhgC4QNMRljkgheVBmxCQT",
+	"RnlbyvBZCLDSWhQyeT7mt5bPArF8en//7NZzNl+T6DL7n8tk/YQU1lRX5v9wiJ0ocBfW5xZldqPRRa+X",
+	"iM41C/eJlaQtGloeAu386N3RweXRoYVAwwIG08w/OD/qwy/W0EBLbWGOkBsmQqnIOJK3NhxjfffwfIT8",
+	"uVF7Fda6U7HWLsjym/pk5hRPRds8zCdTVCPe4tnHi0p/VNMlg1I9WgyEYjHwESk2UqMfH8OcmsvKLdVN",
+	"0iduIOm+oSSWs5GOpWA94tvYRq4HwndF/8d9aVrQD2OXEdKqrAyal1U02fHgMLh2EDBVDqale9bTZeFS",
+	"BU8/fksVPJl/rropri3dlCp4SlL39G6vh4rlN0hFmIVwKEYG+9VFmeAluUd8WA/fMVQap3hDNs44VdTm",
+	"4jNoTC1iu//z0fnx62PYriZo2MCVGB2kMpa5EUM3FVcNnVAujM7TEaGQtwNhqvp8fPrG6Y5WHPE5O3vm",
+	"rjZ2Kt4Hs/wU9MEm4/4T1yzjv+sxgQxXA9nA0jZY59CHOjK33fAZlxb31qoz+BEaibMjuopE0I+FOhBB",
+	"qUKmmqQ/EIYz6BTNA6ox6nMeOxQtMqWhQyWLuEabERX2lEdt4oxRgb9PuZgMhCPLOhqHs+nwSciNcWEm",
+	"b1hZ+/hrWafgjsXnywMrqDM9MyrRkJan/q28JTMqFpUYWppM6Q3sIIY+kgqjzR3eGYb/f3W2iUI3Iy6u",
+	"16IO6kAAuCgBhUEVPpnJkJkl4rE24WwLvZEjJ+MwMBDoMXC75HSQynM2szx6GziVX4jAMtojIFdGrJFo",
+	"ZuJfOl0ylQlmDF8VxpHvawpTmTu5oPsWN/UxJ4BHbyCFeZmtoYjKiyYnVlgsVBIrPpkwxcLVTkoFMppS",
+	"/RDxkI+CoIBhXS1wy/PYIE8NxG3qKpbb864mbg/2MlN+KETAwd2n2LzuZrFymKu20dK1ogTUkWOTVcru",
+	"DJhpXTtrWVct2K2dw9f27qIYGUc0bpLjnL0w0YauUwHPstG6n8krvkf8VPjwvYHwM2EIPWJMBGGqu/nJ",
+	"39jPWxehjcyR9ydTtqSqwWqL+gKr+a7Qef9kyWFZGepjpGrojI8oAA7ENRfhC+2GhkJlt9VqOnHSIz7y",
+	"WvjiVtx3yMeZ4eonP70GKkb0lCoMXxiI/qpbIVWxNoILjSIrgWqDBWzH0xuIRs5+28t1aeX8k9L0F3Rm",
+	"MI9kyZRQKGZ1OfCseObknwQ8LpXA1rDypTyP+ffSyo1vlBZWdFsqgXepq4u+vw9zkHl3ZjNQobr1l1zC",
+	"PbJMNkYcuGGF3qbLt0xPxaleJXbb0a+8F7gxo3v6I2M2dEPQIqtSlmV8zd4fn/eH50d/vzo+Pzo5Or28",
+	"+KuB3nZpet5zRYGakyhiyh4QXOiY0ZDUB7Vzy9wGwm58YKkZieZZ+KDmEai7kWZnblDehGNjxppcbqZx",
+	"PJuGdwE/2fDICK1u2lhgl4Oil2g6TW1FR/LGxARlGy6npYA/je4Ot/4S8rWZ/0w5gbynKGAjKRaNWri9",
+	"U8WEW6QlvGyoez1Q9BK9Pji6Cj6XI2Bn2bAjK5sKCmVz/L1I83ZnVkyFIf9HZsOvuuS5WVq+QRrKLmys",
+	"KuL2i6ef77yRrS+csolGkogZaGM/p9W2zH1JOPEN32WxQVQ3ohrG5mZZuDQTeAdgs4zNQ/0Y1mvcl0jI",
+	"AiBf53Js00FZ/cDFxSmRihwdn/aI3263G/h/u+2Tum+/wl8bqILIdEp+p9Np4P+dDhS1X+GvDeOVCjeW",
+	"86Ofj48+4eQu8LZAWKTR0u8unz+MtP+5RtplrbLb3C9ACBZszNHZ0Hj/mGsFn8D3tVWHZRNvBSbGDzvv",
+	"n8/O+6ey2K5rdT1Ng3n+cKPtoxN2fPrDWPsfY6z9hlbTDCDph+n0OabT/1gTowlAGiaKP/ZSPljpP9Rq",
+	"9KjV4uL0q61F38BQsmY3n2rQ+AZK0mrECHMcPaz9Cw8fDNaudsJ+ltvYEw/HXHBgUa69EvxfCeoTDRj0",
+	"fpZWWAqLVGEygZBDFiYGKwl/M3gJT8ZsftLOXo915G1iz7CAPRfk+em69BX+KLdUO51S83ENeC4+03Xd",
+	"K9JoTjNeUGKv6O4jJJ3moHiCPvsi9dKgmUeNqa4ClXONg6+8xRxNr8TG/rJWmOtDCcuhyd8bVR7d2v9U",
+	"cPL5BAzPYGbPj0JeHTPmW1ORTZYaRNzgYl2zcJ/4qZ+KnyUjwh0VsXGc8/6RKuclVMgTZ2yRthbghFwW",
+	"oONs8ya3nim1Iuat4NTzbZNBF3nctwKmr+QlKfOwC1Ic2WNE8y3YxZIHE3cOTM/nHgWiXsk+HkC/fw7/",
+	"eCABsSPMnmOM+8VDwQCtGEND3RqyrJYWgd/g9wWLScrH99FziwbXA0EMOljOAyZzcMRUluju9kIXHN6I",
+	"DXwvmM3HXHA9RfMsJh2zJhV06fP3TQetB46NiBXsltiYe9xzZ1eXLpVc1p3eqqOQC5OSj2mbEsvqYM3e",
+	"dsGZNuEbLcd6p40c48TaSNXQ1WQ3fy91LtzH5G258QRSweXAJrGNqTXxGNcVGzlcGmMs00xpOZ5hV7fm",
+	"1dJB17yaGYx7eIy/u25VspSlLDrfmSULdjt8Dn+aw4rIRA//dMyt3LPCGB/exoVERs9gcKk8bVyOTABk",
+	"IXfe87nbMpGsZHGltB/fhtFV45D5mVnRJ/X3nw8MZKXTHuKzVwWIyuyFXBjtyq1xhaak57pczKmKOY2s",
+	"QaqHFqq8a5qB31SM3Coex8yCNtgswdeMza37kAmubg6EnwM9c6bIgAoboJ46twmYg3UMaF6arC1aGOut",
+	"dZLSDPG+HfqAwfWebTQrXSw8w/s1gv4WgMAjrn+EGf6wYFVYsPZXIsb/sG39sG39sG39b7Rt/TBR/TBR",
+	"/TBR/WEmqh92pj+znel+xb2mKnnud76DLydtS7UHVfeirzZnPBDWc1mK27llCu41LLguxUt+TSTsk1SU",
+	"5S5/ecI6fiNNZVF/pTOt07Mv8yuJbuWdvjoF6Le52i9ngP5D7ALrA6c8JyB3eZM9qJf7nvp3/YSV+Z1I",
+	"2ulLvw1J54hoPYK2aWu/npx/LgW2PgkqzcSPPRne5XnW/ULKnqdlXf5anAvM2BUytSJ4D12z0zg5g9Ab",
+	"S/TkLpoOYtlcI+ityopWcOZ5cgXryXJ5Ulj2HXC0yGYjFoYsbOBc/J6coNqen7KC4qKUZqlALwWSe2wT",
+	"PC1mrbgjygv11bjPlTjPpAjzPBDfBueZ5GCeByLDeSanJi4YE/EhfkSo5HzOQs8l6zHY9RiUvJwO54/C",
+	"ha5OjuYXyNfvEWq2qwXXHi3MDPfPjh+OmC0w45yy/rHdUe1HVaCbxwj093bAKJwIjzliVDlUPDaAk0pM",
+	"ybfy1poRnXeME2QxGstPraMWzNWCQm/0KkMWRwsgbBaNV8PYDARB+y0pR/pY0+xyyHXPhcgvtWJcxKwp",
+	"wmAr6qoaMKCJFqDcnxeYTeo0je8mpRkwux6TQ6yENinFaJue640mucDE7PYB1G3tyjGJGNXx6qBOGzlo",
+	"0E3qOUDfDYQ6JdXBkMW3sojbDRO+NaMLRLEnfn6L+PspwKoUDOcUA4BhOtPwqfyp63Y5Rkhx7YIWY5Ox",
+	"ioprYy1CivDN3Cw2U/HG3yhibggbAobT/EKX+lY0eqdUW6uCAag6PStE9e/hPPk4LH2fzKQJ+w24LiC1",
+	"L2SyT0KbCGcqbzG+XRYWYRlw/uLiNIOTSEHmEa8VVh4D4uSYoFqouYSO2nqCs1Tf9XUhExJQYfq4unfP",
+	"BtV+mNenrkNPEEYecJaZmyBxv0duKUdhwYHmp6NCNpaRca+4LayYwcL9PDhDKiMgQIEx7yZxIGfMVGc9",
+	"YwwvJClsNhcpMgTCJelkzpRmoTlTka8jnCvumeIWsQOxINLY1VR8q0Z3/sRGUymvj0Q4l1zE32l/FCxp",
+	"j2aYwovXCn0R/oY45JrYfCIsJHXjCYFJDdNDi9kxovue7XnK/CiaHzfWtj/iVdhpux+2OX6be9N6947S",
+	"cua8Xp4HxGMS0j7xklR591BRLV3JVR7Ej8BglAb3NbeLEgnmQaRlmGB2AKJYwICeHudO65NoLB2V7iMK",
+	"BBKnNLzjW9DejAv3V4kQvVqCvvj2Z4vnVJlx2Fyusuw86KUC0o/p4+P3kVuzUHrzmiv6ze4hJbIqZpld",
+	"SSW/t4hfZqDfSsqv3snLl7CQazqKWOgACI27saFcQoW+RYbYbbfIG4cf7+5XAl+seTVXxzonxCceTw3O",
+	"+Z/8rPhzsvHMQRDncPg8VZxOF6BKezYReK/CMh7xb6eaBUOf/IWY/LkgCm51iKIilDOTR7xJLqbyVhAQ",
+	"0MzFC+RGJWMTjBMtmhWY+rlda5rIMlD+ZfOvX/6yVgrK/9BjzS7Qk88350+zzGNpMGOOwX5D1c5npk9l",
+	"Xie5wJwgQlbyAucTtkR4vxyfgaiaS8DRJMcxmSU6fyPxze/ofmZzAvuYaWYZPETkMNHMU8607xGT1Rdz",
+	"7zKOUU8B1YzU/b1uu7Vt4jDwa6Pd2er6aY7ei75H/Ldbv5DO55f+QHBBDqigId3wMgHRZRexySzK2jes",
+	"trQPOoXUEp1VCVmzr6Tx5afcD/9decxpm2DqAmjXOk3O+Xu2qN7xMRNUxC+Mqu2a4Wbl8OOU0RDlF2OJ",
+	"r9016Jw3rtkia9XWe+/VRowqpvoJDOQ3+9drR2XvPl3WvIqmfRoE6Ecmr5nwbVyAUZTQJJ76HqHk3adL",
+	"4/hnIY3eXnS2d5DBID4riuFUk/PXB7svO9uYrGk2Q9VDnUYTqXg8nXnGOV55hCYhT5OJI/dcoHxi7cQo",
+	"weOexyA3HEU2WtgK6MwxZ5jx7RK6XZkA0pXAOcXRkboP4sxQzofNZtPf8MiMhgyuZPg8TF/RtrzZ+r6X",
+	"okkOhA7k3Do9KpnEzGiEmgRYJGqPr9mChUCAqCAxjpGGDh8Z0z068hhn2ECKmAbG6mUcwWo2rff/QE9z",
+	"XMTSBaYyhYHaYstpfQ+yU2FGBZ3kc9ri0zRVLCrHPHO1X1hFW4oKVX//+QDv1nMm5xHzyPvPr0z6KZO8",
+	"iDO9kcVu0ChaELyIK5lMppmyr6Cji7i4NhquiFElyO2UxmSKankWDoR72VGgFU0RB+i//osAvUPnLASW",
+	"OLqz7vMg0xLfRINlWv851fpWqtDHUVBBDP3bFadxgfhJHc1WUNNA+Onm821Kn1jKjSY5wpuqv3nT9gmM",
+	"2GjFjKbwp59GMp7+9BPxoZtS8X9jL3vkFdIAGSSt1laAbeNX5g8EdjNry8wMVGOY8YhFUkycSgkDcQ37",
+	"aBLcDNoAZvtOLsHk2iyQItQDUd/aabU29k32fqthloLl8bDpCHM1SRv2g1n3jPEXB2cEUk26rbZbgSvt",
+	"vIPzyzoQNsGOVQ+nAU1NgmjU5oJvIFtR97gi4sdMJNcpuLcJM1pCpJKZYnvDe1gN7rlDZUSD64mSiQi9",
+	"FB8QKhiImbyxIE9ZUJJnVjYHQVyIGfTg8NR8hEEChmRddJJBwrYpKE0DARXo9G8CilKwOIwkqktl0pXa",
+	"FarSaKdqWDs4U9LiVbqVOQ7ZbC5jJoLFQJTU3763tkLcYHU+jAs+EFa0gj3l5xpuvIcNYw4yUqfk6ur4",
+	"kNx0YUV5yGi0D5tuJnVMOtvbuZxKLpXjPInLwX4CM8WT92yBN1vLldGAh5ve7Afs9jWbx0Wo1gKgJG6f",
+	"a7bI8ILxyUiGCwcia/g+KvozRNq6kRM9UxIaMgPURKPJQBP/gzTzZ84ZdW2XeCCyyYkb59gGC3sEUbH3",
+	"KzpFScjHiNsXm9YMEFqng4v8009H1vYpRcCaP/2ElIYKlRea3Ep1bQxEihlPOQ8PKSPumu/ZHiD/lCPg",
+	"3mYjwILa0aaTaA84c1zLmdF6wHoAD4G1gfsJiRUVmto8pm5bpZVxEzgzEBhO4668NLYVNsmFxBMAF9+c",
+	"AmjgifmMySQGecSaXEkghXD5UinZvrvzcnh0AxEoqtFANeNhw06KSVuvFvC4uOY4LuS04cJJpjkSyMab",
+	"mxipPMLHqSEM1ZKumGeS1MGruAxOIW0oCUbTw2mDdg2lz+g1ojDeynS5EEM/Q1UwfFIpDszpdsojlqvS",
+	"Aeai2MGjiKhECNMtWDezfuZ4ceMyWMlmMPswklwHoTPGyIFB0JSMMagRDxIzz1m/Jiw26Hx7A1H3ebb5",
+	"h9dsMeRimGjmG8oCvmfxIlJKNeMaW1OeWJDu3R3w1u27uw0MpErhuL2B0NIeVJqO0bNkzO8Q3xvHBdL/",
+	"0ro6dnikqE4Uc0VNqPYSY1xibSa0WK+KPa6/OTw7J30VN0n7pUcODs76G5b3QM/pQOQzHhhnBAd1msE2",
+	"VsIOww/Z/RP+yuOPUxHm0ibAo31cUWdBHDGTWRTNgREN2FRGwIQfyLRg9qs5mi3YrjmhuSYTuFGRy8w6",
+	"YjpPphyk3AX8udDuZDUq00hOPJtBY04XkaShJpE0EMVcDcQySvHDXU+RfdFDZAOtuqEsaMz0i5SiB4Ld",
+	"BUzNY9crtBijTnRhM8rqfRLQYMrC9CU89FMKTndVKhc52zmeOyFDC42ZNWrcTdIQcd9OgmV4QO924hxu",
+	"reONRXpCzxI9EI5JA7NNExyTRISYpATYRjEHhrwVTiZgltBDpmMlF5rU8XXZ0FPFQjj9NsxOsox3zhnO",
+	"EZwFyTwFz8TuCOnAEOScCTcKWFUECM2FkBtpCAUeYsUbE5TfQ7K0pq0l58GAioBFETBWzPOBvNCAetqZ",
+	"5bHdSwYT1ITCLiUXMS8a4V+7rA/IknxL3kM8mbg5lTMcUWP/hh7TSEvTZ3MLApExZRQ9EiMll3Aj6pjB",
+	"Fk11HklcuoANszvNGzlcCeDCeWyJQIoxnySKhRZYQnvuImy3IUgtZtule8rMxkAgzumtyIFT1LdaJIRt",
+	"OFqkPiG5XuXkwhLI70BkUnwWLGgpE9ZIwR1nRSTMr1/8XiFnZp0KcnFxCqdyTO8ID72BoASuXnA5bTab",
+	"GymT5or4FtQ6g+hOu/XrF98sOrpMo18Cnoj29xea+GMeMZNBhhqCvTo/JnUfvvb4jE7Y5j/nbLJvNKce",
+	"XvyJufmhWo1cnX9AY24/exuYDbD7d2dHbzxydvoGXjg7fE2gLQzLthLrFjnhr0h9y2t3t72XnV2ji91A",
+	"Wcz5gzXJMUwvMbZMYAYC5LnQqFrwZMYDF181AuCMhZza8lb7dX7sklbEKoErdJP086Cz0IBDyF1K10zq",
+	"q1Zus7WZzvVmexPncmM5rTrUbhhPkd8AF/IInVMVm+G4n82M5qaY1FMp32t1d3NyvgccxrgjZf3CVOog",
+	"dnpZJ5DbU+hKimPdK3iwGAaAV1tgZ7FhHvmE8NpkEWiQvu3M9kqa9gmaHxD4CnuHOg/YDR7p5ijUxxJQ",
+	"tol+PaVLVprnoEK+MEmTQeAE9pvM4eRp7wBJ7eePYKuWQlGFkLYhuW57i/j2TB3GUg4jqiYMDs6FFKFx",
+	"2jpPjzTLGnETU6TiHmE0mKYbCTWmQIsuigv67TkVSTKHZjwz+X4obwU2m6jId1oZI93SOKuRRiDdmjAQ",
+	"qa51aqgPFMMpx3QFIuYR1pqZUXxSb7fIjIsEN4RiNMwdu8jWsV9krJiemqTFGQ/hWTpfdAcl7iebVdfu",
+	"dZfVJX1Pqqzr9dECGDMwVSREKjIFmHnRIxG/RudQs0b7cCuxr0ObBhoA+5oyX7eBqcN3yGRElNp46DdX",
+	"k2MuSh+ZiU2Y460MxO4Zl2tDSOnQYmmQCeopAef7CqKGkGYEpqb4lgcwv0epRGF88VA8cFVk8rWSSg+E",
+	"0Ygx+MvL7nKmf+babBX0RE/pHKRiTDuAt+pRxOC+HEy5YA1Ye3gC0oo/Y1pToPF6pn/c8IiP7Wif1KFC",
+	"ZrKLw64Zj63AYVLWOwR0FOdQH1jH495w2IHw/9GwngiN49ApLPbJvxIZY/4gnH50mjLKWadqxclRUhHb",
+	"P51ynDlDjzo2EDa9PrydOhoBA8+2NjHa2hELiXWBhJue42xpunMOggYu5ILFThc3EP52q+1n9x5Mn+4L",
+	"GQ/T8iz03SpZU5weiHM24Rru386xRjstlGNiTtnqN8kR8ItUos08dWCT+b8NjAltUOuRQa3ZbA5qHhmg",
+	"bRwe/dZsNu/vfa9gRUB49piKkKow7RQxWnJS923TDbiVDET6J1ycdUxnc7gNuYdQLY0T5S6ZZhR32fOG",
+	"ntLO9o5P6lN2R96e9A8aF2/7ne0dK+oOhKK35upvFPhpD1OfI2MQ3LfXbmr/tiZW7SE5z9Gty1ht9ZwG",
+	"rKHZnCoQpYAl98WCdO7uCA2uhbyNWIiCanonaZKPBgXQLWvd+VJqtzMt7j4LrUuokLa08ztrbxN7ZYC7",
+	"MKY/w3sLPt4GruqRLeSu3kB0yBQeTj3SbpEpVohfIhrDXQuYLKpn/HO4Vzf68Ec+cxvXVpbdJ77zT/CJ",
+	"9UWw+STc/DXJobt68ZwHrcRTPCwiR+bX3oi+7vY4ENT6B/s/oeXfJ9Y8jHrxWyO/KmZTe1mhxb9rpIS8",
+	"T1KrpLlg+alsgGkGYimbA3HKbgteP5h2PQyNsmvGhcS8R5qDbFxvN9vNlv25dAXc6OUX21xmJkLC3dEK",
+	"eMATrLcolPOcl7PhBlYFKAi7g/nhMfFdrzFHBYJL4cU3Q6eRwrCagZhSEUbM7ftzBMFygj4X2WWNKuYu",
+	"XMbpnxmvaw43MxIzOgNxzxnHUu25QdUCfqhlxAai7m/a776HA0K50LkZ98+OUfAucRhTyaZR2erN38yX",
+	"4/C+rIxx2F7WQkKrLXztZiddi8xI5y4WeFRY9jiWasTDkAmX/S/iARMGzcZa1fpzGkwZ6TRb1lEgM+bf",
+	"3t42Kf7clGqyad/Vmx+OD45OL44anWarOY1niM5gI5qNkc7M/iBptTo7heQtMArjF62NxQ6HYm2dgs55",
+	"rVfbaraaW4jRGE/RqIxmKvgyl7rCm8TZwsx5nVqZHzOKEWOhNHNqNmDe+GWOxoF41BwFbeKy4M3k3adL",
+	"Yy/GRqrsU/uYHfSaiYEwSqOIjxkw/IzTOERGw30UGyfaXmtN1CBcj7kwGzaeKhnHEQt7lo+1W6hkTJTR",
+	"dlCi5C12Bni3Nb0j2ys9sza53KzFcoKIrR4ZJwqZtm3XnRszMmEx6Xb2LL0XOChKKqhaxWur4ehGIDdi",
+	"74aH3Cc7hRSfTGPilqlJXrth4LlgpHuZCJdxjQ5EYY1BFPeIlphEVTDUdUQyuIb5NrYSOCOcgA7SqHNE",
+	"wJ2RSinHIeyKzOBqwnVQaHolw4UzXbsY07nh6XDP/Kcu+Wn+Vks7CIQ93gnarEMbu3R7q9EN2qyxN2qP",
+	"G51xl+6NW+xl2G4j3ZsJqPVqeitQW3HjjG5v45N7a2B/NNoUuu9cTu+LLkFpplh7b4KqOq3W04blfA/z",
+	"fhW1Xo0t3k1HbwL+kb87vvr3cfuUH+tjcb4dHBzvHF/P//Hzwbu9Jlu8+3f46RgKtX75tD0dib/z8d+b",
+	"QScSo9nrVviPd1EumI+LWm9rB53ooBGL+FEzpmUDyYESqV0zs7WeOlFmKsxMVeWky5vPmzXPeqzg1PXx",
+	"p8aBFLGSUaMPdN74qPhkNQqOfXvzoVfvvdo5jdkHPuNxAz8fq61cvFDDOZtRLriYrF9L9kqpJs3ip9Si",
+	"Da5X/uLx2OuFsrgoXUOgVS+lhLz5ioYpzcMr7cdfuRLUuiww3F3d9tbjL50ZOe1Syg9UTZh5b3udxuxt",
+	"ioUnLOTUOXR2O3uPv3wp5QkVCztA9CrcXmdSLPpNhNc389YaQ7xg6oYH7ErQG8ojkHSNsw0qWx9/3TaW",
+	"8xHDlL7OO+zXL/dfvJpOZjOqFrVe7Q1e8wq7rObVYjrRtd6vuK1rX6AyIJAonv4bOjCpciztW7+NTquV",
+	"sxzOlcSK4YAG6bxJTtHdQsi8mqa5dAa8YfFbbLD2tezSuY/W5PX6rMm2XcGULqsG9b+TLf0RzOTryLhA",
+	"uR/4DUN/srmSI5YjWrt4hmwxJ/O6VJsGG+IORCkGNaixouMxD0gdJJfUDcFeozc8st3aMmq6W66fQuLn",
+	"jIYGYPRPRuXQscUPsl6brC1jf8Z6JUU2/7ULdypjVGj/WLw/hCelG/phppT3WF/JmoyS+/jiI9lq7+w0",
+	"2s753EOHYptHN3NFSUYhv+FGYwRsyjrMM51F+aLVP+eAT4z2P5eSFO+9Fbl5S2l9rWfIUl7fvJu10fjr",
+	"2Eb957DyoL48cq3VEdjIAdSWXLoOcU30jEYRqRs149YOef/KOvqkRvHUY8fohDC9BFzKfRyAbwPJB8KY",
+	"Yogck3T2UU2F+ZtTbwm8NQP39rNMFUa3fRyn1n9UhhUODAN3kMwniobGI8H4HgRTBpub1P0D+O72UY/M",
+	"k1HEA28gZvSuQSfsr7s73VYr9WJSJq6O6FhJMSH+0SWd+PvG5sJj9KTAzh+PG6dSsMYJjYOpT2JJJiwe",
+	"CH+r1SXADU5kiBHUfi6QdSTDRZP4b4/6h37qcJuqV+xOwfAM4xzrfhqgyJ45QxOqrf3HeCenBxxOl8HC",
+	"0708DcPY8GsHKdD4AxgEabTvHrIRpxjmz7VsYBF/Px80MrAmK+vdYtxR0uV8sUT2+Y1hHXSxHs+090bK",
+	"ScRe6IGwL2YGynrqoSLHJOIjW4CLeRJvVOktPnAdH6Tb2qvNqaIzFiMH/rWat2RFNo/HsIy4ijUQ0b9O",
+	"HsAZqfU63T2LRoV3gGg+pZ1ar/b6HOO/Q4bf+5mb/2tFRQBsazkMp9ar/b/633qDQfhb5578Df7dut/4",
+	"7xqwv4z14AXDyzXVP8qa6p8fZU1dCR6zkPQVHZGjGVc0xklbquzL2qeiZTEG+3T5aDT81PK073Y8Fjb9",
+	"Y3UVC997Ndj0j72EZX7oLApH+lar+/hxfipjxxxr31PP8Z+scsjdznSc8eWcIJRxyGVZaPO3IBMT7ldK",
+	"Rh9FFoknx6QyCtCy+vzRAyypsWW5f3YwW2OTOd9u6aJ8Uvte8Qz2ymdu5WHwhtmzYPEHnwQpJ766yDjx",
+	"1UV/iROjLKYf4v11YPrb9xv1v/V+JYNB4ws+6N5vbPyt6iD4LeX7H2pejWs5TFtv4CNnBYvoiM5oDc4N",
+	"98b75TfeF97Q18UXcuPpqxkLyWsJwgep9/sb+YIH/aWaD3LvHtCIj6USnNaefvKs0hf9OHN+nDl/8Jmz",
+	"Zt9ey0T8HzqkUPnttueKM+qp3LsACv/FnnAZ5kTlgQaHZcmE7pzzBbtlOjYuvPa6HyRKS0Wy2ymGiArr",
+	"xJPGUllP7VU3lSOHSPC04bmN+/g8YC+xZPn0jhZ2eKnvRryYszQmHfExM5bskEjX4sQ5tI6HW3bRFlyn",
+	"mGRVjedAkdP2nwiz+uXbGHx/LeKj1Dqtzk6j3W50ti87rV6r3dvqNjvdvV9qBoek1tppB8FLShtdutVu",
+	"dMPuXoPSkDbG26Nul41bu6z9ElcfDWp5w/K6zbjI8X/KqWiGkv2P7XMzkLNaPuXv2n0xGQ1qf9nutLe3",
+	"252t7vbOy90MNKOXy2pnZ7mQriuFwq2xvZ12i7bbjXC73W10t3dfNna3w6DB2rusM+rutNn29up8tM5O",
+	"b5Ghi3ldM6D+wuMntw50UUyrOqV6OJOKpeg4kTlT2637+yfR/6obcD/FZTSb4Ic5/T/ZnP5/55qZguu4",
+	"89uebekF0xTY/A3/PQ5X3yzPM09NU6tnsU6RSeZgoDP/5HxEYxr8Z+MrTVZz56BadUc8sojxX6nte5hj",
+	"7zS77c4viM7iANuMPtBGgeb/QFg4+/3BGrfaeAbgmvRqy3hiQEdeLaImTBchszrZOIc2chJZuKEl4zyZ",
+	"cnt7QdtutVCf6HrXebx33Xaz2239Ump9r1Rxp9UCFuxWx3Dul+HeuB1ssUZn1KWNLtsdN/bozqjRDjrh",
+	"FuuOt+nOyB2w26PWuEN3WaMdvAwb3dEua+yF2y8braAz2h232RbtdvNnl06CgLEQducXWwULtrd2R0HQ",
+	"2N5iW41u2B41RqPdUaPFdoNxuMN2KA2qz+jc4bpmJWk/cqlfn3lg5hK0/JrP6pVP6oRqZ8ybg5iytXJm",
+	"tOVUaxW525YyGpYSM5bTJVakMPxSPserM5WUTvXqQk8/4590bB8i2PQqJQIO4seJ/Z98Yv+4pK+8pAsb",
+	"LWHN2Dno0apj/6mX2iMjF5Tv65nAsKmYbRF94Z9ZubfCi/7vCUuYQ9hJZQgbI2+jRKQVMdJwIZsoM1pk",
+	"wRxphgl3nS6KG+duDCuEjs4Tr6XpEgz/BQMIUXR46sG0NotMe/+Qy/BhhkiLqcFMx35wzR9c8/8a10y3",
+	"S8o7H7gfPTlG6ulc8NJWuY7q8Apbe4BhnjMto5sUMcdhheRCzjCWfzmGDANde8S3KfJ8A4mEsEU51LW6",
+	"4bn+alHQ3/CIbwDXsjryMBwWWctkITD4hWmIed03j62rjxQsxW6Cu9AEY85ewBlnk0RoUvfLGSOgBxhY",
+	"jTioq1KW2ehGt2x5cC5ig9yYM6NC+zQJeUxiRXlkQR5MkGUaCWfQp9LwpDJaC4YQ5wL/MtymFA0loFFk",
+	"fKVyEXYeyTkW2SwGlfF3mb9bIOcM0YlgfXsmutC3CJyrkDZJo4FKS3J00j/+QBoNrIUU69jYN5BKrrn/",
+	"j72rYU4jSbJ/pYK7CIs4QI0EyMKxcauRZK/Xltfrj/H4TnN0QRdQo6aa6GqEmAn/94vKzKquhkZCsiTP",
+	"2GxMxFrQVNdHd1ZW5sv3sGIJh9IK9hvsX65tPeWKQvYaYGi+8o1FIkU2F21j++dKRs6RSeaqax9j6dh3",
+	"FBIzuGyAjCz5RssxA7CZulBIySwaDN+vc+WTH+wUWR7z5ny0f9WV/tqHGwrEy9IGJzBBWOb5NYVZuRWp",
+	"4DtUKVNEgVOP4xWYjpMsyevUc8ZgLeKhBG/H/XBDSZFbuB5mxCfU64eq7YJf2M4ZE7iuW/Z60o6iizeP",
+	"EdPlpadM5MBwNPF2pbYe1HftQW3gojy31cx387mCDXyu40QNY4lE59tisIcsBlsit16uCUM7n9MRTria",
+	"8di6Ujtub616LiXtCs6l1FxF/eRqlfEQLru1+3gPLmGZ2+dx7ZY4dOdq2aOznhu6VYCWFnnqXRBfKdeO",
+	"+9lRDjtLSh4TVKDf4DKxl4pNc7WZSRIJzFgj6YDbDMWV1BnbaQUtj3QO559Z3U7iXzBeZSbSiVRSO/5s",
+	"BMBFciQzR833/v2bFV05dvryzbnydeO6LGw2m3X4r9kkID/9hR8AUQgSE9dYuLe3V4f/9vboYvoLPhgl",
+	"LEtg0q0P7zOQ+SKFZd7JexwxPoiwx92Pi0IPzebuQqEjW29h6y384PGW7d7/p4kK3bCz200jUfHC39zJ",
+	"ouW7O+zqt4GzkeaDj2ZrsLdcEwMvSR4BPuWJ9iuvGkpcZT2EvIXnimsW0h9U6oRCluIKKr/EMxZaGA3U",
+	"fQGSxu5woFtgrlqHiQPunG8FiUNCWApwSMt+vA6YlusIbWzFrSbStfe/d0SeufO1gLzlcWOExpZj7QDm",
+	"As/7NVDyqUulBbDsXorqui4iNq0UtWe/8gWR2q2HxO0VctbgqDAotJJ6kPgpbcp6W3h+MbdN0PWlhHi3",
+	"0tzbZ2dcKvY+K8t/56JEkIfvRdhW8/AwqAfNerNdVKC6FvC3kp+3PV1K5SMTZqVbabU7ByuZ/27F8vTe",
+	"jCH0wAXdyj+TsbLgiw3xCjkeoVs5ScxDa8v7Kt0/vtQqRY0PqubVyg2gc/D0cAU78fnlmxfrEIie2Nh1",
+	"M1lKxg75s2shiddABlE8zSEGaxXPbla6lbPfjhZvZHB19j5YvPn534uzk2R+9iH5/c1xa/HmJObDFx/b",
+	"b347nX/+cHp1S+fwZrQhvOFbp3ALNvwewIYz8hGsb4Q+A2AOSgMTqIuFHL+5IFaSFvWwSLMIM1aoWWFL",
+	"wJd1jKAIe72QUanIfs58brpbkMW1BJfV2rkqEzVaUTLqFuVWNF8si+87s0WqM0hv5+dGPFZ/IiWdS1Rt",
+	"yC9xBPgQJ1geUGx8zHM1J6I+FCRRgK975qgBmMyQa9QTP0LBbGEJG60+dy7wvyIdBjGVT9BAYZiTJBJd",
+	"tqIzHzq5llVZKCDdQwpE28dzZe6/NKl27cPV1hGRSjJnYGHnROibj+bcKQZoS/c5keiSg0RFhkoonrA+",
+	"cBWQ4LVXEOlL7QARr10hq0iBQi82aGQfXY/wFJsxPcfYVKi1CmssFFJhyI1Ut7hx53rmS1zvJZcixN7S",
+	"scU+TrmQgJX60E+qHmWhJerueuobSFKOMwEHgmEyS13wS8WllIT4xlBQ6ZbVnLlYDcgo/nrHqBTsmtZm",
+	"AIWMs0tHuS2B59y3GLmtePX5JzQRxv/g8UyQOu/DuabtIGBnPL0Q2Y3Oab6SPVpImFvnHnIlGmki/r6s",
+	"cVrwD7kSUNzZAxbo1DlFnhP4DpzAZK5Eqsdyam42ME/fSFS6HQAE26nsxWLEY/u7o8FEsE8ygujs69fH",
+	"Fe9CcgTB9xJRL5a8L2OZLXqoWLjwr51bAdd1qq1RYqycu55rurnxleGg09yrY13Moec+D6XiarA6PTYD",
+	"at3+vaDZrgedetCE4Gjh3Vs6HzwN6sF+PdhbvbBs0pcuWZ3ypQssZe3bVGhgpM8daveMo2Cl866Lj3xh",
+	"N732qT9+5Kf+Hg5kmx60zET8RHVS937OWj07aY0P4H691a7TE7h6CjLLdiFT/tOtbVUyZK9kyp9oNpwB",
+	"SMSYrHQWi+LiDWBWetNZOk20yIsPelO+ALmA3jBJe6MkiXSPq6hHdG56GT3+5zN3t1j3X/Jlv4uRHAkV",
+	"QTtDMeHxhmYTz508xsnDnq0zpVTNl3f4v5qtZrvdbgfNvRZiTyUBVXo0UbAXli/M8nx4FAXerOJKGDdJ",
+	"9JrmSfXeQ4+bABfwS8HYF332M0gAguck4tg8qWD4G74llyqaaegTSvT3iBXSmG/jnZn/T0UMa+yewO92",
+	"f1leoOt3nvxb+0adnJpVFdOeC7VA5NYvCs2fn/1vvHmV2cEN9jdUXOwlw95wpiIoCeKx0OaDUmNVth8a",
+	"w/pyzZ5IttPaCvDk7ZUeUxxJ4RUtLVhZ2ChvZ2rRzEm0Cz0rLz3m5o1SUkS9PlcXPWqn0q0o8zabr2e6",
+	"5KsvKxb6WM4iHrFIsDNxJdcY6bPTX8qM9MnZL2Vm+uiywd4JeAQZPkslhjrodKB+rWSPblPQFPH3PTGZ",
+	"xskCTNx7EQ/Ld2/s4aoVf+EVOW+we094KnljlKjfeSx+X663ho5AC+4los5FQOqNURTE5g/SST0I6F0q",
+	"vBNn5h7lO8RkIkdp/t7CHd4kqv6OnnGzgX9svG8sOQ8vqL+VWmUioygW9ovTWCi+sq/gXCWDwWxKcc7K",
+	"+2SYzc2x7lSNpBJ4CrvWWLT3igXkZa8eTxdrwrgrx/xKt+JcSngPJ1LJyYpTyujjwotnk/QUiViRKjdn",
+	"Y/+luxdXLbeaNAmHwVpnzR/ta9OZpUFBfKQQLMmjC4nKBwLBiB2VrBHart77IK16TW+WSm/HWySzlE+n",
+	"dp8qiE3XbddvsfIrMRiMrW4eIS/E2zZDgjTvggRZSDXaHArirr5HLAgIFGMY6dHi/SVq1ze1WPaTL7WK",
+	"VdReDeJ+AInE1zbOpcTcsYbkM+cnFIPW09WM4jY34XITtYp5keDJwLfDV6oxnxbjb4PVa4pxuD8qiDCs",
+	"dE0v8FVq9JNo8R+7Eu/3QmT23Si2PaIvbtvgR8j1lbc5y7+7XbOPi+R5CGDOiRXtu0dozt4mP6bzF+/H",
+	"4hSkFH+cxBS+QgTrKclN+agdh8XdiAQDc1NHfmkTegCUoMCo/28okm/hsZrIlDUVbBAklyiLz1We2umL",
+	"AZ9pAZUwxbwLn2oRYdD/1edjdilUBEVRwziZMxSoiVjfuPHLqY+hVFKPzeknq7r6pGS4VFTj1dO4LAXX",
+	"flmNjNbwOjps6VdhNy0q9sbN+h1diJtvzsHwrQCf20T+Ft35YxIFrrGuta+oZZiV2N+3PM0kjxk6Ed1c",
+	"eJEiN6inmwo2T2WWCYWa3mDcNIrvYnYTRWEpU3uugE8/SdmET7GJnXA1DB3WWGghUmG1VPs3UYLNx0ks",
+	"Giw0Hi6l90M8jIMyP1XaWV3iHU1CuaBbZ1XEMR98RLF/6JGLUUHXmcwYj0HNAuWjl+SNd1AJFWsvIBaa",
+	"WmHVOeAkABdg+lx9VkyvA3gALmKRjGx7UrHQArgIZlCzVbL4OeEvrAiAzfObdfD+3AlzGFjIdMYXGsda",
+	"Z8ck7YsE8yGcgs2Uw3Gd6oHz+QcBGq9zdtuseWUrKMXAvA2a9t6Mp2auCrtqQbVgkcMkvJoZc4IjrAXI",
+	"QJsV2yGV01cv3x313p3+++PLd6dnp28+vP/bhUw5KEfLwZjwJ9yNBmqwE1t7W9DFBqIKq3iNk+ELkpOg",
+	"MqhRxIJfitwZyTtN6ArQDC+M0pJv7VyPSql2CYmRuyOEbDC9Nq1ix5/Zy4ouUI34OuhuNdJXB1gCdQAi",
+	"9uDDKNYKDmGZSpF/PXE15qC6H1bd7fIlxtuBaqpV+rZzJ3U+fKu5AQXmEF7QvVT4N6SR1/LZ7ItBMhEF",
+	"QM4zgOGaZu04QOcKNSQLYtswvhqJccxUpqu0yBQxQmiO17QxP67QiewEPRAg1F6oIum6OZMKZD17AEaR",
+	"Vq2chGudPDcWspvJW0ZMsTnU/475pZvBGjiiDPQ1gAU8SSORljl8H/2j3J3riX68jPNqkuRWHihO+8NX",
+	"T33bmBnuE1u3eutWP0rR1EPEZn4E9x+N0S3jK7vWOOrdP+w/Nw279BeQXBmi6xknPPI3fdsabYIy0yw8",
+	"RrtXNwsTsh2t5HAI+7VQ50pm4NdR8jaqNthHQtvapp5oFkbJXJlb9WZpHBovCCSsrDqYugCcrRwp0oBG",
+	"L8ERdLjCIb/kq8bmSXqhHY+Kx05CvKkoNcx4lgt28yysnatmQFrV2qswdUkGcyposKM8WpPPCcfO4sbP",
+	"jeuSASEpym6bvf9cmTMMXGDOFRRNqjk2Hpx3kXItLDo4FcYFykNFraDVhU7k3QLfC6l+OBumQo8tenhd",
+	"EMm+jquY0uKT4aDhMDCaJlDJ/6jklRU3Zzu5HL6wC4XAW0j/ki/SPOi02vutIAjWVE5h85Xl/ba0lkqq",
+	"rNPCWio5mU0q3cP8f5QkNZ8GXrItEyPcP8tyLKa7T/Ap49ksFRuOqXI4aHcGg3azv3/QGuz3efPp4V4z",
+	"iNr9TtTqD9sHB4dBtN9uDg47g9bBINhrHgZiMGyK1n7Q2W/z/roiO9uPa2fDy/t0WjBq/8+p8aJT0/j/",
+	"/W9QP+T14a9/dFpf/rPytRVn02hYcDIrECx9e/KcDWUsnmg0ItXyIri+VJj+9snrm632wV5p3kpO+Ejs",
+	"/jYVo5Jb/vPt6YsHu+dUld3y7Zv7v2Oph+bZR7jRt9NwKfYtnKbykmeixlRShyBH2C0YdGOsMabDYzhh",
+	"r81Vdlpls2/3kxOppwkeukp6wbOMD8bmfr4WpTdpZpFAiW99qrTd2WZKH8BL3cZxb1RrPSGHB2qzlp2r",
+	"ewz0lm51vuclo7C4nwXNw/3+Pm/VO4OmqB8M2nv1w2hf1PeG7f5TfjDoRM3A7llTDvTatGXlnuZmO/iG",
+	"GiblHm4qIj7IHoDN59T4XnnQ78mSLQNPzS8yypJJX2fOq0vh7aVaONOWcSUgUJoKY9UgSthPLkW1y0Ic",
+	"BEVrjYsrshqj0CzEr+wFf7f/aFBAikKtKsGw5bnCkJPULBbDDDmCqPvEEhQn6HfLNB8QhppJkQ68fMKm",
+	"5EVL58rK1YjcH41ELIBVpzBLGGgvFvJhiZd1dF1CAFkj7aBCYhqWmGCApO+ayB104UKIKSoNY+DfUxgu",
+	"6wRo4aqBiGNg7zlXdlmk9oeczeVAsOTSVsSBsx16NVT1V2IRUtmZpqxIqvO5qmE2AkdlesGZHSGxb1Lg",
+	"cMEuxKLKlmP5/pMFJXP2ySrz499By/dXFvaVCWUc5kbRrHf+xfeXG37iT9hfDwC2dTq+y9DYFj90Q3wL",
+	"ttucFaiw124c7vLN/SbcQHSz0q2qyBTEdnjGJonOWDMIqo1S6p6fC3d/FMm1djcIGkEASjN57Mq/rrNy",
+	"HYDv9watYYc/7deDqCnqreE+rx/224P6QfRUHA4D3uzvgewLUfch5tir6JnKxoVMeRHgvNjdpNn/Bs7f",
+	"v/3P5PDy8+T54vPkeWfwy8+trwdTOyg+7f55eENM+iKKRFQnoPutddI23p1+LgDZy1lJvJ3KPmzbzMt2",
+	"e/nRAE1AZcKvtcGe4S8a169DPF1PklLaFTYfm3NTWDCIIQKJpnwkarYCpb/AHMTR25e1nBbjXLnClaGM",
+	"Y6A0KfKGEOClwJUhUUW1QKrPPuSpkHNlfhKL+kyLYioDshV7LTZOZql+hn/PeRpRaidN5kRxoknZJfRt",
+	"LzLN0umsB4fMkObB/MUKWCui6oCwNcPTOhyuPgKmthTfgpjaWIz4YGH5/4ZxMgeC1yxhqahLrWeiuBLQ",
+	"UoEP1yKDfbZd78BYy4+L5uiYg1kKkgBriDauAfo/HuEGnanuocKouAPeaTt7hBIi2riXCzGuPUa+LfnN",
+	"lzsNcN1e7UzAX7qyaLvzb4lqt9Uwj10NQ15BmUtxjXNDp9u56I+T5OJWLLf0GyfSdv05lr338MsqyZge",
+	"J3NVfrz9ZHvz4Cfb5mE3CLwT6xI2Paejt5KvVuobJvNG9cwylaKK1UPdUH41L29X5oGJriHeXB7NLI2v",
+	"2cftmu+a4/VtTp60PKe07tcdPt2zsT12bgkxv4dT5IrR82yrM1vr+THfiZHUxnFnHEqsKYEHtsXhzXKt",
+	"SYsFiiXY9hBNT8h2eBzbLBuC3txXUrMElTmqeIJboVm04CJzBgyxqiR8hvA3NMpYOQEHSkgjGvOXZGDD",
+	"QPcLEBhMZmskO7B4fDLTUBYTgvnBkxx8Zmx/ivolIIDBmUN3xEkyhbrJJIWDZz1OBtyxYz9zMh9wIx7r",
+	"hFS8NN6lu7vb3DtoBI2g0Qyp3obqH8ccUHd2O/L3LDOVyZCqOsIXpx+YvyES92aXpbRyUCqSKMEmCebz",
+	"UjGcaVuK0woOWTggrykknL+5Wmqbwlx/EKTn5+uUPB5l/7rVxnLHbeURDoHz4h0/yWyMXsqNR8FPa3/5",
+	"5a7jLbRx7WbqIWHte4yv8XaT/a5PeFtlkT+P3ixuBoyvOATl/sDSMWv3D/oXQeRxa1g14CcCiYcy7+1v",
+	"ME/3GSO6KPwMYUuJxbI5+qRE19K06e81BRvaKueDcUrcc57vZFtzsw0o/WCpJHx7Nn7vazdXvxR3ddTf",
+	"1d6GvlJMsfbVDb7O/bmt03N3V+cmB2drWLaG5cck3djUqtwuSfjJOhsVh20u80R24ZQv6tqdge5+m3UB",
+	"kJdazyD1rcR8+fTCnid5KrkolYZXEAzX/qwPTJyWow5O5V0W0njqrpyJsshX+Sd1PeZ77U7IgKxA8MHY",
+	"CiXMk7wcS9fOlZ7ygZkQM0oHP4auQ4eg5gPU3Y7cCZt8MlJhKx0ByW4spBrldXiuQm+SXIrIsivk97K8",
+	"BxDISNRAUITD3RcaGIzF4EKXjxaXV6OkejaWugv69IgicNsMjFGdq0hM42Sx3AmPhMqtlHE4k0uR1oiX",
+	"hMhP2D/Ojo6NQ2o+hdJGzPUjYcHSzHpVcJTmR0vFdlTiUaUAFQt9VSVsN4QsnHg/Bc8WTA4B9wxaakLj",
+	"ZKncj/UjQmb6lxbKCdy7UU7TZCI1rgx52RdimnXZfCxjAWWnuPJmJJrt5BwPoW27h233vNpPF+HjOnNR",
+	"NhgZoeztZzeEmmoEG5kIrfmIhGqwC/OxUKV4bngc6KWlyMN9+xR/wZBK/rBv3ZCtG/JVSOwfIhQCVqTE",
+	"dXliTemaiMiyTDufyleCqtb6gqciPZplY6fXLtLL8nrxPMi9kvFcxg5XapWruqSZq3SBR3u1Xs3qvy63",
+	"RtmHO7T4GtIYNnuxE074hWDpTKE8VzhKzB+ssYuD3B1MIgidR2G10Ak/v9F9GjwNSu/+q5vulTqzK6If",
+	"8ogJnHY7WCgGgOlGXmAHS7A6oJyUn+28+nyMVF5O6mTn1eefqrkOIjWFePrVtv6xHreg18H3alS5ROA9",
+	"BCHynJuz6t23iHhYvb/dLHQhGWdzcVgmlmfkvIbdw1xe8oi/jJNRzdd+ce6JY9KiAi763Gv/FPM05a2/",
+	"fP8vtt/sdJCLyvSMqD1z5Q+rgEbpM6GhNNnKicmUoa4IGySRYFgiqYEPzKJKGdT9IVTVtuH179jeuWxR",
+	"RTwVKU0pKvZLVczfgfpY3pp961bbOivINlvCLI34V+TCiyVXA8EywSdPrCubpLoGTzc6ssBNYpfYtHSu",
+	"klnmDhD9mYyzulT2NoNEaeNq7oS79M+w2mD/si07FAvmF5E3ZGF/DDBcpzCMC48XglsJB440mWVYLO7D",
+	"aswsGSdkyrMxubcz445n5gEmD5pxda7sGGGd4K1lOyEYjXz49DliX8Iqk0pngoPyEM9hPJ4xQC/RioHA",
+	"WErW47W8FPCe45PLI3zrp2nSLzwf/xA8NtbjV2OlfIARZBYJkQOnTDopFt3TROVs8tGtc6K35auP4G0j",
+	"TuoyH3hJ7lUt2N7VFeODC5XMYxGNaBnz97i4TR6tUMbDBYWi1JvmwpYxPuBk2Fs8ymysFDqb2UEimnxy",
+	"EP7UIya7m6YIVb+P6eKHm6fCfR5rsqj02E6Fm6LyDP4NM+Vvi0d51v+hJqzsdo81bwXXAkiSptM0uVw7",
+	"hYRzuMUEPsdfPM704c2+2eQ5Km9z7/8PAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

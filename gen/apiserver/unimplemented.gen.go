@@ -130,6 +130,14 @@ func (Unimplemented) UpdateUser(context.Context, UpdateUserRequestObject) (Updat
 	return nil, ErrNotImplemented
 }
 
+// GetUserDocument Download an identity document
+// (GET /v1/users/{userId}/documents/{documentId})
+//
+// It returns ErrNotImplemented.
+func (Unimplemented) GetUserDocument(context.Context, GetUserDocumentRequestObject) (GetUserDocumentResponseObject, error) {
+	return nil, ErrNotImplemented
+}
+
 // RedactUser Erase a user's personal data
 // (POST /v1/users/{userId}/redact)
 //

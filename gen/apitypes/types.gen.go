@@ -1515,6 +1515,126 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for IdentifyingInformationType.
+const (
+	IdentifierDriversLicense       IdentifyingInformationType = "drivers_license"
+	IdentifierMatriculateID        IdentifyingInformationType = "matriculate_id"
+	IdentifierMilitaryID           IdentifyingInformationType = "military_id"
+	IdentifierNationalID           IdentifyingInformationType = "national_id"
+	IdentifierPassport             IdentifyingInformationType = "passport"
+	IdentifierPermanentResidencyID IdentifyingInformationType = "permanent_residency_id"
+	IdentifierSSN                  IdentifyingInformationType = "ssn"
+	IdentifierStateOrProvincialID  IdentifyingInformationType = "state_or_provincial_id"
+	IdentifierTaxID                IdentifyingInformationType = "tax_id"
+	IdentifierVisa                 IdentifyingInformationType = "visa"
+)
+
+// Valid indicates whether the value is a known member of the IdentifyingInformationType enum.
+func (e IdentifyingInformationType) Valid() bool {
+	switch e {
+	case IdentifierDriversLicense:
+		return true
+	case IdentifierMatriculateID:
+		return true
+	case IdentifierMilitaryID:
+		return true
+	case IdentifierNationalID:
+		return true
+	case IdentifierPassport:
+		return true
+	case IdentifierPermanentResidencyID:
+		return true
+	case IdentifierSSN:
+		return true
+	case IdentifierStateOrProvincialID:
+		return true
+	case IdentifierTaxID:
+		return true
+	case IdentifierVisa:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IdentityDocumentContentType.
+const (
+	Applicationpdf IdentityDocumentContentType = "application/pdf"
+	Imagejpeg      IdentityDocumentContentType = "image/jpeg"
+	Imagepng       IdentityDocumentContentType = "image/png"
+)
+
+// Valid indicates whether the value is a known member of the IdentityDocumentContentType enum.
+func (e IdentityDocumentContentType) Valid() bool {
+	switch e {
+	case Applicationpdf:
+		return true
+	case Imagejpeg:
+		return true
+	case Imagepng:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IdentityDocumentSource.
+const (
+	Upload IdentityDocumentSource = "upload"
+	Url    IdentityDocumentSource = "url"
+)
+
+// Valid indicates whether the value is a known member of the IdentityDocumentSource enum.
+func (e IdentityDocumentSource) Valid() bool {
+	switch e {
+	case Upload:
+		return true
+	case Url:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IdentityDocumentType.
+const (
+	Back                          IdentityDocumentType = "back"
+	FileBoardMinutes              IdentityDocumentType = "file_board_minutes"
+	FileBusinessFormation         IdentityDocumentType = "file_business_formation"
+	FileBylaws                    IdentityDocumentType = "file_bylaws"
+	FileCertificateOfGoodStanding IdentityDocumentType = "file_certificate_of_good_standing"
+	FileEinLetter                 IdentityDocumentType = "file_ein_letter"
+	FileProofOfAddress            IdentityDocumentType = "file_proof_of_address"
+	FileSourceOfWealth            IdentityDocumentType = "file_source_of_wealth"
+	Front                         IdentityDocumentType = "front"
+)
+
+// Valid indicates whether the value is a known member of the IdentityDocumentType enum.
+func (e IdentityDocumentType) Valid() bool {
+	switch e {
+	case Back:
+		return true
+	case FileBoardMinutes:
+		return true
+	case FileBusinessFormation:
+		return true
+	case FileBylaws:
+		return true
+	case FileCertificateOfGoodStanding:
+		return true
+	case FileEinLetter:
+		return true
+	case FileProofOfAddress:
+		return true
+	case FileSourceOfWealth:
+		return true
+	case Front:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ImmigrationStatus.
 const (
 	LawfulPermanentResidentOfUS ImmigrationStatus = "Lawful Permanent Resident of U.S."
@@ -2129,7 +2249,10 @@ type AssociatedPerson struct {
 	FirstName    Name    `json:"first_name"`
 	Gender       *Gender `json:"gender,omitempty"`
 	HasOwnership *bool   `json:"has_ownership,omitempty"`
-	IsSigner     *bool   `json:"is_signer,omitempty"`
+
+	// IdentifyingInformation Identifiers and identity documents, as returned.
+	IdentifyingInformation *IdentifyingInformationList `json:"identifying_information,omitempty"`
+	IsSigner               *bool                       `json:"is_signer,omitempty"`
 
 	// LastName Example: Jane
 	LastName Name `json:"last_name"`
@@ -2196,6 +2319,10 @@ type AssociatedPersonInput struct {
 
 	// HasOwnership Whether the person owns part of the business.
 	HasOwnership *bool `json:"has_ownership,omitempty"`
+
+	// IdentifyingInformation Identifiers and identity documents (at most 5). Sent to `PUT`, replaces the stored list:
+	// a number or document that differs is an identity change.
+	IdentifyingInformation *IdentifyingInformationInputList `json:"identifying_information,omitempty"`
 
 	// IsSigner Whether the person may sign for the business.
 	IsSigner *bool `json:"is_signer,omitempty"`
@@ -2583,6 +2710,123 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
+// IdentifyingInformation An identifier with its documents, as returned.
+type IdentifyingInformation struct {
+	Documents *[]IdentityDocument `json:"documents,omitempty"`
+
+	// Expiration Example: 2031-05-20
+	Expiration *openapi_types.Date `json:"expiration,omitempty"`
+
+	// IssuingCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	IssuingCountry *CountryCode `json:"issuing_country,omitempty"`
+
+	// NumberLast4 The last four characters of a secret identifier.
+	//
+	// Example: 6789
+	NumberLast4 *Last4 `json:"number_last4,omitempty"`
+
+	// Type The kind of identifier: a tax identifier (`ssn`, `tax_id`) or a government photo ID (the
+	// `DocumentType` values).
+	Type IdentifyingInformationType `json:"type"`
+}
+
+// IdentifyingInformationInput An identifier with the documents that prove it.
+type IdentifyingInformationInput struct {
+	Documents *[]IdentityDocumentInput `json:"documents,omitempty"`
+
+	// Expiration When the document expires (YYYY-MM-DD).
+	//
+	// Example: 2031-05-20
+	Expiration *openapi_types.Date `json:"expiration,omitempty"`
+
+	// IssuingCountry An ISO 3166-1 alpha-3 country code, upper case (`USA`, `MEX`, `DEU`): one of the `code`s of
+	// `GET /v1/countries`, which gives each country's alpha-2 code too. Alpha-2 codes (`US`)
+	// are not accepted.
+	IssuingCountry *CountryCode `json:"issuing_country,omitempty"`
+
+	// Number The identifier's number. Stored encrypted; returned as `number_last4` only.
+	//
+	// Example: AB1234567
+	Number *string `json:"number,omitempty"`
+
+	// Type The kind of identifier: a tax identifier (`ssn`, `tax_id`) or a government photo ID (the
+	// `DocumentType` values).
+	Type IdentifyingInformationType `json:"type"`
+}
+
+// IdentifyingInformationInputList Identifiers and identity documents (at most 5). Sent to `PUT`, replaces the stored list:
+// a number or document that differs is an identity change.
+type IdentifyingInformationInputList = []IdentifyingInformationInput
+
+// IdentifyingInformationList Identifiers and identity documents, as returned.
+type IdentifyingInformationList = []IdentifyingInformation
+
+// IdentifyingInformationType The kind of identifier: a tax identifier (`ssn`, `tax_id`) or a government photo ID (the
+// `DocumentType` values).
+type IdentifyingInformationType string
+
+// IdentityDocument A stored document, as returned: its metadata and, for an upload, a signed `download_url`
+// valid until `expires_at` (10 minutes). A document given as a URL has no link.
+type IdentityDocument struct {
+	// ContentType The sniffed type of an upload.
+	ContentType *IdentityDocumentContentType `json:"content_type,omitempty"`
+
+	// DownloadUrl A link to the upload's bytes (`GET /v1/users/{userId}/documents/{documentId}`), signed, without credentials.
+	DownloadUrl *string `json:"download_url,omitempty"`
+
+	// ExpiresAt When `download_url` stops working.
+	ExpiresAt *DateTime `json:"expires_at,omitempty"`
+
+	// FileName Example: passport-front.jpg
+	FileName *string `json:"file_name,omitempty"`
+
+	// Id Example: 0193b3a4-6c1e-7c52-9d3e-2f5b8a7c6d10
+	Id        *openapi_types.UUID `json:"id,omitempty"`
+	SizeBytes *int32              `json:"size_bytes,omitempty"`
+
+	// Source `upload` (sent as a data URI, stored here) or `url` (a reference, not fetched).
+	Source IdentityDocumentSource `json:"source"`
+
+	// Type What the document is: a side of a photo ID (`front`, `back`; every photo ID but a
+	// `passport` or `visa` has a back), or a supporting document.
+	Type IdentityDocumentType `json:"type"`
+
+	// UploadedAt An RFC 3339 timestamp in UTC with exactly three fractional digits (milliseconds), such as
+	// `2026-11-25T20:01:34.249Z`. Every timestamp the API writes has this one form: in
+	// responses, webhook payloads and verification reasons alike.
+	//
+	//
+	// Example: 2026-11-25T20:01:34.249Z
+	UploadedAt DateTime `json:"uploaded_at"`
+}
+
+// IdentityDocumentContentType The sniffed type of an upload.
+type IdentityDocumentContentType string
+
+// IdentityDocumentSource `upload` (sent as a data URI, stored here) or `url` (a reference, not fetched).
+type IdentityDocumentSource string
+
+// IdentityDocumentInput A document to store.
+type IdentityDocumentInput struct {
+	// File A data URI of a JPEG, PNG or PDF file of at most 3 MiB once decoded
+	// (`data:image/jpeg;base64,...`; the type is sniffed from the content), or an https URL
+	// of at most 2,048 characters, kept as a reference and never fetched. Never returned.
+	//
+	//
+	// Example: data:image/png;base64,iVBORw0KGgo=
+	File *string `json:"file,omitempty"`
+
+	// Type What the document is: a side of a photo ID (`front`, `back`; every photo ID but a
+	// `passport` or `visa` has a back), or a supporting document.
+	Type IdentityDocumentType `json:"type"`
+}
+
+// IdentityDocumentType What the document is: a side of a photo ID (`front`, `back`; every photo ID but a
+// `passport` or `visa` has a back), or a supporting document.
+type IdentityDocumentType string
+
 // ImmigrationStatus The individual's immigration status in the United States, exactly as Kira spells it.
 type ImmigrationStatus string
 
@@ -2859,6 +3103,9 @@ type User struct {
 
 	// Id Example: e9610a11-d514-4587-85dc-e18e2b461e55
 	Id *openapi_types.UUID `json:"id,omitempty"`
+
+	// IdentifyingInformation Identifiers and identity documents, as returned.
+	IdentifyingInformation *IdentifyingInformationList `json:"identifying_information,omitempty"`
 
 	// ImmigrationStatus The individual's immigration status in the United States, exactly as Kira spells it.
 	ImmigrationStatus *ImmigrationStatus `json:"immigration_status,omitempty"`
@@ -3154,6 +3401,10 @@ type UserCreateRequest struct {
 	// Example: DE
 	FormationState *FormationState `json:"formation_state,omitempty"`
 	Gender         *Gender         `json:"gender,omitempty"`
+
+	// IdentifyingInformation Identifiers and identity documents (at most 5). Sent to `PUT`, replaces the stored list:
+	// a number or document that differs is an identity change.
+	IdentifyingInformation *IdentifyingInformationInputList `json:"identifying_information,omitempty"`
 
 	// ImmigrationStatus The individual's immigration status in the United States, exactly as Kira spells it.
 	ImmigrationStatus *ImmigrationStatus `json:"immigration_status,omitempty"`
@@ -3523,6 +3774,10 @@ type UserUpdateRequest struct {
 	FormationState *FormationState `json:"formation_state,omitempty"`
 	Gender         *Gender         `json:"gender,omitempty"`
 
+	// IdentifyingInformation Identifiers and identity documents (at most 5). Sent to `PUT`, replaces the stored list:
+	// a number or document that differs is an identity change.
+	IdentifyingInformation *IdentifyingInformationInputList `json:"identifying_information,omitempty"`
+
 	// ImmigrationStatus The individual's immigration status in the United States, exactly as Kira spells it.
 	ImmigrationStatus *ImmigrationStatus `json:"immigration_status,omitempty"`
 
@@ -3881,6 +4136,11 @@ type BadRequest = Error
 // is cut.
 type Conflict = Error
 
+// DocumentsTooLarge The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
+// is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
+// is cut.
+type DocumentsTooLarge = Error
+
 // Forbidden The one error shape. `code` is stable and machine-readable (see `ErrorCode`); `message`
 // is for people. `errors` lists at most 100 fields; a field name longer than 200 characters
 // is cut.
@@ -3977,6 +4237,15 @@ type CreateUserParams struct {
 	// Retrying with the same key and body replays the first response; the request's work and
 	// that response commit together, so a key never makes two resources (see Idempotency above).
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
+// GetUserDocumentParams defines parameters for GetUserDocument.
+type GetUserDocumentParams struct {
+	// Expires When the link expires, in Unix seconds (part of the signed link).
+	Expires int64 `form:"expires" json:"expires"`
+
+	// Signature The link's signature (part of the signed link).
+	Signature string `form:"signature" json:"signature"`
 }
 
 // RedactUserParams defines parameters for RedactUser.

@@ -138,7 +138,7 @@ func New(opts Options) (*App, error) {
 	if err := opts.Store.UseJobMiddleware(jobTracing); err != nil {
 		return nil, err
 	}
-	svcOpts := []kyc.Option{kyc.WithClock(opts.Now), kyc.WithVerificationDelay(opts.VerificationDelay)}
+	svcOpts := []kyc.Option{kyc.WithClock(opts.Now), kyc.WithVerificationDelay(opts.VerificationDelay), kyc.WithLinkKey(opts.Keyring)}
 	if opts.MaxAttempts > 0 {
 		svcOpts = append(svcOpts, kyc.WithMaxAttempts(opts.MaxAttempts))
 	}
@@ -232,6 +232,7 @@ func New(opts Options) (*App, error) {
 		Sandbox:      opts.Sandbox,
 		LinkFor:      links.URL,
 		CompletedURL: links.CompletedURL(),
+		PublicURL:    opts.PublicURL,
 		Webhooks:     webhooks,
 		CORSOrigins:  opts.CORSOrigins,
 		Metrics:      m,

@@ -57,10 +57,12 @@ type option struct {
 	Value, Label string
 }
 
-// form is what the page shows: the fields to fill in, with the values to keep and the errors.
+// form is what the page shows: the fields to fill in, with the values to keep, the files it takes
+// and the errors.
 // FormLevel is true when some error concerns no field on the form.
 type form struct {
 	Fields    []formInput
+	Uploads   []formInput // the file inputs (upload.go)
 	Errors    []formError
 	FormLevel bool
 }
@@ -174,6 +176,13 @@ func buildForm(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fields [
 		shown[fd.Name] = true
 		if in.Error != "" {
 			f.Errors = append(f.Errors, formError{ID: in.ID, Label: fd.Label, Message: in.Error})
+		}
+	}
+	f.Uploads = uploadInputs(u, problems)
+	for _, in := range f.Uploads {
+		shown[in.Name] = true
+		if in.Error != "" {
+			f.Errors = append(f.Errors, formError{ID: in.ID, Label: in.Label, Message: in.Error})
 		}
 	}
 	off := offForm(problems, shown)
@@ -290,6 +299,9 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fi
 	onForm := map[string]bool{tokenField: true}
 	for _, f := range fields {
 		onForm[f.Name] = true
+	}
+	for _, up := range uploads {
+		onForm[up.Name] = true // a file input left empty is posted as an empty value
 	}
 	for name := range post {
 		if s := kyc.UserField(name); !onForm[name] && s != nil && s.Label != "" && s.For(u.Type) {

@@ -8,8 +8,10 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,8 +103,12 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet, http.MethodHead:
 		token = r.URL.Query().Get(tokenField)
 	case http.MethodPost:
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		if err := r.ParseForm(); err != nil || len(r.PostForm[tokenField]) != 1 {
+		if err := parsePost(w, r); err != nil || len(r.PostForm[tokenField]) != 1 {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				p.message(w, http.StatusRequestEntityTooLarge, "These files are too large", fmt.Sprintf("Each photo may be at most %d MiB. Please go back and choose smaller files.", kyc.MaxDocumentBytes>>20))
+				return
+			}
 			p.message(w, http.StatusBadRequest, "Something went wrong", "The form could not be read. Please open your verification link again.")
 			return
 		}
@@ -131,7 +137,17 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub, problems := parseSubmission(p.Spec, u, rules, fields, r.PostForm, p.now())
-	if problems != nil {
+	docs, uploadProblems := readUploads(u, r.MultipartForm)
+	if problems == nil && len(uploadProblems) == 0 {
+		uploadProblems = addUploads(sub, u, docs)
+	}
+	if problems != nil || len(uploadProblems) > 0 {
+		if problems == nil {
+			problems = map[string]string{}
+		}
+		for name, msg := range uploadProblems {
+			problems[name] = msg
+		}
 		p.redraw(w, se, u, token, fields, sub.typed, problems)
 		return
 	}
@@ -206,6 +222,19 @@ func (p *Page) redraw(w http.ResponseWriter, se *kyc.Session, u *kyc.User, token
 		}
 	}
 	p.form(w, http.StatusUnprocessableEntity, se, u, token, fields, values, problems)
+}
+
+// parsePost reads a form post into r.PostForm, and its files into r.MultipartForm when it is
+// multipart (the form with its uploads, kept in memory: the body is at most maxUploadBytes).
+// Other posts are at most maxFormBytes.
+func parsePost(w http.ResponseWriter, r *http.Request) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		return r.ParseForm()
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes)
+	return r.ParseMultipartForm(maxUploadBytes)
 }
 
 func (p *Page) now() time.Time {

@@ -62,8 +62,9 @@ var errNoCredentials = &kyc.Error{Code: kyc.EUnauthorized, Message: "Send both A
 // authenticate requires, on every /v1 route, a bearer token and an API key of the same tenant,
 // and puts the tenant in the request context. On POST /auth it only passes the API key on. On the
 // review routes it requires an operator token with the scope kyc.ScopeReviewDecide instead, and
-// puts the operator (a kyc.Reviewer) in the context.
-func authenticate(auth Authenticator, operators OperatorAuthorizer) echo.MiddlewareFunc {
+// puts the operator (a kyc.Reviewer) in the context. The operations the spec makes public
+// (security: [], a signed document link) need neither.
+func authenticate(auth Authenticator, operators OperatorAuthorizer, ops operations) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
@@ -86,6 +87,9 @@ func authenticate(auth Authenticator, operators OperatorAuthorizer) echo.Middlew
 				return next(c)
 			case strings.HasPrefix(req.URL.Path, reviewPrefix):
 				return authenticateOperator(c, next, operators)
+			}
+			if op, ok := ops[req.Method+" "+c.Path()]; ok && op.public {
+				return next(c)
 			}
 			token, ok := bearer(req)
 			if !ok || apiKey == "" {

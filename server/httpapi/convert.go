@@ -119,7 +119,7 @@ func patchFromRequest(body *apitypes.UserUpdateRequest) (kyc.Patch, error) {
 }
 
 // toAPIUser renders a user, with what automatic verification still needs under the service's
-// rules. Masked fields appear as their last four characters only. A redacted user is its
+// rules and signed download links to its documents (linkDocuments). Masked fields appear as their last four characters only. A redacted user is its
 // tombstone: no fields but the placeholder email, nothing missing, and redacted_at.
 func (h *handler) toAPIUser(u *kyc.User, triggered bool) apitypes.User {
 	if u.Redacted() {
@@ -153,6 +153,7 @@ func (h *handler) toAPIUser(u *kyc.User, triggered bool) apitypes.User {
 		}
 		out.Reasons = &reasons
 	}
+	h.linkDocuments(&out, u)
 	return out
 }
 
@@ -247,9 +248,10 @@ func planOf(dst, src reflect.Type, specs []*kyc.FieldSpec, dir direction) ([]ste
 }
 
 // convert sets dst from src, values of one field on either side of the edge: text (strings,
-// enums, emails; dates as YYYY-MM-DD), numbers, booleans, maps of text, structs of the field
-// table (additional_info, an associated person, its address: converted member by member by their
-// tables, kyc.TableOf) and lists of any of these. A nil pointer or a zero value
+// enums, emails; dates as YYYY-MM-DD), numbers, booleans, maps of text, identifying information
+// (documents.go), structs of the field table (additional_info, an associated person, its address:
+// converted member by member by their tables, kyc.TableOf) and lists of any of these. A nil
+// pointer or a zero value
 // that no pointer holds leaves dst as it is, so that an absent optional member stays absent; a
 // pointer to a zero value (is_signer: false) is a value.
 func convert(dst, src reflect.Value, dir direction) error {
@@ -288,6 +290,10 @@ func convert(dst, src reflect.Value, dir direction) error {
 		dst.SetBool(src.Bool())
 	case src.Kind() == reflect.Map && src.Type().ConvertibleTo(dst.Type()):
 		dst.Set(src.Convert(dst.Type()))
+	case src.Type() == reflect.TypeFor[[]apitypes.IdentifyingInformationInput]():
+		dst.Set(reflect.ValueOf(identifyingFromAPI(src.Interface().([]apitypes.IdentifyingInformationInput))))
+	case src.Type() == reflect.TypeFor[[]kyc.IdentifyingInformation]() && dir == outbound:
+		dst.Set(reflect.ValueOf(identifyingToAPI(src.Interface().([]kyc.IdentifyingInformation))))
 	case src.Kind() == reflect.Struct && dst.Kind() == reflect.Struct:
 		domain := dst.Type()
 		if dir == outbound {

@@ -100,6 +100,11 @@ func kept(returned *openapi3.Schema, path string, sent, got map[string]any) []st
 		}
 		g, ok := got[p]
 		switch {
+		case p == "file" && returned.Properties["source"] != nil:
+			// A document's file is returned as its metadata: where it came from, and more.
+			if got["source"] == nil || got["id"] == nil {
+				problems = append(problems, fmt.Sprintf("%s%s: sent, but the document has no source or id", path, p))
+			}
 		case !ok:
 			problems = append(problems, fmt.Sprintf("%s%s: accepted but not stored or not returned", path, p))
 		case returned.Properties[p] != nil && returned.Properties[p].Value.Items != nil && returned.Properties[p].Value.Items.Value.Type.Is(openapi3.TypeObject):

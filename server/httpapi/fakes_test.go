@@ -217,3 +217,9 @@ func TestPanicUnderAnIdempotencyKey(t *testing.T) {
 		t.Errorf("a panicking request kept its key: %v", keys.records)
 	}
 }
+
+func (f *fakeUsers) DocumentLink(string, string, string) (int64, string, bool) { return 0, "", false }
+
+func (f *fakeUsers) OpenDocument(context.Context, string, string, int64, string) (*kyc.DocumentFile, error) {
+	return nil, f.unexpected("OpenDocument")
+}

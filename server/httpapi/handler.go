@@ -23,6 +23,8 @@ type handler struct {
 	// completedURL is the default redirect_uri of a create in verification_link mode.
 	completedURL string
 	webhooks     WebhookService
+	// publicURL is the base of document download links, without a trailing slash.
+	publicURL string
 }
 
 var _ apiserver.StrictServerInterface = (*handler)(nil)

@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"fmt"
 	"html"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -244,6 +247,82 @@ func TestHostedCorrectionFormOffersTheCountry(t *testing.T) {
 		env.awaitJobs(t, 1)
 		if got := env.getUser(t, a, uid); got.Status != "REJECTED" || got.VerificationAttempts != 2 {
 			t.Errorf("after the correction: %+v", got)
+		}
+	})
+}
+
+// postUploads posts the hosted form as a browser does with files chosen: multipart, the files
+// by input name.
+func postUploads(t *testing.T, link string, form url.Values, files map[string][]byte) (*http.Response, string) {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for name, values := range form {
+		for _, v := range values {
+			if err := w.WriteField(name, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for name, content := range files {
+		part, err := w.CreateFormFile(name, name+".bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = part.Write(content)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := browser.Post(link, w.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(raw)
+}
+
+// TestHostedPageTakesIDPhotos: an individual adds photos of their ID, front and back, on the
+// hosted page (a plain multipart form): a file the API would refuse is an error next to its
+// input; accepted ones become the ID's documents, which the API then links to.
+func TestHostedPageTakesIDPhotos(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, env *testEnv) {
+		a := env.tenant(t, "acme")
+		_, raw := env.srv.Do(t, "POST", "/v1/users", a.headers("Idempotency-Key", "u"), minimalUser)
+		uid := decode[user](t, raw).ID
+		link := env.sessionLink(t, a, uid, "s")
+		resp, body := page(t, "GET", link, nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `enctype="multipart/form-data"`) ||
+			!strings.Contains(body, `name="id_front" type="file"`) || !strings.Contains(body, `name="id_back" type="file"`) {
+			t.Fatalf("page: %d, file inputs missing", resp.StatusCode)
+		}
+		action, token := formTarget(t, link)
+		resp, body = postUploads(t, action, completeForm(token), map[string][]byte{"id_front": jpegFile, "id_back": []byte("GIF89a-not-accepted")})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-id_back-error"`) || strings.Contains(body, "not-accepted") {
+			t.Fatalf("a GIF: %d %s", resp.StatusCode, body)
+		}
+		if got := env.getUser(t, a, uid); got.Status != "CREATED" {
+			t.Fatalf("the refused post changed the user: %+v", got)
+		}
+		resp, body = postUploads(t, action, completeForm(token), map[string][]byte{"id_front": jpegFile, "id_back": pngFile})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("photos: %d %s", resp.StatusCode, body)
+		}
+		env.awaitJobs(t, 1)
+		_, raw = env.srv.Do(t, "GET", "/v1/users/"+uid, a.headers(), nil)
+		ids := decode[docUser](t, raw).IdentifyingInformation
+		if len(ids) != 1 || ids[0].Type != "passport" || ids[0].NumberLast4 != "4567" || len(ids[0].Documents) != 2 {
+			t.Fatalf("identifying_information = %s", raw)
+		}
+		for i, want := range [][]byte{jpegFile, pngFile} {
+			if resp, got := env.download(t, ids[0].Documents[i].DownloadURL); resp.StatusCode != http.StatusOK || !bytes.Equal(got, want) {
+				t.Errorf("document %d: %d", i, resp.StatusCode)
+			}
 		}
 	})
 }

@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"cmp"
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"testing"
@@ -17,7 +19,8 @@ import (
 )
 
 // specOperation is one operation of the spec as a request a test can send: its path parameters
-// filled with fresh UUIDs, an example of its JSON request body (nil without a body), and whether
+// filled with fresh UUIDs and its required query parameters with their examples, an example of
+// its JSON request body (nil without a body), and whether
 // it takes an Idempotency-Key.
 type specOperation struct {
 	name       string // "GET /v1/users/{userId}"
@@ -45,8 +48,15 @@ func specOperations(t *testing.T) []specOperation {
 				method: method,
 				path:   pathParam.ReplaceAllStringFunc(path, func(string) string { return uuid.NewString() }),
 			}
+			query := url.Values{}
 			for _, p := range append(item.Parameters, op.Parameters...) {
 				o.idempotent = o.idempotent || (p.Value.In == openapi3.ParameterInHeader && p.Value.Name == "Idempotency-Key")
+				if p.Value.In == openapi3.ParameterInQuery && p.Value.Required {
+					query.Set(p.Value.Name, queryValue(p.Value.Example))
+				}
+			}
+			if len(query) > 0 {
+				o.path += "?" + query.Encode()
 			}
 			if rb := op.RequestBody; rb != nil {
 				o.body = example(t, o.name, rb.Value.Content.Get("application/json"))
@@ -125,4 +135,13 @@ func TestEveryOperationIsImplementedOrAnswers501(t *testing.T) {
 			}
 		}
 	})
+}
+
+// queryValue writes a parameter's example as a query string carries it.
+func queryValue(example any) string {
+	if s, ok := example.(string); ok {
+		return s
+	}
+	raw, _ := json.Marshal(example) // a number: 1764534000, not 1.764534e+09
+	return string(raw)
 }

@@ -44,6 +44,7 @@ type operation struct {
 	headers []string        // header parameters, canonical names
 	body    bool            // whether the operation takes a body
 	names   []string        // every parameter's name, as the spec spells it
+	public  bool            // whether the spec makes it public (security: []): no credentials
 }
 
 func newOperations(spec *openapi3.T) operations {
@@ -51,7 +52,8 @@ func newOperations(spec *openapi3.T) operations {
 	for path, item := range spec.Paths.Map() {
 		route := strings.NewReplacer("{", ":", "}", "").Replace(path)
 		for method, op := range item.Operations() {
-			o := &operation{id: op.OperationID, query: map[string]bool{}, body: op.RequestBody != nil}
+			o := &operation{id: op.OperationID, query: map[string]bool{}, body: op.RequestBody != nil,
+				public: op.Security != nil && len(*op.Security) == 0}
 			for _, p := range append(item.Parameters, op.Parameters...) {
 				o.names = append(o.names, p.Value.Name)
 				switch p.Value.In {

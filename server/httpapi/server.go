@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -68,6 +69,8 @@ type Options struct {
 	CORSOrigins []string
 	// Mount serves other handlers beside the API (the hosted pages), by http.ServeMux pattern.
 	Mount map[string]http.Handler
+	// PublicURL is the base of the document download links the API hands out ("": relative links).
+	PublicURL string
 }
 
 // New builds the API's HTTP handler. The spec, the router and the validator are built once here.
@@ -110,13 +113,13 @@ func New(opts Options) (http.Handler, error) {
 			return err
 		},
 	}))
-	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", MaxBodyBytes)))
+	e.Use(limitBody(ops))
 	e.Use(refuseOptions(len(opts.CORSOrigins) > 0))
 	if len(opts.CORSOrigins) > 0 {
 		e.Use(cors(opts.CORSOrigins))
 	}
 	e.Use(rateLimited(opts.RateLimit, opts.Now))
-	e.Use(authenticate(opts.Auth, opts.Operators))
+	e.Use(authenticate(opts.Auth, opts.Operators, ops))
 	e.Use(checkParameters(ops))
 	e.Use(screenBody(limits))
 	e.Use(validator(spec, isDocumentRoute, opts.Now))
@@ -129,7 +132,7 @@ func New(opts Options) (http.Handler, error) {
 	e.GET("/openapi.json", func(c echo.Context) error {
 		return c.JSONBlob(http.StatusOK, specJSON)
 	})
-	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox, linkFor: opts.LinkFor, completedURL: opts.CompletedURL, webhooks: opts.Webhooks}, nil))
+	apiserver.RegisterHandlers(e, apiserver.NewStrictHandler(&handler{ready: opts.Ready, auth: opts.Auth, users: opts.Users, sandbox: opts.Sandbox, linkFor: opts.LinkFor, completedURL: opts.CompletedURL, webhooks: opts.Webhooks, publicURL: strings.TrimSuffix(opts.PublicURL, "/")}, nil))
 	return newFront(e, opts.Mount), nil
 }
 

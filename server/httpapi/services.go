@@ -18,6 +18,8 @@ type UserService interface {
 	ListSessions(ctx context.Context, tenantID, userID string) ([]*kyc.Session, error)
 	// MissingFields lists what automatic verification still needs of u.
 	MissingFields(u *kyc.User) []string
+	DocumentLink(tenantID, userID, docID string) (expires int64, signature string, ok bool)
+	OpenDocument(ctx context.Context, userID, docID string, expires int64, signature string) (*kyc.DocumentFile, error)
 }
 
 // WebhookService is what the API needs of the webhook and event use cases: kyc.WebhookService, or a

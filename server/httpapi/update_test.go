@@ -59,7 +59,7 @@ func TestUpdateChangesOnlyWhatDiffers(t *testing.T) {
 			got.VerificationAttempts != 2 || !got.VerificationTriggered {
 			t.Errorf("an identity change of a rejected user: %d %s", status, raw)
 		}
-		env.awaitJobs(t, 1) // that attempt's job, so that the next user's is not taken for it
+		env.awaitJobs(t, 1) // its verification, which createAndSettle below must not take for its own
 
 		// A user in review cannot change: every field that would change is named, in the table's
 		// order, the same on every request.

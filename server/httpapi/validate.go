@@ -84,10 +84,16 @@ func validator(spec *openapi3.T, skipper func(echo.Context) bool, now func() tim
 // fromValidation turns the validator's errors into one domain error: an oversized body, a wrong
 // content type, missing credentials or malformed JSON, or else every field error.
 func fromValidation(me openapi3.MultiError) *kyc.Error {
-	tooLarge := func(err error) bool { return errors.Is(err, echo.ErrStatusRequestEntityTooLarge) }
+	var limit *kyc.Error // limitBody's, which says the operation's limit
+	tooLarge := func(err error) bool {
+		return errors.As(err, &limit) && limit.Code == codeTooLarge || errors.Is(err, echo.ErrStatusRequestEntityTooLarge)
+	}
 	problem, fields := openapi.DescribeRequestError(me, tooLarge)
 	switch problem {
 	case openapi.ProblemTooLarge:
+		if limit != nil && limit.Code == codeTooLarge {
+			return limit
+		}
 		return errorByStatus[http.StatusRequestEntityTooLarge]
 	case openapi.ProblemMediaType:
 		return errorByStatus[http.StatusUnsupportedMediaType]

@@ -517,6 +517,12 @@ func (s *FieldSpec) sameValue(a, b any) bool {
 	if s.Masked {
 		return strings.EqualFold(alphanumeric(a.(string)), alphanumeric(b.(string)))
 	}
+	switch x := a.(type) {
+	case []IdentifyingInformation:
+		return sameDocuments(x, b.([]IdentifyingInformation))
+	case []Person:
+		return samePersons(x, b.([]Person))
+	}
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	if (va.Kind() == reflect.Map || va.Kind() == reflect.Slice) && va.Len() == 0 && vb.Len() == 0 {
 		return true

@@ -87,7 +87,7 @@ func (f *Fields) CheckValues(today time.Time) error {
 }
 
 func (f *Fields) valueErrors(today time.Time) []FieldError {
-	return append(append(f.checkDates(today), f.checkNumbers()...), f.checkPersons()...)
+	return slices.Concat(f.checkDates(today), f.checkNumbers(), f.checkPersons(), f.checkDocuments())
 }
 
 // checkAddress checks the user's address against its country (address_country) in the API's

@@ -29,6 +29,7 @@ type config struct {
 	checkURL    URLChecker
 	rules       RequirementSet
 	enums       EnumValues
+	linkKey     KeyHasher
 }
 
 // EnumValues returns the values the spec schema named schema allows (nil: unknown schema).
@@ -101,15 +102,18 @@ const (
 // user.status_changed. In verification_link mode the user carries at least the LinkRequirements,
 // no verification starts, and the same transaction opens the hosted verification session that
 // sends the end user to redirectURI (see CreateSession), returned in Result.Session. redirectURI
-// belongs to verification_link mode only: with automatic mode it is refused.
+// belongs to verification_link mode only: with automatic mode it is refused. Identity documents'
+// files are decoded and checked with the rest (receiveDocuments).
 func (s *UserService) CreateUser(ctx context.Context, tenantID string, t UserType, f Fields, redirectURI string) (*Result, error) {
 	if f.VerificationMode == "" {
 		f.VerificationMode = VerifyAutomatically
 	}
-	if err := s.validateCreate(t, &f, redirectURI); err != nil {
+	now := s.now().UTC()
+	// The documents' files are decoded first: one error names every offending field.
+	docProblems := f.receiveDocuments(now, s.newID)
+	if err := s.validateCreate(t, &f, redirectURI, docProblems); err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
 	u := &User{ID: s.newID(), TenantID: tenantID, Type: t, Status: StatusCreated, Fields: f, CreatedAt: now, UpdatedAt: now}
 	link := f.VerificationMode == VerifyThroughLink
 	triggered := !link && len(MissingFields(s.rules, t, &f)) == 0
@@ -147,10 +151,11 @@ func (s *UserService) CreateUser(ctx context.Context, tenantID string, t UserTyp
 	return res, nil
 }
 
-// validateCreate checks a new user's fields (validate) and its verification mode: in
-// verification_link mode the LinkRequirements are present; in automatic mode no redirectURI is.
-func (s *UserService) validateCreate(t UserType, f *Fields, redirectURI string) error {
-	problems := s.problems(t, f)
+// validateCreate checks a new user's fields (validate) and its verification mode, adding to the
+// problems already found (the documents'): in verification_link mode the LinkRequirements are
+// present; in automatic mode no redirectURI is.
+func (s *UserService) validateCreate(t UserType, f *Fields, redirectURI string, problems []FieldError) error {
+	problems = append(problems, s.problems(t, f)...)
 	switch f.VerificationMode {
 	case VerifyThroughLink:
 		for _, m := range MissingFields(LinkRequirements, t, f) {
@@ -198,6 +203,7 @@ func (s *UserService) UpdateUser(ctx context.Context, tenantID, id string, p Pat
 // update applies p to u within tx. Only the fields whose value differs from the stored one
 // change; an update that changes nothing writes nothing (updated_at stays). A user in VERIFYING
 // or REVIEW cannot change until the decision, and a redacted user never changes (EInvalidTransition naming every changed field).
+// Identity documents are identity data: a changed number or document (by content) is a change.
 // A change to identity data starts an attempt when the user is then complete and is CREATED,
 // REJECTED, or VERIFIED: a verified user's changed identity is verified again (Reverify). Contact
 // data and metadata start one only when they complete a user who is not VERIFIED (Kira's rules
@@ -207,6 +213,9 @@ func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Res
 		return nil, errRedacted()
 	}
 	if err := p.checkTypes(u.Type); err != nil {
+		return nil, err
+	}
+	if err := invalid(p.receiveDocuments(s.now().UTC(), s.newID)); err != nil {
 		return nil, err
 	}
 	changes := p.Changes(&u.Fields)
@@ -229,6 +238,7 @@ func (s *UserService) update(ctx context.Context, tx Tx, u *User, p Patch) (*Res
 	wasIncomplete := len(s.MissingFields(u)) > 0 && u.Status != StatusVerified
 	before := u.Fields
 	p.Apply(&u.Fields)
+	u.Fields.keepStored(&before)
 	if err := invalid(append(u.Fields.updateProblems(u.Type, s.now(), &before), u.Fields.enumErrors(u.Type, s.enums)...)); err != nil {
 		return nil, err
 	}

@@ -66,6 +66,18 @@ func (m *memStore) VendorCheckFor(context.Context, string, string, string, int) 
 	panic("not used")
 }
 
+// GetDocument finds the document among the users' fields, whose Content the memory store keeps.
+func (m *memStore) GetDocument(_ context.Context, userID, docID string) (*kyc.DocumentFile, error) {
+	if u, ok := m.users[userID]; ok {
+		for _, d := range u.Fields.Documents() {
+			if d.ID == docID && d.Content != nil {
+				return &kyc.DocumentFile{TenantID: u.TenantID, UserID: userID, ID: docID, ContentType: d.ContentType, Content: d.Content}, nil
+			}
+		}
+	}
+	return nil, kyc.Errorf(kyc.ENotFound, "no such document")
+}
+
 // memTx is a transaction of memStore; the methods the user use cases do not call panic through
 // the nil embedded interface.
 type memTx struct {

@@ -104,6 +104,7 @@ type UserStore interface {
 	// GetSession returns a session by id, whatever its tenant (the hosted page knows no tenant);
 	// ENotFound if there is none.
 	GetSession(ctx context.Context, id string) (*Session, error)
+	DocumentReader
 }
 
 // Store is the whole storage: every part above, the webhook and delivery stores, and a health
@@ -122,6 +123,8 @@ type Store interface {
 type Tx interface {
 	// GetUserForUpdate reads a user and locks it until the transaction ends; ENotFound if absent.
 	GetUserForUpdate(ctx context.Context, tenantID, id string) (*User, error)
+	// InsertUser and UpdateUser also store the content of the user's new uploads (documents with
+	// Content), and UpdateUser deletes the stored documents the user no longer lists.
 	InsertUser(ctx context.Context, u *User) error
 	UpdateUser(ctx context.Context, u *User) error
 	// AppendEvent adds e to its tenant's event log (EConflict if its id is taken). Its deliveries
@@ -138,7 +141,8 @@ type Tx interface {
 	// user's personal data: it deletes the user's data key, so that no copy of its sealed data
 	// opens again; removes the personal fields from the payloads of its events (RedactPayload) and
 	// the receivers' response excerpts from their deliveries; and deletes the idempotency records
-	// of responses about it. ENotFound if the tenant has no such user.
+	// of responses about it; and deletes its stored documents. ENotFound if the tenant has no
+	// such user.
 	RedactUser(ctx context.Context, u *User) error
 
 	// GetSessionForUpdate reads a session and locks it until the transaction ends; ENotFound if absent.

@@ -138,6 +138,9 @@ type Fields struct {
 	RepresentativeSSN       string   `json:"representative_ssn,omitempty" field:"business,sealed,masked" require:"kira:usa" issued:"ssn" label:"Representative's Social Security Number" input:"text" autocomplete:"off" hint:"Required for US businesses. Nine digits, for example 123-45-6789."`
 	EIN                     string   `json:"ein,omitempty" field:"business,sealed,masked" require:"seed:usa,kira:usa" label:"Employer Identification Number (EIN)" input:"text" autocomplete:"off" hint:"Required for US businesses. Nine digits, for example 12-3456789."`
 	AssociatedPersons       []Person `json:"associated_persons,omitempty" field:"business"`
+
+	// IdentifyingInformation are the user's identifiers and identity documents (documents.go).
+	IdentifyingInformation []IdentifyingInformation `json:"identifying_information,omitempty"`
 }
 
 // AdditionalInfo are Kira's yes-or-no questions about a user's banking history ("yes" or "no";
@@ -149,22 +152,23 @@ type AdditionalInfo struct {
 
 // Person is a business's beneficial owner or signer. Its tags mean what they mean on Fields.
 type Person struct {
-	FirstName           string   `json:"first_name"`
-	LastName            string   `json:"last_name"`
-	Email               string   `json:"email"`
-	BirthDate           string   `json:"birth_date,omitempty" field:"sealed" date:"birth"`
-	SSN                 string   `json:"ssn,omitempty" field:"sealed,masked" issued:"ssn"`
-	Title               string   `json:"title,omitempty"`
-	OwnershipPercentage *float64 `json:"ownership_percentage,omitempty"`
-	IsSigner            *bool    `json:"is_signer,omitempty"`
-	HasOwnership        *bool    `json:"has_ownership,omitempty"`
-	Nationality         string   `json:"nationality,omitempty" enum:"CountryCode"`
-	Gender              string   `json:"gender,omitempty" enum:"Gender"`
-	Occupation          string   `json:"occupation,omitempty"`
-	PhoneNumber         string   `json:"phone_number,omitempty"`
-	DocumentNumber      string   `json:"document_number,omitempty" field:"sealed,masked"`
-	DocumentCountry     string   `json:"document_country,omitempty" enum:"CountryCode"`
-	ResidentialAddress  Address  `json:"residential_address,omitzero"`
+	FirstName              string                   `json:"first_name"`
+	LastName               string                   `json:"last_name"`
+	Email                  string                   `json:"email"`
+	BirthDate              string                   `json:"birth_date,omitempty" field:"sealed" date:"birth"`
+	SSN                    string                   `json:"ssn,omitempty" field:"sealed,masked" issued:"ssn"`
+	Title                  string                   `json:"title,omitempty"`
+	OwnershipPercentage    *float64                 `json:"ownership_percentage,omitempty"`
+	IsSigner               *bool                    `json:"is_signer,omitempty"`
+	HasOwnership           *bool                    `json:"has_ownership,omitempty"`
+	Nationality            string                   `json:"nationality,omitempty" enum:"CountryCode"`
+	Gender                 string                   `json:"gender,omitempty" enum:"Gender"`
+	Occupation             string                   `json:"occupation,omitempty"`
+	PhoneNumber            string                   `json:"phone_number,omitempty"`
+	DocumentNumber         string                   `json:"document_number,omitempty" field:"sealed,masked"`
+	DocumentCountry        string                   `json:"document_country,omitempty" enum:"CountryCode"`
+	ResidentialAddress     Address                  `json:"residential_address,omitzero"`
+	IdentifyingInformation []IdentifyingInformation `json:"identifying_information,omitempty"`
 }
 
 // Address is a postal address in Kira's nested form (a person's residential_address).

@@ -23,6 +23,7 @@ func (t *tx) RedactUser(ctx context.Context, u *kyc.User) error {
 	t.keepSealer(u.TenantID, u.ID, nil)
 	steps := []struct{ op, query string }{
 		{"delete user data key", "DELETE FROM user_keys WHERE tenant_id = ? AND user_id = ?"},
+		{"delete user documents", "DELETE FROM user_documents WHERE tenant_id = ? AND user_id = ?"},
 		{"purge idempotent responses", "DELETE FROM idempotency_keys WHERE tenant_id = ? AND user_id = ?"},
 		{"redact delivery attempts", `UPDATE delivery_attempts SET response_excerpt = '' WHERE delivery_id IN
 			(SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id WHERE e.tenant_id = ? AND e.user_id = ?)`},

@@ -54,7 +54,7 @@ func (t *tx) GetUserForUpdate(ctx context.Context, tenantID, id string) (*kyc.Us
 }
 
 // InsertUser inserts u (EConflict if its id is taken), with a new data key that seals its
-// personal data. It sets u's timestamps to the stored
+// personal data, and its uploaded documents' content (writeDocuments). It sets u's timestamps to the stored
 // values: UTC, to the microsecond, now where they were zero.
 func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 	u.CreatedAt, u.UpdatedAt = t.s.timestamp(u.CreatedAt), t.s.timestamp(u.UpdatedAt)
@@ -73,11 +73,12 @@ func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 	if err != nil {
 		return writeError("insert user", "A user with this id already exists.", err)
 	}
-	return nil
+	return t.writeDocuments(ctx, u, sealer)
 }
 
 // UpdateUser stores u's status, fields, attempts and reasons (its type and creation time do not
-// change); ENotFound if the tenant has no such user. It sets u.UpdatedAt to the stored value.
+// change), its new uploads, and deletes the documents it no longer lists; ENotFound if the
+// tenant has no such user. It sets u.UpdatedAt to the stored value.
 func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
 	u.UpdatedAt = t.s.timestamp(u.UpdatedAt)
 	sealer := t.sealer(u.TenantID, u.ID)
@@ -101,7 +102,7 @@ func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
 	if n == 0 {
 		return notFound("User")
 	}
-	return nil
+	return t.writeDocuments(ctx, u, sealer)
 }
 
 // AppendEvent adds e to its tenant's event log (EConflict if its id is taken). It sets

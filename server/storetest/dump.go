@@ -25,7 +25,7 @@ type dumpedTable struct {
 
 // dumpTables are the store's tables, in an order their foreign keys let a restore follow.
 var dumpTables = []string{
-	"tenants", "users", "user_keys", "verification_sessions", "webhook_endpoints",
+	"tenants", "users", "user_keys", "user_documents", "verification_sessions", "webhook_endpoints",
 	"events", "deliveries", "delivery_attempts", "idempotency_keys", "settings",
 }
 

@@ -23,9 +23,17 @@ func testNoPlaintextPersonalData(t *testing.T, st kyc.Store) {
 	company := business(tn.ID)
 	company.Fields.EIN, company.Fields.RepresentativeSSN, company.Fields.RepresentativeBirthDate = "84-7291635", "642-18-7359", "1963-02-27"
 	company.Fields.AssociatedPersons[0].SSN, company.Fields.AssociatedPersons[0].BirthDate = "519-63-8427", "1948-11-05"
+	// Identity documents: a number, a URL reference, and an upload's bytes, which are stored apart.
+	docBytes := []byte("%PDF-1.7 DOCUMENT-BYTES-4c91e7")
+	person.Fields.IdentifyingInformation = []kyc.IdentifyingInformation{{Type: "passport", Number: "PX6482913", Documents: []kyc.Document{
+		{ID: "0193b3a4-6c1e-7c52-9d3e-2f5b8a7c6d10", Type: "front", Source: kyc.SourceUpload, ContentType: kyc.ContentPDF, Content: docBytes},
+		{ID: "0193b3a4-6c1e-7c52-9d3e-2f5b8a7c6d11", Type: "back", Source: kyc.SourceURL, URL: "https://files.example/back-93kd81.jpg"},
+	}}}
+	company.Fields.AssociatedPersons[0].IdentifyingInformation = []kyc.IdentifyingInformation{{Type: "ssn", Number: "PN5519273"}}
 	secrets := []string{
 		"731-94-2865", "731942865", "1957-08-19", "QX7319428", "84-7291635", "847291635",
 		"642-18-7359", "1963-02-27", "519-63-8427", "1948-11-05",
+		"PX6482913", "PN5519273", "DOCUMENT-BYTES-4c91e7", "back-93kd81",
 	}
 	for _, u := range []*kyc.User{person, company} {
 		insertUser(t, st, u)
@@ -53,6 +61,9 @@ func testNoPlaintextPersonalData(t *testing.T, st kyc.Store) {
 	}
 	if got := mustGetUser(t, st, tn.ID, company.ID); got.Fields.EIN != "84-7291635" {
 		t.Fatal("the store does not give the personal data back")
+	}
+	if doc, err := st.GetDocument(ctx, person.ID, "0193b3a4-6c1e-7c52-9d3e-2f5b8a7c6d10"); err != nil || !bytes.Equal(doc.Content, docBytes) {
+		t.Fatalf("the store does not give the document back: %v", err)
 	}
 
 	raw, err := in.RawContents(ctx)

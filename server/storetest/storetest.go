@@ -81,6 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"IdempotencyExpiry", testIdempotencyExpiry},
 		{"IdempotencyConcurrentClaims", testIdempotencyConcurrentClaims},
 		{"NoPlaintextPersonalData", testNoPlaintextPersonalData},
+		{"Documents", testDocuments},
 		{"Sessions", testSessions},
 		{"VendorChecks", testVendorChecks},
 		{"WebhookEndpoints", testWebhookEndpoints},
