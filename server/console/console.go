@@ -13,7 +13,6 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"html/template"
@@ -29,6 +28,7 @@ import (
 	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/operator"
 	"github.com/kiraapi/kira/server/throttle"
+	"github.com/kiraapi/kira/server/webpage"
 )
 
 // Prefix is where the console is served; Patterns are its routes, for an http.ServeMux.
@@ -414,15 +414,9 @@ func (c *Console) message(w http.ResponseWriter, status int, title, lead string)
 }
 
 func (c *Console) render(w http.ResponseWriter, page string, status int, data map[string]any) {
-	var buf bytes.Buffer
-	if err := pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := webpage.Render(w, pages[page], status, data); err != nil {
 		c.Logger.Error("render review console", "page", page, "error", err)
-		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
 }
 
 var _ Operators = (*operator.Service)(nil)

@@ -4,7 +4,6 @@
 package hosted
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -20,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/kiraapi/kira/server/kyc"
+	"github.com/kiraapi/kira/server/webpage"
 )
 
 // pagePrefix is where hosted verification pages are served: /verify/{sessionId}.
@@ -319,13 +319,7 @@ func (p *Page) setCSP(w http.ResponseWriter, formAction string) {
 }
 
 func (p *Page) render(w http.ResponseWriter, t *template.Template, status int, data any) {
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := webpage.Render(w, t, status, data); err != nil {
 		p.Logger.Error("render hosted page", "error", err)
-		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
 }
