@@ -19,8 +19,7 @@ import (
 // caller learns that its transaction committed only once it has, exactly as with a transaction
 // of its own. The first caller to find no batch running runs batches until none waits.
 type groupCommit struct {
-	db    *sql.DB    // the writer
-	stmts *stmtCache // the writer's statements, prepared between batches (nil: none)
+	db *sql.DB // the writer
 
 	mu      sync.Mutex
 	waiting []*groupTx
@@ -77,9 +76,6 @@ func (g *groupCommit) lead() {
 		}
 		g.mu.Unlock()
 		g.commit(batch)
-		if g.stmts != nil {
-			g.stmts.prepareNoted(context.Background())
-		}
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite"
 )
 
 const (
@@ -26,13 +26,11 @@ const (
 // Reads outside transactions use a separate pool of read-only connections, which WAL lets run
 // beside the writer.
 type sqliteBackend struct {
-	write      *sql.DB
-	read       *sql.DB
-	writeStmts *stmtCache
-	readStmts  *stmtCache
-	river      *river.Client[*sql.Tx] // insert-only, for enqueueing in transactions
-	logger     *slog.Logger
-	group      *groupCommit // the writer's transactions, committed in batches
+	write  *sql.DB
+	read   *sql.DB
+	river  *river.Client[*sql.Tx] // insert-only, for enqueueing in transactions
+	logger *slog.Logger
+	group  *groupCommit // the writer's transactions, committed in batches
 }
 
 func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logger) (*sqliteBackend, error) {
@@ -41,25 +39,17 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 		return nil, fmt.Errorf("resolve the SQLite path: %w", err)
 	}
 	writeDSN, readDSN := SQLiteDSNs(abs)
-	write, err := sql.Open("sqlite", writeDSN)
-	if err != nil {
-		return nil, fmt.Errorf("open SQLite database: %w", err)
-	}
+	write := sql.OpenDB(cachingConnector{dsn: writeDSN, driver: &sqlite.Driver{}})
 	write.SetMaxOpenConns(1)
 	// Connect the writer first: it creates the file and switches it to WAL, which the read-only
 	// connections cannot do.
 	if err := write.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open SQLite database %s: %w", abs, err), write.Close())
 	}
-	read, err := sql.Open("sqlite", readDSN)
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("open SQLite database: %w", err), write.Close())
-	}
+	read := sql.OpenDB(cachingConnector{dsn: readDSN, driver: &sqlite.Driver{}})
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
-	writeStmts := newStmtCache(write)
-	b := &sqliteBackend{write: write, read: read, writeStmts: writeStmts, readStmts: newStmtCache(read), logger: logger,
-		group: &groupCommit{db: write, stmts: writeStmts}}
+	b := &sqliteBackend{write: write, read: read, logger: logger, group: &groupCommit{db: write}}
 	if b.river, err = river.NewClient(riversqlite.New(write), &river.Config{Logger: logger}); err != nil {
 		return nil, errors.Join(fmt.Errorf("create the River client: %w", err), b.close())
 	}
@@ -78,8 +68,8 @@ func SQLiteDSNs(abs string) (writer, reader string) {
 }
 
 func (b *sqliteBackend) dialect() dialect { return sqliteDialect }
-func (b *sqliteBackend) reader() querier  { return sqliteQuerier{db: b.read, stmts: b.readStmts} }
-func (b *sqliteBackend) writer() querier  { return sqliteQuerier{db: b.write, stmts: b.writeStmts} }
+func (b *sqliteBackend) reader() querier  { return sqliteQuerier{db: b.read} }
+func (b *sqliteBackend) writer() querier  { return sqliteQuerier{db: b.write} }
 
 // inTx runs fn in a transaction of the writer, committed with the others waiting (groupCommit).
 func (b *sqliteBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) error) error {
@@ -88,7 +78,7 @@ func (b *sqliteBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) 
 			_, err := b.river.InsertTx(ctx, tx, args, opts)
 			return err
 		}
-		return fn(sqliteQuerier{db: tx, stmts: b.writeStmts, tx: tx}, enqueue)
+		return fn(sqliteQuerier{db: tx}, enqueue)
 	})
 }
 
@@ -141,5 +131,5 @@ func (b *sqliteBackend) ping(ctx context.Context) error {
 
 func (b *sqliteBackend) close() error {
 	// The writer goes last: closing the last connection checkpoints the WAL into the file.
-	return errors.Join(b.readStmts.close(), b.writeStmts.close(), b.read.Close(), b.write.Close())
+	return errors.Join(b.read.Close(), b.write.Close())
 }

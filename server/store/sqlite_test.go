@@ -3,9 +3,9 @@ package store
 import (
 	"bytes"
 	"database/sql"
+	"fmt"
 	"log/slog"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/kiraapi/kira/server/secret"
@@ -57,52 +57,91 @@ func openSQLiteStore(t *testing.T) (*Store, *secret.Keyring) {
 	return st, keyring
 }
 
-// TestSQLiteTransactionsReuseStatements checks that a query a transaction of the writer ran
-// unprepared is prepared once the transaction is over, and that the next transactions run it
-// prepared; and that a transaction finding a statement needs no lock that a caller preparing
-// one outside transactions holds while it waits for the writer's connection.
-func TestSQLiteTransactionsReuseStatements(t *testing.T) {
+// TestSQLiteConnectionsKeepStatements checks that a connection prepares a text once, whether it
+// runs in a transaction or not, that a text run again while its rows are open runs beside them,
+// and that a connection keeps at most maxCachedStatements.
+func TestSQLiteConnectionsKeepStatements(t *testing.T) {
 	st, _ := openSQLiteStore(t)
 	b := st.db.(*sqliteBackend)
-	const q, other = "SELECT count(*) FROM tenants WHERE id <> ?", "SELECT count(*) FROM users WHERE id <> ?"
-	count := func(qr querier, q string) error {
-		var n int
-		return qr.queryRow(t.Context(), q, "x").Scan(&n)
-	}
-	var prepared []bool
-	for range 2 {
-		err := b.inTx(t.Context(), func(qr querier, _ enqueueFunc) error {
-			prepared = append(prepared, b.writeStmts.inTx(q) != nil)
-			return count(qr, q)
-		})
+	ctx := t.Context()
+	writer := func() *cachingConn {
+		t.Helper()
+		conn, err := b.write.Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer conn.Close()
+		var c *cachingConn
+		if err := conn.Raw(func(dc any) error { c = dc.(*cachingConn); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return c
 	}
-	if prepared[0] || !prepared[1] {
-		t.Errorf("prepared in the first and second transactions: %v, want [false true]", prepared)
+	count := func(q querier, text string) int {
+		t.Helper()
+		var n int
+		if err := q.queryRow(ctx, text, "x").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if _, err := b.write.ExecContext(ctx, "CREATE TABLE kept (id TEXT); INSERT INTO kept VALUES ('t1'), ('t2')"); err != nil {
+		t.Fatal(err)
+	}
+	const text = "SELECT count(*) FROM kept WHERE id <> ?"
+	before := writer().prepares
+	for range 3 {
+		count(b.writer(), text)
+		if err := b.inTx(ctx, func(q querier, _ enqueueFunc) error { count(q, text); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := writer().prepares - before; n != 1 {
+		t.Errorf("six runs of one text prepared it %d times, want 1", n)
 	}
 
-	// A caller outside transactions waits for the connection the transaction holds, to prepare a
-	// new statement.
-	err := b.inTx(t.Context(), func(qr querier, _ enqueueFunc) error {
-		outside := make(chan error, 1)
-		go func() { outside <- count(b.writer(), other) }()
-		waits := b.write.Stats().WaitCount
-		for b.write.Stats().WaitCount == waits {
-			runtime.Gosched()
-		}
-		if err := count(qr, q); err != nil { // would deadlock if get held the cache's lock
+	// The same text again while its rows are open.
+	err := b.inTx(ctx, func(q querier, _ enqueueFunc) error {
+		r, err := q.query(ctx, "SELECT id FROM kept WHERE id <> ? ORDER BY id", "x")
+		if err != nil {
 			return err
 		}
-		select {
-		case err := <-outside:
-			t.Errorf("the caller outside the transaction ran inside it: %v", err)
-		default:
+		defer r.Close()
+		var ids []string
+		for r.Next() {
+			var id string
+			if err := r.Scan(&id); err != nil {
+				return err
+			}
+			inner, err := q.query(ctx, "SELECT id FROM kept WHERE id <> ? ORDER BY id", id)
+			if err != nil {
+				return err
+			}
+			n := 0
+			for inner.Next() {
+				n++
+			}
+			inner.Close()
+			if n != 1 {
+				t.Errorf("the inner run for %s found %d rows, want 1", id, n)
+			}
+			ids = append(ids, id)
 		}
-		return nil
+		if len(ids) != 2 {
+			t.Errorf("the outer run found %v, want t1 and t2", ids)
+		}
+		return r.Err()
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	for i := range maxCachedStatements + 10 {
+		if got := count(b.writer(), fmt.Sprintf("SELECT count(*) + %d FROM kept WHERE id <> ?", i)); got != 2+i {
+			t.Fatalf("text %d counted %d, want %d", i, got, 2+i)
+		}
+	}
+	if c := writer(); len(c.stmts) != maxCachedStatements || c.lru.Len() != maxCachedStatements {
+		t.Errorf("the writer keeps %d statements (%d listed), want %d", len(c.stmts), c.lru.Len(), maxCachedStatements)
 	}
 }
