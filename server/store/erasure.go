@@ -21,6 +21,7 @@ func (t *tx) RedactUser(ctx context.Context, u *kyc.User) error {
 		return notFound("User")
 	}
 	t.keepSealer(u.TenantID, u.ID, nil)
+	t.s.dataKeys.Remove(string(userKeyAAD(u.TenantID, u.ID)))
 	steps := []struct{ op, query string }{
 		{"delete user data key", "DELETE FROM user_keys WHERE tenant_id = ? AND user_id = ?"},
 		{"delete user documents", "DELETE FROM user_documents WHERE tenant_id = ? AND user_id = ?"},

@@ -61,3 +61,34 @@ func (s *Store) opensAUser(ctx context.Context) error {
 	}
 	return nil
 }
+
+// clearEmailsSetting names the setting that says users written before data keys may remain,
+// whose email_lower holds the email in the clear rather than its keyed hash (migration 0012).
+const clearEmailsSetting = "users_with_clear_emails"
+
+// checkClearEmails learns whether a search by email must also look up clear emails: while the
+// setting is recorded and such a user remains. Once none remains (each one's next write gives it
+// a data key), it deletes the setting, and the stores opened after it look up the keyed hash only.
+func (s *Store) checkClearEmails(ctx context.Context) error {
+	var v string
+	err := s.db.writer().queryRow(ctx, "SELECT value FROM settings WHERE name = ?", clearEmailsSetting).Scan(&v)
+	switch {
+	case isNoRows(err):
+		s.clearEmails = false
+		return nil
+	case err != nil:
+		return dbError("read the clear-emails setting", err)
+	}
+	var left int
+	if err := s.db.writer().queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM users u WHERE u.redacted_at IS NULL
+		AND NOT EXISTS (SELECT 1 FROM user_keys k WHERE k.user_id = u.id) LIMIT 1) AS legacy`).Scan(&left); err != nil {
+		return dbError("look for users without data keys", err)
+	}
+	if s.clearEmails = left > 0; s.clearEmails {
+		return nil
+	}
+	if _, err := s.db.writer().exec(ctx, "DELETE FROM settings WHERE name = ?", clearEmailsSetting); err != nil {
+		return dbError("delete the clear-emails setting", err)
+	}
+	return nil
+}

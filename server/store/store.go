@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"log/slog"
 	"strings"
 	"sync"
@@ -59,6 +60,10 @@ type Store struct {
 	keyring *secret.Keyring
 	now     func() time.Time
 	logger  *slog.Logger
+	// dataKeys are users' opened data keys, by userKeyAAD: reading a user opens its key once.
+	dataKeys *lru.Cache[string, openedKey]
+	// clearEmails says users whose email_lower is their email in the clear may remain.
+	clearEmails bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -74,14 +79,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Keyring == nil {
 		return nil, errors.New("store: a keyring is required")
 	}
-	s := &Store{keyring: opts.Keyring, now: opts.Now, logger: opts.Logger}
+	dataKeys, err := lru.New[string, openedKey](openedKeys)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s := &Store{keyring: opts.Keyring, now: opts.Now, logger: opts.Logger, dataKeys: dataKeys}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
-	var err error
 	switch url := opts.URL; {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		s.db, err = openPostgres(ctx, url, opts.MaxConns, s.logger)
@@ -98,6 +106,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("store: migrate: %w", err), s.db.close())
 	}
 	if err := s.checkKeyring(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("store: %w", err), s.db.close())
+	}
+	if err := s.checkClearEmails(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("store: %w", err), s.db.close())
 	}
 	if err := s.Optimize(ctx); err != nil {

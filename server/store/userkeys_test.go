@@ -73,6 +73,24 @@ func TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey(t *testing.T) {
 	if got, err := st.GetUser(ctx, "t1", "u1"); err != nil || got.Fields.SSN != "734-29-1856" || got.Fields.Email != "legacy@example.com" || !opensUnderMaster() {
 		t.Fatalf("a user sealed under the master key does not read: %v", err)
 	}
+	// Such a user is in a database upgraded from before data keys, where migration 0012 records
+	// the setting.
+	if st.clearEmails {
+		t.Fatal("a database created with data keys looks up clear emails")
+	}
+	clearEmails := func() bool {
+		t.Helper()
+		if err := st.checkClearEmails(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return st.clearEmails
+	}
+	if _, err := st.db.writer().exec(ctx, "INSERT INTO settings (name, value) VALUES (?, 'yes')", clearEmailsSetting); err != nil {
+		t.Fatal(err)
+	}
+	if !clearEmails() {
+		t.Fatal("with a user without a data key, a search by email does not look up clear emails")
+	}
 	found := func() int {
 		t.Helper()
 		users, _, err := st.ListUsers(ctx, "t1", kyc.UserFilter{Email: "LEGACY@example.com"})
@@ -100,6 +118,9 @@ func TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey(t *testing.T) {
 		keys() != 1 || opensUnderMaster() || found() != 1 {
 		t.Fatalf("after a write: %v, %d keys, still under the master key: %v", err, keys(), opensUnderMaster())
 	}
+	if clearEmails() || clearEmails() || found() != 1 {
+		t.Fatal("with no user left without a data key, a search by email still looks up clear emails")
+	}
 
 	err = st.InTx(ctx, func(tx kyc.Tx) error {
 		return tx.RedactUser(ctx, &kyc.User{ID: "u1", TenantID: "t1", Status: kyc.StatusCreated, UpdatedAt: now, RedactedAt: now})
@@ -109,5 +130,55 @@ func TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey(t *testing.T) {
 	}
 	if got, err := st.GetUser(ctx, "t1", "u1"); err != nil || !got.Redacted() || got.Fields.Email != "" || keys() != 0 {
 		t.Fatalf("after erasure: %+v, %v, %d keys", got, err, keys())
+	}
+}
+
+// TestOpenedDataKeys checks the store's kept data keys: a user read twice opens its key once, a
+// key moved onto another user's row is refused as it would be unkept (its seal names its user),
+// and erasing a user drops its key.
+func TestOpenedDataKeys(t *testing.T) {
+	st, _ := openSQLiteStore(t)
+	ctx := t.Context()
+	now := time.Now().UTC()
+	if err := st.CreateTenant(ctx, &kyc.Tenant{ID: "t1", Name: "acme", ClientID: "c1", APIKeyHash: []byte("h"), PasswordHash: []byte("p"), CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"u1", "u2"} {
+		u := &kyc.User{ID: id, TenantID: "t1", Type: kyc.Individual, Status: kyc.StatusCreated,
+			Fields: kyc.Fields{Email: id + "@example.com"}, CreatedAt: now, UpdatedAt: now}
+		if err := st.InTx(ctx, func(tx kyc.Tx) error { return tx.InsertUser(ctx, u) }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.GetUser(ctx, "t1", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := func(id string) bool { return st.dataKeys.Contains(string(userKeyAAD("t1", id))) }
+	if !kept("u1") || !kept("u2") {
+		t.Fatal("reading users kept no opened key")
+	}
+	exec := func(q string) {
+		t.Helper()
+		if _, err := st.db.writer().exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec("UPDATE user_keys SET user_id = 'x1' WHERE user_id = 'u1'")
+	exec("UPDATE user_keys SET user_id = 'u1' WHERE user_id = 'u2'")
+	if u, err := st.GetUser(ctx, "t1", "u1"); err == nil {
+		t.Fatalf("u1 read with u2's key: %s", u.Fields.Email)
+	}
+	exec("UPDATE user_keys SET user_id = 'u2' WHERE user_id = 'u1'")
+	exec("UPDATE user_keys SET user_id = 'u1' WHERE user_id = 'x1'")
+	u, err := st.GetUser(ctx, "t1", "u1")
+	if err != nil || u.Fields.Email != "u1@example.com" {
+		t.Fatalf("u1 with its own key again: %v", err)
+	}
+	u.RedactedAt = now
+	if err := st.InTx(ctx, func(tx kyc.Tx) error { return tx.RedactUser(ctx, u) }); err != nil {
+		t.Fatal(err)
+	}
+	if kept("u1") || !kept("u2") {
+		t.Errorf("after erasing u1: u1's key kept %v, u2's %v; want false, true", kept("u1"), kept("u2"))
 	}
 }
