@@ -344,9 +344,9 @@ func HasGovernmentIDFront(items []IdentifyingInformation) bool {
 	})
 }
 
-// HasDocument reports whether items hold a document of type docType (of any item), uploaded or
+// hasDocument reports whether items hold a document of type docType (of any item), uploaded or
 // given as a URL.
-func HasDocument(items []IdentifyingInformation, docType string) bool {
+func hasDocument(items []IdentifyingInformation, docType string) bool {
 	return slices.ContainsFunc(items, func(i IdentifyingInformation) bool {
 		return slices.ContainsFunc(i.Documents, func(d Document) bool { return d.Type == docType })
 	})

@@ -79,9 +79,9 @@ var extraRules = map[RequirementSet][]rule{
 		// a number; the ssn field states the same fact as an ssn item, so it meets the rule too.
 		{Token: TokenTaxIdentifier, Type: Individual, Missing: func(f *Fields) bool { return !hasTaxIdentifier(f) }},
 		{Token: TokenGovernmentIDFront, Type: Individual, Missing: func(f *Fields) bool { return !HasGovernmentIDFront(f.IdentifyingInformation) }},
-		{Token: TokenProofOfAddress, Type: Individual, Missing: func(f *Fields) bool { return !HasDocument(f.IdentifyingInformation, DocProofOfAddress) }},
-		{Token: TokenProofOfAddress, Type: Business, Missing: func(f *Fields) bool { return !HasDocument(f.IdentifyingInformation, DocProofOfAddress) }},
-		{Token: TokenBusinessFormation, Type: Business, Missing: func(f *Fields) bool { return !HasDocument(f.IdentifyingInformation, DocBusinessFormation) }},
+		{Token: TokenProofOfAddress, Type: Individual, Missing: func(f *Fields) bool { return !hasDocument(f.IdentifyingInformation, DocProofOfAddress) }},
+		{Token: TokenProofOfAddress, Type: Business, Missing: func(f *Fields) bool { return !hasDocument(f.IdentifyingInformation, DocProofOfAddress) }},
+		{Token: TokenBusinessFormation, Type: Business, Missing: func(f *Fields) bool { return !hasDocument(f.IdentifyingInformation, DocBusinessFormation) }},
 		{Token: TokenPersonsIDFront, Type: Business, Missing: func(f *Fields) bool { return !personsIdentified(f) }},
 	},
 }
