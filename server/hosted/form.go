@@ -312,8 +312,8 @@ func subdivisionOptions(code string) []option {
 }
 
 // submission is a form post: what was typed in the form's fields and text inputs, by name (text,
-// each given once, or a multiselect's values joined by listSeparator), and, when it has no
-// problems, the patch it makes.
+// each given once, or a multiselect's values joined by listSeparator; a file input whose file was
+// accepted has no text), and, when it has no problems, the patch it makes.
 type submission struct {
 	patch kyc.Patch
 	typed map[string]string
@@ -394,6 +394,9 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, as
 	docs, docProblems := readDocuments(spec, sections, post, mf)
 	for name, v := range docs.text {
 		sub.typed[name] = v
+	}
+	for name := range docs.files {
+		sub.typed[name] = ""
 	}
 	for name, msg := range docProblems {
 		add(name, msg)

@@ -207,8 +207,8 @@ func (p *Page) closedMessage(w http.ResponseWriter, status kyc.Status, exhausted
 }
 
 // redraw shows the form again after a refused post (422), with what was typed (secrets aside) and
-// problems by field or input name. A secret typed without a problem of its own is not shown back
-// either: the page says to enter it again, so that it does not vanish unnoticed.
+// problems by field or input name. A secret typed, or a file chosen, without a problem of its own
+// is not shown back either: the page says to give it again, so that it does not vanish unnoticed.
 func (p *Page) redraw(w http.ResponseWriter, se *kyc.Session, u *kyc.User, token string, asked inputs, typed, problems map[string]string) {
 	values := currentValues(u)
 	for _, f := range asked.all() {
@@ -217,6 +217,8 @@ func (p *Page) redraw(w http.ResponseWriter, se *kyc.Session, u *kyc.User, token
 		case !ok:
 		case !f.Secret:
 			values[f.Name] = v
+		case problems[f.Name] == "" && f.Kind == "file":
+			problems[f.Name] = "must be chosen again: files are not kept when the form has errors"
 		case problems[f.Name] == "":
 			problems[f.Name] = "must be entered again: for your security, it is not shown back"
 		}

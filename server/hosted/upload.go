@@ -118,8 +118,9 @@ func documentSections(u *kyc.User, rules kyc.RequirementSet) []section {
 	if !missing[kyc.TokenPersonsIDFront] {
 		return out
 	}
-	idType := func(i int) docInput {
-		return docInput{field: field{Name: personInput(i, inPersonIDType), Label: "ID document", Kind: "select", Enum: "DocumentType"},
+	// An existing person's inputs name them, so that the error summary says whose ID it means.
+	idType := func(i int, whose string) docInput {
+		return docInput{field: field{Name: personInput(i, inPersonIDType), Label: whose + " ID document", Kind: "select", Enum: "DocumentType"},
 			schema: "DocumentType", required: true}
 	}
 	persons := u.Fields.AssociatedPersons
@@ -130,22 +131,23 @@ func documentSections(u *kyc.User, rules kyc.RequirementSet) []section {
 		}
 		return append(out, section{Legend: "A person who owns or controls the business",
 			Hint: "An owner or signer of the business, with a photo of their ID.", person: 0, added: true, inputs: []docInput{
-				text("first_name", "First name", "text", false, true), text("last_name", "Last name", "text", false, true),
-				text("email", "Email", "email", false, true), text("birth_date", "Date of birth", "date", true, false),
-				idType(0), fileInput(personInput(0, inPersonIDFront), kyc.DocFront, "Photo of their ID, front", fileHint, true),
+				text("first_name", "Person's first name", "text", false, true), text("last_name", "Person's last name", "text", false, true),
+				text("email", "Person's email", "email", false, true), text("birth_date", "Person's date of birth", "date", true, false),
+				idType(0, "Person's"), fileInput(personInput(0, inPersonIDFront), kyc.DocFront, "Photo of the person's ID, front", fileHint, true),
 			}})
 	}
 	for i, p := range persons {
 		if kyc.HasGovernmentIDFront(p.IdentifyingInformation) {
 			continue
 		}
-		s := section{Legend: "ID of " + strings.TrimSpace(p.FirstName+" "+p.LastName), person: i}
+		name := strings.TrimSpace(p.FirstName + " " + p.LastName)
+		s := section{Legend: "ID of " + name, person: i}
 		if governmentID(p.IdentifyingInformation) < 0 {
-			s.inputs = append(s.inputs, idType(i))
+			s.inputs = append(s.inputs, idType(i, name+"'s"))
 		}
 		s.inputs = append(s.inputs,
-			fileInput(personInput(i, inPersonIDFront), kyc.DocFront, "Photo of their ID, front", fileHint, true),
-			fileInput(personInput(i, inPersonIDBack), kyc.DocBack, "Photo of their ID, back", fileHint+" Not needed for a passport or a visa.", false))
+			fileInput(personInput(i, inPersonIDFront), kyc.DocFront, "Photo of "+name+"'s ID, front", fileHint, true),
+			fileInput(personInput(i, inPersonIDBack), kyc.DocBack, "Photo of "+name+"'s ID, back", fileHint+" Not needed for a passport or a visa.", false))
 		out = append(out, s)
 	}
 	return out
@@ -182,7 +184,8 @@ func documentForm(spec *openapi3.T, sections []section, values, problems map[str
 	for i, s := range sections {
 		out[i] = formSection{Legend: s.Legend, Hint: s.Hint}
 		for _, in := range s.inputs {
-			fi := formInput{field: in.field, ID: "f-" + in.Name, Error: problems[in.Name], Required: in.required}
+			// An id without the name's slashes, that a link's fragment names as it is.
+			fi := formInput{field: in.field, ID: "f-" + strings.ReplaceAll(in.Name, "/", "-"), Error: problems[in.Name], Required: in.required}
 			if !in.Secret {
 				fi.Value = values[in.Name]
 			}

@@ -289,8 +289,9 @@ func postUploads(t *testing.T, link string, form url.Values, files map[string][]
 
 // TestHostedPageTakesIDPhotos: an individual adds photos of their ID, front and back, on the
 // hosted page (a plain multipart form), and, under the seed's rules, no other document: a file
-// the API would refuse is an error next to its input, a post with more files than the form's a
-// 413; accepted ones become the ID's documents, which the API then links to.
+// the API would refuse is an error next to its input (and one accepted beside it is to be chosen
+// again), a post with more files than the form's a 413; accepted ones become the ID's documents,
+// which the API then links to.
 func TestHostedPageTakesIDPhotos(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
@@ -315,7 +316,8 @@ func TestHostedPageTakesIDPhotos(t *testing.T) {
 			t.Fatalf("three files of the largest size: %d", resp.StatusCode)
 		}
 		resp, body = postUploads(t, action, completeForm(token), map[string][]byte{"id_front": jpegFile, "id_back": []byte("GIF89a-not-accepted")})
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-id_back-error"`) || strings.Contains(body, "not-accepted") {
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-id_back-error"`) || strings.Contains(body, "not-accepted") ||
+			!strings.Contains(body, "Photo of your ID, front must be chosen again") {
 			t.Fatalf("a GIF: %d %s", resp.StatusCode, body)
 		}
 		if got := env.getUser(t, a, uid); got.Status != "CREATED" {

@@ -389,6 +389,14 @@ func TestHostedPageAsksForKiraFields(t *testing.T) {
 			"business_industry": {"crop_production", "animal_production"}, "associated_persons/0/first_name": {"Jane"},
 			"associated_persons/0/last_name": {"Roe"}, "associated_persons/0/email": {"jane@acme.example"},
 			"associated_persons/0/birth_date": {"1980-03-02"}, "associated_persons/0/id_type": {"passport"}}
+		resp, body = postUploads(t, action, form, map[string][]byte{"proof_of_address": pdfFile})
+		if text := html.UnescapeString(body); resp.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(text, `id="f-associated_persons-0-id_front-error">Photo of the person's ID, front is required`) ||
+			!strings.Contains(text, `id="f-business_formation-error">Business formation document is required`) ||
+			!strings.Contains(text, `id="f-proof_of_address-error">Proof of the business's address must be chosen again`) ||
+			!strings.Contains(text, `value="jane@acme.example"`) || strings.Contains(text, "1980-03-02") {
+			t.Errorf("a post without the person's ID: %d", resp.StatusCode)
+		}
 		resp, body = postUploads(t, action, form, map[string][]byte{"proof_of_address": pdfFile, "business_formation": pdfFile,
 			"associated_persons/0/id_front": pngFile})
 		if resp.StatusCode != http.StatusSeeOther {
