@@ -1,6 +1,7 @@
 // Package hosted serves the hosted verification pages of embedded links: the page where an end
 // user completes what automatic verification still needs (the form, derived from the user field
-// table, and its country list), and the signed links to it.
+// table, and its country list, with the identity documents the requirement set names), and the
+// signed links to it.
 package hosted
 
 import (
