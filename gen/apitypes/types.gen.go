@@ -3128,7 +3128,14 @@ type User struct {
 	// MiddleName Example: Jane
 	MiddleName *Name `json:"middle_name,omitempty"`
 
-	// MissingFields The fields automatic verification still needs; empty when the user is complete.
+	// MissingFields The fields automatic verification still needs; empty when the user is complete. Under
+	// `KIRA_REQUIREMENTS=kira`, after the fields, the identity documents still needed, as
+	// Kira names them (`identifying_information:ssn`, met by the `ssn` field too,
+	// `identifying_information:government_id:front`,
+	// `identifying_information:file_proof_of_address`,
+	// `identifying_information:file_business_formation`,
+	// `associated_persons:identifying_information:front`; see `UserCreateRequest`).
+	//
 	//
 	// Example: ["birth_date","ssn"]
 	MissingFields []string `json:"missing_fields"`
@@ -3257,17 +3264,26 @@ type User struct {
 //     `representative_birth_date`, and `ein` when `address_country` is `USA`.
 //
 // A server started with `KIRA_REQUIREMENTS=kira` applies Kira's fuller lists instead ("Required
-// Fields for Automatic Verification", kira-financial-ai.readme.io/reference/createuser), besides
-// the identity documents:
+// Fields for Automatic Verification", kira-financial-ai.readme.io/reference/createuser), with
+// the identity documents they name:
 //   - individual: the list above and `phone`, `nationality`, `gender`, `employment_status`,
 //     `occupation`, `source_of_funds`, `account_purpose`, `pep_status`, and `current_employer`
-//     when `employment_status` is `employed`;
+//     when `employment_status` is `employed`; in `identifying_information`, a tax identifier
+//     (an item of type `ssn`, or `tax_id` outside the USA, with a `number`; the `ssn` field
+//     states the same fact and meets it too), a Government ID (a photo ID type) with a `front`
+//     document, and a `file_proof_of_address` document;
 //   - business: the list above and `phone`, `doing_business_as`, `business_industry`,
 //     `business_website`, `business_description`, `formation_state`, `source_of_funds`,
 //     `account_purpose`, `pep_status`, `representative_title`, and `representative_ssn` when
-//     `address_country` is `USA`.
+//     `address_country` is `USA`; in `identifying_information`, `file_proof_of_address` and
+//     `file_business_formation` documents; and `associated_persons`, at least one, each with a
+//     Government ID with a `front` document in their `identifying_information`.
 //
-// `missing_fields` follows the server's rules.
+// A document counts whether it was uploaded or given as a URL. `missing_fields` follows the
+// server's rules, naming a missing document as Kira does: `identifying_information:ssn`,
+// `identifying_information:government_id:front`, `identifying_information:file_proof_of_address`,
+// `identifying_information:file_business_formation`,
+// `associated_persons:identifying_information:front`.
 //
 // `external_id` and `verification_mode` are set here only: an update that sends them is a 400.
 //

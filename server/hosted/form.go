@@ -3,6 +3,7 @@ package hosted
 import (
 	"errors"
 	"fmt"
+	"mime/multipart"
 	"net/url"
 	"reflect"
 	"slices"
@@ -29,7 +30,7 @@ type field struct {
 	Secret       bool
 	Autocomplete string
 	Hint         string
-	spec         *kyc.FieldSpec
+	spec         *kyc.FieldSpec // nil for an input that is no user field (a document's)
 }
 
 // formFields lists, per user type and in the table's order, the fields the page can ask for: the
@@ -57,14 +58,21 @@ type option struct {
 	Value, Label string
 }
 
-// form is what the page shows: the fields to fill in, with the values to keep, the files it takes
-// and the errors.
+// form is what the page shows: the fields to fill in, with the values to keep, the documents it
+// takes (upload.go) and the errors.
 // FormLevel is true when some error concerns no field on the form.
 type form struct {
 	Fields    []formInput
-	Uploads   []formInput // the file inputs (upload.go)
+	Documents []formSection
 	Errors    []formError
 	FormLevel bool
+}
+
+// formSection is a group of document inputs: the user's own (no Legend), or an associated
+// person's, shown as a fieldset.
+type formSection struct {
+	Legend, Hint string
+	Inputs       []formInput
 }
 
 type formInput struct {
@@ -83,6 +91,11 @@ type formInput struct {
 	Kept bool
 }
 
+// Wide reports whether the input takes the form's whole width.
+func (in formInput) Wide() bool {
+	return in.Name == "address_street" || in.Kind == "select" || in.Kind == "multiselect" || in.Kind == "file"
+}
+
 // formError is a line of the error summary: ID is the input it concerns ("" for the form as a
 // whole), Label how it names the field ("" for none).
 type formError struct {
@@ -97,6 +110,21 @@ const (
 	msgUnknownFields = "The form had fields it does not ask for. Please fill in the form below and submit it again."
 	msgNotAccepted   = "Some of the details on file could not be accepted. Please check the form and submit it again."
 )
+
+// inputs are what the form asks of a user: fields of the table, then document sections.
+type inputs struct {
+	fields   []field
+	sections []section
+}
+
+// all lists the fields, then the document inputs.
+func (a inputs) all() []field {
+	out := slices.Clone(a.fields)
+	for _, in := range docInputs(a.sections) {
+		out = append(out, in.field)
+	}
+	return out
+}
 
 // fieldsToAsk chooses the inputs for a user: what automatic verification still misses under the
 // requirement set rules, or, when nothing is missing (a rejected user correcting their data),
@@ -142,10 +170,10 @@ func currentValues(u *kyc.User) map[string]string {
 	return out
 }
 
-// buildForm renders the inputs for fields with the given values and errors (problems by field
-// name; a problem of a field not on the form is shown above it, by the field's label). Secrets are
-// never prefilled.
-func buildForm(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fields []field, values map[string]string, problems map[string]string) form {
+// buildForm renders the inputs for fields and the document sections with the given values and
+// errors (problems by field or input name; a problem of a field not on the form is shown above it,
+// by the field's label). Secrets are never prefilled.
+func buildForm(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, asked inputs, values map[string]string, problems map[string]string) form {
 	missing := map[string]bool{}
 	for _, m := range kyc.MissingFields(rules, u.Type, &u.Fields) {
 		missing[m] = true
@@ -153,7 +181,7 @@ func buildForm(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fields [
 	_, secrets := u.Fields.Split()
 	var f form
 	shown := map[string]bool{}
-	for _, fd := range fields {
+	for _, fd := range asked.fields {
 		in := formInput{field: fd, ID: "f-" + fd.Name, Error: problems[fd.Name], Required: missing[fd.Name]}
 		switch {
 		case fd.Kind == "multiselect":
@@ -178,11 +206,13 @@ func buildForm(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fields [
 			f.Errors = append(f.Errors, formError{ID: in.ID, Label: fd.Label, Message: in.Error})
 		}
 	}
-	f.Uploads = uploadInputs(u, problems)
-	for _, in := range f.Uploads {
-		shown[in.Name] = true
-		if in.Error != "" {
-			f.Errors = append(f.Errors, formError{ID: in.ID, Label: in.Label, Message: in.Error})
+	f.Documents = documentForm(spec, asked.sections, values, problems)
+	for _, s := range f.Documents {
+		for _, in := range s.Inputs {
+			shown[in.Name] = true
+			if in.Error != "" {
+				f.Errors = append(f.Errors, formError{ID: in.ID, Label: in.Label, Message: in.Error})
+			}
 		}
 	}
 	off := offForm(problems, shown)
@@ -281,28 +311,27 @@ func subdivisionOptions(code string) []option {
 	return opts
 }
 
-// submission is a form post: what was typed in the form's fields, by field name (text, each
-// given once, or a multiselect's values joined by listSeparator), and, when it has no problems,
-// the patch it makes.
+// submission is a form post: what was typed in the form's fields and text inputs, by name (text,
+// each given once, or a multiselect's values joined by listSeparator; a file input whose file was
+// accepted has no text), and, when it has no problems, the patch it makes.
 type submission struct {
 	patch kyc.Patch
 	typed map[string]string
 }
 
-// parseSubmission reads a post of the form of fields, refusing what the API would refuse: a field
-// given twice, a field the form does not have, text that is not UTF-8 or has a NUL. It then
-// validates what was typed against the spec's update schema and the field rules on the day today,
-// as the API would, and checks that the user would be complete. problems maps field names (or
-// formLevel) to messages; they never repeat what was typed.
-func parseSubmission(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fields []field, post url.Values, today time.Time) (*submission, map[string]string) {
+// parseSubmission reads a post of the form of fields and document sections (its files in mf, nil
+// when the post is not multipart), refusing what the API would refuse: a field given twice, a
+// field the form does not have, text that is not UTF-8 or has a NUL, a file that is no accepted
+// document. It then validates what was typed against the spec's update schema and the field rules
+// on the day today, as the API would, and checks that the user would be complete. problems maps
+// field or input names (or formLevel) to messages; they never repeat what was typed.
+func parseSubmission(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, asked inputs, post url.Values, mf *multipart.Form, today time.Time) (*submission, map[string]string) {
 	problems := map[string]string{}
 	onForm := map[string]bool{tokenField: true}
-	for _, f := range fields {
-		onForm[f.Name] = true
+	for _, f := range asked.all() {
+		onForm[f.Name] = true // a file input left empty is posted as an empty value
 	}
-	for _, up := range uploads {
-		onForm[up.Name] = true // a file input left empty is posted as an empty value
-	}
+	fields, sections := asked.fields, asked.sections
 	for name := range post {
 		if s := kyc.UserField(name); !onForm[name] && s != nil && s.Label != "" && s.For(u.Type) {
 			problems[name] = "cannot be changed on this page"
@@ -362,7 +391,22 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fi
 			add(name, "could not be read")
 		}
 	}
+	docs, docProblems := readDocuments(spec, sections, post, mf)
+	for name, v := range docs.text {
+		sub.typed[name] = v
+	}
+	for name := range docs.files {
+		sub.typed[name] = ""
+	}
+	for name, msg := range docProblems {
+		add(name, msg)
+	}
 	next := u.Fields
+	sub.patch.Apply(&next)
+	for name, msg := range applyDocuments(sub, &next, sections, docs) {
+		add(name, msg)
+	}
+	next = u.Fields
 	sub.patch.Apply(&next)
 	var kerr *kyc.Error
 	if err := next.ValidateUpdate(u.Type, today, &u.Fields); errors.As(err, &kerr) {
@@ -375,6 +419,9 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fi
 			add(m, "is required")
 		}
 	}
+	for _, name := range missingInputs(rules, u, &next, sections, docs) {
+		add(name, "is required")
+	}
 	if len(problems) > 0 {
 		return sub, problems
 	}
@@ -386,7 +433,7 @@ func parseSubmission(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, fi
 func typedValues(f field, given []string) (list []string, problem string) {
 	for _, g := range given {
 		v := strings.TrimSpace(g)
-		if f.spec.Issued == "ssn" || f.Name == "ein" {
+		if f.spec != nil && f.spec.Issued == "ssn" || f.Name == "ein" {
 			v = strings.ReplaceAll(v, " ", "")
 		}
 		switch {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -77,5 +78,103 @@ func TestSubdivisionOptions(t *testing.T) {
 	all := subdivisionOptions("")
 	if !slices.Contains(all, option{Value: "QC", Label: "Quebec, Canada"}) || !slices.Contains(all, option{Value: "CA", Label: "California, United States"}) {
 		t.Errorf("no country yet: %d options without Quebec or California", len(all))
+	}
+}
+
+// TestDocumentSections: the page asks for the documents the rules miss, and no more: under the
+// seed's rules an individual's ID photos only, as ever, and a business nothing; under Kira's, an
+// individual's proof of address and, outside the USA, tax identification number; a business's
+// documents, and the ID of each person without one, or one person when it has none.
+func TestDocumentSections(t *testing.T) {
+	t.Parallel()
+	individual := func(country, ssn string, items ...kyc.IdentifyingInformation) *kyc.User {
+		return &kyc.User{Type: kyc.Individual, Status: kyc.StatusCreated, Fields: kyc.Fields{Email: "a@example.com", AddressCountry: country, SSN: ssn, IdentifyingInformation: items}}
+	}
+	business := func(persons ...kyc.Person) *kyc.User {
+		return &kyc.User{Type: kyc.Business, Status: kyc.StatusCreated, Fields: kyc.Fields{Email: "a@example.com", AssociatedPersons: persons,
+			IdentifyingInformation: []kyc.IdentifyingInformation{{Type: "tax_id", Documents: []kyc.Document{{Type: kyc.DocProofOfAddress}}}}}}
+	}
+	withID := kyc.Person{FirstName: "Jane", LastName: "Roe", Email: "j@example.com",
+		IdentifyingInformation: []kyc.IdentifyingInformation{{Type: "passport", Documents: []kyc.Document{{Type: kyc.DocFront}}}}}
+	backOnly := kyc.Person{FirstName: "John", LastName: "Roe", Email: "r@example.com",
+		IdentifyingInformation: []kyc.IdentifyingInformation{{Type: "visa", Documents: []kyc.Document{{Type: kyc.DocBack}}}}}
+	noID := kyc.Person{FirstName: "Ann", LastName: "Lee", Email: "l@example.com"}
+	complete := individual("FRA", "", kyc.IdentifyingInformation{Type: "tax_id", Number: "X1234", Documents: []kyc.Document{{Type: kyc.DocProofOfAddress}}},
+		kyc.IdentifyingInformation{Type: "passport", Documents: []kyc.Document{{Type: kyc.DocFront}}})
+	tests := []struct {
+		name  string
+		rules kyc.RequirementSet
+		user  *kyc.User
+		want  [][]string // by section, the inputs
+	}{
+		{"seed individual", kyc.SeedRequirements, individual("", ""), [][]string{{"id_front", "id_back"}}},
+		{"seed business", kyc.SeedRequirements, business(), nil},
+		{"individual without a country", kyc.KiraRequirements, individual("", ""), [][]string{{"id_front", "id_back", "tax_id", "proof_of_address"}}},
+		{"individual in the USA", kyc.KiraRequirements, individual("USA", ""), [][]string{{"id_front", "id_back", "proof_of_address"}}},
+		{"individual with an SSN", kyc.KiraRequirements, individual("", "123-45-6789"), [][]string{{"id_front", "id_back", "proof_of_address"}}},
+		{"individual with documents", kyc.KiraRequirements, complete, [][]string{{"id_front", "id_back"}}},
+		{"business without persons", kyc.KiraRequirements, business(), [][]string{{"business_formation"}, {"associated_persons/0/first_name",
+			"associated_persons/0/last_name", "associated_persons/0/email", "associated_persons/0/birth_date", "associated_persons/0/id_type",
+			"associated_persons/0/id_front"}}},
+		{"business with persons", kyc.KiraRequirements, business(withID, backOnly, noID), [][]string{{"business_formation"},
+			{"associated_persons/1/id_front", "associated_persons/1/id_back"},
+			{"associated_persons/2/id_type", "associated_persons/2/id_front", "associated_persons/2/id_back"}}},
+	}
+	for _, tt := range tests {
+		var got [][]string
+		for _, s := range documentSections(tt.user, tt.rules) {
+			var names []string
+			for _, in := range s.inputs {
+				names = append(names, in.Name)
+			}
+			got = append(got, names)
+		}
+		if !slices.EqualFunc(got, tt.want, slices.Equal) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestMaxPersons: the page's bound on associated persons is the spec's.
+func TestMaxPersons(t *testing.T) {
+	t.Parallel()
+	spec, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, schema := range []string{"UserCreateRequest", "UserUpdateRequest"} {
+		if got := spec.Components.Schemas[schema].Value.Properties["associated_persons"].Value.MaxItems; got == nil || *got != maxPersons {
+			t.Errorf("%s: associated_persons maxItems %v, want %d", schema, got, maxPersons)
+		}
+	}
+}
+
+// TestPostLimit: a post may carry the files of its form, each of the largest size; one to a
+// session that does not open, the largest form's files, or none when the session is unknown.
+func TestPostLimit(t *testing.T) {
+	t.Parallel()
+	persons := make([]kyc.Person, maxPersons)
+	for i := range persons {
+		persons[i] = kyc.Person{FirstName: "P", LastName: "Q", Email: "p@example.com"}
+	}
+	seed := &kyc.User{Type: kyc.Individual, Fields: kyc.Fields{Email: "a@example.com"}}
+	crowded := &kyc.User{Type: kyc.Business, Fields: kyc.Fields{Email: "a@example.com", AssociatedPersons: persons}}
+	tests := []struct {
+		name  string
+		user  *kyc.User
+		rules kyc.RequirementSet
+		err   error
+		files int64
+	}{
+		{"seed individual", seed, kyc.SeedRequirements, nil, 2},
+		{"kira individual", seed, kyc.KiraRequirements, nil, 3},
+		{"kira business with every person without an ID", crowded, kyc.KiraRequirements, nil, maxFileInputs},
+		{"expired session", nil, kyc.KiraRequirements, kyc.Errorf(kyc.ESessionExpired, "expired"), maxFileInputs},
+		{"unknown session", nil, kyc.KiraRequirements, kyc.Errorf(kyc.ENotFound, "none"), 0},
+	}
+	for _, tt := range tests {
+		if got, want := postLimit(tt.user, tt.rules, tt.err), tt.files*kyc.MaxDocumentBytes+maxFormBytes; got != want {
+			t.Errorf("%s: %d, want %d", tt.name, got, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package hosted serves the hosted verification pages of embedded links: the page where an end
 // user completes what automatic verification still needs (the form, derived from the user field
-// table, and its country list), and the signed links to it.
+// table, and its country list, with the identity documents the requirement set names), and the
+// signed links to it.
 package hosted
 
 import (
@@ -98,12 +99,21 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("X-Frame-Options", "SAMEORIGIN") // for browsers without CSP frame-ancestors
 	}
 	id := r.PathValue("sessionId")
-	var token string
+	rules := p.Users.Rules()
+	var (
+		token   string
+		se      *kyc.Session
+		u       *kyc.User
+		openErr error
+	)
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		token = r.URL.Query().Get(tokenField)
 	case http.MethodPost:
-		if err := parsePost(w, r); err != nil || len(r.PostForm[tokenField]) != 1 {
+		// The user's form decides how many files a post may carry, so the session is opened
+		// before the body is read; what does not open is answered once the token is checked.
+		se, u, openErr = p.Users.OpenSession(r.Context(), id)
+		if err := parsePost(w, r, postLimit(u, rules, openErr)); err != nil || len(r.PostForm[tokenField]) != 1 {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
 				p.message(w, http.StatusRequestEntityTooLarge, "These files are too large", fmt.Sprintf("Each photo may be at most %d MiB. Please go back and choose smaller files.", kyc.MaxDocumentBytes>>20))
@@ -122,33 +132,24 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.message(w, http.StatusNotFound, "Link not recognised", "This verification link is not valid. Please ask for a new one.")
 		return
 	}
-	se, u, err := p.Users.OpenSession(r.Context(), id)
-	if err != nil {
-		p.failure(w, r, err)
+	if r.Method != http.MethodPost {
+		se, u, openErr = p.Users.OpenSession(r.Context(), id)
+	}
+	if openErr != nil {
+		p.failure(w, r, openErr)
 		return
 	}
 	if p.closed(w, u) {
 		return
 	}
-	rules := p.Users.Rules()
-	fields := fieldsToAsk(u, rules)
+	asked := inputs{fieldsToAsk(u, rules), documentSections(u, rules)}
 	if r.Method != http.MethodPost {
-		p.form(w, http.StatusOK, se, u, token, fields, currentValues(u), nil)
+		p.form(w, http.StatusOK, se, u, token, asked, currentValues(u), nil)
 		return
 	}
-	sub, problems := parseSubmission(p.Spec, u, rules, fields, r.PostForm, p.now())
-	docs, uploadProblems := readUploads(u, r.MultipartForm)
-	if problems == nil && len(uploadProblems) == 0 {
-		uploadProblems = addUploads(sub, u, docs)
-	}
-	if problems != nil || len(uploadProblems) > 0 {
-		if problems == nil {
-			problems = map[string]string{}
-		}
-		for name, msg := range uploadProblems {
-			problems[name] = msg
-		}
-		p.redraw(w, se, u, token, fields, sub.typed, problems)
+	sub, problems := parseSubmission(p.Spec, u, rules, asked, r.PostForm, r.MultipartForm, p.now())
+	if problems != nil {
+		p.redraw(w, se, u, token, asked, sub.typed, problems)
 		return
 	}
 	done, user, err := p.Users.SubmitSession(r.Context(), id, sub.patch)
@@ -165,7 +166,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			for _, f := range kerr.Fields {
 				problems[f.Field] = f.Message
 			}
-			p.redraw(w, se, u, token, fields, sub.typed, problems)
+			p.redraw(w, se, u, token, asked, sub.typed, problems)
 		case kerr.Code == kyc.EInvalid:
 			p.message(w, http.StatusConflict, "We could not submit this", kerr.Message)
 		default:
@@ -207,34 +208,56 @@ func (p *Page) closedMessage(w http.ResponseWriter, status kyc.Status, exhausted
 }
 
 // redraw shows the form again after a refused post (422), with what was typed (secrets aside) and
-// problems by field name. A secret typed without a problem of its own is not shown back either:
-// the page says to enter it again, so that it does not vanish unnoticed.
-func (p *Page) redraw(w http.ResponseWriter, se *kyc.Session, u *kyc.User, token string, fields []field, typed, problems map[string]string) {
+// problems by field or input name. A secret typed, or a file chosen, without a problem of its own
+// is not shown back either: the page says to give it again, so that it does not vanish unnoticed.
+func (p *Page) redraw(w http.ResponseWriter, se *kyc.Session, u *kyc.User, token string, asked inputs, typed, problems map[string]string) {
 	values := currentValues(u)
-	for _, f := range fields {
+	for _, f := range asked.all() {
 		v, ok := typed[f.Name]
 		switch {
 		case !ok:
 		case !f.Secret:
 			values[f.Name] = v
+		case problems[f.Name] == "" && f.Kind == "file":
+			problems[f.Name] = "must be chosen again: files are not kept when the form has errors"
 		case problems[f.Name] == "":
 			problems[f.Name] = "must be entered again: for your security, it is not shown back"
 		}
 	}
-	p.form(w, http.StatusUnprocessableEntity, se, u, token, fields, values, problems)
+	p.form(w, http.StatusUnprocessableEntity, se, u, token, asked, values, problems)
 }
 
-// parsePost reads a form post into r.PostForm, and its files into r.MultipartForm when it is
-// multipart (the form with its uploads, kept in memory: the body is at most maxUploadBytes).
-// Other posts are at most maxFormBytes.
-func parsePost(w http.ResponseWriter, r *http.Request) error {
+// postLimit bounds a post to the session of user u (nil when it did not open, with openErr): the
+// files of u's form, each of the largest size, and the form; for a session that exists but did
+// not open (expired, used, an outage), the files of the largest form, so that the answer its state
+// calls for is given once the token is checked; for an unknown session, the form without files.
+func postLimit(u *kyc.User, rules kyc.RequirementSet, openErr error) int64 {
+	switch {
+	case openErr == nil:
+		return uploadLimit(documentSections(u, rules))
+	case kyc.ErrorCode(openErr) == kyc.ENotFound:
+		return maxFormBytes
+	}
+	return maxFileInputs*kyc.MaxDocumentBytes + maxFormBytes
+}
+
+// parsePost reads a form post of at most limit bytes into r.PostForm, and its files into
+// r.MultipartForm when it is multipart (the form with its uploads, kept in memory). Other posts
+// are at most maxFormBytes.
+func parsePost(w http.ResponseWriter, r *http.Request, limit int64) error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		return r.ParseForm()
+		if err := r.ParseForm(); err != nil {
+			return fmt.Errorf("parse form: %w", err)
+		}
+		return nil
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes)
-	return r.ParseMultipartForm(maxUploadBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseMultipartForm(limit); err != nil {
+		return fmt.Errorf("parse multipart form: %w", err)
+	}
+	return nil
 }
 
 func (p *Page) now() time.Time {
@@ -263,7 +286,7 @@ func RedirectTo(se *kyc.Session, u *kyc.User) string {
 	return out
 }
 
-func (p *Page) form(w http.ResponseWriter, status int, se *kyc.Session, u *kyc.User, token string, fields []field, values, problems map[string]string) {
+func (p *Page) form(w http.ResponseWriter, status int, se *kyc.Session, u *kyc.User, token string, asked inputs, values, problems map[string]string) {
 	lead := "To finish verifying your identity, please fill in the details below."
 	title := "Verify your identity"
 	if u.Type == kyc.Business {
@@ -283,7 +306,7 @@ func (p *Page) form(w http.ResponseWriter, status int, se *kyc.Session, u *kyc.U
 		"Lead":   lead,
 		"Action": pagePrefix + url.PathEscape(se.ID),
 		"Token":  token,
-		"Form":   buildForm(p.Spec, u, p.Users.Rules(), fields, values, problems),
+		"Form":   buildForm(p.Spec, u, p.Users.Rules(), asked, values, problems),
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kiraapi/kira/server/app"
+	"github.com/kiraapi/kira/server/kyc"
 )
 
 // sessionLink opens a hosted verification session for the user and returns its link.
@@ -287,8 +288,10 @@ func postUploads(t *testing.T, link string, form url.Values, files map[string][]
 }
 
 // TestHostedPageTakesIDPhotos: an individual adds photos of their ID, front and back, on the
-// hosted page (a plain multipart form): a file the API would refuse is an error next to its
-// input; accepted ones become the ID's documents, which the API then links to.
+// hosted page (a plain multipart form), and, under the seed's rules, no other document: a file
+// the API would refuse is an error next to its input (and one accepted beside it is to be chosen
+// again), a post with more files than the form's a 413; accepted ones become the ID's documents,
+// which the API then links to.
 func TestHostedPageTakesIDPhotos(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
@@ -301,9 +304,20 @@ func TestHostedPageTakesIDPhotos(t *testing.T) {
 			!strings.Contains(body, `name="id_front" type="file"`) || !strings.Contains(body, `name="id_back" type="file"`) {
 			t.Fatalf("page: %d, file inputs missing", resp.StatusCode)
 		}
+		for _, name := range []string{"proof_of_address", "tax_id", "business_formation", "associated_persons/"} {
+			if strings.Contains(body, `name="`+name) {
+				t.Errorf("the seed's page asks for %s", name)
+			}
+		}
 		action, token := formTarget(t, link)
+		full := append(jpegFile, make([]byte, kyc.MaxDocumentBytes-len(jpegFile))...)
+		resp, body = postUploads(t, action, completeForm(token), map[string][]byte{"id_front": full, "id_back": full, "extra": full})
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "too large") {
+			t.Fatalf("three files of the largest size: %d", resp.StatusCode)
+		}
 		resp, body = postUploads(t, action, completeForm(token), map[string][]byte{"id_front": jpegFile, "id_back": []byte("GIF89a-not-accepted")})
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-id_back-error"`) || strings.Contains(body, "not-accepted") {
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-id_back-error"`) || strings.Contains(body, "not-accepted") ||
+			!strings.Contains(body, "Photo of your ID, front must be chosen again") {
 			t.Fatalf("a GIF: %d %s", resp.StatusCode, body)
 		}
 		if got := env.getUser(t, a, uid); got.Status != "CREATED" {

@@ -310,57 +310,60 @@ func comparableDocuments(items []IdentifyingInformation) []IdentifyingInformatio
 	return out
 }
 
-// MissingDocuments lists what Kira's fuller requirements ask of a user's identity documents
-// (docs.kirafin.ai create user, "required for automatic KYC/KYB"; kira-api-facts.md §2), as Kira's
-// missing_fields tokens, empty when nothing is missing:
-//
-//   - individual: an identifying_information item of type ssn or tax_id
-//     ("identifying_information:ssn"), a Government ID with a front document
-//     ("identifying_information:government_id:front") and a file_proof_of_address document
-//     ("identifying_information:file_proof_of_address");
-//   - business: file_proof_of_address and file_business_formation documents, and every associated
-//     person with a Government ID with a front document
-//     ("associated_persons:identifying_information:front").
-//
-// A document counts whether it was uploaded or given as a URL.
-func MissingDocuments(t UserType, f *Fields) []string {
-	var missing []string
-	need := func(ok bool, token string) {
-		if !ok {
-			missing = append(missing, token)
-		}
-	}
-	switch t {
-	case Individual:
-		need(hasIdentifier(f.IdentifyingInformation, "ssn", "tax_id"), "identifying_information:ssn")
-		need(hasGovernmentIDFront(f.IdentifyingInformation), "identifying_information:government_id:front")
-		need(hasDocument(f.IdentifyingInformation, "file_proof_of_address"), "identifying_information:file_proof_of_address")
-	case Business:
-		need(hasDocument(f.IdentifyingInformation, "file_proof_of_address"), "identifying_information:file_proof_of_address")
-		need(hasDocument(f.IdentifyingInformation, "file_business_formation"), "identifying_information:file_business_formation")
-		persons := len(f.AssociatedPersons) > 0
-		for _, p := range f.AssociatedPersons {
-			persons = persons && hasGovernmentIDFront(p.IdentifyingInformation)
-		}
-		need(persons, "associated_persons:identifying_information:front")
-	}
-	return missing
-}
+// The tokens of Kira's document requirements in missing_fields (extraRules, under
+// KiraRequirements), as Kira names them.
+const (
+	// TokenTaxIdentifier: an individual's SSN or, outside the USA, tax identifier.
+	TokenTaxIdentifier = "identifying_information:ssn"
+	// TokenGovernmentIDFront: an individual's Government ID with a photo of its front.
+	TokenGovernmentIDFront = "identifying_information:government_id:front"
+	// TokenProofOfAddress: a proof of address document (individuals and businesses).
+	TokenProofOfAddress = "identifying_information:file_proof_of_address"
+	// TokenBusinessFormation: a business's formation document.
+	TokenBusinessFormation = "identifying_information:file_business_formation"
+	// TokenPersonsIDFront: associated persons, each with a Government ID with a photo of its front.
+	TokenPersonsIDFront = "associated_persons:identifying_information:front"
+)
 
-func hasIdentifier(items []IdentifyingInformation, types ...string) bool {
-	return slices.ContainsFunc(items, func(i IdentifyingInformation) bool { return slices.Contains(types, i.Type) && i.Number != "" })
-}
+// The document types (Document.Type) the requirements name.
+const (
+	DocFront             = "front"
+	DocBack              = "back"
+	DocProofOfAddress    = "file_proof_of_address"
+	DocBusinessFormation = "file_business_formation"
+)
 
-func hasGovernmentIDFront(items []IdentifyingInformation) bool {
+// IsGovernmentID reports whether an identifying_information type is a Government photo ID.
+func IsGovernmentID(idType string) bool { return slices.Contains(governmentIDTypes, idType) }
+
+// HasGovernmentIDFront reports whether items hold a Government ID with a front document, uploaded
+// or given as a URL.
+func HasGovernmentIDFront(items []IdentifyingInformation) bool {
 	return slices.ContainsFunc(items, func(i IdentifyingInformation) bool {
-		return slices.Contains(governmentIDTypes, i.Type) && slices.ContainsFunc(i.Documents, func(d Document) bool { return d.Type == "front" })
+		return IsGovernmentID(i.Type) && slices.ContainsFunc(i.Documents, func(d Document) bool { return d.Type == DocFront })
 	})
 }
 
+// hasDocument reports whether items hold a document of type docType (of any item), uploaded or
+// given as a URL.
 func hasDocument(items []IdentifyingInformation, docType string) bool {
 	return slices.ContainsFunc(items, func(i IdentifyingInformation) bool {
 		return slices.ContainsFunc(i.Documents, func(d Document) bool { return d.Type == docType })
 	})
+}
+
+// hasTaxIdentifier reports whether an individual has a tax identifier: an identifying_information
+// item of type ssn or tax_id with a number, or the ssn field, which states the same fact.
+func hasTaxIdentifier(f *Fields) bool {
+	return f.SSN != "" || slices.ContainsFunc(f.IdentifyingInformation, func(i IdentifyingInformation) bool {
+		return (i.Type == "ssn" || i.Type == "tax_id") && i.Number != ""
+	})
+}
+
+// personsIdentified reports whether a business has associated persons, each with a Government ID
+// with a front document.
+func personsIdentified(f *Fields) bool {
+	return len(f.AssociatedPersons) > 0 && !slices.ContainsFunc(f.AssociatedPersons, func(p Person) bool { return !HasGovernmentIDFront(p.IdentifyingInformation) })
 }
 
 // WithLinkKey sets the key that signs document download links (DocumentLink): a KeyHasher, whose

@@ -174,33 +174,60 @@ func TestDocumentLinks(t *testing.T) {
 	}
 }
 
-// TestMissingDocuments: Kira's document requirements, as its missing_fields tokens.
-func TestMissingDocuments(t *testing.T) {
+// TestMissingDocumentsUnderKiraRules: Kira's document requirements, as its missing_fields tokens
+// after the fields, of users complete otherwise. A document counts whatever its source; the ssn
+// field meets the tax identifier's rule as an ssn item does.
+func TestMissingDocumentsUnderKiraRules(t *testing.T) {
 	t.Parallel()
-	front := []kyc.Document{{Type: "front"}}
-	proof := kyc.IdentifyingInformation{Type: "tax_id", Documents: []kyc.Document{{Type: "file_proof_of_address"}}}
+	front := []kyc.Document{{Type: kyc.DocFront}}
+	proof := kyc.IdentifyingInformation{Type: "tax_id", Documents: []kyc.Document{{Type: kyc.DocProofOfAddress}}}
+	individual := func(ssn string, items ...kyc.IdentifyingInformation) kyc.Fields {
+		f := kiraIndividual()
+		f.Gender, f.PEPStatus, f.SSN, f.IdentifyingInformation = "female", "false", ssn, items
+		return f
+	}
+	business := func(persons []kyc.Person, items ...kyc.IdentifyingInformation) kyc.Fields {
+		f := seedBusiness()
+		f.Phone, f.DoingBusinessAs, f.BusinessIndustry, f.BusinessWebsite = "+14155550123", "Acme", []string{"crop_production"}, "https://acme.example"
+		f.BusinessDescription, f.FormationState, f.SourceOfFunds, f.AccountPurpose = "Widgets.", "DE", "company_funds", "internal_treasury"
+		f.PEPStatus, f.RepresentativeTitle, f.RepresentativeSSN = "false", "President", "123-45-6789"
+		f.IdentifyingInformation, f.AssociatedPersons = items, persons
+		return f
+	}
+	withID := func(idType string, docs []kyc.Document) kyc.Person {
+		return kyc.Person{FirstName: "Jane", LastName: "Roe", Email: "jane@example.com",
+			IdentifyingInformation: []kyc.IdentifyingInformation{{Type: idType, Documents: docs}}}
+	}
 	cases := []struct {
 		name string
 		typ  kyc.UserType
 		f    kyc.Fields
 		want []string
 	}{
-		{"individual without documents", kyc.Individual, kyc.Fields{},
-			[]string{"identifying_information:ssn", "identifying_information:government_id:front", "identifying_information:file_proof_of_address"}},
-		{"individual complete", kyc.Individual, kyc.Fields{IdentifyingInformation: []kyc.IdentifyingInformation{
-			{Type: "ssn", Number: "123456789"}, {Type: "drivers_license", Documents: front}, proof}}, nil},
-		{"ssn without number, back only", kyc.Individual, kyc.Fields{IdentifyingInformation: []kyc.IdentifyingInformation{
-			{Type: "ssn"}, {Type: "passport", Documents: []kyc.Document{{Type: "back"}}}, proof}},
-			[]string{"identifying_information:ssn", "identifying_information:government_id:front"}},
-		{"business without persons", kyc.Business, kyc.Fields{IdentifyingInformation: []kyc.IdentifyingInformation{proof}},
-			[]string{"identifying_information:file_business_formation", "associated_persons:identifying_information:front"}},
-		{"business complete", kyc.Business, kyc.Fields{
-			IdentifyingInformation: []kyc.IdentifyingInformation{{Type: "tax_id", Documents: []kyc.Document{{Type: "file_proof_of_address"}, {Type: "file_business_formation"}}}},
-			AssociatedPersons:      []kyc.Person{{IdentifyingInformation: []kyc.IdentifyingInformation{{Type: "passport", Documents: front}}}}}, nil},
+		{"individual without documents", kyc.Individual, individual(""),
+			[]string{kyc.TokenTaxIdentifier, kyc.TokenGovernmentIDFront, kyc.TokenProofOfAddress}},
+		{"individual complete", kyc.Individual, individual("", kyc.IdentifyingInformation{Type: "ssn", Number: "123456789"},
+			kyc.IdentifyingInformation{Type: "drivers_license", Documents: []kyc.Document{{Type: kyc.DocFront, Source: kyc.SourceURL}}}, proof), []string{}},
+		{"ssn without number, back only", kyc.Individual, individual("", kyc.IdentifyingInformation{Type: "ssn"},
+			kyc.IdentifyingInformation{Type: "passport", Documents: []kyc.Document{{Type: kyc.DocBack}}}, proof),
+			[]string{kyc.TokenTaxIdentifier, kyc.TokenGovernmentIDFront}},
+		{"a front of an identifier that is no photo ID", kyc.Individual, individual("", kyc.IdentifyingInformation{Type: "tax_id", Number: "X1234", Documents: front}, proof),
+			[]string{kyc.TokenGovernmentIDFront}},
+		{"the ssn field for an ssn item", kyc.Individual, individual("123-45-6789", kyc.IdentifyingInformation{Type: "passport", Documents: front}, proof), []string{}},
+		{"business without persons", kyc.Business, business(nil, proof),
+			[]string{kyc.TokenBusinessFormation, kyc.TokenPersonsIDFront}},
+		{"business with a person without a front", kyc.Business, business([]kyc.Person{withID("passport", front), withID("visa", []kyc.Document{{Type: kyc.DocBack}})},
+			kyc.IdentifyingInformation{Type: "tax_id", Documents: []kyc.Document{{Type: kyc.DocProofOfAddress}, {Type: kyc.DocBusinessFormation}}}),
+			[]string{kyc.TokenPersonsIDFront}},
+		{"business complete", kyc.Business, business([]kyc.Person{withID("passport", front)},
+			kyc.IdentifyingInformation{Type: "tax_id", Documents: []kyc.Document{{Type: kyc.DocProofOfAddress}, {Type: kyc.DocBusinessFormation}}}), []string{}},
 	}
 	for _, c := range cases {
-		if got := kyc.MissingDocuments(c.typ, &c.f); !slices.Equal(got, c.want) {
+		if got := kyc.MissingFields(kyc.KiraRequirements, c.typ, &c.f); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+		if got := kyc.MissingFields(kyc.SeedRequirements, c.typ, &c.f); len(got) != 0 {
+			t.Errorf("%s: the seed's rules miss %v", c.name, got)
 		}
 	}
 }

@@ -40,7 +40,7 @@ const (
 	SeedRequirements RequirementSet = "seed"
 	// KiraRequirements are Kira's fuller lists: "Required Fields for Automatic Verification",
 	// https://kira-financial-ai.readme.io/reference/createuser (individuals and businesses, USA),
-	// without the identifying_information documents.
+	// with the identifying_information documents they name (extraRules).
 	KiraRequirements RequirementSet = "kira"
 	// LinkRequirements are the minimum of a create in verification_link mode: individuals
 	// first_name, last_name and email, businesses business_legal_name and email (Kira changelog
@@ -73,6 +73,16 @@ var extraRules = map[RequirementSet][]rule{
 	KiraRequirements: {
 		// Kira asks for the employer of an employed individual only (create-a-user, current_employer).
 		{Token: "current_employer", Type: Individual, Missing: func(f *Fields) bool { return f.EmploymentStatus == "employed" && f.CurrentEmployer == "" }},
+		// Kira's identity documents (create-a-user, "Required for automatic KYC" and "Required for
+		// automatic KYB"); a document counts whether uploaded or given as a URL. An individual's tax
+		// identifier is an identifying_information item of type ssn, or tax_id outside the USA, with
+		// a number; the ssn field states the same fact as an ssn item, so it meets the rule too.
+		{Token: TokenTaxIdentifier, Type: Individual, Missing: func(f *Fields) bool { return !hasTaxIdentifier(f) }},
+		{Token: TokenGovernmentIDFront, Type: Individual, Missing: func(f *Fields) bool { return !HasGovernmentIDFront(f.IdentifyingInformation) }},
+		{Token: TokenProofOfAddress, Type: Individual, Missing: func(f *Fields) bool { return !hasDocument(f.IdentifyingInformation, DocProofOfAddress) }},
+		{Token: TokenProofOfAddress, Type: Business, Missing: func(f *Fields) bool { return !hasDocument(f.IdentifyingInformation, DocProofOfAddress) }},
+		{Token: TokenBusinessFormation, Type: Business, Missing: func(f *Fields) bool { return !hasDocument(f.IdentifyingInformation, DocBusinessFormation) }},
+		{Token: TokenPersonsIDFront, Type: Business, Missing: func(f *Fields) bool { return !personsIdentified(f) }},
 	},
 }
 
@@ -305,13 +315,13 @@ func MissingFields(set RequirementSet, t UserType, f *Fields) []string {
 	return missing
 }
 
-// ConditionalFields names what the requirement set needs of a user of type t in some cases only
-// (its extraRules' tokens): a form that asks for their conditions (employment_status) offers
-// them too.
+// ConditionalFields names the user fields that the requirement set needs of a user of type t in
+// some cases only (its extraRules' tokens that name a field, such as current_employer): a form
+// that asks for their conditions (employment_status) offers them too.
 func ConditionalFields(set RequirementSet, t UserType) []string {
 	var out []string
 	for _, r := range extraRules[set] {
-		if r.Type == t {
+		if r.Type == t && userFieldsBy[r.Token] != nil {
 			out = append(out, r.Token)
 		}
 	}

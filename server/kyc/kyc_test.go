@@ -80,7 +80,8 @@ func TestMissingFields(t *testing.T) {
 	}
 }
 
-// kiraIndividual is the individual of Kira's create-a-user example (without its documents).
+// kiraIndividual is the individual of Kira's create-a-user example, with its identity documents: a
+// Mexican tax identifier, a passport with its front and a proof of address.
 func kiraIndividual() kyc.Fields {
 	return kyc.Fields{
 		Email: "maria@example.com", Phone: "+525512345678", FirstName: "Maria", LastName: "Gonzalez", BirthDate: "1990-05-15",
@@ -88,11 +89,17 @@ func kiraIndividual() kyc.Fields {
 		AddressZipCode: "06600", AddressCountry: "MEX", DocumentType: "passport", DocumentNumber: "G12345678", DocumentCountry: "MEX",
 		EmploymentStatus: "employed", CurrentEmployer: "Self", Occupation: "Software Engineer",
 		AccountPurpose: "receive_payments", SourceOfFunds: "salary",
+		IdentifyingInformation: []kyc.IdentifyingInformation{
+			{Type: "tax_id", IssuingCountry: "MEX", Number: "GOGM900515AB1"},
+			{Type: "passport", IssuingCountry: "MEX", Number: "G12345678", Documents: []kyc.Document{{Type: kyc.DocFront}}},
+			{Type: "tax_id", Documents: []kyc.Document{{Type: kyc.DocProofOfAddress}}},
+		},
 	}
 }
 
 // TestMissingFieldsByRules: Kira's rules ask for more than the seed's, the employer of an employed
-// individual only, and a US business's representative's SSN; the seed's rules are unchanged.
+// individual only, a US business's representative's SSN and identity documents (the seed's SSN
+// meets the tax identifier's rule); the seed's rules are unchanged.
 func TestMissingFieldsByRules(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -115,10 +122,12 @@ func TestMissingFieldsByRules(t *testing.T) {
 			return f
 		}, []string{}},
 		{"the seed's individual, Kira's rules", kyc.KiraRequirements, kyc.Individual, seedIndividual, []string{
-			"phone", "nationality", "gender", "employment_status", "occupation", "source_of_funds", "account_purpose", "pep_status"}},
+			"phone", "nationality", "gender", "employment_status", "occupation", "source_of_funds", "account_purpose", "pep_status",
+			kyc.TokenGovernmentIDFront, kyc.TokenProofOfAddress}},
 		{"the seed's business, Kira's rules", kyc.KiraRequirements, kyc.Business, seedBusiness, []string{
 			"phone", "doing_business_as", "business_industry", "business_website", "business_description", "formation_state",
-			"source_of_funds", "account_purpose", "pep_status", "representative_title", "representative_ssn"}},
+			"source_of_funds", "account_purpose", "pep_status", "representative_title", "representative_ssn",
+			kyc.TokenProofOfAddress, kyc.TokenBusinessFormation, kyc.TokenPersonsIDFront}},
 		{"the link mode's minimum", kyc.LinkRequirements, kyc.Business, func() kyc.Fields { return kyc.Fields{} }, []string{"email", "business_legal_name"}},
 	}
 	for _, tt := range tests {
