@@ -314,6 +314,8 @@ func startKirad(path, db, dir string) (*server, error) {
 	cmd := exec.Command(path)
 	cmd.Env = append(os.Environ(), "KIRA_ADDR=127.0.0.1:0", "KIRA_DATABASE_URL="+db, "KIRA_MODE=sandbox",
 		"KIRA_RATE_LIMIT=0", "KIRA_SANDBOX_DELAY=0", "KIRA_LOG_FORMAT=json",
+		// A key of its own, the same every run, so that a run can reuse a database of a former one.
+		"KIRA_ENCRYPTION_KEY="+strings.Repeat("6b", 32),
 		"KIRA_API_KEY="+apiKey, "KIRA_CLIENT_ID="+creds["client_id"], "KIRA_PASSWORD="+creds["password"])
 	cmd.Dir = dir
 	s, err := start(cmd, "listening")
@@ -361,11 +363,13 @@ func start(cmd *exec.Cmd, logLine string) (*server, error) {
 	}
 	s := &server{cmd: cmd}
 	addr := make(chan string, 1)
+	ended := make(chan string, 1) // the last line of a process that ended before its address
 	go func() {
 		// Once the address is known the rest of the output is drained unread: parsing kirad's
 		// access log would take the machine's time from the servers measured.
 		defer io.Copy(io.Discard, out)
 		sc := bufio.NewScanner(out)
+		last := ""
 		for sc.Scan() {
 			if logLine == "" {
 				addr <- sc.Text()
@@ -376,12 +380,17 @@ func start(cmd *exec.Cmd, logLine string) (*server, error) {
 				addr <- line.Addr
 				return
 			}
+			last = sc.Text()
 		}
+		ended <- last
 	}()
 	select {
 	case a := <-addr:
 		s.base = "http://" + a
 		return s, nil
+	case last := <-ended:
+		stop(s)
+		return nil, fmt.Errorf("it ended before listening; its last words: %s", last)
 	case <-time.After(30 * time.Second):
 		stop(s)
 		return nil, errors.New("no address within 30 s")
