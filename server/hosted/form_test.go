@@ -1,6 +1,7 @@
 package hosted
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -171,6 +172,7 @@ func TestPostLimit(t *testing.T) {
 		{"kira business with every person without an ID", crowded, kyc.KiraRequirements, nil, maxFileInputs},
 		{"expired session", nil, kyc.KiraRequirements, kyc.Errorf(kyc.ESessionExpired, "expired"), maxFileInputs},
 		{"unknown session", nil, kyc.KiraRequirements, kyc.Errorf(kyc.ENotFound, "none"), 0},
+		{"outage", nil, kyc.KiraRequirements, errors.New("connection refused"), 0},
 	}
 	for _, tt := range tests {
 		if got, want := postLimit(tt.user, tt.rules, tt.err), tt.files*kyc.MaxDocumentBytes+maxFormBytes; got != want {

@@ -113,6 +113,11 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The user's form decides how many files a post may carry, so the session is opened
 		// before the body is read; what does not open is answered once the token is checked.
 		se, u, openErr = p.Users.OpenSession(r.Context(), id)
+		if !sessionState(openErr) {
+			// An outage or an internal error says nothing of the session: answered unread.
+			p.failure(w, r, openErr)
+			return
+		}
 		if err := parsePost(w, r, postLimit(u, rules, openErr)); err != nil || len(r.PostForm[tokenField]) != 1 {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
@@ -227,18 +232,30 @@ func (p *Page) redraw(w http.ResponseWriter, se *kyc.Session, u *kyc.User, token
 	p.form(w, http.StatusUnprocessableEntity, se, u, token, asked, values, problems)
 }
 
+// sessionState says whether err, from opening a session, is nil or the session's state (unknown,
+// expired, used): what a post's answer may depend on once its token is checked. Any other error
+// is an outage or a fault, answered before the post is read.
+func sessionState(err error) bool {
+	switch kyc.ErrorCode(err) {
+	case kyc.ENotFound, kyc.ESessionExpired, kyc.ESessionUsed:
+		return true
+	}
+	return err == nil
+}
+
 // postLimit bounds a post to the session of user u (nil when it did not open, with openErr): the
 // files of u's form, each of the largest size, and the form; for a session that exists but did
-// not open (expired, used, an outage), the files of the largest form, so that the answer its state
-// calls for is given once the token is checked; for an unknown session, the form without files.
+// not open (expired, used), the files of the largest form, so that the answer its state calls for
+// is given once the token is checked; for an unknown session, or any other error, the form
+// without files.
 func postLimit(u *kyc.User, rules kyc.RequirementSet, openErr error) int64 {
 	switch {
 	case openErr == nil:
 		return uploadLimit(documentSections(u, rules))
-	case kyc.ErrorCode(openErr) == kyc.ENotFound:
-		return maxFormBytes
+	case kyc.ErrorCode(openErr) == kyc.ESessionExpired, kyc.ErrorCode(openErr) == kyc.ESessionUsed:
+		return maxFileInputs*kyc.MaxDocumentBytes + maxFormBytes
 	}
-	return maxFileInputs*kyc.MaxDocumentBytes + maxFormBytes
+	return maxFormBytes
 }
 
 // parsePost reads a form post of at most limit bytes into r.PostForm, and its files into

@@ -90,3 +90,39 @@ func TestPageOutage(t *testing.T) {
 		})
 	}
 }
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += n
+	return n, err
+}
+
+// TestPagePostInOutage: a post to a session that cannot be opened for an internal error is
+// answered without its body being read, whatever its id or size, so that a client without a
+// session cannot make the server hold the largest form's files.
+func TestPagePostInOutage(t *testing.T) {
+	t.Parallel()
+	spec, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := &hosted.Page{Users: fakeSessions{err: errors.New("connection refused")}, Links: hosted.Links{BaseURL: "http://127.0.0.1", Hasher: plainHasher{}},
+		Spec: spec, Logger: slog.New(slog.DiscardHandler)}
+	mux := http.NewServeMux()
+	mux.Handle(hosted.Pattern, page)
+	body := &countingReader{r: io.MultiReader(strings.NewReader("--b\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\nx\r\n--b\r\n"+
+		"Content-Disposition: form-data; name=\"f\"; filename=\"a.png\"\r\n\r\n"), strings.NewReader(strings.Repeat("a", 8<<20)))}
+	req := httptest.NewRequest(http.MethodPost, "/verify/e9610a11-d514-4587-85dc-e18e2b461e55", body)
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	if rec.Code != http.StatusInternalServerError || body.n != 0 {
+		t.Errorf("status %d after reading %d bytes, want %d unread", rec.Code, body.n, http.StatusInternalServerError)
+	}
+}

@@ -21,7 +21,10 @@ func (t *tx) RedactUser(ctx context.Context, u *kyc.User) error {
 		return notFound("User")
 	}
 	t.keepSealer(u.TenantID, u.ID, nil)
-	t.s.dataKeys.Remove(string(userKeyAAD(u.TenantID, u.ID)))
+	// Dropped now and again once committed: a read that began before the commit may keep it anew.
+	keyName := string(userKeyAAD(u.TenantID, u.ID))
+	t.s.dataKeys.Remove(keyName)
+	t.afterCommit = append(t.afterCommit, func(context.Context) { t.s.dataKeys.Remove(keyName) })
 	steps := []struct{ op, query string }{
 		{"delete user data key", "DELETE FROM user_keys WHERE tenant_id = ? AND user_id = ?"},
 		{"delete user documents", "DELETE FROM user_documents WHERE tenant_id = ? AND user_id = ?"},

@@ -145,3 +145,37 @@ func TestSQLiteConnectionsKeepStatements(t *testing.T) {
 		t.Errorf("the writer keeps %d statements (%d listed), want %d", len(c.stmts), c.lru.Len(), maxCachedStatements)
 	}
 }
+
+// TestSQLiteConnectionBusyStatementsFull checks that a connection whose kept statements all have
+// their rows open still runs a new text: the statement it prepares for it is not the one evicted.
+func TestSQLiteConnectionBusyStatementsFull(t *testing.T) {
+	st, _ := openSQLiteStore(t)
+	ctx := t.Context()
+	conn, err := st.db.(*sqliteBackend).write.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var open []*sql.Rows
+	defer func() {
+		for _, r := range open {
+			r.Close()
+		}
+	}()
+	for i := range maxCachedStatements {
+		r, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT %d UNION ALL SELECT 0", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Next() {
+			t.Fatalf("text %d returned no row: %v", i, r.Err())
+		}
+		open = append(open, r)
+	}
+	for range 2 {
+		var n int
+		if err := conn.QueryRowContext(ctx, "SELECT ? + 1", 41).Scan(&n); err != nil || n != 42 {
+			t.Fatalf("a new text beside %d open rows = %d, %v; want 42", maxCachedStatements, n, err)
+		}
+	}
+}

@@ -110,15 +110,17 @@ func (c *cachingConn) statement(ctx context.Context, query string) (*cachedStmt,
 	if !ok {
 		return nil, ds.Close()
 	}
-	s := &cachedStmt{query: query, stmt: stmt}
-	c.stmts[query] = c.lru.PushFront(s)
-	if c.lru.Len() > maxCachedStatements {
+	// Make room before keeping the new statement, which must not be the one evicted.
+	if c.lru.Len() >= maxCachedStatements {
 		c.evict()
 	}
+	s := &cachedStmt{query: query, stmt: stmt}
+	c.stmts[query] = c.lru.PushFront(s)
 	return s, nil
 }
 
-// evict closes the least recently used statement that is not busy.
+// evict closes the least recently used statement that is not busy (none when all are: the
+// connection then keeps more than maxCachedStatements until their rows are closed).
 func (c *cachingConn) evict() {
 	for e := c.lru.Back(); e != nil; e = e.Prev() {
 		if s := e.Value.(*cachedStmt); !s.busy {

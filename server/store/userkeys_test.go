@@ -175,7 +175,17 @@ func TestOpenedDataKeys(t *testing.T) {
 		t.Fatalf("u1 with its own key again: %v", err)
 	}
 	u.RedactedAt = now
-	if err := st.InTx(ctx, func(tx kyc.Tx) error { return tx.RedactUser(ctx, u) }); err != nil {
+	err = st.InTx(ctx, func(tx kyc.Tx) error {
+		if err := tx.RedactUser(ctx, u); err != nil {
+			return err
+		}
+		// A read of the user before the erasure commits still finds its key, and opens it.
+		if _, err := st.GetUser(ctx, "t1", "u1"); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if kept("u1") || !kept("u2") {
