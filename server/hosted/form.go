@@ -327,7 +327,7 @@ type submission struct {
 // field or input names (or formLevel) to messages; they never repeat what was typed.
 func parseSubmission(spec *openapi3.T, u *kyc.User, rules kyc.RequirementSet, asked inputs, post url.Values, mf *multipart.Form, today time.Time) (*submission, map[string]string) {
 	problems := map[string]string{}
-	onForm := map[string]bool{tokenField: true}
+	onForm := map[string]bool{}
 	for _, f := range asked.all() {
 		onForm[f.Name] = true // a file input left empty is posted as an empty value
 	}

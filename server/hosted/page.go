@@ -37,7 +37,8 @@ var (
 // maxFormBytes bounds a form post.
 const maxFormBytes = 64 << 10
 
-// tokenField is the form's hidden field that carries the link's token.
+// tokenField is the query parameter that carries a page link's token (Links.URL), in the link
+// and in the form's action.
 const tokenField = "token"
 
 // Sessions is what the page needs of the user use cases: kyc.UserService, or a fake in tests.
@@ -98,27 +99,33 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(p.FrameAncestors) == 0 {
 		h.Set("X-Frame-Options", "SAMEORIGIN") // for browsers without CSP frame-ancestors
 	}
-	id := r.PathValue("sessionId")
-	rules := p.Users.Rules()
-	var (
-		token   string
-		se      *kyc.Session
-		u       *kyc.User
-		openErr error
-	)
 	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		token = r.URL.Query().Get(tokenField)
-	case http.MethodPost:
-		// The user's form decides how many files a post may carry, so the session is opened
-		// before the body is read; what does not open is answered once the token is checked.
-		se, u, openErr = p.Users.OpenSession(r.Context(), id)
-		if !sessionState(openErr) {
-			// An outage or an internal error says nothing of the session: answered unread.
-			p.failure(w, r, openErr)
-			return
-		}
-		if err := parsePost(w, r, postLimit(u, rules, openErr)); err != nil || len(r.PostForm[tokenField]) != 1 {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+	default:
+		h.Set("Allow", "GET, HEAD, POST")
+		p.message(w, http.StatusMethodNotAllowed, "Something went wrong", "This page only takes the verification form.")
+		return
+	}
+	// The link's token travels in the URL, the form's action included, so a post is read only
+	// once its token and its session are checked: nothing is read for a stranger, and the user's
+	// form decides how many files a post may carry.
+	id, token := r.PathValue("sessionId"), r.URL.Query().Get(tokenField)
+	if !p.Links.Valid(id, token) {
+		p.message(w, http.StatusNotFound, "Link not recognised", "This verification link is not valid. Please ask for a new one.")
+		return
+	}
+	se, u, err := p.Users.OpenSession(r.Context(), id)
+	if err != nil {
+		p.failure(w, r, err)
+		return
+	}
+	if p.closed(w, u) {
+		return
+	}
+	rules := p.Users.Rules()
+	asked := inputs{fieldsToAsk(u, rules), documentSections(u, rules)}
+	if r.Method == http.MethodPost {
+		if err := parsePost(w, r, uploadLimit(asked.sections)); err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
 				p.message(w, http.StatusRequestEntityTooLarge, "These files are too large", fmt.Sprintf("Each photo may be at most %d MiB. Please go back and choose smaller files.", kyc.MaxDocumentBytes>>20))
@@ -127,27 +134,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.message(w, http.StatusBadRequest, "Something went wrong", "The form could not be read. Please open your verification link again.")
 			return
 		}
-		token = r.PostForm.Get(tokenField)
-	default:
-		h.Set("Allow", "GET, HEAD, POST")
-		p.message(w, http.StatusMethodNotAllowed, "Something went wrong", "This page only takes the verification form.")
-		return
 	}
-	if !p.Links.Valid(id, token) {
-		p.message(w, http.StatusNotFound, "Link not recognised", "This verification link is not valid. Please ask for a new one.")
-		return
-	}
-	if r.Method != http.MethodPost {
-		se, u, openErr = p.Users.OpenSession(r.Context(), id)
-	}
-	if openErr != nil {
-		p.failure(w, r, openErr)
-		return
-	}
-	if p.closed(w, u) {
-		return
-	}
-	asked := inputs{fieldsToAsk(u, rules), documentSections(u, rules)}
 	if r.Method != http.MethodPost {
 		p.form(w, http.StatusOK, se, u, token, asked, currentValues(u), nil)
 		return
@@ -232,32 +219,6 @@ func (p *Page) redraw(w http.ResponseWriter, se *kyc.Session, u *kyc.User, token
 	p.form(w, http.StatusUnprocessableEntity, se, u, token, asked, values, problems)
 }
 
-// sessionState says whether err, from opening a session, is nil or the session's state (unknown,
-// expired, used): what a post's answer may depend on once its token is checked. Any other error
-// is an outage or a fault, answered before the post is read.
-func sessionState(err error) bool {
-	switch kyc.ErrorCode(err) {
-	case kyc.ENotFound, kyc.ESessionExpired, kyc.ESessionUsed:
-		return true
-	}
-	return err == nil
-}
-
-// postLimit bounds a post to the session of user u (nil when it did not open, with openErr): the
-// files of u's form, each of the largest size, and the form; for a session that exists but did
-// not open (expired, used), the files of the largest form, so that the answer its state calls for
-// is given once the token is checked; for an unknown session, or any other error, the form
-// without files.
-func postLimit(u *kyc.User, rules kyc.RequirementSet, openErr error) int64 {
-	switch {
-	case openErr == nil:
-		return uploadLimit(documentSections(u, rules))
-	case kyc.ErrorCode(openErr) == kyc.ESessionExpired, kyc.ErrorCode(openErr) == kyc.ESessionUsed:
-		return maxFileInputs*kyc.MaxDocumentBytes + maxFormBytes
-	}
-	return maxFormBytes
-}
-
 // parsePost reads a form post of at most limit bytes into r.PostForm, and its files into
 // r.MultipartForm when it is multipart (the form with its uploads, kept in memory). Other posts
 // are at most maxFormBytes.
@@ -321,8 +282,7 @@ func (p *Page) form(w http.ResponseWriter, status int, se *kyc.Session, u *kyc.U
 	p.render(w, formPage, status, map[string]any{
 		"Title":  title,
 		"Lead":   lead,
-		"Action": pagePrefix + url.PathEscape(se.ID),
-		"Token":  token,
+		"Action": pagePrefix + url.PathEscape(se.ID) + "?" + url.Values{tokenField: {token}}.Encode(),
 		"Form":   buildForm(p.Spec, u, p.Users.Rules(), asked, values, problems),
 	})
 }

@@ -66,15 +66,8 @@ func TestPageOutage(t *testing.T) {
 			mux := http.NewServeMux()
 			mux.Handle(hosted.Pattern, page)
 			for _, method := range []string{http.MethodGet, http.MethodPost} {
-				link := links.URL(id)
-				var req *http.Request
-				if method == http.MethodGet {
-					req = httptest.NewRequest(method, link, nil)
-				} else {
-					token := link[strings.Index(link, "token=")+len("token="):]
-					req = httptest.NewRequest(method, "/verify/"+id, strings.NewReader("token="+token))
-					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				}
+				req := httptest.NewRequest(method, links.URL(id), strings.NewReader("birth_date=1990-01-15"))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				rec := httptest.NewRecorder()
 				mux.ServeHTTP(rec, req)
 				body, _ := io.ReadAll(rec.Result().Body)
@@ -103,10 +96,10 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// TestPagePostInOutage: a post to a session that cannot be opened for an internal error is
-// answered without its body being read, whatever its id or size, so that a client without a
-// session cannot make the server hold the largest form's files.
-func TestPagePostInOutage(t *testing.T) {
+// TestPagePostUnread: a post whose link's token is wrong, or whose session cannot be opened for an
+// internal error, is answered without its body being read, whatever its size, so that no client
+// without a valid link makes the server hold files.
+func TestPagePostUnread(t *testing.T) {
 	t.Parallel()
 	spec, err := openapi.Load()
 	if err != nil {
@@ -116,13 +109,23 @@ func TestPagePostInOutage(t *testing.T) {
 		Spec: spec, Logger: slog.New(slog.DiscardHandler)}
 	mux := http.NewServeMux()
 	mux.Handle(hosted.Pattern, page)
-	body := &countingReader{r: io.MultiReader(strings.NewReader("--b\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\nx\r\n--b\r\n"+
-		"Content-Disposition: form-data; name=\"f\"; filename=\"a.png\"\r\n\r\n"), strings.NewReader(strings.Repeat("a", 8<<20)))}
-	req := httptest.NewRequest(http.MethodPost, "/verify/e9610a11-d514-4587-85dc-e18e2b461e55", body)
-	req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
-	if rec.Code != http.StatusInternalServerError || body.n != 0 {
-		t.Errorf("status %d after reading %d bytes, want %d unread", rec.Code, body.n, http.StatusInternalServerError)
+	const id = "e9610a11-d514-4587-85dc-e18e2b461e55"
+	for _, tt := range []struct {
+		query string
+		want  int
+	}{
+		{"", http.StatusNotFound},
+		{"?token=x", http.StatusNotFound},
+		{"?token=verification-link:" + id, http.StatusInternalServerError},
+	} {
+		body := &countingReader{r: io.MultiReader(strings.NewReader("--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.png\"\r\n\r\n"),
+			strings.NewReader(strings.Repeat("a", 8<<20)))}
+		req := httptest.NewRequest(http.MethodPost, "/verify/"+id+tt.query, body)
+		req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if rec.Code != tt.want || body.n != 0 {
+			t.Errorf("%q: status %d after reading %d bytes, want %d unread", tt.query, rec.Code, body.n, tt.want)
+		}
 	}
 }

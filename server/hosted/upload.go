@@ -40,14 +40,6 @@ const (
 	inPersonIDBack  = "id_back"
 )
 
-// maxPersons is how many associated persons a business has at most (the spec's maxItems of
-// associated_persons; a test keeps them equal).
-const maxPersons = 10
-
-// maxFileInputs is the most file inputs a page shows: a business's two documents and the ID
-// photos, front and back, of each associated person.
-const maxFileInputs = 2 + 2*maxPersons
-
 const fileHint = "JPEG, PNG or PDF, up to 3 MiB."
 
 // docInput is an input of the documents part of the form: a file (docType says which document it

@@ -27,9 +27,9 @@ func (env *testEnv) sessionLink(t *testing.T, a *testTenant, uid, key string) st
 }
 
 // completeForm is a valid post of the form a CREATED minimalUser is shown.
-func completeForm(token string) url.Values {
+func completeForm() url.Values {
 	return url.Values{
-		"token": {token}, "birth_date": {"1990-01-15"}, "document_type": {"passport"}, "document_number": {"AB1234567"},
+		"birth_date": {"1990-01-15"}, "document_type": {"passport"}, "document_number": {"AB1234567"},
 		"document_country": {"USA"}, "address_street": {"123 Main St"}, "address_city": {"San Francisco"},
 		"address_state": {"CA"}, "address_zip_code": {"94105"}, "address_country": {"USA"}, "ssn": {"123-45-6789"},
 	}
@@ -43,7 +43,7 @@ func TestHostedPageRefusesWhatTheAPIRefuses(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
 		f := newFixture(t, env)
-		action, token := formTarget(t, f.link)
+		action := formTarget(t, f.link)
 		tests := []struct {
 			name    string
 			change  func(url.Values)
@@ -71,7 +71,7 @@ func TestHostedPageRefusesWhatTheAPIRefuses(t *testing.T) {
 				[]string{`id="f-address_zip_code-error"`, "ZIP or postal code is not a postal code of the address's country"}, nil},
 		}
 		for _, tt := range tests {
-			form := completeForm(token)
+			form := completeForm()
 			tt.change(form)
 			resp, body := page(t, "POST", action, form)
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<form method="post"`) {
@@ -105,7 +105,7 @@ func TestHostedPageRefusesWhatTheAPIRefuses(t *testing.T) {
 				map[string]string{"birth_date": "must be a date", "address_street": "is required", "ssn": "must be entered again"}},
 		}
 		for _, tt := range kept {
-			form := completeForm(token)
+			form := completeForm()
 			for k, v := range tt.change {
 				form.Set(k, v)
 			}
@@ -123,7 +123,7 @@ func TestHostedPageRefusesWhatTheAPIRefuses(t *testing.T) {
 				}
 			}
 			for name, v := range form {
-				if name == "token" || v[0] == "" {
+				if v[0] == "" {
 					continue
 				}
 				if !strings.Contains(text, `value="`+v[0]+`"`) && !strings.Contains(text, `id="f-`+name+`-error"`) {
@@ -137,18 +137,17 @@ func TestHostedPageRefusesWhatTheAPIRefuses(t *testing.T) {
 				}
 			}
 		}
-		for _, tokens := range [][]string{{token, token}, {token, "x"}, nil} {
-			form := completeForm(token)
-			form["token"] = tokens
-			if resp, _ := page(t, "POST", action, form); resp.StatusCode != http.StatusBadRequest {
-				t.Errorf("tokens %q: %d, want 400", tokens, resp.StatusCode)
+		base, _, _ := strings.Cut(action, "?")
+		for _, target := range []string{base, base + "?token=x", base + "?token="} {
+			if resp, _ := page(t, "POST", target, completeForm()); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("post to %s: %d, want 404", strings.TrimPrefix(target, base), resp.StatusCode)
 			}
 		}
 		if u := env.getUser(t, f.tenant, f.params["userId"]); u.Status != "CREATED" || u.BirthDate != "" || u.SSNLast4 != "" {
 			t.Errorf("user after refused posts: %+v", u)
 		}
 		// The form still works.
-		if resp, _ := page(t, "POST", action, completeForm(token)); resp.StatusCode != http.StatusSeeOther {
+		if resp, _ := page(t, "POST", action, completeForm()); resp.StatusCode != http.StatusSeeOther {
 			t.Errorf("valid post: %d", resp.StatusCode)
 		}
 		env.awaitJobs(t, 1)
@@ -164,11 +163,11 @@ func TestHostedPageShowsNoFormItWouldRefuse(t *testing.T) {
 		a := env.tenant(t, "acme")
 		closed := func(name, link, want string) {
 			t.Helper()
-			action, token := formTarget(t, link)
+			action := formTarget(t, link)
 			for _, method := range []string{"GET", "POST"} {
 				resp, body := page(t, method, link, nil)
 				if method == "POST" {
-					resp, body = page(t, method, action, completeForm(token))
+					resp, body = page(t, method, action, completeForm())
 				}
 				if resp.StatusCode != http.StatusConflict || strings.Contains(body, "<form") || !strings.Contains(html.UnescapeString(body), want) {
 					t.Errorf("%s, %s: %d; want 409 saying %q and no form", name, method, resp.StatusCode, want)
@@ -240,8 +239,8 @@ func TestHostedCorrectionFormOffersTheCountry(t *testing.T) {
 		if !strings.Contains(body, `<option value="FRA" selected>`) {
 			t.Error("the country on file is not chosen")
 		}
-		action, token := formTarget(t, link)
-		resp, body = page(t, "POST", action, url.Values{"token": {token}, "address_country": {"USA"}})
+		action := formTarget(t, link)
+		resp, body = page(t, "POST", action, url.Values{"address_country": {"USA"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("correction of the country: %d %s", resp.StatusCode, body)
 		}
@@ -309,13 +308,13 @@ func TestHostedPageTakesIDPhotos(t *testing.T) {
 				t.Errorf("the seed's page asks for %s", name)
 			}
 		}
-		action, token := formTarget(t, link)
+		action := formTarget(t, link)
 		full := append(jpegFile, make([]byte, kyc.MaxDocumentBytes-len(jpegFile))...)
-		resp, body = postUploads(t, action, completeForm(token), map[string][]byte{"id_front": full, "id_back": full, "extra": full})
+		resp, body = postUploads(t, action, completeForm(), map[string][]byte{"id_front": full, "id_back": full, "extra": full})
 		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "too large") {
 			t.Fatalf("three files of the largest size: %d", resp.StatusCode)
 		}
-		resp, body = postUploads(t, action, completeForm(token), map[string][]byte{"id_front": jpegFile, "id_back": []byte("GIF89a-not-accepted")})
+		resp, body = postUploads(t, action, completeForm(), map[string][]byte{"id_front": jpegFile, "id_back": []byte("GIF89a-not-accepted")})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-id_back-error"`) || strings.Contains(body, "not-accepted") ||
 			!strings.Contains(body, "Photo of your ID, front must be chosen again") {
 			t.Fatalf("a GIF: %d %s", resp.StatusCode, body)
@@ -323,7 +322,7 @@ func TestHostedPageTakesIDPhotos(t *testing.T) {
 		if got := env.getUser(t, a, uid); got.Status != "CREATED" {
 			t.Fatalf("the refused post changed the user: %+v", got)
 		}
-		resp, body = postUploads(t, action, completeForm(token), map[string][]byte{"id_front": jpegFile, "id_back": pngFile})
+		resp, body = postUploads(t, action, completeForm(), map[string][]byte{"id_front": jpegFile, "id_back": pngFile})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("photos: %d %s", resp.StatusCode, body)
 		}

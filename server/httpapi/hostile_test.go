@@ -100,9 +100,9 @@ func TestHostedPageRefusesImpossibleValues(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, env *testEnv) {
 		f := newFixture(t, env)
-		action, token := formTarget(t, f.link)
+		action := formTarget(t, f.link)
 		valid := url.Values{
-			"token": {token}, "birth_date": {"1990-01-15"}, "document_type": {"passport"}, "document_number": {"AB1234567"},
+			"birth_date": {"1990-01-15"}, "document_type": {"passport"}, "document_number": {"AB1234567"},
 			"document_country": {"USA"}, "address_street": {"123 Main St"}, "address_city": {"San Francisco"},
 			"address_state": {"CA"}, "address_zip_code": {"94105"}, "address_country": {"USA"}, "ssn": {"123-45-6789"},
 		}

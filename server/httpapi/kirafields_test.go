@@ -345,8 +345,8 @@ func TestHostedPageAsksForKiraFields(t *testing.T) {
 		if !strings.Contains(body, `<option value="receive_salary">Receive salary</option>`) || strings.Contains(body, `value="internal_treasury"`) {
 			t.Error("the individual's page does not offer the individual list of account purposes")
 		}
-		action, token := formTarget(t, individual)
-		form := url.Values{"token": {token}, "phone": {"+525512345678"}, "nationality": {"MEX"}, "gender": {"female"},
+		action := formTarget(t, individual)
+		form := url.Values{"phone": {"+525512345678"}, "nationality": {"MEX"}, "gender": {"female"},
 			"employment_status": {"employed"}, "current_employer": {"Self"}, "occupation": {"Engineer"}, "source_of_funds": {"salary"},
 			"account_purpose": {"receive_salary"}, "pep_status": {"false"}, "birth_date": {"1990-05-15"}, "document_type": {"passport"},
 			"document_number": {"G12345678"}, "document_country": {"MEX"}, "address_street": {"Av. Reforma 123"},
@@ -384,8 +384,8 @@ func TestHostedPageAsksForKiraFields(t *testing.T) {
 		if strings.Contains(body, `name="id_front"`) || strings.Contains(body, `name="tax_id"`) {
 			t.Error("the business's page asks for an individual's documents")
 		}
-		action, token = formTarget(t, link1)
-		form = url.Values{"token": {token}, "phone": {"+14155550123"}, "pep_status": {"false"}, "account_purpose": {"internal_treasury"},
+		action = formTarget(t, link1)
+		form = url.Values{"phone": {"+14155550123"}, "pep_status": {"false"}, "account_purpose": {"internal_treasury"},
 			"business_industry": {"crop_production", "animal_production"}, "associated_persons/0/first_name": {"Jane"},
 			"associated_persons/0/last_name": {"Roe"}, "associated_persons/0/email": {"jane@acme.example"},
 			"associated_persons/0/birth_date": {"1980-03-02"}, "associated_persons/0/id_type": {"passport"}}
@@ -422,8 +422,8 @@ func TestHostedPageAsksForKiraFields(t *testing.T) {
 		if strings.Contains(body, `name="associated_persons/0/first_name"`) || !strings.Contains(body, "<legend>ID of Jane Roe</legend>") {
 			t.Error("the page asks for a person the business has already")
 		}
-		action, token = formTarget(t, link2)
-		resp, body = postUploads(t, action, url.Values{"token": {token}, "associated_persons/0/id_type": {"drivers_license"}},
+		action = formTarget(t, link2)
+		resp, body = postUploads(t, action, url.Values{"associated_persons/0/id_type": {"drivers_license"}},
 			map[string][]byte{"proof_of_address": pdfFile, "business_formation": pdfFile, "associated_persons/0/id_front": jpegFile,
 				"associated_persons/0/id_back": pngFile})
 		if resp.StatusCode != http.StatusSeeOther {

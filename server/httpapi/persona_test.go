@@ -302,10 +302,10 @@ func TestPersonaHostedFlow(t *testing.T) {
 		a := env.tenant(t, "acme")
 		_, raw := env.srv.Do(t, "POST", "/v1/users", a.headers("Idempotency-Key", "minimal"), minimalUser)
 		uid := decode[user](t, raw).ID
-		action, token := formTarget(t, env.sessionLink(t, a, uid, "session"))
+		action := formTarget(t, env.sessionLink(t, a, uid, "session"))
 		browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		env.fake.FailNext(http.StatusTooManyRequests) // the inquiry comes a few seconds later
-		resp, err := browser.PostForm(action, completeForm(token))
+		resp, err := browser.PostForm(action, completeForm())
 		if err != nil {
 			t.Fatal(err)
 		}
