@@ -246,20 +246,9 @@ func load(s *server, sc scenario, conns int, d time.Duration, want int) (measure
 		wg.Go(func() {
 			var mine []time.Duration
 			for time.Now().Before(deadline) {
-				req, err := sc.request(s.base, i.Add(1))
-				if err == nil {
-					req.Header = merge(req.Header, s.header)
-					start := time.Now()
-					var resp *http.Response
-					if resp, err = client.Do(req); err == nil {
-						_, _ = io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-						mine = append(mine, time.Since(start))
-						if want != 0 && resp.StatusCode != want {
-							err = fmt.Errorf("answered %d, want %d", resp.StatusCode, want)
-						}
-					}
-				}
+				start := time.Now()
+				err := send(client, s, sc, i.Add(1), want)
+				mine = append(mine, time.Since(start))
 				if err != nil {
 					mu.Lock()
 					firstErr = cmpOr(firstErr, err)
@@ -277,6 +266,28 @@ func load(s *server, sc scenario, conns int, d time.Duration, want int) (measure
 		return measured{}, firstErr
 	}
 	return summarize(latencies, d), nil
+}
+
+// send makes the i-th request of sc to s with client and reads the answer, whose status must be
+// want when want is not 0.
+func send(client *http.Client, s *server, sc scenario, i int64, want int) error {
+	req, err := sc.request(s.base, i)
+	if err != nil {
+		return err
+	}
+	req.Header = merge(req.Header, s.header)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if want != 0 && resp.StatusCode != want {
+		return fmt.Errorf("answered %d, want %d", resp.StatusCode, want)
+	}
+	return nil
 }
 
 // maxInFlight bounds the requests a paced run has started and not finished; beyond it the
@@ -307,18 +318,7 @@ func paced(s *server, sc scenario, rate float64, d time.Duration, want int) (mea
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			req, err := sc.request(s.base, i)
-			if err == nil {
-				req.Header = merge(req.Header, s.header)
-				var resp *http.Response
-				if resp, err = client.Do(req); err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if want != 0 && resp.StatusCode != want {
-						err = fmt.Errorf("answered %d, want %d", resp.StatusCode, want)
-					}
-				}
-			}
+			err := send(client, s, sc, i, want)
 			mu.Lock()
 			defer mu.Unlock()
 			latencies = append(latencies, time.Since(due))
