@@ -104,7 +104,6 @@ func (b *sqliteBackend) withTx(ctx context.Context, fn func(*sql.Tx) error) erro
 // connection cannot open while the first is running, so SQLite relies on one process opening a
 // new database at a time: it is the single-node database.
 func (b *sqliteBackend) migrate(ctx context.Context, apply func(context.Context, querier) error) error {
-	// Migrations hold several statements each: they run unprepared.
 	if err := b.withTx(ctx, func(tx *sql.Tx) error { return apply(ctx, sqliteQuerier{db: tx}) }); err != nil {
 		return err
 	}
