@@ -124,19 +124,17 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rules := p.Users.Rules()
 	asked := inputs{fieldsToAsk(u, rules), documentSections(u, rules)}
-	if r.Method == http.MethodPost {
-		if err := parsePost(w, r, uploadLimit(asked.sections)); err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				p.message(w, http.StatusRequestEntityTooLarge, "These files are too large", fmt.Sprintf("Each photo may be at most %d MiB. Please go back and choose smaller files.", kyc.MaxDocumentBytes>>20))
-				return
-			}
-			p.message(w, http.StatusBadRequest, "Something went wrong", "The form could not be read. Please open your verification link again.")
-			return
-		}
-	}
 	if r.Method != http.MethodPost {
 		p.form(w, http.StatusOK, se, u, token, asked, currentValues(u), nil)
+		return
+	}
+	if err := parsePost(w, r, uploadLimit(asked.sections)); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			p.message(w, http.StatusRequestEntityTooLarge, "These files are too large", fmt.Sprintf("Each photo may be at most %d MiB. Please go back and choose smaller files.", kyc.MaxDocumentBytes>>20))
+			return
+		}
+		p.message(w, http.StatusBadRequest, "Something went wrong", "The form could not be read. Please open your verification link again.")
 		return
 	}
 	sub, problems := parseSubmission(p.Spec, u, rules, asked, r.PostForm, r.MultipartForm, p.now())
