@@ -4,11 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+
+	"github.com/kiraapi/kira/server/config"
 )
 
 func TestRunServesAndStops(t *testing.T) {
@@ -97,5 +103,40 @@ func TestTenantsCreate(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"tenants", "create"}, getenv, io.Discard, io.Discard, nil); err == nil {
 		t.Error("tenants create without --name succeeded")
+	}
+}
+
+// TestLogBufferWritesWarningsAtOnce: the serving log gathers records, but a warning, with the
+// records before it, is written before the call that logs it returns; the rest on Sync.
+func TestLogBufferWritesWarningsAtOnce(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{config.LogJSON, config.LogText} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			var out strings.Builder
+			// An interval longer than the test: only a warning or Sync writes.
+			logs := &zapcore.BufferedWriteSyncer{WS: zapcore.AddSync(&out), FlushInterval: time.Hour}
+			defer logs.Stop()
+			logger := newLogger(config.Config{LogFormat: format, LogLevel: slog.LevelInfo}, logs).With("component", "test")
+
+			logger.Info("first")
+			if out.Len() != 0 {
+				t.Fatalf("an info record was written at once: %q", out.String())
+			}
+			logger.WithGroup("g").Warn("second", "k", "v")
+			if got := out.String(); !strings.Contains(got, "first") || !strings.Contains(got, "second") {
+				t.Fatalf("after a warning the log holds %q, want both records", got)
+			}
+			logger.Info("third")
+			if strings.Contains(out.String(), "third") {
+				t.Fatal("an info record after the warning was written at once")
+			}
+			if err := logs.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); strings.Count(got, "\n") != 3 || !strings.Contains(got, "third") {
+				t.Fatalf("after Sync the log holds %q, want three records", got)
+			}
+		})
 	}
 }
