@@ -36,6 +36,11 @@ import (
 	"github.com/kiraapi/kira/server/webhook"
 )
 
+// fetchCooldown is the least time between two fetches of a queue's jobs (River's FetchCooldown),
+// which bounds a queue's rate at its workers per fetchCooldown: 10 verifications or 20 deliveries
+// every 25 ms.
+const fetchCooldown = 25 * time.Millisecond
+
 // Options configures the service.
 type Options struct {
 	Store   *store.Store
@@ -66,7 +71,9 @@ type Options struct {
 	// OperatorOptions tune operator authentication (tests lower the argon2id cost, set the
 	// session timeouts).
 	OperatorOptions []operator.Option
-	// PollInterval is how often idle workers look for jobs (0: 50ms). PostgreSQL is also notified.
+	// PollInterval is how often idle workers look for jobs besides being notified of new ones
+	// (0: 1s, River's default). Both databases notify: PostgreSQL with NOTIFY, SQLite through
+	// River's notification table, which its listener reads every 50 ms; a poll is the fallback.
 	PollInterval time.Duration
 	// PublicURL is the base of the links handed out (hosted verification pages).
 	PublicURL string
@@ -122,7 +129,7 @@ func New(opts Options) (*App, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.PollInterval == 0 {
-		opts.PollInterval = 50 * time.Millisecond
+		opts.PollInterval = river.FetchPollIntervalDefault
 	}
 	if opts.RetrySchedule == nil {
 		opts.RetrySchedule = webhook.DefaultSchedule
@@ -184,7 +191,7 @@ func New(opts Options) (*App, error) {
 		},
 		Workers:              workers,
 		PeriodicJobs:         periodic,
-		FetchCooldown:        opts.PollInterval / 2,
+		FetchCooldown:        min(fetchCooldown, opts.PollInterval),
 		FetchPollInterval:    opts.PollInterval,
 		JobTimeout:           jobs.Timeout,
 		RescueStuckJobsAfter: jobs.RescueAfter,
