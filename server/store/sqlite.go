@@ -68,7 +68,7 @@ func SQLiteDSNs(abs string) (writer, reader string) {
 }
 
 func (b *sqliteBackend) dialect() dialect { return sqliteDialect }
-func (b *sqliteBackend) reader() querier  { return sqliteQuerier{db: b.read} }
+func (b *sqliteBackend) reader() querier  { return sqliteQuerier{db: b.read, keyReads: true} }
 func (b *sqliteBackend) writer() querier  { return sqliteQuerier{db: b.write} }
 
 // inTx runs fn in a transaction of the writer, committed with the others waiting (groupCommit).

@@ -2,7 +2,9 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -176,6 +178,41 @@ func TestSQLiteConnectionBusyStatementsFull(t *testing.T) {
 		var n int
 		if err := conn.QueryRowContext(ctx, "SELECT ? + 1", 41).Scan(&n); err != nil || n != 42 {
 			t.Fatalf("a new text beside %d open rows = %d, %v; want 42", maxCachedStatements, n, err)
+		}
+	}
+}
+
+// TestSQLiteKeyReadsDoNotWatchTheContext: the readers' single-row reads run whatever becomes of
+// their context (watching it would cost more than the read); other queries stop on it.
+func TestSQLiteKeyReadsDoNotWatchTheContext(t *testing.T) {
+	st, _ := openSQLiteStore(t)
+	b := st.db.(*sqliteBackend)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	one := func(q querier) error {
+		var n int
+		return q.queryRow(ctx, "SELECT 1").Scan(&n)
+	}
+	many := func(q querier) error {
+		r, err := q.query(ctx, "SELECT 1")
+		if err == nil {
+			r.Close()
+		}
+		return err
+	}
+	for _, tt := range []struct {
+		name    string
+		run     func(querier) error
+		q       querier
+		stopped bool
+	}{
+		{"a reader's single-row read", one, b.reader(), false},
+		{"a reader's query", many, b.reader(), true},
+		{"the writer's single-row read", one, b.writer(), true},
+	} {
+		err := tt.run(tt.q)
+		if stopped := errors.Is(err, context.Canceled); stopped != tt.stopped || !stopped && err != nil {
+			t.Errorf("%s with its context done: %v, want stopped %t", tt.name, err, tt.stopped)
 		}
 	}
 }

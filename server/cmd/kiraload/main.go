@@ -29,7 +29,10 @@
 // p50 and p99 latencies (ms), the bare handler's median requests per second, and the ratio of
 // the two; then the floor's requests per second and its ratio to the bare handler, the most
 // kirad's ratio can be; then the p99 latency (ms) at half kirad's rate, kirad's and the bare
-// handler's. Everything runs on loopback and stops by itself.
+// handler's; last, the CPU time (µs, user and kernel, on Linux) each process used per request in
+// the rounds, kirad's and the bare handler's: unlike the rates, which the load's own clients on
+// the same cores disturb, these say what a request costs each server. Everything runs on loopback
+// and stops by itself.
 package main
 
 import (
@@ -170,9 +173,9 @@ func run(kirad, db string, conns int, each time.Duration, rounds int, only strin
 			return fmt.Errorf("-only %q: each name must be one of GET, PUT, POST minimal, POST complete", only)
 		}
 	}
-	type result struct{ rps, p50, p99 []float64 }
+	type result struct{ rps, p50, p99, cpu []float64 }
 	kiradResults := make([]result, len(scenarios))
-	bareRPS, floorRPS := make([][]float64, len(scenarios)), make([][]float64, len(scenarios))
+	bareRPS, bareCPU, floorRPS := make([][]float64, len(scenarios)), make([][]float64, len(scenarios)), make([][]float64, len(scenarios))
 	for round := range rounds {
 		for i, sc := range scenarios {
 			r, err := load(bare, sc, conns, each, 0)
@@ -180,6 +183,7 @@ func run(kirad, db string, conns int, each time.Duration, rounds int, only strin
 				return fmt.Errorf("bare handler, %s: %w", sc.name, err)
 			}
 			bareRPS[i] = append(bareRPS[i], r.rps)
+			bareCPU[i] = append(bareCPU[i], r.cpu)
 			r, err = load(bare, scenario{name: sc.name, request: sc.floor}, conns, each, sc.want)
 			if err != nil {
 				return fmt.Errorf("floor, %s: %w", sc.name, err)
@@ -192,6 +196,7 @@ func run(kirad, db string, conns int, each time.Duration, rounds int, only strin
 			kiradResults[i].rps = append(kiradResults[i].rps, r.rps)
 			kiradResults[i].p50 = append(kiradResults[i].p50, r.p50)
 			kiradResults[i].p99 = append(kiradResults[i].p99, r.p99)
+			kiradResults[i].cpu = append(kiradResults[i].cpu, r.cpu)
 			fmt.Fprintf(os.Stderr, "round %d, %s: kirad %.0f req/s, bare %.0f req/s, floor %.0f req/s\n", round+1, sc.name, r.rps, bareRPS[i][round], floorRPS[i][round])
 		}
 	}
@@ -218,16 +223,18 @@ func run(kirad, db string, conns int, each time.Duration, rounds int, only strin
 	}
 	fmt.Printf("kirad on %s, %d connections, %d rounds of %s (medians)\n", backend, conns, rounds, each)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "scenario\treq/s\tp50 ms\tp99 ms\tbare req/s\tshare of bare\tfloor req/s\tfloor's share\tp99 ms at half\tbare's\t")
+	fmt.Fprintln(w, "scenario\treq/s\tp50 ms\tp99 ms\tbare req/s\tshare of bare\tfloor req/s\tfloor's share\tp99 ms at half\tbare's\tCPU µs/req\tbare's\t")
 	for i, sc := range scenarios {
 		rps, b, f := median(kiradResults[i].rps), median(bareRPS[i]), median(floorRPS[i])
-		fmt.Fprintf(w, "%s\t%.0f\t%.1f\t%.1f\t%.0f\t%.1f%%\t%.0f\t%.1f%%\t%.1f\t%.1f\t\n", sc.name, rps, median(kiradResults[i].p50), median(kiradResults[i].p99), b, 100*rps/b, f, 100*f/b, halfP99[i], bareHalfP99[i])
+		fmt.Fprintf(w, "%s\t%.0f\t%.1f\t%.1f\t%.0f\t%.1f%%\t%.0f\t%.1f%%\t%.1f\t%.1f\t%s\t%s\t\n", sc.name, rps, median(kiradResults[i].p50), median(kiradResults[i].p99), b, 100*rps/b, f, 100*f/b, halfP99[i], bareHalfP99[i],
+			micros(median(kiradResults[i].cpu)), micros(median(bareCPU[i])))
 	}
 	return w.Flush()
 }
 
-// measured is one run of a scenario: requests per second and latency percentiles in ms.
-type measured struct{ rps, p50, p99 float64 }
+// measured is one run of a scenario: requests per second, latency percentiles in ms, and the
+// server process's CPU time per request in µs (0 where it cannot be read).
+type measured struct{ rps, p50, p99, cpu float64 }
 
 // load runs sc against s with conns closed-loop clients for d. A non-zero want is the status every
 // answer must have.
@@ -240,6 +247,7 @@ func load(s *server, sc scenario, conns int, d time.Duration, want int) (measure
 		firstErr  error
 		i         atomic.Int64
 	)
+	cpuBefore, cpuErr := cpuTime(s.cmd.Process.Pid)
 	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
 	for range conns {
@@ -262,10 +270,15 @@ func load(s *server, sc scenario, conns int, d time.Duration, want int) (measure
 		})
 	}
 	wg.Wait()
+	cpuAfter, err := cpuTime(s.cmd.Process.Pid)
 	if firstErr != nil {
 		return measured{}, firstErr
 	}
-	return summarize(latencies, d), nil
+	m := summarize(latencies, d)
+	if cpuErr == nil && err == nil && len(latencies) > 0 {
+		m.cpu = float64((cpuAfter - cpuBefore).Microseconds()) / float64(len(latencies))
+	}
+	return m, nil
 }
 
 // send makes the i-th request of sc to s with client and reads the answer, whose status must be
@@ -403,6 +416,14 @@ func merge(h, extra http.Header) http.Header {
 		h.Set("Content-Type", "application/json")
 	}
 	return h
+}
+
+// micros formats a CPU time per request in µs, "-" when it is unknown (0).
+func micros(us float64) string {
+	if us == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(us, 'f', 0, 64)
 }
 
 func median(v []float64) float64 {
