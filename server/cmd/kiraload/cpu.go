@@ -20,18 +20,28 @@ func cpuTime(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	// The command name, field 2, is in parentheses and may hold spaces: fields count after it.
-	_, rest, ok := strings.Cut(string(b), ") ")
-	fields := strings.Fields(rest)
-	if !ok || len(fields) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	d, err := statCPUTime(string(b))
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return d, nil
+}
+
+// statCPUTime is utime + stime of a /proc/PID/stat line.
+func statCPUTime(stat string) (time.Duration, error) {
+	// The command name, field 2, is in parentheses and may hold spaces and parentheses: fields
+	// count from the last ")".
+	i := strings.LastIndexByte(stat, ')')
+	fields := strings.Fields(stat[i+1:])
+	if i < 0 || len(fields) < 13 {
+		return 0, fmt.Errorf("unexpected format")
 	}
 	// utime and stime are fields 14 and 15, the 12th and 13th after the name.
 	var ticks int64
 	for _, f := range fields[11:13] {
 		n, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+			return 0, err
 		}
 		ticks += n
 	}
