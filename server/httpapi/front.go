@@ -42,6 +42,10 @@ func ConfigureServer(srv *http.Server) {
 type front struct {
 	api http.Handler
 	mux *http.ServeMux
+	// mounted holds the first path segment of every mounted pattern ("docs" for "GET /docs/"):
+	// a request whose path starts with another goes to the API without a lookup in mux. nil
+	// when a pattern's first segment is a wildcard or it names a host: every request asks mux.
+	mounted map[string]bool
 }
 
 // newFront mounts each handler of mount on its http.ServeMux pattern ("GET /docs"). The path of a
@@ -50,10 +54,18 @@ type front struct {
 func newFront(api http.Handler, mount map[string]http.Handler) *front {
 	mux := http.NewServeMux()
 	methods := map[string][]string{}
+	segments := map[string]bool{}
 	for pattern, h := range mount {
 		mux.Handle(pattern, mounted(h))
-		if method, p, ok := strings.Cut(pattern, " "); ok {
-			methods[strings.TrimSpace(p)] = append(methods[strings.TrimSpace(p)], method)
+		p := pattern
+		if method, rest, ok := strings.Cut(pattern, " "); ok {
+			p = strings.TrimSpace(rest)
+			methods[p] = append(methods[p], method)
+		}
+		if first := firstSegment(p); segments != nil && strings.HasPrefix(p, "/") && !strings.HasPrefix(first, "{") {
+			segments[first] = true
+		} else {
+			segments = nil
 		}
 	}
 	for p, ms := range methods {
@@ -69,7 +81,13 @@ func newFront(api http.Handler, mount map[string]http.Handler) *front {
 			writeError(w, http.StatusMethodNotAllowed, allow)
 		})))
 	}
-	return &front{api: api, mux: mux}
+	return &front{api: api, mux: mux, mounted: segments}
+}
+
+// firstSegment is the first segment of path p: "docs" for "/docs/x", "" for "/".
+func firstSegment(p string) string {
+	first, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	return first
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -80,7 +98,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "")
 		return
 	}
-	if cleanPath(r.URL.Path) {
+	if cleanPath(r.URL.Path) && (f.mounted == nil || f.mounted[firstSegment(r.URL.Path)]) {
 		if _, pattern := f.mux.Handler(r); pattern != "" {
 			f.mux.ServeHTTP(w, r) // sets the pattern's path values
 			return
