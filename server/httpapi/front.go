@@ -44,7 +44,7 @@ type front struct {
 	mux *http.ServeMux
 	// mounted holds the first path segment of every mounted pattern ("docs" for "GET /docs/"):
 	// a request whose path starts with another goes to the API without a lookup in mux. nil
-	// when a pattern's first segment is a wildcard or it names a host: every request asks mux.
+	// when a pattern is "/", names a host or starts with a wildcard: every request asks mux.
 	mounted map[string]bool
 }
 
@@ -62,7 +62,7 @@ func newFront(api http.Handler, mount map[string]http.Handler) *front {
 			p = strings.TrimSpace(rest)
 			methods[p] = append(methods[p], method)
 		}
-		if first := firstSegment(p); segments != nil && strings.HasPrefix(p, "/") && !strings.HasPrefix(first, "{") {
+		if first := firstSegment(p); segments != nil && strings.HasPrefix(p, "/") && first != "" && !strings.HasPrefix(first, "{") {
 			segments[first] = true
 		} else {
 			segments = nil

@@ -26,6 +26,7 @@ func TestFrontRoutes(t *testing.T) {
 		{[]string{"GET /docs", "GET /{tenant}/hooks"}, "/acme/hooks", "GET /{tenant}/hooks", true},
 		{[]string{"GET /docs", "GET /{tenant}/hooks"}, "/v1/users", "api", true},
 		{[]string{"GET /docs", "GET example.com/x"}, "/x", "GET example.com/x", true},
+		{[]string{"/docs", "/"}, "/v1/users", "/", true},
 	} {
 		mount := map[string]http.Handler{}
 		for _, p := range tt.mount {
