@@ -242,43 +242,54 @@ func load(s *server, sc scenario, conns int, d time.Duration, want int) (measure
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
 	defer client.CloseIdleConnections()
 	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		firstErr  error
-		i         atomic.Int64
+		rec recorder
+		i   atomic.Int64
+		wg  sync.WaitGroup
 	)
 	cpuBefore, cpuErr := cpuTime(s.cmd.Process.Pid)
 	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
 	for range conns {
 		wg.Go(func() {
 			var mine []time.Duration
-			for time.Now().Before(deadline) {
+			var err error
+			for err == nil && time.Now().Before(deadline) {
 				start := time.Now()
-				err := send(client, s, sc, i.Add(1), want)
+				err = send(client, s, sc, i.Add(1), want)
 				mine = append(mine, time.Since(start))
-				if err != nil {
-					mu.Lock()
-					firstErr = cmpOr(firstErr, err)
-					mu.Unlock()
-					return
-				}
 			}
-			mu.Lock()
-			latencies = append(latencies, mine...)
-			mu.Unlock()
+			rec.add(err, mine...)
 		})
 	}
 	wg.Wait()
 	cpuAfter, err := cpuTime(s.cmd.Process.Pid)
-	if firstErr != nil {
-		return measured{}, firstErr
+	m, runErr := rec.result(d)
+	if runErr == nil && cpuErr == nil && err == nil && m.rps > 0 {
+		m.cpu = float64((cpuAfter - cpuBefore).Microseconds()) / (m.rps * d.Seconds())
 	}
-	m := summarize(latencies, d)
-	if cpuErr == nil && err == nil && len(latencies) > 0 {
-		m.cpu = float64((cpuAfter - cpuBefore).Microseconds()) / float64(len(latencies))
+	return m, runErr
+}
+
+// recorder gathers the latencies of a run's requests, made concurrently, and its first error.
+type recorder struct {
+	mu        sync.Mutex
+	latencies []time.Duration
+	err       error
+}
+
+// add records latencies and err (nil when all went well).
+func (r *recorder) add(err error, latencies ...time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.latencies = append(r.latencies, latencies...)
+	r.err = cmpOr(r.err, err)
+}
+
+// result is the run's measurement over d, or its first error.
+func (r *recorder) result(d time.Duration) (measured, error) {
+	if r.err != nil {
+		return measured{}, r.err
 	}
-	return m, nil
+	return summarize(r.latencies, d), nil
 }
 
 // send makes the i-th request of sc to s with client and reads the answer, whose status must be
@@ -314,10 +325,8 @@ func paced(s *server, sc scenario, rate float64, d time.Duration, want int) (mea
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
 	defer client.CloseIdleConnections()
 	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		firstErr  error
-		wg        sync.WaitGroup
+		rec recorder
+		wg  sync.WaitGroup
 	)
 	slots := make(chan struct{}, maxInFlight)
 	interval := time.Duration(float64(time.Second) / rate)
@@ -332,17 +341,11 @@ func paced(s *server, sc scenario, rate float64, d time.Duration, want int) (mea
 		wg.Go(func() {
 			defer func() { <-slots }()
 			err := send(client, s, sc, i, want)
-			mu.Lock()
-			defer mu.Unlock()
-			latencies = append(latencies, time.Since(due))
-			firstErr = cmpOr(firstErr, err)
+			rec.add(err, time.Since(due))
 		})
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return measured{}, firstErr
-	}
-	return summarize(latencies, d), nil
+	return rec.result(d)
 }
 
 // settle waits, a minute at most, until kirad has no job due or running: the verifications and
