@@ -61,8 +61,12 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 // and its read-only readers'.
 func SQLiteDSNs(abs string) (writer, reader string) {
 	// secure_delete zeroes what the writer deletes or overwrites, so that erased data does not
-	// linger in the file's free space.
-	writer = abs + "?" + sqlitePragmas + "&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_txlock=immediate"
+	// linger in the file's free space. temp_store=MEMORY keeps the writer's temporary files in
+	// memory, among them the sub-journal, where SQLite copies each page a savepoint changes
+	// (groupCommit runs each transaction of a batch in one): past 64 KiB it would go to a file,
+	// at two write(2) calls a page made while the batch holds the writer, and copies of pages,
+	// personal data among them, would reach the disk outside the database.
+	writer = abs + "?" + sqlitePragmas + "&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	readURL := url.URL{Scheme: "file", Path: abs, RawQuery: "mode=ro&" + sqlitePragmas}
 	return writer, readURL.String()
 }
