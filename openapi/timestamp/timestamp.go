@@ -22,12 +22,19 @@ func Of(t time.Time) Time { return Time{t.UTC().Truncate(time.Millisecond)} }
 // String formats t as Layout.
 func (t Time) String() string { return Of(t.Time).Format(Layout) }
 
-// MarshalText implements encoding.TextMarshaler (and so JSON encoding).
-func (t Time) MarshalText() ([]byte, error) {
-	if y := t.UTC().Year(); y < 0 || y > 9999 {
+// appendText appends t formatted as Layout to b; it fails for a year outside 0000-9999, which
+// RFC 3339 cannot write.
+func (t Time) appendText(b []byte) ([]byte, error) {
+	u := Of(t.Time)
+	if y := u.Year(); y < 0 || y > 9999 {
 		return nil, fmt.Errorf("timestamp: year %d outside 0000-9999", y)
 	}
-	return []byte(t.String()), nil
+	return u.AppendFormat(b, Layout), nil
+}
+
+// MarshalText implements encoding.TextMarshaler (and so JSON encoding).
+func (t Time) MarshalText() ([]byte, error) {
+	return t.appendText(make([]byte, 0, len(Layout)))
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler: it takes any RFC 3339 timestamp.
@@ -42,11 +49,11 @@ func (t *Time) UnmarshalText(b []byte) error {
 
 // MarshalJSON implements json.Marshaler, in place of the embedded time.Time's.
 func (t Time) MarshalJSON() ([]byte, error) {
-	b, err := t.MarshalText()
+	b, err := t.appendText(append(make([]byte, 0, len(Layout)+2), '"'))
 	if err != nil {
 		return nil, err
 	}
-	return append(append([]byte{'"'}, b...), '"'), nil
+	return append(b, '"'), nil
 }
 
 // UnmarshalJSON implements json.Unmarshaler, in place of the embedded time.Time's.

@@ -88,7 +88,7 @@ func authenticate(auth Authenticator, operators OperatorAuthorizer, ops operatio
 			case strings.HasPrefix(req.URL.Path, reviewPrefix):
 				return authenticateOperator(c, next, operators)
 			}
-			if op, ok := ops[req.Method+" "+c.Path()]; ok && op.public {
+			if op, ok := ops.of(c); ok && op.public {
 				return next(c)
 			}
 			token, ok := bearer(req)

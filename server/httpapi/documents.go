@@ -139,39 +139,43 @@ func limitBody(ops operations) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			limit := int64(MaxBodyBytes)
-			if op, ok := ops[c.Request().Method+" "+c.Path()]; ok && slices.Contains(documentOperations, op.id) {
+			if op, ok := ops.of(c); ok && slices.Contains(documentOperations, op.id) {
 				limit = MaxDocumentBodyBytes
 			}
-			tooLarge := &kyc.Error{Code: codeTooLarge, Message: fmt.Sprintf("The request body must not exceed %d MiB.", limit>>20)}
 			req := c.Request()
 			if req.ContentLength > limit {
-				return tooLarge
+				return bodyTooLarge(limit)
 			}
 			if req.Body != nil && req.Body != http.NoBody {
-				req.Body = &limitedBody{body: req.Body, left: limit, err: tooLarge}
+				req.Body = &limitedBody{body: req.Body, left: limit, limit: limit}
 			}
 			return next(c)
 		}
 	}
 }
 
-// limitedBody reads a request body up to left bytes, then fails with err.
+// bodyTooLarge is the error of a body over limit bytes.
+func bodyTooLarge(limit int64) error {
+	return &kyc.Error{Code: codeTooLarge, Message: fmt.Sprintf("The request body must not exceed %d MiB.", limit>>20)}
+}
+
+// limitedBody reads a request body up to left bytes, then fails with bodyTooLarge(limit).
 type limitedBody struct {
-	body io.ReadCloser
-	left int64
-	err  error
+	body  io.ReadCloser
+	left  int64
+	limit int64
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.left < 0 {
-		return 0, b.err
+		return 0, bodyTooLarge(b.limit)
 	}
 	if int64(len(p)) > b.left+1 {
 		p = p[:b.left+1]
 	}
 	n, err := b.body.Read(p)
 	if b.left -= int64(n); b.left < 0 {
-		return 0, b.err
+		return 0, bodyTooLarge(b.limit)
 	}
 	return n, err
 }

@@ -159,9 +159,7 @@ func writeError(w http.ResponseWriter, status int, allow string) {
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	for k, v := range securityHeaders {
-		h.Set(k, v)
-	}
+	setSecurityHeaders(h)
 	if status == http.StatusMethodNotAllowed {
 		h.Set(echo.HeaderAllow, allow)
 	}
@@ -261,8 +259,8 @@ func errorResponse(status int) []byte {
 	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", status, http.StatusText(status))
 	fmt.Fprintf(&b, "Content-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n", len(body))
 	fmt.Fprintf(&b, "X-Request-Id: %s\r\n", id)
-	for k, v := range securityHeaders {
-		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+	for _, sh := range securityHeaders {
+		fmt.Fprintf(&b, "%s: %s\r\n", sh.name, sh.value)
 	}
 	b.WriteString("\r\n")
 	b.Write(body)

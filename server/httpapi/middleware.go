@@ -15,29 +15,30 @@ import (
 	"github.com/kiraapi/kira/server/metrics"
 )
 
-const requestIDKey = "kira.request_id"
-
 // A client may choose its own request id, if it is short and plain; otherwise one is made up.
 var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,128}$`)
 
 // securityHeaders go on every API response: they carry personal data, which no cache may keep
-// and no browser may sniff into something else.
-var securityHeaders = map[string]string{
-	"Cache-Control":          "no-store",
-	"X-Content-Type-Options": "nosniff",
+// and no browser may sniff into something else. Names are canonical (http.CanonicalHeaderKey).
+var securityHeaders = []struct{ name, value string }{
+	{"Cache-Control", "no-store"},
+	{"X-Content-Type-Options", "nosniff"},
+}
+
+// setSecurityHeaders sets securityHeaders in h.
+func setSecurityHeaders(h http.Header) {
+	for _, sh := range securityHeaders {
+		h[sh.name] = []string{sh.value}
+	}
 }
 
 // withRequestID gives every request an id, returned in X-Request-Id and in error bodies, and sets
 // the security headers.
 func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id := newRequestID(c.Request())
-		c.Set(requestIDKey, id)
 		h := c.Response().Header()
-		h.Set(echo.HeaderXRequestID, id)
-		for k, v := range securityHeaders {
-			h.Set(k, v)
-		}
+		h[echo.HeaderXRequestID] = []string{newRequestID(c.Request())}
+		setSecurityHeaders(h)
 		return next(c)
 	}
 }
@@ -50,9 +51,9 @@ func newRequestID(r *http.Request) string {
 	return uuid.Must(uuid.NewV7()).String()
 }
 
+// requestID is the request's id, which withRequestID set on the response.
 func requestID(c echo.Context) string {
-	id, _ := c.Get(requestIDKey).(string)
-	return id
+	return c.Response().Header().Get(echo.HeaderXRequestID)
 }
 
 // Observer records each answered request (metrics.Metrics): operation is the spec's operationId
@@ -82,16 +83,17 @@ func accessLog(logger *slog.Logger, now func() time.Time, observer Observer, ops
 			res := c.Response()
 			elapsed := now().Sub(start)
 			method := c.Request().Method
-			attrs := []any{"request_id", requestID(c)}
+			attrs := make([]slog.Attr, 0, 7)
+			attrs = append(attrs, slog.String("request_id", requestID(c)))
 			if sc := trace.SpanContextFromContext(c.Request().Context()); sc.HasTraceID() {
-				attrs = append(attrs, "trace_id", sc.TraceID().String())
+				attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()))
 			}
-			logger.InfoContext(c.Request().Context(), "request", append(attrs,
-				"method", method,
-				"route", c.Path(),
-				"status", res.Status,
-				"bytes", res.Size,
-				"duration_ms", float64(elapsed.Microseconds())/1000,
+			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", append(attrs,
+				slog.String("method", method),
+				slog.String("route", c.Path()),
+				slog.Int("status", res.Status),
+				slog.Int64("bytes", res.Size),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 			)...)
 			if observer != nil {
 				observer.ObserveRequest(operationOf(ops, c), method, res.Status, elapsed)
@@ -107,7 +109,7 @@ func accessLog(logger *slog.Logger, now func() time.Time, observer Observer, ops
 // operationOf names the request's route: the spec's operationId, the document's name for the
 // routes that serve the spec, or unmatchedOperation.
 func operationOf(ops operations, c echo.Context) string {
-	switch op, ok := ops[c.Request().Method+" "+c.Path()]; {
+	switch op, ok := ops.of(c); {
 	case ok:
 		return op.id
 	case isDocumentRoute(c):

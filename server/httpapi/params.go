@@ -31,6 +31,13 @@ func (ops operations) parameterNames() map[string]bool {
 	return names
 }
 
+// of returns the operation of the request's route (its method and Echo pattern), if the spec has
+// one.
+func (ops operations) of(c echo.Context) (*operation, bool) {
+	op, ok := ops[c.Request().Method+" "+c.Path()]
+	return op, ok
+}
+
 // takes reports whether the operation at method and route (an Echo pattern) declares the header
 // parameter name (canonical).
 func (ops operations) takes(method, route, header string) bool {
@@ -76,7 +83,7 @@ func newOperations(spec *openapi3.T) operations {
 func checkParameters(ops operations) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			op, ok := ops[c.Request().Method+" "+c.Path()]
+			op, ok := ops.of(c)
 			if !ok {
 				return next(c) // not an operation of the spec: the validator answers
 			}

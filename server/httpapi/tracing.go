@@ -23,7 +23,7 @@ func traced(tracer trace.Tracer, ops operations) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			ctx, span := startSpan(tracer, req, c.Path(), operationOf(ops, c), attribute.String("kira.request_id", requestID(c)))
+			ctx, span := startSpan(tracer, req, c.Path(), operationOf(ops, c), requestID(c))
 			defer span.End()
 			c.SetRequest(req.WithContext(ctx))
 			err := next(c)
@@ -33,16 +33,31 @@ func traced(tracer trace.Tracer, ops operations) echo.MiddlewareFunc {
 	}
 }
 
-func startSpan(tracer trace.Tracer, req *http.Request, route, operation string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
+// startSpan starts the server span of req, served by route (a pattern) for operation, continuing
+// the caller's trace. The span's attributes (the method, route, operation id and, unless empty,
+// the request id) are set only when it records: a span that is sampled out, or any span when
+// tracing is off, costs the request no attributes. Samplers see the span's name and kind.
+func startSpan(tracer trace.Tracer, req *http.Request, route, operation, requestID string) (context.Context, trace.Span) {
 	ctx := tracing.Propagator.Extract(req.Context(), propagation.HeaderCarrier(req.Header))
-	return tracer.Start(ctx, req.Method+" "+route, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(append(attrs,
-		semconv.HTTPRequestMethodKey.String(req.Method),
-		semconv.HTTPRoute(route),
-		attribute.String("kira.operation_id", operation),
-	)...))
+	ctx, span := tracer.Start(ctx, req.Method+" "+route, trace.WithSpanKind(trace.SpanKindServer))
+	if span.IsRecording() {
+		span.SetAttributes(
+			semconv.HTTPRequestMethodKey.String(req.Method),
+			semconv.HTTPRoute(route),
+			attribute.String("kira.operation_id", operation),
+		)
+		if requestID != "" {
+			span.SetAttributes(attribute.String("kira.request_id", requestID))
+		}
+	}
+	return ctx, span
 }
 
+// endSpan records the response's status on span: an error status from 500 on.
 func endSpan(span trace.Span, status int) {
+	if !span.IsRecording() {
+		return
+	}
 	span.SetAttributes(semconv.HTTPResponseStatusCode(status))
 	if status >= 500 {
 		span.SetStatus(codes.Error, "")
@@ -57,7 +72,7 @@ func Instrument(h http.Handler, route, operation string, observer Observer, trac
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		if tracer != nil {
-			ctx, span := startSpan(tracer, r, route, operation)
+			ctx, span := startSpan(tracer, r, route, operation, "")
 			defer func() { endSpan(span, rec.status); span.End() }()
 			r = r.WithContext(ctx)
 		}
