@@ -24,15 +24,13 @@ const (
 // connection, so they never contend for SQLite's write lock inside the process; its transactions
 // begin IMMEDIATE, taking the lock at once rather than failing to upgrade a read lock later.
 // Reads outside transactions use a separate pool of read-only connections, which WAL lets run
-// beside the writer, and a checkpointer copies the WAL into the file on a connection of its own.
+// beside the writer.
 type sqliteBackend struct {
 	write  *sql.DB
 	read   *sql.DB
 	river  *river.Client[*sql.Tx] // insert-only, for enqueueing in transactions
 	logger *slog.Logger
 	group  *groupCommit // the writer's transactions, committed in batches
-
-	checkpoints *checkpointer // the WAL's checkpoints, off the writer
 }
 
 func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logger) (*sqliteBackend, error) {
@@ -41,8 +39,7 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 		return nil, fmt.Errorf("resolve the SQLite path: %w", err)
 	}
 	writeDSN, readDSN := SQLiteDSNs(abs)
-	// The checkpointer checkpoints instead of the writer.
-	write := sql.OpenDB(cachingConnector{dsn: writeDSN + "&_pragma=wal_autocheckpoint(0)", driver: &sqlite.Driver{}})
+	write := sql.OpenDB(cachingConnector{dsn: writeDSN, driver: &sqlite.Driver{}})
 	write.SetMaxOpenConns(1)
 	// Connect the writer first: it creates the file and switches it to WAL, which the read-only
 	// connections cannot do.
@@ -53,9 +50,6 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
 	b := &sqliteBackend{write: write, read: read, logger: logger, group: &groupCommit{db: write}}
-	if b.checkpoints, err = startCheckpointer(abs+"?"+sqlitePragmas, checkpointInterval, logger); err != nil {
-		return nil, errors.Join(err, b.close())
-	}
 	if b.river, err = river.NewClient(riversqlite.New(write), &river.Config{Logger: logger}); err != nil {
 		return nil, errors.Join(fmt.Errorf("create the River client: %w", err), b.close())
 	}
@@ -139,10 +133,6 @@ func (b *sqliteBackend) ping(ctx context.Context) error {
 }
 
 func (b *sqliteBackend) close() error {
-	var err error
-	if b.checkpoints != nil {
-		err = b.checkpoints.close()
-	}
 	// The writer goes last: closing the last connection checkpoints the WAL into the file.
-	return errors.Join(err, b.read.Close(), b.write.Close())
+	return errors.Join(b.read.Close(), b.write.Close())
 }

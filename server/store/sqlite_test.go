@@ -27,7 +27,7 @@ func TestSQLiteConnections(t *testing.T) {
 		}
 		return v
 	}
-	for name, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "5000", "foreign_keys": "1", "synchronous": "1", "secure_delete": "1", "temp_store": "2", "wal_autocheckpoint": "0"} {
+	for name, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "5000", "foreign_keys": "1", "synchronous": "1", "secure_delete": "1", "temp_store": "2"} {
 		if got := pragma(b.write, name); got != want {
 			t.Errorf("writer %s = %s, want %s", name, got, want)
 		}
@@ -41,34 +41,6 @@ func TestSQLiteConnections(t *testing.T) {
 	if _, err := b.read.ExecContext(t.Context(), "DELETE FROM tenants"); err == nil {
 		t.Error("a reader connection could write")
 	}
-}
-
-// TestSQLiteCheckpointer checks that the checkpointer, not the writer, copies what the writer
-// commits to the WAL into the database file.
-func TestSQLiteCheckpointer(t *testing.T) {
-	st, _ := openSQLiteStore(t)
-	b := st.db.(*sqliteBackend)
-	ctx := t.Context()
-	if _, err := b.write.ExecContext(ctx, "CREATE TABLE filler (v BLOB)"); err != nil {
-		t.Fatal(err)
-	}
-	// More than SQLite's automatic checkpoint would let the WAL hold (1,000 pages of 4 KiB).
-	for range 5 {
-		if _, err := b.write.ExecContext(ctx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) INSERT INTO filler SELECT randomblob(4000) FROM n"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	walPages, copied, err := b.checkpoints.checkpoint(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if walPages == 0 || copied != walPages {
-		t.Errorf("checkpoint: %d of the WAL's %d pages copied, want all", copied, walPages)
-	}
-	if err := b.checkpoints.close(); err != nil {
-		t.Fatal(err)
-	}
-	b.checkpoints = nil // closed
 }
 
 // openSQLiteStore opens a store on a new SQLite database, closed when the test ends, and returns
