@@ -27,7 +27,7 @@ func TestSQLiteConnections(t *testing.T) {
 		}
 		return v
 	}
-	for name, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "5000", "foreign_keys": "1", "synchronous": "1", "secure_delete": "1", "temp_store": "2"} {
+	for name, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "5000", "foreign_keys": "1", "synchronous": "1", "secure_delete": "1", "temp_store": "2", "wal_autocheckpoint": "1000"} {
 		if got := pragma(b.write, name); got != want {
 			t.Errorf("writer %s = %s, want %s", name, got, want)
 		}
