@@ -65,7 +65,9 @@ func SQLiteDSNs(abs string) (writer, reader string) {
 	// memory, among them the sub-journal, where SQLite copies each page a savepoint changes
 	// (groupCommit runs each transaction of a batch in one): past 64 KiB it would go to a file,
 	// at two write(2) calls a page made while the batch holds the writer, and copies of pages,
-	// personal data among them, would reach the disk outside the database.
+	// personal data among them, would reach the disk outside the database. The writer runs
+	// SQLite's automatic checkpoints itself: a checkpoint beside it, on another connection, never
+	// catches up under sustained writes, and the WAL is then never reused from its start.
 	writer = abs + "?" + sqlitePragmas + "&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	readURL := url.URL{Scheme: "file", Path: abs, RawQuery: "mode=ro&" + sqlitePragmas}
 	return writer, readURL.String()
