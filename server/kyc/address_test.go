@@ -79,6 +79,64 @@ func TestValidateChecksTheAddressAgainstItsCountry(t *testing.T) {
 			if got := namedFields(t, p.CheckValues(time.Now())); !slices.Equal(got, tt.want) {
 				t.Errorf("CheckValues named %v, want %v", got, tt.want)
 			}
+			// The same rule holds for an associated person's residential_address.
+			var wantPerson []string
+			for _, name := range tt.want {
+				wantPerson = append(wantPerson, personAddressMember[name])
+			}
+			b := seedBusiness()
+			b.AssociatedPersons = []kyc.Person{personAt(tt.country, tt.state, tt.zip)}
+			if got := namedFields(t, b.Validate(kyc.Business, time.Now()), tt.state, tt.zip); !slices.Equal(got, wantPerson) {
+				t.Errorf("Validate of a person's address named %v, want %v", got, wantPerson)
+			}
+			b = kyc.Fields{AssociatedPersons: b.AssociatedPersons}
+			if got := namedFields(t, b.CheckValues(time.Now())); !slices.Equal(got, wantPerson) {
+				t.Errorf("CheckValues of a person's address named %v, want %v", got, wantPerson)
+			}
+		})
+	}
+}
+
+// personAddressMember names a person's address member as the user's address field checked the
+// same way.
+var personAddressMember = map[string]string{
+	"address_state":    "associated_persons/0/residential_address/subdivision",
+	"address_zip_code": "associated_persons/0/residential_address/postal_code",
+}
+
+// personAt is an associated person living at an address in country.
+func personAt(country, subdivision, postalCode string) kyc.Person {
+	return kyc.Person{FirstName: "Ada", LastName: "Roe", Email: "ada@acme.example",
+		ResidentialAddress: kyc.Address{StreetLine1: "1 Main St", City: "Springfield", Country: country, Subdivision: subdivision, PostalCode: postalCode}}
+}
+
+// A person's address stored before persons' addresses were checked does not refuse an update that
+// leaves the persons alone; an update of associated_persons has their addresses checked.
+func TestValidateUpdateChecksPersonsAddressesWhenTheyChange(t *testing.T) {
+	t.Parallel()
+	stored := seedBusiness()
+	stored.AssociatedPersons = []kyc.Person{personAt("USA", "California", "94105")}
+	tests := []struct {
+		name   string
+		change func(*kyc.Fields)
+		want   []string
+	}{
+		{"another field", func(f *kyc.Fields) { f.Phone = "+14155550123" }, nil},
+		{"the persons, the address kept", func(f *kyc.Fields) {
+			f.AssociatedPersons = []kyc.Person{stored.AssociatedPersons[0], personAt("USA", "NY", "10001")}
+			f.AssociatedPersons[1].Email = "bo@acme.example"
+		}, []string{personAddressMember["address_state"]}},
+		{"the persons, the address put right", func(f *kyc.Fields) { f.AssociatedPersons = []kyc.Person{personAt("USA", "CA", "94105")} }, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			next := stored
+			tt.change(&next)
+			got := namedFields(t, next.ValidateUpdate(kyc.Business, time.Now(), &stored))
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("ValidateUpdate named %v, want %v", got, tt.want)
+			}
 		})
 	}
 }

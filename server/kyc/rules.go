@@ -15,24 +15,26 @@ import (
 // type, and that its values can be true (CheckValues). Its errors name the fields, never their
 // values.
 func (f *Fields) Validate(t UserType, today time.Time) error {
-	return invalid(f.problems(t, today, true))
+	return invalid(f.problems(t, today, true, true))
 }
 
 // ValidateUpdate checks f, a user's fields after an update of before, as Validate does, except
 // that the address is checked (checkAddress) only when the update changes address_country,
-// address_state or address_zip_code: an address stored before the country list checked it does
-// not refuse an unrelated change.
+// address_state or address_zip_code, and the associated persons' addresses
+// (checkPersonAddresses) only when it changes associated_persons: an address stored before the
+// country list checked it does not refuse an unrelated change.
 func (f *Fields) ValidateUpdate(t UserType, today time.Time, before *Fields) error {
 	return invalid(f.updateProblems(t, today, before))
 }
 
 func (f *Fields) updateProblems(t UserType, today time.Time, before *Fields) []FieldError {
 	moved := f.AddressCountry != before.AddressCountry || f.AddressState != before.AddressState || f.AddressZipCode != before.AddressZipCode
-	return f.problems(t, today, moved)
+	return f.problems(t, today, moved, !reflect.DeepEqual(f.AssociatedPersons, before.AssociatedPersons))
 }
 
-// problems are what Validate finds, the address checked or not.
-func (f *Fields) problems(t UserType, today time.Time, address bool) []FieldError {
+// problems are what Validate finds, the user's address and the associated persons' addresses
+// checked or not.
+func (f *Fields) problems(t UserType, today time.Time, address, personAddresses bool) []FieldError {
 	var fields []FieldError
 	v := reflect.ValueOf(f).Elem()
 	for _, s := range userFields {
@@ -43,6 +45,9 @@ func (f *Fields) problems(t UserType, today time.Time, address bool) []FieldErro
 	fields = append(fields, f.valueErrors(today)...)
 	if address {
 		fields = append(fields, f.checkAddress()...)
+	}
+	if personAddresses {
+		fields = append(fields, f.checkPersonAddresses()...)
 	}
 	return fields
 }
@@ -80,10 +85,10 @@ func (f *Fields) enumErrors(t UserType, values EnumValues) []FieldError {
 
 // CheckValues checks, whatever the user's type, that f's values can be true on the day today:
 // dates (checkDates), numbers their issuer issues (checkNumbers), associated persons
-// (checkPersons) and the address (checkAddress). An update's values are checked so before the
-// stored user is read.
+// (checkPersons), the address (checkAddress) and the persons' addresses (checkPersonAddresses).
+// An update's values are checked so before the stored user is read.
 func (f *Fields) CheckValues(today time.Time) error {
-	return invalid(append(f.valueErrors(today), f.checkAddress()...))
+	return invalid(slices.Concat(f.valueErrors(today), f.checkAddress(), f.checkPersonAddresses()))
 }
 
 func (f *Fields) valueErrors(today time.Time) []FieldError {
@@ -96,6 +101,18 @@ func (f *Fields) valueErrors(today time.Time) []FieldError {
 // it has one. Nothing is checked without a country, or of a value not given.
 func (f *Fields) checkAddress() []FieldError {
 	return addressErrors(f.AddressCountry, f.AddressState, f.AddressZipCode, "address_state", "address_zip_code")
+}
+
+// checkPersonAddresses checks each associated person's residential_address as checkAddress does
+// the user's: its subdivision and postal_code against its country.
+func (f *Fields) checkPersonAddresses() []FieldError {
+	var out []FieldError
+	for i, p := range f.AssociatedPersons {
+		a := p.ResidentialAddress
+		at := "associated_persons/" + strconv.Itoa(i) + "/residential_address/"
+		out = append(out, addressErrors(a.Country, a.Subdivision, a.PostalCode, at+"subdivision", at+"postal_code")...)
+	}
+	return out
 }
 
 // addressErrors checks a subdivision and a postal code against an ISO 3166-1 alpha-3 country code
