@@ -2181,7 +2181,8 @@ type Address struct {
 	// are not accepted.
 	Country *CountryCode `json:"country,omitempty"`
 
-	// PostalCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// PostalCode ZIP or postal code. It must match the `postal_code_format` of the address's country
+	// (`address_country`, or `country` in a person's `residential_address`) in
 	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
 	// in Canada), when the country has one.
 	//
@@ -2198,8 +2199,10 @@ type Address struct {
 	// Subdivision State, province or region. For a country whose addresses name one by its code
 	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
 	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
-	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
-	// `address_zip_code`) unchanged does not check it again.
+	// elsewhere. The country is the address's own: `address_country`, or `country` in an
+	// associated person's `residential_address`. An update that leaves the address
+	// (`address_country`, `address_state`, `address_zip_code`; for persons' addresses,
+	// `associated_persons`) unchanged does not check it again.
 	//
 	//
 	// Example: CA
@@ -2212,8 +2215,10 @@ type AddressCity = string
 // AddressState State, province or region. For a country whose addresses name one by its code
 // (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
 // codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
-// elsewhere. An update that leaves the address (`address_country`, `address_state`,
-// `address_zip_code`) unchanged does not check it again.
+// elsewhere. The country is the address's own: `address_country`, or `country` in an
+// associated person's `residential_address`. An update that leaves the address
+// (`address_country`, `address_state`, `address_zip_code`; for persons' addresses,
+// `associated_persons`) unchanged does not check it again.
 //
 // Example: CA
 type AddressState = string
@@ -2986,8 +2991,10 @@ type User struct {
 	// AddressState State, province or region. For a country whose addresses name one by its code
 	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
 	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
-	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
-	// `address_zip_code`) unchanged does not check it again.
+	// elsewhere. The country is the address's own: `address_country`, or `country` in an
+	// associated person's `residential_address`. An update that leaves the address
+	// (`address_country`, `address_state`, `address_zip_code`; for persons' addresses,
+	// `associated_persons`) unchanged does not check it again.
 	//
 	//
 	// Example: CA
@@ -2996,7 +3003,8 @@ type User struct {
 	// AddressStreet Example: 123 Main St
 	AddressStreet *AddressStreet `json:"address_street,omitempty"`
 
-	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of the address's country
+	// (`address_country`, or `country` in a person's `residential_address`) in
 	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
 	// in Canada), when the country has one.
 	//
@@ -3309,8 +3317,10 @@ type UserCreateRequest struct {
 	// AddressState State, province or region. For a country whose addresses name one by its code
 	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
 	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
-	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
-	// `address_zip_code`) unchanged does not check it again.
+	// elsewhere. The country is the address's own: `address_country`, or `country` in an
+	// associated person's `residential_address`. An update that leaves the address
+	// (`address_country`, `address_state`, `address_zip_code`; for persons' addresses,
+	// `associated_persons`) unchanged does not check it again.
 	//
 	//
 	// Example: CA
@@ -3319,7 +3329,8 @@ type UserCreateRequest struct {
 	// AddressStreet Example: 123 Main St
 	AddressStreet *AddressStreet `json:"address_street,omitempty"`
 
-	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of the address's country
+	// (`address_country`, or `country` in a person's `residential_address`) in
 	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
 	// in Canada), when the country has one.
 	//
@@ -3686,8 +3697,10 @@ type UserUpdateRequest struct {
 	// AddressState State, province or region. For a country whose addresses name one by its code
 	// (`subdivisions` of `GET /v1/countries` not empty: USA, CAN, AUS, BRA, ITA), one of those
 	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
-	// elsewhere. An update that leaves the address (`address_country`, `address_state`,
-	// `address_zip_code`) unchanged does not check it again.
+	// elsewhere. The country is the address's own: `address_country`, or `country` in an
+	// associated person's `residential_address`. An update that leaves the address
+	// (`address_country`, `address_state`, `address_zip_code`; for persons' addresses,
+	// `associated_persons`) unchanged does not check it again.
 	//
 	//
 	// Example: CA
@@ -3696,7 +3709,8 @@ type UserUpdateRequest struct {
 	// AddressStreet Example: 123 Main St
 	AddressStreet *AddressStreet `json:"address_street,omitempty"`
 
-	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+	// AddressZipCode ZIP or postal code. It must match the `postal_code_format` of the address's country
+	// (`address_country`, or `country` in a person's `residential_address`) in
 	// `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
 	// in Canada), when the country has one.
 	//
@@ -4111,7 +4125,8 @@ type Website = string
 // YesNo defines model for YesNo.
 type YesNo string
 
-// ZipCode ZIP or postal code. It must match the `postal_code_format` of `address_country` in
+// ZipCode ZIP or postal code. It must match the `postal_code_format` of the address's country
+// (`address_country`, or `country` in a person's `residential_address`) in
 // `GET /v1/countries`, letters in either case (`94105` or `94105-1234` in the USA, `H3Z 2Y7`
 // in Canada), when the country has one.
 //
