@@ -110,60 +110,41 @@ func personAt(country, subdivision, postalCode string) kyc.Person {
 		ResidentialAddress: kyc.Address{StreetLine1: "1 Main St", City: "Springfield", Country: country, Subdivision: subdivision, PostalCode: postalCode}}
 }
 
-// A person's address stored before persons' addresses were checked does not refuse an update that
-// leaves the persons alone; an update of associated_persons has their addresses checked.
-func TestValidateUpdateChecksPersonsAddressesWhenTheyChange(t *testing.T) {
+// An address stored before the country list checked addresses (the user's, or an associated
+// person's) does not refuse an update that leaves it alone; an update that changes any part of the
+// user's address has it checked whole, and one that changes associated_persons has every
+// person's address checked.
+func TestValidateUpdateChecksAddressesWhenTheyChange(t *testing.T) {
 	t.Parallel()
-	stored := seedBusiness()
-	stored.AssociatedPersons = []kyc.Person{personAt("USA", "California", "94105")}
+	individual := seedIndividual()
+	individual.AddressState = "California"
+	business := seedBusiness()
+	business.AssociatedPersons = []kyc.Person{personAt("USA", "California", "94105")}
 	tests := []struct {
 		name   string
+		typ    kyc.UserType
+		stored kyc.Fields
 		change func(*kyc.Fields)
 		want   []string
 	}{
-		{"another field", func(f *kyc.Fields) { f.Phone = "+14155550123" }, nil},
-		{"the persons, the address kept", func(f *kyc.Fields) {
-			f.AssociatedPersons = []kyc.Person{stored.AssociatedPersons[0], personAt("USA", "NY", "10001")}
+		{"another field", kyc.Individual, individual, func(f *kyc.Fields) { f.Phone = "+14155550123" }, nil},
+		{"the ZIP", kyc.Individual, individual, func(f *kyc.Fields) { f.AddressZipCode = "94110" }, []string{"address_state"}},
+		{"the state, right", kyc.Individual, individual, func(f *kyc.Fields) { f.AddressState = "CA" }, nil},
+		{"the country, to one whose state is free text", kyc.Individual, individual, func(f *kyc.Fields) { f.AddressCountry, f.SSN = "DEU", "" }, nil},
+		{"the country, whose postal codes differ", kyc.Individual, individual, func(f *kyc.Fields) { f.AddressCountry, f.AddressState = "CAN", "QC" }, []string{"address_zip_code"}},
+		{"a business's other field", kyc.Business, business, func(f *kyc.Fields) { f.Phone = "+14155550123" }, nil},
+		{"the persons, the address kept", kyc.Business, business, func(f *kyc.Fields) {
+			f.AssociatedPersons = []kyc.Person{business.AssociatedPersons[0], personAt("USA", "NY", "10001")}
 			f.AssociatedPersons[1].Email = "bo@acme.example"
 		}, []string{personAddressMember["address_state"]}},
-		{"the persons, the address put right", func(f *kyc.Fields) { f.AssociatedPersons = []kyc.Person{personAt("USA", "CA", "94105")} }, nil},
+		{"the persons, the address put right", kyc.Business, business, func(f *kyc.Fields) { f.AssociatedPersons = []kyc.Person{personAt("USA", "CA", "94105")} }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			next := stored
+			next := tt.stored
 			tt.change(&next)
-			got := namedFields(t, next.ValidateUpdate(kyc.Business, time.Now(), &stored))
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("ValidateUpdate named %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
-// An address stored before the country list checked addresses does not refuse an update that
-// leaves it alone; an update that changes any part of it has the whole address checked.
-func TestValidateUpdateChecksTheAddressWhenItChanges(t *testing.T) {
-	t.Parallel()
-	stored := seedIndividual()
-	stored.AddressState = "California"
-	tests := []struct {
-		name   string
-		change func(*kyc.Fields)
-		want   []string
-	}{
-		{"another field", func(f *kyc.Fields) { f.Phone = "+14155550123" }, nil},
-		{"the ZIP", func(f *kyc.Fields) { f.AddressZipCode = "94110" }, []string{"address_state"}},
-		{"the state, right", func(f *kyc.Fields) { f.AddressState = "CA" }, nil},
-		{"the country, to one whose state is free text", func(f *kyc.Fields) { f.AddressCountry, f.SSN = "DEU", "" }, nil},
-		{"the country, whose postal codes differ", func(f *kyc.Fields) { f.AddressCountry, f.AddressState = "CAN", "QC" }, []string{"address_zip_code"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			next := stored
-			tt.change(&next)
-			got := namedFields(t, next.ValidateUpdate(kyc.Individual, time.Now(), &stored))
+			got := namedFields(t, next.ValidateUpdate(tt.typ, time.Now(), &tt.stored))
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("ValidateUpdate named %v, want %v", got, tt.want)
 			}
