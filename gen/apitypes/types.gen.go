@@ -2201,8 +2201,8 @@ type Address struct {
 	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
 	// elsewhere. The country is the address's own: `address_country`, or `country` in an
 	// associated person's `residential_address`. An update that leaves the address
-	// (`address_country`, `address_state`, `address_zip_code`; for persons' addresses,
-	// `associated_persons`) unchanged does not check it again.
+	// (`address_country`, `address_state`, `address_zip_code`, or a person's
+	// `residential_address`) unchanged does not check it again.
 	//
 	//
 	// Example: CA
@@ -2217,8 +2217,8 @@ type AddressCity = string
 // codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
 // elsewhere. The country is the address's own: `address_country`, or `country` in an
 // associated person's `residential_address`. An update that leaves the address
-// (`address_country`, `address_state`, `address_zip_code`; for persons' addresses,
-// `associated_persons`) unchanged does not check it again.
+// (`address_country`, `address_state`, `address_zip_code`, or a person's
+// `residential_address`) unchanged does not check it again.
 //
 // Example: CA
 type AddressState = string
@@ -2993,8 +2993,8 @@ type User struct {
 	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
 	// elsewhere. The country is the address's own: `address_country`, or `country` in an
 	// associated person's `residential_address`. An update that leaves the address
-	// (`address_country`, `address_state`, `address_zip_code`; for persons' addresses,
-	// `associated_persons`) unchanged does not check it again.
+	// (`address_country`, `address_state`, `address_zip_code`, or a person's
+	// `residential_address`) unchanged does not check it again.
 	//
 	//
 	// Example: CA
@@ -3319,8 +3319,8 @@ type UserCreateRequest struct {
 	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
 	// elsewhere. The country is the address's own: `address_country`, or `country` in an
 	// associated person's `residential_address`. An update that leaves the address
-	// (`address_country`, `address_state`, `address_zip_code`; for persons' addresses,
-	// `associated_persons`) unchanged does not check it again.
+	// (`address_country`, `address_state`, `address_zip_code`, or a person's
+	// `residential_address`) unchanged does not check it again.
 	//
 	//
 	// Example: CA
@@ -3699,8 +3699,8 @@ type UserUpdateRequest struct {
 	// codes (`CA` for California; `AA`, `AE` and `AP` for US Armed Forces addresses); free text
 	// elsewhere. The country is the address's own: `address_country`, or `country` in an
 	// associated person's `residential_address`. An update that leaves the address
-	// (`address_country`, `address_state`, `address_zip_code`; for persons' addresses,
-	// `associated_persons`) unchanged does not check it again.
+	// (`address_country`, `address_state`, `address_zip_code`, or a person's
+	// `residential_address`) unchanged does not check it again.
 	//
 	//
 	// Example: CA

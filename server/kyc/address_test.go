@@ -111,9 +111,8 @@ func personAt(country, subdivision, postalCode string) kyc.Person {
 }
 
 // An address stored before the country list checked addresses (the user's, or an associated
-// person's) does not refuse an update that leaves it alone; an update that changes any part of the
-// user's address has it checked whole, and one that changes associated_persons has every
-// person's address checked.
+// person's) does not refuse an update that leaves it alone; an update that changes any part of an
+// address has that address checked whole.
 func TestValidateUpdateChecksAddressesWhenTheyChange(t *testing.T) {
 	t.Parallel()
 	individual := seedIndividual()
@@ -133,11 +132,23 @@ func TestValidateUpdateChecksAddressesWhenTheyChange(t *testing.T) {
 		{"the country, to one whose state is free text", kyc.Individual, individual, func(f *kyc.Fields) { f.AddressCountry, f.SSN = "DEU", "" }, nil},
 		{"the country, whose postal codes differ", kyc.Individual, individual, func(f *kyc.Fields) { f.AddressCountry, f.AddressState = "CAN", "QC" }, []string{"address_zip_code"}},
 		{"a business's other field", kyc.Business, business, func(f *kyc.Fields) { f.Phone = "+14155550123" }, nil},
-		{"the persons, the address kept", kyc.Business, business, func(f *kyc.Fields) {
+		{"another person, the stored address kept", kyc.Business, business, func(f *kyc.Fields) {
 			f.AssociatedPersons = []kyc.Person{business.AssociatedPersons[0], personAt("USA", "NY", "10001")}
 			f.AssociatedPersons[1].Email = "bo@acme.example"
+		}, nil},
+		{"the person resent, its email in capitals and a document number", kyc.Business, business, func(f *kyc.Fields) {
+			p := business.AssociatedPersons[0]
+			p.Email, p.DocumentNumber = "ADA@acme.example", "AB-123456"
+			f.AssociatedPersons = []kyc.Person{p}
+		}, nil},
+		{"another person at a wrong address", kyc.Business, business, func(f *kyc.Fields) {
+			f.AssociatedPersons = []kyc.Person{business.AssociatedPersons[0], personAt("USA", "NY", "1")}
+			f.AssociatedPersons[1].Email = "bo@acme.example"
+		}, []string{"associated_persons/1/residential_address/postal_code"}},
+		{"the person moved, the state still in words", kyc.Business, business, func(f *kyc.Fields) {
+			f.AssociatedPersons = []kyc.Person{personAt("USA", "California", "94110")}
 		}, []string{personAddressMember["address_state"]}},
-		{"the persons, the address put right", kyc.Business, business, func(f *kyc.Fields) { f.AssociatedPersons = []kyc.Person{personAt("USA", "CA", "94105")} }, nil},
+		{"the person's address put right", kyc.Business, business, func(f *kyc.Fields) { f.AssociatedPersons = []kyc.Person{personAt("USA", "CA", "94105")} }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

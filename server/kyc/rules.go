@@ -15,26 +15,26 @@ import (
 // type, and that its values can be true (CheckValues). Its errors name the fields, never their
 // values.
 func (f *Fields) Validate(t UserType, today time.Time) error {
-	return invalid(f.problems(t, today, true, true))
+	return invalid(f.problems(t, today, true, nil))
 }
 
 // ValidateUpdate checks f, a user's fields after an update of before, as Validate does, except
 // that the address is checked (checkAddress) only when the update changes address_country,
-// address_state or address_zip_code, and the associated persons' addresses
-// (checkPersonAddresses) only when it changes associated_persons: an address stored before the
-// country list checked it does not refuse an unrelated change.
+// address_state or address_zip_code, and an associated person's address (checkPersonAddresses)
+// only when the update changes it: an address stored before the country list checked it does not
+// refuse an unrelated change.
 func (f *Fields) ValidateUpdate(t UserType, today time.Time, before *Fields) error {
 	return invalid(f.updateProblems(t, today, before))
 }
 
 func (f *Fields) updateProblems(t UserType, today time.Time, before *Fields) []FieldError {
 	moved := f.AddressCountry != before.AddressCountry || f.AddressState != before.AddressState || f.AddressZipCode != before.AddressZipCode
-	return f.problems(t, today, moved, !reflect.DeepEqual(f.AssociatedPersons, before.AssociatedPersons))
+	return f.problems(t, today, moved, before)
 }
 
-// problems are what Validate finds, the user's address and the associated persons' addresses
-// checked or not.
-func (f *Fields) problems(t UserType, today time.Time, address, personAddresses bool) []FieldError {
+// problems are what Validate finds, the user's address checked or not, and the associated
+// persons' addresses that differ from before's (every one when before is nil).
+func (f *Fields) problems(t UserType, today time.Time, address bool, before *Fields) []FieldError {
 	var fields []FieldError
 	v := reflect.ValueOf(f).Elem()
 	for _, s := range userFields {
@@ -46,10 +46,7 @@ func (f *Fields) problems(t UserType, today time.Time, address, personAddresses 
 	if address {
 		fields = append(fields, f.checkAddress()...)
 	}
-	if personAddresses {
-		fields = append(fields, f.checkPersonAddresses()...)
-	}
-	return fields
+	return append(fields, f.checkPersonAddresses(before)...)
 }
 
 // enumErrors refuses the text values of f that are not on the list of their field's enum for
@@ -88,7 +85,7 @@ func (f *Fields) enumErrors(t UserType, values EnumValues) []FieldError {
 // (checkPersons), the address (checkAddress) and the persons' addresses (checkPersonAddresses).
 // An update's values are checked so before the stored user is read.
 func (f *Fields) CheckValues(today time.Time) error {
-	return invalid(slices.Concat(f.valueErrors(today), f.checkAddress(), f.checkPersonAddresses()))
+	return invalid(slices.Concat(f.valueErrors(today), f.checkAddress(), f.checkPersonAddresses(nil)))
 }
 
 func (f *Fields) valueErrors(today time.Time) []FieldError {
@@ -104,11 +101,22 @@ func (f *Fields) checkAddress() []FieldError {
 }
 
 // checkPersonAddresses checks each associated person's residential_address as checkAddress does
-// the user's: its subdivision and postal_code against its country.
-func (f *Fields) checkPersonAddresses() []FieldError {
+// the user's: its subdivision and postal_code against its country. With before (the stored fields
+// an update changes), an address the update leaves as the same person had it (the person with the
+// same email, in any case, as checkPersons matches them) is not checked again.
+func (f *Fields) checkPersonAddresses(before *Fields) []FieldError {
+	stored := map[string]Address{}
+	if before != nil {
+		for _, p := range before.AssociatedPersons {
+			stored[strings.ToLower(p.Email)] = p.ResidentialAddress
+		}
+	}
 	var out []FieldError
 	for i, p := range f.AssociatedPersons {
 		a := p.ResidentialAddress
+		if old, ok := stored[strings.ToLower(p.Email)]; ok && old == a {
+			continue
+		}
 		at := "associated_persons/" + strconv.Itoa(i) + "/residential_address/"
 		out = append(out, addressErrors(a.Country, a.Subdivision, a.PostalCode, at+"subdivision", at+"postal_code")...)
 	}

@@ -172,7 +172,7 @@ func (s *UserService) validateCreate(t UserType, f *Fields, redirectURI string, 
 // problems are what Validate finds in f, for a user of type t, and the values that are not on
 // their type's list (WithEnums).
 func (s *UserService) problems(t UserType, f *Fields) []FieldError {
-	return append(f.problems(t, s.now(), true, true), f.enumErrors(t, s.enums)...)
+	return append(f.problems(t, s.now(), true, nil), f.enumErrors(t, s.enums)...)
 }
 
 // MissingFields lists what automatic verification still needs of u under the service's rules.
