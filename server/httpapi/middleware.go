@@ -33,11 +33,16 @@ func setSecurityHeaders(h http.Header) {
 }
 
 // withRequestID gives every request an id, returned in X-Request-Id and in error bodies, and sets
-// the security headers.
+// the security headers. The id replaces the request's own X-Request-Id too, where requestID reads
+// it: the response's headers are not the same map throughout (the idempotency middleware holds a
+// handler's response back in one of its own).
 func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		req := c.Request()
+		id := []string{newRequestID(req)}
+		req.Header[echo.HeaderXRequestID] = id
 		h := c.Response().Header()
-		h[echo.HeaderXRequestID] = []string{newRequestID(c.Request())}
+		h[echo.HeaderXRequestID] = id
 		setSecurityHeaders(h)
 		return next(c)
 	}
@@ -51,9 +56,9 @@ func newRequestID(r *http.Request) string {
 	return uuid.Must(uuid.NewV7()).String()
 }
 
-// requestID is the request's id, which withRequestID set on the response.
+// requestID is the request's id, which withRequestID set.
 func requestID(c echo.Context) string {
-	return c.Response().Header().Get(echo.HeaderXRequestID)
+	return c.Request().Header.Get(echo.HeaderXRequestID)
 }
 
 // Observer records each answered request (metrics.Metrics): operation is the spec's operationId
