@@ -105,8 +105,9 @@ func (f *Fields) checkAddress() []FieldError {
 // an update changes), an address the update leaves as the same person had it (the person with the
 // same email, in any case, as checkPersons matches them) is not checked again.
 func (f *Fields) checkPersonAddresses(before *Fields) []FieldError {
-	stored := map[string]Address{}
-	if before != nil {
+	var stored map[string]Address
+	if before != nil && len(f.AssociatedPersons) > 0 {
+		stored = make(map[string]Address, len(before.AssociatedPersons))
 		for _, p := range before.AssociatedPersons {
 			stored[strings.ToLower(p.Email)] = p.ResidentialAddress
 		}
