@@ -59,11 +59,7 @@ func (b *postgresBackend) writer() querier  { return pgxQuerier{b.pool} }
 
 func (b *postgresBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) error) error {
 	return b.withTx(ctx, func(tx pgx.Tx) error {
-		enqueue := func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
-			_, err := b.river.InsertTx(ctx, tx, args, opts)
-			return err
-		}
-		return fn(pgxQuerier{tx}, enqueue)
+		return fn(pgxQuerier{tx}, enqueuer(b.river, tx))
 	})
 }
 

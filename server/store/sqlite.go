@@ -80,11 +80,7 @@ func (b *sqliteBackend) writer() querier  { return sqliteQuerier{db: b.write} }
 // inTx runs fn in a transaction of the writer, committed with the others waiting (groupCommit).
 func (b *sqliteBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) error) error {
 	return b.group.run(ctx, func(tx *sql.Tx) error {
-		enqueue := func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
-			_, err := b.river.InsertTx(ctx, tx, args, opts)
-			return err
-		}
-		return fn(sqliteQuerier{db: tx}, enqueue)
+		return fn(sqliteQuerier{db: tx}, enqueuer(b.river, tx))
 	})
 }
 
