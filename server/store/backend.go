@@ -27,22 +27,30 @@ type backend interface {
 // enqueueFunc inserts a River job in the current transaction.
 type enqueueFunc func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
 
-// enqueuer is the enqueueFunc of a transaction tx of River's client c. A job whose options ask
-// for no uniqueness (a webhook delivery's) goes through River's fast insert, which inserts the
-// row without reading it back or checking for a conflicting unique job: on SQLite the returning
-// insert runs the row through JSON twice more and builds a temporary table for it, and it took
-// 15% of the process's CPU while deliveries kept up with complete creates. A job with options
-// (nil: the args' own) that may make it unique goes through River's insert, which skips a
-// duplicate.
-func enqueuer[TTx any](c *river.Client[TTx], tx TTx) enqueueFunc {
-	return func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+// runWithJobs runs fn in the transaction tx of River's client c, q running SQL in it, then
+// inserts the jobs fn queued without uniqueness (webhook deliveries) in one statement, through
+// River's fast insert: it neither reads the rows back nor checks for conflicting unique jobs. On
+// SQLite River's returning insert of a single job ran the row through JSON twice more and built a
+// temporary table for it, and it took 15% of the process's CPU while deliveries kept up with
+// complete creates. A job whose options (nil: the args' own) may make it unique is inserted at
+// once through River's insert, which skips a duplicate. The jobs take ctx's trace context.
+func runWithJobs[TTx any](ctx context.Context, c *river.Client[TTx], tx TTx, q querier, fn func(querier, enqueueFunc) error) error {
+	var plain []river.InsertManyParams
+	enqueue := func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
 		if opts != nil && reflect.ValueOf(opts.UniqueOpts).IsZero() {
-			_, err := c.InsertManyFastTx(ctx, tx, []river.InsertManyParams{{Args: args, InsertOpts: opts}})
-			return err
+			plain = append(plain, river.InsertManyParams{Args: args, InsertOpts: opts})
+			return nil
 		}
 		_, err := c.InsertTx(ctx, tx, args, opts)
 		return err
 	}
+	if err := fn(q, enqueue); err != nil || len(plain) == 0 {
+		return err
+	}
+	if _, err := c.InsertManyFastTx(ctx, tx, plain); err != nil {
+		return dbError("queue jobs", err)
+	}
+	return nil
 }
 
 // selectOne checks that q's database answers.

@@ -159,7 +159,8 @@ func (t *tx) SubscribedEndpoints(ctx context.Context, tenantID string, typ kyc.E
 }
 
 // QueueDelivery stores the pending delivery d and queues a River job jobs.DeliverWebhookArgs for
-// it in the transaction. It sets d's times to the stored values.
+// it in the transaction, inserted with the transaction's other deliveries' when its function
+// returns (runWithJobs). It sets d's times to the stored values.
 func (t *tx) QueueDelivery(ctx context.Context, d *kyc.Delivery) error {
 	d.CreatedAt, d.UpdatedAt, d.NextAttemptAt = t.s.timestamp(d.CreatedAt), t.s.timestamp(d.UpdatedAt), t.s.timestamp(d.NextAttemptAt)
 	_, err := t.q.exec(ctx, "INSERT INTO deliveries ("+deliveryColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
