@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/kiraapi/kira/server/kyc"
@@ -14,17 +15,11 @@ func documentAAD(tenantID, userID, id string) []byte {
 }
 
 // writeDocuments stores, through t, the new uploads of u (the documents whose Content is set),
-// sealed by sealer (the user's data key), and deletes the stored documents u no longer lists.
+// sealed by sealer (the user's data key), and deletes the stored documents u no longer lists:
+// none when the transaction knows that u lists every upload stored for it (it read or wrote u).
 func (t *tx) writeDocuments(ctx context.Context, u *kyc.User, sealer *secret.Sealer) error {
-	docs := u.Fields.Documents()
-	keep := make([]any, 0, len(docs)+2)
-	keep = append(keep, u.TenantID, u.ID)
-	for _, d := range docs {
-		if d.Source != kyc.SourceUpload {
-			continue
-		}
-		keep = append(keep, d.ID)
-		if d.Content == nil {
+	for _, d := range u.Fields.Documents() {
+		if d.Source != kyc.SourceUpload || d.Content == nil {
 			continue
 		}
 		_, err := t.q.exec(ctx, "INSERT INTO user_documents (id, tenant_id, user_id, content_type, content, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -34,14 +29,37 @@ func (t *tx) writeDocuments(ctx context.Context, u *kyc.User, sealer *secret.Sea
 		}
 		d.Content = nil // stored
 	}
-	query := "DELETE FROM user_documents WHERE tenant_id = ? AND user_id = ?"
-	if len(keep) > 2 {
-		query += " AND id NOT IN (?" + strings.Repeat(", ?", len(keep)-3) + ")"
+	keep := uploadIDs(u)
+	k := t.known(u.TenantID, u.ID)
+	dropped := slices.ContainsFunc(k.uploads, func(id string) bool { return !slices.Contains(keep, id) })
+	if k.uploadsKnown && !dropped {
+		k.uploads = keep
+		return nil
 	}
-	if _, err := t.q.exec(ctx, query, keep...); err != nil {
+	query := "DELETE FROM user_documents WHERE tenant_id = ? AND user_id = ?"
+	args := []any{u.TenantID, u.ID}
+	if len(keep) > 0 {
+		query += " AND id NOT IN (?" + strings.Repeat(", ?", len(keep)-1) + ")"
+		for _, id := range keep {
+			args = append(args, id)
+		}
+	}
+	if _, err := t.q.exec(ctx, query, args...); err != nil {
 		return dbError("delete replaced documents", err)
 	}
+	k.uploads, k.uploadsKnown = keep, true
 	return nil
+}
+
+// uploadIDs are the ids of u's uploaded documents, whose content the store keeps.
+func uploadIDs(u *kyc.User) []string {
+	var ids []string
+	for _, d := range u.Fields.Documents() {
+		if d.Source == kyc.SourceUpload {
+			ids = append(ids, d.ID)
+		}
+	}
+	return ids
 }
 
 // GetDocument returns the content of a user's stored document, opened with the user's data key,

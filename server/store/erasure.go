@@ -20,7 +20,7 @@ func (t *tx) RedactUser(ctx context.Context, u *kyc.User) error {
 	if n == 0 {
 		return notFound("User")
 	}
-	t.keepSealer(u.TenantID, u.ID, nil)
+	t.forget(u.TenantID, u.ID)
 	// Dropped now and again once committed: a read that began before the commit may keep it anew.
 	keyName := string(userKeyAAD(u.TenantID, u.ID))
 	t.s.dataKeys.Remove(keyName)

@@ -18,28 +18,46 @@ type tx struct {
 	enqueue enqueueFunc
 	// afterCommit runs once the transaction has committed.
 	afterCommit []func(context.Context)
-	// sealers are the data keys of the users the transaction read or gave one, so that it reads
-	// each at most once.
-	sealers map[kyc.UserRef]*secret.Sealer
+	// users are what the transaction knows of the users it read or wrote.
+	users map[kyc.UserRef]*txUser
+}
+
+// txUser is what a transaction knows of a user it read or wrote, so that it reads each thing at
+// most once and writes only what changed.
+type txUser struct {
+	// sealer is the sealer of the user's data key; nil when the transaction has none.
+	sealer *secret.Sealer
+	// uploads are the ids of the user's stored uploads, when uploadsKnown: those its fields listed
+	// when the transaction read it, or those it last wrote.
+	uploads      []string
+	uploadsKnown bool
+}
+
+// known returns what the transaction knows of the user, empty at first.
+func (t *tx) known(tenantID, userID string) *txUser {
+	ref := kyc.UserRef{TenantID: tenantID, ID: userID}
+	k := t.users[ref]
+	if k == nil {
+		if t.users == nil {
+			t.users = map[kyc.UserRef]*txUser{}
+		}
+		k = &txUser{}
+		t.users[ref] = k
+	}
+	return k
 }
 
 // sealer returns the sealer of the user's data key that the transaction already has, or nil.
 func (t *tx) sealer(tenantID, userID string) *secret.Sealer {
-	return t.sealers[kyc.UserRef{TenantID: tenantID, ID: userID}]
+	if k := t.users[kyc.UserRef{TenantID: tenantID, ID: userID}]; k != nil {
+		return k.sealer
+	}
+	return nil
 }
 
-// keepSealer remembers the sealer of the user's data key for the rest of the transaction; nil
-// forgets it.
-func (t *tx) keepSealer(tenantID, userID string, s *secret.Sealer) {
-	ref := kyc.UserRef{TenantID: tenantID, ID: userID}
-	if s == nil {
-		delete(t.sealers, ref)
-		return
-	}
-	if t.sealers == nil {
-		t.sealers = map[kyc.UserRef]*secret.Sealer{}
-	}
-	t.sealers[ref] = s
+// forget drops what the transaction knows of the user (erased).
+func (t *tx) forget(tenantID, userID string) {
+	delete(t.users, kyc.UserRef{TenantID: tenantID, ID: userID})
 }
 
 // GetUserForUpdate reads a user and locks it until the transaction ends (on SQLite the
@@ -49,7 +67,8 @@ func (t *tx) GetUserForUpdate(ctx context.Context, tenantID, id string) (*kyc.Us
 	if err != nil {
 		return nil, err
 	}
-	t.keepSealer(tenantID, id, sealer)
+	k := t.known(tenantID, id)
+	k.sealer, k.uploads, k.uploadsKnown = sealer, uploadIDs(u), true
 	return u, nil
 }
 
@@ -62,7 +81,8 @@ func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 	if err != nil {
 		return err
 	}
-	t.keepSealer(u.TenantID, u.ID, sealer)
+	k := t.known(u.TenantID, u.ID)
+	k.sealer, k.uploads, k.uploadsKnown = sealer, nil, true // a new user has no stored uploads
 	rec, err := t.s.encodeUser(u, sealer)
 	if err != nil {
 		return err
@@ -87,7 +107,7 @@ func (t *tx) UpdateUser(ctx context.Context, u *kyc.User) error {
 		if sealer, err = t.s.writableUserKey(ctx, t.q, u.TenantID, u.ID); err != nil {
 			return err
 		}
-		t.keepSealer(u.TenantID, u.ID, sealer)
+		t.known(u.TenantID, u.ID).sealer = sealer
 	}
 	rec, err := t.s.encodeUser(u, sealer)
 	if err != nil {
@@ -147,7 +167,7 @@ func (t *tx) sealPayload(ctx context.Context, e *kyc.Event) (stored json.RawMess
 		if sealer, err = t.s.userSealer(e.TenantID, e.UserID, key); err != nil {
 			return nil, nil, err
 		}
-		t.keepSealer(e.TenantID, e.UserID, sealer)
+		t.known(e.TenantID, e.UserID).sealer = sealer
 	}
 	return redacted, sealer.Seal(e.Payload, eventAAD(e.TenantID, e.ID)), nil
 }

@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"IdempotencyConcurrentClaims", testIdempotencyConcurrentClaims},
 		{"NoPlaintextPersonalData", testNoPlaintextPersonalData},
 		{"Documents", testDocuments},
+		{"DocumentsAnUpdateKeeps", testDocumentsAnUpdateKeeps},
 		{"Sessions", testSessions},
 		{"VendorChecks", testVendorChecks},
 		{"WebhookEndpoints", testWebhookEndpoints},
