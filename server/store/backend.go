@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"reflect"
 
 	"github.com/riverqueue/river"
@@ -14,7 +15,8 @@ type backend interface {
 	// reader runs reads outside transactions; writer runs single writes outside transactions.
 	reader() querier
 	writer() querier
-	// inTx runs fn in a transaction: q runs SQL in it and enqueue inserts a River job in it.
+	// inTx runs fn in a transaction: q runs SQL in it and enqueue queues a River job in it
+	// (runWithJobs).
 	inTx(ctx context.Context, fn func(q querier, enqueue enqueueFunc) error) error
 	// migrate runs apply in a transaction, then River's migrations. On PostgreSQL, replicas
 	// starting together take turns.
@@ -24,33 +26,57 @@ type backend interface {
 	close() error
 }
 
-// enqueueFunc inserts a River job in the current transaction.
+// enqueueFunc queues a River job in the current transaction (runWithJobs).
 type enqueueFunc func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
 
-// runWithJobs runs fn in the transaction tx of River's client c, q running SQL in it, then
-// inserts the jobs fn queued without uniqueness (webhook deliveries) in one statement, through
-// River's fast insert: it neither reads the rows back nor checks for conflicting unique jobs. On
-// SQLite River's returning insert of a single job ran the row through JSON twice more and built a
-// temporary table for it, and it took 15% of the process's CPU while deliveries kept up with
-// complete creates. A job whose options (nil: the args' own) may make it unique is inserted at
-// once through River's insert, which skips a duplicate. The jobs take ctx's trace context.
-func runWithJobs[TTx any](ctx context.Context, c *river.Client[TTx], tx TTx, q querier, fn func(querier, enqueueFunc) error) error {
+// runWithJobs runs fn in the transaction tx of River's client c, q running SQL in it. A job fn
+// queues that may be unique (a verification attempt's) is inserted at once through River's
+// insert, which skips a duplicate. The others (webhook deliveries) are inserted together when fn
+// returns nil, in one statement: through River's fast insert when fast is set, which reads no row
+// back (on SQLite, River's returning insert of one job ran the row through JSON twice more and
+// built a temporary table for it: 15% of the process's CPU while deliveries kept up with complete
+// creates), else through River's insert. The fast insert is for SQLite alone: on PostgreSQL it is
+// a COPY whose times come from this process's clock rather than the database's, by which River
+// finds due jobs. The jobs inserted together take ctx's trace context; a job queued once fn has
+// returned is an error.
+func runWithJobs[TTx any](ctx context.Context, c *river.Client[TTx], tx TTx, fast bool, q querier, fn func(querier, enqueueFunc) error) error {
 	var plain []river.InsertManyParams
+	done := false
 	enqueue := func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
-		if opts != nil && reflect.ValueOf(opts.UniqueOpts).IsZero() {
-			plain = append(plain, river.InsertManyParams{Args: args, InsertOpts: opts})
-			return nil
+		switch {
+		case done:
+			return errors.New("queue a job: its transaction's work is over")
+		case mayBeUnique(args, opts):
+			_, err := c.InsertTx(ctx, tx, args, opts)
+			return err
 		}
-		_, err := c.InsertTx(ctx, tx, args, opts)
+		plain = append(plain, river.InsertManyParams{Args: args, InsertOpts: opts})
+		return nil
+	}
+	err := fn(q, enqueue)
+	done = true
+	if err != nil || len(plain) == 0 {
 		return err
 	}
-	if err := fn(q, enqueue); err != nil || len(plain) == 0 {
-		return err
+	if fast {
+		_, err = c.InsertManyFastTx(ctx, tx, plain)
+	} else {
+		_, err = c.InsertManyTx(ctx, tx, plain)
 	}
-	if _, err := c.InsertManyFastTx(ctx, tx, plain); err != nil {
+	if err != nil {
 		return dbError("queue jobs", err)
 	}
 	return nil
+}
+
+// mayBeUnique reports whether River may insert the job as unique: its options ask for it or, where
+// they ask for nothing (or are nil), its args' own options do (as River decides).
+func mayBeUnique(args river.JobArgs, opts *river.InsertOpts) bool {
+	if opts != nil && !reflect.ValueOf(opts.UniqueOpts).IsZero() {
+		return true
+	}
+	own, ok := args.(river.JobArgsWithInsertOpts)
+	return ok && !reflect.ValueOf(own.InsertOpts().UniqueOpts).IsZero()
 }
 
 // selectOne checks that q's database answers.

@@ -59,7 +59,7 @@ func (b *postgresBackend) writer() querier  { return pgxQuerier{b.pool} }
 
 func (b *postgresBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) error) error {
 	return b.withTx(ctx, func(tx pgx.Tx) error {
-		return runWithJobs(ctx, b.river, tx, pgxQuerier{tx}, fn)
+		return runWithJobs(ctx, b.river, tx, false, pgxQuerier{tx}, fn)
 	})
 }
 

@@ -80,7 +80,7 @@ func (b *sqliteBackend) writer() querier  { return sqliteQuerier{db: b.write} }
 // inTx runs fn in a transaction of the writer, committed with the others waiting (groupCommit).
 func (b *sqliteBackend) inTx(ctx context.Context, fn func(querier, enqueueFunc) error) error {
 	return b.group.run(ctx, func(tx *sql.Tx) error {
-		return runWithJobs(ctx, b.river, tx, sqliteQuerier{db: tx}, fn)
+		return runWithJobs(ctx, b.river, tx, true, sqliteQuerier{db: tx}, fn)
 	})
 }
 

@@ -81,8 +81,6 @@ func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 	if err != nil {
 		return err
 	}
-	k := t.known(u.TenantID, u.ID)
-	k.sealer, k.uploads, k.uploadsKnown = sealer, nil, true // a new user has no stored uploads
 	rec, err := t.s.encodeUser(u, sealer)
 	if err != nil {
 		return err
@@ -93,6 +91,8 @@ func (t *tx) InsertUser(ctx context.Context, u *kyc.User) error {
 	if err != nil {
 		return writeError("insert user", "A user with this id already exists.", err)
 	}
+	k := t.known(u.TenantID, u.ID)
+	k.sealer, k.uploads, k.uploadsKnown = sealer, nil, true // a new user has no stored uploads
 	return t.writeDocuments(ctx, u, sealer)
 }
 
@@ -179,7 +179,7 @@ func (t *tx) SubscribedEndpoints(ctx context.Context, tenantID string, typ kyc.E
 }
 
 // QueueDelivery stores the pending delivery d and queues a River job jobs.DeliverWebhookArgs for
-// it in the transaction, inserted with the transaction's other deliveries' when its function
+// it in the transaction, inserted with the transaction's other deliveries' jobs when its function
 // returns (runWithJobs). It sets d's times to the stored values.
 func (t *tx) QueueDelivery(ctx context.Context, d *kyc.Delivery) error {
 	d.CreatedAt, d.UpdatedAt, d.NextAttemptAt = t.s.timestamp(d.CreatedAt), t.s.timestamp(d.UpdatedAt), t.s.timestamp(d.NextAttemptAt)
