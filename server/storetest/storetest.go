@@ -82,7 +82,6 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"IdempotencyConcurrentClaims", testIdempotencyConcurrentClaims},
 		{"NoPlaintextPersonalData", testNoPlaintextPersonalData},
 		{"Documents", testDocuments},
-		{"DocumentsAnUpdateKeeps", testDocumentsAnUpdateKeeps},
 		{"Sessions", testSessions},
 		{"VendorChecks", testVendorChecks},
 		{"WebhookEndpoints", testWebhookEndpoints},
