@@ -33,9 +33,7 @@ func TestWriteDeletesUploadsOnlyWhenOneMayBeDropped(t *testing.T) {
 	st, _ := openSQLiteStore(t)
 	ctx := t.Context()
 	now := time.Now().UTC()
-	if err := st.CreateTenant(ctx, &kyc.Tenant{ID: "t1", Name: "acme", ClientID: "c1", APIKeyHash: []byte("h"), PasswordHash: []byte("p"), CreatedAt: now, UpdatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	createTenantT1(t, st, now)
 	newUser := func() *kyc.User {
 		return &kyc.User{ID: uuid.NewString(), TenantID: "t1", Type: kyc.Individual, Status: kyc.StatusCreated, CreatedAt: now, UpdatedAt: now,
 			Fields: kyc.Fields{Email: "ada@example.com", IdentifyingInformation: []kyc.IdentifyingInformation{{Type: "passport", Documents: []kyc.Document{

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/kiraapi/kira/server/kyc"
 	"github.com/kiraapi/kira/server/secret"
 )
 
@@ -45,6 +47,14 @@ func TestSQLiteConnections(t *testing.T) {
 
 // openSQLiteStore opens a store on a new SQLite database, closed when the test ends, and returns
 // it with its keyring.
+// createTenantT1 stores the tenant t1, made at now, in st.
+func createTenantT1(t *testing.T, st *Store, now time.Time) {
+	t.Helper()
+	if err := st.CreateTenant(t.Context(), &kyc.Tenant{ID: "t1", Name: "acme", ClientID: "c1", APIKeyHash: []byte("h"), PasswordHash: []byte("p"), CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func openSQLiteStore(t *testing.T) (*Store, *secret.Keyring) {
 	t.Helper()
 	keyring, err := secret.NewKeyring(bytes.Repeat([]byte{1}, secret.KeySize))

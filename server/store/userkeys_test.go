@@ -16,10 +16,7 @@ func TestUsersSealedUnderTheMasterKeyMoveToTheirOwnKey(t *testing.T) {
 	st, keyring := openSQLiteStore(t)
 	ctx := t.Context()
 	now := time.Now().UTC()
-	tenant := &kyc.Tenant{ID: "t1", Name: "acme", ClientID: "c1", APIKeyHash: []byte("h"), PasswordHash: []byte("p"), CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateTenant(ctx, tenant); err != nil {
-		t.Fatal(err)
-	}
+	createTenantT1(t, st, now)
 	u := &kyc.User{ID: "u1", TenantID: "t1", Type: kyc.Individual, Status: kyc.StatusCreated,
 		Fields: kyc.Fields{Email: "legacy@example.com", SSN: "734-29-1856"}, CreatedAt: now, UpdatedAt: now}
 	if err := st.InTx(ctx, func(tx kyc.Tx) error { return tx.InsertUser(ctx, u) }); err != nil {
@@ -140,9 +137,7 @@ func TestOpenedDataKeys(t *testing.T) {
 	st, _ := openSQLiteStore(t)
 	ctx := t.Context()
 	now := time.Now().UTC()
-	if err := st.CreateTenant(ctx, &kyc.Tenant{ID: "t1", Name: "acme", ClientID: "c1", APIKeyHash: []byte("h"), PasswordHash: []byte("p"), CreatedAt: now, UpdatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	createTenantT1(t, st, now)
 	for _, id := range []string{"u1", "u2"} {
 		u := &kyc.User{ID: id, TenantID: "t1", Type: kyc.Individual, Status: kyc.StatusCreated,
 			Fields: kyc.Fields{Email: id + "@example.com"}, CreatedAt: now, UpdatedAt: now}
