@@ -18,7 +18,8 @@ func documentAAD(tenantID, userID, id string) []byte {
 // sealed by sealer (the user's data key), and deletes the stored documents u no longer lists:
 // none when the transaction knows that u lists every upload stored for it (it read or wrote u).
 func (t *tx) writeDocuments(ctx context.Context, u *kyc.User, sealer *secret.Sealer) error {
-	for _, d := range u.Fields.Documents() {
+	docs := u.Fields.Documents()
+	for _, d := range docs {
 		if d.Source != kyc.SourceUpload || d.Content == nil {
 			continue
 		}
@@ -29,7 +30,7 @@ func (t *tx) writeDocuments(ctx context.Context, u *kyc.User, sealer *secret.Sea
 		}
 		d.Content = nil // stored
 	}
-	keep := uploadIDs(u)
+	keep := uploadIDs(docs)
 	k := t.known(u.TenantID, u.ID)
 	dropped := slices.ContainsFunc(k.uploads, func(id string) bool { return !slices.Contains(keep, id) })
 	if k.uploadsKnown && !dropped {
@@ -51,10 +52,10 @@ func (t *tx) writeDocuments(ctx context.Context, u *kyc.User, sealer *secret.Sea
 	return nil
 }
 
-// uploadIDs are the ids of u's uploaded documents, whose content the store keeps.
-func uploadIDs(u *kyc.User) []string {
+// uploadIDs are the ids of the uploaded documents among docs, whose content the store keeps.
+func uploadIDs(docs []*kyc.Document) []string {
 	var ids []string
-	for _, d := range u.Fields.Documents() {
+	for _, d := range docs {
 		if d.Source == kyc.SourceUpload {
 			ids = append(ids, d.ID)
 		}

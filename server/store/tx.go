@@ -68,7 +68,7 @@ func (t *tx) GetUserForUpdate(ctx context.Context, tenantID, id string) (*kyc.Us
 		return nil, err
 	}
 	k := t.known(tenantID, id)
-	k.sealer, k.uploads, k.uploadsKnown = sealer, uploadIDs(u), true
+	k.sealer, k.uploads, k.uploadsKnown = sealer, uploadIDs(u.Fields.Documents()), true
 	return u, nil
 }
 
