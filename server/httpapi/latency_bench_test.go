@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kiraapi/kira/server/app"
+	"github.com/kiraapi/kira/server/store"
 	"github.com/kiraapi/kira/server/storetest"
 )
 
@@ -26,10 +27,14 @@ import (
 // 10 s on a fresh database and measures how long each user.created event takes to reach a
 // webhook receiver subscribed to every event (four deliveries per user), from the create's
 // request; the first rate whose deliveries keep up (p50 < 1 s, p99 < 5 s) is the sustained one,
-// and each step tries 0.7 times the last. It reports both rates (creates/s) and the sustained
-// rate's latency (p50 and p99, ms). Run it with `make bench`.
+// and each step tries 0.7 times the last. A last run holds the sustained rate for 60 s on a fresh
+// database, reading the job queue each second: the queue stayed flat when every delivery arrived,
+// the jobs due or running (verifications and deliveries) in its last 10 s were at most twice those
+// of its first plus a second's creates, and no due job had waited 5 s. It reports both rates (creates/s), the hold's latency (p50 and p99, ms) and its mean
+// queue in the first and last 10 s (jobs), and fails when the hold's queue did not stay flat. Run
+// it with `make bench`.
 func BenchmarkDeliveryLatency(b *testing.B) {
-	const clients, peakFor, stepFor, steps = 16, 3 * time.Second, 10 * time.Second, 8
+	const clients, peakFor, stepFor, steps, holdFor = 16, 3 * time.Second, 10 * time.Second, 8, 60 * time.Second
 	for _, be := range storetest.Backends() {
 		b.Run(be.Name, func(b *testing.B) {
 			for range b.N {
@@ -48,10 +53,21 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 					}
 					rate *= 0.7
 				}
+				hold := newLatencyRig(b, be)
+				p50, p99, kept := hold.latencyAt(rate, holdFor)
+				first, last := hold.queueBetween(0, 10*time.Second), hold.queueBetween(holdFor-10*time.Second, holdFor)
+				b.Logf("held %.0f creates/s for %v: p50 %.0f ms, p99 %.0f ms; jobs due or running %.0f in the first 10 s, %.0f in the last, oldest due job waited %v at most",
+					rate, holdFor, p50, p99, first.jobs, last.jobs, last.oldest)
+				if !kept || last.jobs > 2*first.jobs+rate || last.oldest >= 5*time.Second {
+					b.Errorf("the queue grew while holding %.0f creates/s: %.0f jobs due or running in the first 10 s, %.0f in the last, a due job waited %v (every delivery arrived: %v)",
+						rate, first.jobs, last.jobs, last.oldest, kept)
+				}
 				b.ReportMetric(peak, "peak-creates/s")
 				b.ReportMetric(rate, "sustained-creates/s")
 				b.ReportMetric(p50, "p50-ms")
 				b.ReportMetric(p99, "p99-ms")
+				b.ReportMetric(first.jobs, "jobs-first-10s")
+				b.ReportMetric(last.jobs, "jobs-last-10s")
 				b.ReportMetric(0, "ns/op")
 			}
 		})
@@ -63,12 +79,22 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 type latencyRig struct {
 	b      *testing.B
 	api    *httptest.Server
+	store  *store.Store
 	header http.Header
 	n      atomic.Int64
 
 	mu       sync.Mutex
 	sent     map[string]time.Time // user id -> when its create was sent
 	received map[string]time.Time // user id -> when its user.created arrived
+	queue    []queueSample        // the job queue, read each second while users are created
+}
+
+// queueSample is the job queue at a time into a run: the jobs due or running, and how long the
+// due job that has waited longest has waited.
+type queueSample struct {
+	at     time.Duration
+	jobs   float64
+	oldest time.Duration
 }
 
 func newLatencyRig(b *testing.B, be storetest.Backend) *latencyRig {
@@ -76,6 +102,7 @@ func newLatencyRig(b *testing.B, be storetest.Backend) *latencyRig {
 	svc, header := benchService(b, be, func(o *app.Options) {
 		o.Sandbox = true
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+		r.store = o.Store
 	})
 	r.header = header
 	if err := svc.Start(b.Context()); err != nil {
@@ -161,8 +188,8 @@ func (r *latencyRig) peakRate(clients int, d time.Duration) float64 {
 // drainFor of the last create (when not, the latencies are of those that did).
 func (r *latencyRig) latencyAt(rate float64, d time.Duration) (p50, p99 float64, kept bool) {
 	const drainFor = 15 * time.Second
-	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
-	stop := time.After(d)
+	tick, sample := time.NewTicker(time.Duration(float64(time.Second)/rate)), time.NewTicker(time.Second)
+	start, stop := time.Now(), time.After(d)
 	var wg sync.WaitGroup
 pace:
 	for {
@@ -171,9 +198,12 @@ pace:
 			break pace
 		case <-tick.C:
 			wg.Go(r.create)
+		case <-sample.C:
+			wg.Go(func() { r.sampleQueue(time.Since(start)) })
 		}
 	}
 	tick.Stop()
+	sample.Stop()
 	wg.Wait()
 	var latencies []time.Duration
 	for deadline := time.Now().Add(drainFor); ; time.Sleep(100 * time.Millisecond) {
@@ -198,4 +228,46 @@ pace:
 		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
 	}
 	return pct(0.50), pct(0.99), kept
+}
+
+// sampleQueue reads the job queue, at into the run.
+func (r *latencyRig) sampleQueue(at time.Duration) {
+	stats, err := r.store.QueueStats(r.b.Context())
+	if err != nil {
+		r.b.Error(err)
+		return
+	}
+	q := queueSample{at: at}
+	for _, s := range stats {
+		switch s.State {
+		case store.JobAvailable:
+			q.jobs += float64(s.Jobs)
+			q.oldest = max(q.oldest, s.OldestAge)
+		case store.JobRunning:
+			q.jobs += float64(s.Jobs)
+		}
+	}
+	r.mu.Lock()
+	r.queue = append(r.queue, q)
+	r.mu.Unlock()
+}
+
+// queueBetween is the queue read from from to to into the run: the mean of its jobs due or
+// running, and the longest a due job had waited.
+func (r *latencyRig) queueBetween(from, to time.Duration) queueSample {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out queueSample
+	n := 0
+	for _, q := range r.queue {
+		if q.at >= from && q.at < to {
+			out.jobs += q.jobs
+			out.oldest = max(out.oldest, q.oldest)
+			n++
+		}
+	}
+	if n > 0 {
+		out.jobs /= float64(n)
+	}
+	return out
 }
