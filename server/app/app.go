@@ -37,15 +37,9 @@ import (
 )
 
 // fetchCooldown is the least time between two fetches of a queue's jobs (River's FetchCooldown),
-// which bounds a queue's rate at its workers per fetchCooldown: verificationWorkers verifications
-// or webhook.Concurrency deliveries every 25 ms.
+// which bounds a queue's rate at its workers per fetchCooldown: jobs.DefaultWorkers verifications
+// or jobs.WebhookWorkers deliveries every 25 ms.
 const fetchCooldown = 25 * time.Millisecond
-
-// verificationWorkers is how many jobs of the default queue, verifications above all, one process
-// runs at once. A verification mostly waits, on the provider (Persona's API) and on the database,
-// so the jobs at once, not the CPU, bound their rate: 10 fell behind 250 complete creates a second
-// in sandbox mode (SQLite, 2 cores), which 30 and 50 kept up with.
-const verificationWorkers = 50
 
 // Options configures the service.
 type Options struct {
@@ -192,8 +186,8 @@ func New(opts Options) (*App, error) {
 	}
 	rc, err := opts.Store.NewRiverClient(&river.Config{
 		Queues: map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: verificationWorkers},
-			jobs.QueueWebhooks: {MaxWorkers: webhook.Concurrency},
+			river.QueueDefault: {MaxWorkers: jobs.DefaultWorkers},
+			jobs.QueueWebhooks: {MaxWorkers: jobs.WebhookWorkers},
 		},
 		Workers:              workers,
 		PeriodicJobs:         periodic,

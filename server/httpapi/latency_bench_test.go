@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,26 +27,31 @@ import (
 // over loopback, background work running. From there, each step creates users at a set rate for
 // 10 s on a fresh database and measures how long each user.created event takes to reach a
 // webhook receiver subscribed to every event (four deliveries per user), from the create's
-// request; the first rate whose deliveries keep up (p50 < 1 s, p99 < 5 s) is the sustained one,
-// and each step tries 0.7 times the last. A last run holds the sustained rate for 60 s on a fresh
-// database, reading the job queue each second: the queue stayed flat when every delivery arrived,
-// the jobs due or running (verifications and deliveries) in its last 10 s were at most twice those
-// of its first plus a second's creates, and no due job had waited 5 s. It reports both rates (creates/s), the hold's latency (p50 and p99, ms) and its mean
-// queue in the first and last 10 s (jobs), and fails when the hold's queue did not stay flat. Run
-// it with `make bench`.
+// request; the first rate whose deliveries keep up (p50 < 1 s, p99 < 5 s) is a candidate, and
+// each step tries 0.7 times the last. Then a run holds the candidate for 60 s on a fresh database,
+// reading the job queue each second. The queue stayed flat when every user.created arrived, the
+// latency stayed within the same bounds, no due job waited 5 s, and the jobs due or running
+// (verifications and deliveries) were, in the mean of the samples of its last 10 s, at most 1.5
+// times those of its first 10 s plus 50. The rate held flat is the sustained one; when the queue
+// grew, the next hold tries 0.9 times the rate, three holds at most. Each run stops its service
+// before the next starts, leaving its queue as it is. It reports the peak and sustained rates
+// (creates/s), and at the sustained rate the latency (p50 and p99, ms) and the mean queue in the
+// first and last 10 s (jobs); it fails when no hold stayed flat. Run it with `make bench`.
 func BenchmarkDeliveryLatency(b *testing.B) {
-	const clients, peakFor, stepFor, steps, holdFor = 16, 3 * time.Second, 10 * time.Second, 8, 60 * time.Second
+	const clients, peakFor, stepFor, steps, holdFor, holds = 16, 3 * time.Second, 10 * time.Second, 8, 60 * time.Second, 3
 	for _, be := range storetest.Backends() {
 		b.Run(be.Name, func(b *testing.B) {
 			for range b.N {
-				peak := newLatencyRig(b, be).peakRate(clients, peakFor)
+				rig := newLatencyRig(b, be)
+				peak := rig.peakRate(clients, peakFor)
+				rig.close()
 				rate := peak
-				var p50, p99 float64
 				for step := range steps {
-					var kept bool
-					p50, p99, kept = newLatencyRig(b, be).latencyAt(rate, stepFor)
+					rig := newLatencyRig(b, be)
+					p50, p99, kept := rig.latencyAt(rate, stepFor)
+					rig.close()
 					b.Logf("%.0f creates/s: p50 %.0f ms, p99 %.0f ms, keeping up: %v", rate, p50, p99, kept)
-					if kept && p50 < 1000 && p99 < 5000 {
+					if keptUp(p50, p99, kept) {
 						break
 					}
 					if step == steps-1 {
@@ -53,14 +59,26 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 					}
 					rate *= 0.7
 				}
-				hold := newLatencyRig(b, be)
-				p50, p99, kept := hold.latencyAt(rate, holdFor)
-				first, last := hold.queueBetween(0, 10*time.Second), hold.queueBetween(holdFor-10*time.Second, holdFor)
-				b.Logf("held %.0f creates/s for %v: p50 %.0f ms, p99 %.0f ms; jobs due or running %.0f in the first 10 s, %.0f in the last, oldest due job waited %v at most",
-					rate, holdFor, p50, p99, first.jobs, last.jobs, last.oldest)
-				if !kept || last.jobs > 2*first.jobs+rate || last.oldest >= 5*time.Second {
-					b.Errorf("the queue grew while holding %.0f creates/s: %.0f jobs due or running in the first 10 s, %.0f in the last, a due job waited %v (every delivery arrived: %v)",
-						rate, first.jobs, last.jobs, last.oldest, kept)
+				var p50, p99 float64
+				var first, last queueSample
+				for try := range holds {
+					hold := newLatencyRig(b, be)
+					var kept bool
+					p50, p99, kept = hold.latencyAt(rate, holdFor)
+					hold.close()
+					first, last = hold.queueBetween(0, 10*time.Second), hold.queueBetween(holdFor-10*time.Second, holdFor)
+					oldest := hold.queueBetween(0, holdFor).oldest
+					flat := keptUp(p50, p99, kept) && last.jobs <= 1.5*first.jobs+50 && oldest < 5*time.Second
+					b.Logf("held %.0f creates/s for %v: p50 %.0f ms, p99 %.0f ms, every user.created arrived: %v; jobs due or running "+
+						"%.0f in the first 10 s, %.0f in the last; a due job waited %v at most; flat: %v",
+						rate, holdFor, p50, p99, kept, first.jobs, last.jobs, oldest, flat)
+					if flat {
+						break
+					}
+					if try == holds-1 {
+						b.Fatalf("the queue stayed flat at no rate held, down to %.0f creates/s", rate)
+					}
+					rate *= 0.9
 				}
 				b.ReportMetric(peak, "peak-creates/s")
 				b.ReportMetric(rate, "sustained-creates/s")
@@ -74,6 +92,10 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 	}
 }
 
+// keptUp reports whether deliveries kept up with the creates of a run: every user.created arrived
+// (kept), at a p50 under 1 s and a p99 under 5 s (ms).
+func keptUp(p50, p99 float64, kept bool) bool { return kept && p50 < 1000 && p99 < 5000 }
+
 // latencyRig is the whole service on a fresh database with one tenant and a webhook receiver that
 // notes when each user's user.created arrives.
 type latencyRig struct {
@@ -82,6 +104,8 @@ type latencyRig struct {
 	store  *store.Store
 	header http.Header
 	n      atomic.Int64
+	// close stops the service, its jobs as they are, and the two servers.
+	close func()
 
 	mu       sync.Mutex
 	sent     map[string]time.Time // user id -> when its create was sent
@@ -108,9 +132,7 @@ func newLatencyRig(b *testing.B, be storetest.Backend) *latencyRig {
 	if err := svc.Start(b.Context()); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = svc.Stop(b.Context()) })
 	r.api = httptest.NewServer(svc.Handler)
-	b.Cleanup(r.api.Close)
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		at := time.Now()
 		raw, _ := io.ReadAll(req.Body)
@@ -127,7 +149,14 @@ func newLatencyRig(b *testing.B, be storetest.Backend) *latencyRig {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	b.Cleanup(receiver.Close)
+	r.close = sync.OnceFunc(func() {
+		if err := svc.Stop(context.Background()); err != nil {
+			b.Error(err)
+		}
+		r.api.Close()
+		receiver.Close()
+	})
+	b.Cleanup(r.close)
 
 	if status, raw := r.post("/v1/webhooks", `{"url":"`+receiver.URL+`/hook"}`); status != http.StatusCreated {
 		b.Fatalf("register the receiver: %d %s", status, raw)

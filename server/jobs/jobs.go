@@ -20,6 +20,20 @@ const (
 	RescueAfter = 30 * time.Second
 )
 
+// The workers of each queue in one process: how many of its jobs run at once. A verification
+// mostly waits (on the provider's API, and on the database), as does a webhook delivery attempt
+// (on the endpoint, then on the database to record it), so the jobs at once, not the CPU, bound
+// their rate. With 10 and 20, the job queue of one process on SQLite (2 cores, sandbox mode) grew
+// at 193 complete creates a second with four deliveries each, from 379 jobs due or running in the
+// first 10 s of a 40 s run to 1,863 in its last; with 50 and 100 it stayed flat at 334 for 60 s
+// (BenchmarkDeliveryLatency).
+const (
+	// DefaultWorkers run the default queue's jobs: verifications, and the periodic ones.
+	DefaultWorkers = 50
+	// WebhookWorkers run QueueWebhooks' delivery attempts.
+	WebhookWorkers = 100
+)
+
 // KindVerifyUser is the River kind of VerifyUserArgs.
 const KindVerifyUser = "verify_user"
 

@@ -15,6 +15,7 @@ package persona
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/kiraapi/kira/server/jobs"
 )
 
 // DefaultBaseURL is Persona's API.
@@ -37,9 +40,19 @@ type Client struct {
 	BaseURL string
 	// APIKey is the server API key (sk_live_... or sk_test_...).
 	APIKey string
-	// HTTP sends the requests; nil means a client with a 15 s timeout.
+	// HTTP sends the requests; nil means defaultHTTP.
 	HTTP *http.Client
 }
+
+// defaultHTTP sends a Client's requests when it has no HTTP: a 15 s timeout, and as many idle
+// connections kept to Persona's API as the verifications a process runs at once
+// (jobs.DefaultWorkers), where http.DefaultTransport keeps 2 and would open (and handshake) a
+// connection for most requests of a busy process.
+var defaultHTTP = func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = jobs.DefaultWorkers
+	return &http.Client{Timeout: 15 * time.Second, Transport: t}
+}()
 
 // Inquiry is what the adapter reads of Persona's inquiry resource (data.type "inquiry").
 type Inquiry struct {
@@ -139,11 +152,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, header http.He
 	req.Header = header
 	req.Header.Set("Authorization", "Bearer "+c.APIKey)
 	req.Header.Set("Accept", "application/json")
-	hc := c.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 15 * time.Second}
-	}
-	resp, err := hc.Do(req)
+	resp, err := cmp.Or(c.HTTP, defaultHTTP).Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

@@ -9,18 +9,12 @@ import (
 	"net/url"
 	"syscall"
 	"time"
+
+	"github.com/kiraapi/kira/server/jobs"
 )
 
 // DeliveryTimeout bounds one delivery attempt, from connecting to reading the response.
 const DeliveryTimeout = 15 * time.Second
-
-// Concurrency is how many delivery attempts one process makes at once (the webhook queue's
-// workers), and how many connections the Client keeps open to one endpoint between attempts, so
-// that a busy endpoint's attempts reuse them. An attempt mostly waits, on the endpoint and then on
-// the database to record it, so the attempts at once, not the CPU, bound the rate of deliveries:
-// 20 of them fell behind 190 complete creates a second (four deliveries each, SQLite, 2 cores),
-// which 100 keep up with (BenchmarkDeliveryLatency).
-const Concurrency = 100
 
 // resolveTimeout bounds the DNS lookup of an endpoint's host at registration.
 const resolveTimeout = 5 * time.Second
@@ -140,7 +134,8 @@ func (p Policy) control(_, address string, _ syscall.RawConn) error {
 
 // Client returns the HTTP client deliveries are sent with. It connects only to addresses the
 // policy allows, uses no proxy, follows no redirect (a 3xx is the response) and gives up after
-// DeliveryTimeout.
+// DeliveryTimeout. It keeps as many idle connections to one host, and in all, as a process makes
+// attempts at once (jobs.WebhookWorkers), so that a busy endpoint's attempts reuse them.
 func (p Policy) Client() *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: p.control}
 	return &http.Client{
@@ -149,8 +144,8 @@ func (p Policy) Client() *http.Client {
 			DialContext:            dialer.DialContext,
 			ForceAttemptHTTP2:      true,
 			TLSHandshakeTimeout:    10 * time.Second,
-			MaxIdleConns:           Concurrency,
-			MaxIdleConnsPerHost:    Concurrency,
+			MaxIdleConns:           jobs.WebhookWorkers,
+			MaxIdleConnsPerHost:    jobs.WebhookWorkers,
 			IdleConnTimeout:        90 * time.Second,
 			MaxResponseHeaderBytes: 64 << 10,
 		},
