@@ -1,6 +1,6 @@
 // Package jobs defines the background jobs the service queues with River: their kinds, arguments
-// and insert options. It is shared by the code that queues them (server/store) and the workers
-// that run them.
+// and insert options, and how many of each queue one process runs at once. It is shared by the
+// code that queues them (server/store), the workers that run them and the clients they call.
 package jobs
 
 import (
