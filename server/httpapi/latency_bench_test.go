@@ -281,8 +281,8 @@ func (r *latencyRig) sampleQueue(at time.Duration) {
 	r.mu.Unlock()
 }
 
-// queueBetween is the queue read from from to to into the run: the mean of its jobs due or
-// running, and the longest a due job had waited.
+// queueBetween sums up the samples of the queue taken between from (included) and to into the
+// run: the mean of their jobs due or running, and the longest a due job had waited.
 func (r *latencyRig) queueBetween(from, to time.Duration) queueSample {
 	r.mu.Lock()
 	defer r.mu.Unlock()

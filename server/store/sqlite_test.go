@@ -45,8 +45,6 @@ func TestSQLiteConnections(t *testing.T) {
 	}
 }
 
-// openSQLiteStore opens a store on a new SQLite database, closed when the test ends, and returns
-// it with its keyring.
 // createTenantT1 stores the tenant t1, made at now, in st.
 func createTenantT1(t *testing.T, st *Store, now time.Time) {
 	t.Helper()
@@ -55,6 +53,8 @@ func createTenantT1(t *testing.T, st *Store, now time.Time) {
 	}
 }
 
+// openSQLiteStore opens a store on a new SQLite database, closed when the test ends, and returns
+// it with its keyring.
 func openSQLiteStore(t *testing.T) (*Store, *secret.Keyring) {
 	t.Helper()
 	keyring, err := secret.NewKeyring(bytes.Repeat([]byte{1}, secret.KeySize))
