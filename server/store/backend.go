@@ -23,6 +23,9 @@ type backend interface {
 	migrate(ctx context.Context, apply func(context.Context, querier) error) error
 	newRiverClient(cfg *river.Config) (RiverClient, error)
 	ping(ctx context.Context) error
+	// compactAfterErasure removes from the database's files what an erasure that committed
+	// overwrote, or says why it could not (see Store.compactAfterErasure).
+	compactAfterErasure(ctx context.Context) error
 	close() error
 }
 

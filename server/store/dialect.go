@@ -20,16 +20,12 @@ type dialect struct {
 	// idempotency claim waits no longer than idempotencyClaimWait for a concurrent request with
 	// the same key. SQLite has no row locks to wait for.
 	claimTimeout string
-	// compactAfterErasure, run after an erasure commits, removes from the database's files what it
-	// overwrote ("": nothing to do; PostgreSQL's vacuum reclaims dead rows in its own time).
-	compactAfterErasure string
 	// optimize refreshes the planner's statistics (SQLite has no background analyzer).
 	optimize string
 }
 
 var (
-	sqliteDialect = dialect{Bytes: "BLOB", Time: "INTEGER", JSON: "TEXT", compactAfterErasure: "PRAGMA wal_checkpoint(TRUNCATE)",
-		optimize: "PRAGMA optimize"}
+	sqliteDialect   = dialect{Bytes: "BLOB", Time: "INTEGER", JSON: "TEXT", optimize: "PRAGMA optimize"}
 	postgresDialect = dialect{Bytes: "BYTEA", Time: "TIMESTAMPTZ", JSON: "JSONB", Postgres: true, forUpdate: " FOR UPDATE", forNoKeyUpdate: " FOR NO KEY UPDATE",
 		claimTimeout: fmt.Sprintf("SET LOCAL lock_timeout = %d", idempotencyClaimWait.Milliseconds())}
 )

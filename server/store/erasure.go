@@ -40,9 +40,7 @@ func (t *tx) RedactUser(ctx context.Context, u *kyc.User) error {
 	if err := t.redactEvents(ctx, u); err != nil {
 		return err
 	}
-	if t.s.db.dialect().compactAfterErasure != "" {
-		t.afterCommit = append(t.afterCommit, t.s.compactAfterErasure)
-	}
+	t.afterCommit = append(t.afterCommit, t.s.compactAfterErasure)
 	return nil
 }
 
@@ -81,15 +79,11 @@ func (t *tx) redactEvents(ctx context.Context, u *kyc.User) error {
 
 // compactAfterErasure makes what an erasure overwrote leave the database's files: on SQLite
 // (whose writer runs with secure_delete, so that deleted content is zeroed in the file) it
-// checkpoints the WAL, which still holds the pages as they were, and truncates it. It is best
-// effort: a checkpoint that readers keep from completing is logged, and the next one, or closing
-// the database, finishes it.
+// checkpoints the WAL, which still holds the pages as they were, and truncates it; PostgreSQL's
+// vacuum reclaims dead rows in its own time. It is best effort: a checkpoint that readers keep
+// from completing is logged, and the next one, or closing the database, finishes it.
 func (s *Store) compactAfterErasure(ctx context.Context) {
-	var busy, logFrames, checkpointed int
-	err := s.db.writer().queryRow(ctx, s.db.dialect().compactAfterErasure).Scan(&busy, &logFrames, &checkpointed)
-	if err == nil && busy != 0 {
-		s.logger.WarnContext(ctx, "the WAL could not be truncated after an erasure: readers were active", "frames", logFrames, "checkpointed", checkpointed)
-	} else if err != nil {
+	if err := s.db.compactAfterErasure(ctx); err != nil {
 		s.logger.WarnContext(ctx, "the WAL could not be truncated after an erasure", "error", err)
 	}
 }

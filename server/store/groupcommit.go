@@ -19,7 +19,8 @@ import (
 // caller learns that its transaction committed only once it has, exactly as with a transaction
 // of its own. The first caller to find no batch running runs batches until none waits.
 type groupCommit struct {
-	db *sql.DB // the writer
+	db        *sql.DB // the writer
+	committed func()  // called after each batch that commits
 
 	mu      sync.Mutex
 	waiting []*groupTx
@@ -139,5 +140,6 @@ func (g *groupCommit) commit(batch []*groupTx) {
 		finish(fmt.Errorf("commit: %w", err))
 		return
 	}
+	g.committed()
 	finish(nil)
 }

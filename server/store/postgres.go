@@ -107,6 +107,9 @@ func (b *postgresBackend) newRiverClient(cfg *river.Config) (RiverClient, error)
 
 func (b *postgresBackend) ping(ctx context.Context) error { return selectOne(ctx, b.writer()) }
 
+// compactAfterErasure does nothing: vacuum reclaims the rows an erasure left behind.
+func (b *postgresBackend) compactAfterErasure(context.Context) error { return nil }
+
 func (b *postgresBackend) close() error {
 	b.pool.Close()
 	return nil

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"strconv"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -24,13 +25,14 @@ const (
 // connection, so they never contend for SQLite's write lock inside the process; its transactions
 // begin IMMEDIATE, taking the lock at once rather than failing to upgrade a read lock later.
 // Reads outside transactions use a separate pool of read-only connections, which WAL lets run
-// beside the writer.
+// beside the writer, and a connection of its own copies the WAL into the file (walCheckpointer).
 type sqliteBackend struct {
-	write  *sql.DB
-	read   *sql.DB
-	river  *river.Client[*sql.Tx] // insert-only, for enqueueing in transactions
-	logger *slog.Logger
-	group  *groupCommit // the writer's transactions, committed in batches
+	write       *sql.DB
+	read        *sql.DB
+	river       *river.Client[*sql.Tx] // insert-only, for enqueueing in transactions
+	logger      *slog.Logger
+	group       *groupCommit // the writer's transactions, committed in batches
+	checkpoints *walCheckpointer
 }
 
 func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logger) (*sqliteBackend, error) {
@@ -49,7 +51,12 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 	read := sql.OpenDB(cachingConnector{dsn: readDSN, driver: &sqlite.Driver{}})
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
-	b := &sqliteBackend{write: write, read: read, logger: logger, group: &groupCommit{db: write}}
+	// The checkpointer's connection syncs as the writer does (synchronous=NORMAL: a checkpoint
+	// syncs the WAL and the file).
+	checkpoint := sql.OpenDB(cachingConnector{dsn: abs + "?" + sqlitePragmas, driver: &sqlite.Driver{}})
+	checkpoint.SetMaxOpenConns(1)
+	b := &sqliteBackend{write: write, read: read, logger: logger, checkpoints: newWALCheckpointer(checkpoint, logger, nil)}
+	b.group = &groupCommit{db: write, committed: b.checkpoints.committed}
 	if b.river, err = river.NewClient(riversqlite.New(write), &river.Config{Logger: logger}); err != nil {
 		return nil, errors.Join(fmt.Errorf("create the River client: %w", err), b.close())
 	}
@@ -65,10 +72,10 @@ func SQLiteDSNs(abs string) (writer, reader string) {
 	// memory, among them the sub-journal, where SQLite copies each page a savepoint changes
 	// (groupCommit runs each transaction of a batch in one): past 64 KiB it would go to a file,
 	// at two write(2) calls a page made while the batch holds the writer, and copies of pages,
-	// personal data among them, would reach the disk outside the database. The writer runs
-	// SQLite's automatic checkpoints itself: a checkpoint beside it, on another connection, never
-	// catches up under sustained writes, and the WAL is then never reused from its start.
-	writer = abs + "?" + sqlitePragmas + "&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	// personal data among them, would reach the disk outside the database. The writer checkpoints
+	// the WAL every writerCheckpointFrames pages (see walCheckpointer).
+	writer = abs + "?" + sqlitePragmas + "&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_pragma=temp_store(MEMORY)" +
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerCheckpointFrames) + ")&_txlock=immediate"
 	readURL := url.URL{Scheme: "file", Path: abs, RawQuery: "mode=ro&" + sqlitePragmas}
 	return writer, readURL.String()
 }
@@ -130,7 +137,25 @@ func (b *sqliteBackend) ping(ctx context.Context) error {
 	return nil
 }
 
+// compactAfterErasure checkpoints the WAL into the file and truncates it, taking its turn with
+// the background checkpoints; readers in the WAL keep it from completing.
+func (b *sqliteBackend) compactAfterErasure(ctx context.Context) error {
+	var busy, frames, checkpointed int
+	err := b.checkpoints.exclusive(func() error {
+		return b.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &checkpointed)
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("checkpoint the WAL: %w", err)
+	case busy != 0 && frames < 0:
+		return errors.New("another connection was checkpointing the WAL or writing")
+	case busy != 0:
+		return fmt.Errorf("readers were active: %d of the WAL's %d pages checkpointed", checkpointed, frames)
+	}
+	return nil
+}
+
 func (b *sqliteBackend) close() error {
 	// The writer goes last: closing the last connection checkpoints the WAL into the file.
-	return errors.Join(b.read.Close(), b.write.Close())
+	return errors.Join(b.checkpoints.close(), b.read.Close(), b.write.Close())
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func TestSQLiteConnections(t *testing.T) {
 		}
 		return v
 	}
-	for name, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "5000", "foreign_keys": "1", "synchronous": "1", "secure_delete": "1", "temp_store": "2", "wal_autocheckpoint": "1000"} {
+	for name, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "5000", "foreign_keys": "1", "synchronous": "1", "secure_delete": "1", "temp_store": "2", "wal_autocheckpoint": strconv.Itoa(writerCheckpointFrames)} {
 		if got := pragma(b.write, name); got != want {
 			t.Errorf("writer %s = %s, want %s", name, got, want)
 		}
