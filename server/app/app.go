@@ -196,7 +196,7 @@ func New(opts Options) (*App, error) {
 		JobTimeout:           jobs.Timeout,
 		RescueStuckJobsAfter: jobs.RescueAfter,
 		Logger:               store.RiverLogger(opts.Logger),
-		Middleware:           []rivertype.Middleware{jobTracing},
+		Middleware:           []rivertype.Middleware{jobTracing, &store.BackgroundJobs{}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)

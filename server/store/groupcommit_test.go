@@ -1,10 +1,13 @@
 package store
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -45,19 +48,7 @@ func TestGroupCommitKeepsEachOutcome(t *testing.T) {
 		go run(name)
 	}
 	// Wait until the four wait behind the first, so that they run as one batch.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		b.group.mu.Lock()
-		n := len(b.group.waiting)
-		b.group.mu.Unlock()
-		if n == 4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d transactions waiting, want 4", n)
-		}
-		runtime.Gosched()
-	}
+	waitFor(t, b.group, 4)
 	close(release)
 	outcome := map[string]error{}
 	for range fns {
@@ -84,5 +75,95 @@ func TestGroupCommitKeepsEachOutcome(t *testing.T) {
 	}
 	if want := []string{"first", "ok", "ok2"}; !slices.Equal(names, want) {
 		t.Fatalf("committed %v, want %v", names, want)
+	}
+}
+
+// waitFor waits until n transactions wait for g's next batches.
+func waitFor(t *testing.T, g *groupCommit, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		g.mu.Lock()
+		waiting := len(g.waiting) + len(g.background)
+		g.mu.Unlock()
+		if waiting == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d transactions waiting, want %d", waiting, n)
+		}
+		runtime.Gosched()
+	}
+}
+
+// TestGroupCommitRequestsFirst queues twenty jobs' transactions, then a request's, behind a
+// transaction that holds the writer: the request's runs in the next batch, first, and the jobs'
+// in batches of maxBackgroundInBatch, in the order they came.
+func TestGroupCommitRequestsFirst(t *testing.T) {
+	t.Parallel()
+	st, _ := openSQLiteStore(t)
+	b := st.db.(*sqliteBackend)
+	ctx := t.Context()
+	var (
+		mu  sync.Mutex
+		ran []string // each transaction's name as it runs, and "commit" after each batch
+	)
+	record := func(name string) {
+		mu.Lock()
+		ran = append(ran, name)
+		mu.Unlock()
+	}
+	tx := func(name string) func(querier, enqueueFunc) error {
+		return func(q querier, _ enqueueFunc) error {
+			record(name)
+			_, err := q.exec(ctx, "INSERT INTO settings (name, value) VALUES (?, 'x')", name)
+			return err
+		}
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	run := func(ctx context.Context, fn func(querier, enqueueFunc) error) {
+		wg.Go(func() {
+			if err := b.inTx(ctx, fn); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	run(ctx, func(q querier, enqueue enqueueFunc) error {
+		close(started)
+		<-release
+		return tx("holder")(q, enqueue)
+	})
+	<-started
+	const jobs = 20
+	var want []string
+	for i := range jobs {
+		name := fmt.Sprintf("job%02d", i)
+		run(background(ctx), tx(name))
+		// Queued one by one, so that the order they came in is known.
+		waitFor(t, b.group, i+1)
+		want = append(want, name)
+	}
+	run(ctx, tx("request"))
+	waitFor(t, b.group, jobs+1)
+	b.group.committed = func() { record("commit") } // read by the batch once holder returns
+	close(release)
+	wg.Wait()
+
+	want = slices.Concat([]string{"holder", "commit", "request"}, want[:8], []string{"commit"}, want[8:16], []string{"commit"}, want[16:], []string{"commit"})
+	if !slices.Equal(ran, want) {
+		t.Fatalf("ran %v, want %v", ran, want)
+	}
+}
+
+// TestBackgroundJobsMarksTheirWork checks that the job middleware runs a job's work as background.
+func TestBackgroundJobsMarksTheirWork(t *testing.T) {
+	marked := false
+	err := (&BackgroundJobs{}).Work(t.Context(), nil, func(ctx context.Context) error {
+		marked = ctx.Value(backgroundKey{}) != nil
+		return nil
+	})
+	if err != nil || !marked {
+		t.Fatalf("a job's work ran with background = %v (error %v), want true", marked, err)
 	}
 }
