@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"log/slog"
 	"os"
@@ -54,12 +55,8 @@ func TestWALCheckpointerCopiesTheWAL(t *testing.T) {
 // that never pauses, the writer's own checkpoints still start the WAL again from its beginning:
 // the WAL file stays near writerCheckpointFrames pages while the writes fill many times that.
 func TestSQLiteWALStaysBounded(t *testing.T) {
-	st, _ := openSQLiteStore(t)
-	b := st.db.(*sqliteBackend)
+	b := openPagesStore(t)
 	ctx := t.Context()
-	if _, err := b.write.ExecContext(ctx, "CREATE TABLE pages (b BLOB)"); err != nil {
-		t.Fatal(err)
-	}
 	// Each insert writes three pages: a 10,000-byte blob overflows two pages from its row's.
 	const writers, inserts = 4, 1500
 	var wg sync.WaitGroup
@@ -67,10 +64,7 @@ func TestSQLiteWALStaysBounded(t *testing.T) {
 	for range writers {
 		wg.Go(func() {
 			for range inserts {
-				if err := b.inTx(ctx, func(q querier, _ enqueueFunc) error {
-					_, err := q.exec(ctx, "INSERT INTO pages VALUES (zeroblob(10000))")
-					return err
-				}); err != nil {
+				if err := insertBlob(ctx, b, 10000); err != nil {
 					errs <- err
 					return
 				}
@@ -98,18 +92,11 @@ func TestSQLiteWALStaysBounded(t *testing.T) {
 // TestSQLiteCompactAfterErasureTakesItsTurn checks that the truncating checkpoint after an
 // erasure never fails for the background checkpoint running at the same moment.
 func TestSQLiteCompactAfterErasureTakesItsTurn(t *testing.T) {
-	st, _ := openSQLiteStore(t)
-	b := st.db.(*sqliteBackend)
+	b := openPagesStore(t)
 	ctx := t.Context()
-	if _, err := b.write.ExecContext(ctx, "CREATE TABLE pages (b BLOB)"); err != nil {
-		t.Fatal(err)
-	}
 	wal := walPath(t, b)
 	for i := range 200 {
-		if err := b.inTx(ctx, func(q querier, _ enqueueFunc) error {
-			_, err := q.exec(ctx, "INSERT INTO pages VALUES (zeroblob(40000))")
-			return err
-		}); err != nil {
+		if err := insertBlob(ctx, b, 40000); err != nil {
 			t.Fatal(err)
 		}
 		if err := b.compactAfterErasure(ctx); err != nil {
@@ -130,4 +117,23 @@ func walPath(t *testing.T, b *sqliteBackend) string {
 		t.Fatal(err)
 	}
 	return file + "-wal"
+}
+
+// openPagesStore opens a SQLite store with a table of blobs, pages, and returns its backend.
+func openPagesStore(t *testing.T) *sqliteBackend {
+	t.Helper()
+	st, _ := openSQLiteStore(t)
+	b := st.db.(*sqliteBackend)
+	if _, err := b.write.ExecContext(t.Context(), "CREATE TABLE pages (b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// insertBlob inserts a blob of size zero bytes into pages, in a transaction of b's writer.
+func insertBlob(ctx context.Context, b *sqliteBackend, size int) error {
+	return b.inTx(ctx, func(q querier, _ enqueueFunc) error {
+		_, err := q.exec(ctx, "INSERT INTO pages VALUES (zeroblob(?))", size)
+		return err
+	})
 }
