@@ -15,7 +15,8 @@ import (
 // writing about 23 pages, that was 11 ms in each 40 ms at 1,000 creates a second, and most of the
 // slowest requests' time. So a connection of its own checkpoints beside the writer, which goes on
 // committing, and the writer's own checkpoint, every writerCheckpointFrames pages, finds the WAL
-// all but copied: it copies the rest, and the next write starts the WAL again from its beginning.
+// all but copied: it copies the rest, and the writer's next transaction starts the WAL again from
+// its beginning.
 // The writer's has to stay: SQLite reuses the WAL only when a checkpoint has copied all of it,
 // which one beside a writer that never pauses does not, and the WAL then grows without end.
 
@@ -24,13 +25,17 @@ const (
 	// At 1,000 creates a second, 10 ms is about 230 pages a checkpoint.
 	checkpointInterval = 10 * time.Millisecond
 	// writerCheckpointFrames is the WAL's size, in pages, from which the writer checkpoints when
-	// it commits (SQLite's wal_autocheckpoint). It bounds the WAL at about 16 MiB plus what one
-	// batch writes; the writer's checkpoints then hold it 4-6 ms, every 4,000 pages.
+	// it commits (SQLite's wal_autocheckpoint); the writer's checkpoints then hold it 4-6 ms,
+	// every 4,000 pages. The WAL stays at about 16 MiB, plus what commits write while a
+	// background checkpoint runs (the writer's is then skipped, and tried again at its next
+	// commit). Readers that never all leave the WAL keep any checkpoint from starting it again,
+	// as they always have.
 	writerCheckpointFrames = 4000
 )
 
 // walCheckpointer runs SQLite's passive checkpoints on a connection of its own, at most one per
-// checkpointInterval and only after commits: an idle database costs nothing. Its checkpoints and
+// checkpointInterval and only after the store's batches commit (River's own statements, on the
+// same writer, do not wake it): an idle database costs nothing. Its checkpoints and
 // the store's truncating one (Store.compactAfterErasure) take turns, since SQLite fails a
 // checkpoint at once while another runs. The writer's automatic checkpoint does not wait: one
 // that finds the background one running is skipped, and the writer tries again at its next commit.
@@ -41,14 +46,14 @@ type walCheckpointer struct {
 	// many of them are in the database file (for tests).
 	observe func(frames, checkpointed int)
 
-	mu   sync.Mutex    // held while this process checkpoints, but for the writer's own
-	kick chan struct{} // a commit happened
-	stop chan struct{}
-	done chan struct{}
+	mu      sync.Mutex    // held while this process checkpoints, but for the writer's own
+	kick    chan struct{} // a commit happened
+	stop    chan struct{}
+	done    chan struct{}
+	failing bool // the last checkpoint failed (run's goroutine only)
 }
 
-// newWALCheckpointer starts checkpointing through db, a connection of its own to the database
-// (it must not be read-only), until close.
+// newWALCheckpointer starts checkpointing through db, opened with checkpointerDSN, until close.
 func newWALCheckpointer(db *sql.DB, logger *slog.Logger, observe func(frames, checkpointed int)) *walCheckpointer {
 	c := &walCheckpointer{db: db, logger: logger, observe: observe,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
@@ -64,10 +69,11 @@ func (c *walCheckpointer) committed() {
 	}
 }
 
+// run checkpoints after each kick, then waits checkpointInterval, until stop.
 func (c *walCheckpointer) run() {
 	defer close(c.done)
-	pause := time.NewTimer(0)
-	<-pause.C
+	pause := time.NewTimer(checkpointInterval)
+	pause.Stop()
 	for {
 		select {
 		case <-c.stop:
@@ -86,19 +92,28 @@ func (c *walCheckpointer) run() {
 }
 
 // checkpoint runs one passive checkpoint: it copies what it can without waiting for the writer
-// or the readers, and never holds them.
+// or the readers, and never holds them. A failure is logged when checkpoints start failing, not
+// at each one after.
 func (c *walCheckpointer) checkpoint() {
 	var busy, frames, checkpointed int
 	err := c.exclusive(func() error {
 		return c.db.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &checkpointed)
 	})
 	switch {
-	case err != nil:
-		c.logger.Warn("the WAL could not be checkpointed", "error", err)
-	case c.observe != nil && busy == 0:
+	case err != nil && !c.failing:
+		c.logger.Warn("the WAL could not be checkpointed beside the writer; the writer's own checkpoints go on", "error", err)
+	case err == nil && c.failing:
+		c.logger.Info("the WAL is checkpointed beside the writer again")
+	case err == nil && c.observe != nil && busy == 0:
 		c.observe(frames, checkpointed)
 	}
+	c.failing = err != nil
 }
+
+// checkpointerDSN is the data source name of the checkpointer's connection to the SQLite file at
+// abs: read-write, and syncing as the writer does (synchronous=NORMAL: a checkpoint syncs the WAL,
+// then the file).
+func checkpointerDSN(abs string) string { return abs + "?" + sqlitePragmas }
 
 // exclusive runs fn, a checkpoint, while no other checkpoint of this process but the writer's
 // own runs.
@@ -108,7 +123,7 @@ func (c *walCheckpointer) exclusive(fn func() error) error {
 	return fn()
 }
 
-// close stops the checkpoints and closes the connection.
+// close stops the checkpoints and closes the connection. It is called once (Store.Close).
 func (c *walCheckpointer) close() error {
 	close(c.stop)
 	<-c.done

@@ -29,7 +29,7 @@ func TestWALCheckpointerCopiesTheWAL(t *testing.T) {
 	}
 	type outcome struct{ frames, checkpointed int }
 	outcomes := make(chan outcome, 1)
-	c := newWALCheckpointer(sql.OpenDB(cachingConnector{dsn: abs + "?" + sqlitePragmas, driver: &sqlite.Driver{}}), slog.New(slog.DiscardHandler),
+	c := newWALCheckpointer(sql.OpenDB(cachingConnector{dsn: checkpointerDSN(abs), driver: &sqlite.Driver{}}), slog.New(slog.DiscardHandler),
 		func(frames, checkpointed int) { outcomes <- outcome{frames, checkpointed} })
 	defer c.close()
 
@@ -95,7 +95,7 @@ func TestSQLiteCompactAfterErasureTakesItsTurn(t *testing.T) {
 	b := openPagesStore(t)
 	ctx := t.Context()
 	wal := walPath(t, b)
-	for i := range 200 {
+	for i := range 500 {
 		if err := insertBlob(ctx, b, 40000); err != nil {
 			t.Fatal(err)
 		}

@@ -20,7 +20,9 @@ import (
 // Each transaction keeps its own outcome: one whose function fails is rolled back to its
 // savepoint, leaving the others; a batch whose commit fails fails every transaction in it. So a
 // caller learns that its transaction committed only once it has, exactly as with a transaction
-// of its own. The first caller to find no batch running runs batches until none waits.
+// of its own. The first caller to find no batch running runs the batch, its own; then the first
+// transaction of the next batch, if one waits, runs that one, and so on: no caller runs, or
+// waits for, a batch after its own.
 //
 // Requests go first: a batch takes every request's transaction waiting and at most
 // maxBackgroundInBatch of the background work's (a job's, see BackgroundJobs), in the order they
@@ -31,21 +33,21 @@ type groupCommit struct {
 	committed func()  // called after each batch that commits
 
 	mu         sync.Mutex
-	waiting    []*groupTx // requests'
-	background []*groupTx // jobs'
-	running    bool
+	requests   []*groupTx // waiting, in the order they came
+	background []*groupTx // waiting, in the order they came
+	running    bool       // a batch runs, or its next leader is told to run one
 }
 
 // maxBackgroundInBatch bounds the background transactions of a batch. A verification's takes
 // about 0.5 ms, and a commit about 0.3: eight keep most of what a batch saves.
 const maxBackgroundInBatch = 8
 
-// backgroundKey marks a context whose transactions are background work (background).
+// backgroundKey marks a context whose transactions are background work (asBackground).
 type backgroundKey struct{}
 
-// background returns ctx marked as background work's: on SQLite its transactions wait for the
+// asBackground returns ctx marked as background work's: on SQLite its transactions wait for the
 // requests' (groupCommit).
-func background(ctx context.Context) context.Context {
+func asBackground(ctx context.Context) context.Context {
 	return context.WithValue(ctx, backgroundKey{}, true)
 }
 
@@ -57,14 +59,16 @@ var _ rivertype.WorkerMiddleware = (*BackgroundJobs)(nil)
 
 // Work implements rivertype.WorkerMiddleware.
 func (*BackgroundJobs) Work(ctx context.Context, _ *rivertype.JobRow, doInner func(context.Context) error) error {
-	return doInner(background(ctx))
+	return doInner(asBackground(ctx))
 }
 
-// groupTx is one caller's transaction: its function, and where its outcome goes.
+// groupTx is one caller's transaction: its function, where its outcome goes, and how the caller
+// learns that it is to run the batch the transaction is first in.
 type groupTx struct {
 	ctx  context.Context
 	fn   func(*sql.Tx) error
 	done chan error
+	lead chan struct{}
 }
 
 // run runs the transaction's function in tx. A panic is its error: the batch, run by another
@@ -85,39 +89,49 @@ const savepoint = "kira_tx"
 // commit's. It waits for its batch even when ctx is done: what fn did may be committing. A
 // transaction whose ctx is done before its turn does not run.
 func (g *groupCommit) run(ctx context.Context, fn func(*sql.Tx) error) error {
-	t := &groupTx{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	t := &groupTx{ctx: ctx, fn: fn, done: make(chan error, 1), lead: make(chan struct{}, 1)}
 	g.mu.Lock()
 	if ctx.Value(backgroundKey{}) != nil {
 		g.background = append(g.background, t)
 	} else {
-		g.waiting = append(g.waiting, t)
+		g.requests = append(g.requests, t)
 	}
 	lead := !g.running
 	g.running = true
 	g.mu.Unlock()
-	if lead {
-		g.lead()
+	if !lead {
+		select {
+		case err := <-t.done:
+			return err
+		case <-t.lead:
+		}
 	}
+	g.lead()
 	return <-t.done
 }
 
-// lead runs batches until no transaction waits.
+// lead runs the next batch, which holds the caller's transaction, then tells the first
+// transaction of the batch after it, if one waits, to run that one.
 func (g *groupCommit) lead() {
-	for {
-		g.mu.Lock()
-		n := min(len(g.background), maxBackgroundInBatch)
-		batch := append(g.waiting, g.background[:n]...)
-		g.waiting = nil
-		if g.background = g.background[n:]; len(g.background) == 0 {
-			g.background = nil // let the array go
-		}
-		if len(batch) == 0 {
-			g.running = false
-			g.mu.Unlock()
-			return
-		}
-		g.mu.Unlock()
-		g.commit(batch)
+	g.mu.Lock()
+	n := min(len(g.background), maxBackgroundInBatch)
+	batch := append(g.requests, g.background[:n]...)
+	g.requests = nil
+	if g.background = g.background[n:]; len(g.background) == 0 {
+		g.background = nil // let the array go
+	}
+	g.mu.Unlock()
+	g.commit(batch)
+
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch {
+	case len(g.requests) > 0:
+		g.requests[0].lead <- struct{}{}
+	case len(g.background) > 0:
+		g.background[0].lead <- struct{}{}
+	default:
+		g.running = false
 	}
 }
 

@@ -84,7 +84,7 @@ func waitFor(t *testing.T, g *groupCommit, n int) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		g.mu.Lock()
-		waiting := len(g.waiting) + len(g.background)
+		waiting := len(g.requests) + len(g.background)
 		g.mu.Unlock()
 		if waiting == n {
 			return
@@ -96,7 +96,7 @@ func waitFor(t *testing.T, g *groupCommit, n int) {
 	}
 }
 
-// TestGroupCommitRequestsFirst queues twenty jobs' transactions, then a request's, behind a
+// TestGroupCommitRequestsFirst queues two and a half batches of jobs' transactions, then a request's, behind a
 // transaction that holds the writer: the request's runs in the next batch, first, and the jobs'
 // in batches of maxBackgroundInBatch, in the order they came.
 func TestGroupCommitRequestsFirst(t *testing.T) {
@@ -135,11 +135,11 @@ func TestGroupCommitRequestsFirst(t *testing.T) {
 		return tx("holder")(q, enqueue)
 	})
 	<-started
-	const jobs = 20
+	jobs := 2*maxBackgroundInBatch + maxBackgroundInBatch/2
 	var want []string
 	for i := range jobs {
 		name := fmt.Sprintf("job%02d", i)
-		run(background(ctx), tx(name))
+		run(asBackground(ctx), tx(name))
 		// Queued one by one, so that the order they came in is known.
 		waitFor(t, b.group, i+1)
 		want = append(want, name)
@@ -150,7 +150,8 @@ func TestGroupCommitRequestsFirst(t *testing.T) {
 	close(release)
 	wg.Wait()
 
-	want = slices.Concat([]string{"holder", "commit", "request"}, want[:8], []string{"commit"}, want[8:16], []string{"commit"}, want[16:], []string{"commit"})
+	const n = maxBackgroundInBatch
+	want = slices.Concat([]string{"holder", "commit", "request"}, want[:n], []string{"commit"}, want[n:2*n], []string{"commit"}, want[2*n:], []string{"commit"})
 	if !slices.Equal(ran, want) {
 		t.Fatalf("ran %v, want %v", ran, want)
 	}
@@ -165,5 +166,43 @@ func TestBackgroundJobsMarksTheirWork(t *testing.T) {
 	})
 	if err != nil || !marked {
 		t.Fatalf("a job's work ran with background = %v (error %v), want true", marked, err)
+	}
+}
+
+// TestGroupCommitLeaderRunsItsOwnBatch checks that the caller whose transaction ran the writer's
+// batch returns once that batch has committed, while the next batch, the transactions that came
+// meanwhile, is still running.
+func TestGroupCommitLeaderRunsItsOwnBatch(t *testing.T) {
+	t.Parallel()
+	st, _ := openSQLiteStore(t)
+	b := st.db.(*sqliteBackend)
+	ctx := t.Context()
+	started, release := make(chan struct{}), make(chan struct{})
+	nextStarted, nextRelease := make(chan struct{}), make(chan struct{})
+	hold := func(started, release chan struct{}) func(querier, enqueueFunc) error {
+		return func(querier, enqueueFunc) error {
+			close(started)
+			<-release
+			return nil
+		}
+	}
+	leader, next := make(chan error, 1), make(chan error, 1)
+	go func() { leader <- b.inTx(ctx, hold(started, release)) }()
+	<-started
+	go func() { next <- b.inTx(asBackground(ctx), hold(nextStarted, nextRelease)) }()
+	waitFor(t, b.group, 1)
+	close(release)
+	<-nextStarted
+	select {
+	case err := <-leader:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the leader's call did not return while the next batch ran")
+	}
+	close(nextRelease)
+	if err := <-next; err != nil {
+		t.Fatal(err)
 	}
 }

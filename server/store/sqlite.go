@@ -51,9 +51,7 @@ func openSQLite(ctx context.Context, path string, readers int, logger *slog.Logg
 	read := sql.OpenDB(cachingConnector{dsn: readDSN, driver: &sqlite.Driver{}})
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
-	// The checkpointer's connection syncs as the writer does (synchronous=NORMAL: a checkpoint
-	// syncs the WAL and the file).
-	checkpoint := sql.OpenDB(cachingConnector{dsn: abs + "?" + sqlitePragmas, driver: &sqlite.Driver{}})
+	checkpoint := sql.OpenDB(cachingConnector{dsn: checkpointerDSN(abs), driver: &sqlite.Driver{}})
 	checkpoint.SetMaxOpenConns(1)
 	b := &sqliteBackend{write: write, read: read, logger: logger, checkpoints: newWALCheckpointer(checkpoint, logger, nil)}
 	b.group = &groupCommit{db: write, committed: b.checkpoints.committed}
