@@ -17,6 +17,7 @@ import (
 // committing, and the writer's own checkpoint, every writerCheckpointFrames pages, finds the WAL
 // all but copied: it copies the rest, and the writer's next transaction starts the WAL again from
 // its beginning.
+//
 // The writer's has to stay: SQLite reuses the WAL only when a checkpoint has copied all of it,
 // which one beside a writer that never pauses does not, and the WAL then grows without end.
 

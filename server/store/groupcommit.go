@@ -117,6 +117,7 @@ func (g *groupCommit) lead() {
 	n := min(len(g.background), maxBackgroundInBatch)
 	batch := append(g.requests, g.background[:n]...)
 	g.requests = nil
+	clear(g.background[:n]) // the batch holds them now
 	if g.background = g.background[n:]; len(g.background) == 0 {
 		g.background = nil // let the array go
 	}

@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// TestGroupCommitKeepsEachOutcome batches five transactions into one SQLite transaction (the
-// first holds the writer until the others wait): each caller learns its own outcome, a failing or
-// panicking one is rolled back alone, and the others commit.
+// TestGroupCommitKeepsEachOutcome batches four transactions into one SQLite transaction, queued
+// while a first holds the writer: each caller learns its own outcome, a failing or panicking one
+// is rolled back alone, and the others commit.
 func TestGroupCommitKeepsEachOutcome(t *testing.T) {
 	t.Parallel()
 	st, _ := openSQLiteStore(t)
