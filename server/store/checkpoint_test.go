@@ -102,8 +102,12 @@ func TestSQLiteCompactAfterErasureTakesItsTurn(t *testing.T) {
 		if err := b.compactAfterErasure(ctx); err != nil {
 			t.Fatalf("compaction %d: %v", i, err)
 		}
-		if info, err := os.Stat(wal); err != nil || info.Size() != 0 {
-			t.Fatalf("after compaction %d the WAL is %v (%v), want empty", i, info.Size(), err)
+		info, err := os.Stat(wal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Size() != 0 {
+			t.Fatalf("after compaction %d the WAL is %d bytes, want empty", i, info.Size())
 		}
 	}
 }
